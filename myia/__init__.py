@@ -1,0 +1,23 @@
+"""myia: automatic differentiation of Python/NumPy programs by source transformation.
+
+Example:
+    >>> import numpy as np, myia
+    >>> @myia.jit
+    ... def f(x):
+    ...     return np.sum(np.tanh(x))
+"""
+
+from myia.api import ir, jit
+from myia.errors import MyiaError, MyiaNameError, MyiaSyntaxError, MyiaTypeError
+from myia.prim.structures import stop_gradient
+
+__all__ = [
+    "MyiaError",
+    "MyiaNameError",
+    "MyiaSyntaxError",
+    "MyiaTypeError",
+    "ir",
+    "jit",
+    "stop_gradient",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,313 @@
+"""The graph manager: the only way to mutate managed graphs, and the keeper of their indexes.
+
+A `Manager` holds a set of root graphs and every graph reachable from them through graph
+constants. It keeps, updated incrementally on every mutation, the users of every node, the
+nodes each graph owns, each graph's direct free variables and the graphs each graph uses as
+constants. From those it derives on demand (and caches until the next mutation) the total
+free variables of each graph (including those of graphs it uses), graph nesting (parents,
+children, scopes) and the set of reachable graphs.
+
+Example:
+    >>> mng = Manager(graph)                 # doctest: +SKIP
+    >>> mng.replace(old_node, new_node)      # doctest: +SKIP
+    >>> mng.free_variables_total[closure]    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
+
+
+class Manager:
+    """Keeps users, free variables and nesting of a set of graphs true under mutation."""
+
+    def __init__(self, *roots: Graph):
+        self.roots: set[Graph] = set()
+        self.all_nodes: set[Node] = set()
+        self.uses: dict[Node, set[tuple[Apply, int]]] = defaultdict(set)
+        self.nodes: dict[Graph, set[Node]] = defaultdict(set)
+        self.free_variables_direct: dict[Graph, Counter] = defaultdict(Counter)
+        self.graph_constants: dict[Graph, Counter] = defaultdict(Counter)
+        self._graph_refs: Counter = Counter()
+        self._graphs: set[Graph] = set()
+        self._derived: dict | None = None
+        self._needs_sweep = False
+        for g in roots:
+            self.add_root(g)
+
+    # Building the indexes -------------------------------------------------------------------
+
+    def add_root(self, graph: Graph) -> None:
+        """Manage `graph` and everything reachable from it, and keep it alive."""
+        self.roots.add(graph)
+        self._add_graph(graph)
+
+    def _add_graph(self, graph: Graph) -> None:
+        if graph in self._graphs:
+            return
+        self._graphs.add(graph)
+        self._derived = None
+        pending: list[Node] = list(graph.parameters)
+        if graph.return_ is not None:
+            pending.append(graph.return_)
+        self._add_nodes(pending)
+
+    def _add_nodes(self, pending: list[Node]) -> None:
+        while pending:
+            node = pending.pop()
+            if node in self.all_nodes:
+                continue
+            self.all_nodes.add(node)
+            if node.graph is not None:
+                self.nodes[node.graph].add(node)
+            if isinstance(node, Apply):
+                for i, inp in enumerate(node.inputs):
+                    if self._add_edge(node, i, inp):
+                        pending.append(inp)
+
+    def _add_edge(self, node: Apply, i: int, inp: Node) -> bool:
+        """Record the edge; True when `inp` is not yet known (the caller adds it)."""
+        self.uses[inp].add((node, i))
+        g = node.graph
+        if inp.graph is not None and inp.graph is not g:
+            self.free_variables_direct[g][inp] += 1
+            self._derived = None
+        if isinstance(inp, Constant) and isinstance(inp.value, Graph):
+            self.graph_constants[g][inp.value] += 1
+            self._graph_refs[inp.value] += 1
+            self._derived = None
+            if inp.value not in self._graphs:
+                self._add_graph(inp.value)
+        return inp not in self.all_nodes
+
+    def _drop_edge(self, node: Apply, i: int, inp: Node) -> None:
+        self.uses[inp].discard((node, i))
+        g = node.graph
+        if inp.graph is not None and inp.graph is not g:
+            c = self.free_variables_direct[g]
+            c[inp] -= 1
+            if c[inp] <= 0:
+                del c[inp]
+            self._derived = None
+        if isinstance(inp, Constant) and isinstance(inp.value, Graph):
+            c = self.graph_constants[g]
+            c[inp.value] -= 1
+            if c[inp.value] <= 0:
+                del c[inp.value]
+            self._graph_refs[inp.value] -= 1
+            if self._graph_refs[inp.value] <= 0:
+                self._needs_sweep = True
+            self._derived = None
+        if not self.uses[inp]:
+            self._drop_node(inp)
+
+    def _drop_node(self, root: Node) -> None:
+        pending = [root]
+        while pending:
+            node = pending.pop()
+            if node not in self.all_nodes or self.uses.get(node):
+                continue
+            if isinstance(node, Parameter):
+                continue
+            if node.graph is not None and node is node.graph.return_:
+                continue
+            self.all_nodes.discard(node)
+            self.uses.pop(node, None)
+            if node.graph is not None:
+                self.nodes[node.graph].discard(node)
+            if isinstance(node, Apply):
+                for i, inp in enumerate(node.inputs):
+                    self._drop_edge_only(node, i, inp)
+                    if not self.uses[inp]:
+                        pending.append(inp)
+
+    def _drop_edge_only(self, node: Apply, i: int, inp: Node) -> None:
+        self.uses[inp].discard((node, i))
+        g = node.graph
+        if inp.graph is not None and inp.graph is not g:
+            c = self.free_variables_direct[g]
+            c[inp] -= 1
+            if c[inp] <= 0:
+                del c[inp]
+        if isinstance(inp, Constant) and isinstance(inp.value, Graph):
+            c = self.graph_constants[g]
+            c[inp.value] -= 1
+            if c[inp.value] <= 0:
+                del c[inp.value]
+            self._graph_refs[inp.value] -= 1
+            if self._graph_refs[inp.value] <= 0:
+                self._needs_sweep = True
+        self._derived = None
+
+    def _sweep(self) -> None:
+        """Drop graphs no longer reachable from the roots (cycles of recursion included)."""
+        self._needs_sweep = False
+        live: set[Graph] = set()
+        stack = list(self.roots)
+        while stack:
+            g = stack.pop()
+            if g in live:
+                continue
+            live.add(g)
+            stack.extend(self.graph_constants[g])
+        orphans: list[Node] = []
+        for g in self._graphs - live:
+            for node in list(self.nodes[g]):
+                if isinstance(node, Apply):
+                    for i, inp in enumerate(node.inputs):
+                        self._drop_edge_only(node, i, inp)
+                        orphans.append(inp)
+                self.all_nodes.discard(node)
+                self.uses.pop(node, None)
+            self.nodes.pop(g, None)
+            self.free_variables_direct.pop(g, None)
+            self.graph_constants.pop(g, None)
+        self._graphs = live
+        for node in orphans:
+            if node in self.all_nodes and not self.uses.get(node):
+                self._drop_node(node)
+        self._derived = None
+
+    # Mutations --------------------------------------------------------------------------------
+
+    def set_edge(self, node: Apply, i: int, value: Node) -> None:
+        """Make `value` the input `i` of `node`."""
+        old = node.inputs[i]
+        if old is value:
+            return
+        node.inputs[i] = value
+        if self._add_edge(node, i, value):
+            self._add_nodes([value])
+        self._drop_edge(node, i, old)
+
+    def replace(self, old: Node, new: Node) -> None:
+        """Make every user of `old` use `new` instead."""
+        if old is new:
+            return
+        for user, i in list(self.uses.get(old, ())):
+            self.set_edge(user, i, new)
+
+    def set_output(self, graph: Graph, node: Node) -> None:
+        """Make `node` the output of `graph`."""
+        self.set_edge(graph.return_, 1, node)
+
+    def add_parameter(self, graph: Graph, name: str | None = None) -> Parameter:
+        """Append a new parameter to a managed graph and return it."""
+        p = Parameter(graph, graph.loc, name)
+        graph.parameters.append(p)
+        self.all_nodes.add(p)
+        self.nodes[graph].add(p)
+        return p
+
+    def set_parameters(self, graph: Graph, params: list[Parameter]) -> None:
+        """Replace the parameter list of `graph` (dropped parameters must be unused)."""
+        for p in graph.parameters:
+            if p not in params and not self.uses.get(p):
+                self.all_nodes.discard(p)
+                self.nodes[graph].discard(p)
+        graph.parameters = list(params)
+        for p in params:
+            self.all_nodes.add(p)
+            self.nodes[graph].add(p)
+
+    # Derived indexes --------------------------------------------------------------------------
+
+    @property
+    def graphs(self) -> set[Graph]:
+        """Every graph reachable from the roots."""
+        if self._needs_sweep:
+            self._sweep()
+        return self._graphs
+
+    def _derive(self) -> dict:
+        if self._needs_sweep:
+            self._sweep()
+        if self._derived is not None:
+            return self._derived
+        graphs = self._graphs
+        total = {g: {n for n in self.free_variables_direct[g]} for g in graphs}
+        changed = True
+        while changed:
+            changed = False
+            for g in graphs:
+                tg = total[g]
+                before = len(tg)
+                for h in self.graph_constants[g]:
+                    if h is g:
+                        continue
+                    for n in total.get(h, ()):
+                        if n.graph is not g:
+                            tg.add(n)
+                if len(tg) != before:
+                    changed = True
+        parents: dict[Graph, Graph | None] = {}
+        ancestors: dict[Graph, set[Graph]] = {}
+        todo = list(graphs)
+        while todo:
+            waiting = []
+            for g in todo:
+                owners = {n.graph for n in total[g]}
+                if any(o not in parents for o in owners):
+                    waiting.append(g)
+                    continue
+                parent = None
+                for o in owners:
+                    if all(other is o or other in ancestors[o] for other in owners):
+                        parent = o
+                        break
+                if owners and parent is None:
+                    raise ValueError(f"free variables of {g} are not on one chain of scopes")
+                parents[g] = parent
+                ancestors[g] = set() if parent is None else {parent} | ancestors[parent]
+            if len(waiting) == len(todo):
+                raise ValueError(f"cyclic graph nesting among {waiting}")
+            todo = waiting
+        children: dict[Graph, set[Graph]] = {g: set() for g in graphs}
+        for g, p in parents.items():
+            if p is not None:
+                children[p].add(g)
+        self._derived = {
+            "total": total,
+            "parents": parents,
+            "children": children,
+            "ancestors": ancestors,
+        }
+        return self._derived
+
+    @property
+    def free_variables_total(self) -> dict[Graph, set[Node]]:
+        """For each graph, the nodes of other graphs it or the graphs it uses depend on."""
+        return self._derive()["total"]
+
+    @property
+    def parents(self) -> dict[Graph, Graph | None]:
+        """For each graph, the graph it is nested in (None at top level)."""
+        return self._derive()["parents"]
+
+    @property
+    def children(self) -> dict[Graph, set[Graph]]:
+        """For each graph, the graphs directly nested in it."""
+        return self._derive()["children"]
+
+    def scope(self, graph: Graph) -> set[Graph]:
+        """`graph` and every graph nested in it, at any depth."""
+        children = self.children
+        out = {graph}
+        stack = [graph]
+        while stack:
+            for c in children[stack.pop()]:
+                if c not in out:
+                    out.add(c)
+                    stack.append(c)
+        return out
+
+    def ordered_free_variables(self, graph: Graph) -> list[Node]:
+        """The total free variables of `graph` in the fixed order closures use."""
+        return sorted(self.free_variables_total[graph], key=lambda n: n.id)
+
+
+def manage(*graphs: Graph) -> Manager:
+    """A manager for `graphs` (a new one each call)."""
+    return Manager(*graphs)

@@ -1,0 +1,94 @@
+"""Resolution of the names a user function reads that are not its own variables.
+
+Globals, closure cells and built-ins of a Python function are resolved lazily, when the
+parser meets them: user functions are parsed too (once, cached), `math`/`numpy`/built-in
+names map to primitives, module constants (`np.pi`) become constants, and objects that know
+their own graph (`myia.jit` functions, `custom_vjp` rules) hand it over.
+"""
+
+from __future__ import annotations
+
+import builtins
+import types
+from typing import Any
+
+import numpy as np
+
+from myia.errors import Location, MyiaNameError
+from myia.prim import primitive_for
+
+CONSTANT_TYPES = (
+    bool, int, float, complex, str, bytes, type(None), np.ndarray, np.generic, np.dtype, type,
+    slice, type(Ellipsis),
+)
+
+MISSING = object()
+
+
+def function_namespace(fn: types.FunctionType) -> dict[str, Any]:
+    """The names a function sees besides its locals: closure cells over globals."""
+    ns = dict(fn.__globals__)
+    if fn.__closure__:
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+            try:
+                ns[name] = cell.cell_contents
+            except ValueError:
+                ns[name] = MISSING
+    return ns
+
+
+def lookup_name(ns: dict[str, Any], name: str) -> Any:
+    """`name` in a function's namespace, then in built-ins; MISSING when absent."""
+    if name in ns:
+        return ns[name]
+    b = ns.get("__builtins__", builtins)
+    if isinstance(b, dict):
+        return b.get(name, MISSING)
+    return getattr(b, name, MISSING)
+
+
+def describe(obj: Any) -> str:
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    mod = getattr(obj, "__module__", None)
+    if name and mod and mod != "builtins":
+        return f"{mod}.{name}"
+    return name or repr(obj)
+
+
+def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
+    """Decide how a Python object read by user code enters the IR.
+
+    Returns ("prim", primitive), ("function", python_function), ("graph", graph_provider),
+    ("macro", obj), ("module", module) or ("constant", value); raises MyiaNameError for
+    objects myia cannot compile.
+    """
+    if obj is MISSING:
+        raise MyiaNameError(f"name `{what}` is not defined", loc)
+    prim = primitive_for(obj)
+    if prim is not None:
+        return "prim", prim
+    if hasattr(obj, "__myia_macro__"):
+        return "macro", obj
+    if hasattr(obj, "__myia_graph__"):
+        return "graph", obj
+    if isinstance(obj, types.FunctionType):
+        return "function", obj
+    if isinstance(obj, types.ModuleType):
+        return "module", obj
+    if isinstance(obj, CONSTANT_TYPES):
+        return "constant", obj
+    if isinstance(obj, tuple) and all(isinstance(x, CONSTANT_TYPES) for x in obj):
+        return "constant", obj
+    if callable(obj):
+        raise MyiaNameError(
+            f"`{what}` is {describe(obj)}, a function myia cannot see into: it is neither a "
+            "Python function written in the supported subset nor a known NumPy/math primitive. "
+            "Compute it outside the compiled function and pass the result as an argument, or "
+            "rewrite it with supported operations.",
+            loc,
+        )
+    raise MyiaNameError(
+        f"`{what}` is a {type(obj).__name__}, which compiled code cannot use; pass it as an "
+        "argument or convert it to a number, array or tuple",
+        loc,
+    )

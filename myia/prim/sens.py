@@ -1,0 +1,205 @@
+"""Sensitivities: the symbolic zero and the primitives adjoint programs use to build,
+add and take apart sensitivities.
+
+The sensitivity of a value has the value's structure: an array's is an array of the same
+shape and dtype, a tuple's is a tuple of its elements' sensitivities, a closure's is the
+tuple of its free variables' sensitivities (in the order its graph fixes). `ZERO` is the
+symbolic zero sensitivity of any value: adding it is the identity, taking an element of it
+gives `ZERO`, and the API turns any `ZERO` left in a gradient into real zeros of the
+input's shape. Every primitive here has a backpropagator, so adjoints differentiate again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from myia.prim.registry import primitive
+
+
+class Zero:
+    """The type of `ZERO`, the symbolic zero sensitivity."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "ZERO"
+
+    def __reduce__(self):
+        return (Zero, ())
+
+    def __bool__(self):
+        raise TypeError("the symbolic ZERO sensitivity has no truth value")
+
+
+ZERO = Zero()
+
+
+@primitive("is_zero", nondiff=True)
+def is_zero(x):
+    """True when `x` is the symbolic zero sensitivity."""
+    return x is ZERO
+
+
+def _add_sens(a, b):
+    if a is ZERO:
+        return b
+    if b is ZERO:
+        return a
+    if isinstance(a, tuple):
+        return tuple(_add_sens(x, y) for x, y in zip(a, b))
+    if isinstance(a, list):
+        return [_add_sens(x, y) for x, y in zip(a, b)]
+    if isinstance(a, dict):
+        return {k: _add_sens(a[k], b[k]) for k in a}
+    return a + b
+
+
+@primitive("gadd")
+def gadd(a, b):
+    """Add two sensitivities of the same value (structures elementwise; ZERO is neutral)."""
+    return _add_sens(a, b)
+
+
+@gadd.defbprop
+def bprop_gadd(a, b, out, dout):
+    return (dout, dout)
+
+
+def _shape_of(x):
+    return np.shape(x)
+
+
+@primitive("sum_to")
+def sum_to(x, like):
+    """Reduce `x` by summation to the shape of `like`, undoing NumPy broadcasting.
+
+    The result also takes `like`'s type: a Python float for a float, an array of `like`'s
+    dtype for an array. The sensitivity of an int or bool is `ZERO`.
+    """
+    if x is ZERO:
+        return ZERO
+    if isinstance(like, (bool, int, np.integer, np.bool_)) or (
+        isinstance(like, np.ndarray) and like.dtype.kind in "biu"
+    ):
+        return ZERO
+    if isinstance(like, float):
+        return float(np.sum(x))
+    shape = _shape_of(like)
+    x = np.asarray(x)
+    if x.shape != shape:
+        lead = x.ndim - len(shape)
+        if lead > 0:
+            x = np.sum(x, axis=tuple(range(lead)))
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and x.shape[i] != 1)
+        if axes:
+            x = np.sum(x, axis=axes, keepdims=True)
+    dtype = getattr(like, "dtype", None)
+    if dtype is not None and x.dtype != dtype:
+        x = x.astype(dtype)
+    if isinstance(like, np.generic):
+        return dtype.type(x) if dtype is not None else x[()]
+    return x
+
+
+@sum_to.defbprop
+def bprop_sum_to(x, like, out, dout):
+    return (broadcast_like(dout, x), ZERO)
+
+
+@primitive("broadcast_like")
+def broadcast_like(x, like):
+    """Broadcast `x` to the shape of `like` (the adjoint of `sum_to`)."""
+    if x is ZERO:
+        return ZERO
+    if isinstance(like, float):
+        return float(x)
+    shape = _shape_of(like)
+    if np.shape(x) == shape:
+        return x
+    return np.broadcast_to(x, shape).copy()
+
+
+@broadcast_like.defbprop
+def bprop_broadcast_like(x, like, out, dout):
+    return (sum_to(dout, x), ZERO)
+
+
+@primitive("sens_get")
+def sens_get(s, i):
+    """Element `i` of a structured sensitivity; `ZERO` when `s` is `ZERO`."""
+    if s is ZERO:
+        return ZERO
+    return s[i]
+
+
+@sens_get.defbprop
+def bprop_sens_get(s, i, out, dout):
+    return (sens_at(s, i, dout), ZERO)
+
+
+def _blank_like(like):
+    if isinstance(like, dict):
+        return dict.fromkeys(like, ZERO)
+    return [ZERO] * len(like)
+
+
+@primitive("sens_at")
+def sens_at(like, i, v):
+    """A sensitivity shaped like the container `like`: `v` at `i`, `ZERO` elsewhere."""
+    if like is ZERO:
+        return ZERO
+    out = _blank_like(like)
+    out[i] = v
+    if isinstance(like, tuple):
+        return tuple(out)
+    return out
+
+
+@sens_at.defbprop
+def bprop_sens_at(like, i, v, out, dout):
+    return (ZERO, ZERO, sens_get(dout, i))
+
+
+@primitive("zeros_of")
+def zeros_of(like):
+    """Real zeros with the structure, shape and dtype of `like` (instantiates `ZERO`)."""
+    if isinstance(like, tuple):
+        return tuple(zeros_of(x) for x in like)
+    if isinstance(like, list):
+        return [zeros_of(x) for x in like]
+    if isinstance(like, dict):
+        return {k: zeros_of(v) for k, v in like.items()}
+    if isinstance(like, float):
+        return 0.0
+    if isinstance(like, (np.ndarray, np.generic)):
+        return np.zeros_like(like)
+    return ZERO
+
+
+@zeros_of.defbprop
+def bprop_zeros_of(like, out, dout):
+    return (ZERO,)
+
+
+@primitive("instantiate")
+def instantiate(s, like):
+    """`s` with every `ZERO` inside it replaced by real zeros shaped like `like`."""
+    if s is ZERO:
+        return zeros_of(like)
+    if isinstance(like, tuple):
+        return tuple(instantiate(a, b) for a, b in zip(s, like))
+    if isinstance(like, list):
+        return [instantiate(a, b) for a, b in zip(s, like)]
+    if isinstance(like, dict):
+        return {k: instantiate(s[k], like[k]) for k in like}
+    return s
+
+
+@instantiate.defbprop
+def bprop_instantiate(s, like, out, dout):
+    return (dout, ZERO)
