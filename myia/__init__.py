@@ -7,7 +7,7 @@ Example:
     ...     return np.sum(np.tanh(x))
 """
 
-from myia.api import ir, jit
+from myia.api import grad, ir, jit, value_and_grad
 from myia.errors import MyiaError, MyiaNameError, MyiaSyntaxError, MyiaTypeError
 from myia.prim.structures import stop_gradient
 
@@ -19,5 +19,7 @@ __all__ = [
     "ir",
     "jit",
     "stop_gradient",
+    "grad",
+    "value_and_grad",
 ]
 __version__ = "0.1.0"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
+from myia.ad.grad import j_graph
+from myia.ad.wrappers import grad_graph
 from myia.backend.vm import default_vm
 from myia.ir.nodes import Graph
 from myia.parser import parse
@@ -60,6 +62,72 @@ def jit(fn: Callable | None = None, *, backend: str = "vm"):
     return JitFunction(fn, backend)
 
 
+class GradFunction:
+    """The gradient (or value and gradient) of a function, compiled on first call.
+
+    It is also a function of the IR, so it can be called from compiled code and
+    differentiated again.
+
+    Example:
+        >>> import myia
+        >>> dsq = myia.grad(lambda x: x * x)
+        >>> dsq(3.0)             # doctest: +SKIP
+        6.0
+    """
+
+    def __init__(self, fn: Callable, argnums, has_aux: bool, with_value: bool):
+        self.fn = fn
+        self.argnums = argnums
+        self.has_aux = has_aux
+        self.with_value = with_value
+        functools.update_wrapper(self, fn, updated=())
+
+    def __myia_graph__(self) -> Graph:
+        return grad_graph(_graph_of(self.fn), self.argnums, self.has_aux, self.with_value)
+
+    def __call__(self, *args):
+        return default_vm().call(self.__myia_graph__(), args)
+
+
+def _grad_factory(with_value: bool):
+    def transform(fn=None, *, argnums=0, has_aux=False):
+        if fn is None:
+            return lambda f: GradFunction(f, argnums, has_aux, with_value)
+        return GradFunction(fn, argnums, has_aux, with_value)
+
+    return transform
+
+
+grad = _grad_factory(False)
+grad.__name__ = grad.__qualname__ = "grad"
+grad.__doc__ = """The gradient of `fn` with respect to the arguments `argnums`.
+
+    `grad(fn, argnums=0, has_aux=False)`, or `@grad` / `@grad(argnums=...)` as a decorator.
+    `fn` must return a float scalar (with `has_aux=True`: a pair `(scalar, aux)`, and only
+    the gradient is returned). The gradient has the structure, shape and dtype of the
+    argument; with a tuple `argnums`, a tuple of gradients.
+
+    Example:
+        >>> import numpy as np, myia
+        >>> myia.grad(np.sin)(0.0)                       # doctest: +SKIP
+        1.0
+        >>> myia.grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)   # doctest: +SKIP
+        (3.0, 2.0)
+    """
+
+value_and_grad = _grad_factory(True)
+value_and_grad.__name__ = value_and_grad.__qualname__ = "value_and_grad"
+value_and_grad.__doc__ = """Like `grad`, but returns `(value, gradient)`.
+
+    With `has_aux=True`, returns `((value, aux), gradient)`.
+
+    Example:
+        >>> import myia
+        >>> myia.value_and_grad(lambda x: x ** 3)(2.0)   # doctest: +SKIP
+        (8.0, 12.0)
+    """
+
+
 def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
     """The graph of `fn` at a stage of the pipeline: "parsed", "grad" or "optimized".
 
@@ -71,4 +139,6 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
     """
     if stage == "parsed":
         return _graph_of(fn)
+    if stage == "grad":
+        return j_graph(_graph_of(fn))
     raise ValueError(f"unknown stage {stage!r}; expected 'parsed', 'grad' or 'optimized'")

@@ -249,6 +249,8 @@ class FunctionLowerer:
         return self.object_node(lookup_name(self.namespace, name), loc, name)
 
     def object_node(self, obj: Any, loc: Location | None, what: str) -> Node:
+        if isinstance(obj, type):
+            return Constant(obj, loc)
         kind, value = classify(obj, loc, what)
         if kind == "prim":
             return Constant(value, loc)

@@ -16,10 +16,11 @@ import numpy as np
 
 from myia.errors import Location, MyiaNameError
 from myia.prim import primitive_for
+from myia.prim.sens import Zero
 
 CONSTANT_TYPES = (
     bool, int, float, complex, str, bytes, type(None), np.ndarray, np.generic, np.dtype, type,
-    slice, type(Ellipsis),
+    slice, type(Ellipsis), Zero,
 )
 
 MISSING = object()

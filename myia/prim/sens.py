@@ -103,7 +103,7 @@ def sum_to(x, like):
         x = x.astype(dtype)
     if isinstance(like, np.generic):
         return dtype.type(x) if dtype is not None else x[()]
-    return x
+    return np.asarray(x)
 
 
 @sum_to.defbprop
@@ -202,4 +202,58 @@ def instantiate(s, like):
 
 @instantiate.defbprop
 def bprop_instantiate(s, like, out, dout):
+    return (dout, ZERO)
+
+
+def _describe_value(x) -> str:
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape}"
+    return f"a {type(x).__name__}"
+
+
+@primitive("unit_sens", nondiff=True)
+def unit_sens(x):
+    """The sensitivity 1 for a scalar output `x`; refuses anything but a float scalar."""
+    from myia.errors import MyiaTypeError
+
+    if isinstance(x, float):
+        return 1.0
+    if isinstance(x, (np.floating, np.ndarray)) and np.shape(x) == () and x.dtype.kind == "f":
+        return np.ones((), x.dtype)[()] if isinstance(x, np.generic) else np.ones((), x.dtype)
+    raise MyiaTypeError(
+        f"grad needs a function whose output is a float scalar, but it returned "
+        f"{_describe_value(x)}; reduce it first (for example with np.sum or np.mean), or use "
+        "has_aux=True to return extra values as `(loss, aux)`"
+    )
+
+
+def _check_differentiable(x, where: str) -> None:
+    from myia.errors import MyiaTypeError
+
+    if isinstance(x, (tuple, list)):
+        for i, e in enumerate(x):
+            _check_differentiable(e, f"{where}[{i}]")
+    elif isinstance(x, dict):
+        for k, e in x.items():
+            _check_differentiable(e, f"{where}[{k!r}]")
+    elif isinstance(x, (bool, int, np.integer, np.bool_)) or (
+        isinstance(x, np.ndarray) and x.dtype.kind in "biu"
+    ):
+        raise MyiaTypeError(
+            f"cannot differentiate with respect to {where}, which is {_describe_value(x)} "
+            f"({x!r}); pass a float instead (for example 3.0 rather than 3, or "
+            "x.astype(float))"
+        )
+
+
+@primitive("grad_output")
+def grad_output(s, x):
+    """The gradient returned for input `x`: `s` with zeros instantiated, after checking
+    that `x` is differentiable (floats, float arrays and containers of them)."""
+    _check_differentiable(x, "the argument")
+    return instantiate(s, x)
+
+
+@grad_output.defbprop
+def bprop_grad_output(s, x, out, dout):
     return (dout, ZERO)

@@ -1,0 +1,252 @@
+"""Reverse mode by source transformation: the J transform.
+
+For a graph G, J(G) is a graph with the same parameters that returns `(value,
+backpropagator)`. The backpropagator is a closure graph nested in J(G): it takes the
+sensitivity of G's output and returns `(fv_sens, d_param1, ..., d_paramN)`, where `fv_sens`
+is the tuple of the sensitivities of G's free variables in the order the manager fixes
+(`Manager.ordered_free_variables`). That tuple *is* the sensitivity of a closure over G: a
+closure's sensitivity is structural, built and taken apart with ordinary differentiable
+primitives (`make_tuple`, `sens_get`), so adjoints differentiate again (grad of grad).
+
+Inside J(G), every call `f(a, b)` becomes `J(f)(J(a), J(b))`, returning the value and the
+callee's backpropagator; the backpropagator of G calls those in reverse order, adds the
+contributions of every use with `gadd`, and hands the sensitivity of each closure used in G
+to the variables it captured. Primitives get J graphs built from the backpropagator of their
+registry entry (parsed from the subset like user code), guarded so that a symbolic `ZERO`
+sensitivity skips the work.
+"""
+
+from __future__ import annotations
+
+from myia.errors import MyiaTypeError
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
+from myia.parser import parse
+from myia.prim import lookup as P
+from myia.prim.registry import Primitive
+from myia.prim.sens import ZERO
+
+_make_tuple = P("make_tuple")
+_make_list = P("make_list")
+_getitem = P("getitem")
+_gadd = P("gadd")
+_sens_get = P("sens_get")
+_switch = P("switch")
+_is_zero = P("is_zero")
+_apply = P("apply")
+
+_GLOBAL_J: dict[Graph, Graph] = {}
+_PRIM_J: dict[tuple[Primitive, int | None], Graph] = {}
+
+
+# Primitives ---------------------------------------------------------------------------------
+
+
+def _bprop_graph(prim: Primitive) -> Graph:
+    if prim.bprop is None:
+        raise MyiaTypeError(
+            f"the primitive `{prim.name}` has no backpropagator yet, so it cannot be "
+            "differentiated; wrap the call in myia.stop_gradient(...) if its gradient is not needed"
+        )
+    return parse(prim.bprop)
+
+
+def _build_j_of_call(callee, nargs: int, bprop: Graph | None, name: str, nondiff: bool) -> Graph:
+    """J of a function with a backpropagator rule: `(x...) -> (callee(x...), B)`."""
+    jg = Graph(f"J:{name}")
+    jg.flags["j_rule"] = True
+    params = [jg.add_parameter(f"x{i}") for i in range(nargs)]
+    out = jg.apply(callee, *params)
+    b = Graph(f"B:{name}")
+    dout = b.add_parameter("dout")
+    if nondiff:
+        b.output = Constant((ZERO,) * (nargs + 1))
+    else:
+        real = Graph(f"B:{name}:nonzero")
+        r = real.apply(bprop, *params, out, dout)
+        real.output = real.apply(
+            _make_tuple, ZERO, *[real.apply(_getitem, r, i) for i in range(nargs)]
+        )
+        zero = Graph(f"B:{name}:zero")
+        zero.output = Constant((ZERO,) * (nargs + 1))
+        sw = b.apply(_switch, b.apply(_is_zero, dout), zero, real)
+        b.output = b.apply(sw)
+    jg.output = jg.apply(_make_tuple, out, b)
+    return jg
+
+
+def _build_j_sequence(prim: Primitive, nargs: int) -> Graph:
+    """J of `make_tuple`/`make_list` of `nargs` elements (variadic, so built per arity)."""
+    jg = Graph(f"J:{prim.name}{nargs}")
+    params = [jg.add_parameter(f"x{i}") for i in range(nargs)]
+    out = jg.apply(prim, *params)
+    b = Graph(f"B:{prim.name}{nargs}")
+    dout = b.add_parameter("dout")
+    b.output = b.apply(_make_tuple, ZERO, *[b.apply(_sens_get, dout, i) for i in range(nargs)])
+    jg.output = jg.apply(_make_tuple, out, b)
+    return jg
+
+
+def _build_j_apply() -> Graph:
+    """J of `apply(f, args)`: call the J of `f` on `args`, split its sensitivities."""
+    jg = Graph("J:apply")
+    f = jg.add_parameter("f")
+    args = jg.add_parameter("args")
+    r = jg.apply(_apply, f, args)
+    bp = jg.apply(_getitem, r, 1)
+    b = Graph("B:apply")
+    dout = b.add_parameter("dout")
+    s = b.apply(bp, dout)
+    b.output = b.apply(
+        _make_tuple, ZERO, b.apply(_getitem, s, 0), b.apply(_getitem, s, slice(1, None))
+    )
+    jg.output = jg.apply(_make_tuple, jg.apply(_getitem, r, 0), b)
+    return jg
+
+
+def j_primitive(prim: Primitive, nargs: int | None) -> Graph:
+    """The J graph of a primitive called with `nargs` arguments."""
+    key = (prim, nargs if prim in (_make_tuple, _make_list) else None)
+    jg = _PRIM_J.get(key)
+    if jg is not None:
+        return jg
+    if prim in (_make_tuple, _make_list):
+        if nargs is None:
+            raise MyiaTypeError(f"`{prim.name}` cannot be differentiated as a function value")
+        jg = _build_j_sequence(prim, nargs)
+    elif prim is _apply:
+        jg = _build_j_apply()
+    else:
+        n = prim.nargs
+        bprop = None if prim.nondiff else _bprop_graph(prim)
+        jg = _build_j_of_call(prim, n, bprop, prim.name, prim.nondiff)
+    _PRIM_J[key] = jg
+    return jg
+
+
+# Graphs -------------------------------------------------------------------------------------
+
+
+def j_graph(graph: Graph) -> Graph:
+    """J of a graph without free variables (cached)."""
+    jg = _GLOBAL_J.get(graph)
+    if jg is None:
+        jg = GradTransform(Manager(graph)).transform(graph)
+    return jg
+
+
+class GradTransform:
+    """One J transform: a graph and every graph nested in it share one node map.
+
+    Nodes of graphs outside the transformed scope map to themselves: that is how a
+    gradient taken inside compiled code closes over the primal values around it.
+    """
+
+    def __init__(self, mng: Manager):
+        self.mng = mng
+        self.node_map: dict[Node, Node] = {}
+        self.graph_map: dict[Graph, Graph] = {}
+
+    def fvs(self, graph: Graph) -> list[Node]:
+        return self.mng.ordered_free_variables(graph)
+
+    def transform(self, graph: Graph) -> Graph:
+        jg = self.graph_map.get(graph)
+        if jg is not None:
+            return jg
+        if graph not in self.mng.graphs:
+            self.mng.add_root(graph)
+        closed = not self.fvs(graph)
+        if closed:
+            cached = _GLOBAL_J.get(graph)
+            if cached is not None:
+                return cached
+            if self.graph_map:
+                return GradTransform(self.mng).transform(graph)
+        custom = graph.flags.get("custom_bprop")
+        if custom is not None:
+            jg = _build_j_of_call(
+                graph, len(graph.parameters), parse(custom), graph.name, nondiff=False
+            )
+        else:
+            jg = Graph(f"J:{graph.name}", graph.loc)
+        jg.flags["j_of"] = (graph, self)
+        self.graph_map[graph] = jg
+        if closed:
+            _GLOBAL_J[graph] = jg
+        if custom is None:
+            self._transform_body(graph, jg)
+        return jg
+
+    def _jnode(self, node: Node, nargs: int | None = None) -> Node:
+        if isinstance(node, Constant):
+            v = node.value
+            if isinstance(v, Graph):
+                return Constant(self.transform(v), node.loc)
+            if isinstance(v, Primitive):
+                return Constant(j_primitive(v, nargs), node.loc)
+            return Constant(v, node.loc)
+        return self.node_map.get(node, node)
+
+    def _transform_body(self, graph: Graph, jg: Graph) -> None:
+        for p in graph.parameters:
+            q = jg.add_parameter(p.name, p.loc)
+            self.node_map[p] = q
+        order = toposort(
+            graph.output,
+            lambda n: n.graph is graph,
+            lambda g: [n for n in self.fvs(g) if n.graph is graph],
+        )
+        bprops: dict[Apply, Node] = {}
+        for node in order:
+            if isinstance(node, Apply) and node.graph is graph:
+                fn = self._jnode(node.fn, len(node.inputs) - 1)
+                args = [self._jnode(a) for a in node.args]
+                call = Apply([fn, *args], jg, node.loc)
+                value = Apply([Constant(_getitem), call, Constant(0)], jg, node.loc, node.name)
+                bprops[node] = Apply([Constant(_getitem), call, Constant(1)], jg, node.loc)
+                self.node_map[node] = value
+
+        b = Graph(f"B:{graph.name}", graph.loc)
+        dout = b.add_parameter("dout")
+        sens: dict[Node, list[Node]] = {}
+
+        def contribute(node: Node, value: Node) -> None:
+            if isinstance(node, Constant) and not (
+                isinstance(node.value, Graph) and self.fvs(node.value)
+            ):
+                return
+            sens.setdefault(node, []).append(value)
+
+        def total(node: Node) -> Node:
+            parts = sens.get(node)
+            if not parts:
+                return Constant(ZERO)
+            acc = parts[0]
+            for p in parts[1:]:
+                acc = Apply([Constant(_gadd), acc, p], b, node.loc)
+            return acc
+
+        contribute(graph.output, dout)
+        for node in reversed(order):
+            if isinstance(node, Apply) and node.graph is graph:
+                if node not in sens:
+                    continue
+                fn = node.fn
+                if isinstance(fn, Constant) and isinstance(fn.value, Primitive) and fn.value.nondiff:
+                    continue
+                r = Apply([bprops[node], total(node)], b, node.loc)
+                for i, inp in enumerate(node.inputs):
+                    contribute(inp, Apply([Constant(_getitem), r, Constant(i)], b, node.loc))
+            elif isinstance(node, Constant) and node in sens:
+                s = total(node)
+                for j, fv in enumerate(self.fvs(node.value)):
+                    contribute(fv, Apply([Constant(_sens_get), s, Constant(j)], b, node.loc))
+        fv_sens = Apply(
+            [Constant(_make_tuple), *[total(fv) for fv in self.fvs(graph)]], b, graph.loc
+        )
+        b.output = Apply(
+            [Constant(_make_tuple), fv_sens, *[total(p) for p in graph.parameters]], b, graph.loc
+        )
+        out = self._jnode(graph.output)
+        jg.output = Apply([Constant(_make_tuple), out, Constant(b)], jg, graph.loc)

@@ -1,0 +1,59 @@
+"""Graphs of `grad` and `value_and_grad`: the J of a function, seeded and unpacked.
+
+`grad_graph(G, ...)` is an ordinary graph with G's parameters, so a gradient is itself a
+function of the IR: it can be printed, run by any backend, called from compiled code and
+differentiated again (grad of grad).
+"""
+
+from __future__ import annotations
+
+from myia.ad.grad import j_graph
+from myia.errors import MyiaTypeError
+from myia.ir.nodes import Constant, Graph
+from myia.prim import lookup as P
+from myia.prim.sens import ZERO
+
+_CACHE: dict[tuple, Graph] = {}
+
+
+def normalize_argnums(argnums, nparams: int, name: str) -> tuple[int, ...]:
+    """`argnums` as a tuple of valid, non-negative parameter indices."""
+    items = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    out = []
+    for a in items:
+        if not isinstance(a, int) or not -nparams <= a < nparams:
+            raise MyiaTypeError(
+                f"argnums={argnums!r} does not name a parameter of `{name}`, which has {nparams}"
+            )
+        out.append(a % nparams)
+    return tuple(out)
+
+
+def grad_graph(graph: Graph, argnums, has_aux: bool, with_value: bool) -> Graph:
+    """The graph computing the gradient of `graph` (and its value when `with_value`)."""
+    nums = normalize_argnums(argnums, len(graph.parameters), graph.name)
+    key = (graph, nums, isinstance(argnums, int), has_aux, with_value)
+    g = _CACHE.get(key)
+    if g is not None:
+        return g
+    kind = "value_and_grad" if with_value else "grad"
+    g = Graph(f"{kind}:{graph.name}", graph.loc)
+    g.flags["argnames"] = list(graph.flags.get("argnames", [p.name for p in graph.parameters]))
+    g.flags["defaults"] = dict(graph.flags.get("defaults", {}))
+    params = [g.add_parameter(p.name, p.loc) for p in graph.parameters]
+    r = g.apply(Constant(j_graph(graph)), *params, loc=graph.loc)
+    out = g.apply(P("getitem"), r, 0)
+    bp = g.apply(P("getitem"), r, 1)
+    if has_aux:
+        loss = g.apply(P("getitem"), g.apply(P("unpack_seq"), out, 2), 0)
+        dout = g.apply(P("make_tuple"), g.apply(P("unit_sens"), loss), ZERO)
+    else:
+        dout = g.apply(P("unit_sens"), out)
+    s = g.apply(bp, dout)
+    grads = [
+        g.apply(P("grad_output"), g.apply(P("getitem"), s, 1 + i), params[i]) for i in nums
+    ]
+    result = grads[0] if isinstance(argnums, int) else g.apply(P("make_tuple"), *grads)
+    g.output = g.apply(P("make_tuple"), out, result) if with_value else result
+    _CACHE[key] = g
+    return g
