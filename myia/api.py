@@ -24,6 +24,11 @@ def _graph_of(fn: Any) -> Graph:
     return parse(fn)
 
 
+def default_backend_call(graph: Graph, args) -> Any:
+    """Run `graph` on `args` with the default backend."""
+    return default_vm().call(graph, tuple(args))
+
+
 class JitFunction:
     """A compiled function: call it like the original.
 

@@ -83,11 +83,18 @@ def sum_to(x, like):
     """
     if x is ZERO:
         return ZERO
+    if isinstance(like, (tuple, list)):
+        out = [sum_to(a, b) for a, b in zip(x, like)]
+        return tuple(out) if isinstance(x, tuple) else out
+    if isinstance(like, dict):
+        return {k: sum_to(x[k], like[k]) for k in like}
+    if not isinstance(like, (float, int, bool, np.ndarray, np.generic)):
+        return x
     if isinstance(like, (bool, int, np.integer, np.bool_)) or (
         isinstance(like, np.ndarray) and like.dtype.kind in "biu"
     ):
         return ZERO
-    if isinstance(like, float):
+    if type(like) is float:
         return float(np.sum(x))
     shape = _shape_of(like)
     x = np.asarray(x)
@@ -116,7 +123,14 @@ def broadcast_like(x, like):
     """Broadcast `x` to the shape of `like` (the adjoint of `sum_to`)."""
     if x is ZERO:
         return ZERO
-    if isinstance(like, float):
+    if isinstance(like, (tuple, list)):
+        out = [broadcast_like(a, b) for a, b in zip(x, like)]
+        return tuple(out) if isinstance(x, tuple) else out
+    if isinstance(like, dict):
+        return {k: broadcast_like(x[k], like[k]) for k in like}
+    if not isinstance(like, (float, int, bool, np.ndarray, np.generic)):
+        return x
+    if type(like) is float:
         return float(x)
     shape = _shape_of(like)
     if np.shape(x) == shape:
@@ -174,7 +188,7 @@ def zeros_of(like):
         return [zeros_of(x) for x in like]
     if isinstance(like, dict):
         return {k: zeros_of(v) for k, v in like.items()}
-    if isinstance(like, float):
+    if type(like) is float:
         return 0.0
     if isinstance(like, (np.ndarray, np.generic)):
         return np.zeros_like(like)
@@ -216,7 +230,7 @@ def unit_sens(x):
     """The sensitivity 1 for a scalar output `x`; refuses anything but a float scalar."""
     from myia.errors import MyiaTypeError
 
-    if isinstance(x, float):
+    if type(x) is float:
         return 1.0
     if isinstance(x, (np.floating, np.ndarray)) and np.shape(x) == () and x.dtype.kind == "f":
         return np.ones((), x.dtype)[()] if isinstance(x, np.generic) else np.ones((), x.dtype)
@@ -257,3 +271,52 @@ def grad_output(s, x):
 @grad_output.defbprop
 def bprop_grad_output(s, x, out, dout):
     return (dout, ZERO)
+
+
+def _leaves(x):
+    if isinstance(x, (tuple, list)):
+        for e in x:
+            yield from _leaves(e)
+    elif isinstance(x, dict):
+        for k in sorted(x, key=repr):
+            yield from _leaves(x[k])
+    else:
+        yield x
+
+
+@primitive("tree_vdot")
+def tree_vdot(a, b):
+    """The sum over matching leaves of two structures of `sum(a_leaf * b_leaf)`."""
+    total = 0.0
+    for x, y in zip(_leaves(a), _leaves(b)):
+        if x is ZERO or y is ZERO:
+            continue
+        total = total + float(np.sum(np.multiply(x, y, dtype=np.float64)))
+    return total
+
+
+@tree_vdot.defbprop
+def bprop_tree_vdot(a, b, out, dout):
+    return (tree_scale(b, dout, a), tree_scale(a, dout, b))
+
+
+def _scale(v, s, like):
+    if isinstance(like, (tuple, list)):
+        out = [_scale(x, s, y) for x, y in zip(v, like)]
+        return tuple(out) if isinstance(like, tuple) else out
+    if isinstance(like, dict):
+        return {k: _scale(v[k], s, like[k]) for k in like}
+    if v is ZERO:
+        return ZERO
+    return sum_to(np.multiply(v, s), like)
+
+
+@primitive("tree_scale")
+def tree_scale(v, s, like):
+    """Every leaf of `v` times the scalar `s`, each shaped and typed like `like`'s leaf."""
+    return _scale(v, s, like)
+
+
+@tree_scale.defbprop
+def bprop_tree_scale(v, s, like, out, dout):
+    return (tree_scale(dout, s, v), tree_vdot(v, dout), ZERO)
