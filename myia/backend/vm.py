@@ -22,7 +22,7 @@ import weakref
 from typing import Any
 
 from myia.errors import annotate_runtime_error
-from myia.ir.manager import Manager
+from myia.ir.manager import Manager, mutation_count
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
 from myia.prim.registry import Primitive
 from myia.prim.structures import apply as apply_prim
@@ -93,9 +93,13 @@ class VM:
     """Evaluates graphs managed by one manager (created on demand for each new root)."""
 
     def __init__(self):
+        self._reset()
+
+    def _reset(self) -> None:
         self._codes: weakref.WeakKeyDictionary[Graph, Code] = weakref.WeakKeyDictionary()
         self._managers: weakref.WeakKeyDictionary[Graph, Manager] = weakref.WeakKeyDictionary()
         self._fvs: weakref.WeakKeyDictionary[Graph, list[Node]] = weakref.WeakKeyDictionary()
+        self._seen_mutations = mutation_count()
 
     # Compilation ------------------------------------------------------------------------------
 
@@ -145,7 +149,7 @@ class VM:
                         return (CLOSURE, (v, [operand(x) for x in fvs]))
                 return (CONST, v)
             if isinstance(n, Parameter) or isinstance(n, Apply):
-                raise ValueError(f"{n} of {n.graph} is not visible in {graph}")
+                raise ValueError(f"{n!r} of {n.graph!r} is not visible in {graph!r}")
             raise ValueError(f"unknown node {n}")
 
         instrs = []
@@ -159,6 +163,8 @@ class VM:
 
     def call(self, fn: Any, args: tuple) -> Any:
         """Call a graph, closure or primitive with positional arguments."""
+        if self._seen_mutations != mutation_count():
+            self._reset()
         if isinstance(fn, GraphFunction):
             fn = fn.graph
         if isinstance(fn, (Graph, Closure)):

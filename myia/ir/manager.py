@@ -20,8 +20,20 @@ from collections import Counter, defaultdict
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 
 
+_MUTATIONS = [0]
+
+
+def mutation_count() -> int:
+    """How many mutations managers have made; caches of compiled graphs compare it."""
+    return _MUTATIONS[0]
+
+
 class Manager:
-    """Keeps users, free variables and nesting of a set of graphs true under mutation."""
+    """Keeps users, free variables and nesting of a set of graphs true under mutation.
+
+    Managing a nested graph also manages the graphs that own its free variables (they are
+    added to the roots), so nesting is always known.
+    """
 
     def __init__(self, *roots: Graph):
         self.roots: set[Graph] = set()
@@ -74,6 +86,10 @@ class Manager:
         if inp.graph is not None and inp.graph is not g:
             self.free_variables_direct[g][inp] += 1
             self._derived = None
+            if inp.graph not in self._graphs:
+                # A free variable of a graph of an enclosing function: manage that too.
+                self.roots.add(inp.graph)
+                self._add_graph(inp.graph)
         if isinstance(inp, Constant) and isinstance(inp.value, Graph):
             self.graph_constants[g][inp.value] += 1
             self._graph_refs[inp.value] += 1
@@ -97,8 +113,7 @@ class Manager:
             if c[inp.value] <= 0:
                 del c[inp.value]
             self._graph_refs[inp.value] -= 1
-            if self._graph_refs[inp.value] <= 0:
-                self._needs_sweep = True
+            self._needs_sweep = True  # also catches cycles of recursive graphs
             self._derived = None
         if not self.uses[inp]:
             self._drop_node(inp)
@@ -137,8 +152,7 @@ class Manager:
             if c[inp.value] <= 0:
                 del c[inp.value]
             self._graph_refs[inp.value] -= 1
-            if self._graph_refs[inp.value] <= 0:
-                self._needs_sweep = True
+            self._needs_sweep = True  # also catches cycles of recursive graphs
         self._derived = None
 
     def _sweep(self) -> None:
@@ -174,6 +188,7 @@ class Manager:
 
     def set_edge(self, node: Apply, i: int, value: Node) -> None:
         """Make `value` the input `i` of `node`."""
+        _MUTATIONS[0] += 1
         old = node.inputs[i]
         if old is value:
             return
@@ -195,6 +210,7 @@ class Manager:
 
     def add_parameter(self, graph: Graph, name: str | None = None) -> Parameter:
         """Append a new parameter to a managed graph and return it."""
+        _MUTATIONS[0] += 1
         p = Parameter(graph, graph.loc, name)
         graph.parameters.append(p)
         self.all_nodes.add(p)
@@ -203,6 +219,7 @@ class Manager:
 
     def set_parameters(self, graph: Graph, params: list[Parameter]) -> None:
         """Replace the parameter list of `graph` (dropped parameters must be unused)."""
+        _MUTATIONS[0] += 1
         for p in graph.parameters:
             if p not in params and not self.uses.get(p):
                 self.all_nodes.discard(p)
@@ -258,7 +275,7 @@ class Manager:
                         parent = o
                         break
                 if owners and parent is None:
-                    raise ValueError(f"free variables of {g} are not on one chain of scopes")
+                    raise ValueError(f"free variables of {g!r} are not on one chain of scopes")
                 parents[g] = parent
                 ancestors[g] = set() if parent is None else {parent} | ancestors[parent]
             if len(waiting) == len(todo):
