@@ -7,9 +7,13 @@ generate code, run.
 from __future__ import annotations
 
 import functools
+import types
 from typing import Any, Callable
 
 from myia.ad.grad import j_graph
+from myia.ad.runtime import make_grad_macro, primitive_graph
+from myia.errors import MyiaTypeError
+from myia.prim import primitive_for
 from myia.ad.wrappers import grad_graph
 from myia.backend.vm import default_vm
 from myia.ir.nodes import Graph
@@ -21,6 +25,14 @@ def _graph_of(fn: Any) -> Graph:
         return fn.__myia_graph__()
     if isinstance(fn, Graph):
         return fn
+    prim = primitive_for(fn)
+    if prim is not None:
+        return primitive_graph(prim)
+    if not isinstance(fn, types.FunctionType):
+        raise MyiaTypeError(
+            f"myia compiles Python functions written in the supported subset; got "
+            f"{type(fn).__name__} {fn!r}"
+        )
     return parse(fn)
 
 
@@ -104,6 +116,7 @@ def _grad_factory(with_value: bool):
 
 
 grad = _grad_factory(False)
+grad.__myia_macro__ = make_grad_macro(False)
 grad.__name__ = grad.__qualname__ = "grad"
 grad.__doc__ = """The gradient of `fn` with respect to the arguments `argnums`.
 
@@ -121,6 +134,7 @@ grad.__doc__ = """The gradient of `fn` with respect to the arguments `argnums`.
     """
 
 value_and_grad = _grad_factory(True)
+value_and_grad.__myia_macro__ = make_grad_macro(True)
 value_and_grad.__name__ = value_and_grad.__qualname__ = "value_and_grad"
 value_and_grad.__doc__ = """Like `grad`, but returns `(value, gradient)`.
 
@@ -131,6 +145,55 @@ value_and_grad.__doc__ = """Like `grad`, but returns `(value, gradient)`.
         >>> myia.value_and_grad(lambda x: x ** 3)(2.0)   # doctest: +SKIP
         (8.0, 12.0)
     """
+
+
+class custom_vjp:  # noqa: N801  (a decorator, named like JAX's)
+    """A function with a user-written backpropagator.
+
+    The rule is Myia-style: `bprop(*inputs, out, dout)` returns a tuple with one
+    sensitivity per input. It is parsed and compiled like user code, so it is
+    differentiable too (grad of grad).
+
+    Example:
+        >>> import numpy as np, myia
+        >>> @myia.custom_vjp
+        ... def safe_log(x):
+        ...     return np.log(x)
+        >>> @safe_log.defvjp
+        ... def safe_log_bprop(x, out, dout):
+        ...     return (dout / np.maximum(x, 1e-12),)
+    """
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
+        self.bprop: Callable | None = None
+        self._graph: Graph | None = None
+        functools.update_wrapper(self, fn)
+
+    def defvjp(self, bprop: Callable) -> Callable:
+        """Register the backpropagator `bprop(*inputs, out, dout) -> tuple`."""
+        self.bprop = bprop
+        self._graph = None
+        return bprop
+
+    def __myia_graph__(self) -> Graph:
+        if self._graph is None:
+            from myia.ir.clone import clone
+
+            g = clone(parse(self.fn))
+            if self.bprop is None:
+                from myia.errors import MyiaTypeError
+
+                raise MyiaTypeError(
+                    f"custom_vjp function `{self.fn.__name__}` has no rule yet: decorate its "
+                    "backpropagator with @{self.fn.__name__}.defvjp"
+                )
+            g.flags["custom_bprop"] = self.bprop
+            self._graph = g
+        return self._graph
+
+    def __call__(self, *args):
+        return self.fn(*args)
 
 
 def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:

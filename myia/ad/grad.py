@@ -104,6 +104,22 @@ def _build_j_apply() -> Graph:
     return jg
 
 
+def _build_j_grad_of(prim: Primitive) -> Graph:
+    """J of `grad_of(f, spec, level)`: the same gradient one J level up.
+
+    The sensitivity of a gradient closure is the tuple of its free variables'
+    sensitivities, which are the free variables of `f` in the same order: it passes through.
+    """
+    jg = Graph("J:grad_of")
+    f, spec, level = (jg.add_parameter(n) for n in ("f", "spec", "level"))
+    r = jg.apply(prim, f, spec, jg.apply(P("add"), level, 1))
+    b = Graph("B:grad_of")
+    dout = b.add_parameter("dout")
+    b.output = b.apply(_make_tuple, ZERO, dout, ZERO, ZERO)
+    jg.output = jg.apply(_make_tuple, r, b)
+    return jg
+
+
 def j_primitive(prim: Primitive, nargs: int | None) -> Graph:
     """The J graph of a primitive called with `nargs` arguments."""
     key = (prim, nargs if prim in (_make_tuple, _make_list) else None)
@@ -116,6 +132,8 @@ def j_primitive(prim: Primitive, nargs: int | None) -> Graph:
         jg = _build_j_sequence(prim, nargs)
     elif prim is _apply:
         jg = _build_j_apply()
+    elif prim.name == "grad_of":
+        jg = _build_j_grad_of(prim)
     else:
         n = prim.nargs
         bprop = None if prim.nondiff else _bprop_graph(prim)
@@ -127,11 +145,21 @@ def j_primitive(prim: Primitive, nargs: int | None) -> Graph:
 # Graphs -------------------------------------------------------------------------------------
 
 
+_CLOSURE_J: dict[Graph, Graph] = {}
+
+
 def j_graph(graph: Graph) -> Graph:
-    """J of a graph without free variables (cached)."""
-    jg = _GLOBAL_J.get(graph)
+    """J of a graph (cached).
+
+    For a graph with free variables (a closure's graph), the free variables stay bound to
+    the primal values around it: this is the J used by a gradient taken inside compiled code.
+    """
+    jg = _GLOBAL_J.get(graph) or _CLOSURE_J.get(graph)
     if jg is None:
-        jg = GradTransform(Manager(graph)).transform(graph)
+        transform = GradTransform(Manager(graph))
+        jg = transform.transform(graph)
+        if transform.fvs(graph):
+            _CLOSURE_J[graph] = jg
     return jg
 
 
