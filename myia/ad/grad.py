@@ -1,26 +1,35 @@
 """Reverse mode by source transformation: the J transform.
 
-For a graph G, J(G) is a graph with the same parameters that returns `(value,
-backpropagator)`. The backpropagator is a closure graph nested in J(G): it takes the
-sensitivity of G's output and returns `(fv_sens, d_param1, ..., d_paramN)`, where `fv_sens`
-is the tuple of the sensitivities of G's free variables in the order the manager fixes
-(`Manager.ordered_free_variables`). That tuple *is* the sensitivity of a closure over G: a
-closure's sensitivity is structural, built and taken apart with ordinary differentiable
-primitives (`make_tuple`, `sens_get`), so adjoints differentiate again (grad of grad).
+For a graph G with parameters (p1..pn), J(G) is a graph with parameters (k, p1..pn) that
+returns `(value, chain)`. `k` is the *backpropagator chain* of the caller (see
+`myia.ad.chain`): a linked list of backpropagators still to run after this call's own.
+J(G) pushes its backpropagator onto `k` and returns the result, so that a call in tail
+position (a jump between blocks, a loop's next iteration) stays a tail call in J(G): the
+forward pass of a loop runs in constant stack, and the backward pass walks the chain in a
+loop (`run_chain`).
 
-Inside J(G), every call `f(a, b)` becomes `J(f)(J(a), J(b))`, returning the value and the
-callee's backpropagator; the backpropagator of G calls those in reverse order, adds the
-contributions of every use with `gadd`, and hands the sensitivity of each closure used in G
-to the variables it captured. Primitives get J graphs built from the backpropagator of their
-registry entry (parsed from the subset like user code), guarded so that a symbolic `ZERO`
-sensitivity skips the work.
+A backpropagator of G takes the sensitivity of what G returned and returns
+`(fv_sens, d_param1, ..., d_paramN)`, where `fv_sens` is the tuple of the sensitivities of
+G's free variables in the order the manager fixes (`Manager.ordered_free_variables`). That
+tuple *is* the sensitivity of a closure over G: a closure's sensitivity is structural, built
+and taken apart with ordinary differentiable primitives (`make_tuple`, `sens_get`), so
+adjoints differentiate again (grad of grad). When G ends with a tail call, the
+backpropagator it pushes takes the callee's sensitivities instead (of the callee and of
+each argument) and carries on from there.
+
+Inside J(G), a call `f(a, b)` not in tail position becomes `J(f)(None, J(a), J(b))`, whose
+chain the backpropagator runs with `run_chain`. Contributions of several uses are added with
+`gadd`, and the sensitivity of each closure used in G goes to the variables it captured.
+Primitives get J graphs built from the backpropagator of their registry entry (parsed from
+the subset like user code), guarded so that a symbolic `ZERO` sensitivity skips the work.
 """
 
 from __future__ import annotations
 
+from myia.ad.chain import run_chain
 from myia.errors import MyiaTypeError
 from myia.ir.manager import Manager
-from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
+from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.parser import parse
 from myia.prim import lookup as P
 from myia.prim.registry import Primitive
@@ -36,10 +45,28 @@ _is_zero = P("is_zero")
 _apply = P("apply")
 
 _GLOBAL_J: dict[Graph, Graph] = {}
+_CLOSURE_J: dict[Graph, Graph] = {}
 _PRIM_J: dict[tuple[Primitive, int | None], Graph] = {}
 
 
-# Primitives ---------------------------------------------------------------------------------
+def run_chain_graph() -> Graph:
+    """The graph of `run_chain` (parsed once)."""
+    return parse(run_chain)
+
+
+def _j_skeleton(name: str, names: list[str]) -> tuple[Graph, Node, list[Node], Graph, Node]:
+    """A J graph `(k, *params)` and an empty backpropagator graph nested in it."""
+    jg = Graph(f"J:{name}")
+    k = jg.add_parameter("k")
+    params = [jg.add_parameter(n) for n in names]
+    b = Graph(f"B:{name}")
+    dout = b.add_parameter("dout")
+    return jg, k, params, b, dout
+
+
+def _finish(jg: Graph, k: Node, value: Node, b: Graph) -> Graph:
+    jg.output = jg.apply(_make_tuple, value, jg.apply(_make_tuple, b, k))
+    return jg
 
 
 def _bprop_graph(prim: Primitive) -> Graph:
@@ -51,15 +78,12 @@ def _bprop_graph(prim: Primitive) -> Graph:
     return parse(prim.bprop)
 
 
-def _build_j_of_call(callee, nargs: int, bprop: Graph | None, name: str, nondiff: bool) -> Graph:
-    """J of a function with a backpropagator rule: `(x...) -> (callee(x...), B)`."""
-    jg = Graph(f"J:{name}")
+def _build_j_of_call(callee, nargs: int, bprop: Graph | None, name: str) -> Graph:
+    """J of a function with a backpropagator rule (`bprop(*inputs, out, dout)`)."""
+    jg, k, params, b, dout = _j_skeleton(name, [f"x{i}" for i in range(nargs)])
     jg.flags["j_rule"] = True
-    params = [jg.add_parameter(f"x{i}") for i in range(nargs)]
     out = jg.apply(callee, *params)
-    b = Graph(f"B:{name}")
-    dout = b.add_parameter("dout")
-    if nondiff:
+    if bprop is None:
         b.output = Constant((ZERO,) * (nargs + 1))
     else:
         real = Graph(f"B:{name}:nonzero")
@@ -71,37 +95,27 @@ def _build_j_of_call(callee, nargs: int, bprop: Graph | None, name: str, nondiff
         zero.output = Constant((ZERO,) * (nargs + 1))
         sw = b.apply(_switch, b.apply(_is_zero, dout), zero, real)
         b.output = b.apply(sw)
-    jg.output = jg.apply(_make_tuple, out, b)
-    return jg
+    return _finish(jg, k, out, b)
 
 
 def _build_j_sequence(prim: Primitive, nargs: int) -> Graph:
     """J of `make_tuple`/`make_list` of `nargs` elements (variadic, so built per arity)."""
-    jg = Graph(f"J:{prim.name}{nargs}")
-    params = [jg.add_parameter(f"x{i}") for i in range(nargs)]
+    jg, k, params, b, dout = _j_skeleton(f"{prim.name}{nargs}", [f"x{i}" for i in range(nargs)])
     out = jg.apply(prim, *params)
-    b = Graph(f"B:{prim.name}{nargs}")
-    dout = b.add_parameter("dout")
     b.output = b.apply(_make_tuple, ZERO, *[b.apply(_sens_get, dout, i) for i in range(nargs)])
-    jg.output = jg.apply(_make_tuple, out, b)
-    return jg
+    return _finish(jg, k, out, b)
 
 
 def _build_j_apply() -> Graph:
     """J of `apply(f, args)`: call the J of `f` on `args`, split its sensitivities."""
-    jg = Graph("J:apply")
-    f = jg.add_parameter("f")
-    args = jg.add_parameter("args")
-    r = jg.apply(_apply, f, args)
-    bp = jg.apply(_getitem, r, 1)
-    b = Graph("B:apply")
-    dout = b.add_parameter("dout")
-    s = b.apply(bp, dout)
+    jg, k, (f, args), b, dout = _j_skeleton("apply", ["f", "args"])
+    r = jg.apply(_apply, f, jg.apply(P("add"), Constant((None,)), args))
+    chain = jg.apply(_getitem, r, 1)
+    s = b.apply(Constant(run_chain_graph()), chain, dout)
     b.output = b.apply(
         _make_tuple, ZERO, b.apply(_getitem, s, 0), b.apply(_getitem, s, slice(1, None))
     )
-    jg.output = jg.apply(_make_tuple, jg.apply(_getitem, r, 0), b)
-    return jg
+    return _finish(jg, k, jg.apply(_getitem, r, 0), b)
 
 
 def _build_j_grad_of(prim: Primitive) -> Graph:
@@ -110,14 +124,10 @@ def _build_j_grad_of(prim: Primitive) -> Graph:
     The sensitivity of a gradient closure is the tuple of its free variables'
     sensitivities, which are the free variables of `f` in the same order: it passes through.
     """
-    jg = Graph("J:grad_of")
-    f, spec, level = (jg.add_parameter(n) for n in ("f", "spec", "level"))
+    jg, k, (f, spec, level), b, dout = _j_skeleton("grad_of", ["f", "spec", "level"])
     r = jg.apply(prim, f, spec, jg.apply(P("add"), level, 1))
-    b = Graph("B:grad_of")
-    dout = b.add_parameter("dout")
     b.output = b.apply(_make_tuple, ZERO, dout, ZERO, ZERO)
-    jg.output = jg.apply(_make_tuple, r, b)
-    return jg
+    return _finish(jg, k, r, b)
 
 
 def j_primitive(prim: Primitive, nargs: int | None) -> Graph:
@@ -135,17 +145,13 @@ def j_primitive(prim: Primitive, nargs: int | None) -> Graph:
     elif prim.name == "grad_of":
         jg = _build_j_grad_of(prim)
     else:
-        n = prim.nargs
         bprop = None if prim.nondiff else _bprop_graph(prim)
-        jg = _build_j_of_call(prim, n, bprop, prim.name, prim.nondiff)
+        jg = _build_j_of_call(prim, prim.nargs, bprop, prim.name)
     _PRIM_J[key] = jg
     return jg
 
 
 # Graphs -------------------------------------------------------------------------------------
-
-
-_CLOSURE_J: dict[Graph, Graph] = {}
 
 
 def j_graph(graph: Graph) -> Graph:
@@ -179,6 +185,7 @@ class GradTransform:
         return self.mng.ordered_free_variables(graph)
 
     def transform(self, graph: Graph) -> Graph:
+        """J of `graph`, nested like `graph` (its free variables map to their J values)."""
         jg = self.graph_map.get(graph)
         if jg is not None:
             return jg
@@ -193,9 +200,7 @@ class GradTransform:
                 return GradTransform(self.mng).transform(graph)
         custom = graph.flags.get("custom_bprop")
         if custom is not None:
-            jg = _build_j_of_call(
-                graph, len(graph.parameters), parse(custom), graph.name, nondiff=False
-            )
+            jg = _build_j_of_call(graph, len(graph.parameters), parse(custom), graph.name)
         else:
             jg = Graph(f"J:{graph.name}", graph.loc)
         jg.flags["j_of"] = (graph, self)
@@ -217,26 +222,41 @@ class GradTransform:
         return self.node_map.get(node, node)
 
     def _transform_body(self, graph: Graph, jg: Graph) -> None:
+        k = jg.add_parameter("k", graph.loc)
         for p in graph.parameters:
-            q = jg.add_parameter(p.name, p.loc)
-            self.node_map[p] = q
+            self.node_map[p] = jg.add_parameter(p.name, p.loc)
         order = toposort(
             graph.output,
             lambda n: n.graph is graph,
             lambda g: [n for n in self.fvs(g) if n.graph is graph],
         )
-        bprops: dict[Apply, Node] = {}
+        out = graph.output
+        tail = out if isinstance(out, Apply) and out.graph is graph else None
+        chains: dict[Apply, Node] = {}
         for node in order:
-            if isinstance(node, Apply) and node.graph is graph:
+            if isinstance(node, Apply) and node.graph is graph and node is not tail:
                 fn = self._jnode(node.fn, len(node.inputs) - 1)
                 args = [self._jnode(a) for a in node.args]
-                call = Apply([fn, *args], jg, node.loc)
+                call = Apply([fn, Constant(None), *args], jg, node.loc)
                 value = Apply([Constant(_getitem), call, Constant(0)], jg, node.loc, node.name)
-                bprops[node] = Apply([Constant(_getitem), call, Constant(1)], jg, node.loc)
+                chains[node] = Apply([Constant(_getitem), call, Constant(1)], jg, node.loc)
                 self.node_map[node] = value
+        b = self._backprop(graph, order, chains, tail)
+        if tail is None:
+            jg.output = jg.apply(
+                _make_tuple, self._jnode(out), jg.apply(_make_tuple, b, k), loc=graph.loc
+            )
+        else:
+            fn = self._jnode(tail.fn, len(tail.inputs) - 1)
+            args = [self._jnode(a) for a in tail.args]
+            k2 = Apply([Constant(_make_tuple), Constant(b), k], jg, tail.loc)
+            jg.output = Apply([fn, k2, *args], jg, tail.loc)
 
+    def _backprop(self, graph: Graph, order: list[Node], chains: dict, tail: Apply | None) -> Graph:
+        """The backpropagator of `graph`: from the sensitivity of its output (or, when it
+        ends with a tail call, of that call's callee and arguments) to `(fv_sens, *d_params)`."""
         b = Graph(f"B:{graph.name}", graph.loc)
-        dout = b.add_parameter("dout")
+        d = b.add_parameter("dout")
         sens: dict[Node, list[Node]] = {}
 
         def contribute(node: Node, value: Node) -> None:
@@ -255,17 +275,29 @@ class GradTransform:
                 acc = Apply([Constant(_gadd), acc, p], b, node.loc)
             return acc
 
-        contribute(graph.output, dout)
+        def distribute(node: Apply, r: Node) -> None:
+            fn = node.fn
+            nondiff = isinstance(fn, Constant) and isinstance(fn.value, Primitive) and fn.value.nondiff
+            if nondiff:
+                return
+            for i, inp in enumerate(node.inputs):
+                contribute(inp, Apply([Constant(_getitem), r, Constant(i)], b, node.loc))
+
+        if tail is None:
+            contribute(graph.output, d)
+        else:
+            distribute(tail, d)
         for node in reversed(order):
-            if isinstance(node, Apply) and node.graph is graph:
+            if isinstance(node, Apply) and node.graph is graph and node is not tail:
                 if node not in sens:
                     continue
                 fn = node.fn
                 if isinstance(fn, Constant) and isinstance(fn.value, Primitive) and fn.value.nondiff:
                     continue
-                r = Apply([bprops[node], total(node)], b, node.loc)
-                for i, inp in enumerate(node.inputs):
-                    contribute(inp, Apply([Constant(_getitem), r, Constant(i)], b, node.loc))
+                r = Apply(
+                    [Constant(run_chain_graph()), chains[node], total(node)], b, node.loc
+                )
+                distribute(node, r)
             elif isinstance(node, Constant) and node in sens:
                 s = total(node)
                 for j, fv in enumerate(self.fvs(node.value)):
@@ -276,5 +308,4 @@ class GradTransform:
         b.output = Apply(
             [Constant(_make_tuple), fv_sens, *[total(p) for p in graph.parameters]], b, graph.loc
         )
-        out = self._jnode(graph.output)
-        jg.output = Apply([Constant(_make_tuple), out, Constant(b)], jg, graph.loc)
+        return b

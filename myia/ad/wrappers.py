@@ -7,7 +7,7 @@ differentiated again (grad of grad).
 
 from __future__ import annotations
 
-from myia.ad.grad import j_graph
+from myia.ad.grad import j_graph, run_chain_graph
 from myia.errors import MyiaTypeError
 from myia.ir.nodes import Constant, Graph
 from myia.prim import lookup as P
@@ -41,15 +41,15 @@ def grad_graph(graph: Graph, argnums, has_aux: bool, with_value: bool) -> Graph:
     g.flags["argnames"] = list(graph.flags.get("argnames", [p.name for p in graph.parameters]))
     g.flags["defaults"] = dict(graph.flags.get("defaults", {}))
     params = [g.add_parameter(p.name, p.loc) for p in graph.parameters]
-    r = g.apply(Constant(j_graph(graph)), *params, loc=graph.loc)
+    r = g.apply(Constant(j_graph(graph)), None, *params, loc=graph.loc)
     out = g.apply(P("getitem"), r, 0)
-    bp = g.apply(P("getitem"), r, 1)
+    chain = g.apply(P("getitem"), r, 1)
     if has_aux:
         loss = g.apply(P("getitem"), g.apply(P("unpack_seq"), out, 2), 0)
         dout = g.apply(P("make_tuple"), g.apply(P("unit_sens"), loss), ZERO)
     else:
         dout = g.apply(P("unit_sens"), out)
-    s = g.apply(bp, dout)
+    s = g.apply(Constant(run_chain_graph()), chain, dout)
     grads = [
         g.apply(P("grad_output"), g.apply(P("getitem"), s, 1 + i), params[i]) for i in nums
     ]
