@@ -51,7 +51,9 @@ _PRIM_J: dict[tuple[Primitive, int | None], Graph] = {}
 
 def run_chain_graph() -> Graph:
     """The graph of `run_chain` (parsed once)."""
-    return parse(run_chain)
+    g = parse(run_chain)
+    g.flags["run_chain"] = True
+    return g
 
 
 def _j_skeleton(name: str, names: list[str]) -> tuple[Graph, Node, list[Node], Graph, Node]:

@@ -308,6 +308,10 @@ class Manager:
         """For each graph, the graphs directly nested in it."""
         return self._derive()["children"]
 
+    def graph_use_count(self, graph: Graph) -> int:
+        """How many edges use `graph` as a constant."""
+        return self._graph_refs[graph]
+
     def scope(self, graph: Graph) -> set[Graph]:
         """`graph` and every graph nested in it, at any depth."""
         children = self.children

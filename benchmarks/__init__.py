@@ -1,0 +1,4 @@
+"""Benchmarks of myia's gradients against hand-written NumPy adjoints.
+
+Run them with `python -m benchmarks.run` (see benchmarks/README.md).
+"""

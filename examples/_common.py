@@ -1,0 +1,94 @@
+"""Helpers shared by the example scripts: command-line options, single-threaded BLAS, the
+Adam optimizer, a numerically stable log-softmax (written in the subset myia compiles, so
+differentiated losses may call it) and saving figures.
+
+Everything here except `log_softmax` runs as plain Python/NumPy outside compiled code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402  (a dependency of scikit-learn)
+
+
+def example_parser(doc: str) -> argparse.ArgumentParser:
+    """A parser with the options every example has: `--out`, `--small` and `--seed`."""
+    parser = argparse.ArgumentParser(
+        description=doc.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--out", type=pathlib.Path, default=pathlib.Path("."), help="folder for the PNG plot"
+    )
+    parser.add_argument(
+        "--small", action="store_true", help="a tiny setting that runs in a few seconds"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    return parser
+
+
+def parse_args(parser: argparse.ArgumentParser, argv, small: dict) -> argparse.Namespace:
+    """Parse `argv` (None: the command line); with `--small`, the options named in `small`
+    take those values instead."""
+    args = parser.parse_args(argv)
+    if args.small:
+        for name, value in small.items():
+            setattr(args, name, value)
+    return args
+
+
+def single_threaded_blas(fn):
+    """Decorate `fn` to run with BLAS limited to one thread while it runs.
+
+    The examples multiply small matrices, where BLAS threads cost more than they save: on a
+    busy two-core machine a training step is several times slower with them.
+    """
+    return threadpool_limits.wrap(limits=1, user_api="blas")(fn)
+
+
+def log_softmax(z):
+    """Log-probabilities of the rows of the logits `z` (stable: the row max is subtracted)."""
+    z = z - np.max(z, axis=-1, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015) over a dict of NumPy arrays.
+
+    `step(params, grads)` returns the updated parameters; `grads` has the structure of
+    `params`, as `myia.grad` gives it.
+    """
+
+    def __init__(self, params: dict, lr: float, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.t = 0
+
+    def step(self, params: dict, grads: dict) -> dict:
+        self.t += 1
+        scale = self.lr * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
+        new = {}
+        for k, g in grads.items():
+            self.m[k] = self.beta1 * self.m[k] + (1 - self.beta1) * g
+            self.v[k] = self.beta2 * self.v[k] + (1 - self.beta2) * g * g
+            new[k] = params[k] - scale * self.m[k] / (np.sqrt(self.v[k]) + self.eps)
+        return new
+
+
+def save_figure(fig, out: pathlib.Path, name: str) -> pathlib.Path:
+    """Save `fig` as `out/name` (creating `out`), close it and print where it went."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / name
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    print(f"saved plot: {path}")
+    return path

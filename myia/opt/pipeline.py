@@ -1,0 +1,174 @@
+"""The optimizer's driver: run the rewrites of `myia.opt.rewrites` to a fixed point.
+
+`optimize(graph)` works on a copy (the parsed and transformed graphs are shared and cached)
+and returns it. Common-subexpression elimination runs between rounds; dead code disappears
+as the manager drops nodes that lose their last user.
+
+Example:
+    >>> g2 = optimize(myia.ir(f, stage="grad"))     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from myia.ir.clone import clone
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
+from myia.opt.rewrites import REWRITES, prim_of
+
+INLINE_MAX_NODES = 40
+_IMPURE = {"raise_", "grad_of", "apply", "unit_sens", "grad_output"}
+
+
+class Optimizer:
+    """Rewrites the graphs of one manager until nothing changes (or `max_rounds`)."""
+
+    def __init__(self, root: Graph, rewrites=None, max_rounds: int = 50):
+        self.root = root
+        self.mng = Manager(root)
+        self.rewrites = list(REWRITES if rewrites is None else rewrites)
+        self.max_rounds = max_rounds
+        self._recursive: set[Graph] | None = None
+        self.counts: dict[str, int] = defaultdict(int)
+
+    # Analyses -----------------------------------------------------------------------------
+
+    def recursive_graphs(self) -> set[Graph]:
+        """Graphs on a cycle of the call graph (recursion, loops): never inlined."""
+        if self._recursive is None:
+            self._recursive = _cyclic(self.mng)
+        return self._recursive
+
+    def inlinable(self, g: Graph) -> bool:
+        if g is self.root or g in self.recursive_graphs() or g.flags.get("run_chain"):
+            return False
+        if g.flags.get("j_rule") or g.flags.get("custom_bprop"):
+            return True
+        if self.mng.graph_use_count(g) <= 1:
+            return True
+        return len(self.mng.nodes[g]) <= INLINE_MAX_NODES and len(self.mng.scope(g)) == 1
+
+    def nodes_of(self, g: Graph) -> list[Apply]:
+        """The Apply nodes of `g`, inputs first (closures' captured values included)."""
+        fvs = self.mng.free_variables_total
+        order = toposort(
+            g.output, lambda n: n.graph is g, lambda h: [n for n in fvs[h] if n.graph is g]
+        )
+        return [n for n in order if isinstance(n, Apply) and n.graph is g]
+
+    # Driver -------------------------------------------------------------------------------
+
+    def step(self) -> bool:
+        """One pass over every node of every graph; True when something changed."""
+        changed = False
+        for g in sorted(self.mng.graphs, key=lambda g: g.id):
+            if g not in self.mng.graphs or g.return_ is None:
+                continue
+            for node in self.nodes_of(g):
+                if node not in self.mng.all_nodes:
+                    continue
+                for name, rw in self.rewrites:
+                    new = rw(self, node)
+                    if new is not None and new is not node:
+                        self.mng.replace(node, new)
+                        self.counts[name] += 1
+                        self._recursive = None
+                        changed = True
+                        break
+        return changed
+
+    def cse(self) -> bool:
+        """Merge identical applications of pure primitives within each graph."""
+        changed = False
+        for g in list(self.mng.graphs):
+            seen: dict[tuple, Node] = {}
+            for node in self.nodes_of(g):
+                prim = prim_of(node)
+                if prim is None or prim.name in _IMPURE:
+                    continue
+                key = tuple(_key(i) for i in node.inputs)
+                if key is None or any(k is None for k in key):
+                    continue
+                other = seen.get(key)
+                if other is None:
+                    seen[key] = node
+                elif node in self.mng.all_nodes:
+                    self.mng.replace(node, other)
+                    self.counts["cse"] += 1
+                    changed = True
+        return changed
+
+    def run(self) -> Graph:
+        for _ in range(self.max_rounds):
+            changed = self.step()
+            changed = self.cse() or changed
+            if not changed:
+                break
+        return self.root
+
+
+def _key(node: Node):
+    if isinstance(node, Constant):
+        v = node.value
+        try:
+            hash(v)
+        except TypeError:
+            return ("id", id(v))
+        return ("c", type(v), v)
+    return ("n", id(node))
+
+
+def _cyclic(mng: Manager) -> set[Graph]:
+    """Graphs that can reach themselves through graph constants (Tarjan's SCCs)."""
+    index: dict[Graph, int] = {}
+    low: dict[Graph, int] = {}
+    on: set[Graph] = set()
+    stack: list[Graph] = []
+    out: set[Graph] = set()
+    counter = 0
+    for start in mng.graphs:
+        if start in index:
+            continue
+        work = [(start, iter(mng.graph_constants[start]))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on.add(start)
+        while work:
+            g, it = work[-1]
+            advanced = False
+            for h in it:
+                if h not in index:
+                    index[h] = low[h] = counter
+                    counter += 1
+                    stack.append(h)
+                    on.add(h)
+                    work.append((h, iter(mng.graph_constants[h])))
+                    advanced = True
+                    break
+                if h in on:
+                    low[g] = min(low[g], index[h])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[g])
+            if low[g] == index[g]:
+                comp = []
+                while True:
+                    h = stack.pop()
+                    on.discard(h)
+                    comp.append(h)
+                    if h is g:
+                        break
+                if len(comp) > 1 or g in mng.graph_constants[g]:
+                    out.update(comp)
+    return out
+
+
+def optimize(graph: Graph, rewrites=None) -> Graph:
+    """An optimized copy of `graph` (the original and its cached parts stay untouched)."""
+    root = clone(graph, total=True)
+    return Optimizer(root, rewrites).run()

@@ -1,0 +1,257 @@
+"""The optimizer's rewrites: small, named, local patterns over the IR.
+
+Each rewrite is a function `(opt, node) -> Node | None`: given an Apply node it returns the
+node to use instead, or None when it does not apply. `opt` is the running `Optimizer`
+(manager, analyses). They are registered in `REWRITES`, in the order they are tried.
+
+Example (the `getitem_of_tuple` rewrite):
+    getitem(make_tuple(a, b), 1)   ==>   b
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+from myia.ir.clone import inline_clone
+from myia.ir.nodes import Apply, Constant, Graph, Node
+from myia.prim import lookup as P
+from myia.prim.registry import Primitive
+from myia.prim.sens import ZERO
+
+REWRITES: list[tuple[str, Callable]] = []
+
+_getitem = P("getitem")
+_make_tuple = P("make_tuple")
+_sens_get = P("sens_get")
+_sens_at = P("sens_at")
+_switch = P("switch")
+_gadd = P("gadd")
+_is_zero = P("is_zero")
+_truth = P("truth")
+
+# Primitives never folded at compile time: they raise, depend on run time, or are large.
+_NO_FOLD = {"raise_", "grad_of", "apply", "return_", "unit_sens", "grad_output"}
+
+
+def rewrite(fn: Callable) -> Callable:
+    """Register a rewrite under its function name."""
+    REWRITES.append((fn.__name__, fn))
+    return fn
+
+
+def prim_of(node: Node) -> Primitive | None:
+    """The primitive an Apply node calls, if its function is a constant primitive."""
+    if isinstance(node, Apply):
+        f = node.inputs[0]
+        if isinstance(f, Constant) and isinstance(f.value, Primitive):
+            return f.value
+    return None
+
+
+def const(node: Node):
+    """(True, value) for a Constant node, else (False, None)."""
+    if isinstance(node, Constant):
+        return True, node.value
+    return False, None
+
+
+def _is_tuple_of(node: Node, prim: Primitive) -> bool:
+    return prim_of(node) is prim
+
+
+_ZERO_SOURCES: dict[Primitive, bool] = {}
+
+
+def may_return_zero(prim: Primitive) -> bool:
+    """Whether a primitive can return the symbolic ZERO (structure and sensitivity ops)."""
+    hit = _ZERO_SOURCES.get(prim)
+    if hit is None:
+        if prim.name in ("getitem", "switch", "apply", "return_", "stop_gradient"):
+            hit = True
+        else:
+            try:
+                hit = "ZERO" in inspect.getsource(prim.impl)
+            except (OSError, TypeError):
+                hit = True
+        _ZERO_SOURCES[prim] = hit
+    return hit
+
+
+def may_be_zero(node: Node) -> bool:
+    """Conservative: False only when `node` can never be the symbolic ZERO."""
+    ok, v = const(node)
+    if ok:
+        return v is ZERO
+    prim = prim_of(node)
+    if prim is not None:
+        return may_return_zero(prim)
+    return True
+
+
+# Structures ---------------------------------------------------------------------------------
+
+
+@rewrite
+def getitem_of_tuple(opt, node):
+    """getitem(make_tuple(a0, ..., an), i) => ai;  getitem(constant, i) => constant."""
+    if prim_of(node) is not _getitem:
+        return None
+    seq, idx = node.inputs[1], node.inputs[2]
+    ok, i = const(idx)
+    if not ok or not isinstance(i, int):
+        return None
+    if _is_tuple_of(seq, _make_tuple):
+        items = seq.inputs[1:]
+        if -len(items) <= i < len(items):
+            return items[i]
+    ok, v = const(seq)
+    if ok and isinstance(v, tuple) and -len(v) <= i < len(v):
+        return Constant(v[i], node.loc)
+    return None
+
+
+@rewrite
+def sens_get_of_structure(opt, node):
+    """sens_get(make_tuple(...), i) => element;  sens_get(ZERO, i) => ZERO;
+    sens_get(sens_at(like, i, v), j) => v if i == j else ZERO."""
+    if prim_of(node) is not _sens_get:
+        return None
+    s, idx = node.inputs[1], node.inputs[2]
+    ok, i = const(idx)
+    if not ok:
+        return None
+    ok_s, sv = const(s)
+    if ok_s and sv is ZERO:
+        return Constant(ZERO, node.loc)
+    if ok_s and isinstance(sv, tuple) and isinstance(i, int) and -len(sv) <= i < len(sv):
+        return Constant(sv[i], node.loc)
+    if _is_tuple_of(s, _make_tuple) and isinstance(i, int):
+        items = s.inputs[1:]
+        if -len(items) <= i < len(items):
+            return items[i]
+    if prim_of(s) is _sens_at:
+        ok_j, j = const(s.inputs[2])
+        if ok_j and type(j) is type(i) and isinstance(i, (int, str)):
+            return s.inputs[3] if i == j else Constant(ZERO, node.loc)
+    return None
+
+
+@rewrite
+def gadd_zero(opt, node):
+    """gadd(ZERO, x) => x;  gadd(x, ZERO) => x."""
+    if prim_of(node) is not _gadd:
+        return None
+    a, b = node.inputs[1], node.inputs[2]
+    if const(a) == (True, ZERO):
+        return b
+    if const(b) == (True, ZERO):
+        return a
+    return None
+
+
+@rewrite
+def is_zero_fold(opt, node):
+    """is_zero(x) => False when x can never be ZERO; => True on the constant ZERO."""
+    if prim_of(node) is not _is_zero:
+        return None
+    x = node.inputs[1]
+    ok, v = const(x)
+    if ok:
+        return Constant(v is ZERO, node.loc)
+    if not may_be_zero(x):
+        return Constant(False, node.loc)
+    return None
+
+
+# Control ------------------------------------------------------------------------------------
+
+
+@rewrite
+def switch_of_constant(opt, node):
+    """switch(True, a, b) => a;  switch(False, a, b) => b;  switch(c, a, a) => a."""
+    if prim_of(node) is not _switch:
+        return None
+    c, a, b = node.inputs[1:]
+    ok, v = const(c)
+    if ok and isinstance(v, bool):
+        return a if v else b
+    if a is b:
+        return a
+    return None
+
+
+@rewrite
+def truth_of_comparison(opt, node):
+    """truth(x) => x when x is already a Python bool (a comparison of scalars is not known
+    to be one without types, so only constants and `truth` itself fold here)."""
+    if prim_of(node) is not _truth:
+        return None
+    x = node.inputs[1]
+    if prim_of(x) is _truth:
+        return x
+    return None
+
+
+@rewrite
+def run_chain_unroll(opt, node):
+    """run_chain((b, rest), d) => run_chain(rest, b(d));  run_chain(None, d) => d."""
+    f = node.inputs[0] if isinstance(node, Apply) else None
+    if not (isinstance(f, Constant) and isinstance(f.value, Graph) and f.value.flags.get("run_chain")):
+        return None
+    chain, d = node.inputs[1], node.inputs[2]
+    if const(chain) == (True, None):
+        return d
+    if _is_tuple_of(chain, _make_tuple) and len(chain.inputs) == 3:
+        b, rest = chain.inputs[1], chain.inputs[2]
+        step = Apply([b, d], node.graph, node.loc)
+        if const(rest) == (True, None):
+            return step
+        return Apply([f, rest, step], node.graph, node.loc)
+    return None
+
+
+@rewrite
+def inline(opt, node):
+    """Replace a call of a known graph by a copy of its body (beta reduction), for graphs
+    that are not recursive and either used once, small, or rules of primitives."""
+    if not isinstance(node, Apply):
+        return None
+    f = node.inputs[0]
+    if not (isinstance(f, Constant) and isinstance(f.value, Graph)):
+        return None
+    g = f.value
+    if len(g.parameters) != len(node.inputs) - 1 or g.return_ is None:
+        return None
+    if not opt.inlinable(g):
+        return None
+    return inline_clone(g, node.graph, node.inputs[1:], opt.mng)
+
+
+@rewrite
+def constant_fold(opt, node):
+    """A pure primitive applied to constants => the constant result (small values only)."""
+    prim = prim_of(node)
+    if prim is None or prim.name in _NO_FOLD:
+        return None
+    values = []
+    for inp in node.inputs[1:]:
+        ok, v = const(inp)
+        if not ok or isinstance(v, Graph):
+            return None
+        values.append(v)
+    try:
+        result = prim.impl(*values)
+    except Exception:
+        return None
+    if not _small_constant(result):
+        return None
+    return Constant(result, node.loc)
+
+
+def _small_constant(v) -> bool:
+    if v is None or v is ZERO or isinstance(v, (bool, int, float, str, slice, type)):
+        return True
+    if isinstance(v, tuple):
+        return len(v) <= 16 and all(_small_constant(x) for x in v)
+    return False

@@ -1,0 +1,219 @@
+"""The corpus of tests/corpus.py run through `myia.jit`, compared with plain Python.
+
+This file owns: the value-and-type comparison of every corpus case (`myia.jit(f)(*args)`
+against `f(*args)`: same value, same Python type, same shape and dtype, recursively through
+tuples, lists and dicts), the checks that run-time errors raise the same exception type as
+Python and point at the user's source line, and that a long `while` loop runs in constant
+stack. Cases that fail because of a bug in myia are listed in `KNOWN_FAILURES` and run as
+strict xfails, so a fix shows up as an XPASS.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+import myia
+from tests import corpus
+from tests.corpus import CASES
+
+# Function name -> the myia bug that makes the case fail (one line).
+KNOWN_FAILURES: dict[str, str] = {
+    "closure_late_binding": (
+        "a nested function reads an enclosing variable's value at its definition, not at the "
+        "call: `a = x; def f(): return a; a = x + 1.0; f()` gives x, Python x + 1.0"
+    ),
+    "closure_sees_later_function": (
+        "a nested function cannot call a sibling defined after it (MyiaSyntaxError "
+        "'`f` uses `g` before the enclosing function assigns it'), though Python calls it fine"
+    ),
+    "closure_mutual": (
+        "mutually recursive nested functions are refused (MyiaSyntaxError '`ev` uses `od` "
+        "before the enclosing function assigns it')"
+    ),
+    "nested_default_runtime": (
+        "a nested function's default computed at run time (`def f(y, s=x * 2.0)`) is refused "
+        "with MyiaSyntaxError 'must be a constant'"
+    ),
+    "keyword_to_function_value": (
+        "a keyword argument in a call to a function passed as a value (`f(x, z=0.5)`) is "
+        "refused with MyiaSyntaxError 'keyword arguments need a callee known when compiling'"
+    ),
+    "for_enumerate_zip": (
+        "`for i, (p, q) in enumerate(zip(v, w))` raises TypeError: object of type 'zip' has no len()"
+    ),
+    "la_einsum_one_operand": (
+        "np.einsum with a single operand (`np.einsum('ij->ji', a)`) raises ValueError: fewer "
+        "operands provided to einstein sum function than specified in the subscripts string"
+    ),
+    "la_einsum_one_operand_smooth": "np.einsum with a single operand raises ValueError (as above)",
+    "global_tuple_of_functions": (
+        "a module-level tuple of functions (`GLOBAL_FUNCTIONS = (np.tanh, square)`) is refused "
+        "with MyiaNameError '`GLOBAL_FUNCTIONS` is a tuple, which compiled code cannot use'"
+    ),
+    "global_dict": (
+        "a module-level dict constant is refused with MyiaNameError '`GLOBAL_DICT` is a dict, "
+        "which compiled code cannot use' (same for a list)"
+    ),
+    "setitem_float32_numpy_scalar": (
+        "`y[0] = w[1]` with y float32 and w[1] an np.float64 gives a float64 array (setitem "
+        "uses np.result_type); Python keeps float32"
+    ),
+}
+
+
+def assert_same(got, expected, where="result"):
+    """`got` equals `expected`: same type, same value, same shape and dtype, recursively."""
+    assert type(got) is type(expected), (
+        f"{where}: type {type(got).__name__} != {type(expected).__name__} "
+        f"(got {got!r}, expected {expected!r})"
+    )
+    if isinstance(expected, np.ndarray):
+        assert got.shape == expected.shape, f"{where}: shape {got.shape} != {expected.shape}"
+        assert got.dtype == expected.dtype, f"{where}: dtype {got.dtype} != {expected.dtype}"
+        if expected.dtype.kind in "fc":
+            np.testing.assert_allclose(
+                got, expected, rtol=1e-12, atol=1e-12, equal_nan=True, err_msg=where
+            )
+        else:
+            np.testing.assert_array_equal(got, expected, err_msg=where)
+    elif isinstance(expected, (tuple, list)):
+        assert len(got) == len(expected), f"{where}: length {len(got)} != {len(expected)}"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            assert_same(g, e, f"{where}[{i}]")
+    elif isinstance(expected, dict):
+        assert list(got) == list(expected), f"{where}: keys {list(got)} != {list(expected)}"
+        for k in expected:
+            assert_same(got[k], expected[k], f"{where}[{k!r}]")
+    elif isinstance(expected, (float, np.floating)):
+        if np.isnan(expected):
+            assert np.isnan(got), f"{where}: {got!r} is not nan"
+        else:
+            assert got == expected or math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12), (
+                f"{where}: {got!r} != {expected!r}"
+            )
+    else:
+        # int, bool, str, None, numpy integer/bool scalars, dtypes: exact.
+        assert got == expected, f"{where}: {got!r} != {expected!r}"
+
+
+def _params():
+    out = []
+    seen: dict[str, int] = {}
+    for case in CASES:
+        name = case.fn.__name__
+        seen[name] = seen.get(name, 0) + 1
+        case_id = name if seen[name] == 1 else f"{name}-{seen[name]}"
+        marks = ()
+        if name in KNOWN_FAILURES:
+            marks = pytest.mark.xfail(strict=True, reason=f"myia bug: {KNOWN_FAILURES[name]}")
+        out.append(pytest.param(case, id=case_id, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("case", _params())
+def test_corpus_case(case):
+    expected = case.fn(*copy.deepcopy(case.args))
+    got = myia.jit(case.fn)(*copy.deepcopy(case.args))
+    assert_same(got, expected)
+
+
+def test_corpus_grad_cases_return_float_scalars():
+    """The contract of `grad=True` (checked in plain Python, cheap)."""
+    assert len(CASES) >= 160
+    assert sum(c.grad for c in CASES) >= 100
+    for case in CASES:
+        if case.grad:
+            out = case.fn(*copy.deepcopy(case.args))
+            assert isinstance(out, (float, np.floating)), (case.fn.__name__, type(out))
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _marked_line(fn) -> int:
+    """The line of `fn`'s source that carries the comment `# ERRLINE <fn name>`."""
+    lines, first = inspect.getsourcelines(fn)
+    marker = f"# ERRLINE {fn.__name__}"
+    for k, line in enumerate(lines):
+        if marker in line:
+            return first + k
+    raise AssertionError(f"no {marker!r} in the source of {fn.__name__}")
+
+
+def _messages(exc: BaseException) -> str:
+    return "\n".join([str(exc), *map(str, getattr(exc, "__notes__", []) or [])])
+
+
+ERROR_CASES = [
+    pytest.param(corpus.assert_fail, (1.5,), corpus.assert_fail, id="assert_fail"),
+    pytest.param(
+        corpus.unbound_local,
+        (-1.5,),
+        corpus.unbound_local,
+        id="unbound_local",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="myia bug: reading a variable assigned on a path not taken returns an "
+            "`<unbound local 'y'>` object instead of raising UnboundLocalError",
+        ),
+    ),
+    pytest.param(corpus.unpack_error, ((1.0, 2.0, 3.0),), corpus.unpack_error, id="unpack_error"),
+    pytest.param(corpus.key_error, (1.5,), corpus.key_error, id="key_error"),
+    pytest.param(
+        corpus.ambiguous_truth, (np.ones(2),), corpus.ambiguous_truth, id="ambiguous_truth"
+    ),
+    pytest.param(
+        corpus.loop_index_error, (np.ones(2), 5), corpus.loop_index_error, id="loop_index"
+    ),
+    pytest.param(corpus.lambda_error, ((1.0,),), corpus.lambda_error, id="lambda_error"),
+    pytest.param(corpus.math_domain_error, (-1.0,), corpus.math_domain_error, id="math_domain"),
+    pytest.param(
+        corpus.matmul_shape_error,
+        (np.ones((2, 3)), np.ones((2, 3))),
+        corpus.matmul_shape_error,
+        id="matmul_shape",
+    ),
+    pytest.param(corpus.factorial, (2.5, 1), None, id="wrong_arg_count"),
+    pytest.param(corpus.index_error, ((1.0, 2.0), 5), corpus.index_error, id="tuple_index_error"),
+    pytest.param(corpus.index_error, (np.ones(3), 3), corpus.index_error, id="array_index_error"),
+    pytest.param(corpus.zero_division, (1.5, 2.0), corpus.zero_division, id="zero_division"),
+    pytest.param(corpus.error_in_callee, (1.5,), corpus.error_helper, id="error_in_callee"),
+]
+
+
+@pytest.mark.parametrize("fn, args, where", ERROR_CASES)
+def test_runtime_error_matches_python(fn, args, where):
+    with pytest.raises(Exception) as py_info:
+        fn(*args)
+    with pytest.raises(Exception) as my_info:
+        myia.jit(fn)(*args)
+    assert type(my_info.value) is type(py_info.value), (my_info.value, py_info.value)
+    if where is None:
+        return
+    text = _messages(my_info.value)
+    filename = inspect.getsourcefile(where)
+    line = _marked_line(where)
+    assert f"myia: raised at {filename}:{line}" in text, text
+
+
+def test_assert_message_kept():
+    with pytest.raises(AssertionError) as info:
+        myia.jit(corpus.assert_fail)(1.5)
+    assert "x must be negative" in str(info.value)
+
+
+def test_long_while_loop_no_recursion_error():
+    n = 100_000
+    assert myia.jit(corpus.while_long)(n) == corpus.while_long(n) == 50_000.0
+
+
+def test_deep_recursion_of_user_function():
+    """Non-tail recursion of a module-level function, deeper than Python's stack limit."""
+    n = 5000
+    v = np.ones(n)
+    assert myia.jit(corpus.rec_sum_array)(v, 0) == float(n)

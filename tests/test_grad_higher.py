@@ -1,0 +1,530 @@
+"""Higher-order gradients: grad of grad through every construct of the subset.
+
+This file owns `check_grads(..., order=2)` on programs with branches, loops, closures and
+recursion (among them the cases where the original Myia failed: second order through a
+branch that selects between closures, through a while loop carrying a closure, and through
+recursion), third and fourth order (`order=4` on a polynomial, `math.sin` and `np.sin`,
+compared with closed forms too), and Hessian-vector products by nesting `myia.grad`, both
+inside a lambda and through a module-level `gf = myia.grad(f)`.
+
+First-order gradients are in test_grad_programs.py, the API in test_grad_api.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import myia
+from myia.testing import check_grads
+
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+RNG = np.random.default_rng(99)
+VEC = RNG.uniform(0.2, 1.2, 3)
+MAT = RNG.uniform(-1.0, 1.0, (2, 3))
+
+
+# Straight-line code -------------------------------------------------------------------------
+
+
+def poly2(x, y):
+    return x**3 * y + y * y - x * y
+
+
+def trig_composition(x, y):
+    return np.sin(np.cos(x) * y)
+
+
+def softplus_product(x, y):
+    return np.log(1.0 + np.exp(x * y))
+
+
+def rational(x, y):
+    return x / (1.0 + y * y)
+
+
+def math_mix(x, y):
+    return math.exp(math.sin(x)) * math.sqrt(y) + math.atan2(x, y)
+
+
+def array_tanh_layer(v, m):
+    return np.sum(np.tanh(m @ v) ** 2)
+
+
+def array_logsumexp(x):
+    m = np.max(x)
+    return np.log(np.sum(np.exp(x - m))) + m
+
+
+def array_norm(x):
+    return np.linalg.norm(x) * np.sum(x)
+
+
+def dict_params(p, x):
+    return np.sum(np.tanh(p["w"] @ x + p["b"]) * p["s"][0])
+
+
+def tuple_argument(t):
+    a, (b, c) = t
+    return a * np.sin(b) * c * c
+
+
+def with_stop_gradient(x, y):
+    return x * x * myia.stop_gradient(y * x) + y * x
+
+
+def max_without_tie(x, y):
+    return max(x * x, y) * np.maximum(x, y * y)
+
+
+# Branches -----------------------------------------------------------------------------------
+
+
+def branch_cubic_or_square(x):
+    if x > 0.0:
+        return x**3
+    return x * x * np.sin(x)
+
+
+def branch_selects_closure(x, a):
+    if x > a:
+        f = lambda y: y * y * a
+    else:
+        f = lambda y: np.sin(y) * a + y
+    return f(x) * f(a)
+
+
+def branch_selects_closure_over_array(v, m):
+    if np.sum(v) > 0.0:
+        f = lambda u: np.tanh(m @ u)
+    else:
+        f = lambda u: np.sin(m @ u) * v[0]
+    return np.sum(f(v) ** 2)
+
+
+def branch_returns_closure(x, y):
+    return choose_closure(x, y)(x * y)
+
+
+def choose_closure(x, y):
+    if x < y:
+        return lambda z: z * x * x
+    return lambda z: np.exp(z * 0.1) * y
+
+
+def branch_conditional_expression(x, y):
+    r = x * y if x < y else np.sin(x) * y * y
+    return r * r
+
+
+def branch_nested(x, y):
+    if x > 0.0:
+        if y > 0.0:
+            z = x * y * y
+        else:
+            z = x / (1.0 + y * y)
+    else:
+        z = np.cos(y) * x
+    return z * x
+
+
+# Loops --------------------------------------------------------------------------------------
+
+
+def while_runtime_bound(x, n):
+    i = 0
+    while i < n:
+        x = np.sin(x) * 1.1 + x * 0.5
+        i = i + 1
+    return x
+
+
+def wrap_scale(g, x):
+    return lambda y: g(y) * x + y
+
+
+def while_carrying_closure(x, n):
+    f = lambda y: np.sin(y)
+    i = 0
+    while i < n:
+        f = wrap_scale(f, x)
+        i = i + 1
+    return f(x)
+
+
+def while_carrying_closure_inline(x, a, n):
+    f = lambda y: y * a
+    i = 0
+    while i < n:
+        f = compose(np.sin, f)
+        i = i + 1
+    return f(x)
+
+
+def for_accumulate(x, y, n):
+    s = 0.0
+    for i in range(n):
+        s = s + (x * y) ** (i + 1) / (i + 1)
+    return s
+
+
+def loop_break(x, n):
+    s = x
+    for i in range(n):
+        if i >= 3:
+            break
+        s = s * x + np.sin(s)
+    return s
+
+
+def loop_continue(x, n):
+    s = 0.0
+    for i in range(n):
+        if i % 2 == 0:
+            continue
+        s = s + np.cos(x * i)
+    return s * x
+
+
+def early_return_in_loop(x, n):
+    for i in range(n):
+        x = x * 1.2 + 0.1 * x * x
+        if x > 3.0:
+            return x * i
+    return -x
+
+
+def loop_over_array_rows(m, v):
+    s = 0.0
+    for row in m:
+        s = s + np.dot(row, v) ** 3
+    return s
+
+
+def loop_closure_called_inside(x, a, n):
+    c = x * 0.5
+    g = lambda y: np.tanh(y * a) + c
+    y = x
+    for _ in range(n):
+        y = g(y)
+    return y
+
+
+def list_comprehension(xs, w):
+    return sum([np.sin(x * w) for x in xs])
+
+
+# Recursion ----------------------------------------------------------------------------------
+
+
+def rpow(x, n):
+    if n == 0:
+        return 1.0
+    return x * rpow(x, n - 1)
+
+
+def rfib(x, n):
+    if n < 2:
+        return x
+    return rfib(x, n - 1) * 0.5 + rfib(np.sin(x), n - 2)
+
+
+def even_chain(x, n):
+    if n == 0:
+        return x
+    return odd_chain(x * x * 0.5, n - 1)
+
+
+def odd_chain(x, n):
+    if n == 0:
+        return np.sin(x)
+    return even_chain(np.sin(x) + x, n - 1)
+
+
+def tuple_horner(coeffs, x):
+    if len(coeffs) == 1:
+        return coeffs[0]
+    return coeffs[0] + x * tuple_horner(coeffs[1:], x)
+
+
+def build_closure(x, n):
+    if n == 0:
+        return lambda y: y * y
+    g = build_closure(x * 1.1, n - 1)
+    return lambda y: g(y) * x + np.cos(y)
+
+
+def recursion_building_closure(x, n):
+    return build_closure(x, n)(x * 0.5)
+
+
+def halve_until_small(x):
+    if x < 1.0:
+        return x * x * x
+    return halve_until_small(x * 0.5) + x * x
+
+
+# Closures and higher-order functions --------------------------------------------------------
+
+
+def make_scaler(a):
+    def scale(x):
+        return a * x * x
+
+    return scale
+
+
+def closure_returned(x, a):
+    return make_scaler(a)(x) * make_scaler(x)(a)
+
+
+def apply_twice(g, x):
+    return g(g(x))
+
+
+def closure_passed(x, a):
+    return apply_twice(lambda y: y * a + np.sin(y), x)
+
+
+def closures_in_tuple(x, a):
+    fs = (lambda y: y * a, lambda y: np.exp(y * a), make_scaler(x))
+    return fs[0](x) * fs[1](x) + fs[2](a)
+
+
+def closure_depth_three(x, a):
+    def outer(y):
+        def middle(z):
+            def inner(w):
+                return w * x * a + y * z
+
+            return inner(z) * y
+
+        return middle(y + x)
+
+    return outer(a)
+
+
+def compose(f, g):
+    return lambda x: f(g(x))
+
+
+def closure_composed(x, a):
+    h = compose(np.sin, lambda y: y * a)
+    return compose(h, h)(x) * h(a)
+
+
+def fold(f, init, xs):
+    acc = init
+    for x in xs:
+        acc = f(acc, x)
+    return acc
+
+
+def fold_lambda(xs, w):
+    return fold(lambda a, x: a * np.cos(x) + np.sin(x * w), 0.5, xs)
+
+
+SECOND_ORDER_CASES = [
+    # straight-line
+    (poly2, (1.3, -0.4)),
+    (trig_composition, (0.7, 1.9)),
+    (softplus_product, (0.7, -1.1)),
+    (rational, (0.7, -1.1)),
+    (math_mix, (0.7, 1.4)),
+    (array_tanh_layer, (VEC, MAT)),
+    (array_logsumexp, (VEC,)),
+    (array_norm, (VEC,)),
+    (dict_params, ({"w": MAT, "b": VEC[:2].copy(), "s": (1.5,)}, VEC)),
+    (tuple_argument, ((0.5, (1.2, -0.7)),)),
+    (max_without_tie, (1.3, 0.7)),
+    # branches
+    (branch_cubic_or_square, (0.8,)),
+    (branch_cubic_or_square, (-0.8,)),
+    (branch_selects_closure, (2.0, 1.0)),
+    (branch_selects_closure, (0.5, 1.0)),
+    (branch_selects_closure_over_array, (VEC, MAT)),
+    (branch_selects_closure_over_array, (-VEC, MAT)),
+    (branch_returns_closure, (0.5, 1.5)),
+    (branch_returns_closure, (1.5, 0.5)),
+    (branch_conditional_expression, (0.5, 1.5)),
+    (branch_conditional_expression, (1.5, 0.5)),
+    (branch_nested, (0.5, 0.7)),
+    (branch_nested, (0.5, -0.7)),
+    (branch_nested, (-0.5, 0.7)),
+    # loops
+    (while_runtime_bound, (0.4, 4)),
+    (while_carrying_closure, (0.8, 3)),
+    (while_carrying_closure_inline, (0.8, 1.2, 3)),
+    (for_accumulate, (0.8, 0.9, 4)),
+    (loop_break, (0.7, 10)),
+    (loop_continue, (0.7, 6)),
+    (early_return_in_loop, (0.9, 10)),
+    (early_return_in_loop, (0.9, 2)),
+    (loop_over_array_rows, (MAT, VEC)),
+    (loop_closure_called_inside, (0.3, 1.2, 4)),
+    (list_comprehension, ((0.5, 1.5, -0.7), 0.8)),
+    # recursion
+    (rpow, (1.3, 5)),
+    (rfib, (0.7, 5)),
+    (even_chain, (0.3, 5)),
+    (even_chain, (0.3, 4)),
+    (tuple_horner, ((1.0, -2.0, 0.5, 0.25), 1.3)),
+    (recursion_building_closure, (0.8, 3)),
+    (halve_until_small, (7.0,)),
+    # closures and higher-order functions
+    (closure_returned, (1.3, 0.7)),
+    (closure_passed, (0.4, 1.2)),
+    (closures_in_tuple, (1.1, -0.6)),
+    (closure_depth_three, (0.5, 1.5)),
+    (closure_composed, (0.5, 1.5)),
+    (fold_lambda, ((0.5, 1.5, -0.7), 1.2)),
+]
+
+
+def case_ids(cases):
+    return [f"{case[0].__name__}-{i}" for i, case in enumerate(cases)]
+
+
+@pytest.mark.parametrize("fn, args", SECOND_ORDER_CASES, ids=case_ids(SECOND_ORDER_CASES))
+def test_second_order(fn, args):
+    check_grads(fn, args, order=2)
+
+
+THIRD_ORDER_CASES = [
+    (branch_selects_closure, (2.0, 1.0)),
+    (while_carrying_closure, (0.8, 2)),
+    (rpow, (1.3, 4)),
+    (closure_composed, (0.5, 1.5)),
+]
+
+
+@pytest.mark.parametrize("fn, args", THIRD_ORDER_CASES, ids=case_ids(THIRD_ORDER_CASES))
+def test_third_order(fn, args):
+    check_grads(fn, args, order=3, rtol=1e-3, atol=1e-5)
+
+
+# Fourth order and closed forms --------------------------------------------------------------
+
+
+def quintic(x):
+    return x**5 - 3.0 * x**3
+
+
+def math_sin(x):
+    return math.sin(x)
+
+
+def np_sin(x):
+    return np.sin(x)
+
+
+def grad_n(fn, n):
+    for _ in range(n):
+        fn = myia.grad(fn)
+    return fn
+
+
+@pytest.mark.parametrize("fn", [quintic, math_sin, np_sin], ids=lambda f: f.__name__)
+def test_fourth_order_against_finite_differences(fn):
+    check_grads(fn, (0.7,), order=4, rtol=1e-3, atol=1e-5)
+
+
+def test_fourth_order_polynomial_closed_form():
+    x = -1.7
+    assert grad_n(quintic, 2)(x) == pytest.approx(20.0 * x**3 - 18.0 * x, abs=1e-9)
+    assert grad_n(quintic, 3)(x) == pytest.approx(60.0 * x * x - 18.0, abs=1e-9)
+    assert grad_n(quintic, 4)(x) == pytest.approx(120.0 * x, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "sin, xs",
+    [
+        (math_sin, (0.0, 0.7, -2.3)),
+        (np_sin, (0.0, 0.7, -2.3)),
+        (math.sin, (0.7,)),
+        (np.sin, (0.7,)),
+    ],
+    ids=["math_sin", "np_sin", "math.sin", "np.sin"],
+)
+def test_fourth_order_sin_closed_forms(sin, xs):
+    derivatives = [grad_n(sin, k) for k in range(1, 5)]
+    for x in xs:
+        expected = (math.cos(x), -math.sin(x), -math.cos(x), math.sin(x))
+        got = tuple(d(x) for d in derivatives)
+        assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_fourth_order_keeps_float32():
+    g = grad_n(np_sin, 4)(np.float32(0.7))
+    assert np.asarray(g).dtype == np.float32
+    assert float(g) == pytest.approx(math.sin(0.7), rel=1e-5)
+
+
+def test_higher_order_through_recursion_and_branch_closed_forms():
+    # rpow(x, 5) = x^5: d^3/dx^3 = 60 x^2.
+    assert grad_n(rpow, 3)(1.3, 5) == pytest.approx(60.0 * 1.3**2)
+    # branch_cubic_or_square(x > 0) = x^3: third derivative 6, fourth 0.
+    assert grad_n(branch_cubic_or_square, 3)(0.8) == pytest.approx(6.0)
+    assert grad_n(branch_cubic_or_square, 4)(0.8) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_second_order_through_stop_gradient():
+    # With s = stop_gradient(y x) held constant: d2/dx2 (x^2 s + y x) = 2 s.
+    assert grad_n(with_stop_gradient, 2)(0.8, 1.3) == pytest.approx(2.0 * 1.3 * 0.8)
+    d2 = myia.grad(myia.grad(with_stop_gradient), argnums=1)(0.8, 1.3)
+    assert d2 == pytest.approx(1.0)
+
+
+# Hessian-vector products by nesting ---------------------------------------------------------
+
+
+def hvp_target(x):
+    return np.sum(np.sin(x) * x) + np.sum(x) ** 2
+
+
+def hvp_target_hessian(x):
+    return np.diag(2.0 * np.cos(x) - x * np.sin(x)) + 2.0 * np.ones((x.size, x.size))
+
+
+gf = myia.grad(hvp_target)
+
+
+def gdotv(x, v):
+    return np.sum(gf(x) * v)
+
+
+HV_X = np.array([0.3, -1.2, 0.8])
+HV_V = np.array([1.0, 0.5, -2.0])
+
+
+def test_hvp_by_nesting_grad_in_a_lambda():
+    v = HV_V
+    hvp = myia.grad(lambda x: np.sum(myia.grad(hvp_target)(x) * v))
+    np.testing.assert_allclose(hvp(HV_X), hvp_target_hessian(HV_X) @ v, rtol=1e-10)
+
+
+def test_hvp_through_module_level_gradient():
+    hv = myia.grad(gdotv)(HV_X, HV_V)
+    np.testing.assert_allclose(hv, hvp_target_hessian(HV_X) @ HV_V, rtol=1e-10)
+    # The vector is an argument too: d/dv <grad f(x), v> = grad f(x).
+    dv = myia.grad(gdotv, argnums=1)(HV_X, HV_V)
+    np.testing.assert_allclose(dv, gf(HV_X), rtol=1e-12)
+
+
+def test_hvp_checked_against_finite_differences():
+    check_grads(gdotv, (HV_X, HV_V))
+
+
+def test_hvp_through_a_loop_and_closure():
+    def f(x):
+        return while_carrying_closure(np.sum(x * x), 2)
+
+    dfdx = myia.grad(f)
+
+    def dot(x, v):
+        return np.sum(dfdx(x) * v)
+
+    check_grads(dot, (np.array([0.3, 0.4]), np.array([1.0, -1.0])))
