@@ -1,6 +1,6 @@
 """Helpers shared by the example scripts: command-line options, single-threaded BLAS, the
 Adam optimizer, a numerically stable log-softmax (written in the subset myia compiles, so
-differentiated losses may call it) and saving figures.
+differentiated losses may call it) and figures saved as PNG files (matplotlib's Agg backend).
 
 Everything here except `log_softmax` runs as plain Python/NumPy outside compiled code.
 """
@@ -22,13 +22,13 @@ from threadpoolctl import threadpool_limits  # noqa: E402  (a dependency of scik
 def example_parser(doc: str) -> argparse.ArgumentParser:
     """A parser with the options every example has: `--out`, `--small` and `--seed`."""
     parser = argparse.ArgumentParser(
-        description=doc.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
         "--out", type=pathlib.Path, default=pathlib.Path("."), help="folder for the PNG plot"
     )
     parser.add_argument(
-        "--small", action="store_true", help="a tiny setting that runs in a few seconds"
+        "--small", action="store_true", help="a tiny setting that runs in a few seconds (for tests)"
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     return parser
@@ -81,6 +81,11 @@ class Adam:
             self.v[k] = self.beta2 * self.v[k] + (1 - self.beta2) * g * g
             new[k] = params[k] - scale * self.m[k] / (np.sqrt(self.v[k]) + self.eps)
         return new
+
+
+def subplots(ncols: int, figsize: tuple[float, float]):
+    """A figure with `ncols` axes side by side, drawn by the non-interactive Agg backend."""
+    return plt.subplots(1, ncols, figsize=figsize)
 
 
 def save_figure(fig, out: pathlib.Path, name: str) -> pathlib.Path:

@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
-from _common import Adam, example_parser, log_softmax, parse_args, save_figure, single_threaded_blas
+from _common import (
+    Adam,
+    example_parser,
+    log_softmax,
+    parse_args,
+    save_figure,
+    single_threaded_blas,
+    subplots,
+)
 from tqdm import trange
 
 import myia
@@ -109,7 +116,7 @@ def sample(params, chars, prefix, length, temperature, rng):
 
 
 def plot(losses, uniform, out):
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = subplots(1, figsize=(7, 4))
     steps = np.arange(1, len(losses) + 1)
     window = max(1, len(losses) // 20)
     smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
@@ -125,10 +132,10 @@ def plot(losses, uniform, out):
 def main(argv=None):
     """Train the RNN; returns the first and last losses, a sample and the plot's path."""
     parser = example_parser(__doc__)
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=300, help="training steps")
+    parser.add_argument("--hidden", type=int, default=64, help="hidden units")
     parser.add_argument("--length", type=int, default=25, help="time steps per sequence")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=16, help="sequences per step")
     parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate")
     args = parse_args(parser, argv, small={"steps": 30, "hidden": 16, "length": 10})
     chars = sorted(set(TEXT))

@@ -13,9 +13,16 @@ from __future__ import annotations
 
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
-from _common import Adam, example_parser, log_softmax, parse_args, save_figure, single_threaded_blas
+from _common import (
+    Adam,
+    example_parser,
+    log_softmax,
+    parse_args,
+    save_figure,
+    single_threaded_blas,
+    subplots,
+)
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from tqdm import trange
@@ -105,7 +112,7 @@ def train(name, loss, logits_fn, params, data, args):
 
 
 def plot(histories, out):
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (ax_loss, ax_acc) = subplots(2, figsize=(10, 4))
     for name, history in histories.items():
         epochs = np.arange(1, len(history["loss"]) + 1)
         ax_loss.plot(epochs, history["loss"], label=name)
@@ -123,8 +130,8 @@ def plot(histories, out):
 def main(argv=None):
     """Train both models; returns their final test accuracies and the plot's path."""
     parser = example_parser(__doc__)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--epochs", type=int, default=30, help="passes over the training set")
+    parser.add_argument("--batch-size", type=int, default=32, help="examples per step")
     parser.add_argument("--hidden", type=int, default=64, help="hidden units of the MLP")
     parser.add_argument("--lr", type=float, default=0.005, help="Adam learning rate")
     args = parse_args(parser, argv, small={"epochs": 2})

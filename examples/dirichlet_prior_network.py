@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
-from _common import Adam, example_parser, parse_args, save_figure, single_threaded_blas
+from _common import Adam, example_parser, parse_args, save_figure, single_threaded_blas, subplots
 from scipy.special import digamma, gammaln
 from tqdm import trange
 
@@ -124,7 +123,7 @@ def total_concentration(params, x):
 
 
 def plot(params, losses, x_train, labels, out):
-    fig, (ax_loss, ax_map) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, (ax_loss, ax_map) = subplots(2, figsize=(11, 4.5))
     ax_loss.plot(np.arange(1, len(losses) + 1), losses)
     ax_loss.set(xlabel="step", ylabel="reverse KL", yscale="log", title="Training loss")
     lim = OOD_TEST_RADII[1]
@@ -147,8 +146,8 @@ def main(argv=None):
     """Train the prior network; returns the test accuracy, the mean total concentrations of
     in- and out-of-distribution test points, and the plot's path."""
     parser = example_parser(__doc__)
-    parser.add_argument("--steps", type=int, default=800)
-    parser.add_argument("--hidden", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=800, help="full-batch training steps")
+    parser.add_argument("--hidden", type=int, default=32, help="units per hidden layer")
     parser.add_argument("--per-class", type=int, default=200, help="training points per blob")
     parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate")
     args = parse_args(parser, argv, small={"steps": 150, "per_class": 20})

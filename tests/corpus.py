@@ -1242,7 +1242,7 @@ def setitem_returns_array(v):
 def setitem_list(x, y):
     lst = [x, y, 0.0]
     lst[2] = x * y
-    lst[0] += 1.0
+    lst[0] = lst[0] + 1.0
     return lst[0] + lst[1] + lst[2]
 
 

@@ -7,6 +7,7 @@ of `user.py` (line_offset 10): an error on line N of a snippet must report line 
 from __future__ import annotations
 
 import ast
+import pathlib
 import sys
 import textwrap
 
@@ -16,6 +17,7 @@ from myia.errors import MyiaError, MyiaSyntaxError
 from myia.parser.fence import check_function
 
 OFFSET = 10
+MYIA_ROOT = pathlib.Path(__file__).resolve().parent.parent / "myia"
 
 
 def fence(src: str) -> None:
@@ -565,7 +567,7 @@ def test_try_star_is_refused():
     refused(src, 3, "`try`/`except*`")
 
 
-def test_message_carries_the_user_line_and_text():
+def test_error_carries_the_user_location():
     err = refused("def f(x):\n    del x\n", 2, "`del`")
     assert err.loc.filename == "user.py" and err.loc.lineno == 12
     assert err.offset == 5  # 1-based column of `del`
@@ -711,6 +713,8 @@ SUPPORTED = {
         def f(x, xs, ys):
             s = 0.0
             for i in range(3):
+                s = s + i
+            for i in range(1, 3):
                 s = s + i
             for i in range(1, 10, 2):
                 s = s + i
@@ -882,6 +886,26 @@ def test_supported_construct_passes_the_fence(name):
     fence(SUPPORTED[name])
 
 
+def test_huge_expressions_do_not_exhaust_the_stack():
+    # The fence walks with its own stack: 1500 nested operations exceed Python's default
+    # recursion limit if the walk recursed once per node.
+    terms = " * ".join(["x"] * 1500)
+    fence(f"def f(x):\n    y = {terms}\n    t = (y, {terms})\n    return t\n")
+    refused(f"def f(x):\n    y = {terms}\n    return {{y}}\n", 3, "set literal")
+
+
+def test_primitive_backpropagators_of_the_project_pass_the_fence():
+    # They are written in the subset and parsed like user code (shared/DESIGN.md).
+    checked = 0
+    for path in sorted(pathlib.Path(MYIA_ROOT, "prim").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("bprop_"):
+                check_function(node, str(path), 0)
+                checked += 1
+    if checked == 0:
+        pytest.skip("no primitive backpropagators found")
+
+
 def test_annotations_are_not_checked():
     # `|` and sets in annotations are never evaluated by myia: they must not be refused.
     fence(
@@ -1039,6 +1063,23 @@ ALIAS_ACCEPTED = {
             s = y.sum()
             x += 1.0
             return x + s
+        """,
+    "accumulator_copied_into_an_array": """
+        def f(w):
+            out = np.zeros((2, 3))
+            acc = np.zeros(3)
+            for i in range(2):
+                acc += w[i]
+                out[i] = acc
+                out[i] += 1.0
+            return out
+        """,
+    "repeated_constants": """
+        def f(x):
+            counts = [0.0] * 3
+            counts[1] += x
+            counts[2] = x
+            return counts
         """,
     "counter_from_a_parameter_read_only_there": """
         def f(start, n):
@@ -1313,6 +1354,48 @@ ALIAS_REFUSED = {
         """,
         4,
         ["`t` holds `x`"],
+    ),
+    "in_place_add_to_a_held_array": (
+        """
+        def f(x):
+            w = np.zeros(3)
+            grads = [w, w]
+            grads[0] += x
+            return grads
+        """,
+        5,
+        ["`grads[0] += ...`", "`grads` holds `w`"],
+    ),
+    "in_place_add_to_an_array_stored_in_a_list": (
+        """
+        def f(x, y):
+            out = [0.0, 0.0]
+            out[0] = y
+            out[0] += x
+            return y
+        """,
+        5,
+        ["`out[0] += ...`", "`out` holds `y`"],
+    ),
+    "repeated_array": (
+        """
+        def f(x):
+            rows = [np.zeros(3)] * 2
+            rows[0][1] = x
+            return rows
+        """,
+        4,
+        ["`rows`", "the same object several times", "list comprehension"],
+    ),
+    "repeated_list": (
+        """
+        def f(x):
+            grid = [[0.0] * 3] * 2
+            grid[0][1] = x
+            return grid
+        """,
+        4,
+        ["`grid`", "the same object several times"],
     ),
     "conditional_alias": (
         """

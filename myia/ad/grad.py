@@ -206,6 +206,9 @@ class GradTransform:
         else:
             jg = Graph(f"J:{graph.name}", graph.loc)
         jg.flags["j_of"] = (graph, self)
+        if "argnames" in graph.flags:
+            jg.flags["argnames"] = ["k", *graph.flags["argnames"]]
+            jg.flags["defaults"] = dict(graph.flags.get("defaults", {}))
         self.graph_map[graph] = jg
         if closed:
             _GLOBAL_J[graph] = jg

@@ -20,7 +20,7 @@ import types
 
 from myia.errors import Location, MyiaSyntaxError
 from myia.ir.nodes import Graph
-from myia.parser import fence
+from myia.parser import fence, scoping
 from myia.parser.lower import FunctionLowerer, Session
 from myia.parser.resolve import function_namespace
 
@@ -70,6 +70,7 @@ def parse(fn: types.FunctionType) -> Graph:
         return graph
     node, filename, line_offset, indent = _source_tree(fn)
     fence.check_function(node, filename, line_offset)
+    scoping.check_captures(node, filename, line_offset)
     graph = Graph(fn.__name__)
     _CACHE[fn] = graph
     try:

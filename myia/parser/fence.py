@@ -4,24 +4,29 @@ This module owns the syntactic check that the parser runs on the AST of each use
 before lowering it (in the style of Tangent's `fence.py`): one visitor walks the function,
 its nested defs, lambdas and comprehensions, and refuses what shared/SUBSET.md leaves out
 (`try`, `with`, `yield`, `global`, `del`, star-assignment, walrus, set literals, f-strings
-with runtime values, `raise`, `in`, bitwise operators, `class`, `import`, `*args`, ...) with
+with runtime values, `raise`, `in`, bitwise operators, `class`, `import`, `*args`, in-place
+methods such as `xs.append(v)`, `out=` arguments, ...) with
 a `MyiaSyntaxError` that names the construct, suggests the supported form and points at the
 user's file and line. When a function breaks several rules, the first one in source order
 is reported.
 
 It also owns the aliasing rule of in-place updates. myia compiles `x[i] = v` (and
 `x[i] += v`) as a functional update that rebinds `x` to an updated copy, and `x += v` as
-`x = x + v`; Python instead writes into the object that `x` names, which every other name,
-container, closure or caller holding the same object sees. The rule refuses an update
-whenever that difference could show, with a syntactic and conservative analysis:
+`x = x + v`; Python instead writes into the object `x` names, which every other name,
+container, closure or caller holding that object sees. The rule refuses an update whenever
+that difference could show, with a syntactic and conservative analysis of the function that
+holds the update (sharings made after the update, outside its loops, see the new value and
+do not count):
 
-- `x[i] = v` / `x[i] += v` is refused when `x` is a parameter (unless rebound to a fresh
-  value on every path before the update), is not assigned in the function (global or
-  enclosing variable), is assigned from a name or a view (`x = y`, `x = y.T`, `x = y[1:]`,
-  `x = np.reshape(y, s)`, `for x in ys`, ...), is itself aliased (`y = x`, `t = (x, 1)`,
-  `for r in x`, `out[i] = x`, ...) or is read by a nested def, lambda or comprehension.
-- `x += v` (on a name) is refused when `x` shares its object with another name, container
-  or loop variable that is read again, since for arrays and lists Python updates in place.
+- `x[i] = v` / `x[i] += v` is refused when `x` is a parameter (unless rebound on every path
+  before the update), is not assigned in the function (a global or enclosing variable), is
+  another name or a view of something (`x = y`, `x = y.T`, `x = y[1:]`, `x = np.reshape(y,
+  s)`, `for x in ys`, ...), is itself shared (`y = x`, `y = x.T`, `t = (x, 1)`, `for r in
+  x`, `out[i] = x`, ...) or is read by a nested def, lambda or comprehension. Writes into an
+  element (`x[i][j] = v`, `x[i] += v`) are also refused when `x` holds named objects
+  (`x = [w, w]`, `x[k] = w` on a list) or repeats one (`x = [np.zeros(3)] * 2`).
+- `x += v` on a name is refused when `x` shares its object with another name, container or
+  loop variable that is read after the update (or in its loop, or by a nested function).
 
 Everything else (fresh arrays from `np.zeros`, `np.array`, `x.copy()`, arithmetic, any other
 call) is accepted.
@@ -174,6 +179,14 @@ _CONTAINER_BUILTINS = frozenset(
     {"tuple", "list", "dict", "sorted", "reversed", "zip", "enumerate", "iter", "values", "items"}
 )
 _ELEMENT_BUILTINS = frozenset({"next", "getattr"})
+# NumPy functions that always return a new ndarray: `x[i] = y` on their result copies `y`.
+_ARRAY_MAKERS = frozenset(
+    {
+        "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
+        "array", "copy", "arange", "linspace", "eye", "identity", "concatenate", "stack",
+        "hstack", "vstack", "tile",
+    }
+)  # fmt: skip
 
 _FUNCTION_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED_SCOPES = (
@@ -219,10 +232,13 @@ def _unsupported(what: str, hint: str | None = None) -> str:
 
 def _code(node: ast.AST, limit: int = 50) -> str:
     """Short source text of `node`, for messages."""
-    if isinstance(node, (ast.For, ast.AsyncFor)):
-        text = f"for {ast.unparse(node.target)} in {ast.unparse(node.iter)}"
-    else:
-        text = ast.unparse(node)
+    try:
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            text = f"for {ast.unparse(node.target)} in {ast.unparse(node.iter)}"
+        else:
+            text = ast.unparse(node)
+    except RecursionError:  # a huge expression: the line number in the message will do
+        text = "..."
     text = text.splitlines()[0] if text else text
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -316,13 +332,27 @@ def _free_reads(scope: ast.AST) -> list[ast.Name]:
     elif isinstance(scope, ast.ClassDef):
         roots = scope.body
         outer = [*scope.bases, *(k.value for k in scope.keywords), *scope.decorator_list]
-    elif isinstance(scope, ast.DictComp):
-        roots, outer = [scope.key, scope.value, *scope.generators], []
-    else:
-        roots, outer = [scope.elt, *scope.generators], []
+    else:  # a comprehension: its first iterable is evaluated outside (`[y for y in y]`)
+        first, *rest = scope.generators
+        elts = [scope.key, scope.value] if isinstance(scope, ast.DictComp) else [scope.elt]
+        roots = [*elts, first.target, *first.ifs, *rest]
+        outer = [first.iter]
     local = _local_names(scope)
     inner = [n for n in _reads(roots) if n.id not in local]
     return inner + _reads(outer)
+
+
+def _repeats_an_object(value: ast.AST) -> bool:
+    """Whether `value` repeats a mutable object: `[np.zeros(3)] * 2`, `[[0.0] * 3] * 2`."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            stack += [node.left, node.right]
+        elif node is not value and isinstance(node, (ast.List, ast.Tuple)):
+            if not all(isinstance(e, ast.Constant) for e in node.elts):
+                return True
+    return False
 
 
 def _constant_fstring(node: ast.AST) -> bool:
@@ -481,7 +511,7 @@ class _Fence(ast.NodeVisitor):
 
     visit_Try = visit_TryStar = visit_With = visit_AsyncWith = visit_AsyncFor = refuse_block
     visit_Global = visit_Nonlocal = visit_ClassDef = visit_Match = refuse_block
-    visit_Import = visit_ImportFrom = visit_TypeAlias = refuse_block
+    visit_Import = visit_ImportFrom = visit_TypeAlias = visit_Delete = visit_Raise = refuse_block
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
@@ -524,12 +554,6 @@ class _Fence(ast.NodeVisitor):
             what = "`assert (cond, message)` (an always-true tuple)"
             self.refuse(node, _unsupported(what, "write `assert cond, 'message'`"))
         self.generic_visit(node)
-
-    def visit_Delete(self, node: ast.Delete) -> None:
-        self.refuse_block(node)
-
-    def visit_Raise(self, node: ast.Raise) -> None:
-        self.refuse_block(node)
 
     # Expressions ---------------------------------------------------------------------------
 
@@ -665,7 +689,9 @@ class _Update:
     stmt: ast.stmt
     target: ast.expr
     name: str
-    chained: bool  # `x[i][j] = v`: writes inside what `x` holds
+    # `x[i][j] = v` and `x[i] += v` write into the object `x[i]` (in place, when it is an
+    # array held by a list): whatever else holds that object would see it.
+    inner: bool
     path: tuple
 
 
@@ -716,6 +742,9 @@ class _AliasCheck:
         self.reads: dict[str, list[tuple[ast.Name, tuple | None]]] = defaultdict(list)
         self.captures: list[tuple[ast.Name, tuple]] = []  # reads by nested scopes
         self.updates: list[_Update] = []
+        self.repeats: dict[str, list[ast.stmt]] = defaultdict(list)  # x = [np.zeros(3)] * 2
+        # Names only ever bound to new ndarrays (`np.zeros(...)`): storing into them copies.
+        self.arrays: dict[str, bool] = dict.fromkeys(self.params, False)
 
     def run(self) -> None:
         self.block(self.fn.body, (id(self.fn), "body"), (), ())
@@ -782,6 +811,7 @@ class _AliasCheck:
                 self.subscript_update(stmt, target, stmt.value, path)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             for name, sources in self.element_pairs(stmt.target, stmt.iter):
+                self.arrays[name.id] = False
                 self.bound.add(name.id)
                 for src in sources:  # the loop variable is an element of the iterable
                     self.edges.append(_Edge(name.id, src.id, stmt))
@@ -805,7 +835,11 @@ class _AliasCheck:
                     self.bound |= {n.id for n in _target_names(item.optional_vars)}
 
     def bind(self, target: ast.expr, value: ast.expr, stmt: ast.stmt, path: tuple) -> None:
+        if isinstance(target, ast.Name) and _repeats_an_object(value):
+            self.repeats[target.id].append(stmt)
         for name, sources in self.pairs(target, value):
+            is_array = name is target and self.makes_array(value)
+            self.arrays[name.id] = self.arrays.get(name.id, True) and is_array
             self.bound.add(name.id)
             self.assigns[name.id].append(path)
             for src, direct in sources:
@@ -860,11 +894,36 @@ class _AliasCheck:
         root = _subscript_root(target)
         if not isinstance(root, ast.Name):
             return  # refused by the visitor
-        chained = isinstance(target.value, ast.Subscript)
-        self.updates.append(_Update("subscript", stmt, target, root.id, chained, path))
+        inner = isinstance(target.value, ast.Subscript) or isinstance(stmt, ast.AugAssign)
+        self.updates.append(_Update("subscript", stmt, target, root.id, inner, path))
         for src, _ in self.sources(value):  # in a list, `xs[i] = y` stores `y` itself
             if src.id != root.id:
                 self.edges.append(_Edge(root.id, src.id, stmt, store=True))
+
+    def makes_array(self, value: ast.AST) -> bool:
+        """Whether `value` is a new ndarray made by NumPy (`np.zeros(3)`, `np.array(x)`) or
+        by arithmetic that lists and tuples do not support (`m * 1.0`, `a - b`, `x @ w`)."""
+        if isinstance(value, ast.BinOp):
+            if isinstance(
+                value.op, (ast.Sub, ast.Div, ast.FloorDiv, ast.Pow, ast.MatMult, ast.Mod)
+            ):
+                return True
+            if isinstance(value.op, (ast.Add, ast.Mult)):
+                return any(
+                    isinstance(side, ast.Constant) and isinstance(side.value, float)
+                    for side in (value.left, value.right)
+                )
+        return (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in _ARRAY_MAKERS
+            and self.is_module(value.func.value)
+            and not any(k.arg == "copy" for k in value.keywords)
+        )
+
+    def copies_into(self, edge: _Edge) -> bool:
+        """Whether `edge` stores into a name that is always an ndarray (a copy, not a link)."""
+        return edge.store and self.arrays.get(edge.target, False)
 
     def is_module(self, node: ast.AST) -> bool:
         while isinstance(node, ast.Attribute):
@@ -967,7 +1026,20 @@ class _AliasCheck:
                 (name for name, pos in self.captures if name.id == x and self.may_see(pos, u)),
                 None,
             )
-            if edge is not None:
+            repeat = next(
+                (st for st in self.repeats.get(x, []) if self.may_see(self.where[id(st)], u)),
+                None,
+            )
+            if u.inner and repeat is not None and edge is None:
+                reason = (
+                    f"`{x}` holds the same object several times (`{_code(repeat)}` at line "
+                    f"{self.line(repeat)}), so Python would change every copy of it"
+                )
+                fix = (
+                    "build the container with a list comprehension, "
+                    "e.g. `[np.zeros(3) for i in range(n)]`"
+                )
+            elif edge is not None:
                 where = f"`{_code(edge.stmt)}` at line {self.line(edge.stmt)}"
                 if edge.target == x and edge.store:
                     reason = f"`{x}` holds `{edge.source}` ({where}), which Python would change too"
@@ -1017,11 +1089,13 @@ class _AliasCheck:
         for edge in self.edges:
             if edge.stmt is u.stmt or not self.may_see(self.where[id(edge.stmt)], u):
                 continue  # made by or after the update, outside its loops: sees the new value
+            if self.copies_into(edge):
+                continue  # `x[i] = y` with `x = np.zeros(...)` copies the data of `y`
             if edge.source == x and edge.target != x:
                 return edge  # another name, view or container holds `x`
             if edge.target == x and not edge.store and not edge.container:
                 return edge  # `x` is another name or a view
-            if edge.target == x and u.chained:
+            if edge.target == x and u.inner:
                 return edge  # `x[i][j] = v` writes into an object `x` only holds
         return None
 
@@ -1042,7 +1116,7 @@ class _AliasCheck:
         # linked before the update (or in its loop); one of them read after it would differ.
         links: dict[str, list[tuple[str, _Edge]]] = defaultdict(list)
         for edge in self.edges:
-            if not self.may_see(self.where[id(edge.stmt)], u):
+            if not self.may_see(self.where[id(edge.stmt)], u) or self.copies_into(edge):
                 continue
             links[edge.source].append((edge.target, edge))
             if not edge.store:

@@ -19,6 +19,7 @@ from myia.errors import Location, MyiaSyntaxError, MyiaTypeError
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.parser.resolve import classify, lookup_name
 from myia.prim import lookup as P
+from myia.prim.registry import python_object_of
 
 _BINOPS = {
     ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
@@ -34,14 +35,34 @@ _PACK_FROM = {"np.einsum": 1, "method.reshape": 0, "method.transpose": 0}
 _internal_ids = itertools.count()
 
 
+def _plain_constant(obj: Any) -> bool:
+    """A tuple of numbers, strings and None (usable as one constant)."""
+    if isinstance(obj, tuple):
+        return all(_plain_constant(x) for x in obj)
+    return obj is None or isinstance(obj, (bool, int, float, complex, str))
+
+
 class Unbound:
-    """The value of a local variable read before any assignment reaches it."""
+    """The value of a local variable read before any assignment reaches it: any use of
+    it raises `UnboundLocalError`, as Python does at the read."""
 
     def __init__(self, name: str):
         self.name = name
 
     def __repr__(self) -> str:
         return f"<unbound local {self.name!r}>"
+
+    def _fail(self, *args, **kwargs):
+        raise UnboundLocalError(
+            f"cannot access local variable {self.name!r} where it is not associated with a value"
+        )
+
+    __bool__ = __float__ = __int__ = __index__ = __len__ = __iter__ = __call__ = _fail
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _fail
+    __pow__ = __rpow__ = __matmul__ = __rmatmul__ = __neg__ = __pos__ = __abs__ = _fail
+    __lt__ = __le__ = __gt__ = __ge__ = __getitem__ = __array__ = __array_ufunc__ = _fail
+    __hash__ = object.__hash__
 
 
 def _fresh(prefix: str) -> str:
@@ -211,6 +232,7 @@ class FunctionLowerer:
             body = node.body
         self.body = body
         self.locals = assigned_names(body, node.args)
+        self.def_graphs = _single_defs(body, node.args)
         self.entry = Block(self, name, [], session.loc(node))
         if graph is not None:
             self.entry.graph = graph
@@ -220,13 +242,17 @@ class FunctionLowerer:
 
     # Names ------------------------------------------------------------------------------------
 
-    def is_local_anywhere(self, name: str) -> bool:
+    def owner_of(self, name: str) -> FunctionLowerer | None:
+        """The innermost function (this one or an enclosing one) where `name` is local."""
         fn: FunctionLowerer | None = self
         while fn is not None:
             if name in fn.locals:
-                return True
+                return fn
             fn = fn.outer.fn if fn.outer is not None else None
-        return False
+        return None
+
+    def is_local_anywhere(self, name: str) -> bool:
+        return self.owner_of(name) is not None
 
     def read_outer(self, name: str, loc: Location | None) -> Node:
         if name.startswith(".") and name in _INTERNAL:
@@ -248,9 +274,17 @@ class FunctionLowerer:
     def global_node(self, name: str, loc: Location | None) -> Node:
         return self.object_node(lookup_name(self.namespace, name), loc, name)
 
-    def object_node(self, obj: Any, loc: Location | None, what: str) -> Node:
-        if isinstance(obj, type):
-            return Constant(obj, loc)
+    def object_node(self, obj: Any, loc: Location | None, what: str, block: Block | None = None) -> Node:
+        if isinstance(obj, (tuple, list)) and not _plain_constant(obj):
+            items = [self.object_node(x, loc, f"{what}[{i}]") for i, x in enumerate(obj)]
+            maker = "make_tuple" if isinstance(obj, tuple) else "make_list"
+            return Apply([Constant(P(maker), loc), *items], self.entry.graph, loc)
+        if isinstance(obj, list):
+            return Apply([Constant(P("make_list"), loc), *[Constant(x, loc) for x in obj]], self.entry.graph, loc)
+        if isinstance(obj, dict) and all(isinstance(k, (str, int, float, bool)) for k in obj):
+            values = [self.object_node(v, loc, f"{what}[{k!r}]") for k, v in obj.items()]
+            tup = Apply([Constant(P("make_tuple"), loc), *values], self.entry.graph, loc)
+            return Apply([Constant(P("make_dict"), loc), Constant(tuple(obj), loc), tup], self.entry.graph, loc)
         kind, value = classify(obj, loc, what)
         if kind == "prim":
             return Constant(value, loc)
@@ -329,6 +363,7 @@ class FunctionLowerer:
             defaults[a.arg] = v.value
         graph = Graph(name, self.session.loc(node))
         if isinstance(node, ast.FunctionDef):
+            graph = self.def_graphs.get(node.name, graph)
             block.write(node.name, Constant(graph, self.session.loc(node)))
         sub = FunctionLowerer(self.session, self.namespace, name, node, block, graph)
         return sub.lower(defaults)
@@ -487,7 +522,10 @@ class FunctionLowerer:
     def expr_Name(self, block, expr, loc):
         if expr.id == ".AssertionError":
             return Constant(AssertionError, loc)
-        if self.is_local_anywhere(expr.id) or expr.id.startswith("."):
+        owner = self.owner_of(expr.id)
+        if owner is not None and expr.id in owner.def_graphs:
+            return Constant(owner.def_graphs[expr.id], loc)
+        if owner is not None or expr.id.startswith("."):
             return block.read(expr.id, loc)
         return self.global_node(expr.id, loc)
 
@@ -695,7 +733,7 @@ class FunctionLowerer:
         if prim.name in ("builtin.max", "builtin.min") and len(nodes) > 2:
             nodes = [self.prim(block, "make_tuple", nodes, loc)]
         k = _PACK_FROM.get(prim.name)
-        if k is not None and (len(nodes) > k + 1 or (prim.name.startswith("method.") and len(nodes) > 1)):
+        if k is not None and (prim.name == "np.einsum" or len(nodes) > 1):
             nodes = nodes[:k] + [self.prim(block, "make_tuple", nodes[k:], loc)]
         if first is not None:
             nodes = [first] + nodes
@@ -704,6 +742,9 @@ class FunctionLowerer:
             inputs = prim.bind(nodes, kw_nodes, lambda name, default: Constant(default, loc))
         except TypeError as e:
             raise MyiaTypeError(f"bad call to `{prim.name}`: {e}", loc) from None
+        for i, name in enumerate(prim.signature.parameters):
+            if name in ("dtype", "class_or_tuple"):
+                inputs[i] = _as_type_constant(inputs[i], loc)
         return self.apply(block, [prim, *inputs], loc)
 
     def call_node(self, block, fn: Node, args, kwargs, loc):
@@ -747,6 +788,41 @@ class FunctionLowerer:
         return out
 
 
+def _as_type_constant(node: Node, loc) -> Node:
+    """A dtype or isinstance argument naming types (`float`, `(tuple, list)`) as a constant of
+    Python types, not of the primitives those names call."""
+    if isinstance(node, Constant):
+        return Constant(python_object_of(node.value), loc)
+    if isinstance(node, Apply) and node.is_apply(P("make_tuple")):
+        items = [_as_type_constant(x, loc) for x in node.inputs[1:]]
+        if all(isinstance(x, Constant) for x in items):
+            return Constant(tuple(x.value for x in items), loc)
+    return node
+
+
+def _single_defs(body: list[ast.stmt], args: ast.arguments) -> dict[str, Graph]:
+    """Nested functions defined once, at the top level of `body`, and never rebound: their
+    name means their graph everywhere in the function (so siblings may call each other in
+    any order, as Python allows once both are defined)."""
+    counts: dict[str, int] = {a.arg: 1 for a in args.posonlyargs + args.args}
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            counts[node.name] = counts.get(node.name, 0) + 1
+            continue
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+        stack.extend(ast.iter_child_nodes(node))
+    return {
+        stmt.name: Graph(stmt.name)
+        for stmt in body
+        if isinstance(stmt, ast.FunctionDef) and counts.get(stmt.name) == 1
+    }
+
+
 def _as_load(target: ast.expr) -> ast.expr:
     """A copy of an assignment target usable as an expression."""
     new = ast.parse(ast.unparse(target), mode="eval").body
@@ -755,50 +831,47 @@ def _as_load(target: ast.expr) -> ast.expr:
     return new
 
 
+def _iteration(it: ast.expr, index: ast.expr, pre: list[ast.stmt]) -> tuple[ast.expr, ast.expr]:
+    """(length, item at `index`) for iterating over `it`; appends set-up statements to `pre`.
+
+    `enumerate(...)` and `zip(...)` iterate their arguments in step (and nest); anything
+    else is indexed along its first axis.
+    """
+    is_call = isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords
+    if is_call and it.func.id == "enumerate" and len(it.args) == 1:
+        length, item = _iteration(it.args[0], index, pre)
+        return length, ast.Tuple([index, item], ast.Load())
+    if is_call and it.func.id == "zip" and it.args:
+        parts = [_iteration(a, index, pre) for a in it.args]
+        length = parts[0][0]
+        for other, _ in parts[1:]:
+            length = ast.Call(ast.Name(".min", ast.Load()), [length, other], [])
+        return length, ast.Tuple([item for _, item in parts], ast.Load())
+    seq = _fresh("seq")
+    pre.append(ast.Assign([ast.Name(seq, ast.Store())], it))
+    length = ast.Call(ast.Name(".len", ast.Load()), [ast.Name(seq, ast.Load())], [])
+    return length, ast.Subscript(ast.Name(seq, ast.Load()), index, ast.Load())
+
+
 def desugar_for(stmt: ast.For) -> list[ast.stmt]:
     """Rewrite `for target in it: body` into an indexed `while` loop."""
-    seq, n, i = _fresh("seq"), _fresh("n"), _fresh("i")
-
-    def name(s, store=False):
-        return ast.Name(s, ast.Store() if store else ast.Load())
-
-    def call(f, *args):
-        return ast.Call(name(f), list(args), [])
-
-    it = stmt.iter
-    is_call = isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords
+    n, i = _fresh("n"), _fresh("i")
     pre: list[ast.stmt] = []
-    if is_call and it.func.id == "enumerate" and len(it.args) == 1:
-        pre.append(ast.Assign([name(seq, True)], it.args[0]))
-        length = call(".len", name(seq))
-        item = ast.Tuple([name(i), ast.Subscript(name(seq), name(i), ast.Load())], ast.Load())
-    elif is_call and it.func.id == "zip" and it.args:
-        seqs = [_fresh("zip") for _ in it.args]
-        for s, a in zip(seqs, it.args):
-            pre.append(ast.Assign([name(s, True)], a))
-        length = call(".len", name(seqs[0]))
-        for s in seqs[1:]:
-            length = call(".min", length, call(".len", name(s)))
-        item = ast.Tuple([ast.Subscript(name(s), name(i), ast.Load()) for s in seqs], ast.Load())
-    else:
-        pre.append(ast.Assign([name(seq, True)], it))
-        length = call(".len", name(seq))
-        item = ast.Subscript(name(seq), name(i), ast.Load())
+    length, item = _iteration(stmt.iter, ast.Name(i, ast.Load()), pre)
     pre += [
-        ast.Assign([name(n, True)], length),
-        ast.Assign([name(i, True)], ast.Constant(0)),
+        ast.Assign([ast.Name(n, ast.Store())], length),
+        ast.Assign([ast.Name(i, ast.Store())], ast.Constant(0)),
     ]
     body = [
         ast.Assign([stmt.target], item),
-        ast.Assign([name(i, True)], ast.BinOp(name(i), ast.Add(), ast.Constant(1))),
+        ast.Assign(
+            [ast.Name(i, ast.Store())],
+            ast.BinOp(ast.Name(i, ast.Load()), ast.Add(), ast.Constant(1)),
+        ),
         *stmt.body,
     ]
-    loop = ast.While(test=ast.Compare(name(i), [ast.Lt()], [name(n)]), body=body, orelse=[])
-    out = pre + [loop]
-    for s in out:
-        for node in ast.walk(s):
-            if getattr(node, "lineno", None) is None and isinstance(node, (ast.expr, ast.stmt)):
-                ast.copy_location(node, stmt)
+    test = ast.Compare(ast.Name(i, ast.Load()), [ast.Lt()], [ast.Name(n, ast.Load())])
+    out = pre + [ast.While(test=test, body=body, orelse=[])]
     _fix_locations(out, stmt)
     return out
 
@@ -806,7 +879,7 @@ def desugar_for(stmt: ast.For) -> list[ast.stmt]:
 def _fix_locations(nodes, ref):
     for s in nodes:
         for node in ast.walk(s):
-            if isinstance(node, (ast.expr, ast.stmt)) and not hasattr(node, "lineno"):
+            if isinstance(node, (ast.expr, ast.stmt)) and getattr(node, "lineno", None) is None:
                 ast.copy_location(node, ref)
 
 

@@ -7,6 +7,7 @@ from myia.prim import (  # noqa: F401  (importing a module registers its primiti
     scalar,
     sens,
     shapes,
+    special,
     structures,
 )
 from myia.prim.registry import PRIMITIVES, Primitive, lookup, primitive, primitive_for

@@ -109,3 +109,13 @@ def primitive_for(obj: Any) -> Primitive | None:
     if hit is not None and hit[0] is obj:
         return hit[1]
     return None
+
+
+def python_object_of(value: Any) -> Any:
+    """The Python type a primitive stands for (`float` for the primitive of `float`), so
+    that a type passed as a value (a dtype) stays a type; other values unchanged."""
+    if isinstance(value, Primitive):
+        for obj, prim in _BY_PYTHON_ID.values():
+            if prim is value and isinstance(obj, type):
+                return obj
+    return value

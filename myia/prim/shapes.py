@@ -569,10 +569,15 @@ def np_ones_like(a, dtype=None):
     return np.ones_like(a, dtype=dtype)
 
 
-@primitive("np.full_like", py=[np.full_like], nondiff=True)
+@primitive("np.full_like", py=[np.full_like])
 def np_full_like(a, fill_value, dtype=None):
-    """`np.full_like(a, fill_value, dtype)` (no gradient flows to `fill_value`)."""
+    """`np.full_like(a, fill_value, dtype)`; the gradient of `fill_value` is the sum."""
     return np.full_like(a, fill_value, dtype=dtype)
+
+
+@np_full_like.defbprop
+def bprop_np_full_like(a, fill_value, dtype, out, dout):
+    return (ZERO, sum_to(dout, fill_value), ZERO)
 
 
 @primitive("np.zeros", py=[np.zeros], nondiff=True)
@@ -587,10 +592,15 @@ def np_ones(shape, dtype=None):
     return np.ones(shape, dtype=dtype)
 
 
-@primitive("np.full", py=[np.full], nondiff=True)
+@primitive("np.full", py=[np.full])
 def np_full(shape, fill_value, dtype=None):
-    """`np.full(shape, fill_value, dtype)` (no gradient flows to `fill_value`)."""
+    """`np.full(shape, fill_value, dtype)`; the gradient of `fill_value` is the sum."""
     return np.full(shape, fill_value, dtype=dtype)
+
+
+@np_full.defbprop
+def bprop_np_full(shape, fill_value, dtype, out, dout):
+    return (ZERO, sum_to(dout, fill_value), ZERO)
 
 
 @primitive("np.eye", py=[np.eye], nondiff=True)
@@ -607,10 +617,27 @@ def np_arange(start, stop=None, step=1, dtype=None):
     return np.arange(start, stop, step, dtype=dtype)
 
 
-@primitive("np.linspace", py=[np.linspace], nondiff=True)
+@primitive("np.linspace", py=[np.linspace])
 def np_linspace(start, stop, num=50, endpoint=True):
-    """`np.linspace(start, stop, num, endpoint)` (no gradient flows to the bounds)."""
+    """`np.linspace(start, stop, num, endpoint)`, differentiable in both bounds."""
     return np.linspace(start, stop, num, endpoint)
+
+
+@np_linspace.defbprop
+def bprop_np_linspace(start, stop, num, endpoint, out, dout):
+    w = linspace_weights(num, endpoint)
+    return (
+        sum_to(np.sum(dout * (1.0 - w)), start),
+        sum_to(np.sum(dout * w), stop),
+        ZERO,
+        ZERO,
+    )
+
+
+@primitive("linspace_weights", nondiff=True)
+def linspace_weights(num, endpoint):
+    """The weight of `stop` in each point of `np.linspace(start, stop, num, endpoint)`."""
+    return np.linspace(0.0, 1.0, num, endpoint)
 
 
 # Attributes of arrays

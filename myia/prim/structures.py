@@ -96,7 +96,7 @@ def setitem(x, i, v):
         out = list(x)
         out[i] = v
         return out
-    out = np.array(x, dtype=np.result_type(x, v), copy=True)
+    out = np.array(x, copy=True)
     out[i] = v
     return out
 

@@ -651,7 +651,7 @@ def test_float32_in_containers():
 # Constructors and shape queries
 
 
-def test_constructors_are_nondiff_and_match_numpy():
+def test_constructors_match_numpy():
     x = np.ones((2, 3), np.float32)
     cases = [
         ("np.zeros_like", (x, None), np.zeros_like(x)),
@@ -666,9 +666,11 @@ def test_constructors_are_nondiff_and_match_numpy():
         ("np.arange", (1.0, 4.0, 0.5, None), np.arange(1.0, 4.0, 0.5)),
         ("np.linspace", (0.0, 1.0, 5, True), np.linspace(0.0, 1.0, 5)),
     ]
+    differentiable = {"np.full_like", "np.full", "np.linspace"}
     for name, args, expected in cases:
         prim = lookup(name)
-        assert prim.nondiff and prim.bprop is None, name
+        if name not in differentiable:
+            assert prim.nondiff and prim.bprop is None, name
         got = prim.impl(*args)
         assert got.dtype == expected.dtype, name
         np.testing.assert_array_equal(got, expected)
@@ -716,3 +718,10 @@ def test_numpy_scalars_keep_their_type():
         out = prim.impl(*args)
         sens = prim.bprop(*args, out, np.ones_like(out))[0]
         assert type(sens) is np.float32, name
+
+
+def test_fill_values_and_linspace_bounds_are_differentiable():
+    check_bprop(lookup("np.full"), (2, 3), 1.5, None, wrt=[1])
+    check_bprop(lookup("np.full_like"), np.ones((2, 2)), 0.5, None, wrt=[1])
+    check_bprop(lookup("np.linspace"), 0.5, 2.0, 5, True, wrt=[0, 1])
+    check_bprop(lookup("np.linspace"), -1.0, 3.0, 4, False, wrt=[0, 1])

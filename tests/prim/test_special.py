@@ -20,7 +20,7 @@ from scipy.special import digamma, gammaln, polygamma  # noqa: E402
 
 import myia  # noqa: E402
 import myia.prim.special  # noqa: E402, F401  (registers the primitives)
-from myia.prim import ZERO, lookup, primitive_for  # noqa: E402
+from myia.prim import PRIMITIVES, ZERO, lookup, primitive_for  # noqa: E402
 from myia.testing import check_grads  # noqa: E402
 from tests.prim.bprop_check import assert_bprop_in_subset, check_bprop  # noqa: E402
 
@@ -41,6 +41,11 @@ INPUTS = {
     "0-d array": np.array(0.6),
     "array": POINTS,
 }
+
+
+def test_every_primitive_of_the_module_is_tested_here():
+    module = myia.prim.special.__name__
+    assert {p.name for p in PRIMITIVES.values() if p.impl.__module__ == module} == set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
