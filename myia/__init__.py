@@ -7,7 +7,7 @@ Example:
     ...     return np.sum(np.tanh(x))
 """
 
-from myia.api import custom_vjp, grad, ir, jit, value_and_grad
+from myia.api import custom_vjp, grad, ir, jit, source, value_and_grad
 from myia.errors import MyiaError, MyiaNameError, MyiaSyntaxError, MyiaTypeError
 from myia.prim.structures import stop_gradient
 
@@ -21,6 +21,7 @@ __all__ = [
     "stop_gradient",
     "grad",
     "custom_vjp",
+    "source",
     "value_and_grad",
 ]
 __version__ = "0.1.0"

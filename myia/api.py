@@ -1,7 +1,10 @@
-"""The public API: `jit`, `grad`, `value_and_grad`, `ir`, `source`, and the compile cache.
+"""The public API: `jit`, `grad`, `value_and_grad`, `custom_vjp`, `ir`, `source`, and the
+compile cache.
 
 This is the only module that knows the whole pipeline: parse, differentiate, optimize,
-generate code, run.
+generate code, run. A compiled function keeps one compiled callable per argument signature
+(types, dtypes and shapes, container structure); the second call with the same signature
+does no parsing, transformation or code generation.
 """
 
 from __future__ import annotations
@@ -10,14 +13,23 @@ import functools
 import types
 from typing import Any, Callable
 
+import numpy as np
+
 from myia.ad.grad import j_graph
 from myia.ad.runtime import make_grad_macro, primitive_graph
-from myia.errors import MyiaTypeError
-from myia.prim import primitive_for
 from myia.ad.wrappers import grad_graph
+from myia.backend.numpy_backend import CompiledFunction, compile_graph
 from myia.backend.vm import default_vm
+from myia.errors import MyiaTypeError
+from myia.ir.clone import clone
 from myia.ir.nodes import Graph
+from myia.opt.pipeline import optimize as optimize_graph
 from myia.parser import parse
+from myia.parser.lower import Unbound
+from myia.prim import primitive_for
+
+BACKENDS = ("numpy", "vm")
+DEFAULTS = {"backend": "numpy", "optimize": True}
 
 
 def _graph_of(fn: Any) -> Graph:
@@ -36,12 +48,86 @@ def _graph_of(fn: Any) -> Graph:
     return parse(fn)
 
 
+def signature(args: tuple) -> tuple:
+    """The cache key of an argument tuple: types, dtypes and shapes, structure."""
+    return tuple(map(_sig, args))
+
+
+def _sig(a):
+    t = type(a)
+    if t is np.ndarray:
+        return (t, a.dtype.str, a.shape)
+    if t is tuple or t is list:
+        return (t, tuple(map(_sig, a)))
+    if t is dict:
+        return (t, tuple((k, _sig(v)) for k, v in a.items()))
+    return t
+
+
 def default_backend_call(graph: Graph, args) -> Any:
-    """Run `graph` on `args` with the default backend."""
+    """Run `graph` on `args` with the reference evaluator."""
     return default_vm().call(graph, tuple(args))
 
 
-class JitFunction:
+def _check_result(result):
+    if isinstance(result, Unbound):
+        result._fail()
+    return result
+
+
+class Compiled:
+    """What a compiled function shares: the graph to compile, the backend and the cache."""
+
+    def __init__(self, backend: str | None, optimize: bool | None):
+        backend = backend or DEFAULTS["backend"]
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+        self.backend = backend
+        self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
+        self.cache: dict[tuple, Callable] = {}
+        self.compilations = 0
+
+    def graph(self) -> Graph:
+        raise NotImplementedError
+
+    def optimized(self, args: tuple) -> Graph:
+        """The graph this function runs for `args` (a copy, optimized when enabled)."""
+        g = self.graph()
+        return optimize_graph(g) if self.optimize else clone(g, total=True)
+
+    def compiled(self, args: tuple) -> Callable:
+        key = signature(args)
+        fn = self.cache.get(key)
+        if fn is None:
+            self.compilations += 1
+            if self.backend == "vm":
+                g = self.optimized(args) if self.optimize else self.graph()
+                vm = default_vm()
+                fn = lambda *a, g=g: vm.call(g, a)
+            else:
+                fn = compile_graph(self.optimized(args))
+            self.cache[key] = fn
+        return fn
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = self.bind(args, kwargs)
+        try:
+            fn = self.cache[signature(args)]
+        except KeyError:
+            fn = self.compiled(args)
+        return _check_result(fn(*args))
+
+    def bind(self, args: tuple, kwargs: dict) -> tuple:
+        """Keyword arguments as positional ones, in the order of the Python signature."""
+        import inspect
+
+        bound = inspect.signature(self.fn).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return tuple(bound.arguments.values())
+
+
+class JitFunction(Compiled):
     """A compiled function: call it like the original.
 
     Example:
@@ -53,20 +139,22 @@ class JitFunction:
         7.0
     """
 
-    def __init__(self, fn: Callable, backend: str = "vm"):
+    def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
+        super().__init__(backend, optimize)
         self.fn = fn
-        self.backend = backend
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(self, fn, updated=())
 
     def __myia_graph__(self) -> Graph:
-        return parse(self.fn)
+        return _graph_of(self.fn)
 
-    def __call__(self, *args):
-        return default_vm().call(parse(self.fn), args)
+    graph = __myia_graph__
 
 
-def jit(fn: Callable | None = None, *, backend: str = "vm"):
+def jit(fn: Callable | None = None, *, backend: str | None = None, optimize: bool | None = None):
     """Compile `fn` (a function of the supported subset); use as `jit(f)` or `@jit`.
+
+    `backend` is "numpy" (generated Python/NumPy code, the default) or "vm" (the reference
+    evaluator); `optimize=False` skips the optimizer.
 
     Example:
         >>> import numpy as np, myia
@@ -75,24 +163,26 @@ def jit(fn: Callable | None = None, *, backend: str = "vm"):
         3.0
     """
     if fn is None:
-        return lambda f: JitFunction(f, backend)
-    return JitFunction(fn, backend)
+        return lambda f: JitFunction(f, backend, optimize)
+    return JitFunction(fn, backend, optimize)
 
 
-class GradFunction:
-    """The gradient (or value and gradient) of a function, compiled on first call.
+class GradFunction(Compiled):
+    """The gradient (or value and gradient) of a function, compiled per signature.
 
     It is also a function of the IR, so it can be called from compiled code and
     differentiated again.
 
     Example:
         >>> import myia
-        >>> dsq = myia.grad(lambda x: x * x)
-        >>> dsq(3.0)             # doctest: +SKIP
+        >>> def sq(x):
+        ...     return x * x
+        >>> myia.grad(sq)(3.0)             # doctest: +SKIP
         6.0
     """
 
-    def __init__(self, fn: Callable, argnums, has_aux: bool, with_value: bool):
+    def __init__(self, fn, argnums, has_aux, with_value, backend=None, optimize=None):
+        super().__init__(backend, optimize)
         self.fn = fn
         self.argnums = argnums
         self.has_aux = has_aux
@@ -102,28 +192,28 @@ class GradFunction:
     def __myia_graph__(self) -> Graph:
         return grad_graph(_graph_of(self.fn), self.argnums, self.has_aux, self.with_value)
 
-    def __call__(self, *args):
-        return default_vm().call(self.__myia_graph__(), args)
+    graph = __myia_graph__
 
 
 def _grad_factory(with_value: bool):
-    def transform(fn=None, *, argnums=0, has_aux=False):
+    def transform(fn=None, *, argnums=0, has_aux=False, backend=None, optimize=None):
         if fn is None:
-            return lambda f: GradFunction(f, argnums, has_aux, with_value)
-        return GradFunction(fn, argnums, has_aux, with_value)
+            return lambda f: GradFunction(f, argnums, has_aux, with_value, backend, optimize)
+        return GradFunction(fn, argnums, has_aux, with_value, backend, optimize)
 
+    transform.__myia_macro__ = make_grad_macro(with_value)
     return transform
 
 
 grad = _grad_factory(False)
-grad.__myia_macro__ = make_grad_macro(False)
 grad.__name__ = grad.__qualname__ = "grad"
 grad.__doc__ = """The gradient of `fn` with respect to the arguments `argnums`.
 
     `grad(fn, argnums=0, has_aux=False)`, or `@grad` / `@grad(argnums=...)` as a decorator.
     `fn` must return a float scalar (with `has_aux=True`: a pair `(scalar, aux)`, and only
     the gradient is returned). The gradient has the structure, shape and dtype of the
-    argument; with a tuple `argnums`, a tuple of gradients.
+    argument; with a tuple `argnums`, a tuple of gradients. `grad` may also be called inside
+    compiled code, and nests (grad of grad).
 
     Example:
         >>> import numpy as np, myia
@@ -134,7 +224,6 @@ grad.__doc__ = """The gradient of `fn` with respect to the arguments `argnums`.
     """
 
 value_and_grad = _grad_factory(True)
-value_and_grad.__myia_macro__ = make_grad_macro(True)
 value_and_grad.__name__ = value_and_grad.__qualname__ = "value_and_grad"
 value_and_grad.__doc__ = """Like `grad`, but returns `(value, gradient)`.
 
@@ -178,16 +267,12 @@ class custom_vjp:  # noqa: N801  (a decorator, named like JAX's)
 
     def __myia_graph__(self) -> Graph:
         if self._graph is None:
-            from myia.ir.clone import clone
-
-            g = clone(parse(self.fn))
             if self.bprop is None:
-                from myia.errors import MyiaTypeError
-
                 raise MyiaTypeError(
                     f"custom_vjp function `{self.fn.__name__}` has no rule yet: decorate its "
-                    "backpropagator with @{self.fn.__name__}.defvjp"
+                    f"backpropagator with @{self.fn.__name__}.defvjp"
                 )
+            g = clone(parse(self.fn))
             g.flags["custom_bprop"] = self.bprop
             self._graph = g
         return self._graph
@@ -196,17 +281,50 @@ class custom_vjp:  # noqa: N801  (a decorator, named like JAX's)
         return self.fn(*args)
 
 
+def _compiled_of(fn: Any) -> Compiled:
+    return fn if isinstance(fn, Compiled) else JitFunction(fn)
+
+
 def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
     """The graph of `fn` at a stage of the pipeline: "parsed", "grad" or "optimized".
+
+    "grad" is the adjoint program (the J transform of `fn`) before optimization;
+    "optimized" is what the backend compiles for `args` (for a `myia.grad` function, the
+    optimized gradient).
 
     Example:
         >>> import myia
         >>> def f(x):
         ...     return x * x
-        >>> print(myia.ir(f))      # doctest: +SKIP
+        >>> print(myia.ir(f))                              # doctest: +SKIP
+        >>> print(myia.ir(myia.grad(f), 3.0, stage="optimized"))   # doctest: +SKIP
     """
     if stage == "parsed":
         return _graph_of(fn)
     if stage == "grad":
         return j_graph(_graph_of(fn))
+    if stage == "optimized":
+        return optimize_graph(_graph_of(fn))
     raise ValueError(f"unknown stage {stage!r}; expected 'parsed', 'grad' or 'optimized'")
+
+
+def source(fn: Callable, *args: Any) -> str:
+    """The generated Python/NumPy module that runs `fn` on arguments like `args`.
+
+    `fn` may be a `jit`, `grad` or `value_and_grad` function, or a plain function (compiled
+    as with `jit`).
+
+    Example:
+        >>> import myia
+        >>> def f(x):
+        ...     return x * x
+        >>> print(myia.source(myia.grad(f), 3.0))         # doctest: +SKIP
+    """
+    c = _compiled_of(fn)
+    if c.backend != "numpy":
+        c = JitFunction(c.fn) if isinstance(c, JitFunction) else GradFunction(
+            c.fn, c.argnums, c.has_aux, c.with_value
+        )
+    compiled = c.compiled(tuple(args))
+    assert isinstance(compiled, CompiledFunction)
+    return compiled.source

@@ -50,7 +50,7 @@ class MyiaSyntaxError(MyiaError, SyntaxError):
         if loc is None:
             SyntaxError.__init__(self, msg)
         else:
-            text = loc.line_text() or None
+            text = linecache.getline(loc.filename, loc.lineno).rstrip("\n") or None
             SyntaxError.__init__(self, msg, (loc.filename, loc.lineno, loc.col + 1, text))
         self.loc = loc
 

@@ -175,11 +175,6 @@ def test_grad_has_aux_gives_the_gradient_of_the_first_output():
     assert_tree_close(g, y)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="myia bug: has_aux=True with a non-pair output raises a bare TypeError "
-    "('object of type 'float' has no len()'), not a MyiaTypeError",
-)
 def test_has_aux_requires_a_pair():
     with pytest.raises(myia.MyiaTypeError, match="aux"):
         myia.grad(lambda x: x * x, has_aux=True)(2.0)
@@ -244,11 +239,6 @@ def test_grad_of_a_primitive_directly(fn):
     assert_tree_close(myia.grad(myia.grad(fn))(0.5), -math.sin(0.5))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="myia bug: keyword arguments to a gradient function raise TypeError "
-    "(GradFunction.__call__ takes *args only); JAX passes them through undifferentiated",
-)
 def test_grad_with_keyword_arguments():
     def f(x, y=2.0, scale=1.0):
         return x * y * scale
@@ -257,11 +247,6 @@ def test_grad_with_keyword_arguments():
     assert_tree_close(myia.grad(f)(3.0, scale=2.0), 4.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="myia bug: a lambda on a line that also holds keyword arguments of a multi-line "
-    "call cannot be parsed (bare SyntaxError from ast.parse in parser._source_tree)",
-)
 def test_grad_of_lambda_in_a_multiline_call():
     g = myia.grad(
         lambda x, y: x * y * y, argnums=(0, 1)
@@ -680,12 +665,6 @@ def test_custom_vjp_in_a_closure_second_order():
     check_grads(sigmoid_in_closure, (np.array([0.3, -1.0]), 1.5), order=2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="myia bug: the gradient through a custom_vjp takes the type and dtype of the "
-    "rule's result (np.float64 for a Python float, float64 for a float32 array) instead "
-    "of the input's",
-)
 def test_custom_vjp_gradient_keeps_input_type_and_dtype():
     g = myia.grad(hypot, argnums=(0, 1))(3.0, 4.0)
     assert [type(e) for e in g] == [float, float]
@@ -698,11 +677,6 @@ def without_rule(x):
     return x * 2.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="myia bug: the error for a custom_vjp without a rule shows the literal text "
-    "`@{self.fn.__name__}.defvjp` (a missing f-string prefix in api.custom_vjp)",
-)
 def test_custom_vjp_without_rule_names_the_function():
     with pytest.raises(myia.MyiaTypeError, match="@without_rule.defvjp"):
         myia.grad(without_rule)(1.0)

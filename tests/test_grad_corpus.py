@@ -1,9 +1,9 @@
 """Gradients of the shared corpus (tests/corpus.py) and of random programs.
 
 This file owns the first-order gradient check (`check_grads`, central finite differences)
-of every corpus case marked `grad=True`, and a Hypothesis test that differentiates the
-random programs of tests/test_random_programs.py (`programs()`) and compares with finite
-differences of the Python function. When either module is missing (or has no `CASES` /
+of every corpus case marked `grad=True`, and Hypothesis tests that differentiate the
+random programs of tests/test_random_programs.py (`programs()`) once and twice and compare
+with finite differences of the Python function. When either module is missing (or has no `CASES` /
 `programs` yet), its tests are skipped. Cases that fail because of a bug in myia are listed
 in `GRAD_KNOWN_FAILURES` and run as strict xfails, so a fix shows up as an XPASS.
 """
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import myia
 from myia.testing import check_grads
+from tests.test_corpus import REFUSED
 
 try:
     from tests import corpus as _corpus
@@ -37,31 +38,7 @@ else:
 
 
 # Function name -> the myia bug that makes its gradient check fail (one line).
-GRAD_KNOWN_FAILURES: dict[str, str] = {
-    # Also fail under myia.jit, without gradients (see KNOWN_FAILURES in test_corpus.py).
-    "closure_late_binding": (
-        "a closure over a variable assigned again later is refused (MyiaSyntaxError '`f` "
-        "captures `a`, which is assigned again ... after `f` is defined')"
-    ),
-    "la_einsum_one_operand_smooth": (
-        "np.einsum with a single operand raises ValueError: fewer operands provided to "
-        "einstein sum function than specified in the subscripts string"
-    ),
-    # Gradient only: the values are right under myia.jit.
-    "la_einsum": (
-        "the gradient of any np.einsum raises ValueError 'setting an array element with a "
-        "sequence' in bprop_np_einsum (linalg.py: np_einsum(..., einsum_pack(...)))"
-    ),
-    "more_np_linalg_smooth": "the gradient of np.einsum raises ValueError (as la_einsum)",
-    "nested_default_runtime": (
-        "a nested function's default computed at run time is refused (MyiaSyntaxError "
-        "'must be a constant')"
-    ),
-    "keyword_to_function_value": (
-        "a keyword argument in a call to a function passed as a value is refused "
-        "(MyiaSyntaxError 'keyword arguments need a callee known when compiling')"
-    ),
-}
+GRAD_KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _grad_cases():
@@ -72,6 +49,8 @@ def _grad_cases():
         if not getattr(case, "grad", False):
             continue
         name = case.fn.__name__
+        if name in REFUSED:
+            continue  # refused on purpose, checked in test_corpus.py
         marks = []
         if name in GRAD_KNOWN_FAILURES:
             marks.append(

@@ -80,7 +80,9 @@ def _bprop_graph(prim: Primitive) -> Graph:
     return parse(prim.bprop)
 
 
-def _build_j_of_call(callee, nargs: int, bprop: Graph | None, name: str) -> Graph:
+def _build_j_of_call(
+    callee, nargs: int, bprop: Graph | None, name: str, custom: bool = False
+) -> Graph:
     """J of a function with a backpropagator rule (`bprop(*inputs, out, dout)`)."""
     jg, k, params, b, dout = _j_skeleton(name, [f"x{i}" for i in range(nargs)])
     jg.flags["j_rule"] = True
@@ -90,9 +92,17 @@ def _build_j_of_call(callee, nargs: int, bprop: Graph | None, name: str) -> Grap
     else:
         real = Graph(f"B:{name}:nonzero")
         r = real.apply(bprop, *params, out, dout)
-        real.output = real.apply(
-            _make_tuple, ZERO, *[real.apply(_getitem, r, i) for i in range(nargs)]
-        )
+        if custom:
+            # A user's rule: check it returned one sensitivity per input, and give each the
+            # structure, shape and dtype of its input.
+            r = real.apply(P("rule_result"), r, nargs, name)
+            sens = [
+                real.apply(P("sum_to"), real.apply(_getitem, r, i), params[i])
+                for i in range(nargs)
+            ]
+        else:
+            sens = [real.apply(_getitem, r, i) for i in range(nargs)]
+        real.output = real.apply(_make_tuple, ZERO, *sens)
         zero = Graph(f"B:{name}:zero")
         zero.output = Constant((ZERO,) * (nargs + 1))
         sw = b.apply(_switch, b.apply(_is_zero, dout), zero, real)
@@ -202,7 +212,9 @@ class GradTransform:
                 return GradTransform(self.mng).transform(graph)
         custom = graph.flags.get("custom_bprop")
         if custom is not None:
-            jg = _build_j_of_call(graph, len(graph.parameters), parse(custom), graph.name)
+            jg = _build_j_of_call(
+                graph, len(graph.parameters), parse(custom), graph.name, custom=True
+            )
         else:
             jg = Graph(f"J:{graph.name}", graph.loc)
         jg.flags["j_of"] = (graph, self)

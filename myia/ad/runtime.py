@@ -47,7 +47,11 @@ def _split_function(f):
         return graph, lambda g: g
     if hasattr(f, "__myia_graph__"):
         return f.__myia_graph__(), lambda g: g
-    raise TypeError(f"myia.grad needs a function, got {type(f).__name__}")
+    raise TypeError(
+        f"myia.grad inside compiled code got {type(f).__name__} {f!r}, a function only known "
+        "at run time; the NumPy backend differentiates functions known when compiling (a "
+        "module-level function or a nested def); use backend='vm' for function values"
+    )
 
 
 @primitive("grad_of", nondiff=False)
@@ -91,6 +95,21 @@ def make_grad_macro(with_value: bool):
             options[kw.arg] = _literal(kw.value, kw.arg, loc)
         fn = lowerer.lower_expr(block, expr.args[0])
         spec = (options["argnums"], bool(options["has_aux"]), with_value)
-        return lowerer.prim(block, "grad_of", [fn, Constant(spec, loc), Constant(0, loc)], loc)
+        node = lowerer.prim(block, "grad_of", [fn, Constant(spec, loc), Constant(0, loc)], loc)
+        lowerer.session.late_expansions.append((node, _static_gradient))
+        return node
 
     return expand
+
+
+def _static_gradient(node):
+    """`grad_of(@h, spec, 0)` of a function known when compiling => the constant gradient
+    graph (with the free variables of `h`, so it closes over the same values)."""
+    f, spec, _ = node.inputs[1:]
+    if not (isinstance(f, Constant) and isinstance(f.value, (Graph, Primitive))):
+        return None
+    graph = f.value if isinstance(f.value, Graph) else primitive_graph(f.value)
+    if graph.return_ is None or graph.flags.get("parsing"):
+        return None  # a function still being parsed (recursion): resolved at run time
+    argnums, has_aux, with_value = spec.value
+    return Constant(grad_graph(graph, argnums, has_aux, with_value), node.loc)

@@ -41,17 +41,21 @@ def grad_graph(graph: Graph, argnums, has_aux: bool, with_value: bool) -> Graph:
     g.flags["argnames"] = list(graph.flags.get("argnames", [p.name for p in graph.parameters]))
     g.flags["defaults"] = dict(graph.flags.get("defaults", {}))
     params = [g.add_parameter(p.name, p.loc) for p in graph.parameters]
-    r = g.apply(Constant(j_graph(graph)), None, *params, loc=graph.loc)
+    inputs = [
+        g.apply(P("check_differentiable"), p) if i in nums else p for i, p in enumerate(params)
+    ]
+    r = g.apply(Constant(j_graph(graph)), None, *inputs, loc=graph.loc)
     out = g.apply(P("getitem"), r, 0)
     chain = g.apply(P("getitem"), r, 1)
     if has_aux:
-        loss = g.apply(P("getitem"), g.apply(P("unpack_seq"), out, 2), 0)
+        loss = g.apply(P("getitem"), g.apply(P("aux_pair"), out), 0)
         dout = g.apply(P("make_tuple"), g.apply(P("unit_sens"), loss), ZERO)
     else:
         dout = g.apply(P("unit_sens"), out)
     s = g.apply(Constant(run_chain_graph()), chain, dout)
     grads = [
-        g.apply(P("grad_output"), g.apply(P("getitem"), s, 1 + i), params[i]) for i in nums
+        g.apply(P("grad_output"), g.apply(P("getitem"), s, 1 + i), params[i], dout)
+        for i in nums
     ]
     result = grads[0] if isinstance(argnums, int) else g.apply(P("make_tuple"), *grads)
     g.output = g.apply(P("make_tuple"), out, result) if with_value else result

@@ -7,6 +7,8 @@ Example:
 
 from __future__ import annotations
 
+import os
+
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
 
@@ -64,14 +66,24 @@ def clone_graphs(graph: Graph, *, total: bool = False, manager: Manager | None =
     return gmap
 
 
-def inline_clone(graph: Graph, target: Graph, args: list[Node], manager: Manager) -> Node:
+_MYIA_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _internal(loc) -> bool:
+    return loc is None or os.path.abspath(loc.filename).startswith(_MYIA_DIR)
+
+
+def inline_clone(
+    graph: Graph, target: Graph, args: list[Node], manager: Manager, loc=None
+) -> Node:
     """Copy the body of `graph` into `target` with its parameters bound to `args`.
 
-    Graphs nested in `graph` are copied too (their free variables now point into
-    `target`). Returns the copy of `graph`'s output. `manager` must manage `graph`.
+    Graphs nested in `graph` (those that close over its nodes, directly or through other
+    nested graphs) are copied too, their free variables now pointing into `target`. It uses
+    only the manager's incremental indexes (direct free variables, graph constants), so
+    inlining does not recompute nesting. Returns the copy of `graph`'s output.
     """
-    scope = manager.scope(graph)
-    nested = scope - {graph}
+    nested = _nested_graphs(graph, manager)
     gmap: dict[Graph, Graph] = {}
     for g in nested:
         ng = Graph(g.name, g.loc)
@@ -83,27 +95,64 @@ def inline_clone(graph: Graph, target: Graph, args: list[Node], manager: Manager
             q = Parameter(ng, p.loc, p.name)
             ng.parameters.append(q)
             nmap[p] = q
-    parents = manager.parents
-    depth: dict[Graph, int] = {}
-    for g in scope:
-        d, p = 0, parents[g]
-        while p is not None and p in scope:
-            d, p = d + 1, parents[p]
-        depth[g] = d
+    owner_of = lambda g: target if g is graph else gmap[g]
 
-    def copy(n: Node) -> Node:
-        if n in nmap:
-            return nmap[n]
-        if isinstance(n, Constant) and isinstance(n.value, Graph) and n.value in gmap:
-            return Constant(gmap[n.value], n.loc)
-        return n
+    def copy(root: Node) -> Node:
+        stack = [root]
+        while stack:
+            n = stack[-1]
+            if n in nmap:
+                stack.pop()
+                continue
+            if isinstance(n, Constant):
+                stack.pop()
+                v = n.value
+                nmap[n] = Constant(gmap[v], n.loc) if isinstance(v, Graph) and v in gmap else n
+                continue
+            if not isinstance(n, Apply) or (n.graph is not graph and n.graph not in gmap):
+                stack.pop()
+                nmap[n] = n
+                continue
+            missing = [i for i in n.inputs if i not in nmap]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            where = loc if loc is not None and _internal(n.loc) else n.loc
+            nmap[n] = Apply([nmap[i] for i in n.inputs], owner_of(n.graph), where, n.name)
+        return nmap[root]
 
-    for g in sorted(scope, key=lambda g: (depth[g], g.id)):
-        owner = target if g is graph else gmap[g]
-        fv_hook = lambda h, g=g: [x for x in manager.free_variables_total.get(h, ()) if x.graph is g]
-        for node in toposort(g.output, lambda n, g=g: n.graph is g, fv_hook):
-            if isinstance(node, Apply) and node.graph is g:
-                nmap[node] = Apply([copy(i) for i in node.inputs], owner, node.loc, node.name)
-        if g is not graph:
-            gmap[g].return_ = Apply([copy(i) for i in g.return_.inputs], gmap[g], g.return_.loc)
-    return copy(graph.output)
+    out = copy(graph.output)
+    for g, ng in gmap.items():
+        ng.return_ = Apply([copy(i) for i in g.return_.inputs], ng, g.return_.loc)
+    return out
+
+
+def _nested_graphs(graph: Graph, manager: Manager) -> set[Graph]:
+    """The graphs nested in `graph`: reachable from it through graph constants and closing
+    over its nodes or over those of other graphs nested in it."""
+    reachable: list[Graph] = []
+    seen = {graph}
+    stack = [graph]
+    while stack:
+        g = stack.pop()
+        for h in manager.graph_constants[g]:
+            if h not in seen:
+                seen.add(h)
+                reachable.append(h)
+                stack.append(h)
+    nested: set[Graph] = set()
+    inside = {graph}
+    changed = True
+    while changed:
+        changed = False
+        for h in reachable:
+            if h in nested:
+                continue
+            if any(n.graph in inside for n in manager.free_variables_direct[h]) or any(
+                k in nested for k in manager.graph_constants[h]
+            ):
+                nested.add(h)
+                inside.add(h)
+                changed = True
+    return nested

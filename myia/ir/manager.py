@@ -243,55 +243,54 @@ class Manager:
             self._sweep()
         if self._derived is not None:
             return self._derived
-        graphs = self._graphs
-        total = {g: {n for n in self.free_variables_direct[g]} for g in graphs}
-        changed = True
-        while changed:
-            changed = False
-            for g in graphs:
-                tg = total[g]
-                before = len(tg)
-                for h in self.graph_constants[g]:
-                    if h is g:
-                        continue
-                    for n in total.get(h, ()):
-                        if n.graph is not g:
-                            tg.add(n)
-                if len(tg) != before:
-                    changed = True
+        total = self._total_free_variables()
         parents: dict[Graph, Graph | None] = {}
-        ancestors: dict[Graph, set[Graph]] = {}
-        todo = list(graphs)
-        while todo:
-            waiting = []
-            for g in todo:
-                owners = {n.graph for n in total[g]}
-                if any(o not in parents for o in owners):
-                    waiting.append(g)
+        depth: dict[Graph, int] = {}
+        expanded: set[Graph] = set()
+        for start in self._graphs:
+            stack = [start]
+            while stack:
+                g = stack[-1]
+                if g in depth:
+                    stack.pop()
                     continue
-                parent = None
-                for o in owners:
-                    if all(other is o or other in ancestors[o] for other in owners):
-                        parent = o
-                        break
-                if owners and parent is None:
-                    raise ValueError(f"free variables of {g!r} are not on one chain of scopes")
+                owners = {n.graph for n in total[g]}
+                pending = [o for o in owners if o not in depth]
+                if pending:
+                    if g in expanded:
+                        raise ValueError(f"cyclic graph nesting around {g!r}")
+                    expanded.add(g)
+                    stack.extend(pending)
+                    continue
+                stack.pop()
+                # The owners lie on one chain of enclosing graphs: the deepest is the parent.
+                parent = max(owners, key=depth.__getitem__) if owners else None
                 parents[g] = parent
-                ancestors[g] = set() if parent is None else {parent} | ancestors[parent]
-            if len(waiting) == len(todo):
-                raise ValueError(f"cyclic graph nesting among {waiting}")
-            todo = waiting
-        children: dict[Graph, set[Graph]] = {g: set() for g in graphs}
+                depth[g] = 0 if parent is None else depth[parent] + 1
+        children: dict[Graph, set[Graph]] = {g: set() for g in self._graphs}
         for g, p in parents.items():
             if p is not None:
                 children[p].add(g)
-        self._derived = {
-            "total": total,
-            "parents": parents,
-            "children": children,
-            "ancestors": ancestors,
-        }
+        self._derived = {"total": total, "parents": parents, "children": children}
         return self._derived
+
+    def _total_free_variables(self) -> dict[Graph, set[Node]]:
+        """Direct free variables plus those of the graphs used, minus the graph's own nodes,
+        propagated callees first (a fixed point only inside cycles of recursion)."""
+        graphs = self._graphs
+        total = {g: set(self.free_variables_direct[g]) for g in graphs}
+        order = _callees_first(graphs, self.graph_constants)
+        changed = True
+        while changed:
+            changed = False
+            for g in order:
+                tg = total[g]
+                before = len(tg)
+                for h in self.graph_constants[g]:
+                    if h is not g:
+                        tg.update(n for n in total.get(h, ()) if n.graph is not g)
+                changed |= len(tg) != before
+        return total
 
     @property
     def free_variables_total(self) -> dict[Graph, set[Node]]:
@@ -332,3 +331,25 @@ class Manager:
 def manage(*graphs: Graph) -> Manager:
     """A manager for `graphs` (a new one each call)."""
     return Manager(*graphs)
+
+
+def _callees_first(graphs, uses) -> list:
+    """The graphs ordered so that a graph comes after the graphs it uses (except in cycles)."""
+    order: list = []
+    done: set = set()
+    for start in graphs:
+        if start in done:
+            continue
+        stack = [(start, iter(uses[start]))]
+        done.add(start)
+        while stack:
+            g, it = stack[-1]
+            for h in it:
+                if h not in done and h in graphs:
+                    done.add(h)
+                    stack.append((h, iter(uses[h])))
+                    break
+            else:
+                stack.pop()
+                order.append(g)
+    return order

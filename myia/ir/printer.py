@@ -130,44 +130,231 @@ def graph_to_text(graph: Graph) -> str:
 
 
 _STYLE = """<style>
-.myia-ir{font-family:monospace;font-size:12px;line-height:1.35}
-.myia-ir details{margin-left:1.5em;border-left:1px solid #ccc;padding-left:.5em}
-.myia-ir summary{cursor:pointer;font-weight:bold;color:#1a4f8b}
-.myia-ir .c{color:#8a4b08}.myia-ir .p{color:#6a1b9a;font-weight:bold}
-.myia-ir .loc{color:#888;margin-left:2em}.myia-ir .g{color:#1a4f8b}
+.myia-ir{font-family:SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;line-height:1.45}
+.myia-ir details{margin:.15em 0 .15em 1.2em;border-left:2px solid #d0d7de;padding-left:.6em}
+.myia-ir>details{margin-left:0}
+.myia-ir summary{cursor:pointer;white-space:pre}
+.myia-ir .ln{white-space:pre;padding-left:1em}
+.myia-ir .ln:hover{background:#f3f6fa}
+.myia-ir .kw{color:#555;font-weight:bold}
+.myia-ir .g,.myia-ir .g a{color:#1a4f8b;font-weight:bold;text-decoration:none}
+.myia-ir .p{color:#6a1b9a;font-weight:bold}
+.myia-ir .c{color:#8a4b08}
+.myia-ir .v{color:#2e6b30}
+.myia-ir .fv{color:#777;font-style:italic}
+.myia-ir .loc{color:#999;font-style:italic;margin-left:2.5em}
 </style>"""
 
 
-def graph_to_html(graph: Graph) -> str:
-    """Structured HTML of a graph for notebooks: nested graphs as collapsible sections,
-    primitives and constants styled, each node's source line beside it and on hover."""
+def _span(cls: str, text: str, title: str | None = None) -> str:
+    tip = f' title="{html.escape(title)}"' if title else ""
+    return f'<span class="{cls}"{tip}>{html.escape(text)}</span>'
+
+
+def _full_loc(loc) -> str:
+    """`file:line: source text` for a hover title ('' without a location)."""
+    if loc is None:
+        return ""
+    text = loc.line_text()
+    return f"{loc}: {text}" if text else f"{loc}"
+
+
+class _HtmlWriter:
+    """Renders the lines of `_Printer` with one styled span per name, constant and call."""
+
+    def __init__(self, pr: _Printer):
+        self.pr = pr
+        self.prefix = f"myia-g{pr.root.id}-"
+        graphs = sorted(pr.mng.graphs, key=lambda g: g.id)
+        self.anchors = {g: f"{self.prefix}{i}" for i, g in enumerate(graphs)}
+
+    def graph_ref(self, g: Graph) -> str:
+        text = html.escape("@" + self.pr.namer.name(g, g.name))
+        anchor = self.anchors.get(g)
+        if anchor is None:
+            return f'<span class="g">{text}</span>'
+        return f'<span class="g"><a href="#{anchor}">{text}</a></span>'
+
+    def ref(self, node: Node, graph: Graph) -> str:
+        if isinstance(node, Constant):
+            if isinstance(node.value, Graph):
+                return self.graph_ref(node.value)
+            text = _const_text(node.value, self.pr.namer)
+            tip = type(node.value).__name__
+            if isinstance(node.value, np.ndarray):
+                tip = f"ndarray {node.value.dtype}{list(node.value.shape)}"
+            return _span("c", text, f"constant: {tip}")
+        if isinstance(node, Parameter):
+            return _span("v", self.pr.node_ref(node, graph))
+        return html.escape(self.pr.node_ref(node, graph))
+
+    def fn(self, node: Node, graph: Graph) -> str:
+        if isinstance(node, Constant) and not isinstance(node.value, Graph):
+            from myia.prim.registry import Primitive
+
+            name = self.pr.fn_ref(node, graph)
+            value = node.value
+            if isinstance(value, Primitive):
+                doc = (value.__doc__ or "").strip().splitlines()
+                tip = f"primitive {name}" + (f": {doc[0]}" if doc else "")
+            else:
+                tip = f"function constant ({type(value).__name__})"
+            return _span("p", name, tip)
+        return self.ref(node, graph)
+
+    def line(self, body: str, loc=None, comment: str = "") -> str:
+        title = _full_loc(loc)
+        tip = f' title="{html.escape(title)}"' if title else ""
+        beside = _span("loc", "# " + comment) if comment else ""
+        return f'<div class="ln"{tip}>{body}{beside}</div>'
+
+    def graph(self, g: Graph, is_open: bool) -> list[str]:
+        pr = self.pr
+        params = ", ".join(self.ref(p, g) for p in g.parameters)
+        head = f'<span class="kw">graph</span> {self.graph_ref(g)}({params})'
+        loc = _span("loc", f"# {g.loc}") if g.loc else ""
+        title = f' title="{html.escape(_full_loc(g.loc))}"' if g.loc else ""
+        opened = " open" if is_open else ""
+        out = [f'<details{opened} id="{self.anchors[g]}"><summary{title}>{head}{loc}</summary>']
+        fvs = pr.mng.ordered_free_variables(g)
+        if fvs:
+            names = ", ".join(self.ref(n, g) for n in fvs)
+            out.append(f'<div class="ln fv">free variables: {names}</div>')
+        fvs_here = lambda h: [n for n in pr.mng.free_variables_total[h] if n.graph is g]
+        for node in toposort(g.output, lambda n: n.graph is g, fvs_here):
+            if not isinstance(node, Apply) or node.graph is not g:
+                continue
+            args = ", ".join(self.ref(a, g) for a in node.args)
+            body = f"{self.ref(node, g)} = {self.fn(node.fn, g)}({args})"
+            out.append(self.line(body, node.loc, _loc_comment(node)))
+        ret = f'<span class="kw">return</span> {self.ref(g.output, g)}'
+        out.append(self.line(ret, g.output.loc if isinstance(g.output, Apply) else None))
+        return out
+
+
+def graph_to_html(graph: Graph, open_depth: int | None = None) -> str:
+    """Structured HTML of a graph for notebooks (what `Graph._repr_html_` shows).
+
+    Each graph is a collapsible `<details>` section; graphs nested in another (closures)
+    sit inside their parent's section, and references to a graph link to it. Primitives,
+    constants, parameters and graphs are styled distinctly. Each node's source line is shown
+    beside it and, with the file name, on hover (the `title` attribute). Sections deeper
+    than `open_depth` start collapsed (`None`: all open).
+
+    Example:
+        >>> import myia
+        >>> def f(x):
+        ...     return x * 2.0
+        >>> "<details" in graph_to_html(myia.ir(f))       # doctest: +SKIP
+        True
+    """
     if graph.return_ is None:
         return f"<pre>graph @{html.escape(graph.name)} (empty)</pre>"
-    pr = _Printer(graph)
-    order = pr.ordered_graphs()
+    writer = _HtmlWriter(_Printer(graph))
     parts = [_STYLE, '<div class="myia-ir">']
     depth_open: list[int] = []
-    for g, depth in order:
+    for g, depth in writer.pr.ordered_graphs():
         while depth_open and depth_open[-1] >= depth:
             parts.append("</details>")
             depth_open.pop()
-        lines = pr.graph_lines(g)
-        head = html.escape(lines[0][0].rstrip(" {"))
-        parts.append(f'<details open><summary>{head}<span class="loc">{html.escape(lines[0][1])}</span></summary>')
+        parts.extend(writer.graph(g, open_depth is None or depth < open_depth))
         depth_open.append(depth)
-        for text, comment, _, node in lines[1:]:
-            body = html.escape(text)
-            if node is not None and isinstance(node.fn, Constant) and not isinstance(node.fn.value, Graph):
-                fname = html.escape(pr.fn_ref(node.fn, g))
-                body = body.replace(f"= {fname}(", f'= <span class="p">{fname}</span>(', 1)
-            title = html.escape(comment)
-            loc = f'<span class="loc">{title}</span>' if comment else ""
-            parts.append(f'<div title="{title}">{body}{loc}</div>')
-    while depth_open:
-        parts.append("</details>")
-        depth_open.pop()
+    parts.extend("</details>" for _ in depth_open)
     parts.append("</div>")
-    return "".join(parts)
+    return "\n".join(parts)
+
+
+def graph_to_svg(graph: Graph, max_nodes: int = 400) -> str | None:
+    """An SVG picture of `graph` drawn by graphviz, or None where it cannot be drawn.
+
+    None when the `graphviz` package (or its `dot` program) is not installed, or when the
+    graph has more than `max_nodes` nodes (too big to read as a picture). Suited to a
+    `_repr_svg_` method: IPython skips a representation that returns None.
+    """
+    try:
+        import graphviz
+    except ImportError:
+        return None
+    pr = _Printer(graph)
+    dot = graphviz.Digraph(name=graph.name, graph_attr={"rankdir": "TB", "fontname": "monospace"})
+    dot.attr("node", fontname="monospace", fontsize="10", shape="box", style="rounded")
+    ids: dict[Node, str] = {}
+    count = 0
+
+    def node_id(node: Node) -> str:
+        if node not in ids:
+            ids[node] = f"n{len(ids)}"
+        return ids[node]
+
+    for g in sorted(pr.mng.graphs, key=lambda g: g.id):
+        with dot.subgraph(name=f"cluster_{node_id(g.return_)}") as sub:
+            sub.attr(label="@" + pr.namer.name(g, g.name), color="#1a4f8b")
+            for p in g.parameters:
+                sub.node(node_id(p), pr.node_ref(p, g), shape="ellipse", color="#2e6b30")
+            fvs_here = lambda h, g=g: [n for n in pr.mng.free_variables_total[h] if n.graph is g]
+            for node in toposort(g.return_, lambda n, g=g: n.graph is g, fvs_here):
+                if not isinstance(node, Apply) or node.graph is not g:
+                    continue
+                count += 1
+                if count > max_nodes:
+                    return None
+                label = "return" if node is g.return_ else pr.fn_ref(node.fn, g)
+                tip = _full_loc(node.loc)
+                sub.node(node_id(node), label, tooltip=tip or label)
+                if not isinstance(node.fn, Constant):  # a call of a computed function
+                    dot.edge(node_id(node.fn), node_id(node), style="dashed")
+                for i, inp in enumerate(node.args):
+                    if isinstance(inp, Constant):
+                        cid = f"{node_id(node)}_c{i}"
+                        text = _const_text(inp.value, pr.namer)
+                        sub.node(cid, text[:40], shape="plaintext", fontcolor="#8a4b08")
+                        dot.edge(cid, node_id(node))
+                    else:
+                        dot.edge(node_id(inp), node_id(node))
+    try:
+        return dot.pipe(format="svg").decode("utf-8")
+    except Exception:  # the `dot` program is missing or failed
+        return None
+
+
+def source_to_html(text: str) -> str:
+    """HTML of Python source `text` (such as `myia.source(...)`), highlighted with Pygments
+    when it is installed, a plain escaped `<pre>` otherwise."""
+    try:
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import PythonLexer
+    except ImportError:
+        return f'<pre class="myia-source">{html.escape(text)}</pre>'
+    formatter = HtmlFormatter(noclasses=True, cssclass="myia-source", nobackground=True)
+    return highlight(text, PythonLexer(), formatter)
+
+
+class SourceView(str):
+    """Generated source code that prints as text and shows highlighted in a notebook.
+
+    A `str` (every string operation works on it) with `_repr_html_` for Jupyter.
+
+    Example:
+        >>> v = SourceView("def f(x):\\n    return x\\n")
+        >>> print(v)
+        def f(x):
+            return x
+        <BLANKLINE>
+        >>> "<pre" in v._repr_html_()
+        True
+    """
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def _repr_html_(self) -> str:
+        return source_to_html(str(self))
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(str(self))
 
 
 def graph_to_networkx(graph: Graph):

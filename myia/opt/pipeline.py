@@ -47,20 +47,24 @@ class Optimizer:
             return True
         if self.mng.graph_use_count(g) <= 1:
             return True
-        return len(self.mng.nodes[g]) <= INLINE_MAX_NODES and len(self.mng.scope(g)) == 1
+        return len(self.mng.nodes[g]) <= INLINE_MAX_NODES and not self.mng.graph_constants[g]
 
     def nodes_of(self, g: Graph) -> list[Apply]:
-        """The Apply nodes of `g`, inputs first (closures' captured values included)."""
-        fvs = self.mng.free_variables_total
-        order = toposort(
-            g.output, lambda n: n.graph is g, lambda h: [n for n in fvs[h] if n.graph is g]
-        )
-        return [n for n in order if isinstance(n, Apply) and n.graph is g]
+        """The Apply nodes of `g`, inputs first where they feed the output (nodes only
+        closures use come after)."""
+        order = toposort(g.output, lambda n: n.graph is g)
+        seen = set(order)
+        rest = sorted((n for n in self.mng.nodes[g] if n not in seen), key=lambda n: n.id)
+        return [n for n in order + rest if isinstance(n, Apply) and n.graph is g]
 
     # Driver -------------------------------------------------------------------------------
 
     def step(self) -> bool:
-        """One pass over every node of every graph; True when something changed."""
+        """One pass over every node of every graph; True when something changed.
+
+        Which graphs are recursive is computed once a round: rewriting can only break
+        cycles, never make new ones, so a stale answer only delays an inlining."""
+        self._recursive = None
         changed = False
         for g in sorted(self.mng.graphs, key=lambda g: g.id):
             if g not in self.mng.graphs or g.return_ is None:
@@ -73,7 +77,6 @@ class Optimizer:
                     if new is not None and new is not node:
                         self.mng.replace(node, new)
                         self.counts[name] += 1
-                        self._recursive = None
                         changed = True
                         break
         return changed

@@ -225,7 +225,7 @@ def inline(opt, node):
         return None
     if not opt.inlinable(g):
         return None
-    return inline_clone(g, node.graph, node.inputs[1:], opt.mng)
+    return inline_clone(g, node.graph, node.inputs[1:], opt.mng, node.loc)
 
 
 @rewrite
@@ -255,3 +255,25 @@ def _small_constant(v) -> bool:
     if isinstance(v, tuple):
         return len(v) <= 16 and all(_small_constant(x) for x in v)
     return False
+
+
+_getitem_sens = P("getitem_sens")
+
+
+@rewrite
+def sens_of_tuple_element(opt, node):
+    """getitem_sens(make_tuple(x0, ..., xn), i, v)  ==>  make_tuple(ZERO, .., v, .., ZERO)
+    (and the same for sens_at): the sensitivity of one element of a built tuple."""
+    prim = prim_of(node)
+    if prim is not _getitem_sens and prim is not _sens_at:
+        return None
+    seq, idx, v = node.inputs[1:]
+    ok, i = const(idx)
+    if not ok or not isinstance(i, int) or not _is_tuple_of(seq, _make_tuple):
+        return None
+    n = len(seq.inputs) - 1
+    if not -n <= i < n:
+        return None
+    items: list[Node] = [Constant(ZERO, node.loc) for _ in range(n)]
+    items[i] = v
+    return Apply([Constant(_make_tuple), *items], node.graph, node.loc)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import textwrap
 import types
 
@@ -41,26 +42,65 @@ def _source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
     src = "".join(lines)
     dedented = textwrap.dedent(src)
     indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
-    try:
-        tree = ast.parse(dedented)
-    except SyntaxError:
-        tree = ast.parse("(\n" + dedented.strip().rstrip(",") + "\n)")
-        first -= 1
-    line_offset = max(first, 1) - 1
     if fn.__name__ == "<lambda>":
-        lambdas = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)]
-        argnames = list(code.co_varnames[: code.co_argcount])
-        lambdas = [n for n in lambdas if [a.arg for a in n.args.args] == argnames] or lambdas
-        if len(lambdas) != 1:
-            raise MyiaSyntaxError(
-                "cannot tell which lambda of this line to compile; bind it on a line of its own",
-                Location(filename, code.co_firstlineno),
-            )
-        return lambdas[0], filename, line_offset, indent
+        return _lambda_tree(fn, dedented, filename, first, indent)
+    tree = ast.parse(dedented)
+    line_offset = max(first, 1) - 1
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.__name__:
             return node, filename, line_offset, indent
     raise MyiaSyntaxError(f"cannot find the source of `{fn.__qualname__}`", Location(filename, code.co_firstlineno))
+
+
+def _shift(tree: ast.AST, line: int, col: int) -> None:
+    """Move the locations of a tree parsed from a fragment to where the fragment starts."""
+    for n in ast.walk(tree):
+        if hasattr(n, "lineno"):
+            if n.lineno == 1:
+                n.col_offset += col
+            if getattr(n, "end_lineno", None) == 1:
+                n.end_col_offset += col
+            n.lineno += line
+            if getattr(n, "end_lineno", None) is not None:
+                n.end_lineno += line
+
+
+def _lambda_tree(fn, src: str, filename: str, first: int, indent: int):
+    """The `ast.Lambda` of `fn` within the lines that hold it (which need not parse alone,
+    e.g. a lambda in the middle of a multi-line call)."""
+    code = fn.__code__
+    argnames = list(code.co_varnames[: code.co_argcount])
+    found = []
+    for m in re.finditer(r"\blambda\b", src):
+        start = m.start()
+        for end in range(len(src), start, -1):
+            try:
+                node = ast.parse(src[start:end].strip(), mode="eval").body
+            except SyntaxError:
+                continue
+            if isinstance(node, ast.Lambda):
+                if [a.arg for a in node.args.args] == argnames:
+                    _shift(node, src.count("\n", 0, start), start - (src.rfind("\n", 0, start) + 1))
+                    found.append((start, node))
+                break
+    if len(found) > 1 and hasattr(code, "co_positions"):
+        # The body's instructions carry their columns: keep the lambda whose body holds them.
+        spots = [(ln, c) for ln, _, c, _ in code.co_positions() if ln and c]
+        if spots:
+            ln, c = min(spots)
+            here = (ln - max(first, 1), c - indent)
+            found = [
+                (st, nd) for st, nd in found
+                if (nd.body.lineno - 1, nd.body.col_offset) <= here
+                <= (nd.body.end_lineno - 1, nd.body.end_col_offset)
+            ] or found
+    if len(found) != 1:
+        raise MyiaSyntaxError(
+            "cannot tell which lambda of these lines to compile; bind it to a name on a "
+            "line of its own (`f = lambda x: ...`)",
+            Location(filename, code.co_firstlineno),
+        )
+    return found[0][1], filename, max(first, 1) - 1, indent
 
 
 def parse(fn: types.FunctionType) -> Graph:
@@ -72,6 +112,7 @@ def parse(fn: types.FunctionType) -> Graph:
     fence.check_function(node, filename, line_offset)
     scoping.check_captures(node, filename, line_offset)
     graph = Graph(fn.__name__)
+    graph.flags["parsing"] = True
     _CACHE[fn] = graph
     try:
         session = Session(parse, filename, line_offset, indent)
@@ -86,5 +127,7 @@ def parse(fn: types.FunctionType) -> Graph:
     except BaseException:
         del _CACHE[fn]
         raise
+    finally:
+        graph.flags.pop("parsing", None)
     graph.flags["python_function"] = fn
     return graph

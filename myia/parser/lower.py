@@ -159,6 +159,9 @@ class Session:
         self.blocks: list[Block] = []
         self.phis: list[tuple[Block, Parameter]] = []
         self.applies: list[Apply] = []
+        # Expansions to run once the graphs are complete: callables taking an Apply node and
+        # returning the node to use instead (or None), e.g. `myia.grad` of a known function.
+        self.late_expansions: list = []
 
     def loc(self, node: ast.AST) -> Location:
         return Location(
@@ -168,7 +171,22 @@ class Session:
         )
 
     def finalize(self) -> None:
-        """Remove trivial phis (Braun et al., section 3.1) to a fixed point."""
+        """Remove trivial phis (Braun et al., section 3.1) to a fixed point, then run the
+        late expansions on the finished graphs."""
+        self._remove_trivial_phis()
+        repl: dict[Node, Node] = {}
+        for node, expand in self.late_expansions:
+            new = expand(node)
+            if new is not None:
+                repl[node] = new
+        if repl:
+            for a in self.applies:
+                a.inputs = [repl.get(x, x) for x in a.inputs]
+            for b in self.blocks:
+                if b.graph.return_ is not None:
+                    b.graph.return_.inputs = [repl.get(x, x) for x in b.graph.return_.inputs]
+
+    def _remove_trivial_phis(self) -> None:
         repl: dict[Node, Node] = {}
 
         def resolve(n: Node) -> Node:
@@ -706,7 +724,8 @@ class FunctionLowerer:
             if kind == "macro":
                 return value.__myia_macro__(self, block, expr, loc)
             if kind == "prim":
-                return self.call_prim(block, value, expr.args, kwargs, loc)
+                packs = value is not obj  # called as np.einsum(...), not as the primitive
+                return self.call_prim(block, value, expr.args, kwargs, loc, packs=packs)
             fn = self.object_node(obj, loc, ast.unparse(expr.func))
             return self.call_node(block, fn, expr.args, kwargs, loc)
         if isinstance(expr.func, ast.Attribute):
@@ -726,13 +745,13 @@ class FunctionLowerer:
         fn = self.lower_expr(block, expr.func)
         return self.call_node(block, fn, expr.args, kwargs, loc)
 
-    def call_prim(self, block, prim, args, kwargs, loc, first: Node | None = None):
+    def call_prim(self, block, prim, args, kwargs, loc, first: Node | None = None, packs=True):
         if any(isinstance(a, ast.Starred) for a in args):
             raise MyiaSyntaxError(f"`*` unpacking in a call to `{prim.name}` is not supported", loc)
         nodes = [self.lower_expr(block, a) for a in args]
         if prim.name in ("builtin.max", "builtin.min") and len(nodes) > 2:
             nodes = [self.prim(block, "make_tuple", nodes, loc)]
-        k = _PACK_FROM.get(prim.name)
+        k = _PACK_FROM.get(prim.name) if packs else None
         if k is not None and (prim.name == "np.einsum" or len(nodes) > 1):
             nodes = nodes[:k] + [self.prim(block, "make_tuple", nodes[k:], loc)]
         if first is not None:

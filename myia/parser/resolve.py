@@ -9,6 +9,8 @@ their own graph (`myia.jit` functions, `custom_vjp` rules) hand it over.
 from __future__ import annotations
 
 import builtins
+import functools
+import os
 import types
 from typing import Any
 
@@ -53,7 +55,9 @@ def describe(obj: Any) -> str:
     mod = getattr(obj, "__module__", None)
     if name and mod and mod != "builtins":
         return f"{mod}.{name}"
-    return name or repr(obj)
+    if name:
+        return f"the built-in `{name}`"
+    return repr(obj)
 
 
 def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
@@ -73,6 +77,13 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
     if hasattr(obj, "__myia_graph__"):
         return "graph", obj
     if isinstance(obj, types.FunctionType):
+        if _is_library_code(obj):
+            raise MyiaNameError(
+                f"`{what}` is {describe(obj)}, a function of an installed library that myia "
+                "does not compile (it compiles the functions of your program and the NumPy/math "
+                "primitives). Compute it outside the compiled function and pass the result in.",
+                loc,
+            )
         return "function", obj
     if isinstance(obj, types.ModuleType):
         return "module", obj
@@ -93,3 +104,20 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
         "argument or convert it to a number, array or tuple",
         loc,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _library_dirs() -> tuple[str, ...]:
+    import site
+    import sysconfig
+
+    dirs = {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]}
+    dirs.update(site.getsitepackages())
+    return tuple(os.path.realpath(d) + os.sep for d in dirs if d)
+
+
+def _is_library_code(fn: types.FunctionType) -> bool:
+    """Whether `fn` is defined in the standard library or an installed package."""
+    filename = os.path.realpath(fn.__code__.co_filename)
+    own = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
+    return filename.startswith(_library_dirs()) and not filename.startswith(own)

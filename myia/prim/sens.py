@@ -221,8 +221,9 @@ def bprop_instantiate(s, like, out, dout):
 
 def _describe_value(x) -> str:
     if isinstance(x, np.ndarray):
-        return f"an array of shape {x.shape}"
-    return f"a {type(x).__name__}"
+        return f"an array of shape {x.shape} and dtype {x.dtype}"
+    name = type(x).__name__
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
 @primitive("unit_sens", nondiff=True)
@@ -261,16 +262,18 @@ def _check_differentiable(x, where: str) -> None:
 
 
 @primitive("grad_output")
-def grad_output(s, x):
+def grad_output(s, x, seed):
     """The gradient returned for input `x`: `s` with zeros instantiated, after checking
-    that `x` is differentiable (floats, float arrays and containers of them)."""
+    that `x` is differentiable (floats, float arrays and containers of them). `seed`, the
+    output sensitivity, is an input so that the check of the output (`unit_sens`) is kept
+    even when no gradient depends on it."""
     _check_differentiable(x, "the argument")
     return instantiate(s, x)
 
 
 @grad_output.defbprop
-def bprop_grad_output(s, x, out, dout):
-    return (dout, ZERO)
+def bprop_grad_output(s, x, seed, out, dout):
+    return (dout, ZERO, ZERO)
 
 
 def _leaves(x):
@@ -320,3 +323,53 @@ def tree_scale(v, s, like):
 @tree_scale.defbprop
 def bprop_tree_scale(v, s, like, out, dout):
     return (tree_scale(dout, s, v), tree_vdot(v, dout), ZERO)
+
+
+@primitive("check_differentiable")
+def check_differentiable(x):
+    """`x`, after checking that a gradient can be taken with respect to it (floats, float
+    arrays and containers of them); raises `MyiaTypeError` suggesting a float otherwise."""
+    _check_differentiable(x, "the argument")
+    return x
+
+
+@check_differentiable.defbprop
+def bprop_check_differentiable(x, out, dout):
+    return (dout,)
+
+
+@primitive("aux_pair")
+def aux_pair(out):
+    """`out`, after checking it is a pair `(loss, aux)` as `has_aux=True` requires."""
+    from myia.errors import MyiaTypeError
+
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise MyiaTypeError(
+            f"with has_aux=True the function must return a pair (loss, aux), but it returned "
+            f"{_describe_value(out)}"
+        )
+    return out
+
+
+@aux_pair.defbprop
+def bprop_aux_pair(out, res, dout):
+    return (dout,)
+
+
+@primitive("rule_result")
+def rule_result(r, n, name):
+    """The result `r` of a custom backpropagator of `name`, checked to be a tuple of `n`."""
+    from myia.errors import MyiaTypeError
+
+    if not isinstance(r, tuple) or len(r) != n:
+        raise MyiaTypeError(
+            f"the backpropagator of `{name}` must return a tuple with one sensitivity per "
+            f"input ({n}), but it returned {_describe_value(r)}"
+            + (f" of length {len(r)}" if isinstance(r, (tuple, list)) else "")
+        )
+    return r
+
+
+@rule_result.defbprop
+def bprop_rule_result(r, n, name, out, dout):
+    return (dout, ZERO, ZERO)

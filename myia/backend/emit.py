@@ -1,0 +1,122 @@
+"""How primitives are emitted as Python expressions.
+
+A primitive whose implementation is a single `return EXPR` over its parameters and the
+modules `np`/`math` (or a NumPy/math function it closes over) is emitted as that very
+expression, with the arguments substituted: `a + b`, `np.tanh(x)`, `np.sum(a, axis=axis,
+keepdims=keepdims)`. The result is computed exactly as the implementation computes it. Other
+primitives are emitted as a call of their implementation. The template is kept on the
+registry entry (`prim.rules["emit"]`).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import math
+import textwrap
+import types
+
+import numpy as np
+
+from myia.prim.registry import Primitive
+
+_MODULES = {"np": np, "math": math}
+_BUILTINS = {"bool", "len", "abs", "float", "int", "min", "max", "tuple", "list", "range", "slice", "round", "sum"}
+
+
+def _module_path(value) -> str | None:
+    """`np.tanh` for numpy's tanh (a name reachable from `np` or `math`), else None."""
+    name = getattr(value, "__name__", None)
+    if name is None:
+        return None
+    for mod_name, mod in _MODULES.items():
+        if getattr(mod, name, None) is value:
+            return f"{mod_name}.{name}"
+    if getattr(np.linalg, name, None) is value:
+        return f"np.linalg.{name}"
+    return None
+
+
+def _template(prim: Primitive) -> ast.expr | None:
+    impl = prim.impl
+    if not isinstance(impl, types.FunctionType):
+        return None
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(impl)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    fn = tree.body[0]
+    if not isinstance(fn, ast.FunctionDef):
+        return None
+    body = fn.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+        return None
+    params = [a.arg for a in fn.args.args]
+    if fn.args.vararg or fn.args.kwonlyargs or fn.args.kwarg:
+        return None
+    cells = {}
+    if impl.__closure__:
+        cells = dict(zip(impl.__code__.co_freevars, (c.cell_contents for c in impl.__closure__)))
+    expr = body[0].value
+    for node in ast.walk(expr):
+        if isinstance(node, (ast.Lambda, ast.NamedExpr, ast.comprehension)):
+            return None
+        if isinstance(node, ast.Name):
+            if node.id in params:
+                continue
+            if node.id in cells:
+                if _module_path(cells[node.id]) is None:
+                    return None
+                continue
+            if node.id in _MODULES and impl.__globals__.get(node.id) is _MODULES[node.id]:
+                continue
+            if node.id in _BUILTINS and node.id not in impl.__globals__:
+                continue
+            return None
+    return expr
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, mapping: dict[str, ast.expr], cells: dict[str, str]):
+        self.mapping = mapping
+        self.cells = cells
+
+    def visit_Name(self, node):
+        if node.id in self.mapping:
+            return self.mapping[node.id]
+        if node.id in self.cells:
+            return ast.parse(self.cells[node.id], mode="eval").body
+        return node
+
+
+def emit_template(prim: Primitive) -> tuple[ast.expr, list[str], dict[str, str]] | None:
+    """(expression, parameter names, closure cells as module paths) or None."""
+    rules = prim.rules
+    if "emit" not in rules:
+        expr = _template(prim)
+        if expr is None:
+            rules["emit"] = None
+        else:
+            impl = prim.impl
+            cells = {}
+            if impl.__closure__:
+                for name, cell in zip(impl.__code__.co_freevars, impl.__closure__):
+                    path = _module_path(cell.cell_contents)
+                    if path is not None:
+                        cells[name] = path
+            rules["emit"] = (expr, list(prim.signature.parameters), cells)
+    return rules["emit"]
+
+
+def emit_primitive(prim: Primitive, args: list[ast.expr]) -> ast.expr | None:
+    """The expression computing `prim(*args)`, or None when it must be called."""
+    t = emit_template(prim)
+    if t is None:
+        return None
+    expr, params, cells = t
+    import copy
+
+    mapping = dict(zip(params, args))
+    return _Substitute(mapping, cells).visit(copy.deepcopy(expr))

@@ -1,0 +1,491 @@
+"""Code generation: a graph in, the source of a Python module calling NumPy out.
+
+Graphs become Python functions; closures become nested `def`s that bind the values they
+capture as keyword-only defaults (`def bprop(dout, *, x=x)`), so a closure made in a loop
+keeps the values of its own iteration. Control flow is rebuilt from the IR's tail calls:
+
+- `switch(c, T, F)()` becomes `if c: ... else: ...`, with the branch graphs written inline;
+- a block that every branch of an `if` jumps to (a join point) is written after the `if`;
+- a graph that calls itself in tail position from its own body (a loop header, a
+  tail-recursive function) becomes `while True:`, its self calls `continue`, and the block it
+  leaves to becomes the code after the loop (`break`);
+- other calls stay calls.
+
+Primitives are emitted as their implementation's expression when it is a single `return`
+(`a + b`, `np.tanh(x)`), otherwise as a call of the implementation. Every statement
+remembers the user's source line: `Module.text` carries it as a comment, `Module.line_map`
+maps generated lines back for error messages.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from myia.backend.emit import emit_primitive
+from myia.errors import Location
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
+from myia.prim import lookup as P
+from myia.prim.registry import Primitive
+
+_switch = P("switch")
+_apply = P("apply")
+_make_tuple = P("make_tuple")
+_make_list = P("make_list")
+_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "ZERO"}
+
+
+@dataclass
+class Line:
+    text: str
+    loc: Location | None = None
+
+
+@dataclass
+class Block:
+    header: str
+    body: list
+    loc: Location | None = None
+    orelse: list | None = None
+
+
+@dataclass
+class Ctx:
+    """Where the code being written sits: the loop it is in and its exits, pending joins,
+    closures already defined in enclosing blocks, and where an expression's value goes."""
+
+    loop: Graph | None = None
+    loop_exit: Graph | None = None
+    joins: frozenset = frozenset()
+    closures: dict = field(default_factory=dict)
+    target: str | None = None  # assign the region's value to this name instead of returning
+
+    def child(self, **kw) -> Ctx:
+        base = dict(
+            loop=self.loop, loop_exit=self.loop_exit, joins=self.joins,
+            closures=dict(self.closures), target=self.target,
+        )
+        base.update(kw)
+        return Ctx(**base)
+
+
+@dataclass
+class Module:
+    """Generated code: its text, the name of the entry function, the constants it needs and
+    the map from generated line numbers to the user's source locations."""
+
+    text: str
+    entry: str
+    namespace: dict[str, Any]
+    line_map: dict[int, Location]
+
+
+class Codegen:
+    """Generates the module for one (optimized) root graph."""
+
+    def __init__(self, root: Graph):
+        self.root = root
+        self.mng = Manager(root)
+        self.names: dict[Any, str] = {}
+        self.used_names: set[str] = set(_RESERVED)
+        self.next_suffix: dict[str, int] = {}
+        self.namespace: dict[str, Any] = {"np": np, "math": math}
+        self.const_names: dict[int, str] = {}
+        self.toplevel: list = []
+        self.emitted_toplevel: set[Graph] = set()
+        self._uses = self._graph_uses()
+        self._exits: dict[Graph, Counter] = {}
+
+    # Names --------------------------------------------------------------------------------
+
+    def fresh(self, base: str) -> str:
+        base = re.sub(r"\W", "_", base or "t").strip("_") or "t"
+        if base[0].isdigit():
+            base = "_" + base
+        name = base
+        i = self.next_suffix.get(base, 1)
+        while name in self.used_names:
+            i += 1
+            name = f"{base}_{i}"
+        self.next_suffix[base] = i
+        self.used_names.add(name)
+        return name
+
+    def name(self, node: Node) -> str:
+        n = self.names.get(node)
+        if n is None:
+            base = node.name or ("p" if isinstance(node, Parameter) else "t")
+            n = self.fresh(base)
+            self.names[node] = n
+        return n
+
+    def graph_name(self, g: Graph) -> str:
+        key = ("graph", g)
+        if key not in self.names:
+            self.names[key] = self.fresh(g.name.replace(":", "_").replace(".", "_"))
+        return self.names[key]
+
+    def constant(self, value: Any) -> ast.expr:
+        if value is None or isinstance(value, (bool, str)):
+            return ast.Constant(value)
+        if isinstance(value, (int, float)) and type(value) in (int, float):
+            if isinstance(value, float) and not math.isfinite(value):
+                return self._named_constant(value, "inf" if value > 0 else "nan")
+            if value < 0:
+                return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+            return ast.Constant(value)
+        if isinstance(value, tuple) and all(
+            v is None or type(v) in (int, float, bool, str) for v in value
+        ):
+            return ast.Tuple([self.constant(v) for v in value], ast.Load())
+        if isinstance(value, slice):
+            return ast.Call(ast.Name("slice", ast.Load()), [self.constant(value.start), self.constant(value.stop), self.constant(value.step)], [])
+        if isinstance(value, Primitive):
+            return self._named_constant(value.impl, value.name.replace(".", "_"))
+        return self._named_constant(value, _const_base(value))
+
+    def _named_constant(self, value: Any, base: str) -> ast.expr:
+        key = id(value)
+        name = self.const_names.get(key)
+        if name is None:
+            name = self.fresh("_" + base)
+            self.const_names[key] = name
+            self.namespace[name] = value
+        return ast.Name(name, ast.Load())
+
+    # Analyses -----------------------------------------------------------------------------
+
+    def _graph_uses(self) -> dict[Graph, list[tuple[Apply, int]]]:
+        uses: dict[Graph, list[tuple[Apply, int]]] = {}
+        for node in self.mng.all_nodes:
+            if isinstance(node, Constant) and isinstance(node.value, Graph):
+                for user, i in self.mng.uses.get(node, ()):
+                    if user.graph in self.mng.graphs:
+                        uses.setdefault(node.value, []).append((user, i))
+        return uses
+
+    def use_count(self, g: Graph) -> int:
+        return len(self._uses.get(g, ()))
+
+    def switch_call(self, node: Node):
+        """(cond, T, F, args) when `node` is `switch(c, @T, @F)(*args)` with both branches
+        used only there (so they can be written inline), else None."""
+        if not isinstance(node, Apply):
+            return None
+        sw = node.inputs[0]
+        if not (isinstance(sw, Apply) and sw.is_apply(_switch)):
+            return None
+        if len(self.mng.uses.get(sw, ())) != 1:
+            return None
+        c, t, f = sw.inputs[1:]
+        if not (isinstance(t, Constant) and isinstance(t.value, Graph)):
+            return None
+        if not (isinstance(f, Constant) and isinstance(f.value, Graph)):
+            return None
+        tg, fg = t.value, f.value
+        if tg is fg or self.use_count(tg) != 1 or self.use_count(fg) != 1:
+            return None
+        args = node.inputs[1:]
+        if len(tg.parameters) != len(args) or len(fg.parameters) != len(args):
+            return None
+        return c, tg, fg, args
+
+    def tail_call(self, g: Graph):
+        """(callee graph, args) when `g` ends with a direct call of a known graph."""
+        out = g.output
+        if isinstance(out, Apply) and out.graph is g and isinstance(out.inputs[0], Constant):
+            callee = out.inputs[0].value
+            if isinstance(callee, Graph) and len(callee.parameters) == len(out.inputs) - 1:
+                return callee, out.inputs[1:]
+        return None
+
+    def exits(self, g: Graph, visiting: frozenset = frozenset()) -> Counter:
+        """The graphs the region written for `g` leaves to by tail calls (with counts)."""
+        if g in self._exits:
+            return self._exits[g]
+        if g in visiting:
+            return Counter()
+        visiting = visiting | {g}
+        out: Counter = Counter()
+        sc = self.switch_call(g.output) if g.output is not None and g.output.graph is g else None
+        tc = self.tail_call(g)
+        if sc is not None:
+            _, t, f, _ = sc
+            out = self.exits(t, visiting) + self.exits(f, visiting)
+            join = self.find_join(out, g)
+            if join is not None:
+                del out[join]
+                out += self.exits(join, visiting)
+        elif tc is not None:
+            callee = tc[0]
+            if self.use_count(callee) == 1 and callee is not self.root:
+                out = Counter(self.exits(callee, visiting))
+            else:
+                out[callee] += 1
+        self._exits[g] = out
+        return out
+
+    def find_join(self, exits: Counter, owner: Graph) -> Graph | None:
+        """The graph all of whose uses are the tail calls counted in `exits` (an if's join)."""
+        cands = [
+            j for j, n in exits.items()
+            if n == self.use_count(j) and n >= 1 and j is not owner and j is not self.root
+            and not self.is_loop(j)
+        ]
+        return cands[0] if len(cands) == 1 else None
+
+    def is_loop(self, g: Graph) -> bool:
+        return self.exits(g).get(g, 0) > 0
+
+    # Expressions --------------------------------------------------------------------------
+
+    def ref(self, node: Node, ctx: Ctx, out: list) -> ast.expr:
+        """An expression for the value of `node` (defining closures as needed)."""
+        if isinstance(node, Constant):
+            v = node.value
+            if isinstance(v, Graph):
+                return ast.Name(self.function_value(v, ctx, out), ast.Load())
+            return self.constant(v)
+        return ast.Name(self.name(node), ast.Load())
+
+    def function_value(self, g: Graph, ctx: Ctx, out: list) -> str:
+        """The name of a Python function for graph `g`, defining it here if needed."""
+        if not self.mng.ordered_free_variables(g):
+            if g not in self.emitted_toplevel:
+                self.emitted_toplevel.add(g)
+                self.toplevel.append(self.function_def(g, Ctx()))
+            return self.graph_name(g)
+        name = ctx.closures.get(g)
+        if name is None:
+            name = self.graph_name(g)
+            ctx.closures[g] = name
+            out.append(self.function_def(g, ctx))
+        return name
+
+    def function_def(self, g: Graph, outer: Ctx) -> Block:
+        """`def` of graph `g`; closures visible where it is defined stay visible inside."""
+        params = [self.name(p) for p in g.parameters]
+        defaults = g.flags.get("defaults") or {}
+        argnames = g.flags.get("argnames") or []
+        if defaults and len(argnames) == len(params):
+            k = len(params)
+            while k > 0 and argnames[k - 1] in defaults:
+                k -= 1
+            for j in range(k, len(params)):
+                value = ast.unparse(self.constant(defaults[argnames[j]]))
+                params[j] = f"{params[j]}={value}"
+        fvs = [n for n in self.mng.ordered_free_variables(g) if not isinstance(n, Constant)]
+        sig = ", ".join(params)
+        if fvs:
+            binds = ", ".join(f"{self.name(n)}={self.name(n)}" for n in fvs)
+            sig = f"{sig}, *, {binds}" if sig else f"*, {binds}"
+        ctx = Ctx(closures={**outer.closures, g: self.graph_name(g)})
+        body = self.loop_block(g, ctx) if self.is_loop(g) else self.region(g, ctx)
+        return Block(f"def {self.graph_name(g)}({sig})", body or [Line("pass")], g.loc)
+
+    def loop_exit(self, g: Graph) -> Graph | None:
+        """The block a loop header's `if` leads out to (written after the loop)."""
+        sc = self.switch_call(g.output) if g.output is not None and g.output.graph is g else None
+        if sc is None:
+            return None
+        _, t, f, _ = sc
+        return self.find_join(self.exits(t) + self.exits(f), g)
+
+    def loop_block(self, g: Graph, ctx: Ctx) -> list:
+        """`while True:` around the region of loop header `g`, then the loop's exit block."""
+        exit_ = self.loop_exit(g)
+        body = self.region(g, ctx.child(loop=g, loop_exit=exit_))
+        out: list = [Block("while True", body, g.loc)]
+        if exit_ is not None:
+            out.extend(self.region(exit_, ctx))
+        return out
+
+    def apply_expr(self, node: Apply, ctx: Ctx, out: list) -> ast.expr:
+        fn = node.inputs[0]
+        args = node.inputs[1:]
+        if isinstance(fn, Constant) and isinstance(fn.value, Primitive):
+            prim = fn.value
+            arg_exprs = [self.ref(a, ctx, out) for a in args]
+            if prim is _apply:
+                return ast.Call(arg_exprs[0], [ast.Starred(arg_exprs[1], ast.Load())], [])
+            if prim is _make_tuple:
+                return ast.Tuple(arg_exprs, ast.Load())
+            if prim is _make_list:
+                return ast.List(arg_exprs, ast.Load())
+            expr = emit_primitive(prim, arg_exprs)
+            if expr is not None:
+                return expr
+            return ast.Call(self.constant(prim), arg_exprs, [])
+        f = self.ref(fn, ctx, out)
+        return ast.Call(f, [self.ref(a, ctx, out) for a in args], [])
+
+    # Statements ---------------------------------------------------------------------------
+
+    def assign(self, target: str, expr: ast.expr, loc) -> Line:
+        return Line(f"{target} = {ast.unparse(expr)}", loc)
+
+    def bind_params(self, g: Graph, args: list[Node], ctx: Ctx, out: list) -> None:
+        if not g.parameters:
+            return
+        lhs = ", ".join(self.name(p) for p in g.parameters)
+        rhs = ", ".join(ast.unparse(self.ref(a, ctx, out)) for a in args)
+        out.append(Line(f"{lhs} = {rhs}", g.loc))
+
+    def region(self, g: Graph, ctx: Ctx) -> list:
+        """The statements computing graph `g`'s nodes and leaving with its output."""
+        out: list = []
+        fvs = self.mng.free_variables_total
+        order = toposort(g.output, lambda n: n.graph is g, lambda h: [n for n in fvs[h] if n.graph is g])
+        tail = g.output if isinstance(g.output, Apply) and g.output.graph is g else None
+        inline_switches = {
+            n.inputs[0] for n in order
+            if isinstance(n, Apply) and n.graph is g and self.switch_call(n) is not None
+        }
+        for node in order:
+            if isinstance(node, Apply) and node.graph is g and node is not tail:
+                if node not in inline_switches:
+                    self.statement(node, ctx, out)
+        self.leave(g, tail, ctx, out)
+        return out
+
+    def statement(self, node: Apply, ctx: Ctx, out: list) -> None:
+        sc = self.switch_call(node)
+        if sc is not None:
+            c, t, f, args = sc
+            target = self.name(node)
+            cond = ast.unparse(self.ref(c, ctx, out))
+            sub = ctx.child(target=target, loop=None, loop_exit=None, joins=frozenset())
+            body = self.branch(t, args, sub.child())
+            orelse = self.branch(f, args, sub.child())
+            out.append(Block(f"if {cond}", body, node.loc, orelse))
+            return
+        if isinstance(node.inputs[0], Constant) and node.inputs[0].value is _switch:
+            # A switch between graphs that are not written inline: its value is a function.
+            pass
+        out.append(self.assign(self.name(node), self.apply_expr(node, ctx, out), node.loc))
+
+    def leave(self, g: Graph, tail: Apply | None, ctx: Ctx, out: list) -> None:
+        """End a region: return (or assign) the output, or jump."""
+        if tail is None:
+            value = self.ref(g.output, ctx, out)
+            out.append(self.finish(value, ctx, g.loc))
+            return
+        sc = self.switch_call(tail)
+        if sc is not None:
+            c, t, f, args = sc
+            cond = ast.unparse(self.ref(c, ctx, out))
+            join = None
+            if ctx.target is None:
+                join = self.find_join(self.exits(t) + self.exits(f), g)
+                if join is not None and join is ctx.loop_exit:
+                    join = None  # leaving the loop: `break`, written after the loop
+            inner = ctx.child(joins=ctx.joins | ({join} if join is not None else set()))
+            body = self.branch(t, args, inner.child())
+            orelse = self.branch(f, args, inner.child())
+            out.append(Block(f"if {cond}", body, tail.loc, orelse))
+            if join is not None:
+                out.extend(self.region(join, ctx))
+            return
+        tc = self.tail_call(g)
+        if tc is not None and ctx.target is None:
+            callee, args = tc
+            if callee is ctx.loop:
+                self.bind_params(callee, args, ctx, out)
+                out.append(Line("continue", tail.loc))
+                return
+            if callee is ctx.loop_exit:
+                self.bind_params(callee, args, ctx, out)
+                out.append(Line("break", tail.loc))
+                return
+            if callee in ctx.joins:
+                self.bind_params(callee, args, ctx, out)
+                return
+            if callee is not self.root and self.use_count(callee) - self.exits(callee).get(callee, 0) == 1:
+                self.bind_params(callee, args, ctx, out)
+                if self.is_loop(callee):
+                    out.extend(self.loop_block(callee, ctx))
+                else:
+                    out.extend(self.region(callee, ctx))
+                return
+        value = self.apply_expr(tail, ctx, out)
+        out.append(self.finish(value, ctx, tail.loc))
+
+    def branch(self, g: Graph, args: list[Node], ctx: Ctx) -> list:
+        """A branch of an `if`: bind the branch graph's parameters, then its region."""
+        out: list = []
+        self.bind_params(g, args, ctx, out)
+        return out + self.region(g, ctx)
+
+    def finish(self, value: ast.expr, ctx: Ctx, loc) -> Line:
+        if ctx.target is not None:
+            return self.assign(ctx.target, value, loc)
+        return Line(f"return {ast.unparse(value)}", loc)
+
+    # Module -------------------------------------------------------------------------------
+
+    def generate(self) -> Module:
+        entry = self.function_def(self.root, Ctx())
+        self.emitted_toplevel.add(self.root)
+        blocks = [*self.toplevel, entry]
+        lines: list[str] = []
+        line_map: dict[int, Location] = {}
+        origin = self.root.loc.filename if self.root.loc else None
+        for b in blocks:
+            _render(b, 0, lines, line_map, origin)
+            lines.append("")
+        header = [f"# Generated by myia from {origin or '<unknown>'}: `{self.root.name}`.", ""]
+        shifted = {k + len(header): v for k, v in line_map.items()}
+        return Module("\n".join(header + lines), self.graph_name(self.root), self.namespace, shifted)
+
+
+def _const_base(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return "array"
+    if isinstance(value, type):
+        return getattr(value, "__name__", "type")
+    return type(value).__name__.lower()
+
+
+def _comment(loc: Location | None, origin: str | None) -> str:
+    if loc is None:
+        return ""
+    where = f"line {loc.lineno}" if loc.filename == origin else f"{_short(loc.filename)}:{loc.lineno}"
+    text = loc.line_text()
+    return f"  # {where}: {text}" if text else f"  # {where}"
+
+
+def _short(filename: str) -> str:
+    parts = filename.replace("\\", "/").split("/")
+    return "/".join(parts[-2:])
+
+
+def _render(item, depth: int, lines: list[str], line_map: dict, origin) -> None:
+    pad = "    " * depth
+    if isinstance(item, Line):
+        lines.append(pad + item.text + _comment(item.loc, origin))
+        if item.loc is not None:
+            line_map[len(lines)] = item.loc
+        return
+    lines.append(f"{pad}{item.header}:" + (_comment(item.loc, origin) if item.header.startswith(("if", "while")) else ""))
+    if item.loc is not None:
+        line_map[len(lines)] = item.loc
+    for sub in item.body or [Line("pass")]:
+        _render(sub, depth + 1, lines, line_map, origin)
+    if item.orelse is not None:
+        lines.append(f"{pad}else:")
+        for sub in item.orelse or [Line("pass")]:
+            _render(sub, depth + 1, lines, line_map, origin)
+
+
+def generate(root: Graph) -> Module:
+    """The Python module computing `root` (see the module docstring)."""
+    return Codegen(root).generate()
