@@ -1,0 +1,125 @@
+"""The NumPy backend: the corpus on every backend and optimizer setting, loops without
+recursion, errors pointing at user lines, the compile cache, and `myia.source`."""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+
+import numpy as np
+import pytest
+
+import myia
+from tests.corpus import CASES
+from tests.test_corpus import KNOWN_FAILURES, REFUSED, assert_same
+
+SETTINGS = [("numpy", False), ("vm", True)]
+
+
+def _cases():
+    for i, case in enumerate(CASES):
+        name = case.fn.__name__
+        if name in REFUSED or name in KNOWN_FAILURES:
+            continue
+        yield pytest.param(case, id=f"{name}-{i}")
+
+
+@pytest.mark.parametrize("backend, optimize", SETTINGS, ids=[f"{b}-opt{o}" for b, o in SETTINGS])
+@pytest.mark.parametrize("case", list(_cases()))
+def test_corpus_on_every_setting(case, backend, optimize):
+    expected = case.fn(*copy.deepcopy(case.args))
+    got = myia.jit(case.fn, backend=backend, optimize=optimize)(*copy.deepcopy(case.args))
+    assert_same(got, expected)
+
+
+def poly_loop(x, n):
+    i = 0
+    while i < n:
+        x = x * 0.9 + math.sin(x) * 0.1
+        i = i + 1
+    return x
+
+
+def test_million_iteration_loop_forward_runs_as_a_while_loop():
+    limit = sys.getrecursionlimit()
+    assert myia.jit(poly_loop)(1.0, 1_000_000) == poly_loop(1.0, 1_000_000)
+    assert sys.getrecursionlimit() == limit
+    assert "while True" in myia.source(poly_loop, 1.0, 3)
+
+
+def test_loop_gradient_runs_in_constant_stack():
+    n = 20_000
+    g = myia.grad(poly_loop)(1.0, n)
+    h = 1e-6
+    fd = (poly_loop(1.0 + h, n) - poly_loop(1.0 - h, n)) / (2 * h)
+    assert g == pytest.approx(fd, rel=1e-5, abs=1e-12)
+
+
+@pytest.mark.slow
+def test_million_iteration_loop_gradient():
+    n = 1_000_000
+    g = myia.grad(poly_loop)(1.0, n)
+    assert math.isfinite(g)
+
+
+def fails_on_line(x):
+    y = x * 2.0
+    z = np.ones(3) @ np.ones(y)  # ERRLINE fails_on_line
+    return z
+
+
+def _errline(fn) -> int:
+    import inspect
+
+    lines, first = inspect.getsourcelines(fn)
+    return first + next(k for k, line in enumerate(lines) if "ERRLINE" in line)
+
+
+@pytest.mark.parametrize("make", [myia.jit, myia.grad], ids=["jit", "grad"])
+def test_runtime_error_names_the_user_line(make):
+    with pytest.raises(Exception) as info:
+        make(fails_on_line)(2.0)
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert f"{__file__}:{_errline(fails_on_line)}" in notes
+
+
+def two_scalars(x, y):
+    return x * y + 1.0
+
+
+def test_cache_hits_do_not_recompile():
+    f = myia.jit(two_scalars)
+    f(1.0, 2.0)
+    f(3.0, 4.0)
+    assert f.compilations == 1
+    f(np.ones(3), 2.0)
+    f(np.zeros(3), 5.0)
+    assert f.compilations == 2
+    f(np.ones(4), 2.0)
+    assert f.compilations == 3
+    g = myia.grad(two_scalars, argnums=(0, 1))
+    assert g(2.0, 3.0) == (3.0, 2.0)
+    assert g(5.0, 7.0) == (7.0, 5.0)
+    assert g.compilations == 1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [myia.jit, myia.grad, myia.value_and_grad],
+    ids=["jit", "grad", "value_and_grad"],
+)
+def test_source_of_each_api_function(make):
+    text = myia.source(make(poly_loop), 1.0, 3)
+    compile(text, "<source>", "exec")
+    assert "def " in text and "import" not in text
+    assert "math.sin(x" in text  # user names and the math call appear as written
+    assert "# line " in text  # statements point back at the user's lines
+
+
+def test_generated_code_uses_operators_and_numpy_directly():
+    def mlp(w, x):
+        return np.sum(np.tanh(x @ w))
+
+    text = myia.source(mlp, np.ones((3, 2)), np.ones((4, 3)))
+    assert "x @ w" in text and "np.tanh(" in text
