@@ -28,8 +28,9 @@ print(f"loss = {value:.6f}")
 print("d loss / d w =", np.round(dw, 6))
 print(f"d loss / d b = {db:.6f}")
 
-for step in range(200):
-    dw, db = myia.grad(loss, argnums=(0, 1))(w, b, x, y)
+grad_loss = myia.grad(loss, argnums=(0, 1))
+for _ in range(200):
+    dw, db = grad_loss(w, b, x, y)
     w, b = w - 0.1 * dw, b - 0.1 * db
 print(f"loss after 200 steps of gradient descent = {loss(w, b, x, y):.6f}")
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from myia.backend.vm import default_vm
 from myia.errors import MyiaTypeError
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
+from myia.ir.printer import SourceView
 from myia.opt.pipeline import optimize as optimize_graph
 from myia.parser import parse
 from myia.parser.lower import Unbound
@@ -65,8 +67,8 @@ def _sig(a):
 
 
 def default_backend_call(graph: Graph, args) -> Any:
-    """Run `graph` on `args` with the reference evaluator."""
-    return default_vm().call(graph, tuple(args))
+    """Run `graph` on `args` with the default backend and optimizer settings."""
+    return GraphFunction(graph)(*args)
 
 
 def _check_result(result):
@@ -75,16 +77,28 @@ def _check_result(result):
     return result
 
 
-class Compiled:
-    """What a compiled function shares: the graph to compile, the backend and the cache."""
+_CACHES: dict[tuple, dict] = {}
 
-    def __init__(self, backend: str | None, optimize: bool | None):
+
+class Compiled:
+    """What a compiled function shares: the graph to compile, the backend and the cache.
+
+    Caches are shared by every compiled function made of the same function and options, so
+    `myia.grad(f)` written inside a training loop compiles once.
+    """
+
+    def __init__(self, key: tuple, backend: str | None, optimize: bool | None):
         backend = backend or DEFAULTS["backend"]
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
         self.backend = backend
         self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
-        self.cache: dict[tuple, Callable] = {}
+        try:
+            self.cache: dict[tuple, Callable] = _CACHES.setdefault(
+                (*key, backend, self.optimize), {}
+            )
+        except TypeError:  # an unhashable function object
+            self.cache = {}
         self.compilations = 0
 
     def graph(self) -> Graph:
@@ -140,7 +154,7 @@ class JitFunction(Compiled):
     """
 
     def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
-        super().__init__(backend, optimize)
+        super().__init__(("jit", fn), backend, optimize)
         self.fn = fn
         functools.update_wrapper(self, fn, updated=())
 
@@ -148,6 +162,21 @@ class JitFunction(Compiled):
         return _graph_of(self.fn)
 
     graph = __myia_graph__
+
+
+class GraphFunction(Compiled):
+    """A graph of the IR as a compiled function (for tools that build graphs directly)."""
+
+    def __init__(self, graph: Graph, backend: str | None = None, optimize: bool | None = None):
+        super().__init__(("graph", graph), backend, optimize)
+        self._graph = graph
+        self.fn = None
+
+    def graph(self) -> Graph:
+        return self._graph
+
+    def bind(self, args: tuple, kwargs: dict) -> tuple:
+        raise TypeError("a graph takes positional arguments only")
 
 
 def jit(fn: Callable | None = None, *, backend: str | None = None, optimize: bool | None = None):
@@ -182,7 +211,8 @@ class GradFunction(Compiled):
     """
 
     def __init__(self, fn, argnums, has_aux, with_value, backend=None, optimize=None):
-        super().__init__(backend, optimize)
+        nums = argnums if isinstance(argnums, int) else tuple(argnums)
+        super().__init__(("grad", fn, nums, has_aux, with_value), backend, optimize)
         self.fn = fn
         self.argnums = argnums
         self.has_aux = has_aux
@@ -327,4 +357,4 @@ def source(fn: Callable, *args: Any) -> str:
         )
     compiled = c.compiled(tuple(args))
     assert isinstance(compiled, CompiledFunction)
-    return compiled.source
+    return SourceView(compiled.source)

@@ -136,16 +136,15 @@ def check_grads(
             _check_structure(grads[k], args[i], f"order {level}, gradient of argument {i}")
         v = [_random_like(args[i], rng) for i in nums]
 
-        def shifted(h):
+        def f(h, v=v, graph=graph, level=level):
             xs = list(args)
             for k, i in enumerate(nums):
                 xs[i] = _axpy(args[i], v[k], h)
-            return xs
+            if level == 1 and python_fn is not None:
+                return float(np.sum(python_fn(*xs)))
+            return float(np.sum(evaluate(graph, xs)))
 
-        f = (lambda xs: python_fn(*xs)) if (level == 1 and python_fn is not None) else (
-            lambda xs: evaluate(graph, xs)
-        )
-        fd = (float(np.sum(f(shifted(eps)))) - float(np.sum(f(shifted(-eps))))) / (2 * eps)
+        fd = (f(eps) - f(-eps)) / (2 * eps)
         an = _vdot(list(grads), v)
         if not abs(fd - an) <= atol + rtol * abs(fd):
             raise AssertionError(

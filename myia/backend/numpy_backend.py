@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import linecache
-from typing import Any
 
 from myia.backend.numpy_codegen import Module, generate
 from myia.errors import annotate_runtime_error

@@ -19,7 +19,6 @@ from collections import Counter, defaultdict
 
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 
-
 _MUTATIONS = [0]
 
 

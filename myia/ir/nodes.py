@@ -175,6 +175,11 @@ class Graph:
 
         return graph_to_html(self)
 
+    def _repr_svg_(self):
+        from myia.ir.printer import graph_to_svg
+
+        return graph_to_svg(self)
+
     def to_networkx(self):
         """The nodes and edges of this graph and those nested in it, as a `networkx.DiGraph`.
 

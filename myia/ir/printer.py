@@ -368,7 +368,7 @@ def graph_to_networkx(graph: Graph):
     pr = _Printer(graph)
     dg = nx.DiGraph()
     for g in pr.mng.graphs:
-        for node in toposort(g.return_, lambda n: n.graph is g):
+        for node in toposort(g.return_, lambda n, g=g: n.graph is g):
             if node.graph is not None and node.graph is not g:
                 continue
             if node not in dg:

@@ -31,8 +31,7 @@ def _children_in_scope(node):
     """Child nodes of `node` that belong to the same scope (nested scopes are yielded but
     not entered by callers that stop at `_SCOPES`)."""
     if isinstance(node, (ast.FunctionDef, ast.Lambda)):
-        for d in node.args.defaults:
-            yield d
+        yield from node.args.defaults
         body = [node.body] if isinstance(node, ast.Lambda) else node.body
         yield from body
     elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
