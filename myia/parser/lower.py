@@ -537,6 +537,11 @@ class FunctionLowerer:
     def expr_Constant(self, block, expr, loc):
         return Constant(expr.value, loc)
 
+    def expr_JoinedStr(self, block, expr, loc):
+        # The fence lets through only f-strings whose parts are constants.
+        value = eval(compile(ast.Expression(expr), "<f-string>", "eval"), {})  # noqa: S307
+        return Constant(value, loc)
+
     def expr_Name(self, block, expr, loc):
         if expr.id == ".AssertionError":
             return Constant(AssertionError, loc)
