@@ -8,12 +8,13 @@ Example:
 """
 
 from myia.api import custom_vjp, grad, ir, jit, source, value_and_grad
-from myia.errors import MyiaError, MyiaNameError, MyiaSyntaxError, MyiaTypeError
+from myia.errors import MyiaError, MyiaNameError, MyiaShapeError, MyiaSyntaxError, MyiaTypeError
 from myia.prim.structures import stop_gradient
 
 __all__ = [
     "MyiaError",
     "MyiaNameError",
+    "MyiaShapeError",
     "MyiaSyntaxError",
     "MyiaTypeError",
     "ir",

@@ -22,6 +22,8 @@ from myia.ad.wrappers import grad_graph
 from myia.backend.numpy_backend import CompiledFunction, compile_graph
 from myia.backend.vm import default_vm
 from myia.errors import MyiaTypeError
+from myia.infer import abstract_of_value
+from myia.infer.abstract import drop_numbers
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
 from myia.ir.printer import SourceView
@@ -63,7 +65,15 @@ def _sig(a):
         return (t, tuple(map(_sig, a)))
     if t is dict:
         return (t, tuple((k, _sig(v)) for k, v in a.items()))
+    if t is bool or t is str:
+        return (t, a)  # they steer control flow; compiled code is specialized on them
     return t
+
+
+def signature_abstract(args: tuple) -> tuple:
+    """What inference may assume of `args`: exactly what the cache key pins down (types,
+    dtypes, shapes, structure, bool and str values; not the values of numbers)."""
+    return tuple(drop_numbers(abstract_of_value(a)) for a in args)
 
 
 def default_backend_call(graph: Graph, args) -> Any:
@@ -107,7 +117,10 @@ class Compiled:
     def optimized(self, args: tuple) -> Graph:
         """The graph this function runs for `args` (a copy, optimized when enabled)."""
         g = self.graph()
-        return optimize_graph(g) if self.optimize else clone(g, total=True)
+        if not self.optimize:
+            return clone(g, total=True)
+        check = isinstance(self, JitFunction)
+        return optimize_graph(g, args=signature_abstract(args), check=check)
 
     def compiled(self, args: tuple) -> Callable:
         key = signature(args)
@@ -334,7 +347,7 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
     if stage == "grad":
         return j_graph(_graph_of(fn))
     if stage == "optimized":
-        return optimize_graph(_graph_of(fn))
+        return optimize_graph(_graph_of(fn), args=signature_abstract(args) if args else None)
     raise ValueError(f"unknown stage {stage!r}; expected 'parsed', 'grad' or 'optimized'")
 
 

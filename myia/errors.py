@@ -31,6 +31,12 @@ class Location:
         return f"{self.filename}:{self.lineno}"
 
 
+@dataclass(frozen=True)
+class InheritedLocation(Location):
+    """The user's line given to a node of myia's own code (a primitive's backpropagator, a
+    J rule) inlined there: errors at run time name it, but the node is not user code."""
+
+
 class MyiaError(Exception):
     """Base class of every error raised by myia."""
 
@@ -63,6 +69,16 @@ class MyiaTypeError(MyiaError, TypeError):
             msg = f"{msg}\n  at {loc}: {loc.line_text()}"
         super().__init__(msg)
         self.loc = loc
+
+
+class MyiaShapeError(MyiaTypeError, ValueError):
+    """Operand shapes that cannot combine, found before running (also a `ValueError`, as
+    NumPy's own error would be).
+
+    Example:
+        >>> issubclass(MyiaShapeError, ValueError) and issubclass(MyiaShapeError, MyiaTypeError)
+        True
+    """
 
 
 class MyiaNameError(MyiaError, NameError):

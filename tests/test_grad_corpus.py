@@ -152,7 +152,7 @@ def _second_difference(fn, args, i, h):
 
 @pytest.mark.skipif(_PROGRAMS_MISSING is not None, reason=str(_PROGRAMS_MISSING))
 @settings(
-    max_examples=25,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from myia.errors import InheritedLocation
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
 
@@ -118,7 +119,9 @@ def inline_clone(
                 stack.extend(missing)
                 continue
             stack.pop()
-            where = loc if loc is not None and _internal(n.loc) else n.loc
+            where = n.loc
+            if loc is not None and _internal(n.loc):
+                where = InheritedLocation(loc.filename, loc.lineno, loc.col)
             nmap[n] = Apply([nmap[i] for i in n.inputs], owner_of(n.graph), where, n.name)
         return nmap[root]
 

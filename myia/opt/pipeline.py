@@ -12,25 +12,66 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from myia.errors import MyiaError
+from myia.infer import infer
 from myia.ir.clone import clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.rewrites import REWRITES, prim_of
 
 INLINE_MAX_NODES = 40
+# Inference runs at the start of the first rounds only: by then the rules of primitives are
+# inlined into the root graph, and later rounds only simplify what those types allowed.
+INFER_ROUNDS = 3
 _IMPURE = {"raise_", "grad_of", "apply", "unit_sens", "grad_output"}
 
 
 class Optimizer:
     """Rewrites the graphs of one manager until nothing changes (or `max_rounds`)."""
 
-    def __init__(self, root: Graph, rewrites=None, max_rounds: int = 50):
+    def __init__(
+        self, root: Graph, rewrites=None, max_rounds: int = 50, args=None, check=False
+    ):
         self.root = root
+        self.check = check
         self.mng = Manager(root)
         self.rewrites = list(REWRITES if rewrites is None else rewrites)
         self.max_rounds = max_rounds
+        self.args = args
+        self.types = None
         self._recursive: set[Graph] | None = None
         self.counts: dict[str, int] = defaultdict(int)
+
+    def infer(self) -> None:
+        """Abstract values of the nodes for this round (types, dtypes, shapes, constants),
+        when the arguments are known. Type and shape errors of the user's program are raised
+        here, before anything runs; a failure of the analysis itself only means no types."""
+        if self.args is None:
+            return
+        try:
+            self.types = infer(self.root, self.args)
+        except MyiaError:
+            # A type or shape error of the user's program: raised before running when
+            # checking a program of the user's own nodes (`jit`); in adjoints, whose
+            # joins are less precise, the run-time check (with the user's line) decides.
+            if self.check:
+                raise
+            self.types = None
+        except Exception:  # noqa: BLE001 - the optimizer works without types
+            self.types = None
+
+    def abstract(self, node: Node):
+        """The abstract value of `node` from this round's inference, or None.
+
+        Only nodes of the root graph (analysed once, on the arguments themselves) are
+        trusted; nodes of graphs called from several places or in loops get None.
+        """
+        if self.types is None or node.graph is not self.root:
+            return None
+        try:
+            return self.types.abstract(node)
+        except Exception:  # noqa: BLE001 - a node the analysis did not see
+            return None
 
     # Analyses -----------------------------------------------------------------------------
 
@@ -103,7 +144,9 @@ class Optimizer:
         return changed
 
     def run(self) -> Graph:
-        for _ in range(self.max_rounds):
+        for round_ in range(self.max_rounds):
+            if round_ < INFER_ROUNDS:
+                self.infer()
             changed = self.step()
             changed = self.cse() or changed
             if not changed:
@@ -171,7 +214,11 @@ def _cyclic(mng: Manager) -> set[Graph]:
     return out
 
 
-def optimize(graph: Graph, rewrites=None) -> Graph:
-    """An optimized copy of `graph` (the original and its cached parts stay untouched)."""
+def optimize(graph: Graph, rewrites=None, args=None, check: bool = False) -> Graph:
+    """An optimized copy of `graph` (the original and its cached parts stay untouched).
+
+    With `args` (example arguments or their abstract values), rewrites also use the types
+    and shapes inference finds; with `check`, type and shape errors it finds are raised.
+    """
     root = clone(graph, total=True)
-    return Optimizer(root, rewrites).run()
+    return Optimizer(root, rewrites, args=args, check=check).run()

@@ -11,6 +11,8 @@ Example (the `getitem_of_tuple` rewrite):
 from __future__ import annotations
 
 import inspect
+
+import numpy as np
 from collections.abc import Callable
 
 from myia.ir.clone import inline_clone
@@ -159,9 +161,38 @@ def is_zero_fold(opt, node):
     ok, v = const(x)
     if ok:
         return Constant(v is ZERO, node.loc)
-    if not may_be_zero(x):
+    if not may_be_zero(x) or _never_zero(opt, x, 8):
         return Constant(False, node.loc)
     return None
+
+
+def _float_kind(a) -> bool:
+    """An abstract float scalar or float array (a value whose sensitivity is never ZERO)."""
+    from myia.infer import AArray, AScalar
+
+    if isinstance(a, AScalar):
+        return a.kind in (float, np.float64, np.float32)
+    return isinstance(a, AArray) and np.dtype(a.dtype).kind == "f"
+
+
+def _never_zero(opt, node, depth: int) -> bool:
+    """Whether `node` is never ZERO: produced by a primitive that never returns it, or by
+    `sum_to`/`broadcast_like` of such a value onto a float (as types say), or `gadd` of one."""
+    if depth <= 0:
+        return False
+    ok, v = const(node)
+    if ok:
+        return v is not ZERO
+    prim = prim_of(node)
+    if prim is None:
+        return False
+    if not may_return_zero(prim):
+        return True
+    if prim is _sum_to or prim is _broadcast_like:
+        return _float_kind(opt.abstract(node.inputs[2])) and _never_zero(opt, node.inputs[1], depth - 1)
+    if prim is _gadd:
+        return _never_zero(opt, node.inputs[1], depth - 1) or _never_zero(opt, node.inputs[2], depth - 1)
+    return False
 
 
 # Control ------------------------------------------------------------------------------------
@@ -277,3 +308,96 @@ def sens_of_tuple_element(opt, node):
     items: list[Node] = [Constant(ZERO, node.loc) for _ in range(n)]
     items[i] = v
     return Apply([Constant(_make_tuple), *items], node.graph, node.loc)
+
+
+# Rewrites that use types (abstract values from inference) ----------------------------------
+
+_FOLD_KNOWN = {
+    "builtin.isinstance", "len", "is_", "is_not", "eq", "ne", "lt", "le",
+    "gt", "ge", "not_", "attr.ndim", "attr.shape", "np.ndim", "np.shape",
+}
+
+
+def _known_value(a):
+    """The Python value an abstract value pins down (a scalar or tuple of them), or MISSING."""
+    from myia.infer import UNKNOWN, AScalar, ATuple
+
+    if isinstance(a, AScalar) and a.value is not UNKNOWN:
+        return a.value
+    if isinstance(a, ATuple):
+        items = [_known_value(x) for x in a.items]
+        if all(x is not _MISSING for x in items):
+            return tuple(items)
+    return _MISSING
+
+
+_MISSING = object()
+
+
+@rewrite
+def known_value(opt, node):
+    """A test, length or shape that inference knows => its value (`is_zero(x)` where `x`
+    cannot be ZERO, `isinstance(x, (tuple, list))` of an array, `len` of a tuple...)."""
+    prim = prim_of(node)
+    if prim is None or prim.name not in _FOLD_KNOWN:
+        return None
+    v = _known_value(opt.abstract(node))
+    if v is _MISSING or not _small_constant(v):
+        return None
+    return Constant(v, node.loc)
+
+
+def _same_kind(a, b) -> bool:
+    """Two abstract values of exactly the same type, dtype and (fully known) shape."""
+    from myia.infer import AArray, AScalar
+
+    if isinstance(a, AScalar) and isinstance(b, AScalar):
+        return a.kind is b.kind and a.kind in (float, np.float64, np.float32)
+    if isinstance(a, AArray) and isinstance(b, AArray):
+        return (
+            a.dtype == b.dtype
+            and a.shape == b.shape
+            and all(isinstance(d, int) for d in a.shape)
+        )
+    return False
+
+
+_sum_to = P("sum_to")
+_broadcast_like = P("broadcast_like")
+_check_differentiable = P("check_differentiable")
+_grad_output = P("grad_output")
+_unit_sens = P("unit_sens")
+
+
+@rewrite
+def same_shape_identity(opt, node):
+    """sum_to(x, like) and broadcast_like(x, like) => x when x already has like's type,
+    dtype and shape; grad_output(s, x, seed) => s and check_differentiable(x) => x when the
+    types say there is nothing to check or fill in."""
+    prim = prim_of(node)
+    if prim is _sum_to or prim is _broadcast_like or prim is _grad_output:
+        x, like = node.inputs[1], node.inputs[2]
+        if _same_kind(opt.abstract(x), opt.abstract(like)):
+            return x
+    elif prim is _check_differentiable:
+        from myia.infer import AArray, AScalar
+
+        a = opt.abstract(node.inputs[1])
+        if (isinstance(a, AScalar) and a.kind in (float, np.float64, np.float32)) or (
+            isinstance(a, AArray) and np.dtype(a.dtype).kind == "f"
+        ):
+            return node.inputs[1]
+    return None
+
+
+@rewrite
+def unit_seed(opt, node):
+    """unit_sens(out) => the constant 1.0 when `out` is known to be a Python float."""
+    if prim_of(node) is not _unit_sens:
+        return None
+    from myia.infer import AScalar
+
+    a = opt.abstract(node.inputs[1])
+    if isinstance(a, AScalar) and a.kind is float:
+        return Constant(1.0, node.loc)
+    return None
