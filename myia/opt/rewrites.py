@@ -11,9 +11,9 @@ Example (the `getitem_of_tuple` rewrite):
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 
 import numpy as np
-from collections.abc import Callable
 
 from myia.ir.clone import inline_clone
 from myia.ir.nodes import Apply, Constant, Graph, Node
