@@ -125,11 +125,6 @@ ERROR_CASES = [
         (-1.5,),
         corpus.unbound_local,
         id="unbound_local",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="myia bug: reading a variable assigned on a path not taken returns an "
-            "`<unbound local 'y'>` object instead of raising UnboundLocalError",
-        ),
     ),
     pytest.param(corpus.unpack_error, ((1.0, 2.0, 3.0),), corpus.unpack_error, id="unpack_error"),
     pytest.param(corpus.key_error, (1.5,), corpus.key_error, id="key_error"),

@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from myia.errors import Location, MyiaSyntaxError, MyiaTypeError
+from myia.errors import Location, MyiaSyntaxError, MyiaTypeError, annotate_runtime_error
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.parser.resolve import classify, lookup_name
 from myia.prim import lookup as P
@@ -46,16 +46,19 @@ class Unbound:
     """The value of a local variable read before any assignment reaches it: any use of
     it raises `UnboundLocalError`, as Python does at the read."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, loc: Location | None = None):
         self.name = name
+        self.loc = loc
 
     def __repr__(self) -> str:
         return f"<unbound local {self.name!r}>"
 
     def _fail(self, *args, **kwargs):
-        raise UnboundLocalError(
+        err = UnboundLocalError(
             f"cannot access local variable {self.name!r} where it is not associated with a value"
         )
+        annotate_runtime_error(err, self.loc)
+        raise err
 
     __bool__ = __float__ = __int__ = __index__ = __len__ = __iter__ = __call__ = _fail
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
@@ -276,7 +279,7 @@ class FunctionLowerer:
         if name.startswith(".") and name in _INTERNAL:
             return Constant(P(_INTERNAL[name]), loc)
         if name in self.locals:
-            return Constant(Unbound(name), loc)
+            return Constant(Unbound(name, loc), loc)
         if self.outer is not None and self.outer.fn.is_local_anywhere(name):
             v = self.outer.read(name, loc)
             if isinstance(v, Constant) and isinstance(v.value, Unbound):
