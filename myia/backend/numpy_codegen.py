@@ -368,9 +368,6 @@ class Codegen:
             orelse = self.branch(f, args, sub.child())
             out.append(Block(f"if {cond}", body, node.loc, orelse))
             return
-        if isinstance(node.inputs[0], Constant) and node.inputs[0].value is _switch:
-            # A switch between graphs that are not written inline: its value is a function.
-            pass
         out.append(self.assign(self.name(node), self.apply_expr(node, ctx, out), node.loc))
 
     def leave(self, g: Graph, tail: Apply | None, ctx: Ctx, out: list) -> None:

@@ -51,22 +51,6 @@ class Closure:
         return f"<closure {self.graph.name}>"
 
 
-class GraphFunction:
-    """A top-level graph as a Python callable (what a compiled function returns)."""
-
-    __slots__ = ("graph", "vm")
-
-    def __init__(self, graph: Graph, vm: VM):
-        self.graph = graph
-        self.vm = vm
-
-    def __call__(self, *args):
-        return self.vm.call(self.graph, args)
-
-    def __repr__(self) -> str:
-        return f"<function {self.graph.name}>"
-
-
 class Code:
     """A graph compiled for the VM."""
 
@@ -169,8 +153,6 @@ class VM:
         """Call a graph, closure or primitive with positional arguments."""
         if self._seen_mutations != mutation_count():
             self._reset()
-        if isinstance(fn, GraphFunction):
-            fn = fn.graph
         if isinstance(fn, (Graph, Closure)):
             return self._run(self._frame(fn, list(args), None))
         if isinstance(fn, Primitive):
@@ -227,8 +209,6 @@ class VM:
                         raise
                     pc += 1
                     continue
-                if isinstance(f, GraphFunction):
-                    f = f.graph
                 if isinstance(f, (Graph, Closure)):
                     called = self._frame(f, args, node)
                     break

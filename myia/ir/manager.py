@@ -98,22 +98,8 @@ class Manager:
         return inp not in self.all_nodes
 
     def _drop_edge(self, node: Apply, i: int, inp: Node) -> None:
-        self.uses[inp].discard((node, i))
-        g = node.graph
-        if inp.graph is not None and inp.graph is not g:
-            c = self.free_variables_direct[g]
-            c[inp] -= 1
-            if c[inp] <= 0:
-                del c[inp]
-            self._derived = None
-        if isinstance(inp, Constant) and isinstance(inp.value, Graph):
-            c = self.graph_constants[g]
-            c[inp.value] -= 1
-            if c[inp.value] <= 0:
-                del c[inp.value]
-            self._graph_refs[inp.value] -= 1
-            self._needs_sweep = True  # also catches cycles of recursive graphs
-            self._derived = None
+        """Forget the edge, and `inp` too when that was its last use."""
+        self._drop_edge_only(node, i, inp)
         if not self.uses[inp]:
             self._drop_node(inp)
 
