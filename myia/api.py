@@ -22,7 +22,7 @@ from myia.ad.wrappers import grad_graph
 from myia.backend.numpy_backend import CompiledFunction, compile_graph
 from myia.backend.vm import default_vm
 from myia.errors import MyiaTypeError
-from myia.infer import abstract_of_value
+from myia.infer import abstract_of_value, infer
 from myia.infer.abstract import drop_numbers
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
@@ -236,6 +236,20 @@ class GradFunction(Compiled):
         return grad_graph(_graph_of(self.fn), self.argnums, self.has_aux, self.with_value)
 
     graph = __myia_graph__
+
+    def optimized(self, args: tuple) -> Graph:
+        """With the optimizer on, the gradient is built for the primal program's types on
+        `args` (backpropagators specialized to them), then optimized."""
+        if not self.optimize:
+            return super().optimized(args)
+        primal = _graph_of(self.fn)
+        abstract = signature_abstract(args)
+        try:
+            types = infer(primal, abstract)
+        except Exception:  # noqa: BLE001 - the generic gradient works without types
+            types = None
+        g = grad_graph(primal, self.argnums, self.has_aux, self.with_value, types)
+        return optimize_graph(g, args=abstract)
 
 
 def _grad_factory(with_value: bool):

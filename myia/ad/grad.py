@@ -22,9 +22,19 @@ chain the backpropagator runs with `run_chain`. Contributions of several uses ar
 `gadd`, and the sensitivity of each closure used in G goes to the variables it captured.
 Primitives get J graphs built from the backpropagator of their registry entry (parsed from
 the subset like user code), guarded so that a symbolic `ZERO` sensitivity skips the work.
+
+With the primal program's types (`j_graph(graph, types)`, an inference result of the
+primal graph on the caller's signature), a primitive applied to plain numbers and arrays
+gets a backpropagator *specialized* to those types: its rule optimized with the types of
+its inputs, its output and its sensitivity (the output's type), so that the structure
+tests, broadcasting reductions and dispatch of the generic rule fold away. Primal types
+are sound where adjoint types are not: a primal value has one type in every context its
+graph runs in (joined over them), while a sensitivity may be `ZERO` in one and not another.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from myia.ad.chain import run_chain
 from myia.errors import MyiaTypeError
@@ -47,6 +57,8 @@ _apply = P("apply")
 _GLOBAL_J: dict[Graph, Graph] = {}
 _CLOSURE_J: dict[Graph, Graph] = {}
 _PRIM_J: dict[tuple[Primitive, int | None], Graph] = {}
+_SPECIALIZED_J: dict[tuple, Graph] = {}
+_GENERIC_RULES = frozenset(("make_tuple", "make_list", "apply", "grad_of"))
 
 
 def run_chain_graph() -> Graph:
@@ -163,15 +175,86 @@ def j_primitive(prim: Primitive, nargs: int | None) -> Graph:
     return jg
 
 
+def _plain(a) -> bool:
+    """A number or an array: what a specialized rule may be built for."""
+    from myia.infer import AArray, AConst, AScalar
+
+    if a is None:
+        return False
+    if isinstance(a, AConst):
+        return type(a.value) in (int, float, bool)
+    if isinstance(a, AScalar):
+        return isinstance(a.kind, type) and issubclass(a.kind, (int, float, np.number, np.bool_))
+    return isinstance(a, AArray)
+
+
+def _float_valued(a) -> bool:
+    from myia.infer import AArray, AScalar
+
+    if isinstance(a, AScalar):
+        return isinstance(a.kind, type) and issubclass(a.kind, (float, np.floating))
+    return isinstance(a, AArray) and np.dtype(a.dtype).kind == "f"
+
+
+def j_primitive_specialized(prim: Primitive, inputs: tuple, out) -> Graph | None:
+    """The J graph of `prim` on inputs of the abstract values `inputs` giving `out`, with
+    its backpropagator optimized for those types; None when the generic rule must do."""
+    if prim.nondiff or prim.bprop is None or prim.name in _GENERIC_RULES:
+        return None
+    if prim.nargs != len(inputs) or not _plain(out) or not all(map(_plain, inputs)):
+        return None
+    key = (prim, inputs, out)
+    jg = _SPECIALIZED_J.get(key)
+    if jg is None:
+        from myia.infer.abstract import ATop
+        from myia.opt.pipeline import optimize
+
+        # The sensitivity of a float has the output's type; that of an int is not known
+        # (but sum_to makes it ZERO for every int input).
+        dout = out if _float_valued(out) else ATop
+        bprop = optimize(_bprop_graph(prim), args=(*inputs, out, dout))
+        jg = _build_j_specialized(prim, len(inputs), bprop)
+        _SPECIALIZED_J[key] = jg
+    return jg
+
+
+def _build_j_specialized(prim: Primitive, nargs: int, bprop: Graph) -> Graph:
+    """J of a primitive with a specialized rule: each input's sensitivity is computed by
+    itself, under its own ZERO guard, so that the unused ones are dead code and the
+    ones the rule makes ZERO (ints) are constants."""
+    jg, k, params, b, dout = _j_skeleton(prim.name, [f"x{i}" for i in range(nargs)])
+    jg.flags["j_rule"] = True
+    out = jg.apply(prim, *params)
+    result = bprop.output
+    known = result.inputs[1:] if isinstance(result, Apply) and result.is_apply(_make_tuple) else None
+    guard = b.apply(_is_zero, dout)
+    sens = []
+    for i in range(nargs):
+        if known is not None and isinstance(known[i], Constant) and known[i].value is ZERO:
+            sens.append(Constant(ZERO))
+            continue
+        real = Graph(f"B:{prim.name}:d{i}")
+        real.output = real.apply(_getitem, real.apply(bprop, *params, out, dout), i)
+        zero = Graph(f"B:{prim.name}:zero")
+        zero.output = Constant(ZERO)
+        sens.append(b.apply(b.apply(_switch, guard, zero, real)))
+    b.output = b.apply(_make_tuple, ZERO, *sens)
+    return _finish(jg, k, out, b)
+
+
 # Graphs -------------------------------------------------------------------------------------
 
 
-def j_graph(graph: Graph) -> Graph:
-    """J of a graph (cached).
+def j_graph(graph: Graph, types=None) -> Graph:
+    """J of a graph (cached; with `types`, specialized to them and not cached).
 
     For a graph with free variables (a closure's graph), the free variables stay bound to
     the primal values around it: this is the J used by a gradient taken inside compiled code.
+    `types` is the inference result of `graph` on the signature the J graph will be called
+    with (see the module's docstring).
     """
+    if types is not None:
+        return GradTransform(Manager(graph), types).transform(graph)
     jg = _GLOBAL_J.get(graph) or _CLOSURE_J.get(graph)
     if jg is None:
         transform = GradTransform(Manager(graph))
@@ -188,8 +271,11 @@ class GradTransform:
     gradient taken inside compiled code closes over the primal values around it.
     """
 
-    def __init__(self, mng: Manager):
+    def __init__(self, mng: Manager, types=None, closed: dict | None = None):
         self.mng = mng
+        self.types = types
+        # J of closed graphs: shared by every transform when generic, per types otherwise.
+        self.closed = _GLOBAL_J if types is None else ({} if closed is None else closed)
         self.node_map: dict[Node, Node] = {}
         self.graph_map: dict[Graph, Graph] = {}
 
@@ -205,11 +291,11 @@ class GradTransform:
             self.mng.add_root(graph)
         closed = not self.fvs(graph)
         if closed:
-            cached = _GLOBAL_J.get(graph)
+            cached = self.closed.get(graph)
             if cached is not None:
                 return cached
             if self.graph_map:
-                return GradTransform(self.mng).transform(graph)
+                return GradTransform(self.mng, self.types, self.closed).transform(graph)
         custom = graph.flags.get("custom_bprop")
         if custom is not None:
             jg = _build_j_of_call(
@@ -223,7 +309,7 @@ class GradTransform:
             jg.flags["defaults"] = dict(graph.flags.get("defaults", {}))
         self.graph_map[graph] = jg
         if closed:
-            _GLOBAL_J[graph] = jg
+            self.closed[graph] = jg
         if custom is None:
             self._transform_body(graph, jg)
         return jg
@@ -237,6 +323,26 @@ class GradTransform:
                 return Constant(j_primitive(v, nargs), node.loc)
             return Constant(v, node.loc)
         return self.node_map.get(node, node)
+
+    def _abstract(self, node: Node):
+        from myia.infer import abstract_of_value
+        from myia.infer.abstract import drop_numbers
+
+        if isinstance(node, Constant):
+            return drop_numbers(abstract_of_value(node.value))
+        return drop_numbers(self.types.abstract(node))
+
+    def _specialized(self, node: Apply) -> Node | None:
+        """The J of a primitive's application specialized to its primal types, or None."""
+        fn = node.fn
+        if self.types is None or not (isinstance(fn, Constant) and isinstance(fn.value, Primitive)):
+            return None
+        try:
+            inputs = tuple(self._abstract(a) for a in node.args)
+            jg = j_primitive_specialized(fn.value, inputs, self._abstract(node))
+        except Exception:  # noqa: BLE001 - no types for this node: the generic rule
+            return None
+        return None if jg is None else Constant(jg, fn.loc)
 
     def _transform_body(self, graph: Graph, jg: Graph) -> None:
         k = jg.add_parameter("k", graph.loc)
@@ -252,7 +358,7 @@ class GradTransform:
         chains: dict[Apply, Node] = {}
         for node in order:
             if isinstance(node, Apply) and node.graph is graph and node is not tail:
-                fn = self._jnode(node.fn, len(node.inputs) - 1)
+                fn = self._specialized(node) or self._jnode(node.fn, len(node.inputs) - 1)
                 args = [self._jnode(a) for a in node.args]
                 call = Apply([fn, Constant(None), *args], jg, node.loc)
                 value = Apply([Constant(_getitem), call, Constant(0)], jg, node.loc, node.name)

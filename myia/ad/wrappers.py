@@ -29,11 +29,12 @@ def normalize_argnums(argnums, nparams: int, name: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def grad_graph(graph: Graph, argnums, has_aux: bool, with_value: bool) -> Graph:
-    """The graph computing the gradient of `graph` (and its value when `with_value`)."""
+def grad_graph(graph: Graph, argnums, has_aux: bool, with_value: bool, types=None) -> Graph:
+    """The graph computing the gradient of `graph` (and its value when `with_value`); with
+    `types` (inference of `graph` on a signature), specialized to them (see `j_graph`)."""
     nums = normalize_argnums(argnums, len(graph.parameters), graph.name)
     key = (graph, nums, isinstance(argnums, int), has_aux, with_value)
-    g = _CACHE.get(key)
+    g = _CACHE.get(key) if types is None else None
     if g is not None:
         return g
     kind = "value_and_grad" if with_value else "grad"
@@ -44,7 +45,7 @@ def grad_graph(graph: Graph, argnums, has_aux: bool, with_value: bool) -> Graph:
     inputs = [
         g.apply(P("check_differentiable"), p) if i in nums else p for i, p in enumerate(params)
     ]
-    r = g.apply(Constant(j_graph(graph)), None, *inputs, loc=graph.loc)
+    r = g.apply(Constant(j_graph(graph, types)), None, *inputs, loc=graph.loc)
     out = g.apply(P("getitem"), r, 0)
     chain = g.apply(P("getitem"), r, 1)
     if has_aux:
@@ -59,5 +60,6 @@ def grad_graph(graph: Graph, argnums, has_aux: bool, with_value: bool) -> Graph:
     ]
     result = grads[0] if isinstance(argnums, int) else g.apply(P("make_tuple"), *grads)
     g.output = g.apply(P("make_tuple"), out, result) if with_value else result
-    _CACHE[key] = g
+    if types is None:
+        _CACHE[key] = g
     return g

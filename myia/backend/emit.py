@@ -1,8 +1,8 @@
 """How primitives are emitted as Python expressions.
 
 A primitive whose implementation is a single `return EXPR` over its parameters and the
-modules `np`/`math` (or a NumPy/math function it closes over) is emitted as that very
-expression, with the arguments substituted: `a + b`, `np.tanh(x)`, `np.sum(a, axis=axis,
+modules `np`/`math` (or a NumPy/math function it closes over, the symbolic `ZERO`, a helper
+function of the primitives' modules) is emitted as that very expression, with the arguments substituted: `a + b`, `np.tanh(x)`, `np.sum(a, axis=axis,
 keepdims=keepdims)`. The result is computed exactly as the implementation computes it. Other
 primitives are emitted as a call of their implementation. The template is kept on the
 registry entry (`prim.rules["emit"]`).
@@ -11,6 +11,7 @@ registry entry (`prim.rules["emit"]`).
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import math
 import textwrap
@@ -19,9 +20,13 @@ import types
 import numpy as np
 
 from myia.prim.registry import Primitive
+from myia.prim.sens import ZERO
 
 _MODULES = {"np": np, "math": math}
-_BUILTINS = {"bool", "len", "abs", "float", "int", "min", "max", "tuple", "list", "range", "slice", "round", "sum"}
+_BUILTINS = {
+    "bool", "len", "abs", "float", "int", "min", "max", "tuple", "list", "range", "slice",
+    "round", "sum", "isinstance",
+}
 
 
 def _module_path(value) -> str | None:
@@ -35,6 +40,19 @@ def _module_path(value) -> str | None:
     if getattr(np.linalg, name, None) is value:
         return f"np.linalg.{name}"
     return None
+
+
+_MISSING = object()
+
+
+def _global_constant(value) -> bool:
+    """A global a template may name: `ZERO`, a tuple of types, or a helper function of
+    the primitives' own modules (bound in the generated module's namespace)."""
+    if value is ZERO:
+        return True
+    if isinstance(value, tuple) and value and all(isinstance(t, type) for t in value):
+        return True
+    return isinstance(value, types.FunctionType) and value.__module__.startswith("myia.prim.")
 
 
 def _template(prim: Primitive) -> ast.expr | None:
@@ -74,20 +92,26 @@ def _template(prim: Primitive) -> ast.expr | None:
                 continue
             if node.id in _BUILTINS and node.id not in impl.__globals__:
                 continue
+            if _global_constant(impl.__globals__.get(node.id, _MISSING)):
+                continue
             return None
     return expr
 
 
 class _Substitute(ast.NodeTransformer):
-    def __init__(self, mapping: dict[str, ast.expr], cells: dict[str, str]):
+    def __init__(self, mapping: dict[str, ast.expr], cells: dict[str, str], globals_, constant):
         self.mapping = mapping
         self.cells = cells
+        self.globals_ = globals_
+        self.constant = constant
 
     def visit_Name(self, node):
         if node.id in self.mapping:
             return self.mapping[node.id]
         if node.id in self.cells:
             return ast.parse(self.cells[node.id], mode="eval").body
+        if node.id in self.globals_:
+            return self.constant(self.globals_[node.id])
         return node
 
 
@@ -110,13 +134,21 @@ def emit_template(prim: Primitive) -> tuple[ast.expr, list[str], dict[str, str]]
     return rules["emit"]
 
 
-def emit_primitive(prim: Primitive, args: list[ast.expr]) -> ast.expr | None:
-    """The expression computing `prim(*args)`, or None when it must be called."""
+def emit_primitive(prim: Primitive, args: list[ast.expr], constant) -> ast.expr | None:
+    """The expression computing `prim(*args)`, or None when it must be called;
+    `constant(value)` gives the expression of a constant the template names (`ZERO`)."""
     t = emit_template(prim)
     if t is None:
         return None
     expr, params, cells = t
-    import copy
+    if any(isinstance(a, (ast.Constant, ast.Tuple)) for a in args) and any(
+        isinstance(n, ast.Compare) and any(isinstance(o, (ast.Is, ast.IsNot)) for o in n.ops)
+        for n in ast.walk(expr)
+    ):
+        return None  # `() is ZERO` would be a SyntaxWarning: call the implementation
 
     mapping = dict(zip(params, args))
-    return _Substitute(mapping, cells).visit(copy.deepcopy(expr))
+    globals_ = {
+        k: v for k, v in prim.impl.__globals__.items() if k not in mapping and _global_constant(v)
+    }
+    return _Substitute(mapping, cells, globals_, constant).visit(copy.deepcopy(expr))

@@ -192,12 +192,20 @@ class Codegen:
         if not (isinstance(f, Constant) and isinstance(f.value, Graph)):
             return None
         tg, fg = t.value, f.value
-        if tg is fg or self.use_count(tg) != 1 or self.use_count(fg) != 1:
+        if tg is fg or not self.writable_inline(tg) or not self.writable_inline(fg):
             return None
         args = node.inputs[1:]
         if len(tg.parameters) != len(args) or len(fg.parameters) != len(args):
             return None
         return c, tg, fg, args
+
+    def writable_inline(self, g: Graph) -> bool:
+        """Whether a branch graph can be written inline: used once, or computing nothing
+        (its output a constant or a parameter, like the shared zero branch of a rule)."""
+        if self.use_count(g) == 1:
+            return True
+        out = g.output
+        return isinstance(out, Constant) or (isinstance(out, Parameter) and out.graph is g)
 
     def tail_call(self, g: Graph):
         """(callee graph, args) when `g` ends with a direct call of a known graph."""
@@ -321,7 +329,7 @@ class Codegen:
                 return ast.Tuple(arg_exprs, ast.Load())
             if prim is _make_list:
                 return ast.List(arg_exprs, ast.Load())
-            expr = emit_primitive(prim, arg_exprs)
+            expr = emit_primitive(prim, arg_exprs, self.constant)
             if expr is not None and not _subscripts_a_number(expr):
                 return expr
             return ast.Call(self.constant(prim), arg_exprs, [])
@@ -452,8 +460,8 @@ def _subscripts_a_number(expr: ast.expr) -> bool:
 def _const_base(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return "array"
-    if isinstance(value, type):
-        return getattr(value, "__name__", "type")
+    if isinstance(value, type) or callable(value):
+        return getattr(value, "__name__", "function").lstrip("_") or "function"
     return type(value).__name__.lower()
 
 

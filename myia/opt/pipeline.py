@@ -20,9 +20,10 @@ from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.rewrites import REWRITES, prim_of
 
 INLINE_MAX_NODES = 40
-# Inference runs at the start of the first rounds only: by then the rules of primitives are
-# inlined into the root graph, and later rounds only simplify what those types allowed.
-INFER_ROUNDS = 3
+# Inference runs at the start of a round when the previous one inlined graphs into others
+# (new nodes of the root graph to type), at most this many times: by then the rules of
+# primitives are inlined, and later rounds only simplify what those types allowed.
+INFER_ROUNDS = 5
 _IMPURE = {"raise_", "grad_of", "apply", "unit_sens", "grad_output"}
 
 
@@ -144,9 +145,11 @@ class Optimizer:
         return changed
 
     def run(self) -> Graph:
-        for round_ in range(self.max_rounds):
-            if round_ < INFER_ROUNDS:
+        inferred, inlined = 0, -1
+        for _ in range(self.max_rounds):
+            if inferred < INFER_ROUNDS and self.counts["inline"] != inlined:
                 self.infer()
+                inferred, inlined = inferred + 1, self.counts["inline"]
             changed = self.step()
             changed = self.cse() or changed
             if not changed:

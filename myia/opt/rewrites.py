@@ -163,6 +163,18 @@ def is_zero_fold(opt, node):
         return Constant(v is ZERO, node.loc)
     if not may_be_zero(x) or _never_zero(opt, x, 8):
         return Constant(False, node.loc)
+    # A ZERO guard's result: is_zero(switch(c, () -> ZERO, () -> v)()) => c, v never ZERO.
+    if isinstance(x, Apply) and len(x.inputs) == 1 and prim_of(x.inputs[0]) is _switch:
+        c, a, b = x.inputs[0].inputs[1:]
+        va, vb = _branch_output(a), _branch_output(b)
+        if (
+            prim_of(c) is _is_zero
+            and va is not None
+            and const(va) == (True, ZERO)
+            and vb is not None
+            and _never_zero(opt, vb, 8)
+        ):
+            return c
     return None
 
 
@@ -209,6 +221,34 @@ def switch_of_constant(opt, node):
         return a if v else b
     if a is b:
         return a
+    return None
+
+
+def _branch_output(g) -> Node | None:
+    """The output of a branch graph taking no parameters, or None."""
+    if isinstance(g, Constant) and isinstance(g.value, Graph) and not g.value.parameters:
+        return g.value.output
+    return None
+
+
+@rewrite
+def switch_call_of_values(opt, node):
+    """switch(c, () -> v, () -> v)() => v;  switch(is_zero(x), () -> ZERO, () -> x)() => x
+    (the ZERO guard of a rule that passes its sensitivity on)."""
+    if not isinstance(node, Apply) or len(node.inputs) != 1 or prim_of(node.inputs[0]) is not _switch:
+        return None
+    c, a, b = node.inputs[0].inputs[1:]
+    va, vb = _branch_output(a), _branch_output(b)
+    if va is None or vb is None:
+        return None
+    ka, ca = const(va)
+    kb, cb = const(vb)
+    if ka and kb and ca is cb:
+        return va
+    if va is vb and va.graph is not a.value and vb.graph is not b.value:
+        return va
+    if ka and ca is ZERO and prim_of(c) is _is_zero and c.inputs[1] is vb and vb.graph is not b.value:
+        return vb
     return None
 
 
@@ -369,12 +409,29 @@ _grad_output = P("grad_output")
 _unit_sens = P("unit_sens")
 
 
+def _integral(opt, node: Node) -> bool:
+    """Whether `node` is known to be an int, a bool or an array of them (whose
+    sensitivity `sum_to` makes ZERO)."""
+    from myia.infer import AArray, AScalar
+
+    ok, v = const(node)
+    if ok:
+        return type(v) in (int, bool)
+    a = opt.abstract(node)
+    if isinstance(a, AScalar):
+        return isinstance(a.kind, type) and issubclass(a.kind, (int, np.integer, np.bool_))
+    return isinstance(a, AArray) and np.dtype(a.dtype).kind in "biu"
+
+
 @rewrite
 def same_shape_identity(opt, node):
-    """sum_to(x, like) and broadcast_like(x, like) => x when x already has like's type,
+    """sum_to(x, like) => ZERO when like is an int, a bool or an array of them;
+    sum_to(x, like) and broadcast_like(x, like) => x when x already has like's type,
     dtype and shape; grad_output(s, x, seed) => s and check_differentiable(x) => x when the
     types say there is nothing to check or fill in."""
     prim = prim_of(node)
+    if prim is _sum_to and _integral(opt, node.inputs[2]):
+        return Constant(ZERO, node.loc)
     if prim is _sum_to or prim is _broadcast_like or prim is _grad_output:
         x, like = node.inputs[1], node.inputs[2]
         if _same_kind(opt.abstract(x), opt.abstract(like)):

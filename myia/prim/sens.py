@@ -45,6 +45,9 @@ def is_zero(x):
     return x is ZERO
 
 
+_STRUCTURES = (tuple, list, dict)
+
+
 def _add_sens(a, b):
     if a is ZERO:
         return b
@@ -62,7 +65,7 @@ def _add_sens(a, b):
 @primitive("gadd")
 def gadd(a, b):
     """Add two sensitivities of the same value (structures elementwise; ZERO is neutral)."""
-    return _add_sens(a, b)
+    return b if a is ZERO else a if b is ZERO else _add_sens(a, b) if isinstance(a, _STRUCTURES) else a + b
 
 
 @gadd.defbprop
