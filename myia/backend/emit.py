@@ -141,11 +141,11 @@ def emit_primitive(prim: Primitive, args: list[ast.expr], constant) -> ast.expr 
     if t is None:
         return None
     expr, params, cells = t
-    if any(isinstance(a, (ast.Constant, ast.Tuple)) for a in args) and any(
+    if any(not isinstance(a, ast.Name) for a in args) and any(
         isinstance(n, ast.Compare) and any(isinstance(o, (ast.Is, ast.IsNot)) for o in n.ops)
         for n in ast.walk(expr)
     ):
-        return None  # `() is ZERO` would be a SyntaxWarning: call the implementation
+        return None  # `-1.0 is ZERO` would be a SyntaxWarning: call the implementation
 
     mapping = dict(zip(params, args))
     globals_ = {

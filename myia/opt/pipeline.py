@@ -13,17 +13,18 @@ from __future__ import annotations
 from collections import defaultdict
 
 from myia.errors import MyiaError
-from myia.infer import infer
+from myia.infer import abstract_of_value, infer
 from myia.ir.clone import clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.rewrites import REWRITES, prim_of
 
 INLINE_MAX_NODES = 40
-# Inference runs at the start of a round when the previous one inlined graphs into others
-# (new nodes of the root graph to type), at most this many times: by then the rules of
-# primitives are inlined, and later rounds only simplify what those types allowed.
+# Inference runs at the start of a round when the previous one changed the graphs (new
+# nodes to type), at most this many times: by then the rules of primitives are inlined,
+# and later rounds only simplify what those types allowed.
 INFER_ROUNDS = 5
+_COMMUTATIVE = {"add", "mul"}  # a + b and b * a are merged with a + b, a * b by CSE
 _IMPURE = {"raise_", "grad_of", "apply", "unit_sens", "grad_output"}
 
 
@@ -66,7 +67,10 @@ class Optimizer:
 
         Only nodes of the root graph (analysed once, on the arguments themselves) are
         trusted; nodes of graphs called from several places or in loops get None.
+        Constants have their own exact abstract value.
         """
+        if isinstance(node, Constant) and self.types is not None:
+            return abstract_of_value(node.value)
         if self.types is None or node.graph is not self.root:
             return None
         try:
@@ -133,8 +137,8 @@ class Optimizer:
                 if prim is None or prim.name in _IMPURE:
                     continue
                 key = tuple(_key(i) for i in node.inputs)
-                if key is None or any(k is None for k in key):
-                    continue
+                if prim.name in _COMMUTATIVE:
+                    key = (key[0], *sorted(key[1:], key=repr))
                 other = seen.get(key)
                 if other is None:
                     seen[key] = node
@@ -145,15 +149,21 @@ class Optimizer:
         return changed
 
     def run(self) -> Graph:
-        inferred, inlined = 0, -1
+        """Rounds to a fixed point; once there, if the graphs changed since the last
+        inference (its budget spent), one more inference and rounds to a fixed point."""
+        inferred, changed, stale = 0, True, False
         for _ in range(self.max_rounds):
-            if inferred < INFER_ROUNDS and self.counts["inline"] != inlined:
+            if changed and inferred < INFER_ROUNDS:
                 self.infer()
-                inferred, inlined = inferred + 1, self.counts["inline"]
+                inferred, stale = inferred + 1, False
             changed = self.step()
             changed = self.cse() or changed
+            stale = stale or changed
             if not changed:
-                break
+                if not (stale and self.args is not None and inferred == INFER_ROUNDS):
+                    break
+                self.infer()
+                inferred, stale, changed = inferred + 1, False, False
         return self.root
 
 

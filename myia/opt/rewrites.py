@@ -153,6 +153,20 @@ def gadd_zero(opt, node):
 
 
 @rewrite
+def gadd_of_numbers(opt, node):
+    """gadd(a, b) => a + b when neither can be ZERO and types say `a` is a float or a float
+    array (no structure to add elementwise)."""
+    if prim_of(node) is not _gadd:
+        return None
+    a, b = node.inputs[1:]
+    if not _float_kind(opt.abstract(a)):
+        return None
+    if not (_never_zero(opt, a, 8) and _never_zero(opt, b, 8)):
+        return None
+    return Apply([Constant(_add), a, b], node.graph, node.loc)
+
+
+@rewrite
 def is_zero_fold(opt, node):
     """is_zero(x) => False when x can never be ZERO; => True on the constant ZERO."""
     if prim_of(node) is not _is_zero:
@@ -202,6 +216,8 @@ def _never_zero(opt, node, depth: int) -> bool:
         return True
     if prim is _sum_to or prim is _broadcast_like:
         return _float_kind(opt.abstract(node.inputs[2])) and _never_zero(opt, node.inputs[1], depth - 1)
+    if prim is _unreduce:  # fails on ZERO, and is ZERO only for an integral `a`
+        return _float_kind(opt.abstract(node.inputs[2]))
     if prim is _gadd:
         return _never_zero(opt, node.inputs[1], depth - 1) or _never_zero(opt, node.inputs[2], depth - 1)
     return False
@@ -407,6 +423,10 @@ _broadcast_like = P("broadcast_like")
 _check_differentiable = P("check_differentiable")
 _grad_output = P("grad_output")
 _unit_sens = P("unit_sens")
+_unreduce = P("unreduce")
+_add = P("add")
+_LAST_AXES_SWAPS = (P("matrix_transpose"), P("swap_last_axes"))
+_attr_T = P("attr.T")
 
 
 def _integral(opt, node: Node) -> bool:
@@ -444,6 +464,19 @@ def same_shape_identity(opt, node):
             isinstance(a, AArray) and np.dtype(a.dtype).kind == "f"
         ):
             return node.inputs[1]
+    return None
+
+
+@rewrite
+def transpose_of_matrix(opt, node):
+    """matrix_transpose(x), swap_last_axes(x) => x.T when x is known to be a 2-d array."""
+    if prim_of(node) not in _LAST_AXES_SWAPS:
+        return None
+    from myia.infer import AArray
+
+    a = opt.abstract(node.inputs[1])
+    if isinstance(a, AArray) and len(a.shape) == 2:
+        return Apply([Constant(_attr_T), node.inputs[1]], node.graph, node.loc)
     return None
 
 

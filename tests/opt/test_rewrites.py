@@ -10,7 +10,9 @@ import pytest
 
 import myia
 from myia.ad.wrappers import grad_graph
+from myia.api import signature_abstract
 from myia.backend.vm import run_graph
+from myia.infer import AArray, AScalar, infer
 from myia.ir import Apply, Constant, Graph, Parameter, clone
 from myia.ir.nodes import Node
 from myia.opt.pipeline import Optimizer, optimize
@@ -18,6 +20,7 @@ from myia.opt.rewrites import REWRITES
 from myia.prim import ZERO
 
 RULES = dict(REWRITES)
+P = myia.prim.lookup
 
 
 def graphs_match(a: Graph, b: Graph) -> bool:
@@ -152,6 +155,96 @@ def test_is_zero_folds_on_values_that_cannot_be_zero():
     assert isinstance(out.output, Constant) and out.output.value is False
 
 
+def _guard(g: Graph, x: Node, value: Node) -> Node:
+    """switch(is_zero(x), () -> ZERO, () -> value)(), as the rules' ZERO guards are built."""
+    zero, real = Graph("zero"), Graph("real")
+    zero.output = Constant(ZERO)
+    real.output = value
+    test = g.apply(P("is_zero"), x)
+    return g.apply(g.apply(P("switch"), test, zero, real))
+
+
+def test_a_zero_guard_passing_its_sensitivity_on_is_the_sensitivity():
+    g = Graph("g")
+    x = g.add_parameter("x")
+    g.output = _guard(g, x, x)
+    out = Optimizer(g, only("switch_call_of_values")).run()
+    assert out.output is out.parameters[0]
+
+
+def test_a_switch_between_equal_constants_is_the_constant():
+    g = Graph("g")
+    x = g.add_parameter("x")
+    a, b = Graph("a"), Graph("b")
+    a.output = b.output = Constant(ZERO)
+    g.output = g.apply(g.apply(P("switch"), g.apply(P("is_zero"), x), a, b))
+    out = Optimizer(g, only("switch_call_of_values")).run()
+    assert isinstance(out.output, Constant) and out.output.value is ZERO
+
+
+def test_is_zero_of_a_guarded_value_is_the_guard():
+    g = Graph("g")
+    x = g.add_parameter("x")
+    y = g.add_parameter("y")
+    guarded = _guard(g, x, g.apply(P("mul"), y, 1.0))
+    g.output = g.apply(P("is_zero"), guarded)
+    test = guarded.inputs[0].inputs[1]
+    out = Optimizer(g, only("is_zero_fold")).run()
+    assert out.output is test
+    for args in [(ZERO, 2.0), (3.0, 2.0)]:
+        assert run_graph(g, args) == run_graph(out, args)
+
+
+def test_sum_to_an_int_is_zero():
+    g = Graph("g")
+    x = g.add_parameter("x")
+    n = g.add_parameter("n")
+    g.output = g.apply(P("sum_to"), x, n)
+    out = Optimizer(g, only("same_shape_identity"), args=(AScalar(float), AScalar(int))).run()
+    assert isinstance(out.output, Constant) and out.output.value is ZERO
+    assert run_graph(g, (2.5, 3)) is ZERO
+
+
+def _swap_graph() -> Graph:
+    g = Graph("g")
+    g.output = g.apply(P("swap_last_axes"), g.add_parameter("x"))
+    return g
+
+
+def test_the_transpose_of_a_matrix_is_its_T():
+    out = Optimizer(_swap_graph(), only("transpose_of_matrix"), args=(AArray(np.float64, (2, 3)),)).run()
+    assert out.output.inputs[0].value is P("attr.T")
+    m = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(run_graph(out, (m,)), run_graph(_swap_graph(), (m,)))
+    stacked = Optimizer(_swap_graph(), only("transpose_of_matrix"), args=(AArray(np.float64, (4, 2, 3)),)).run()
+    assert stacked.output.inputs[0].value is P("swap_last_axes")
+
+
+def test_cse_merges_commuted_products():
+    def f(x, y):
+        return x * y + y * x
+
+    out = optimize(myia.ir(f))
+    muls = [
+        n for n in _applies(out)
+        if isinstance(n.inputs[0], Constant) and n.inputs[0].value is P("mul")
+    ]
+    assert len(muls) == 1
+    assert run_graph(out, (2.0, 3.0)) == 12.0
+
+
+def test_gradients_of_numbers_are_specialized_to_their_types():
+    def f(x, y):
+        return math.sin(x * y) + x / y
+
+    g = myia.grad(f, argnums=(0, 1))
+    text = myia.source(g, 1.5, 2.0)
+    assert "isinstance" not in text and "sum_to" not in text, text
+    dx, dy = g(1.5, 2.0)
+    assert dx == pytest.approx(math.cos(3.0) * 2.0 + 1 / 2.0)
+    assert dy == pytest.approx(math.cos(3.0) * 1.5 - 1.5 / 4.0)
+
+
 def test_run_chain_of_a_known_chain_unrolls():
     def f(x):
         return x * x
@@ -210,24 +303,36 @@ def _close(a, b):
     return np.allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+def _graphs_under_test(fn, example):
+    """The function's graph, its generic gradient and its gradient specialized to the
+    types of `example` (the graphs the optimizer meets)."""
+    nums = tuple(i for i, a in enumerate(example) if not isinstance(a, int))
+    primal = myia.ir(fn)
+    types = infer(primal, signature_abstract(example))
+    return [primal, grad_graph(primal, nums, False, False), grad_graph(primal, nums, False, False, types)]
+
+
 @pytest.mark.parametrize("name", [n for n, _ in REWRITES])
 @pytest.mark.parametrize("fn, make_args", CASES, ids=[c[0].__name__ for c in CASES])
 def test_each_rewrite_preserves_values(name, fn, make_args):
     rng = np.random.default_rng(0)
-    nums = tuple(i for i, a in enumerate(make_args(rng)) if not isinstance(a, int))
-    for graph in (myia.ir(fn), grad_graph(myia.ir(fn), nums, False, False)):
-        after = Optimizer(clone(graph, total=True), only(name)).run()
-        for _ in range(3):
-            args = make_args(rng)
-            assert _close(run_graph(graph, args), run_graph(after, args)), name
+    example = make_args(rng)
+    for graph in _graphs_under_test(fn, example):
+        # Without types, and with the types of the arguments' signature.
+        for sig in (None, signature_abstract(example)):
+            after = Optimizer(clone(graph, total=True), only(name), args=sig).run()
+            for _ in range(3):
+                args = make_args(rng)
+                assert _close(run_graph(graph, args), run_graph(after, args)), name
 
 
 @pytest.mark.parametrize("fn, make_args", CASES, ids=[c[0].__name__ for c in CASES])
 def test_the_whole_pipeline_preserves_values(fn, make_args):
     rng = np.random.default_rng(1)
-    nums = tuple(i for i, a in enumerate(make_args(rng)) if not isinstance(a, int))
-    graph = grad_graph(myia.ir(fn), nums, False, False)
-    after = optimize(graph)
-    for _ in range(3):
-        args = make_args(rng)
-        assert _close(run_graph(graph, args), run_graph(after, args))
+    example = make_args(rng)
+    for graph in _graphs_under_test(fn, example)[1:]:
+        for sig in (None, signature_abstract(example)):
+            after = optimize(graph, args=sig)
+            for _ in range(3):
+                args = make_args(rng)
+                assert _close(run_graph(graph, args), run_graph(after, args))
