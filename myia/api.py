@@ -361,7 +361,9 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
     if stage == "grad":
         return j_graph(_graph_of(fn))
     if stage == "optimized":
-        return optimize_graph(_graph_of(fn), args=signature_abstract(args) if args else None)
+        if args:
+            return _compiled_of(fn).optimized(tuple(args))
+        return optimize_graph(_graph_of(fn))
     raise ValueError(f"unknown stage {stage!r}; expected 'parsed', 'grad' or 'optimized'")
 
 

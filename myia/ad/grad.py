@@ -34,12 +34,13 @@ graph runs in (joined over them), while a sensitivity may be `ZERO` in one and n
 
 from __future__ import annotations
 
-import numpy as np
-
 from myia.ad.chain import run_chain
 from myia.errors import MyiaTypeError
+from myia.infer import ATop, abstract_of_value, is_float_kind, is_number_or_array
+from myia.infer.abstract import drop_numbers
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
+from myia.opt.pipeline import optimize
 from myia.parser import parse
 from myia.prim import lookup as P
 from myia.prim.registry import Primitive
@@ -49,6 +50,7 @@ _make_tuple = P("make_tuple")
 _make_list = P("make_list")
 _getitem = P("getitem")
 _gadd = P("gadd")
+_gadd_numbers = P("gadd_numbers")
 _sens_get = P("sens_get")
 _switch = P("switch")
 _is_zero = P("is_zero")
@@ -58,7 +60,8 @@ _GLOBAL_J: dict[Graph, Graph] = {}
 _CLOSURE_J: dict[Graph, Graph] = {}
 _PRIM_J: dict[tuple[Primitive, int | None], Graph] = {}
 _SPECIALIZED_J: dict[tuple, Graph] = {}
-_GENERIC_RULES = frozenset(("make_tuple", "make_list", "apply", "grad_of"))
+# Primitives whose J graph `j_primitive` builds by their structure, not from a rule.
+_STRUCTURAL_J = frozenset(("make_tuple", "make_list", "apply", "grad_of"))
 
 
 def run_chain_graph() -> Graph:
@@ -160,58 +163,34 @@ def j_primitive(prim: Primitive, nargs: int | None) -> Graph:
     jg = _PRIM_J.get(key)
     if jg is not None:
         return jg
-    if prim in (_make_tuple, _make_list):
+    if prim.name not in _STRUCTURAL_J:
+        bprop = None if prim.nondiff else _bprop_graph(prim)
+        jg = _build_j_of_call(prim, prim.nargs, bprop, prim.name)
+    elif prim in (_make_tuple, _make_list):
         if nargs is None:
             raise MyiaTypeError(f"`{prim.name}` cannot be differentiated as a function value")
         jg = _build_j_sequence(prim, nargs)
     elif prim is _apply:
         jg = _build_j_apply()
-    elif prim.name == "grad_of":
-        jg = _build_j_grad_of(prim)
     else:
-        bprop = None if prim.nondiff else _bprop_graph(prim)
-        jg = _build_j_of_call(prim, prim.nargs, bprop, prim.name)
+        jg = _build_j_grad_of(prim)
     _PRIM_J[key] = jg
     return jg
-
-
-def _plain(a) -> bool:
-    """A number or an array: what a specialized rule may be built for."""
-    from myia.infer import AArray, AConst, AScalar
-
-    if a is None:
-        return False
-    if isinstance(a, AConst):
-        return type(a.value) in (int, float, bool)
-    if isinstance(a, AScalar):
-        return isinstance(a.kind, type) and issubclass(a.kind, (int, float, np.number, np.bool_))
-    return isinstance(a, AArray)
-
-
-def _float_valued(a) -> bool:
-    from myia.infer import AArray, AScalar
-
-    if isinstance(a, AScalar):
-        return isinstance(a.kind, type) and issubclass(a.kind, (float, np.floating))
-    return isinstance(a, AArray) and np.dtype(a.dtype).kind == "f"
 
 
 def j_primitive_specialized(prim: Primitive, inputs: tuple, out) -> Graph | None:
     """The J graph of `prim` on inputs of the abstract values `inputs` giving `out`, with
     its backpropagator optimized for those types; None when the generic rule must do."""
-    if prim.nondiff or prim.bprop is None or prim.name in _GENERIC_RULES:
+    if prim.nondiff or prim.bprop is None or prim.name in _STRUCTURAL_J:
         return None
-    if prim.nargs != len(inputs) or not _plain(out) or not all(map(_plain, inputs)):
+    if prim.nargs != len(inputs) or not all(map(is_number_or_array, (*inputs, out))):
         return None
     key = (prim, inputs, out)
     jg = _SPECIALIZED_J.get(key)
     if jg is None:
-        from myia.infer.abstract import ATop
-        from myia.opt.pipeline import optimize
-
         # The sensitivity of a float has the output's type; that of an int is not known
         # (but sum_to makes it ZERO for every int input).
-        dout = out if _float_valued(out) else ATop
+        dout = out if is_float_kind(out) else ATop
         bprop = optimize(_bprop_graph(prim), args=(*inputs, out, dout))
         jg = _build_j_specialized(prim, len(inputs), bprop)
         _SPECIALIZED_J[key] = jg
@@ -228,6 +207,8 @@ def _build_j_specialized(prim: Primitive, nargs: int, bprop: Graph) -> Graph:
     result = bprop.output
     known = result.inputs[1:] if isinstance(result, Apply) and result.is_apply(_make_tuple) else None
     guard = b.apply(_is_zero, dout)
+    zero = Graph(f"B:{prim.name}:zero")
+    zero.output = Constant(ZERO)
     sens = []
     for i in range(nargs):
         if known is not None and isinstance(known[i], Constant) and known[i].value is ZERO:
@@ -235,8 +216,6 @@ def _build_j_specialized(prim: Primitive, nargs: int, bprop: Graph) -> Graph:
             continue
         real = Graph(f"B:{prim.name}:d{i}")
         real.output = real.apply(_getitem, real.apply(bprop, *params, out, dout), i)
-        zero = Graph(f"B:{prim.name}:zero")
-        zero.output = Constant(ZERO)
         sens.append(b.apply(b.apply(_switch, guard, zero, real)))
     b.output = b.apply(_make_tuple, ZERO, *sens)
     return _finish(jg, k, out, b)
@@ -325,12 +304,20 @@ class GradTransform:
         return self.node_map.get(node, node)
 
     def _abstract(self, node: Node):
-        from myia.infer import abstract_of_value
-        from myia.infer.abstract import drop_numbers
-
+        """The abstract value of a primal node (numbers without their values)."""
         if isinstance(node, Constant):
             return drop_numbers(abstract_of_value(node.value))
         return drop_numbers(self.types.abstract(node))
+
+    def _numeric(self, node: Node) -> bool:
+        """Whether the primal types say `node` is a number or an array (its sensitivities
+        add without walking structures)."""
+        if self.types is None or isinstance(node, Constant):
+            return False
+        try:
+            return is_number_or_array(self._abstract(node))
+        except Exception:  # noqa: BLE001 - a node the analysis did not see
+            return False
 
     def _specialized(self, node: Apply) -> Node | None:
         """The J of a primitive's application specialized to its primal types, or None."""
@@ -393,9 +380,10 @@ class GradTransform:
             parts = sens.get(node)
             if not parts:
                 return Constant(ZERO)
+            add = _gadd_numbers if self._numeric(node) else _gadd
             acc = parts[0]
             for p in parts[1:]:
-                acc = Apply([Constant(_gadd), acc, p], b, node.loc)
+                acc = Apply([Constant(add), acc, p], b, node.loc)
             return acc
 
         def distribute(node: Apply, r: Node) -> None:

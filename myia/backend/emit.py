@@ -16,6 +16,7 @@ import inspect
 import math
 import textwrap
 import types
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -115,8 +116,21 @@ class _Substitute(ast.NodeTransformer):
         return node
 
 
-def emit_template(prim: Primitive) -> tuple[ast.expr, list[str], dict[str, str]] | None:
-    """(expression, parameter names, closure cells as module paths) or None."""
+@dataclass(frozen=True)
+class Template:
+    """How a primitive is emitted: its expression over `params`, the module paths of the
+    NumPy/math functions its implementation closes over (`cells`), the constants it names
+    from its module (`constants`), and whether it tests identity (`x is ZERO`)."""
+
+    expr: ast.expr
+    params: list[str]
+    cells: dict[str, str]
+    constants: dict[str, object]
+    tests_identity: bool
+
+
+def emit_template(prim: Primitive) -> Template | None:
+    """The emission template of `prim` (computed once, kept in `prim.rules["emit"]`)."""
     rules = prim.rules
     if "emit" not in rules:
         expr = _template(prim)
@@ -130,8 +144,26 @@ def emit_template(prim: Primitive) -> tuple[ast.expr, list[str], dict[str, str]]
                     path = _module_path(cell.cell_contents)
                     if path is not None:
                         cells[name] = path
-            rules["emit"] = (expr, list(prim.signature.parameters), cells)
+            params = list(prim.signature.parameters)
+            names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+            constants = {
+                n: impl.__globals__[n]
+                for n in names - set(params) - set(cells)
+                if _global_constant(impl.__globals__.get(n, _MISSING))
+            }
+            tests_identity = any(
+                isinstance(n, ast.Compare) and any(isinstance(o, (ast.Is, ast.IsNot)) for o in n.ops)
+                for n in ast.walk(expr)
+            )
+            rules["emit"] = Template(expr, params, cells, constants, tests_identity)
     return rules["emit"]
+
+
+def _identity_operand(a: ast.expr) -> bool:
+    """An expression Python lets `is` compare without a SyntaxWarning (not a literal)."""
+    return isinstance(a, ast.Name) or (
+        isinstance(a, ast.Constant) and any(a.value is v for v in (None, True, False))
+    )
 
 
 def emit_primitive(prim: Primitive, args: list[ast.expr], constant) -> ast.expr | None:
@@ -140,15 +172,7 @@ def emit_primitive(prim: Primitive, args: list[ast.expr], constant) -> ast.expr 
     t = emit_template(prim)
     if t is None:
         return None
-    expr, params, cells = t
-    if any(not isinstance(a, ast.Name) for a in args) and any(
-        isinstance(n, ast.Compare) and any(isinstance(o, (ast.Is, ast.IsNot)) for o in n.ops)
-        for n in ast.walk(expr)
-    ):
+    if t.tests_identity and not all(map(_identity_operand, args)):
         return None  # `-1.0 is ZERO` would be a SyntaxWarning: call the implementation
-
-    mapping = dict(zip(params, args))
-    globals_ = {
-        k: v for k, v in prim.impl.__globals__.items() if k not in mapping and _global_constant(v)
-    }
-    return _Substitute(mapping, cells, globals_, constant).visit(copy.deepcopy(expr))
+    mapping = dict(zip(t.params, args))
+    return _Substitute(mapping, t.cells, t.constants, constant).visit(copy.deepcopy(t.expr))

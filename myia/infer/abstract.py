@@ -509,6 +509,33 @@ def substitute_chain(a, chain):
 # Predicates ---------------------------------------------------------------------------------
 
 
+def _scalar_of(a, kinds) -> bool:
+    return isinstance(a, AScalar) and isinstance(a.kind, type) and issubclass(a.kind, kinds)
+
+
+def is_float_kind(a: AbstractValue | None) -> bool:
+    """A float scalar or an array of floats (a value whose sensitivity has its type)."""
+    if isinstance(a, AArray):
+        return np.dtype(a.dtype).kind == "f"
+    return _scalar_of(a, (float, np.floating))
+
+
+def is_integral(a: AbstractValue | None) -> bool:
+    """An int, a bool or an array of them (whose sensitivity `sum_to` makes ZERO)."""
+    if isinstance(a, AArray):
+        return np.dtype(a.dtype).kind in "biu"
+    if isinstance(a, AConst):
+        return type(a.value) in (int, bool)
+    return _scalar_of(a, (int, np.integer, np.bool_))
+
+
+def is_number_or_array(a: AbstractValue | None) -> bool:
+    """A number (int, float, bool, known or not) or an array: no structure inside."""
+    if isinstance(a, AConst):
+        return type(a.value) in (int, float, bool)
+    return isinstance(a, AArray) or _scalar_of(a, (int, float, np.number, np.bool_))
+
+
 def may_be_zero(a: AbstractValue | None) -> bool:
     """Whether `a` may be the symbolic `ZERO` (AZero, a union with it, ATop)."""
     if a is AZero or a is ATop or a is CHAIN:

@@ -967,6 +967,7 @@ def _gadd(call, a, b):
 
 
 rule("gadd", expand=False)(_gadd)
+rule("gadd_numbers", expand=False)(_gadd)
 
 
 @rule("sens_get")

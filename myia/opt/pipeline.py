@@ -23,7 +23,7 @@ INLINE_MAX_NODES = 40
 # Inference runs at the start of a round when the previous one changed the graphs (new
 # nodes to type), at most this many times: by then the rules of primitives are inlined,
 # and later rounds only simplify what those types allowed.
-INFER_ROUNDS = 5
+INFER_ROUNDS = 3
 _COMMUTATIVE = {"add", "mul"}  # a + b and b * a are merged with a + b, a * b by CSE
 _IMPURE = {"raise_", "grad_of", "apply", "unit_sens", "grad_output"}
 
@@ -67,13 +67,13 @@ class Optimizer:
 
         Only nodes of the root graph (analysed once, on the arguments themselves) are
         trusted; nodes of graphs called from several places or in loops get None.
-        Constants have their own exact abstract value.
+        Constants have their own exact abstract value (with or without inference).
         """
-        if isinstance(node, Constant) and self.types is not None:
-            return abstract_of_value(node.value)
-        if self.types is None or node.graph is not self.root:
-            return None
         try:
+            if isinstance(node, Constant):
+                return abstract_of_value(node.value)
+            if self.types is None or node.graph is not self.root:
+                return None
             return self.types.abstract(node)
         except Exception:  # noqa: BLE001 - a node the analysis did not see
             return None
@@ -149,21 +149,22 @@ class Optimizer:
         return changed
 
     def run(self) -> Graph:
-        """Rounds to a fixed point; once there, if the graphs changed since the last
-        inference (its budget spent), one more inference and rounds to a fixed point."""
-        inferred, changed, stale = 0, True, False
+        """Rounds to a fixed point, inferring types again after a round that changed the
+        graphs (at most INFER_ROUNDS times); at the fixed point, if the graphs changed since
+        the last inference, one more inference and rounds to a fixed point."""
+        inferred, stale = 0, True  # stale: the graphs changed since the last inference
         for _ in range(self.max_rounds):
-            if changed and inferred < INFER_ROUNDS:
+            if stale and inferred < INFER_ROUNDS:
                 self.infer()
                 inferred, stale = inferred + 1, False
             changed = self.step()
             changed = self.cse() or changed
             stale = stale or changed
             if not changed:
-                if not (stale and self.args is not None and inferred == INFER_ROUNDS):
+                if not stale or self.args is None or inferred > INFER_ROUNDS:
                     break
                 self.infer()
-                inferred, stale, changed = inferred + 1, False, False
+                inferred, stale = inferred + 1, False
         return self.root
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from myia.infer import UNKNOWN, AArray, AScalar, ATuple, is_float_kind, is_integral
 from myia.ir.clone import inline_clone
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim import lookup as P
@@ -29,6 +30,8 @@ _sens_get = P("sens_get")
 _sens_at = P("sens_at")
 _switch = P("switch")
 _gadd = P("gadd")
+_gadd_numbers = P("gadd_numbers")
+_GADDS = (_gadd, _gadd_numbers)
 _is_zero = P("is_zero")
 _truth = P("truth")
 
@@ -141,8 +144,8 @@ def sens_get_of_structure(opt, node):
 
 @rewrite
 def gadd_zero(opt, node):
-    """gadd(ZERO, x) => x;  gadd(x, ZERO) => x."""
-    if prim_of(node) is not _gadd:
+    """gadd(ZERO, x) => x;  gadd(x, ZERO) => x (and the same of gadd_numbers)."""
+    if prim_of(node) not in _GADDS:
         return None
     a, b = node.inputs[1], node.inputs[2]
     if const(a) == (True, ZERO):
@@ -154,12 +157,13 @@ def gadd_zero(opt, node):
 
 @rewrite
 def gadd_of_numbers(opt, node):
-    """gadd(a, b) => a + b when neither can be ZERO and types say `a` is a float or a float
-    array (no structure to add elementwise)."""
-    if prim_of(node) is not _gadd:
+    """gadd_numbers(a, b) => a + b when neither can be ZERO; the same of gadd(a, b) when
+    types say `a` is a float or a float array (no structure to add elementwise)."""
+    prim = prim_of(node)
+    if prim not in _GADDS:
         return None
     a, b = node.inputs[1:]
-    if not _float_kind(opt.abstract(a)):
+    if prim is _gadd and not is_float_kind(opt.abstract(a)):
         return None
     if not (_never_zero(opt, a, 8) and _never_zero(opt, b, 8)):
         return None
@@ -177,28 +181,12 @@ def is_zero_fold(opt, node):
         return Constant(v is ZERO, node.loc)
     if not may_be_zero(x) or _never_zero(opt, x, 8):
         return Constant(False, node.loc)
-    # A ZERO guard's result: is_zero(switch(c, () -> ZERO, () -> v)()) => c, v never ZERO.
-    if isinstance(x, Apply) and len(x.inputs) == 1 and prim_of(x.inputs[0]) is _switch:
-        c, a, b = x.inputs[0].inputs[1:]
-        va, vb = _branch_output(a), _branch_output(b)
-        if (
-            prim_of(c) is _is_zero
-            and va is not None
-            and const(va) == (True, ZERO)
-            and vb is not None
-            and _never_zero(opt, vb, 8)
-        ):
-            return c
+    # A ZERO guard's result: is_zero(switch(is_zero(y), () -> ZERO, () -> v)()) => is_zero(y)
+    # when v is never ZERO.
+    guard = _zero_guard(x)
+    if guard is not None and _never_zero(opt, guard[1], 8):
+        return x.inputs[0].inputs[1]
     return None
-
-
-def _float_kind(a) -> bool:
-    """An abstract float scalar or float array (a value whose sensitivity is never ZERO)."""
-    from myia.infer import AArray, AScalar
-
-    if isinstance(a, AScalar):
-        return a.kind in (float, np.float64, np.float32)
-    return isinstance(a, AArray) and np.dtype(a.dtype).kind == "f"
 
 
 def _never_zero(opt, node, depth: int) -> bool:
@@ -215,10 +203,10 @@ def _never_zero(opt, node, depth: int) -> bool:
     if not may_return_zero(prim):
         return True
     if prim is _sum_to or prim is _broadcast_like:
-        return _float_kind(opt.abstract(node.inputs[2])) and _never_zero(opt, node.inputs[1], depth - 1)
+        return is_float_kind(opt.abstract(node.inputs[2])) and _never_zero(opt, node.inputs[1], depth - 1)
     if prim is _unreduce:  # fails on ZERO, and is ZERO only for an integral `a`
-        return _float_kind(opt.abstract(node.inputs[2]))
-    if prim is _gadd:
+        return is_float_kind(opt.abstract(node.inputs[2]))
+    if prim in _GADDS:
         return _never_zero(opt, node.inputs[1], depth - 1) or _never_zero(opt, node.inputs[2], depth - 1)
     return False
 
@@ -240,30 +228,50 @@ def switch_of_constant(opt, node):
     return None
 
 
-def _branch_output(g) -> Node | None:
-    """The output of a branch graph taking no parameters, or None."""
-    if isinstance(g, Constant) and isinstance(g.value, Graph) and not g.value.parameters:
-        return g.value.output
-    return None
+def _switch_of_values(node: Node, computed: bool = False):
+    """(c, va, vb) when `node` is `switch(c, () -> va, () -> vb)()`, a call of one of two
+    graphs without parameters; unless `computed`, only when the graphs return values
+    without computing them (constants or free variables)."""
+    if not isinstance(node, Apply) or len(node.inputs) != 1 or prim_of(node.inputs[0]) is not _switch:
+        return None
+    c, a, b = node.inputs[0].inputs[1:]
+    outs = []
+    for g in (a, b):
+        if not (isinstance(g, Constant) and isinstance(g.value, Graph)) or g.value.parameters:
+            return None
+        out = g.value.output
+        if out is None or (out.graph is g.value and not computed):
+            return None
+        outs.append(out)
+    return c, outs[0], outs[1]
+
+
+def _zero_guard(node: Node):
+    """(x, v) when `node` is a rule's ZERO guard `switch(is_zero(x), () -> ZERO, () -> v)()`
+    (`v` may be computed in its branch)."""
+    sw = _switch_of_values(node, computed=True)
+    if sw is None:
+        return None
+    c, va, vb = sw
+    if prim_of(c) is not _is_zero or const(va) != (True, ZERO):
+        return None
+    return c.inputs[1], vb
 
 
 @rewrite
 def switch_call_of_values(opt, node):
     """switch(c, () -> v, () -> v)() => v;  switch(is_zero(x), () -> ZERO, () -> x)() => x
     (the ZERO guard of a rule that passes its sensitivity on)."""
-    if not isinstance(node, Apply) or len(node.inputs) != 1 or prim_of(node.inputs[0]) is not _switch:
+    sw = _switch_of_values(node)
+    if sw is None:
         return None
-    c, a, b = node.inputs[0].inputs[1:]
-    va, vb = _branch_output(a), _branch_output(b)
-    if va is None or vb is None:
-        return None
+    _, va, vb = sw
     ka, ca = const(va)
     kb, cb = const(vb)
-    if ka and kb and ca is cb:
+    if va is vb or (ka and kb and ca is cb):
         return va
-    if va is vb and va.graph is not a.value and vb.graph is not b.value:
-        return va
-    if ka and ca is ZERO and prim_of(c) is _is_zero and c.inputs[1] is vb and vb.graph is not b.value:
+    guard = _zero_guard(node)
+    if guard is not None and guard[0] is guard[1]:
         return vb
     return None
 
@@ -376,8 +384,6 @@ _FOLD_KNOWN = {
 
 def _known_value(a):
     """The Python value an abstract value pins down (a scalar or tuple of them), or MISSING."""
-    from myia.infer import UNKNOWN, AScalar, ATuple
-
     if isinstance(a, AScalar) and a.value is not UNKNOWN:
         return a.value
     if isinstance(a, ATuple):
@@ -405,8 +411,6 @@ def known_value(opt, node):
 
 def _same_kind(a, b) -> bool:
     """Two abstract values of exactly the same type, dtype and (fully known) shape."""
-    from myia.infer import AArray, AScalar
-
     if isinstance(a, AScalar) and isinstance(b, AScalar):
         return a.kind is b.kind and a.kind in (float, np.float64, np.float32)
     if isinstance(a, AArray) and isinstance(b, AArray):
@@ -429,20 +433,6 @@ _LAST_AXES_SWAPS = (P("matrix_transpose"), P("swap_last_axes"))
 _attr_T = P("attr.T")
 
 
-def _integral(opt, node: Node) -> bool:
-    """Whether `node` is known to be an int, a bool or an array of them (whose
-    sensitivity `sum_to` makes ZERO)."""
-    from myia.infer import AArray, AScalar
-
-    ok, v = const(node)
-    if ok:
-        return type(v) in (int, bool)
-    a = opt.abstract(node)
-    if isinstance(a, AScalar):
-        return isinstance(a.kind, type) and issubclass(a.kind, (int, np.integer, np.bool_))
-    return isinstance(a, AArray) and np.dtype(a.dtype).kind in "biu"
-
-
 @rewrite
 def same_shape_identity(opt, node):
     """sum_to(x, like) => ZERO when like is an int, a bool or an array of them;
@@ -450,19 +440,14 @@ def same_shape_identity(opt, node):
     dtype and shape; grad_output(s, x, seed) => s and check_differentiable(x) => x when the
     types say there is nothing to check or fill in."""
     prim = prim_of(node)
-    if prim is _sum_to and _integral(opt, node.inputs[2]):
+    if prim is _sum_to and is_integral(opt.abstract(node.inputs[2])):
         return Constant(ZERO, node.loc)
     if prim is _sum_to or prim is _broadcast_like or prim is _grad_output:
         x, like = node.inputs[1], node.inputs[2]
         if _same_kind(opt.abstract(x), opt.abstract(like)):
             return x
     elif prim is _check_differentiable:
-        from myia.infer import AArray, AScalar
-
-        a = opt.abstract(node.inputs[1])
-        if (isinstance(a, AScalar) and a.kind in (float, np.float64, np.float32)) or (
-            isinstance(a, AArray) and np.dtype(a.dtype).kind == "f"
-        ):
+        if is_float_kind(opt.abstract(node.inputs[1])):
             return node.inputs[1]
     return None
 
@@ -472,8 +457,6 @@ def transpose_of_matrix(opt, node):
     """matrix_transpose(x), swap_last_axes(x) => x.T when x is known to be a 2-d array."""
     if prim_of(node) not in _LAST_AXES_SWAPS:
         return None
-    from myia.infer import AArray
-
     a = opt.abstract(node.inputs[1])
     if isinstance(a, AArray) and len(a.shape) == 2:
         return Apply([Constant(_attr_T), node.inputs[1]], node.graph, node.loc)
@@ -485,8 +468,6 @@ def unit_seed(opt, node):
     """unit_sens(out) => the constant 1.0 when `out` is known to be a Python float."""
     if prim_of(node) is not _unit_sens:
         return None
-    from myia.infer import AScalar
-
     a = opt.abstract(node.inputs[1])
     if isinstance(a, AScalar) and a.kind is float:
         return Constant(1.0, node.loc)
