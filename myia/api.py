@@ -18,16 +18,18 @@ import numpy as np
 
 from myia.ad.grad import j_graph
 from myia.ad.runtime import make_grad_macro, primitive_graph
-from myia.ad.wrappers import grad_graph
+from myia.ad.tape import loops_on_tapes
+from myia.ad.wrappers import grad_graph, gradient_program
 from myia.backend.numpy_backend import CompiledFunction, compile_graph
 from myia.backend.vm import default_vm
 from myia.errors import MyiaTypeError
-from myia.infer import abstract_of_value, infer
+from myia.infer import abstract_of_value
 from myia.infer.abstract import drop_numbers
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
 from myia.ir.printer import SourceView
 from myia.opt.pipeline import optimize as optimize_graph
+from myia.opt.specialize import pinned_value, steering_params
 from myia.parser import parse
 from myia.parser.lower import Unbound
 from myia.prim import primitive_for
@@ -52,9 +54,17 @@ def _graph_of(fn: Any) -> Graph:
     return parse(fn)
 
 
+# Types whose cache key is the type itself (the loop below avoids a call for them).
+_PLAIN = frozenset((float, int, complex, type(None), np.float64, np.float32, np.int64))
+
+
 def signature(args: tuple) -> tuple:
     """The cache key of an argument tuple: types, dtypes and shapes, structure."""
-    return tuple(map(_sig, args))
+    out = []
+    for a in args:
+        t = type(a)
+        out.append(t if t in _PLAIN else _sig(a))
+    return tuple(out)
 
 
 def _sig(a):
@@ -70,10 +80,27 @@ def _sig(a):
     return t
 
 
-def signature_abstract(args: tuple) -> tuple:
+def pinned_signature(args: tuple, pinned: tuple[int, ...]) -> tuple:
+    """The cache key of `args` for a function specialized on the values of the ints at the
+    positions `pinned` (those that steer its recursion, when small)."""
+    sig = signature(args)
+    if not pinned:
+        return sig
+    values = []
+    for i in pinned:
+        values.append(pinned_value(args[i]) if i < len(args) else None)
+    return (sig, tuple(values))
+
+
+def signature_abstract(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:
     """What inference may assume of `args`: exactly what the cache key pins down (types,
-    dtypes, shapes, structure, bool and str values; not the values of numbers)."""
-    return tuple(drop_numbers(abstract_of_value(a)) for a in args)
+    dtypes, shapes, structure, bool and str values, the pinned ints; not the values of
+    other numbers)."""
+    return tuple(
+        abstract_of_value(a) if i in pinned and pinned_value(a) is not None
+        else drop_numbers(abstract_of_value(a))
+        for i, a in enumerate(args)
+    )
 
 
 def default_backend_call(graph: Graph, args) -> Any:
@@ -81,10 +108,20 @@ def default_backend_call(graph: Graph, args) -> Any:
     return GraphFunction(graph)(*args)
 
 
-def _check_result(result):
-    if isinstance(result, Unbound):
-        result._fail()
-    return result
+class Interpreted:
+    """A graph run by the reference evaluator (`backend="vm"`), called like a
+    `CompiledFunction`."""
+
+    def __init__(self, graph: Graph):
+        vm = default_vm()
+        self.graph = graph
+        self.fn = lambda *args: vm.call(graph, args)
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def annotate(self, exc: BaseException) -> None:
+        """Errors of the evaluator name the user's line already."""
 
 
 _CACHES: dict[tuple, dict] = {}
@@ -103,6 +140,7 @@ class Compiled:
             raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
         self.backend = backend
         self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
+        self._pinned: tuple[int, ...] | None = None
         try:
             self.cache: dict[tuple, Callable] = _CACHES.setdefault(
                 (*key, backend, self.optimize), {}
@@ -114,23 +152,32 @@ class Compiled:
     def graph(self) -> Graph:
         raise NotImplementedError
 
+    def pinned(self) -> tuple[int, ...]:
+        """The positions of the int arguments whose values the compiled code is
+        specialized on (see `myia.opt.specialize`); none without the optimizer."""
+        if self._pinned is None:
+            self._pinned = steering_params(self.graph()) if self.optimize else ()
+        return self._pinned
+
+    def abstract(self, args: tuple) -> tuple:
+        """What the optimizer may assume of `args` (what the cache key pins down)."""
+        return signature_abstract(args, self.pinned())
+
     def optimized(self, args: tuple) -> Graph:
         """The graph this function runs for `args` (a copy, optimized when enabled)."""
         g = self.graph()
         if not self.optimize:
             return clone(g, total=True)
         check = isinstance(self, JitFunction)
-        return optimize_graph(g, args=signature_abstract(args), check=check)
+        return optimize_graph(g, args=self.abstract(args), check=check)
 
     def compiled(self, args: tuple) -> Callable:
-        key = signature(args)
+        key = pinned_signature(args, self.pinned())
         fn = self.cache.get(key)
         if fn is None:
             self.compilations += 1
             if self.backend == "vm":
-                g = self.optimized(args) if self.optimize else self.graph()
-                vm = default_vm()
-                fn = lambda *a, g=g: vm.call(g, a)
+                fn = Interpreted(self.optimized(args) if self.optimize else self.graph())
             else:
                 fn = compile_graph(self.optimized(args))
             self.cache[key] = fn
@@ -139,11 +186,18 @@ class Compiled:
     def __call__(self, *args, **kwargs):
         if kwargs:
             args = self.bind(args, kwargs)
-        try:
-            fn = self.cache[signature(args)]
-        except KeyError:
+        pinned = self._pinned
+        fn = self.cache.get(signature(args) if pinned == () else pinned_signature(args, self.pinned()))
+        if fn is None:
             fn = self.compiled(args)
-        return _check_result(fn(*args))
+        try:
+            result = fn.fn(*args)  # what `fn(*args)` runs, one call less
+        except Exception as e:
+            fn.annotate(e)
+            raise
+        if isinstance(result, Unbound):
+            result._fail()
+        return result
 
     def bind(self, args: tuple, kwargs: dict) -> tuple:
         """Keyword arguments as positional ones, in the order of the Python signature."""
@@ -187,6 +241,12 @@ class GraphFunction(Compiled):
 
     def graph(self) -> Graph:
         return self._graph
+
+    def optimized(self, args: tuple) -> Graph:
+        """A gradient graph is compiled as `grad` compiles it (see `gradient_program`)."""
+        if self.optimize and "gradient_of" in self._graph.flags:
+            return loops_on_tapes(gradient_program(self._graph, self.abstract(args)))
+        return super().optimized(args)
 
     def bind(self, args: tuple, kwargs: dict) -> tuple:
         raise TypeError("a graph takes positional arguments only")
@@ -239,17 +299,11 @@ class GradFunction(Compiled):
 
     def optimized(self, args: tuple) -> Graph:
         """With the optimizer on, the gradient is built for the primal program's types on
-        `args` (backpropagators specialized to them), then optimized."""
+        `args` (backpropagators specialized to them), optimized, and its loops put on
+        tapes."""
         if not self.optimize:
             return super().optimized(args)
-        primal = _graph_of(self.fn)
-        abstract = signature_abstract(args)
-        try:
-            types = infer(primal, abstract)
-        except Exception:  # noqa: BLE001 - the generic gradient works without types
-            types = None
-        g = grad_graph(primal, self.argnums, self.has_aux, self.with_value, types)
-        return optimize_graph(g, args=abstract)
+        return loops_on_tapes(gradient_program(self.graph(), self.abstract(args)))
 
 
 def _grad_factory(with_value: bool):

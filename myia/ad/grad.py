@@ -34,9 +34,10 @@ graph runs in (joined over them), while a sensitivity may be `ZERO` in one and n
 
 from __future__ import annotations
 
+from myia.ad.activity import active_nodes
 from myia.ad.chain import run_chain
 from myia.errors import MyiaTypeError
-from myia.infer import ATop, abstract_of_value, is_float_kind, is_number_or_array
+from myia.infer import AScalar, ATop, abstract_of_value, is_float_kind, is_number_or_array
 from myia.infer.abstract import drop_numbers
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
@@ -55,6 +56,7 @@ _sens_get = P("sens_get")
 _switch = P("switch")
 _is_zero = P("is_zero")
 _apply = P("apply")
+_truth = P("truth")
 
 _GLOBAL_J: dict[Graph, Graph] = {}
 _CLOSURE_J: dict[Graph, Graph] = {}
@@ -224,16 +226,20 @@ def _build_j_specialized(prim: Primitive, nargs: int, bprop: Graph) -> Graph:
 # Graphs -------------------------------------------------------------------------------------
 
 
-def j_graph(graph: Graph, types=None) -> Graph:
+def j_graph(graph: Graph, types=None, argnums=None) -> Graph:
     """J of a graph (cached; with `types`, specialized to them and not cached).
 
     For a graph with free variables (a closure's graph), the free variables stay bound to
     the primal values around it: this is the J used by a gradient taken inside compiled code.
     `types` is the inference result of `graph` on the signature the J graph will be called
-    with (see the module's docstring).
+    with (see the module's docstring). With `types`, `argnums` (the parameters whose
+    sensitivities are wanted) leaves out the sensitivities of the values that do not
+    depend on them (`myia.ad.activity`).
     """
     if types is not None:
-        return GradTransform(Manager(graph), types).transform(graph)
+        mng = Manager(graph)
+        active = None if argnums is None else active_nodes(mng, graph, argnums)
+        return GradTransform(mng, types, active=active).transform(graph)
     jg = _GLOBAL_J.get(graph) or _CLOSURE_J.get(graph)
     if jg is None:
         transform = GradTransform(Manager(graph))
@@ -250,9 +256,10 @@ class GradTransform:
     gradient taken inside compiled code closes over the primal values around it.
     """
 
-    def __init__(self, mng: Manager, types=None, closed: dict | None = None):
+    def __init__(self, mng: Manager, types=None, closed: dict | None = None, active=None):
         self.mng = mng
         self.types = types
+        self.active = active
         # J of closed graphs: shared by every transform when generic, per types otherwise.
         self.closed = _GLOBAL_J if types is None else ({} if closed is None else closed)
         self.node_map: dict[Node, Node] = {}
@@ -274,7 +281,7 @@ class GradTransform:
             if cached is not None:
                 return cached
             if self.graph_map:
-                return GradTransform(self.mng, self.types, self.closed).transform(graph)
+                return GradTransform(self.mng, self.types, self.closed, self.active).transform(graph)
         custom = graph.flags.get("custom_bprop")
         if custom is not None:
             jg = _build_j_of_call(
@@ -319,6 +326,17 @@ class GradTransform:
         except Exception:  # noqa: BLE001 - a node the analysis did not see
             return False
 
+    def _bool_already(self, node: Apply) -> bool:
+        """Whether `node` is `truth(x)` of an `x` the primal types say is a bool (the test
+        of a loop or branch on numbers): it is `x` itself, with no gradient."""
+        if self.types is None or not node.is_apply(_truth) or isinstance(node.args[0], Constant):
+            return False
+        try:
+            a = self._abstract(node.args[0])
+        except Exception:  # noqa: BLE001 - a node the analysis did not see
+            return False
+        return isinstance(a, AScalar) and a.kind is bool
+
     def _specialized(self, node: Apply) -> Node | None:
         """The J of a primitive's application specialized to its primal types, or None."""
         fn = node.fn
@@ -345,6 +363,9 @@ class GradTransform:
         chains: dict[Apply, Node] = {}
         for node in order:
             if isinstance(node, Apply) and node.graph is graph and node is not tail:
+                if self._bool_already(node):
+                    self.node_map[node] = self._jnode(node.args[0])
+                    continue
                 fn = self._specialized(node) or self._jnode(node.fn, len(node.inputs) - 1)
                 args = [self._jnode(a) for a in node.args]
                 call = Apply([fn, Constant(None), *args], jg, node.loc)
@@ -357,7 +378,7 @@ class GradTransform:
                 _make_tuple, self._jnode(out), jg.apply(_make_tuple, b, k), loc=graph.loc
             )
         else:
-            fn = self._jnode(tail.fn, len(tail.inputs) - 1)
+            fn = self._specialized(tail) or self._jnode(tail.fn, len(tail.inputs) - 1)
             args = [self._jnode(a) for a in tail.args]
             k2 = Apply([Constant(_make_tuple), Constant(b), k], jg, tail.loc)
             jg.output = Apply([fn, k2, *args], jg, tail.loc)
@@ -374,6 +395,8 @@ class GradTransform:
                 isinstance(node.value, Graph) and self.fvs(node.value)
             ):
                 return
+            if self.active is not None and node not in self.active:
+                return  # its value does not depend on the inputs differentiated
             sens.setdefault(node, []).append(value)
 
         def total(node: Node) -> Node:

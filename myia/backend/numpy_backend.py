@@ -40,8 +40,12 @@ class CompiledFunction:
         try:
             return self.fn(*args)
         except Exception as e:
-            annotate_runtime_error(e, self.user_location(e))
+            self.annotate(e)
             raise
+
+    def annotate(self, exc: BaseException) -> None:
+        """Add the user's file and line to `exc`, raised by the generated code."""
+        annotate_runtime_error(exc, self.user_location(exc))
 
     def user_location(self, exc: BaseException):
         """The user's source location of the deepest generated line in the traceback."""

@@ -342,11 +342,25 @@ class Codegen:
         return Line(f"{target} = {ast.unparse(expr)}", loc)
 
     def bind_params(self, g: Graph, args: list[Node], ctx: Ctx, out: list) -> None:
-        if not g.parameters:
+        """Assign `g`'s parameters (leaving out those that already hold their value)."""
+        pairs = []
+        for p, a in zip(g.parameters, args):
+            rhs = ast.unparse(self.ref(a, ctx, out))
+            if rhs != self.name(p):
+                pairs.append((self.name(p), rhs))
+        if pairs:
+            lhs, rhs = zip(*pairs)
+            out.append(Line(f"{', '.join(lhs)} = {', '.join(rhs)}", g.loc))
+
+    def alias_params(self, g: Graph, args: list[Node]) -> None:
+        """Name the parameters of a branch written once by the variables they are bound
+        to: they are never reassigned while the branch runs (only loop and join
+        parameters are, and only when jumping)."""
+        if self.use_count(g) != 1 or self.is_loop(g):
             return
-        lhs = ", ".join(self.name(p) for p in g.parameters)
-        rhs = ", ".join(ast.unparse(self.ref(a, ctx, out)) for a in args)
-        out.append(Line(f"{lhs} = {rhs}", g.loc))
+        for p, a in zip(g.parameters, args):
+            if p not in self.names and not isinstance(a, Constant):
+                self.names[p] = self.name(a)
 
     def region(self, g: Graph, ctx: Ctx) -> list:
         """The statements computing graph `g`'s nodes and leaving with its output."""
@@ -415,6 +429,7 @@ class Codegen:
                 self.bind_params(callee, args, ctx, out)
                 return
             if callee is not self.root and self.use_count(callee) - self.exits(callee).get(callee, 0) == 1:
+                self.alias_params(callee, args)
                 self.bind_params(callee, args, ctx, out)
                 if self.is_loop(callee):
                     out.extend(self.loop_block(callee, ctx))
@@ -427,6 +442,7 @@ class Codegen:
     def branch(self, g: Graph, args: list[Node], ctx: Ctx) -> list:
         """A branch of an `if`: bind the branch graph's parameters, then its region."""
         out: list = []
+        self.alias_params(g, args)
         self.bind_params(g, args, ctx, out)
         return out + self.region(g, ctx)
 

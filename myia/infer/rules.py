@@ -933,6 +933,24 @@ def _raise(call, exc_type, msg):
 # Sensitivities
 
 
+# The tape of loop adjoints (`myia.prim.tape`): opaque to inference.
+
+
+@rule("tape_new", "tape_get", expand=False, strict=False)
+def _tape_opaque(call, *args):
+    return ATop
+
+
+@rule("tape_push", expand=False)
+def _tape_push(call, tape, value):
+    return tape
+
+
+@rule("tape_len", expand=False)
+def _tape_len(call, tape):
+    return _int()
+
+
 @rule("is_zero", expand=False)
 def _is_zero(call, x):
     if x is AZero:

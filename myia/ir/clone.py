@@ -75,22 +75,30 @@ def _internal(loc) -> bool:
 
 
 def inline_clone(
-    graph: Graph, target: Graph, args: list[Node], manager: Manager, loc=None
+    graph: Graph,
+    target: Graph,
+    args: list[Node],
+    manager: Manager,
+    loc=None,
+    free: dict[Node, Node] | None = None,
 ) -> Node:
     """Copy the body of `graph` into `target` with its parameters bound to `args`.
 
     Graphs nested in `graph` (those that close over its nodes, directly or through other
-    nested graphs) are copied too, their free variables now pointing into `target`. It uses
-    only the manager's incremental indexes (direct free variables, graph constants), so
-    inlining does not recompute nesting. Returns the copy of `graph`'s output.
+    nested graphs) are copied too, their free variables now pointing into `target`. With
+    `free`, the free variables it maps are replaced too (in `graph` and in every graph that
+    closes over them), which lambda-lifts them. It uses only the manager's incremental
+    indexes (direct free variables, graph constants), so inlining does not recompute
+    nesting. Returns the copy of `graph`'s output.
     """
-    nested = _nested_graphs(graph, manager)
+    free = free or {}
+    nested = _nested_graphs(graph, manager, free)
     gmap: dict[Graph, Graph] = {}
     for g in nested:
         ng = Graph(g.name, g.loc)
         ng.flags = dict(g.flags)
         gmap[g] = ng
-    nmap: dict[Node, Node] = dict(zip(graph.parameters, args))
+    nmap: dict[Node, Node] = {**free, **dict(zip(graph.parameters, args))}
     for g, ng in gmap.items():
         for p in g.parameters:
             q = Parameter(ng, p.loc, p.name)
@@ -131,9 +139,9 @@ def inline_clone(
     return out
 
 
-def _nested_graphs(graph: Graph, manager: Manager) -> set[Graph]:
+def _nested_graphs(graph: Graph, manager: Manager, free) -> set[Graph]:
     """The graphs nested in `graph`: reachable from it through graph constants and closing
-    over its nodes or over those of other graphs nested in it."""
+    over its nodes, over those of other graphs nested in it, or over the nodes `free` maps."""
     reachable: list[Graph] = []
     seen = {graph}
     stack = [graph]
@@ -152,7 +160,7 @@ def _nested_graphs(graph: Graph, manager: Manager) -> set[Graph]:
         for h in reachable:
             if h in nested:
                 continue
-            if any(n.graph in inside for n in manager.free_variables_direct[h]) or any(
+            if any(n.graph in inside or n in free for n in manager.free_variables_direct[h]) or any(
                 k in nested for k in manager.graph_constants[h]
             ):
                 nested.add(h)

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from myia.errors import MyiaError
-from myia.infer import abstract_of_value, infer
+from myia.infer import AScalar, abstract_of_value, infer
+from myia.infer.abstract import constant_value, is_constant
 from myia.ir.clone import clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.rewrites import REWRITES, prim_of
+from myia.prim.tape import EFFECTS
 
 INLINE_MAX_NODES = 40
 # Inference runs at the start of a round when the previous one changed the graphs (new
@@ -25,7 +27,7 @@ INLINE_MAX_NODES = 40
 # and later rounds only simplify what those types allowed.
 INFER_ROUNDS = 3
 _COMMUTATIVE = {"add", "mul"}  # a + b and b * a are merged with a + b, a * b by CSE
-_IMPURE = {"raise_", "grad_of", "apply", "unit_sens", "grad_output"}
+_IMPURE = {"raise_", "grad_of", "apply", "unit_sens", "grad_output", *EFFECTS}
 
 
 class Optimizer:
@@ -34,15 +36,30 @@ class Optimizer:
     def __init__(
         self, root: Graph, rewrites=None, max_rounds: int = 50, args=None, check=False
     ):
-        self.root = root
         self.check = check
         self.mng = Manager(root)
+        if args is not None and _reaches_itself(self.mng, root) and any(map(_one_value, args)):
+            # The root's parameters become constants below: calls from inside it keep
+            # the original, whose parameters they bind.
+            root = _entry(root)
+            self.mng = Manager(root)
+        self.root = root
         self.rewrites = list(REWRITES if rewrites is None else rewrites)
         self.max_rounds = max_rounds
         self.args = args
         self.types = None
         self._recursive: set[Graph] | None = None
         self.counts: dict[str, int] = defaultdict(int)
+        # Copies of recursive graphs with constant arguments bound (`specialized_call`).
+        self.specializations: dict[tuple, Graph] = {}
+        self.specialization_counts: dict[Graph, int] = defaultdict(int)
+        # Analyses of rewrites, recomputed when what they depend on changes.
+        self.analyses: dict[str, object] = {}
+        # Parameters of the root with one possible value (the bools and the ints that
+        # steer recursion, which the compiled code's cache key pins) are constants.
+        for p, a in zip(list(self.root.parameters), args or ()):
+            if _one_value(a):
+                self.mng.replace(p, Constant(constant_value(a), p.loc))
 
     def infer(self) -> None:
         """Abstract values of the nodes for this round (types, dtypes, shapes, constants),
@@ -108,12 +125,26 @@ class Optimizer:
     def step(self) -> bool:
         """One pass over every node of every graph; True when something changed.
 
-        Which graphs are recursive is computed once a round: rewriting can only break
-        cycles, never make new ones, so a stale answer only delays an inlining."""
-        self._recursive = None
+        Graphs made during the pass (copies, specializations) are visited too, in a next
+        wave. Which graphs are recursive is computed once a wave: rewriting the graphs
+        seen can only break cycles, so a stale answer only delays an inlining; new graphs
+        (a specialization that calls itself) get their answer in their own wave."""
         changed = False
-        for g in sorted(self.mng.graphs, key=lambda g: g.id):
-            if g not in self.mng.graphs or g.return_ is None:
+        visited: set[Graph] = set()
+        while True:
+            self._recursive = None
+            pending = sorted((g for g in self.mng.graphs if g not in visited), key=lambda g: g.id)
+            if not pending:
+                return changed
+            visited.update(pending)
+            changed = self._pass(pending) or changed
+
+    def _pass(self, graphs: list[Graph]) -> bool:
+        changed = False
+        for g in graphs:
+            # (Unreferenced graphs are gone; asking the manager for the reachable ones
+            # would sweep after every rewrite.)
+            if g.return_ is None or (g not in self.mng.roots and not self.mng.graph_use_count(g)):
                 continue
             for node in self.nodes_of(g):
                 if node not in self.mng.all_nodes:
@@ -166,6 +197,23 @@ class Optimizer:
                 self.infer()
                 inferred, stale = inferred + 1, False
         return self.root
+
+
+def _one_value(a) -> bool:
+    return isinstance(a, AScalar) and a.kind in (int, bool) and is_constant(a)
+
+
+def _reaches_itself(mng: Manager, g: Graph) -> bool:
+    return g in _cyclic(mng)
+
+
+def _entry(g: Graph) -> Graph:
+    """A graph that calls `g` with its own parameters (named and flagged like `g`)."""
+    entry = Graph(g.name, g.loc)
+    entry.flags = {k: v for k, v in g.flags.items() if k in ("argnames", "defaults")}
+    params = [entry.add_parameter(p.name, p.loc) for p in g.parameters]
+    entry.output = entry.apply(Constant(g), *params, loc=g.loc)
+    return entry
 
 
 def _key(node: Node):

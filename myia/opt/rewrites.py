@@ -15,12 +15,22 @@ from collections.abc import Callable
 
 import numpy as np
 
-from myia.infer import UNKNOWN, AArray, AScalar, ATuple, is_float_kind, is_integral
+from myia.infer import (
+    UNKNOWN,
+    AArray,
+    AScalar,
+    ATuple,
+    is_float_kind,
+    is_integral,
+    is_number_or_array,
+)
 from myia.ir.clone import inline_clone
-from myia.ir.nodes import Apply, Constant, Graph, Node
+from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
+from myia.opt.specialize import specialize
 from myia.prim import lookup as P
 from myia.prim.registry import Primitive
 from myia.prim.sens import ZERO
+from myia.prim.tape import EFFECTS
 
 REWRITES: list[tuple[str, Callable]] = []
 
@@ -34,14 +44,20 @@ _gadd_numbers = P("gadd_numbers")
 _GADDS = (_gadd, _gadd_numbers)
 _is_zero = P("is_zero")
 _truth = P("truth")
+_mul = P("mul")
+_ieee_pow = P("ieee_pow")
 
 # Primitives never folded at compile time: they raise, depend on run time, or are large.
-_NO_FOLD = {"raise_", "grad_of", "apply", "return_", "unit_sens", "grad_output"}
+_NO_FOLD = {"raise_", "grad_of", "apply", "return_", "unit_sens", "grad_output", *EFFECTS}
 
 
-def rewrite(fn: Callable) -> Callable:
-    """Register a rewrite under its function name."""
-    REWRITES.append((fn.__name__, fn))
+def rewrite(fn: Callable | None = None, *, before: str | None = None):
+    """Register a rewrite under its function name (tried before the rewrite named
+    `before`, when given, else after those registered so far)."""
+    if fn is None:
+        return lambda f: rewrite(f, before=before)
+    names = [name for name, _ in REWRITES]
+    REWRITES.insert(names.index(before) if before in names else len(REWRITES), (fn.__name__, fn))
     return fn
 
 
@@ -197,6 +213,9 @@ def _never_zero(opt, node, depth: int) -> bool:
     ok, v = const(node)
     if ok:
         return v is not ZERO
+    if isinstance(node, Parameter):  # of the root: its abstract value is the argument's
+        a = opt.abstract(node)
+        return a is not None and is_number_or_array(a)
     prim = prim_of(node)
     if prim is None:
         return False
@@ -324,6 +343,16 @@ def inline(opt, node):
 
 
 @rewrite
+def specialized_call(opt, node):
+    """A call of a recursive graph with constant ints (or bools) where it tests them => a
+    call of a copy of the graph with those bound, so that the recursion unrolls
+    (`myia.opt.specialize`)."""
+    if not isinstance(node, Apply):
+        return None
+    return specialize(opt, node)
+
+
+@rewrite
 def constant_fold(opt, node):
     """A pure primitive applied to constants => the constant result (small values only)."""
     prim = prim_of(node)
@@ -423,6 +452,7 @@ def _same_kind(a, b) -> bool:
 
 
 _sum_to = P("sum_to")
+_np_sum = P("np.sum")
 _broadcast_like = P("broadcast_like")
 _check_differentiable = P("check_differentiable")
 _grad_output = P("grad_output")
@@ -431,6 +461,55 @@ _unreduce = P("unreduce")
 _add = P("add")
 _LAST_AXES_SWAPS = (P("matrix_transpose"), P("swap_last_axes"))
 _attr_T = P("attr.T")
+
+
+def _all_ones(node: Node, depth: int = 4) -> bool:
+    """Whether `node` is 1 everywhere: the constant 1, `x ** 0`, or 1 put back in the
+    shape of a reduction (`unreduce`)."""
+    ok, v = const(node)
+    if ok:
+        return type(v) in (int, float, np.float64, np.float32) and v == 1
+    prim = prim_of(node)
+    if prim is _ieee_pow:
+        return const(node.inputs[2]) == (True, 0)
+    if prim is _unreduce and depth > 0:
+        return _all_ones(node.inputs[1], depth - 1)
+    return False
+
+
+def _may_stand_for(opt, x: Node, node: Node) -> bool:
+    """Whether `x` may replace `node`: the same type, dtype and shape, and not an argument
+    array (the result of an operation must not be the caller's own array)."""
+    a = opt.abstract(x)
+    if not _same_kind(a, opt.abstract(node)):
+        return False
+    return not (isinstance(x, Parameter) and isinstance(a, AArray))
+
+
+@rewrite
+def multiplicative_identity(opt, node):
+    """x * 1 => x, 1 * x => x (where the 1 may be all ones in the shape of a reduction,
+    or x ** 0), and x ** 1 => x, when x has the result's type, dtype and shape;
+    unreduce(d, like, None, False) * x => d * x for a scalar d and an x of the result's
+    shape (broadcasting spreads d)."""
+    prim = prim_of(node)
+    if prim is _mul:
+        for one, x in ((node.inputs[1], node.inputs[2]), (node.inputs[2], node.inputs[1])):
+            if _all_ones(one) and _may_stand_for(opt, x, node):
+                return x
+        for spread, x in ((node.inputs[1], node.inputs[2]), (node.inputs[2], node.inputs[1])):
+            # unreduce(d, like, None, False) * x => d * x: a scalar broadcasts by itself.
+            if (
+                prim_of(spread) is _unreduce
+                and const(spread.inputs[3]) == (True, None)
+                and isinstance(opt.abstract(spread.inputs[1]), AScalar)
+                and _same_kind(opt.abstract(x), opt.abstract(node))
+            ):
+                return Apply([Constant(_mul), spread.inputs[1], x], node.graph, node.loc)
+    elif prim is _ieee_pow and const(node.inputs[2]) == (True, 1):
+        if _may_stand_for(opt, node.inputs[1], node):
+            return node.inputs[1]
+    return None
 
 
 @rewrite
@@ -453,6 +532,26 @@ def same_shape_identity(opt, node):
 
 
 @rewrite
+def sum_to_of_known_shapes(opt, node):
+    """sum_to(x, like) => np.sum(x, axis=leading axes) when types say x is an array of
+    like's dtype whose shape is like's with leading axes added (the broadcast of a bias
+    undone), and x is never ZERO."""
+    if prim_of(node) is not _sum_to:
+        return None
+    x, like = node.inputs[1], node.inputs[2]
+    a, b = opt.abstract(x), opt.abstract(like)
+    if not (isinstance(a, AArray) and isinstance(b, AArray) and a.dtype == b.dtype):
+        return None
+    lead = len(a.shape) - len(b.shape)
+    if lead <= 0 or tuple(a.shape[lead:]) != tuple(b.shape) or not _never_zero(opt, x, 4):
+        return None
+    if not all(isinstance(d, int) for d in a.shape):
+        return None
+    axis = 0 if lead == 1 else tuple(range(lead))
+    return Apply([Constant(_np_sum), x, Constant(axis), Constant(False)], node.graph, node.loc)
+
+
+@rewrite
 def transpose_of_matrix(opt, node):
     """matrix_transpose(x), swap_last_axes(x) => x.T when x is known to be a 2-d array."""
     if prim_of(node) not in _LAST_AXES_SWAPS:
@@ -465,10 +564,11 @@ def transpose_of_matrix(opt, node):
 
 @rewrite
 def unit_seed(opt, node):
-    """unit_sens(out) => the constant 1.0 when `out` is known to be a Python float."""
+    """unit_sens(out) => the constant 1.0 when `out` is known to be a float scalar (of
+    its type: a Python float or a NumPy float)."""
     if prim_of(node) is not _unit_sens:
         return None
     a = opt.abstract(node.inputs[1])
-    if isinstance(a, AScalar) and a.kind is float:
-        return Constant(1.0, node.loc)
+    if isinstance(a, AScalar) and a.kind in (float, np.float64, np.float32):
+        return Constant(a.kind(1.0), node.loc)
     return None

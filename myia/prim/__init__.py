@@ -9,6 +9,7 @@ from myia.prim import (  # noqa: F401  (importing a module registers its primiti
     shapes,
     special,
     structures,
+    tape,
 )
 from myia.prim.registry import PRIMITIVES, Primitive, lookup, primitive, primitive_for
 from myia.prim.sens import ZERO

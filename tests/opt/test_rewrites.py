@@ -221,6 +221,46 @@ def test_the_transpose_of_a_matrix_is_its_T():
     assert stacked.output.inputs[0].value is P("swap_last_axes")
 
 
+def test_multiplying_by_one_is_the_value():
+    g = Graph("g")
+    x, a = g.add_parameter("x"), g.add_parameter("a")
+    t = g.apply(P("np.tanh"), a)
+    ones = g.apply(P("unreduce"), 1.0, t, None, False)
+    g.output = g.apply(
+        P("make_tuple"),
+        g.apply(P("mul"), x, 1.0),  # a float: x itself
+        g.apply(P("mul"), ones, t),  # all ones: t itself
+        g.apply(P("ieee_pow"), t, 1),
+        g.apply(P("mul"), a, 1.0),  # the caller's array: not returned as the result
+    )
+    sig = (AScalar(float), AArray(np.float64, (3,)))
+    out = Optimizer(clone(g, total=True), only("multiplicative_identity"), args=sig).run()
+    fx, ft, fp, fa = out.output.inputs[1:]
+    assert fx is out.parameters[0]
+    assert ft is fp and ft.inputs[0].value is P("np.tanh")
+    assert fa.inputs[0].value is P("mul")
+    args = (1.5, np.array([0.1, -0.2, 0.3]))
+    assert _close(run_graph(g, args), run_graph(out, args))
+
+
+def test_a_gradient_called_on_known_types_is_specialized():
+    def inner(v):
+        return np.sum(np.sin(v) * v)
+
+    def outer(v):
+        return myia.grad(inner)(v) * 2.0
+
+    g = clone(myia.ir(outer), total=True)
+    call = g.output.inputs[1]
+    assert "gradient_of" in call.inputs[0].value.flags
+    sig = (AArray(np.float64, (4,)),)
+    out = Optimizer(g, only("specialized_gradient"), args=sig).run()
+    callee = out.output.inputs[1].inputs[0].value
+    assert "gradient_of" not in callee.flags
+    v = np.linspace(-1.0, 1.0, 4)
+    assert _close(run_graph(myia.ir(outer), (v,)), run_graph(out, (v,)))
+
+
 def test_cse_merges_commuted_products():
     def f(x, y):
         return x * y + y * x
