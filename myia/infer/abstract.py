@@ -702,7 +702,12 @@ def widen(old: AbstractValue | None, new: AbstractValue | None) -> AbstractValue
     return _cut(_join(old, new, True, 0), 0)
 
 
+# How many joins inference has made (its work, which `engine.MAX_JOINS` bounds).
+JOINS = [0]
+
+
 def _join(a, b, wide: bool, depth: int):
+    JOINS[0] += 1
     if a is None:
         return b
     if b is None or a is b or a == b:

@@ -48,6 +48,7 @@ from myia.errors import (
 from myia.infer.abstract import (
     ANY,
     CHAIN,
+    JOINS,
     AbstractValue,
     AConst,
     ADict,
@@ -83,9 +84,17 @@ MAX_SPLIT = 8  # a call with unions of chains is analysed per combination up to 
 MAX_NESTING = 8  # nested runs of one graph (not a loop) before its arguments are widened
 MAX_WIDENINGS = 3  # widenings of a loop's changing arguments (then: ATop)
 MAX_SHRINKING = 256  # re-entries exempt from widening because an argument shrinks
+MAX_JOINS = 300_000  # joins of abstract values, in all, before inference gives up (see below)
 
 _SUSPEND = object()
 _MYIA_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class InferenceBudgetExceeded(Exception):
+    """Inference of a program gave up: its callers go on without types (the optimizer
+    folds less, the compiled code checks at run time). It happens on large programs
+    of closures and chains (gradients of gradients of branching code), whose analysis
+    would cost more than it gives."""
 
 
 class Code:
@@ -608,7 +617,10 @@ class Engine:
             self.stack.append(root)
         stack = self.stack
         dirty = self.dirty
+        budget = JOINS[0] + MAX_JOINS
         while stack or dirty:
+            if JOINS[0] > budget:
+                raise InferenceBudgetExceeded(f"inference took more than {MAX_JOINS} joins")
             if not stack:
                 ctx, _ = dirty.popitem()
                 ctx.pc = 0

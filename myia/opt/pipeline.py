@@ -15,6 +15,7 @@ from collections import defaultdict
 from myia.errors import MyiaError
 from myia.infer import AScalar, abstract_of_value, infer
 from myia.infer.abstract import constant_value, is_constant
+from myia.infer.engine import InferenceBudgetExceeded
 from myia.ir.clone import clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
@@ -48,6 +49,7 @@ class Optimizer:
         self.max_rounds = max_rounds
         self.args = args
         self.types = None
+        self.gave_up = False  # inference exceeded its budget once: no types this time
         self._recursive: set[Graph] | None = None
         self.counts: dict[str, int] = defaultdict(int)
         # Copies of recursive graphs with constant arguments bound (`specialized_call`).
@@ -65,7 +67,7 @@ class Optimizer:
         """Abstract values of the nodes for this round (types, dtypes, shapes, constants),
         when the arguments are known. Type and shape errors of the user's program are raised
         here, before anything runs; a failure of the analysis itself only means no types."""
-        if self.args is None:
+        if self.args is None or self.gave_up:
             return
         try:
             self.types = infer(self.root, self.args)
@@ -76,6 +78,8 @@ class Optimizer:
             if self.check:
                 raise
             self.types = None
+        except InferenceBudgetExceeded:
+            self.types, self.gave_up = None, True  # it would give up again
         except Exception:  # noqa: BLE001 - the optimizer works without types
             self.types = None
 

@@ -44,6 +44,7 @@ _gadd_numbers = P("gadd_numbers")
 _GADDS = (_gadd, _gadd_numbers)
 _is_zero = P("is_zero")
 _truth = P("truth")
+_BOOLS = (_truth, P("is_"), P("is_not"), P("not_"))
 _mul = P("mul")
 _ieee_pow = P("ieee_pow")
 
@@ -297,12 +298,12 @@ def switch_call_of_values(opt, node):
 
 @rewrite
 def truth_of_comparison(opt, node):
-    """truth(x) => x when x is already a Python bool (a comparison of scalars is not known
-    to be one without types, so only constants and `truth` itself fold here)."""
+    """truth(x) => x when x is already a Python bool: `truth`, `is`, `is not` and `not`
+    of anything (a comparison of scalars is not known to be one without types)."""
     if prim_of(node) is not _truth:
         return None
     x = node.inputs[1]
-    if prim_of(x) is _truth:
+    if prim_of(x) in _BOOLS:
         return x
     return None
 

@@ -644,3 +644,22 @@ def test_output_describes_what_the_vm_computes_on_random_programs(program_dir, d
         res = infer(g, args)
         value = run_graph(g, args)
         assert describes(res.output, value), (source, res.output, value)
+
+
+def budget_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + math.sin(x * i)
+    return s
+
+
+def test_inference_gives_up_past_its_budget_and_the_optimizer_goes_on(monkeypatch):
+    import myia.infer.engine as engine
+    from myia.opt.pipeline import optimize
+
+    monkeypatch.setattr(engine, "MAX_JOINS", 5)
+    with pytest.raises(engine.InferenceBudgetExceeded):
+        infer(myia.ir(budget_loop), (1.0, 3))
+    g = optimize(myia.ir(budget_loop), args=(AScalar(float), AScalar(int)))
+    assert run_graph(g, (0.5, 4)) == pytest.approx(budget_loop(0.5, 4))
+    assert myia.grad(budget_loop)(0.5, 4) == pytest.approx(sum(i * math.cos(0.5 * i) for i in range(4)))
