@@ -46,6 +46,8 @@ _is_zero = P("is_zero")
 _truth = P("truth")
 _BOOLS = (_truth, P("is_"), P("is_not"), P("not_"))
 _mul = P("mul")
+# Operations whose result is a new value, never one of their inputs.
+_ARITHMETIC = frozenset(P(n) for n in ("add", "sub", "mul", "truediv", "neg", "ieee_pow", "matmul"))
 _ieee_pow = P("ieee_pow")
 
 # Primitives never folded at compile time: they raise, depend on run time, or are large.
@@ -454,6 +456,7 @@ def _same_kind(a, b) -> bool:
 
 _sum_to = P("sum_to")
 _np_sum = P("np.sum")
+_np_reshape = P("np.reshape")
 _broadcast_like = P("broadcast_like")
 _check_differentiable = P("check_differentiable")
 _grad_output = P("grad_output")
@@ -480,11 +483,46 @@ def _all_ones(node: Node, depth: int = 4) -> bool:
 
 def _may_stand_for(opt, x: Node, node: Node) -> bool:
     """Whether `x` may replace `node`: the same type, dtype and shape, and not an argument
-    array (the result of an operation must not be the caller's own array)."""
+    array that could come out as a result (the caller's own array, not a new one): an
+    argument may stand for `node` only where arithmetic consumes `node`."""
     a = opt.abstract(x)
     if not _same_kind(a, opt.abstract(node)):
         return False
-    return not (isinstance(x, Parameter) and isinstance(a, AArray))
+    if not (isinstance(x, Parameter) and isinstance(a, AArray)):
+        return True
+    uses = opt.mng.uses.get(node, ())
+    return bool(uses) and all(i > 0 and prim_of(user) in _ARITHMETIC for user, i in uses)
+
+
+def _spreads_onto(x, out) -> bool:
+    """Whether a product with an array of the abstract value `x` has `out`'s shape and a
+    dtype no wider than out's: x is a float array of out's shape and dtype, or a bool
+    array of out's shape (the other factor then has out's dtype, see `_kept`)."""
+    if not (isinstance(x, AArray) and isinstance(out, AArray) and x.shape == out.shape):
+        return False
+    return all(isinstance(n, int) for n in x.shape) and x.dtype in (out.dtype, np.dtype(bool))
+
+
+def _kept(opt, spread: Apply) -> Node | None:
+    """For `unreduce(d, like, axis, keepdims)`: `d` in the shape the reduction has with
+    keepdims (so that it broadcasts against `like`), or None when shapes are not known."""
+    d, like, axis, keepdims = spread.inputs[1:]
+    ok_axis, ax = const(axis)
+    ok_keep, keep = const(keepdims)
+    a, b = opt.abstract(d), opt.abstract(like)
+    if not (ok_axis and ok_keep and isinstance(b, AArray)) or not all(isinstance(n, int) for n in b.shape):
+        return None
+    same_dtype = (isinstance(a, AScalar) and a.kind is float) or getattr(a, "dtype", getattr(a, "kind", None)) == b.dtype
+    if not same_dtype:
+        return None  # d * x would not have the dtype unreduce gives
+    if ax is None:
+        return d if isinstance(a, AScalar) or (isinstance(a, AArray) and keep) else None
+    if keep:
+        return d
+    if not isinstance(a, AArray) or not isinstance(ax, int):
+        return None
+    kept = tuple(1 if i == ax % len(b.shape) else n for i, n in enumerate(b.shape))
+    return Apply([Constant(_np_reshape), d, Constant(kept)], spread.graph, spread.loc)
 
 
 @rewrite
@@ -499,14 +537,12 @@ def multiplicative_identity(opt, node):
             if _all_ones(one) and _may_stand_for(opt, x, node):
                 return x
         for spread, x in ((node.inputs[1], node.inputs[2]), (node.inputs[2], node.inputs[1])):
-            # unreduce(d, like, None, False) * x => d * x: a scalar broadcasts by itself.
-            if (
-                prim_of(spread) is _unreduce
-                and const(spread.inputs[3]) == (True, None)
-                and isinstance(opt.abstract(spread.inputs[1]), AScalar)
-                and _same_kind(opt.abstract(x), opt.abstract(node))
-            ):
-                return Apply([Constant(_mul), spread.inputs[1], x], node.graph, node.loc)
+            # unreduce(d, like, axis, keepdims) * x => d * x, d in the keepdims shape:
+            # broadcasting spreads it (when x has the result's shape).
+            if prim_of(spread) is _unreduce and _spreads_onto(opt.abstract(x), opt.abstract(node)):
+                d = _kept(opt, spread)
+                if d is not None:
+                    return Apply([Constant(_mul), d, x], node.graph, node.loc)
     elif prim is _ieee_pow and const(node.inputs[2]) == (True, 1):
         if _may_stand_for(opt, node.inputs[1], node):
             return node.inputs[1]
@@ -536,20 +572,26 @@ def same_shape_identity(opt, node):
 def sum_to_of_known_shapes(opt, node):
     """sum_to(x, like) => np.sum(x, axis=leading axes) when types say x is an array of
     like's dtype whose shape is like's with leading axes added (the broadcast of a bias
-    undone), and x is never ZERO."""
+    undone), or np.sum(x, axis=..., keepdims=True) over the axes where like has 1 (a
+    broadcast column); x is never ZERO."""
     if prim_of(node) is not _sum_to:
         return None
     x, like = node.inputs[1], node.inputs[2]
     a, b = opt.abstract(x), opt.abstract(like)
     if not (isinstance(a, AArray) and isinstance(b, AArray) and a.dtype == b.dtype):
         return None
+    if not all(isinstance(d, int) for d in (*a.shape, *b.shape)) or not _never_zero(opt, x, 4):
+        return None
     lead = len(a.shape) - len(b.shape)
-    if lead <= 0 or tuple(a.shape[lead:]) != tuple(b.shape) or not _never_zero(opt, x, 4):
-        return None
-    if not all(isinstance(d, int) for d in a.shape):
-        return None
-    axis = 0 if lead == 1 else tuple(range(lead))
-    return Apply([Constant(_np_sum), x, Constant(axis), Constant(False)], node.graph, node.loc)
+    if lead > 0 and tuple(a.shape[lead:]) == tuple(b.shape):
+        axis = 0 if lead == 1 else tuple(range(lead))
+        return Apply([Constant(_np_sum), x, Constant(axis), Constant(False)], node.graph, node.loc)
+    if lead == 0 and a.shape != b.shape:
+        kept = [i for i, (m, n) in enumerate(zip(a.shape, b.shape)) if n == 1 and m != 1]
+        if all(m == n for i, (m, n) in enumerate(zip(a.shape, b.shape)) if i not in kept):
+            axis = kept[0] if len(kept) == 1 else tuple(kept)
+            return Apply([Constant(_np_sum), x, Constant(axis), Constant(True)], node.graph, node.loc)
+    return None
 
 
 @rewrite

@@ -243,6 +243,32 @@ def test_multiplying_by_one_is_the_value():
     assert _close(run_graph(g, args), run_graph(out, args))
 
 
+def test_sum_to_of_known_shapes_is_a_sum_over_the_broadcast_axes():
+    g = Graph("g")
+    x, bias, col = g.add_parameter("x"), g.add_parameter("bias"), g.add_parameter("col")
+    y = g.apply(P("mul"), x, 2.0)
+    g.output = g.apply(P("make_tuple"), g.apply(P("sum_to"), y, bias), g.apply(P("sum_to"), y, col))
+    sig = (AArray(np.float64, (4, 3)), AArray(np.float64, (3,)), AArray(np.float64, (4, 1)))
+    out = Optimizer(clone(g, total=True), only("sum_to_of_known_shapes"), args=sig).run()
+    lead, kept = out.output.inputs[1:]
+    assert lead.inputs[0].value is P("np.sum") and lead.inputs[2].value == 0
+    assert kept.inputs[0].value is P("np.sum") and kept.inputs[3].value is True
+    args = (np.arange(12.0).reshape(4, 3), np.zeros(3), np.zeros((4, 1)))
+    assert _close(run_graph(g, args), run_graph(out, args))
+
+
+def test_a_product_with_an_unreduced_value_broadcasts_it_instead():
+    g = Graph("g")
+    d, a, m = g.add_parameter("d"), g.add_parameter("a"), g.add_parameter("m")
+    spread = g.apply(P("unreduce"), d, a, 1, False)
+    g.output = g.apply(P("mul"), spread, g.apply(P("np.exp"), m))
+    sig = (AArray(np.float64, (4,)), AArray(np.float64, (4, 3)), AArray(np.float64, (4, 3)))
+    out = Optimizer(clone(g, total=True), only("multiplicative_identity"), args=sig).run()
+    assert out.output.inputs[1].inputs[0].value is P("np.reshape")
+    args = (np.arange(4.0), np.ones((4, 3)), np.linspace(0.0, 1.0, 12).reshape(4, 3))
+    assert _close(run_graph(g, args), run_graph(out, args))
+
+
 def test_a_gradient_called_on_known_types_is_specialized():
     def inner(v):
         return np.sum(np.sin(v) * v)
