@@ -22,6 +22,8 @@ Example:
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
@@ -32,19 +34,26 @@ UNROLL_MAX = 64
 # The most copies the specializer makes of one graph.
 SPECIALIZE_MAX = UNROLL_MAX + 2
 _TESTS = frozenset(P(n) for n in ("eq", "ne", "lt", "le", "gt", "ge", "truth"))
+_STEERING: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def steering_params(graph: Graph) -> tuple[int, ...]:
     """The positions of the parameters of `graph` that a test reads, when `graph` is
     recursive (its value may decide how deep the recursion goes); for a gradient graph,
-    those of the function differentiated (the parameters are the same)."""
-    spec = graph.flags.get("gradient_of")
-    if spec is not None:
-        return steering_params(spec[0])
-    mng = Manager(graph)
-    if not _reaches(mng, graph):
-        return ()
-    return tuple(i for i, p in enumerate(graph.parameters) if steers(mng, p))
+    those of the function differentiated (the parameters are the same). Kept per graph:
+    the parsed and transformed graphs it is asked about do not change."""
+    found = _STEERING.get(graph)
+    if found is None:
+        spec = graph.flags.get("gradient_of")
+        if spec is not None:
+            found = steering_params(spec[0])
+        else:
+            mng = Manager(graph)
+            found = ()
+            if _reaches(mng, graph):
+                found = tuple(i for i, p in enumerate(graph.parameters) if steers(mng, p))
+        _STEERING[graph] = found
+    return found
 
 
 def pinned_value(v):
