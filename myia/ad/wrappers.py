@@ -15,11 +15,12 @@ from myia.infer import infer
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph
 from myia.opt.pipeline import optimize
-from myia.opt.rewrites import rewrite
+from myia.opt.rewrites import REWRITES, STRUCTURAL, rewrite
 from myia.prim import lookup as P
 from myia.prim.sens import ZERO
 
 _CACHE: dict[tuple, Graph] = {}
+RULES = dict(REWRITES)
 
 
 def normalize_argnums(argnums, nparams: int, name: str) -> tuple[int, ...]:
@@ -81,13 +82,15 @@ def gradient_program(graph: Graph, abstract: tuple) -> Graph:
     primal program is itself made for `abstract` first when it computes gradients: the
     program of the inner gradient (grad of grad), or the function optimized, so that what
     is differentiated is straight code, not a generic gradient with its chains of
-    closures.
+    closures. Otherwise the tuples it builds and takes apart itself are simplified.
     """
     primal, argnums, has_aux, with_value = graph.flags["gradient_of"]
     if "gradient_of" in primal.flags:
         primal = gradient_program(primal, abstract)
     elif _takes_gradients(primal):
         primal = optimize(primal, args=abstract)
+    else:
+        primal = optimize(primal, rewrites=[(n, RULES[n]) for n in STRUCTURAL])
     try:
         types = infer(primal, abstract)
     except Exception:  # noqa: BLE001 - the generic gradient works without types

@@ -44,6 +44,7 @@ _gadd_numbers = P("gadd_numbers")
 _GADDS = (_gadd, _gadd_numbers)
 _is_zero = P("is_zero")
 _truth = P("truth")
+_unpack_seq = P("unpack_seq")
 _BOOLS = (_truth, P("is_"), P("is_not"), P("not_"))
 _mul = P("mul")
 # Operations whose result is a new value, never one of their inputs.
@@ -114,6 +115,22 @@ def may_be_zero(node: Node) -> bool:
 
 
 # Structures ---------------------------------------------------------------------------------
+
+
+@rewrite
+def unpack_of_tuple(opt, node):
+    """unpack_seq(make_tuple(a1, ..., an), n) => the tuple (`x, y = a, b` checks nothing)."""
+    if prim_of(node) is not _unpack_seq:
+        return None
+    seq = node.inputs[1]
+    if _is_tuple_of(seq, _make_tuple) and const(node.inputs[2]) == (True, len(seq.inputs) - 1):
+        return seq
+    return None
+
+
+# Rewrites that only take apart what the program itself built: run on a primal program
+# before it is differentiated (the adjoint of the simpler program is simpler).
+STRUCTURAL = ("unpack_of_tuple", "getitem_of_tuple")
 
 
 @rewrite

@@ -115,6 +115,15 @@ def inline_after(x):
     return x * x + 1.0
 
 
+def unpack_before(x, y):
+    a, b = y, x
+    return a * b
+
+
+def unpack_after(x, y):
+    return y * x
+
+
 def _fold_constants_after(fn):
     """The after graphs fold their own constant arithmetic the same way."""
     return optimized_with(fn, ["constant_fold"])
@@ -127,8 +136,9 @@ def _fold_constants_after(fn):
         (switch_before, switch_after, ["switch_of_constant", "truth_of_comparison", "constant_fold", "inline"]),
         (fold_before, fold_after, ["constant_fold"]),
         (inline_before, inline_after, ["inline"]),
+        (unpack_before, unpack_after, ["unpack_of_tuple", "getitem_of_tuple"]),
     ],
-    ids=["getitem_of_tuple", "switch_of_constant", "constant_fold", "inline"],
+    ids=["getitem_of_tuple", "switch_of_constant", "constant_fold", "inline", "unpack_of_tuple"],
 )
 def test_before_matches_after(before, after, rules):
     got = optimized_with(before, rules)
