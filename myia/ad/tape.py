@@ -70,18 +70,19 @@ class _Loop:
 def loops_on_tapes(root: Graph) -> Graph:
     """The optimized adjoint program `root` with its loops on tapes, optimized again (in
     place)."""
-    if tape_loops(root):
-        flatten_tuple_params(root)
+    mng = Manager(root)
+    if tape_loops(root, mng):
+        flatten_tuple_params(root, mng)
         # The rewritten graphs are not the root, whose types the optimizer would use:
         # no inference this time.
         Optimizer(root).run()
     return root
 
 
-def tape_loops(root: Graph) -> bool:
+def tape_loops(root: Graph, mng: Manager | None = None) -> bool:
     """Rewrite the loops of the adjoint program `root` onto tapes (see the module's
-    docstring); True when one was rewritten."""
-    mng = Manager(root)
+    docstring); True when one was rewritten. `mng`: a manager of `root`, if there is one."""
+    mng = mng or Manager(root)
     uses = _graph_uses(mng)
     # Loops are disjoint (a loop inside another's body makes that body branch), so all
     # are found first, then rewritten.
@@ -285,14 +286,14 @@ def _backward(mng: Manager, g0: Graph, entries: list, width: int, known: dict) -
     return back
 
 
-def flatten_tuple_params(root: Graph) -> bool:
+def flatten_tuple_params(root: Graph, mng: Manager | None = None) -> bool:
     """Give the backward loops `tape_loops` made one parameter per element of a tuple they
     carry from one iteration to the next (nested tuples too); True when one changed.
 
     A parameter is split when every call of the loop from inside itself passes a
     `make_tuple` of the same length; the other calls pass the elements of their value
     (`sens_get`, which also splits a symbolic ZERO)."""
-    mng = Manager(root)
+    mng = mng or Manager(root)
     constants: dict[Graph, list[Constant]] = defaultdict(list)
     for node in mng.all_nodes:
         g = _graph_of(node)

@@ -20,7 +20,6 @@ from myia.prim import lookup as P
 from myia.prim.sens import ZERO
 
 _CACHE: dict[tuple, Graph] = {}
-RULES = dict(REWRITES)
 
 
 def normalize_argnums(argnums, nparams: int, name: str) -> tuple[int, ...]:
@@ -90,7 +89,7 @@ def gradient_program(graph: Graph, abstract: tuple) -> Graph:
     elif _takes_gradients(primal):
         primal = optimize(primal, args=abstract)
     else:
-        primal = optimize(primal, rewrites=[(n, RULES[n]) for n in STRUCTURAL])
+        primal = optimize(primal, rewrites=[(n, rw) for n, rw in REWRITES if n in STRUCTURAL])
     try:
         types = infer(primal, abstract)
     except Exception:  # noqa: BLE001 - the generic gradient works without types
