@@ -18,14 +18,7 @@ from myia.infer import infer
 from myia.ir import Constant, Graph
 from myia.opt.pipeline import Optimizer, optimize
 from myia.testing import check_grads
-
-
-def while_poly(x, n):
-    i = 0
-    while i < n:
-        x = x * 0.9 + math.sin(x) * 0.1
-        i = i + 1
-    return x
+from tests.backend.test_numpy_backend import poly_loop as while_poly
 
 
 def for_poly(x, n):
@@ -154,7 +147,7 @@ def test_gradients_match_finite_differences(fn, args, taped):
 
 def test_iterations_make_no_closures():
     source = myia.source(myia.grad(while_poly), 1.0, 3)
-    header = source.index("def J_while_poly_while_header")
+    header = source.index("def J_poly_loop_while_header")
     start = source.index("while True", header)
     forward = source[start : source.index("else:", start)]
     assert ".append(" in forward

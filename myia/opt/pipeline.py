@@ -20,6 +20,7 @@ from myia.ir.clone import clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.rewrites import REWRITES, prim_of
+from myia.opt.specialize import calls_itself
 from myia.prim.tape import EFFECTS
 
 INLINE_MAX_NODES = 40
@@ -39,7 +40,7 @@ class Optimizer:
     ):
         self.check = check
         self.mng = Manager(root)
-        if args is not None and _reaches_itself(self.mng, root) and any(map(_one_value, args)):
+        if args is not None and any(map(_one_value, args)) and calls_itself(self.mng, root):
             # The root's parameters become constants below: calls from inside it keep
             # the original, whose parameters they bind.
             root = _entry(root)
@@ -205,10 +206,6 @@ class Optimizer:
 
 def _one_value(a) -> bool:
     return isinstance(a, AScalar) and a.kind in (int, bool) and is_constant(a)
-
-
-def _reaches_itself(mng: Manager, g: Graph) -> bool:
-    return g in _cyclic(mng)
 
 
 def _entry(g: Graph) -> Graph:

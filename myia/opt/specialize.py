@@ -50,7 +50,7 @@ def steering_params(graph: Graph) -> tuple[int, ...]:
         else:
             mng = Manager(graph)
             found = ()
-            if _reaches(mng, graph):
+            if calls_itself(mng, graph):
                 found = tuple(i for i, p in enumerate(graph.parameters) if steers(mng, p))
         _STEERING[graph] = found
     return found
@@ -71,7 +71,7 @@ def steers(mng: Manager, p: Node) -> bool:
     return False
 
 
-def _reaches(mng: Manager, graph: Graph) -> bool:
+def calls_itself(mng: Manager, graph: Graph) -> bool:
     """Whether `graph` can call itself (through the graphs it uses)."""
     seen: set[Graph] = set()
     stack = list(mng.graph_constants[graph])

@@ -206,6 +206,17 @@ def test_is_zero_of_a_guarded_value_is_the_guard():
         assert run_graph(g, args) == run_graph(out, args)
 
 
+def test_truth_of_an_identity_test_is_the_test():
+    g = Graph("g")
+    x = g.add_parameter("x")
+    test = g.apply(P("is_not"), x, None)
+    g.output = g.apply(P("truth"), test)
+    out = Optimizer(clone(g, total=True), only("truth_of_comparison")).run()
+    assert out.output.inputs[0].value is P("is_not")
+    for v in (None, 0.0):
+        assert run_graph(g, (v,)) == run_graph(out, (v,))
+
+
 def test_sum_to_an_int_is_zero():
     g = Graph("g")
     x = g.add_parameter("x")
