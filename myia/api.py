@@ -23,10 +23,10 @@ from myia.ad.wrappers import grad_graph, gradient_program
 from myia.backend.numpy_backend import CompiledFunction, compile_graph
 from myia.backend.vm import default_vm
 from myia.errors import MyiaTypeError
-from myia.infer import abstract_of_value
+from myia.infer import abstract_of_value, infer, known_array
 from myia.infer.abstract import drop_numbers
 from myia.ir.clone import clone
-from myia.ir.nodes import Graph
+from myia.ir.nodes import Graph, Node
 from myia.ir.printer import SourceView
 from myia.opt.pipeline import optimize as optimize_graph
 from myia.opt.specialize import pinned_value, steering_params
@@ -70,7 +70,7 @@ def signature(args: tuple) -> tuple:
 def _sig(a):
     t = type(a)
     if t is np.ndarray:
-        return (t, a.dtype.str, a.shape)
+        return (t, a.dtype, a.shape)  # dtypes compare by kind, size and byte order
     if t is tuple or t is list:
         return (t, tuple(map(_sig, a)))
     if t is dict:
@@ -101,6 +101,29 @@ def signature_abstract(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:
         else drop_numbers(abstract_of_value(a))
         for i, a in enumerate(args)
     )
+
+
+# The inference that finds array types for the code generator gives up sooner than the
+# optimizer's: an optimized program is small, and its code is good without them.
+ARRAY_TYPES_JOINS = 5_000
+
+
+def _array_types(graph: Graph, args: tuple):
+    """`node -> (shape, dtype)` of the arrays of known shape in `graph` run on `args`, for
+    the code generator's buffer reuse; None when inference fails (the code is then written
+    without it)."""
+    try:
+        inferred = infer(graph, args, max_joins=ARRAY_TYPES_JOINS)
+    except Exception:  # noqa: BLE001 - types only make the code faster
+        return None
+
+    def array_type(node: Node):
+        try:
+            return known_array(inferred.abstract(node))
+        except Exception:  # noqa: BLE001 - a node the analysis did not see
+            return None
+
+    return array_type
 
 
 def default_backend_call(graph: Graph, args) -> Any:
@@ -179,7 +202,8 @@ class Compiled:
             if self.backend == "vm":
                 fn = Interpreted(self.optimized(args) if self.optimize else self.graph())
             else:
-                fn = compile_graph(self.optimized(args))
+                graph = self.optimized(args)
+                fn = compile_graph(graph, _array_types(graph, self.abstract(args)) if self.optimize else None)
             self.cache[key] = fn
         return fn
 

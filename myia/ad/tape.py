@@ -75,7 +75,7 @@ def loops_on_tapes(root: Graph) -> Graph:
         flatten_tuple_params(root, mng)
         # The rewritten graphs are not the root, whose types the optimizer would use:
         # no inference this time.
-        Optimizer(root).run()
+        Optimizer(root, adjoint=True).run()
     return root
 
 

@@ -94,7 +94,7 @@ def gradient_program(graph: Graph, abstract: tuple) -> Graph:
         types = infer(primal, abstract)
     except Exception:  # noqa: BLE001 - the generic gradient works without types
         types = None
-    return optimize(grad_graph(primal, argnums, has_aux, with_value, types), args=abstract)
+    return optimize(grad_graph(primal, argnums, has_aux, with_value, types), args=abstract, adjoint=True)
 
 
 def _takes_gradients(graph: Graph) -> bool:

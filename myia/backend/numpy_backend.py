@@ -58,9 +58,11 @@ class CompiledFunction:
         return loc
 
 
-def compile_graph(graph: Graph) -> CompiledFunction:
-    """Generate, compile and load the Python code of `graph`."""
-    module = generate(graph)
+def compile_graph(graph: Graph, array_type=None) -> CompiledFunction:
+    """Generate, compile and load the Python code of `graph`. `array_type(node)`: the
+    (shape, dtype) of the arrays inference knows, if any, which lets operations write into
+    arrays the program no longer needs (`myia.backend.buffers`)."""
+    module = generate(graph, array_type)
     filename = f"<myia-generated-{next(_counter)}:{graph.name}>"
     text = module.text
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)

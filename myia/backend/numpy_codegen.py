@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from myia.backend.buffers import BufferReuse, add_into, write_into
 from myia.backend.emit import emit_primitive
 from myia.errors import Location
 from myia.ir.manager import Manager
@@ -41,7 +42,7 @@ _switch = P("switch")
 _apply = P("apply")
 _make_tuple = P("make_tuple")
 _make_list = P("make_list")
-_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "ZERO"}
+_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "ZERO", "add_into"}
 
 
 @dataclass
@@ -92,13 +93,14 @@ class Module:
 class Codegen:
     """Generates the module for one (optimized) root graph."""
 
-    def __init__(self, root: Graph):
+    def __init__(self, root: Graph, array_type=None):
         self.root = root
         self.mng = Manager(root)
+        self.reuse = BufferReuse(self.mng, array_type)
         self.names: dict[Any, str] = {}
         self.used_names: set[str] = set(_RESERVED)
         self.next_suffix: dict[str, int] = {}
-        self.namespace: dict[str, Any] = {"np": np, "math": math}
+        self.namespace: dict[str, Any] = {"np": np, "math": math, "add_into": add_into}
         self.const_names: dict[int, str] = {}
         self.toplevel: list = []
         self.emitted_toplevel: set[Graph] = set()
@@ -331,6 +333,9 @@ class Codegen:
                 return ast.List(arg_exprs, ast.Load())
             expr = emit_primitive(prim, arg_exprs, self.constant)
             if expr is not None and not _subscripts_a_number(expr):
+                reuse = self.reuse.target(node)
+                if reuse is not None:
+                    expr = write_into(expr, self.name(reuse[0]), reuse[1])
                 return expr
             return ast.Call(self.constant(prim), arg_exprs, [])
         f = self.ref(fn, ctx, out)
@@ -512,6 +517,8 @@ def _render(item, depth: int, lines: list[str], line_map: dict, origin) -> None:
             _render(sub, depth + 1, lines, line_map, origin)
 
 
-def generate(root: Graph) -> Module:
-    """The Python module computing `root` (see the module docstring)."""
-    return Codegen(root).generate()
+def generate(root: Graph, array_type=None) -> Module:
+    """The Python module computing `root` (see the module docstring); `array_type(node)`,
+    the (shape, dtype) of the arrays inference knows, lets operations reuse buffers
+    (`myia.backend.buffers`)."""
+    return Codegen(root, array_type).generate()

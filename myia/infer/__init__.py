@@ -36,6 +36,7 @@ from myia.infer.abstract import (
     is_integral,
     is_number_or_array,
     join,
+    known_array,
     may_be_zero,
     widen,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "is_integral",
     "is_number_or_array",
     "join",
+    "known_array",
     "may_be_zero",
     "widen",
 ]

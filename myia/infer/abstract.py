@@ -543,6 +543,17 @@ def may_be_zero(a: AbstractValue | None) -> bool:
     return isinstance(a, AUnion) and AZero in a.options
 
 
+def known_array(a: AbstractValue | None) -> tuple[tuple[int, ...], np.dtype] | None:
+    """(shape, dtype) when `a` is an array of known shape with at least one dimension, or
+    such an array or `ZERO`; else None."""
+    if isinstance(a, AUnion):
+        others = [x for x in a.options if x is not AZero]
+        a = others[0] if len(others) == 1 else None
+    if isinstance(a, AArray) and a.shape and all(isinstance(n, int) for n in a.shape):
+        return a.shape, np.dtype(a.dtype)
+    return None
+
+
 def is_definitely_zero(a: AbstractValue | None) -> bool:
     """Whether `a` is certainly the symbolic `ZERO`."""
     return a is AZero

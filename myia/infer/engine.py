@@ -231,6 +231,7 @@ class Engine:
 
     def __init__(self, root: Graph):
         self.mng = Manager(root)
+        self.max_joins: int | None = None  # None: MAX_JOINS
         self.codes: dict[Graph, Code] = {}
         self.contexts: dict[tuple, Context] = {}
         self.by_graph: dict[Graph, list[Context]] = defaultdict(list)
@@ -617,10 +618,11 @@ class Engine:
             self.stack.append(root)
         stack = self.stack
         dirty = self.dirty
-        budget = JOINS[0] + MAX_JOINS
+        limit = MAX_JOINS if self.max_joins is None else self.max_joins
+        budget = JOINS[0] + limit
         while stack or dirty:
             if JOINS[0] > budget:
-                raise InferenceBudgetExceeded(f"inference took more than {MAX_JOINS} joins")
+                raise InferenceBudgetExceeded(f"inference took more than {limit} joins")
             if not stack:
                 ctx, _ = dirty.popitem()
                 ctx.pc = 0
@@ -772,10 +774,11 @@ class InferenceResult:
                 graph.return_.abstract = self.abstract(graph.return_)
 
 
-def infer(graph: Graph, args: tuple | list) -> InferenceResult:
+def infer(graph: Graph, args: tuple | list, *, max_joins: int | None = None) -> InferenceResult:
     """Abstract interpretation of `graph` called on `args` (concrete values, or abstract
     values for what is not known). Concrete numbers enter as their type only, as every
-    graph parameter does; abstract arguments are taken as given.
+    graph parameter does; abstract arguments are taken as given. Past `max_joins` joins
+    (default `MAX_JOINS`) it gives up with `InferenceBudgetExceeded`.
 
     Raises `MyiaTypeError` (naming the user's line) for shape errors certain to happen.
 
@@ -788,6 +791,7 @@ def infer(graph: Graph, args: tuple | list) -> InferenceResult:
         a if isinstance(a, AbstractValue) else drop_numbers(abstract_of_value(a)) for a in args
     )
     engine = Engine(graph)
+    engine.max_joins = max_joins
     root = engine.enter(graph, abstract_args)
     engine.solve(root)
     return InferenceResult(engine, root)

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from myia.errors import Location
+from myia.prim.registry import Primitive
 
 _ids = itertools.count()
 
@@ -90,6 +91,15 @@ class Apply(Node):
 
     def __repr__(self) -> str:
         return f"Apply<{self.name or self.id}>"
+
+
+def prim_of(node: Node) -> Primitive | None:
+    """The primitive an Apply node calls, if its function is a constant primitive, else None."""
+    if isinstance(node, Apply):
+        f = node._inputs[0]
+        if isinstance(f, Constant) and isinstance(f.value, Primitive):
+            return f.value
+    return None
 
 
 class Parameter(Node):

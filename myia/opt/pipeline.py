@@ -19,6 +19,7 @@ from myia.infer.engine import InferenceBudgetExceeded
 from myia.ir.clone import clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
+from myia.opt import cancellation, scaling  # noqa: F401 - they register their rewrites
 from myia.opt.rewrites import REWRITES, prim_of
 from myia.opt.specialize import calls_itself
 from myia.prim.tape import EFFECTS
@@ -36,7 +37,8 @@ class Optimizer:
     """Rewrites the graphs of one manager until nothing changes (or `max_rounds`)."""
 
     def __init__(
-        self, root: Graph, rewrites=None, max_rounds: int = 50, args=None, check=False
+        self, root: Graph, rewrites=None, max_rounds: int = 50, args=None, check=False,
+        adjoint: bool = False,
     ):
         self.check = check
         self.mng = Manager(root)
@@ -46,7 +48,13 @@ class Optimizer:
             root = _entry(root)
             self.mng = Manager(root)
         self.root = root
-        self.rewrites = list(REWRITES if rewrites is None else rewrites)
+        if rewrites is None:
+            # Rewrites exact only up to rounding, or taking x - x to be zero, are for
+            # adjoints (see `rewrite(adjoint_only=True)`); programs as the user wrote them
+            # compute what NumPy computes.
+            rewrites = [(n, rw) for n, rw in REWRITES if adjoint or not getattr(rw, "adjoint_only", False)]
+        self.rewrites = list(rewrites)
+        self._dispatch: dict = {}  # primitive -> the rewrites to try on its applications
         self.max_rounds = max_rounds
         self.args = args
         self.types = None
@@ -144,6 +152,17 @@ class Optimizer:
             visited.update(pending)
             changed = self._pass(pending) or changed
 
+    def rewrites_for(self, prim) -> list:
+        """The rewrites to try on an application of `prim` (None: not a primitive)."""
+        found = self._dispatch.get(prim)
+        if found is None:
+            found = [
+                (name, rw) for name, rw in self.rewrites
+                if getattr(rw, "prims", None) is None or prim in rw.prims
+            ]
+            self._dispatch[prim] = found
+        return found
+
     def _pass(self, graphs: list[Graph]) -> bool:
         changed = False
         for g in graphs:
@@ -154,7 +173,7 @@ class Optimizer:
             for node in self.nodes_of(g):
                 if node not in self.mng.all_nodes:
                     continue
-                for name, rw in self.rewrites:
+                for name, rw in self.rewrites_for(prim_of(node)):
                     new = rw(self, node)
                     if new is not None and new is not node:
                         self.mng.replace(node, new)
@@ -277,11 +296,13 @@ def _cyclic(mng: Manager) -> set[Graph]:
     return out
 
 
-def optimize(graph: Graph, rewrites=None, args=None, check: bool = False) -> Graph:
+def optimize(graph: Graph, rewrites=None, args=None, check: bool = False, adjoint: bool = False) -> Graph:
     """An optimized copy of `graph` (the original and its cached parts stay untouched).
 
     With `args` (example arguments or their abstract values), rewrites also use the types
     and shapes inference finds; with `check`, type and shape errors it finds are raised.
+    `adjoint`: the graph is a gradient program, where the rewrites marked `adjoint_only`
+    apply too.
     """
     root = clone(graph, total=True)
-    return Optimizer(root, rewrites, args=args, check=check).run()
+    return Optimizer(root, rewrites, args=args, check=check, adjoint=adjoint).run()

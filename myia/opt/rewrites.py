@@ -11,6 +11,7 @@ Example (the `getitem_of_tuple` rewrite):
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -19,13 +20,14 @@ from myia.infer import (
     UNKNOWN,
     AArray,
     AScalar,
+    ATop,
     ATuple,
     is_float_kind,
     is_integral,
     is_number_or_array,
 )
 from myia.ir.clone import inline_clone
-from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
+from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, prim_of
 from myia.opt.specialize import specialize
 from myia.prim import lookup as P
 from myia.prim.registry import Primitive
@@ -47,6 +49,8 @@ _truth = P("truth")
 _unpack_seq = P("unpack_seq")
 _BOOLS = (_truth, P("is_"), P("is_not"), P("not_"))
 _mul = P("mul")
+_truediv = P("truediv")
+_neg = P("neg")
 # Operations whose result is a new value, never one of their inputs.
 _ARITHMETIC = frozenset(P(n) for n in ("add", "sub", "mul", "truediv", "neg", "ieee_pow", "matmul"))
 _ieee_pow = P("ieee_pow")
@@ -55,23 +59,22 @@ _ieee_pow = P("ieee_pow")
 _NO_FOLD = {"raise_", "grad_of", "apply", "return_", "unit_sens", "grad_output", *EFFECTS}
 
 
-def rewrite(fn: Callable | None = None, *, before: str | None = None):
+def rewrite(
+    fn: Callable | None = None, *, before: str | None = None, prims: tuple[str, ...] | None = None,
+    adjoint_only: bool = False,
+):
     """Register a rewrite under its function name (tried before the rewrite named
-    `before`, when given, else after those registered so far)."""
+    `before`, when given, else after those registered so far). `prims`: the names of the
+    primitives whose applications it can rewrite, when it is only those (the optimizer
+    then tries it on those only). `adjoint_only`: a rewrite that may change results by
+    rounding, or takes x - x to be zero, used on gradient programs only."""
     if fn is None:
-        return lambda f: rewrite(f, before=before)
+        return lambda f: rewrite(f, before=before, prims=prims, adjoint_only=adjoint_only)
+    fn.prims = None if prims is None else frozenset(P(n) for n in prims)
+    fn.adjoint_only = adjoint_only
     names = [name for name, _ in REWRITES]
     REWRITES.insert(names.index(before) if before in names else len(REWRITES), (fn.__name__, fn))
     return fn
-
-
-def prim_of(node: Node) -> Primitive | None:
-    """The primitive an Apply node calls, if its function is a constant primitive."""
-    if isinstance(node, Apply):
-        f = node.inputs[0]
-        if isinstance(f, Constant) and isinstance(f.value, Primitive):
-            return f.value
-    return None
 
 
 def const(node: Node):
@@ -117,7 +120,7 @@ def may_be_zero(node: Node) -> bool:
 # Structures ---------------------------------------------------------------------------------
 
 
-@rewrite
+@rewrite(prims=("unpack_seq",))
 def unpack_of_tuple(opt, node):
     """unpack_seq(make_tuple(a1, ..., an), n) => the tuple (`x, y = a, b` checks nothing)."""
     if prim_of(node) is not _unpack_seq:
@@ -133,7 +136,7 @@ def unpack_of_tuple(opt, node):
 STRUCTURAL = ("unpack_of_tuple", "getitem_of_tuple")
 
 
-@rewrite
+@rewrite(prims=("getitem",))
 def getitem_of_tuple(opt, node):
     """getitem(make_tuple(a0, ..., an), i) => ai;  getitem(constant, i) => constant."""
     if prim_of(node) is not _getitem:
@@ -152,7 +155,7 @@ def getitem_of_tuple(opt, node):
     return None
 
 
-@rewrite
+@rewrite(prims=("sens_get",))
 def sens_get_of_structure(opt, node):
     """sens_get(make_tuple(...), i) => element;  sens_get(ZERO, i) => ZERO;
     sens_get(sens_at(like, i, v), j) => v if i == j else ZERO."""
@@ -178,7 +181,7 @@ def sens_get_of_structure(opt, node):
     return None
 
 
-@rewrite
+@rewrite(prims=("gadd", "gadd_numbers"))
 def gadd_zero(opt, node):
     """gadd(ZERO, x) => x;  gadd(x, ZERO) => x (and the same of gadd_numbers)."""
     if prim_of(node) not in _GADDS:
@@ -191,7 +194,7 @@ def gadd_zero(opt, node):
     return None
 
 
-@rewrite
+@rewrite(prims=("gadd", "gadd_numbers"))
 def gadd_of_numbers(opt, node):
     """gadd_numbers(a, b) => a + b when neither can be ZERO; the same of gadd(a, b) when
     types say `a` is a float or a float array (no structure to add elementwise)."""
@@ -206,7 +209,7 @@ def gadd_of_numbers(opt, node):
     return Apply([Constant(_add), a, b], node.graph, node.loc)
 
 
-@rewrite
+@rewrite(prims=("is_zero",))
 def is_zero_fold(opt, node):
     """is_zero(x) => False when x can never be ZERO; => True on the constant ZERO."""
     if prim_of(node) is not _is_zero:
@@ -253,7 +256,7 @@ def _never_zero(opt, node, depth: int) -> bool:
 # Control ------------------------------------------------------------------------------------
 
 
-@rewrite
+@rewrite(prims=("switch",))
 def switch_of_constant(opt, node):
     """switch(True, a, b) => a;  switch(False, a, b) => b;  switch(c, a, a) => a."""
     if prim_of(node) is not _switch:
@@ -315,7 +318,7 @@ def switch_call_of_values(opt, node):
     return None
 
 
-@rewrite
+@rewrite(prims=("truth",))
 def truth_of_comparison(opt, node):
     """truth(x) => x when x is already a Python bool: `truth`, `is`, `is not` and `not`
     of anything (a comparison of scalars is not known to be one without types)."""
@@ -404,7 +407,7 @@ def _small_constant(v) -> bool:
 _getitem_sens = P("getitem_sens")
 
 
-@rewrite
+@rewrite(prims=("getitem_sens", "sens_at"))
 def sens_of_tuple_element(opt, node):
     """getitem_sens(make_tuple(x0, ..., xn), i, v)  ==>  make_tuple(ZERO, .., v, .., ZERO)
     (and the same for sens_at): the sensitivity of one element of a built tuple."""
@@ -542,24 +545,77 @@ def _kept(opt, spread: Apply) -> Node | None:
     return Apply([Constant(_np_reshape), d, Constant(kept)], spread.graph, spread.loc)
 
 
-@rewrite
+def _product_abstract(opt, spread: Apply, x: Node, node: Apply):
+    """The abstract value of `node`, `spread * x` or `spread / x`: from inference, or from
+    the shapes of `unreduce`'s `like` and of `x` when the node is newer than the types."""
+    out = opt.abstract(node)
+    if out is not None and out is not ATop:
+        return out
+    like, a = opt.abstract(spread.inputs[2]), opt.abstract(x)
+    if not (isinstance(like, AArray) and isinstance(a, AArray) and like.dtype == a.dtype):
+        return None
+    if not all(isinstance(n, int) for n in (*like.shape, *a.shape)):
+        return None
+    try:
+        return AArray(a.dtype, np.broadcast_shapes(like.shape, a.shape))
+    except ValueError:
+        return None
+
+
+@rewrite(prims=("neg", "np.reshape", "broadcast_like"))
+def unreduce_forms(opt, node):
+    """Arrays filled with one number, written one way (`unreduce(d, like, None, False)`)
+    so that they merge and products and quotients see them (`multiplicative_identity`):
+    -unreduce(d, like, axis, keepdims) => unreduce(-d, like, axis, keepdims);
+    np.reshape(unreduce(d, like, None, False), shape) => unreduce(d, shape_of(shape), None,
+    False); broadcast_like(d, like) => unreduce(d, like, None, False) for a number d of
+    like's dtype."""
+    spread = node.inputs[1]
+    if prim_of(node) is _broadcast_like:
+        a, b = opt.abstract(spread), opt.abstract(node.inputs[2])
+        if not (isinstance(a, AScalar) and isinstance(b, AArray) and a.kind in (float, np.float64, np.float32)):
+            return None
+        if np.dtype(a.kind if a.kind is not float else np.float64) != np.dtype(b.dtype):
+            return None
+        return Apply([Constant(_unreduce), spread, node.inputs[2], Constant(None), Constant(False)], node.graph, node.loc)
+    if prim_of(spread) is not _unreduce:
+        return None
+    d, like, axis, keepdims = spread.inputs[1:]
+    if prim_of(node) is _neg:
+        neg_d = Apply([Constant(_neg), d], node.graph, node.loc)
+        return Apply([Constant(_unreduce), neg_d, like, axis, keepdims], node.graph, node.loc)
+    ok, shape = const(node.inputs[2])
+    a = opt.abstract(like)
+    if not (ok and isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)):
+        return None
+    if not (const(axis) == (True, None) and const(keepdims) == (True, False) and isinstance(a, AArray)):
+        return None
+    if not all(isinstance(n, int) for n in a.shape) or math.prod(shape) != math.prod(a.shape):
+        return None
+    w = shape_witness(AArray(a.dtype, shape))
+    return Apply([Constant(_unreduce), d, Constant(w), axis, keepdims], node.graph, node.loc)
+
+
+@rewrite(prims=("mul", "ieee_pow", "truediv"))
 def multiplicative_identity(opt, node):
     """x * 1 => x, 1 * x => x (where the 1 may be all ones in the shape of a reduction,
     or x ** 0), and x ** 1 => x, when x has the result's type, dtype and shape;
-    unreduce(d, like, None, False) * x => d * x for a scalar d and an x of the result's
-    shape (broadcasting spreads d)."""
+    unreduce(d, like, axis, keepdims) * x => d * x and unreduce(...) / x => d / x for an
+    x of the result's shape (broadcasting spreads d, in the shape with keepdims)."""
     prim = prim_of(node)
-    if prim is _mul:
-        for one, x in ((node.inputs[1], node.inputs[2]), (node.inputs[2], node.inputs[1])):
-            if _all_ones(one) and _may_stand_for(opt, x, node):
-                return x
-        for spread, x in ((node.inputs[1], node.inputs[2]), (node.inputs[2], node.inputs[1])):
-            # unreduce(d, like, axis, keepdims) * x => d * x, d in the keepdims shape:
-            # broadcasting spreads it (when x has the result's shape).
-            if prim_of(spread) is _unreduce and _spreads_onto(opt.abstract(x), opt.abstract(node)):
+    if prim is _mul or prim is _truediv:
+        if prim is _mul:
+            for one, x in ((node.inputs[1], node.inputs[2]), (node.inputs[2], node.inputs[1])):
+                if _all_ones(one) and _may_stand_for(opt, x, node):
+                    return x
+        pairs = [(node.inputs[1], node.inputs[2])]
+        if prim is _mul:
+            pairs.append((node.inputs[2], node.inputs[1]))
+        for spread, x in pairs:
+            if prim_of(spread) is _unreduce and _spreads_onto(opt.abstract(x), _product_abstract(opt, spread, x, node)):
                 d = _kept(opt, spread)
                 if d is not None:
-                    return Apply([Constant(_mul), d, x], node.graph, node.loc)
+                    return Apply([Constant(prim), d, x], node.graph, node.loc)
     elif prim is _ieee_pow and const(node.inputs[2]) == (True, 1):
         if _may_stand_for(opt, node.inputs[1], node):
             return node.inputs[1]
@@ -585,7 +641,62 @@ def same_shape_identity(opt, node):
     return None
 
 
-@rewrite
+class ShapeWitness(np.ndarray):
+    """A read-only array of zeros (of no memory: its strides are 0) standing for a value
+    of which a primitive reads only the type, dtype and shape."""
+
+    def __repr__(self) -> str:
+        return f"shape_of({self.dtype}{list(self.shape)})"
+
+    __str__ = __repr__
+
+
+_WITNESSES: dict[tuple, object] = {}
+
+
+def shape_witness(a) -> object | None:
+    """A constant with the type, dtype and shape that the abstract value `a` pins down
+    (a `ShapeWitness` for an array, 0.0 of its type for a float), or None."""
+    if isinstance(a, AScalar) and a.kind in (float, np.float64, np.float32):
+        return a.kind(0.0)
+    if not (isinstance(a, AArray) and a.dtype is not None and all(isinstance(n, int) for n in a.shape)):
+        return None
+    key = (np.dtype(a.dtype).str, tuple(a.shape))
+    w = _WITNESSES.get(key)
+    if w is None:
+        w = np.broadcast_to(np.zeros((), a.dtype), a.shape).view(ShapeWitness)
+        _WITNESSES[key] = w
+    return w
+
+
+# The argument each primitive reads only for its type, dtype and shape.
+_SHAPE_ONLY = {
+    P(name): i for name, i in (
+        ("unreduce", 2), ("expand_reduced", 2), ("sum_to", 2), ("broadcast_like", 2),
+        ("reduced_count", 1), ("getitem_sens", 1),
+    )
+}
+
+
+@rewrite(prims=("unreduce", "expand_reduced", "sum_to", "broadcast_like", "reduced_count", "getitem_sens"))
+def known_shape_argument(opt, node):
+    """f(..., like, ...) => f(..., shape_of(like), ...) for an argument that `f` reads only
+    for its type, dtype and shape (`unreduce(d, like, axis, keepdims)`, `sum_to(x, like)`,
+    `reduced_count(like, axis)`...) when inference knows them: the computation of `like`
+    is no longer needed when nothing else uses it (a loss computed only to be
+    differentiated), and `reduced_count` becomes a constant."""
+    i = _SHAPE_ONLY.get(prim_of(node))
+    if i is None or not isinstance(node.inputs[i], Apply):
+        return None
+    w = shape_witness(opt.abstract(node.inputs[i]))
+    if w is None:
+        return None
+    inputs = list(node.inputs)
+    inputs[i] = Constant(w, node.inputs[i].loc)
+    return Apply(inputs, node.graph, node.loc)
+
+
+@rewrite(prims=("sum_to",))
 def sum_to_of_known_shapes(opt, node):
     """sum_to(x, like) => np.sum(x, axis=leading axes) when types say x is an array of
     like's dtype whose shape is like's with leading axes added (the broadcast of a bias
@@ -611,7 +722,7 @@ def sum_to_of_known_shapes(opt, node):
     return None
 
 
-@rewrite
+@rewrite(prims=("matrix_transpose", "swap_last_axes"))
 def transpose_of_matrix(opt, node):
     """matrix_transpose(x), swap_last_axes(x) => x.T when x is known to be a 2-d array."""
     if prim_of(node) not in _LAST_AXES_SWAPS:
@@ -622,7 +733,7 @@ def transpose_of_matrix(opt, node):
     return None
 
 
-@rewrite
+@rewrite(prims=("unit_sens",))
 def unit_seed(opt, node):
     """unit_sens(out) => the constant 1.0 when `out` is known to be a float scalar (of
     its type: a Python float or a NumPy float)."""

@@ -51,6 +51,10 @@ def unreduce(d, a, axis, keepdims):
     """
     shape = np.shape(a)
     expanded = np.reshape(d, _kept_shape(shape, axis))
+    if isinstance(a, np.ndarray) and a.dtype.kind in "fc":
+        out = np.empty(shape, a.dtype)
+        out[...] = expanded
+        return out
     return sum_to(np.array(np.broadcast_to(expanded, shape)), a)
 
 

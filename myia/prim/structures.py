@@ -78,10 +78,24 @@ def getitem_sens(x, i, v):
     if isinstance(x, range) or v is ZERO:
         return ZERO
     out = np.zeros(np.shape(x), dtype=np.result_type(x, v))
-    np.add.at(out, i, v)
+    if _basic_index(i):
+        out[i] = v  # basic indexing reaches each element at most once
+    else:
+        np.add.at(out, i, v)  # repeated indices accumulate
     if isinstance(x, float):
         return float(out)
     return sum_to(out, x)
+
+
+def _basic_index(i) -> bool:
+    """Whether `i` is a NumPy basic index (ints, slices, None, Ellipsis, or a tuple of
+    them): no element is selected twice."""
+    items = i if isinstance(i, tuple) else (i,)
+    return all(
+        (isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)))
+        or k is None or k is Ellipsis or isinstance(k, slice)
+        for k in items
+    )
 
 
 @getitem_sens.defbprop

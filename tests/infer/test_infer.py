@@ -298,6 +298,15 @@ def test_unknown_int_makes_unknown_dimensions():
     )
 
 
+def between(x, i, j):
+    return x[i:j], x[i : i + 2], x[i:j:2]
+
+
+def test_slices_between_unknown_ints_have_unknown_lengths():
+    res = infer(myia.ir(between), (np.ones(10), 1, 3))
+    assert res.output == ATuple((AArray(F64, (None,)),) * 3)
+
+
 def shape_mismatch(x, y):
     z = x * 2.0
     return z + y  # the shapes do not broadcast

@@ -17,8 +17,9 @@ from myia.infer import AArray, AScalar, infer
 from myia.ir import Apply, Constant, Graph, Parameter, clone
 from myia.ir.nodes import Node
 from myia.opt.pipeline import Optimizer, optimize
-from myia.opt.rewrites import REWRITES
+from myia.opt.rewrites import REWRITES, ShapeWitness
 from myia.prim import ZERO
+from myia.testing import check_grads
 
 RULES = dict(REWRITES)
 P = myia.prim.lookup
@@ -264,6 +265,38 @@ def test_multiplying_by_one_is_the_value():
     assert _close(run_graph(g, args), run_graph(out, args))
 
 
+def test_arrays_of_one_number_are_written_one_way():
+    g = Graph("g")
+    d, a, s = g.add_parameter("d"), g.add_parameter("a"), g.add_parameter("s")
+    spread = g.apply(P("unreduce"), d, g.apply(P("np.tanh"), a), None, False)
+    g.output = g.apply(
+        P("make_tuple"),
+        g.apply(P("neg"), spread),
+        g.apply(P("np.reshape"), spread, (3, 1)),
+        g.apply(P("broadcast_like"), d, s),
+    )
+    sig = (AScalar(float), AArray(np.float64, (3,)), AArray(np.float64, (3,)))
+    out = Optimizer(clone(g, total=True), only("unreduce_forms"), args=sig).run()
+    negated, reshaped, broadcast = out.output.inputs[1:]
+    assert all(n.inputs[0].value is P("unreduce") for n in (negated, reshaped, broadcast)), str(out)
+    assert negated.inputs[1].inputs[0].value is P("neg")
+    assert isinstance(reshaped.inputs[2].value, ShapeWitness) and reshaped.inputs[2].value.shape == (3, 1)
+    args = (1.5, np.arange(3.0), np.ones(3))
+    assert _close(run_graph(g, args), run_graph(out, args))
+
+
+def test_a_quotient_of_a_spread_divides_the_number():
+    g = Graph("g")
+    d, a, m = g.add_parameter("d"), g.add_parameter("a"), g.add_parameter("m")
+    spread = g.apply(P("unreduce"), d, a, None, False)
+    g.output = g.apply(P("truediv"), spread, g.apply(P("np.exp"), m))
+    sig = (AScalar(float), AArray(np.float64, (4,)), AArray(np.float64, (4,)))
+    out = Optimizer(clone(g, total=True), only("multiplicative_identity"), args=sig).run()
+    assert out.output.inputs[1] is out.parameters[0], str(out)
+    args = (2.0, np.ones(4), np.linspace(0.0, 1.0, 4))
+    assert _close(run_graph(g, args), run_graph(out, args))
+
+
 def test_sum_to_of_known_shapes_is_a_sum_over_the_broadcast_axes():
     g = Graph("g")
     x, bias, col = g.add_parameter("x"), g.add_parameter("bias"), g.add_parameter("col")
@@ -288,6 +321,145 @@ def test_a_product_with_an_unreduced_value_broadcasts_it_instead():
     assert out.output.inputs[1].inputs[0].value is P("np.reshape")
     args = (np.arange(4.0), np.ones((4, 3)), np.linspace(0.0, 1.0, 12).reshape(4, 3))
     assert _close(run_graph(g, args), run_graph(out, args))
+
+
+def test_arguments_read_for_their_shape_become_shape_witnesses():
+    g = Graph("g")
+    d, a = g.add_parameter("d"), g.add_parameter("a")
+    loss = g.apply(P("np.tanh"), a)  # computed only for its shape
+    spread = g.apply(P("unreduce"), d, loss, None, False)
+    count = g.apply(P("reduced_count"), loss, None)
+    g.output = g.apply(P("truediv"), spread, count)
+    sig = (AScalar(float), AArray(np.float64, (2, 3)))
+    out = Optimizer(clone(g, total=True), only("known_shape_argument", "constant_fold"), args=sig).run()
+    spread2, count2 = out.output.inputs[1:]
+    assert isinstance(spread2.inputs[2], Constant) and isinstance(spread2.inputs[2].value, ShapeWitness)
+    assert isinstance(count2, Constant) and count2.value == 6
+    assert "np.tanh" not in str(out)
+    args = (1.5, np.arange(6.0).reshape(2, 3))
+    assert _close(run_graph(g, args), run_graph(out, args))
+
+
+def _normalization_graph() -> Graph:
+    """The adjoint of the max in a stable logsumexp, written out: the sensitivity of
+    m = max(z, axis=1, keepdims=True) from `log(sum(exp(z - m), 1)) + m[:, 0]`."""
+    g = Graph("g")
+    d, z, m, y = (g.add_parameter(n) for n in ("d", "z", "m", "y"))
+    e = g.apply(P("np.exp"), g.apply(P("sub"), z, m))
+    s = g.apply(P("np.sum"), e, 1, False)
+    weights = g.apply(P("mul"), g.apply(P("np.reshape"), g.apply(P("truediv"), d, s), (4, 1)), e)
+    through_exp = g.apply(P("np.sum"), g.apply(P("neg"), weights), 1, True)
+    direct = g.apply(P("getitem_sens"), m, (slice(None), 0), d)
+    dm = g.apply(P("gadd_numbers"), direct, through_exp)
+    hits = g.apply(P("truediv"), dm, 2.0)
+    g.output = g.apply(P("add"), y, g.apply(P("sum_to"), g.apply(P("mul"), hits, z), z))
+    return g
+
+
+_NORMALIZATION_SIG = (
+    AArray(np.float64, (4,)), AArray(np.float64, (4, 3)), AArray(np.float64, (4, 1)), AArray(np.float64, (4, 3))
+)
+
+
+def _normalization_args(rng):
+    z = rng.standard_normal((4, 3))
+    return (rng.standard_normal(4), z, np.max(z, axis=1, keepdims=True), rng.standard_normal((4, 3)))
+
+
+def test_a_sum_of_a_negation_is_the_negation_of_the_sum():
+    g = _normalization_graph()
+    out = Optimizer(clone(g, total=True), only("sum_of_negation"), args=_NORMALIZATION_SIG).run()
+    sums = [n for n in _applies(out) if n.inputs[0].value is P("neg") and n.inputs[1].inputs[0].value is P("np.sum")]
+    assert len(sums) == 1
+    args = _normalization_args(np.random.default_rng(0))
+    assert _close(run_graph(g, args), run_graph(out, args))
+
+
+def test_normalized_weights_sum_to_one():
+    g = _normalization_graph()
+    names = ("sum_of_negation", "normalized_sum", "same_shape_identity")
+    out = Optimizer(clone(g, total=True), only(*names), args=_NORMALIZATION_SIG).run()
+    exps = [n for n in _applies(out) if n.inputs[0].value is P("np.exp")]
+    assert not exps, str(out)  # the weights are gone: d, reshaped, is the sum
+    args = _normalization_args(np.random.default_rng(0))
+    assert _close(run_graph(g, args), run_graph(out, args))
+
+
+def test_the_sensitivity_of_a_whole_column_is_the_reshaped_sensitivity():
+    g = _normalization_graph()
+    out = Optimizer(clone(g, total=True), only("covering_getitem_sens"), args=_NORMALIZATION_SIG).run()
+    prims = {n.inputs[0].value for n in _applies(out)}
+    assert P("getitem_sens") not in prims and P("np.reshape") in prims
+    args = _normalization_args(np.random.default_rng(0))
+    assert _close(run_graph(g, args), run_graph(out, args))
+
+
+def test_a_value_minus_itself_and_what_it_feeds_disappear():
+    g = _normalization_graph()
+    names = ("sum_of_negation", "normalized_sum", "same_shape_identity", "covering_getitem_sens",
+             "gadd_of_numbers", "cancelling_sum", "zero_arithmetic", "gadd_zero")
+    out = Optimizer(clone(g, total=True), only(*names), args=_NORMALIZATION_SIG).run()
+    assert out.output is out.parameters[3], str(out)  # y + (the adjoint of the max) => y
+    args = _normalization_args(np.random.default_rng(0))
+    assert _close(run_graph(g, args), run_graph(out, args))
+
+
+def test_zero_is_not_made_where_a_use_would_not_take_it():
+    g = Graph("g")
+    x = g.add_parameter("x")
+    diff = g.apply(P("add"), x, g.apply(P("neg"), x))
+    g.output = g.apply(P("np.exp"), diff)  # exp(ZERO) is not a thing
+    out = Optimizer(clone(g, total=True), only("cancelling_sum", "zero_arithmetic")).run()
+    assert run_graph(out, (np.ones(2),)).tolist() == [1.0, 1.0]
+
+
+def test_logsumexp_gradient_leaves_out_the_max():
+    def lse(w, x):
+        z = x @ w
+        m = np.max(z, axis=1, keepdims=True)
+        return np.mean(np.log(np.sum(np.exp(z - m), axis=1)) + m[:, 0])
+
+    def lse_all(z):
+        m = np.max(z)
+        return np.log(np.sum(np.exp(z - m))) + m
+
+    rng = np.random.default_rng(3)
+    w, x = rng.standard_normal((3, 4)), rng.standard_normal((5, 3))
+    text = str(myia.source(myia.grad(lse), w, x))
+    assert "==" not in text and "getitem_sens" not in text, text  # no ties of the max, no m[:, 0]
+    check_grads(lse, (w, x), argnums=0, order=1)
+    z = rng.standard_normal(6)
+    text = str(myia.source(myia.grad(lse_all), z))
+    assert "==" not in text, text
+    check_grads(lse_all, (z,), order=1)
+
+
+def scaled_before(x, t, v, s):
+    a = x * 2
+    b = -(a * t * v) * t
+    return b + b + a * s - (-v)
+
+
+def test_powers_of_two_move_out_of_products_and_sums():
+    sig = (AArray(np.float64, (3,)),) * 4
+    out = Optimizer(clone(myia.ir(scaled_before), total=True), only("scaled_factor", "scaled_terms"), args=sig).run()
+    scaled, _ = out.output.inputs[1:]  # ((x t v t) * -2 + x s) * 2 + v
+    assert scaled.inputs[0].value is P("mul") and scaled.inputs[2].value == 2, str(out)
+    scales = [n for n in _applies(out) if any(isinstance(i, Constant) and type(i.value) in (int, float) for i in n.inputs[1:])]
+    assert len(scales) == 2, str(out)  # (... * -2 + ...) * 2: every other scale merged
+    assert not [n for n in _applies(out) if n.inputs[0].value is P("neg")], str(out)
+    rng = np.random.default_rng(0)
+    args = tuple(rng.standard_normal(3) for _ in range(4))
+    assert np.array_equal(run_graph(myia.ir(scaled_before), args), run_graph(out, args))  # exact
+
+
+def test_scalings_of_ints_stay_where_they_are():
+    def before(a, b):
+        return (a * 2) * b
+
+    sig = (AArray(np.int64, (3,)),) * 2
+    out = Optimizer(clone(myia.ir(before), total=True), only("scaled_factor", "scaled_terms"), args=sig).run()
+    assert graphs_match(out, myia.ir(before))
 
 
 def test_a_gradient_called_on_known_types_is_specialized():
@@ -381,7 +553,19 @@ def closures_fn(x):
     return fs[0](x) + fs[1](1.0)
 
 
+def tanh_square_fn(x, v):
+    return np.sum(np.tanh(x) ** 2 * x * v) - np.sum(-x * v)
+
+
+def logsumexp_fn(w, x):
+    z = x @ w
+    m = np.max(z, axis=1, keepdims=True)
+    return np.mean(np.log(np.sum(np.exp(z - m), axis=1)) + m[:, 0])
+
+
 CASES = [
+    (logsumexp_fn, lambda r: (r.standard_normal((3, 4)), r.standard_normal((5, 3)))),
+    (tanh_square_fn, lambda r: (r.standard_normal(4), r.standard_normal(4))),
     (mlp_loss, lambda r: (r.standard_normal((3, 4)), r.standard_normal(4), r.standard_normal(4),
                           r.standard_normal((5, 3)), r.standard_normal(5))),
     (loop_fn, lambda r: (float(r.standard_normal()), 7)),
