@@ -23,7 +23,7 @@ from myia.ad.wrappers import grad_graph, gradient_program
 from myia.backend.numpy_backend import CompiledFunction, compile_graph
 from myia.backend.vm import default_vm
 from myia.errors import MyiaTypeError
-from myia.infer import abstract_of_value, infer, known_array
+from myia.infer import AScalar, abstract_of_value, infer, known_array
 from myia.infer.abstract import drop_numbers
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph, Node
@@ -103,27 +103,40 @@ def signature_abstract(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:
     )
 
 
-# The inference that finds array types for the code generator gives up sooner than the
+# The inference that finds types for the code generator gives up sooner than the
 # optimizer's: an optimized program is small, and its code is good without them.
-ARRAY_TYPES_JOINS = 5_000
+CODEGEN_TYPES_JOINS = 5_000
 
 
-def _array_types(graph: Graph, args: tuple):
-    """`node -> (shape, dtype)` of the arrays of known shape in `graph` run on `args`, for
-    the code generator's buffer reuse; None when inference fails (the code is then written
-    without it)."""
-    try:
-        inferred = infer(graph, args, max_joins=ARRAY_TYPES_JOINS)
-    except Exception:  # noqa: BLE001 - types only make the code faster
-        return None
+class CodegenTypes:
+    """What inference knows of the nodes of a program, as the code generator asks it:
+    `array(node)`, the (shape, dtype) of an array of known shape (for buffer reuse), and
+    `is_int(node)`, whether the value is an int (for `for` loops)."""
 
-    def array_type(node: Node):
+    def __init__(self, inferred):
+        self.inferred = inferred
+
+    def _abstract(self, node: Node):
         try:
-            return known_array(inferred.abstract(node))
+            return self.inferred.abstract(node)
         except Exception:  # noqa: BLE001 - a node the analysis did not see
             return None
 
-    return array_type
+    def array(self, node: Node):
+        return known_array(self._abstract(node))
+
+    def is_int(self, node: Node) -> bool:
+        a = self._abstract(node)
+        return isinstance(a, AScalar) and a.kind is int
+
+
+def codegen_types(graph: Graph, args: tuple) -> CodegenTypes | None:
+    """The types of `graph` run on `args` for the code generator, or None when inference
+    fails (the code is then written without them)."""
+    try:
+        return CodegenTypes(infer(graph, args, max_joins=CODEGEN_TYPES_JOINS))
+    except Exception:  # noqa: BLE001 - types only make the code faster
+        return None
 
 
 def default_backend_call(graph: Graph, args) -> Any:
@@ -203,7 +216,7 @@ class Compiled:
                 fn = Interpreted(self.optimized(args) if self.optimize else self.graph())
             else:
                 graph = self.optimized(args)
-                fn = compile_graph(graph, _array_types(graph, self.abstract(args)) if self.optimize else None)
+                fn = compile_graph(graph, codegen_types(graph, self.abstract(args)) if self.optimize else None)
             self.cache[key] = fn
         return fn
 

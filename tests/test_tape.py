@@ -145,11 +145,22 @@ def test_gradients_match_finite_differences(fn, args, taped):
     check_grads(fn, args, argnums=_float_args(args), order=2)
 
 
+def _loop_body(source: str, function: str) -> str:
+    """The lines of the first loop (`while` or `for`) of the generated `function`."""
+    lines = source[source.index(f"def {function}"):].splitlines()
+    i = next(k for k, ln in enumerate(lines) if ln.lstrip().startswith(("while True", "for ")))
+    indent = len(lines[i]) - len(lines[i].lstrip())
+    body = []
+    for ln in lines[i + 1:]:
+        if ln.strip() and len(ln) - len(ln.lstrip()) <= indent:
+            break
+        body.append(ln)
+    return "\n".join(body)
+
+
 def test_iterations_make_no_closures():
-    source = myia.source(myia.grad(while_poly), 1.0, 3)
-    header = source.index("def J_poly_loop_while_header")
-    start = source.index("while True", header)
-    forward = source[start : source.index("else:", start)]
+    source = str(myia.source(myia.grad(while_poly), 1.0, 3))
+    forward = _loop_body(source, "J_poly_loop_while_header")
     assert ".append(" in forward
     assert "def " not in forward and "lambda" not in forward
 

@@ -58,11 +58,11 @@ class CompiledFunction:
         return loc
 
 
-def compile_graph(graph: Graph, array_type=None) -> CompiledFunction:
-    """Generate, compile and load the Python code of `graph`. `array_type(node)`: the
-    (shape, dtype) of the arrays inference knows, if any, which lets operations write into
-    arrays the program no longer needs (`myia.backend.buffers`)."""
-    module = generate(graph, array_type)
+def compile_graph(graph: Graph, types=None) -> CompiledFunction:
+    """Generate, compile and load the Python code of `graph`. `types`: what inference
+    knows of its nodes, if anything (see `numpy_codegen.generate`), which lets operations
+    write into arrays the program no longer needs and counted loops be `for` loops."""
+    module = generate(graph, types)
     filename = f"<myia-generated-{next(_counter)}:{graph.name}>"
     text = module.text
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)

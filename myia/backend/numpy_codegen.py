@@ -8,7 +8,11 @@ keeps the values of its own iteration. Control flow is rebuilt from the IR's tai
 - a block that every branch of an `if` jumps to (a join point) is written after the `if`;
 - a graph that calls itself in tail position from its own body (a loop header, a
   tail-recursive function) becomes `while True:`, its self calls `continue`, and the block it
-  leaves to becomes the code after the loop (`break`);
+  leaves to becomes the code after the loop (`break`); a loop that counts (an int counter
+  tested with `<` against an int bound made outside it, stepping by 1, or the backward
+  loop of a tape counting down) becomes `for counter in range(...)`;
+- with the types of the nodes, an elementwise operation may write into an operand the
+  program no longer needs (`myia.backend.buffers`);
 - other calls stay calls.
 
 Primitives are emitted as their implementation's expression when it is a single `return`
@@ -34,7 +38,7 @@ from myia.backend.buffers import BufferReuse, add_into, write_into
 from myia.backend.emit import emit_primitive
 from myia.errors import Location
 from myia.ir.manager import Manager
-from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
+from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, prim_of, toposort
 from myia.prim import lookup as P
 from myia.prim.registry import Primitive
 
@@ -42,6 +46,11 @@ _switch = P("switch")
 _apply = P("apply")
 _make_tuple = P("make_tuple")
 _make_list = P("make_list")
+_truth = P("truth")
+_lt = P("lt")
+_eq = P("eq")
+_sub = P("sub")
+_add = P("add")
 _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "ZERO", "add_into"}
 
 
@@ -66,17 +75,35 @@ class Ctx:
 
     loop: Graph | None = None
     loop_exit: Graph | None = None
-    joins: frozenset = frozenset()
+    joins: tuple = ()  # pending joins, innermost last
     closures: dict = field(default_factory=dict)
     target: str | None = None  # assign the region's value to this name instead of returning
+    counter: Parameter | None = None  # the loop's `for` variable (see `counted_loop`)
 
     def child(self, **kw) -> Ctx:
         base = dict(
             loop=self.loop, loop_exit=self.loop_exit, joins=self.joins,
-            closures=dict(self.closures), target=self.target,
+            closures=dict(self.closures), target=self.target, counter=self.counter,
         )
         base.update(kw)
         return Ctx(**base)
+
+
+@dataclass
+class Counted:
+    """A loop written as `for var in range(*range_args):` (see `Codegen.counted_loop`):
+    `param`, the loop parameter the `for` statement steps (not bound by the body's jump
+    back); `tests`, the nodes of the header's test, whose value is `test_in_body` in the
+    body; `skip`, the nodes the `for` statement computes instead."""
+
+    var: Node
+    param: Parameter
+    range_args: tuple
+    tests: set
+    body: Graph
+    exit_branch: Graph
+    test_in_body: bool
+    skip: list
 
 
 @dataclass
@@ -93,10 +120,11 @@ class Module:
 class Codegen:
     """Generates the module for one (optimized) root graph."""
 
-    def __init__(self, root: Graph, array_type=None):
+    def __init__(self, root: Graph, types=None):
         self.root = root
         self.mng = Manager(root)
-        self.reuse = BufferReuse(self.mng, array_type)
+        self.types = types
+        self.reuse = BufferReuse(self.mng, types.array if types is not None else None)
         self.names: dict[Any, str] = {}
         self.used_names: set[str] = set(_RESERVED)
         self.next_suffix: dict[str, int] = {}
@@ -106,6 +134,7 @@ class Codegen:
         self.emitted_toplevel: set[Graph] = set()
         self._uses = self._graph_uses()
         self._exits: dict[Graph, Counter] = {}
+        self.skipped: set[Apply] = set()  # nodes a `for` statement computes instead
 
     # Names --------------------------------------------------------------------------------
 
@@ -311,13 +340,134 @@ class Codegen:
         return self.find_join(self.exits(t) + self.exits(f), g)
 
     def loop_block(self, g: Graph, ctx: Ctx) -> list:
-        """`while True:` around the region of loop header `g`, then the loop's exit block."""
+        """`while True:` around the region of loop header `g` (or a `for` loop, see
+        `counted_loop`), then the loop's exit block."""
         exit_ = self.loop_exit(g)
+        counted = self.counted_loop(g)
+        if counted is not None:
+            return self.for_block(g, counted, exit_, ctx)
         body = self.region(g, ctx.child(loop=g, loop_exit=exit_))
         out: list = [Block("while True", body, g.loc)]
         if exit_ is not None:
             out.extend(self.region(exit_, ctx))
         return out
+
+    def counted_loop(self, g: Graph) -> Counted | None:
+        """How loop header `g` is written as a `for` loop, if it is a counted loop: it
+        computes nothing but `counter < bound` (an int parameter, an int bound made
+        outside the loop) and branches on it, to a body that comes back with
+        `counter + 1` through straight-line blocks, and the counter is read only in the
+        header and the body: `for counter in range(counter, bound):`. The backward loop
+        of a tape counts down instead (see `_tape_countdown`)."""
+        if self.types is None or g.output is None or g.output.graph is not g:
+            return None
+        sc = self.switch_call(g.output)
+        if sc is None or sc[3]:
+            return None
+        cond, then, orelse, _ = sc
+        test = cond.inputs[1] if prim_of(cond) is _truth else cond
+        if not self._only_the_test(g, test, cond):
+            return None
+        if prim_of(test) is _eq and g.flags.get("tape_backward"):
+            return self._tape_countdown(g, test, cond, then, orelse)
+        if prim_of(test) is not _lt:
+            return None
+        counter, bound = test.inputs[1:]
+        if not (isinstance(counter, Parameter) and counter.graph is g and self.types.is_int(counter)):
+            return None
+        if isinstance(bound, Constant):
+            if type(bound.value) is not int:
+                return None
+        elif bound.graph in self.mng.scope(g) or not self.types.is_int(bound):
+            return None
+        tail = self._tail_to(then, g)
+        if tail is None:
+            return None
+        step = tail.inputs[1 + g.parameters.index(counter)]
+        if not (prim_of(step) is _add and step.inputs[1] is counter and self._is_int(step.inputs[2], 1)):
+            return None
+        after = self.mng.scope(orelse)
+        if any(user.graph in after for user, _ in self.mng.uses.get(counter, ())):
+            return None
+        skip = [step] if [u for u, _ in self.mng.uses.get(step, ())] == [tail] else []
+        return Counted(counter, counter, (counter, bound), {test, cond}, then, orelse, True, skip)
+
+    def _only_the_test(self, g: Graph, test: Node, cond: Node) -> bool:
+        """Whether loop header `g` computes its test and the branch on it, and nothing else."""
+        header = {n for n in self.mng.nodes[g] if isinstance(n, Apply)} - {g.return_}
+        return header == {test, cond, g.output.inputs[0], g.output}
+
+    def _tape_countdown(self, g: Graph, test: Apply, cond: Node, done: Graph, body: Graph):
+        """The backward loop of a tape (`myia.ad.tape`): `while i != 0: j = i - k; ...;
+        i = j`, where `i` is a multiple of `k` (the tape holds k values per iteration), as
+        `for j in range(i - k, -1, -k):`."""
+        counter, zero = test.inputs[1:]
+        if not (isinstance(counter, Parameter) and counter.graph is g and self._is_int(zero, 0)):
+            return None
+        tail = self._tail_to(body, g)
+        if tail is None:
+            return None
+        step = tail.inputs[1 + g.parameters.index(counter)]
+        if not (prim_of(step) is _sub and step.inputs[1] is counter and isinstance(step.inputs[2], Constant)):
+            return None
+        k = step.inputs[2].value
+        if type(k) is not int or k < 1 or {u for u, _ in self.mng.uses.get(counter, ())} != {test, step}:
+            return None
+        start = Apply([Constant(_sub), counter, Constant(k)], g, g.loc)
+        return Counted(step, counter, (start, Constant(-1), Constant(-k)), {test, cond}, body, done, False, [step])
+
+    def _is_int(self, node: Node, value: int) -> bool:
+        return isinstance(node, Constant) and type(node.value) is int and node.value == value
+
+    def _tail_to(self, start: Graph, g: Graph) -> Apply | None:
+        """The tail call of `g` that straight-line blocks from `start` end with (each
+        block used once), or None."""
+        h = start
+        for _ in range(64):
+            tc = self.tail_call(h)
+            if tc is None:
+                return None
+            if tc[0] is g:
+                return h.output
+            if self.use_count(tc[0]) != 1 or tc[0] is self.root:
+                return None
+            h = tc[0]
+        return None
+
+    def for_block(self, g: Graph, c: Counted, exit_: Graph | None, ctx: Ctx) -> list:
+        """`for var in range(...):` with the body's region, then the exit branch and the
+        loop's exit block. The test's value, where something other than the branch reads
+        it, is assigned in the body and after the loop."""
+        self.skipped.update(c.skip)
+        out: list = []
+        bounds = ", ".join(
+            self._inline(n, ctx, out) if isinstance(n, Apply) and n not in self.mng.all_nodes
+            else ast.unparse(self.ref(n, ctx, out))
+            for n in c.range_args
+        )
+        inside = self.mng.scope(c.body)
+        switch = g.output.inputs[0]
+        readers = {t: [u for u, _ in self.mng.uses.get(t, ()) if u is not switch and u not in c.tests] for t in c.tests}
+        inner = ctx.child(loop=g, loop_exit=exit_, counter=c.param)
+        statements = [
+            Line(f"{self.name(t)} = {c.test_in_body}", g.loc)
+            for t, us in readers.items() if any(u.graph in inside for u in us)
+        ]
+        statements += self.branch(c.body, [], inner)
+        out.append(Block(f"for {self.name(c.var)} in range({bounds})", statements, g.loc))
+        out.extend(
+            Line(f"{self.name(t)} = {not c.test_in_body}", g.loc)
+            for t, us in readers.items() if any(u.graph not in inside for u in us)
+        )
+        after = ctx.child(joins=ctx.joins + ((exit_,) if exit_ is not None else ()))
+        out.extend(self.branch(c.exit_branch, [], after))
+        if exit_ is not None:
+            out.extend(self.region(exit_, ctx))
+        return out
+
+    def _inline(self, node: Apply, ctx: Ctx, out: list) -> str:
+        """The expression of a node made only for a `for` statement (`i - k`)."""
+        return ast.unparse(self.apply_expr(node, ctx, out))
 
     def apply_expr(self, node: Apply, ctx: Ctx, out: list) -> ast.expr:
         fn = node.inputs[0]
@@ -350,6 +500,8 @@ class Codegen:
         """Assign `g`'s parameters (leaving out those that already hold their value)."""
         pairs = []
         for p, a in zip(g.parameters, args):
+            if p is ctx.counter and g is ctx.loop:
+                continue  # the `for` statement steps it
             rhs = ast.unparse(self.ref(a, ctx, out))
             if rhs != self.name(p):
                 pairs.append((self.name(p), rhs))
@@ -379,7 +531,7 @@ class Codegen:
         }
         for node in order:
             if isinstance(node, Apply) and node.graph is g and node is not tail:
-                if node not in inline_switches:
+                if node not in inline_switches and node not in self.skipped:
                     self.statement(node, ctx, out)
         self.leave(g, tail, ctx, out)
         return out
@@ -390,7 +542,7 @@ class Codegen:
             c, t, f, args = sc
             target = self.name(node)
             cond = ast.unparse(self.ref(c, ctx, out))
-            sub = ctx.child(target=target, loop=None, loop_exit=None, joins=frozenset())
+            sub = ctx.child(target=target, loop=None, loop_exit=None, joins=())
             body = self.branch(t, args, sub.child())
             orelse = self.branch(f, args, sub.child())
             out.append(Block(f"if {cond}", body, node.loc, orelse))
@@ -412,7 +564,7 @@ class Codegen:
                 join = self.find_join(self.exits(t) + self.exits(f), g)
                 if join is not None and join is ctx.loop_exit:
                     join = None  # leaving the loop: `break`, written after the loop
-            inner = ctx.child(joins=ctx.joins | ({join} if join is not None else set()))
+            inner = ctx.child(joins=ctx.joins + ((join,) if join is not None else ()))
             body = self.branch(t, args, inner.child())
             orelse = self.branch(f, args, inner.child())
             out.append(Block(f"if {cond}", body, tail.loc, orelse))
@@ -424,13 +576,17 @@ class Codegen:
             callee, args = tc
             if callee is ctx.loop:
                 self.bind_params(callee, args, ctx, out)
-                out.append(Line("continue", tail.loc))
+                if ctx.counter is None:  # a `for` loop goes on by itself
+                    out.append(Line("continue", tail.loc))
                 return
             if callee is ctx.loop_exit:
                 self.bind_params(callee, args, ctx, out)
                 out.append(Line("break", tail.loc))
                 return
-            if callee in ctx.joins:
+            if ctx.joins and callee is ctx.joins[-1]:
+                # The innermost pending join is written right after this `if`: falling
+                # through reaches it. (An outer one is called below: code of inner joins
+                # stands between.)
                 self.bind_params(callee, args, ctx, out)
                 return
             if callee is not self.root and self.use_count(callee) - self.exits(callee).get(callee, 0) == 1:
@@ -506,7 +662,7 @@ def _render(item, depth: int, lines: list[str], line_map: dict, origin) -> None:
         if item.loc is not None:
             line_map[len(lines)] = item.loc
         return
-    lines.append(f"{pad}{item.header}:" + (_comment(item.loc, origin) if item.header.startswith(("if", "while")) else ""))
+    lines.append(f"{pad}{item.header}:" + (_comment(item.loc, origin) if item.header.startswith(("if", "while", "for")) else ""))
     if item.loc is not None:
         line_map[len(lines)] = item.loc
     for sub in item.body or [Line("pass")]:
@@ -517,8 +673,9 @@ def _render(item, depth: int, lines: list[str], line_map: dict, origin) -> None:
             _render(sub, depth + 1, lines, line_map, origin)
 
 
-def generate(root: Graph, array_type=None) -> Module:
-    """The Python module computing `root` (see the module docstring); `array_type(node)`,
-    the (shape, dtype) of the arrays inference knows, lets operations reuse buffers
-    (`myia.backend.buffers`)."""
-    return Codegen(root, array_type).generate()
+def generate(root: Graph, types=None) -> Module:
+    """The Python module computing `root` (see the module docstring). `types`, what
+    inference knows of the nodes (`types.array(node)`: (shape, dtype) of an array of known
+    shape; `types.is_int(node)`: an int), lets operations reuse buffers
+    (`myia.backend.buffers`) and counted loops be `for` loops."""
+    return Codegen(root, types).generate()

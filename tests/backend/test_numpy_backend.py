@@ -41,11 +41,62 @@ def poly_loop(x, n):
     return x
 
 
-def test_million_iteration_loop_forward_runs_as_a_while_loop():
+def test_million_iteration_loop_forward_runs_as_a_loop():
     limit = sys.getrecursionlimit()
     assert myia.jit(poly_loop)(1.0, 1_000_000) == poly_loop(1.0, 1_000_000)
     assert sys.getrecursionlimit() == limit
-    assert "while True" in myia.source(poly_loop, 1.0, 3)
+    assert "for i in range(i, n):" in myia.source(poly_loop, 1.0, 3)  # a counted loop
+
+
+def count_from_float(x, n):
+    i = 0.5
+    while i < n:
+        x = x * 0.9
+        i = i + 1
+    return x
+
+
+def count_read_after(x, n):
+    i = 0
+    while i < n:
+        x = x + 1.0
+        i = i + 1
+    return x * i
+
+
+def count_by_two(x, n):
+    i = 0
+    while i < n:
+        x = x + 1.0
+        i = i + 2
+    return x
+
+
+def count_down_tape(x, n):
+    for k in range(n):
+        x = x * math.cos(x) + float(k)
+    return x
+
+
+@pytest.mark.parametrize("fn", [poly_loop, count_from_float, count_read_after, count_by_two, count_down_tape])
+@pytest.mark.parametrize("n", [-2, 0, 1, 5])
+def test_counted_loops_compute_what_while_loops_compute(fn, n):
+    assert myia.jit(fn)(0.3, n) == fn(0.3, n)
+    if fn is not count_read_after:
+        dx = myia.grad(fn)(0.3, n)
+        h = 1e-6
+        assert dx == pytest.approx((fn(0.3 + h, n) - fn(0.3 - h, n)) / (2 * h), rel=1e-5, abs=1e-9)
+
+
+def test_which_loops_are_for_loops():
+    def text(fn, *args):
+        return str(myia.source(fn, *args))
+
+    assert "for i in range(i, n):" in text(poly_loop, 1.0, 3)
+    for fn in (count_from_float, count_read_after, count_by_two):  # a float, i read after, a step of 2
+        assert "while True" in text(fn, 1.0, 3), text(fn, 1.0, 3)
+    backward = text(myia.grad(count_down_tape), 1.0, 3)
+    assert "in range(i - 2, -1, -2):" in backward, backward  # the tape (2 values a step), backwards
 
 
 def test_loop_gradient_runs_in_constant_stack():
