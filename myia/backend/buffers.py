@@ -142,6 +142,8 @@ class BufferReuse:
                 choice = self._choose(node)
                 if choice is not None:
                     self.plan[node] = choice
+        # The arrays written into: they must stay variables.
+        self.targets = {operand for operand, _ in self.plan.values()}
 
     def _choose(self, node: Apply) -> tuple[Node, bool] | None:
         prim = prim_of(node)

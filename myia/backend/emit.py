@@ -120,13 +120,15 @@ class _Substitute(ast.NodeTransformer):
 class Template:
     """How a primitive is emitted: its expression over `params`, the module paths of the
     NumPy/math functions its implementation closes over (`cells`), the constants it names
-    from its module (`constants`), and whether it tests identity (`x is ZERO`)."""
+    from its module (`constants`), whether it tests identity (`x is ZERO`) and of which
+    parameters (`identity_params`)."""
 
     expr: ast.expr
     params: list[str]
     cells: dict[str, str]
     constants: dict[str, object]
     tests_identity: bool
+    identity_params: set
 
 
 def emit_template(prim: Primitive) -> Template | None:
@@ -151,11 +153,14 @@ def emit_template(prim: Primitive) -> Template | None:
                 for n in names - set(params) - set(cells)
                 if _global_constant(impl.__globals__.get(n, _MISSING))
             }
-            tests_identity = any(
-                isinstance(n, ast.Compare) and any(isinstance(o, (ast.Is, ast.IsNot)) for o in n.ops)
+            compared = {
+                x.id
                 for n in ast.walk(expr)
-            )
-            rules["emit"] = Template(expr, params, cells, constants, tests_identity)
+                if isinstance(n, ast.Compare) and any(isinstance(o, (ast.Is, ast.IsNot)) for o in n.ops)
+                for x in (n.left, *n.comparators)
+                if isinstance(x, ast.Name)
+            }
+            rules["emit"] = Template(expr, params, cells, constants, bool(compared), compared & set(params))
     return rules["emit"]
 
 
@@ -172,7 +177,7 @@ def emit_primitive(prim: Primitive, args: list[ast.expr], constant) -> ast.expr 
     t = emit_template(prim)
     if t is None:
         return None
-    if t.tests_identity and not all(map(_identity_operand, args)):
+    if any(not _identity_operand(a) for p, a in zip(t.params, args) if p in t.identity_params):
         return None  # `-1.0 is ZERO` would be a SyntaxWarning: call the implementation
     mapping = dict(zip(t.params, args))
     return _Substitute(mapping, t.cells, t.constants, constant).visit(copy.deepcopy(t.expr))

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from myia.backend.buffers import BufferReuse, add_into, write_into
-from myia.backend.emit import emit_primitive
+from myia.backend.emit import emit_primitive, emit_template
 from myia.errors import Location
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, prim_of, toposort
@@ -47,6 +47,8 @@ _apply = P("apply")
 _make_tuple = P("make_tuple")
 _make_list = P("make_list")
 _truth = P("truth")
+# Primitives written as statements: they have effects, or raise.
+_STATEMENTS = {"raise_", "grad_of", "unit_sens", "grad_output", "tape_new", "tape_push", "switch"}
 _lt = P("lt")
 _eq = P("eq")
 _sub = P("sub")
@@ -135,6 +137,7 @@ class Codegen:
         self._uses = self._graph_uses()
         self._exits: dict[Graph, Counter] = {}
         self.skipped: set[Apply] = set()  # nodes a `for` statement computes instead
+        self._inlined: dict[Apply, bool] = {}  # see `inlined`
 
     # Names --------------------------------------------------------------------------------
 
@@ -288,13 +291,52 @@ class Codegen:
     # Expressions --------------------------------------------------------------------------
 
     def ref(self, node: Node, ctx: Ctx, out: list) -> ast.expr:
-        """An expression for the value of `node` (defining closures as needed)."""
+        """An expression for the value of `node` (defining closures as needed): its
+        variable, or its own expression when it is written where it is used."""
         if isinstance(node, Constant):
             v = node.value
             if isinstance(v, Graph):
                 return ast.Name(self.function_value(v, ctx, out), ast.Load())
             return self.constant(v)
+        if isinstance(node, Apply) and self.inlined(node):
+            return self.apply_expr(node, ctx, out)
         return ast.Name(self.name(node), ast.Load())
+
+    def inlined(self, node: Apply) -> bool:
+        """Whether `node` is written inside the expression of its only user, as a person
+        writes `x * 0.9 + math.sin(x) * 0.1`, instead of as a statement of its own: a
+        primitive without effects, used once, on the same source line, by an operation
+        that reads each of its arguments once (or an `if`, a call, a tuple, a jump), and
+        whose array it does not write into (`myia.backend.buffers`)."""
+        hit = self._inlined.get(node)
+        if hit is None:
+            hit = self._inlinable(node)
+            self._inlined[node] = hit
+        return hit
+
+    def _inlinable(self, node: Apply) -> bool:
+        prim = prim_of(node)
+        t = emit_template(prim) if prim is not None and prim.name not in _STATEMENTS else None
+        if t is None or isinstance(t.expr, ast.IfExp) or node in self.reuse.targets:
+            return False
+        uses = self.mng.uses.get(node, ())
+        if len(uses) != 1:
+            return False
+        user, i = next(iter(uses))
+        if user.graph is not node.graph or user is user.graph.return_:
+            return False
+        if node.loc is None or user.loc is None or (node.loc.filename, node.loc.lineno) != (user.loc.filename, user.loc.lineno):
+            return False  # an error names the line of the statement that raises
+        up = prim_of(user)
+        if up is None or up in (_make_tuple, _make_list):
+            return True  # a call, a jump (bound to parameters) or a tuple
+        if up is _switch:
+            return i == 1 and len(self.mng.uses.get(user, ())) == 1  # the test of an `if`
+        ut = emit_template(up)
+        if ut is None or ut.tests_identity or i > len(ut.params):
+            return False
+        name = ut.params[i - 1]
+        return sum(isinstance(n, ast.Name) and n.id == name for n in ast.walk(ut.expr)) == 1
 
     def function_value(self, g: Graph, ctx: Ctx, out: list) -> str:
         """The name of a Python function for graph `g`, defining it here if needed."""
@@ -516,7 +558,7 @@ class Codegen:
         if self.use_count(g) != 1 or self.is_loop(g):
             return
         for p, a in zip(g.parameters, args):
-            if p not in self.names and not isinstance(a, Constant):
+            if p not in self.names and not isinstance(a, Constant) and not (isinstance(a, Apply) and self.inlined(a)):
                 self.names[p] = self.name(a)
 
     def region(self, g: Graph, ctx: Ctx) -> list:
@@ -531,7 +573,7 @@ class Codegen:
         }
         for node in order:
             if isinstance(node, Apply) and node.graph is g and node is not tail:
-                if node not in inline_switches and node not in self.skipped:
+                if node not in inline_switches and node not in self.skipped and not self.inlined(node):
                     self.statement(node, ctx, out)
         self.leave(g, tail, ctx, out)
         return out

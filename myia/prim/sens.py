@@ -161,9 +161,7 @@ def bprop_broadcast_like(x, like, out, dout):
 @primitive("sens_get")
 def sens_get(s, i):
     """Element `i` of a structured sensitivity; `ZERO` when `s` is `ZERO`."""
-    if s is ZERO:
-        return ZERO
-    return s[i]
+    return ZERO if s is ZERO else s[i]
 
 
 @sens_get.defbprop
