@@ -79,6 +79,7 @@ def _j_skeleton(name: str, names: list[str]) -> tuple[Graph, Node, list[Node], G
     k = jg.add_parameter("k")
     params = [jg.add_parameter(n) for n in names]
     b = Graph(f"B:{name}")
+    b.flags["rule_bprop"] = True  # small, and inlined wherever it is called
     dout = b.add_parameter("dout")
     return jg, k, params, b, dout
 

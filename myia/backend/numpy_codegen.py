@@ -16,7 +16,8 @@ keeps the values of its own iteration. Control flow is rebuilt from the IR's tai
 - other calls stay calls.
 
 Primitives are emitted as their implementation's expression when it is a single `return`
-(`a + b`, `np.tanh(x)`), otherwise as a call of the implementation. Every statement
+(`a + b`, `np.tanh(x)`), otherwise as a call of the implementation; a value used once on
+its own source line is written inside the expression that uses it (see `inlined`). Every statement
 remembers the user's source line: `Module.text` carries it as a comment, `Module.line_map`
 maps generated lines back for error messages.
 """
@@ -50,6 +51,7 @@ _truth = P("truth")
 # Primitives written as statements: they have effects, or raise.
 _STATEMENTS = {"raise_", "grad_of", "unit_sens", "grad_output", "tape_new", "tape_push", "switch"}
 _lt = P("lt")
+_tape_push = P("tape_push")
 _eq = P("eq")
 _sub = P("sub")
 _add = P("add")
@@ -589,6 +591,15 @@ class Codegen:
             orelse = self.branch(f, args, sub.child())
             out.append(Block(f"if {cond}", body, node.loc, orelse))
             return
+        if prim_of(node) is _tape_push and node not in self.names:
+            # `tape.append(v)`: the tape is the same list after the push, so its variable
+            # stands for the push's result too.
+            tape, value = node.inputs[1:]
+            name = ast.unparse(self.ref(tape, ctx, out))
+            if name.isidentifier():
+                out.append(Line(f"{name}.append({ast.unparse(self.ref(value, ctx, out))})", node.loc))
+                self.names[node] = name
+                return
         out.append(self.assign(self.name(node), self.apply_expr(node, ctx, out), node.loc))
 
     def leave(self, g: Graph, tail: Apply | None, ctx: Ctx, out: list) -> None:

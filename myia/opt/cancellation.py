@@ -9,7 +9,8 @@ it out; these rewrites let the optimizer see it:
 
 - `sum_of_negation`: `sum(-x) => -sum(x)` (exact);
 - `normalized_sum`: `sum(d / s * e, axis=k) => d` when `s = sum(e, axis=k)`: the weights of
-  a normalization sum to one. This is the one rewrite here that is exact only up to
+  a normalization sum to one; and `normalized_difference`, `sum(a - sum(a) / s * e) => 0`,
+  the same for a log-softmax written out. This is the one rewrite here that is exact only up to
   rounding (a relative error of about the length of the axis times the machine epsilon),
   and where `s` is 0 or infinite (the forward value is then infinite or NaN) it gives `d`
   where the program as written gives NaN;
@@ -105,6 +106,52 @@ def _normalizer(opt, factor: Node, e: Node, axis: int):
     return d, s, kept
 
 
+def _ndim(opt, node: Node) -> int | None:
+    a = opt.abstract(node)
+    return len(a.shape) if isinstance(a, AArray) else None
+
+
+def _kept_sum_of(s: Node, x: Node, axis: int, ndim: int) -> bool:
+    """Whether `s` is np.sum(x, axis, keepdims=True), its axis the same as `axis` for an
+    `x` of `ndim` dimensions (-1 and 1 alike for two)."""
+    if not (_is(s, _np_sum) and s.inputs[1] is x and _constant(s.inputs[3], True)):
+        return False
+    ok, a = const(s.inputs[2])
+    return ok and type(a) is int and -ndim <= a < ndim and a % ndim == axis % ndim
+
+
+def _kept_normalizer(opt, factor: Node, e: Node, axis: int):
+    """(d, s) when `factor` is d / s with s = np.sum(e, axis, keepdims=True)."""
+    ndim = _ndim(opt, e)
+    if ndim is None or not _is(factor, _truediv):
+        return None
+    d, s = factor.inputs[1], factor.inputs[2]
+    return (d, s) if _kept_sum_of(s, e, axis, ndim) else None
+
+
+@rewrite(prims=("np.sum",), adjoint_only=True)
+def normalized_difference(opt, node):
+    """np.sum(a + q / s * e, axis, keepdims=True) => ZERO when q = -np.sum(a, axis,
+    keepdims=True) and s = np.sum(e, axis, keepdims=True) (the sensitivity of the shift of
+    a log-softmax: sum(a) - sum(a) * sum(e / s)), when every use takes ZERO."""
+    ok_axis, axis = const(node.inputs[2])
+    if not (ok_axis and type(axis) is int and _constant(node.inputs[3], True) and _is(node.inputs[1], _add)):
+        return None
+    total = node.inputs[1]
+    for a, weighted in ((total.inputs[1], total.inputs[2]), (total.inputs[2], total.inputs[1])):
+        if not _is(weighted, _mul):
+            continue
+        for factor, e in ((weighted.inputs[1], weighted.inputs[2]), (weighted.inputs[2], weighted.inputs[1])):
+            found = _kept_normalizer(opt, factor, e, axis)
+            ndim = _ndim(opt, e)
+            if found is None or ndim is None:
+                continue
+            q = found[0]
+            if _is(q, _neg) and _kept_sum_of(q.inputs[1], a, axis, ndim) and _zero_absorbed(opt, node):
+                return Constant(ZERO, node.loc)
+    return None
+
+
 @rewrite(prims=("np.sum", "sum_to"), adjoint_only=True)
 def normalized_sum(opt, node):
     """np.sum(np.reshape(d / s, kept) * e, axis, keepdims) => d (broadcast to the shape of
@@ -129,6 +176,9 @@ def normalized_sum(opt, node):
     if not (ok_axis and ok_keep and isinstance(axis, int)):
         return None
     for factor, e in pairs:
+        kept = _kept_normalizer(opt, factor, e, axis) if keep else None
+        if kept is not None:
+            return _apply(node, _broadcast_like, kept[0], kept[1])
         found = _normalizer(opt, factor, e, axis)
         if found is not None:
             d, s, kept = found

@@ -119,8 +119,8 @@ class Optimizer:
     def inlinable(self, g: Graph) -> bool:
         if g is self.root or g in self.recursive_graphs() or g.flags.get("run_chain"):
             return False
-        if g.flags.get("j_rule") or g.flags.get("custom_bprop"):
-            return True
+        if g.flags.get("j_rule") or g.flags.get("custom_bprop") or g.flags.get("rule_bprop"):
+            return True  # rules of primitives (shared by the calls of a primitive on the same types)
         if self.mng.graph_use_count(g) <= 1:
             return True
         return len(self.mng.nodes[g]) <= INLINE_MAX_NODES and not self.mng.graph_constants[g]

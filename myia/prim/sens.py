@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from myia.errors import MyiaTypeError
 from myia.prim.registry import primitive
 
 
@@ -242,8 +243,6 @@ def _describe_value(x) -> str:
 @primitive("unit_sens", nondiff=True)
 def unit_sens(x):
     """The sensitivity 1 for a scalar output `x`; refuses anything but a float scalar."""
-    from myia.errors import MyiaTypeError
-
     if type(x) is float:
         return 1.0
     if isinstance(x, (np.floating, np.ndarray)) and np.shape(x) == () and x.dtype.kind == "f":
@@ -256,8 +255,6 @@ def unit_sens(x):
 
 
 def _check_differentiable(x, where: str) -> None:
-    from myia.errors import MyiaTypeError
-
     if isinstance(x, (tuple, list)):
         for i, e in enumerate(x):
             _check_differentiable(e, f"{where}[{i}]")
@@ -280,6 +277,9 @@ def grad_output(s, x, seed):
     that `x` is differentiable (floats, float arrays and containers of them). `seed`, the
     output sensitivity, is an input so that the check of the output (`unit_sens`) is kept
     even when no gradient depends on it."""
+    t = type(x)
+    if t is type(s) and (t is float or (t is np.ndarray and x.dtype.kind == "f")):
+        return s  # a float, or a float array: nothing to check or fill in
     _check_differentiable(x, "the argument")
     return instantiate(s, x)
 
@@ -354,8 +354,6 @@ def bprop_check_differentiable(x, out, dout):
 @primitive("aux_pair")
 def aux_pair(out):
     """`out`, after checking it is a pair `(loss, aux)` as `has_aux=True` requires."""
-    from myia.errors import MyiaTypeError
-
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
         raise MyiaTypeError(
             f"with has_aux=True the function must return a pair (loss, aux), but it returned "
@@ -372,8 +370,6 @@ def bprop_aux_pair(out, res, dout):
 @primitive("rule_result")
 def rule_result(r, n, name):
     """The result `r` of a custom backpropagator of `name`, checked to be a tuple of `n`."""
-    from myia.errors import MyiaTypeError
-
     if not isinstance(r, tuple) or len(r) != n:
         raise MyiaTypeError(
             f"the backpropagator of `{name}` must return a tuple with one sensitivity per "
