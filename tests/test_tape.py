@@ -5,12 +5,13 @@ loop's iterations make no closures."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
 import myia
-from myia.ad.tape import flatten_tuple_params, tape_loops
+from myia.ad.tape import flatten_tuple_params, tape_loops, version_on_zero_tests
 from myia.ad.wrappers import grad_graph
 from myia.api import _graph_of, signature_abstract
 from myia.backend.vm import run_graph
@@ -137,6 +138,10 @@ def test_each_pass_keeps_the_values(fn, args, taped):
     assert _close(run_graph(g, args), expected)
     Optimizer(g, args=abstract).run()
     assert _close(run_graph(g, args), expected)
+    version_on_zero_tests(g)
+    assert _close(run_graph(g, args), expected)
+    Optimizer(g, args=abstract).run()
+    assert _close(run_graph(g, args), expected)
 
 
 @pytest.mark.parametrize("fn, args, taped", PROGRAMS, ids=IDS)
@@ -170,3 +175,40 @@ def test_tape_is_fresh_for_each_call():
     first = g(0.5, 20)
     assert g(0.5, 20) == first
     assert g(0.5, 3) == myia.value_and_grad(for_poly, optimize=False)(0.5, 3)
+
+
+def loop_as_aux(x, n):
+    y = x
+    for _ in range(n):
+        y = y * math.cos(y)
+    return x * 2.0, y  # the loop's result is not differentiated: its sensitivity is ZERO
+
+
+def _backward_loops(source: str) -> list[str]:
+    """The bodies of the loops over a tape (`for j in range(i - k, -1, -k):`)."""
+    lines = source.splitlines()
+    bodies = []
+    for n, line in enumerate(lines):
+        if re.match(r"\s*for \w+ in range\(\w+ - \d+, -1, -\d+\):", line):
+            indent = len(line) - len(line.lstrip())
+            body = []
+            for ln in lines[n + 1:]:
+                if ln.strip() and len(ln) - len(ln.lstrip()) <= indent:
+                    break
+                body.append(ln)
+            bodies.append("\n".join(body))
+    return bodies
+
+
+def test_backward_loops_without_zero_tests_when_the_sensitivity_is_not_zero():
+    source = str(myia.source(myia.grad(for_poly), 0.7, 4))
+    bodies = _backward_loops(source)
+    assert len(bodies) == 2, source  # the loop with its ZERO tests, and the one without
+    assert sum("is zero" in b for b in bodies) == 1, source
+    check_grads(for_poly, (0.7, 4), argnums=0)
+
+
+def test_a_loop_whose_sensitivity_is_zero_takes_the_tested_version():
+    (value, aux), g = myia.value_and_grad(loop_as_aux, has_aux=True)(0.7, 5)
+    assert value == 1.4 and g == 2.0 and type(g) is float
+    assert aux == pytest.approx(loop_as_aux(0.7, 5)[1])

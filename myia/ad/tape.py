@@ -34,11 +34,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from myia.ir.clone import inline_clone
+from myia.ir.clone import clone, inline_clone
 from myia.ir.manager import Manager
-from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
+from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, prim_of
 from myia.opt.pipeline import Optimizer
+from myia.opt.rewrites import may_return_zero, zero_guard
 from myia.prim import lookup as P
+from myia.prim.sens import ZERO
 
 _make_tuple = P("make_tuple")
 _switch = P("switch")
@@ -50,6 +52,8 @@ _tape_len = P("tape_len")
 _add = P("add")
 _sub = P("sub")
 _eq = P("eq")
+_is_zero = P("is_zero")
+_GADDS = (P("gadd"), P("gadd_numbers"))
 
 # Longest path of blocks from a loop's header back to itself that is rewritten.
 MAX_BLOCKS = 8
@@ -76,6 +80,8 @@ def loops_on_tapes(root: Graph) -> Graph:
         # The rewritten graphs are not the root, whose types the optimizer would use:
         # no inference this time.
         Optimizer(root, adjoint=True).run()
+        if version_on_zero_tests(root):
+            Optimizer(root, adjoint=True).run()
     return root
 
 
@@ -339,4 +345,102 @@ def _flatten_one(mng: Manager, g: Graph, calls: list[tuple[Apply, int]]) -> bool
             new = [*call.inputs[: 1 + j], *elements, *call.inputs[2 + j :]]
             mng.replace(call, Apply(new, call.graph, call.loc, call.name))
         return True
+    return False
+
+
+def version_on_zero_tests(root: Graph, mng: Manager | None = None) -> bool:
+    """Give each backward loop that tests its carried sensitivities for ZERO at every
+    iteration (`is_zero(dout)`, the guards of the backpropagators it inlines) a second
+    version where they are not ZERO, entered when they are not at the start; True when
+    one was made.
+
+    The tests are those of parameters whose next value is never ZERO when none of them
+    is (a product, a sum of such values...): then none is ZERO in any iteration, and the
+    tests are False in the whole loop. The usual case: the sensitivity a loop carries back
+    is not ZERO (the loop's result is used), and the backward loop runs without tests."""
+    mng = mng or Manager(root)
+    loops = [g for g in mng.graphs if g.flags.get("tape_backward") and not g.flags.get("tape_version")]
+    changed = False
+    for g in sorted(loops, key=lambda g: g.id):
+        changed = _version(mng, g) or changed
+    return changed
+
+
+def _version(mng: Manager, g: Graph) -> bool:
+    scope = mng.scope(g)
+    tests = defaultdict(list)  # parameter -> its is_zero nodes in the loop
+    for h in scope:
+        for node in mng.nodes[h]:
+            if isinstance(node, Apply) and node.is_apply(_is_zero) and node.inputs[1] in g.parameters:
+                tests[node.inputs[1]].append(node)
+    jumps = [u for c in _graph_constants(mng, g) for u, i in mng.uses.get(c, ()) if i == 0 and u.graph in scope]
+    calls = [u for c in _graph_constants(mng, g) for u, i in mng.uses.get(c, ()) if i == 0 and u.graph not in scope]
+    guarded = set(tests)
+    while guarded:
+        position = {p: g.parameters.index(p) for p in guarded}
+        bad = {p for p in guarded if not all(_never_zero_given(j.inputs[1 + position[p]], guarded) for j in jumps)}
+        if not bad:
+            break
+        guarded -= bad
+    if not guarded or not jumps or not calls:
+        return False
+    fast = clone(g, manager=mng)
+    fast.flags["tape_version"] = True
+    g.flags["tape_version"] = True
+    # The clone is not reachable yet: its tests become False through the manager once
+    # the entries below reference it.
+    index = [g.parameters.index(p) for p in sorted(guarded, key=g.parameters.index)]
+    for call in calls:
+        entry = _dispatch(g, fast, index, call.graph.loc)
+        mng.replace(call, Apply([Constant(entry), *call.inputs[1:]], call.graph, call.loc))
+    for node in [n for h in mng.scope(fast) for n in mng.nodes[h]]:
+        if isinstance(node, Apply) and node.is_apply(_is_zero) and node.inputs[1] in fast.parameters:
+            if fast.parameters.index(node.inputs[1]) in index:
+                mng.replace(node, Constant(False, node.loc))
+    return True
+
+
+def _graph_constants(mng: Manager, g: Graph) -> list[Constant]:
+    return [n for n in mng.all_nodes if isinstance(n, Constant) and n.value is g]
+
+
+def _dispatch(generic: Graph, fast: Graph, index: list[int], loc) -> Graph:
+    """A graph with the loop's parameters that runs `fast` when none of the parameters at
+    `index` is ZERO, else `generic`."""
+    entry = Graph(f"{generic.name}:entry", loc)
+    params = [entry.add_parameter(p.name, p.loc) for p in generic.parameters]
+    out: Graph = fast
+    for j in reversed(index):
+        test = Graph(f"{generic.name}:test", loc)
+        go_generic = Graph(f"{generic.name}:zero", loc)
+        go_generic.output = Apply([Constant(generic), *params], go_generic, loc)
+        go_on = Graph(f"{generic.name}:nonzero", loc)
+        go_on.output = Apply([Constant(out), *(params if out is fast else ())], go_on, loc)
+        c = Apply([Constant(_is_zero), params[j]], test, loc)
+        sw = Apply([Constant(_switch), c, Constant(go_generic), Constant(go_on)], test, loc)
+        test.output = Apply([sw], test, loc)
+        out = test
+    entry.output = Apply([Constant(out)], entry, loc)
+    return entry
+
+
+def _never_zero_given(node: Node, assumed: set, depth: int = 8) -> bool:
+    """Whether `node` is never ZERO when the parameters in `assumed` are not: a
+    parameter of those, a constant other than ZERO, a primitive that never gives ZERO, a
+    sum of sensitivities one of which is never ZERO, or a rule's ZERO guard on one of
+    them (which then computes its value)."""
+    if depth <= 0:
+        return False
+    if isinstance(node, Constant):
+        return node.value is not ZERO
+    if node in assumed:
+        return True
+    prim = prim_of(node)
+    if prim is not None:
+        if prim in _GADDS:
+            return any(_never_zero_given(a, assumed, depth - 1) for a in node.inputs[1:])
+        return not may_return_zero(prim)
+    guard = zero_guard(node)
+    if guard is not None and guard[0] in assumed:
+        return _never_zero_given(guard[1], assumed, depth - 1)
     return False

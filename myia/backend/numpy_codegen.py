@@ -52,6 +52,7 @@ _truth = P("truth")
 _STATEMENTS = {"raise_", "grad_of", "unit_sens", "grad_output", "tape_new", "tape_push", "switch"}
 _lt = P("lt")
 _tape_push = P("tape_push")
+_tape_get = P("tape_get")  # reads a list at an index it made: cannot raise
 _eq = P("eq")
 _sub = P("sub")
 _add = P("add")
@@ -316,6 +317,10 @@ class Codegen:
             self._inlined[node] = hit
         return hit
 
+    @staticmethod
+    def _same_line(a: Node, b: Node) -> bool:
+        return a.loc is not None and b.loc is not None and (a.loc.filename, a.loc.lineno) == (b.loc.filename, b.loc.lineno)
+
     def _inlinable(self, node: Apply) -> bool:
         prim = prim_of(node)
         t = emit_template(prim) if prim is not None and prim.name not in _STATEMENTS else None
@@ -327,7 +332,8 @@ class Codegen:
         user, i = next(iter(uses))
         if user.graph is not node.graph or user is user.graph.return_:
             return False
-        if node.loc is None or user.loc is None or (node.loc.filename, node.loc.lineno) != (user.loc.filename, user.loc.lineno):
+        jump = user is user.graph.output and prim_of(user) is None  # the binding takes its line
+        if not (jump or prim is _tape_get or self._same_line(node, user)):
             return False  # an error names the line of the statement that raises
         up = prim_of(user)
         if up is None or up in (_make_tuple, _make_list):
@@ -543,15 +549,18 @@ class Codegen:
     def bind_params(self, g: Graph, args: list[Node], ctx: Ctx, out: list) -> None:
         """Assign `g`'s parameters (leaving out those that already hold their value)."""
         pairs = []
+        loc = g.loc
         for p, a in zip(g.parameters, args):
             if p is ctx.counter and g is ctx.loop:
                 continue  # the `for` statement steps it
             rhs = ast.unparse(self.ref(a, ctx, out))
             if rhs != self.name(p):
                 pairs.append((self.name(p), rhs))
+                if loc is g.loc and isinstance(a, Apply) and self.inlined(a) and a.loc is not None:
+                    loc = a.loc  # what is computed here is the user's line
         if pairs:
             lhs, rhs = zip(*pairs)
-            out.append(Line(f"{', '.join(lhs)} = {', '.join(rhs)}", g.loc))
+            out.append(Line(f"{', '.join(lhs)} = {', '.join(rhs)}", loc))
 
     def alias_params(self, g: Graph, args: list[Node]) -> None:
         """Name the parameters of a branch written once by the variables they are bound

@@ -232,21 +232,37 @@ _NEUTRAL = {_add: (1, 2), _sub: (1, 2), **{g: (1, 2) for g in _GADDS}}
 _TAKES_ZERO = {_grad_output: (1,), _is_zero: (1,)}
 
 
-def _zero_absorbed(opt, node: Node, depth: int = 8) -> bool:
+def _zero_absorbed(opt, node: Node, limit: int = 64) -> bool:
     """Whether ZERO in place of `node` is handled by every use: a use that takes ZERO as
-    it is (`gadd`, `grad_output`), becomes ZERO by `zero_arithmetic` (and the same holds of
-    its uses), or adds it (`x + ZERO => x`)."""
-    if depth <= 0:
-        return False
-    uses = opt.mng.uses.get(node, ())
-    if not uses:
-        return False
-    for user, i in uses:
-        prim = prim_of(user)
-        if i in _TAKES_ZERO.get(prim, ()) or i in _NEUTRAL.get(prim, ()):
-            continue
-        if i not in _ABSORBS.get(prim, ()) or not _zero_absorbed(opt, user, depth - 1):
-            return False
+    it is (`grad_output`, `is_zero`), becomes ZERO by `zero_arithmetic` (and the same
+    holds of its uses), or adds it to a value that never is ZERO, even after this
+    (`x + ZERO => x`; a sum of two such ZEROs is ZERO, and its uses must take it)."""
+    zeros = {node}
+    pending = [node]
+    sums: list[tuple[Apply, int]] = []
+    while pending:
+        while pending:
+            n = pending.pop()
+            uses = opt.mng.uses.get(n, ())
+            if not uses or len(zeros) > limit:
+                return False
+            for user, i in uses:
+                prim = prim_of(user)
+                if i in _TAKES_ZERO.get(prim, ()):
+                    continue
+                if i in _NEUTRAL.get(prim, ()):
+                    sums.append((user, i))
+                elif i in _ABSORBS.get(prim, ()):
+                    if user not in zeros:
+                        zeros.add(user)
+                        pending.append(user)
+                else:
+                    return False
+        for user, i in sums:
+            other = user.inputs[3 - i]
+            if user not in zeros and (other in zeros or not _never_zero(opt, other, 4)):
+                zeros.add(user)
+                pending.append(user)
     return True
 
 

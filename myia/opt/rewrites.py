@@ -222,7 +222,7 @@ def is_zero_fold(opt, node):
         return Constant(False, node.loc)
     # A ZERO guard's result: is_zero(switch(is_zero(y), () -> ZERO, () -> v)()) => is_zero(y)
     # when v is never ZERO.
-    guard = _zero_guard(x)
+    guard = zero_guard(x)
     if guard is not None and _never_zero(opt, guard[1], 8):
         return x.inputs[0].inputs[1]
     return None
@@ -288,7 +288,7 @@ def _switch_of_values(node: Node, computed: bool = False):
     return c, outs[0], outs[1]
 
 
-def _zero_guard(node: Node):
+def zero_guard(node: Node):
     """(x, v) when `node` is a rule's ZERO guard `switch(is_zero(x), () -> ZERO, () -> v)()`
     (`v` may be computed in its branch)."""
     sw = _switch_of_values(node, computed=True)
@@ -312,7 +312,7 @@ def switch_call_of_values(opt, node):
     kb, cb = const(vb)
     if va is vb or (ka and kb and ca is cb):
         return va
-    guard = _zero_guard(node)
+    guard = zero_guard(node)
     if guard is not None and guard[0] is guard[1]:
         return vb
     return None

@@ -413,6 +413,17 @@ def test_zero_is_not_made_where_a_use_would_not_take_it():
     assert run_graph(out, (np.ones(2),)).tolist() == [1.0, 1.0]
 
 
+def cancels_out(x):
+    y = x * 1.0 + math.tanh(x)
+    return y - y
+
+
+def test_a_gradient_that_cancels_out_is_a_float_zero():
+    assert myia.value_and_grad(cancels_out)(0.3) == (0.0, 0.0)
+    g = myia.grad(cancels_out)(0.3)
+    assert type(g) is float and g == 0.0
+
+
 def test_logsumexp_gradient_leaves_out_the_max():
     def lse(w, x):
         z = x @ w
