@@ -22,7 +22,9 @@ and `for` with straight-line bodies; others keep their chain). In the rewritten 
   graph.
 
 `flatten_tuple_params` then gives the backward loop one variable per sensitivity it
-carries, instead of a tuple rebuilt each iteration, and the optimizer runs again.
+carries, instead of a tuple rebuilt each iteration, and the optimizer runs again;
+`version_on_zero_tests` gives a backward loop that tests its sensitivities for ZERO a
+version without the tests, for when they are not ZERO (and the optimizer runs once more).
 
 Example:
     >>> g = optimize(grad_graph(...), args=...)     # doctest: +SKIP

@@ -332,7 +332,11 @@ class Codegen:
         user, i = next(iter(uses))
         if user.graph is not node.graph or user is user.graph.return_:
             return False
-        jump = user is user.graph.output and prim_of(user) is None  # the binding takes its line
+        # A jump's binding takes the line of what it computes, when that is one line.
+        jump = user is user.graph.output and prim_of(user) is None and all(
+            not isinstance(a, Apply) or a.graph is not node.graph or a is node or self._same_line(a, node)
+            for a in user.inputs[1:]
+        )
         if not (jump or prim is _tape_get or self._same_line(node, user)):
             return False  # an error names the line of the statement that raises
         up = prim_of(user)
