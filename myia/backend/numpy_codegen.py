@@ -84,11 +84,13 @@ class Ctx:
     closures: dict = field(default_factory=dict)
     target: str | None = None  # assign the region's value to this name instead of returning
     counter: Parameter | None = None  # the loop's `for` variable (see `counted_loop`)
+    hoisted: tuple = ()  # loop parameters assigned after a `for` loop, not in it
 
     def child(self, **kw) -> Ctx:
         base = dict(
             loop=self.loop, loop_exit=self.loop_exit, joins=self.joins,
             closures=dict(self.closures), target=self.target, counter=self.counter,
+            hoisted=self.hoisted,
         )
         base.update(kw)
         return Ctx(**base)
@@ -109,6 +111,7 @@ class Counted:
     exit_branch: Graph
     test_in_body: bool
     skip: list
+    constants: dict = field(default_factory=dict)  # parameter -> the constant each jump binds
 
 
 @dataclass
@@ -334,7 +337,8 @@ class Codegen:
             return False
         # A jump's binding takes the line of what it computes, when that is one line.
         jump = user is user.graph.output and prim_of(user) is None and all(
-            not isinstance(a, Apply) or a.graph is not node.graph or a is node or self._same_line(a, node)
+            not isinstance(a, Apply) or a.graph is not node.graph or a is node or a in self.skipped
+            or self._same_line(a, node)
             for a in user.inputs[1:]
         )
         if not (jump or prim is _tape_get or self._same_line(node, user)):
@@ -468,7 +472,15 @@ class Codegen:
         if type(k) is not int or k < 1 or {u for u, _ in self.mng.uses.get(counter, ())} != {test, step}:
             return None
         start = Apply([Constant(_sub), counter, Constant(k)], g, g.loc)
-        return Counted(step, counter, (start, Constant(-1), Constant(-k)), {test, cond}, body, done, False, [step])
+        # Parameters every iteration sets to the same constant (the sensitivities of what
+        # the iterations do not differentiate): set once, after the loop, if it ran.
+        inside = self.mng.scope(body)
+        constants = {
+            p: a for p, a in zip(g.parameters, tail.inputs[1:])
+            if isinstance(a, Constant) and p is not counter
+            and not any(u.graph in inside for u, _ in self.mng.uses.get(p, ()))  # read after only
+        }
+        return Counted(step, counter, (start, Constant(-1), Constant(-k)), {test, cond}, body, done, False, [step], constants)
 
     def _is_int(self, node: Node, value: int) -> bool:
         return isinstance(node, Constant) and type(node.value) is int and node.value == value
@@ -502,13 +514,17 @@ class Codegen:
         inside = self.mng.scope(c.body)
         switch = g.output.inputs[0]
         readers = {t: [u for u, _ in self.mng.uses.get(t, ()) if u is not switch and u not in c.tests] for t in c.tests}
-        inner = ctx.child(loop=g, loop_exit=exit_, counter=c.param)
+        inner = ctx.child(loop=g, loop_exit=exit_, counter=c.param, hoisted=tuple(c.constants))
         statements = [
             Line(f"{self.name(t)} = {c.test_in_body}", g.loc)
             for t, us in readers.items() if any(u.graph in inside for u in us)
         ]
         statements += self.branch(c.body, [], inner)
         out.append(Block(f"for {self.name(c.var)} in range({bounds})", statements, g.loc))
+        if c.constants:  # the loop ran when the tape is not empty
+            names = ", ".join(self.name(p) for p in c.constants)
+            values = ", ".join(ast.unparse(self.ref(a, ctx, out)) for a in c.constants.values())
+            out.append(Block(f"if {self.name(c.param)} > 0", [Line(f"{names} = {values}", g.loc)], g.loc))
         out.extend(
             Line(f"{self.name(t)} = {not c.test_in_body}", g.loc)
             for t, us in readers.items() if any(u.graph not in inside for u in us)
@@ -555,8 +571,8 @@ class Codegen:
         pairs = []
         loc = g.loc
         for p, a in zip(g.parameters, args):
-            if p is ctx.counter and g is ctx.loop:
-                continue  # the `for` statement steps it
+            if g is ctx.loop and (p is ctx.counter or p in ctx.hoisted):
+                continue  # the `for` statement steps it, or it is set after the loop
             rhs = ast.unparse(self.ref(a, ctx, out))
             if rhs != self.name(p):
                 pairs.append((self.name(p), rhs))

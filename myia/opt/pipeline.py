@@ -19,7 +19,7 @@ from myia.infer.engine import InferenceBudgetExceeded
 from myia.ir.clone import clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
-from myia.opt import cancellation, scaling  # noqa: F401 - they register their rewrites
+from myia.opt import cancellation, factoring, scaling  # noqa: F401 - they register their rewrites
 from myia.opt.rewrites import REWRITES, prim_of
 from myia.opt.specialize import calls_itself
 from myia.prim.tape import EFFECTS

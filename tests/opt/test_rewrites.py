@@ -479,6 +479,21 @@ def test_powers_of_two_move_out_of_products_and_sums():
     assert np.array_equal(run_graph(myia.ir(scaled_before), args), run_graph(out, args))  # exact
 
 
+def factor_before(d, x):
+    return d * 0.1 * np.cos(x) + d * 0.9
+
+
+def test_a_common_factor_comes_out_of_a_sum():
+    sig = (AArray(np.float64, (3,)),) * 2
+    out = Optimizer(clone(myia.ir(factor_before), total=True), only("common_factor"), args=sig).run()
+    top = out.output
+    assert top.inputs[0].value is P("mul") and top.inputs[1] is out.parameters[0], str(out)
+    assert top.inputs[2].inputs[0].value is P("add")
+    rng = np.random.default_rng(0)
+    args = (rng.standard_normal(3), rng.standard_normal(3))
+    assert _close(run_graph(myia.ir(factor_before), args), run_graph(out, args))
+
+
 def test_scalings_of_ints_stay_where_they_are():
     def before(a, b):
         return (a * 2) * b
