@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import myia
+from myia.testing import check_grads
 from tests.corpus import CASES
 from tests.test_corpus import KNOWN_FAILURES, REFUSED, assert_same
 
@@ -86,6 +87,31 @@ def test_counted_loops_compute_what_while_loops_compute(fn, n):
         dx = myia.grad(fn)(0.3, n)
         h = 1e-6
         assert dx == pytest.approx((fn(0.3 + h, n) - fn(0.3 - h, n)) / (2 * h), rel=1e-5, abs=1e-9)
+
+
+def break_in_nested_ifs(x, n):
+    v = x
+    j = 0
+    while j < n:
+        j += 1
+        v = v * 0.9
+        if v > 0.2:
+            if v * x > 0.3:
+                break  # to the loop's exit, past the code after the outer `if`
+        else:
+            if v < -1.0:
+                return v + 2.0
+        k = 0
+        while k < n:
+            k += 1
+            v = v + 0.01
+    return v * x
+
+
+@pytest.mark.parametrize("x", [0.5, 1.5, -0.5, -3.0])
+def test_a_break_out_of_nested_ifs_skips_the_code_after_them(x):
+    assert myia.jit(break_in_nested_ifs)(x, 4) == pytest.approx(break_in_nested_ifs(x, 4), rel=1e-12)
+    check_grads(break_in_nested_ifs, (x, 4), argnums=0)
 
 
 def test_which_loops_are_for_loops():
