@@ -10,9 +10,9 @@ it out; these rewrites let the optimizer see it:
 - `sum_of_negation`: `sum(-x) => -sum(x)` (exact);
 - `normalized_sum`: `sum(d / s * e, axis=k) => d` when `s = sum(e, axis=k)`: the weights of
   a normalization sum to one; and `normalized_difference`, `sum(a - sum(a) / s * e) => 0`,
-  the same for a log-softmax written out. This is the one rewrite here that is exact only up to
-  rounding (a relative error of about the length of the axis times the machine epsilon),
-  and where `s` is 0 or infinite (the forward value is then infinite or NaN) it gives `d`
+  the same for a log-softmax written out. These two are exact only up to rounding (a
+  relative error of about the length of the axis times the machine epsilon), and where
+  `s` is 0 or infinite (the forward value is then infinite or NaN) they give a number
   where the program as written gives NaN;
 - `covering_getitem_sens`: the sensitivity of `x` when `x[:, 0]` (an index that reaches
   every element of `x` once) has sensitivity `v` is `v` reshaped (exact);
@@ -21,8 +21,8 @@ it out; these rewrites let the optimizer see it:
 
 `ZERO` stands for a zero sensitivity, whatever its shape, as in the J transform: `0 * y`
 is taken to be 0 even where `y` is infinite, as every AD system's symbolic zeros do, and
-`x - x` to be 0 even where `x` is. `normalized_sum` and `cancelling_sum` are therefore
-used on gradient programs only (`adjoint_only`).
+`x - x` to be 0 even where `x` is. `normalized_sum`, `normalized_difference` and
+`cancelling_sum` are therefore used on gradient programs only (`adjoint_only`).
 
 Example:
     np.sum(np.reshape(d / np.sum(e, 1), (n, 1)) * e, 1, True)   ==>   np.reshape(d, (n, 1))
@@ -34,7 +34,7 @@ import numpy as np
 
 from myia.infer import AArray, AScalar
 from myia.ir.nodes import Apply, Constant, Node
-from myia.opt.rewrites import _never_zero, const, prim_of, rewrite
+from myia.opt.rewrites import const, never_zero, prim_of, rewrite
 from myia.prim import lookup as P
 from myia.prim.sens import ZERO
 
@@ -220,7 +220,7 @@ def covering_getitem_sens(opt, node):
         return None
     items = idx if isinstance(idx, tuple) else (idx,)
     picked = tuple(n for i, n in enumerate(a.shape) if i >= len(items) or isinstance(items[i], slice))
-    if tuple(b.shape) != picked or not _never_zero(opt, v, 4):
+    if tuple(b.shape) != picked or not never_zero(opt, v, 4):
         return None
     return _apply(node, _np_reshape, v, Constant(tuple(a.shape)))
 
@@ -260,7 +260,7 @@ def _zero_absorbed(opt, node: Node, limit: int = 64) -> bool:
                     return False
         for user, i in sums:
             other = user.inputs[3 - i]
-            if user not in zeros and (other in zeros or not _never_zero(opt, other, 4)):
+            if user not in zeros and (other in zeros or not never_zero(opt, other, 4)):
                 zeros.add(user)
                 pending.append(user)
     return True

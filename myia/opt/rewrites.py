@@ -204,7 +204,7 @@ def gadd_of_numbers(opt, node):
     a, b = node.inputs[1:]
     if prim is _gadd and not is_float_kind(opt.abstract(a)):
         return None
-    if not (_never_zero(opt, a, 8) and _never_zero(opt, b, 8)):
+    if not (never_zero(opt, a, 8) and never_zero(opt, b, 8)):
         return None
     return Apply([Constant(_add), a, b], node.graph, node.loc)
 
@@ -218,17 +218,17 @@ def is_zero_fold(opt, node):
     ok, v = const(x)
     if ok:
         return Constant(v is ZERO, node.loc)
-    if not may_be_zero(x) or _never_zero(opt, x, 8):
+    if not may_be_zero(x) or never_zero(opt, x, 8):
         return Constant(False, node.loc)
     # A ZERO guard's result: is_zero(switch(is_zero(y), () -> ZERO, () -> v)()) => is_zero(y)
     # when v is never ZERO.
     guard = zero_guard(x)
-    if guard is not None and _never_zero(opt, guard[1], 8):
+    if guard is not None and never_zero(opt, guard[1], 8):
         return x.inputs[0].inputs[1]
     return None
 
 
-def _never_zero(opt, node, depth: int) -> bool:
+def never_zero(opt, node, depth: int) -> bool:
     """Whether `node` is never ZERO: produced by a primitive that never returns it, or by
     `sum_to`/`broadcast_like` of such a value onto a float (as types say), or `gadd` of one."""
     if depth <= 0:
@@ -245,11 +245,11 @@ def _never_zero(opt, node, depth: int) -> bool:
     if not may_return_zero(prim):
         return True
     if prim is _sum_to or prim is _broadcast_like:
-        return is_float_kind(opt.abstract(node.inputs[2])) and _never_zero(opt, node.inputs[1], depth - 1)
+        return is_float_kind(opt.abstract(node.inputs[2])) and never_zero(opt, node.inputs[1], depth - 1)
     if prim is _unreduce:  # fails on ZERO, and is ZERO only for an integral `a`
         return is_float_kind(opt.abstract(node.inputs[2]))
     if prim in _GADDS:
-        return _never_zero(opt, node.inputs[1], depth - 1) or _never_zero(opt, node.inputs[2], depth - 1)
+        return never_zero(opt, node.inputs[1], depth - 1) or never_zero(opt, node.inputs[2], depth - 1)
     return False
 
 
@@ -708,7 +708,7 @@ def sum_to_of_known_shapes(opt, node):
     a, b = opt.abstract(x), opt.abstract(like)
     if not (isinstance(a, AArray) and isinstance(b, AArray) and a.dtype == b.dtype):
         return None
-    if not all(isinstance(d, int) for d in (*a.shape, *b.shape)) or not _never_zero(opt, x, 4):
+    if not all(isinstance(d, int) for d in (*a.shape, *b.shape)) or not never_zero(opt, x, 4):
         return None
     lead = len(a.shape) - len(b.shape)
     if lead > 0 and tuple(a.shape[lead:]) == tuple(b.shape):
