@@ -362,22 +362,21 @@ def version_on_zero_tests(root: Graph, mng: Manager | None = None) -> bool:
     is not ZERO (the loop's result is used), and the backward loop runs without tests."""
     mng = mng or Manager(root)
     loops = [g for g in mng.graphs if g.flags.get("tape_backward") and not g.flags.get("tape_version")]
+    uses = _graph_uses(mng)  # (a loop nested in another keeps its generic entry in the copy)
     changed = False
     for g in sorted(loops, key=lambda g: g.id):
-        changed = _version(mng, g) or changed
+        changed = _version(mng, g, uses[g]) or changed
     return changed
 
 
-def _version(mng: Manager, g: Graph) -> bool:
+def _version(mng: Manager, g: Graph, uses: list[tuple[Apply, int]]) -> bool:
     scope = mng.scope(g)
-    tests = defaultdict(list)  # parameter -> its is_zero nodes in the loop
-    for h in scope:
-        for node in mng.nodes[h]:
-            if isinstance(node, Apply) and node.is_apply(_is_zero) and node.inputs[1] in g.parameters:
-                tests[node.inputs[1]].append(node)
-    jumps = [u for c in _graph_constants(mng, g) for u, i in mng.uses.get(c, ()) if i == 0 and u.graph in scope]
-    calls = [u for c in _graph_constants(mng, g) for u, i in mng.uses.get(c, ()) if i == 0 and u.graph not in scope]
-    guarded = set(tests)
+    guarded = {
+        node.inputs[1] for h in scope for node in mng.nodes[h]
+        if node.is_apply(_is_zero) and node.inputs[1] in g.parameters
+    }
+    jumps = [u for u, i in uses if i == 0 and u.graph in scope]
+    calls = [u for u, i in uses if i == 0 and u.graph not in scope]
     while guarded:
         position = {p: g.parameters.index(p) for p in guarded}
         bad = {p for p in guarded if not all(_never_zero_given(j.inputs[1 + position[p]], guarded) for j in jumps)}
@@ -395,15 +394,11 @@ def _version(mng: Manager, g: Graph) -> bool:
     for call in calls:
         entry = _dispatch(g, fast, index, call.graph.loc)
         mng.replace(call, Apply([Constant(entry), *call.inputs[1:]], call.graph, call.loc))
+    assumed = {fast.parameters[j] for j in index}
     for node in [n for h in mng.scope(fast) for n in mng.nodes[h]]:
-        if isinstance(node, Apply) and node.is_apply(_is_zero) and node.inputs[1] in fast.parameters:
-            if fast.parameters.index(node.inputs[1]) in index:
-                mng.replace(node, Constant(False, node.loc))
+        if node.is_apply(_is_zero) and node.inputs[1] in assumed:
+            mng.replace(node, Constant(False, node.loc))
     return True
-
-
-def _graph_constants(mng: Manager, g: Graph) -> list[Constant]:
-    return [n for n in mng.all_nodes if isinstance(n, Constant) and n.value is g]
 
 
 def _dispatch(generic: Graph, fast: Graph, index: list[int], loc) -> Graph:

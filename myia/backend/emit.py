@@ -120,14 +120,13 @@ class _Substitute(ast.NodeTransformer):
 class Template:
     """How a primitive is emitted: its expression over `params`, the module paths of the
     NumPy/math functions its implementation closes over (`cells`), the constants it names
-    from its module (`constants`), whether it tests identity (`x is ZERO`) and of which
-    parameters (`identity_params`)."""
+    from its module (`constants`), and the parameters it tests for identity
+    (`identity_params`: `x` in `x is ZERO`)."""
 
     expr: ast.expr
     params: list[str]
     cells: dict[str, str]
     constants: dict[str, object]
-    tests_identity: bool
     identity_params: set
 
 
@@ -160,7 +159,7 @@ def emit_template(prim: Primitive) -> Template | None:
                 for x in (n.left, *n.comparators)
                 if isinstance(x, ast.Name)
             }
-            rules["emit"] = Template(expr, params, cells, constants, bool(compared), compared & set(params))
+            rules["emit"] = Template(expr, params, cells, constants, compared & set(params))
     return rules["emit"]
 
 

@@ -42,6 +42,7 @@ from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, prim_of, toposort
 from myia.prim import lookup as P
 from myia.prim.registry import Primitive
+from myia.prim.tape import EFFECTS
 
 _switch = P("switch")
 _apply = P("apply")
@@ -49,7 +50,7 @@ _make_tuple = P("make_tuple")
 _make_list = P("make_list")
 _truth = P("truth")
 # Primitives written as statements: they have effects, or raise.
-_STATEMENTS = {"raise_", "grad_of", "unit_sens", "grad_output", "tape_new", "tape_push", "switch"}
+_STATEMENTS = {"raise_", "grad_of", "unit_sens", "grad_output", "switch", *EFFECTS}
 _lt = P("lt")
 _tape_push = P("tape_push")
 _tape_get = P("tape_get")  # reads a list at an index it made: cannot raise
@@ -349,9 +350,11 @@ class Codegen:
         if up is _switch:
             return i == 1 and len(self.mng.uses.get(user, ())) == 1  # the test of an `if`
         ut = emit_template(up)
-        if ut is None or ut.tests_identity or i > len(ut.params):
+        if ut is None or i > len(ut.params):
             return False
         name = ut.params[i - 1]
+        if name in ut.identity_params:
+            return False  # `x is ZERO` needs a name
         return sum(isinstance(n, ast.Name) and n.id == name for n in ast.walk(ut.expr)) == 1
 
     def function_value(self, g: Graph, ctx: Ctx, out: list) -> str:
@@ -596,7 +599,10 @@ class Codegen:
         """The statements computing graph `g`'s nodes and leaving with its output."""
         out: list = []
         fvs = self.mng.free_variables_total
-        order = toposort(g.output, lambda n: n.graph is g, lambda h: [n for n in fvs[h] if n.graph is g])
+        # What the branches read from `g` comes before them, in a fixed order (`fvs` are sets).
+        order = toposort(
+            g.output, lambda n: n.graph is g, lambda h: sorted((n for n in fvs[h] if n.graph is g), key=lambda n: n.id)
+        )
         tail = g.output if isinstance(g.output, Apply) and g.output.graph is g else None
         inline_switches = {
             n.inputs[0] for n in order

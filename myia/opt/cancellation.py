@@ -60,10 +60,6 @@ def _apply(node: Node, prim, *args) -> Apply:
     return Apply([Constant(prim), *args], node.graph, node.loc)
 
 
-def _is(node: Node, prim) -> bool:
-    return prim_of(node) is prim
-
-
 def _constant(node: Node, value) -> bool:
     """Whether `node` is the constant `value` (None, ZERO, a bool or an int)."""
     return isinstance(node, Constant) and type(node.value) is type(value) and node.value == value
@@ -72,7 +68,7 @@ def _constant(node: Node, value) -> bool:
 @rewrite(prims=("np.sum", "sum_to"))
 def sum_of_negation(opt, node):
     """np.sum(-x, axis, keepdims) => -np.sum(x, axis, keepdims); the same of sum_to."""
-    if not _is(node.inputs[1], _neg):
+    if not node.inputs[1].is_apply(_neg):
         return None
     inner = _apply(node, prim_of(node), node.inputs[1].inputs[1], *node.inputs[2:])
     return _apply(node, _neg, inner)
@@ -80,20 +76,20 @@ def sum_of_negation(opt, node):
 
 def _total(s: Node, e: Node) -> bool:
     """Whether `s` is np.sum(e) over all of e (axis None, keepdims False)."""
-    return _is(s, _np_sum) and s.inputs[1] is e and _constant(s.inputs[2], None) and _constant(s.inputs[3], False)
+    return s.is_apply(_np_sum) and s.inputs[1] is e and _constant(s.inputs[2], None) and _constant(s.inputs[3], False)
 
 
 def _normalizer(opt, factor: Node, e: Node, axis: int):
     """(d, s, kept) when `factor` is np.reshape(d / s, kept) with s = np.sum(e, axis) and
     `kept` the shape of `e` with 1 at `axis` (so the factor is constant along `axis`)."""
-    if not _is(factor, _np_reshape):
+    if not factor.is_apply(_np_reshape):
         return None
     ok, kept = const(factor.inputs[2])
     ratio = factor.inputs[1]
-    if not (ok and isinstance(kept, tuple) and _is(ratio, _truediv)):
+    if not (ok and isinstance(kept, tuple) and ratio.is_apply(_truediv)):
         return None
     d, s = ratio.inputs[1], ratio.inputs[2]
-    if not (_is(s, _np_sum) and s.inputs[1] is e and _constant(s.inputs[2], axis)):
+    if not (s.is_apply(_np_sum) and s.inputs[1] is e and _constant(s.inputs[2], axis)):
         return None
     if not _constant(s.inputs[3], False):
         return None
@@ -114,7 +110,7 @@ def _ndim(opt, node: Node) -> int | None:
 def _kept_sum_of(s: Node, x: Node, axis: int, ndim: int) -> bool:
     """Whether `s` is np.sum(x, axis, keepdims=True), its axis the same as `axis` for an
     `x` of `ndim` dimensions (-1 and 1 alike for two)."""
-    if not (_is(s, _np_sum) and s.inputs[1] is x and _constant(s.inputs[3], True)):
+    if not (s.is_apply(_np_sum) and s.inputs[1] is x and _constant(s.inputs[3], True)):
         return False
     ok, a = const(s.inputs[2])
     return ok and type(a) is int and -ndim <= a < ndim and a % ndim == axis % ndim
@@ -123,7 +119,7 @@ def _kept_sum_of(s: Node, x: Node, axis: int, ndim: int) -> bool:
 def _kept_normalizer(opt, factor: Node, e: Node, axis: int):
     """(d, s) when `factor` is d / s with s = np.sum(e, axis, keepdims=True)."""
     ndim = _ndim(opt, e)
-    if ndim is None or not _is(factor, _truediv):
+    if ndim is None or not factor.is_apply(_truediv):
         return None
     d, s = factor.inputs[1], factor.inputs[2]
     return (d, s) if _kept_sum_of(s, e, axis, ndim) else None
@@ -135,11 +131,11 @@ def normalized_difference(opt, node):
     keepdims=True) and s = np.sum(e, axis, keepdims=True) (the sensitivity of the shift of
     a log-softmax: sum(a) - sum(a) * sum(e / s)), when every use takes ZERO."""
     ok_axis, axis = const(node.inputs[2])
-    if not (ok_axis and type(axis) is int and _constant(node.inputs[3], True) and _is(node.inputs[1], _add)):
+    if not (ok_axis and type(axis) is int and _constant(node.inputs[3], True) and node.inputs[1].is_apply(_add)):
         return None
     total = node.inputs[1]
     for a, weighted in ((total.inputs[1], total.inputs[2]), (total.inputs[2], total.inputs[1])):
-        if not _is(weighted, _mul):
+        if not weighted.is_apply(_mul):
             continue
         for factor, e in ((weighted.inputs[1], weighted.inputs[2]), (weighted.inputs[2], weighted.inputs[1])):
             found = _kept_normalizer(opt, factor, e, axis)
@@ -147,7 +143,7 @@ def normalized_difference(opt, node):
             if found is None or ndim is None:
                 continue
             q = found[0]
-            if _is(q, _neg) and _kept_sum_of(q.inputs[1], a, axis, ndim) and _zero_absorbed(opt, node):
+            if q.is_apply(_neg) and _kept_sum_of(q.inputs[1], a, axis, ndim) and _zero_absorbed(opt, node):
                 return Constant(ZERO, node.loc)
     return None
 
@@ -160,16 +156,16 @@ def normalized_sum(opt, node):
     `like`, when s = np.sum(e): the weights e / s of a normalization sum to one (see the
     module docstring for its rounding)."""
     prod = node.inputs[1]
-    if not _is(prod, _mul):
+    if not prod.is_apply(_mul):
         return None
     pairs = ((prod.inputs[1], prod.inputs[2]), (prod.inputs[2], prod.inputs[1]))
-    if _is(node, _sum_to) or (_constant(node.inputs[2], None) and _constant(node.inputs[3], False)):
-        if _is(node, _sum_to) and not isinstance(opt.abstract(node.inputs[2]), AScalar):
+    if node.is_apply(_sum_to) or (_constant(node.inputs[2], None) and _constant(node.inputs[3], False)):
+        if node.is_apply(_sum_to) and not isinstance(opt.abstract(node.inputs[2]), AScalar):
             return None  # a sum over all of e only when like is a number
         for factor, e in pairs:
-            if _is(factor, _truediv) and _total(factor.inputs[2], e):
+            if factor.is_apply(_truediv) and _total(factor.inputs[2], e):
                 d = factor.inputs[1]
-                return _apply(node, _sum_to, d, node.inputs[2]) if _is(node, _sum_to) else d
+                return _apply(node, _sum_to, d, node.inputs[2]) if node.is_apply(_sum_to) else d
         return None
     ok_axis, axis = const(node.inputs[2])
     ok_keep, keep = const(node.inputs[3])
@@ -209,7 +205,7 @@ def _covers(index, shape: tuple) -> bool:
 def covering_getitem_sens(opt, node):
     """getitem_sens(x, index, v) => np.reshape(v, x.shape) when `x[index]` is all of `x`
     (`m[:, 0]` of an m of shape (n, 1)) and v an array of x[index]'s shape and x's dtype."""
-    if not _is(node, _getitem_sens):
+    if not node.is_apply(_getitem_sens):
         return None
     x, index, v = node.inputs[1:]
     ok, idx = const(index)
@@ -284,13 +280,13 @@ def _same(a: Node, b: Node) -> bool:
 def _negates(a: Node, b: Node, depth: int = 3) -> bool:
     """Whether `b` is `-a`: a negation of the other, opposite numbers, or the spreads
     (`unreduce`) of opposite numbers over the same shape."""
-    if (_is(b, _neg) and b.inputs[1] is a) or (_is(a, _neg) and a.inputs[1] is b):
+    if (b.is_apply(_neg) and b.inputs[1] is a) or (a.is_apply(_neg) and a.inputs[1] is b):
         return True
     if isinstance(a, Constant) and isinstance(b, Constant):
         u, v = a.value, b.value
         numbers = (int, float, np.floating)
         return isinstance(u, numbers) and isinstance(v, numbers) and not isinstance(u, bool) and u == -v
-    if depth > 0 and _is(a, _unreduce) and _is(b, _unreduce):
+    if depth > 0 and a.is_apply(_unreduce) and b.is_apply(_unreduce):
         return all(_same(x, y) for x, y in zip(a.inputs[2:], b.inputs[2:])) and _negates(
             a.inputs[1], b.inputs[1], depth - 1
         )

@@ -114,6 +114,21 @@ def test_a_break_out_of_nested_ifs_skips_the_code_after_them(x):
     check_grads(break_in_nested_ifs, (x, 4), argnums=0)
 
 
+def log_on_its_own_line(x):
+    y = math.log(x)
+    return y * 2.0 + 1.0
+
+
+def test_values_used_once_are_written_inside_expressions_on_their_line():
+    jit_source = str(myia.source(poly_loop, 1.0, 3))
+    assert "x = x * 0.9 + math.sin(x) * 0.1" in jit_source.replace("_2", ""), jit_source
+    text = str(myia.source(log_on_its_own_line, 2.0))
+    assert "= math.log(x)" in text, text  # another line: a statement of its own
+    with pytest.raises(ValueError) as info:
+        myia.jit(log_on_its_own_line)(-1.0)
+    assert "y = math.log(x)" in "".join(getattr(info.value, "__notes__", [])), info.value
+
+
 def test_which_loops_are_for_loops():
     def text(fn, *args):
         return str(myia.source(fn, *args))
