@@ -35,6 +35,8 @@ from myia.parser.lower import Unbound
 from myia.prim import primitive_for
 
 BACKENDS = ("numpy", "vm")
+# The typed pipeline (myia/next), chosen with MYIA_PIPELINE=typed while it is being built.
+TYPED = __import__("os").environ.get("MYIA_PIPELINE") == "typed"
 DEFAULTS = {"backend": "numpy", "optimize": True}
 
 
@@ -212,7 +214,11 @@ class Compiled:
         fn = self.cache.get(key)
         if fn is None:
             self.compilations += 1
-            if self.backend == "vm":
+            if TYPED and isinstance(self, JitFunction) and self.backend == "numpy":
+                from myia.next.pipeline import compile_jit
+
+                fn = compile_jit(self.fn, args, self.pinned())
+            elif self.backend == "vm":
                 fn = Interpreted(self.optimized(args) if self.optimize else self.graph())
             else:
                 graph = self.optimized(args)

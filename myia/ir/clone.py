@@ -47,6 +47,7 @@ def clone_graphs(graph: Graph, *, total: bool = False, manager: Manager | None =
         ng = gmap[g]
         for p in g.parameters:
             q = Parameter(ng, p.loc, p.name)
+            q.abstract = p.abstract
             ng.parameters.append(q)
             nmap[p] = q
 
@@ -63,6 +64,7 @@ def clone_graphs(graph: Graph, *, total: bool = False, manager: Manager | None =
         for node in toposort(g.output, lambda n, g=g: n.graph is g, fv_hook):
             if isinstance(node, Apply) and node.graph is g:
                 nmap[node] = Apply([copy(i) for i in node.inputs], ng, node.loc, node.name)
+                nmap[node].abstract = node.abstract
         ng.return_ = Apply([copy(i) for i in g.return_.inputs], ng, g.return_.loc)
     return gmap
 
@@ -81,11 +83,15 @@ def inline_clone(
     manager: Manager,
     loc=None,
     free: dict[Node, Node] | None = None,
+    effects: list[Node] | None = None,
 ) -> Node:
     """Copy the body of `graph` into `target` with its parameters bound to `args`.
 
-    Graphs nested in `graph` (those that close over its nodes, directly or through other
-    nested graphs) are copied too, their free variables now pointing into `target`. With
+    With `effects`, the copies of the effects of `graph` (the inputs of its return node
+    after the output) are appended to it.
+
+    Node types (`abstract`) are copied. Graphs nested in `graph` (those that close over its
+    nodes, directly or through other nested graphs) are copied too, their free variables now pointing into `target`. With
     `free`, the free variables it maps are replaced too (in `graph` and in every graph that
     closes over them), which lambda-lifts them. It uses only the manager's incremental
     indexes (direct free variables, graph constants), so inlining does not recompute
@@ -102,6 +108,7 @@ def inline_clone(
     for g, ng in gmap.items():
         for p in g.parameters:
             q = Parameter(ng, p.loc, p.name)
+            q.abstract = p.abstract
             ng.parameters.append(q)
             nmap[p] = q
     owner_of = lambda g: target if g is graph else gmap[g]
@@ -131,9 +138,12 @@ def inline_clone(
             if loc is not None and _internal(n.loc):
                 where = InheritedLocation(loc.filename, loc.lineno, loc.col)
             nmap[n] = Apply([nmap[i] for i in n.inputs], owner_of(n.graph), where, n.name)
+            nmap[n].abstract = n.abstract
         return nmap[root]
 
     out = copy(graph.output)
+    if effects is not None:
+        effects.extend(copy(e) for e in graph.return_.inputs[2:])
     for g, ng in gmap.items():
         ng.return_ = Apply([copy(i) for i in g.return_.inputs], ng, g.return_.loc)
     return out

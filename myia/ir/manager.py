@@ -189,6 +189,25 @@ class Manager:
         for user, i in list(self.uses.get(old, ())):
             self.set_edge(user, i, new)
 
+    def add_input(self, node: Apply, value: Node) -> None:
+        """Append `value` to the inputs of `node` (an effect to a graph's return node)."""
+        _MUTATIONS[0] += 1
+        node.inputs.append(value)
+        if self._add_edge(node, len(node.inputs) - 1, value):
+            self._add_nodes([value])
+
+    def remove_input(self, node: Apply, i: int) -> None:
+        """Remove input `i` of `node` (an effect of a graph's return node)."""
+        _MUTATIONS[0] += 1
+        old = node.inputs[i]
+        for j in range(i, len(node.inputs)):
+            self._drop_edge_only(node, j, node.inputs[j])
+        del node.inputs[i]
+        for j in range(i, len(node.inputs)):
+            self._add_edge(node, j, node.inputs[j])
+        if not self.uses[old]:
+            self._drop_node(old)
+
     def set_output(self, graph: Graph, node: Node) -> None:
         """Make `node` the output of `graph`."""
         self.set_edge(graph.return_, 1, node)

@@ -1,0 +1,396 @@
+"""Abstract interpretation of a primal program on an argument signature.
+
+A graph is analysed once per *context*: the graph, the context its free variables live in
+(for a closure, the context that made it) and the types of its arguments. A context's
+analysis is a generator that yields the callee contexts whose results it needs; the driver
+keeps them on an explicit stack (a call to a context in progress, recursion or a loop,
+reads its current approximation), so nothing recurses in Python in proportion to the
+program. When a result grows, the contexts that read it run again, to a fixed point.
+
+Values of numbers are kept where they enter a function (so `x.shape[0]`, a pinned int of
+a recursion and the counters of small unrolled loops fold), with a cap per graph. Loop
+headers are different: their versions. The call from outside gives the first version,
+without the values of numbers; a back edge whose types are compatible with its version's
+(same kinds, ranks and structure: values, box flags, dimensions and list lengths may
+differ) widens that version; a back edge with other kinds (a float that becomes an array)
+makes the next version, so a loop whose first iteration changes its types is peeled, up
+to `MAX_VERSIONS`. A loop over a tuple of values of different types keeps its counter's
+value: it is unrolled, one version per element.
+
+Example:
+    >>> result = analyse(graph, (AArray(np.float64, (3,)),))    # doctest: +SKIP
+    >>> result.root.output                                       # doctest: +SKIP
+    AArray(float64, (3,))
+"""
+
+from __future__ import annotations
+
+from myia.errors import MyiaError, MyiaTypeError
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
+from myia.next.infer.abstract import (
+    BOTTOM,
+    UNKNOWN,
+    AbstractValue,
+    AConst,
+    ADict,
+    AFunction,
+    AList,
+    AScalar,
+    AStack,
+    ATuple,
+    AUnion,
+    GraphFn,
+    drop_values,
+    join,
+    widen,
+)
+from myia.next.infer.build import constant_type, infer_apply, try_fold
+from myia.next.prim.registry import Primitive
+
+MAX_VERSIONS = 4  # versions of a loop whose types change from one iteration to the next
+MAX_VALUE_VARIANTS = 32  # contexts of one graph that differ only by values of numbers
+MAX_RUNS = 64  # analyses of one context whose result keeps changing
+UNROLL_MAX = 64  # elements of a tuple a loop is unrolled over
+
+NEW, RUNNING, DONE = range(3)
+# Primitives whose inputs are passed around, not computed with: BOTTOM flows through.
+STRUCTURAL = frozenset(
+    (
+        "make_tuple",
+        "make_list",
+        "getitem",
+        "switch",
+        "stack_push",
+        "stack_pop",
+        "make_dict",
+        "unpack_seq",
+        "return_",
+    )
+)
+
+
+class Context:
+    """One analysis of a graph: its lexical parent context, arguments and node types."""
+
+    __slots__ = (
+        "graph",
+        "parent",
+        "args",
+        "values",
+        "output",
+        "state",
+        "callers",
+        "readers",
+        "calls",
+        "errors",
+        "runs",
+        "id",
+        "version_of",
+        "keep",
+    )
+
+    def __init__(self, graph: Graph, parent: Context | None, args: tuple, ident: int):
+        self.graph = graph
+        self.parent = parent
+        self.args = args
+        self.values: dict[Node, AbstractValue] = {}
+        self.output: AbstractValue = BOTTOM
+        self.state = NEW
+        self.callers: set[Context] = set()
+        self.readers: set[Context] = set()
+        self.calls: dict[Node, list] = {}  # call node -> [(option, callee context or None)]
+        self.errors: dict[Node, MyiaTypeError] = {}
+        self.runs = 0
+        self.id = ident
+        self.version_of: tuple | None = None  # (header graph, parent) for loop versions
+        self.keep: int | None = None  # the parameter of an unrolled loop that keeps its value
+
+    def __repr__(self) -> str:
+        return f"<{self.graph.name}#{self.id}>"
+
+
+def compatible(a: AbstractValue, b: AbstractValue) -> bool:
+    """Whether a loop variable of type `a` may become `b` without a new version: the same
+    kinds, ranks and structure (values, box flags, dimensions, list lengths may differ)."""
+    if a == b or a is BOTTOM or b is BOTTOM:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, AScalar):
+        return a.kind is b.kind
+    if isinstance(a, ATuple):
+        return len(a.items) == len(b.items) and all(map(compatible, a.items, b.items))
+    if isinstance(a, AList):
+        return compatible(a.elem, b.elem)
+    if isinstance(a, ADict):
+        return a.keys == b.keys and all(map(compatible, a.values, b.values))
+    if isinstance(a, AFunction):
+        return {_fn_key(o) for o in a.options} == {_fn_key(o) for o in b.options}
+    if isinstance(a, AStack):
+        return compatible(a.elem, b.elem)
+    if isinstance(a, AConst):
+        return type(a.value) is type(b.value)
+    from myia.next.infer.abstract import AArray
+
+    if isinstance(a, AArray):
+        return a.dtype == b.dtype and a.ndim == b.ndim
+    return isinstance(a, AUnion)
+
+
+def _fn_key(o):
+    return o.graph if isinstance(o, GraphFn) else o
+
+
+class Analysis:
+    """The state of one analysis: contexts, the work left, and the manager of the graphs."""
+
+    def __init__(self, root: Graph):
+        self.mng = Manager(root)
+        self.contexts: dict[tuple, Context] = {}
+        self.by_graph: dict[Graph, list[Context]] = {}
+        self.versions: dict[tuple, list[Context]] = {}
+        self.dirty: dict[Context, None] = {}
+        self.orders: dict[Graph, list[Node]] = {}
+        self.escapes: dict[tuple, set] = {}  # (graph, owner context) -> escaping signatures
+        self.count = 0
+
+    # Graphs -----------------------------------------------------------------------------------
+
+    def graph_order(self, graph: Graph) -> list[Node]:
+        order = self.orders.get(graph)
+        if order is None:
+            if graph not in self.mng.graphs:
+                self.mng.add_root(graph)
+            fvs = self.mng.free_variables_total
+            order = [
+                n
+                for n in toposort(
+                    graph.return_,
+                    lambda n: n.graph is graph,
+                    lambda g: [n for n in fvs.get(g, ()) if n.graph is graph],
+                )
+                if isinstance(n, Apply) and n.graph is graph and n is not graph.return_
+            ]
+            self.orders[graph] = order
+        return order
+
+    def owner_context(self, ctx: Context | None, graph: Graph) -> Context | None:
+        """The context, among `ctx` and its lexical parents, where the free variables of
+        `graph` live: that of the graph it is nested in (None at top level)."""
+        if graph not in self.mng.graphs:
+            self.mng.add_root(graph)
+        parent = self.mng.parents.get(graph)
+        if parent is None:
+            return None
+        c = ctx
+        while c is not None and c.graph is not parent:
+            c = c.parent
+        if c is None:
+            raise MyiaError(f"internal error: no context for the free variables of {graph!r}")
+        return c
+
+    # Contexts ---------------------------------------------------------------------------------
+
+    def context(self, graph: Graph, parent: Context | None, args: tuple) -> Context:
+        key = (graph, parent, args)
+        ctx = self.contexts.get(key)
+        if ctx is None:
+            others = self.by_graph.setdefault(graph, [])
+            if len(others) >= MAX_VALUE_VARIANTS:
+                dropped = tuple(drop_values(a) for a in args)
+                if dropped != args:
+                    return self.context(graph, parent, dropped)
+            ctx = Context(graph, parent, args, self.count)
+            self.count += 1
+            self.contexts[key] = ctx
+            others.append(ctx)
+        return ctx
+
+    def loop_version(self, header: Graph, parent: Context | None, args: tuple, from_ctx, loc):
+        """The version of the loop `header` a call with `args` from `from_ctx` goes to."""
+        key = (header, parent)
+        versions = self.versions.setdefault(key, [])
+        inside = self._version_around(from_ctx, key)
+        if inside is None:
+            if not versions:
+                keep = header.flags.get("counter") if self._unrolls(header, from_ctx) else None
+                versions.append(self._new_version(header, parent, (), key, keep))
+            entry = versions[0]
+            args = tuple(a if i == entry.keep else drop_values(a) for i, a in enumerate(args))
+            return self._widen_version(entry, args)
+        if inside.keep is not None:
+            counter = args[inside.keep]
+            for v in versions:
+                if v.args and v.args[inside.keep] == counter:
+                    return self._widen_version(v, args)
+            if len(versions) > UNROLL_MAX + 1:
+                raise MyiaTypeError(
+                    "a loop over a tuple of values of different types is "
+                    f"unrolled, up to {UNROLL_MAX} elements",
+                    loc,
+                )
+            v = self._new_version(header, parent, args, key, inside.keep)
+            versions.append(v)
+            return v
+        if all(map(compatible, inside.args, args)):
+            return self._widen_version(inside, args)
+        index = versions.index(inside) + 1
+        if index < len(versions):
+            nxt = versions[index]
+            if all(map(compatible, nxt.args, args)):
+                return self._widen_version(nxt, args)
+            raise _loop_error(header, nxt.args, args, loc)
+        if index >= MAX_VERSIONS:
+            raise _loop_error(header, inside.args, args, loc)
+        v = self._new_version(header, parent, args, key, None)
+        versions.append(v)
+        return v
+
+    def _unrolls(self, header: Graph, ctx: Context) -> bool:
+        """Whether a loop indexes a tuple (or list) whose elements have different types."""
+        if header.flags.get("counter") is None:
+            return False
+        for seq in header.flags.get("sequences", ()):
+            t = self.value_of(ctx, seq)
+            if (
+                isinstance(t, (ATuple, AList))
+                and t.items is not None
+                and len(t.items) <= UNROLL_MAX
+            ):
+                kinds = {drop_values(x) for x in t.items}
+                if len(kinds) > 1:
+                    return True
+        return False
+
+    def _new_version(self, header, parent, args, key, keep) -> Context:
+        ctx = Context(header, parent, args, self.count)
+        self.count += 1
+        ctx.version_of = key
+        ctx.keep = keep
+        self.by_graph.setdefault(header, []).append(ctx)
+        return ctx
+
+    def _widen_version(self, ctx: Context, args: tuple) -> Context:
+        if not ctx.args:
+            new = args
+        else:
+            new = tuple(
+                join(a, b) if i == ctx.keep else widen(a, b)
+                for i, (a, b) in enumerate(zip(ctx.args, args))
+            )
+        if new != ctx.args:
+            ctx.args = new
+            self.mark(ctx)
+        return ctx
+
+    def _version_around(self, ctx: Context | None, key) -> Context | None:
+        """The version of the loop `key` that `ctx` runs inside (a back edge), if any."""
+        c = ctx
+        while c is not None:
+            if c.version_of == key:
+                return c
+            c = c.parent
+        return None
+
+    def mark(self, ctx: Context) -> None:
+        if ctx.state != NEW:
+            self.dirty[ctx] = None
+
+    # The driver -------------------------------------------------------------------------------
+
+    def solve(self, root: Context) -> None:
+        stack: list = []
+        self._push(stack, root)
+        while stack or self.dirty:
+            if not stack:
+                ctx = next(iter(self.dirty))
+                del self.dirty[ctx]
+                self._push(stack, ctx)
+                continue
+            gen, ctx = stack[-1]
+            try:
+                callee = next(gen)
+            except StopIteration:
+                stack.pop()
+                self._finish(ctx)
+                continue
+            if callee.state == NEW:
+                self._push(stack, callee)
+
+    def _push(self, stack, ctx: Context) -> None:
+        ctx.state = RUNNING
+        ctx.runs += 1
+        if ctx.runs > MAX_RUNS:
+            raise MyiaTypeError(
+                f"the types of `{ctx.graph.name}` keep changing (its result was {ctx.output}); "
+                "myia needs each value to keep one type",
+                ctx.graph.loc,
+            )
+        self.dirty.pop(ctx, None)
+        from myia.next.infer.interpret import run_context
+
+        stack.append((run_context(self, ctx), ctx))
+
+    def _finish(self, ctx: Context) -> None:
+        ctx.state = DONE
+        out = join(ctx.output, self.value_of(ctx, ctx.graph.output))
+        if ctx.runs > MAX_RUNS // 2:
+            out = widen(ctx.output, out)
+        if out != ctx.output:
+            ctx.output = out
+            for c in ctx.callers:
+                self.mark(c)
+
+    # Values -----------------------------------------------------------------------------------
+
+    def value_of(self, ctx: Context, node: Node) -> AbstractValue:
+        """The type of `node` as seen from `ctx` (a node of ctx's graph, a free variable,
+        a parameter or a constant)."""
+        if isinstance(node, Constant):
+            v = node.value
+            if isinstance(v, Graph):
+                owner = self.owner_context(ctx, v)
+                return AFunction([GraphFn(v, owner)])
+            return constant_type(v)
+        if node.graph is ctx.graph:
+            if node in ctx.values:
+                return ctx.values[node]
+            if node.is_parameter():
+                return ctx.args[node.graph.parameters.index(node)]
+            return BOTTOM
+        c = ctx.parent
+        while c is not None:
+            if c.graph is node.graph:
+                c.readers.add(ctx)
+                if node.is_parameter():
+                    return c.args[node.graph.parameters.index(node)]
+                return c.values.get(node, BOTTOM)
+            c = c.parent
+        raise MyiaError(f"internal error: {node!r} of {node.graph!r} is not visible from {ctx!r}")
+
+
+def _loop_error(header: Graph, old: tuple, new: tuple, loc) -> MyiaTypeError:
+    from myia.next.infer.abstract import describe
+
+    names = [p.name for p in header.parameters]
+    changed = [
+        f"`{n}` is {describe(a)} then {describe(b)}"
+        for n, a, b in zip(names, old, new)
+        if not compatible(a, b)
+    ]
+    return MyiaTypeError(
+        "the types of the variables of this loop keep changing from one iteration to the next ("
+        + "; ".join(changed)
+        + "); give each variable one type (for example start an "
+        "accumulator as an array of the right shape)",
+        loc or header.loc,
+    )
+
+
+def constant_fold(prim: Primitive, types: list[AbstractValue]):
+    """The type of `prim` on `types`, its value folded when every input is a constant."""
+    ok, value = try_fold(prim, types)
+    if ok:
+        return constant_type(value), value
+    return infer_apply(prim, types), UNKNOWN

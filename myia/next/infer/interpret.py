@@ -1,0 +1,137 @@
+"""The analysis of one context: the type of each node of its graph, in order.
+
+`run_context` is a generator: where a call needs the result of a context not analysed yet,
+it yields that context, and the driver (`engine.Analysis.solve`) analyses it first.
+Primitives are typed by their rule (`Primitive.infer`) and folded when their inputs are
+constants; calls of graphs go to the context (or loop version) of the callee.
+"""
+
+from __future__ import annotations
+
+from myia.errors import MyiaError, MyiaTypeError
+from myia.ir.nodes import Apply, Graph
+from myia.next.infer.abstract import (
+    BOTTOM,
+    AbstractValue,
+    AConst,
+    AFunction,
+    ATuple,
+    AUnion,
+    GraphFn,
+    abstract_of_value,
+    describe,
+    join,
+)
+from myia.next.infer.engine import NEW, STRUCTURAL, Analysis, Context, constant_fold
+from myia.next.prim.registry import REGISTRY, Primitive
+
+_APPLY = REGISTRY.lookup("apply")
+
+
+def run_context(an: Analysis, ctx: Context):
+    """Analyse `ctx` (a generator yielding the contexts it waits for)."""
+    before = dict(ctx.values)
+    ctx.calls = {}
+    ctx.errors = {}
+    for node in an.graph_order(ctx.graph):
+        args = [an.value_of(ctx, x) for x in node.inputs[1:]]
+        fn = an.value_of(ctx, node.inputs[0])
+        try:
+            out = yield from call(an, ctx, node, fn, args)
+        except MyiaTypeError as e:
+            if e.loc is None and node.loc is not None:
+                e = type(e)(str(e), node.loc)
+            ctx.errors[node] = e
+            out = BOTTOM
+        ctx.values[node] = out
+    if ctx.values != before:
+        for r in ctx.readers:
+            an.mark(r)
+
+
+def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list):
+    """The type of `node`, a call of a function of type `fn` on arguments of `args`."""
+    if isinstance(fn, AUnion) and all(isinstance(o, AFunction) for o in fn.options):
+        fn = AFunction(frozenset().union(*(o.options for o in fn.options)))
+    if fn is BOTTOM:
+        return BOTTOM
+    if isinstance(fn, AConst) and isinstance(fn.value, type):
+        binding = REGISTRY.binding_for(fn.value)  # a type called as a function value
+        if binding is not None:
+            prim, fixed = binding
+            extra = [abstract_of_value(v) for v in fixed.values()]
+            return (yield from call_primitive(an, ctx, node, prim, [*args, *extra]))
+    if not isinstance(fn, AFunction):
+        raise MyiaTypeError(f"{describe(fn)} is not callable")
+    out = BOTTOM
+    recorded = []
+    for opt in sorted(fn.options, key=_option_order):
+        if isinstance(opt, Primitive):
+            r = yield from call_primitive(an, ctx, node, opt, args)
+            recorded.append((opt, None))
+        else:
+            callee = _callee(an, ctx, node, opt, args)
+            if callee.state == NEW:
+                yield callee
+            callee.callers.add(ctx)
+            recorded.append((opt, callee))
+            r = callee.output
+        out = join(out, r)
+    if not (len(recorded) == 1 and recorded[0][0] is _APPLY):
+        ctx.calls[node] = recorded
+    return out
+
+
+def _option_order(o):
+    if isinstance(o, GraphFn):
+        return (0, o.graph.id, getattr(o.context, "id", -1))
+    return (1, 0, o.name)
+
+
+def _callee(an: Analysis, ctx: Context, node: Apply, opt: GraphFn, args: list) -> Context:
+    g = opt.graph
+    if g.return_ is None:
+        raise MyiaTypeError(f"`{g.name}` is called while it is being defined", node.loc)
+    params = g.parameters
+    if len(args) != len(params):
+        args = _bind_defaults(g, args, node)
+    if g.flags.get("loop"):
+        return an.loop_version(g, opt.context, tuple(args), ctx, node.loc)
+    if opt.context is not None and not _visible(ctx, opt.context):
+        an.escapes.setdefault((g, opt.context), set()).add(tuple(args))
+    return an.context(g, opt.context, tuple(args))
+
+
+def _visible(ctx: Context, owner: Context) -> bool:
+    c = ctx
+    while c is not None:
+        if c is owner:
+            return True
+        c = c.parent
+    return False
+
+
+def _bind_defaults(g: Graph, args: list, node: Apply) -> list:
+    names = g.flags.get("argnames") or [p.name for p in g.parameters]
+    defaults = g.flags.get("defaults") or {}
+    n = len(g.parameters)
+    if len(args) < n and all(m in defaults for m in names[len(args) :]):
+        return list(args) + [abstract_of_value(defaults[m]) for m in names[len(args) :]]
+    raise MyiaTypeError(
+        f"{g.name}() takes {n} positional arguments but {len(args)} were given", node.loc
+    )
+
+
+def call_primitive(an: Analysis, ctx: Context, node: Apply, prim: Primitive, args: list):
+    if prim.name == "apply":
+        fn, packed = args
+        if not isinstance(packed, ATuple):
+            raise MyiaTypeError(f"`*args` must be a tuple, got {describe(packed)}")
+        return (yield from call(an, ctx, node, fn, list(packed.items)))
+    if prim.name == "grad_of":
+        raise MyiaError("grad inside compiled code: not yet supported by this pipeline")
+    if prim.name not in STRUCTURAL and any(a is BOTTOM for a in args):
+        return BOTTOM
+    if prim.infer is None:
+        raise MyiaError(f"internal error: primitive {prim.name} has no shape rule")
+    return constant_fold(prim, args)[0]

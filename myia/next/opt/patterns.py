@@ -1,0 +1,163 @@
+"""The rewrites of typed graphs written as patterns: `before -> after`, in one table.
+
+A pattern is a tuple `(primitive, *patterns)`, a variable (`X`, `Y`, `C`, ...) or a test
+of a constant (`ONE`, `ZERO`, `TRUE`, ...). A replacement is a variable or a tuple of the
+same form, built with typed nodes; a guard `when(match)` says where the rewrite is sound
+(the replacement has the type of the node it replaces). Every rewrite here is exact: the
+graph computes the same values after it.
+
+Example:
+    >>> rule = RULES[0]
+    >>> rule.text
+    'mul(X, 1) -> X'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from myia.ir.nodes import Apply, Constant, Node
+from myia.next.infer.abstract import AArray, AScalar, ATuple
+from myia.next.infer.build import Builder, type_of
+from myia.next.prim.registry import lookup as P
+
+
+class Var:
+    """A pattern variable: matches any node (the same node where it appears twice)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Const:
+    """A pattern matching a constant whose value passes `test`."""
+
+    def __init__(self, text: str, test: Callable[[Any], bool]):
+        self.text = text
+        self.test = test
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _scalar_equal(v, k) -> bool:
+    if isinstance(v, (bool, np.bool_)):
+        return False
+    if isinstance(v, (int, float, np.number)):
+        return v == k
+    if isinstance(v, np.ndarray) and v.size and v.dtype.kind in "iuf":
+        return bool(np.all(v == k))
+    return False
+
+
+X, Y, Z, C = Var("X"), Var("Y"), Var("Z"), Var("C")
+ONE = Const("1", lambda v: _scalar_equal(v, 1))
+ZERO_ = Const(
+    "0", lambda v: _scalar_equal(v, 0) and not (isinstance(v, float) and str(v).startswith("-"))
+)
+MINUS_ONE = Const("-1", lambda v: _scalar_equal(v, -1))
+TRUE = Const("True", lambda v: v is True or v is np.True_)
+FALSE = Const("False", lambda v: v is False or v is np.False_)
+NONE = Const("None", lambda v: v is None)
+
+
+class Rule:
+    """`before -> after` where `when(match)` holds."""
+
+    def __init__(self, before, after, when: Callable | None = None, adjoint_only: bool = False):
+        self.before = before
+        self.after = after
+        self.when = when
+        self.adjoint_only = adjoint_only
+        self.prim = before[0]
+        self.text = f"{_text(before)} -> {_text(after)}"
+
+    def apply(self, node: Apply) -> Node | None:
+        m: dict = {}
+        if not _match(self.before, node, m):
+            return None
+        m["node"] = node
+        if self.when is not None and not self.when(m):
+            return None
+        return _build(self.after, m, Builder(node.graph, node.loc))
+
+
+def _text(p) -> str:
+    if isinstance(p, tuple):
+        return f"{p[0].name}({', '.join(_text(x) for x in p[1:])})"
+    return repr(p)
+
+
+def _match(p, node: Node, m: dict) -> bool:
+    if isinstance(p, Var):
+        if p.name in m:
+            return m[p.name] is node
+        m[p.name] = node
+        return True
+    if isinstance(p, Const):
+        return isinstance(node, Constant) and p.test(node.value)
+    if not (isinstance(node, Apply) and node.is_apply(p[0]) and len(node.inputs) == len(p)):
+        return False
+    return all(_match(q, x, m) for q, x in zip(p[1:], node.inputs[1:]))
+
+
+def _build(p, m: dict, b: Builder) -> Node:
+    if isinstance(p, Var):
+        return m[p.name]
+    if callable(p) and not isinstance(p, tuple):
+        return p(m, b)
+    return b.apply(p[0], *[_build(q, m, b) for q in p[1:]])
+
+
+# Guards -------------------------------------------------------------------------------------
+
+
+def same_type(var: str = "X") -> Callable:
+    """The bound node has exactly the type of the node it replaces (dtype, shape, box)."""
+
+    def when(m):
+        a, t = type_of(m[var]), m["node"].abstract
+        if isinstance(t, AScalar) and isinstance(a, AScalar):
+            return a.kind is t.kind
+        return a == t
+
+    return when
+
+
+def is_array_or_number(var: str = "X") -> Callable:
+    return lambda m: isinstance(type_of(m[var]), (AArray, AScalar))
+
+
+def tuple_length(var: str, n: int) -> bool:
+    t = type_of(var)
+    return isinstance(t, ATuple) and len(t.items) == n
+
+
+add, sub, mul, truediv, neg = P("add"), P("sub"), P("mul"), P("truediv"), P("neg")
+switch, transpose, not_ = P("switch"), P("transpose"), P("not_")
+
+RULES = [
+    Rule((mul, X, ONE), X, when=same_type()),
+    Rule((mul, ONE, X), X, when=same_type()),
+    Rule((truediv, X, ONE), X, when=same_type()),
+    Rule((add, X, ZERO_), X, when=same_type()),
+    Rule((add, ZERO_, X), X, when=same_type()),
+    Rule((sub, X, ZERO_), X, when=same_type()),
+    Rule((mul, X, MINUS_ONE), (neg, X), when=is_array_or_number()),
+    Rule((mul, MINUS_ONE, X), (neg, X), when=is_array_or_number()),
+    Rule((neg, (neg, X)), X, when=same_type()),
+    Rule((sub, X, (neg, Y)), (add, X, Y), when=is_array_or_number()),
+    Rule((add, X, (neg, Y)), (sub, X, Y), when=is_array_or_number()),
+    Rule((add, (neg, X), Y), (sub, Y, X), when=is_array_or_number("Y")),
+    Rule((switch, TRUE, X, Y), X),
+    Rule((switch, FALSE, X, Y), Y),
+    Rule((switch, C, X, X), X),
+    Rule((transpose, (transpose, X, NONE), NONE), X, when=same_type()),
+    Rule((not_, (not_, X)), X, when=same_type()),
+]

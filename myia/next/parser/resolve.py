@@ -1,0 +1,133 @@
+"""Resolution of the names a user function reads that are not its own variables.
+
+Globals, closure cells and built-ins of a Python function are resolved lazily, when the
+parser meets them: user functions are parsed too (once, cached), `math`/`numpy`/built-in
+names map to primitives, module constants (`np.pi`) become constants, and objects that know
+their own graph (`myia.jit` functions, `custom_vjp` rules) hand it over.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import os
+import types
+from typing import Any
+
+import numpy as np
+
+from myia.errors import Location, MyiaNameError
+from myia.next.prim.registry import REGISTRY
+
+CONSTANT_TYPES = (
+    bool,
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    type(None),
+    np.ndarray,
+    np.generic,
+    np.dtype,
+    type,
+    slice,
+    type(Ellipsis),
+)
+
+MISSING = object()
+
+
+def function_namespace(fn: types.FunctionType) -> dict[str, Any]:
+    """The names a function sees besides its locals: closure cells over globals."""
+    ns = dict(fn.__globals__)
+    if fn.__closure__:
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+            try:
+                ns[name] = cell.cell_contents
+            except ValueError:
+                ns[name] = MISSING
+    return ns
+
+
+def lookup_name(ns: dict[str, Any], name: str) -> Any:
+    """`name` in a function's namespace, then in built-ins; MISSING when absent."""
+    if name in ns:
+        return ns[name]
+    b = ns.get("__builtins__", builtins)
+    if isinstance(b, dict):
+        return b.get(name, MISSING)
+    return getattr(b, name, MISSING)
+
+
+def describe(obj: Any) -> str:
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    mod = getattr(obj, "__module__", None)
+    if name and mod and mod != "builtins":
+        return f"{mod}.{name}"
+    if name:
+        return f"the built-in `{name}`"
+    return repr(obj)
+
+
+def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
+    """Decide how a Python object read by user code enters the IR.
+
+    Returns ("prim", (primitive, fixed keyword arguments)), ("function", python_function), ("graph", graph_provider),
+    ("macro", obj), ("module", module) or ("constant", value); raises MyiaNameError for
+    objects myia cannot compile.
+    """
+    if obj is MISSING:
+        raise MyiaNameError(f"name `{what}` is not defined", loc)
+    binding = REGISTRY.binding_for(obj)
+    if binding is not None:
+        return "prim", binding
+    if hasattr(obj, "__myia_macro__"):
+        return "macro", obj
+    if hasattr(obj, "__myia_graph__"):
+        return "graph", obj
+    if isinstance(obj, types.FunctionType):
+        if _is_library_code(obj):
+            raise MyiaNameError(
+                f"`{what}` is {describe(obj)}, a function of an installed library that myia "
+                "does not compile (it compiles the functions of your program and the NumPy/math "
+                "primitives). Compute it outside the compiled function and pass the result in.",
+                loc,
+            )
+        return "function", obj
+    if isinstance(obj, types.ModuleType):
+        return "module", obj
+    if isinstance(obj, CONSTANT_TYPES):
+        return "constant", obj
+    if isinstance(obj, tuple) and all(isinstance(x, CONSTANT_TYPES) for x in obj):
+        return "constant", obj
+    if callable(obj):
+        raise MyiaNameError(
+            f"`{what}` is {describe(obj)}, a function myia cannot see into: it is neither a "
+            "Python function written in the supported subset nor a known NumPy/math primitive. "
+            "Compute it outside the compiled function and pass the result as an argument, or "
+            "rewrite it with supported operations.",
+            loc,
+        )
+    raise MyiaNameError(
+        f"`{what}` is a {type(obj).__name__}, which compiled code cannot use; pass it as an "
+        "argument or convert it to a number, array or tuple",
+        loc,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _library_dirs() -> tuple[str, ...]:
+    import site
+    import sysconfig
+
+    dirs = {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]}
+    dirs.update(site.getsitepackages())
+    return tuple(os.path.realpath(d) + os.sep for d in dirs if d)
+
+
+def _is_library_code(fn: types.FunctionType) -> bool:
+    """Whether `fn` is defined in the standard library or an installed package."""
+    filename = os.path.realpath(fn.__code__.co_filename)
+    own = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
+    return filename.startswith(_library_dirs()) and not filename.startswith(own)

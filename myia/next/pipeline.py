@@ -1,0 +1,67 @@
+"""The typed pipeline (being built beside the old one): parse, specialize, optimize, and
+generate code, each stage once per compile.
+
+Example:
+    >>> compiled = compile_jit(f, (1.0, np.ones(3)), pinned=())     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import types
+
+from myia.errors import MyiaTypeError
+from myia.ir.nodes import Graph
+from myia.next.backend.compiled import compile_graph
+from myia.next.infer.abstract import abstract_of_value, drop_values
+from myia.next.infer.monomorphize import specialize
+from myia.next.opt.optimize import optimize
+from myia.next.parser import parse
+from myia.next.prim.registry import REGISTRY
+
+
+def graph_of(fn) -> Graph:
+    if isinstance(fn, Graph):
+        return fn
+    prim = REGISTRY.primitive_for(fn)
+    if prim is not None:
+        from myia.next.prim.graphs import primitive_graph
+
+        return primitive_graph(prim)
+    if not isinstance(fn, types.FunctionType):
+        raise MyiaTypeError(
+            f"myia compiles Python functions written in the supported subset; got "
+            f"{type(fn).__name__} {fn!r}"
+        )
+    return parse(fn)
+
+
+def signature_types(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:
+    """What the compiled code may assume of `args`: their types, dtypes, shapes and
+    structure, the values of bools and strings, and those of the pinned ints."""
+    return tuple(
+        abstract_of_value(a) if i in pinned else drop_values(abstract_of_value(a))
+        for i, a in enumerate(args)
+    )
+
+
+def typed_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:
+    """The specialized, optimized program of `fn` on arguments like `args`."""
+    return optimize(specialize(graph_of(fn), signature_types(args, pinned)))
+
+
+def compile_jit(fn, args: tuple, pinned: tuple[int, ...] = ()):
+    """The compiled code of `fn` for arguments like `args`."""
+    return compile_graph(typed_program(fn, args, pinned))
+
+
+def compile_grad(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=()):
+    """The compiled gradient of `fn` for arguments like `args`."""
+    from myia.next.ad.gradient import gradient_program
+
+    primal = specialize(graph_of(fn), signature_types(args, pinned))
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    n = len(primal.parameters)
+    nums = tuple(a % n for a in nums)
+    program = gradient_program(primal, nums, single, has_aux, with_value)
+    return compile_graph(optimize(program, adjoint=True))

@@ -1,0 +1,149 @@
+"""The primitive registry: one `Primitive` entry per operation, with every rule of it.
+
+An entry holds what each stage needs to know about one operation, side by side:
+
+- `impl`: the Python/NumPy implementation (the reference evaluator runs it, constant
+  folding calls it; its signature fixes the argument order and defaults);
+- `infer(args) -> abstract value`: the shape and dtype rule, on abstract values;
+- `canon(b, args)`: optional, the canonical form of an application for its argument types
+  (`np.dot` of two matrices is `matmul`), built with the typed builder `b`;
+- `vjp(r)`: the backpropagator, chosen from the input types: it returns the sensitivity
+  contribution of each input (None for none), built from differentiable primitives;
+- `emit(e, args)`: the NumPy source of an application (an `ast` expression);
+- `simplify(nodes)`: optional, a node an application to `nodes` is already equal to;
+- flags the optimizer and the backend read: `nondiff` (no input has a sensitivity),
+  `elementwise`, `fresh` (the result is newly allocated memory), `effect` (never folded,
+  merged or moved), `commutative`.
+
+Python objects that user code names (`np.sin`, `math.sin`, `operator.add`) map to entries
+with `py=[...]`. Rules are registered right after the implementation they describe.
+
+Example:
+    >>> REGISTRY.lookup("add").name
+    'add'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from myia.prim.registry import Primitive as _BasePrimitive
+
+
+class Primitive(_BasePrimitive):
+    """An operation: its name, implementation and per-stage rules (see the module)."""
+
+    def __init__(self, name: str, impl: Callable, **flags):
+        super().__init__(name, impl, nondiff=flags.pop("nondiff", False))
+        self.infer: Callable | None = None
+        self.canon: Callable | None = None
+        self.vjp: Callable | None = None
+        self.emit: Callable | None = None
+        self.simplify: Callable | None = None
+        self.elementwise = flags.pop("elementwise", False)
+        self.fresh = flags.pop("fresh", False)
+        self.effect = flags.pop("effect", False)
+        self.commutative = flags.pop("commutative", False)
+        self.foldable = flags.pop("foldable", True)
+        if flags:
+            raise TypeError(f"unknown flags {sorted(flags)} for primitive {name}")
+
+    def __reduce__(self):
+        return (REGISTRY.lookup, (self.name,))
+
+    # Rule registration: decorators that return the rule itself.
+    def definfer(self, fn: Callable) -> Callable:
+        self.infer = fn
+        return fn
+
+    def defcanon(self, fn: Callable) -> Callable:
+        self.canon = fn
+        return fn
+
+    def defvjp(self, fn: Callable) -> Callable:
+        self.vjp = fn
+        return fn
+
+    def defemit(self, fn: Callable) -> Callable:
+        self.emit = fn
+        return fn
+
+    def defsimplify(self, fn: Callable) -> Callable:
+        """`fn(nodes) -> node or None`: an application of `prim` to `nodes` that is
+        another node already (`getitem(make_tuple(a, b), 0)` is `a`), for builders."""
+        self.simplify = fn
+        return fn
+
+
+class Registry:
+    """Primitives by name, and the Python objects that stand for them."""
+
+    def __init__(self):
+        self.loaded = False
+        self.by_name: dict[str, Primitive] = {}
+        self._by_id: dict[int, tuple[Any, Primitive, dict]] = {}
+        self.methods: dict[str, tuple[Primitive, dict]] = {}
+
+    def primitive(
+        self, name: str, *, py: Iterable[Any] = (), **flags
+    ) -> Callable[[Callable], Primitive]:
+        """Decorator registering `impl` as the primitive `name` (see `Primitive` flags)."""
+
+        def register(impl: Callable) -> Primitive:
+            if name in self.by_name:
+                raise ValueError(f"primitive {name!r} registered twice")
+            prim = Primitive(name, impl, **flags)
+            self.by_name[name] = prim
+            for obj in py:
+                self.alias(obj, prim)
+            return prim
+
+        return register
+
+    def alias(self, obj: Any, prim: Primitive, **fixed) -> None:
+        """Make the Python object `obj` (a function, ufunc or type) stand for `prim`,
+        called with the keyword arguments `fixed` besides the user's (`np.float64(x)` is
+        `cast(x, to=np.float64)`)."""
+        self._by_id[id(obj)] = (obj, prim, fixed)
+
+    def method(self, name: str, prim: Primitive, **fixed) -> None:
+        """Make the array method `x.name(...)` stand for `prim(x, ...)`."""
+        self.methods[name] = (prim, fixed)
+
+    def method_for(self, name: str) -> tuple[Primitive, dict] | None:
+        """(primitive, fixed keyword arguments) of the array method `x.name(...)`."""
+        self.load()
+        return self.methods.get(name)
+
+    def load(self) -> None:
+        """Register every family of primitives (once)."""
+        if not self.loaded:
+            self.loaded = True
+            import myia.next.prim.catalog  # noqa: F401
+
+    def lookup(self, name: str) -> Primitive:
+        if name not in self.by_name:
+            self.load()
+        return self.by_name[name]
+
+    def primitive_for(self, obj: Any) -> Primitive | None:
+        """The primitive a Python object (`np.sin`, `len`) stands for, if any."""
+        hit = self.binding_for(obj)
+        return None if hit is None else hit[0]
+
+    def binding_for(self, obj: Any) -> tuple[Primitive, dict] | None:
+        """(primitive, fixed keyword arguments) a Python object stands for, if any."""
+        if isinstance(obj, Primitive):
+            return obj, {}
+        self.load()
+        hit = self._by_id.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1], hit[2]
+        return None
+
+
+REGISTRY = Registry()
+primitive = REGISTRY.primitive
+lookup = REGISTRY.lookup
+primitive_for = REGISTRY.primitive_for
