@@ -218,6 +218,10 @@ class Compiled:
                 from myia.next.pipeline import compile_jit
 
                 fn = compile_jit(self.fn, args, self.pinned())
+            elif TYPED and isinstance(self, GradFunction) and self.backend == "numpy":
+                from myia.next.pipeline import compile_grad
+
+                fn = compile_grad(self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned())
             elif self.backend == "vm":
                 fn = Interpreted(self.optimized(args) if self.optimize else self.graph())
             else:
@@ -227,7 +231,7 @@ class Compiled:
         return fn
 
     def __call__(self, *args, **kwargs):
-        if kwargs:
+        if kwargs or TYPED and self.fn is not None and len(args) < _arity(self.fn):
             args = self.bind(args, kwargs)
         pinned = self._pinned
         fn = self.cache.get(signature(args) if pinned == () else pinned_signature(args, self.pinned()))
@@ -249,6 +253,11 @@ class Compiled:
         bound = inspect.signature(self.fn).bind(*args, **kwargs)
         bound.apply_defaults()
         return tuple(bound.arguments.values())
+
+
+def _arity(fn) -> int:
+    code = getattr(fn, "__code__", None)
+    return code.co_argcount if code is not None else 0
 
 
 class JitFunction(Compiled):

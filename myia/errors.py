@@ -81,6 +81,17 @@ class MyiaShapeError(MyiaTypeError, ValueError):
     """
 
 
+class MyiaIndexError(MyiaTypeError, IndexError):
+    """An index certain to be out of range, found before running (also an `IndexError`)."""
+
+
+class MyiaKeyError(MyiaTypeError, KeyError):
+    """A key certain to be missing from a dict, found before running (also a `KeyError`)."""
+
+    def __str__(self) -> str:
+        return Exception.__str__(self)
+
+
 class MyiaNameError(MyiaError, NameError):
     """A name in user code that cannot be resolved or compiled (an opaque function)."""
 

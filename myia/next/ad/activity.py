@@ -97,11 +97,15 @@ def _can_carry(n: Node) -> bool:
 
 
 def _holds_functions(a) -> bool:
-    from myia.next.infer.abstract import AFunction, ATuple
+    from myia.next.infer.abstract import ADict, AFunction, AList, ATuple
 
     if isinstance(a, AFunction):
         return True
-    return isinstance(a, ATuple) and any(_holds_functions(x) for x in a.items)
+    if isinstance(a, AList):
+        return _holds_functions(a.elem) if a.items is None else any(map(_holds_functions, a.items))
+    if isinstance(a, (ATuple, ADict)):
+        return any(_holds_functions(x) for x in (a.items if isinstance(a, ATuple) else a.values))
+    return False
 
 
 def _switch():

@@ -21,6 +21,7 @@ from myia.next.infer.abstract import (
     ATuple,
     AZero,
     describe,
+    drop_values,
 )
 from myia.next.infer.build import Builder, type_of, typed_constant
 from myia.next.prim.registry import lookup
@@ -107,7 +108,7 @@ def gradient_program(
     value = b.apply(_getitem, pair, 0)
     dout = typed_constant(one) if not has_aux else b.apply(_make_tuple, one, ZERO)
     bwd = f.backward(type_of(dout))
-    out_types = f.out_types[type_of(dout)]
+    out_types = f.out_types[drop_values(type_of(dout))]
     s = b.call(bwd, [b.apply(_getitem, pair, 1), dout], out_types)
     grads = []
     for i in argnums:

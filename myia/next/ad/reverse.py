@@ -37,6 +37,7 @@ from myia.next.infer.abstract import (
     AZero,
     GraphFn,
     describe,
+    drop_values,
     join,
     sens_type,
 )
@@ -98,9 +99,10 @@ def sens_sum(b: Builder, parts: list[Node], primal) -> Node:
         isinstance(primal, AList) and primal.items is not None
     )
     if not structured:
+        add = lookup("sens_add") if isinstance(primal, AList) else _add
         acc = parts[0]
         for p in parts[1:]:
-            acc = b.apply(_add, acc, p)
+            acc = b.apply(add, acc, p)
         return acc
     items = primal.values if isinstance(primal, ADict) else primal.items
     out = []
@@ -177,6 +179,7 @@ class FunctionAD:
         self.out_types: dict = {}
 
     def backward(self, dout_type) -> Graph:
+        dout_type = drop_values(dout_type)  # a parameter: its values are not known
         bwd = self.bwds.get(dout_type)
         if bwd is not None:
             return bwd
@@ -410,8 +413,9 @@ class Reverse:
 
                 fg.output = loop_leaf(self, region, g, fg, restuple, b)
             else:
-                pair = b.apply(_make_tuple, self.fwd_input(g.output), restuple)
-                pair.abstract = ATuple((type_of(pair.inputs[1]), AResidual(region.cell)))
+                value = self.fwd_input(g.output)
+                pair = Apply([typed_constant(_make_tuple), value, restuple], fg, g.loc)
+                pair.abstract = ATuple((type_of(value), AResidual(region.cell)))
                 fg.output = pair
         region.cell.items = tuple(slot_types)
         for g in reversed(region.graphs):
@@ -503,7 +507,7 @@ class Reverse:
 
     def backprop_call(self, node, f: FunctionAD, res_fwd, d, scope, acc, b) -> None:
         bwd = f.backward(type_of(d))
-        out_t = f.out_types[type_of(d)]
+        out_t = f.out_types[drop_values(type_of(d))]
         s = b.call(bwd, [scope.ref(res_fwd, b), d], out_t)
         items = out_t.items
         n = len(f.graph.parameters)

@@ -107,7 +107,7 @@ class Codegen:
         self.mng = Manager(root)
         self.namespace: dict[str, Any] = {"np": np, "math": math}
         self.imports: dict[str, str] = {}  # helper name -> "from module import impl as name"
-        self.used_names: set[str] = set(_RESERVED) | {"box_result"}
+        self.used_names: set[str] = set(_RESERVED) | {"box_result", "ZERO"}
         self.names: dict[Node, str] = {}
         self.graph_names: dict[Graph, str] = {}
         self.constants: dict[int, str] = {}
@@ -161,8 +161,12 @@ class Codegen:
     # Constants --------------------------------------------------------------------------------
 
     def constant(self, value: Any, t=None) -> ast.expr:
-        if value is None or value is ZERO:
+        if value is None:
             return ast.Constant(None)
+        if value is ZERO:
+            self.imports["ZERO"] = "from myia.next.prim.structures import ZERO"
+            self.namespace["ZERO"] = ZERO
+            return name("ZERO")
         if (
             isinstance(value, bool)
             or isinstance(value, (int, str))
@@ -190,9 +194,7 @@ class Codegen:
             if value.__module__ == "numpy":
                 return ast.parse(f"np.{value.__name__}", mode="eval").body
         if isinstance(value, np.dtype):
-            if value.kind == "b":
-                return name("bool")
-            return ast.parse(f"np.{value.type.__name__}", mode="eval").body
+            return _call("np.dtype", [ast.Constant(value.name)])
         if isinstance(value, Primitive):
             return name(self.helper(value))
         if isinstance(value, Graph):
@@ -288,7 +290,7 @@ class Codegen:
         if len(uses) != 1:
             return False
         ((user, i),) = uses
-        if user.graph is not node.graph or i == 0:
+        if user.graph is not node.graph or i == 0 or not _same_line(node, user):
             return False
         if user is node.graph.return_:
             return i == 1
@@ -435,7 +437,7 @@ class Codegen:
         )
 
     def leave(self, g: Graph, value: Node, finish: Finish, out: list) -> None:
-        loc = value.loc if isinstance(value, Apply) else g.loc
+        loc = g.return_.loc or (value.loc if isinstance(value, Apply) else g.loc)
         if isinstance(value, Apply) and value.graph is g:
             f = value.inputs[0]
             if (
@@ -608,6 +610,15 @@ def box_result(value, t):
         items = [box_result(v, x) for v, x in zip(value, t.items)]
         return tuple(items) if isinstance(t, ATuple) else items
     return value
+
+
+def _same_line(a: Node, b: Node) -> bool:
+    """Whether two nodes come from one line of the user's source (a value is written inside
+    the expression of its user only then: each generated line stands for one user line)."""
+    la, lb = a.loc, b.loc
+    if lb is None or b is b.graph.return_:
+        return True
+    return la is not None and la.filename == lb.filename and la.lineno == lb.lineno
 
 
 def _needs_box(t) -> bool:

@@ -16,7 +16,17 @@ from __future__ import annotations
 
 from myia.errors import MyiaError, MyiaTypeError
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
-from myia.next.infer.abstract import BOTTOM, constant_value, is_constant
+from myia.next.infer.abstract import (
+    BOTTOM,
+    ADict,
+    AFunction,
+    AList,
+    ATuple,
+    AUnion,
+    GraphFn,
+    constant_value,
+    is_constant,
+)
 from myia.next.infer.build import FOLD_MAX_SIZE, Builder, typed_constant
 from myia.next.infer.engine import Analysis, Context
 from myia.next.prim.registry import REGISTRY, Primitive
@@ -32,12 +42,17 @@ class Monomorphizer:
     def __init__(self, an: Analysis):
         self.an = an
         self.clones: dict[Context, Graph] = {}
+        self.copies: set[Graph] = set()
         self.maps: dict[Context, dict[Node, Node]] = {}
 
     def run(self, root: Context) -> Graph:
         order = self._reachable(root)
         for ctx in order:
             self._make(ctx)
+        self.copies = set(self.clones.values())
+        for clone in self.clones.values():
+            for q in clone.parameters:
+                q.abstract = self.retype(q.abstract)
         for ctx in sorted(order, key=_depth):
             self._fill(ctx)
         return self.clones[root]
@@ -101,7 +116,7 @@ class Monomorphizer:
         nmap: dict[Node, Node] = {}
         for p, t in zip(g.parameters, ctx.args):
             q = Parameter(clone, p.loc, p.name)
-            q.abstract = t
+            q.abstract = t  # retyped once every copy exists (see `run`)
             clone.parameters.append(q)
             nmap[p] = q
         self.clones[ctx] = clone
@@ -134,10 +149,37 @@ class Monomorphizer:
             nmap[node] = self._copy(ctx, clone, node)
         ret = g.return_
         clone.output = self._input(ctx, ret.inputs[1])
+        clone.return_.loc = ret.loc
         clone.return_.inputs.extend(self._input(ctx, x) for x in ret.inputs[2:])
 
+    def retype(self, t):
+        """`t` with each function value naming the typed copy it is (the graphs of the
+        program before specialization are not called after it)."""
+        if isinstance(t, AFunction):
+            options = []
+            for o in t.options:
+                if isinstance(o, GraphFn) and o.graph not in self.copies:
+                    c = self._value_context(o.context, o.graph, None, strict=False)
+                    o = GraphFn(self.clones[c], None) if c is not None and c in self.clones else o
+                options.append(o)
+            return AFunction(options)
+        if isinstance(t, ATuple):
+            return ATuple(self.retype(x) for x in t.items)
+        if isinstance(t, AList):
+            return AList([self.retype(x) for x in t.items]) if t.items is not None else AList(None, self.retype(t.elem))
+        if isinstance(t, ADict):
+            return ADict(t.keys, [self.retype(x) for x in t.values])
+        if isinstance(t, AUnion):
+            from myia.next.infer.abstract import join
+
+            out = BOTTOM
+            for o in t.options:
+                out = join(out, self.retype(o))
+            return out
+        return t
+
     def _copy(self, ctx: Context, clone: Graph, node: Apply) -> Node:
-        t = ctx.values.get(node, BOTTOM)
+        t = self.retype(ctx.values.get(node, BOTTOM))
         if _foldable(t):
             return typed_constant(constant_value(t), node.loc)
         b = Builder(clone, node.loc, fold=False)

@@ -55,6 +55,7 @@ class Region:
         self.graph = graph
         self.env = dict(env)
         self.effects: list[Node] = []
+        self.returned_at = None  # the line of the `return` that ends the region, if any
 
     def child(self, name: str, loc, kind: str = "branch") -> Region:
         g = Graph(name, loc)
@@ -72,6 +73,8 @@ class Region:
 
     def finish(self, output: Node) -> Graph:
         self.graph.output = output
+        if self.returned_at is not None:
+            self.graph.return_.loc = self.returned_at
         if self.effects:
             live = [e for e in self.effects if e is not output]
             self.graph.return_.inputs.extend(live)
@@ -177,6 +180,7 @@ class FunctionLowerer(ExpressionLowerer):
             return Constant(self.def_graphs[name], loc)
         if name in self.locals or name.startswith("."):
             return Constant(Unbound(name, loc), loc)
+
         if self.outer is not None and self.outer.fn.is_local_anywhere(name):
             v = self.outer.read(name, loc)
             if isinstance(v, Constant) and isinstance(v.value, Unbound):
@@ -188,6 +192,18 @@ class FunctionLowerer(ExpressionLowerer):
                 )
             return v
         return self.global_node(region, name, loc)
+
+    def carried(self, region: Region, name: str, loc) -> Node:
+        """The value of `name` passed on by a region (a branch's result, a loop's state): an
+        unassigned local is an `Unbound` without a line, so that the error of its use names
+        the line of the use."""
+        if (
+            name not in region.env
+            and name not in self.def_graphs
+            and (name in self.locals or name.startswith("."))
+        ):
+            return Constant(Unbound(name.lstrip("."), None), loc)
+        return self.read_name(region, name, loc)
 
     def is_builtin_range(self) -> bool:
         if self.is_local_anywhere("range"):
@@ -257,6 +273,7 @@ class FunctionLowerer(ExpressionLowerer):
                     if stmt.value is None
                     else self.lower_expr(region, stmt.value)
                 )
+                region.returned_at = loc
                 return ctx.ret(region, value)
             if isinstance(stmt, ast.Break):
                 return ctx.brk(region)
@@ -411,10 +428,12 @@ class FunctionLowerer(ExpressionLowerer):
         exit_ = h.child(f"{self.name}:while_exit", loc)
 
         def again(r):
-            return self.apply(r, [Constant(header, loc), *[r.read(v, loc) for v in state]], loc)
+            return self.apply(
+                r, [Constant(header, loc), *[self.carried(r, v, loc) for v in state]], loc
+            )
 
         def leave(r):
-            return self.prim(r, "make_tuple", [r.read(v, loc) for v in state], loc)
+            return self.prim(r, "make_tuple", [self.carried(r, v, loc) for v in state], loc)
 
         def ret(r, value):
             r.write(".ret", Constant(True, loc))
@@ -433,7 +452,7 @@ class FunctionLowerer(ExpressionLowerer):
             elif v == ".retval":
                 init.append(Constant(Unbound("return value", loc), loc))
             else:
-                init.append(region.read(v, loc))
+                init.append(self.carried(region, v, loc))
         result = self.apply(region, [Constant(header, loc), *init], loc)
         region.effects.append(result)
         for j, v in enumerate(state):
@@ -458,7 +477,7 @@ def _exit_ctx(fn: FunctionLowerer, live: list[str], loc) -> Ctx:
                 r.write(".exit", Constant(_CODES[kind], loc))
             if kind == "return":
                 r.write(".retval", value)
-            return fn.prim(r, "make_tuple", [r.read(v, loc) for v in live], loc)
+            return fn.prim(r, "make_tuple", [fn.carried(r, v, loc) for v in live], loc)
 
         return make
 

@@ -94,6 +94,8 @@ def _binary_rule(op: str, ufunc):
                 return AList(None, seq.elem)
             if _is_str(seq):
                 return AOpaque(str)
+        if op in ("eq", "ne", "lt", "le", "gt", "ge") and (_is_seq(a) or _is_seq(b)):
+            return AScalar(bool)  # Python compares sequences item by item
         if _is_seq(a) or _is_seq(b):
             raise MyiaTypeError(
                 f"unsupported operand types for {_SYMBOLS[op]}: {describe(a)} and {describe(b)}"

@@ -563,16 +563,30 @@ def _canon_pow(b, args):
 # NumPy's spellings of the operators
 
 
-def _np_operator(name: str, ufunc, op: Primitive, nargs: int = 2):
-    params = ["x1", "x2"][:nargs] if nargs == 2 else ["x"]
+def _as_array(t):
+    """The type NumPy converts a tuple or list operand to."""
+    if isinstance(t, (AScalar, AArray)):
+        return t
+    from myia.next.infer.abstract import NONE
+    from myia.next.prim.arrays import asarray
 
-    def impl(*xs):
-        return ufunc(*xs)
+    return asarray.infer(t, NONE)
+
+
+def _np_operator(name: str, ufunc, op: Primitive, nargs: int = 2):
+    if nargs == 2:
+
+        def impl(x1, x2):
+            return ufunc(x1, x2)
+    else:
+
+        def impl(x):
+            return ufunc(x)
 
     impl.__name__ = impl.__qualname__ = f"np_{name}"
-    impl.__doc__ = f"`np.{ufunc.__name__}({', '.join(params)})`."
+    impl.__doc__ = f"`np.{ufunc.__name__}(...)`: the operator `{op.name}` with NumPy's types."
     prim = primitive(f"np.{name}", py=[ufunc], elementwise=True)(impl)
-    prim.definfer(lambda *ts: union_map(lambda *ts: ufunc_type(ufunc, list(ts)), *ts))
+    prim.definfer(lambda *ts: union_map(lambda *ts: ufunc_type(ufunc, [_as_array(t) for t in ts]), *ts))
 
     @prim.defcanon
     def canon(b, args):

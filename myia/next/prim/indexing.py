@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.errors import MyiaShapeError, MyiaTypeError
+from myia.errors import MyiaIndexError, MyiaShapeError, MyiaTypeError
 from myia.next.infer.abstract import (
     AArray,
     AConst,
@@ -69,7 +69,7 @@ def index_type(x: AArray, index) -> AArray | AScalar:
         for it in items
     )
     if consumed > x.ndim:
-        raise MyiaShapeError(
+        raise MyiaIndexError(
             f"too many indices for array: array is {x.ndim}-dimensional, but {consumed} were indexed"
         )
     shape = list(x.shape)
@@ -87,7 +87,7 @@ def index_type(x: AArray, index) -> AArray | AScalar:
         elif _is_int(it):
             n = shape[dim]
             if it.known and n is not None and not -n <= int(it.value) < n:
-                raise MyiaShapeError(
+                raise MyiaIndexError(
                     f"index {int(it.value)} is out of bounds for axis {dim} with size {n}"
                 )
             dim += 1

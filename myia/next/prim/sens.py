@@ -76,7 +76,7 @@ def zeros_of(b, like, primal=None):
         return b.node(np.float64(0.0) if s.np else s.pytype(0))
     if isinstance(s, AArray):
         if s.known_shape:
-            return b.apply(A.zeros, s.shape, s.dtype)
+            return b.apply(A.zeros, s.shape, s.dtype.type)
         return b.apply(A.zeros_like, primal)
     if isinstance(s, (ATuple, AList)) and s.items is not None:
         from myia.next.prim.structures import getitem

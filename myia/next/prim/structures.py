@@ -12,7 +12,14 @@ import operator
 
 import numpy as np
 
-from myia.errors import Location, MyiaShapeError, MyiaTypeError, annotate_runtime_error
+from myia.errors import (
+    Location,
+    MyiaIndexError,
+    MyiaKeyError,
+    MyiaShapeError,
+    MyiaTypeError,
+    annotate_runtime_error,
+)
 from myia.next.infer.abstract import (
     BOTTOM,
     NONE,
@@ -148,14 +155,18 @@ def make_dict(keys, values):
 
 @make_dict.definfer
 def _infer_make_dict(keys, values):
-    if not isinstance(keys, AConst) or not isinstance(values, ATuple):
+    if not is_constant(keys) or not isinstance(values, ATuple):
         raise MyiaTypeError("dict keys must be constants")
-    return ADict(keys.value, values.items)
+    from myia.next.infer.abstract import constant_value
+
+    return ADict(constant_value(keys), values.items)
 
 
 @make_dict.defvjp
 def _vjp_make_dict(r):
-    keys = r.types[0].value
+    from myia.next.infer.abstract import constant_value
+
+    keys = constant_value(r.types[0])
     return [None, r.b.apply(make_tuple, *[r.b.apply(getitem, r.dout, k) for k in keys])]
 
 
@@ -185,7 +196,7 @@ def _sequence_item(seq, index, kind: str):
     if index.known:
         i = int(index.value)
         if not -len(items) <= i < len(items):
-            raise MyiaShapeError(f"{kind} index {i} out of range (length {len(items)})")
+            raise MyiaIndexError(f"{kind} index {i} out of range (length {len(items)})")
         return items[i]
     return _join_all(items)
 
@@ -215,10 +226,12 @@ def _infer_getitem_one(x, i):
     if isinstance(x, ADict):
         if not is_constant(i):
             raise MyiaTypeError("dict keys must be constants known when compiling")
-        key = i.value
+        from myia.next.infer.abstract import constant_value
+
+        key = constant_value(i)
         k = x.index(key)
         if k is None:
-            raise MyiaTypeError(f"KeyError: {key!r} is not a key of the dict ({list(x.keys)})")
+            raise MyiaKeyError(f"{key!r} is not a key of the dict (its keys: {list(x.keys)})")
         return x.values[k]
     if isinstance(x, AArray):
         return index_type(x, i)
@@ -272,8 +285,10 @@ def _vjp_getitem(r):
             slots[int(i.value)] = r.dout
         return [b.apply(maker, *slots), None]
     if isinstance(x, ADict):
+        from myia.next.infer.abstract import constant_value
+
         slots = [ZERO] * len(x.keys)
-        slots[x.index(i.value)] = r.dout
+        slots[x.index(constant_value(i))] = r.dout
         return [b.apply(make_dict, x.keys, b.apply(make_tuple, *slots)), None]
     if isinstance(x, (ATuple, AList)):
         return [b.apply(seq_onehot, r.x(0), r.x(1), r.dout), None]
@@ -322,9 +337,20 @@ def _emit_getitem(e, args):
 def seq_onehot(like, i, d):
     """The sensitivity of a homogeneous tuple or list `like` when `like[i]` (a run-time
     index) has sensitivity `d`: `d` at `i`, zeros of `d`'s type elsewhere."""
-    zero = np.zeros_like(d) if isinstance(d, np.ndarray) else type(d)(0)
+    zero = _zero_like(d)
     out = [d if j == i % len(like) else zero for j in range(len(like))]
     return tuple(out) if isinstance(like, tuple) else out
+
+
+def _zero_like(d):
+    """Zeros with the structure of the sensitivity `d` (its ZERO placeholders kept)."""
+    if d is ZERO:
+        return ZERO
+    if isinstance(d, (tuple, list)):
+        return type(d)(_zero_like(e) for e in d)
+    if isinstance(d, dict):
+        return {k: _zero_like(v) for k, v in d.items()}
+    return np.zeros_like(d) if isinstance(d, np.ndarray) else type(d)(0)
 
 
 @seq_onehot.definfer
@@ -435,7 +461,9 @@ def clear_at(x, i):
 
 @clear_at.definfer
 def _infer_clear_at(x, i):
-    return x
+    from myia.next.infer.abstract import drop_values
+
+    return drop_values(x)  # the value at `i` changes
 
 
 @clear_at.defvjp
@@ -774,3 +802,37 @@ def apply(fn, args):
 @apply.definfer
 def _infer_apply(fn, args):
     raise MyiaTypeError("internal error: apply is typed by the specializer")
+
+
+@primitive("sens_add")
+def sens_add(a, b):
+    """The sum of two sensitivities of a list of run-time length, element by element (one
+    may be the placeholder ZERO: a list of functions starts with no sensitivity)."""
+    return _add_sens(a, b)
+
+
+def _add_sens(x, y):
+    if x is ZERO:
+        return y
+    if y is ZERO:
+        return x
+    if isinstance(x, (tuple, list)):
+        return type(x)(_add_sens(u, v) for u, v in zip(x, y))
+    if isinstance(x, dict):
+        return {k: _add_sens(x[k], y[k]) for k in x}
+    return x + y
+
+
+@sens_add.definfer
+def _infer_sens_add(a, b):
+    return join(a, b)
+
+
+@sens_add.defvjp
+def _vjp_sens_add(r):
+    return [r.dout, r.dout]
+
+
+@sens_add.defemit
+def _emit_sens_add(e, args):
+    return e.helper_call("sens_add", args)
