@@ -347,6 +347,12 @@ class GradFunction(Compiled):
     def __myia_graph__(self) -> Graph:
         return grad_graph(_graph_of(self.fn), self.argnums, self.has_aux, self.with_value)
 
+    def typed_gradient(self, args: tuple) -> Graph:
+        """The optimized typed program of this gradient for arguments like `args`."""
+        from myia.next.pipeline import gradient_of
+
+        return gradient_of(self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned())
+
     graph = __myia_graph__
 
     def optimized(self, args: tuple) -> Graph:
@@ -364,7 +370,12 @@ def _grad_factory(with_value: bool):
             return lambda f: GradFunction(f, argnums, has_aux, with_value, backend, optimize)
         return GradFunction(fn, argnums, has_aux, with_value, backend, optimize)
 
-    transform.__myia_macro__ = make_grad_macro(with_value)
+    if TYPED:
+        from myia.next.ad.macro import make_grad_macro as typed_macro
+
+        transform.__myia_macro__ = typed_macro(with_value)
+    else:
+        transform.__myia_macro__ = make_grad_macro(with_value)
     return transform
 
 
@@ -491,5 +502,4 @@ def source(fn: Callable, *args: Any) -> str:
             c.fn, c.argnums, c.has_aux, c.with_value
         )
     compiled = c.compiled(tuple(args))
-    assert isinstance(compiled, CompiledFunction)
     return SourceView(compiled.source)

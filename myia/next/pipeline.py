@@ -14,8 +14,9 @@ from myia.ir.nodes import Graph
 from myia.next.backend.compiled import compile_graph
 from myia.next.infer.abstract import abstract_of_value, drop_values
 from myia.next.infer.monomorphize import specialize
+from myia.next.ad.expand import expand_gradients
 from myia.next.opt.optimize import optimize
-from myia.next.parser import parse
+from myia.next.parser import parse, primitive_graph
 from myia.next.prim.registry import REGISTRY
 
 
@@ -24,8 +25,6 @@ def graph_of(fn) -> Graph:
         return fn
     prim = REGISTRY.primitive_for(fn)
     if prim is not None:
-        from myia.next.prim.graphs import primitive_graph
-
         return primitive_graph(prim)
     if not isinstance(fn, types.FunctionType):
         raise MyiaTypeError(
@@ -44,9 +43,15 @@ def signature_types(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:
     )
 
 
+def primal_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:
+    """The specialized program of `fn` on arguments like `args`, its gradients taken
+    inside expanded (not optimized)."""
+    return expand_gradients(specialize(graph_of(fn), signature_types(args, pinned)))
+
+
 def typed_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:
     """The specialized, optimized program of `fn` on arguments like `args`."""
-    return optimize(specialize(graph_of(fn), signature_types(args, pinned)))
+    return optimize(primal_program(fn, args, pinned))
 
 
 def compile_jit(fn, args: tuple, pinned: tuple[int, ...] = ()):
@@ -54,14 +59,24 @@ def compile_jit(fn, args: tuple, pinned: tuple[int, ...] = ()):
     return compile_graph(typed_program(fn, args, pinned))
 
 
-def compile_grad(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=()):
-    """The compiled gradient of `fn` for arguments like `args`."""
+def gradient_of(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=()) -> Graph:
+    """The optimized gradient program of `fn` for arguments like `args`. `fn` may itself be
+    a gradient (`myia.grad(myia.grad(f))`): its program is differentiated again."""
     from myia.next.ad.gradient import gradient_program
 
-    primal = specialize(graph_of(fn), signature_types(args, pinned))
+    inner = getattr(fn, "typed_gradient", None)
+    if inner is not None:
+        primal = inner(args)
+    else:
+        primal = primal_program(fn, args, pinned)
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
     n = len(primal.parameters)
     nums = tuple(a % n for a in nums)
     program = gradient_program(primal, nums, single, has_aux, with_value)
-    return compile_graph(optimize(program, adjoint=True))
+    return optimize(program, adjoint=True)
+
+
+def compile_grad(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=()):
+    """The compiled gradient of `fn` for arguments like `args`."""
+    return compile_graph(gradient_of(fn, args, argnums, has_aux, with_value, pinned))

@@ -95,7 +95,7 @@ class Accumulator:
 def sens_sum(b: Builder, parts: list[Node], primal) -> Node:
     """The sum of sensitivities of a value of type `primal` (structures item by item, their
     absent items skipped)."""
-    structured = isinstance(primal, (ATuple, ADict)) or (
+    structured = isinstance(primal, (ATuple, ADict, AResidual)) or (
         isinstance(primal, AList) and primal.items is not None
     )
     if not structured:
@@ -232,6 +232,12 @@ class Reverse:
         self.subregions: dict[Node, tuple] = {}  # primal call -> how its backward goes
         self.pending: list[Region] = []
         self._recursive: set | None = None
+        # The graphs `root` is nested in (when it is a closure): not differentiated.
+        self.around: set[Graph] = set()
+        g = self.mng.parents.get(root)
+        while g is not None:
+            self.around.add(g)
+            g = self.mng.parents.get(g)
 
     # Program structure ------------------------------------------------------------------------
 
@@ -302,6 +308,8 @@ class Reverse:
             return x
         n = self.fmap.get(x)
         if n is None:
+            if x.graph in self.around:
+                return x  # a value of the program around a closure being differentiated
             raise MyiaError(f"internal error: no forward value for {x!r} of {x.graph!r}")
         return n
 

@@ -356,6 +356,22 @@ class AFunction(AbstractValue):
         return "AFunction{" + ", ".join(sorted(map(repr, self.options))) + "}"
 
 
+class AGradient(AbstractValue):
+    """The gradient function of a function value of type `fn` (`myia.grad(fn, ...)` in
+    compiled code); `spec` is (argnums, has_aux, with_value)."""
+
+    __slots__ = ("fn", "spec")
+
+    def __init__(self, fn, spec):
+        self._init(fn=fn, spec=spec)
+
+    def _key(self):
+        return (self.fn, self.spec)
+
+    def __repr__(self) -> str:
+        return f"AGradient({self.fn!r}, {self.spec!r})"
+
+
 class AUnion(AbstractValue):
     """One of several values of different kinds (build unions with `join`)."""
 
@@ -670,7 +686,19 @@ def sens_type(a):
     if isinstance(a, AStack):
         e = sens_type(a.elem)
         return AZero if e is AZero else AStack(e)
+    if isinstance(a, AResidual):
+        if a in _RESIDUALS_SEEN:
+            return AZero  # a residual holding itself (a recursion): see reverse.Reverse
+        _RESIDUALS_SEEN.add(a)
+        try:
+            items = [sens_type(x) for x in a.items]
+        finally:
+            _RESIDUALS_SEEN.discard(a)
+        return AZero if all(x is AZero for x in items) else ATuple(items)
     return AZero
+
+
+_RESIDUALS_SEEN: set = set()
 
 
 def describe(a) -> str:

@@ -122,9 +122,10 @@ class Builder:
         node.abstract = out
         return node
 
-    def call(self, fn: Node | Graph, args: list, out: AbstractValue) -> Apply:
-        """A call of the function `fn` (a graph or a node) returning a value of type `out`."""
-        f = typed_constant(fn, self.loc) if isinstance(fn, Graph) else fn
+    def call(self, fn, args: list, out: AbstractValue) -> Apply:
+        """A call of the function `fn` (a graph, a primitive or a node) returning a value of
+        type `out`."""
+        f = fn if isinstance(fn, Node) else typed_constant(fn, self.loc)
         node = Apply([f, *[self.node(a) for a in args]], self.graph, self.loc)
         node.abstract = out
         return node

@@ -15,11 +15,13 @@ from myia.next.infer.abstract import (
     AbstractValue,
     AConst,
     AFunction,
+    AGradient,
     ATuple,
     AUnion,
     GraphFn,
     abstract_of_value,
     describe,
+    drop_values,
     join,
 )
 from myia.next.infer.engine import NEW, STRUCTURAL, Analysis, Context, constant_fold
@@ -61,6 +63,8 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
             prim, fixed = binding
             extra = [abstract_of_value(v) for v in fixed.values()]
             return (yield from call_primitive(an, ctx, node, prim, [*args, *extra]))
+    if isinstance(fn, AGradient):
+        return (yield from call_gradient(an, ctx, node, fn, args))
     if not isinstance(fn, AFunction):
         raise MyiaTypeError(f"{describe(fn)} is not callable")
     out = BOTTOM
@@ -80,6 +84,38 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
     if not (len(recorded) == 1 and recorded[0][0] is _APPLY):
         ctx.calls[node] = recorded
     return out
+
+
+def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: list):
+    """The type of a call of `myia.grad(h, ...)` on `args`: h is specialized for them; the
+    gradient has the types of the arguments it is taken with respect to."""
+    opt = fn.fn.single if isinstance(fn.fn, AFunction) else None
+    if opt is None:
+        raise MyiaTypeError(
+            f"myia.grad needs a function known when compiling, not {describe(fn.fn)}"
+        )
+    if isinstance(opt, Primitive):
+        from myia.next.parser import primitive_graph
+
+        opt = GraphFn(primitive_graph(opt), None)
+    callee = _callee(an, ctx, node, opt, args)
+    if callee.state == NEW:
+        yield callee
+    callee.callers.add(ctx)
+    ctx.calls[node] = [(("grad", fn.spec), callee)]
+    argnums, has_aux, with_value = fn.spec
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    n = len(callee.args)
+    grads = [drop_values(callee.args[i % n]) for i in nums]
+    g = grads[0] if isinstance(argnums, int) else ATuple(grads)
+    out = callee.output
+    if with_value:
+        return ATuple((out, g))
+    if has_aux:
+        return (
+            ATuple((g, out.items[1])) if isinstance(out, ATuple) and len(out.items) == 2 else BOTTOM
+        )
+    return g
 
 
 def _option_order(o):
@@ -128,8 +164,6 @@ def call_primitive(an: Analysis, ctx: Context, node: Apply, prim: Primitive, arg
         if not isinstance(packed, ATuple):
             raise MyiaTypeError(f"`*args` must be a tuple, got {describe(packed)}")
         return (yield from call(an, ctx, node, fn, list(packed.items)))
-    if prim.name == "grad_of":
-        raise MyiaError("grad inside compiled code: not yet supported by this pipeline")
     if prim.name not in STRUCTURAL and any(a is BOTTOM for a in args):
         return BOTTOM
     if prim.infer is None:

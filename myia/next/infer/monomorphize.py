@@ -32,6 +32,7 @@ from myia.next.infer.engine import Analysis, Context
 from myia.next.prim.registry import REGISTRY, Primitive
 
 _SWITCH = REGISTRY.lookup("switch")
+_GRAD_CALL = REGISTRY.lookup("grad_call")
 _APPLY = REGISTRY.lookup("apply") if "apply" in REGISTRY.by_name else None
 _KEEP_FLAGS = ("argnames", "defaults", "loop", "branch", "python_function", "custom_bprop")
 
@@ -166,7 +167,11 @@ class Monomorphizer:
         if isinstance(t, ATuple):
             return ATuple(self.retype(x) for x in t.items)
         if isinstance(t, AList):
-            return AList([self.retype(x) for x in t.items]) if t.items is not None else AList(None, self.retype(t.elem))
+            return (
+                AList([self.retype(x) for x in t.items])
+                if t.items is not None
+                else AList(None, self.retype(t.elem))
+            )
         if isinstance(t, ADict):
             return ADict(t.keys, [self.retype(x) for x in t.values])
         if isinstance(t, AUnion):
@@ -192,6 +197,11 @@ class Monomorphizer:
             args = [b.apply(getitem, packed, i) for i in range(len(packed.abstract.items))]
             fn = node.inputs[1]
         calls = ctx.calls.get(node, [])
+        if len(calls) == 1 and isinstance(calls[0][0], tuple):
+            (_, spec), callee = calls[0]
+            return b.call(
+                _GRAD_CALL, [spec, typed_constant(self.clones[callee], node.loc), *args], t
+            )
         if len(calls) == 1:
             opt, callee = calls[0]
             if callee is not None and (

@@ -21,6 +21,23 @@ from myia.next.parser.resolve import function_namespace
 from myia.parser import _source_tree, fence, scoping
 
 _CACHE: dict[types.FunctionType, Graph] = {}
+_PRIM_GRAPHS: dict = {}
+
+
+def primitive_graph(prim) -> Graph:
+    """A graph calling `prim` on its parameters: a primitive used as a function (compiled
+    directly, or differentiated by `myia.grad(np.sin)`)."""
+    g = _PRIM_GRAPHS.get(prim)
+    if g is None:
+        g = Graph(prim.name.split(".")[-1])
+        params = [g.add_parameter(name) for name in prim.signature.parameters]
+        g.output = g.apply(prim, *params)
+        g.flags["argnames"] = list(prim.signature.parameters)
+        g.flags["defaults"] = {
+            k: v.default for k, v in prim.signature.parameters.items() if v.default is not v.empty
+        }
+        _PRIM_GRAPHS[prim] = g
+    return g
 
 
 def parse(fn: types.FunctionType) -> Graph:

@@ -274,9 +274,9 @@ def _simplify_getitem(nodes):
 def _vjp_getitem(r):
     x, i = r.types
     b = r.b
-    if isinstance(x, (ATuple, AList)) and x.items is not None and is_constant(i):
+    if isinstance(x, (ATuple, AList, AResidual)) and x.items is not None and is_constant(i):
         n = len(x.items)
-        maker = make_tuple if isinstance(x, ATuple) else make_list
+        maker = make_list if isinstance(x, AList) else make_tuple
         slots = [ZERO] * n
         if isinstance(i.value, slice):
             for k, j in enumerate(range(*i.value.indices(n))):
@@ -836,3 +836,32 @@ def _vjp_sens_add(r):
 @sens_add.defemit
 def _emit_sens_add(e, args):
     return e.helper_call("sens_add", args)
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients taken inside compiled code (`myia.grad(h)(x)`): the specializer types them and
+# a pass before reverse mode replaces them by gradient programs (`myia.next.ad.expand`).
+
+
+@primitive("grad_of", foldable=False)
+def grad_of(fn, spec):
+    """The gradient function of `fn` (`spec`: argnums, has_aux, with_value)."""
+    raise MyiaTypeError("internal error: grad_of is expanded when compiling")
+
+
+@grad_of.definfer
+def _infer_grad_of(fn, spec):
+    from myia.next.infer.abstract import AGradient, constant_value
+
+    return AGradient(fn, constant_value(spec))
+
+
+@primitive("grad_call", foldable=False)
+def grad_call(spec, fn, *args):
+    """A call of the gradient of the typed graph `fn` (replaced by its gradient program)."""
+    raise MyiaTypeError("internal error: grad_call is expanded when compiling")
+
+
+@grad_call.definfer
+def _infer_grad_call(spec, fn, *args):
+    raise MyiaTypeError("internal error: grad_call is typed by the specializer")

@@ -1,0 +1,44 @@
+"""`myia.grad(h, ...)(x)` written inside compiled code: the macro the parser expands.
+
+It becomes `grad_of(h, spec)(x)` (`spec`: argnums, has_aux, with_value), which the
+specializer types and `expand` replaces by the gradient program of `h`.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from myia.errors import MyiaSyntaxError
+from myia.ir.nodes import Constant
+
+
+def _literal(node: ast.expr, what: str, loc):
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        raise MyiaSyntaxError(
+            f"`{what}` of myia.grad inside compiled code must be a constant", loc
+        ) from None
+
+
+def make_grad_macro(with_value: bool):
+    """The parser macro of `myia.grad(...)` (or `myia.value_and_grad(...)`) in compiled code."""
+
+    def expand(lowerer, region, expr: ast.Call, loc):
+        name = "value_and_grad" if with_value else "grad"
+        if len(expr.args) != 1:
+            raise MyiaSyntaxError(
+                f"myia.{name} inside compiled code takes the function as its only positional "
+                f"argument: write myia.{name}(f, argnums=...)(x)",
+                loc,
+            )
+        options = {"argnums": 0, "has_aux": False}
+        for kw in expr.keywords:
+            if kw.arg not in options:
+                raise MyiaSyntaxError(f"myia.{name} got an unexpected keyword `{kw.arg}`", loc)
+            options[kw.arg] = _literal(kw.value, kw.arg, loc)
+        fn = lowerer.lower_expr(region, expr.args[0])
+        spec = (options["argnums"], bool(options["has_aux"]), with_value)
+        return lowerer.prim(region, "grad_of", [fn, Constant(spec, loc)], loc)
+
+    return expand
