@@ -7,8 +7,14 @@ Example:
     ...     return np.sum(np.tanh(x))
 """
 
-from myia.api import custom_vjp, grad, ir, jit, source, value_and_grad
+import os as _os
+
 from myia.errors import MyiaError, MyiaNameError, MyiaShapeError, MyiaSyntaxError, MyiaTypeError
+
+if _os.environ.get("MYIA_PIPELINE") == "typed":  # the typed pipeline, while it is built
+    from myia.next.api import custom_vjp, grad, ir, jit, source, value_and_grad
+else:
+    from myia.api import custom_vjp, grad, ir, jit, source, value_and_grad
 from myia.prim.structures import stop_gradient
 
 __all__ = [

@@ -11,18 +11,23 @@ import types
 
 from myia.errors import MyiaTypeError
 from myia.ir.nodes import Graph
+from myia.next.ad.expand import expand_gradients
 from myia.next.backend.compiled import compile_graph
 from myia.next.infer.abstract import abstract_of_value, drop_values
 from myia.next.infer.monomorphize import specialize
-from myia.next.ad.expand import expand_gradients
 from myia.next.opt.optimize import optimize
 from myia.next.parser import parse, primitive_graph
 from myia.next.prim.registry import REGISTRY
 
 
 def graph_of(fn) -> Graph:
+    """The parsed graph of a function, a primitive, or an object that has one."""
     if isinstance(fn, Graph):
         return fn
+    if hasattr(fn, "__myia_graph__"):
+        return fn.__myia_graph__()
+    if hasattr(fn, "fn") and hasattr(fn, "__myia_node__"):
+        return graph_of(fn.fn)
     prim = REGISTRY.primitive_for(fn)
     if prim is not None:
         return primitive_graph(prim)
@@ -49,9 +54,10 @@ def primal_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:
     return expand_gradients(specialize(graph_of(fn), signature_types(args, pinned)))
 
 
-def typed_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:
-    """The specialized, optimized program of `fn` on arguments like `args`."""
-    return optimize(primal_program(fn, args, pinned))
+def typed_program(fn, args: tuple, pinned: tuple[int, ...] = (), optimized: bool = True) -> Graph:
+    """The specialized (and optimized) program of `fn` on arguments like `args`."""
+    g = primal_program(fn, args, pinned)
+    return optimize(g) if optimized else g
 
 
 def compile_jit(fn, args: tuple, pinned: tuple[int, ...] = ()):
@@ -59,7 +65,9 @@ def compile_jit(fn, args: tuple, pinned: tuple[int, ...] = ()):
     return compile_graph(typed_program(fn, args, pinned))
 
 
-def gradient_of(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=()) -> Graph:
+def gradient_of(
+    fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=(), optimized: bool = True
+) -> Graph:
     """The optimized gradient program of `fn` for arguments like `args`. `fn` may itself be
     a gradient (`myia.grad(myia.grad(f))`): its program is differentiated again."""
     from myia.next.ad.gradient import gradient_program
@@ -70,11 +78,24 @@ def gradient_of(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinne
     else:
         primal = primal_program(fn, args, pinned)
     single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
-    n = len(primal.parameters)
-    nums = tuple(a % n for a in nums)
-    program = gradient_program(primal, nums, single, has_aux, with_value)
-    return optimize(program, adjoint=True)
+    program = gradient_program(
+        primal, normalize_argnums(argnums, primal), single, has_aux, with_value
+    )
+    return optimize(program, adjoint=True) if optimized else program
+
+
+def normalize_argnums(argnums, graph: Graph) -> tuple[int, ...]:
+    """`argnums` as a tuple of valid, non-negative parameter indices of `graph`."""
+    n = len(graph.parameters)
+    items = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    out = []
+    for a in items:
+        if not isinstance(a, int) or isinstance(a, bool) or not -n <= a < n:
+            raise MyiaTypeError(
+                f"argnums={argnums!r} does not name a parameter of `{graph.name}`, which has {n}"
+            )
+        out.append(a % n)
+    return tuple(out)
 
 
 def compile_grad(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=()):

@@ -80,7 +80,11 @@ def check_grad(fn, args, argnums=0, rtol=1e-5, atol=1e-6, seed=0, eps=1e-6):
             hi[k] = _shift(x, direction, eps)
             lo[k] = _shift(x, direction, -eps)
             fd = (float(fn(*hi)) - float(fn(*lo))) / (2 * eps)
-            an = sum(float(np.sum(np.asarray(gl, np.float64) * d)) for gl, d in zip(_leaves(g), direction))
+            an = sum(
+                float(np.sum(np.asarray(gl, np.float64) * d))
+                for gl, d in zip(_leaves(g), direction)
+            )
             assert abs(fd - an) <= atol + rtol * max(abs(fd), abs(an)), (
-                f"gradient of argument {k}: finite differences {fd}, myia {an}")
+                f"gradient of argument {k}: finite differences {fd}, myia {an}"
+            )
     return grads[0] if single else grads

@@ -90,7 +90,7 @@ def backprop_loop(
         if not region.owns(n):
             acc.add(n, local.total(n, b), b)
     if "back" in region.leaf_kinds[header]:
-        d_params = _backward_loop(rev, region, rest, d_params, scope, acc, b)
+        d_params = _backward_loop(rev, region, rest, d_params, node.inputs[1:], scope, acc, b)
     for a, dp in zip(node.inputs[1:], d_params):
         if dp is not None:
             acc.add(a, dp, b)
@@ -102,7 +102,12 @@ def _read(b: Builder, tup: Node, k: int, t) -> Node:
     return read(b, tup, k, t)
 
 
-def _backward_loop(rev, region: Region, tape: Node, d_params: list, scope, acc, b: Builder) -> list:
+def _backward_loop(
+    rev, region: Region, tape: Node, d_params: list, inits: list, scope, acc, b: Builder
+) -> list:
+    """The sensitivities of the loop's initial arguments `inits` (the zeros of a carried
+    variable take their shape from its initial argument: the header's parameters are not
+    in scope outside the loop)."""
     carried = [i for i, dp in enumerate(d_params) if dp is not None]
     outer: list[Node] = []
     while True:
@@ -114,10 +119,11 @@ def _backward_loop(rev, region: Region, tape: Node, d_params: list, scope, acc, 
     params = region.root.parameters
     init = [tape]
     for i in carried:
-        init.append(d_params[i] if d_params[i] is not None else _zeros(rev, b, params[i], scope))
+        d = d_params[i]
+        init.append(d if d is not None else _zeros(rev, b, params[i].abstract, inits[i], scope))
     for n in outer:
         total = acc.total(n, b)
-        init.append(total if total is not None else _zeros(rev, b, n, scope))
+        init.append(total if total is not None else _zeros(rev, b, n.abstract, n, scope))
     out = b.call(bl, init, out_type)
     result = [None] * len(params)
     for k, i in enumerate(carried):
@@ -127,9 +133,10 @@ def _backward_loop(rev, region: Region, tape: Node, d_params: list, scope, acc, 
     return result
 
 
-def _zeros(rev, b: Builder, primal: Node, scope) -> Node:
+def _zeros(rev, b: Builder, t, primal: Node, scope) -> Node:
+    """Zeros of the sensitivity type of `t`, shaped like the forward value of `primal`."""
     fwd = rev.fmap.get(primal)
-    return zeros_of(b, primal.abstract, scope.ref(fwd, b) if fwd is not None else None)
+    return zeros_of(b, t, scope.ref(fwd, b) if fwd is not None else None)
 
 
 def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):

@@ -12,13 +12,16 @@ from myia.errors import MyiaSyntaxError
 from myia.ir.nodes import Constant
 
 
-def _literal(node: ast.expr, what: str, loc):
+def _constant(lowerer, region, node: ast.expr, what: str, loc):
+    """The value of an option: a literal, or the name of a constant (a global, a cell)."""
     try:
         return ast.literal_eval(node)
     except ValueError:
-        raise MyiaSyntaxError(
-            f"`{what}` of myia.grad inside compiled code must be a constant", loc
-        ) from None
+        pass
+    value = lowerer.lower_expr(region, node)
+    if not isinstance(value, Constant):
+        raise MyiaSyntaxError(f"`{what}` of myia.grad inside compiled code must be a constant", loc)
+    return value.value
 
 
 def make_grad_macro(with_value: bool):
@@ -36,7 +39,7 @@ def make_grad_macro(with_value: bool):
         for kw in expr.keywords:
             if kw.arg not in options:
                 raise MyiaSyntaxError(f"myia.{name} got an unexpected keyword `{kw.arg}`", loc)
-            options[kw.arg] = _literal(kw.value, kw.arg, loc)
+            options[kw.arg] = _constant(lowerer, region, kw.value, kw.arg, loc)
         fn = lowerer.lower_expr(region, expr.args[0])
         spec = (options["argnums"], bool(options["has_aux"]), with_value)
         return lowerer.prim(region, "grad_of", [fn, Constant(spec, loc)], loc)

@@ -258,6 +258,11 @@ class Reverse:
     def function(self, g: Graph) -> FunctionAD:
         f = self.functions.get(g)
         if f is None:
+            if "custom_bwd" in g.flags:
+                from myia.next.ad.custom import CustomAD
+
+                f = self.functions[g] = CustomAD(self, g)
+                return f
             f = self.functions[g] = FunctionAD(self, g)
             f.fwd = Graph(f"fwd:{g.name}", g.loc)  # known to recursive calls from now on
             self.forward_region(f.region, root_graph=f.fwd)

@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from myia.ir.clone import clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
 from myia.next.backend.source import Block, Line, assign, name, render
-from myia.next.infer.abstract import AList, AScalar, ATuple
+from myia.next.infer.abstract import ADict, AList, AScalar, ATuple
 from myia.next.infer.build import type_of
 from myia.next.prim.registry import REGISTRY, Primitive
 from myia.next.prim.structures import ZERO, Unbound
@@ -105,6 +106,7 @@ class Codegen:
         self.root = root
         self.fast = fast
         self.mng = Manager(root)
+        _unshare_branches(self.mng)
         self.namespace: dict[str, Any] = {"np": np, "math": math}
         self.imports: dict[str, str] = {}  # helper name -> "from module import impl as name"
         self.used_names: set[str] = set(_RESERVED) | {"box_result", "ZERO"}
@@ -208,7 +210,7 @@ class Codegen:
             base = (
                 "unbound"
                 if isinstance(value, Unbound)
-                else ("array" if isinstance(value, np.ndarray) else type(value).__name__.lower())
+                else "const_" + ("array" if isinstance(value, np.ndarray) else type(value).__name__.lower())
             )
             n = self.constants[key] = self.fresh("_" + base)
             self.namespace[n] = value
@@ -533,25 +535,23 @@ class Codegen:
     def box(self, expr: ast.expr, t) -> ast.expr:
         """`expr` with the Python type `t` says (fast code computes float64 scalars as
         Python floats: a NumPy float leaves as one)."""
-        if not self.fast:
+        if not self.fast or not _needs_box(t):
             return expr
-        if isinstance(t, AScalar) and t.kind is float:
+        if isinstance(t, AScalar):
             return _call("np.float64" if t.np else "float", [expr])
         if (
             isinstance(t, (ATuple, AList))
-            and t.items is not None
-            and any(_needs_box(x) for x in t.items)
+            and isinstance(expr, (ast.Tuple, ast.List))
+            and len(expr.elts) == len(t.items)
         ):
-            if isinstance(expr, (ast.Tuple, ast.List)) and len(expr.elts) == len(t.items):
-                items = [self.box(e, x) for e, x in zip(expr.elts, t.items)]
-                return (
-                    ast.Tuple(items, ast.Load())
-                    if isinstance(t, ATuple)
-                    else ast.List(items, ast.Load())
-                )
-            self.namespace["box_result"] = box_result
-            return ast.Call(name("box_result"), [expr, name(self.named_constant(t))], [])
-        return expr
+            items = [self.box(e, x) for e, x in zip(expr.elts, t.items)]
+            return (
+                ast.Tuple(items, ast.Load())
+                if isinstance(t, ATuple)
+                else ast.List(items, ast.Load())
+            )
+        self.namespace["box_result"] = box_result
+        return ast.Call(name("box_result"), [expr, name(self.named_constant(t))], [])
 
     # Functions --------------------------------------------------------------------------------
 
@@ -602,6 +602,26 @@ class Codegen:
         return Module(text, entry, self.namespace, line_map)
 
 
+def _unshare_branches(mng: Manager) -> None:
+    """Give each `if` its own branch graphs: a graph without parameters that several
+    switches select (inlining copied a function with a branch that closes over nothing) is
+    copied for each switch after the first, so that every branch is written where it runs."""
+    uses: dict[Graph, list[tuple[Apply, int]]] = {}
+    for node in list(mng.all_nodes):
+        if isinstance(node, Constant) and isinstance(node.value, Graph):
+            for user, i in mng.uses.get(node, ()):
+                uses.setdefault(node.value, []).append((user, i))
+    for g, gu in sorted(uses.items(), key=lambda kv: kv[0].id):
+        if len(gu) < 2 or g.parameters or not all(
+            u.is_apply(_SWITCH) and i in (2, 3) for u, i in gu
+        ):
+            continue
+        for user, i in sorted(gu, key=lambda ui: (ui[0].id, ui[1]))[1:]:
+            copy = Constant(clone(g, manager=mng), user.inputs[i].loc)
+            copy.abstract = user.inputs[i].abstract
+            mng.set_edge(user, i, copy)
+
+
 def box_result(value, t):
     """`value` with its floats of the Python types the abstract value `t` says."""
     if isinstance(t, AScalar) and t.kind is float:
@@ -609,6 +629,8 @@ def box_result(value, t):
     if isinstance(t, (ATuple, AList)) and t.items is not None:
         items = [box_result(v, x) for v, x in zip(value, t.items)]
         return tuple(items) if isinstance(t, ATuple) else items
+    if isinstance(t, ADict):
+        return {k: box_result(value[k], x) for k, x in zip(t.keys, t.values)}
     return value
 
 
@@ -626,6 +648,8 @@ def _needs_box(t) -> bool:
         return t.kind is float
     if isinstance(t, (ATuple, AList)) and t.items is not None:
         return any(_needs_box(x) for x in t.items)
+    if isinstance(t, ADict):
+        return any(_needs_box(x) for x in t.values)
     return False
 
 

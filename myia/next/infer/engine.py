@@ -49,7 +49,7 @@ from myia.next.infer.build import constant_type, infer_apply, try_fold
 from myia.next.prim.registry import Primitive
 
 MAX_VERSIONS = 4  # versions of a loop whose types change from one iteration to the next
-MAX_VALUE_VARIANTS = 32  # contexts of one graph that differ only by values of numbers
+MAX_VALUE_VARIANTS = 66  # contexts of one graph that differ only by values of numbers
 MAX_RUNS = 64  # analyses of one context whose result keeps changing
 UNROLL_MAX = 64  # elements of a tuple a loop is unrolled over
 
@@ -153,6 +153,7 @@ class Analysis:
         self.dirty: dict[Context, None] = {}
         self.orders: dict[Graph, list[Node]] = {}
         self.escapes: dict[tuple, set] = {}  # (graph, owner context) -> escaping signatures
+        self.rules: dict[Context, Context] = {}  # custom_vjp function -> its backpropagator
         self.count = 0
 
     # Graphs -----------------------------------------------------------------------------------

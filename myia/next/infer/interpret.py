@@ -80,6 +80,9 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
             callee.callers.add(ctx)
             recorded.append((opt, callee))
             r = callee.output
+            rule = callee.graph.flags.get("custom_bprop")
+            if rule is not None and r is not BOTTOM:
+                yield from _custom_rule(an, callee, rule)
         out = join(out, r)
     if not (len(recorded) == 1 and recorded[0][0] is _APPLY):
         ctx.calls[node] = recorded
@@ -116,6 +119,27 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
             ATuple((g, out.items[1])) if isinstance(out, ATuple) and len(out.items) == 2 else BOTTOM
         )
     return g
+
+
+def _custom_rule(an: Analysis, callee: Context, rule):
+    """Analyse the backpropagator of a `custom_vjp` function for its call: on its inputs,
+    its output and the sensitivity of its output."""
+    from myia.next.infer.abstract import sens_type
+    from myia.next.parser import parse
+
+    graph = parse(rule)
+    args = (*callee.args, callee.output, sens_type(callee.output))
+    if len(graph.parameters) != len(args):
+        raise MyiaTypeError(
+            f"the backpropagator of `{callee.graph.name}` must take its {len(callee.args)} inputs, "
+            f"its output and the output's sensitivity ({len(args)} parameters), not "
+            f"{len(graph.parameters)}",
+            graph.loc,
+        )
+    bctx = an.context(graph, None, args)
+    if bctx.state == NEW:
+        yield bctx
+    an.rules[callee] = bctx
 
 
 def _option_order(o):

@@ -34,7 +34,7 @@ from myia.next.prim.registry import REGISTRY, Primitive
 _SWITCH = REGISTRY.lookup("switch")
 _GRAD_CALL = REGISTRY.lookup("grad_call")
 _APPLY = REGISTRY.lookup("apply") if "apply" in REGISTRY.by_name else None
-_KEEP_FLAGS = ("argnames", "defaults", "loop", "branch", "python_function", "custom_bprop")
+_KEEP_FLAGS = ("argnames", "defaults", "loop", "branch", "python_function")
 
 
 class Monomorphizer:
@@ -50,6 +50,9 @@ class Monomorphizer:
         order = self._reachable(root)
         for ctx in order:
             self._make(ctx)
+        for ctx, rule in self.an.rules.items():
+            if ctx in self.clones:
+                self.clones[ctx].flags["custom_bwd"] = self.clones[rule]
         self.copies = set(self.clones.values())
         for clone in self.clones.values():
             for q in clone.parameters:
@@ -67,6 +70,8 @@ class Monomorphizer:
         while stack:
             ctx = stack.pop()
             found = [c for calls in ctx.calls.values() for _, c in calls if c is not None]
+            if ctx in self.an.rules:
+                found.append(self.an.rules[ctx])
             for node in self.an.graph_order(ctx.graph):
                 for x in node.inputs:
                     if isinstance(x, Constant) and isinstance(x.value, Graph):

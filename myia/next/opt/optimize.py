@@ -21,7 +21,7 @@ from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.next.infer.build import try_fold, type_of, typed_constant
-from myia.next.opt.patterns import RULES
+from myia.next.opt.patterns import RULES, implied_operand
 from myia.next.prim.registry import REGISTRY, Primitive
 
 INLINE_MAX_NODES = 40
@@ -116,8 +116,13 @@ class Optimizer:
                     return same
             for rule in self.rules.get(prim, ()):
                 new = rule.apply(node)
-                if new is not None:
+                if new is not None and _same_type(new, node):
                     self.count(rule.text)
+                    return new
+            if prim.elementwise:
+                new = implied_operand(node)
+                if new is not None:
+                    self.count("implied operand")
                     return new
             return self.common(node, prim)
         if isinstance(fn, Constant) and isinstance(fn.value, Graph):
@@ -235,6 +240,19 @@ class Optimizer:
                     return True
                 stack.append(x)
         return False
+
+
+def _same_type(new: Node, node: Apply) -> bool:
+    """A rewrite keeps the type of what it replaces (a Python float and a NumPy float are
+    one kind)."""
+    a, t = type_of(new), node.abstract
+    if a == t:
+        return True
+    from myia.next.infer.abstract import AScalar, drop_values
+
+    if isinstance(a, AScalar) and isinstance(t, AScalar):
+        return a.kind is t.kind
+    return drop_values(a) == drop_values(t)
 
 
 def _app_key(node: Apply, prim: Primitive) -> tuple:

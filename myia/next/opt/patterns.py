@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from myia.errors import MyiaTypeError
 from myia.ir.nodes import Apply, Constant, Node
 from myia.next.infer.abstract import AArray, AScalar, ATuple
 from myia.next.infer.build import Builder, type_of
@@ -56,7 +57,18 @@ def _scalar_equal(v, k) -> bool:
     return False
 
 
+class Number:
+    """A pattern variable matching a constant Python or NumPy number (not a bool)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
 X, Y, Z, C = Var("X"), Var("Y"), Var("Z"), Var("C")
+K1, K2 = Number("K1"), Number("K2")
 ONE = Const("1", lambda v: _scalar_equal(v, 1))
 ZERO_ = Const(
     "0", lambda v: _scalar_equal(v, 0) and not (isinstance(v, float) and str(v).startswith("-"))
@@ -95,6 +107,14 @@ def _text(p) -> str:
 
 
 def _match(p, node: Node, m: dict) -> bool:
+    if isinstance(p, Number):
+        v = getattr(node, "value", None) if isinstance(node, Constant) else None
+        if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(
+            v, (bool, np.bool_)
+        ):
+            m[p.name] = node
+            return True
+        return False
     if isinstance(p, Var):
         if p.name in m:
             return m[p.name] is node
@@ -108,7 +128,7 @@ def _match(p, node: Node, m: dict) -> bool:
 
 
 def _build(p, m: dict, b: Builder) -> Node:
-    if isinstance(p, Var):
+    if isinstance(p, (Var, Number)):
         return m[p.name]
     if callable(p) and not isinstance(p, tuple):
         return p(m, b)
@@ -130,8 +150,18 @@ def same_type(var: str = "X") -> Callable:
     return when
 
 
+def same_type_after() -> Callable:
+    """The replacement has the node's type (checked once built: used with folded constants)."""
+    return lambda m: True
+
+
 def is_array_or_number(var: str = "X") -> Callable:
     return lambda m: isinstance(type_of(m[var]), (AArray, AScalar))
+
+
+def product(a: str, b: str) -> Callable:
+    """The constant `a * b` (folded by the builder)."""
+    return lambda m, bld: bld.apply(mul, m[a], m[b])
 
 
 def tuple_length(var: str, n: int) -> bool:
@@ -160,4 +190,72 @@ RULES = [
     Rule((switch, C, X, X), X),
     Rule((transpose, (transpose, X, NONE), NONE), X, when=same_type()),
     Rule((not_, (not_, X)), X, when=same_type()),
+    # Products of constants and a value, grouped: exact up to rounding (adjoints only).
+    Rule(
+        (mul, K1, (mul, K2, X)),
+        (mul, product("K1", "K2"), X),
+        when=same_type_after(),
+        adjoint_only=True,
+    ),
+    Rule(
+        (mul, K1, (mul, X, K2)),
+        (mul, product("K1", "K2"), X),
+        when=same_type_after(),
+        adjoint_only=True,
+    ),
+    Rule(
+        (mul, (mul, K2, X), K1),
+        (mul, X, product("K2", "K1")),
+        when=same_type_after(),
+        adjoint_only=True,
+    ),
+    Rule(
+        (mul, (mul, X, K2), K1),
+        (mul, X, product("K2", "K1")),
+        when=same_type_after(),
+        adjoint_only=True,
+    ),
+    Rule((neg, (mul, K1, X)), (mul, (neg, K1), X), when=is_array_or_number()),
+    Rule((neg, (mul, X, K1)), (mul, X, (neg, K1)), when=is_array_or_number()),
 ]
+
+
+def replace_operand(node: Apply, i: int, new: Node) -> Node | None:
+    """`node` with input `i` replaced by `new`, when its type stays the same."""
+    prim = node.inputs[0].value
+    args = list(node.inputs[1:])
+    args[i] = new
+    try:
+        t = prim.infer(*[type_of(a) for a in args])
+    except (MyiaTypeError, TypeError, ValueError):
+        return None
+    if t != node.abstract and not (
+        isinstance(t, AScalar)
+        and isinstance(node.abstract, AScalar)
+        and t.kind is node.abstract.kind
+    ):
+        return None
+    out = Apply([node.inputs[0], *args], node.graph, node.loc, node.name)
+    out.abstract = node.abstract
+    return out
+
+
+def implied_operand(node: Apply) -> Node | None:
+    """An operand of an elementwise operation written more simply: `broadcast_to(x, s)`
+    whose broadcasting the operation does itself, a constant array of one element that is a
+    number (same result type and shape in both cases)."""
+    for i, x in enumerate(node.inputs[1:]):
+        if isinstance(x, Apply) and x.is_apply(P("broadcast_to")):
+            out = replace_operand(node, i, x.inputs[1])
+            if out is not None:
+                return out
+        if isinstance(x, Constant) and isinstance(x.value, np.ndarray) and x.value.size == 1:
+            v = (
+                x.value.reshape(()).item()
+                if x.value.dtype == np.float64
+                else x.value.dtype.type(x.value.reshape(()))
+            )
+            out = replace_operand(node, i, Builder(node.graph, node.loc).node(v))
+            if out is not None:
+                return out
+    return None

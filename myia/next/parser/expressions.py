@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import numpy as np
+
 from myia.errors import MyiaSyntaxError, MyiaTypeError
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.next.parser.desugar import fresh
@@ -107,6 +109,8 @@ class ExpressionLowerer:
         if kind == "function":
             return Constant(self.session.parse_function(value), loc)
         if kind == "graph":
+            if hasattr(value, "__myia_node__"):
+                return value.__myia_node__(self, region, loc)
             return Constant(value.__myia_graph__(), loc)
         if kind == "module":
             raise MyiaTypeError(f"module `{what}` cannot be used as a value", loc)
@@ -346,6 +350,10 @@ class ExpressionLowerer:
                     "`**kwargs` in calls is not supported; pass keywords explicitly", loc
                 )
             kwargs[kw.arg] = kw.value
+        if ok and isinstance(expr.func, ast.Attribute):
+            static_base, base = self.static_value(expr.func.value)
+            if static_base and isinstance(base, (np.ndarray, np.generic)):
+                ok = False  # a method of a constant array: the same primitive as on a variable
         if ok:
             kind, value = classify(obj, loc, ast.unparse(expr.func))
             if kind == "macro":
@@ -357,7 +365,7 @@ class ExpressionLowerer:
             return self.call_node(region, fn, expr.args, kwargs, loc)
         if isinstance(expr.func, ast.Attribute):
             ok, base = self.static_value(expr.func.value)
-            if not ok:
+            if not ok or isinstance(base, (np.ndarray, np.generic)):
                 method = REGISTRY.method_for(expr.func.attr)
                 if method is not None:
                     prim, fixed = method

@@ -84,7 +84,7 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
         return "prim", binding
     if hasattr(obj, "__myia_macro__"):
         return "macro", obj
-    if hasattr(obj, "__myia_graph__"):
+    if hasattr(obj, "__myia_node__") or hasattr(obj, "__myia_graph__"):
         return "graph", obj
     if isinstance(obj, types.FunctionType):
         if _is_library_code(obj):

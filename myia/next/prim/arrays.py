@@ -265,7 +265,12 @@ def _vjp_asarray(r):
     return [back(r.dout, r.types[0]), None]
 
 
-asarray.defemit(template("np.array({0}, dtype={1})"))
+@asarray.defemit
+def _emit_asarray(e, args):
+    ok, dtype = e.const(1)
+    if ok and dtype is None:
+        return template("np.array({0})")(e, args)
+    return template("np.array({0}, dtype={1})")(e, args)
 
 
 # ---------------------------------------------------------------------------------------
@@ -314,9 +319,7 @@ def _infer_like(a, dtype):
 
     x = _array(a, "zeros_like")
     dt = x.dtype if is_none(dtype) else np.dtype(const_value(dtype, "dtype"))
-    if isinstance(a, AScalar):
-        return scalar_of_dtype(dt)
-    return AArray(dt, x.shape)
+    return AArray(dt, x.shape)  # of a number too: NumPy gives a 0-d array
 
 
 zeros_like.definfer(_infer_like)
@@ -469,7 +472,8 @@ def _vjp_transpose(r):
     x = _array(r.types[0], "transpose")
     perm = _permutation(r.types[1], x.ndim)
     inverse = tuple(int(i) for i in np.argsort(perm))
-    return [r.b.apply(transpose, r.dout, inverse if x.ndim > 2 else None), None]
+    reverse = inverse == tuple(reversed(range(x.ndim)))
+    return [r.b.apply(transpose, r.dout, None if reverse else inverse), None]
 
 
 @transpose.defemit

@@ -586,7 +586,9 @@ def _np_operator(name: str, ufunc, op: Primitive, nargs: int = 2):
     impl.__name__ = impl.__qualname__ = f"np_{name}"
     impl.__doc__ = f"`np.{ufunc.__name__}(...)`: the operator `{op.name}` with NumPy's types."
     prim = primitive(f"np.{name}", py=[ufunc], elementwise=True)(impl)
-    prim.definfer(lambda *ts: union_map(lambda *ts: ufunc_type(ufunc, [_as_array(t) for t in ts]), *ts))
+    prim.definfer(
+        lambda *ts: union_map(lambda *ts: ufunc_type(ufunc, [_as_array(t) for t in ts]), *ts)
+    )
 
     @prim.defcanon
     def canon(b, args):
@@ -594,8 +596,10 @@ def _np_operator(name: str, ufunc, op: Primitive, nargs: int = 2):
         from myia.next.prim.arrays import asarray, cast
 
         types = [type_of(a) for a in args]
-        if not all(isinstance(t, (AScalar, AArray)) for t in types):
-            args = [b.apply(asarray, a) for a in args]
+        args = [
+            a if isinstance(t, (AScalar, AArray)) else b.apply(asarray, a, None)
+            for a, t in zip(args, types)
+        ]
         out = b.apply(op, *args)
         want = ufunc_type(ufunc, [type_of(a) for a in args])
         got = type_of(out)

@@ -17,19 +17,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from myia.errors import MyiaTypeError
 from myia.next.infer.abstract import (
     AArray,
     AList,
     AScalar,
+    AStack,
     ATuple,
     AZero,
+    describe,
     sens_type,
 )
 from myia.next.infer.build import type_of
 
 
-def unbroadcast(b, d, like):
-    """The sensitivity of an input of type `like` from `d`, that of the output."""
+def unbroadcast(b, d, like, primal=None):
+    """The sensitivity of an input of type `like` from `d`, that of the output (a number
+    `d` for an array input whose shape is known only at run time takes the shape of the
+    input's value `primal`, a node or a function making one)."""
     if d is None:
         return None
     dt = type_of(d)
@@ -48,7 +53,15 @@ def unbroadcast(b, d, like):
     if not isinstance(like, AArray):
         return d
     if isinstance(dt, AScalar):
-        d = b.apply(A.broadcast_to, d, like.shape if like.known_shape else b.apply(A.attr_shape, d))
+        if like.known_shape:
+            shape = like.shape
+        elif primal is not None:
+            shape = b.apply(A.attr_shape, primal() if callable(primal) else primal)
+        else:
+            raise MyiaTypeError(
+                f"internal error: a number's sensitivity for {describe(like)} needs the input"
+            )
+        d = b.apply(A.broadcast_to, d, shape)
         dt = type_of(d)
     lead = dt.ndim - like.ndim
     if lead > 0:
@@ -78,6 +91,8 @@ def zeros_of(b, like, primal=None):
         if s.known_shape:
             return b.apply(A.zeros, s.shape, s.dtype.type)
         return b.apply(A.zeros_like, primal)
+    if isinstance(s, AStack):
+        return b.node(None)  # the empty stack: a tape's sensitivity grows by pushes
     if isinstance(s, (ATuple, AList)) and s.items is not None:
         from myia.next.prim.structures import getitem
 

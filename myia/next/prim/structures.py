@@ -43,7 +43,7 @@ from myia.next.infer.abstract import (
 )
 from myia.next.prim.emitting import template
 from myia.next.prim.indexing import index_type
-from myia.next.prim.registry import primitive
+from myia.next.prim.registry import REGISTRY, primitive
 from myia.next.prim.typing import const_int, union_map
 
 
@@ -263,7 +263,9 @@ def _infer_getitem(x, i):
 def _simplify_getitem(nodes):
     x, i = nodes
     c = getattr(i, "value", None) if type(i).__name__ == "Constant" else None
-    if isinstance(c, int) and not isinstance(c, bool) and _is_node_apply(x, make_tuple):
+    if isinstance(c, int) and not isinstance(c, bool) and (
+        _is_node_apply(x, make_tuple) or _is_node_apply(x, make_list)
+    ):
         items = x.inputs[1:]
         if -len(items) <= c < len(items):
             return items[c]
@@ -708,6 +710,16 @@ def stop_gradient(x):
     return x
 
 
+def _alias_public_stop_gradient() -> None:
+    """`myia.stop_gradient` (the object users call) is this primitive."""
+    from myia.prim.structures import stop_gradient as public
+
+    REGISTRY.alias(public, stop_gradient)
+
+
+_alias_public_stop_gradient()
+
+
 @stop_gradient.definfer
 def _infer_stop_gradient(x):
     return x
@@ -739,60 +751,6 @@ def _infer_make_slice(start, stop, step):
 make_slice.defemit(template("slice({0}, {1}, {2})"))
 
 
-# ---------------------------------------------------------------------------------------
-# Stacks: the tapes of loop adjoints. A stack is None or a pair (top, rest).
-
-
-@primitive("stack_push")
-def stack_push(stack, value):
-    """The stack `stack` with `value` on top."""
-    return (value, stack)
-
-
-@stack_push.definfer
-def _infer_stack_push(stack, value):
-    if stack == NONE:
-        return AStack(value)
-    if isinstance(stack, AStack):
-        return AStack(join(stack.elem, value))
-    raise MyiaTypeError(f"internal error: push onto {describe(stack)}")
-
-
-@stack_push.defvjp
-def _vjp_stack_push(r):
-    top = r.b.apply(stack_pop, r.dout)
-    return [r.b.apply(getitem, top, 1), r.b.apply(getitem, top, 0)]
-
-
-stack_push.defemit(template("({1}, {0})"))
-
-
-@primitive("stack_pop")
-def stack_pop(stack):
-    """The pair (top value, rest of the stack)."""
-    return stack
-
-
-@stack_pop.definfer
-def _infer_stack_pop(stack):
-    if not isinstance(stack, AStack):
-        raise MyiaTypeError(f"internal error: pop from {describe(stack)}")
-    return ATuple((stack.elem, stack))
-
-
-@stack_pop.defvjp
-def _vjp_stack_pop(r):
-    b = r.b
-    d_rest = b.apply(getitem, r.dout, 1)
-    d_top = b.apply(getitem, r.dout, 0)
-    if d_rest.abstract is AZero:
-        d_rest = None
-    return [b.apply(stack_push, d_rest if d_rest is not None else None, d_top)]
-
-
-stack_pop.defemit(template("{0}"))
-
-
 @primitive("apply")
 def apply(fn, args):
     """`fn(*args)` (the specializer makes it a direct call)."""
@@ -802,66 +760,3 @@ def apply(fn, args):
 @apply.definfer
 def _infer_apply(fn, args):
     raise MyiaTypeError("internal error: apply is typed by the specializer")
-
-
-@primitive("sens_add")
-def sens_add(a, b):
-    """The sum of two sensitivities of a list of run-time length, element by element (one
-    may be the placeholder ZERO: a list of functions starts with no sensitivity)."""
-    return _add_sens(a, b)
-
-
-def _add_sens(x, y):
-    if x is ZERO:
-        return y
-    if y is ZERO:
-        return x
-    if isinstance(x, (tuple, list)):
-        return type(x)(_add_sens(u, v) for u, v in zip(x, y))
-    if isinstance(x, dict):
-        return {k: _add_sens(x[k], y[k]) for k in x}
-    return x + y
-
-
-@sens_add.definfer
-def _infer_sens_add(a, b):
-    return join(a, b)
-
-
-@sens_add.defvjp
-def _vjp_sens_add(r):
-    return [r.dout, r.dout]
-
-
-@sens_add.defemit
-def _emit_sens_add(e, args):
-    return e.helper_call("sens_add", args)
-
-
-# ---------------------------------------------------------------------------------------
-# Gradients taken inside compiled code (`myia.grad(h)(x)`): the specializer types them and
-# a pass before reverse mode replaces them by gradient programs (`myia.next.ad.expand`).
-
-
-@primitive("grad_of", foldable=False)
-def grad_of(fn, spec):
-    """The gradient function of `fn` (`spec`: argnums, has_aux, with_value)."""
-    raise MyiaTypeError("internal error: grad_of is expanded when compiling")
-
-
-@grad_of.definfer
-def _infer_grad_of(fn, spec):
-    from myia.next.infer.abstract import AGradient, constant_value
-
-    return AGradient(fn, constant_value(spec))
-
-
-@primitive("grad_call", foldable=False)
-def grad_call(spec, fn, *args):
-    """A call of the gradient of the typed graph `fn` (replaced by its gradient program)."""
-    raise MyiaTypeError("internal error: grad_call is expanded when compiling")
-
-
-@grad_call.definfer
-def _infer_grad_call(spec, fn, *args):
-    raise MyiaTypeError("internal error: grad_call is typed by the specializer")

@@ -1,0 +1,395 @@
+"""The public API: `jit`, `grad`, `value_and_grad`, `custom_vjp`, `ir`, `source`, and the
+compile cache.
+
+This is the only module that knows the whole pipeline. A compiled function keeps one
+compiled program per argument signature (types, dtypes, shapes, container structure, the
+values of bools and strings, and those of the small ints that steer a recursion); a call
+with a signature seen before runs the compiled program directly. Compiling runs each stage
+once per order of differentiation: parse, specialize (with the gradients taken inside
+expanded), reverse mode, optimize, generate code.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from myia.errors import MyiaTypeError
+from myia.ir.clone import clone
+from myia.ir.nodes import Graph
+from myia.ir.printer import SourceView
+from myia.next.ad.macro import make_grad_macro
+from myia.next.backend.compiled import compile_graph
+from myia.next.infer.steering import pinned_value, steering_params
+from myia.next.parser import parse
+from myia.next.pipeline import gradient_of, graph_of, typed_program
+from myia.next.prim.structures import Unbound
+
+BACKENDS = ("numpy", "vm")
+DEFAULTS = {"backend": "numpy", "optimize": True}
+
+# Types whose cache key is the type itself (the loop below avoids a call for them).
+_PLAIN = frozenset((float, int, complex, type(None), np.float64, np.float32, np.int64))
+
+
+def signature(args: tuple) -> tuple:
+    """The cache key of an argument tuple: types, dtypes and shapes, structure, and the
+    values of bools and strings (compiled code is specialized on them)."""
+    out = []
+    for a in args:
+        t = type(a)
+        out.append(t if t in _PLAIN else _sig(a))
+    return tuple(out)
+
+
+def _sig(a):
+    t = type(a)
+    if t is np.ndarray:
+        return (t, a.dtype, a.shape)
+    if t is tuple or t is list:
+        return (t, tuple(map(_sig, a)))
+    if t is dict:
+        return (t, tuple((k, _sig(v)) for k, v in a.items()))
+    if t is bool or t is str:
+        return (t, a)
+    return t
+
+
+class Interpreted:
+    """A typed program run by the reference evaluator (`backend="vm"`)."""
+
+    def __init__(self, graph: Graph):
+        from myia.backend.vm import default_vm
+
+        vm = default_vm()
+        self.graph = graph
+        self.fn = lambda *args: vm.call(graph, args)
+
+    def annotate(self, exc: BaseException) -> None:
+        """Errors of the evaluator name the user's line already."""
+
+
+_CACHES: dict[tuple, dict] = {}
+
+
+class Compiled:
+    """What a compiled function shares: its backend, options and cache (shared by every
+    compiled function of the same function and options, so that `myia.grad(f)` written
+    inside a training loop compiles once)."""
+
+    def __init__(self, key: tuple, fn, backend: str | None, optimize: bool | None):
+        backend = backend or DEFAULTS["backend"]
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+        self.fn = fn
+        self.backend = backend
+        self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
+        self._pinned: tuple[int, ...] | None = None
+        try:
+            self.cache: dict = _CACHES.setdefault((*key, backend, self.optimize), {})
+        except TypeError:  # an unhashable function object
+            self.cache = {}
+        self.compilations = 0
+
+    def pinned(self) -> tuple[int, ...]:
+        """The positions of the int arguments whose values the compiled code is
+        specialized on (those that steer a recursion)."""
+        if self._pinned is None:
+            inner = self.fn
+            while isinstance(inner, GradFunction):
+                inner = inner.fn
+            self._pinned = steering_params(graph_of(_plain(inner))) if self.optimize else ()
+        return self._pinned
+
+    def key(self, args: tuple) -> tuple:
+        sig = signature(args)
+        pinned = self.pinned()
+        if not pinned:
+            return sig
+        return (sig, tuple(pinned_value(args[i]) if i < len(args) else None for i in pinned))
+
+    def program(self, args: tuple) -> Graph:
+        raise NotImplementedError
+
+    def compiled(self, args: tuple):
+        key = self.key(args)
+        fn = self.cache.get(key)
+        if fn is None:
+            self.compilations += 1
+            graph = self.program(args)
+            fn = Interpreted(graph) if self.backend == "vm" else compile_graph(graph)
+            self.cache[key] = fn
+        return fn
+
+    def __call__(self, *args, **kwargs):
+        if kwargs or len(args) < _arity(self.fn):
+            args = self.bind(args, kwargs)
+        fn = self.cache.get(signature(args) if self._pinned == () else self.key(args))
+        if fn is None:
+            fn = self.compiled(args)
+        try:
+            result = fn.fn(*args)
+        except Exception as e:
+            fn.annotate(e)
+            raise
+        if isinstance(result, Unbound):
+            result._fail()
+        return result
+
+    def bind(self, args: tuple, kwargs: dict) -> tuple:
+        """Keyword and default arguments as positional ones, in the order of the Python
+        signature."""
+        inner = _plain(self.fn)
+        try:
+            bound = inspect.signature(inner).bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{getattr(inner, '__name__', 'function')}(): {e}") from None
+        bound.apply_defaults()
+        return tuple(bound.arguments.values())
+
+
+def _plain(fn):
+    """The Python function (or primitive) a compiled function compiles."""
+    while isinstance(fn, Compiled):
+        fn = fn.fn
+    return getattr(fn, "fn", fn) if isinstance(fn, custom_vjp) else fn
+
+
+def _arity(fn) -> int:
+    code = getattr(_plain(fn), "__code__", None)
+    return code.co_argcount if code is not None else 0
+
+
+class JitFunction(Compiled):
+    """A compiled function: call it like the original.
+
+    Example:
+        >>> import myia
+        >>> @myia.jit
+        ... def f(x, y):
+        ...     return x * y + 1.0
+        >>> f(2.0, 3.0)
+        7.0
+    """
+
+    def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
+        super().__init__(("jit", fn), fn, backend, optimize)
+        functools.update_wrapper(self, fn, updated=())
+
+    def __myia_node__(self, lowerer, region, loc):
+        """This function as a value of compiled code (its graph)."""
+        from myia.ir.nodes import Constant
+
+        if isinstance(self.fn, Compiled):
+            return self.fn.__myia_node__(lowerer, region, loc)
+        return Constant(graph_of(_plain(self.fn)), loc)
+
+    def program(self, args: tuple) -> Graph:
+        return typed_program(self.fn, args, self.pinned(), self.optimize)
+
+
+def jit(fn: Callable | None = None, *, backend: str | None = None, optimize: bool | None = None):
+    """Compile `fn` (a function of the supported subset); use as `jit(f)` or `@jit`.
+
+    `backend` is "numpy" (generated Python/NumPy code, the default) or "vm" (the reference
+    evaluator); `optimize=False` skips the optimizer.
+
+    Example:
+        >>> import numpy as np, myia
+        >>> f = myia.jit(lambda x: np.sum(x * x))
+        >>> f(np.ones(3))
+        np.float64(3.0)
+    """
+    if fn is None:
+        return lambda f: JitFunction(f, backend, optimize)
+    return JitFunction(fn, backend, optimize)
+
+
+class GradFunction(Compiled):
+    """The gradient (or value and gradient) of a function, compiled per signature. It may
+    be differentiated again (`myia.grad(myia.grad(f))`) and called from compiled code.
+
+    Example:
+        >>> import myia
+        >>> def sq(x):
+        ...     return x * x
+        >>> myia.grad(sq)(3.0)
+        6.0
+    """
+
+    def __init__(self, fn, argnums, has_aux, with_value, backend=None, optimize=None):
+        nums = argnums if isinstance(argnums, int) else tuple(argnums)
+        super().__init__(("grad", fn, nums, has_aux, with_value), fn, backend, optimize)
+        self.argnums = argnums
+        self.has_aux = has_aux
+        self.with_value = with_value
+        functools.update_wrapper(self, _plain(fn), updated=())
+
+    def typed_gradient(self, args: tuple) -> Graph:
+        """The typed program of this gradient for arguments like `args` (optimized)."""
+        return gradient_of(
+            self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned()
+        )
+
+    def program(self, args: tuple) -> Graph:
+        return gradient_of(
+            self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned(), self.optimize
+        )
+
+    def __myia_node__(self, lowerer, region, loc):
+        """This gradient as a value of compiled code: `grad_of(f, spec)`."""
+        from myia.ir.nodes import Constant
+
+        if isinstance(self.fn, Compiled):
+            fn = self.fn.__myia_node__(lowerer, region, loc)
+        else:
+            fn = Constant(graph_of(self.fn), loc)
+        spec = (self.argnums, self.has_aux, self.with_value)
+        return lowerer.prim(region, "grad_of", [fn, Constant(spec, loc)], loc)
+
+
+def _grad_factory(with_value: bool):
+    def transform(fn=None, *, argnums=0, has_aux=False, backend=None, optimize=None):
+        if fn is None:
+            return lambda f: GradFunction(f, argnums, has_aux, with_value, backend, optimize)
+        return GradFunction(fn, argnums, has_aux, with_value, backend, optimize)
+
+    transform.__myia_macro__ = make_grad_macro(with_value)
+    return transform
+
+
+grad = _grad_factory(False)
+grad.__name__ = grad.__qualname__ = "grad"
+grad.__doc__ = """The gradient of `fn` with respect to the arguments `argnums`.
+
+    `grad(fn, argnums=0, has_aux=False)`, or `@grad` / `@grad(argnums=...)` as a decorator.
+    `fn` must return a float scalar (with `has_aux=True`: a pair `(scalar, aux)`, and the
+    result is `(gradient, aux)`). The gradient has the structure, shape and dtype of the
+    argument; with a tuple `argnums`, a tuple of gradients. `grad` may also be called inside
+    compiled code, and nests (grad of grad).
+
+    Example:
+        >>> import numpy as np, myia
+        >>> myia.grad(np.sin)(0.0)
+        np.float64(1.0)
+        >>> myia.grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
+        (3.0, 2.0)
+    """
+
+value_and_grad = _grad_factory(True)
+value_and_grad.__name__ = value_and_grad.__qualname__ = "value_and_grad"
+value_and_grad.__doc__ = """Like `grad`, but returns `(value, gradient)`.
+
+    With `has_aux=True`, returns `((value, aux), gradient)`.
+
+    Example:
+        >>> import myia
+        >>> myia.value_and_grad(lambda x: x ** 3)(2.0)
+        (8.0, 12.0)
+    """
+
+
+class custom_vjp:  # noqa: N801  (a decorator, named like JAX's)
+    """A function with a user-written backpropagator.
+
+    The rule is Myia-style: `bprop(*inputs, out, dout)` returns a tuple with one
+    sensitivity per input. It is parsed and compiled like user code, so it is
+    differentiable too (grad of grad).
+
+    Example:
+        >>> import numpy as np, myia
+        >>> @myia.custom_vjp
+        ... def safe_log(x):
+        ...     return np.log(x)
+        >>> @safe_log.defvjp
+        ... def safe_log_bprop(x, out, dout):
+        ...     return (dout / np.maximum(x, 1e-12),)
+    """
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
+        self.bprop: Callable | None = None
+        self._graph: Graph | None = None
+        functools.update_wrapper(self, fn)
+
+    def defvjp(self, bprop: Callable) -> Callable:
+        """Register the backpropagator `bprop(*inputs, out, dout) -> tuple`."""
+        self.bprop = bprop
+        self._graph = None
+        return bprop
+
+    def __myia_graph__(self) -> Graph:
+        if self._graph is None:
+            if self.bprop is None:
+                raise MyiaTypeError(
+                    f"custom_vjp function `{self.fn.__name__}` has no rule yet: decorate its "
+                    f"backpropagator with @{self.fn.__name__}.defvjp"
+                )
+            g = clone(parse(self.fn))
+            g.flags["custom_bprop"] = self.bprop
+            self._graph = g
+        return self._graph
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+
+def _compiled_of(fn: Any) -> Compiled:
+    return fn if isinstance(fn, Compiled) else JitFunction(fn)
+
+
+def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
+    """The graph of `fn` at a stage of the pipeline: "parsed", "typed", "grad" or
+    "optimized".
+
+    "typed" is the program specialized for `args`; "grad" the gradient program (the
+    reverse transform of the typed program) before optimization, for a `myia.grad`
+    function; "optimized" is what the backend compiles for `args`.
+
+    Example:
+        >>> import myia
+        >>> def f(x):
+        ...     return x * x
+        >>> print(myia.ir(f))                              # doctest: +ELLIPSIS
+        graph @f(x) {...
+    """
+    if stage == "parsed":
+        return graph_of(_plain(fn))
+    c = _compiled_of(fn)
+    if not args:
+        raise TypeError(
+            f"myia.ir(..., stage={stage!r}) needs example arguments: the program of "
+            "that stage is made for their types"
+        )
+    if stage == "typed":
+        return typed_program(
+            _plain(c.fn) if isinstance(c, JitFunction) else _plain(c), args, c.pinned(), False
+        )
+    if stage == "grad":
+        if not isinstance(c, GradFunction):
+            raise TypeError("stage='grad' is the program of a gradient: pass myia.grad(f)")
+        return gradient_of(c.fn, args, c.argnums, c.has_aux, c.with_value, c.pinned(), False)
+    if stage == "optimized":
+        return c.program(tuple(args))
+    raise ValueError(f"unknown stage {stage!r}; expected 'parsed', 'typed', 'grad' or 'optimized'")
+
+
+def source(fn: Callable, *args: Any) -> str:
+    """The generated Python/NumPy module that runs `fn` on arguments like `args`.
+
+    `fn` may be a `jit`, `grad` or `value_and_grad` function, or a plain function (compiled
+    as with `jit`).
+
+    Example:
+        >>> import myia
+        >>> def f(x):
+        ...     return x * x
+        >>> print(myia.source(myia.grad(f), 3.0))       # doctest: +ELLIPSIS
+        import math...
+    """
+    c = _compiled_of(fn)
+    return SourceView(compile_graph(c.program(tuple(args))).source)
