@@ -84,6 +84,7 @@ def inline_clone(
     loc=None,
     free: dict[Node, Node] | None = None,
     effects: list[Node] | None = None,
+    created: list[Node] | None = None,
 ) -> Node:
     """Copy the body of `graph` into `target` with its parameters bound to `args`.
 
@@ -93,7 +94,8 @@ def inline_clone(
     Node types (`abstract`) are copied. Graphs nested in `graph` (those that close over its
     nodes, directly or through other nested graphs) are copied too, their free variables now pointing into `target`. With
     `free`, the free variables it maps are replaced too (in `graph` and in every graph that
-    closes over them), which lambda-lifts them. It uses only the manager's incremental
+    closes over them), which lambda-lifts them. With `created`, every application copied
+    into `target` is appended to it. It uses only the manager's incremental
     indexes (direct free variables, graph constants), so inlining does not recompute
     nesting. Returns the copy of `graph`'s output.
     """
@@ -139,6 +141,8 @@ def inline_clone(
                 where = InheritedLocation(loc.filename, loc.lineno, loc.col)
             nmap[n] = Apply([nmap[i] for i in n.inputs], owner_of(n.graph), where, n.name)
             nmap[n].abstract = n.abstract
+            if created is not None and n.graph is graph:
+                created.append(nmap[n])
         return nmap[root]
 
     out = copy(graph.output)

@@ -42,8 +42,12 @@ def graph_of(fn) -> Graph:
 def signature_types(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:
     """What the compiled code may assume of `args`: their types, dtypes, shapes and
     structure, the values of bools and strings, and those of the pinned ints."""
+    from myia.next.infer.steering import pinned_value
+
     return tuple(
-        abstract_of_value(a) if i in pinned else drop_values(abstract_of_value(a))
+        abstract_of_value(a)
+        if i in pinned and pinned_value(a) is not None
+        else drop_values(abstract_of_value(a))
         for i, a in enumerate(args)
     )
 

@@ -79,6 +79,16 @@ def _check_structure(g, x, where: str) -> None:
             )
 
 
+def _frozen(u):
+    """The direction `u` as nested tuples (a constant compiled code can hold; `tree_vdot`
+    pairs leaves in order, so lists and dicts become tuples of their items)."""
+    if isinstance(u, (tuple, list)):
+        return tuple(_frozen(x) for x in u)
+    if isinstance(u, dict):
+        return tuple(_frozen(x) for x in u.values())
+    return u
+
+
 def directional(fn: Callable, nums: tuple[int, ...], u, nargs: int) -> Callable:
     """`x -> <grad fn(x) wrt nums, u>`, a function myia compiles (it differentiates `fn`
     inside), for `fn` of `nargs` arguments (up to 6)."""
@@ -177,5 +187,5 @@ def check_grads(
                 f"  finite differences: {fd!r}\n  difference:         {an - fd!r}"
             )
         if level < order:
-            u = tuple(_random_like(args[i], rng) for i in nums)
+            u = _frozen(tuple(_random_like(args[i], rng) for i in nums))
             level_fn = directional(level_fn, nums, u, len(args))

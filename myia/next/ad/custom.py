@@ -48,7 +48,7 @@ class CustomAD:
         params = []
         for p in graph.parameters:
             q = fwd.add_parameter(p.name, p.loc)
-            q.abstract = p.abstract
+            q.abstract = rev.values.fwd_type(p.abstract)
             params.append(q)
         b = Builder(fwd, graph.loc)
         out = b.call(graph, params, graph.output.abstract)

@@ -18,10 +18,18 @@ from __future__ import annotations
 
 from myia.ir.nodes import Apply, Graph, Node
 from myia.next.ad.regions import Region
-from myia.next.infer.abstract import AFunction, AResidual, AScalar, AStack, ATuple, GraphFn
-from myia.next.infer.build import Builder, typed_constant
+from myia.next.infer.abstract import (
+    AFunction,
+    AResidual,
+    AScalar,
+    AStack,
+    ATuple,
+    GraphFn,
+    sens_type,
+)
+from myia.next.infer.build import Builder, type_of, typed_constant
 from myia.next.prim.registry import lookup
-from myia.next.prim.sens import zeros_of
+from myia.next.prim.sens import materialize
 from myia.next.prim.structures import ZERO
 
 _getitem = lookup("getitem")
@@ -45,7 +53,7 @@ def forward_loop(rev, node: Apply, header: Graph, fg: Graph) -> Node:
         fg,
         node.loc,
     )
-    pair.abstract = ATuple((node.abstract, tape_type))
+    pair.abstract = ATuple((rev.values.fwd_type(node.abstract), tape_type))
     value = b.apply(_getitem, pair, 0)
     value.name = node.name
     rev.subregions[node] = ("loop", region, b.apply(_getitem, pair, 1))
@@ -64,7 +72,7 @@ def loop_leaf(rev, region: Region, g: Graph, fg: Graph, restuple: Node, b: Build
         call = Apply(
             [typed_constant(hf), *[rev.fwd_input(a) for a in out.inputs[1:]], pushed], fg, out.loc
         )
-        call.abstract = ATuple((region.root.output.abstract, region.tape_type))
+        call.abstract = ATuple((rev.values.fwd_type(region.root.output.abstract), region.tape_type))
         return call
     pair = b.apply(_make_tuple, rev.fwd_input(out), pushed)
     return pair
@@ -82,8 +90,9 @@ def backprop_loop(
     res_type = AResidual(region.cell)
     last = _read(b, popped, 0, res_type)
     rest = _read(b, popped, 1, region.tape_type)
-    local = Accumulator(rev)
-    rev.backprop(header, Scope(region, scope.graph, last, scope), local, d, want="exit")
+    last_scope = Scope(region, scope.graph, last, scope)
+    local = Accumulator(rev, last_scope)
+    rev.backprop(header, last_scope, local, d, want="exit")
     params = header.parameters
     d_params = [local.total(p, b) for p in params]
     for n in local.touched():
@@ -119,11 +128,9 @@ def _backward_loop(
     params = region.root.parameters
     init = [tape]
     for i in carried:
-        d = d_params[i]
-        init.append(d if d is not None else _zeros(rev, b, params[i].abstract, inits[i], scope))
+        init.append(_canonical(rev, b, d_params[i], params[i].abstract, inits[i], scope))
     for n in outer:
-        total = acc.total(n, b)
-        init.append(total if total is not None else _zeros(rev, b, n.abstract, n, scope))
+        init.append(_canonical(rev, b, acc.total(n, b), n.abstract, n, scope))
     out = b.call(bl, init, out_type)
     result = [None] * len(params)
     for k, i in enumerate(carried):
@@ -133,10 +140,14 @@ def _backward_loop(
     return result
 
 
-def _zeros(rev, b: Builder, t, primal: Node, scope) -> Node:
-    """Zeros of the sensitivity type of `t`, shaped like the forward value of `primal`."""
+def _canonical(rev, b: Builder, d, t, primal: Node, scope) -> Node:
+    """The sensitivity `d` (None: absent) as a value of the sensitivity type of `t` (what
+    the backward loop carries), with real zeros where it has none, shaped like the forward
+    value of `primal`."""
+    if d is not None and type_of(d) == sens_type(t):
+        return d
     fwd = rev.fmap.get(primal)
-    return zeros_of(b, t, scope.ref(fwd, b) if fwd is not None else None)
+    return materialize(b, d, t, scope.ref(fwd, b) if fwd is not None else None)
 
 
 def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
@@ -172,27 +183,23 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
     popped = bb.apply(_pop, tape)
     res = _read(bb, popped, 0, AResidual(region.cell))
     rest = _read(bb, popped, 1, region.tape_type)
-    inner = Accumulator(rev)
+    body_scope = Scope(region, body, res, scope)
+    inner = Accumulator(rev, body_scope)
     for n, p in zip(outer, accs):
         inner.parts[n] = [p]
     d_leaf_items = [typed_constant(ZERO)] * len(params)
     for i, p in zip(carried, dps):
         d_leaf_items[i] = p
     d_leaf = bb.apply(_make_tuple, *d_leaf_items)
-    body_scope = Scope(region, body, res, scope)
     rev.backprop(header, body_scope, inner, d_leaf, want="back")
     new_d = [inner.total(p, bb) for p in params]
     new_carried = [i for i, x in enumerate(new_d) if x is not None]
     new_outer = [n for n in inner.touched() if not region.owns(n)]
     args = [rest]
     for i in carried:
-        args.append(
-            new_d[i]
-            if new_d[i] is not None
-            else zeros_of(bb, params[i].abstract, body_scope.ref(rev.fmap[params[i]], bb))
-        )
+        args.append(_canonical(rev, bb, new_d[i], params[i].abstract, params[i], body_scope))
     for n in outer:
-        args.append(inner.total(n, bb))
+        args.append(_canonical(rev, bb, inner.total(n, bb), n.abstract, n, body_scope))
     out_type = ATuple([p.abstract for p in (*dps, *accs)])
     body.output = bb.call(bl, args, out_type)
     sw = Apply(

@@ -37,6 +37,13 @@ def switch_of_call(node: Node):
     return None
 
 
+def tail_switch(g: Graph):
+    """The switch whose call is the output of `g` (its tail position), or None (a switch
+    call `g` returns from a graph around it is a value of that graph)."""
+    out = g.output
+    return switch_of_call(out) if isinstance(out, Apply) and out.graph is g else None
+
+
 def branches(sw: Apply) -> list[Graph]:
     return [x.value for x in sw.inputs[2:]]
 
@@ -70,12 +77,12 @@ class Region:
             g, parent = stack.pop()
             self.graphs.append(g)
             self.parent_of[g] = parent
-            sw = switch_of_call(g.output)
+            sw = tail_switch(g)
             if sw is not None:
                 for b in branches(sw):
                     stack.append((b, g))
         for g in reversed(self.graphs):
-            sw = switch_of_call(g.output)
+            sw = tail_switch(g)
             if sw is not None:
                 self.leaf_kinds[g] = set().union(*(self.leaf_kinds[b] for b in branches(sw)))
             else:
@@ -142,7 +149,7 @@ def is_loop(g: Graph) -> bool:
             and out.inputs[0].value is g
         ):
             return True
-        sw = switch_of_call(out)
+        sw = tail_switch(h)
         if sw is not None:
             stack.extend(branches(sw))
     return False

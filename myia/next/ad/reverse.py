@@ -26,24 +26,22 @@ from myia.errors import MyiaError, MyiaTypeError
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.next.ad.activity import active_nodes
-from myia.next.ad.regions import Region, branches, is_loop, switch_of_call
+from myia.next.ad.regions import Region, branches, is_loop, switch_of_call, tail_switch
+from myia.next.ad.values import FunctionValues
 from myia.next.infer.abstract import (
     BOTTOM,
-    ADict,
     AFunction,
-    AList,
     AResidual,
     ATuple,
     AZero,
     GraphFn,
-    describe,
     drop_values,
     join,
     sens_type,
 )
 from myia.next.infer.build import Builder, type_of, typed_constant
 from myia.next.prim.registry import Primitive, lookup
-from myia.next.prim.sens import zeros_of
+from myia.next.prim.sens import materialize, sens_sum
 from myia.next.prim.structures import ZERO
 
 _getitem = lookup("getitem")
@@ -60,10 +58,12 @@ def read(b: Builder, tup: Node, k: int, t) -> Apply:
 
 
 class Accumulator:
-    """The contributions to the sensitivities of primal nodes, in one backward graph."""
+    """The contributions to the sensitivities of primal nodes, in one backward graph (of
+    the scope `scope`, where the closures made in it read the values they capture)."""
 
-    def __init__(self, rev: Reverse):
+    def __init__(self, rev: Reverse, scope: Scope):
         self.rev = rev
+        self.scope = scope
         self.parts: dict[Node, list[Node]] = {}
 
     def add(self, node: Node, c: Node | None, b: Builder) -> None:
@@ -73,8 +73,7 @@ class Accumulator:
             g = node.value
             if isinstance(g, Graph) and self.rev.closes_over(g):
                 # The sensitivity of a closure is that of each value it captures.
-                for j, fv in enumerate(self.rev.free_variables(g)):
-                    self.add(fv, b.apply(_getitem, c, j), b)
+                self.rev.values.captured(g, c, self.scope, self, b)
             return
         if node not in self.rev.active:
             return
@@ -90,29 +89,6 @@ class Accumulator:
 
     def touched(self) -> list[Node]:
         return [n for n, p in self.parts.items() if p]
-
-
-def sens_sum(b: Builder, parts: list[Node], primal) -> Node:
-    """The sum of sensitivities of a value of type `primal` (structures item by item, their
-    absent items skipped)."""
-    structured = isinstance(primal, (ATuple, ADict, AResidual)) or (
-        isinstance(primal, AList) and primal.items is not None
-    )
-    if not structured:
-        add = lookup("sens_add") if isinstance(primal, AList) else _add
-        acc = parts[0]
-        for p in parts[1:]:
-            acc = b.apply(add, acc, p)
-        return acc
-    items = primal.values if isinstance(primal, ADict) else primal.items
-    out = []
-    for i, t in enumerate(items):
-        key = primal.keys[i] if isinstance(primal, ADict) else i
-        sub = [s for s in (b.apply(_getitem, p, key) for p in parts) if type_of(s) is not AZero]
-        out.append(sens_sum(b, sub, t) if sub else typed_constant(ZERO))
-    if isinstance(primal, ADict):
-        return b.apply(lookup("make_dict"), primal.keys, b.apply(_make_tuple, *out))
-    return b.apply(lookup("make_list") if isinstance(primal, AList) else _make_tuple, *out)
 
 
 class Scope:
@@ -200,14 +176,17 @@ class FunctionAD:
             )
         self.bwds[dout_type] = bwd
         b = Builder(bwd, g.loc)
-        acc = Accumulator(rev)
         scope = Scope(self.region, bwd, res, None)
+        acc = Accumulator(rev, scope)
         rev.backprop(g, scope, acc, None if dout_type is AZero else dout, want=None)
         outs = []
         for k, n in enumerate(inputs):
             d = acc.total(n, b)
-            if conservative and d is None and self.out_types[dout_type].items[k] is not AZero:
-                d = zeros_of(b, n.abstract, scope.ref(rev.fmap[n], b) if n in rev.fmap else None)
+            if conservative:
+                want = self.out_types[dout_type].items[k]
+                if want is not AZero and (d is None or type_of(d) != want):
+                    primal = scope.ref(rev.fmap[n], b) if n in rev.fmap else None
+                    d = materialize(b, d, n.abstract, primal, want=want)
             outs.append(d if d is not None else typed_constant(ZERO))
         bwd.output = b.apply(_make_tuple, *outs)
         if conservative:
@@ -232,6 +211,7 @@ class Reverse:
         self.subregions: dict[Node, tuple] = {}  # primal call -> how its backward goes
         self.pending: list[Region] = []
         self._recursive: set | None = None
+        self.values = FunctionValues(self)
         # The graphs `root` is nested in (when it is a closure): not differentiated.
         self.around: set[Graph] = set()
         g = self.mng.parents.get(root)
@@ -289,7 +269,7 @@ class Reverse:
                 fg.flags.update({k: v for k, v in g.flags.items() if k in ("argnames", "defaults")})
                 for p in g.parameters:
                     q = fg.add_parameter(p.name, p.loc)
-                    q.abstract = p.abstract
+                    q.abstract = self.values.fwd_type(p.abstract)
                     self.fmap[p] = q
                 for name, t in extra_params:
                     q = fg.add_parameter(name, g.loc)
@@ -309,7 +289,7 @@ class Reverse:
     def fwd_input(self, x: Node) -> Node:
         if isinstance(x, Constant):
             if isinstance(x.value, Graph):
-                return typed_constant(self.function(x.value).fwd, x.loc)
+                return typed_constant(self.values.forward_of(x.value), x.loc)
             return x
         n = self.fmap.get(x)
         if n is None:
@@ -338,16 +318,19 @@ class Reverse:
             return self.forward_joined_switch(node, sw, fg)
         if isinstance(fn, Constant) and isinstance(fn.value, Primitive):
             out = Apply([fn, *[self.fwd_input(x) for x in node.inputs[1:]]], fg, loc, node.name)
-            out.abstract = node.abstract
+            out.abstract = self.values.fwd_type(node.abstract)
             return out
         if isinstance(fn, Constant) and isinstance(fn.value, Graph) and is_loop(fn.value):
             from myia.next.ad.loops import forward_loop
 
             return forward_loop(self, node, fn.value, fg)
-        f = self.function(self.callee_graph(node))
-        fvalue = typed_constant(f.fwd, loc) if isinstance(fn, Constant) else self.fwd_input(fn)
-        pair = Apply([fvalue, *[self.fwd_input(x) for x in node.inputs[1:]]], fg, loc)
-        pair.abstract = ATuple((node.abstract, AResidual(f.region.cell)))
+        if not (isinstance(fn, Constant) and isinstance(fn.value, Graph)):
+            return self.values.forward_call(node, fg)
+        f = self.function(fn.value)
+        pair = Apply(
+            [typed_constant(f.fwd, loc), *[self.fwd_input(x) for x in node.inputs[1:]]], fg, loc
+        )
+        pair.abstract = ATuple((self.values.fwd_type(node.abstract), AResidual(f.region.cell)))
         b = Builder(fg, loc)
         value = b.apply(_getitem, pair, 0)
         value.name = node.name
@@ -357,25 +340,6 @@ class Reverse:
     @staticmethod
     def _is_branch_switch(node: Apply) -> bool:
         return all(isinstance(x, Constant) and isinstance(x.value, Graph) for x in node.inputs[2:])
-
-    def callee_graph(self, node: Apply) -> Graph:
-        fn = node.inputs[0]
-        if isinstance(fn, Constant) and isinstance(fn.value, Graph):
-            return fn.value
-        t = type_of(fn)
-        if isinstance(t, AFunction) and isinstance(t.single, GraphFn):
-            return t.single.graph
-        if isinstance(t, AFunction) and isinstance(t.single, Primitive):
-            raise MyiaTypeError(
-                f"the gradient of `{t.single.name}` called through a value is not supported; "
-                "call it by its name",
-                node.loc,
-            )
-        raise MyiaTypeError(
-            f"the gradient of a call of {describe(t)} (one of several functions chosen at run "
-            "time) is not supported; call each function in its own branch",
-            node.loc,
-        )
 
     def forward_joined_switch(self, node: Apply, sw: Apply, fg: Graph) -> Node:
         sub = Region(branches(sw), "branch", self.mng)
@@ -391,7 +355,7 @@ class Reverse:
         )
         fsw.abstract = AFunction([GraphFn(sub.fwd_graphs[g], None) for g in branches(sw)])
         pair = Apply([fsw], fg, node.loc)
-        pair.abstract = ATuple((node.abstract, AResidual(sub.cell)))
+        pair.abstract = ATuple((self.values.fwd_type(node.abstract), AResidual(sub.cell)))
         b = Builder(fg, node.loc)
         value = b.apply(_getitem, pair, 0)
         value.name = node.name
@@ -400,6 +364,7 @@ class Reverse:
 
     def finish_forward(self) -> None:
         """Set the leaves of the forward regions: each value with its residual tuple."""
+        self.values.finish()
         while self.pending:
             self.finish_region(self.pending.pop())
 
@@ -408,7 +373,7 @@ class Reverse:
         for g in region.graphs:
             fg = region.fwd_graphs[g]
             b = Builder(fg, g.loc)
-            if switch_of_call(g.output) is not None:
+            if tail_switch(g) is not None:
                 continue
             values, types = [], []
             for s in region.slots:
@@ -433,7 +398,7 @@ class Reverse:
         region.cell.items = tuple(slot_types)
         for g in reversed(region.graphs):
             fg = region.fwd_graphs[g]
-            sw = switch_of_call(g.output)
+            sw = tail_switch(g)
             if sw is not None:
                 leaf = Apply([self.fmap[sw]], fg, g.output.loc)
                 leaf.abstract = BOTTOM
@@ -461,7 +426,7 @@ class Reverse:
         region = scope.region
         b = Builder(scope.graph, g.loc)
         out = g.output
-        sw = switch_of_call(out)
+        sw = tail_switch(g)
         if sw is not None:
             options = [h for h in branches(sw) if want is None or want in region.leaf_kinds[h]]
             if len(options) == 1:
@@ -495,6 +460,8 @@ class Reverse:
             kind = sub[0]
             if kind == "call":
                 self.backprop_call(node, sub[1], sub[2], d, scope, acc, b)
+            elif kind == "value":
+                self.values.backward_call(node, sub[1], sub[2], d, scope, acc, b)
             elif kind == "switch":
                 self.backprop_joined_switch(node, sub[1], sub[2], d, scope, acc)
             else:
@@ -527,18 +494,9 @@ class Reverse:
         for i, a in enumerate(node.inputs[1:]):
             if items[i] is not AZero:
                 acc.add(a, b.apply(_getitem, s, i), b)
-        fvs = self.free_variables(f.graph)
-        fn = node.inputs[0]
-        if isinstance(fn, Constant):
-            for j, fv in enumerate(fvs):
-                if items[n + j] is not AZero:
-                    acc.add(fv, b.apply(_getitem, s, n + j), b)
-        elif any(items[n + j] is not AZero for j in range(len(fvs))):
-            # Called through a function value: the sensitivity of the value (a closure)
-            # is that of the values it captured, which reach where it was made.
-            acc.add(
-                fn, b.apply(_make_tuple, *[b.apply(_getitem, s, n + j) for j in range(len(fvs))]), b
-            )
+        for j, fv in enumerate(self.free_variables(f.graph)):
+            if items[n + j] is not AZero:
+                acc.add(fv, b.apply(_getitem, s, n + j), b)
 
     def backprop_joined_switch(self, node, sub: Region, res_fwd, d, scope, acc) -> None:
         sw = switch_of_call(node)
@@ -563,8 +521,9 @@ class Reverse:
         for h in options:
             bg = Graph(f"bwd:{h.name}", h.loc)
             bg.flags["branch"] = True
-            inner = Accumulator(self)
-            run(h, make_scope(h, bg), inner)
+            sc = make_scope(h, bg)
+            inner = Accumulator(self, sc)
+            run(h, sc, inner)
             sides.append((bg, inner))
         inside = set().union(*(self.scope_of(h) for h in options))
         outer = sorted(
@@ -572,25 +531,36 @@ class Reverse:
             key=lambda n: n.id,
         )
         incoming = {n: acc.total(n, b) for n in outer}
+        raw = []
         for bg, inner in sides:
             bb = Builder(bg, sw.loc)
             items = []
             for n in outer:
                 mine, inc = inner.total(n, bb), incoming[n]
                 if mine is None:
-                    mine = (
-                        inc
-                        if inc is not None
-                        else zeros_of(
-                            bb,
-                            n.abstract,
-                            make_scope(None, bg).ref(self.fmap[n], bb) if n in self.fmap else None,
-                        )
-                    )
+                    mine = inc
                 elif inc is not None:
-                    mine = bb.apply(_add, inc, mine)
+                    mine = sens_sum(bb, [inc, mine], n.abstract)
                 items.append(mine)
-            bg.output = bb.apply(_make_tuple, *items)
+            raw.append(items)
+        # Each side gives every sensitivity the type of their join: real zeros where a side
+        # has none (the value after the switch is the same for all sides).
+        wants = []
+        for k in range(len(outer)):
+            t = AZero
+            for items in raw:
+                if items[k] is not None:
+                    t = join(t, type_of(items[k]))
+            wants.append(t)
+        for (bg, _), items in zip(sides, raw):
+            bb = Builder(bg, sw.loc)
+            filled = []
+            for n, d, t in zip(outer, items, wants):
+                primal = None
+                if n in self.fmap and (d is None or type_of(d) != t):
+                    primal = make_scope(None, bg).ref(self.fmap[n], bb)
+                filled.append(materialize(bb, d, n.abstract, primal, want=t))
+            bg.output = bb.apply(_make_tuple, *filled)
         t = BOTTOM
         for bg, _ in sides:
             t = join(t, bg.output.abstract)

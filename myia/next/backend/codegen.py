@@ -210,7 +210,8 @@ class Codegen:
             base = (
                 "unbound"
                 if isinstance(value, Unbound)
-                else "const_" + ("array" if isinstance(value, np.ndarray) else type(value).__name__.lower())
+                else "const_"
+                + ("array" if isinstance(value, np.ndarray) else type(value).__name__.lower())
             )
             n = self.constants[key] = self.fresh("_" + base)
             self.namespace[n] = value
@@ -375,7 +376,7 @@ class Codegen:
             and self._inline_switch(f)
         ):
             targets, unpack = self.destructure(node)
-            out.append(self.if_block(f, Finish("assign", targets, unpack=unpack), loc))
+            self.if_block(f, Finish("assign", targets, unpack=unpack), loc, out)
             return
         loop = self.inline_loop(node)
         if loop is not None:
@@ -432,11 +433,42 @@ class Codegen:
             return targets, True
         return [self.var(node)], False
 
-    def if_block(self, sw: Apply, finish: Finish, loc) -> Block:
+    def if_block(self, sw: Apply, finish: Finish, loc, out: list) -> None:
         cond, t, f = sw.inputs[1:]
-        return Block(
-            "if", self.ref(cond), self.region(t.value, finish), self.region(f.value, finish), loc
+        self.hoist_closures([t.value, f.value], out)
+        out.append(
+            Block(
+                "if",
+                self.ref(cond),
+                self.region(t.value, finish),
+                self.region(f.value, finish),
+                loc,
+            )
         )
+
+    def hoist_closures(self, graphs: list[Graph], out: list) -> None:
+        """Define, before an `if` or a loop whose code `graphs` are, the closures made
+        outside them that they use (defined where first used, a closure would be unknown
+        on the other side of the `if`)."""
+        inside = set().union(*(self.mng.scope(h) for h in graphs))
+        parents = self.mng.parents
+        found = set()
+        for h in inside:
+            for node in self.mng.nodes[h]:
+                if isinstance(node, Apply):
+                    for x in node.inputs:
+                        if isinstance(x, Constant) and isinstance(x.value, Graph):
+                            found.add(x.value)
+        for c in sorted(found, key=lambda c: c.id):
+            if (
+                c not in self.defined
+                and parents.get(c) not in inside
+                and parents.get(c) is not None
+                and not self.branch_of(c)
+                and not self.inline_loop_of(c)
+            ):
+                self.defined.add(c)
+                out.append(self.function_def(c, nested=True))
 
     def leave(self, g: Graph, value: Node, finish: Finish, out: list) -> None:
         loc = g.return_.loc or (value.loc if isinstance(value, Apply) else g.loc)
@@ -448,7 +480,7 @@ class Codegen:
                 and len(value.inputs) == 1
                 and self._inline_switch(f)
             ):
-                out.append(self.if_block(f, finish, loc))
+                self.if_block(f, finish, loc, out)
                 return
             if finish.loop is not None and isinstance(f, Constant) and f.value is finish.loop:
                 params = [self.var(p) for p in finish.loop.parameters]
@@ -511,7 +543,8 @@ class Codegen:
 
     def loop_block(self, loop: Graph, call: Apply, finish: Finish) -> list:
         params = [self.var(p) for p in loop.parameters]
-        out = []
+        out: list = []
+        self.hoist_closures([loop], out)
         if params:
             out.append(
                 Line(assign(params, _tuple([self.ref(a) for a in call.inputs[1:]])), call.loc)
@@ -612,8 +645,10 @@ def _unshare_branches(mng: Manager) -> None:
             for user, i in mng.uses.get(node, ()):
                 uses.setdefault(node.value, []).append((user, i))
     for g, gu in sorted(uses.items(), key=lambda kv: kv[0].id):
-        if len(gu) < 2 or g.parameters or not all(
-            u.is_apply(_SWITCH) and i in (2, 3) for u, i in gu
+        if (
+            len(gu) < 2
+            or g.parameters
+            or not all(u.is_apply(_SWITCH) and i in (2, 3) for u, i in gu)
         ):
             continue
         for user, i in sorted(gu, key=lambda ui: (ui[0].id, ui[1]))[1:]:

@@ -15,7 +15,8 @@ of their own: their arithmetic differs from Python's.
 `BOTTOM` is the value of nothing (a local variable not yet assigned on some path, a call
 that never returns): `join(BOTTOM, a)` is `a`. `AZero` is the type of a statically absent
 sensitivity (reverse mode only). `AStack(elem)` is a stack of values of type `elem` (the
-tape of a loop's adjoint).
+tape of a loop's adjoint). `AEnv` is the type of the sensitivity of a function value: an
+environment mapping the closures it may be to the sensitivities of what they capture.
 
 Example:
     >>> join(AScalar(float, 1.0), AScalar(float, 2.0))
@@ -445,11 +446,12 @@ class _Singleton(AbstractValue):
 
 BOTTOM = _Singleton("BOTTOM")
 AZero = _Singleton("AZero")
+AEnv = _Singleton("AEnv")
 NONE = AConst(None)
 
 
 def _singleton(name):
-    return {"BOTTOM": BOTTOM, "AZero": AZero}[name]
+    return {"BOTTOM": BOTTOM, "AZero": AZero, "AEnv": AEnv}[name]
 
 
 # From values --------------------------------------------------------------------------------
@@ -502,6 +504,45 @@ def drop_values(a: AbstractValue) -> AbstractValue:
         return ADict(a.keys, [drop_values(x) for x in a.values])
     if isinstance(a, AUnion):
         return _union([drop_values(x) for x in a.options])
+    return a
+
+
+def same_kind(a: AbstractValue, b: AbstractValue) -> bool:
+    """Whether `a` and `b` describe the same values but for the values of numbers and the
+    box flags of floats (a Python float and a NumPy float are one kind), item by item."""
+    return _unboxed(drop_values(a)) == _unboxed(drop_values(b))
+
+
+def _unboxed(a: AbstractValue) -> AbstractValue:
+    if isinstance(a, AScalar):
+        return AScalar(a.kind, a.value, False) if a.np else a
+    if isinstance(a, ATuple):
+        return ATuple(_unboxed(x) for x in a.items)
+    if isinstance(a, AList):
+        if a.items is not None:
+            return AList([_unboxed(x) for x in a.items])
+        return AList(None, _unboxed(a.elem))
+    if isinstance(a, ADict):
+        return ADict(a.keys, [_unboxed(x) for x in a.values])
+    return a
+
+
+def map_functions(a: AbstractValue, fn) -> AbstractValue:
+    """`a` with each `GraphFn` option `o` of its function values replaced by `fn(o)`."""
+    if isinstance(a, AFunction):
+        return AFunction(fn(o) if isinstance(o, GraphFn) else o for o in a.options)
+    if isinstance(a, ATuple):
+        return ATuple(map_functions(x, fn) for x in a.items)
+    if isinstance(a, AList):
+        if a.items is not None:
+            return AList([map_functions(x, fn) for x in a.items])
+        return AList(None, map_functions(a.elem, fn))
+    if isinstance(a, ADict):
+        return ADict(a.keys, [map_functions(x, fn) for x in a.values])
+    if isinstance(a, AUnion):
+        return _union([map_functions(x, fn) for x in a.options])
+    if isinstance(a, AStack):
+        return AStack(map_functions(a.elem, fn))
     return a
 
 
@@ -596,6 +637,12 @@ def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
         return AFunction(a.options | b.options)
     if ta is AStack and type(b) is AStack:
         return AStack(join(a.elem, b.elem))
+    if {ta, type(b)} == {AResidual, ATuple}:
+        # A recursion's residual (or its sensitivity) and a tuple of its items, some of
+        # them absent: the residual.
+        r, t = (a, b) if ta is AResidual else (b, a)
+        if len(r.items) == len(t.items):
+            return r
     if _kind_key(a) == ("str",) == _kind_key(b):
         return AOpaque(str)
     if _kind_key(a) == ("sl",) == _kind_key(b):
@@ -659,7 +706,9 @@ def is_number(a) -> bool:
 def sens_type(a):
     """The type of the sensitivity of a value of type `a`: floats and float arrays have
     their own type, structures the structure of their items' sensitivities, everything
-    else (ints, bools, strings, None) `AZero`. A union has the join of its options'."""
+    else (ints, bools, strings, None) `AZero`. A union has the join of its options'. A
+    function value's is an environment (`AEnv`): the closures it may be, with the
+    sensitivities of the values each captures."""
     if isinstance(a, AScalar):
         if np.dtype(a.kind).kind in "fc":
             return AScalar(a.kind, UNKNOWN, a.np)
@@ -686,19 +735,60 @@ def sens_type(a):
     if isinstance(a, AStack):
         e = sens_type(a.elem)
         return AZero if e is AZero else AStack(e)
+    if isinstance(a, AFunction) or a is AEnv:
+        return AEnv
     if isinstance(a, AResidual):
-        if a in _RESIDUALS_SEEN:
-            return AZero  # a residual holding itself (a recursion): see reverse.Reverse
-        _RESIDUALS_SEEN.add(a)
-        try:
-            items = [sens_type(x) for x in a.items]
-        finally:
-            _RESIDUALS_SEEN.discard(a)
+        if holds_itself(a):
+            return AResidual(_sens_cell(a.cell))  # a recursion's: named too
+        items = [sens_type(x) for x in a.items]
         return AZero if all(x is AZero for x in items) else ATuple(items)
     return AZero
 
 
-_RESIDUALS_SEEN: set = set()
+class _SensCell:
+    """The items of the sensitivity of a residual that holds itself (a recursion's): the
+    sensitivities of its items, read when asked (the residual's items are filled late)."""
+
+    def __init__(self, base):
+        self.base = base
+        self.name = f"d_{base.name}"
+
+    @property
+    def items(self) -> tuple:
+        return tuple(sens_type(x) for x in self.base.items)
+
+
+def _sens_cell(cell) -> _SensCell:
+    sc = getattr(cell, "sens_cell", None)
+    if sc is None:
+        sc = cell.sens_cell = _SensCell(cell)
+    return sc
+
+
+def holds_itself(a) -> bool:
+    """Whether `a` is a residual that holds itself (a recursion's: its size is known only
+    at run time)."""
+    return isinstance(a, AResidual) and _holds(a, a.cell, set())
+
+
+def _holds(a, cell, seen: set) -> bool:
+    """Whether the type `a` holds a residual of `cell` (through structures and residuals)."""
+    if isinstance(a, AResidual):
+        if a.cell is cell and seen:
+            return True
+        if id(a.cell) in seen:
+            return False
+        seen.add(id(a.cell))
+        return any(_holds(x, cell, seen) for x in a.items)
+    if isinstance(a, ATuple):
+        return any(_holds(x, cell, seen) for x in a.items)
+    if isinstance(a, AList):
+        return _holds(a.elem, cell, seen)
+    if isinstance(a, AStack):
+        return _holds(a.elem, cell, seen)
+    if isinstance(a, AUnion):
+        return any(_holds(x, cell, seen) for x in a.options)
+    return False
 
 
 def describe(a) -> str:
@@ -719,6 +809,8 @@ def describe(a) -> str:
         return repr(a.value)
     if isinstance(a, AFunction):
         return "a function"
+    if a is AEnv:
+        return "the sensitivity of a function"
     if isinstance(a, AUnion):
         return " or ".join(describe(o) for o in a.ordered)
     return repr(a)

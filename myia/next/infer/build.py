@@ -21,6 +21,7 @@ from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.next.infer.abstract import (
     BOTTOM,
     AbstractValue,
+    AEnv,
     AFunction,
     AZero,
     GraphFn,
@@ -29,7 +30,7 @@ from myia.next.infer.abstract import (
     is_constant,
 )
 from myia.next.prim.registry import Primitive
-from myia.next.prim.structures import ZERO, Unbound
+from myia.next.prim.structures import ZERO, Env, Unbound
 
 # Folding a constant whose value would be larger than this many elements is not worth it.
 FOLD_MAX_SIZE = 64
@@ -55,6 +56,8 @@ def constant_type(value: Any) -> AbstractValue:
         return BOTTOM
     if value is ZERO:
         return AZero
+    if isinstance(value, Env):
+        return AEnv
     return abstract_of_value(value)
 
 

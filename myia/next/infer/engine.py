@@ -43,6 +43,7 @@ from myia.next.infer.abstract import (
     GraphFn,
     drop_values,
     join,
+    map_functions,
     widen,
 )
 from myia.next.infer.build import constant_type, infer_apply, try_fold
@@ -152,7 +153,8 @@ class Analysis:
         self.versions: dict[tuple, list[Context]] = {}
         self.dirty: dict[Context, None] = {}
         self.orders: dict[Graph, list[Node]] = {}
-        self.escapes: dict[tuple, set] = {}  # (graph, owner context) -> escaping signatures
+        self.value_contexts: dict[tuple, Context] = {}  # (graph, owner): calls through values
+        self.merged: dict[tuple, Context] = {}  # (graph, parent): closures' merged makers
         self.rules: dict[Context, Context] = {}  # custom_vjp function -> its backpropagator
         self.count = 0
 
@@ -207,6 +209,27 @@ class Analysis:
             self.contexts[key] = ctx
             others.append(ctx)
         return ctx
+
+    def value_context(self, graph: Graph, owner: Context | None, args: tuple, loc) -> Context:
+        """The context of the calls of `graph` (made in `owner`) through function values:
+        one per value, so one copy of the function, whose arguments are widened by each call
+        (a call with other kinds, an array where a number was, is refused)."""
+        key = (graph, owner)
+        ctx = self.value_contexts.get(key)
+        if ctx is None:
+            ctx = self.value_contexts[key] = Context(graph, owner, args, self.count)
+            self.count += 1
+            self.by_graph.setdefault(graph, []).append(ctx)
+            return ctx
+        if not all(map(compatible, ctx.args, args)):
+            raise MyiaTypeError(
+                f"the function `{graph.name}` is called through a function value with "
+                f"arguments of different kinds ({_signature(ctx.args)} then {_signature(args)}); "
+                "myia compiles one copy of a function value: call it directly, or define one "
+                "function per argument type",
+                loc,
+            )
+        return self._widen_version(ctx, args)
 
     def loop_version(self, header: Graph, parent: Context | None, args: tuple, from_ctx, loc):
         """The version of the loop `header` a call with `args` from `from_ctx` goes to."""
@@ -280,10 +303,55 @@ class Analysis:
                 join(a, b) if i == ctx.keep else widen(a, b)
                 for i, (a, b) in enumerate(zip(ctx.args, args))
             )
+        new = self._merge_closures(new)
         if new != ctx.args:
             ctx.args = new
             self.mark(ctx)
         return ctx
+
+    def _merge_closures(self, args: tuple) -> tuple:
+        """`args` with the closures of one graph made in several contexts of the function
+        that makes them (a loop that wraps a closure in a closure, `f = wrap(f)`: each
+        iteration calls `wrap` with a function value of a new type) made in one context of
+        that function, whose arguments are the widened arguments of those contexts. The
+        contexts merged forward to it, so the loop converges."""
+        groups: dict[tuple, set] = {}
+        for a in args:
+            map_functions(a, lambda o: _collect(o, groups))
+        mapping: dict[Context, Context] = {}
+        for (_, owner, parent), owners in sorted(groups.items(), key=lambda kv: kv[0][1].id):
+            if len(owners) < 2:
+                continue
+            w = self.merged.get((owner, parent))
+            if w is None:
+                w = self.merged[(owner, parent)] = Context(owner, parent, (), self.count)
+                self.count += 1
+                self.by_graph.setdefault(owner, []).append(w)
+            for c in owners:
+                if c is not w:
+                    mapping[c] = w
+        if not mapping:
+            return args
+
+        def sub(t):
+            return map_functions(t, lambda o: GraphFn(o.graph, mapping.get(o.context, o.context)))
+
+        for w in set(mapping.values()):
+            merged = tuple(sub(a) for a in w.args) if w.args else None
+            for c, target in sorted(mapping.items(), key=lambda kv: kv[0].id):
+                if target is w and c.args:
+                    own = tuple(sub(a) for a in c.args)
+                    merged = own if merged is None else tuple(map(widen, merged, own))
+            merged = tuple(sub(a) for a in merged)
+            if merged != w.args:
+                w.args = merged
+                self.contexts[(w.graph, w.parent, merged)] = w
+                self.mark(w)
+        for c, w in mapping.items():
+            self.contexts[(c.graph, c.parent, c.args)] = w
+            for caller in c.callers:
+                self.mark(caller)
+        return tuple(sub(a) for a in args)
 
     def _version_around(self, ctx: Context | None, key) -> Context | None:
         """The version of the loop `key` that `ctx` runs inside (a back edge), if any."""
@@ -387,6 +455,19 @@ def _loop_error(header: Graph, old: tuple, new: tuple, loc) -> MyiaTypeError:
         "accumulator as an array of the right shape)",
         loc or header.loc,
     )
+
+
+def _collect(o: GraphFn, groups: dict) -> GraphFn:
+    c = o.context
+    if isinstance(c, Context) and c.version_of is None:
+        groups.setdefault((o.graph, c.graph, c.parent), set()).add(c)
+    return o
+
+
+def _signature(args: tuple) -> str:
+    from myia.next.infer.abstract import describe
+
+    return "(" + ", ".join(describe(a) for a in args) + ")"
 
 
 def constant_fold(prim: Primitive, types: list[AbstractValue]):

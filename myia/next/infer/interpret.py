@@ -9,7 +9,7 @@ constants; calls of graphs go to the context (or loop version) of the callee.
 from __future__ import annotations
 
 from myia.errors import MyiaError, MyiaTypeError
-from myia.ir.nodes import Apply, Graph
+from myia.ir.nodes import Apply, Constant, Graph
 from myia.next.infer.abstract import (
     BOTTOM,
     AbstractValue,
@@ -25,6 +25,7 @@ from myia.next.infer.abstract import (
     join,
 )
 from myia.next.infer.engine import NEW, STRUCTURAL, Analysis, Context, constant_fold
+from myia.next.parser import primitive_graph
 from myia.next.prim.registry import REGISTRY, Primitive
 
 _APPLY = REGISTRY.lookup("apply")
@@ -58,11 +59,14 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
     if fn is BOTTOM:
         return BOTTOM
     if isinstance(fn, AConst) and isinstance(fn.value, type):
-        binding = REGISTRY.binding_for(fn.value)  # a type called as a function value
+        binding = REGISTRY.binding_for(fn.value)  # a type called as a function
         if binding is not None:
             prim, fixed = binding
-            extra = [abstract_of_value(v) for v in fixed.values()]
-            return (yield from call_primitive(an, ctx, node, prim, [*args, *extra]))
+            if not _direct(node, fn.value):
+                fn = AFunction([GraphFn(primitive_graph(prim, fixed), None)])
+            else:
+                extra = [abstract_of_value(v) for v in fixed.values()]
+                return (yield from call_primitive(an, ctx, node, prim, [*args, *extra]))
     if isinstance(fn, AGradient):
         return (yield from call_gradient(an, ctx, node, fn, args))
     if not isinstance(fn, AFunction):
@@ -70,6 +74,10 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
     out = BOTTOM
     recorded = []
     for opt in sorted(fn.options, key=_option_order):
+        if isinstance(opt, Primitive) and not _direct(node, opt):
+            # A primitive called through a value: the graph calling it, so that a value
+            # has one kind of function (a graph) and reverse mode a forward closure for it.
+            opt = GraphFn(primitive_graph(opt), None)
         if isinstance(opt, Primitive):
             r = yield from call_primitive(an, ctx, node, opt, args)
             recorded.append((opt, None))
@@ -98,8 +106,6 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
             f"myia.grad needs a function known when compiling, not {describe(fn.fn)}"
         )
     if isinstance(opt, Primitive):
-        from myia.next.parser import primitive_graph
-
         opt = GraphFn(primitive_graph(opt), None)
     callee = _callee(an, ctx, node, opt, args)
     if callee.state == NEW:
@@ -142,6 +148,12 @@ def _custom_rule(an: Analysis, callee: Context, rule):
     an.rules[callee] = bctx
 
 
+def _direct(node: Apply, value) -> bool:
+    """Whether `node` calls `value` by its name (not through a function value)."""
+    f = node.inputs[0]
+    return isinstance(f, Constant) and f.value is value
+
+
 def _option_order(o):
     if isinstance(o, GraphFn):
         return (0, o.graph.id, getattr(o.context, "id", -1))
@@ -157,18 +169,10 @@ def _callee(an: Analysis, ctx: Context, node: Apply, opt: GraphFn, args: list) -
         args = _bind_defaults(g, args, node)
     if g.flags.get("loop"):
         return an.loop_version(g, opt.context, tuple(args), ctx, node.loc)
-    if opt.context is not None and not _visible(ctx, opt.context):
-        an.escapes.setdefault((g, opt.context), set()).add(tuple(args))
-    return an.context(g, opt.context, tuple(args))
-
-
-def _visible(ctx: Context, owner: Context) -> bool:
-    c = ctx
-    while c is not None:
-        if c is owner:
-            return True
-        c = c.parent
-    return False
+    f = node.inputs[0]
+    if isinstance(f, Constant) and f.value is g:
+        return an.context(g, opt.context, tuple(args))
+    return an.value_context(g, opt.context, tuple(args), node.loc)
 
 
 def _bind_defaults(g: Graph, args: list, node: Apply) -> list:

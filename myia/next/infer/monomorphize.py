@@ -14,10 +14,11 @@ with, which must then be unique.
 
 from __future__ import annotations
 
-from myia.errors import MyiaError, MyiaTypeError
+from myia.errors import MyiaError
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.next.infer.abstract import (
     BOTTOM,
+    AConst,
     ADict,
     AFunction,
     AList,
@@ -29,6 +30,7 @@ from myia.next.infer.abstract import (
 )
 from myia.next.infer.build import FOLD_MAX_SIZE, Builder, typed_constant
 from myia.next.infer.engine import Analysis, Context
+from myia.next.parser import primitive_graph
 from myia.next.prim.registry import REGISTRY, Primitive
 
 _SWITCH = REGISTRY.lookup("switch")
@@ -56,7 +58,7 @@ class Monomorphizer:
         self.copies = set(self.clones.values())
         for clone in self.clones.values():
             for q in clone.parameters:
-                q.abstract = self.retype(q.abstract)
+                q.abstract = self.retype(q.abstract, types_as_functions=True)
         for ctx in sorted(order, key=_depth):
             self._fill(ctx)
         return self.clones[root]
@@ -75,7 +77,7 @@ class Monomorphizer:
             for node in self.an.graph_order(ctx.graph):
                 for x in node.inputs:
                     if isinstance(x, Constant) and isinstance(x.value, Graph):
-                        c = self._value_context(ctx, x.value, x, strict=False)
+                        c = self._value_context(ctx, x.value)
                         if c is not None:
                             found.append(c)
             for c in found:
@@ -90,25 +92,17 @@ class Monomorphizer:
             raise min(errors, key=lambda t: (t[1].loc.lineno if t[1].loc else 0, t[1].id))[2]
         return order
 
-    def _value_context(self, ctx: Context, g: Graph, node, strict: bool = True) -> Context | None:
-        """The context of the function value `g` made in `ctx` (a closure that may leave
-        its scope): the copy for the arguments it is called with through the value."""
+    def _value_context(self, ctx: Context, g: Graph) -> Context | None:
+        """The context of the function value `g` made in `ctx`: that of the calls through
+        values, or the only context of `g` there (None for a value never called)."""
         owner = self.an.owner_context(ctx, g)
         if g.flags.get("loop"):
             versions = self.an.versions.get((g, owner), [])
             return versions[0] if versions else None
-        escaping = self.an.escapes.get((g, owner))
+        value = self.an.value_contexts.get((g, owner))
+        if value is not None:
+            return value
         candidates = [c for c in self.an.by_graph.get(g, ()) if c.parent is owner]
-        if escaping:
-            if len(escaping) > 1 and strict:
-                raise MyiaTypeError(
-                    f"the function `{g.name}` is called with arguments of different types "
-                    "through a function value; myia compiles one version of it per value: "
-                    "call it directly, or define one function per argument type",
-                    getattr(node, "loc", None) or g.loc,
-                )
-            sig = next(iter(escaping))
-            return self.an.contexts.get((g, owner, sig))
         if len(candidates) == 1:
             return candidates[0]
         return None
@@ -136,14 +130,19 @@ class Monomorphizer:
             c = c.parent
         raise MyiaError(f"internal error: {node!r} is not visible from {ctx!r}")
 
-    def _input(self, ctx: Context, x: Node) -> Node:
+    def _input(self, ctx: Context, x: Node, as_value: bool = False) -> Node:
         if isinstance(x, Constant):
             v = x.value
             if isinstance(v, Graph):
-                c = self._value_context(ctx, v, x)
+                c = self._value_context(ctx, v)
                 if c is None:
                     return typed_constant(None, x.loc)  # a function value never called
                 return typed_constant(self.clones[c], x.loc)
+            # A primitive as a value; a type only as an argument of a function (elsewhere
+            # it is a dtype).
+            wrapper = self._primitive_value(v) if as_value or not isinstance(v, type) else None
+            if wrapper is not None:
+                return typed_constant(wrapper, x.loc)
             return typed_constant(v, x.loc)
         return self._lookup(ctx, x)
 
@@ -158,33 +157,54 @@ class Monomorphizer:
         clone.return_.loc = ret.loc
         clone.return_.inputs.extend(self._input(ctx, x) for x in ret.inputs[2:])
 
-    def retype(self, t):
+    def _primitive_value(self, v) -> Graph | None:
+        """The typed copy of the graph calling the primitive (or type) `v`, when `v` is
+        called through a function value (see `interpret.call`)."""
+        if isinstance(v, Primitive):
+            binding = (v, {})
+        elif isinstance(v, type):
+            binding = REGISTRY.binding_for(v)
+        else:
+            return None
+        if binding is None:
+            return None
+        c = self.an.value_contexts.get((primitive_graph(*binding), None))
+        return self.clones.get(c) if c is not None else None
+
+    def retype(self, t, types_as_functions: bool = False):
         """`t` with each function value naming the typed copy it is (the graphs of the
-        program before specialization are not called after it)."""
+        program before specialization are not called after it); with
+        `types_as_functions` (the type of a parameter), a type called through it too."""
         if isinstance(t, AFunction):
             options = []
             for o in t.options:
                 if isinstance(o, GraphFn) and o.graph not in self.copies:
-                    c = self._value_context(o.context, o.graph, None, strict=False)
+                    c = self._value_context(o.context, o.graph)
                     o = GraphFn(self.clones[c], None) if c is not None and c in self.clones else o
+                elif isinstance(o, Primitive):
+                    wrapper = self._primitive_value(o)
+                    o = GraphFn(wrapper, None) if wrapper is not None else o
                 options.append(o)
             return AFunction(options)
+        if types_as_functions and isinstance(t, AConst) and isinstance(t.value, type):
+            wrapper = self._primitive_value(t.value)
+            return AFunction([GraphFn(wrapper, None)]) if wrapper is not None else t
         if isinstance(t, ATuple):
-            return ATuple(self.retype(x) for x in t.items)
+            return ATuple(self.retype(x, types_as_functions) for x in t.items)
         if isinstance(t, AList):
             return (
-                AList([self.retype(x) for x in t.items])
+                AList([self.retype(x, types_as_functions) for x in t.items])
                 if t.items is not None
-                else AList(None, self.retype(t.elem))
+                else AList(None, self.retype(t.elem, types_as_functions))
             )
         if isinstance(t, ADict):
-            return ADict(t.keys, [self.retype(x) for x in t.values])
+            return ADict(t.keys, [self.retype(x, types_as_functions) for x in t.values])
         if isinstance(t, AUnion):
             from myia.next.infer.abstract import join
 
             out = BOTTOM
             for o in t.options:
-                out = join(out, self.retype(o))
+                out = join(out, self.retype(o, types_as_functions))
             return out
         return t
 
@@ -194,7 +214,8 @@ class Monomorphizer:
             return typed_constant(constant_value(t), node.loc)
         b = Builder(clone, node.loc, fold=False)
         fn = node.inputs[0]
-        args = [self._input(ctx, x) for x in node.inputs[1:]]
+        as_value = not (isinstance(fn, Constant) and isinstance(fn.value, (Primitive, type)))
+        args = [self._input(ctx, x, as_value) for x in node.inputs[1:]]
         if isinstance(fn, Constant) and fn.value is _APPLY:
             from myia.next.prim.structures import getitem
 

@@ -173,7 +173,10 @@ class Optimizer:
             return None
         effects: list[Node] = []
         before = set(self.mng.graphs)
-        out = inline_clone(g, node.graph, list(node.inputs[1:]), self.mng, effects=effects)
+        created: list[Node] = []
+        out = inline_clone(
+            g, node.graph, list(node.inputs[1:]), self.mng, effects=effects, created=created
+        )
         ret = node.graph.return_
         for e in effects:
             self.mng.add_input(ret, e)
@@ -182,10 +185,8 @@ class Optimizer:
             if isinstance(e, Apply):
                 for n in toposort(e, lambda n: n.graph is node.graph):
                     self.push(n)
-        if isinstance(out, Apply) and out.graph is node.graph:
-            for n in toposort(out, lambda n: n.graph is node.graph):
-                if n not in self.mng.all_nodes:
-                    self.push(n)
+        for n in created:  # also those only the copies of nested graphs use
+            self.push(n)
         self._pending_graphs = getattr(self, "_pending_graphs", []) + [before]
         return out
 
@@ -245,14 +246,10 @@ class Optimizer:
 def _same_type(new: Node, node: Apply) -> bool:
     """A rewrite keeps the type of what it replaces (a Python float and a NumPy float are
     one kind)."""
-    a, t = type_of(new), node.abstract
-    if a == t:
-        return True
-    from myia.next.infer.abstract import AScalar, drop_values
+    from myia.next.infer.abstract import same_kind
 
-    if isinstance(a, AScalar) and isinstance(t, AScalar):
-        return a.kind is t.kind
-    return drop_values(a) == drop_values(t)
+    a, t = type_of(new), node.abstract
+    return a == t or same_kind(a, t)
 
 
 def _app_key(node: Apply, prim: Primitive) -> tuple:

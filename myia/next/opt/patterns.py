@@ -21,9 +21,10 @@ import numpy as np
 
 from myia.errors import MyiaTypeError
 from myia.ir.nodes import Apply, Constant, Node
-from myia.next.infer.abstract import AArray, AScalar, ATuple
+from myia.next.infer.abstract import AArray, AScalar, ATuple, same_kind
 from myia.next.infer.build import Builder, type_of
 from myia.next.prim.registry import lookup as P
+from myia.next.prim.structures import EMPTY_ENV
 
 
 class Var:
@@ -171,6 +172,33 @@ def tuple_length(var: str, n: int) -> bool:
 
 add, sub, mul, truediv, neg = P("add"), P("sub"), P("mul"), P("truediv"), P("neg")
 switch, transpose, not_ = P("switch"), P("transpose"), P("not_")
+env_single, env_get, env_add = P("env_single"), P("env_get"), P("env_add")
+zeros_like_sens = P("zeros_like_sens")
+EMPTY = Const("EMPTY_ENV", lambda v: v is EMPTY_ENV)
+T, L = Var("T"), Var("L")
+
+
+def same_tag(equal: bool) -> Callable:
+    """The tags `K` (of the environment) and `C` (asked for) are equal (or differ)."""
+
+    def when(m):
+        k, c = m["K"], m["C"]
+        if not (isinstance(k, Constant) and isinstance(c, Constant)):
+            return False
+        return (k.value == c.value) is equal and (
+            not equal or same_kind(type_of(m["T"]), m["node"].abstract)
+        )
+
+    return when
+
+
+def env_parts(m, b: Builder) -> Node:
+    """`env_get(X, C, L) + env_get(Y, C, L)`, item by item."""
+    from myia.next.prim.sens import sens_sum
+
+    parts = [b.apply(env_get, m[v], m["C"], m["L"]) for v in ("X", "Y")]
+    return sens_sum(b, parts, type_of(m["L"]))
+
 
 RULES = [
     Rule((mul, X, ONE), X, when=same_type()),
@@ -215,6 +243,14 @@ RULES = [
         when=same_type_after(),
         adjoint_only=True,
     ),
+    # Environments (the sensitivities of function values) of closures made where they are
+    # called: read where they were made.
+    Rule((env_get, (env_single, Var("K"), T), C, L), T, when=same_tag(True)),
+    Rule((env_get, (env_single, Var("K"), T), C, L), (zeros_like_sens, L), when=same_tag(False)),
+    Rule((env_get, EMPTY, C, L), (zeros_like_sens, L)),
+    Rule((env_get, (env_add, X, Y), C, L), env_parts),
+    Rule((env_add, X, EMPTY), X),
+    Rule((env_add, EMPTY, X), X),
     Rule((neg, (mul, K1, X)), (mul, (neg, K1), X), when=is_array_or_number()),
     Rule((neg, (mul, X, K1)), (mul, X, (neg, K1)), when=is_array_or_number()),
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import types
 
-from myia.ir.nodes import Graph
+from myia.ir.nodes import Constant, Graph
 from myia.next.parser.lower import FunctionLowerer, Session
 from myia.next.parser.resolve import function_namespace
 from myia.parser import _source_tree, fence, scoping
@@ -24,19 +24,27 @@ _CACHE: dict[types.FunctionType, Graph] = {}
 _PRIM_GRAPHS: dict = {}
 
 
-def primitive_graph(prim) -> Graph:
-    """A graph calling `prim` on its parameters: a primitive used as a function (compiled
-    directly, or differentiated by `myia.grad(np.sin)`)."""
-    g = _PRIM_GRAPHS.get(prim)
+def primitive_graph(prim, fixed: dict | None = None) -> Graph:
+    """A graph calling `prim` on its parameters (and the keyword arguments `fixed`, those a
+    Python object standing for it adds: `float` is `cast(x, to=float)`): a primitive used
+    as a function value, or differentiated by `myia.grad(np.sin)`."""
+    fixed = fixed or {}
+    key = (prim, tuple(sorted(fixed.items(), key=lambda kv: kv[0])))
+    g = _PRIM_GRAPHS.get(key)
     if g is None:
         g = Graph(prim.name.split(".")[-1])
-        params = [g.add_parameter(name) for name in prim.signature.parameters]
-        g.output = g.apply(prim, *params)
-        g.flags["argnames"] = list(prim.signature.parameters)
+        names = [n for n in prim.signature.parameters if n not in fixed]
+        params = [g.add_parameter(name) for name in names]
+        args = {n: p for n, p in zip(names, params)}
+        values = [args[n] if n in args else Constant(fixed[n]) for n in prim.signature.parameters]
+        g.output = g.apply(prim, *values)
+        g.flags["argnames"] = names
         g.flags["defaults"] = {
-            k: v.default for k, v in prim.signature.parameters.items() if v.default is not v.empty
+            k: v.default
+            for k, v in prim.signature.parameters.items()
+            if v.default is not v.empty and k not in fixed
         }
-        _PRIM_GRAPHS[prim] = g
+        _PRIM_GRAPHS[key] = g
     return g
 
 

@@ -99,7 +99,7 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
         return "module", obj
     if isinstance(obj, CONSTANT_TYPES):
         return "constant", obj
-    if isinstance(obj, tuple) and all(isinstance(x, CONSTANT_TYPES) for x in obj):
+    if _constant_tuple(obj):
         return "constant", obj
     if callable(obj):
         raise MyiaNameError(
@@ -117,6 +117,13 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
 
 
 @functools.lru_cache(maxsize=1)
+def _constant_tuple(obj) -> bool:
+    """A tuple of constants (numbers, arrays, strings, None) and of such tuples."""
+    return isinstance(obj, tuple) and all(
+        isinstance(x, CONSTANT_TYPES) or _constant_tuple(x) for x in obj
+    )
+
+
 def _library_dirs() -> tuple[str, ...]:
     import site
     import sysconfig

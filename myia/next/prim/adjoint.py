@@ -1,6 +1,7 @@
 """Primitives of the programs the reverse transform and the gradient API build: the
-stacks (tapes) of loop adjoints, the sum of list sensitivities, the markers of gradients
-taken inside compiled code, and `tree_vdot` (the directional derivative of `check_grads`).
+stacks (tapes) of loop adjoints, the sum of list sensitivities, the environments of
+function values, the markers of gradients taken inside compiled code, and `tree_vdot`
+(the directional derivative of `check_grads`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from myia.errors import MyiaTypeError
 from myia.next.infer.abstract import (
     NONE,
     ADict,
+    AEnv,
     AList,
     AScalar,
     AStack,
@@ -19,9 +21,10 @@ from myia.next.infer.abstract import (
     describe,
     join,
 )
+from myia.next.infer.build import type_of
 from myia.next.prim.emitting import template
 from myia.next.prim.registry import primitive
-from myia.next.prim.structures import ZERO, getitem
+from myia.next.prim.structures import ZERO, Env, getitem
 
 # ---------------------------------------------------------------------------------------
 # Stacks: the tapes of loop adjoints. A stack is None or a pair (top, rest).
@@ -44,7 +47,7 @@ def _infer_stack_push(stack, value):
 
 @stack_push.defvjp
 def _vjp_stack_push(r):
-    top = r.b.apply(stack_pop, r.dout)
+    top = r.b.apply(sens_pop, r.dout, r.x(1))
     return [r.b.apply(getitem, top, 1), r.b.apply(getitem, top, 0)]
 
 
@@ -66,15 +69,87 @@ def _infer_stack_pop(stack):
 
 @stack_pop.defvjp
 def _vjp_stack_pop(r):
+    return [_push_sens(r, r.types[0].elem, lambda: r.b.apply(getitem, r.out(), 0))]
+
+
+def _push_sens(r, elem, top):
+    """The sensitivity of a stack of `elem` from that of the pair (top, rest) popped from
+    it (`top()`, the value popped, shapes the zeros of a top nothing reached)."""
+    from myia.next.infer.abstract import sens_type
+    from myia.next.prim.sens import materialize
+
     b = r.b
     d_rest = b.apply(getitem, r.dout, 1)
     d_top = b.apply(getitem, r.dout, 0)
-    if d_rest.abstract is AZero:
-        d_rest = None
-    return [b.apply(stack_push, d_rest if d_rest is not None else None, d_top)]
+    if type_of(d_top) != sens_type(elem):
+        d_top = materialize(b, d_top, elem, top())
+    return b.apply(stack_push, None if d_rest.abstract is AZero else d_rest, d_top)
 
 
 stack_pop.defemit(template("{0}"))
+
+
+@primitive("sens_pop")
+def sens_pop(stack, like):
+    """The pair (top, rest) of the sensitivity of a stack, whose value on top was `like`.
+    The sensitivity of a stack may be shorter than the stack: the values nothing reached
+    are at its bottom, and read as zeros."""
+    if stack is None:
+        from myia.next.prim.arrays import zeros_like_sens
+
+        return (zeros_like_sens(like), None)
+    return stack
+
+
+@sens_pop.definfer
+def _infer_sens_pop(stack, like):
+    from myia.next.infer.abstract import sens_type
+
+    elem = stack.elem if isinstance(stack, AStack) else sens_type(like)
+    return ATuple((elem, stack if isinstance(stack, AStack) else AStack(elem)))
+
+
+@sens_pop.defvjp
+def _vjp_sens_pop(r):
+    return [_push_sens(r, r.types[1], lambda: r.x(1)), None]
+
+
+sens_pop.defemit(lambda e, args: e.helper_call("sens_pop", args))
+
+
+@primitive("stack_add")
+def stack_add(a, b):
+    """The sum of two sensitivities of a stack, element by element from the top (None:
+    the empty stack, the sensitivity of a tape nothing reached; see `sens_pop`)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    tops = []
+    while a is not None and b is not None:
+        tops.append(_add_sens(a[0], b[0]))
+        a, b = a[1], b[1]
+    out = a if a is not None else b  # the rest of the longer one (see `sens_pop`)
+    for x in reversed(tops):
+        out = (x, out)
+    return out
+
+
+@stack_add.definfer
+def _infer_stack_add(a, b):
+    if a == NONE:
+        return b
+    if b == NONE:
+        return a
+    return join(a, b)
+
+
+@stack_add.defvjp
+def _vjp_stack_add(r):
+    return [r.dout, r.dout]
+
+
+stack_add.defemit(lambda e, args: e.helper_call("stack_add", args))
 
 
 @primitive("sens_add")
@@ -89,6 +164,8 @@ def _add_sens(x, y):
         return y
     if y is ZERO:
         return x
+    if isinstance(x, Env):
+        return env_add(x, y)
     if isinstance(x, (tuple, list)):
         return type(x)(_add_sens(u, v) for u, v in zip(x, y))
     if isinstance(x, dict):
@@ -109,6 +186,82 @@ def _vjp_sens_add(r):
 @sens_add.defemit
 def _emit_sens_add(e, args):
     return e.helper_call("sens_add", args)
+
+
+# ---------------------------------------------------------------------------------------
+# Environments: the sensitivity of a function value. A closure is a graph and the values it
+# captures; the sensitivity of one is the tuple of the sensitivities of those values. A
+# function value may be one of several closures, so its sensitivity maps the tag of each
+# closure reached (an int the reverse transform gives each graph) to that tuple: a dict,
+# EMPTY_ENV when nothing reached it. Environments are never modified.
+
+
+@primitive("env_single", foldable=False)
+def env_single(tag, captured):
+    """The environment of the closure `tag` whose captured values have the sensitivities
+    `captured`."""
+    return Env({tag: captured})
+
+
+env_single.definfer(lambda tag, captured: AEnv)
+env_single.defemit(lambda e, args: e.helper_call("env_single", args))
+
+
+@env_single.defvjp
+def _vjp_env_single(r):
+    return [None, r.b.apply(env_get, r.dout, r.x(0), r.x(1))]
+
+
+@primitive("env_add", foldable=False)
+def env_add(a, b):
+    """The sum of two environments (the closures of both, their sensitivities added)."""
+    if not a:
+        return b
+    if not b:
+        return a
+    out = Env(a)
+    for k, v in b.items():
+        out[k] = _add_sens(out[k], v) if k in out else v
+    return out
+
+
+env_add.definfer(lambda a, b: AEnv)
+env_add.defemit(lambda e, args: e.helper_call("env_add", args))
+
+
+@env_add.defvjp
+def _vjp_env_add(r):
+    return [r.dout, r.dout]
+
+
+@primitive("env_get", foldable=False)
+def env_get(env, tag, like):
+    """The sensitivities of the values the closure `tag` captures, from the environment
+    `env`; zeros shaped like `like` (those values, ZERO for one without a sensitivity)
+    when `env` has none for it."""
+    v = env.get(tag)
+    if v is None:
+        from myia.next.prim.arrays import zeros_like_sens
+
+        return zeros_like_sens(like)
+    return v
+
+
+@env_get.definfer
+def _infer_env_get(env, tag, like):
+    from myia.next.infer.abstract import sens_type
+
+    if env is not AEnv:
+        raise MyiaTypeError(f"internal error: env_get of {describe(env)}")
+    return sens_type(like)
+
+
+env_get.defemit(lambda e, args: e.helper_call("env_get", args))
+
+
+@env_get.defvjp
+def _vjp_env_get(r):
+    return [r.b.apply(env_single, r.x(1), r.dout), None, None]
 
 
 # ---------------------------------------------------------------------------------------
@@ -182,9 +335,11 @@ def _vjp_tree_vdot(r):
             keys = ta.keys if isinstance(ta, ADict) else range(len(ta.items))
             items = ta.values if isinstance(ta, ADict) else ta.items
             titems = tb.values if isinstance(tb, ADict) else tb.items
+            # The direction may hold a dict's values as a tuple (see `testing._frozen`).
+            ykeys = tb.keys if isinstance(tb, ADict) else range(len(titems))
             parts = [
-                scale(t, u, b.apply(getitem, x, k), b.apply(getitem, y, k))
-                for k, t, u in zip(keys, items, titems)
+                scale(t, u, b.apply(getitem, x, k), b.apply(getitem, y, j))
+                for k, j, t, u in zip(keys, ykeys, items, titems)
             ]
             parts = [p if p is not None else ZERO for p in parts]
             from myia.next.prim.structures import make_dict, make_list, make_tuple

@@ -21,8 +21,10 @@ from myia.next.infer.abstract import (
     AOpaque,
     AScalar,
     ATuple,
+    AZero,
     describe,
 )
+from myia.next.infer.build import type_of
 from myia.next.prim.emitting import template
 from myia.next.prim.registry import primitive
 from myia.next.prim.sens import unbroadcast
@@ -162,11 +164,33 @@ def _vjp_sub(r):
 def _vjp_mul(r):
     b = r.b
     if _is_seq(r.types[0]) or _is_seq(r.types[1]):
-        raise MyiaTypeError("the gradient of repeating a sequence (`seq * n`) is not supported")
+        return _seq_repeat(r)
     return [
         unbroadcast(b, b.apply(mul, r.dout, r.x(1)), r.types[0]) if r.wants(0) else None,
         unbroadcast(b, b.apply(mul, r.x(0), r.dout), r.types[1]) if r.wants(1) else None,
     ]
+
+
+def _seq_repeat(r):
+    """The sensitivity of a tuple or list repeated a known number of times: each item's,
+    summed over its copies."""
+    from myia.next.prim.sens import sens_sum
+    from myia.next.prim.structures import ZERO, getitem, make_list, make_tuple
+
+    k = 0 if _is_seq(r.types[0]) else 1
+    seq, out = r.types[k], r.out_type
+    if not (isinstance(out, (ATuple, AList)) and out.items is not None and seq.items is not None):
+        raise MyiaTypeError(
+            "the gradient of repeating a sequence (`seq * n`) needs `n` known when compiling"
+        )
+    m = len(seq.items)
+    items = []
+    for i, t in enumerate(seq.items):
+        parts = [r.b.apply(getitem, r.dout, j) for j in range(i, len(out.items), m)]
+        parts = [p for p in parts if type_of(p) is not AZero]
+        items.append(sens_sum(r.b, parts, t) if parts else r.b.node(ZERO))
+    d = r.b.apply(make_tuple if isinstance(seq, ATuple) else make_list, *items)
+    return [d, None] if k == 0 else [None, d]
 
 
 @truediv.defvjp

@@ -330,14 +330,23 @@ ones_like.defemit(template("np.ones_like({0}, {1})"))
 
 @primitive("zeros_like_sens", nondiff=True, fresh=True)
 def zeros_like_sens(x):
-    """Real zeros with the structure of the sensitivity of `x` (lists of run-time length)."""
+    """Real zeros with the structure of the sensitivity of `x` (lists of run-time length);
+    ZERO where `x` has no sensitivity (ints, bools, None, ZERO), EMPTY_ENV for a function."""
+    from myia.next.prim.structures import EMPTY_ENV, ZERO, Env
+
+    if isinstance(x, Env):
+        return EMPTY_ENV
     if isinstance(x, (tuple, list)):
         return type(x)(zeros_like_sens(e) for e in x)
     if isinstance(x, dict):
         return {k: zeros_like_sens(v) for k, v in x.items()}
-    if isinstance(x, float):
-        return 0.0
-    return np.zeros_like(x)
+    if isinstance(x, (float, complex, np.inexact)):
+        return type(x)(0)
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
+        return np.zeros_like(x)
+    if callable(x):
+        return EMPTY_ENV
+    return ZERO
 
 
 @zeros_like_sens.definfer

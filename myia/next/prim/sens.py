@@ -6,7 +6,8 @@ an input of type `like`: it sums over the axes NumPy broadcasting added or stret
 gives it the input's dtype. An int or bool input gets no sensitivity (None).
 
 `zeros_of(b, like, primal)` makes real zeros of the sensitivity type of `like`, where
-control flow joins a path without a contribution to one with one.
+control flow joins a path without a contribution to one with one; `materialize` fills in
+the zeros a sensitivity's type says are absent; `sens_sum` adds sensitivities.
 
 Example:
     >>> unbroadcast(b, dout, AArray(np.float64, (10,)))   # doctest: +SKIP
@@ -20,12 +21,17 @@ import numpy as np
 from myia.errors import MyiaTypeError
 from myia.next.infer.abstract import (
     AArray,
+    ADict,
+    AEnv,
+    AFunction,
     AList,
+    AResidual,
     AScalar,
     AStack,
     ATuple,
     AZero,
     describe,
+    holds_itself,
     sens_type,
 )
 from myia.next.infer.build import type_of
@@ -67,6 +73,8 @@ def unbroadcast(b, d, like, primal=None):
     if lead > 0:
         d = b.apply(R.sum_, d, tuple(range(lead)), None, False)
         dt = type_of(d)
+    if isinstance(dt, AScalar):  # summed to a number: the input is a 0-d array
+        return b.apply(A.asarray, d, like.dtype)
     stretched = tuple(i for i, (n, m) in enumerate(zip(like.shape, dt.shape)) if n == 1 and m != 1)
     if stretched:
         d = b.apply(R.sum_, d, stretched, None, True)
@@ -79,10 +87,15 @@ def unbroadcast(b, d, like, primal=None):
 def zeros_of(b, like, primal=None):
     """Real zeros with the sensitivity type of `like` (the primal node `primal` gives the
     shape where the type does not)."""
-    from myia.next.prim import arrays as A
-    from myia.next.prim.structures import ZERO, make_list, make_tuple
+    return _zeros(b, sens_type(like), primal)
 
-    s = sens_type(like)
+
+def _zeros(b, s, primal):
+    """Real zeros of the sensitivity type `s` (following `s`, not the primal type: the
+    sensitivity of a residual that holds itself stops where it does)."""
+    from myia.next.prim import arrays as A
+    from myia.next.prim.structures import ZERO, getitem, make_list, make_tuple
+
     if s is AZero:
         return b.node(ZERO)
     if isinstance(s, AScalar):
@@ -90,15 +103,90 @@ def zeros_of(b, like, primal=None):
     if isinstance(s, AArray):
         if s.known_shape:
             return b.apply(A.zeros, s.shape, s.dtype.type)
-        return b.apply(A.zeros_like, primal)
+        return b.apply(A.zeros_like, primal, None)
     if isinstance(s, AStack):
         return b.node(None)  # the empty stack: a tape's sensitivity grows by pushes
-    if isinstance(s, (ATuple, AList)) and s.items is not None:
-        from myia.next.prim.structures import getitem
+    if s is AEnv:
+        from myia.next.prim.structures import EMPTY_ENV
 
+        return b.node(EMPTY_ENV)
+    if isinstance(s, AResidual):  # a recursion's: as deep as the value
+        return b.apply(A.zeros_like_sens, primal)
+    if isinstance(s, (ATuple, AList)) and s.items is not None:
         items = [
-            zeros_of(b, x, None if primal is None else b.apply(getitem, primal, i))
-            for i, x in enumerate(like.items)
+            _zeros(b, x, None if primal is None else b.apply(getitem, primal, i))
+            for i, x in enumerate(s.items)
         ]
         return b.apply(make_tuple if isinstance(s, ATuple) else make_list, *items)
     return b.apply(A.zeros_like_sens, primal)
+
+
+def materialize(b, d, like, primal=None, want=None):
+    """The sensitivity `d` (None: absent) of a value of type `like`, with real zeros
+    wherever its type says a part is absent but `want` (by default the sensitivity type of
+    `like`) has one: what code written for sensitivities of type `want` receives
+    (`primal`, the value, shapes zeros the type does not)."""
+    return _fill(b, d, sens_type(like) if want is None else want, primal)
+
+
+def _fill(b, d, want, primal):
+    from myia.next.prim.structures import ZERO, getitem, make_dict, make_list, make_tuple
+
+    dt = AZero if d is None else type_of(d)
+    if want is AZero:
+        return b.node(ZERO)
+    if dt is AZero:
+        return _zeros(b, want, primal)
+    if dt == want:
+        return d
+    part = lambda k: None if primal is None else b.apply(getitem, primal, k)  # noqa: E731
+    if isinstance(want, AResidual) and isinstance(dt, ATuple):
+        # A recursion's sensitivity: its items filled, named as the residual's.
+        from myia.ir.nodes import Apply
+        from myia.next.infer.build import typed_constant
+
+        items = [_fill(b, b.apply(getitem, d, i), w, part(i)) for i, w in enumerate(want.items)]
+        out = Apply([typed_constant(make_tuple), *items], b.graph, b.loc)
+        out.abstract = want
+        return out
+    if isinstance(want, (ATuple, AList)) and want.items is not None and type(dt) is type(want):
+        items = [_fill(b, b.apply(getitem, d, i), w, part(i)) for i, w in enumerate(want.items)]
+        return b.apply(make_tuple if isinstance(want, ATuple) else make_list, *items)
+    if isinstance(want, ADict) and isinstance(dt, ADict):
+        items = [_fill(b, b.apply(getitem, d, k), w, part(k)) for k, w in zip(want.keys, want.values)]
+        return b.apply(make_dict, want.keys, b.apply(make_tuple, *items))
+    return d
+
+
+def sens_sum(b, parts: list, primal):
+    """The sum of the sensitivities `parts` of a value of type `primal` (structures item by
+    item, their absent items skipped; lists of run-time length and environments by their
+    own additions)."""
+    from myia.next.prim.registry import lookup
+    from myia.next.prim.structures import ZERO, getitem, make_dict, make_list, make_tuple
+
+    structured = isinstance(primal, (ATuple, ADict, AResidual)) or (
+        isinstance(primal, AList) and primal.items is not None
+    )
+    if not structured or holds_itself(primal):
+        if isinstance(primal, AList) or holds_itself(primal):
+            add = lookup("sens_add")
+        elif isinstance(primal, AFunction) or primal is AEnv:
+            add = lookup("env_add")
+        elif isinstance(primal, AStack):
+            add = lookup("stack_add")
+        else:
+            add = lookup("add")
+        acc = parts[0]
+        for p in parts[1:]:
+            acc = b.apply(add, acc, p)
+        return acc
+    items = primal.values if isinstance(primal, ADict) else primal.items
+    out = []
+    for i, t in enumerate(items):
+        key = primal.keys[i] if isinstance(primal, ADict) else i
+        sub = [s for s in (b.apply(getitem, p, key) for p in parts) if type_of(s) is not AZero]
+        out.append(sens_sum(b, sub, t) if sub else b.node(ZERO))
+    if isinstance(primal, ADict):
+        return b.apply(make_dict, primal.keys, b.apply(make_tuple, *out))
+    return b.apply(make_list if isinstance(primal, AList) else make_tuple, *out)

@@ -70,6 +70,15 @@ class Zero:
 ZERO = Zero()
 
 
+class Env(dict):
+    """An environment: the sensitivity of a function value (see `adjoint`), a dict from
+    the tags of closures to the sensitivities of what they capture; `EMPTY_ENV` when
+    nothing reached it. Environments are never modified once made."""
+
+
+EMPTY_ENV = Env()
+
+
 class Unbound:
     """The value of a local variable read before any assignment reaches it: any use of
     it raises `UnboundLocalError`, as Python does at the read."""
@@ -263,8 +272,10 @@ def _infer_getitem(x, i):
 def _simplify_getitem(nodes):
     x, i = nodes
     c = getattr(i, "value", None) if type(i).__name__ == "Constant" else None
-    if isinstance(c, int) and not isinstance(c, bool) and (
-        _is_node_apply(x, make_tuple) or _is_node_apply(x, make_list)
+    if (
+        isinstance(c, int)
+        and not isinstance(c, bool)
+        and (_is_node_apply(x, make_tuple) or _is_node_apply(x, make_list))
     ):
         items = x.inputs[1:]
         if -len(items) <= c < len(items):
@@ -338,9 +349,17 @@ def _emit_getitem(e, args):
 @primitive("seq_onehot")
 def seq_onehot(like, i, d):
     """The sensitivity of a homogeneous tuple or list `like` when `like[i]` (a run-time
-    index) has sensitivity `d`: `d` at `i`, zeros of `d`'s type elsewhere."""
-    zero = _zero_like(d)
-    out = [d if j == i % len(like) else zero for j in range(len(like))]
+    index, or a slice: then `d` holds the sensitivity of each item taken) has sensitivity
+    `d`: `d` at `i`, zeros of `d`'s type elsewhere."""
+    if isinstance(i, slice):
+        from myia.next.prim.arrays import zeros_like_sens
+
+        out = [_zero_like(d[0]) if len(d) else zeros_like_sens(x) for x in like]
+        for k, j in enumerate(range(len(like))[i]):
+            out[j] = d[k]
+    else:
+        zero = _zero_like(d)
+        out = [d if j == i % len(like) else zero for j in range(len(like))]
     return tuple(out) if isinstance(like, tuple) else out
 
 
@@ -348,6 +367,8 @@ def _zero_like(d):
     """Zeros with the structure of the sensitivity `d` (its ZERO placeholders kept)."""
     if d is ZERO:
         return ZERO
+    if isinstance(d, Env):
+        return EMPTY_ENV
     if isinstance(d, (tuple, list)):
         return type(d)(_zero_like(e) for e in d)
     if isinstance(d, dict):
@@ -357,6 +378,8 @@ def _zero_like(d):
 
 @seq_onehot.definfer
 def _infer_seq_onehot(like, i, d):
+    if isinstance(i, ASlice) or (isinstance(i, AConst) and isinstance(i.value, slice)):
+        d = d.elem if isinstance(d, AList) else _join_all(d.items)
     if isinstance(like, ATuple):
         return ATuple([d] * len(like.items))
     if like.items is not None:
