@@ -20,7 +20,7 @@ from myia.ad.grad import j_graph
 from myia.ad.runtime import make_grad_macro, primitive_graph
 from myia.ad.tape import loops_on_tapes
 from myia.ad.wrappers import grad_graph, gradient_program
-from myia.backend.numpy_backend import CompiledFunction, compile_graph
+from myia.backend.numpy_backend import compile_graph
 from myia.backend.vm import default_vm
 from myia.errors import MyiaTypeError
 from myia.infer import AScalar, abstract_of_value, infer, known_array

@@ -153,7 +153,9 @@ def _fill(b, d, want, primal):
         items = [_fill(b, b.apply(getitem, d, i), w, part(i)) for i, w in enumerate(want.items)]
         return b.apply(make_tuple if isinstance(want, ATuple) else make_list, *items)
     if isinstance(want, ADict) and isinstance(dt, ADict):
-        items = [_fill(b, b.apply(getitem, d, k), w, part(k)) for k, w in zip(want.keys, want.values)]
+        items = [
+            _fill(b, b.apply(getitem, d, k), w, part(k)) for k, w in zip(want.keys, want.values)
+        ]
         return b.apply(make_dict, want.keys, b.apply(make_tuple, *items))
     return d
 
