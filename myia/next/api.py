@@ -69,8 +69,9 @@ class Interpreted:
         self.graph = graph
         self.fn = lambda *args: vm.call(graph, args)
 
-    def annotate(self, exc: BaseException) -> None:
+    def recover(self, exc: Exception, args: tuple):
         """Errors of the evaluator name the user's line already."""
+        raise exc
 
 
 _CACHES: dict[tuple, dict] = {}
@@ -134,8 +135,7 @@ class Compiled:
         try:
             result = fn.fn(*args)
         except Exception as e:
-            fn.annotate(e)
-            raise
+            result = fn.recover(e, args)
         if isinstance(result, Unbound):
             result._fail()
         return result
@@ -347,8 +347,10 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
     "optimized".
 
     "typed" is the program specialized for `args`; "grad" the gradient program (the
-    reverse transform of the typed program) before optimization, for a `myia.grad`
-    function; "optimized" is what the backend compiles for `args`.
+    reverse transform of the typed program, with respect to the first argument unless `fn`
+    is a `myia.grad` function) before optimization; "optimized" is what the backend
+    compiles for `args`. The stages after parsing are made for the types of `args`:
+    without them, every argument is taken to be a float.
 
     Example:
         >>> import myia
@@ -356,26 +358,27 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
         ...     return x * x
         >>> print(myia.ir(f))                              # doctest: +ELLIPSIS
         graph @f(x) {...
+        >>> print(myia.ir(f, stage="grad"))                # doctest: +ELLIPSIS
+        graph @grad:f(x) {...
     """
     if stage == "parsed":
         return graph_of(_plain(fn))
+    if stage not in ("typed", "grad", "optimized"):
+        raise ValueError(
+            f"unknown stage {stage!r}; expected 'parsed', 'typed', 'grad' or 'optimized'"
+        )
     c = _compiled_of(fn)
     if not args:
-        raise TypeError(
-            f"myia.ir(..., stage={stage!r}) needs example arguments: the program of "
-            "that stage is made for their types"
-        )
+        args = (1.0,) * len(graph_of(_plain(fn)).parameters)
     if stage == "typed":
         return typed_program(
             _plain(c.fn) if isinstance(c, JitFunction) else _plain(c), args, c.pinned(), False
         )
     if stage == "grad":
         if not isinstance(c, GradFunction):
-            raise TypeError("stage='grad' is the program of a gradient: pass myia.grad(f)")
+            c = GradFunction(_plain(fn), 0, False, False)
         return gradient_of(c.fn, args, c.argnums, c.has_aux, c.with_value, c.pinned(), False)
-    if stage == "optimized":
-        return c.program(tuple(args))
-    raise ValueError(f"unknown stage {stage!r}; expected 'parsed', 'typed', 'grad' or 'optimized'")
+    return c.program(tuple(args))
 
 
 def source(fn: Callable, *args: Any) -> str:

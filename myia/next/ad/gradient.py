@@ -64,7 +64,7 @@ def check_differentiable(t, where: str, loc) -> None:
 def seed(loss, loc):
     """The sensitivity 1 of a float scalar output, else a MyiaTypeError."""
     if isinstance(loss, AScalar) and np.dtype(loss.kind).kind == "f":
-        return np.float64(1.0) if loss.kind is float and loss.np else loss.pytype(1.0)
+        return np.float64(1.0) if loss.kind is float else loss.pytype(1.0)
     if isinstance(loss, AArray) and loss.shape == () and loss.dtype.kind == "f":
         return np.ones((), loss.dtype)
     raise MyiaTypeError(
@@ -127,20 +127,20 @@ def gradient_program(
 
 def as_input(b: Builder, d, x):
     """The sensitivity `d` (None: absent) as a gradient of the input `x`: the same
-    structure, shape and dtype, with zeros where no sensitivity reached it."""
+    structure, shape, dtype and type of number (a Python float for a Python float), with
+    zeros where no sensitivity reached it."""
     t = type_of(x)
-    if d is None or type_of(d) is AZero:
-        return zeros_of(b, t, x)
-    dt = type_of(d)
+    absent = d is None or type_of(d) is AZero
+    part = lambda k: None if absent else b.apply(_getitem, d, k)  # noqa: E731
     if isinstance(t, (ATuple, AList)) and t.items is not None:
-        items = [
-            as_input(b, b.apply(_getitem, d, i), b.apply(_getitem, x, i))
-            for i in range(len(t.items))
-        ]
+        items = [as_input(b, part(i), b.apply(_getitem, x, i)) for i in range(len(t.items))]
         return b.apply(_make_tuple if isinstance(t, ATuple) else lookup("make_list"), *items)
     if isinstance(t, ADict):
-        items = [as_input(b, b.apply(_getitem, d, k), b.apply(_getitem, x, k)) for k in t.keys]
+        items = [as_input(b, part(k), b.apply(_getitem, x, k)) for k in t.keys]
         return b.apply(lookup("make_dict"), t.keys, b.apply(_make_tuple, *items))
+    if absent:
+        d = zeros_of(b, t, x)
+    dt = type_of(d)
     if isinstance(t, AScalar) and (not isinstance(dt, AScalar) or dt.pytype is not t.pytype):
         return b.apply(lookup("cast"), d, t.pytype)
     if isinstance(t, AArray) and isinstance(dt, AArray) and dt.dtype != t.dtype:

@@ -447,7 +447,7 @@ class Reverse:
         elif d_out is not None:
             acc.add(out, d_out, b)
         for node in reversed(region.order(g)):
-            nb = Builder(scope.graph, node.loc)
+            nb = Builder(scope.graph, node.loc, np_floats=True)
             d = acc.total(node, nb)
             if d is not None:
                 self.backprop_node(node, d, scope, acc, nb)

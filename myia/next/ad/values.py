@@ -82,8 +82,12 @@ class FunctionValues:
 
     def _fwd_type(self, t):
         if isinstance(t, AFunction):
+            # (An option outside the program is a function value never called: its value
+            # is None, and it has no forward.)
             return AFunction(
-                GraphFn(self.forward_of(o.graph), None) if isinstance(o, GraphFn) else o
+                GraphFn(self.forward_of(o.graph), None)
+                if isinstance(o, GraphFn) and o.graph in self.rev.mng.graphs
+                else o
                 for o in t.options
             )
         if isinstance(t, ATuple):
@@ -91,7 +95,7 @@ class FunctionValues:
         if isinstance(t, AList):
             if t.items is not None:
                 return AList([self.fwd_type(x) for x in t.items])
-            return AList(None, self.fwd_type(t.elem))
+            return t.of(self.fwd_type(t.elem))
         if isinstance(t, ADict):
             return ADict(t.keys, [self.fwd_type(x) for x in t.values])
         if isinstance(t, AUnion):

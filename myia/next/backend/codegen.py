@@ -14,7 +14,8 @@ The structure of the code is the structure of the graphs:
 Each primitive writes its own expression (`Primitive.emit`) from the types of its inputs;
 a value used once, in the same graph, by a primitive is written inside that expression.
 In *fast* code a float64 scalar is any Python float (`math.sin(x)` for `np.sin(x)`);
-results leave the generated function with the type Python would give them.
+results leave the generated function with the type Python would give them. In *exact*
+code each number has the type Python gives it (see `compiled.CompiledFunction`).
 """
 
 from __future__ import annotations
@@ -90,9 +91,13 @@ class Emit:
         return (True, x.value) if isinstance(x, Constant) else (False, None)
 
     def fast_scalar(self, i: int) -> bool:
-        """Whether input `i` is a float64 (or int) scalar written as a Python float."""
+        """Whether input `i` is a float64 (or int) scalar written as a Python float: in
+        fast code always, in exact code where Python gives a Python float (`math.sin`)."""
         t = self.types[i]
-        return self.fast and isinstance(t, AScalar) and t.kind in (float, int, bool)
+        if not (isinstance(t, AScalar) and t.kind in (float, int, bool)):
+            return False
+        out = self.out
+        return self.fast or (isinstance(out, AScalar) and out.kind is float and not out.np)
 
     def helper_call(self, helper: str, args: list) -> ast.expr:
         prim = REGISTRY.lookup(helper)
@@ -147,9 +152,12 @@ class Codegen:
         return n
 
     def graph_name(self, g: Graph) -> str:
+        """The name of a graph's function: the entry's says what it computes (`grad_f`),
+        the others are named after the function they come from (`lambda`, `while`)."""
         n = self.graph_names.get(g)
         if n is None:
-            n = self.graph_names[g] = self.fresh(g.name.split(":")[-1] if ":" in g.name else g.name)
+            base = g.name.replace(":", "_") if g is self.root else g.name.split(":")[-1]
+            n = self.graph_names[g] = self.fresh(base)
         return n
 
     def helper(self, prim: Primitive) -> str:

@@ -21,12 +21,25 @@ from myia.next.backend.codegen import Module, generate
 _counter = itertools.count()
 
 
-class CompiledFunction:
-    """A graph compiled to Python: call it; `.source` is the generated code."""
+# What Python floats raise where NumPy floats give inf or nan (with a warning).
+_FLOAT_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 
-    def __init__(self, module: Module, filename: str):
+
+class CompiledFunction:
+    """A graph compiled to Python: call it; `.source` is the generated code.
+
+    Fast code computes every float64 scalar as a Python float, which raises where NumPy
+    gives inf or nan (`1.0 / 0.0`, `math.exp(1000.0)`). When it raises one of those, the
+    call runs again in exact code, where each number has the type Python gives it (so
+    `np.exp(1000.0)` is inf, as in NumPy, and `math.exp(1000.0)` raises, as in Python).
+    Compiled code has no side effects, so running it again is safe.
+    """
+
+    def __init__(self, module: Module, filename: str, graph: Graph | None = None):
         self.module = module
         self.filename = filename
+        self.graph = graph  # to make the exact code from (None: this is exact code)
+        self.exact: CompiledFunction | None = None
         namespace = dict(module.namespace)
         exec(compile(module.text, filename, "exec"), namespace)
         self.fn = namespace[module.entry]
@@ -36,8 +49,17 @@ class CompiledFunction:
         try:
             return self.fn(*args)
         except Exception as e:
-            self.annotate(e)
-            raise
+            return self.recover(e, args)
+
+    def recover(self, exc: Exception, args: tuple):
+        """The result of the call on `args` that raised `exc` in `self.fn`: that of exact
+        code for an error of Python floats, else `exc` raised, naming the user's line."""
+        if isinstance(exc, _FLOAT_ERRORS) and self.graph is not None:
+            if self.exact is None:
+                self.exact = compile_graph(self.graph, fast=False)
+            return self.exact(*args)
+        self.annotate(exc)
+        raise exc
 
     def annotate(self, exc: BaseException) -> None:
         """Add the user's file and line to `exc`, raised by the generated code."""
@@ -55,9 +77,10 @@ class CompiledFunction:
 
 
 def compile_graph(graph: Graph, fast: bool = True) -> CompiledFunction:
-    """Generate, compile and load the Python code of the typed graph `graph`."""
+    """Generate, compile and load the Python code of the typed graph `graph` (`fast`: see
+    `CompiledFunction`)."""
     module = generate(graph, fast)
-    filename = f"<myia-generated-{next(_counter)}:{graph.name}>"
+    filename = f"<myia-generated-{next(_counter)}:{graph.name}{'' if fast else ':exact'}>"
     text = module.text
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    return CompiledFunction(module, filename)
+    return CompiledFunction(module, filename, graph if fast else None)

@@ -239,6 +239,37 @@ class AList(AbstractValue):
             return f"AList[{self.elem!r}, ...]"
         return f"AList[{', '.join(map(repr, self.items))}]"
 
+    def of(self, elem: AbstractValue) -> AList:
+        """A sequence of this kind (a list, or a tuple of run-time length) of run-time
+        length, of elements of type `elem`."""
+        return type(self)(None, elem)
+
+
+class ATupleSeq(AList):
+    """A tuple of a length known only at run time (a loop that grows it: `t = t + (x,)`),
+    every element of type `elem`. Its rules are those of a list of run-time length."""
+
+    def __init__(self, items, elem: AbstractValue | None = None):
+        if items is not None:
+            raise TypeError("internal error: a tuple of known length is an ATuple")
+        super().__init__(None, elem)
+
+    def __repr__(self) -> str:
+        return f"ATuple[{self.elem!r}, ...]"
+
+
+def tuple_like(a) -> bool:
+    """A tuple, of known or run-time length."""
+    return isinstance(a, (ATuple, ATupleSeq))
+
+
+def tuple_elements(a) -> AbstractValue:
+    """The join of the elements of a tuple of known or run-time length."""
+    out = BOTTOM
+    for x in a.items if isinstance(a, ATuple) else (a.elem,):
+        out = join(out, x)
+    return out
+
 
 class ADict(AbstractValue):
     """A dict with the constant keys `keys` (in order) and abstract `values`."""
@@ -499,7 +530,7 @@ def drop_values(a: AbstractValue) -> AbstractValue:
     if isinstance(a, AList):
         if a.items is not None:
             return AList([drop_values(x) for x in a.items])
-        return AList(None, drop_values(a.elem))
+        return a.of(drop_values(a.elem))
     if isinstance(a, ADict):
         return ADict(a.keys, [drop_values(x) for x in a.values])
     if isinstance(a, AUnion):
@@ -521,7 +552,7 @@ def _unboxed(a: AbstractValue) -> AbstractValue:
     if isinstance(a, AList):
         if a.items is not None:
             return AList([_unboxed(x) for x in a.items])
-        return AList(None, _unboxed(a.elem))
+        return a.of(_unboxed(a.elem))
     if isinstance(a, ADict):
         return ADict(a.keys, [_unboxed(x) for x in a.values])
     return a
@@ -536,7 +567,7 @@ def map_functions(a: AbstractValue, fn) -> AbstractValue:
     if isinstance(a, AList):
         if a.items is not None:
             return AList([map_functions(x, fn) for x in a.items])
-        return AList(None, map_functions(a.elem, fn))
+        return a.of(map_functions(a.elem, fn))
     if isinstance(a, ADict):
         return ADict(a.keys, [map_functions(x, fn) for x in a.values])
     if isinstance(a, AUnion):
@@ -627,6 +658,8 @@ def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
         return AArray(a.dtype, tuple(x if x == y else None for x, y in zip(a.shape, b.shape)))
     if ta is ATuple and type(b) is ATuple and len(a.items) == len(b.items):
         return ATuple(join(x, y) for x, y in zip(a.items, b.items))
+    if (ta is ATupleSeq and tuple_like(b)) or (type(b) is ATupleSeq and tuple_like(a)):
+        return ATupleSeq(None, join(tuple_elements(a), tuple_elements(b)))
     if ta is AList and type(b) is AList:
         if a.items is not None and b.items is not None and len(a.items) == len(b.items):
             return AList([join(x, y) for x, y in zip(a.items, b.items)])
@@ -682,10 +715,16 @@ def _union(opts) -> AbstractValue:
 
 
 def widen(old: AbstractValue, new: AbstractValue) -> AbstractValue:
-    """`join(old, new)` without the values of numbers that changed, and with lists whose
-    length changed of unknown length: what a loop carries once its arguments differ from
-    one iteration to the next."""
-    return drop_values(join(old, new)) if old != new else old
+    """`join(old, new)` without the values of numbers that changed, and with lists and
+    tuples whose length changed of run-time length: what a loop carries once its arguments
+    differ from one iteration to the next."""
+    if old == new:
+        return old
+    if isinstance(old, ATuple) and isinstance(new, ATuple) and len(old.items) == len(new.items):
+        return ATuple(widen(x, y) for x, y in zip(old.items, new.items))
+    if tuple_like(old) and tuple_like(new):
+        return ATupleSeq(None, drop_values(join(tuple_elements(old), tuple_elements(new))))
+    return drop_values(join(old, new))
 
 
 # Predicates ---------------------------------------------------------------------------------
@@ -705,13 +744,15 @@ def is_number(a) -> bool:
 
 def sens_type(a):
     """The type of the sensitivity of a value of type `a`: floats and float arrays have
-    their own type, structures the structure of their items' sensitivities, everything
+    their own type (a NumPy float for a Python float), structures the structure of their items' sensitivities, everything
     else (ints, bools, strings, None) `AZero`. A union has the join of its options'. A
     function value's is an environment (`AEnv`): the closures it may be, with the
     sensitivities of the values each captures."""
     if isinstance(a, AScalar):
         if np.dtype(a.kind).kind in "fc":
-            return AScalar(a.kind, UNKNOWN, a.np)
+            # A NumPy float: gradients follow NumPy's arithmetic (1 / 0 is inf), whatever
+            # Python would do with the primal values (see `backend.compiled`).
+            return AScalar(a.kind, UNKNOWN, a.kind in (float, complex))
         return AZero
     if isinstance(a, AArray):
         return a if a.dtype.kind in "fc" else AZero
@@ -723,7 +764,7 @@ def sens_type(a):
             items = [sens_type(x) for x in a.items]
             return AZero if all(x is AZero for x in items) else AList(items)
         e = sens_type(a.elem)
-        return AZero if e is AZero else AList(None, e)
+        return AZero if e is AZero else a.of(e)
     if isinstance(a, ADict):
         vals = [sens_type(x) for x in a.values]
         return AZero if all(x is AZero for x in vals) else ADict(a.keys, vals)
@@ -801,6 +842,8 @@ def describe(a) -> str:
         return f"a{'n' if name[0] in 'aeiou' else ''} {name}"
     if isinstance(a, ATuple):
         return f"a tuple of {len(a.items)}"
+    if isinstance(a, ATupleSeq):
+        return "a tuple"
     if isinstance(a, AList):
         return "a list"
     if isinstance(a, ADict):

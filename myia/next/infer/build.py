@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from myia.errors import Location, MyiaError, MyiaTypeError
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.next.infer.abstract import (
@@ -96,16 +98,25 @@ def try_fold(prim: Primitive, types: list[AbstractValue]):
 
 
 class Builder:
-    """Makes typed applications in `graph`, at the source location `loc`."""
+    """Makes typed applications in `graph`, at the source location `loc`. With
+    `np_floats` (the builder of backpropagators), a Python float constant is a NumPy float:
+    sensitivities follow NumPy's arithmetic (`0.5 / sqrt(0.0)` is inf, not an error)."""
 
-    def __init__(self, graph: Graph, loc: Location | None = None, fold: bool = True):
+    def __init__(
+        self, graph: Graph, loc: Location | None = None, fold: bool = True, np_floats=False
+    ):
         self.graph = graph
         self.loc = loc
         self.fold = fold
+        self.np_floats = np_floats
 
     def node(self, x: Any) -> Node:
         """`x` itself when it is a node, else a typed constant."""
-        return x if isinstance(x, Node) else typed_constant(x, self.loc)
+        if isinstance(x, Node):
+            return x
+        if self.np_floats and type(x) is float:
+            x = np.float64(x)
+        return typed_constant(x, self.loc)
 
     def apply(self, prim: Primitive, *args: Any) -> Node:
         """`prim(*args)`, typed by its rule (a constant when it folds)."""
@@ -134,4 +145,4 @@ class Builder:
         return node
 
     def at(self, graph: Graph) -> Builder:
-        return Builder(graph, self.loc, self.fold)
+        return Builder(graph, self.loc, self.fold, self.np_floats)

@@ -44,6 +44,7 @@ from myia.next.infer.abstract import (
     drop_values,
     join,
     map_functions,
+    tuple_like,
     widen,
 )
 from myia.next.infer.build import constant_type, infer_apply, try_fold
@@ -116,6 +117,15 @@ def compatible(a: AbstractValue, b: AbstractValue) -> bool:
     kinds, ranks and structure (values, box flags, dimensions, list lengths may differ)."""
     if a == b or a is BOTTOM or b is BOTTOM:
         return True
+    if (
+        tuple_like(a)
+        and tuple_like(b)
+        and not (isinstance(a, ATuple) and isinstance(b, ATuple) and len(a.items) == len(b.items))
+    ):
+        # A tuple that grows: one of run-time length, if its elements are of one kind.
+        items = [*(a.items if isinstance(a, ATuple) else (a.elem,))]
+        items += b.items if isinstance(b, ATuple) else (b.elem,)
+        return all(compatible(items[0], x) for x in items[1:])
     if type(a) is not type(b):
         return False
     if isinstance(a, AScalar):

@@ -90,7 +90,7 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
             r = callee.output
             rule = callee.graph.flags.get("custom_bprop")
             if rule is not None and r is not BOTTOM:
-                yield from _custom_rule(an, callee, rule)
+                yield from custom_rule(an, callee, rule)
         out = join(out, r)
     if not (len(recorded) == 1 and recorded[0][0] is _APPLY):
         ctx.calls[node] = recorded
@@ -127,7 +127,7 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
     return g
 
 
-def _custom_rule(an: Analysis, callee: Context, rule):
+def custom_rule(an: Analysis, callee: Context, rule):
     """Analyse the backpropagator of a `custom_vjp` function for its call: on its inputs,
     its output and the sensitivity of its output."""
     from myia.next.infer.abstract import sens_type

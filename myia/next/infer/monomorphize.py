@@ -195,7 +195,7 @@ class Monomorphizer:
             return (
                 AList([self.retype(x, types_as_functions) for x in t.items])
                 if t.items is not None
-                else AList(None, self.retype(t.elem, types_as_functions))
+                else t.of(self.retype(t.elem, types_as_functions))
             )
         if isinstance(t, ADict):
             return ADict(t.keys, [self.retype(x, types_as_functions) for x in t.values])
@@ -303,4 +303,11 @@ def specialize(graph: Graph, args: tuple) -> Graph:
         args = tuple(_bind_defaults(graph, list(args), graph.return_))
     root = an.context(graph, None, tuple(args))
     an.solve(root)
+    rule = graph.flags.get("custom_bprop")
+    if rule is not None:
+        # `myia.grad` of a `custom_vjp` function itself: its rule is typed as for a call.
+        from myia.next.infer.interpret import custom_rule
+
+        for ctx in custom_rule(an, root, rule):
+            an.solve(ctx)
     return Monomorphizer(an).run(root)

@@ -21,8 +21,12 @@ from myia.next.infer.abstract import (
     AOpaque,
     AScalar,
     ATuple,
+    ATupleSeq,
     AZero,
     describe,
+    join,
+    tuple_elements,
+    tuple_like,
 )
 from myia.next.infer.build import type_of
 from myia.next.prim.emitting import template
@@ -78,11 +82,11 @@ def _binary_rule(op: str, ufunc):
         if op == "add" and _is_seq(a) and _is_seq(b):
             if isinstance(a, ATuple) and isinstance(b, ATuple):
                 return ATuple(a.items + b.items)
+            if tuple_like(a) and tuple_like(b):
+                return join(a, b)  # of run-time length
             if isinstance(a, AList) and isinstance(b, AList):
                 if a.items is not None and b.items is not None:
                     return AList(a.items + b.items)
-                from myia.next.infer.abstract import join
-
                 return AList(None, join(a.elem, b.elem))
             if _is_str(a) and _is_str(b):
                 return AOpaque(str)
@@ -90,6 +94,8 @@ def _binary_rule(op: str, ufunc):
             seq, n = (a, b) if _is_seq(a) else (b, a)
             if isinstance(seq, ATuple) and isinstance(n, AScalar) and n.known:
                 return ATuple(seq.items * int(n.value))
+            if tuple_like(seq):
+                return ATupleSeq(None, tuple_elements(seq))
             if isinstance(seq, AList):
                 if seq.items is not None and isinstance(n, AScalar) and n.known:
                     return AList(seq.items * int(n.value))
@@ -134,11 +140,20 @@ ne = _binary("ne", operator.ne, np.not_equal, nondiff=True)
 
 def _seq_split(r):
     """The sensitivities of two concatenated tuples or lists."""
-    a = r.types[0]
-    n = len(a.items)
-    from myia.next.prim.structures import getitem
+    from myia.next.prim.registry import lookup
+    from myia.next.prim.structures import getitem, make_slice
 
-    return [r.b.apply(getitem, r.dout, slice(0, n)), r.b.apply(getitem, r.dout, slice(n, None))]
+    a, b = r.types[0], r.b
+    if a.items is not None:
+        return [
+            b.apply(getitem, r.dout, slice(0, len(a.items))),
+            b.apply(getitem, r.dout, slice(len(a.items), None)),
+        ]
+    n = b.apply(lookup("len"), r.x(0))  # a sequence of run-time length
+    return [
+        b.apply(getitem, r.dout, b.apply(make_slice, None, n, None)),
+        b.apply(getitem, r.dout, b.apply(make_slice, n, None, None)),
+    ]
 
 
 @add.defvjp

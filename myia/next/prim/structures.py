@@ -35,6 +35,7 @@ from myia.next.infer.abstract import (
     ASlice,
     AStack,
     ATuple,
+    ATupleSeq,
     AUnion,
     AZero,
     describe,
@@ -197,7 +198,9 @@ def _sequence_item(seq, index, kind: str):
         part = items[index.value]
         return ATuple(part) if kind == "tuple" else AList(part)
     if isinstance(index, (ASlice, AOpaque)):
-        return AList(None, seq.elem) if kind == "list" else _join_all(items)
+        if isinstance(seq, AList):
+            return seq.of(seq.elem)
+        return ATupleSeq(None, _join_all(items))
     if not (isinstance(index, AScalar) and np.dtype(index.kind).kind in "iub"):
         raise MyiaTypeError(f"{kind} indices must be integers or slices, not {describe(index)}")
     if items is None:
@@ -384,7 +387,7 @@ def _infer_seq_onehot(like, i, d):
         return ATuple([d] * len(like.items))
     if like.items is not None:
         return AList([d] * len(like.items))
-    return AList(None, d)
+    return like.of(d)
 
 
 @seq_onehot.defvjp
