@@ -99,7 +99,8 @@ def signature_abstract(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:
     dtypes, shapes, structure, bool and str values, the pinned ints; not the values of
     other numbers)."""
     return tuple(
-        abstract_of_value(a) if i in pinned and pinned_value(a) is not None
+        abstract_of_value(a)
+        if i in pinned and pinned_value(a) is not None
         else drop_numbers(abstract_of_value(a))
         for i, a in enumerate(args)
     )
@@ -221,12 +222,16 @@ class Compiled:
             elif TYPED and isinstance(self, GradFunction) and self.backend == "numpy":
                 from myia.next.pipeline import compile_grad
 
-                fn = compile_grad(self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned())
+                fn = compile_grad(
+                    self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned()
+                )
             elif self.backend == "vm":
                 fn = Interpreted(self.optimized(args) if self.optimize else self.graph())
             else:
                 graph = self.optimized(args)
-                fn = compile_graph(graph, codegen_types(graph, self.abstract(args)) if self.optimize else None)
+                fn = compile_graph(
+                    graph, codegen_types(graph, self.abstract(args)) if self.optimize else None
+                )
             self.cache[key] = fn
         return fn
 
@@ -234,7 +239,9 @@ class Compiled:
         if kwargs or TYPED and self.fn is not None and len(args) < _arity(self.fn):
             args = self.bind(args, kwargs)
         pinned = self._pinned
-        fn = self.cache.get(signature(args) if pinned == () else pinned_signature(args, self.pinned()))
+        fn = self.cache.get(
+            signature(args) if pinned == () else pinned_signature(args, self.pinned())
+        )
         if fn is None:
             fn = self.compiled(args)
         try:
@@ -351,7 +358,9 @@ class GradFunction(Compiled):
         """The optimized typed program of this gradient for arguments like `args`."""
         from myia.next.pipeline import gradient_of
 
-        return gradient_of(self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned())
+        return gradient_of(
+            self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned()
+        )
 
     graph = __myia_graph__
 
@@ -498,8 +507,10 @@ def source(fn: Callable, *args: Any) -> str:
     """
     c = _compiled_of(fn)
     if c.backend != "numpy":
-        c = JitFunction(c.fn) if isinstance(c, JitFunction) else GradFunction(
-            c.fn, c.argnums, c.has_aux, c.with_value
+        c = (
+            JitFunction(c.fn)
+            if isinstance(c, JitFunction)
+            else GradFunction(c.fn, c.argnums, c.has_aux, c.with_value)
         )
     compiled = c.compiled(tuple(args))
     return SourceView(compiled.source)

@@ -65,7 +65,9 @@ def _vdot(a, b) -> float:
 
 def _check_structure(g, x, where: str) -> None:
     if isinstance(x, (tuple, list, dict)):
-        assert type(g) is type(x), f"{where}: gradient is a {type(g).__name__}, input a {type(x).__name__}"
+        assert type(g) is type(x), (
+            f"{where}: gradient is a {type(g).__name__}, input a {type(x).__name__}"
+        )
         items = x.items() if isinstance(x, dict) else enumerate(x)
         for k, e in items:
             _check_structure(g[k], e, f"{where}[{k!r}]")
@@ -128,7 +130,8 @@ def check_grads(
         raise ValueError("check_grads needs at least one float argument")
     low = any(
         isinstance(x, (np.ndarray, np.floating)) and np.asarray(x).dtype == np.float32
-        for i in nums for x in [args[i]]
+        for i in nums
+        for x in [args[i]]
     )
     eps = eps if eps is not None else (1e-3 if low else 1e-6)
     rtol = rtol if rtol is not None else (1e-2 if low else 1e-4)

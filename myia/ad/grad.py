@@ -115,8 +115,7 @@ def _build_j_of_call(
             # structure, shape and dtype of its input.
             r = real.apply(P("rule_result"), r, nargs, name)
             sens = [
-                real.apply(P("sum_to"), real.apply(_getitem, r, i), params[i])
-                for i in range(nargs)
+                real.apply(P("sum_to"), real.apply(_getitem, r, i), params[i]) for i in range(nargs)
             ]
         else:
             sens = [real.apply(_getitem, r, i) for i in range(nargs)]
@@ -208,7 +207,9 @@ def _build_j_specialized(prim: Primitive, nargs: int, bprop: Graph) -> Graph:
     jg.flags["j_rule"] = True
     out = jg.apply(prim, *params)
     result = bprop.output
-    known = result.inputs[1:] if isinstance(result, Apply) and result.is_apply(_make_tuple) else None
+    known = (
+        result.inputs[1:] if isinstance(result, Apply) and result.is_apply(_make_tuple) else None
+    )
     guard = b.apply(_is_zero, dout)
     zero = Graph(f"B:{prim.name}:zero")
     zero.output = Constant(ZERO)
@@ -282,7 +283,9 @@ class GradTransform:
             if cached is not None:
                 return cached
             if self.graph_map:
-                return GradTransform(self.mng, self.types, self.closed, self.active).transform(graph)
+                return GradTransform(self.mng, self.types, self.closed, self.active).transform(
+                    graph
+                )
         custom = graph.flags.get("custom_bprop")
         if custom is not None:
             jg = _build_j_of_call(
@@ -412,7 +415,9 @@ class GradTransform:
 
         def distribute(node: Apply, r: Node) -> None:
             fn = node.fn
-            nondiff = isinstance(fn, Constant) and isinstance(fn.value, Primitive) and fn.value.nondiff
+            nondiff = (
+                isinstance(fn, Constant) and isinstance(fn.value, Primitive) and fn.value.nondiff
+            )
             if nondiff:
                 return
             for i, inp in enumerate(node.inputs):
@@ -427,11 +432,13 @@ class GradTransform:
                 if node not in sens:
                     continue
                 fn = node.fn
-                if isinstance(fn, Constant) and isinstance(fn.value, Primitive) and fn.value.nondiff:
+                if (
+                    isinstance(fn, Constant)
+                    and isinstance(fn.value, Primitive)
+                    and fn.value.nondiff
+                ):
                     continue
-                r = Apply(
-                    [Constant(run_chain_graph()), chains[node], total(node)], b, node.loc
-                )
+                r = Apply([Constant(run_chain_graph()), chains[node], total(node)], b, node.loc)
                 distribute(node, r)
             elif isinstance(node, Constant) and node in sens:
                 s = total(node)

@@ -75,7 +75,9 @@ def _literal(node: ast.expr, what: str, loc):
     try:
         return ast.literal_eval(node)
     except ValueError:
-        raise MyiaSyntaxError(f"`{what}` of myia.grad inside compiled code must be a constant", loc) from None
+        raise MyiaSyntaxError(
+            f"`{what}` of myia.grad inside compiled code must be a constant", loc
+        ) from None
 
 
 def make_grad_macro(with_value: bool):
@@ -86,7 +88,8 @@ def make_grad_macro(with_value: bool):
         if len(expr.args) != 1:
             raise MyiaSyntaxError(
                 f"myia.{name} inside compiled code takes the function as its only positional "
-                f"argument: write myia.{name}(f, argnums=...)(x)", loc
+                f"argument: write myia.{name}(f, argnums=...)(x)",
+                loc,
             )
         options = {"argnums": 0, "has_aux": False}
         for kw in expr.keywords:

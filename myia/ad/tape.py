@@ -206,10 +206,13 @@ def _rewrite(mng: Manager, loop: _Loop, calls: list[tuple[Apply, int]]) -> None:
     # stay free variables of the backward loop).
     envs = [
         [
-            (b, sorted(
-                (n for n in mng.free_variables_total[b] if n.graph in scope and n not in known),
-                key=lambda n: n.id,
-            ))
+            (
+                b,
+                sorted(
+                    (n for n in mng.free_variables_total[b] if n.graph in scope and n not in known),
+                    key=lambda n: n.id,
+                ),
+            )
             for b in pushes
         ]
         for pushes in loop.pushes
@@ -284,7 +287,11 @@ def _backward(mng: Manager, g0: Graph, entries: list, width: int, known: dict) -
     for (b, env), off in reversed(list(zip(entries, offsets))):
         free = dict(known)
         for j, n in enumerate(env):
-            at = base if off + j == 0 else Apply([Constant(_add), base, Constant(off + j)], step, n.loc)
+            at = (
+                base
+                if off + j == 0
+                else Apply([Constant(_add), base, Constant(off + j)], step, n.loc)
+            )
             free[n] = Apply([Constant(_tape_get), tape, at], step, n.loc)
         cur = inline_clone(b, step, [cur], mng, b.loc, free=free)
     step.output = Apply([Constant(back), tape, base, cur], step, g0.loc)
@@ -342,7 +349,8 @@ def _flatten_one(mng: Manager, g: Graph, calls: list[tuple[Apply, int]]) -> bool
                 elements = list(a.inputs[1:])
             else:
                 elements = [
-                    Apply([Constant(_sens_get), a, Constant(t)], call.graph, call.loc) for t in range(size)
+                    Apply([Constant(_sens_get), a, Constant(t)], call.graph, call.loc)
+                    for t in range(size)
                 ]
             new = [*call.inputs[: 1 + j], *elements, *call.inputs[2 + j :]]
             mng.replace(call, Apply(new, call.graph, call.loc, call.name))
@@ -361,7 +369,9 @@ def version_on_zero_tests(root: Graph, mng: Manager | None = None) -> bool:
     tests are False in the whole loop. The usual case: the sensitivity a loop carries back
     is not ZERO (the loop's result is used), and the backward loop runs without tests."""
     mng = mng or Manager(root)
-    loops = [g for g in mng.graphs if g.flags.get("tape_backward") and not g.flags.get("tape_version")]
+    loops = [
+        g for g in mng.graphs if g.flags.get("tape_backward") and not g.flags.get("tape_version")
+    ]
     uses = _graph_uses(mng)  # (a loop nested in another keeps its generic entry in the copy)
     changed = False
     for g in sorted(loops, key=lambda g: g.id):
@@ -372,14 +382,20 @@ def version_on_zero_tests(root: Graph, mng: Manager | None = None) -> bool:
 def _version(mng: Manager, g: Graph, uses: list[tuple[Apply, int]]) -> bool:
     scope = mng.scope(g)
     guarded = {
-        node.inputs[1] for h in scope for node in mng.nodes[h]
+        node.inputs[1]
+        for h in scope
+        for node in mng.nodes[h]
         if node.is_apply(_is_zero) and node.inputs[1] in g.parameters
     }
     jumps = [u for u, i in uses if i == 0 and u.graph in scope]
     calls = [u for u, i in uses if i == 0 and u.graph not in scope]
     while guarded:
         position = {p: g.parameters.index(p) for p in guarded}
-        bad = {p for p in guarded if not all(_never_zero_given(j.inputs[1 + position[p]], guarded) for j in jumps)}
+        bad = {
+            p
+            for p in guarded
+            if not all(_never_zero_given(j.inputs[1 + position[p]], guarded) for j in jumps)
+        }
         if not bad:
             break
         guarded -= bad

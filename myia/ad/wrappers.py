@@ -61,8 +61,7 @@ def grad_graph(graph: Graph, argnums, has_aux: bool, with_value: bool, types=Non
         dout = g.apply(P("unit_sens"), out)
     s = g.apply(Constant(run_chain_graph()), chain, dout)
     grads = [
-        g.apply(P("grad_output"), g.apply(P("getitem"), s, 1 + i), params[i], dout)
-        for i in nums
+        g.apply(P("grad_output"), g.apply(P("getitem"), s, 1 + i), params[i], dout) for i in nums
     ]
     result = grads[0] if isinstance(argnums, int) else g.apply(P("make_tuple"), *grads)
     g.output = g.apply(P("make_tuple"), out, result) if with_value else result
@@ -94,7 +93,9 @@ def gradient_program(graph: Graph, abstract: tuple) -> Graph:
         types = infer(primal, abstract)
     except Exception:  # noqa: BLE001 - the generic gradient works without types
         types = None
-    return optimize(grad_graph(primal, argnums, has_aux, with_value, types), args=abstract, adjoint=True)
+    return optimize(
+        grad_graph(primal, argnums, has_aux, with_value, types), args=abstract, adjoint=True
+    )
 
 
 def _takes_gradients(graph: Graph) -> bool:

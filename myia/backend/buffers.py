@@ -44,7 +44,13 @@ _UFUNCS = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "
 def add_into(a, b):
     """`a + b`, computed into `a` when that gives the same result: `a` and `b` arrays of
     the same shape and dtype. The caller owns `a` and no longer needs it."""
-    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim and a.shape == b.shape and a.dtype == b.dtype:
+    if (
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.ndim
+        and a.shape == b.shape
+        and a.dtype == b.dtype
+    ):
         return np.add(a, b, out=a)
     return a + b
 
@@ -170,7 +176,11 @@ class BufferReuse:
                 continue
             if out is not None and self.array_type(a) == out:
                 return a, False
-            if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add) and self._made(a, _made_by_matmul):
+            if (
+                isinstance(expr, ast.BinOp)
+                and isinstance(expr.op, ast.Add)
+                and self._made(a, _made_by_matmul)
+            ):
                 return a, True
         return None
 
@@ -203,7 +213,9 @@ def write_into(expr: ast.expr, target: str, checked: bool) -> ast.expr:
     out = [ast.keyword("out", ast.Name(target, ast.Load()))]
     if isinstance(expr, ast.BinOp):
         if checked:
-            left, right = (expr.left, expr.right) if _named(expr.left, target) else (expr.right, expr.left)
+            left, right = (
+                (expr.left, expr.right) if _named(expr.left, target) else (expr.right, expr.left)
+            )
             return ast.Call(ast.Name("add_into", ast.Load()), [left, right], [])
         fn = ast.Attribute(ast.Name("np", ast.Load()), _UFUNCS[type(expr.op)], ast.Load())
         return ast.Call(fn, [expr.left, expr.right], out)

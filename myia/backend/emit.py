@@ -25,8 +25,20 @@ from myia.prim.sens import ZERO
 
 _MODULES = {"np": np, "math": math}
 _BUILTINS = {
-    "bool", "len", "abs", "float", "int", "min", "max", "tuple", "list", "range", "slice",
-    "round", "sum", "isinstance",
+    "bool",
+    "len",
+    "abs",
+    "float",
+    "int",
+    "min",
+    "max",
+    "tuple",
+    "list",
+    "range",
+    "slice",
+    "round",
+    "sum",
+    "isinstance",
 }
 
 
@@ -155,7 +167,8 @@ def emit_template(prim: Primitive) -> Template | None:
             compared = {
                 x.id
                 for n in ast.walk(expr)
-                if isinstance(n, ast.Compare) and any(isinstance(o, (ast.Is, ast.IsNot)) for o in n.ops)
+                if isinstance(n, ast.Compare)
+                and any(isinstance(o, (ast.Is, ast.IsNot)) for o in n.ops)
                 for x in (n.left, *n.comparators)
                 if isinstance(x, ast.Name)
             }

@@ -89,8 +89,12 @@ class Ctx:
 
     def child(self, **kw) -> Ctx:
         base = dict(
-            loop=self.loop, loop_exit=self.loop_exit, joins=self.joins,
-            closures=dict(self.closures), target=self.target, counter=self.counter,
+            loop=self.loop,
+            loop_exit=self.loop_exit,
+            joins=self.joins,
+            closures=dict(self.closures),
+            target=self.target,
+            counter=self.counter,
             hoisted=self.hoisted,
         )
         base.update(kw)
@@ -189,7 +193,11 @@ class Codegen:
         ):
             return ast.Tuple([self.constant(v) for v in value], ast.Load())
         if isinstance(value, slice):
-            return ast.Call(ast.Name("slice", ast.Load()), [self.constant(value.start), self.constant(value.stop), self.constant(value.step)], [])
+            return ast.Call(
+                ast.Name("slice", ast.Load()),
+                [self.constant(value.start), self.constant(value.stop), self.constant(value.step)],
+                [],
+            )
         if isinstance(value, Primitive):
             return self._named_constant(value.impl, value.name.replace(".", "_"))
         return self._named_constant(value, _const_base(value))
@@ -286,8 +294,12 @@ class Codegen:
     def find_join(self, exits: Counter, owner: Graph) -> Graph | None:
         """The graph all of whose uses are the tail calls counted in `exits` (an if's join)."""
         cands = [
-            j for j, n in exits.items()
-            if n == self.use_count(j) and n >= 1 and j is not owner and j is not self.root
+            j
+            for j, n in exits.items()
+            if n == self.use_count(j)
+            and n >= 1
+            and j is not owner
+            and j is not self.root
             and not self.is_loop(j)
         ]
         return cands[0] if len(cands) == 1 else None
@@ -323,7 +335,11 @@ class Codegen:
 
     @staticmethod
     def _same_line(a: Node, b: Node) -> bool:
-        return a.loc is not None and b.loc is not None and (a.loc.filename, a.loc.lineno) == (b.loc.filename, b.loc.lineno)
+        return (
+            a.loc is not None
+            and b.loc is not None
+            and (a.loc.filename, a.loc.lineno) == (b.loc.filename, b.loc.lineno)
+        )
 
     def _inlinable(self, node: Apply) -> bool:
         prim = prim_of(node)
@@ -337,10 +353,17 @@ class Codegen:
         if user.graph is not node.graph or user is user.graph.return_:
             return False
         # A jump's binding takes the line of what it computes, when that is one line.
-        jump = user is user.graph.output and prim_of(user) is None and all(
-            not isinstance(a, Apply) or a.graph is not node.graph or a is node or a in self.skipped
-            or self._same_line(a, node)
-            for a in user.inputs[1:]
+        jump = (
+            user is user.graph.output
+            and prim_of(user) is None
+            and all(
+                not isinstance(a, Apply)
+                or a.graph is not node.graph
+                or a is node
+                or a in self.skipped
+                or self._same_line(a, node)
+                for a in user.inputs[1:]
+            )
         )
         if not (jump or prim is _tape_get or self._same_line(node, user)):
             return False  # an error names the line of the statement that raises
@@ -434,7 +457,9 @@ class Codegen:
         if prim_of(test) is not _lt:
             return None
         counter, bound = test.inputs[1:]
-        if not (isinstance(counter, Parameter) and counter.graph is g and self.types.is_int(counter)):
+        if not (
+            isinstance(counter, Parameter) and counter.graph is g and self.types.is_int(counter)
+        ):
             return None
         if isinstance(bound, Constant):
             if type(bound.value) is not int:
@@ -445,7 +470,9 @@ class Codegen:
         if tail is None:
             return None
         step = tail.inputs[1 + g.parameters.index(counter)]
-        if not (prim_of(step) is _add and step.inputs[1] is counter and self._is_int(step.inputs[2], 1)):
+        if not (
+            prim_of(step) is _add and step.inputs[1] is counter and self._is_int(step.inputs[2], 1)
+        ):
             return None
         after = self.mng.scope(orelse)
         if any(user.graph in after for user, _ in self.mng.uses.get(counter, ())):
@@ -469,21 +496,41 @@ class Codegen:
         if tail is None:
             return None
         step = tail.inputs[1 + g.parameters.index(counter)]
-        if not (prim_of(step) is _sub and step.inputs[1] is counter and isinstance(step.inputs[2], Constant)):
+        if not (
+            prim_of(step) is _sub
+            and step.inputs[1] is counter
+            and isinstance(step.inputs[2], Constant)
+        ):
             return None
         k = step.inputs[2].value
-        if type(k) is not int or k < 1 or {u for u, _ in self.mng.uses.get(counter, ())} != {test, step}:
+        if (
+            type(k) is not int
+            or k < 1
+            or {u for u, _ in self.mng.uses.get(counter, ())} != {test, step}
+        ):
             return None
         start = Apply([Constant(_sub), counter, Constant(k)], g, g.loc)
         # Parameters every iteration sets to the same constant (the sensitivities of what
         # the iterations do not differentiate): set once, after the loop, if it ran.
         inside = self.mng.scope(body)
         constants = {
-            p: a for p, a in zip(g.parameters, tail.inputs[1:])
-            if isinstance(a, Constant) and p is not counter
+            p: a
+            for p, a in zip(g.parameters, tail.inputs[1:])
+            if isinstance(a, Constant)
+            and p is not counter
             and not any(u.graph in inside for u, _ in self.mng.uses.get(p, ()))  # read after only
         }
-        return Counted(step, counter, (start, Constant(-1), Constant(-k)), {test, cond}, body, done, False, [step], constants)
+        return Counted(
+            step,
+            counter,
+            (start, Constant(-1), Constant(-k)),
+            {test, cond},
+            body,
+            done,
+            False,
+            [step],
+            constants,
+        )
 
     def _is_int(self, node: Node, value: int) -> bool:
         return isinstance(node, Constant) and type(node.value) is int and node.value == value
@@ -510,27 +557,35 @@ class Codegen:
         self.skipped.update(c.skip)
         out: list = []
         bounds = ", ".join(
-            self._inline(n, ctx, out) if isinstance(n, Apply) and n not in self.mng.all_nodes
+            self._inline(n, ctx, out)
+            if isinstance(n, Apply) and n not in self.mng.all_nodes
             else ast.unparse(self.ref(n, ctx, out))
             for n in c.range_args
         )
         inside = self.mng.scope(c.body)
         switch = g.output.inputs[0]
-        readers = {t: [u for u, _ in self.mng.uses.get(t, ()) if u is not switch and u not in c.tests] for t in c.tests}
+        readers = {
+            t: [u for u, _ in self.mng.uses.get(t, ()) if u is not switch and u not in c.tests]
+            for t in c.tests
+        }
         inner = ctx.child(loop=g, loop_exit=exit_, counter=c.param, hoisted=tuple(c.constants))
         statements = [
             Line(f"{self.name(t)} = {c.test_in_body}", g.loc)
-            for t, us in readers.items() if any(u.graph in inside for u in us)
+            for t, us in readers.items()
+            if any(u.graph in inside for u in us)
         ]
         statements += self.branch(c.body, [], inner)
         out.append(Block(f"for {self.name(c.var)} in range({bounds})", statements, g.loc))
         if c.constants:  # the loop ran when the tape is not empty
             names = ", ".join(self.name(p) for p in c.constants)
             values = ", ".join(ast.unparse(self.ref(a, ctx, out)) for a in c.constants.values())
-            out.append(Block(f"if {self.name(c.param)} > 0", [Line(f"{names} = {values}", g.loc)], g.loc))
+            out.append(
+                Block(f"if {self.name(c.param)} > 0", [Line(f"{names} = {values}", g.loc)], g.loc)
+            )
         out.extend(
             Line(f"{self.name(t)} = {not c.test_in_body}", g.loc)
-            for t, us in readers.items() if any(u.graph not in inside for u in us)
+            for t, us in readers.items()
+            if any(u.graph not in inside for u in us)
         )
         after = ctx.child(joins=ctx.joins + ((exit_,) if exit_ is not None else ()))
         out.extend(self.branch(c.exit_branch, [], after))
@@ -592,7 +647,11 @@ class Codegen:
         if self.use_count(g) != 1 or self.is_loop(g):
             return
         for p, a in zip(g.parameters, args):
-            if p not in self.names and not isinstance(a, Constant) and not (isinstance(a, Apply) and self.inlined(a)):
+            if (
+                p not in self.names
+                and not isinstance(a, Constant)
+                and not (isinstance(a, Apply) and self.inlined(a))
+            ):
                 self.names[p] = self.name(a)
 
     def region(self, g: Graph, ctx: Ctx) -> list:
@@ -601,16 +660,23 @@ class Codegen:
         fvs = self.mng.free_variables_total
         # What the branches read from `g` comes before them, in a fixed order (`fvs` are sets).
         order = toposort(
-            g.output, lambda n: n.graph is g, lambda h: sorted((n for n in fvs[h] if n.graph is g), key=lambda n: n.id)
+            g.output,
+            lambda n: n.graph is g,
+            lambda h: sorted((n for n in fvs[h] if n.graph is g), key=lambda n: n.id),
         )
         tail = g.output if isinstance(g.output, Apply) and g.output.graph is g else None
         inline_switches = {
-            n.inputs[0] for n in order
+            n.inputs[0]
+            for n in order
             if isinstance(n, Apply) and n.graph is g and self.switch_call(n) is not None
         }
         for node in order:
             if isinstance(node, Apply) and node.graph is g and node is not tail:
-                if node not in inline_switches and node not in self.skipped and not self.inlined(node):
+                if (
+                    node not in inline_switches
+                    and node not in self.skipped
+                    and not self.inlined(node)
+                ):
                     self.statement(node, ctx, out)
         self.leave(g, tail, ctx, out)
         return out
@@ -632,7 +698,9 @@ class Codegen:
             tape, value = node.inputs[1:]
             name = ast.unparse(self.ref(tape, ctx, out))
             if name.isidentifier():
-                out.append(Line(f"{name}.append({ast.unparse(self.ref(value, ctx, out))})", node.loc))
+                out.append(
+                    Line(f"{name}.append({ast.unparse(self.ref(value, ctx, out))})", node.loc)
+                )
                 self.names[node] = name
                 return
         out.append(self.assign(self.name(node), self.apply_expr(node, ctx, out), node.loc))
@@ -677,7 +745,10 @@ class Codegen:
                 # stands between.)
                 self.bind_params(callee, args, ctx, out)
                 return
-            if callee is not self.root and self.use_count(callee) - self.exits(callee).get(callee, 0) == 1:
+            if (
+                callee is not self.root
+                and self.use_count(callee) - self.exits(callee).get(callee, 0) == 1
+            ):
                 self.alias_params(callee, args)
                 self.bind_params(callee, args, ctx, out)
                 if self.is_loop(callee):
@@ -714,7 +785,9 @@ class Codegen:
             lines.append("")
         header = [f"# Generated by myia from {origin or '<unknown>'}: `{self.root.name}`.", ""]
         shifted = {k + len(header): v for k, v in line_map.items()}
-        return Module("\n".join(header + lines), self.graph_name(self.root), self.namespace, shifted)
+        return Module(
+            "\n".join(header + lines), self.graph_name(self.root), self.namespace, shifted
+        )
 
 
 def _subscripts_a_number(expr: ast.expr) -> bool:
@@ -733,7 +806,9 @@ def _const_base(value: Any) -> str:
 def _comment(loc: Location | None, origin: str | None) -> str:
     if loc is None:
         return ""
-    where = f"line {loc.lineno}" if loc.filename == origin else f"{_short(loc.filename)}:{loc.lineno}"
+    where = (
+        f"line {loc.lineno}" if loc.filename == origin else f"{_short(loc.filename)}:{loc.lineno}"
+    )
     text = loc.line_text()
     return f"  # {where}: {text}" if text else f"  # {where}"
 
@@ -750,7 +825,10 @@ def _render(item, depth: int, lines: list[str], line_map: dict, origin) -> None:
         if item.loc is not None:
             line_map[len(lines)] = item.loc
         return
-    lines.append(f"{pad}{item.header}:" + (_comment(item.loc, origin) if item.header.startswith(("if", "while", "for")) else ""))
+    lines.append(
+        f"{pad}{item.header}:"
+        + (_comment(item.loc, origin) if item.header.startswith(("if", "while", "for")) else "")
+    )
     if item.loc is not None:
         line_map[len(lines)] = item.loc
     for sub in item.body or [Line("pass")]:

@@ -175,7 +175,7 @@ class VM:
     def _complete_args(self, code: Code, args: list, node: Node | None) -> list:
         n = code.nparams
         if len(args) < n:
-            missing = code.argnames[len(args):]
+            missing = code.argnames[len(args) :]
             if all(m in code.defaults for m in missing):
                 return args + [code.defaults[m] for m in missing]
         err = TypeError(

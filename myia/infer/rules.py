@@ -165,7 +165,9 @@ def dummy(a, variant=VARIANTS[0], dims=None):
     if isinstance(a, ASlice):
         # The stop stands for another int than the start: with the same one, every run
         # would give an empty slice, and the result would look known to be empty.
-        return slice(dummy(a.start, variant), dummy(a.stop, _next_variant(variant)), dummy(a.step, variant))
+        return slice(
+            dummy(a.start, variant), dummy(a.stop, _next_variant(variant)), dummy(a.step, variant)
+        )
     if a is AZero:
         return ZERO
     if isinstance(a, AConst):

@@ -4,4 +4,14 @@ from myia.ir.clone import clone
 from myia.ir.manager import Manager, manage
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
 
-__all__ = ["clone", "Apply", "Constant", "Graph", "Manager", "Node", "Parameter", "manage", "toposort"]
+__all__ = [
+    "clone",
+    "Apply",
+    "Constant",
+    "Graph",
+    "Manager",
+    "Node",
+    "Parameter",
+    "manage",
+    "toposort",
+]

@@ -24,7 +24,9 @@ def clone(graph: Graph, *, total: bool = False, manager: Manager | None = None) 
     return clone_graphs(graph, total=total, manager=manager)[graph]
 
 
-def clone_graphs(graph: Graph, *, total: bool = False, manager: Manager | None = None) -> dict[Graph, Graph]:
+def clone_graphs(
+    graph: Graph, *, total: bool = False, manager: Manager | None = None
+) -> dict[Graph, Graph]:
     """The mapping from each copied graph to its copy (see `clone`)."""
     mng = manager or Manager(graph)
     if graph not in mng.graphs:
@@ -38,7 +40,7 @@ def clone_graphs(graph: Graph, *, total: bool = False, manager: Manager | None =
             d, p = d + 1, parents[p]
         depth[g] = d
     gmap: dict[Graph, Graph] = {}
-    for g in targets:
+    for g in sorted(targets, key=lambda g: g.id):
         ng = Graph(g.name, g.loc)
         ng.flags = dict(g.flags)
         gmap[g] = ng
@@ -100,7 +102,7 @@ def inline_clone(
     nesting. Returns the copy of `graph`'s output.
     """
     free = free or {}
-    nested = _nested_graphs(graph, manager, free)
+    nested = sorted(_nested_graphs(graph, manager, free), key=lambda g: g.id)
     gmap: dict[Graph, Graph] = {}
     for g in nested:
         ng = Graph(g.name, g.loc)

@@ -74,7 +74,12 @@ class _Printer:
         fvs = self.mng.ordered_free_variables(graph)
         if fvs:
             lines.append(
-                ("  # free variables: " + ", ".join(self.node_ref(n, graph) for n in fvs), "", graph, None)
+                (
+                    "  # free variables: " + ", ".join(self.node_ref(n, graph) for n in fvs),
+                    "",
+                    graph,
+                    None,
+                )
             )
         fvs_here = lambda h: [n for n in self.mng.free_variables_total[h] if n.graph is graph]
         for node in toposort(graph.output, lambda n: n.graph is graph, fvs_here):
@@ -91,7 +96,10 @@ class _Printer:
         """Graphs with their nesting depth, each child right after its parent."""
         children = self.mng.children
         parents = self.mng.parents
-        tops = sorted((g for g in self.mng.graphs if parents[g] is None), key=lambda g: (g is not self.root, g.id))
+        tops = sorted(
+            (g for g in self.mng.graphs if parents[g] is None),
+            key=lambda g: (g is not self.root, g.id),
+        )
         out: list[tuple[Graph, int]] = []
         stack = [(g, 0) for g in reversed(tops)]
         while stack:
@@ -381,7 +389,18 @@ def graph_to_networkx(graph: Graph):
 
 
 def _node_attrs(node: Node, pr: _Printer, g: Graph) -> dict:
-    kind = "apply" if isinstance(node, Apply) else "parameter" if isinstance(node, Parameter) else "constant"
+    kind = (
+        "apply"
+        if isinstance(node, Apply)
+        else "parameter"
+        if isinstance(node, Parameter)
+        else "constant"
+    )
     owner = node.graph.name if node.graph is not None else None
     label = pr.node_ref(node, g) if kind != "apply" else pr.fn_ref(node.fn, g)
-    return {"kind": kind, "label": label, "graph": owner, "lineno": node.loc.lineno if node.loc else None}
+    return {
+        "kind": kind,
+        "label": label,
+        "graph": owner,
+        "lineno": node.loc.lineno if node.loc else None,
+    }

@@ -10,9 +10,11 @@ from __future__ import annotations
 import types
 
 from myia.errors import MyiaTypeError
+from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
 from myia.next.ad.expand import expand_gradients
 from myia.next.backend.compiled import compile_graph
+from myia.next.branches import inline_known_branches, unshare_branches
 from myia.next.infer.abstract import abstract_of_value, drop_values
 from myia.next.infer.monomorphize import specialize
 from myia.next.opt.optimize import optimize
@@ -78,7 +80,10 @@ def gradient_of(
 
     inner = getattr(fn, "typed_gradient", None)
     if inner is not None:
-        primal = inner(args)
+        primal = inner(args)  # optimized: the invariants of `branches` made again
+        mng = Manager(primal)
+        unshare_branches(mng)
+        inline_known_branches(mng)
     else:
         primal = primal_program(fn, args, pinned)
     single = isinstance(argnums, int)

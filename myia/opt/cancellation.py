@@ -76,7 +76,12 @@ def sum_of_negation(opt, node):
 
 def _total(s: Node, e: Node) -> bool:
     """Whether `s` is np.sum(e) over all of e (axis None, keepdims False)."""
-    return s.is_apply(_np_sum) and s.inputs[1] is e and _constant(s.inputs[2], None) and _constant(s.inputs[3], False)
+    return (
+        s.is_apply(_np_sum)
+        and s.inputs[1] is e
+        and _constant(s.inputs[2], None)
+        and _constant(s.inputs[3], False)
+    )
 
 
 def _normalizer(opt, factor: Node, e: Node, axis: int):
@@ -131,19 +136,31 @@ def normalized_difference(opt, node):
     keepdims=True) and s = np.sum(e, axis, keepdims=True) (the sensitivity of the shift of
     a log-softmax: sum(a) - sum(a) * sum(e / s)), when every use takes ZERO."""
     ok_axis, axis = const(node.inputs[2])
-    if not (ok_axis and type(axis) is int and _constant(node.inputs[3], True) and node.inputs[1].is_apply(_add)):
+    if not (
+        ok_axis
+        and type(axis) is int
+        and _constant(node.inputs[3], True)
+        and node.inputs[1].is_apply(_add)
+    ):
         return None
     total = node.inputs[1]
     for a, weighted in ((total.inputs[1], total.inputs[2]), (total.inputs[2], total.inputs[1])):
         if not weighted.is_apply(_mul):
             continue
-        for factor, e in ((weighted.inputs[1], weighted.inputs[2]), (weighted.inputs[2], weighted.inputs[1])):
+        for factor, e in (
+            (weighted.inputs[1], weighted.inputs[2]),
+            (weighted.inputs[2], weighted.inputs[1]),
+        ):
             found = _kept_normalizer(opt, factor, e, axis)
             ndim = _ndim(opt, e)
             if found is None or ndim is None:
                 continue
             q = found[0]
-            if q.is_apply(_neg) and _kept_sum_of(q.inputs[1], a, axis, ndim) and _zero_absorbed(opt, node):
+            if (
+                q.is_apply(_neg)
+                and _kept_sum_of(q.inputs[1], a, axis, ndim)
+                and _zero_absorbed(opt, node)
+            ):
                 return Constant(ZERO, node.loc)
     return None
 
@@ -159,7 +176,9 @@ def normalized_sum(opt, node):
     if not prod.is_apply(_mul):
         return None
     pairs = ((prod.inputs[1], prod.inputs[2]), (prod.inputs[2], prod.inputs[1]))
-    if node.is_apply(_sum_to) or (_constant(node.inputs[2], None) and _constant(node.inputs[3], False)):
+    if node.is_apply(_sum_to) or (
+        _constant(node.inputs[2], None) and _constant(node.inputs[3], False)
+    ):
         if node.is_apply(_sum_to) and not isinstance(opt.abstract(node.inputs[2]), AScalar):
             return None  # a sum over all of e only when like is a number
         for factor, e in pairs:
@@ -215,15 +234,26 @@ def covering_getitem_sens(opt, node):
     if not all(isinstance(n, int) for n in (*a.shape, *b.shape)) or not _covers(idx, a.shape):
         return None
     items = idx if isinstance(idx, tuple) else (idx,)
-    picked = tuple(n for i, n in enumerate(a.shape) if i >= len(items) or isinstance(items[i], slice))
+    picked = tuple(
+        n for i, n in enumerate(a.shape) if i >= len(items) or isinstance(items[i], slice)
+    )
     if tuple(b.shape) != picked or not never_zero(opt, v, 4):
         return None
     return _apply(node, _np_reshape, v, Constant(tuple(a.shape)))
 
 
 # ZERO as an operand: what each primitive's use of it becomes (see `zero_arithmetic`).
-_ABSORBS = {_mul: (1, 2), _matmul: (1, 2), _truediv: (1,), _neg: (1,), _np_reshape: (1,),
-            _np_sum: (1,), _expand_reduced: (1,), _sum_to: (1,), _broadcast_like: (1,)}
+_ABSORBS = {
+    _mul: (1, 2),
+    _matmul: (1, 2),
+    _truediv: (1,),
+    _neg: (1,),
+    _np_reshape: (1,),
+    _np_sum: (1,),
+    _expand_reduced: (1,),
+    _sum_to: (1,),
+    _broadcast_like: (1,),
+}
 _NEUTRAL = {_add: (1, 2), _sub: (1, 2), **{g: (1, 2) for g in _GADDS}}
 _TAKES_ZERO = {_grad_output: (1,), _is_zero: (1,)}
 
@@ -285,7 +315,12 @@ def _negates(a: Node, b: Node, depth: int = 3) -> bool:
     if isinstance(a, Constant) and isinstance(b, Constant):
         u, v = a.value, b.value
         numbers = (int, float, np.floating)
-        return isinstance(u, numbers) and isinstance(v, numbers) and not isinstance(u, bool) and u == -v
+        return (
+            isinstance(u, numbers)
+            and isinstance(v, numbers)
+            and not isinstance(u, bool)
+            and u == -v
+        )
     if depth > 0 and a.is_apply(_unreduce) and b.is_apply(_unreduce):
         return all(_same(x, y) for x, y in zip(a.inputs[2:], b.inputs[2:])) and _negates(
             a.inputs[1], b.inputs[1], depth - 1
@@ -307,14 +342,30 @@ def cancelling_sum(opt, node):
     return Constant(ZERO, node.loc)
 
 
-@rewrite(prims=("mul", "matmul", "truediv", "neg", "np.reshape", "np.sum", "expand_reduced", "sum_to", "broadcast_like", "add", "sub"))
+@rewrite(
+    prims=(
+        "mul",
+        "matmul",
+        "truediv",
+        "neg",
+        "np.reshape",
+        "np.sum",
+        "expand_reduced",
+        "sum_to",
+        "broadcast_like",
+        "add",
+        "sub",
+    )
+)
 def zero_arithmetic(opt, node):
     """ZERO * y, ZERO / y, -ZERO, np.sum(ZERO), np.reshape(ZERO), ZERO @ y... => ZERO;
     x + ZERO, x - ZERO => x; ZERO - y => -y."""
     prim = prim_of(node)
     if prim is None:
         return None
-    zeros = [i for i, a in enumerate(node.inputs) if i and isinstance(a, Constant) and a.value is ZERO]
+    zeros = [
+        i for i, a in enumerate(node.inputs) if i and isinstance(a, Constant) and a.value is ZERO
+    ]
     if not zeros:
         return None
     if any(i in _ABSORBS.get(prim, ()) for i in zeros):

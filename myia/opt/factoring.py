@@ -67,6 +67,8 @@ def common_factor(opt, node):
             return None  # `(v > 0) - (v < 0)` of bools: the products were what made floats
         # The line of the products: a sum of contributions has the line of the variable.
         loc = x.loc or node.loc
-        inner = Apply([node.inputs[0], _product(node, rx, loc), _product(node, ry, loc)], node.graph, loc)
+        inner = Apply(
+            [node.inputs[0], _product(node, rx, loc), _product(node, ry, loc)], node.graph, loc
+        )
         return Apply([Constant(_mul), f, inner], node.graph, loc)
     return None

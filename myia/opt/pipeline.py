@@ -37,7 +37,12 @@ class Optimizer:
     """Rewrites the graphs of one manager until nothing changes (or `max_rounds`)."""
 
     def __init__(
-        self, root: Graph, rewrites=None, max_rounds: int = 50, args=None, check=False,
+        self,
+        root: Graph,
+        rewrites=None,
+        max_rounds: int = 50,
+        args=None,
+        check=False,
         adjoint: bool = False,
     ):
         self.check = check
@@ -52,7 +57,9 @@ class Optimizer:
             # Rewrites exact only up to rounding, or taking x - x to be zero, are for
             # adjoints (see `rewrite(adjoint_only=True)`); programs as the user wrote them
             # compute what NumPy computes.
-            rewrites = [(n, rw) for n, rw in REWRITES if adjoint or not getattr(rw, "adjoint_only", False)]
+            rewrites = [
+                (n, rw) for n, rw in REWRITES if adjoint or not getattr(rw, "adjoint_only", False)
+            ]
         self.rewrites = list(rewrites)
         self._dispatch: dict = {}  # primitive -> the rewrites to try on its applications
         self.max_rounds = max_rounds
@@ -120,7 +127,9 @@ class Optimizer:
         if g is self.root or g in self.recursive_graphs() or g.flags.get("run_chain"):
             return False
         if g.flags.get("j_rule") or g.flags.get("custom_bprop") or g.flags.get("rule_bprop"):
-            return True  # rules of primitives (shared by the calls of a primitive on the same types)
+            return (
+                True  # rules of primitives (shared by the calls of a primitive on the same types)
+            )
         if self.mng.graph_use_count(g) <= 1:
             return True
         return len(self.mng.nodes[g]) <= INLINE_MAX_NODES and not self.mng.graph_constants[g]
@@ -157,7 +166,8 @@ class Optimizer:
         found = self._dispatch.get(prim)
         if found is None:
             found = [
-                (name, rw) for name, rw in self.rewrites
+                (name, rw)
+                for name, rw in self.rewrites
                 if getattr(rw, "prims", None) is None or prim in rw.prims
             ]
             self._dispatch[prim] = found
@@ -296,7 +306,9 @@ def _cyclic(mng: Manager) -> set[Graph]:
     return out
 
 
-def optimize(graph: Graph, rewrites=None, args=None, check: bool = False, adjoint: bool = False) -> Graph:
+def optimize(
+    graph: Graph, rewrites=None, args=None, check: bool = False, adjoint: bool = False
+) -> Graph:
     """An optimized copy of `graph` (the original and its cached parts stay untouched).
 
     With `args` (example arguments or their abstract values), rewrites also use the types

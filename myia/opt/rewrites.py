@@ -60,7 +60,10 @@ _NO_FOLD = {"raise_", "grad_of", "apply", "return_", "unit_sens", "grad_output",
 
 
 def rewrite(
-    fn: Callable | None = None, *, before: str | None = None, prims: tuple[str, ...] | None = None,
+    fn: Callable | None = None,
+    *,
+    before: str | None = None,
+    prims: tuple[str, ...] | None = None,
     adjoint_only: bool = False,
 ):
     """Register a rewrite under its function name (tried before the rewrite named
@@ -245,11 +248,15 @@ def never_zero(opt, node, depth: int) -> bool:
     if not may_return_zero(prim):
         return True
     if prim is _sum_to or prim is _broadcast_like:
-        return is_float_kind(opt.abstract(node.inputs[2])) and never_zero(opt, node.inputs[1], depth - 1)
+        return is_float_kind(opt.abstract(node.inputs[2])) and never_zero(
+            opt, node.inputs[1], depth - 1
+        )
     if prim is _unreduce:  # fails on ZERO, and is ZERO only for an integral `a`
         return is_float_kind(opt.abstract(node.inputs[2]))
     if prim in _GADDS:
-        return never_zero(opt, node.inputs[1], depth - 1) or never_zero(opt, node.inputs[2], depth - 1)
+        return never_zero(opt, node.inputs[1], depth - 1) or never_zero(
+            opt, node.inputs[2], depth - 1
+        )
     return False
 
 
@@ -274,7 +281,11 @@ def _switch_of_values(node: Node, computed: bool = False):
     """(c, va, vb) when `node` is `switch(c, () -> va, () -> vb)()`, a call of one of two
     graphs without parameters; unless `computed`, only when the graphs return values
     without computing them (constants or free variables)."""
-    if not isinstance(node, Apply) or len(node.inputs) != 1 or prim_of(node.inputs[0]) is not _switch:
+    if (
+        not isinstance(node, Apply)
+        or len(node.inputs) != 1
+        or prim_of(node.inputs[0]) is not _switch
+    ):
         return None
     c, a, b = node.inputs[0].inputs[1:]
     outs = []
@@ -334,7 +345,9 @@ def truth_of_comparison(opt, node):
 def run_chain_unroll(opt, node):
     """run_chain((b, rest), d) => run_chain(rest, b(d));  run_chain(None, d) => d."""
     f = node.inputs[0] if isinstance(node, Apply) else None
-    if not (isinstance(f, Constant) and isinstance(f.value, Graph) and f.value.flags.get("run_chain")):
+    if not (
+        isinstance(f, Constant) and isinstance(f.value, Graph) and f.value.flags.get("run_chain")
+    ):
         return None
     chain, d = node.inputs[1], node.inputs[2]
     if const(chain) == (True, None):
@@ -429,8 +442,21 @@ def sens_of_tuple_element(opt, node):
 # Rewrites that use types (abstract values from inference) ----------------------------------
 
 _FOLD_KNOWN = {
-    "builtin.isinstance", "len", "is_", "is_not", "eq", "ne", "lt", "le",
-    "gt", "ge", "not_", "attr.ndim", "attr.shape", "np.ndim", "np.shape",
+    "builtin.isinstance",
+    "len",
+    "is_",
+    "is_not",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "not_",
+    "attr.ndim",
+    "attr.shape",
+    "np.ndim",
+    "np.shape",
 }
 
 
@@ -467,9 +493,7 @@ def _same_kind(a, b) -> bool:
         return a.kind is b.kind and a.kind in (float, np.float64, np.float32)
     if isinstance(a, AArray) and isinstance(b, AArray):
         return (
-            a.dtype == b.dtype
-            and a.shape == b.shape
-            and all(isinstance(d, int) for d in a.shape)
+            a.dtype == b.dtype and a.shape == b.shape and all(isinstance(d, int) for d in a.shape)
         )
     return False
 
@@ -530,9 +554,13 @@ def _kept(opt, spread: Apply) -> Node | None:
     ok_axis, ax = const(axis)
     ok_keep, keep = const(keepdims)
     a, b = opt.abstract(d), opt.abstract(like)
-    if not (ok_axis and ok_keep and isinstance(b, AArray)) or not all(isinstance(n, int) for n in b.shape):
+    if not (ok_axis and ok_keep and isinstance(b, AArray)) or not all(
+        isinstance(n, int) for n in b.shape
+    ):
         return None
-    same_dtype = (isinstance(a, AScalar) and a.kind is float) or getattr(a, "dtype", getattr(a, "kind", None)) == b.dtype
+    same_dtype = (isinstance(a, AScalar) and a.kind is float) or getattr(
+        a, "dtype", getattr(a, "kind", None)
+    ) == b.dtype
     if not same_dtype:
         return None  # d * x would not have the dtype unreduce gives
     if ax is None:
@@ -573,11 +601,19 @@ def unreduce_forms(opt, node):
     spread = node.inputs[1]
     if prim_of(node) is _broadcast_like:
         a, b = opt.abstract(spread), opt.abstract(node.inputs[2])
-        if not (isinstance(a, AScalar) and isinstance(b, AArray) and a.kind in (float, np.float64, np.float32)):
+        if not (
+            isinstance(a, AScalar)
+            and isinstance(b, AArray)
+            and a.kind in (float, np.float64, np.float32)
+        ):
             return None
         if np.dtype(a.kind if a.kind is not float else np.float64) != np.dtype(b.dtype):
             return None
-        return Apply([Constant(_unreduce), spread, node.inputs[2], Constant(None), Constant(False)], node.graph, node.loc)
+        return Apply(
+            [Constant(_unreduce), spread, node.inputs[2], Constant(None), Constant(False)],
+            node.graph,
+            node.loc,
+        )
     if prim_of(spread) is not _unreduce:
         return None
     d, like, axis, keepdims = spread.inputs[1:]
@@ -588,7 +624,9 @@ def unreduce_forms(opt, node):
     a = opt.abstract(like)
     if not (ok and isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)):
         return None
-    if not (const(axis) == (True, None) and const(keepdims) == (True, False) and isinstance(a, AArray)):
+    if not (
+        const(axis) == (True, None) and const(keepdims) == (True, False) and isinstance(a, AArray)
+    ):
         return None
     if not all(isinstance(n, int) for n in a.shape) or math.prod(shape) != math.prod(a.shape):
         return None
@@ -612,7 +650,9 @@ def multiplicative_identity(opt, node):
         if prim is _mul:
             pairs.append((node.inputs[2], node.inputs[1]))
         for spread, x in pairs:
-            if prim_of(spread) is _unreduce and _spreads_onto(opt.abstract(x), _product_abstract(opt, spread, x, node)):
+            if prim_of(spread) is _unreduce and _spreads_onto(
+                opt.abstract(x), _product_abstract(opt, spread, x, node)
+            ):
                 d = _kept(opt, spread)
                 if d is not None:
                     return Apply([Constant(prim), d, x], node.graph, node.loc)
@@ -659,7 +699,9 @@ def shape_witness(a) -> object | None:
     (a `ShapeWitness` for an array, 0.0 of its type for a float), or None."""
     if isinstance(a, AScalar) and a.kind in (float, np.float64, np.float32):
         return a.kind(0.0)
-    if not (isinstance(a, AArray) and a.dtype is not None and all(isinstance(n, int) for n in a.shape)):
+    if not (
+        isinstance(a, AArray) and a.dtype is not None and all(isinstance(n, int) for n in a.shape)
+    ):
         return None
     key = (np.dtype(a.dtype).str, tuple(a.shape))
     w = _WITNESSES.get(key)
@@ -671,14 +713,28 @@ def shape_witness(a) -> object | None:
 
 # The argument each primitive reads only for its type, dtype and shape.
 _SHAPE_ONLY = {
-    P(name): i for name, i in (
-        ("unreduce", 2), ("expand_reduced", 2), ("sum_to", 2), ("broadcast_like", 2),
-        ("reduced_count", 1), ("getitem_sens", 1),
+    P(name): i
+    for name, i in (
+        ("unreduce", 2),
+        ("expand_reduced", 2),
+        ("sum_to", 2),
+        ("broadcast_like", 2),
+        ("reduced_count", 1),
+        ("getitem_sens", 1),
     )
 }
 
 
-@rewrite(prims=("unreduce", "expand_reduced", "sum_to", "broadcast_like", "reduced_count", "getitem_sens"))
+@rewrite(
+    prims=(
+        "unreduce",
+        "expand_reduced",
+        "sum_to",
+        "broadcast_like",
+        "reduced_count",
+        "getitem_sens",
+    )
+)
 def known_shape_argument(opt, node):
     """f(..., like, ...) => f(..., shape_of(like), ...) for an argument that `f` reads only
     for its type, dtype and shape (`unreduce(d, like, axis, keepdims)`, `sum_to(x, like)`,
@@ -718,7 +774,9 @@ def sum_to_of_known_shapes(opt, node):
         kept = [i for i, (m, n) in enumerate(zip(a.shape, b.shape)) if n == 1 and m != 1]
         if all(m == n for i, (m, n) in enumerate(zip(a.shape, b.shape)) if i not in kept):
             axis = kept[0] if len(kept) == 1 else tuple(kept)
-            return Apply([Constant(_np_sum), x, Constant(axis), Constant(True)], node.graph, node.loc)
+            return Apply(
+                [Constant(_np_sum), x, Constant(axis), Constant(True)], node.graph, node.loc
+            )
     return None
 
 

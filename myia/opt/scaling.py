@@ -43,7 +43,11 @@ _ARITH = (_mul, _add, _sub, _neg, _truediv)
 def _inexact_abstract(a) -> bool:
     if isinstance(a, AArray):
         return np.dtype(a.dtype).kind in "fc"
-    return isinstance(a, AScalar) and isinstance(a.kind, type) and issubclass(a.kind, (float, complex, np.inexact))
+    return (
+        isinstance(a, AScalar)
+        and isinstance(a.kind, type)
+        and issubclass(a.kind, (float, complex, np.inexact))
+    )
 
 
 def inexact(opt, node: Node, depth: int = 6) -> bool:
@@ -79,7 +83,11 @@ def _scale_of(node: Node):
     if prim is _mul:
         a, b = node.inputs[1], node.inputs[2]
         for base, k in ((a, b), (b, a)):
-            if isinstance(k, Constant) and not isinstance(base, Constant) and _power_of_two(k.value):
+            if (
+                isinstance(k, Constant)
+                and not isinstance(base, Constant)
+                and _power_of_two(k.value)
+            ):
                 return base, k.value
     return None
 
@@ -171,7 +179,8 @@ def scaled_terms(opt, node):
         c = ca if abs(ca) <= abs(cb) else cb
         inner = Apply(
             [Constant(prim), _scaled(node, a, _ratio(ca, c)), _scaled(node, b, _ratio(cb, c))],
-            node.graph, node.loc,
+            node.graph,
+            node.loc,
         )
         return _scaled(node, inner, c)
     return None

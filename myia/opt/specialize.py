@@ -115,7 +115,8 @@ def specialize(opt, node: Apply) -> Node | None:
     bound = {
         i: a.value
         for i, a in enumerate(node.inputs[1:])
-        if isinstance(a, Constant) and type(a.value) in (int, bool)
+        if isinstance(a, Constant)
+        and type(a.value) in (int, bool)
         and steers(opt.mng, g.parameters[i])
     }
     if not bound:
@@ -126,7 +127,9 @@ def specialize(opt, node: Apply) -> Node | None:
         if opt.specialization_counts[g] >= SPECIALIZE_MAX:
             return None
         opt.specialization_counts[g] += 1
-        spec = Graph(f"{g.name}[{','.join(f'{g.parameters[i].name}={v}' for i, v in bound.items())}]", g.loc)
+        spec = Graph(
+            f"{g.name}[{','.join(f'{g.parameters[i].name}={v}' for i, v in bound.items())}]", g.loc
+        )
         spec.flags = {k: v for k, v in g.flags.items() if k not in ("argnames", "defaults")}
         args: list[Node] = []
         for i, p in enumerate(g.parameters):

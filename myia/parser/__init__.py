@@ -49,7 +49,9 @@ def _source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.__name__:
             return node, filename, line_offset, indent
-    raise MyiaSyntaxError(f"cannot find the source of `{fn.__qualname__}`", Location(filename, code.co_firstlineno))
+    raise MyiaSyntaxError(
+        f"cannot find the source of `{fn.__qualname__}`", Location(filename, code.co_firstlineno)
+    )
 
 
 def _shift(tree: ast.AST, line: int, col: int) -> None:
@@ -90,8 +92,10 @@ def _lambda_tree(fn, src: str, filename: str, first: int, indent: int):
             ln, c = min(spots)
             here = (ln - max(first, 1), c - indent)
             found = [
-                (st, nd) for st, nd in found
-                if (nd.body.lineno - 1, nd.body.col_offset) <= here
+                (st, nd)
+                for st, nd in found
+                if (nd.body.lineno - 1, nd.body.col_offset)
+                <= here
                 <= (nd.body.end_lineno - 1, nd.body.end_col_offset)
             ] or found
     if len(found) != 1:
@@ -120,7 +124,7 @@ def parse(fn: types.FunctionType) -> Graph:
         defaults = {}
         if fn.__defaults__:
             names = lowerer.node.args.args
-            for a, v in zip(names[len(names) - len(fn.__defaults__):], fn.__defaults__):
+            for a, v in zip(names[len(names) - len(fn.__defaults__) :], fn.__defaults__):
                 defaults[a.arg] = v
         lowerer.lower(defaults)
         session.finalize()

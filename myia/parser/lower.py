@@ -22,13 +22,25 @@ from myia.prim import lookup as P
 from myia.prim.registry import python_object_of
 
 _BINOPS = {
-    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
-    ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.MatMult: "matmul",
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "truediv",
+    ast.FloorDiv: "floordiv",
+    ast.Mod: "mod",
+    ast.Pow: "pow",
+    ast.MatMult: "matmul",
 }
 _UNARY = {ast.USub: "neg", ast.UAdd: "pos", ast.Not: "not_"}
 _COMPARE = {
-    ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge",
-    ast.Is: "is_", ast.IsNot: "is_not",
+    ast.Eq: "eq",
+    ast.NotEq: "ne",
+    ast.Lt: "lt",
+    ast.LtE: "le",
+    ast.Gt: "gt",
+    ast.GtE: "ge",
+    ast.Is: "is_",
+    ast.IsNot: "is_not",
 }
 # Positional arguments from this index on are packed into one tuple argument.
 _PACK_FROM = {"np.einsum": 1, "method.reshape": 0, "method.transpose": 0}
@@ -83,7 +95,9 @@ def assigned_names(body: list[ast.stmt], args: ast.arguments | None = None) -> s
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out.add(node.name)
             continue
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        if isinstance(
+            node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        ):
             continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             out.add(node.id)
@@ -248,7 +262,9 @@ class FunctionLowerer:
         self.outer = outer
         self.loops: list[tuple[Block, Block]] = []
         if isinstance(node, ast.Lambda):
-            body: list[ast.stmt] = [ast.Return(node.body, lineno=node.lineno, col_offset=node.col_offset)]
+            body: list[ast.stmt] = [
+                ast.Return(node.body, lineno=node.lineno, col_offset=node.col_offset)
+            ]
         else:
             body = node.body
         self.body = body
@@ -295,17 +311,27 @@ class FunctionLowerer:
     def global_node(self, name: str, loc: Location | None) -> Node:
         return self.object_node(lookup_name(self.namespace, name), loc, name)
 
-    def object_node(self, obj: Any, loc: Location | None, what: str, block: Block | None = None) -> Node:
+    def object_node(
+        self, obj: Any, loc: Location | None, what: str, block: Block | None = None
+    ) -> Node:
         if isinstance(obj, (tuple, list)) and not _plain_constant(obj):
             items = [self.object_node(x, loc, f"{what}[{i}]") for i, x in enumerate(obj)]
             maker = "make_tuple" if isinstance(obj, tuple) else "make_list"
             return Apply([Constant(P(maker), loc), *items], self.entry.graph, loc)
         if isinstance(obj, list):
-            return Apply([Constant(P("make_list"), loc), *[Constant(x, loc) for x in obj]], self.entry.graph, loc)
+            return Apply(
+                [Constant(P("make_list"), loc), *[Constant(x, loc) for x in obj]],
+                self.entry.graph,
+                loc,
+            )
         if isinstance(obj, dict) and all(isinstance(k, (str, int, float, bool)) for k in obj):
             values = [self.object_node(v, loc, f"{what}[{k!r}]") for k, v in obj.items()]
             tup = Apply([Constant(P("make_tuple"), loc), *values], self.entry.graph, loc)
-            return Apply([Constant(P("make_dict"), loc), Constant(tuple(obj), loc), tup], self.entry.graph, loc)
+            return Apply(
+                [Constant(P("make_dict"), loc), Constant(tuple(obj), loc), tup],
+                self.entry.graph,
+                loc,
+            )
         kind, value = classify(obj, loc, what)
         if kind == "prim":
             return Constant(value, loc)
@@ -343,8 +369,13 @@ class FunctionLowerer:
         return self.apply(block, [P(name), *args], loc)
 
     def branch(
-        self, block: Block, cond: Node, on_true: Callable[[Block], Node],
-        on_false: Callable[[Block], Node], loc, label: str,
+        self,
+        block: Block,
+        cond: Node,
+        on_true: Callable[[Block], Node],
+        on_false: Callable[[Block], Node],
+        loc,
+        label: str,
     ) -> Node:
         """`switch(cond, T, F)()` where T and F are closures computing each side."""
         t = Block(self, f"{self.name}:{label}_true", [block], loc)
@@ -373,7 +404,7 @@ class FunctionLowerer:
         defaults: dict[str, Any] = {}
         args = node.args
         params = args.posonlyargs + args.args
-        for a, d in zip(params[len(params) - len(args.defaults):], args.defaults):
+        for a, d in zip(params[len(params) - len(args.defaults) :], args.defaults):
             v = self.lower_expr(block, d)
             if not isinstance(v, Constant) or isinstance(v.value, Graph):
                 raise MyiaSyntaxError(
@@ -432,9 +463,13 @@ class FunctionLowerer:
     def stmt_AugAssign(self, block, stmt, loc):
         op = _BINOPS.get(type(stmt.op))
         if op is None:
-            raise MyiaSyntaxError(f"augmented operator `{type(stmt.op).__name__}` is not supported", loc)
+            raise MyiaSyntaxError(
+                f"augmented operator `{type(stmt.op).__name__}` is not supported", loc
+            )
         load = _as_load(stmt.target)
-        value = self.prim(block, op, [self.lower_expr(block, load), self.lower_expr(block, stmt.value)], loc)
+        value = self.prim(
+            block, op, [self.lower_expr(block, load), self.lower_expr(block, stmt.value)], loc
+        )
         self.assign(block, stmt.target, value, loc)
         return block
 
@@ -485,7 +520,9 @@ class FunctionLowerer:
         cond = self.prim(header, "truth", [self.lower_expr(header, stmt.test)], loc)
         body = Block(self, f"{self.name}:while_body", [header], loc)
         exit_ = Block(self, f"{self.name}:while_exit", [header], loc)
-        sw = self.prim(header, "switch", [cond, Constant(body.graph, loc), Constant(exit_.graph, loc)], loc)
+        sw = self.prim(
+            header, "switch", [cond, Constant(body.graph, loc), Constant(exit_.graph, loc)], loc
+        )
         header.graph.output = self.apply(header, [sw], loc)
         after = Block(self, f"{self.name}:while_after", None, loc)
         self.loops.append((header, after))
@@ -559,7 +596,9 @@ class FunctionLowerer:
         op = _BINOPS.get(type(expr.op))
         if op is None:
             raise MyiaSyntaxError(f"operator `{type(expr.op).__name__}` is not supported", loc)
-        return self.prim(block, op, [self.lower_expr(block, expr.left), self.lower_expr(block, expr.right)], loc)
+        return self.prim(
+            block, op, [self.lower_expr(block, expr.left), self.lower_expr(block, expr.right)], loc
+        )
 
     def expr_UnaryOp(self, block, expr, loc):
         op = _UNARY.get(type(expr.op))
@@ -582,8 +621,12 @@ class FunctionLowerer:
             return result
         cond = self.prim(block, "truth", [result], loc)
         return self.branch(
-            block, cond, lambda b: self._compare_chain(b, right, rest[1:], loc),
-            lambda b: result, loc, "compare",
+            block,
+            cond,
+            lambda b: self._compare_chain(b, right, rest[1:], loc),
+            lambda b: result,
+            loc,
+            "compare",
         )
 
     def expr_BoolOp(self, block, expr, loc):
@@ -603,8 +646,12 @@ class FunctionLowerer:
     def expr_IfExp(self, block, expr, loc):
         cond = self.prim(block, "truth", [self.lower_expr(block, expr.test)], loc)
         return self.branch(
-            block, cond, lambda b: self.lower_expr(b, expr.body),
-            lambda b: self.lower_expr(b, expr.orelse), loc, "ifexp",
+            block,
+            cond,
+            lambda b: self.lower_expr(b, expr.body),
+            lambda b: self.lower_expr(b, expr.orelse),
+            loc,
+            "ifexp",
         )
 
     def expr_Tuple(self, block, expr, loc):
@@ -616,7 +663,9 @@ class FunctionLowerer:
     def _sequence(self, block, elts, maker, loc):
         if any(isinstance(e, ast.Starred) for e in elts):
             parts = self._starred_parts(block, elts, loc)
-            return parts if maker == "make_tuple" else self.prim(block, "builtin.list", [parts], loc)
+            return (
+                parts if maker == "make_tuple" else self.prim(block, "builtin.list", [parts], loc)
+            )
         return self.prim(block, maker, [self.lower_expr(block, e) for e in elts], loc)
 
     def _starred_parts(self, block, elts, loc) -> Node:
@@ -647,7 +696,9 @@ class FunctionLowerer:
             if not isinstance(k, ast.Constant):
                 raise MyiaSyntaxError("dict keys must be constants (strings or numbers)", loc)
             keys.append(k.value)
-        values = self.prim(block, "make_tuple", [self.lower_expr(block, v) for v in expr.values], loc)
+        values = self.prim(
+            block, "make_tuple", [self.lower_expr(block, v) for v in expr.values], loc
+        )
         return self.prim(block, "make_dict", [Constant(tuple(keys), loc), values], loc)
 
     def expr_Subscript(self, block, expr, loc):
@@ -684,7 +735,8 @@ class FunctionLowerer:
         except KeyError:
             raise MyiaSyntaxError(
                 f"attribute `.{expr.attr}` is not supported (supported: .T, .shape, .ndim, "
-                ".dtype, .size)", loc
+                ".dtype, .size)",
+                loc,
             ) from None
         return self.apply(block, [prim, value], loc)
 
@@ -695,7 +747,9 @@ class FunctionLowerer:
         acc = _fresh("acc")
         stmt: ast.stmt = ast.Assign(
             targets=[ast.Name(acc, ast.Store())],
-            value=ast.Call(ast.Name(".list_append", ast.Load()), [ast.Name(acc, ast.Load()), expr.elt], []),
+            value=ast.Call(
+                ast.Name(".list_append", ast.Load()), [ast.Name(acc, ast.Load()), expr.elt], []
+            ),
         )
         for gen in reversed(expr.generators):
             if gen.is_async:
@@ -725,7 +779,9 @@ class FunctionLowerer:
         kwargs = {}
         for kw in expr.keywords:
             if kw.arg is None:
-                raise MyiaSyntaxError("`**kwargs` in calls is not supported; pass keywords explicitly", loc)
+                raise MyiaSyntaxError(
+                    "`**kwargs` in calls is not supported; pass keywords explicitly", loc
+                )
             kwargs[kw.arg] = kw.value
         if ok:
             kind, value = classify(obj, loc, ast.unparse(expr.func))
@@ -748,7 +804,8 @@ class FunctionLowerer:
                     return self.call_prim(block, prim, expr.args, kwargs, loc, first=self_node)
                 raise MyiaSyntaxError(
                     f"method `.{expr.func.attr}()` is not supported; see the supported methods in "
-                    "the subset (sum, mean, reshape, transpose, dot, astype, ...)", loc
+                    "the subset (sum, mean, reshape, transpose, dot, astype, ...)",
+                    loc,
                 )
         fn = self.lower_expr(block, expr.func)
         return self.call_node(block, fn, expr.args, kwargs, loc)
@@ -777,16 +834,23 @@ class FunctionLowerer:
     def call_node(self, block, fn: Node, args, kwargs, loc):
         if any(isinstance(a, ast.Starred) for a in args):
             if kwargs:
-                raise MyiaSyntaxError("`*args` together with keyword arguments is not supported", loc)
+                raise MyiaSyntaxError(
+                    "`*args` together with keyword arguments is not supported", loc
+                )
             packed = self._starred_parts(block, args, loc)
             return self.prim(block, "apply", [fn, packed], loc)
         nodes = [self.lower_expr(block, a) for a in args]
-        if isinstance(fn, Constant) and isinstance(fn.value, Graph) and "argnames" in fn.value.flags:
+        if (
+            isinstance(fn, Constant)
+            and isinstance(fn.value, Graph)
+            and "argnames" in fn.value.flags
+        ):
             nodes = self.bind_graph_args(fn.value, nodes, kwargs, block, loc)
         elif kwargs:
             raise MyiaSyntaxError(
                 "keyword arguments need a callee known when compiling (a function defined in "
-                "the code, not a function passed as a value)", loc
+                "the code, not a function passed as a value)",
+                loc,
             )
         return self.apply(block, [fn, *nodes], loc)
 
@@ -795,7 +859,8 @@ class FunctionLowerer:
         defaults = graph.flags["defaults"]
         if len(nodes) > len(names):
             raise MyiaTypeError(
-                f"`{graph.name}` takes {len(names)} positional arguments but {len(nodes)} were given", loc
+                f"`{graph.name}` takes {len(names)} positional arguments but {len(nodes)} were given",
+                loc,
             )
         bound: dict[str, Node] = dict(zip(names, nodes))
         for k, v in kwargs.items():
@@ -838,7 +903,9 @@ def _single_defs(body: list[ast.stmt], args: ast.arguments) -> dict[str, Graph]:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             counts[node.name] = counts.get(node.name, 0) + 1
             continue
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        if isinstance(
+            node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        ):
             continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1

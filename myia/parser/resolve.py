@@ -21,8 +21,20 @@ from myia.prim import primitive_for
 from myia.prim.sens import Zero
 
 CONSTANT_TYPES = (
-    bool, int, float, complex, str, bytes, type(None), np.ndarray, np.generic, np.dtype, type,
-    slice, type(Ellipsis), Zero,
+    bool,
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    type(None),
+    np.ndarray,
+    np.generic,
+    np.dtype,
+    type,
+    slice,
+    type(Ellipsis),
+    Zero,
 )
 
 MISSING = object()

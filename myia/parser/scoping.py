@@ -161,8 +161,7 @@ def _check(scope: _Scope, filename: str, line_offset: int) -> None:
                 )
             escapes = child.escapes or child.bound_name in scope.value_uses
             in_loop = [
-                loop for loop in loops
-                if any(n == name and loop in ls for n, _, ls in scope.stores)
+                loop for loop in loops if any(n == name and loop in ls for n, _, ls in scope.stores)
             ]
             if escapes and in_loop:
                 raise MyiaSyntaxError(

@@ -66,7 +66,15 @@ def _add_sens(a, b):
 @primitive("gadd")
 def gadd(a, b):
     """Add two sensitivities of the same value (structures elementwise; ZERO is neutral)."""
-    return b if a is ZERO else a if b is ZERO else _add_sens(a, b) if isinstance(a, _STRUCTURES) else a + b
+    return (
+        b
+        if a is ZERO
+        else a
+        if b is ZERO
+        else _add_sens(a, b)
+        if isinstance(a, _STRUCTURES)
+        else a + b
+    )
 
 
 @gadd.defbprop

@@ -93,7 +93,9 @@ def _basic_index(i) -> bool:
     items = i if isinstance(i, tuple) else (i,)
     return all(
         (isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)))
-        or k is None or k is Ellipsis or isinstance(k, slice)
+        or k is None
+        or k is Ellipsis
+        or isinstance(k, slice)
         for k in items
     )
 

@@ -124,7 +124,9 @@ class Region:
         out = []
         tail = g.output
         for n in toposort(
-            g.return_, lambda n: n.graph is g, lambda h: [x for x in fvs.get(h, ()) if x.graph is g]
+            g.return_,
+            lambda n: n.graph is g,
+            lambda h: sorted((x for x in fvs.get(h, ()) if x.graph is g), key=_node_id),
         ):
             if isinstance(n, Apply) and n.graph is g and n is not g.return_:
                 if n is tail and (switch_of_call(n) is not None or self.is_back_edge(n)):
@@ -153,3 +155,7 @@ def is_loop(g: Graph) -> bool:
         if sw is not None:
             stack.extend(branches(sw))
     return False
+
+
+def _node_id(n) -> int:
+    return n.id  # a stable order (sets of nodes iterate in the order of their addresses)

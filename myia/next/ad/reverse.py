@@ -283,6 +283,12 @@ class Reverse:
             fg = region.fwd_graphs[g]
             for node in region.order(g):
                 self.fmap[node] = self.forward_node(node, fg, region)
+            # The leaves' values are made when the region is finished; the forward closures
+            # of the functions they pass on must be known before (see `values`).
+            out = g.output
+            for x in [*(out.inputs[1:] if region.is_back_edge(out) else [out])]:
+                if isinstance(x, Constant):
+                    self.fwd_input(x)
         self.pending.append(region)
         return region.fwd_graphs[region.root]
 
@@ -367,6 +373,10 @@ class Reverse:
         self.values.finish()
         while self.pending:
             self.finish_region(self.pending.pop())
+        if self.values.pending:
+            raise MyiaError(
+                "internal error: a forward closure was asked for after the forward pass"
+            )
 
     def finish_region(self, region: Region) -> None:
         slot_types = [BOTTOM] * len(region.slots)

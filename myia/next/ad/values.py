@@ -88,7 +88,7 @@ class FunctionValues:
                 GraphFn(self.forward_of(o.graph), None)
                 if isinstance(o, GraphFn) and o.graph in self.rev.mng.graphs
                 else o
-                for o in t.options
+                for o in sorted(t.options, key=_option_order)
             )
         if isinstance(t, ATuple):
             return ATuple(self.fwd_type(x) for x in t.items)
@@ -100,7 +100,7 @@ class FunctionValues:
             return ADict(t.keys, [self.fwd_type(x) for x in t.values])
         if isinstance(t, AUnion):
             out = BOTTOM
-            for o in t.options:
+            for o in t.ordered:
                 out = join(out, self.fwd_type(o))
             return out
         if isinstance(t, AStack):
@@ -221,7 +221,7 @@ class FunctionValues:
                 f"the gradient of a call of {describe(t)} is not supported", node.loc
             )
         out = []
-        for o in sorted(t.options, key=lambda o: getattr(getattr(o, "graph", None), "id", -1)):
+        for o in sorted(t.options, key=_option_order):
             if not isinstance(o, GraphFn):
                 raise MyiaTypeError(
                     f"internal error: `{o.name}` called through a value was not made a function",
@@ -271,6 +271,10 @@ class FunctionValues:
             if out_t.items[i] is not AZero:
                 acc.add(a, b.apply(_getitem, s, i), b)
         acc.add(node.inputs[0], b.apply(_getitem, s, len(node.inputs) - 1), b)
+
+
+def _option_order(o) -> int:
+    return getattr(getattr(o, "graph", None), "id", -1)  # not the order of a set
 
 
 def _needs_primal(d, t) -> bool:

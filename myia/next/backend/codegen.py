@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from myia.ir.clone import clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
 from myia.next.backend.source import Block, Line, assign, name, render
+from myia.next.branches import unshare_branches
 from myia.next.infer.abstract import ADict, AList, AScalar, ATuple
 from myia.next.infer.build import type_of
 from myia.next.prim.registry import REGISTRY, Primitive
@@ -111,7 +111,7 @@ class Codegen:
         self.root = root
         self.fast = fast
         self.mng = Manager(root)
-        _unshare_branches(self.mng)
+        unshare_branches(self.mng)
         self.namespace: dict[str, Any] = {"np": np, "math": math}
         self.imports: dict[str, str] = {}  # helper name -> "from module import impl as name"
         self.used_names: set[str] = set(_RESERVED) | {"box_result", "ZERO"}
@@ -126,6 +126,8 @@ class Codegen:
             if isinstance(node, Constant) and isinstance(node.value, Graph):
                 for user, i in self.mng.uses.get(node, ()):
                     self.graph_uses.setdefault(node.value, []).append((user, i))
+        for uses in self.graph_uses.values():
+            uses.sort(key=_use_order)
         self.origin = root.loc.filename if root.loc else None
 
     # Names ------------------------------------------------------------------------------------
@@ -334,7 +336,9 @@ class Codegen:
         out: list = []
         fvs = self.mng.free_variables_total
         order = toposort(
-            g.return_, lambda n: n.graph is g, lambda h: [n for n in fvs.get(h, ()) if n.graph is g]
+            g.return_,
+            lambda n: n.graph is g,
+            lambda h: sorted((n for n in fvs.get(h, ()) if n.graph is g), key=_node_id),
         )
         tail = g.output
         for node in order:
@@ -409,7 +413,9 @@ class Codegen:
     def uses(self, node: Node) -> list:
         """The uses of `node`, but as an effect of its graph."""
         return [
-            (u, i) for u, i in self.mng.uses.get(node, ()) if not (u is u.graph.return_ and i > 1)
+            (u, i)
+            for u, i in sorted(self.mng.uses.get(node, ()), key=_use_order)
+            if not (u is u.graph.return_ and i > 1)
         ]
 
     def destructure(self, node: Apply) -> tuple[list[str], bool]:
@@ -643,28 +649,6 @@ class Codegen:
         return Module(text, entry, self.namespace, line_map)
 
 
-def _unshare_branches(mng: Manager) -> None:
-    """Give each `if` its own branch graphs: a graph without parameters that several
-    switches select (inlining copied a function with a branch that closes over nothing) is
-    copied for each switch after the first, so that every branch is written where it runs."""
-    uses: dict[Graph, list[tuple[Apply, int]]] = {}
-    for node in list(mng.all_nodes):
-        if isinstance(node, Constant) and isinstance(node.value, Graph):
-            for user, i in mng.uses.get(node, ()):
-                uses.setdefault(node.value, []).append((user, i))
-    for g, gu in sorted(uses.items(), key=lambda kv: kv[0].id):
-        if (
-            len(gu) < 2
-            or g.parameters
-            or not all(u.is_apply(_SWITCH) and i in (2, 3) for u, i in gu)
-        ):
-            continue
-        for user, i in sorted(gu, key=lambda ui: (ui[0].id, ui[1]))[1:]:
-            copy = Constant(clone(g, manager=mng), user.inputs[i].loc)
-            copy.abstract = user.inputs[i].abstract
-            mng.set_edge(user, i, copy)
-
-
 def box_result(value, t):
     """`value` with its floats of the Python types the abstract value `t` says."""
     if isinstance(t, AScalar) and t.kind is float:
@@ -723,3 +707,11 @@ def _tuple(items: list) -> ast.expr:
 def generate(root: Graph, fast: bool = True) -> Module:
     """The Python module computing the typed graph `root` (see the module docstring)."""
     return Codegen(root, fast).generate()
+
+
+def _use_order(use) -> tuple:
+    return (use[0].id, use[1])
+
+
+def _node_id(n) -> int:
+    return n.id  # a stable order (sets of nodes iterate in the order of their addresses)

@@ -181,7 +181,7 @@ class Analysis:
                 for n in toposort(
                     graph.return_,
                     lambda n: n.graph is graph,
-                    lambda g: [n for n in fvs.get(g, ()) if n.graph is graph],
+                    lambda g: sorted((n for n in fvs.get(g, ()) if n.graph is graph), key=_node_id),
                 )
                 if isinstance(n, Apply) and n.graph is graph and n is not graph.return_
             ]
@@ -346,7 +346,7 @@ class Analysis:
         def sub(t):
             return map_functions(t, lambda o: GraphFn(o.graph, mapping.get(o.context, o.context)))
 
-        for w in set(mapping.values()):
+        for w in sorted(set(mapping.values()), key=lambda c: c.id):
             merged = tuple(sub(a) for a in w.args) if w.args else None
             for c, target in sorted(mapping.items(), key=lambda kv: kv[0].id):
                 if target is w and c.args:
@@ -359,7 +359,7 @@ class Analysis:
                 self.mark(w)
         for c, w in mapping.items():
             self.contexts[(c.graph, c.parent, c.args)] = w
-            for caller in c.callers:
+            for caller in sorted(c.callers, key=lambda c: c.id):
                 self.mark(caller)
         return tuple(sub(a) for a in args)
 
@@ -418,7 +418,7 @@ class Analysis:
             out = widen(ctx.output, out)
         if out != ctx.output:
             ctx.output = out
-            for c in ctx.callers:
+            for c in sorted(ctx.callers, key=lambda c: c.id):
                 self.mark(c)
 
     # Values -----------------------------------------------------------------------------------
@@ -486,3 +486,7 @@ def constant_fold(prim: Primitive, types: list[AbstractValue]):
     if ok:
         return constant_type(value), value
     return infer_apply(prim, types), UNKNOWN
+
+
+def _node_id(n) -> int:
+    return n.id  # a stable order (sets of nodes iterate in the order of their addresses)

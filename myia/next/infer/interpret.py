@@ -48,7 +48,7 @@ def run_context(an: Analysis, ctx: Context):
             out = BOTTOM
         ctx.values[node] = out
     if ctx.values != before:
-        for r in ctx.readers:
+        for r in sorted(ctx.readers, key=_context_id):
             an.mark(r)
 
 
@@ -197,3 +197,7 @@ def call_primitive(an: Analysis, ctx: Context, node: Apply, prim: Primitive, arg
     if prim.infer is None:
         raise MyiaError(f"internal error: primitive {prim.name} has no shape rule")
     return constant_fold(prim, args)[0]
+
+
+def _context_id(c: Context) -> int:
+    return c.id  # a stable order (a set of contexts iterates in the order of their addresses)

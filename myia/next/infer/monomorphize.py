@@ -15,7 +15,9 @@ with, which must then be unique.
 from __future__ import annotations
 
 from myia.errors import MyiaError
+from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
+from myia.next.branches import inline_known_branches, unshare_branches
 from myia.next.infer.abstract import (
     BOTTOM,
     AConst,
@@ -310,4 +312,8 @@ def specialize(graph: Graph, args: tuple) -> Graph:
 
         for ctx in custom_rule(an, root, rule):
             an.solve(ctx)
-    return Monomorphizer(an).run(root)
+    program = Monomorphizer(an).run(root)
+    mng = Manager(program)
+    unshare_branches(mng)
+    inline_known_branches(mng)
+    return program

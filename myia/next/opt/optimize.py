@@ -75,14 +75,14 @@ class Optimizer:
             new = self.rewrite(node)
             if new is None or new is node:
                 continue
-            users = [u for u, _ in mng.uses.get(node, ())]
+            users = sorted({u for u, _ in mng.uses.get(node, ())}, key=_node_id)
             graph = node.graph
             fresh = [
                 n for n in toposort(new, lambda n, g=graph: n.graph is g) if n not in mng.all_nodes
             ]
             mng.replace(node, new)
             for before in getattr(self, "_pending_graphs", ()):
-                for g in set(mng.graphs) - before:
+                for g in sorted(set(mng.graphs) - before, key=lambda g: g.id):
                     self.push_graph(g)
             self._pending_graphs = []
             for n in fresh:
@@ -204,7 +204,9 @@ class Optimizer:
                 if self.may_raise(e, raisers) and e is not ret.inputs[1]:
                     i += 1
                     continue
-                users = [u for u, _ in self.mng.uses.get(e, ()) if u is not ret]
+                users = sorted(
+                    {u for u, _ in self.mng.uses.get(e, ()) if u is not ret}, key=_node_id
+                )
                 self.mng.remove_input(ret, i)
                 for u in users:
                     self.push(u)
@@ -320,3 +322,7 @@ def _cyclic(mng: Manager) -> set[Graph]:
 def optimize(graph: Graph, adjoint: bool = False) -> Graph:
     """Optimize the typed program `graph` in place (see the module) and return it."""
     return Optimizer(graph, adjoint).run()
+
+
+def _node_id(n) -> int:
+    return n.id  # a stable order (sets of nodes iterate in the order of their addresses)

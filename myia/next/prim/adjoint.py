@@ -47,7 +47,10 @@ def _infer_stack_push(stack, value):
 
 @stack_push.defvjp
 def _vjp_stack_push(r):
-    top = r.b.apply(sens_pop, r.dout, r.x(1))
+    from myia.next.prim.sens import zeros_of
+
+    zeros = zeros_of(r.b, r.out_type.elem, r.x(1))  # what was pushed, nothing reaching it
+    top = r.b.apply(sens_pop, r.dout, zeros)
     return [r.b.apply(getitem, top, 1), r.b.apply(getitem, top, 0)]
 
 
@@ -90,28 +93,22 @@ stack_pop.defemit(template("{0}"))
 
 
 @primitive("sens_pop")
-def sens_pop(stack, like):
-    """The pair (top, rest) of the sensitivity of a stack, whose value on top was `like`.
-    The sensitivity of a stack may be shorter than the stack: the values nothing reached
-    are at its bottom, and read as zeros."""
-    if stack is None:
-        from myia.next.prim.arrays import zeros_like_sens
-
-        return (zeros_like_sens(like), None)
-    return stack
+def sens_pop(stack, zeros):
+    """The pair (top, rest) of the sensitivity of a stack. The sensitivity of a stack may
+    be shorter than the stack: the values nothing reached are at its bottom, and read as
+    `zeros`."""
+    return (zeros, None) if stack is None else stack
 
 
 @sens_pop.definfer
-def _infer_sens_pop(stack, like):
-    from myia.next.infer.abstract import sens_type
-
-    elem = stack.elem if isinstance(stack, AStack) else sens_type(like)
-    return ATuple((elem, stack if isinstance(stack, AStack) else AStack(elem)))
+def _infer_sens_pop(stack, zeros):
+    elem = join(stack.elem, zeros) if isinstance(stack, AStack) else zeros
+    return ATuple((elem, AStack(elem)))
 
 
 @sens_pop.defvjp
 def _vjp_sens_pop(r):
-    return [_push_sens(r, r.types[1], lambda: r.x(1)), None]
+    return [_push_sens(r, r.out_type.items[0], lambda: r.x(1)), None]
 
 
 sens_pop.defemit(lambda e, args: e.helper_call("sens_pop", args))

@@ -349,6 +349,39 @@ def zeros_like_sens(x):
     return ZERO
 
 
+@primitive("zeros_at", nondiff=True, fresh=True)
+def zeros_at(root, path):
+    """`zeros_like_sens(root[path[0]][path[1]]...)`, or ZERO where the path meets None (a
+    residual's slot the path that ran did not fill: its sensitivity is never read)."""
+    from myia.next.prim.structures import ZERO
+
+    x = root
+    for k in path:
+        if x is None:
+            return ZERO
+        x = x[k]
+    return zeros_like_sens(x)
+
+
+@zeros_at.definfer
+def _infer_zeros_at(root, path):
+    from myia.next.infer.abstract import ADict, AResidual, sens_type
+
+    t = root
+    for k in const_value(path, "path"):
+        if isinstance(t, ADict):
+            t = t.values[t.index(k)]
+        elif isinstance(t, (ATuple, AList, AResidual)) and t.items is not None:
+            t = t.items[k]
+        else:
+            t = t.elem
+    s = sens_type(t)
+    return AZero if s is AZero else s
+
+
+zeros_at.defemit(lambda e, args: e.helper_call("zeros_at", args))
+
+
 @zeros_like_sens.definfer
 def _infer_zeros_like_sens(x):
     from myia.next.infer.abstract import sens_type

@@ -90,35 +90,57 @@ def zeros_of(b, like, primal=None):
     return _zeros(b, sens_type(like), primal)
 
 
+class _At:
+    """Where a value is: a node (or a function making it, made only if needed) and the
+    keys to it."""
+
+    def __init__(self, root, path: tuple = ()):
+        self.root = root
+        self.path = path
+
+    @staticmethod
+    def of(primal):
+        return primal if primal is None or isinstance(primal, _At) else _At(primal)
+
+    def child(self, k) -> _At:
+        return _At(self.root, (*self.path, k))
+
+    def zeros(self, b):
+        """`zeros_like_sens` of the value, at run time (ZERO past a residual's empty slot)."""
+        from myia.next.prim import arrays as A
+
+        root = self.root() if callable(self.root) else self.root
+        if not self.path:
+            return b.apply(A.zeros_like_sens, root)
+        return b.apply(A.zeros_at, root, self.path)
+
+
 def _zeros(b, s, primal):
     """Real zeros of the sensitivity type `s` (following `s`, not the primal type: the
-    sensitivity of a residual that holds itself stops where it does)."""
+    sensitivity of a residual that holds itself stops where it does). `primal` (where the
+    value is, or None) is read only where the type has no shape."""
     from myia.next.prim import arrays as A
-    from myia.next.prim.structures import ZERO, getitem, make_list, make_tuple
+    from myia.next.prim.structures import ZERO, make_list, make_tuple
 
+    at = _At.of(primal)
     if s is AZero:
         return b.node(ZERO)
     if isinstance(s, AScalar):
         return b.node(np.float64(0.0) if s.np else s.pytype(0))
-    if isinstance(s, AArray):
-        if s.known_shape:
-            return b.apply(A.zeros, s.shape, s.dtype.type)
-        return b.apply(A.zeros_like, primal, None)
+    if isinstance(s, AArray) and s.known_shape:
+        return b.apply(A.zeros, s.shape, s.dtype.type)
     if isinstance(s, AStack):
         return b.node(None)  # the empty stack: a tape's sensitivity grows by pushes
     if s is AEnv:
         from myia.next.prim.structures import EMPTY_ENV
 
         return b.node(EMPTY_ENV)
-    if isinstance(s, AResidual):  # a recursion's: as deep as the value
-        return b.apply(A.zeros_like_sens, primal)
     if isinstance(s, (ATuple, AList)) and s.items is not None:
-        items = [
-            _zeros(b, x, None if primal is None else b.apply(getitem, primal, i))
-            for i, x in enumerate(s.items)
-        ]
+        items = [_zeros(b, x, at and at.child(i)) for i, x in enumerate(s.items)]
         return b.apply(make_tuple if isinstance(s, ATuple) else make_list, *items)
-    return b.apply(A.zeros_like_sens, primal)
+    if at is None:
+        raise MyiaTypeError(f"internal error: zeros of {describe(s)} need the value")
+    return at.zeros(b)  # arrays without a shape, lists of run-time length, recursions
 
 
 def materialize(b, d, like, primal=None, want=None):
@@ -139,7 +161,10 @@ def _fill(b, d, want, primal):
         return _zeros(b, want, primal)
     if dt == want:
         return d
-    part = lambda k: None if primal is None else b.apply(getitem, primal, k)  # noqa: E731
+
+    at = _At.of(primal)
+    part = lambda k: at and at.child(k)  # noqa: E731
+
     if isinstance(want, AResidual) and isinstance(dt, ATuple):
         # A recursion's sensitivity: its items filled, named as the residual's.
         from myia.ir.nodes import Apply
