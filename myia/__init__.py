@@ -7,14 +7,8 @@ Example:
     ...     return np.sum(np.tanh(x))
 """
 
-import os as _os
-
+from myia.api import custom_vjp, grad, ir, jit, source, value_and_grad
 from myia.errors import MyiaError, MyiaNameError, MyiaShapeError, MyiaSyntaxError, MyiaTypeError
-
-if _os.environ.get("MYIA_PIPELINE") == "typed":  # the typed pipeline, while it is built
-    from myia.next.api import custom_vjp, grad, ir, jit, source, value_and_grad
-else:
-    from myia.api import custom_vjp, grad, ir, jit, source, value_and_grad
 from myia.prim.structures import stop_gradient
 
 __all__ = [

@@ -1,17 +1,15 @@
-"""Activity analysis: which values of a primal program may depend on the inputs a gradient
-is taken with respect to.
+"""Activity analysis: which values of a typed primal program may depend on the inputs a
+gradient is taken with respect to, and can carry a sensitivity.
 
-A value that does not (an input outside `argnums`, a loop counter, anything computed from
-those alone) needs no sensitivity: the J transform adds no contributions to it, so that
-its sensitivity is the constant ZERO and the work to compute it is dead code, also where
-the optimizer cannot see that the result is dropped (in a loop, whose backward pass
-carries the sensitivities of everything the loop closes over).
+A value that does not (an input outside `argnums`, a loop counter, an int, anything
+computed from those alone) gets no sensitivity: the reverse transform adds no
+contributions to it, so its sensitivity is statically zero and nothing computes it, also
+where a loop carries it from one iteration to the next.
 
-The analysis is a forward propagation over the whole program, insensitive to context and
-conservative: a call's result is active when one of its inputs is (a closure is active
-when it closes over an active value), a parameter when an argument of one of its graph's
-call sites is, and every parameter of a graph used as a value (passed, returned, chosen
-by a `switch`) is active.
+The analysis is a forward propagation over the whole program, insensitive to context:
+a call's result is active when one of its inputs is (a closure when it closes over an
+active value), a parameter when an argument of one of its graph's call sites is, and every
+parameter of a graph used as a value (passed, returned, chosen by a `switch`) is active.
 
 Example:
     >>> active = active_nodes(Manager(g), g, (0,))      # doctest: +SKIP
@@ -23,18 +21,25 @@ from collections import defaultdict
 
 from myia.ir.manager import Manager
 from myia.ir.nodes import Constant, Graph, Node
+from myia.infer.abstract import AZero, sens_type
 from myia.prim.registry import Primitive
 
 
 def active_nodes(mng: Manager, root: Graph, argnums) -> set[Node]:
     """The nodes of the graphs `mng` manages whose values may depend on the parameters
-    `argnums` of `root`."""
+    `argnums` of `root` and may carry a sensitivity."""
     constants: dict[Graph, list[Constant]] = defaultdict(list)
     escaping: set[Graph] = set()
     for node in mng.all_nodes:
         if isinstance(node, Constant) and isinstance(node.value, Graph):
             constants[node.value].append(node)
-            if any(i != 0 for _, i in mng.uses.get(node, ())):
+            if any(
+                i != 0
+                and not (
+                    u.inputs[0].value is _switch() if isinstance(u.inputs[0], Constant) else False
+                )
+                for u, i in mng.uses.get(node, ())
+            ):
                 escaping.add(node.value)
     closing_over: dict[Node, list[Graph]] = defaultdict(list)
     for g, fvs in mng.free_variables_total.items():
@@ -44,7 +49,7 @@ def active_nodes(mng: Manager, root: Graph, argnums) -> set[Node]:
     work: list[Node] = []
 
     def activate(n: Node) -> None:
-        if n not in active:
+        if n not in active and _can_carry(n):
             active.add(n)
             work.append(n)
 
@@ -54,7 +59,8 @@ def active_nodes(mng: Manager, root: Graph, argnums) -> set[Node]:
         n = work.pop()
         for g in closing_over.get(n, ()):
             for c in constants.get(g, ()):
-                activate(c)
+                active.add(c)
+                work.append(c)
         for user, i in mng.uses.get(n, ()):
             fn = user.inputs[0]
             if i > 0 and isinstance(fn, Constant):
@@ -62,5 +68,47 @@ def active_nodes(mng: Manager, root: Graph, argnums) -> set[Node]:
                     continue
                 if isinstance(fn.value, Graph) and i <= len(fn.value.parameters):
                     activate(fn.value.parameters[i - 1])
+            if user is user.graph.return_:
+                if i == 1:
+                    for c in constants.get(user.graph, ()):
+                        for u, _ in mng.uses.get(c, ()):
+                            _activate_calls(u, mng, activate)
+                continue
             activate(user)
     return active
+
+
+def _activate_calls(user, mng, activate) -> None:
+    """The calls whose result is the output of a graph (through switches)."""
+    from myia.ir.nodes import Apply
+
+    if isinstance(user, Apply) and user.inputs[0] is not None:
+        if isinstance(user.inputs[0], Constant):
+            activate(user)
+        elif user.is_apply(_switch()):
+            for u, i in mng.uses.get(user, ()):
+                if i == 0:
+                    activate(u)
+
+
+def _can_carry(n: Node) -> bool:
+    a = n.abstract
+    return a is None or sens_type(a) is not AZero or _holds_functions(a)
+
+
+def _holds_functions(a) -> bool:
+    from myia.infer.abstract import ADict, AFunction, AList, ATuple
+
+    if isinstance(a, AFunction):
+        return True
+    if isinstance(a, AList):
+        return _holds_functions(a.elem) if a.items is None else any(map(_holds_functions, a.items))
+    if isinstance(a, (ATuple, ADict)):
+        return any(_holds_functions(x) for x in (a.items if isinstance(a, ATuple) else a.values))
+    return False
+
+
+def _switch():
+    from myia.prim.registry import lookup
+
+    return lookup("switch")

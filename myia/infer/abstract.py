@@ -1,19 +1,30 @@
-"""Abstract values: what the abstract interpreter knows about a value, and their `join`.
+"""Abstract values: the types every node of a specialized graph carries, and their `join`.
 
-An abstract value describes every value a node may take: its type, an array's dtype and
-shape (`None` for an unknown dimension), a tuple's items, a function's possible callees,
-and, for constants, the value itself. They are immutable and hashable (graph contexts are
-keyed by tuples of them). `None` (Python's) is *bottom*: no value yet, or a node that never
-produces one (it raises); `join(None, a)` is `a`.
+An abstract value describes the values a node may take: a scalar's kind (and its value
+when it is a known constant), an array's dtype and shape (`None` for a dimension known only
+at run time), the items of a tuple, list or dict, the graphs a function value may be, a
+constant that is not a number (None, a string, a slice, a type). Abstract values are
+immutable and hashable: specialization contexts are keyed by tuples of them.
+
+Python `float` and `np.float64` are one scalar kind (`AScalar(float)`); `np=True` records
+that Python would give a NumPy float there (what `type(...)` of the value would say), which
+only matters where the value leaves compiled code. The same holds for `complex` and
+`np.complex128`. Other NumPy scalar types (`np.float32`, `np.int64`, `np.bool_`) are kinds
+of their own: their arithmetic differs from Python's.
+
+`BOTTOM` is the value of nothing (a local variable not yet assigned on some path, a call
+that never returns): `join(BOTTOM, a)` is `a`. `AZero` is the type of a statically absent
+sensitivity (reverse mode only). `AStack(elem)` is a stack of values of type `elem` (the
+tape of a loop's adjoint). `AEnv` is the type of the sensitivity of a function value: an
+environment mapping the closures it may be to the sensitivities of what they capture.
 
 Example:
-    >>> import numpy as np
     >>> join(AScalar(float, 1.0), AScalar(float, 2.0))
     AScalar(float)
     >>> join(AArray(np.float64, (3, 4)), AArray(np.float64, (5, 4)))
     AArray(float64, (None, 4))
-    >>> join(AScalar(float), AZero)
-    AUnion{AScalar(float), AZero}
+    >>> abstract_of_value(np.float64(0.5))
+    AScalar(np.float64, 0.5)
 """
 
 from __future__ import annotations
@@ -23,17 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from myia.ir.nodes import Graph
-from myia.prim.registry import Primitive
-from myia.prim.sens import ZERO
-
-MAX_UNION = 4  # a union of more options than this is ATop
-MAX_DEPTH = 8  # widening cuts deeper structures at graph entries (termination)
-
 
 class _Unknown:
-    """The `value` of an abstract scalar whose value is not known."""
-
     _instance = None
 
     def __new__(cls):
@@ -49,6 +51,11 @@ class _Unknown:
 
 
 UNKNOWN = _Unknown()
+"""The `value` of a scalar whose value is not known when compiling."""
+
+PY_KINDS = (bool, int, float, complex)
+# NumPy scalar types that are subclasses of a Python kind: one kind with it, boxed.
+_BOXED = {np.float64: float, np.complex128: complex}
 
 
 class AbstractValue:
@@ -73,23 +80,17 @@ class AbstractValue:
         return not self == other
 
     def __setattr__(self, name, value):
-        if hasattr(self, "_hash") and name != "_ordered":
-            raise AttributeError(f"{type(self).__name__} is immutable")
-        object.__setattr__(self, name, value)
+        raise AttributeError(f"{type(self).__name__} is immutable")
 
-    def __reduce__(self):
-        return (type(self), self._key())
-
-
-def _kind_name(kind: Any) -> str:
-    if isinstance(kind, np.dtype):
-        return kind.name
-    return getattr(kind, "__name__", repr(kind))
+    def _init(self, **fields) -> None:
+        for k, v in fields.items():
+            object.__setattr__(self, k, v)
+        object.__setattr__(self, "_hash", hash((type(self).__name__, self._key())))
 
 
 class _Value:
     """A constant wrapped for structural comparison: `1`, `1.0` and `True` differ, NaN
-    equals NaN, slices hash (they do not in Python 3.11)."""
+    equals NaN, arrays compare by identity."""
 
     __slots__ = ("v", "h")
 
@@ -114,54 +115,69 @@ class _Value:
             return False
         if isinstance(a, float) and math.isnan(a) and math.isnan(b):
             return True
-        if isinstance(a, np.floating) and np.isnan(a) and np.isnan(b):
-            return True
+        if isinstance(a, (np.ndarray, list, dict)):
+            return False
         try:
             return bool(a == b)
-        except Exception:
+        except (TypeError, ValueError):
             return False
 
 
 class AScalar(AbstractValue):
-    """A scalar of Python or NumPy type `kind` (float, int, bool, np.float32, ...), with its
-    value when it is a known constant. Unknown `range` and `slice` objects are also
-    `AScalar`s (of kind `range`/`slice`), as are strings computed at run time."""
+    """A scalar of kind `kind` (bool, int, float, complex or a NumPy scalar type), with its
+    value when known. For float and complex, `np` says Python would give NumPy's type."""
 
-    __slots__ = ("kind", "value")
+    __slots__ = ("kind", "value", "np")
 
-    def __init__(self, kind: type, value: Any = UNKNOWN):
-        object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "_hash", hash(("S", kind, _Value(value))))
+    def __init__(self, kind: type, value: Any = UNKNOWN, np: bool = False):
+        if kind in _BOXED:
+            kind, np = _BOXED[kind], True
+        if kind not in (float, complex):
+            np = False
+        if value is not UNKNOWN:
+            value = kind(value) if kind in PY_KINDS else value
+        self._init(kind=kind, value=value, np=np)
 
     def _key(self):
-        return (self.kind, _Value(self.value))
+        return (self.kind, _Value(self.value), self.np)
 
     @property
     def known(self) -> bool:
         return self.value is not UNKNOWN
 
-    def __reduce__(self):
-        return (AScalar, (self.kind, self.value))
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.kind)
+
+    @property
+    def python(self) -> bool:
+        """A Python number (not a NumPy scalar), whose promotion with arrays is weak."""
+        return self.kind in PY_KINDS and not self.np
+
+    @property
+    def pytype(self) -> type:
+        """The Python type of the value (np.float64 for a NumPy float)."""
+        if self.np:
+            return np.float64 if self.kind is float else np.complex128
+        return self.kind
+
+    def with_value(self, value) -> AScalar:
+        return AScalar(self.kind, value, self.np)
 
     def __repr__(self) -> str:
-        if self.value is UNKNOWN:
-            return f"AScalar({_kind_name(self.kind)})"
-        return f"AScalar({_kind_name(self.kind)}, {self.value!r})"
+        name = self.pytype.__name__
+        name = f"np.{name}" if self.pytype.__module__ == "numpy" else name
+        return f"AScalar({name})" if self.value is UNKNOWN else f"AScalar({name}, {self.value!r})"
 
 
 class AArray(AbstractValue):
-    """A NumPy array: `dtype` is the scalar type (np.float64, ...), `shape` a tuple of ints
-    and `None`s (unknown dimensions)."""
+    """A NumPy array: `dtype` (an `np.dtype`) and `shape`, a tuple of ints and Nones."""
 
     __slots__ = ("dtype", "shape")
 
     def __init__(self, dtype: Any, shape: tuple):
-        dtype = np.dtype(dtype).type
         shape = tuple(None if d is None else int(d) for d in shape)
-        object.__setattr__(self, "dtype", dtype)
-        object.__setattr__(self, "shape", shape)
-        object.__setattr__(self, "_hash", hash(("A", dtype, shape)))
+        self._init(dtype=np.dtype(dtype), shape=shape)
 
     def _key(self):
         return (self.dtype, self.shape)
@@ -174,51 +190,45 @@ class AArray(AbstractValue):
     def known_shape(self) -> bool:
         return None not in self.shape
 
+    @property
+    def size(self) -> int | None:
+        return None if None in self.shape else int(np.prod(self.shape, dtype=np.int64))
+
     def __repr__(self) -> str:
-        return f"AArray({_kind_name(self.dtype)}, {self.shape!r})"
+        return f"AArray({self.dtype.name}, {self.shape!r})"
 
 
 class ATuple(AbstractValue):
-    """A tuple of known length; `items` are the abstract values of its elements."""
+    """A tuple; `items` are the abstract values of its elements."""
 
     __slots__ = ("items",)
 
     def __init__(self, items):
-        items = tuple(items)
-        object.__setattr__(self, "items", items)
-        object.__setattr__(self, "_hash", hash(("T", items)))
+        self._init(items=tuple(items))
 
     def _key(self):
-        return (self.items,)
-
-    def __reduce__(self):
-        return (ATuple, (self.items,))
+        return self.items
 
     def __repr__(self) -> str:
         return f"ATuple({', '.join(map(repr, self.items))})"
 
 
 class AList(AbstractValue):
-    """A list: `AList(items)` of known length, or `AList(None, elem)` of unknown length
-    whose elements are all described by `elem` (None: no element ever observed)."""
+    """A list: `AList(items)` of known length, or `AList(None, elem)` of a length known
+    only at run time, every element of type `elem` (BOTTOM: no element seen)."""
 
     __slots__ = ("items", "elem")
 
     def __init__(self, items, elem: AbstractValue | None = None):
         if items is not None:
             items = tuple(items)
-            elem = None
+            elem = BOTTOM
             for it in items:
                 elem = join(elem, it)
-        object.__setattr__(self, "items", items)
-        object.__setattr__(self, "elem", elem)
-        object.__setattr__(self, "_hash", hash(("L", items, elem)))
+        self._init(items=items, elem=elem)
 
     def _key(self):
         return (self.items, self.elem)
-
-    def __reduce__(self):
-        return (AList, (self.items, None if self.items is not None else self.elem))
 
     @property
     def known_length(self) -> bool:
@@ -229,6 +239,37 @@ class AList(AbstractValue):
             return f"AList[{self.elem!r}, ...]"
         return f"AList[{', '.join(map(repr, self.items))}]"
 
+    def of(self, elem: AbstractValue) -> AList:
+        """A sequence of this kind (a list, or a tuple of run-time length) of run-time
+        length, of elements of type `elem`."""
+        return type(self)(None, elem)
+
+
+class ATupleSeq(AList):
+    """A tuple of a length known only at run time (a loop that grows it: `t = t + (x,)`),
+    every element of type `elem`. Its rules are those of a list of run-time length."""
+
+    def __init__(self, items, elem: AbstractValue | None = None):
+        if items is not None:
+            raise TypeError("internal error: a tuple of known length is an ATuple")
+        super().__init__(None, elem)
+
+    def __repr__(self) -> str:
+        return f"ATuple[{self.elem!r}, ...]"
+
+
+def tuple_like(a) -> bool:
+    """A tuple, of known or run-time length."""
+    return isinstance(a, (ATuple, ATupleSeq))
+
+
+def tuple_elements(a) -> AbstractValue:
+    """The join of the elements of a tuple of known or run-time length."""
+    out = BOTTOM
+    for x in a.items if isinstance(a, ATuple) else (a.elem,):
+        out = join(out, x)
+    return out
+
 
 class ADict(AbstractValue):
     """A dict with the constant keys `keys` (in order) and abstract `values`."""
@@ -236,221 +277,193 @@ class ADict(AbstractValue):
     __slots__ = ("keys", "values")
 
     def __init__(self, keys, values):
-        keys, values = tuple(keys), tuple(values)
-        object.__setattr__(self, "keys", keys)
-        object.__setattr__(self, "values", values)
-        object.__setattr__(self, "_hash", hash(("D", tuple(_Value(k) for k in keys), values)))
+        self._init(keys=tuple(keys), values=tuple(values))
 
     def _key(self):
         return (tuple(_Value(k) for k in self.keys), self.values)
 
-    def __reduce__(self):
-        return (ADict, (self.keys, self.values))
-
-    def get(self, key, default=None):
-        for k, v in zip(self.keys, self.values):
+    def index(self, key) -> int | None:
+        for i, k in enumerate(self.keys):
             if _Value(k) == _Value(key):
-                return v
-        return default
+                return i
+        return None
 
     def __repr__(self) -> str:
         return "ADict{" + ", ".join(f"{k!r}: {v!r}" for k, v in zip(self.keys, self.values)) + "}"
 
 
+class AConst(AbstractValue):
+    """A known constant that is not a number: None, a string, a slice, a range, a type, a
+    dtype, Ellipsis, or another hashable object compiled code only passes around."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self._init(value=value)
+
+    def _key(self):
+        return (_Value(self.value),)
+
+    def __repr__(self) -> str:
+        v = self.value
+        return f"AConst({v.__name__})" if isinstance(v, type) else f"AConst({v!r})"
+
+
+class AOpaque(AbstractValue):
+    """A value known only by its Python type (a slice or range with bounds known at run
+    time, a string computed at run time)."""
+
+    __slots__ = ("pytype",)
+
+    def __init__(self, pytype: type):
+        self._init(pytype=pytype)
+
+    def _key(self):
+        return (self.pytype,)
+
+    def __repr__(self) -> str:
+        return f"AOpaque({self.pytype.__name__})"
+
+
 class ASlice(AbstractValue):
-    """A slice whose bounds are not all known: `start`, `stop`, `step` are abstract ints
-    or None (`x[i:]` with an unknown `i`)."""
+    """A slice with bounds that are not all constants: `start`, `stop` and `step` are
+    abstract ints or `AConst(None)`."""
 
     __slots__ = ("start", "stop", "step")
 
     def __init__(self, start, stop, step):
-        object.__setattr__(self, "start", start)
-        object.__setattr__(self, "stop", stop)
-        object.__setattr__(self, "step", step)
-        object.__setattr__(self, "_hash", hash(("SL", start, stop, step)))
+        self._init(start=start, stop=stop, step=step)
 
     def _key(self):
         return (self.start, self.stop, self.step)
 
     def __repr__(self) -> str:
-        parts = ["" if x == NONE else repr(x) for x in (self.start, self.stop, self.step)]
-        return "ASlice(" + ":".join(parts) + ")"
+        return f"ASlice({self.start!r}, {self.stop!r}, {self.step!r})"
 
 
-class _AnyContext:
-    """The closure context of a function value whose free variables are resolved by joining
-    their values over every context of their graph (after widening)."""
-
-    def __repr__(self) -> str:
-        return "ANY"
-
-    def __reduce__(self):
-        return (_any_context, ())
-
-
-ANY = _AnyContext()
-
-
-def _any_context():
-    return ANY
-
-
-class GraphClosure:
-    """A function value: a graph whose free variables are read in `context` (the
-    inference context of the graph that made the closure, `ANY` after widening, or a
-    `ValueEnv` for a closure passed in as a concrete value)."""
+class GraphFn:
+    """A function value made from `graph` in the specialization context `context` (where
+    its free variables live; None for a graph without free variables)."""
 
     __slots__ = ("graph", "context", "_hash")
 
-    def __init__(self, graph: Graph, context: Any):
+    def __init__(self, graph, context):
         self.graph = graph
         self.context = context
-        self._hash = hash((graph, id(context)))
+        self._hash = hash((id(graph), id(context)))
 
     def __hash__(self):
         return self._hash
 
     def __eq__(self, other):
         return (
-            isinstance(other, GraphClosure)
+            isinstance(other, GraphFn)
             and other.graph is self.graph
             and other.context is self.context
         )
 
     def __repr__(self) -> str:
-        return f"{self.graph.name}@{self.context!r}"
-
-
-class ValueEnv:
-    """The free-variable values of a concrete closure (the VM's), as abstract values."""
-
-    def __init__(self, values: dict):
-        self.values = values
-
-    def lookup(self, node):
-        return self.values.get(node)
-
-    def __repr__(self) -> str:
-        return "env"
-
-
-def _option_order(o):
-    if isinstance(o, Graph):
-        return (0, o.id, 0)
-    if isinstance(o, GraphClosure):
-        ctx = o.context
-        return (0, o.graph.id, getattr(ctx, "id", -1) if not isinstance(ctx, ValueEnv) else -2)
-    return (1, 0, getattr(o, "name", repr(o)))
+        return f"{self.graph.name}@{getattr(self.context, 'id', '-')}"
 
 
 class AFunction(AbstractValue):
-    """A function value: one of `options`, each a `Graph` (without free variables), a
-    `Primitive` or a `GraphClosure`. `ordered` lists them in a fixed order."""
+    """A function value: one of `options` (primitives and `GraphFn`s)."""
 
-    __slots__ = ("options", "_ordered")
+    __slots__ = ("options",)
 
     def __init__(self, options):
-        options = frozenset(options)
-        object.__setattr__(self, "options", options)
-        object.__setattr__(self, "_ordered", None)
-        object.__setattr__(self, "_hash", hash(("F", options)))
-
-    @property
-    def ordered(self) -> tuple:
-        if self._ordered is None:
-            object.__setattr__(self, "_ordered", tuple(sorted(self.options, key=_option_order)))
-        return self._ordered
+        self._init(options=frozenset(options))
 
     def _key(self):
         return (self.options,)
 
-    def __reduce__(self):
-        return (AFunction, (self.options,))
+    @property
+    def single(self):
+        """The only option, or None when there are several."""
+        if len(self.options) == 1:
+            return next(iter(self.options))
+        return None
 
     def __repr__(self) -> str:
-        names = sorted(repr(o) if not isinstance(o, Graph) else o.name for o in self.options)
-        return "AFunction{" + ", ".join(names) + "}"
+        return "AFunction{" + ", ".join(sorted(map(repr, self.options))) + "}"
 
 
-class AConst(AbstractValue):
-    """A known constant that is not a number: None, a string, a slice, a range, a type, a
-    dtype, Ellipsis."""
+class AGradient(AbstractValue):
+    """The gradient function of a function value of type `fn` (`myia.grad(fn, ...)` in
+    compiled code); `spec` is (argnums, has_aux, with_value)."""
 
-    __slots__ = ("value",)
+    __slots__ = ("fn", "spec")
 
-    def __init__(self, value: Any):
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "_hash", hash(("C", _Value(value))))
+    def __init__(self, fn, spec):
+        self._init(fn=fn, spec=spec)
 
     def _key(self):
-        return (_Value(self.value),)
-
-    def __reduce__(self):
-        return (AConst, (self.value,))
+        return (self.fn, self.spec)
 
     def __repr__(self) -> str:
-        v = self.value
-        if isinstance(v, type):
-            return f"AConst({v.__name__})"
-        return f"AConst({v!r})"
+        return f"AGradient({self.fn!r}, {self.spec!r})"
 
 
 class AUnion(AbstractValue):
-    """One of a few `options` of different kinds (at most one per kind: same-kind options
-    are joined). Build unions with `join`."""
+    """One of several values of different kinds (build unions with `join`)."""
 
-    __slots__ = ("options", "_ordered")
+    __slots__ = ("options",)
 
     def __init__(self, options):
-        options = frozenset(options)
-        object.__setattr__(self, "options", options)
-        object.__setattr__(self, "_ordered", None)
-        object.__setattr__(self, "_hash", hash(("U", options)))
-
-    @property
-    def ordered(self) -> tuple:
-        """The options in a fixed order (so that analyses are reproducible)."""
-        if self._ordered is None:
-            object.__setattr__(self, "_ordered", tuple(sorted(self.options, key=repr)))
-        return self._ordered
+        self._init(options=frozenset(options))
 
     def _key(self):
         return (self.options,)
 
-    def __reduce__(self):
-        return (AUnion, (self.options,))
+    @property
+    def ordered(self) -> tuple:
+        return tuple(sorted(self.options, key=repr))
 
     def __repr__(self) -> str:
         return "AUnion{" + ", ".join(sorted(map(repr, self.options))) + "}"
 
 
-class ACons(AbstractValue):
-    """A linked list of unknown length: `end`, or a pair `(head, <ACons>)`. This is what
-    widening makes of a chain that grows in a loop (the backpropagator chains of adjoints)."""
+class AStack(AbstractValue):
+    """A stack (a linked list `(top, rest)` ending in None) of values of type `elem`."""
 
-    __slots__ = ("head", "end")
+    __slots__ = ("elem",)
 
-    def __init__(self, head: AbstractValue | None, end: AbstractValue | None):
-        object.__setattr__(self, "head", head)
-        object.__setattr__(self, "end", end)
-        object.__setattr__(self, "_hash", hash(("K", head, end)))
+    def __init__(self, elem):
+        self._init(elem=elem)
 
     def _key(self):
-        return (self.head, self.end)
-
-    def __reduce__(self):
-        return (ACons, (self.head, self.end))
+        return (self.elem,)
 
     def __repr__(self) -> str:
-        return f"ACons({self.head!r}, end={self.end!r})"
+        return f"AStack({self.elem!r})"
+
+
+class AResidual(AbstractValue):
+    """The residual tuple of a region's forward pass (what its backward pass reads),
+    named by the region: its items (`cell.items`, an ATuple) are known once the backward
+    pass is built, and may name the residual itself (a recursion)."""
+
+    __slots__ = ("cell",)
+
+    def __init__(self, cell):
+        self._init(cell=cell)
+
+    def _key(self):
+        return (id(self.cell),)
+
+    @property
+    def items(self) -> tuple:
+        return self.cell.items
+
+    def __repr__(self) -> str:
+        return f"AResidual({self.cell.name})"
 
 
 class _Singleton(AbstractValue):
     __slots__ = ("name",)
 
     def __init__(self, name: str):
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "_hash", hash(("1", name)))
+        self._init(name=name)
 
     def _key(self):
         return (self.name,)
@@ -462,136 +475,113 @@ class _Singleton(AbstractValue):
         return self.name
 
 
+BOTTOM = _Singleton("BOTTOM")
 AZero = _Singleton("AZero")
-"""The symbolic zero sensitivity `ZERO`."""
-
-ATop = _Singleton("ATop")
-"""Anything: nothing is known."""
-
-
-CHAIN = _Singleton("CHAIN")
-"""Inside the analysis of a J graph, the backpropagator chain it was called with (its
-parameter `k`): J graphs only pass their chain on, so they are analysed once for every
-chain, and the caller substitutes its own chain in the result (see `substitute_chain`)."""
-
-
-def _singleton(name):
-    return {"AZero": AZero, "ATop": ATop, "CHAIN": CHAIN}[name]
-
-
-def substitute_chain(a, chain):
-    """`a` with CHAIN replaced by `chain`."""
-    if a is CHAIN:
-        return chain
-    if isinstance(a, ATuple):
-        items = tuple(substitute_chain(x, chain) for x in a.items)
-        return a if items == a.items else ATuple(items)
-    if isinstance(a, ACons):
-        h, e = substitute_chain(a.head, chain), substitute_chain(a.end, chain)
-        if (h, e) == (a.head, a.end):
-            return a
-        return _make_cons(h, e, False, 0)
-    if isinstance(a, AUnion):
-        opts = [substitute_chain(x, chain) for x in a.options]
-        return a if set(opts) == a.options else _make_union(opts, False, 0)
-    if isinstance(a, AList):
-        if a.items is not None:
-            items = tuple(substitute_chain(x, chain) for x in a.items)
-            return a if items == a.items else AList(items)
-        e = substitute_chain(a.elem, chain)
-        return a if e == a.elem else AList(None, e)
-    if isinstance(a, ADict):
-        vals = tuple(substitute_chain(x, chain) for x in a.values)
-        return a if vals == a.values else ADict(a.keys, vals)
-    return a
-
-
-# Predicates ---------------------------------------------------------------------------------
-
-
-def _scalar_of(a, kinds) -> bool:
-    return isinstance(a, AScalar) and isinstance(a.kind, type) and issubclass(a.kind, kinds)
-
-
-def is_float_kind(a: AbstractValue | None) -> bool:
-    """A float scalar or an array of floats (a value whose sensitivity has its type)."""
-    if isinstance(a, AArray):
-        return np.dtype(a.dtype).kind == "f"
-    return _scalar_of(a, (float, np.floating))
-
-
-def is_integral(a: AbstractValue | None) -> bool:
-    """An int, a bool or an array of them (whose sensitivity `sum_to` makes ZERO)."""
-    if isinstance(a, AArray):
-        return np.dtype(a.dtype).kind in "biu"
-    if isinstance(a, AConst):
-        return type(a.value) in (int, bool)
-    return _scalar_of(a, (int, np.integer, np.bool_))
-
-
-def is_number_or_array(a: AbstractValue | None) -> bool:
-    """A number (int, float, bool, known or not) or an array: no structure inside."""
-    if isinstance(a, AConst):
-        return type(a.value) in (int, float, bool)
-    return isinstance(a, AArray) or _scalar_of(a, (int, float, np.number, np.bool_))
-
-
-def may_be_zero(a: AbstractValue | None) -> bool:
-    """Whether `a` may be the symbolic `ZERO` (AZero, a union with it, ATop)."""
-    if a is AZero or a is ATop or a is CHAIN:
-        return True
-    return isinstance(a, AUnion) and AZero in a.options
-
-
-def known_array(a: AbstractValue | None) -> tuple[tuple[int, ...], np.dtype] | None:
-    """(shape, dtype) when `a` is an array of known shape with at least one dimension, or
-    such an array or `ZERO`; else None."""
-    if isinstance(a, AUnion):
-        others = [x for x in a.options if x is not AZero]
-        a = others[0] if len(others) == 1 else None
-    if isinstance(a, AArray) and a.shape and all(isinstance(n, int) for n in a.shape):
-        return a.shape, np.dtype(a.dtype)
-    return None
-
-
-def is_definitely_zero(a: AbstractValue | None) -> bool:
-    """Whether `a` is certainly the symbolic `ZERO`."""
-    return a is AZero
-
-
+AEnv = _Singleton("AEnv")
 NONE = AConst(None)
 
 
-def may_be_none(a: AbstractValue | None) -> bool:
-    """Whether `a` may be None."""
-    if a == NONE or a is ATop or a is CHAIN:
-        return True
+def _singleton(name):
+    return {"BOTTOM": BOTTOM, "AZero": AZero, "AEnv": AEnv}[name]
+
+
+# From values --------------------------------------------------------------------------------
+
+
+def abstract_of_value(v: Any, values: bool = True) -> AbstractValue:
+    """The abstract value of a concrete value (with the values of scalars when `values`).
+
+    Example:
+        >>> abstract_of_value((1.5, np.zeros((2, 3))))
+        ATuple(AScalar(float, 1.5), AArray(float64, (2, 3)))
+    """
+    if v is None:
+        return NONE
+    t = type(v)
+    if t is np.ndarray:
+        return AArray(v.dtype, v.shape)
+    if t in PY_KINDS or isinstance(v, np.generic):
+        if isinstance(v, np.generic) and t not in _BOXED and not values:
+            return AScalar(t)
+        return AScalar(t, v if values else UNKNOWN)
+    if t is tuple:
+        return ATuple(abstract_of_value(x, values) for x in v)
+    if t is list:
+        return AList([abstract_of_value(x, values) for x in v])
+    if t is dict:
+        return ADict(tuple(v), [abstract_of_value(x, values) for x in v.values()])
+    if isinstance(v, np.ndarray):
+        return AArray(v.dtype, v.shape)  # a subclass (memmap, matrix...) as an array
+    if t in (str, slice, range) or isinstance(v, (type, np.dtype)) or v is Ellipsis:
+        return AConst(v)
+    try:
+        hash(v)
+    except TypeError:
+        return AOpaque(t)
+    return AConst(v)
+
+
+def drop_values(a: AbstractValue) -> AbstractValue:
+    """`a` without the values of its numbers (bools, strings and structure kept)."""
+    if isinstance(a, AScalar):
+        return AScalar(a.kind, UNKNOWN, a.np) if a.known and a.kind is not bool else a
+    if isinstance(a, ATuple):
+        return ATuple(drop_values(x) for x in a.items)
+    if isinstance(a, AList):
+        if a.items is not None:
+            return AList([drop_values(x) for x in a.items])
+        return a.of(drop_values(a.elem))
+    if isinstance(a, ADict):
+        return ADict(a.keys, [drop_values(x) for x in a.values])
     if isinstance(a, AUnion):
-        return any(may_be_none(o) for o in a.options)
-    if isinstance(a, ACons):
-        return may_be_none(a.end)
-    return False
+        return _union([drop_values(x) for x in a.options])
+    return a
 
 
-def is_unbound(a) -> bool:
-    """An `Unbound` local (its reads raise): it contributes nothing to joins."""
-    return isinstance(a, AConst) and type(a.value).__name__ == "Unbound"
+def same_kind(a: AbstractValue, b: AbstractValue) -> bool:
+    """Whether `a` and `b` describe the same values but for the values of numbers and the
+    box flags of floats (a Python float and a NumPy float are one kind), item by item."""
+    return _unboxed(drop_values(a)) == _unboxed(drop_values(b))
 
 
-_NUMERIC = (int, float, complex, np.number)
-_BOOLS = (bool, np.bool_)
+def _unboxed(a: AbstractValue) -> AbstractValue:
+    if isinstance(a, AScalar):
+        return AScalar(a.kind, a.value, False) if a.np else a
+    if isinstance(a, ATuple):
+        return ATuple(_unboxed(x) for x in a.items)
+    if isinstance(a, AList):
+        if a.items is not None:
+            return AList([_unboxed(x) for x in a.items])
+        return a.of(_unboxed(a.elem))
+    if isinstance(a, ADict):
+        return ADict(a.keys, [_unboxed(x) for x in a.values])
+    return a
 
 
-def is_numeric_kind(kind) -> bool:
-    """Numbers whose values are dropped at graph entries (not bools)."""
-    return isinstance(kind, type) and issubclass(kind, _NUMERIC) and not issubclass(kind, _BOOLS)
+def map_functions(a: AbstractValue, fn) -> AbstractValue:
+    """`a` with each `GraphFn` option `o` of its function values replaced by `fn(o)`."""
+    if isinstance(a, AFunction):
+        return AFunction(fn(o) if isinstance(o, GraphFn) else o for o in a.options)
+    if isinstance(a, ATuple):
+        return ATuple(map_functions(x, fn) for x in a.items)
+    if isinstance(a, AList):
+        if a.items is not None:
+            return AList([map_functions(x, fn) for x in a.items])
+        return a.of(map_functions(a.elem, fn))
+    if isinstance(a, ADict):
+        return ADict(a.keys, [map_functions(x, fn) for x in a.values])
+    if isinstance(a, AUnion):
+        return _union([map_functions(x, fn) for x in a.options])
+    if isinstance(a, AStack):
+        return AStack(map_functions(a.elem, fn))
+    return a
 
 
 def is_constant(a) -> bool:
     """Whether `a` describes exactly one known value."""
     if isinstance(a, AScalar):
-        return a.value is not UNKNOWN
-    if isinstance(a, AConst) or a is AZero:
+        return a.known
+    if isinstance(a, AConst):
         return True
     if isinstance(a, ATuple):
         return all(is_constant(x) for x in a.items)
@@ -603,11 +593,12 @@ def is_constant(a) -> bool:
 
 
 def constant_value(a):
-    """The value of a constant abstract (see `is_constant`)."""
-    if isinstance(a, (AScalar, AConst)):
+    """The value of a constant abstract value (see `is_constant`)."""
+    if isinstance(a, AScalar):
+        v = a.value
+        return np.float64(v) if a.np and a.kind is float else v
+    if isinstance(a, AConst):
         return a.value
-    if a is AZero:
-        return ZERO
     if isinstance(a, ATuple):
         return tuple(constant_value(x) for x in a.items)
     if isinstance(a, AList):
@@ -615,61 +606,6 @@ def constant_value(a):
     if isinstance(a, ADict):
         return {k: constant_value(v) for k, v in zip(a.keys, a.values)}
     raise TypeError(f"{a!r} is not a constant")
-
-
-# From values --------------------------------------------------------------------------------
-
-_ATOMS = (bool, int, float, complex, np.generic)
-_CONSTANTS = (bytes, type, np.dtype, type(Ellipsis))
-
-
-def abstract_of_value(v: Any, values: bool = True) -> AbstractValue:
-    """The abstract value of a concrete value (with its value for scalars and constants;
-    with `values=False`, only its type and shape).
-
-    Example:
-        >>> abstract_of_value((1.5, np.zeros((2, 3))))
-        ATuple(AScalar(float, 1.5), AArray(float64, (2, 3)))
-    """
-    if isinstance(v, AbstractValue):
-        return v
-    if v is None:
-        return NONE
-    if isinstance(v, np.ndarray):
-        return AArray(v.dtype, v.shape)
-    if isinstance(v, _ATOMS):
-        return AScalar(type(v), v if values else UNKNOWN)
-    if isinstance(v, tuple):
-        return ATuple(abstract_of_value(x, values) for x in v)
-    if isinstance(v, list):
-        return AList([abstract_of_value(x, values) for x in v])
-    if isinstance(v, dict):
-        return ADict(tuple(v), (abstract_of_value(x, values) for x in v.values()))
-    if v is ZERO:
-        return AZero
-    if isinstance(v, (str, range, slice)):
-        return AConst(v) if values else AScalar(type(v))
-    if isinstance(v, (Primitive, Graph)):
-        return AFunction({v})
-    graph = getattr(v, "graph", None)
-    if isinstance(graph, Graph):
-        env = getattr(v, "env", None)
-        if env:
-            from myia.ir.manager import Manager
-
-            fvs = Manager(graph).ordered_free_variables(graph)
-            vals = {n: abstract_of_value(x, False) for n, x in zip(fvs, env)}
-            return AFunction({GraphClosure(graph, ValueEnv(vals))})
-        return AFunction({graph})
-    if hasattr(v, "__myia_graph__"):
-        return AFunction({v.__myia_graph__()})
-    if not values or not isinstance(v, _CONSTANTS) and not callable(v):
-        return ATop  # an iterator, a file, ...: nothing to say about it
-    try:
-        hash(v)
-    except TypeError:
-        return ATop
-    return AConst(v)
 
 
 # Join ---------------------------------------------------------------------------------------
@@ -680,9 +616,11 @@ def _kind_key(a):
     if isinstance(a, AScalar):
         return ("s", a.kind)
     if isinstance(a, AConst) and isinstance(a.value, str):
-        return ("s", str)
+        return ("str",)
+    if isinstance(a, AOpaque):
+        return ("o", a.pytype)
     if isinstance(a, AArray):
-        return ("a", a.dtype, len(a.shape))
+        return ("a", a.dtype, a.ndim)
     if isinstance(a, ATuple):
         return ("t", len(a.items))
     if isinstance(a, AList):
@@ -691,340 +629,231 @@ def _kind_key(a):
         return ("d", tuple(_Value(k) for k in a.keys))
     if isinstance(a, AFunction):
         return ("f",)
-    if isinstance(a, ACons):
-        return ("k",)
     if isinstance(a, ASlice) or (isinstance(a, AConst) and isinstance(a.value, slice)):
         return ("sl",)
+    if isinstance(a, AStack):
+        return ("k",)
     return ("x", a)
 
 
-def join(a: AbstractValue | None, b: AbstractValue | None) -> AbstractValue | None:
-    """The least abstract value (up to the approximations of unions and shapes) describing
-    every value of `a` and of `b`. `None` (bottom) is neutral."""
-    return _join(a, b, False, 0)
+def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
+    """The least abstract value describing every value of `a` and of `b` (BOTTOM neutral).
 
-
-def widen(old: AbstractValue | None, new: AbstractValue | None) -> AbstractValue | None:
-    """`join(old, new)`, coarsened so that repeated widening terminates: closures of one
-    graph made in different contexts merge (`ANY`), chains that grow become `ACons`,
-    structures deeper than `MAX_DEPTH` are cut to ATop."""
-    if old is None or old == new:
-        return _cut(new, 0) if old is None else old
-    return _cut(_join(old, new, True, 0), 0)
-
-
-# How many joins inference has made (its work, which `engine.MAX_JOINS` bounds).
-JOINS = [0]
-
-
-def _join(a, b, wide: bool, depth: int):
-    JOINS[0] += 1
-    if a is None:
-        return b
-    if b is None or a is b or a == b:
+    A NumPy float joined with a Python float is a NumPy float (as `float + np.float64` is);
+    values of different kinds make an `AUnion`.
+    """
+    if a is b or a == b or b is BOTTOM:
         return a
-    if is_unbound(a):
+    if a is BOTTOM:
         return b
-    if is_unbound(b):
-        return a
-    if a is ATop or b is ATop:
-        return ATop
-    if wide:
-        cons = _cons_growth(a, b)
-        if cons is not None:
-            return cons
+    if a is AZero or b is AZero:
+        return b if a is AZero else a
     if isinstance(a, AUnion) or isinstance(b, AUnion):
-        return _join_union(a, b, wide, depth)
-    if isinstance(a, ASlice) or isinstance(b, ASlice):
-        if _kind_key(a) == _kind_key(b):
-            a, b = _as_slice(a), _as_slice(b)
-            return ASlice(*(_join(x, y, wide, depth + 1) for x, y in zip(a._key(), b._key())))
+        return _union([*_options(a), *_options(b)])
     ta = type(a)
-    if ta is AScalar and type(b) is AConst and type(b.value) is a.kind:
-        return AScalar(a.kind)
-    if ta is AConst and type(b) is AScalar and type(a.value) is b.kind:
-        return AScalar(b.kind)
-    if ta is type(b):
-        if ta is AScalar and a.kind is b.kind:
-            return AScalar(a.kind)
-        if ta is AConst and isinstance(a.value, str) and isinstance(b.value, str):
-            return AScalar(str)
-        if ta is AConst and isinstance(a.value, slice) and isinstance(b.value, slice):
-            return _join(_as_slice(a), _as_slice(b), wide, depth)
-        if ta is AArray and a.dtype is b.dtype and len(a.shape) == len(b.shape):
-            return AArray(a.dtype, tuple(x if x == y else None for x, y in zip(a.shape, b.shape)))
-        if ta is ATuple and len(a.items) == len(b.items):
-            return ATuple(_join(x, y, wide, depth + 1) for x, y in zip(a.items, b.items))
-        if ta is AList:
-            if a.items is not None and b.items is not None and len(a.items) == len(b.items):
-                return AList([_join(x, y, wide, depth + 1) for x, y in zip(a.items, b.items)])
-            return AList(None, _join(a.elem, b.elem, wide, depth + 1))
-        if ta is ADict and _kind_key(a) == _kind_key(b):
-            return ADict(a.keys, (_join(x, y, wide, depth + 1) for x, y in zip(a.values, b.values)))
-        if ta is AFunction:
-            return _join_functions(a, b, wide)
-        if ta is ACons:
-            return _make_cons(
-                _join(a.head, b.head, wide, depth + 1),
-                _join(a.end, b.end, wide, depth + 1),
-                wide,
-                depth,
-            )
-    if isinstance(a, ACons) or isinstance(b, ACons):
-        cons, other = (a, b) if isinstance(a, ACons) else (b, a)
-        return _join_cons(cons, other, wide, depth)
-    return _make_union([a, b], wide, depth)
+    if ta is AScalar and type(b) is AScalar and a.kind is b.kind:
+        value = a.value if _Value(a.value) == _Value(b.value) else UNKNOWN
+        return AScalar(a.kind, value, a.np or b.np)
+    if ta is AArray and type(b) is AArray and a.dtype == b.dtype and a.ndim == b.ndim:
+        return AArray(a.dtype, tuple(x if x == y else None for x, y in zip(a.shape, b.shape)))
+    if ta is ATuple and type(b) is ATuple and len(a.items) == len(b.items):
+        return ATuple(join(x, y) for x, y in zip(a.items, b.items))
+    if (ta is ATupleSeq and tuple_like(b)) or (type(b) is ATupleSeq and tuple_like(a)):
+        return ATupleSeq(None, join(tuple_elements(a), tuple_elements(b)))
+    if ta is AList and type(b) is AList:
+        if a.items is not None and b.items is not None and len(a.items) == len(b.items):
+            return AList([join(x, y) for x, y in zip(a.items, b.items)])
+        return AList(None, join(a.elem, b.elem))
+    if ta is ADict and type(b) is ADict and _kind_key(a) == _kind_key(b):
+        return ADict(a.keys, [join(x, y) for x, y in zip(a.values, b.values)])
+    if ta is AFunction and type(b) is AFunction:
+        return AFunction(a.options | b.options)
+    if ta is AStack and type(b) is AStack:
+        return AStack(join(a.elem, b.elem))
+    if {ta, type(b)} == {AResidual, ATuple}:
+        # A recursion's residual (or its sensitivity) and a tuple of its items, some of
+        # them absent: the residual.
+        r, t = (a, b) if ta is AResidual else (b, a)
+        if len(r.items) == len(t.items):
+            return r
+    if _kind_key(a) == ("str",) == _kind_key(b):
+        return AOpaque(str)
+    if _kind_key(a) == ("sl",) == _kind_key(b):
+        a, b = as_slice(a), as_slice(b)
+        return ASlice(join(a.start, b.start), join(a.stop, b.stop), join(a.step, b.step))
+    if isinstance(a, AOpaque) and _kind_key(a) == _kind_key(b):
+        return a
+    if isinstance(b, AOpaque) and _kind_key(a) == _kind_key(b):
+        return b
+    return _union([a, b])
 
 
-def _as_slice(a) -> ASlice:
+def as_slice(a) -> ASlice:
     if isinstance(a, ASlice):
         return a
     v = a.value
     return ASlice(*(abstract_of_value(x) for x in (v.start, v.stop, v.step)))
 
 
-def _join_functions(a: AFunction, b: AFunction, wide: bool) -> AFunction:
-    options = set(a.options) | set(b.options)
-    if not wide:
-        return AFunction(options)
-    by_graph: dict = {}
-    for o in options:
-        if isinstance(o, GraphClosure):
-            by_graph.setdefault(o.graph, []).append(o)
-    for g, opts in by_graph.items():
-        if len(opts) > 1:
-            options.difference_update(opts)
-            options.add(GraphClosure(g, ANY))
-    return AFunction(options)
+def _options(a):
+    return a.options if isinstance(a, AUnion) else (a,)
 
 
-def _join_cons(cons: ACons, other, wide: bool, depth: int) -> ACons:
-    """Join an ACons with a value: pairs along the chain join its head, the rest its end."""
-    head, end = cons.head, cons.end
-    while True:
-        if isinstance(other, ATuple) and len(other.items) == 2:
-            head = _join(head, other.items[0], wide, depth + 1)
-            other = other.items[1]
-        elif isinstance(other, ACons):
-            head = _join(head, other.head, wide, depth + 1)
-            return _make_cons(head, _join(end, other.end, wide, depth + 1), wide, depth)
-        elif isinstance(other, AUnion):
-            out = ACons(head, end)
-            for o in other.ordered:
-                out = _join_cons(out, o, wide, depth)
-            return out
-        else:
-            return _make_cons(head, _join(end, other, wide, depth + 1), wide, depth)
-
-
-def _make_cons(head, end, wide: bool, depth: int) -> ACons:
-    """`ACons(head, end)`, an ACons in `end` (or in a union there) merged into it."""
-    while True:
-        if isinstance(end, ACons):
-            head = _join(head, end.head, wide, depth + 1)
-            end = end.end
-        elif isinstance(end, AUnion) and any(isinstance(o, ACons) for o in end.options):
-            rest = None
-            for o in end.ordered:
-                if isinstance(o, ACons):
-                    head = _join(head, o.head, wide, depth + 1)
-                    rest = _join(rest, o.end, wide, depth + 1)
-                else:
-                    rest = _join(rest, o, wide, depth + 1)
-            end = rest
-        else:
-            return ACons(head, end)
-
-
-def _spine(a) -> list:
-    """The successive tails of a chain of pairs `(x, (y, (z, end)))`, `a` first."""
-    out = [a]
-    while isinstance(a, ATuple) and len(a.items) == 2:
-        a = a.items[1]
-        out.append(a)
-    return out
-
-
-def _cons_growth(old, new):
-    """When `new` is a chain of pairs that ends with `old` (or extends an ACons), the ACons
-    covering both; else None."""
-    if isinstance(old, ACons) and isinstance(new, ATuple) and len(new.items) == 2:
-        return _join_cons(old, new, True, 0)
-    if not (isinstance(new, ATuple) and len(new.items) == 2):
-        return None
-    tails = _spine(new)
-    if not any(t == old for t in tails[1:]):
-        return None
-    heads = None
-    for t in tails[:-1]:
-        heads = _join(heads, t.items[0], True, 1)
-    return _make_cons(heads, tails[-1], True, 0)
-
-
-def _join_union(a, b, wide, depth):
-    opts = list(a.options) if isinstance(a, AUnion) else [a]
-    opts += list(b.options) if isinstance(b, AUnion) else [b]
-    return _make_union(opts, wide, depth)
-
-
-def _make_union(opts, wide, depth):
+def _union(opts) -> AbstractValue:
     merged: dict = {}
     for o in opts:
+        if o is BOTTOM:
+            continue
         k = _kind_key(o)
-        prev = merged.get(k)
-        merged[k] = o if prev is None else _join(prev, o, wide, depth)
-    cons = [o for o in merged.values() if isinstance(o, ACons)]
-    if cons:
-        # An ACons absorbs pairs and its end's values: keep a single one.
-        c = cons[0]
-        for o in list(merged.values()):
-            if o is not c:
-                c = _join_cons(c, o, wide, depth)
-        return c
+        merged[k] = o if k not in merged else join(merged[k], o)
     values = list(merged.values())
-    if any(v is ATop for v in values):
-        return ATop
+    if not values:
+        return BOTTOM
     if len(values) == 1:
         return values[0]
-    if len(values) > MAX_UNION:
-        return ATop
     return AUnion(values)
 
 
-def _cut(a, depth: int):
-    """`a` with every part nested deeper than MAX_DEPTH replaced by ATop. The tail of a pair
-    does not count as deeper: chains of pairs are bounded otherwise (`limit_chains`, ACons)."""
-    if a is None:
-        return None
-    if depth >= MAX_DEPTH:
-        return ATop if isinstance(a, (ATuple, AList, ADict, ACons, AUnion)) else a
-    if isinstance(a, ATuple):
-        if len(a.items) == 2:
-            items = (_cut(a.items[0], depth + 1), _cut(a.items[1], depth))
-        else:
-            items = tuple(_cut(x, depth + 1) for x in a.items)
-        return a if items == a.items else ATuple(items)
-    if isinstance(a, AList):
-        if a.items is not None:
-            items = tuple(_cut(x, depth + 1) for x in a.items)
-            return a if items == a.items else AList(items)
-        e = _cut(a.elem, depth + 1)
-        return a if e == a.elem else AList(None, e)
-    if isinstance(a, ADict):
-        vals = tuple(_cut(x, depth + 1) for x in a.values)
-        return a if vals == a.values else ADict(a.keys, vals)
-    if isinstance(a, ACons):
-        h, e = _cut(a.head, depth + 1), _cut(a.end, depth + 1)
-        return a if (h, e) == (a.head, a.end) else ACons(h, e)
-    if isinstance(a, AUnion):
-        opts = [_cut(x, depth + 1) for x in a.options]
-        return _make_union(opts, False, depth)
-    return a
+def widen(old: AbstractValue, new: AbstractValue) -> AbstractValue:
+    """`join(old, new)` without the values of numbers that changed, and with lists and
+    tuples whose length changed of run-time length: what a loop carries once its arguments
+    differ from one iteration to the next."""
+    if old == new:
+        return old
+    if isinstance(old, ATuple) and isinstance(new, ATuple) and len(old.items) == len(new.items):
+        return ATuple(widen(x, y) for x, y in zip(old.items, new.items))
+    if tuple_like(old) and tuple_like(new):
+        return ATupleSeq(None, drop_values(join(tuple_elements(old), tuple_elements(new))))
+    return drop_values(join(old, new))
 
 
-# Widening helpers for graph entries --------------------------------------------------------
+# Predicates ---------------------------------------------------------------------------------
 
 
-def drop_numbers(a):
-    """`a` without the values of its numbers (bools, None, strings, types, tuple structure
-    kept): what a graph parameter receives, so that loop counters do not unroll loops."""
+def is_float_kind(a) -> bool:
+    """A floating scalar or array: a value whose sensitivity has its own type."""
+    if isinstance(a, AArray):
+        return a.dtype.kind == "f"
+    return isinstance(a, AScalar) and np.dtype(a.kind).kind == "f"
+
+
+def is_number(a) -> bool:
+    """A scalar or an array (no structure inside)."""
+    return isinstance(a, (AScalar, AArray))
+
+
+def sens_type(a):
+    """The type of the sensitivity of a value of type `a`: floats and float arrays have
+    their own type (a NumPy float for a Python float), structures the structure of their items' sensitivities, everything
+    else (ints, bools, strings, None) `AZero`. A union has the join of its options'. A
+    function value's is an environment (`AEnv`): the closures it may be, with the
+    sensitivities of the values each captures."""
     if isinstance(a, AScalar):
-        if a.value is not UNKNOWN and is_numeric_kind(a.kind):
-            return AScalar(a.kind)
-        return a
+        if np.dtype(a.kind).kind in "fc":
+            # A NumPy float: gradients follow NumPy's arithmetic (1 / 0 is inf), whatever
+            # Python would do with the primal values (see `backend.compiled`).
+            return AScalar(a.kind, UNKNOWN, a.kind in (float, complex))
+        return AZero
+    if isinstance(a, AArray):
+        return a if a.dtype.kind in "fc" else AZero
     if isinstance(a, ATuple):
-        items = tuple(drop_numbers(x) for x in a.items)
-        return a if items == a.items else ATuple(items)
+        items = [sens_type(x) for x in a.items]
+        return AZero if all(x is AZero for x in items) else ATuple(items)
     if isinstance(a, AList):
         if a.items is not None:
-            items = tuple(drop_numbers(x) for x in a.items)
-            return a if items == a.items else AList(items)
-        e = drop_numbers(a.elem)
-        return a if e == a.elem else AList(None, e)
+            items = [sens_type(x) for x in a.items]
+            return AZero if all(x is AZero for x in items) else AList(items)
+        e = sens_type(a.elem)
+        return AZero if e is AZero else a.of(e)
     if isinstance(a, ADict):
-        vals = tuple(drop_numbers(x) for x in a.values)
-        return a if vals == a.values else ADict(a.keys, vals)
+        vals = [sens_type(x) for x in a.values]
+        return AZero if all(x is AZero for x in vals) else ADict(a.keys, vals)
     if isinstance(a, AUnion):
-        return _make_union([drop_numbers(x) for x in a.options], False, 0)
-    if isinstance(a, ACons):
-        return ACons(drop_numbers(a.head), drop_numbers(a.end))
-    return a
+        out = AZero
+        for o in a.options:
+            out = join(out, sens_type(o))
+        return out
+    if isinstance(a, AStack):
+        e = sens_type(a.elem)
+        return AZero if e is AZero else AStack(e)
+    if isinstance(a, AFunction) or a is AEnv:
+        return AEnv
+    if isinstance(a, AResidual):
+        if holds_itself(a):
+            return AResidual(_sens_cell(a.cell))  # a recursion's: named too
+        items = [sens_type(x) for x in a.items]
+        return AZero if all(x is AZero for x in items) else ATuple(items)
+    return AZero
 
 
-def limit_chains(a, links: int):
-    """`a` with every chain of pairs `(x, (y, (z, ...)))` longer than `links` cut: the
-    first `links` pairs kept, the rest summarized as an ACons (whose closures forget their
-    contexts). This bounds the backpropagator chains a graph can be entered with."""
+class _SensCell:
+    """The items of the sensitivity of a residual that holds itself (a recursion's): the
+    sensitivities of its items, read when asked (the residual's items are filled late)."""
+
+    def __init__(self, base):
+        self.base = base
+        self.name = f"d_{base.name}"
+
+    @property
+    def items(self) -> tuple:
+        return tuple(sens_type(x) for x in self.base.items)
+
+
+def _sens_cell(cell) -> _SensCell:
+    sc = getattr(cell, "sens_cell", None)
+    if sc is None:
+        sc = cell.sens_cell = _SensCell(cell)
+    return sc
+
+
+def holds_itself(a) -> bool:
+    """Whether `a` is a residual that holds itself (a recursion's: its size is known only
+    at run time)."""
+    return isinstance(a, AResidual) and _holds(a, a.cell, set())
+
+
+def _holds(a, cell, seen: set) -> bool:
+    """Whether the type `a` holds a residual of `cell` (through structures and residuals)."""
+    if isinstance(a, AResidual):
+        if a.cell is cell and seen:
+            return True
+        if id(a.cell) in seen:
+            return False
+        seen.add(id(a.cell))
+        return any(_holds(x, cell, seen) for x in a.items)
     if isinstance(a, ATuple):
-        if len(a.items) != 2:
-            items = tuple(limit_chains(x, links) for x in a.items)
-            return a if items == a.items else ATuple(items)
-        spine = _spine(a)
-        if len(spine) <= links + 1 or isinstance(spine[-1], ACons) and len(spine) == links + 2:
-            return a
-        rest = forget_closure_contexts(_join_cons(ACons(None, None), spine[links], True, 0))
-        for t in reversed(spine[:links]):
-            rest = ATuple((t.items[0], rest))
-        return rest
-    if isinstance(a, AUnion):
-        return _make_union([limit_chains(x, links) for x in a.options], False, 0)
-    return a
-
-
-def forget_closure_contexts(a):
-    """`a` with every closure's context replaced by ANY: what a loop carries from one
-    iteration to the next must not name the contexts of a particular iteration."""
-    if isinstance(a, AFunction):
-        if not any(isinstance(o, GraphClosure) and o.context is not ANY for o in a.options):
-            return a
-        return AFunction(
-            GraphClosure(o.graph, ANY)
-            if isinstance(o, GraphClosure) and not isinstance(o.context, ValueEnv)
-            else o
-            for o in a.options
-        )
-    if isinstance(a, ATuple):
-        items = tuple(forget_closure_contexts(x) for x in a.items)
-        return a if items == a.items else ATuple(items)
+        return any(_holds(x, cell, seen) for x in a.items)
     if isinstance(a, AList):
-        if a.items is not None:
-            items = tuple(forget_closure_contexts(x) for x in a.items)
-            return a if items == a.items else AList(items)
-        e = forget_closure_contexts(a.elem)
-        return a if e == a.elem else AList(None, e)
-    if isinstance(a, ADict):
-        vals = tuple(forget_closure_contexts(x) for x in a.values)
-        return a if vals == a.values else ADict(a.keys, vals)
-    if isinstance(a, ACons):
-        return ACons(forget_closure_contexts(a.head), forget_closure_contexts(a.end))
+        return _holds(a.elem, cell, seen)
+    if isinstance(a, AStack):
+        return _holds(a.elem, cell, seen)
     if isinstance(a, AUnion):
-        return _make_union([forget_closure_contexts(x) for x in a.options], True, 0)
-    return a
-
-
-def is_smaller(old, new) -> bool:
-    """Whether `new` is structurally smaller than `old` (a part of it, or a shorter tuple or
-    list): recursion on such arguments terminates without widening."""
-    if isinstance(old, ATuple):
-        if isinstance(new, ATuple) and len(new.items) < len(old.items):
-            return True
-        return _is_part(old, new, 0)
-    if isinstance(old, AList) and old.items is not None:
-        if isinstance(new, AList) and new.items is not None and len(new.items) < len(old.items):
-            return True
-        return _is_part(old, new, 0)
-    if isinstance(old, ADict):
-        return _is_part(old, new, 0)
+        return any(_holds(x, cell, seen) for x in a.options)
     return False
 
 
-def _is_part(container, x, depth) -> bool:
-    if depth > MAX_DEPTH:
-        return False
-    if isinstance(container, (ATuple, AList)):
-        items = container.items or ()
-    elif isinstance(container, ADict):
-        items = container.values
-    else:
-        return False
-    return any(it == x or _is_part(it, x, depth + 1) for it in items)
+def describe(a) -> str:
+    """`a` in words, for error messages."""
+    if isinstance(a, AArray):
+        dims = ", ".join("?" if d is None else str(d) for d in a.shape)
+        return f"an array of shape ({dims}{',' if a.ndim == 1 else ''}) and dtype {a.dtype.name}"
+    if isinstance(a, AScalar):
+        name = a.pytype.__name__
+        return f"a{'n' if name[0] in 'aeiou' else ''} {name}"
+    if isinstance(a, ATuple):
+        return f"a tuple of {len(a.items)}"
+    if isinstance(a, ATupleSeq):
+        return "a tuple"
+    if isinstance(a, AList):
+        return "a list"
+    if isinstance(a, ADict):
+        return "a dict"
+    if isinstance(a, AConst):
+        return repr(a.value)
+    if isinstance(a, AFunction):
+        return "a function"
+    if a is AEnv:
+        return "the sensitivity of a function"
+    if isinstance(a, AUnion):
+        return " or ".join(describe(o) for o in a.ordered)
+    return repr(a)

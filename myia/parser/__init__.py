@@ -13,98 +13,40 @@ Example:
 
 from __future__ import annotations
 
-import ast
-import inspect
-import re
-import textwrap
 import types
 
-from myia.errors import Location, MyiaSyntaxError
-from myia.ir.nodes import Graph
-from myia.parser import fence, scoping
+from myia.ir.nodes import Constant, Graph
 from myia.parser.lower import FunctionLowerer, Session
 from myia.parser.resolve import function_namespace
+from myia.parser import fence, scoping
+from myia.parser.source import source_tree
 
 _CACHE: dict[types.FunctionType, Graph] = {}
+_PRIM_GRAPHS: dict = {}
 
 
-def _source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
-    code = fn.__code__
-    filename = inspect.getsourcefile(fn) or code.co_filename
-    try:
-        lines, first = inspect.getsourcelines(fn)
-    except (OSError, TypeError) as e:
-        raise MyiaSyntaxError(
-            f"cannot read the source of `{fn.__qualname__}` ({e}); myia compiles functions from "
-            "their source, so define them in a file (or a notebook cell)",
-            Location(code.co_filename, code.co_firstlineno),
-        ) from None
-    src = "".join(lines)
-    dedented = textwrap.dedent(src)
-    indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
-    if fn.__name__ == "<lambda>":
-        return _lambda_tree(fn, dedented, filename, first, indent)
-    tree = ast.parse(dedented)
-    line_offset = max(first, 1) - 1
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.__name__:
-            return node, filename, line_offset, indent
-    raise MyiaSyntaxError(
-        f"cannot find the source of `{fn.__qualname__}`", Location(filename, code.co_firstlineno)
-    )
-
-
-def _shift(tree: ast.AST, line: int, col: int) -> None:
-    """Move the locations of a tree parsed from a fragment to where the fragment starts."""
-    for n in ast.walk(tree):
-        if hasattr(n, "lineno"):
-            if n.lineno == 1:
-                n.col_offset += col
-            if getattr(n, "end_lineno", None) == 1:
-                n.end_col_offset += col
-            n.lineno += line
-            if getattr(n, "end_lineno", None) is not None:
-                n.end_lineno += line
-
-
-def _lambda_tree(fn, src: str, filename: str, first: int, indent: int):
-    """The `ast.Lambda` of `fn` within the lines that hold it (which need not parse alone,
-    e.g. a lambda in the middle of a multi-line call)."""
-    code = fn.__code__
-    argnames = list(code.co_varnames[: code.co_argcount])
-    found = []
-    for m in re.finditer(r"\blambda\b", src):
-        start = m.start()
-        for end in range(len(src), start, -1):
-            try:
-                node = ast.parse(src[start:end].strip(), mode="eval").body
-            except SyntaxError:
-                continue
-            if isinstance(node, ast.Lambda):
-                if [a.arg for a in node.args.args] == argnames:
-                    _shift(node, src.count("\n", 0, start), start - (src.rfind("\n", 0, start) + 1))
-                    found.append((start, node))
-                break
-    if len(found) > 1 and hasattr(code, "co_positions"):
-        # The body's instructions carry their columns: keep the lambda whose body holds them.
-        spots = [(ln, c) for ln, _, c, _ in code.co_positions() if ln and c]
-        if spots:
-            ln, c = min(spots)
-            here = (ln - max(first, 1), c - indent)
-            found = [
-                (st, nd)
-                for st, nd in found
-                if (nd.body.lineno - 1, nd.body.col_offset)
-                <= here
-                <= (nd.body.end_lineno - 1, nd.body.end_col_offset)
-            ] or found
-    if len(found) != 1:
-        raise MyiaSyntaxError(
-            "cannot tell which lambda of these lines to compile; bind it to a name on a "
-            "line of its own (`f = lambda x: ...`)",
-            Location(filename, code.co_firstlineno),
-        )
-    return found[0][1], filename, max(first, 1) - 1, indent
+def primitive_graph(prim, fixed: dict | None = None) -> Graph:
+    """A graph calling `prim` on its parameters (and the keyword arguments `fixed`, those a
+    Python object standing for it adds: `float` is `cast(x, to=float)`): a primitive used
+    as a function value, or differentiated by `myia.grad(np.sin)`."""
+    fixed = fixed or {}
+    key = (prim, tuple(sorted(fixed.items(), key=lambda kv: kv[0])))
+    g = _PRIM_GRAPHS.get(key)
+    if g is None:
+        g = Graph(prim.name.split(".")[-1])
+        names = [n for n in prim.signature.parameters if n not in fixed]
+        params = [g.add_parameter(name) for name in names]
+        args = {n: p for n, p in zip(names, params)}
+        values = [args[n] if n in args else Constant(fixed[n]) for n in prim.signature.parameters]
+        g.output = g.apply(prim, *values)
+        g.flags["argnames"] = names
+        g.flags["defaults"] = {
+            k: v.default
+            for k, v in prim.signature.parameters.items()
+            if v.default is not v.empty and k not in fixed
+        }
+        _PRIM_GRAPHS[key] = g
+    return g
 
 
 def parse(fn: types.FunctionType) -> Graph:
@@ -112,7 +54,7 @@ def parse(fn: types.FunctionType) -> Graph:
     graph = _CACHE.get(fn)
     if graph is not None:
         return graph
-    node, filename, line_offset, indent = _source_tree(fn)
+    node, filename, line_offset, indent = source_tree(fn)
     fence.check_function(node, filename, line_offset)
     scoping.check_captures(node, filename, line_offset)
     graph = Graph(fn.__name__)
@@ -123,7 +65,7 @@ def parse(fn: types.FunctionType) -> Graph:
         lowerer = FunctionLowerer(session, function_namespace(fn), fn.__name__, node, None, graph)
         defaults = {}
         if fn.__defaults__:
-            names = lowerer.node.args.args
+            names = node.args.args
             for a, v in zip(names[len(names) - len(fn.__defaults__) :], fn.__defaults__):
                 defaults[a.arg] = v
         lowerer.lower(defaults)

@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 
 from myia.errors import Location, MyiaNameError
-from myia.prim import primitive_for
-from myia.prim.sens import Zero
+from myia.prim.registry import REGISTRY
 
 CONSTANT_TYPES = (
     bool,
@@ -34,7 +33,6 @@ CONSTANT_TYPES = (
     type,
     slice,
     type(Ellipsis),
-    Zero,
 )
 
 MISSING = object()
@@ -75,18 +73,18 @@ def describe(obj: Any) -> str:
 def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
     """Decide how a Python object read by user code enters the IR.
 
-    Returns ("prim", primitive), ("function", python_function), ("graph", graph_provider),
+    Returns ("prim", (primitive, fixed keyword arguments)), ("function", python_function), ("graph", graph_provider),
     ("macro", obj), ("module", module) or ("constant", value); raises MyiaNameError for
     objects myia cannot compile.
     """
     if obj is MISSING:
         raise MyiaNameError(f"name `{what}` is not defined", loc)
-    prim = primitive_for(obj)
-    if prim is not None:
-        return "prim", prim
+    binding = REGISTRY.binding_for(obj)
+    if binding is not None:
+        return "prim", binding
     if hasattr(obj, "__myia_macro__"):
         return "macro", obj
-    if hasattr(obj, "__myia_graph__"):
+    if hasattr(obj, "__myia_node__") or hasattr(obj, "__myia_graph__"):
         return "graph", obj
     if isinstance(obj, types.FunctionType):
         if _is_library_code(obj):
@@ -101,7 +99,7 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
         return "module", obj
     if isinstance(obj, CONSTANT_TYPES):
         return "constant", obj
-    if isinstance(obj, tuple) and all(isinstance(x, CONSTANT_TYPES) for x in obj):
+    if _constant_tuple(obj):
         return "constant", obj
     if callable(obj):
         raise MyiaNameError(
@@ -119,6 +117,13 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
 
 
 @functools.lru_cache(maxsize=1)
+def _constant_tuple(obj) -> bool:
+    """A tuple of constants (numbers, arrays, strings, None) and of such tuples."""
+    return isinstance(obj, tuple) and all(
+        isinstance(x, CONSTANT_TYPES) or _constant_tuple(x) for x in obj
+    )
+
+
 def _library_dirs() -> tuple[str, ...]:
     import site
     import sysconfig

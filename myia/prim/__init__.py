@@ -1,17 +1,7 @@
-"""Primitive operations: the registry and every primitive of the supported subset."""
+"""The primitives: the registry (`registry.py`) and every operation of the supported
+subset, one module per family (importing `myia.prim.catalog` registers them all; the
+registry's lookups do it on first use)."""
 
-from myia.prim import (  # noqa: F401  (importing a module registers its primitives)
-    elementwise,
-    linalg,
-    reductions,
-    scalar,
-    sens,
-    shapes,
-    special,
-    structures,
-    tape,
-)
-from myia.prim.registry import PRIMITIVES, Primitive, lookup, primitive, primitive_for
-from myia.prim.sens import ZERO
+from myia.prim.registry import REGISTRY, Primitive, lookup, primitive, primitive_for
 
-__all__ = ["PRIMITIVES", "Primitive", "ZERO", "lookup", "primitive", "primitive_for"]
+__all__ = ["REGISTRY", "Primitive", "lookup", "primitive", "primitive_for"]

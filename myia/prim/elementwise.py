@@ -1,420 +1,626 @@
-"""Elementwise NumPy primitives (`np.add` ... `np.greater_equal`) and their backpropagators.
+"""Elementwise functions: NumPy's (`np.sin`, `np.maximum`, `np.where`, ...) and the `math`
+module's, one family per function.
 
-Each primitive is registered as "np.NAME" and reached from user code through `np.NAME`
-(`np.abs` and `np.absolute` both map to "np.abs"). Implementations take explicit
-parameters named as NumPy names them (`x`, `x1, x2`, `a, a_min, a_max`, `condition, x, y`)
-and accept Python floats, numpy scalars and arrays, with NumPy broadcasting. Every
-backpropagator ends with `sum_to(sensitivity, input)`, which undoes broadcasting and gives
-the sensitivity its input's type and dtype (and `ZERO` for int and bool inputs).
+A function with a `math` counterpart is registered twice from one definition: `sin` (what
+`np.sin` calls: NumPy semantics, a NumPy result) and `math.sin` (Python semantics: a
+number in, a Python float out). Both share the derivative and compile to the same scalar
+code (`math.sin(x)`) on a float; see `myia.backend` for how NumPy's results at
+special values are kept.
 
-Conventions where the derivative is not defined:
+The NumPy spellings of Python's operators (`np.add`, `np.multiply`, `np.negative`, ...)
+are canonicalized to the operators on numbers and arrays, with a cast where NumPy's result
+would be a NumPy scalar.
 
-- `maximum` / `minimum`: at ties `x1 == x2` the sensitivity splits 0.5 / 0.5.
-- `abs`: the derivative at 0 is 0 (`sign(0) == 0`).
-- `clip`: at a boundary (`a == a_min` or `a == a_max`) the sensitivity passes through to
-  `a`; a bound gets the sensitivity only where it is strictly active. A bound given as
-  None gets `ZERO`. For `a_min > a_max` the result is `a_max` everywhere, as in NumPy.
-- `power`: wrt `x1`, `x2 * x1 ** (x2 - 1)` with the exponent replaced where `x2 == 0`, so
-  `0 ** 0` and integer-valued exponents at `x1 == 0` give no NaN. Wrt `x2`, `out * log(x1)`,
-  0 where `x1 == 0`; where `x1 < 0` (an integer-valued exponent) `out * log|x1|`, the real
-  part of the complex derivative. No `log(0)` or `log` of a negative number is computed.
-- `logaddexp`: the weights `exp(x - out)`; 0 at `(-inf, -inf)`; where the result is `+inf`
-  they split as `maximum`'s do.
-- `sign`, `floor`, `ceil`, `round`, `isnan`, `isfinite`, `logical_*` and the comparisons
-  are nondifferentiable (`nondiff=True`): their inputs get `ZERO`.
-
-Backpropagators are written in the supported subset (see shared/SUBSET.md): every call in
-one is a registered primitive or a plain helper function of this module.
+Conventions where the derivative is not defined (see docs/numerics.md): ties of
+`maximum`/`minimum` split the sensitivity 0.5/0.5; `abs` has derivative 0 at 0; `clip`
+passes the sensitivity to `x` at its bounds; `power` at 0 and with negative bases as
+`myia.prim.arith.pow`.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from myia.prim.registry import Primitive, primitive
-from myia.prim.sens import ZERO, sum_to
+from myia.errors import MyiaTypeError
+from myia.infer.abstract import AArray, AScalar, describe
+from myia.prim import arith as O
+from myia.prim.emitting import scalar_or_array, template
+from myia.prim.registry import Primitive, lookup, primitive
+from myia.prim.sens import unbroadcast
+from myia.prim.typing import ufunc_type, union_map
+
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-def _unary(name: str, fn, *, py=None, nondiff: bool = False) -> Primitive:
-    """Register `fn(x)` as the primitive "np.NAME" (`py` defaults to `[fn]`)."""
+def _math_rule(name: str, result=float):
+    def one(x):
+        if not isinstance(x, AScalar) or np.dtype(x.kind).kind not in "biuf":
+            raise MyiaTypeError(
+                f"math.{name} takes a real number, not {describe(x)}; use np.{name} for arrays"
+            )
+        return AScalar(result)
 
+    return lambda x: union_map(one, x)
+
+
+class _Family:
+    """The primitives of one elementwise function: by flavor ("np", "math")."""
+
+    def __init__(self, prims: dict[str, Primitive]):
+        self.prims = prims
+
+
+FLAVOR: dict[Primitive, tuple[str, str]] = {}  # primitive -> (function name, flavor)
+
+
+def same_flavor(prim: Primitive, name: str) -> Primitive:
+    """The primitive of the function `name` with the flavor of `prim` (math.cos for
+    math.sin), NumPy's when the flavor has none."""
+    _, flavor = FLAVOR.get(prim, (None, "np"))
+    if flavor == "math":
+        try:
+            return lookup("math." + name)
+        except KeyError:
+            pass
+    return lookup(name)
+
+
+def unary(
+    name: str, ufunc, *, math_fn=None, math_name=None, deriv=None, nondiff=False, fast=None, py=()
+):
+    """Register the elementwise function `name` (and its `math` flavor when `math_fn`).
+
+    `deriv(b, prim, x, out)` builds the derivative from the primal input and output
+    nodes; `fast` is the scalar form of the fast code (default `math.<name>`).
+    """
+
+    def impl(x):
+        return ufunc(x)
+
+    impl.__name__ = impl.__qualname__ = name
+    impl.__doc__ = f"`np.{ufunc.__name__}(x)`, elementwise."
+    prim = primitive(name, py=[ufunc, *py], elementwise=True, fresh=True, nondiff=nondiff)(impl)
+    prim.definfer(lambda x: union_map(lambda x: ufunc_type(ufunc, [x]), x))
+    FLAVOR[prim] = (name, "np")
+    mname = math_name or (math_fn.__name__ if math_fn else None)
+    prim.defemit(
+        scalar_or_array(fast or f"math.{mname}({{0}})", f"np.{ufunc.__name__}({{0}})")
+        if mname
+        else template(f"np.{ufunc.__name__}({{0}})")
+    )
+    prims = [prim]
+    if math_fn is not None:
+        mprim = primitive(f"math.{mname}", py=[math_fn], nondiff=nondiff)(_math_impl(math_fn))
+        mprim.impl.__name__ = mname
+        mprim.impl.__doc__ = f"`math.{mname}(x)`."
+        mprim.definfer(_math_rule(mname))
+        mprim.defemit(template(f"math.{mname}({{0}})"))
+        FLAVOR[mprim] = (name, "math")
+        prims.append(mprim)
+    if deriv is not None:
+        for p in prims:
+            p.defvjp(_unary_vjp(p, deriv))
+    return prim
+
+
+def _math_impl(fn):
     def impl(x):
         return fn(x)
 
-    _describe(impl, name, "x")
-    return primitive(f"np.{name}", py=py or [fn], nondiff=nondiff)(impl)
+    return impl
 
 
-def _binary(name: str, fn, *, nondiff: bool = False) -> Primitive:
-    """Register `fn(x1, x2)` as the primitive "np.NAME"."""
+def _unary_vjp(prim, deriv):
+    def vjp(r):
+        b = r.b
+        g = deriv(b, prim, r.x, r.out)
+        return [unbroadcast(b, b.apply(O.mul, r.dout, g), r.types[0])]
 
+    return vjp
+
+
+def _f(prim, name):
+    return same_flavor(prim, name)
+
+
+def _one_minus_square(b, v):
+    return b.apply(O.sub, 1.0, b.apply(square, v))
+
+
+sin = unary("sin", np.sin, math_fn=math.sin, deriv=lambda b, p, x, out: b.apply(_f(p, "cos"), x(0)))
+cos = unary(
+    "cos",
+    np.cos,
+    math_fn=math.cos,
+    deriv=lambda b, p, x, out: b.apply(O.neg, b.apply(_f(p, "sin"), x(0))),
+)
+tan = unary(
+    "tan",
+    np.tan,
+    math_fn=math.tan,
+    deriv=lambda b, p, x, out: b.apply(O.add, 1.0, b.apply(square, out())),
+)
+exp = unary("exp", np.exp, math_fn=math.exp, deriv=lambda b, p, x, out: out())
+exp2 = unary(
+    "exp2", np.exp2, fast="2.0 ** {0}", deriv=lambda b, p, x, out: b.apply(O.mul, out(), LN2)
+)
+expm1 = unary(
+    "expm1", np.expm1, math_fn=math.expm1, deriv=lambda b, p, x, out: b.apply(O.add, out(), 1.0)
+)
+log = unary(
+    "log", np.log, math_fn=math.log, deriv=lambda b, p, x, out: b.apply(O.truediv, 1.0, x(0))
+)
+log1p = unary(
+    "log1p",
+    np.log1p,
+    math_fn=math.log1p,
+    deriv=lambda b, p, x, out: b.apply(O.truediv, 1.0, b.apply(O.add, 1.0, x(0))),
+)
+log2 = unary(
+    "log2",
+    np.log2,
+    math_name="log2",
+    deriv=lambda b, p, x, out: b.apply(O.truediv, 1.0, b.apply(O.mul, x(0), LN2)),
+)
+log10 = unary(
+    "log10",
+    np.log10,
+    math_name="log10",
+    deriv=lambda b, p, x, out: b.apply(O.truediv, 1.0, b.apply(O.mul, x(0), LN10)),
+)
+sqrt = unary(
+    "sqrt", np.sqrt, math_fn=math.sqrt, deriv=lambda b, p, x, out: b.apply(O.truediv, 0.5, out())
+)
+tanh = unary(
+    "tanh", np.tanh, math_fn=math.tanh, deriv=lambda b, p, x, out: _one_minus_square(b, out())
+)
+sinh = unary("sinh", np.sinh, math_name="sinh", deriv=lambda b, p, x, out: b.apply(cosh, x(0)))
+cosh = unary("cosh", np.cosh, math_name="cosh", deriv=lambda b, p, x, out: b.apply(sinh, x(0)))
+arcsin = unary(
+    "arcsin",
+    np.arcsin,
+    math_name="asin",
+    deriv=lambda b, p, x, out: b.apply(O.truediv, 1.0, b.apply(sqrt, _one_minus_square(b, x(0)))),
+)
+arccos = unary(
+    "arccos",
+    np.arccos,
+    math_name="acos",
+    deriv=lambda b, p, x, out: b.apply(O.truediv, -1.0, b.apply(sqrt, _one_minus_square(b, x(0)))),
+)
+arctan = unary(
+    "arctan",
+    np.arctan,
+    math_name="atan",
+    deriv=lambda b, p, x, out: b.apply(O.truediv, 1.0, b.apply(O.add, 1.0, b.apply(square, x(0)))),
+)
+arcsinh = unary(
+    "arcsinh",
+    np.arcsinh,
+    math_name="asinh",
+    deriv=lambda b, p, x, out: b.apply(
+        O.truediv, 1.0, b.apply(sqrt, b.apply(O.add, b.apply(square, x(0)), 1.0))
+    ),
+)
+arctanh = unary(
+    "arctanh",
+    np.arctanh,
+    math_name="atanh",
+    deriv=lambda b, p, x, out: b.apply(O.truediv, 1.0, _one_minus_square(b, x(0))),
+)
+reciprocal = unary(
+    "reciprocal",
+    np.reciprocal,
+    fast="1.0 / {0}",
+    deriv=lambda b, p, x, out: b.apply(O.neg, b.apply(square, out())),
+)
+sign = unary("sign", np.sign, nondiff=True)
+floor = unary("floor", np.floor, nondiff=True)
+ceil = unary("ceil", np.ceil, nondiff=True)
+isnan = unary("isnan", np.isnan, nondiff=True)
+isfinite = unary("isfinite", np.isfinite, nondiff=True)
+logical_not = unary("logical_not", np.logical_not, nondiff=True)
+
+
+# abs: the NumPy function and Python's built-in (which keeps the type of its argument).
+
+absolute = unary(
+    "abs", np.abs, py=[np.absolute], fast="abs({0})", deriv=lambda b, p, x, out: b.apply(sign, x(0))
+)
+
+
+@primitive("builtin.abs", py=[abs], elementwise=True)
+def builtin_abs(x):
+    """`abs(x)`; its derivative at 0 is 0."""
+    return abs(x)
+
+
+@builtin_abs.definfer
+def _infer_builtin_abs(x):
+    def one(x):
+        if isinstance(x, AScalar) and x.python:
+            return AScalar(int if x.kind is bool else (float if x.kind is complex else x.kind))
+        return ufunc_type(np.abs, [x])
+
+    return union_map(one, x)
+
+
+builtin_abs.defemit(template("abs({0})"))
+builtin_abs.defvjp(_unary_vjp(builtin_abs, lambda b, p, x, out: b.apply(sign, x(0))))
+
+
+@primitive("math.fabs", py=[math.fabs])
+def math_fabs(x):
+    """`math.fabs(x)`; its derivative at 0 is 0."""
+    return math.fabs(x)
+
+
+math_fabs.definfer(_math_rule("fabs"))
+math_fabs.defemit(template("math.fabs({0})"))
+math_fabs.defvjp(_unary_vjp(math_fabs, lambda b, p, x, out: b.apply(sign, x(0))))
+
+
+@primitive("math.erf", py=[math.erf])
+def math_erf(x):
+    """`math.erf(x)`; d/dx = 2 / sqrt(pi) * exp(-x * x)."""
+    return math.erf(x)
+
+
+math_erf.definfer(_math_rule("erf"))
+math_erf.defemit(template("math.erf({0})"))
+math_erf.defvjp(
+    _unary_vjp(
+        math_erf,
+        lambda b, p, x, out: b.apply(
+            O.mul,
+            TWO_OVER_SQRT_PI,
+            b.apply(lookup("math.exp"), b.apply(O.neg, b.apply(square, x(0)))),
+        ),
+    )
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Binary functions
+
+
+def binary(name: str, ufunc, *, nondiff=False, py=(), fast=None):
     def impl(x1, x2):
-        return fn(x1, x2)
-
-    _describe(impl, name, "x1, x2")
-    return primitive(f"np.{name}", py=[fn], nondiff=nondiff)(impl)
-
-
-def _describe(impl, name: str, params: str) -> None:
-    impl.__name__ = impl.__qualname__ = f"np_{name}"
-    impl.__doc__ = f"`np.{name}({params})`, elementwise with NumPy broadcasting."
-
-
-def _split_weight(x1, x2):
-    """The share of `x1` in `maximum(x1, x2)`: 1 where it is larger, 0.5 at ties, else 0."""
-    return np.where(x1 > x2, 1.0, np.where(x1 == x2, 0.5, 0.0))
-
-
-# ---------------------------------------------------------------- arithmetic
-
-np_add = _binary("add", np.add)
-
-
-@np_add.defbprop
-def bprop_np_add(x1, x2, out, dout):
-    return (sum_to(dout, x1), sum_to(dout, x2))
-
-
-np_subtract = _binary("subtract", np.subtract)
-
-
-@np_subtract.defbprop
-def bprop_np_subtract(x1, x2, out, dout):
-    return (sum_to(dout, x1), sum_to(-dout, x2))
-
-
-np_multiply = _binary("multiply", np.multiply)
-
-
-@np_multiply.defbprop
-def bprop_np_multiply(x1, x2, out, dout):
-    return (sum_to(dout * x2, x1), sum_to(dout * x1, x2))
-
-
-np_divide = _binary("divide", np.divide)
-
-
-@np_divide.defbprop
-def bprop_np_divide(x1, x2, out, dout):
-    return (sum_to(dout / x2, x1), sum_to(-dout * out / x2, x2))
-
-
-np_negative = _unary("negative", np.negative)
-
-
-@np_negative.defbprop
-def bprop_np_negative(x, out, dout):
-    return (sum_to(-dout, x),)
-
-
-np_power = _binary("power", np.power)
-
-
-@np_power.defbprop
-def bprop_np_power(x1, x2, out, dout):
-    # Where x2 == 0 the factor x2 zeroes d1; the exponent 1 there keeps 0 ** -1 out of it.
-    d1 = x2 * np.power(x1, np.where(x2 == 0, 1.0, x2 - 1))
-    # out * log(x1), with log(0) and the log of a negative base kept out of the computation.
-    nonzero = x1 != 0
-    d2 = np.where(nonzero, out, 0.0) * np.log(np.where(nonzero, np.abs(x1), 1.0))
-    return (sum_to(dout * d1, x1), sum_to(dout * d2, x2))
-
-
-np_square = _unary("square", np.square)
-
-
-@np_square.defbprop
-def bprop_np_square(x, out, dout):
-    return (sum_to(2.0 * x * dout, x),)
-
-
-np_sqrt = _unary("sqrt", np.sqrt)
-
-
-@np_sqrt.defbprop
-def bprop_np_sqrt(x, out, dout):
-    return (sum_to(dout / (2.0 * out), x),)
-
-
-np_sign = _unary("sign", np.sign, nondiff=True)
-
-np_abs = _unary("abs", np.abs, py=[np.abs, np.absolute])
-
-
-@np_abs.defbprop
-def bprop_np_abs(x, out, dout):
-    return (sum_to(dout * np.sign(x), x),)
-
-
-# ---------------------------------------------------------------- exponentials and logarithms
-
-np_exp = _unary("exp", np.exp)
-
-
-@np_exp.defbprop
-def bprop_np_exp(x, out, dout):
-    return (sum_to(dout * out, x),)
-
-
-np_exp2 = _unary("exp2", np.exp2)
-
-
-@np_exp2.defbprop
-def bprop_np_exp2(x, out, dout):
-    return (sum_to(dout * out * 0.6931471805599453, x),)  # log(2)
-
-
-np_expm1 = _unary("expm1", np.expm1)
-
-
-@np_expm1.defbprop
-def bprop_np_expm1(x, out, dout):
-    return (sum_to(dout * (out + 1.0), x),)
-
-
-np_log = _unary("log", np.log)
-
-
-@np_log.defbprop
-def bprop_np_log(x, out, dout):
-    return (sum_to(dout / x, x),)
-
-
-np_log1p = _unary("log1p", np.log1p)
-
-
-@np_log1p.defbprop
-def bprop_np_log1p(x, out, dout):
-    return (sum_to(dout / (1.0 + x), x),)
-
-
-np_log2 = _unary("log2", np.log2)
-
-
-@np_log2.defbprop
-def bprop_np_log2(x, out, dout):
-    return (sum_to(dout / (x * 0.6931471805599453), x),)  # log(2)
-
-
-np_logaddexp = _binary("logaddexp", np.logaddexp)
-
-
-@np_logaddexp.defbprop
-def bprop_np_logaddexp(x1, x2, out, dout):
-    # The weights are exp(x - out). Where out is infinite that is inf - inf: at out == -inf
-    # (both inputs -inf) shifting by 0 gives exp(-inf) == 0; at out == inf the weights
-    # split as maximum's, and the exponent is replaced so nothing overflows.
-    top = out == np.inf
-    shift = np.where(np.logical_or(top, out == -np.inf), 0.0, out)
-    w1 = np.where(top, _split_weight(x1, x2), np.exp(np.where(top, 0.0, x1) - shift))
-    w2 = np.where(top, _split_weight(x2, x1), np.exp(np.where(top, 0.0, x2) - shift))
-    return (sum_to(dout * w1, x1), sum_to(dout * w2, x2))
-
-
-# ---------------------------------------------------------------- trigonometric
-
-np_sin = _unary("sin", np.sin)
-
-
-@np_sin.defbprop
-def bprop_np_sin(x, out, dout):
-    return (sum_to(dout * np.cos(x), x),)
-
-
-np_cos = _unary("cos", np.cos)
-
-
-@np_cos.defbprop
-def bprop_np_cos(x, out, dout):
-    return (sum_to(-dout * np.sin(x), x),)
-
-
-np_tan = _unary("tan", np.tan)
-
-
-@np_tan.defbprop
-def bprop_np_tan(x, out, dout):
-    return (sum_to(dout * (1.0 + out * out), x),)
-
-
-np_arcsin = _unary("arcsin", np.arcsin)
-
-
-@np_arcsin.defbprop
-def bprop_np_arcsin(x, out, dout):
-    return (sum_to(dout / np.sqrt(1.0 - x * x), x),)
-
-
-np_arccos = _unary("arccos", np.arccos)
-
-
-@np_arccos.defbprop
-def bprop_np_arccos(x, out, dout):
-    return (sum_to(-dout / np.sqrt(1.0 - x * x), x),)
-
-
-np_arctan = _unary("arctan", np.arctan)
-
-
-@np_arctan.defbprop
-def bprop_np_arctan(x, out, dout):
-    return (sum_to(dout / (1.0 + x * x), x),)
-
-
-np_arctan2 = _binary("arctan2", np.arctan2)
-
-
-@np_arctan2.defbprop
-def bprop_np_arctan2(x1, x2, out, dout):
-    scale = dout / (x1 * x1 + x2 * x2)
-    return (sum_to(scale * x2, x1), sum_to(-scale * x1, x2))
-
-
-# ---------------------------------------------------------------- hyperbolic
-
-np_sinh = _unary("sinh", np.sinh)
-
-
-@np_sinh.defbprop
-def bprop_np_sinh(x, out, dout):
-    return (sum_to(dout * np.cosh(x), x),)
-
-
-np_cosh = _unary("cosh", np.cosh)
-
-
-@np_cosh.defbprop
-def bprop_np_cosh(x, out, dout):
-    return (sum_to(dout * np.sinh(x), x),)
-
-
-np_tanh = _unary("tanh", np.tanh)
-
-
-@np_tanh.defbprop
-def bprop_np_tanh(x, out, dout):
-    return (sum_to(dout * (1.0 - out * out), x),)
-
-
-np_arcsinh = _unary("arcsinh", np.arcsinh)
-
-
-@np_arcsinh.defbprop
-def bprop_np_arcsinh(x, out, dout):
-    return (sum_to(dout / np.sqrt(x * x + 1.0), x),)
-
-
-np_arctanh = _unary("arctanh", np.arctanh)
-
-
-@np_arctanh.defbprop
-def bprop_np_arctanh(x, out, dout):
-    return (sum_to(dout / (1.0 - x * x), x),)
-
-
-# ---------------------------------------------------------------- selection
-
-np_maximum = _binary("maximum", np.maximum)
-
-
-@np_maximum.defbprop
-def bprop_np_maximum(x1, x2, out, dout):
-    w1 = _split_weight(x1, x2)
-    return (sum_to(dout * w1, x1), sum_to(dout * (1.0 - w1), x2))
-
-
-np_minimum = _binary("minimum", np.minimum)
-
-
-@np_minimum.defbprop
-def bprop_np_minimum(x1, x2, out, dout):
-    w1 = _split_weight(x2, x1)
-    return (sum_to(dout * w1, x1), sum_to(dout * (1.0 - w1), x2))
-
-
-@primitive("np.clip", py=[np.clip])
-def np_clip(a, a_min, a_max):
-    """`np.clip(a, a_min, a_max)`; either bound may be None.
-
-    Example:
-        >>> np_clip(np.array([-2.0, 0.5, 3.0]), 0.0, 1.0)
-        array([0. , 0.5, 1. ])
-    """
-    return np.clip(a, a_min, a_max)
-
-
-@np_clip.defbprop
-def bprop_np_clip(a, a_min, a_max, out, dout):
-    # NumPy computes minimum(maximum(a, a_min), a_max). At a boundary the sensitivity
-    # passes through to `a`; a bound gets it only where it is strictly active.
-    if a_min is None:
-        if a_max is None:
-            return (sum_to(dout, a), ZERO, ZERO)
-        to_max = a > a_max
-        d_max = np.where(to_max, dout, 0.0)
-        return (sum_to(np.where(to_max, 0.0, dout), a), ZERO, sum_to(d_max, a_max))
-    if a_max is None:
-        to_min = a < a_min
-        d_min = np.where(to_min, dout, 0.0)
-        return (sum_to(np.where(to_min, 0.0, dout), a), sum_to(d_min, a_min), ZERO)
-    to_max = np.logical_or(a > a_max, a_min > a_max)
-    to_min = np.logical_and(a < a_min, np.logical_not(to_max))
-    d_a = np.where(np.logical_or(to_min, to_max), 0.0, dout)
-    d_min = np.where(to_min, dout, 0.0)
-    d_max = np.where(to_max, dout, 0.0)
-    return (sum_to(d_a, a), sum_to(d_min, a_min), sum_to(d_max, a_max))
-
-
-@primitive("np.where", py=[np.where])
-def np_where(condition, x, y):
-    """`np.where(condition, x, y)`: `x` where `condition` holds, `y` elsewhere.
-
-    Example:
-        >>> np_where(np.array([True, False]), 1.0, np.array([5.0, 6.0]))
-        array([1., 6.])
-    """
-    return np.where(condition, x, y)
-
-
-@np_where.defbprop
-def bprop_np_where(condition, x, y, out, dout):
-    return (
-        ZERO,
-        sum_to(np.where(condition, dout, 0.0), x),
-        sum_to(np.where(condition, 0.0, dout), y),
+        return ufunc(x1, x2)
+
+    impl.__name__ = impl.__qualname__ = name
+    impl.__doc__ = f"`np.{ufunc.__name__}(x1, x2)`, elementwise with broadcasting."
+    prim = primitive(name, py=[ufunc, *py], elementwise=True, fresh=True, nondiff=nondiff)(impl)
+    prim.definfer(lambda a, b: union_map(lambda a, b: ufunc_type(ufunc, [a, b]), a, b))
+    np_form = f"np.{ufunc.__name__}({{0}}, {{1}})"
+    if fast:
+        prim.defemit(_binary_fast(fast, np_form))
+    else:
+        prim.defemit(template(np_form))
+    FLAVOR[prim] = (name, "np")
+    return prim
+
+
+def _binary_fast(fast, np_form):
+    f, s = template(fast), template(np_form)
+
+    def emit(e, args):
+        return f(e, args) if e.fast_scalar(0) and e.fast_scalar(1) else s(e, args)
+
+    return emit
+
+
+maximum = binary("maximum", np.maximum)
+minimum = binary("minimum", np.minimum)
+fmax = binary("fmax", np.fmax)
+fmin = binary("fmin", np.fmin)
+arctan2 = binary("arctan2", np.arctan2, fast="math.atan2({0}, {1})")
+hypot = binary("hypot", np.hypot, fast="math.hypot({0}, {1})")
+logaddexp = binary("logaddexp", np.logaddexp)
+logical_and = binary("logical_and", np.logical_and, nondiff=True)
+logical_or = binary("logical_or", np.logical_or, nondiff=True)
+
+
+def _tie_weight(b, x1, x2):
+    """1 where x1 > x2, 0.5 at ties, 0 elsewhere: the share of x1 in maximum(x1, x2)."""
+    return b.apply(
+        O.add,
+        b.apply(O.mul, b.apply(O.gt, x1, x2), 1.0),
+        b.apply(O.mul, b.apply(O.eq, x1, x2), 0.5),
     )
 
 
-# ---------------------------------------------------------------- rounding and tests (nondiff)
+def _extremum_vjp(greater: bool):
+    def vjp(r):
+        b = r.b
+        x1, x2 = r.x(0), r.x(1)
+        w = _tie_weight(b, x1, x2) if greater else _tie_weight(b, x2, x1)
+        d1 = b.apply(O.mul, r.dout, w) if r.wants(0) else None
+        d2 = b.apply(O.sub, r.dout, b.apply(O.mul, r.dout, w)) if r.wants(1) else None
+        return [unbroadcast(b, d1, r.types[0]), unbroadcast(b, d2, r.types[1])]
 
-np_floor = _unary("floor", np.floor, nondiff=True)
-np_ceil = _unary("ceil", np.ceil, nondiff=True)
-
-
-@primitive("np.round", py=[np.round], nondiff=True)
-def np_round(a, decimals=0):
-    """`np.round(a, decimals)`: round half to even, to `decimals` decimal places.
-
-    Example:
-        >>> np_round(np.array([0.5, 1.5, 2.5, 0.123]), 1)
-        array([0.5, 1.5, 2.5, 0.1])
-        >>> np_round(np.array([0.5, 1.5, 2.5]))
-        array([0., 2., 2.])
-    """
-    return np.round(a, decimals)
+    return vjp
 
 
-np_isnan = _unary("isnan", np.isnan, nondiff=True)
-np_isfinite = _unary("isfinite", np.isfinite, nondiff=True)
+maximum.defvjp(_extremum_vjp(True))
+minimum.defvjp(_extremum_vjp(False))
 
-# ---------------------------------------------------------------- logic and comparisons (nondiff)
 
-np_logical_and = _binary("logical_and", np.logical_and, nondiff=True)
-np_logical_or = _binary("logical_or", np.logical_or, nondiff=True)
-np_logical_not = _unary("logical_not", np.logical_not, nondiff=True)
-np_equal = _binary("equal", np.equal, nondiff=True)
-np_not_equal = _binary("not_equal", np.not_equal, nondiff=True)
-np_less = _binary("less", np.less, nondiff=True)
-np_less_equal = _binary("less_equal", np.less_equal, nondiff=True)
-np_greater = _binary("greater", np.greater, nondiff=True)
-np_greater_equal = _binary("greater_equal", np.greater_equal, nondiff=True)
+@arctan2.defvjp
+def _vjp_arctan2(r):
+    b = r.b
+    y, x = r.x(0), r.x(1)
+    inv = b.apply(O.truediv, r.dout, b.apply(O.add, b.apply(square, x), b.apply(square, y)))
+    return [
+        unbroadcast(b, b.apply(O.mul, inv, x), r.types[0]),
+        unbroadcast(b, b.apply(O.neg, b.apply(O.mul, inv, y)), r.types[1]),
+    ]
+
+
+@hypot.defvjp
+def _vjp_hypot(r):
+    b = r.b
+    g = b.apply(O.truediv, r.dout, r.out())
+    return [
+        unbroadcast(b, b.apply(O.mul, g, r.x(0)), r.types[0]),
+        unbroadcast(b, b.apply(O.mul, g, r.x(1)), r.types[1]),
+    ]
+
+
+@logaddexp.defvjp
+def _vjp_logaddexp(r):
+    b = r.b
+    w1 = b.apply(logaddexp_weight, r.x(0), r.x(1), r.out())
+    w2 = b.apply(logaddexp_weight, r.x(1), r.x(0), r.out())
+    return [
+        unbroadcast(b, b.apply(O.mul, r.dout, w1), r.types[0]),
+        unbroadcast(b, b.apply(O.mul, r.dout, w2), r.types[1]),
+    ]
+
+
+@primitive("logaddexp_weight", nondiff=True, elementwise=True, fresh=True)
+def logaddexp_weight(x, y, out):
+    """d logaddexp(x, y) / dx = exp(x - out): 0 at (-inf, -inf), and split as maximum's
+    where the result is +inf."""
+    with np.errstate(all="ignore"):
+        w = np.exp(np.subtract(x, out))
+        inf = np.isposinf(out)
+        tie = np.where(np.equal(x, y), 0.5, np.where(np.greater(x, y), 1.0, 0.0))
+        w = np.where(inf, tie, np.where(np.isnan(w), 0.0, w))
+    return w[()] if np.ndim(w) == 0 else w
+
+
+logaddexp_weight.definfer(lambda x, y, o: ufunc_type(np.add, [x, y]))
+logaddexp_weight.defemit(lambda e, args: e.helper_call("logaddexp_weight", args))
+
+
+# ---------------------------------------------------------------------------------------
+# where, clip and the helpers of power's derivative
+
+
+@primitive("where", py=[np.where], elementwise=True, fresh=True)
+def where_(condition, x, y):
+    """`np.where(condition, x, y)`."""
+    return np.where(condition, x, y)
+
+
+@where_.definfer
+def _infer_where(c, x, y):
+    from myia.prim.typing import broadcast_shapes, shape_of, ufunc_dtype
+
+    def one(c, x, y):
+        dtype = (
+            ufunc_dtype(np.add, [x, y])
+            if not (x == y)
+            else (x.dtype if isinstance(x, AArray) else np.dtype(x.kind))
+        )
+        if isinstance(x, AScalar) and isinstance(y, AScalar) and x.kind is y.kind:
+            dtype = np.dtype(x.kind)
+        return AArray(dtype, broadcast_shapes(shape_of(c), shape_of(x), shape_of(y)))
+
+    return union_map(one, c, x, y)
+
+
+where_.defemit(template("np.where({0}, {1}, {2})"))
+
+
+@where_.defvjp
+def _vjp_where(r):
+    b = r.b
+    c = r.x(0)
+    d = r.dout
+    dx = unbroadcast(b, b.apply(where_, c, d, 0.0), r.types[1]) if r.wants(1) else None
+    dy = unbroadcast(b, b.apply(where_, c, 0.0, d), r.types[2]) if r.wants(2) else None
+    return [None, dx, dy]
+
+
+@primitive("clip", py=[np.clip], elementwise=True, fresh=True)
+def clip(a, a_min, a_max):
+    """`np.clip(a, a_min, a_max)`; a bound may be None."""
+    return np.clip(a, a_min, a_max)
+
+
+@clip.definfer
+def _infer_clip(a, lo, hi):
+    from myia.prim.typing import is_none
+
+    ops = [t for t in (a, lo, hi) if not is_none(t)]
+    out = ufunc_type(np.minimum, ops[:2]) if len(ops) >= 2 else ops[0]
+    if len(ops) == 3:
+        out = ufunc_type(np.minimum, [out, ops[2]])
+    return out
+
+
+clip.defemit(template("np.clip({0}, {1}, {2})"))
+
+
+@clip.defvjp
+def _vjp_clip(r):
+    from myia.prim.typing import is_none
+
+    b = r.b
+    a, lo, hi = r.x(0), r.types[1], r.types[2]
+    inside = None
+    out = [None, None, None]
+    if not is_none(lo):
+        below = b.apply(O.lt, a, r.x(1))
+        inside = b.apply(logical_not, below)
+        if r.wants(1):
+            out[1] = unbroadcast(b, b.apply(where_, below, r.dout, 0.0), lo)
+    if not is_none(hi):
+        above = b.apply(O.gt, a, r.x(2))
+        keep = b.apply(logical_not, above)
+        inside = keep if inside is None else b.apply(logical_and, inside, keep)
+        if r.wants(2):
+            out[2] = unbroadcast(b, b.apply(where_, above, r.dout, 0.0), hi)
+    if r.wants(0):
+        da = r.dout if inside is None else b.apply(where_, inside, r.dout, 0.0)
+        out[0] = unbroadcast(b, da, r.types[0])
+    return out
+
+
+@primitive("ieee_power", elementwise=True, fresh=True)
+def ieee_power(x, y):
+    """`x ** y` giving inf and NaN as IEEE does instead of raising (0.0 ** -0.5 is inf)."""
+    with np.errstate(all="ignore"):
+        r = np.power(np.asarray(x, dtype=np.result_type(x, y, 1.0)), y)
+    return r[()] if r.ndim == 0 else r
+
+
+ieee_power.definfer(lambda x, y: ufunc_type(np.power, [x, y]))
+ieee_power.defemit(lambda e, args: e.helper_call("ieee_power", args))
+ieee_power.defvjp(O._vjp_pow)
+
+
+@primitive("pow_log", elementwise=True, fresh=True)
+def pow_log(x):
+    """log|x| as d(x ** y)/dy uses it: 0 at x == 0 (0 ** y is flat in y), the real part
+    of the complex derivative for x < 0."""
+    r = np.log(np.abs(np.where(np.equal(x, 0), 1, x)))
+    return r[()] if np.ndim(r) == 0 else r
+
+
+pow_log.definfer(lambda x: ufunc_type(np.log, [x]))
+pow_log.defemit(lambda e, args: e.helper_call("pow_log", args))
+
+
+@pow_log.defvjp
+def _vjp_pow_log(r):
+    b = r.b
+    x = r.x(0)
+    nz = b.apply(O.ne, x, 0)
+    return [
+        unbroadcast(
+            b,
+            b.apply(O.truediv, b.apply(O.mul, r.dout, nz), b.apply(O.add, x, b.apply(O.eq, x, 0))),
+            r.types[0],
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# square: `x * x`, `x ** 2` and `np.square(x)` (canonical forms in `arith` and below)
+
+
+@primitive("square", elementwise=True, fresh=True)
+def square(x):
+    """`x * x`, keeping the type `x * x` has (a Python float for a Python float)."""
+    return x * x
+
+
+square.definfer(lambda x: O.mul.infer(x, x))
+square.defemit(template("{0} * {0}"))
+square.defvjp(_unary_vjp(square, lambda b, p, x, out: b.apply(O.mul, 2.0, x(0))))
+
+
+@O.mul.defcanon
+def _canon_mul(b, args):
+    if args[0] is args[1]:
+        return b.apply(square, args[0])
+    return b.apply(O.mul, *args)
+
+
+@O.pow_.defcanon
+def _canon_pow(b, args):
+    from myia.infer.build import type_of
+    from myia.prim.arrays import cast
+
+    base, e = type_of(args[0]), type_of(args[1])
+    if isinstance(e, AScalar) and e.known and e.value == 2 and isinstance(base, (AScalar, AArray)):
+        out = b.apply(square, args[0])
+        want = O.pow_.infer(base, e)
+        if isinstance(want, AScalar) and type_of(out) != want:
+            out = b.apply(cast, out, want.pytype)
+        return out
+    return b.apply(O.pow_, *args)
+
+
+# ---------------------------------------------------------------------------------------
+# NumPy's spellings of the operators
+
+
+def _as_array(t):
+    """The type NumPy converts a tuple or list operand to."""
+    if isinstance(t, (AScalar, AArray)):
+        return t
+    from myia.infer.abstract import NONE
+    from myia.prim.arrays import asarray
+
+    return asarray.infer(t, NONE)
+
+
+def _np_operator(name: str, ufunc, op: Primitive, nargs: int = 2):
+    if nargs == 2:
+
+        def impl(x1, x2):
+            return ufunc(x1, x2)
+    else:
+
+        def impl(x):
+            return ufunc(x)
+
+    impl.__name__ = impl.__qualname__ = f"np_{name}"
+    impl.__doc__ = f"`np.{ufunc.__name__}(...)`: the operator `{op.name}` with NumPy's types."
+    prim = primitive(f"np.{name}", py=[ufunc], elementwise=True)(impl)
+    prim.definfer(
+        lambda *ts: union_map(lambda *ts: ufunc_type(ufunc, [_as_array(t) for t in ts]), *ts)
+    )
+
+    @prim.defcanon
+    def canon(b, args):
+        from myia.infer.build import type_of
+        from myia.prim.arrays import asarray, cast
+
+        types = [type_of(a) for a in args]
+        args = [
+            a if isinstance(t, (AScalar, AArray)) else b.apply(asarray, a, None)
+            for a, t in zip(args, types)
+        ]
+        out = b.apply(op, *args)
+        want = ufunc_type(ufunc, [type_of(a) for a in args])
+        got = type_of(out)
+        if isinstance(want, AScalar) and got != want:
+            out = b.apply(cast, out, want.pytype)
+        return out
+
+    return prim
+
+
+np_add = _np_operator("add", np.add, O.add)
+np_subtract = _np_operator("subtract", np.subtract, O.sub)
+np_multiply = _np_operator("multiply", np.multiply, O.mul)
+np_divide = _np_operator("divide", np.divide, O.truediv)
+np_power = _np_operator("power", np.power, O.pow_)
+np_negative = _np_operator("negative", np.negative, O.neg, 1)
+np_mod = _np_operator("mod", np.mod, O.mod)
+np_square = _np_operator("square", np.square, square, 1)
+np_equal = _np_operator("equal", np.equal, O.eq)
+np_not_equal = _np_operator("not_equal", np.not_equal, O.ne)
+np_less = _np_operator("less", np.less, O.lt)
+np_less_equal = _np_operator("less_equal", np.less_equal, O.le)
+np_greater = _np_operator("greater", np.greater, O.gt)
+np_greater_equal = _np_operator("greater_equal", np.greater_equal, O.ge)

@@ -1,252 +1,495 @@
-"""Reduction primitives: `np.sum`, `np.mean`, `np.prod`, `np.max`/`np.min` (and `amax`/`amin`),
-`np.var`, `np.std`, `np.argmax`/`np.argmin`, `np.all`/`np.any`, `np.cumsum`, `np.cumprod`,
-and the helpers their backpropagators use to undo a reduction.
+"""Reductions: `np.sum`, `np.mean`, `np.prod`, `np.max`/`np.amax`, `np.min`/`np.amin`,
+`np.var`, `np.std`, `np.argmax`, `np.argmin`, `np.all`, `np.any` and the matching methods
+(`x.sum()`, `x.prod()`, `x.var()`, ...), with `axis` (None, an int or a tuple, known when
+compiling), `keepdims`, and `dtype` and `ddof` where NumPy has them. The cumulative
+operations and sorting are in `myia.prim.cumulative`.
 
-`axis` is an int (possibly negative), a tuple of ints or None (every axis), as in NumPy. The
-sensitivity of a reduced input is the output sensitivity with the reduced axes re-inserted
-(when `keepdims` is False) and broadcast back to the input's shape, dtype and type.
+Gradient conventions (docs/numerics.md): ties of `max`/`min` share the sensitivity
+equally; `prod` is exact with zeros (one zero in a reduced slice gets the product of the
+others, two or more zeros give 0, nothing is divided by zero); `std` has gradient 0 where
+it is 0 (a constant slice, a reduced axis of length 1) instead of NaN. `argmax`, `argmin`,
+`all` and `any` are not differentiable.
 """
 
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
-from myia.prim.registry import primitive
-from myia.prim.sens import ZERO, sum_to
+from myia.errors import MyiaTypeError
+from myia.infer.abstract import AArray, AScalar, describe
+from myia.prim import arith as O
+from myia.prim.arrays import attr_shape, broadcast_to
+from myia.prim.registry import REGISTRY, primitive
+from myia.prim.typing import axes_of, const_value, is_none, scalar_of_dtype, union_map
 
 
-def _axes(ndim, axis):
-    """The reduced axes as a sorted tuple of non-negative ints."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    return tuple(sorted(int(ax) % ndim for ax in axes))
+def array_of(x, what: str = "a reduction") -> AArray:
+    """The array type of a number or array type `x` (a number is a 0-d array)."""
+    if isinstance(x, AArray):
+        return x
+    if isinstance(x, AScalar):
+        return AArray(x.dtype, ())
+    raise MyiaTypeError(f"{what} needs a number or an array, got {describe(x)}")
 
 
-def _kept_shape(shape, axis):
-    """`shape` with the reduced axes set to 1 (the `keepdims=True` shape)."""
-    axes = _axes(len(shape), axis)
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+def _reduced(x, axis, keepdims):
+    """(input array type, axes reduced, output shape)."""
+    a = array_of(x)
+    axes = axes_of(axis, a.ndim)
+    if axes is None:
+        axes = tuple(range(a.ndim))
+    keep = bool(const_value(keepdims, "keepdims"))
+    shape = (
+        tuple(1 if i in axes else d for i, d in enumerate(a.shape))
+        if keep
+        else tuple(d for i, d in enumerate(a.shape) if i not in axes)
+    )
+    return a, axes, shape
 
 
-# Helpers undoing a reduction
+def _result(dtype, shape):
+    return AArray(dtype, shape) if shape else scalar_of_dtype(dtype)
 
 
-@primitive("expand_reduced")
-def expand_reduced(x, a, axis, keepdims):
-    """`x`, a reduction of `a` over `axis`, with the reduced axes re-inserted as size-1 axes."""
-    return np.reshape(x, _kept_shape(np.shape(a), axis))
+def accumulate_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype of `np.add`/`np.multiply` reductions and accumulations without a `dtype`:
+    bools and ints narrower than the platform int widen to it (NumPy's rule)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return np.dtype(np.int_)
+    if dtype.kind == "i" and dtype.itemsize < np.dtype(np.int_).itemsize:
+        return np.dtype(np.int_)
+    if dtype.kind == "u" and dtype.itemsize < np.dtype(np.uint).itemsize:
+        return np.dtype(np.uint)
+    return dtype
 
 
-@expand_reduced.defbprop
-def bprop_expand_reduced(x, a, axis, keepdims, out, dout):
-    return (sum_to(np.sum(dout, axis=axis, keepdims=keepdims), x), ZERO, ZERO, ZERO)
+def _given_dtype(dtype, default: np.dtype) -> np.dtype:
+    return default if is_none(dtype) else np.dtype(const_value(dtype, "dtype"))
 
 
-@primitive("unreduce")
-def unreduce(d, a, axis, keepdims):
-    """Broadcast `d`, shaped like a reduction of `a` over `axis`, back to `a`'s shape.
-
-    The result has `a`'s dtype and type (a Python float for a float; ZERO for an int or bool).
-    """
-    shape = np.shape(a)
-    expanded = np.reshape(d, _kept_shape(shape, axis))
-    if isinstance(a, np.ndarray) and a.dtype.kind in "fc":
-        out = np.empty(shape, a.dtype)
-        out[...] = expanded
-        return out
-    return sum_to(np.array(np.broadcast_to(expanded, shape)), a)
+_DEFAULTS = {"keepdims": False, "ddof": 0, "kind": None}
 
 
-@unreduce.defbprop
-def bprop_unreduce(d, a, axis, keepdims, out, dout):
-    return (sum_to(np.sum(dout, axis=axis, keepdims=keepdims), d), ZERO, ZERO, ZERO)
+def _emit_reduction(fn: str, extra=()):
+    """`np.fn(x, axis=..., <extra>..., keepdims=...)`, leaving out default arguments and
+    writing the axes as NumPy users do (`axis=0`, no axis for all of them)."""
+    names = ("axis", *extra, "keepdims")
+
+    def emit(e, args):
+        call = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), fn, ast.Load()), [args[0]], [])
+        for k, name in enumerate(names, start=1):
+            ok, v = e.const(k)
+            arg = args[k]
+            if ok and name == "axis" and isinstance(v, tuple):
+                ndim = array_of(e.types[0]).ndim
+                if sorted(int(i) % ndim for i in v) == list(range(ndim)) and (v or not ndim):
+                    continue
+                if len(v) == 1:
+                    arg = ast.Constant(int(v[0]))
+            default = _DEFAULTS.get(name)
+            if ok and (v is default or (name == "ddof" and not isinstance(v, bool) and v == 0)):
+                continue
+            call.keywords.append(ast.keyword(name, arg))
+        return call
+
+    return emit
 
 
-@primitive("reduced_count", nondiff=True)
-def reduced_count(a, axis):
-    """The number of elements of `a` that each element of its reduction over `axis` combines."""
-    shape = np.shape(a)
-    return int(np.prod([shape[i] for i in _axes(len(shape), axis)], dtype=np.int64))
+def _expand_back(r, d, axes, keep: bool):
+    """`d`, of the shape of a reduction over `axes` (with `keep`: keepdims), broadcast
+    back to the shape of the reduced input."""
+    from myia.prim.arrays import expand_dims
+
+    b = r.b
+    a = array_of(r.types[0])
+    if not a.ndim:
+        return d
+    if not keep and axes:
+        d = b.apply(expand_dims, d, axes)
+    if isinstance(d.abstract, AArray) and d.abstract.shape == a.shape and a.known_shape:
+        return d
+    target = a.shape if a.known_shape else b.apply(attr_shape, r.x(0))
+    return b.apply(broadcast_to, d, target)
 
 
-# Sums and means
+def _keep(t) -> bool:
+    return bool(const_value(t, "keepdims"))
 
 
-@primitive("np.sum", py=[np.sum])
-def np_sum(a, axis=None, keepdims=False):
-    """`np.sum(a, axis, keepdims)`."""
-    return np.sum(a, axis=axis, keepdims=keepdims)
+def _count(a, axes):
+    """The number of elements a reduction over `axes` combines (None: not known)."""
+    n = 1
+    for i in axes:
+        if a.shape[i] is None:
+            return None
+        n *= a.shape[i]
+    return n
 
 
-@np_sum.defbprop
-def bprop_np_sum(a, axis, keepdims, out, dout):
-    return (unreduce(dout, a, axis, keepdims), ZERO, ZERO)
+def _count_node(r, a, axes):
+    """That number as an int when known, else as a node (the product of the run-time
+    lengths of the reduced axes)."""
+    from myia.prim.structures import getitem
+
+    n = _count(a, axes)
+    if n is not None:
+        return n
+    b = r.b
+    shape = b.apply(attr_shape, r.x(0))
+    known = 1
+    node = None
+    for i in axes:
+        if a.shape[i] is not None:
+            known *= a.shape[i]
+        else:
+            dim = b.apply(getitem, shape, i)
+            node = dim if node is None else b.apply(O.mul, node, dim)
+    return node if known == 1 else b.apply(O.mul, node, known)
 
 
-@primitive("np.mean", py=[np.mean])
-def np_mean(a, axis=None, keepdims=False):
-    """`np.mean(a, axis, keepdims)`."""
-    return np.mean(a, axis=axis, keepdims=keepdims)
+# ---------------------------------------------------------------------------------------
+# Sums, means and products
 
 
-@np_mean.defbprop
-def bprop_np_mean(a, axis, keepdims, out, dout):
-    return (unreduce(dout / reduced_count(a, axis), a, axis, keepdims), ZERO, ZERO)
+@primitive("sum", py=[np.sum])
+def sum_(a, axis=None, dtype=None, keepdims=False):
+    """`np.sum(a, axis, dtype, keepdims)` and `a.sum(...)`; the sensitivity of every
+    element is that of its sum."""
+    return np.sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-@primitive("np.var", py=[np.var])
-def np_var(a, axis=None, ddof=0, keepdims=False):
-    """`np.var(a, axis, ddof=ddof, keepdims=keepdims)`."""
-    return np.var(a, axis=axis, ddof=ddof, keepdims=keepdims)
+REGISTRY.method("sum", sum_)
 
 
-@np_var.defbprop
-def bprop_np_var(a, axis, ddof, keepdims, out, dout):
-    centered = a - np.mean(a, axis=axis, keepdims=True)
-    g = unreduce(dout, a, axis, keepdims) * centered * 2.0 / (reduced_count(a, axis) - ddof)
-    return (sum_to(g, a), ZERO, ZERO, ZERO)
+@sum_.definfer
+def _infer_sum(x, axis, dtype, keepdims):
+    def one(x):
+        a, axes, shape = _reduced(x, axis, keepdims)
+        return _result(_given_dtype(dtype, accumulate_dtype(a.dtype)), shape)
+
+    return union_map(one, x)
 
 
-@primitive("np.std", py=[np.std])
-def np_std(a, axis=None, ddof=0, keepdims=False):
-    """`np.std(a, axis, ddof=ddof, keepdims=keepdims)`; its gradient is infinite where it is 0."""
-    return np.std(a, axis=axis, ddof=ddof, keepdims=keepdims)
+@sum_.defvjp
+def _vjp_sum(r):
+    from myia.prim.sens import unbroadcast
+
+    if not r.wants(0):
+        return [None] * 4
+    a, axes, shape = _reduced(r.types[0], r.types[1], r.types[3])
+    d = _expand_back(r, r.dout, axes, _keep(r.types[3]))
+    return [unbroadcast(r.b, d, r.types[0]), None, None, None]
 
 
-@np_std.defbprop
-def bprop_np_std(a, axis, ddof, keepdims, out, dout):
-    centered = a - np.mean(a, axis=axis, keepdims=True)
-    g = unreduce(dout / out, a, axis, keepdims) * centered / (reduced_count(a, axis) - ddof)
-    return (sum_to(g, a), ZERO, ZERO, ZERO)
+sum_.defemit(_emit_reduction("sum", ("dtype",)))
 
 
-# Products
+@primitive("mean", py=[np.mean])
+def mean(a, axis=None, dtype=None, keepdims=False):
+    """`np.mean(a, axis, dtype, keepdims)` and `a.mean(...)`; every element gets the
+    sensitivity of its mean divided by the number of elements averaged."""
+    return np.mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-@primitive("np.prod", py=[np.prod])
-def np_prod(a, axis=None, keepdims=False):
-    """`np.prod(a, axis, keepdims)`.
+REGISTRY.method("mean", mean)
+
+
+def _float_dtype(dt: np.dtype) -> np.dtype:
+    """The dtype of a mean or variance of `dt`: floats keep theirs, the rest float64."""
+    return dt if dt.kind in "fc" else np.dtype(np.float64)
+
+
+@mean.definfer
+def _infer_mean(x, axis, dtype, keepdims):
+    def one(x):
+        a, axes, shape = _reduced(x, axis, keepdims)
+        return _result(_given_dtype(dtype, _float_dtype(a.dtype)), shape)
+
+    return union_map(one, x)
+
+
+@mean.defvjp
+def _vjp_mean(r):
+    from myia.prim.sens import unbroadcast
+
+    if not r.wants(0):
+        return [None] * 4
+    b = r.b
+    a, axes, shape = _reduced(r.types[0], r.types[1], r.types[3])
+    n = _count_node(r, a, axes)
+    if isinstance(n, int):
+        scaled = b.apply(O.mul, r.dout, 1.0 / n) if n > 1 else r.dout
+    else:
+        scaled = b.apply(O.truediv, r.dout, n)
+    d = _expand_back(r, scaled, axes, _keep(r.types[3]))
+    return [unbroadcast(b, d, r.types[0]), None, None, None]
+
+
+mean.defemit(_emit_reduction("mean", ("dtype",)))
+
+
+@primitive("prod", py=[np.prod])
+def prod(a, axis=None, dtype=None, keepdims=False):
+    """`np.prod(a, axis, dtype, keepdims)` and `a.prod(...)`.
 
     The gradient is exact with zeros: with one zero in a reduced slice, the zero gets the
-    product of the others and the rest 0; with two or more, all get 0 (no division by zero).
-    Second-order gradients are exact away from zeros.
+    product of the others and the rest 0; with two or more, all get 0 (nothing is divided
+    by zero). Second-order gradients are exact away from zeros.
     """
-    return np.prod(a, axis=axis, keepdims=keepdims)
+    return np.prod(a, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-@np_prod.defbprop
-def bprop_np_prod(a, axis, keepdims, out, dout):
-    is_zero = a == 0
-    zeros = np.sum(is_zero, axis=axis, keepdims=True)
-    safe = a * (a != 0) + is_zero
-    coef = (zeros == 0) / safe + (zeros == 1) * is_zero
-    g = unreduce(dout, a, axis, keepdims) * np.prod(safe, axis=axis, keepdims=True) * coef
-    return (sum_to(g, a), ZERO, ZERO)
+REGISTRY.method("prod", prod)
+prod.definfer(_infer_sum)
 
 
+@prod.defvjp
+def _vjp_prod(r):
+    from myia.prim.sens import unbroadcast
+
+    if not r.wants(0):
+        return [None] * 4
+    b = r.b
+    a, axes, shape = _reduced(r.types[0], r.types[1], r.types[3])
+    keep = _keep(r.types[3])
+    if not axes:
+        return [unbroadcast(b, r.dout, r.types[0]), None, None, None]
+    x = r.x(0)
+    is_zero = b.apply(O.eq, x, 0)
+    zeros = b.apply(sum_, is_zero, axes, None, True)
+    safe = b.apply(O.add, x, is_zero)  # the zeros replaced by ones
+    coef = b.apply(
+        O.add,
+        b.apply(O.truediv, b.apply(O.eq, zeros, 0), safe),
+        b.apply(O.mul, b.apply(O.eq, zeros, 1), is_zero),
+    )
+    others = b.apply(prod, safe, axes, None, True)
+    d = _expand_back(r, r.dout, axes, keep)
+    g = b.apply(O.mul, b.apply(O.mul, d, others), coef)
+    return [unbroadcast(b, g, r.types[0]), None, None, None]
+
+
+prod.defemit(_emit_reduction("prod", ("dtype",)))
+
+
+# ---------------------------------------------------------------------------------------
+# Variance and standard deviation
+
+
+@primitive("var", py=[np.var])
+def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
+    """`np.var(a, axis, dtype, ddof=ddof, keepdims=keepdims)` and `a.var(...)`: the mean
+    squared deviation from the mean, with `n - ddof` in place of `n`; the sensitivity of
+    an element is `2 * (x - mean) / (n - ddof)` times that of its variance."""
+    return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+
+
+@primitive("std", py=[np.std])
+def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
+    """`np.std(a, axis, dtype, ddof=ddof, keepdims=keepdims)` and `a.std(...)`: the square
+    root of `np.var`; the sensitivity of an element is `(x - mean) / ((n - ddof) * std)`
+    times that of its deviation, and 0 where the deviation is 0 (a constant slice, an axis
+    of length 1) instead of NaN."""
+    return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+
+
+REGISTRY.method("var", var)
+REGISTRY.method("std", std)
+
+
+def _infer_var(x, axis, dtype, ddof, keepdims):
+    def one(x):
+        a, axes, shape = _reduced(x, axis, keepdims)
+        if not (isinstance(ddof, AScalar) and np.dtype(ddof.kind).kind in "biuf"):
+            raise MyiaTypeError(f"ddof must be a number, got {describe(ddof)}")
+        dt = _given_dtype(dtype, _float_dtype(a.dtype))
+        if dt.kind == "c":
+            dt = np.finfo(dt).dtype
+        return _result(dt, shape)
+
+    return union_map(one, x)
+
+
+var.definfer(_infer_var)
+std.definfer(_infer_var)
+
+
+def _centered_and_divisor(r, a, axes):
+    """`x - mean(x)` over `axes` (keeping them) and `n - ddof` (at least 0) as an int
+    or a node."""
+    b = r.b
+    x = r.x(0)
+    centered = (
+        b.apply(O.sub, x, b.apply(mean, x, axes, None, True)) if axes else b.apply(O.sub, x, x)
+    )
+    n = _count_node(r, a, axes)
+    ddof = r.types[3]
+    if isinstance(n, int) and ddof.known:
+        return centered, max(n - ddof.value, 0)
+    from myia.prim.elementwise import maximum
+
+    return centered, b.apply(maximum, b.apply(O.sub, n, r.x(3)), 0)
+
+
+def _over(b, value, divisor):
+    """`value / divisor` for a divisor that may be a constant 0 (inf or NaN as NumPy)."""
+    if isinstance(divisor, (int, float)) and divisor == 0:
+        return b.apply(O.mul, value, float("inf"))
+    return b.apply(O.truediv, value, divisor)
+
+
+@var.defvjp
+def _vjp_var(r):
+    from myia.prim.sens import unbroadcast
+
+    if not r.wants(0):
+        return [None] * 5
+    b = r.b
+    a, axes, shape = _reduced(r.types[0], r.types[1], r.types[4])
+    centered, divisor = _centered_and_divisor(r, a, axes)
+    d = _expand_back(r, r.dout, axes, _keep(r.types[4]))
+    g = _over(b, b.apply(O.mul, b.apply(O.mul, d, centered), 2.0), divisor)
+    return [unbroadcast(b, g, r.types[0]), None, None, None, None]
+
+
+@std.defvjp
+def _vjp_std(r):
+    from myia.prim.sens import unbroadcast
+
+    if not r.wants(0):
+        return [None] * 5
+    b = r.b
+    a, axes, shape = _reduced(r.types[0], r.types[1], r.types[4])
+    centered, divisor = _centered_and_divisor(r, a, axes)
+    out = r.out()
+    # Where the deviation is 0, so is every centered value: divide by 1 there instead.
+    safe = b.apply(O.add, out, b.apply(O.eq, out, 0))
+    d = _expand_back(r, b.apply(O.truediv, r.dout, safe), axes, _keep(r.types[4]))
+    g = _over(b, b.apply(O.mul, d, centered), divisor)
+    return [unbroadcast(b, g, r.types[0]), None, None, None, None]
+
+
+var.defemit(_emit_reduction("var", ("dtype", "ddof")))
+std.defemit(_emit_reduction("std", ("dtype", "ddof")))
+
+
+# ---------------------------------------------------------------------------------------
 # Extrema
 
 
-@primitive("np.max", py=[np.max])
-def np_max(a, axis=None, keepdims=False):
-    """`np.max(a, axis, keepdims)`; ties divide the gradient equally among all tied maxima."""
-    return np.max(a, axis=axis, keepdims=keepdims)
+def _extremum(name, fn, py):
+    def impl(a, axis=None, keepdims=False):
+        return fn(a, axis=axis, keepdims=keepdims)
+
+    impl.__name__ = impl.__qualname__ = name
+    impl.__doc__ = f"`np.{name}(a, axis, keepdims)`; tied extrema share the sensitivity equally."
+    prim = primitive(name, py=py)(impl)
+
+    @prim.definfer
+    def infer(x, axis, keepdims):
+        def one(x):
+            a, axes, shape = _reduced(x, axis, keepdims)
+            return _result(a.dtype, shape)
+
+        return union_map(one, x)
+
+    @prim.defvjp
+    def vjp(r):
+        from myia.prim.sens import unbroadcast
+
+        if not r.wants(0):
+            return [None] * 3
+        b = r.b
+        a, axes, shape = _reduced(r.types[0], r.types[1], r.types[2])
+        keep = _keep(r.types[2])
+        out_b = _expand_back(r, r.out(), axes, keep)
+        hit = b.apply(O.eq, r.x(0), out_b)
+        count = b.apply(sum_, hit, axes, None, True)
+        w = b.apply(O.truediv, hit, count)
+        d = _expand_back(r, r.dout, axes, keep)
+        return [unbroadcast(b, b.apply(O.mul, d, w), r.types[0]), None, None]
+
+    prim.defemit(_emit_reduction(fn.__name__))
+    return prim
 
 
-@primitive("np.amax", py=[np.amax])
-def np_amax(a, axis=None, keepdims=False):
-    """`np.amax(a, axis, keepdims)`; ties divide the gradient equally among all tied maxima."""
-    return np.amax(a, axis=axis, keepdims=keepdims)
+amax = _extremum("max", np.max, [np.max, np.amax])
+amin = _extremum("min", np.min, [np.min, np.amin])
+REGISTRY.method("max", amax)
+REGISTRY.method("min", amin)
 
 
-@primitive("np.min", py=[np.min])
-def np_min(a, axis=None, keepdims=False):
-    """`np.min(a, axis, keepdims)`; ties divide the gradient equally among all tied minima."""
-    return np.min(a, axis=axis, keepdims=keepdims)
+def _arg_extremum(name, fn):
+    def impl(a, axis=None, keepdims=False):
+        return fn(a, axis=axis, keepdims=keepdims)
+
+    impl.__name__ = impl.__qualname__ = name
+    impl.__doc__ = (
+        f"`np.{name}(a, axis, keepdims=keepdims)` and `a.{name}(...)`: the index (int64) "
+        f"of the first {'largest' if name == 'argmax' else 'smallest'} element, in the "
+        "flattened array when `axis` is None; not differentiable."
+    )
+    prim = primitive(name, py=[fn], nondiff=True)(impl)
+    REGISTRY.method(name, prim)
+
+    @prim.definfer
+    def infer(x, axis, keepdims):
+        def one(x):
+            a = array_of(x, f"np.{name}")
+            if not is_none(axis) and isinstance(const_value(axis, "axis"), tuple):
+                raise MyiaTypeError(f"np.{name} takes a single axis (an int), not a tuple")
+            keep = bool(const_value(keepdims, "keepdims"))
+            if is_none(axis):
+                shape = (1,) * a.ndim if keep else ()
+            else:
+                (ax,) = axes_of(axis, max(a.ndim, 1))
+                if a.ndim:
+                    shape = a.shape[:ax] + ((1,) if keep else ()) + a.shape[ax + 1 :]
+                else:
+                    shape = ()
+            return _result(np.dtype(np.intp), shape)
+
+        return union_map(one, x)
+
+    prim.defemit(_emit_reduction(name))
+    return prim
 
 
-@primitive("np.amin", py=[np.amin])
-def np_amin(a, axis=None, keepdims=False):
-    """`np.amin(a, axis, keepdims)`; ties divide the gradient equally among all tied minima."""
-    return np.amin(a, axis=axis, keepdims=keepdims)
+argmax = _arg_extremum("argmax", np.argmax)
+argmin = _arg_extremum("argmin", np.argmin)
 
 
-@np_amin.defbprop
-@np_min.defbprop
-@np_amax.defbprop
-@np_max.defbprop
-def bprop_np_extremum(a, axis, keepdims, out, dout):
-    hit = a == expand_reduced(out, a, axis, keepdims)
-    share = dout / np.sum(hit, axis=axis, keepdims=keepdims)
-    return (sum_to(unreduce(share, a, axis, keepdims) * hit, a), ZERO, ZERO)
-
-
-@primitive("np.argmax", py=[np.argmax], nondiff=True)
-def np_argmax(a, axis=None):
-    """`np.argmax(a, axis)`."""
-    return np.argmax(a, axis=axis)
-
-
-@primitive("np.argmin", py=[np.argmin], nondiff=True)
-def np_argmin(a, axis=None):
-    """`np.argmin(a, axis)`."""
-    return np.argmin(a, axis=axis)
-
-
+# ---------------------------------------------------------------------------------------
 # Logical reductions
 
 
-@primitive("np.all", py=[np.all], nondiff=True)
-def np_all(a, axis=None, keepdims=False):
-    """`np.all(a, axis, keepdims)`."""
-    return np.all(a, axis=axis, keepdims=keepdims)
+def _logical(name, fn):
+    def impl(a, axis=None, keepdims=False):
+        return fn(a, axis=axis, keepdims=keepdims)
+
+    impl.__name__ = impl.__qualname__ = name
+    impl.__doc__ = (
+        f"`np.{name}(a, axis, keepdims)` and `a.{name}(...)`: whether "
+        f"{'every' if name == 'all' else 'some'} element is true (a NumPy bool); not "
+        "differentiable."
+    )
+    prim = primitive(name, py=[fn], nondiff=True)(impl)
+    REGISTRY.method(name, prim)
+
+    @prim.definfer
+    def infer(x, axis, keepdims):
+        def one(x):
+            a, axes, shape = _reduced(x, axis, keepdims)
+            return _result(np.dtype(np.bool_), shape)
+
+        return union_map(one, x)
+
+    prim.defemit(_emit_reduction(name))
+    return prim
 
 
-@primitive("np.any", py=[np.any], nondiff=True)
-def np_any(a, axis=None, keepdims=False):
-    """`np.any(a, axis, keepdims)`."""
-    return np.any(a, axis=axis, keepdims=keepdims)
-
-
-# Cumulative reductions
-
-
-@primitive("reverse_cumsum")
-def reverse_cumsum(d, a, axis):
-    """The adjoint of `np.cumsum(a, axis)` applied to `d`: sums from the end, shaped like `a`.
-
-    With `axis=None`, `d` is flat (like the cumsum of the flattened `a`).
-    """
-    if axis is None:
-        flat = np.cumsum(np.ravel(d)[::-1])[::-1]
-        return sum_to(np.reshape(flat, np.shape(a)), a)
-    return sum_to(np.flip(np.cumsum(np.flip(d, axis), axis=axis), axis), a)
-
-
-@reverse_cumsum.defbprop
-def bprop_reverse_cumsum(d, a, axis, out, dout):
-    return (sum_to(np.cumsum(dout, axis=axis), d), ZERO, ZERO)
-
-
-@primitive("np.cumsum", py=[np.cumsum])
-def np_cumsum(a, axis=None):
-    """`np.cumsum(a, axis)` (flattened when `axis` is None)."""
-    return np.cumsum(a, axis=axis)
-
-
-@np_cumsum.defbprop
-def bprop_np_cumsum(a, axis, out, dout):
-    return (reverse_cumsum(dout, a, axis), ZERO)
-
-
-@primitive("np.cumprod", py=[np.cumprod])
-def np_cumprod(a, axis=None):
-    """`np.cumprod(a, axis)`; the gradient divides by `a`, so it is only valid without zeros
-    (a zero input gives inf or NaN gradients)."""
-    return np.cumprod(a, axis=axis)
-
-
-@np_cumprod.defbprop
-def bprop_np_cumprod(a, axis, out, dout):
-    return (sum_to(reverse_cumsum(dout * out, a, axis) / a, a), ZERO)
+all_ = _logical("all", np.all)
+any_ = _logical("any", np.any)

@@ -1,19 +1,26 @@
-"""The primitive registry: one `Primitive` entry per primitive operation.
+"""The primitive registry: one `Primitive` entry per operation, with every rule of it.
 
-An entry holds everything the pipeline needs to know about one primitive: its name, its
-Python/NumPy implementation (whose signature fixes the argument order and defaults), the
-Python objects that map to it when user code names them (`np.sin`, `math.sin`, ...), and
-its backpropagator, written in the supported Python subset and parsed like user code so it
-can be differentiated again. Later stages add their own rules to the same entry.
+An entry holds what each stage needs to know about one operation, side by side:
+
+- `impl`: the Python/NumPy implementation (the reference evaluator runs it, constant
+  folding calls it; its signature fixes the argument order and defaults);
+- `infer(args) -> abstract value`: the shape and dtype rule, on abstract values;
+- `canon(b, args)`: optional, the canonical form of an application for its argument types
+  (`np.dot` of two matrices is `matmul`), built with the typed builder `b`;
+- `vjp(r)`: the backpropagator, chosen from the input types: it returns the sensitivity
+  contribution of each input (None for none), built from differentiable primitives;
+- `emit(e, args)`: the NumPy source of an application (an `ast` expression);
+- `simplify(nodes)`: optional, a node an application to `nodes` is already equal to;
+- flags the optimizer and the backend read: `nondiff` (no input has a sensitivity),
+  `elementwise`, `fresh` (the result is newly allocated memory), `effect` (never folded,
+  merged or moved), `commutative`.
+
+Python objects that user code names (`np.sin`, `math.sin`, `operator.add`) map to entries
+with `py=[...]`. Rules are registered right after the implementation they describe.
 
 Example:
-    >>> import numpy as np
-    >>> @primitive("np.square", py=[np.square])
-    ... def np_square(x):
-    ...     return np.square(x)
-    >>> @np_square.defbprop
-    ... def bprop_np_square(x, out, dout):
-    ...     return (sum_to(2.0 * x * dout, x),)   # doctest: +SKIP
+    >>> REGISTRY.lookup("add").name
+    'add'
 """
 
 from __future__ import annotations
@@ -22,27 +29,30 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
-PRIMITIVES: dict[str, Primitive] = {}
-_BY_PYTHON_ID: dict[int, tuple[Any, Primitive]] = {}
-
 
 class Primitive:
-    """A primitive operation: a name, an implementation and its per-stage rules.
+    """An operation: its name, implementation and per-stage rules (see the module).
+    Calling it calls its implementation."""
 
-    Calling a `Primitive` calls its implementation, so backpropagators written in the
-    subset are also ordinary, directly runnable Python.
-    """
-
-    def __init__(self, name: str, impl: Callable, *, nondiff: bool = False):
+    def __init__(self, name: str, impl: Callable, **flags):
         self.name = name
         self.impl = impl
         self.signature = inspect.signature(impl)
-        self.nargs = len(self.signature.parameters)
-        self.nondiff = nondiff
-        self.bprop: Callable | None = None
-        self.rules: dict[str, Any] = {}
+        self.nondiff = flags.pop("nondiff", False)
         self.__doc__ = impl.__doc__
         self.__wrapped__ = impl
+        self.infer: Callable | None = None
+        self.canon: Callable | None = None
+        self.vjp: Callable | None = None
+        self.emit: Callable | None = None
+        self.simplify: Callable | None = None
+        self.elementwise = flags.pop("elementwise", False)
+        self.fresh = flags.pop("fresh", False)
+        self.effect = flags.pop("effect", False)
+        self.commutative = flags.pop("commutative", False)
+        self.foldable = flags.pop("foldable", True)
+        if flags:
+            raise TypeError(f"unknown flags {sorted(flags)} for primitive {name}")
 
     def __call__(self, *args):
         return self.impl(*args)
@@ -51,71 +61,109 @@ class Primitive:
         return self.name
 
     def __reduce__(self):
-        return (lookup, (self.name,))
+        return (REGISTRY.lookup, (self.name,))
 
-    def defbprop(self, fn: Callable) -> Callable:
-        """Register `fn(*inputs, out, dout) -> tuple of input sensitivities`."""
-        self.bprop = fn
+    def bind(self, args: list, kwargs: dict, missing: Callable[[str, Any], Any]) -> list:
+        """Positional and keyword arguments in the positional order; `missing(name,
+        default)` supplies an unfilled parameter. Raises `TypeError` as Python would."""
+        bound = self.signature.bind(*args, **kwargs)
+        return [
+            bound.arguments[name] if name in bound.arguments else missing(name, param.default)
+            for name, param in self.signature.parameters.items()
+        ]
+
+    # Rule registration: decorators that return the rule itself.
+    def definfer(self, fn: Callable) -> Callable:
+        self.infer = fn
         return fn
 
-    def bind(self, args: list, kwargs: dict, missing: Callable[[str], Any]) -> list:
-        """Normalize positional and keyword arguments into the positional order.
+    def defcanon(self, fn: Callable) -> Callable:
+        self.canon = fn
+        return fn
 
-        `missing(name)` supplies a default for an unfilled parameter (the caller turns it
-        into a constant node). Raises `TypeError` as Python would on a bad call.
-        """
-        bound = self.signature.bind(*args, **kwargs)
-        out = []
-        for name, param in self.signature.parameters.items():
-            if name in bound.arguments:
-                out.append(bound.arguments[name])
-            else:
-                out.append(missing(name, param.default))
-        return out
+    def defvjp(self, fn: Callable) -> Callable:
+        self.vjp = fn
+        return fn
 
+    def defemit(self, fn: Callable) -> Callable:
+        self.emit = fn
+        return fn
 
-def primitive(
-    name: str, *, py: Iterable[Any] = (), nondiff: bool = False
-) -> Callable[[Callable], Primitive]:
-    """Decorator registering `impl` as the primitive `name`.
-
-    `py` lists the Python objects (functions, ufuncs) that user code may call to reach it.
-    `nondiff=True` declares that the result carries no sensitivity (comparisons, shapes,
-    integer results): its backpropagator returns zero for every input.
-    """
-
-    def register(impl: Callable) -> Primitive:
-        if name in PRIMITIVES:
-            raise ValueError(f"primitive {name!r} registered twice")
-        prim = Primitive(name, impl, nondiff=nondiff)
-        PRIMITIVES[name] = prim
-        for obj in py:
-            _BY_PYTHON_ID[id(obj)] = (obj, prim)
-        return prim
-
-    return register
+    def defsimplify(self, fn: Callable) -> Callable:
+        """`fn(nodes) -> node or None`: an application of `prim` to `nodes` that is
+        another node already (`getitem(make_tuple(a, b), 0)` is `a`), for builders."""
+        self.simplify = fn
+        return fn
 
 
-def lookup(name: str) -> Primitive:
-    """The primitive registered as `name`."""
-    return PRIMITIVES[name]
+class Registry:
+    """Primitives by name, and the Python objects that stand for them."""
+
+    def __init__(self):
+        self.loaded = False
+        self.by_name: dict[str, Primitive] = {}
+        self._by_id: dict[int, tuple[Any, Primitive, dict]] = {}
+        self.methods: dict[str, tuple[Primitive, dict]] = {}
+
+    def primitive(
+        self, name: str, *, py: Iterable[Any] = (), **flags
+    ) -> Callable[[Callable], Primitive]:
+        """Decorator registering `impl` as the primitive `name` (see `Primitive` flags)."""
+
+        def register(impl: Callable) -> Primitive:
+            if name in self.by_name:
+                raise ValueError(f"primitive {name!r} registered twice")
+            prim = Primitive(name, impl, **flags)
+            self.by_name[name] = prim
+            for obj in py:
+                self.alias(obj, prim)
+            return prim
+
+        return register
+
+    def alias(self, obj: Any, prim: Primitive, **fixed) -> None:
+        """Make the Python object `obj` (a function, ufunc or type) stand for `prim`,
+        called with the keyword arguments `fixed` besides the user's (`np.float64(x)` is
+        `cast(x, to=np.float64)`)."""
+        self._by_id[id(obj)] = (obj, prim, fixed)
+
+    def method(self, name: str, prim: Primitive, **fixed) -> None:
+        """Make the array method `x.name(...)` stand for `prim(x, ...)`."""
+        self.methods[name] = (prim, fixed)
+
+    def method_for(self, name: str) -> tuple[Primitive, dict] | None:
+        """(primitive, fixed keyword arguments) of the array method `x.name(...)`."""
+        self.load()
+        return self.methods.get(name)
+
+    def load(self) -> None:
+        """Register every family of primitives (once)."""
+        if not self.loaded:
+            self.loaded = True
+            import myia.prim.catalog  # noqa: F401
+
+    def lookup(self, name: str) -> Primitive:
+        if name not in self.by_name:
+            self.load()
+        return self.by_name[name]
+
+    def primitive_for(self, obj: Any) -> Primitive | None:
+        """The primitive a Python object (`np.sin`, `len`) stands for, if any."""
+        hit = self.binding_for(obj)
+        return None if hit is None else hit[0]
+
+    def binding_for(self, obj: Any) -> tuple[Primitive, dict] | None:
+        """(primitive, fixed keyword arguments) a Python object stands for, if any."""
+        if isinstance(obj, Primitive):
+            return obj, {}
+        self.load()
+        hit = self._by_id.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1], hit[2]
+        return None
 
 
-def primitive_for(obj: Any) -> Primitive | None:
-    """The primitive a Python object (such as `np.sin` or `len`) stands for, if any."""
-    if isinstance(obj, Primitive):
-        return obj
-    hit = _BY_PYTHON_ID.get(id(obj))
-    if hit is not None and hit[0] is obj:
-        return hit[1]
-    return None
-
-
-def python_object_of(value: Any) -> Any:
-    """The Python type a primitive stands for (`float` for the primitive of `float`), so
-    that a type passed as a value (a dtype) stays a type; other values unchanged."""
-    if isinstance(value, Primitive):
-        for obj, prim in _BY_PYTHON_ID.values():
-            if prim is value and isinstance(obj, type):
-                return obj
-    return value
+REGISTRY = Registry()
+primitive = REGISTRY.primitive
+lookup = REGISTRY.lookup
+primitive_for = REGISTRY.primitive_for

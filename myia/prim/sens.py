@@ -1,12 +1,17 @@
-"""Sensitivities: the symbolic zero and the primitives adjoint programs use to build,
-add and take apart sensitivities.
+"""Helpers the backpropagators share: sensitivities given the type of their input.
 
-The sensitivity of a value has the value's structure: an array's is an array of the same
-shape and dtype, a tuple's is a tuple of its elements' sensitivities, a closure's is the
-tuple of its free variables' sensitivities (in the order its graph fixes). `ZERO` is the
-symbolic zero sensitivity of any value: adding it is the identity, taking an element of it
-gives `ZERO`, and the API turns any `ZERO` left in a gradient into real zeros of the
-input's shape. Every primitive here has a backpropagator, so adjoints differentiate again.
+`unbroadcast(b, d, like)` turns the sensitivity `d` of an operation's output into that of
+an input of type `like`: it sums over the axes NumPy broadcasting added or stretched
+(known from the static shapes, so the reduction is concrete `np.sum` code or nothing) and
+gives it the input's dtype. An int or bool input gets no sensitivity (None).
+
+`zeros_of(b, like, primal)` makes real zeros of the sensitivity type of `like`, where
+control flow joins a path without a contribution to one with one; `materialize` fills in
+the zeros a sensitivity's type says are absent; `sens_sum` adds sensitivities.
+
+Example:
+    >>> unbroadcast(b, dout, AArray(np.float64, (10,)))   # doctest: +SKIP
+    (np.sum(dout, axis=(0,)) for a dout of shape (64, 10))
 """
 
 from __future__ import annotations
@@ -14,379 +19,201 @@ from __future__ import annotations
 import numpy as np
 
 from myia.errors import MyiaTypeError
-from myia.prim.registry import primitive
+from myia.infer.abstract import (
+    AArray,
+    ADict,
+    AEnv,
+    AFunction,
+    AList,
+    AResidual,
+    AScalar,
+    AStack,
+    ATuple,
+    AZero,
+    describe,
+    holds_itself,
+    sens_type,
+)
+from myia.infer.build import type_of
 
 
-class Zero:
-    """The type of `ZERO`, the symbolic zero sensitivity."""
+def unbroadcast(b, d, like, primal=None):
+    """The sensitivity of an input of type `like` from `d`, that of the output (a number
+    `d` for an array input whose shape is known only at run time takes the shape of the
+    input's value `primal`, a node or a function making one)."""
+    if d is None:
+        return None
+    dt = type_of(d)
+    if dt is AZero or sens_type(like) is AZero:
+        return None
+    from myia.prim import arrays as A
+    from myia.prim import reductions as R
 
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "ZERO"
-
-    def __reduce__(self):
-        return (Zero, ())
-
-    def __bool__(self):
-        raise TypeError("the symbolic ZERO sensitivity has no truth value")
-
-
-ZERO = Zero()
-
-
-@primitive("is_zero", nondiff=True)
-def is_zero(x):
-    """True when `x` is the symbolic zero sensitivity."""
-    return x is ZERO
-
-
-_STRUCTURES = (tuple, list, dict)
-
-
-def _add_sens(a, b):
-    if a is ZERO:
-        return b
-    if b is ZERO:
-        return a
-    if isinstance(a, tuple):
-        return tuple(_add_sens(x, y) for x, y in zip(a, b))
-    if isinstance(a, list):
-        return [_add_sens(x, y) for x, y in zip(a, b)]
-    if isinstance(a, dict):
-        return {k: _add_sens(a[k], b[k]) for k in a}
-    return a + b
+    if isinstance(like, AScalar):
+        if isinstance(dt, AArray):
+            d = b.apply(R.sum_, d, None, None, False)
+            dt = type_of(d)
+        if isinstance(dt, AScalar) and dt.kind is not like.kind:
+            d = b.apply(A.cast, d, like.pytype)
+        return d
+    if not isinstance(like, AArray):
+        return d
+    if isinstance(dt, AScalar):
+        if like.known_shape:
+            shape = like.shape
+        elif primal is not None:
+            shape = b.apply(A.attr_shape, primal() if callable(primal) else primal)
+        else:
+            raise MyiaTypeError(
+                f"internal error: a number's sensitivity for {describe(like)} needs the input"
+            )
+        d = b.apply(A.broadcast_to, d, shape)
+        dt = type_of(d)
+    lead = dt.ndim - like.ndim
+    if lead > 0:
+        d = b.apply(R.sum_, d, tuple(range(lead)), None, False)
+        dt = type_of(d)
+    if isinstance(dt, AScalar):  # summed to a number: the input is a 0-d array
+        return b.apply(A.asarray, d, like.dtype)
+    stretched = tuple(i for i, (n, m) in enumerate(zip(like.shape, dt.shape)) if n == 1 and m != 1)
+    if stretched:
+        d = b.apply(R.sum_, d, stretched, None, True)
+        dt = type_of(d)
+    if dt.dtype != like.dtype:
+        d = b.apply(A.astype, d, like.dtype)
+    return d
 
 
-@primitive("gadd")
-def gadd(a, b):
-    """Add two sensitivities of the same value (structures elementwise; ZERO is neutral)."""
-    return (
-        b
-        if a is ZERO
-        else a
-        if b is ZERO
-        else _add_sens(a, b)
-        if isinstance(a, _STRUCTURES)
-        else a + b
+def zeros_of(b, like, primal=None):
+    """Real zeros with the sensitivity type of `like` (the primal node `primal` gives the
+    shape where the type does not)."""
+    return _zeros(b, sens_type(like), primal)
+
+
+class _At:
+    """Where a value is: a node (or a function making it, made only if needed) and the
+    keys to it."""
+
+    def __init__(self, root, path: tuple = ()):
+        self.root = root
+        self.path = path
+
+    @staticmethod
+    def of(primal):
+        return primal if primal is None or isinstance(primal, _At) else _At(primal)
+
+    def child(self, k) -> _At:
+        return _At(self.root, (*self.path, k))
+
+    def zeros(self, b):
+        """`zeros_like_sens` of the value, at run time (ZERO past a residual's empty slot)."""
+        from myia.prim import arrays as A
+
+        root = self.root() if callable(self.root) else self.root
+        if not self.path:
+            return b.apply(A.zeros_like_sens, root)
+        return b.apply(A.zeros_at, root, self.path)
+
+
+def _zeros(b, s, primal):
+    """Real zeros of the sensitivity type `s` (following `s`, not the primal type: the
+    sensitivity of a residual that holds itself stops where it does). `primal` (where the
+    value is, or None) is read only where the type has no shape."""
+    from myia.prim import arrays as A
+    from myia.prim.structures import ZERO, make_list, make_tuple
+
+    at = _At.of(primal)
+    if s is AZero:
+        return b.node(ZERO)
+    if isinstance(s, AScalar):
+        return b.node(np.float64(0.0) if s.np else s.pytype(0))
+    if isinstance(s, AArray) and s.known_shape:
+        return b.apply(A.zeros, s.shape, s.dtype.type)
+    if isinstance(s, AStack):
+        return b.node(None)  # the empty stack: a tape's sensitivity grows by pushes
+    if s is AEnv:
+        from myia.prim.structures import EMPTY_ENV
+
+        return b.node(EMPTY_ENV)
+    if isinstance(s, (ATuple, AList)) and s.items is not None:
+        items = [_zeros(b, x, at and at.child(i)) for i, x in enumerate(s.items)]
+        return b.apply(make_tuple if isinstance(s, ATuple) else make_list, *items)
+    if at is None:
+        raise MyiaTypeError(f"internal error: zeros of {describe(s)} need the value")
+    return at.zeros(b)  # arrays without a shape, lists of run-time length, recursions
+
+
+def materialize(b, d, like, primal=None, want=None):
+    """The sensitivity `d` (None: absent) of a value of type `like`, with real zeros
+    wherever its type says a part is absent but `want` (by default the sensitivity type of
+    `like`) has one: what code written for sensitivities of type `want` receives
+    (`primal`, the value, shapes zeros the type does not)."""
+    return _fill(b, d, sens_type(like) if want is None else want, primal)
+
+
+def _fill(b, d, want, primal):
+    from myia.prim.structures import ZERO, getitem, make_dict, make_list, make_tuple
+
+    dt = AZero if d is None else type_of(d)
+    if want is AZero:
+        return b.node(ZERO)
+    if dt is AZero:
+        return _zeros(b, want, primal)
+    if dt == want:
+        return d
+
+    at = _At.of(primal)
+    part = lambda k: at and at.child(k)  # noqa: E731
+
+    if isinstance(want, AResidual) and isinstance(dt, ATuple):
+        # A recursion's sensitivity: its items filled, named as the residual's.
+        from myia.ir.nodes import Apply
+        from myia.infer.build import typed_constant
+
+        items = [_fill(b, b.apply(getitem, d, i), w, part(i)) for i, w in enumerate(want.items)]
+        out = Apply([typed_constant(make_tuple), *items], b.graph, b.loc)
+        out.abstract = want
+        return out
+    if isinstance(want, (ATuple, AList)) and want.items is not None and type(dt) is type(want):
+        items = [_fill(b, b.apply(getitem, d, i), w, part(i)) for i, w in enumerate(want.items)]
+        return b.apply(make_tuple if isinstance(want, ATuple) else make_list, *items)
+    if isinstance(want, ADict) and isinstance(dt, ADict):
+        items = [
+            _fill(b, b.apply(getitem, d, k), w, part(k)) for k, w in zip(want.keys, want.values)
+        ]
+        return b.apply(make_dict, want.keys, b.apply(make_tuple, *items))
+    return d
+
+
+def sens_sum(b, parts: list, primal):
+    """The sum of the sensitivities `parts` of a value of type `primal` (structures item by
+    item, their absent items skipped; lists of run-time length and environments by their
+    own additions)."""
+    from myia.prim.registry import lookup
+    from myia.prim.structures import ZERO, getitem, make_dict, make_list, make_tuple
+
+    structured = isinstance(primal, (ATuple, ADict, AResidual)) or (
+        isinstance(primal, AList) and primal.items is not None
     )
-
-
-@gadd.defbprop
-def bprop_gadd(a, b, out, dout):
-    return (dout, dout)
-
-
-@primitive("gadd_numbers")
-def gadd_numbers(a, b):
-    """`gadd` of two sensitivities of a number or an array (no structure to walk): `a + b`,
-    ZERO neutral. The J transform uses it where the primal program's types say so."""
-    return b if a is ZERO else a if b is ZERO else a + b
-
-
-@gadd_numbers.defbprop
-def bprop_gadd_numbers(a, b, out, dout):
-    return (dout, dout)
-
-
-def _shape_of(x):
-    return np.shape(x)
-
-
-@primitive("sum_to")
-def sum_to(x, like):
-    """Reduce `x` by summation to the shape of `like`, undoing NumPy broadcasting.
-
-    The result also takes `like`'s type: a Python float for a float, an array of `like`'s
-    dtype for an array. The sensitivity of an int or bool is `ZERO`.
-    """
-    if x is ZERO:
-        return ZERO
-    if isinstance(like, (tuple, list)):
-        out = [sum_to(a, b) for a, b in zip(x, like)]
-        return tuple(out) if isinstance(x, tuple) else out
-    if isinstance(like, dict):
-        return {k: sum_to(x[k], like[k]) for k in like}
-    if not isinstance(like, (float, int, bool, np.ndarray, np.generic)):
-        return x
-    if isinstance(like, (bool, int, np.integer, np.bool_)) or (
-        isinstance(like, np.ndarray) and like.dtype.kind in "biu"
-    ):
-        return ZERO
-    if type(like) is float:
-        return float(np.sum(x))
-    shape = _shape_of(like)
-    x = np.asarray(x)
-    if x.shape != shape:
-        lead = x.ndim - len(shape)
-        if lead > 0:
-            x = np.sum(x, axis=tuple(range(lead)))
-        axes = tuple(i for i, n in enumerate(shape) if n == 1 and x.shape[i] != 1)
-        if axes:
-            x = np.sum(x, axis=axes, keepdims=True)
-    dtype = getattr(like, "dtype", None)
-    if dtype is not None and x.dtype != dtype:
-        x = x.astype(dtype)
-    if isinstance(like, np.generic):
-        return dtype.type(x) if dtype is not None else x[()]
-    return np.asarray(x)
-
-
-@sum_to.defbprop
-def bprop_sum_to(x, like, out, dout):
-    return (broadcast_like(dout, x), ZERO)
-
-
-@primitive("broadcast_like")
-def broadcast_like(x, like):
-    """Broadcast `x` to the shape of `like` (the adjoint of `sum_to`)."""
-    if x is ZERO:
-        return ZERO
-    if isinstance(like, (tuple, list)):
-        out = [broadcast_like(a, b) for a, b in zip(x, like)]
-        return tuple(out) if isinstance(x, tuple) else out
-    if isinstance(like, dict):
-        return {k: broadcast_like(x[k], like[k]) for k in like}
-    if not isinstance(like, (float, int, bool, np.ndarray, np.generic)):
-        return x
-    if type(like) is float:
-        return float(x)
-    shape = _shape_of(like)
-    if np.shape(x) == shape:
-        return x
-    return np.broadcast_to(x, shape).copy()
-
-
-@broadcast_like.defbprop
-def bprop_broadcast_like(x, like, out, dout):
-    return (sum_to(dout, x), ZERO)
-
-
-@primitive("sens_get")
-def sens_get(s, i):
-    """Element `i` of a structured sensitivity; `ZERO` when `s` is `ZERO`."""
-    return ZERO if s is ZERO else s[i]
-
-
-@sens_get.defbprop
-def bprop_sens_get(s, i, out, dout):
-    return (sens_at(s, i, dout), ZERO)
-
-
-def _blank_like(like):
-    if isinstance(like, dict):
-        return dict.fromkeys(like, ZERO)
-    return [ZERO] * len(like)
-
-
-@primitive("sens_at")
-def sens_at(like, i, v):
-    """A sensitivity shaped like the container `like`: `v` at `i`, `ZERO` elsewhere."""
-    if like is ZERO:
-        return ZERO
-    out = _blank_like(like)
-    out[i] = v
-    if isinstance(like, tuple):
-        return tuple(out)
-    return out
-
-
-@sens_at.defbprop
-def bprop_sens_at(like, i, v, out, dout):
-    return (ZERO, ZERO, sens_get(dout, i))
-
-
-@primitive("zeros_of")
-def zeros_of(like):
-    """Real zeros with the structure, shape and dtype of `like` (instantiates `ZERO`)."""
-    if isinstance(like, tuple):
-        return tuple(zeros_of(x) for x in like)
-    if isinstance(like, list):
-        return [zeros_of(x) for x in like]
-    if isinstance(like, dict):
-        return {k: zeros_of(v) for k, v in like.items()}
-    if type(like) is float:
-        return 0.0
-    if isinstance(like, (np.ndarray, np.generic)):
-        return np.zeros_like(like)
-    return ZERO
-
-
-@zeros_of.defbprop
-def bprop_zeros_of(like, out, dout):
-    return (ZERO,)
-
-
-@primitive("instantiate")
-def instantiate(s, like):
-    """`s` with every `ZERO` inside it replaced by real zeros shaped like `like`."""
-    if s is ZERO:
-        return zeros_of(like)
-    if isinstance(like, tuple):
-        return tuple(instantiate(a, b) for a, b in zip(s, like))
-    if isinstance(like, list):
-        return [instantiate(a, b) for a, b in zip(s, like)]
-    if isinstance(like, dict):
-        return {k: instantiate(s[k], like[k]) for k in like}
-    return s
-
-
-@instantiate.defbprop
-def bprop_instantiate(s, like, out, dout):
-    return (dout, ZERO)
-
-
-def _describe_value(x) -> str:
-    if isinstance(x, np.ndarray):
-        return f"an array of shape {x.shape} and dtype {x.dtype}"
-    name = type(x).__name__
-    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
-
-
-@primitive("unit_sens", nondiff=True)
-def unit_sens(x):
-    """The sensitivity 1 for a scalar output `x`; refuses anything but a float scalar."""
-    if type(x) is float:
-        return 1.0
-    if isinstance(x, (np.floating, np.ndarray)) and np.shape(x) == () and x.dtype.kind == "f":
-        return np.ones((), x.dtype)[()] if isinstance(x, np.generic) else np.ones((), x.dtype)
-    raise MyiaTypeError(
-        f"grad needs a function whose output is a float scalar, but it returned "
-        f"{_describe_value(x)}; reduce it first (for example with np.sum or np.mean), or use "
-        "has_aux=True to return extra values as `(loss, aux)`"
-    )
-
-
-def _check_differentiable(x, where: str) -> None:
-    if isinstance(x, (tuple, list)):
-        for i, e in enumerate(x):
-            _check_differentiable(e, f"{where}[{i}]")
-    elif isinstance(x, dict):
-        for k, e in x.items():
-            _check_differentiable(e, f"{where}[{k!r}]")
-    elif isinstance(x, (bool, int, np.integer, np.bool_)) or (
-        isinstance(x, np.ndarray) and x.dtype.kind in "biu"
-    ):
-        raise MyiaTypeError(
-            f"cannot differentiate with respect to {where}, which is {_describe_value(x)} "
-            f"({x!r}); pass a float instead (for example 3.0 rather than 3, or "
-            "x.astype(float))"
-        )
-
-
-@primitive("grad_output")
-def grad_output(s, x, seed):
-    """The gradient returned for input `x`: `s` with zeros instantiated, after checking
-    that `x` is differentiable (floats, float arrays and containers of them). `seed`, the
-    output sensitivity, is an input so that the check of the output (`unit_sens`) is kept
-    even when no gradient depends on it."""
-    t = type(x)
-    if t is type(s) and (t is float or (t is np.ndarray and x.dtype.kind == "f")):
-        return s  # a float, or a float array: nothing to check or fill in
-    _check_differentiable(x, "the argument")
-    return instantiate(s, x)
-
-
-@grad_output.defbprop
-def bprop_grad_output(s, x, seed, out, dout):
-    return (dout, ZERO, ZERO)
-
-
-def _leaves(x):
-    if isinstance(x, (tuple, list)):
-        for e in x:
-            yield from _leaves(e)
-    elif isinstance(x, dict):
-        for k in sorted(x, key=repr):
-            yield from _leaves(x[k])
-    else:
-        yield x
-
-
-@primitive("tree_vdot")
-def tree_vdot(a, b):
-    """The sum over matching leaves of two structures of `sum(a_leaf * b_leaf)`."""
-    total = 0.0
-    for x, y in zip(_leaves(a), _leaves(b)):
-        if x is ZERO or y is ZERO:
-            continue
-        total = total + float(np.sum(np.multiply(x, y, dtype=np.float64)))
-    return total
-
-
-@tree_vdot.defbprop
-def bprop_tree_vdot(a, b, out, dout):
-    return (tree_scale(b, dout, a), tree_scale(a, dout, b))
-
-
-def _scale(v, s, like):
-    if isinstance(like, (tuple, list)):
-        out = [_scale(x, s, y) for x, y in zip(v, like)]
-        return tuple(out) if isinstance(like, tuple) else out
-    if isinstance(like, dict):
-        return {k: _scale(v[k], s, like[k]) for k in like}
-    if v is ZERO:
-        return ZERO
-    return sum_to(np.multiply(v, s), like)
-
-
-@primitive("tree_scale")
-def tree_scale(v, s, like):
-    """Every leaf of `v` times the scalar `s`, each shaped and typed like `like`'s leaf."""
-    return _scale(v, s, like)
-
-
-@tree_scale.defbprop
-def bprop_tree_scale(v, s, like, out, dout):
-    return (tree_scale(dout, s, v), tree_vdot(v, dout), ZERO)
-
-
-@primitive("check_differentiable")
-def check_differentiable(x):
-    """`x`, after checking that a gradient can be taken with respect to it (floats, float
-    arrays and containers of them); raises `MyiaTypeError` suggesting a float otherwise."""
-    _check_differentiable(x, "the argument")
-    return x
-
-
-@check_differentiable.defbprop
-def bprop_check_differentiable(x, out, dout):
-    return (dout,)
-
-
-@primitive("aux_pair")
-def aux_pair(out):
-    """`out`, after checking it is a pair `(loss, aux)` as `has_aux=True` requires."""
-    if not (isinstance(out, (tuple, list)) and len(out) == 2):
-        raise MyiaTypeError(
-            f"with has_aux=True the function must return a pair (loss, aux), but it returned "
-            f"{_describe_value(out)}"
-        )
-    return out
-
-
-@aux_pair.defbprop
-def bprop_aux_pair(out, res, dout):
-    return (dout,)
-
-
-@primitive("rule_result")
-def rule_result(r, n, name):
-    """The result `r` of a custom backpropagator of `name`, checked to be a tuple of `n`."""
-    if not isinstance(r, tuple) or len(r) != n:
-        raise MyiaTypeError(
-            f"the backpropagator of `{name}` must return a tuple with one sensitivity per "
-            f"input ({n}), but it returned {_describe_value(r)}"
-            + (f" of length {len(r)}" if isinstance(r, (tuple, list)) else "")
-        )
-    return r
-
-
-@rule_result.defbprop
-def bprop_rule_result(r, n, name, out, dout):
-    return (dout, ZERO, ZERO)
+    if not structured or holds_itself(primal):
+        if isinstance(primal, AList) or holds_itself(primal):
+            add = lookup("sens_add")
+        elif isinstance(primal, AFunction) or primal is AEnv:
+            add = lookup("env_add")
+        elif isinstance(primal, AStack):
+            add = lookup("stack_add")
+        else:
+            add = lookup("add")
+        acc = parts[0]
+        for p in parts[1:]:
+            acc = b.apply(add, acc, p)
+        return acc
+    items = primal.values if isinstance(primal, ADict) else primal.items
+    out = []
+    for i, t in enumerate(items):
+        key = primal.keys[i] if isinstance(primal, ADict) else i
+        sub = [s for s in (b.apply(getitem, p, key) for p in parts) if type_of(s) is not AZero]
+        out.append(sens_sum(b, sub, t) if sub else b.node(ZERO))
+    if isinstance(primal, ADict):
+        return b.apply(make_dict, primal.keys, b.apply(make_tuple, *out))
+    return b.apply(make_list if isinstance(primal, AList) else make_tuple, *out)

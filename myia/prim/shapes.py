@@ -1,967 +1,597 @@
-"""Shape primitives: reshaping, axis permutation, broadcasting, joining and splitting,
-tiling, diagonals, sorting and gathering by index, conversion to arrays, array
-constructors, and the attributes and methods of arrays (`x.T`, `x.shape`, `x.sum()`, ...),
-with the adjoint helpers their backpropagators call.
+"""Shapes: axis permutations, flattening, copies, splitting, tiling, repetition, flips,
+diagonals and triangles, and the helpers of the shape rules and backpropagators of the
+whole family.
 
-Every sensitivity is returned through `sum_to(g, x)`, so it has exactly the type, shape and
-dtype of its input (a Python float for a float, float32 for float32).
+This module owns `np.swapaxes`, `np.moveaxis` (canonicalized to `transpose`), `np.ravel`,
+`x.ravel()`, `x.flatten()` (to `reshape`), `np.copy` and `x.copy()`, `np.split`,
+`np.tile`, `np.repeat`, `np.flip`, `np.diag`, `np.triu`, `np.tril`, and `diag_sens`, the
+helper primitive of the gradient of `np.diag`. The rest of the family:
+`myia.prim.joining` (`np.concatenate`, `np.stack`, `np.hstack`, `np.vstack`),
+`myia.prim.gathering` (`np.take`, `np.take_along_axis`, `x.item()`) and
+`myia.prim.constructors` (`np.full`, `np.full_like`, `np.eye`, `np.arange`,
+`np.linspace`).
+
+Axes, sections and `reps` are constants known when compiling; a dimension that depends on
+a run-time value is unknown (None). The sensitivity of a list of arrays (the result of
+`np.split`) joins those of its items, with zeros for the absent ones; the copies of an
+element (`np.tile`, `np.repeat`) sum their sensitivities.
 """
 
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
-from myia.prim.registry import primitive
-from myia.prim.sens import ZERO, broadcast_like, instantiate, sum_to
+from myia.errors import MyiaShapeError, MyiaTypeError
+from myia.ir.nodes import Constant, Node
+from myia.infer import abstract as A
+from myia.infer.abstract import AArray, AList, AScalar, ATuple, AZero, describe
+from myia.infer.build import type_of
+from myia.prim import typing as T
+from myia.prim.arrays import attr_shape, attr_size, cast, reshape, transpose
+from myia.prim.emitting import template
+from myia.prim.reductions import sum_
+from myia.prim.registry import REGISTRY, primitive
+from myia.prim.sens import unbroadcast, zeros_of
+from myia.prim.structures import getitem, index_sens, make_list, make_tuple
+
+# ---------------------------------------------------------------------------------------
+# Helpers of the rules
 
 
-def _promoted(shape, nd):
-    """`shape` with leading ones up to `nd` dimensions (as `atleast_Nd` and `tile` do)."""
-    return (1,) * (nd - len(shape)) + tuple(shape)
+def _as_array(t, what: str) -> AArray:
+    """An array or number type as an array type (a number as a 0-d array)."""
+    if isinstance(t, AArray):
+        return t
+    if isinstance(t, AScalar):
+        return AArray(t.dtype, ())
+    raise MyiaTypeError(f"{what} needs an array, got {describe(t)}")
 
 
-def _packed(args):
-    """The argument of a method the parser packed (`x.reshape((2, 3))` -> `(2, 3)`)."""
-    if (
-        isinstance(args, (tuple, list))
-        and len(args) == 1
-        and (args[0] is None or isinstance(args[0], (tuple, list)))
-    ):
-        return args[0]
-    return args
+def _axis(t, ndim: int, what: str = "axis") -> int:
+    """A constant axis argument, normalized."""
+    a = T.const_int(t, what)
+    if not -ndim <= a < ndim:
+        raise MyiaShapeError(f"{what} {a} is out of bounds for an array of dimension {ndim}")
+    return a % ndim
 
 
-def _packed_axes(axes):
-    """The permutation of `x.transpose(...)`; no axes at all means reversing them."""
-    axes = _packed(axes)
-    if isinstance(axes, (tuple, list)) and len(axes) == 0:
-        return None
-    return axes
+def _axes(t, ndim: int, what: str) -> tuple[int, ...]:
+    """A constant int or sequence of ints naming distinct axes, normalized."""
+    v = T.const_value(t, what)
+    out = tuple(_axis(AScalar(int, int(a)), ndim, what) for a in _as_tuple(v))
+    if len(set(out)) != len(out):
+        raise MyiaShapeError(f"repeated axis in `{what}` argument")
+    return out
 
 
-def _reduced_axes(axis, nd):
-    """The sorted non-negative axes an `axis` argument of a reduction names."""
-    if axis is None:
-        return tuple(range(nd))
-    if isinstance(axis, (tuple, list)):
-        return tuple(sorted(a % nd for a in axis))
-    return (axis % nd,)
+def _as_tuple(v) -> tuple:
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
 
 
-# Shape queries
+def _is_int(t) -> bool:
+    return isinstance(t, AScalar) and np.dtype(t.kind).kind in "iu"
 
 
-@primitive("np.shape", py=[np.shape], nondiff=True)
-def np_shape(a):
-    """`np.shape(a)`."""
-    return np.shape(a)
+def _count(t, what: str) -> int | None:
+    """A non-negative int argument: its value, None when known only at run time."""
+    if not _is_int(t):
+        raise MyiaTypeError(f"{what} must be an int, got {describe(t)}")
+    if t.known and int(t.value) < 0:
+        raise MyiaShapeError(f"{what} must be non-negative, got {t.value}")
+    return int(t.value) if t.known else None
 
 
-@primitive("np.ndim", py=[np.ndim], nondiff=True)
-def np_ndim(a):
-    """`np.ndim(a)`."""
-    return np.ndim(a)
+def _compatible(s1: tuple, s2: tuple) -> bool:
+    return len(s1) == len(s2) and all(a is None or b is None or a == b for a, b in zip(s1, s2))
 
 
-@primitive("np.size", py=[np.size], nondiff=True)
-def np_size(a, axis=None):
-    """`np.size(a, axis)`."""
-    return np.size(a, axis)
+def _items(seq, what: str) -> list[AArray]:
+    """The items of a non-empty tuple or list type as arrays (the one item type of a list
+    of run-time length)."""
+    if not isinstance(seq, (ATuple, AList)):
+        raise MyiaTypeError(f"{what} needs a tuple or list of arrays, got {describe(seq)}")
+    if seq.items is not None and not seq.items:
+        raise MyiaShapeError(f"{what} needs at least one array")
+    return [_as_array(t, what) for t in (seq.items if seq.items is not None else (seq.elem,))]
 
 
-@primitive("inverse_axes", nondiff=True)
-def inverse_axes(axes, ndim):
-    """The permutation undoing `transpose(., axes)` of an `ndim`-array (None for None)."""
-    axes = _packed_axes(axes)
-    if axes is None:
-        return None
-    return tuple(int(i) for i in np.argsort([a % ndim for a in axes]))
+def _common_shape(shapes: list, skip: int | None, message: str) -> list:
+    """The shape all of `shapes` share (dimension `skip` excepted: None there)."""
+    if any(len(s) != len(shapes[0]) for s in shapes):
+        raise MyiaShapeError(message)
+    out = []
+    for i in range(len(shapes[0])):
+        known = {s[i] for s in shapes if s[i] is not None}
+        if i != skip and len(known) > 1:
+            raise MyiaShapeError(message)
+        out.append(known.pop() if i != skip and known else None)
+    return out
 
 
-# Reshaping
+def _along(b, k: int, index):
+    """The index of `index` (an int, a slice or an index array node) along axis `k`."""
+    if k == 0:
+        return index
+    if isinstance(index, Constant):
+        index = index.value
+    if not isinstance(index, Node):
+        return (slice(None),) * k + (index,)
+    return b.apply(make_tuple, *([slice(None)] * k), index)
 
 
-@primitive("np.reshape", py=[np.reshape])
-def np_reshape(a, shape):
-    """`np.reshape(a, shape)`."""
-    return np.reshape(a, shape)
+def _dims(b, node, t) -> list:
+    """The dimensions of `node` (of type `t`): ints where known, run-time nodes elsewhere."""
+    a = _as_array(t, "shape")
+    if a.known_shape:
+        return list(a.shape)
+    shape = b.apply(attr_shape, node)
+    return [d if d is not None else b.apply(getitem, shape, i) for i, d in enumerate(a.shape)]
 
 
-@np_reshape.defbprop
-def bprop_np_reshape(a, shape, out, dout):
-    return (sum_to(np.reshape(dout, np.shape(a)), a), ZERO)
+def _shape_arg(b, dims: list):
+    """A shape argument of `dims`: a constant tuple, or one built at run time."""
+    return tuple(dims) if all(isinstance(d, int) for d in dims) else b.apply(make_tuple, *dims)
 
 
-@primitive("np.ravel", py=[np.ravel])
-def np_ravel(a):
-    """`np.ravel(a)`."""
-    return np.ravel(a)
+def _sens(b, g, t):
+    """`g` as the sensitivity of an input of type `t` (summed, cast; a NumPy float for a
+    NumPy float, a Python float for a Python float)."""
+    g = unbroadcast(b, g, t)
+    if g is not None and isinstance(t, AScalar):
+        gt = type_of(g)
+        if isinstance(gt, AScalar) and gt.pytype is not t.pytype:
+            g = b.apply(cast, g, t.pytype)
+    return g
 
 
-@np_ravel.defbprop
-def bprop_np_ravel(a, out, dout):
-    return (sum_to(np.reshape(dout, np.shape(a)), a),)
+def _like(b, g, t, primal):
+    """The sensitivity `g` (as many elements as `t`) reshaped to the input type `t`
+    (`primal()`: the input, for a shape known at run time only)."""
+    gt = type_of(g)
+    if isinstance(t, AArray) and isinstance(gt, AArray) and not _compatible(gt.shape, t.shape):
+        g = b.apply(reshape, g, _shape_arg(b, _dims(b, primal() if not t.known_shape else None, t)))
+    return _sens(b, g, t)
 
 
-@primitive("np.expand_dims", py=[np.expand_dims])
-def np_expand_dims(a, axis):
-    """`np.expand_dims(a, axis)`."""
-    return np.expand_dims(a, axis)
+def _joined(b, d, seq_t, primal):
+    """The sensitivity `d` of a list of type `seq_t` as a list of arrays, zeros for the
+    absent items (`primal()`: the list), ready to concatenate."""
+    dt = type_of(d)
+    if seq_t.items is None or dt.items is None:
+        return d
+    built = d.is_apply(make_list)
+    out = []
+    for i, (t, s) in enumerate(zip(seq_t.items, dt.items)):
+        if s is not AZero:
+            out.append(d.inputs[1 + i] if built else b.apply(getitem, d, i))
+        else:
+            known = isinstance(t, AArray) and t.known_shape
+            out.append(zeros_of(b, t, None if known else b.apply(getitem, primal(), i)))
+    return b.apply(make_list, *out)
 
 
-@np_expand_dims.defbprop
-def bprop_np_expand_dims(a, axis, out, dout):
-    return (sum_to(np.reshape(dout, np.shape(a)), a), ZERO)
+def _np_call(fn: str, npos: int, **defaults):
+    """An emitter of `np.fn(...)`: the first `npos` arguments by position, the others as
+    keywords where they are not the constant default."""
+
+    def emit(e, args):
+        call = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), fn, ast.Load()), args[:npos], [])
+        for k, name in enumerate(defaults, start=npos):
+            ok, v = e.const(k)
+            d = defaults[name]
+            if not (ok and (v is d or (type(v) is type(d) and v == d))):
+                call.keywords.append(ast.keyword(name, args[k]))
+        return call
+
+    return emit
 
 
-@primitive("np.squeeze", py=[np.squeeze])
-def np_squeeze(a, axis=None):
-    """`np.squeeze(a, axis)`."""
-    return np.squeeze(a, axis)
+def _helper(name: str):
+    return lambda e, args: e.helper_call(name, args)
 
 
-@np_squeeze.defbprop
-def bprop_np_squeeze(a, axis, out, dout):
-    return (sum_to(np.reshape(dout, np.shape(a)), a), ZERO)
+def _maker(seq):
+    return make_tuple if isinstance(seq, ATuple) else make_list
 
 
-# Axis permutation
+# ---------------------------------------------------------------------------------------
+# Axis permutations, flattening, copies
 
 
-@primitive("np.transpose", py=[np.transpose])
-def np_transpose(a, axes=None):
-    """`np.transpose(a, axes)`."""
-    return np.transpose(a, axes)
-
-
-@np_transpose.defbprop
-def bprop_np_transpose(a, axes, out, dout):
-    return (sum_to(np.transpose(dout, inverse_axes(axes, np.ndim(a))), a), ZERO)
-
-
-@primitive("np.swapaxes", py=[np.swapaxes])
-def np_swapaxes(a, axis1, axis2):
-    """`np.swapaxes(a, axis1, axis2)`."""
+@primitive("swapaxes", py=[np.swapaxes])
+def swapaxes(a, axis1, axis2):
+    """`np.swapaxes(a, axis1, axis2)` and `a.swapaxes(...)`: a transpose."""
     return np.swapaxes(a, axis1, axis2)
 
 
-@np_swapaxes.defbprop
-def bprop_np_swapaxes(a, axis1, axis2, out, dout):
-    return (sum_to(np.swapaxes(dout, axis1, axis2), a), ZERO, ZERO)
-
-
-@primitive("np.moveaxis", py=[np.moveaxis])
-def np_moveaxis(a, source, destination):
-    """`np.moveaxis(a, source, destination)`."""
+@primitive("moveaxis", py=[np.moveaxis])
+def moveaxis(a, source, destination):
+    """`np.moveaxis(a, source, destination)`: a transpose."""
     return np.moveaxis(a, source, destination)
 
 
-@np_moveaxis.defbprop
-def bprop_np_moveaxis(a, source, destination, out, dout):
-    return (sum_to(np.moveaxis(dout, destination, source), a), ZERO, ZERO)
+def _swap_perm(a, axis1, axis2):
+    x = _as_array(a, "np.swapaxes")
+    i, j = _axis(axis1, x.ndim, "axis1"), _axis(axis2, x.ndim, "axis2")
+    perm = list(range(x.ndim))
+    perm[i], perm[j] = j, i
+    return x, tuple(perm)
 
 
-@primitive("np.flip", py=[np.flip])
-def np_flip(m, axis=None):
-    """`np.flip(m, axis)`."""
-    return np.flip(m, axis)
+def _move_perm(a, source, destination):
+    x = _as_array(a, "np.moveaxis")
+    src, dst = _axes(source, x.ndim, "source"), _axes(destination, x.ndim, "destination")
+    if len(src) != len(dst):
+        raise MyiaShapeError("`source` and `destination` must have the same number of elements")
+    order = [n for n in range(x.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return x, tuple(order)
 
 
-@np_flip.defbprop
-def bprop_np_flip(m, axis, out, dout):
-    return (sum_to(np.flip(dout, axis), m), ZERO)
+def _permutation(plan, prim):
+    def infer(*ts):
+        x, perm = plan(*ts)
+        return AArray(x.dtype, tuple(x.shape[p] for p in perm))
 
+    def canon(b, args):
+        _, perm = plan(*(type_of(a) for a in args))
+        return args[0] if perm == tuple(sorted(perm)) else b.apply(transpose, args[0], perm)
 
-# Broadcasting
+    prim.definfer(infer)
+    prim.defcanon(canon)
 
 
-@primitive("np.broadcast_to", py=[np.broadcast_to])
-def np_broadcast_to(array, shape):
-    """`np.broadcast_to(array, shape)` (a read-only view, as in NumPy)."""
-    return np.broadcast_to(array, shape)
+_permutation(_swap_perm, swapaxes)
+_permutation(_move_perm, moveaxis)
 
 
-@np_broadcast_to.defbprop
-def bprop_np_broadcast_to(array, shape, out, dout):
-    return (sum_to(dout, array), ZERO)
+@primitive("ravel", py=[np.ravel])
+def ravel(a):
+    """`np.ravel(a)` and `a.ravel()`: `a` as a 1-d array (a reshape)."""
+    return np.ravel(a)
 
 
-# Joining and splitting
+@primitive("flatten", fresh=True)
+def flatten(a):
+    """`a.flatten()`: a 1-d copy of `a`."""
+    return a.flatten()
 
 
-@primitive("split_like")
-def split_like(d, like, axis):
-    """Cut `d` into pieces shaped like the entries of the tuple or list `like`.
+def _flat(b, node):
+    t = type_of(node)
+    if isinstance(t, AArray) and t.ndim == 1:
+        return node
+    n = _as_array(t, "ravel").size
+    return b.apply(reshape, node, (n,) if n is not None else -1)
 
-    The adjoint of joining `like` along `axis` (`concatenate`, `hstack`, `vstack`; entries
-    with fewer dimensions than `d` count as having leading ones; `axis=None` joins them
-    flattened). The result has `like`'s container type and each entry's type and dtype.
-    """
-    nd = np.ndim(d)
-    if axis is None:
-        sizes = [np.size(x) for x in like]
-        d = np.ravel(d)
-        axis = 0
-    else:
-        sizes = [_promoted(np.shape(x), nd)[axis] for x in like]
-    pieces = np.split(d, np.cumsum(sizes)[:-1], axis=axis)
-    res = [sum_to(np.reshape(p, np.shape(x)), x) for p, x in zip(pieces, like)]
-    return tuple(res) if isinstance(like, tuple) else res
 
+def _infer_flat(a):
+    x = _as_array(a, "ravel")
+    return AArray(x.dtype, (x.size,))
 
-@split_like.defbprop
-def bprop_split_like(d, like, axis, out, dout):
-    return (join_like(instantiate(dout, out), d, axis), ZERO, ZERO)
 
+ravel.definfer(_infer_flat)
+flatten.definfer(_infer_flat)
+ravel.defcanon(lambda b, args: _flat(b, args[0]))
+flatten.defcanon(lambda b, args: b.apply(copy, _flat(b, args[0])))
 
-@primitive("join_like")
-def join_like(pieces, like, axis):
-    """Join `pieces` along `axis` into an array of `like`'s shape and dtype (adjoint of
-    `split_like`; pieces with fewer dimensions get leading ones; `axis=None` joins them
-    flattened)."""
-    nd = np.ndim(like)
-    if axis is None:
-        joined = np.concatenate([np.ravel(p) for p in pieces])
-    else:
-        joined = np.concatenate([np.reshape(p, _promoted(np.shape(p), nd)) for p in pieces], axis)
-    return sum_to(np.reshape(joined, np.shape(like)), like)
 
+@primitive("copy", py=[np.copy], fresh=True)
+def copy(a):
+    """`np.copy(a)`: a new array equal to `a` (a 0-d array for a number)."""
+    return np.copy(a)
 
-@join_like.defbprop
-def bprop_join_like(pieces, like, axis, out, dout):
-    return (split_like(dout, pieces, axis), ZERO, ZERO)
 
-
-@primitive("unstack_like")
-def unstack_like(d, like, axis):
-    """The sensitivity of `like` when `np.stack(like, axis)` (or `np.array(like)` with
-    `axis=0`) has sensitivity `d`: nested tuples and lists are taken apart along `axis`
-    (then along the first axis of each piece), keeping their container types; an array
-    gets `d` with `axis` moved first; each leaf gets its leaf's type and dtype."""
-    if isinstance(like, (tuple, list)):
-        res = [unstack_like(np.take(d, i, axis=axis), x, 0) for i, x in enumerate(like)]
-        return tuple(res) if isinstance(like, tuple) else res
-    if np.ndim(like) == 0:
-        return sum_to(d, like)
-    return sum_to(np.moveaxis(d, axis, 0), like)
-
-
-@unstack_like.defbprop
-def bprop_unstack_like(d, like, axis, out, dout):
-    return (restack_like(instantiate(dout, out), d, axis), ZERO, ZERO)
-
-
-@primitive("restack_like")
-def restack_like(s, like, axis):
-    """Stack the (nested) tuple or list `s` along `axis` into `like`'s shape and dtype
-    (the adjoint of `unstack_like`); an array gets its first axis moved to `axis`."""
-    if isinstance(s, (tuple, list)):
-        g = np.stack(s, axis)
-    elif np.ndim(s) == 0:
-        g = s
-    else:
-        g = np.moveaxis(s, 0, axis)
-    return sum_to(g, like)
-
-
-@restack_like.defbprop
-def bprop_restack_like(s, like, axis, out, dout):
-    return (unstack_like(dout, s, axis), ZERO, ZERO)
-
-
-@primitive("np.concatenate", py=[np.concatenate])
-def np_concatenate(arrays, axis=0):
-    """`np.concatenate(arrays, axis)`; `arrays` is a tuple or list."""
-    return np.concatenate(arrays, axis)
-
-
-@np_concatenate.defbprop
-def bprop_np_concatenate(arrays, axis, out, dout):
-    return (split_like(dout, arrays, axis), ZERO)
-
-
-@primitive("np.stack", py=[np.stack])
-def np_stack(arrays, axis=0):
-    """`np.stack(arrays, axis)`; `arrays` is a tuple or list."""
-    return np.stack(arrays, axis)
-
-
-@np_stack.defbprop
-def bprop_np_stack(arrays, axis, out, dout):
-    return (unstack_like(dout, arrays, axis), ZERO)
-
-
-@primitive("np.hstack", py=[np.hstack])
-def np_hstack(tup):
-    """`np.hstack(tup)`: joins along axis 1, or axis 0 for 0-d and 1-d entries."""
-    return np.hstack(tup)
-
-
-@np_hstack.defbprop
-def bprop_np_hstack(tup, out, dout):
-    return (split_like(dout, tup, 0 if np.ndim(out) == 1 else 1),)
-
-
-@primitive("np.vstack", py=[np.vstack])
-def np_vstack(tup):
-    """`np.vstack(tup)`: joins along axis 0, 0-d and 1-d entries counting as rows."""
-    return np.vstack(tup)
-
-
-@np_vstack.defbprop
-def bprop_np_vstack(tup, out, dout):
-    return (split_like(dout, tup, 0),)
-
-
-@primitive("np.split", py=[np.split])
-def np_split(ary, indices_or_sections, axis=0):
-    """`np.split(ary, indices_or_sections, axis)`: a list of pieces."""
-    return np.split(ary, indices_or_sections, axis)
-
-
-@np_split.defbprop
-def bprop_np_split(ary, indices_or_sections, axis, out, dout):
-    return (join_like(instantiate(dout, out), ary, axis), ZERO, ZERO)
-
-
-# Tiling and repetition
-
-
-@primitive("untile")
-def untile(d, like, reps):
-    """The sensitivity of `like` when `np.tile(like, reps)` has sensitivity `d`: the sum of
-    the tiles."""
-    reps = tuple(reps) if isinstance(reps, (tuple, list)) else (reps,)
-    shape = np.shape(like)
-    nd = max(len(shape), len(reps))
-    full = _promoted(shape, nd)
-    reps = _promoted(reps, nd)
-    interleaved = [n for pair in zip(reps, full) for n in pair]
-    g = np.sum(np.reshape(d, interleaved), axis=tuple(range(0, 2 * nd, 2)))
-    return sum_to(np.reshape(g, shape), like)
-
-
-@untile.defbprop
-def bprop_untile(d, like, reps, out, dout):
-    return (sum_to(np.reshape(np.tile(dout, reps), np.shape(d)), d), ZERO, ZERO)
-
-
-@primitive("np.tile", py=[np.tile])
-def np_tile(A, reps):
-    """`np.tile(A, reps)`."""
-    return np.tile(A, reps)
-
-
-@np_tile.defbprop
-def bprop_np_tile(A, reps, out, dout):
-    return (untile(dout, A, reps), ZERO)
-
-
-@primitive("unrepeat")
-def unrepeat(d, like, repeats, axis):
-    """The sensitivity of `like` when `np.repeat(like, repeats, axis)` (int `repeats`) has
-    sensitivity `d`: the sum of the copies of each element."""
-    shape = np.shape(like)
-    if axis is None:
-        g = np.sum(np.reshape(d, (-1, repeats)), axis=1)
-    else:
-        ax = axis % len(shape)
-        split = shape[:ax] + (shape[ax], repeats) + shape[ax + 1 :]
-        g = np.sum(np.reshape(d, split), axis=ax + 1)
-    return sum_to(np.reshape(g, shape), like)
-
-
-@unrepeat.defbprop
-def bprop_unrepeat(d, like, repeats, axis, out, dout):
-    return (sum_to(np.repeat(dout, repeats, axis), d), ZERO, ZERO, ZERO)
-
-
-@primitive("np.repeat", py=[np.repeat])
-def np_repeat(a, repeats, axis=None):
-    """`np.repeat(a, repeats, axis)` with an int `repeats`."""
-    return np.repeat(a, repeats, axis)
-
-
-@np_repeat.defbprop
-def bprop_np_repeat(a, repeats, axis, out, dout):
-    return (unrepeat(dout, a, repeats, axis), ZERO, ZERO)
-
-
-# Diagonals and triangles
-
-
-@primitive("diag_sens")
-def diag_sens(d, like, k):
-    """The sensitivity of `like` when `np.diag(like, k)` has sensitivity `d`: the `k`-th
-    diagonal of `d` for a 1-d `like`, `d` laid on the `k`-th diagonal of zeros for a 2-d
-    one."""
-    if np.ndim(like) == 1:
-        return sum_to(np.diag(d, k), like)
-    g = np.zeros(np.shape(like), dtype=np.result_type(d))
-    i = np.arange(np.size(d))
-    g[i + max(-k, 0), i + max(k, 0)] = d
-    return sum_to(g, like)
-
-
-@diag_sens.defbprop
-def bprop_diag_sens(d, like, k, out, dout):
-    return (diag_sens(dout, d, k), ZERO, ZERO)
-
-
-@primitive("np.diag", py=[np.diag])
-def np_diag(v, k=0):
-    """`np.diag(v, k)`: a 2-d array with `v` on its `k`-th diagonal, or a 2-d array's
-    `k`-th diagonal."""
-    return np.diag(v, k)
-
-
-@np_diag.defbprop
-def bprop_np_diag(v, k, out, dout):
-    return (diag_sens(dout, v, k), ZERO)
-
-
-@primitive("np.triu", py=[np.triu])
-def np_triu(m, k=0):
-    """`np.triu(m, k)`."""
-    return np.triu(m, k)
-
-
-@np_triu.defbprop
-def bprop_np_triu(m, k, out, dout):
-    return (sum_to(np.triu(dout, k), m), ZERO)
-
-
-@primitive("np.tril", py=[np.tril])
-def np_tril(m, k=0):
-    """`np.tril(m, k)`."""
-    return np.tril(m, k)
-
-
-@np_tril.defbprop
-def bprop_np_tril(m, k, out, dout):
-    return (sum_to(np.tril(dout, k), m), ZERO)
-
-
-# Sorting and gathering by index
-
-
-@primitive("np.argsort", py=[np.argsort], nondiff=True)
-def np_argsort(a, axis=-1):
-    """`np.argsort(a, axis)`."""
-    return np.argsort(a, axis)
-
-
-@primitive("take_along_axis_sens")
-def take_along_axis_sens(d, like, indices, axis):
-    """The sensitivity of `like` when `np.take_along_axis(like, indices, axis)` has
-    sensitivity `d`: `d` added at the gathered places (repeated indices accumulate)."""
-    shape = np.shape(like)
-    if axis is None:
-        g = np.zeros(np.size(like), dtype=np.result_type(d))
-        np.add.at(g, indices, d)
-        return sum_to(np.reshape(g, shape), like)
-    nd = len(shape)
-    ax = axis % nd
-    where = tuple(
-        indices if j == ax else np.reshape(np.arange(n), [n if i == j else 1 for i in range(nd)])
-        for j, n in enumerate(shape)
-    )
-    g = np.zeros(shape, dtype=np.result_type(d))
-    np.add.at(g, where, d)
-    return sum_to(g, like)
-
-
-@take_along_axis_sens.defbprop
-def bprop_take_along_axis_sens(d, like, indices, axis, out, dout):
-    return (sum_to(np.take_along_axis(dout, indices, axis), d), ZERO, ZERO, ZERO)
-
-
-@primitive("np.take_along_axis", py=[np.take_along_axis])
-def np_take_along_axis(arr, indices, axis=-1):
-    """`np.take_along_axis(arr, indices, axis)`."""
-    return np.take_along_axis(arr, indices, axis)
-
-
-@np_take_along_axis.defbprop
-def bprop_np_take_along_axis(arr, indices, axis, out, dout):
-    return (take_along_axis_sens(dout, arr, indices, axis), ZERO, ZERO)
-
-
-@primitive("np.sort", py=[np.sort])
-def np_sort(a, axis=-1):
-    """`np.sort(a, axis)`; the gradient goes back through `np.argsort` (of tied values, to
-    the order a stable sort gives them)."""
-    return np.sort(a, axis)
-
-
-@np_sort.defbprop
-def bprop_np_sort(a, axis, out, dout):
-    return (take_along_axis_sens(dout, a, np.argsort(a, axis=axis), axis), ZERO)
-
-
-@primitive("take_sens")
-def take_sens(d, like, indices, axis):
-    """The sensitivity of `like` when `np.take(like, indices, axis)` has sensitivity `d`:
-    `d` added at the taken places (repeated indices accumulate)."""
-    g = np.zeros(np.shape(like), dtype=np.result_type(d))
-    if axis is None:
-        flat = np.zeros(np.size(like), dtype=g.dtype)
-        np.add.at(flat, indices, d)
-        g = np.reshape(flat, np.shape(like))
-    else:
-        np.add.at(g, (slice(None),) * (axis % g.ndim) + (indices,), d)
-    return sum_to(g, like)
-
-
-@take_sens.defbprop
-def bprop_take_sens(d, like, indices, axis, out, dout):
-    return (sum_to(np.take(dout, indices, axis), d), ZERO, ZERO, ZERO)
-
-
-@primitive("np.take", py=[np.take])
-def np_take(a, indices, axis=None):
-    """`np.take(a, indices, axis)`."""
-    return np.take(a, indices, axis)
-
-
-@np_take.defbprop
-def bprop_np_take(a, indices, axis, out, dout):
-    return (take_sens(dout, a, indices, axis), ZERO, ZERO)
-
-
-# Conversion to arrays
-
-
-@primitive("np.array", py=[np.array])
-def np_array(object, dtype=None):
-    """`np.array(object, dtype)`: always a copy."""
-    return np.array(object, dtype=dtype)
-
-
-@np_array.defbprop
-def bprop_np_array(object, dtype, out, dout):
-    return (unstack_like(dout, object, 0), ZERO)
-
-
-@primitive("np.asarray", py=[np.asarray])
-def np_asarray(a, dtype=None):
-    """`np.asarray(a, dtype)`."""
-    return np.asarray(a, dtype=dtype)
-
-
-@np_asarray.defbprop
-def bprop_np_asarray(a, dtype, out, dout):
-    return (unstack_like(dout, a, 0), ZERO)
-
-
-# Constructors
-
-
-@primitive("np.zeros_like", py=[np.zeros_like], nondiff=True)
-def np_zeros_like(a, dtype=None):
-    """`np.zeros_like(a, dtype)`."""
-    return np.zeros_like(a, dtype=dtype)
-
-
-@primitive("np.ones_like", py=[np.ones_like], nondiff=True)
-def np_ones_like(a, dtype=None):
-    """`np.ones_like(a, dtype)`."""
-    return np.ones_like(a, dtype=dtype)
-
-
-@primitive("np.full_like", py=[np.full_like])
-def np_full_like(a, fill_value, dtype=None):
-    """`np.full_like(a, fill_value, dtype)`; the gradient of `fill_value` is the sum."""
-    return np.full_like(a, fill_value, dtype=dtype)
-
-
-@np_full_like.defbprop
-def bprop_np_full_like(a, fill_value, dtype, out, dout):
-    return (ZERO, sum_to(dout, fill_value), ZERO)
-
-
-@primitive("np.zeros", py=[np.zeros], nondiff=True)
-def np_zeros(shape, dtype=None):
-    """`np.zeros(shape, dtype)` (float64 by default)."""
-    return np.zeros(shape, dtype=dtype)
-
-
-@primitive("np.ones", py=[np.ones], nondiff=True)
-def np_ones(shape, dtype=None):
-    """`np.ones(shape, dtype)` (float64 by default)."""
-    return np.ones(shape, dtype=dtype)
-
-
-@primitive("np.full", py=[np.full])
-def np_full(shape, fill_value, dtype=None):
-    """`np.full(shape, fill_value, dtype)`; the gradient of `fill_value` is the sum."""
-    return np.full(shape, fill_value, dtype=dtype)
-
-
-@np_full.defbprop
-def bprop_np_full(shape, fill_value, dtype, out, dout):
-    return (ZERO, sum_to(dout, fill_value), ZERO)
-
-
-@primitive("np.eye", py=[np.eye], nondiff=True)
-def np_eye(N, M=None, k=0, dtype=float):
-    """`np.eye(N, M, k, dtype)`."""
-    return np.eye(N, M, k, dtype=dtype)
-
-
-@primitive("np.arange", py=[np.arange], nondiff=True)
-def np_arange(start, stop=None, step=1, dtype=None):
-    """`np.arange(...)`: `np.arange(5)` counts from 0 to 4."""
-    if stop is None:
-        return np.arange(0, start, step, dtype=dtype)
-    return np.arange(start, stop, step, dtype=dtype)
-
-
-@primitive("np.linspace", py=[np.linspace])
-def np_linspace(start, stop, num=50, endpoint=True):
-    """`np.linspace(start, stop, num, endpoint)`, differentiable in both bounds."""
-    return np.linspace(start, stop, num, endpoint)
-
-
-@np_linspace.defbprop
-def bprop_np_linspace(start, stop, num, endpoint, out, dout):
-    w = linspace_weights(num, endpoint)
-    return (
-        sum_to(np.sum(dout * (1.0 - w)), start),
-        sum_to(np.sum(dout * w), stop),
-        ZERO,
-        ZERO,
-    )
-
-
-@primitive("linspace_weights", nondiff=True)
-def linspace_weights(num, endpoint):
-    """The weight of `stop` in each point of `np.linspace(start, stop, num, endpoint)`."""
-    return np.linspace(0.0, 1.0, num, endpoint)
-
-
-# Attributes of arrays
-
-
-@primitive("attr.T")
-def attr_T(x):
-    """`x.T` (a 1-d array is its own transpose)."""
-    return x.T
-
-
-@attr_T.defbprop
-def bprop_attr_T(x, out, dout):
-    return (sum_to(np.transpose(dout), x),)
-
-
-@primitive("attr.shape", nondiff=True)
-def attr_shape(x):
-    """`x.shape`."""
-    return x.shape
-
-
-@primitive("attr.ndim", nondiff=True)
-def attr_ndim(x):
-    """`x.ndim`."""
-    return x.ndim
-
-
-@primitive("attr.dtype", nondiff=True)
-def attr_dtype(x):
-    """`x.dtype`."""
-    return x.dtype
-
-
-@primitive("attr.size", nondiff=True)
-def attr_size(x):
-    """`x.size`."""
-    return x.size
-
-
-# Methods of arrays: reductions
-
-
-@primitive("method.sum")
-def method_sum(self, axis=None, keepdims=False):
-    """`x.sum(axis, keepdims)`."""
-    return self.sum(axis=axis, keepdims=keepdims)
-
-
-@method_sum.defbprop
-def bprop_method_sum(self, axis, keepdims, out, dout):
-    d = dout if keepdims or axis is None else np.expand_dims(dout, axis)
-    return (sum_to(broadcast_like(d, self), self), ZERO, ZERO)
-
-
-@primitive("method.mean")
-def method_mean(self, axis=None, keepdims=False):
-    """`x.mean(axis, keepdims)`."""
-    return self.mean(axis=axis, keepdims=keepdims)
-
-
-@method_mean.defbprop
-def bprop_method_mean(self, axis, keepdims, out, dout):
-    d = dout if keepdims or axis is None else np.expand_dims(dout, axis)
-    return (sum_to(broadcast_like(d, self) * (np.size(out) / np.size(self)), self), ZERO, ZERO)
-
-
-@primitive("method.max")
-def method_max(self, axis=None, keepdims=False):
-    """`x.max(axis, keepdims)`; the gradient is divided equally among tied maxima."""
-    return self.max(axis=axis, keepdims=keepdims)
-
-
-@method_max.defbprop
-def bprop_method_max(self, axis, keepdims, out, dout):
-    d = dout if keepdims or axis is None else np.expand_dims(dout, axis)
-    m = out if keepdims or axis is None else np.expand_dims(out, axis)
-    hit = self == m
-    return (sum_to(d * hit / method_sum(hit, axis, True), self), ZERO, ZERO)
-
-
-@primitive("method.min")
-def method_min(self, axis=None, keepdims=False):
-    """`x.min(axis, keepdims)`; the gradient is divided equally among tied minima."""
-    return self.min(axis=axis, keepdims=keepdims)
-
-
-@method_min.defbprop
-def bprop_method_min(self, axis, keepdims, out, dout):
-    d = dout if keepdims or axis is None else np.expand_dims(dout, axis)
-    m = out if keepdims or axis is None else np.expand_dims(out, axis)
-    hit = self == m
-    return (sum_to(d * hit / method_sum(hit, axis, True), self), ZERO, ZERO)
-
-
-@primitive("prod_of_others")
-def prod_of_others(x, axis):
-    """For each element of `x`, the product of the other elements of its group in the
-    reduction of `x` over `axis` (the gradient of `x.prod(axis)`, exact at zeros; its own
-    gradient divides by `x`, so it holds where `x` is nonzero)."""
-    x = np.asarray(x)
-    nd = x.ndim
-    axes = _reduced_axes(axis, nd)
-    keep = [a for a in range(nd) if a not in axes]
-    perm = keep + list(axes)
-    xt = np.transpose(x, perm)
-    flat = np.reshape(xt, xt.shape[: len(keep)] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
-    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
-    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-    return np.transpose(np.reshape(left * right, xt.shape), np.argsort(perm))
-
-
-@prod_of_others.defbprop
-def bprop_prod_of_others(x, axis, out, dout):
-    both = dout * out
-    return (sum_to((method_sum(both, axis, True) - both) / x, x), ZERO)
-
-
-@primitive("method.prod")
-def method_prod(self, axis=None, keepdims=False):
-    """`x.prod(axis, keepdims)`; its gradient is the product of the other elements (exact
-    where some are zero)."""
-    return self.prod(axis=axis, keepdims=keepdims)
-
-
-@method_prod.defbprop
-def bprop_method_prod(self, axis, keepdims, out, dout):
-    d = dout if keepdims or axis is None else np.expand_dims(dout, axis)
-    return (sum_to(d * prod_of_others(self, axis), self), ZERO, ZERO)
-
-
-@primitive("method.var")
-def method_var(self, axis=None, ddof=0, keepdims=False):
-    """`x.var(axis, ddof=ddof, keepdims=keepdims)`."""
-    return self.var(axis=axis, ddof=ddof, keepdims=keepdims)
-
-
-@method_var.defbprop
-def bprop_method_var(self, axis, ddof, keepdims, out, dout):
-    d = dout if keepdims or axis is None else np.expand_dims(dout, axis)
-    n = np.size(self) / np.size(out) - ddof
-    centered = self - method_mean(self, axis, True)
-    return (sum_to(d * centered * (2.0 / n), self), ZERO, ZERO, ZERO)
-
-
-@primitive("method.std")
-def method_std(self, axis=None, ddof=0, keepdims=False):
-    """`x.std(axis, ddof=ddof, keepdims=keepdims)`; like `sqrt` at 0, the gradient is not
-    finite where the deviation is 0."""
-    return self.std(axis=axis, ddof=ddof, keepdims=keepdims)
-
-
-@method_std.defbprop
-def bprop_method_std(self, axis, ddof, keepdims, out, dout):
-    r = dout / out
-    d = r if keepdims or axis is None else np.expand_dims(r, axis)
-    n = np.size(self) / np.size(out) - ddof
-    centered = self - method_mean(self, axis, True)
-    return (sum_to(d * centered * (1.0 / n), self), ZERO, ZERO, ZERO)
-
-
-@primitive("method.cumsum")
-def method_cumsum(self, axis=None):
-    """`x.cumsum(axis)` (flattened when `axis` is None)."""
-    return self.cumsum(axis=axis)
-
-
-@method_cumsum.defbprop
-def bprop_method_cumsum(self, axis, out, dout):
-    rev = np.flip(method_cumsum(np.flip(dout, axis), axis), axis)
-    return (sum_to(np.reshape(rev, np.shape(self)), self), ZERO)
-
-
-@primitive("method.any", nondiff=True)
-def method_any(self, axis=None, keepdims=False):
-    """`x.any(axis, keepdims)`."""
-    return self.any(axis=axis, keepdims=keepdims)
-
-
-@primitive("method.all", nondiff=True)
-def method_all(self, axis=None, keepdims=False):
-    """`x.all(axis, keepdims)`."""
-    return self.all(axis=axis, keepdims=keepdims)
-
-
-@primitive("method.argmax", nondiff=True)
-def method_argmax(self, axis=None, keepdims=False):
-    """`x.argmax(axis, keepdims=keepdims)`."""
-    return self.argmax(axis=axis, keepdims=keepdims)
-
-
-@primitive("method.argmin", nondiff=True)
-def method_argmin(self, axis=None, keepdims=False):
-    """`x.argmin(axis, keepdims=keepdims)`."""
-    return self.argmin(axis=axis, keepdims=keepdims)
-
-
-# Methods of arrays: shapes and conversions
-
-
-@primitive("method.reshape")
-def method_reshape(self, shape):
-    """`x.reshape(shape)`; `x.reshape(2, 3)` arrives packed as the tuple `(2, 3)`."""
-    return self.reshape(_packed(shape))
-
-
-@method_reshape.defbprop
-def bprop_method_reshape(self, shape, out, dout):
-    return (sum_to(np.reshape(dout, np.shape(self)), self), ZERO)
-
-
-@primitive("method.transpose")
-def method_transpose(self, axes=None):
-    """`x.transpose(axes)`; `x.transpose(1, 0)` arrives packed as the tuple `(1, 0)`."""
-    return self.transpose(_packed_axes(axes))
-
-
-@method_transpose.defbprop
-def bprop_method_transpose(self, axes, out, dout):
-    return (sum_to(np.transpose(dout, inverse_axes(axes, np.ndim(self))), self), ZERO)
-
-
-@primitive("method.ravel")
-def method_ravel(self):
-    """`x.ravel()`."""
-    return self.ravel()
-
-
-@method_ravel.defbprop
-def bprop_method_ravel(self, out, dout):
-    return (sum_to(np.reshape(dout, np.shape(self)), self),)
-
-
-@primitive("method.flatten")
-def method_flatten(self):
-    """`x.flatten()`."""
-    return self.flatten()
-
-
-@method_flatten.defbprop
-def bprop_method_flatten(self, out, dout):
-    return (sum_to(np.reshape(dout, np.shape(self)), self),)
-
-
-@primitive("method.squeeze")
-def method_squeeze(self, axis=None):
-    """`x.squeeze(axis)`."""
-    return self.squeeze(axis=_packed(axis))
-
-
-@method_squeeze.defbprop
-def bprop_method_squeeze(self, axis, out, dout):
-    return (sum_to(np.reshape(dout, np.shape(self)), self), ZERO)
+copy.definfer(lambda a: _as_array(a, "np.copy"))
+copy.defvjp(lambda r: [_sens(r.b, r.dout, r.types[0])])
+copy.defemit(template("np.copy({0})"))
 
 
 @primitive("method.copy")
-def method_copy(self):
-    """`x.copy()`."""
-    return self.copy()
+def method_copy(a):
+    """`a.copy()`: `np.copy(a)` of an array; NumPy scalars, lists and dicts are values
+    compiled code never mutates, so their copy is themselves."""
+    return a.copy()
 
 
-@method_copy.defbprop
-def bprop_method_copy(self, out, dout):
-    return (sum_to(dout, self),)
+@method_copy.definfer
+def _infer_method_copy(a):
+    if isinstance(a, (AArray, AList, A.ADict)) or (isinstance(a, AScalar) and not a.python):
+        return a
+    raise MyiaTypeError(f"{describe(a)} has no method .copy()")
 
 
-@primitive("method.astype")
-def method_astype(self, dtype):
-    """`x.astype(dtype)`; the gradient is cast back to `x`'s dtype (none for integers)."""
-    return self.astype(dtype)
+@method_copy.defcanon
+def _canon_method_copy(b, args):
+    return b.apply(copy, args[0]) if isinstance(type_of(args[0]), AArray) else args[0]
 
 
-@method_astype.defbprop
-def bprop_method_astype(self, dtype, out, dout):
-    return (sum_to(dout, self), ZERO)
+for _name, _p in [("swapaxes", swapaxes), ("ravel", ravel), ("flatten", flatten)]:
+    REGISTRY.method(_name, _p)
+REGISTRY.method("copy", method_copy)
+
+# ---------------------------------------------------------------------------------------
+# Splitting, tiling, repetition, flips
 
 
-# Methods of arrays: products
+@primitive("split", py=[np.split])
+def split(ary, indices_or_sections, axis=0):
+    """`np.split(ary, indices_or_sections, axis)`: a list of pieces along `axis`, equal ones
+    for a number of sections, cut at the indices of a sequence. The sensitivity of `ary`
+    joins those of the pieces (zeros for pieces without one); it needs increasing indices."""
+    return np.split(ary, indices_or_sections, axis)
 
 
-@primitive("dot_sens_self")
-def dot_sens_self(d, a, b):
-    """The sensitivity of `a` when `np.dot(a, b)` has sensitivity `d`."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return sum_to(np.multiply(d, b), a)
-    k = np.ndim(b)
-    if k == 1:
-        g = np.multiply.outer(d, b)
-    else:
-        g = np.tensordot(
-            d, b, axes=(list(range(np.ndim(d) - k + 1, np.ndim(d))), [*range(k - 2), k - 1])
+def _split_bounds(ios, n):
+    """The slice bounds (start, stop) of the pieces, or None when their number is known
+    only at run time."""
+    if _is_int(ios):
+        if not ios.known:
+            return None
+        sec = int(ios.value)
+        if sec <= 0:
+            raise MyiaShapeError("number sections must be larger than 0.")
+        if n is None:
+            return [(None, None)] * sec
+        if n % sec:
+            raise MyiaShapeError("array split does not result in an equal division")
+        return [(i * (n // sec), (i + 1) * (n // sec)) for i in range(sec)]
+    if isinstance(ios, (ATuple, AList)) and A.is_constant(ios):
+        idx = [int(i) for i in A.constant_value(ios)]
+        return list(zip([0, *idx], [*idx, None]))
+    if isinstance(ios, AArray) and ios.dtype.kind in "iu":
+        return None
+    raise MyiaTypeError(f"np.split needs a number of sections or indices, got {describe(ios)}")
+
+
+@split.definfer
+def _infer_split(ary, ios, axis):
+    x = _as_array(ary, "np.split")
+    if x.ndim == 0:
+        raise MyiaShapeError("np.split needs an array of 1 dimension or more")
+    k = _axis(axis, x.ndim)
+    n = x.shape[k]
+    bounds = _split_bounds(ios, n)
+    sizes = [None] if bounds is None else [n and len(range(n)[s:e]) for s, e in bounds]
+    pieces = [AArray(x.dtype, (*x.shape[:k], m, *x.shape[k + 1 :])) for m in sizes]
+    return AList(None, pieces[0]) if bounds is None else AList(pieces)
+
+
+@split.defvjp
+def _vjp_split(r):
+    if not r.wants(0):
+        return [None, None, None]
+    x, ios = r.types[0], r.types[1]
+    k = _axis(r.types[2], x.ndim)
+    if isinstance(ios, AArray):
+        raise MyiaTypeError("the gradient of np.split needs indices known when compiling")
+    if isinstance(ios, (ATuple, AList)):
+        n = x.shape[k]
+        idx = [int(i) for i in A.constant_value(ios)]
+        if n is not None:
+            idx = [min(max(i + n if i < 0 else i, 0), n) for i in idx]
+        if idx != sorted(idx) or min(idx, default=0) < 0:
+            raise MyiaTypeError("the gradient of np.split needs increasing indices")
+    d = _joined(r.b, r.dout, r.out_type, r.out)
+    return [_sens(r.b, r.b.apply(REGISTRY.lookup("concatenate"), d, k), x), None, None]
+
+
+split.defemit(_np_call("split", 2, axis=0))
+
+
+@primitive("tile", py=[np.tile], fresh=True)
+def tile(A, reps):
+    """`np.tile(A, reps)`; the sensitivity of `A` is the sum of those of its copies."""
+    return np.tile(A, reps)
+
+
+def _tile_plan(a, reps):
+    """(array type, its shape with leading ones, the repetitions of each dimension)."""
+    x = _as_array(a, "np.tile")
+    rs = tuple(int(i) for i in _as_tuple(T.const_value(reps, "reps")))
+    if any(i < 0 for i in rs):
+        raise MyiaShapeError("np.tile: negative dimensions are not allowed")
+    nd = max(x.ndim, len(rs))
+    return x, (1,) * (nd - x.ndim) + x.shape, (1,) * (nd - len(rs)) + rs
+
+
+@tile.definfer
+def _infer_tile(a, reps):
+    x, shape, rs = _tile_plan(a, reps)
+    return AArray(x.dtype, tuple(None if n is None else n * k for n, k in zip(shape, rs)))
+
+
+@tile.defvjp
+def _vjp_tile(r):
+    b = r.b
+    x, shape, rs = _tile_plan(*r.types)
+    dims = [1] * (len(shape) - x.ndim) + _dims(b, r.x(0), r.types[0])
+    split_dims, axes = [], []
+    for n, k in zip(dims, rs):
+        if k != 1:
+            axes.append(len(split_dims))
+            split_dims.append(k)
+        split_dims.append(n)
+    d = r.dout
+    if axes:  # the copies of each element along new axes, summed
+        d = b.apply(sum_, b.apply(reshape, d, _shape_arg(b, split_dims)), tuple(axes), None, False)
+    return [_like(b, d, r.types[0], lambda: r.x(0)), None]
+
+
+tile.defemit(template("np.tile({0}, {1})"))
+
+
+@primitive("repeat", py=[np.repeat], fresh=True)
+def repeat(a, repeats, axis=None):
+    """`np.repeat(a, repeats, axis)` and `a.repeat(...)` (of the flattened `a` when `axis`
+    is None), `repeats` an int or a sequence or array of ints; the sensitivity of an
+    element is the sum of those of its copies."""
+    return np.repeat(a, repeats, axis)
+
+
+REGISTRY.method("repeat", repeat)
+
+
+def _repeated(reps, n):
+    """The length of an axis of length `n` repeated `reps` times."""
+    if _is_int(reps):
+        m = _count(reps, "repeats")
+        return None if m is None or n is None else n * m
+    if isinstance(reps, (ATuple, AList)) and A.is_constant(reps):
+        vals = [int(v) for v in A.constant_value(reps)]
+        if any(v < 0 for v in vals):
+            raise MyiaShapeError("np.repeat: repeats may not contain negative values")
+        if len(vals) == 1:
+            return None if n is None else n * vals[0]
+        if n is not None and len(vals) != n:
+            raise MyiaShapeError(f"np.repeat: {len(vals)} repeats for an axis of length {n}")
+        return sum(vals)
+    if isinstance(reps, AArray) and reps.dtype.kind in "iu":
+        return None
+    raise MyiaTypeError(f"np.repeat needs int repeats, got {describe(reps)}")
+
+
+@repeat.definfer
+def _infer_repeat(a, repeats, axis):
+    x = _as_array(a, "np.repeat")
+    if T.is_none(axis):
+        return AArray(x.dtype, (_repeated(repeats, x.size),))
+    k = _axis(axis, x.ndim)
+    return AArray(x.dtype, (*x.shape[:k], _repeated(repeats, x.shape[k]), *x.shape[k + 1 :]))
+
+
+@repeat.defvjp
+def _vjp_repeat(r):
+    if not r.wants(0):
+        return [None, None, None]
+    b, t, reps = r.b, r.types[0], r.types[1]
+    x = _as_array(t, "np.repeat")
+    flat = T.is_none(r.types[2])
+    k = 0 if flat else _axis(r.types[2], x.ndim)
+    shape = (x.size,) if flat else x.shape
+    if isinstance(reps, AScalar) and reps.known and int(reps.value) == 1:
+        g = r.dout
+    elif isinstance(reps, AScalar) and reps.known and None not in shape:
+        g = b.apply(reshape, r.dout, (*shape[:k], shape[k], int(reps.value), *shape[k + 1 :]))
+        g = b.apply(sum_, g, k + 1, None, False)
+    else:  # the copies of element i are where np.repeat(np.arange(n), repeats) is i
+        dims = _dims(b, r.x(0), t)
+        if flat:
+            dims = [x.size if x.size is not None else b.apply(attr_size, r.x(0))]
+        idx = b.apply(
+            repeat, b.apply(REGISTRY.lookup("arange"), dims[k], None, None, None), r.x(1), None
         )
-    return sum_to(g, a)
+        g = b.apply(index_sens, _shape_arg(b, dims), x.dtype, _along(b, k, idx), r.dout)
+    return [_like(b, g, t, lambda: r.x(0)), None, None]
 
 
-@dot_sens_self.defbprop
-def bprop_dot_sens_self(d, a, b, out, dout):
-    return (sum_to(method_dot(dout, b), d), ZERO, dot_sens_other(d, dout, b))
+repeat.defemit(_np_call("repeat", 2, axis=None))
 
 
-@primitive("dot_sens_other")
-def dot_sens_other(d, a, b):
-    """The sensitivity of `b` when `np.dot(a, b)` has sensitivity `d`."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return sum_to(np.multiply(d, a), b)
-    lead = list(range(np.ndim(a) - 1))
-    g = np.tensordot(a, d, axes=(lead, lead))
-    if np.ndim(b) >= 2:
-        g = np.moveaxis(g, 0, -2)
-    return sum_to(g, b)
+@primitive("flip", py=[np.flip])
+def flip(m, axis=None):
+    """`np.flip(m, axis)` (along every axis when `axis` is None); the sensitivity is
+    flipped back."""
+    return np.flip(m, axis)
 
 
-@dot_sens_other.defbprop
-def bprop_dot_sens_other(d, a, b, out, dout):
-    return (sum_to(method_dot(a, dout), d), dot_sens_self(d, a, dout), ZERO)
+@flip.definfer
+def _infer_flip(m, axis):
+    if isinstance(m, AScalar) and T.is_none(axis):
+        return T.scalar_of_dtype(m.dtype)
+    x = _as_array(m, "np.flip")
+    if not T.is_none(axis):
+        _axes(axis, x.ndim, "axis")
+    return AArray(x.dtype, x.shape)
 
 
-@primitive("method.dot")
-def method_dot(self, b):
-    """`x.dot(b)`, that is `np.dot(x, b)`."""
-    return np.dot(self, b)
+flip.defvjp(lambda r: [_sens(r.b, r.b.apply(flip, r.dout, r.x(1)), r.types[0]), None])
+flip.defemit(_np_call("flip", 1, axis=None))
+
+# ---------------------------------------------------------------------------------------
+# Diagonals and triangles
 
 
-@method_dot.defbprop
-def bprop_method_dot(self, b, out, dout):
-    return (dot_sens_self(dout, self, b), dot_sens_other(dout, self, b))
+@primitive("diag", py=[np.diag], fresh=True)
+def diag(v, k=0):
+    """`np.diag(v, k)`: the 2-d array with the 1-d `v` on its `k`-th diagonal, or the
+    `k`-th diagonal of the 2-d `v`."""
+    return np.diag(v, k)
+
+
+@diag.definfer
+def _infer_diag(v, k):
+    x = _as_array(v, "np.diag")
+    j = T.const_int(k, "k")
+    if x.ndim == 1:
+        n = None if x.shape[0] is None else x.shape[0] + abs(j)
+        return AArray(x.dtype, (n, n))
+    if x.ndim == 2:
+        a, c = x.shape
+        n = None if a is None or c is None else max(0, min(a + min(j, 0), c - max(j, 0)))
+        return AArray(x.dtype, (n,))
+    raise MyiaShapeError(f"np.diag: input must be 1- or 2-d, got {describe(v)}")
+
+
+@diag.defvjp
+def _vjp_diag(r):
+    b, t = r.b, r.types[0]
+    x = _as_array(t, "np.diag")
+    a = x.shape[0]
+    if x.ndim == 1 or (
+        a is not None and x.shape == (a, a) and a > abs(T.const_int(r.types[1], "k"))
+    ):
+        g = b.apply(diag, r.dout, r.x(1))
+    else:
+        g = b.apply(diag_sens, r.dout, _shape_arg(b, _dims(b, r.x(0), t)), r.x(1))
+    return [_sens(b, g, t), None]
+
+
+diag.defemit(_np_call("diag", 1, k=0))
+
+
+@primitive("diag_sens", fresh=True)
+def diag_sens(d, shape, k):
+    """Zeros of `shape` with the 1-d `d` on their `k`-th diagonal: the sensitivity of a
+    matrix when its `np.diag(., k)` has sensitivity `d`."""
+    out = np.zeros(shape, np.result_type(d))
+    i = np.arange(np.size(d))
+    out[i + max(-k, 0), i + max(k, 0)] = d
+    return out
+
+
+diag_sens.definfer(lambda d, shape, k: AArray(d.dtype, T.tuple_of_ints(shape)))
+diag_sens.defvjp(lambda r: [r.b.apply(diag, r.dout, r.x(2)), None, None])
+diag_sens.defemit(_helper("diag_sens"))
+
+
+def _triangle(name: str, fn):
+    def impl(m, k=0):
+        return fn(m, k)
+
+    impl.__name__ = impl.__qualname__ = name
+    impl.__doc__ = (
+        f"`np.{name}(m, k)`: `m` with zeros outside its {'upper' if name == 'triu' else 'lower'}"
+        " triangle from the `k`-th diagonal (a 1-d `m` as the rows of a square); the "
+        "sensitivity is that triangle's."
+    )
+    prim = primitive(name, py=[fn], fresh=True)(impl)
+
+    @prim.definfer
+    def infer(m, k):
+        x = _as_array(m, f"np.{name}")
+        T.const_int(k, "k")
+        if x.ndim == 0:
+            raise MyiaShapeError(f"np.{name} needs an array of 1 dimension or more")
+        return AArray(x.dtype, x.shape * 2 if x.ndim == 1 else x.shape)
+
+    prim.defvjp(lambda r: [_sens(r.b, r.b.apply(prim, r.dout, r.x(1)), r.types[0]), None])
+    prim.defemit(_np_call(name, 1, k=0))
+    return prim
+
+
+triu = _triangle("triu", np.triu)
+tril = _triangle("tril", np.tril)

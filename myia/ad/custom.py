@@ -1,0 +1,133 @@
+"""Functions with a user-written backpropagator (`myia.custom_vjp`).
+
+The specializer typed the rule `bprop(*inputs, out, dout)` for the inputs of each call
+(`custom_bwd` of the function's typed copy). The forward of such a function is the
+function itself, saving its inputs and output; its backward calls the rule, and each
+sensitivity it returns is checked against its input (known shapes and dtypes, before
+anything runs) and given its input's type.
+
+Example:
+    >>> f = rev.function(custom_graph)      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from myia.errors import MyiaTypeError
+from myia.ir.nodes import Apply, Graph
+from myia.ad.regions import Region
+from myia.infer.abstract import (
+    AArray,
+    AResidual,
+    AScalar,
+    ATuple,
+    AZero,
+    describe,
+    drop_values,
+    sens_type,
+)
+from myia.infer.build import Builder, typed_constant
+from myia.prim.registry import lookup
+from myia.prim.sens import unbroadcast
+from myia.prim.structures import ZERO
+
+_getitem = lookup("getitem")
+_make_tuple = lookup("make_tuple")
+
+
+class CustomAD:
+    """The forward and backward graphs of a function with a custom backpropagator."""
+
+    def __init__(self, rev, graph: Graph):
+        self.rev = rev
+        self.graph = graph
+        self.rule: Graph = graph.flags["custom_bwd"]
+        self.region = Region([graph], "function", rev.mng)
+        self.bwds: dict = {}
+        self.out_types: dict = {}
+        fwd = Graph(f"fwd:{graph.name}", graph.loc)
+        params = []
+        for p in graph.parameters:
+            q = fwd.add_parameter(p.name, p.loc)
+            q.abstract = rev.values.fwd_type(p.abstract)
+            params.append(q)
+        b = Builder(fwd, graph.loc)
+        out = b.call(graph, params, graph.output.abstract)
+        res = b.apply(_make_tuple, *params, out)
+        self.region.cell.items = tuple(x.abstract for x in (*params, out))
+        pair = Apply([typed_constant(_make_tuple), out, res], fwd, graph.loc)
+        pair.abstract = ATuple((out.abstract, AResidual(self.region.cell)))
+        fwd.output = pair
+        self.fwd = fwd
+
+    def backward(self, dout_type) -> Graph:
+        dout_type = drop_values(dout_type)
+        bwd = self.bwds.get(dout_type)
+        if bwd is not None:
+            return bwd
+        g, rule = self.graph, self.rule
+        n = len(g.parameters)
+        bwd = Graph(f"bwd:{g.name}", g.loc)
+        res = bwd.add_parameter("res")
+        res.abstract = AResidual(self.region.cell)
+        dout = bwd.add_parameter("dout")
+        dout.abstract = dout_type
+        b = Builder(bwd, g.loc)
+        items = [b.apply(_getitem, res, i) for i in range(n + 1)]
+        want = rule.parameters[-1].abstract
+        d = (
+            dout
+            if dout_type == want or dout_type is not AZero and _same_kind(dout_type, want)
+            else None
+        )
+        if d is None:
+            from myia.ad.gradient import as_input
+
+            d = as_input(b, dout if dout_type is not AZero else None, items[n])
+        result = b.call(rule, [*items, d], rule.output.abstract)
+        t = rule.output.abstract
+        if not (isinstance(t, ATuple) and len(t.items) == n):
+            raise MyiaTypeError(
+                f"the backpropagator of `{g.name}` must return a tuple with one sensitivity per "
+                f"input ({n}), but it returns {describe(t)}",
+                rule.loc,
+            )
+        outs = []
+        for i, (item, p) in enumerate(zip(t.items, g.parameters)):
+            _check(g, rule, i, item, p.abstract)
+            s = b.apply(_getitem, result, i)
+            s = unbroadcast(b, s, p.abstract) if sens_type(p.abstract) is not AZero else None
+            outs.append(s if s is not None else typed_constant(ZERO))
+        outs += [typed_constant(ZERO)] * len(self.rev.free_variables(g))
+        bwd.output = b.apply(_make_tuple, *outs)
+        self.bwds[dout_type] = bwd
+        self.out_types[dout_type] = bwd.output.abstract
+        return bwd
+
+
+def _same_kind(a, b) -> bool:
+    return type(a) is type(b) and (not isinstance(a, AArray) or a.shape == b.shape)
+
+
+def _check(g, rule, i: int, got, like) -> None:
+    """Refuse a sensitivity that cannot be the input's (its shape does not reduce to it)."""
+    s = sens_type(like)
+    if s is AZero or got is AZero or got is ZERO:
+        return
+    if isinstance(s, AArray) and isinstance(got, AArray):
+        n, m = s.shape, got.shape
+        fits = len(m) >= len(n) and all(
+            a is None or b is None or a == b or a == 1 for a, b in zip(n, m[len(m) - len(n) :])
+        )
+        if fits:
+            return
+    elif isinstance(s, AScalar) and isinstance(got, (AScalar, AArray)):
+        return
+    elif isinstance(s, AArray) and isinstance(got, AScalar):
+        return
+    elif type(s) is type(got):
+        return
+    raise MyiaTypeError(
+        f"the backpropagator of `{g.name}` returns {describe(got)} as the sensitivity of input "
+        f"{i}, which is {describe(like)}",
+        rule.loc,
+    )

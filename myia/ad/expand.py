@@ -1,0 +1,56 @@
+"""Gradients taken inside compiled code, replaced by their programs before reverse mode.
+
+The specializer types `myia.grad(h, ...)(x)` as `grad_call(spec, h, x)`, with `h` the
+typed copy of the function for `x`'s types. This pass builds the gradient program of `h`
+(`gradient.gradient_program`, on `h`'s own graphs: the values `h` captures stay those of
+the program around it) and calls it instead, the innermost gradients first, so that the
+program differentiated next (grad of a function that takes gradients) is plain typed code.
+
+Example:
+    >>> expand_gradients(typed_root)       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Graph
+from myia.infer.build import typed_constant
+from myia.prim.registry import lookup
+
+_GRAD_CALL = lookup("grad_call")
+
+
+def grad_calls(root: Graph) -> list[Apply]:
+    mng = Manager(root)
+    return sorted(
+        (n for n in mng.all_nodes if isinstance(n, Apply) and n.is_apply(_GRAD_CALL)),
+        key=lambda n: n.id,
+    )
+
+
+def expand_gradients(root: Graph) -> Graph:
+    """Replace every `grad_call` reachable from `root` by a call of its gradient program."""
+    from myia.ad.gradient import gradient_program
+
+    done: dict = {}
+    while True:
+        calls = grad_calls(root)
+        if not calls:
+            return root
+        for node in calls:
+            spec, fn = node.inputs[1].value, node.inputs[2].value
+            if grad_calls(fn):
+                expand_gradients(fn)
+            key = (fn, spec)
+            program = done.get(key)
+            if program is None:
+                argnums, has_aux, with_value = spec
+                single = isinstance(argnums, int)
+                nums = (argnums,) if single else tuple(argnums)
+                n = len(fn.parameters)
+                program = done[key] = gradient_program(
+                    fn, tuple(a % n for a in nums), single, has_aux, with_value
+                )
+            new = Apply([typed_constant(program, node.loc), *node.inputs[3:]], node.graph, node.loc)
+            new.abstract = node.abstract
+            Manager(root).replace(node, new)

@@ -1,0 +1,158 @@
+"""The program of `grad` and `value_and_grad`: the forward pass, the seed, the backward
+pass, and the gradients with exactly the structure, shape and dtype of their inputs.
+
+Example:
+    >>> g = gradient_program(typed_root, argnums=(0,), single=True)    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from myia.errors import MyiaTypeError
+from myia.ir.nodes import Graph
+from myia.ad.reverse import Reverse
+from myia.infer.abstract import (
+    AArray,
+    ADict,
+    AList,
+    AResidual,
+    AScalar,
+    ATuple,
+    AZero,
+    describe,
+    drop_values,
+)
+from myia.infer.build import Builder, type_of, typed_constant
+from myia.prim.registry import lookup
+from myia.prim.sens import zeros_of
+from myia.prim.structures import ZERO
+
+_getitem = lookup("getitem")
+_make_tuple = lookup("make_tuple")
+
+
+def check_differentiable(t, where: str, loc) -> None:
+    """Refuse gradients with respect to ints, bools and complex numbers."""
+    if isinstance(t, (ATuple, AList)) and t.items is not None:
+        for i, x in enumerate(t.items):
+            check_differentiable(x, f"{where}[{i}]", loc)
+        return
+    if isinstance(t, ADict):
+        for k, x in zip(t.keys, t.values):
+            check_differentiable(x, f"{where}[{k!r}]", loc)
+        return
+    kind = (
+        t.dtype.kind
+        if isinstance(t, AArray)
+        else (np.dtype(t.kind).kind if isinstance(t, AScalar) else None)
+    )
+    if kind == "c":
+        raise MyiaTypeError(
+            f"cannot differentiate with respect to {where}, which is {describe(t)}: myia's "
+            "gradients are for real numbers; pass the real and imaginary parts as floats",
+            loc,
+        )
+    if kind in ("b", "i", "u"):
+        raise MyiaTypeError(
+            f"cannot differentiate with respect to {where}, which is {describe(t)}; pass a "
+            "float instead (for example 3.0 rather than 3, or x.astype(float))",
+            loc,
+        )
+
+
+def seed(loss, loc):
+    """The sensitivity 1 of a float scalar output, else a MyiaTypeError."""
+    if isinstance(loss, AScalar) and np.dtype(loss.kind).kind == "f":
+        return np.float64(1.0) if loss.kind is float else loss.pytype(1.0)
+    if isinstance(loss, AArray) and loss.shape == () and loss.dtype.kind == "f":
+        return np.ones((), loss.dtype)
+    raise MyiaTypeError(
+        f"grad needs a function whose output is a float scalar, but it returns {describe(loss)}; "
+        "reduce it first (for example with np.sum or np.mean), or use has_aux=True to return "
+        "extra values as `(loss, aux)`",
+        loc,
+    )
+
+
+def gradient_program(
+    primal: Graph, argnums: tuple[int, ...], single: bool, has_aux: bool, with_value: bool
+) -> Graph:
+    """The typed program computing the gradient of the typed program `primal`."""
+    for i in argnums:
+        p = primal.parameters[i]
+        check_differentiable(p.abstract, f"argument {i} (`{p.name}`)", primal.loc)
+    out_t = primal.output.abstract
+    ret = _return_loc(primal)
+    if has_aux:
+        if not (isinstance(out_t, ATuple) and len(out_t.items) == 2):
+            raise MyiaTypeError(
+                f"with has_aux=True the function must return a pair (loss, aux), but it returns "
+                f"{describe(out_t)}",
+                ret,
+            )
+        loss_t = out_t.items[0]
+    else:
+        loss_t = out_t
+    one = seed(loss_t, ret)
+    rev = Reverse(primal, argnums)
+    f = rev.function(primal)
+    g = Graph(f"{'value_and_grad' if with_value else 'grad'}:{primal.name}", primal.loc)
+    g.flags.update({k: v for k, v in primal.flags.items() if k in ("argnames", "defaults")})
+    params = []
+    for p in primal.parameters:
+        q = g.add_parameter(p.name, p.loc)
+        q.abstract = p.abstract
+        params.append(q)
+    b = Builder(g, primal.loc)
+    pair = b.call(f.fwd, params, ATuple((out_t, AResidual(f.region.cell))))
+    value = b.apply(_getitem, pair, 0)
+    dout = typed_constant(one) if not has_aux else b.apply(_make_tuple, one, ZERO)
+    bwd = f.backward(type_of(dout))
+    out_types = f.out_types[drop_values(type_of(dout))]
+    s = b.call(bwd, [b.apply(_getitem, pair, 1), dout], out_types)
+    grads = []
+    for i in argnums:
+        d = b.apply(_getitem, s, i) if out_types.items[i] is not AZero else None
+        grads.append(as_input(b, d, params[i]))
+    result = grads[0] if single else b.apply(_make_tuple, *grads)
+    if with_value:
+        g.output = b.apply(_make_tuple, value, result)
+    elif has_aux:
+        g.output = b.apply(_make_tuple, result, b.apply(_getitem, value, 1))
+    else:
+        g.output = result
+    rev.finish_forward()
+    return g
+
+
+def _return_loc(g: Graph):
+    """Where `g` returns its output (the user's `return` line), else where it is defined."""
+    out = g.output
+    loc = getattr(out, "loc", None) if out is not None and out.graph is g else None
+    return loc or g.return_.loc or g.loc
+
+
+def as_input(b: Builder, d, x):
+    """The sensitivity `d` (None: absent) as a gradient of the input `x`: the same
+    structure, shape, dtype and type of number (a Python float for a Python float), with
+    zeros where no sensitivity reached it."""
+    t = type_of(x)
+    absent = d is None or type_of(d) is AZero
+    part = lambda k: None if absent else b.apply(_getitem, d, k)  # noqa: E731
+    if isinstance(t, (ATuple, AList)) and t.items is not None:
+        items = [as_input(b, part(i), b.apply(_getitem, x, i)) for i in range(len(t.items))]
+        return b.apply(_make_tuple if isinstance(t, ATuple) else lookup("make_list"), *items)
+    if isinstance(t, ADict):
+        items = [as_input(b, part(k), b.apply(_getitem, x, k)) for k in t.keys]
+        return b.apply(lookup("make_dict"), t.keys, b.apply(_make_tuple, *items))
+    if absent:
+        d = zeros_of(b, t, x)
+    dt = type_of(d)
+    if isinstance(t, AScalar) and (not isinstance(dt, AScalar) or dt.pytype is not t.pytype):
+        return b.apply(lookup("cast"), d, t.pytype)
+    if isinstance(t, AArray) and isinstance(dt, AArray) and dt.dtype != t.dtype:
+        return b.apply(lookup("astype"), d, t.dtype)
+    if isinstance(t, AArray) and isinstance(dt, AScalar):
+        return b.apply(lookup("asarray"), d, t.dtype)
+    return d

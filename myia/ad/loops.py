@@ -1,0 +1,221 @@
+"""The adjoint of a loop: a forward loop that saves, a backward loop that reads.
+
+A loop is a graph H that calls itself in tail position (`regions`). Its forward graph takes
+one more parameter, the *tape*: a stack (`stack_push`, `stack_pop`) onto which each run of
+H's region (one iteration, or the last test that leaves the loop) pushes its residual, at
+its leaf. The backward pass pops the tape: the last run, which ended at an exit of the loop,
+is differentiated from the sensitivity of the loop's value; then a backward loop runs the
+other runs, newest first, each from the sensitivities of the parameters of the run after it.
+It carries those sensitivities, and the sensitivities of the values around the loop that
+its iterations contribute to (a weight used in every iteration), which each iteration
+adds to. Nothing is a closure: the tape holds tuples of values.
+
+Which sensitivities the backward loop carries is found by building its body and building
+it again with the ones it found, until they do not change.
+"""
+
+from __future__ import annotations
+
+from myia.ir.nodes import Apply, Graph, Node
+from myia.ad.regions import Region
+from myia.infer.abstract import (
+    AFunction,
+    AResidual,
+    AScalar,
+    AStack,
+    ATuple,
+    GraphFn,
+    sens_type,
+)
+from myia.infer.build import Builder, type_of, typed_constant
+from myia.prim.registry import lookup
+from myia.prim.sens import materialize
+from myia.prim.structures import ZERO
+
+_getitem = lookup("getitem")
+_make_tuple = lookup("make_tuple")
+_push = lookup("stack_push")
+_pop = lookup("stack_pop")
+_is = lookup("is_")
+_switch = lookup("switch")
+
+
+def forward_loop(rev, node: Apply, header: Graph, fg: Graph) -> Node:
+    """The forward of a call of the loop `header` from `fg`: the forward loop, started with
+    an empty tape; its value, and the tape as the residual."""
+    region = Region([header], "loop", rev.mng)
+    tape_type = AStack(AResidual(region.cell))
+    hf = rev.forward_region(region, extra_params=[("tape", tape_type)], owner=fg)
+    region.tape_type = tape_type
+    b = Builder(fg, node.loc)
+    pair = Apply(
+        [typed_constant(hf), *[rev.fwd_input(x) for x in node.inputs[1:]], typed_constant(None)],
+        fg,
+        node.loc,
+    )
+    pair.abstract = ATuple((rev.values.fwd_type(node.abstract), tape_type))
+    value = b.apply(_getitem, pair, 0)
+    value.name = node.name
+    rev.subregions[node] = ("loop", region, b.apply(_getitem, pair, 1))
+    return value
+
+
+def loop_leaf(rev, region: Region, g: Graph, fg: Graph, restuple: Node, b: Builder) -> Node:
+    """The output of a leaf of a loop's forward: the residual pushed on the tape, then the
+    next iteration (a back edge) or the value with the tape (an exit)."""
+    hf = region.fwd_graphs[region.root]
+    tape = hf.parameters[-1]
+    pushed = Apply([typed_constant(_push), tape, restuple], fg, b.loc)
+    pushed.abstract = region.tape_type
+    out = g.output
+    if region.is_back_edge(out):
+        call = Apply(
+            [typed_constant(hf), *[rev.fwd_input(a) for a in out.inputs[1:]], pushed], fg, out.loc
+        )
+        call.abstract = ATuple((rev.values.fwd_type(region.root.output.abstract), region.tape_type))
+        return call
+    pair = b.apply(_make_tuple, rev.fwd_input(out), pushed)
+    return pair
+
+
+def backprop_loop(
+    rev, node: Apply, region: Region, tape_fwd: Node, d: Node, scope, acc, b: Builder
+) -> None:
+    """The backward of a call of a loop (see the module)."""
+    from myia.ad.reverse import Accumulator, Scope
+
+    header = region.root
+    tape = scope.ref(tape_fwd, b)
+    popped = b.apply(_pop, tape)
+    res_type = AResidual(region.cell)
+    last = _read(b, popped, 0, res_type)
+    rest = _read(b, popped, 1, region.tape_type)
+    last_scope = Scope(region, scope.graph, last, scope)
+    local = Accumulator(rev, last_scope)
+    rev.backprop(header, last_scope, local, d, want="exit")
+    params = header.parameters
+    d_params = [local.total(p, b) for p in params]
+    for n in local.touched():
+        if not region.owns(n):
+            acc.add(n, local.total(n, b), b)
+    if "back" in region.leaf_kinds[header]:
+        d_params = _backward_loop(rev, region, rest, d_params, node.inputs[1:], scope, acc, b)
+    for a, dp in zip(node.inputs[1:], d_params):
+        if dp is not None:
+            acc.add(a, dp, b)
+
+
+def _read(b: Builder, tup: Node, k: int, t) -> Node:
+    from myia.ad.reverse import read
+
+    return read(b, tup, k, t)
+
+
+def _backward_loop(
+    rev, region: Region, tape: Node, d_params: list, inits: list, scope, acc, b: Builder
+) -> list:
+    """The sensitivities of the loop's initial arguments `inits` (the zeros of a carried
+    variable take their shape from its initial argument: the header's parameters are not
+    in scope outside the loop)."""
+    carried = [i for i, dp in enumerate(d_params) if dp is not None]
+    outer: list[Node] = []
+    while True:
+        bl, out_type, new_carried, new_outer = _build(rev, region, carried, outer, scope)
+        if set(new_carried) <= set(carried) and set(new_outer) <= set(outer):
+            break
+        carried = sorted(set(carried) | set(new_carried))
+        outer = sorted(set(outer) | set(new_outer), key=lambda n: n.id)
+    params = region.root.parameters
+    init = [tape]
+    for i in carried:
+        init.append(_canonical(rev, b, d_params[i], params[i].abstract, inits[i], scope))
+    for n in outer:
+        init.append(_canonical(rev, b, acc.total(n, b), n.abstract, n, scope))
+    out = b.call(bl, init, out_type)
+    result = [None] * len(params)
+    for k, i in enumerate(carried):
+        result[i] = b.apply(_getitem, out, k)
+    for k, n in enumerate(outer):
+        acc.parts[n] = [b.apply(_getitem, out, len(carried) + k)]
+    return result
+
+
+def _canonical(rev, b: Builder, d, t, primal: Node, scope) -> Node:
+    """The sensitivity `d` (None: absent) as a value of the sensitivity type of `t` (what
+    the backward loop carries), with real zeros where it has none, shaped like the forward
+    value of `primal`."""
+    if d is not None and type_of(d) == sens_type(t):
+        return d
+    fwd = rev.fmap.get(primal)
+    return materialize(b, d, t, scope.ref(fwd, b) if fwd is not None else None)
+
+
+def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
+    """The backward loop graph for the sensitivities `carried` (of the header's
+    parameters) and `outer` (of values around the loop); also those its body makes."""
+    from myia.ad.reverse import Accumulator, Scope
+
+    header = region.root
+    params = header.parameters
+    bl = Graph(f"bwd_loop:{header.name}", header.loc)
+    bl.flags["loop"] = True
+    tape = bl.add_parameter("tape")
+    tape.abstract = region.tape_type
+    dps = []
+    for i in carried:
+        p = bl.add_parameter(f"d_{params[i].name}")
+        p.abstract = _sens(params[i])
+        dps.append(p)
+    accs = []
+    for n in outer:
+        p = bl.add_parameter(f"d_{n.name or 'v'}")
+        p.abstract = _sens(n)
+        accs.append(p)
+    b = Builder(bl, header.loc)
+    done = b.apply(_is, tape, None)
+    exit_ = Graph(f"bwd_loop_done:{header.name}", header.loc)
+    exit_.flags["branch"] = True
+    body = Graph(f"bwd_loop_body:{header.name}", header.loc)
+    body.flags["branch"] = True
+    eb = Builder(exit_, header.loc)
+    exit_.output = eb.apply(_make_tuple, *dps, *accs)
+    bb = Builder(body, header.loc)
+    popped = bb.apply(_pop, tape)
+    res = _read(bb, popped, 0, AResidual(region.cell))
+    rest = _read(bb, popped, 1, region.tape_type)
+    body_scope = Scope(region, body, res, scope)
+    inner = Accumulator(rev, body_scope)
+    for n, p in zip(outer, accs):
+        inner.parts[n] = [p]
+    d_leaf_items = [typed_constant(ZERO)] * len(params)
+    for i, p in zip(carried, dps):
+        d_leaf_items[i] = p
+    d_leaf = bb.apply(_make_tuple, *d_leaf_items)
+    rev.backprop(header, body_scope, inner, d_leaf, want="back")
+    new_d = [inner.total(p, bb) for p in params]
+    new_carried = [i for i, x in enumerate(new_d) if x is not None]
+    new_outer = [n for n in inner.touched() if not region.owns(n)]
+    args = [rest]
+    for i in carried:
+        args.append(_canonical(rev, bb, new_d[i], params[i].abstract, params[i], body_scope))
+    for n in outer:
+        args.append(_canonical(rev, bb, inner.total(n, bb), n.abstract, n, body_scope))
+    out_type = ATuple([p.abstract for p in (*dps, *accs)])
+    body.output = bb.call(bl, args, out_type)
+    sw = Apply(
+        [typed_constant(_switch), done, typed_constant(exit_), typed_constant(body)], bl, header.loc
+    )
+    sw.abstract = AFunction([GraphFn(exit_, None), GraphFn(body, None)])
+    call = Apply([sw], bl, header.loc)
+    call.abstract = out_type
+    bl.output = call
+    return bl, out_type, new_carried, new_outer
+
+
+def _sens(n: Node):
+    from myia.infer.abstract import sens_type
+
+    s = sens_type(n.abstract)
+    if isinstance(s, AScalar):
+        return AScalar(s.kind, np=True) if s.kind is float else s
+    return s

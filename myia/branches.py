@@ -1,0 +1,79 @@
+"""Branch graphs: every `if` has its own.
+
+A branch graph (a side of `switch(c, T, F)()`) is used by one switch. Specialization can
+give several switches one branch graph (a function specialized twice whose branch captures
+only values of the function around it), and so can inlining (a function inlined twice);
+`unshare_branches` copies them, so that reverse mode makes one forward region per `if` and
+the code generator writes each branch where it runs. A switch on a condition known when
+compiling is its branch, called directly: `inline_known_branches` puts its code in place (a
+loop's back edge inside it is then in the loop's code again).
+
+Example:
+    >>> unshare_branches(Manager(graph))      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from myia.ir.clone import clone, inline_clone
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph
+from myia.prim.registry import REGISTRY
+
+_SWITCH = REGISTRY.lookup("switch")
+
+
+def unshare_branches(mng: Manager) -> None:
+    """Give each `if` its own branch graphs: a graph without parameters that several
+    switches select is copied for each switch after the first (a copy shares the branches
+    of its own ifs in turn: repeated until none is shared)."""
+    while _unshare_once(mng):
+        pass
+
+
+def _unshare_once(mng: Manager) -> bool:
+    uses: dict[Graph, list[tuple[Apply, int]]] = {}
+    changed = False
+    for node in list(mng.all_nodes):
+        if isinstance(node, Constant) and isinstance(node.value, Graph):
+            for user, i in sorted(mng.uses.get(node, ()), key=lambda u: (u[0].id, u[1])):
+                uses.setdefault(node.value, []).append((user, i))
+    for g, gu in sorted(uses.items(), key=lambda kv: kv[0].id):
+        if (
+            len(gu) < 2
+            or g.parameters
+            or not all(u.is_apply(_SWITCH) and i in (2, 3) for u, i in gu)
+        ):
+            continue
+        for user, i in sorted(gu, key=lambda ui: (ui[0].id, ui[1]))[1:]:
+            copy = Constant(clone(g, manager=mng), user.inputs[i].loc)
+            copy.abstract = user.inputs[i].abstract
+            mng.set_edge(user, i, copy)
+            changed = True
+    return changed
+
+
+def inline_known_branches(mng: Manager) -> None:
+    """Replace each direct call of a branch graph (the switch around it folded) by its code."""
+    while True:
+        calls = sorted(
+            (
+                n
+                for n in mng.all_nodes
+                if isinstance(n, Apply)
+                and len(n.inputs) == 1
+                and isinstance(n.inputs[0], Constant)
+                and isinstance(n.inputs[0].value, Graph)
+                and n.inputs[0].value.flags.get("branch")
+                and not n.inputs[0].value.parameters
+            ),
+            key=lambda n: n.id,
+        )
+        if not calls:
+            return
+        node = calls[0]
+        g = node.inputs[0].value
+        effects: list = []
+        out = inline_clone(g, node.graph, [], mng, effects=effects)
+        for e in effects:
+            mng.add_input(node.graph.return_, e)
+        mng.replace(node, out)

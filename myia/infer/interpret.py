@@ -1,0 +1,203 @@
+"""The analysis of one context: the type of each node of its graph, in order.
+
+`run_context` is a generator: where a call needs the result of a context not analysed yet,
+it yields that context, and the driver (`engine.Analysis.solve`) analyses it first.
+Primitives are typed by their rule (`Primitive.infer`) and folded when their inputs are
+constants; calls of graphs go to the context (or loop version) of the callee.
+"""
+
+from __future__ import annotations
+
+from myia.errors import MyiaError, MyiaTypeError
+from myia.ir.nodes import Apply, Constant, Graph
+from myia.infer.abstract import (
+    BOTTOM,
+    AbstractValue,
+    AConst,
+    AFunction,
+    AGradient,
+    ATuple,
+    AUnion,
+    GraphFn,
+    abstract_of_value,
+    describe,
+    drop_values,
+    join,
+)
+from myia.infer.engine import NEW, STRUCTURAL, Analysis, Context, constant_fold
+from myia.parser import primitive_graph
+from myia.prim.registry import REGISTRY, Primitive
+
+_APPLY = REGISTRY.lookup("apply")
+
+
+def run_context(an: Analysis, ctx: Context):
+    """Analyse `ctx` (a generator yielding the contexts it waits for)."""
+    before = dict(ctx.values)
+    ctx.calls = {}
+    ctx.errors = {}
+    for node in an.graph_order(ctx.graph):
+        args = [an.value_of(ctx, x) for x in node.inputs[1:]]
+        fn = an.value_of(ctx, node.inputs[0])
+        try:
+            out = yield from call(an, ctx, node, fn, args)
+        except MyiaTypeError as e:
+            if e.loc is None and node.loc is not None:
+                e = type(e)(str(e), node.loc)
+            ctx.errors[node] = e
+            out = BOTTOM
+        ctx.values[node] = out
+    if ctx.values != before:
+        for r in sorted(ctx.readers, key=_context_id):
+            an.mark(r)
+
+
+def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list):
+    """The type of `node`, a call of a function of type `fn` on arguments of `args`."""
+    if isinstance(fn, AUnion) and all(isinstance(o, AFunction) for o in fn.options):
+        fn = AFunction(frozenset().union(*(o.options for o in fn.options)))
+    if fn is BOTTOM:
+        return BOTTOM
+    if isinstance(fn, AConst) and isinstance(fn.value, type):
+        binding = REGISTRY.binding_for(fn.value)  # a type called as a function
+        if binding is not None:
+            prim, fixed = binding
+            if not _direct(node, fn.value):
+                fn = AFunction([GraphFn(primitive_graph(prim, fixed), None)])
+            else:
+                extra = [abstract_of_value(v) for v in fixed.values()]
+                return (yield from call_primitive(an, ctx, node, prim, [*args, *extra]))
+    if isinstance(fn, AGradient):
+        return (yield from call_gradient(an, ctx, node, fn, args))
+    if not isinstance(fn, AFunction):
+        raise MyiaTypeError(f"{describe(fn)} is not callable")
+    out = BOTTOM
+    recorded = []
+    for opt in sorted(fn.options, key=_option_order):
+        if isinstance(opt, Primitive) and not _direct(node, opt):
+            # A primitive called through a value: the graph calling it, so that a value
+            # has one kind of function (a graph) and reverse mode a forward closure for it.
+            opt = GraphFn(primitive_graph(opt), None)
+        if isinstance(opt, Primitive):
+            r = yield from call_primitive(an, ctx, node, opt, args)
+            recorded.append((opt, None))
+        else:
+            callee = _callee(an, ctx, node, opt, args)
+            if callee.state == NEW:
+                yield callee
+            callee.callers.add(ctx)
+            recorded.append((opt, callee))
+            r = callee.output
+            rule = callee.graph.flags.get("custom_bprop")
+            if rule is not None and r is not BOTTOM:
+                yield from custom_rule(an, callee, rule)
+        out = join(out, r)
+    if not (len(recorded) == 1 and recorded[0][0] is _APPLY):
+        ctx.calls[node] = recorded
+    return out
+
+
+def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: list):
+    """The type of a call of `myia.grad(h, ...)` on `args`: h is specialized for them; the
+    gradient has the types of the arguments it is taken with respect to."""
+    opt = fn.fn.single if isinstance(fn.fn, AFunction) else None
+    if opt is None:
+        raise MyiaTypeError(
+            f"myia.grad needs a function known when compiling, not {describe(fn.fn)}"
+        )
+    if isinstance(opt, Primitive):
+        opt = GraphFn(primitive_graph(opt), None)
+    callee = _callee(an, ctx, node, opt, args)
+    if callee.state == NEW:
+        yield callee
+    callee.callers.add(ctx)
+    ctx.calls[node] = [(("grad", fn.spec), callee)]
+    argnums, has_aux, with_value = fn.spec
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    n = len(callee.args)
+    grads = [drop_values(callee.args[i % n]) for i in nums]
+    g = grads[0] if isinstance(argnums, int) else ATuple(grads)
+    out = callee.output
+    if with_value:
+        return ATuple((out, g))
+    if has_aux:
+        return (
+            ATuple((g, out.items[1])) if isinstance(out, ATuple) and len(out.items) == 2 else BOTTOM
+        )
+    return g
+
+
+def custom_rule(an: Analysis, callee: Context, rule):
+    """Analyse the backpropagator of a `custom_vjp` function for its call: on its inputs,
+    its output and the sensitivity of its output."""
+    from myia.infer.abstract import sens_type
+    from myia.parser import parse
+
+    graph = parse(rule)
+    args = (*callee.args, callee.output, sens_type(callee.output))
+    if len(graph.parameters) != len(args):
+        raise MyiaTypeError(
+            f"the backpropagator of `{callee.graph.name}` must take its {len(callee.args)} inputs, "
+            f"its output and the output's sensitivity ({len(args)} parameters), not "
+            f"{len(graph.parameters)}",
+            graph.loc,
+        )
+    bctx = an.context(graph, None, args)
+    if bctx.state == NEW:
+        yield bctx
+    an.rules[callee] = bctx
+
+
+def _direct(node: Apply, value) -> bool:
+    """Whether `node` calls `value` by its name (not through a function value)."""
+    f = node.inputs[0]
+    return isinstance(f, Constant) and f.value is value
+
+
+def _option_order(o):
+    if isinstance(o, GraphFn):
+        return (0, o.graph.id, getattr(o.context, "id", -1))
+    return (1, 0, o.name)
+
+
+def _callee(an: Analysis, ctx: Context, node: Apply, opt: GraphFn, args: list) -> Context:
+    g = opt.graph
+    if g.return_ is None:
+        raise MyiaTypeError(f"`{g.name}` is called while it is being defined", node.loc)
+    params = g.parameters
+    if len(args) != len(params):
+        args = _bind_defaults(g, args, node)
+    if g.flags.get("loop"):
+        return an.loop_version(g, opt.context, tuple(args), ctx, node.loc)
+    f = node.inputs[0]
+    if isinstance(f, Constant) and f.value is g:
+        return an.context(g, opt.context, tuple(args))
+    return an.value_context(g, opt.context, tuple(args), node.loc)
+
+
+def _bind_defaults(g: Graph, args: list, node: Apply) -> list:
+    names = g.flags.get("argnames") or [p.name for p in g.parameters]
+    defaults = g.flags.get("defaults") or {}
+    n = len(g.parameters)
+    if len(args) < n and all(m in defaults for m in names[len(args) :]):
+        return list(args) + [abstract_of_value(defaults[m]) for m in names[len(args) :]]
+    raise MyiaTypeError(
+        f"{g.name}() takes {n} positional arguments but {len(args)} were given", node.loc
+    )
+
+
+def call_primitive(an: Analysis, ctx: Context, node: Apply, prim: Primitive, args: list):
+    if prim.name == "apply":
+        fn, packed = args
+        if not isinstance(packed, ATuple):
+            raise MyiaTypeError(f"`*args` must be a tuple, got {describe(packed)}")
+        return (yield from call(an, ctx, node, fn, list(packed.items)))
+    if prim.name not in STRUCTURAL and any(a is BOTTOM for a in args):
+        return BOTTOM
+    if prim.infer is None:
+        raise MyiaError(f"internal error: primitive {prim.name} has no shape rule")
+    return constant_fold(prim, args)[0]
+
+
+def _context_id(c: Context) -> int:
+    return c.id  # a stable order (a set of contexts iterates in the order of their addresses)

@@ -1,0 +1,328 @@
+"""The optimizer: one run of typed rewrites to a fixed point, over a worklist of nodes.
+
+Each node is tried, in order, with: constant folding (a primitive on constants), the
+simplifications its primitive declares (`getitem(make_tuple(a, b), 0)` is `a`), the pattern
+table of `myia.opt.patterns`, inlining (a call of a graph used once, or small, that is
+neither a loop nor recursive: beta reduction, which brings the body's nodes, typed, to the
+worklist) and common-subexpression elimination within its graph. Dead code goes as the
+manager drops the nodes that lose their last user; effects of a graph (its `assert`s)
+that cannot raise are dropped. Every rewrite keeps the types of the nodes it makes current
+(they are built typed), so nothing is inferred again.
+
+Example:
+    >>> optimize(typed_graph)                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from myia.ir.clone import inline_clone
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
+from myia.infer.build import try_fold, type_of, typed_constant
+from myia.opt.patterns import RULES, implied_operand
+from myia.prim.registry import REGISTRY, Primitive
+
+INLINE_MAX_NODES = 40
+_RAISE = REGISTRY.lookup("raise_")
+_SWITCH = REGISTRY.lookup("switch")
+RUNS = [0]  # optimizer runs, in all (the tests count them per compile)
+
+
+class Optimizer:
+    """Rewrites the graphs reachable from `root` until nothing changes."""
+
+    def __init__(self, root: Graph, adjoint: bool = False):
+        self.root = root
+        self.mng = Manager(root)
+        self.adjoint = adjoint
+        self.rules: dict[Primitive, list] = {}
+        for r in RULES:
+            if adjoint or not r.adjoint_only:
+                self.rules.setdefault(r.prim, []).append(r)
+        self.queued: set[Node] = set()
+        self.work: deque = deque()
+        self.cse: dict[Graph, dict] = {}
+        self._cycles: tuple[int, set] | None = None
+        self.counts: dict[str, int] = {}
+
+    def push(self, node: Node) -> None:
+        if isinstance(node, Apply) and node not in self.queued and node is not node.graph.return_:
+            self.queued.add(node)
+            self.work.append(node)
+
+    def push_graph(self, g: Graph) -> None:
+        for n in toposort(g.return_, lambda n: n.graph is g):
+            self.push(n)
+
+    def run(self) -> Graph:
+        RUNS[0] += 1
+        for g in sorted(self.mng.graphs, key=lambda g: g.id):
+            self.push_graph(g)
+        while self.work:
+            self.drain()
+            self.prune_effects()
+        return self.root
+
+    def drain(self) -> None:
+        mng = self.mng
+        while self.work:
+            node = self.work.popleft()
+            self.queued.discard(node)
+            if node not in mng.all_nodes:
+                continue
+            new = self.rewrite(node)
+            if new is None or new is node:
+                continue
+            users = sorted({u for u, _ in mng.uses.get(node, ())}, key=_node_id)
+            graph = node.graph
+            fresh = [
+                n for n in toposort(new, lambda n, g=graph: n.graph is g) if n not in mng.all_nodes
+            ]
+            mng.replace(node, new)
+            for before in getattr(self, "_pending_graphs", ()):
+                for g in sorted(set(mng.graphs) - before, key=lambda g: g.id):
+                    self.push_graph(g)
+            self._pending_graphs = []
+            for n in fresh:
+                self.push(n)
+            self.push(new)
+            for u in users:
+                self.push(u)
+
+    def count(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    # Rewrites ---------------------------------------------------------------------------------
+
+    def rewrite(self, node: Apply) -> Node | None:
+        fn = node.inputs[0]
+        if isinstance(fn, Constant) and isinstance(fn.value, Primitive):
+            prim = fn.value
+            types = [type_of(x) for x in node.inputs[1:]]
+            ok, value = (
+                try_fold(prim, types)
+                if all(isinstance(x, Constant) for x in node.inputs[1:])
+                else (False, None)
+            )
+            if ok:
+                self.count("fold")
+                return typed_constant(value, node.loc)
+            if prim.simplify is not None:
+                same = prim.simplify(node.inputs[1:])
+                if same is not None and same is not node:
+                    self.count(prim.name + ".simplify")
+                    return same
+            for rule in self.rules.get(prim, ()):
+                new = rule.apply(node)
+                if new is not None and _same_type(new, node):
+                    self.count(rule.text)
+                    return new
+            if prim.elementwise:
+                new = implied_operand(node)
+                if new is not None:
+                    self.count("implied operand")
+                    return new
+            return self.common(node, prim)
+        if isinstance(fn, Constant) and isinstance(fn.value, Graph):
+            return self.inline(node, fn.value)
+        return None
+
+    def common(self, node: Apply, prim: Primitive) -> Node | None:
+        """An identical application earlier in the same graph, if any (CSE)."""
+        if prim.effect:
+            return None
+        key = _app_key(node, prim)
+        table = self.cse.setdefault(node.graph, {})
+        other = table.get(key)
+        if (
+            other is not None
+            and other is not node
+            and other in self.mng.all_nodes
+            and (_app_key(other, prim) == key)
+        ):
+            self.count("cse")
+            return other
+        table[key] = node
+        return None
+
+    def _inside(self, h: Graph, g: Graph) -> bool:
+        parents = self.mng.parents
+        while h is not None:
+            if h is g:
+                return True
+            h = parents.get(h)
+        return False
+
+    def recursive(self, g: Graph) -> bool:
+        if self._cycles is None or self._cycles[0] != len(self.mng.graphs):
+            self._cycles = (len(self.mng.graphs), _cyclic(self.mng))
+        return g in self._cycles[1]
+
+    def inline(self, node: Apply, g: Graph) -> Node | None:
+        """Beta reduction of a call of `g`: a graph called once (not from inside itself),
+        or a small graph that is not recursive."""
+        if g is self.root or g.return_ is None or len(node.inputs) - 1 != len(g.parameters):
+            return None
+        once = self.mng.graph_use_count(g) == 1
+        if once:
+            if self._inside(node.graph, g):
+                return None
+        elif self.recursive(g) or len(self.mng.nodes[g]) > INLINE_MAX_NODES:
+            return None
+        effects: list[Node] = []
+        before = set(self.mng.graphs)
+        created: list[Node] = []
+        out = inline_clone(
+            g, node.graph, list(node.inputs[1:]), self.mng, effects=effects, created=created
+        )
+        ret = node.graph.return_
+        for e in effects:
+            self.mng.add_input(ret, e)
+        self.count("inline")
+        for e in effects:
+            if isinstance(e, Apply):
+                for n in toposort(e, lambda n: n.graph is node.graph):
+                    self.push(n)
+        for n in created:  # also those only the copies of nested graphs use
+            self.push(n)
+        self._pending_graphs = getattr(self, "_pending_graphs", []) + [before]
+        return out
+
+    # Effects ----------------------------------------------------------------------------------
+
+    def prune_effects(self) -> None:
+        """Drop the effects of graphs that cannot raise (pure expression statements, ifs
+        and loops whose values are not used and that hold no `assert`)."""
+        raisers = self.raisers()
+        for g in list(self.mng.graphs):
+            ret = g.return_
+            i = 2
+            while ret is not None and i < len(ret.inputs):
+                e = ret.inputs[i]
+                if self.may_raise(e, raisers) and e is not ret.inputs[1]:
+                    i += 1
+                    continue
+                users = sorted(
+                    {u for u, _ in self.mng.uses.get(e, ()) if u is not ret}, key=_node_id
+                )
+                self.mng.remove_input(ret, i)
+                for u in users:
+                    self.push(u)
+
+    def raisers(self) -> set[Graph]:
+        direct = {
+            g
+            for g in self.mng.graphs
+            if any(isinstance(n, Apply) and n.is_apply(_RAISE) for n in self.mng.nodes[g])
+        }
+        out = set(direct)
+        changed = True
+        while changed:
+            changed = False
+            for g in self.mng.graphs:
+                if g not in out and any(h in out for h in self.mng.graph_constants[g]):
+                    out.add(g)
+                    changed = True
+        return out
+
+    def may_raise(self, e: Node, raisers: set[Graph]) -> bool:
+        if not isinstance(e, Apply):
+            return False
+        stack, seen = [e], set()
+        while stack:
+            n = stack.pop()
+            if n in seen or not isinstance(n, Apply) or n.graph is not e.graph:
+                continue
+            seen.add(n)
+            if n.is_apply(_RAISE):
+                return True
+            for x in n.inputs:
+                if isinstance(x, Constant) and isinstance(x.value, Graph) and x.value in raisers:
+                    return True
+                stack.append(x)
+        return False
+
+
+def _same_type(new: Node, node: Apply) -> bool:
+    """A rewrite keeps the type of what it replaces (a Python float and a NumPy float are
+    one kind)."""
+    from myia.infer.abstract import same_kind
+
+    a, t = type_of(new), node.abstract
+    return a == t or same_kind(a, t)
+
+
+def _app_key(node: Apply, prim: Primitive) -> tuple:
+    key = tuple(_key(x) for x in node.inputs)
+    return (key[0], *sorted(key[1:], key=repr)) if prim.commutative else key
+
+
+def _key(node: Node):
+    if isinstance(node, Constant):
+        v = node.value
+        try:
+            hash(v)
+        except TypeError:
+            return ("id", id(v))
+        return ("c", type(v), v)
+    return ("n", id(node))
+
+
+def _cyclic(mng: Manager) -> set[Graph]:
+    """Graphs that can reach themselves through graph constants (Tarjan's SCCs)."""
+    index: dict[Graph, int] = {}
+    low: dict[Graph, int] = {}
+    on: set[Graph] = set()
+    stack: list[Graph] = []
+    out: set[Graph] = set()
+    counter = 0
+    for start in mng.graphs:
+        if start in index:
+            continue
+        work = [(start, iter(mng.graph_constants[start]))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on.add(start)
+        while work:
+            g, it = work[-1]
+            advanced = False
+            for h in it:
+                if h not in index:
+                    index[h] = low[h] = counter
+                    counter += 1
+                    stack.append(h)
+                    on.add(h)
+                    work.append((h, iter(mng.graph_constants[h])))
+                    advanced = True
+                    break
+                if h in on:
+                    low[g] = min(low[g], index[h])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[g])
+            if low[g] == index[g]:
+                comp = []
+                while True:
+                    h = stack.pop()
+                    on.discard(h)
+                    comp.append(h)
+                    if h is g:
+                        break
+                if len(comp) > 1 or g in mng.graph_constants[g]:
+                    out.update(comp)
+    return out
+
+
+def optimize(graph: Graph, adjoint: bool = False) -> Graph:
+    """Optimize the typed program `graph` in place (see the module) and return it."""
+    return Optimizer(graph, adjoint).run()
+
+
+def _node_id(n) -> int:
+    return n.id  # a stable order (sets of nodes iterate in the order of their addresses)

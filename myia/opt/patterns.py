@@ -1,0 +1,297 @@
+"""The rewrites of typed graphs written as patterns: `before -> after`, in one table.
+
+A pattern is a tuple `(primitive, *patterns)`, a variable (`X`, `Y`, `C`, ...) or a test
+of a constant (`ONE`, `ZERO`, `TRUE`, ...). A replacement is a variable or a tuple of the
+same form, built with typed nodes; a guard `when(match)` says where the rewrite is sound
+(the replacement has the type of the node it replaces). Every rewrite here is exact: the
+graph computes the same values after it.
+
+Example:
+    >>> rule = RULES[0]
+    >>> rule.text
+    'mul(X, 1) -> X'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from myia.errors import MyiaTypeError
+from myia.ir.nodes import Apply, Constant, Node
+from myia.infer.abstract import AArray, AScalar, ATuple, same_kind
+from myia.infer.build import Builder, type_of
+from myia.prim.registry import lookup as P
+from myia.prim.structures import EMPTY_ENV
+
+
+class Var:
+    """A pattern variable: matches any node (the same node where it appears twice)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Const:
+    """A pattern matching a constant whose value passes `test`."""
+
+    def __init__(self, text: str, test: Callable[[Any], bool]):
+        self.text = text
+        self.test = test
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _scalar_equal(v, k) -> bool:
+    if isinstance(v, (bool, np.bool_)):
+        return False
+    if isinstance(v, (int, float, np.number)):
+        return v == k
+    if isinstance(v, np.ndarray) and v.size and v.dtype.kind in "iuf":
+        return bool(np.all(v == k))
+    return False
+
+
+class Number:
+    """A pattern variable matching a constant Python or NumPy number (not a bool)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+X, Y, Z, C = Var("X"), Var("Y"), Var("Z"), Var("C")
+K1, K2 = Number("K1"), Number("K2")
+ONE = Const("1", lambda v: _scalar_equal(v, 1))
+ZERO_ = Const(
+    "0", lambda v: _scalar_equal(v, 0) and not (isinstance(v, float) and str(v).startswith("-"))
+)
+MINUS_ONE = Const("-1", lambda v: _scalar_equal(v, -1))
+TRUE = Const("True", lambda v: v is True or v is np.True_)
+FALSE = Const("False", lambda v: v is False or v is np.False_)
+NONE = Const("None", lambda v: v is None)
+
+
+class Rule:
+    """`before -> after` where `when(match)` holds."""
+
+    def __init__(self, before, after, when: Callable | None = None, adjoint_only: bool = False):
+        self.before = before
+        self.after = after
+        self.when = when
+        self.adjoint_only = adjoint_only
+        self.prim = before[0]
+        self.text = f"{_text(before)} -> {_text(after)}"
+
+    def apply(self, node: Apply) -> Node | None:
+        m: dict = {}
+        if not _match(self.before, node, m):
+            return None
+        m["node"] = node
+        if self.when is not None and not self.when(m):
+            return None
+        return _build(self.after, m, Builder(node.graph, node.loc))
+
+
+def _text(p) -> str:
+    if isinstance(p, tuple):
+        return f"{p[0].name}({', '.join(_text(x) for x in p[1:])})"
+    return repr(p)
+
+
+def _match(p, node: Node, m: dict) -> bool:
+    if isinstance(p, Number):
+        v = getattr(node, "value", None) if isinstance(node, Constant) else None
+        if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(
+            v, (bool, np.bool_)
+        ):
+            m[p.name] = node
+            return True
+        return False
+    if isinstance(p, Var):
+        if p.name in m:
+            return m[p.name] is node
+        m[p.name] = node
+        return True
+    if isinstance(p, Const):
+        return isinstance(node, Constant) and p.test(node.value)
+    if not (isinstance(node, Apply) and node.is_apply(p[0]) and len(node.inputs) == len(p)):
+        return False
+    return all(_match(q, x, m) for q, x in zip(p[1:], node.inputs[1:]))
+
+
+def _build(p, m: dict, b: Builder) -> Node:
+    if isinstance(p, (Var, Number)):
+        return m[p.name]
+    if callable(p) and not isinstance(p, tuple):
+        return p(m, b)
+    return b.apply(p[0], *[_build(q, m, b) for q in p[1:]])
+
+
+# Guards -------------------------------------------------------------------------------------
+
+
+def same_type(var: str = "X") -> Callable:
+    """The bound node has exactly the type of the node it replaces (dtype, shape, box)."""
+
+    def when(m):
+        a, t = type_of(m[var]), m["node"].abstract
+        if isinstance(t, AScalar) and isinstance(a, AScalar):
+            return a.kind is t.kind
+        return a == t
+
+    return when
+
+
+def same_type_after() -> Callable:
+    """The replacement has the node's type (checked once built: used with folded constants)."""
+    return lambda m: True
+
+
+def is_array_or_number(var: str = "X") -> Callable:
+    return lambda m: isinstance(type_of(m[var]), (AArray, AScalar))
+
+
+def product(a: str, b: str) -> Callable:
+    """The constant `a * b` (folded by the builder)."""
+    return lambda m, bld: bld.apply(mul, m[a], m[b])
+
+
+def tuple_length(var: str, n: int) -> bool:
+    t = type_of(var)
+    return isinstance(t, ATuple) and len(t.items) == n
+
+
+add, sub, mul, truediv, neg = P("add"), P("sub"), P("mul"), P("truediv"), P("neg")
+switch, transpose, not_ = P("switch"), P("transpose"), P("not_")
+env_single, env_get, env_add = P("env_single"), P("env_get"), P("env_add")
+zeros_like_sens = P("zeros_like_sens")
+EMPTY = Const("EMPTY_ENV", lambda v: v is EMPTY_ENV)
+T, L = Var("T"), Var("L")
+
+
+def same_tag(equal: bool) -> Callable:
+    """The tags `K` (of the environment) and `C` (asked for) are equal (or differ)."""
+
+    def when(m):
+        k, c = m["K"], m["C"]
+        if not (isinstance(k, Constant) and isinstance(c, Constant)):
+            return False
+        return (k.value == c.value) is equal and (
+            not equal or same_kind(type_of(m["T"]), m["node"].abstract)
+        )
+
+    return when
+
+
+def env_parts(m, b: Builder) -> Node:
+    """`env_get(X, C, L) + env_get(Y, C, L)`, item by item."""
+    from myia.prim.sens import sens_sum
+
+    parts = [b.apply(env_get, m[v], m["C"], m["L"]) for v in ("X", "Y")]
+    return sens_sum(b, parts, type_of(m["L"]))
+
+
+RULES = [
+    Rule((mul, X, ONE), X, when=same_type()),
+    Rule((mul, ONE, X), X, when=same_type()),
+    Rule((truediv, X, ONE), X, when=same_type()),
+    Rule((add, X, ZERO_), X, when=same_type()),
+    Rule((add, ZERO_, X), X, when=same_type()),
+    Rule((sub, X, ZERO_), X, when=same_type()),
+    Rule((mul, X, MINUS_ONE), (neg, X), when=is_array_or_number()),
+    Rule((mul, MINUS_ONE, X), (neg, X), when=is_array_or_number()),
+    Rule((neg, (neg, X)), X, when=same_type()),
+    Rule((sub, X, (neg, Y)), (add, X, Y), when=is_array_or_number()),
+    Rule((add, X, (neg, Y)), (sub, X, Y), when=is_array_or_number()),
+    Rule((add, (neg, X), Y), (sub, Y, X), when=is_array_or_number("Y")),
+    Rule((switch, TRUE, X, Y), X),
+    Rule((switch, FALSE, X, Y), Y),
+    Rule((switch, C, X, X), X),
+    Rule((transpose, (transpose, X, NONE), NONE), X, when=same_type()),
+    Rule((not_, (not_, X)), X, when=same_type()),
+    # Products of constants and a value, grouped: exact up to rounding (adjoints only).
+    Rule(
+        (mul, K1, (mul, K2, X)),
+        (mul, product("K1", "K2"), X),
+        when=same_type_after(),
+        adjoint_only=True,
+    ),
+    Rule(
+        (mul, K1, (mul, X, K2)),
+        (mul, product("K1", "K2"), X),
+        when=same_type_after(),
+        adjoint_only=True,
+    ),
+    Rule(
+        (mul, (mul, K2, X), K1),
+        (mul, X, product("K2", "K1")),
+        when=same_type_after(),
+        adjoint_only=True,
+    ),
+    Rule(
+        (mul, (mul, X, K2), K1),
+        (mul, X, product("K2", "K1")),
+        when=same_type_after(),
+        adjoint_only=True,
+    ),
+    # Environments (the sensitivities of function values) of closures made where they are
+    # called: read where they were made.
+    Rule((env_get, (env_single, Var("K"), T), C, L), T, when=same_tag(True)),
+    Rule((env_get, (env_single, Var("K"), T), C, L), (zeros_like_sens, L), when=same_tag(False)),
+    Rule((env_get, EMPTY, C, L), (zeros_like_sens, L)),
+    Rule((env_get, (env_add, X, Y), C, L), env_parts),
+    Rule((env_add, X, EMPTY), X),
+    Rule((env_add, EMPTY, X), X),
+    Rule((neg, (mul, K1, X)), (mul, (neg, K1), X), when=is_array_or_number()),
+    Rule((neg, (mul, X, K1)), (mul, X, (neg, K1)), when=is_array_or_number()),
+]
+
+
+def replace_operand(node: Apply, i: int, new: Node) -> Node | None:
+    """`node` with input `i` replaced by `new`, when its type stays the same."""
+    prim = node.inputs[0].value
+    args = list(node.inputs[1:])
+    args[i] = new
+    try:
+        t = prim.infer(*[type_of(a) for a in args])
+    except (MyiaTypeError, TypeError, ValueError):
+        return None
+    if t != node.abstract and not (
+        isinstance(t, AScalar)
+        and isinstance(node.abstract, AScalar)
+        and t.kind is node.abstract.kind
+    ):
+        return None
+    out = Apply([node.inputs[0], *args], node.graph, node.loc, node.name)
+    out.abstract = node.abstract
+    return out
+
+
+def implied_operand(node: Apply) -> Node | None:
+    """An operand of an elementwise operation written more simply: `broadcast_to(x, s)`
+    whose broadcasting the operation does itself, a constant array of one element that is a
+    number (same result type and shape in both cases)."""
+    for i, x in enumerate(node.inputs[1:]):
+        if isinstance(x, Apply) and x.is_apply(P("broadcast_to")):
+            out = replace_operand(node, i, x.inputs[1])
+            if out is not None:
+                return out
+        if isinstance(x, Constant) and isinstance(x.value, np.ndarray) and x.value.size == 1:
+            v = (
+                x.value.reshape(()).item()
+                if x.value.dtype == np.float64
+                else x.value.dtype.type(x.value.reshape(()))
+            )
+            out = replace_operand(node, i, Builder(node.graph, node.loc).node(v))
+            if out is not None:
+                return out
+    return None

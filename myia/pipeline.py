@@ -1,0 +1,112 @@
+"""The typed pipeline (being built beside the old one): parse, specialize, optimize, and
+generate code, each stage once per compile.
+
+Example:
+    >>> compiled = compile_jit(f, (1.0, np.ones(3)), pinned=())     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import types
+
+from myia.errors import MyiaTypeError
+from myia.ir.manager import Manager
+from myia.ir.nodes import Graph
+from myia.ad.expand import expand_gradients
+from myia.backend.compiled import compile_graph
+from myia.branches import inline_known_branches, unshare_branches
+from myia.infer.abstract import abstract_of_value, drop_values
+from myia.infer.monomorphize import specialize
+from myia.opt.optimize import optimize
+from myia.parser import parse, primitive_graph
+from myia.prim.registry import REGISTRY
+
+
+def graph_of(fn) -> Graph:
+    """The parsed graph of a function, a primitive, or an object that has one."""
+    if isinstance(fn, Graph):
+        return fn
+    if hasattr(fn, "__myia_graph__"):
+        return fn.__myia_graph__()
+    if hasattr(fn, "fn") and hasattr(fn, "__myia_node__"):
+        return graph_of(fn.fn)
+    prim = REGISTRY.primitive_for(fn)
+    if prim is not None:
+        return primitive_graph(prim)
+    if not isinstance(fn, types.FunctionType):
+        raise MyiaTypeError(
+            f"myia compiles Python functions written in the supported subset; got "
+            f"{type(fn).__name__} {fn!r}"
+        )
+    return parse(fn)
+
+
+def signature_types(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:
+    """What the compiled code may assume of `args`: their types, dtypes, shapes and
+    structure, the values of bools and strings, and those of the pinned ints."""
+    from myia.infer.steering import pinned_value
+
+    return tuple(
+        abstract_of_value(a)
+        if i in pinned and pinned_value(a) is not None
+        else drop_values(abstract_of_value(a))
+        for i, a in enumerate(args)
+    )
+
+
+def primal_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:
+    """The specialized program of `fn` on arguments like `args`, its gradients taken
+    inside expanded (not optimized)."""
+    return expand_gradients(specialize(graph_of(fn), signature_types(args, pinned)))
+
+
+def typed_program(fn, args: tuple, pinned: tuple[int, ...] = (), optimized: bool = True) -> Graph:
+    """The specialized (and optimized) program of `fn` on arguments like `args`."""
+    g = primal_program(fn, args, pinned)
+    return optimize(g) if optimized else g
+
+
+def compile_jit(fn, args: tuple, pinned: tuple[int, ...] = ()):
+    """The compiled code of `fn` for arguments like `args`."""
+    return compile_graph(typed_program(fn, args, pinned))
+
+
+def gradient_of(
+    fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=(), optimized: bool = True
+) -> Graph:
+    """The optimized gradient program of `fn` for arguments like `args`. `fn` may itself be
+    a gradient (`myia.grad(myia.grad(f))`): its program is differentiated again."""
+    from myia.ad.gradient import gradient_program
+
+    inner = getattr(fn, "typed_gradient", None)
+    if inner is not None:
+        primal = inner(args)  # optimized: the invariants of `branches` made again
+        mng = Manager(primal)
+        unshare_branches(mng)
+        inline_known_branches(mng)
+    else:
+        primal = primal_program(fn, args, pinned)
+    single = isinstance(argnums, int)
+    program = gradient_program(
+        primal, normalize_argnums(argnums, primal), single, has_aux, with_value
+    )
+    return optimize(program, adjoint=True) if optimized else program
+
+
+def normalize_argnums(argnums, graph: Graph) -> tuple[int, ...]:
+    """`argnums` as a tuple of valid, non-negative parameter indices of `graph`."""
+    n = len(graph.parameters)
+    items = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    out = []
+    for a in items:
+        if not isinstance(a, int) or isinstance(a, bool) or not -n <= a < n:
+            raise MyiaTypeError(
+                f"argnums={argnums!r} does not name a parameter of `{graph.name}`, which has {n}"
+            )
+        out.append(a % n)
+    return tuple(out)
+
+
+def compile_grad(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=()):
+    """The compiled gradient of `fn` for arguments like `args`."""
+    return compile_graph(gradient_of(fn, args, argnums, has_aux, with_value, pinned))

@@ -1,0 +1,354 @@
+"""Primitives of the programs the reverse transform and the gradient API build: the
+stacks (tapes) of loop adjoints, the sum of list sensitivities, the environments of
+function values, the markers of gradients taken inside compiled code, and `tree_vdot`
+(the directional derivative of `check_grads`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from myia.errors import MyiaTypeError
+from myia.infer.abstract import (
+    NONE,
+    ADict,
+    AEnv,
+    AList,
+    AScalar,
+    AStack,
+    ATuple,
+    AZero,
+    describe,
+    join,
+)
+from myia.infer.build import type_of
+from myia.prim.emitting import template
+from myia.prim.registry import primitive
+from myia.prim.structures import ZERO, Env, getitem
+
+# ---------------------------------------------------------------------------------------
+# Stacks: the tapes of loop adjoints. A stack is None or a pair (top, rest).
+
+
+@primitive("stack_push")
+def stack_push(stack, value):
+    """The stack `stack` with `value` on top."""
+    return (value, stack)
+
+
+@stack_push.definfer
+def _infer_stack_push(stack, value):
+    if stack == NONE:
+        return AStack(value)
+    if isinstance(stack, AStack):
+        return AStack(join(stack.elem, value))
+    raise MyiaTypeError(f"internal error: push onto {describe(stack)}")
+
+
+@stack_push.defvjp
+def _vjp_stack_push(r):
+    from myia.prim.sens import zeros_of
+
+    zeros = zeros_of(r.b, r.out_type.elem, r.x(1))  # what was pushed, nothing reaching it
+    top = r.b.apply(sens_pop, r.dout, zeros)
+    return [r.b.apply(getitem, top, 1), r.b.apply(getitem, top, 0)]
+
+
+stack_push.defemit(template("({1}, {0})"))
+
+
+@primitive("stack_pop")
+def stack_pop(stack):
+    """The pair (top value, rest of the stack)."""
+    return stack
+
+
+@stack_pop.definfer
+def _infer_stack_pop(stack):
+    if not isinstance(stack, AStack):
+        raise MyiaTypeError(f"internal error: pop from {describe(stack)}")
+    return ATuple((stack.elem, stack))
+
+
+@stack_pop.defvjp
+def _vjp_stack_pop(r):
+    return [_push_sens(r, r.types[0].elem, lambda: r.b.apply(getitem, r.out(), 0))]
+
+
+def _push_sens(r, elem, top):
+    """The sensitivity of a stack of `elem` from that of the pair (top, rest) popped from
+    it (`top()`, the value popped, shapes the zeros of a top nothing reached)."""
+    from myia.infer.abstract import sens_type
+    from myia.prim.sens import materialize
+
+    b = r.b
+    d_rest = b.apply(getitem, r.dout, 1)
+    d_top = b.apply(getitem, r.dout, 0)
+    if type_of(d_top) != sens_type(elem):
+        d_top = materialize(b, d_top, elem, top())
+    return b.apply(stack_push, None if d_rest.abstract is AZero else d_rest, d_top)
+
+
+stack_pop.defemit(template("{0}"))
+
+
+@primitive("sens_pop")
+def sens_pop(stack, zeros):
+    """The pair (top, rest) of the sensitivity of a stack. The sensitivity of a stack may
+    be shorter than the stack: the values nothing reached are at its bottom, and read as
+    `zeros`."""
+    return (zeros, None) if stack is None else stack
+
+
+@sens_pop.definfer
+def _infer_sens_pop(stack, zeros):
+    elem = join(stack.elem, zeros) if isinstance(stack, AStack) else zeros
+    return ATuple((elem, AStack(elem)))
+
+
+@sens_pop.defvjp
+def _vjp_sens_pop(r):
+    return [_push_sens(r, r.out_type.items[0], lambda: r.x(1)), None]
+
+
+sens_pop.defemit(lambda e, args: e.helper_call("sens_pop", args))
+
+
+@primitive("stack_add")
+def stack_add(a, b):
+    """The sum of two sensitivities of a stack, element by element from the top (None:
+    the empty stack, the sensitivity of a tape nothing reached; see `sens_pop`)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    tops = []
+    while a is not None and b is not None:
+        tops.append(_add_sens(a[0], b[0]))
+        a, b = a[1], b[1]
+    out = a if a is not None else b  # the rest of the longer one (see `sens_pop`)
+    for x in reversed(tops):
+        out = (x, out)
+    return out
+
+
+@stack_add.definfer
+def _infer_stack_add(a, b):
+    if a == NONE:
+        return b
+    if b == NONE:
+        return a
+    return join(a, b)
+
+
+@stack_add.defvjp
+def _vjp_stack_add(r):
+    return [r.dout, r.dout]
+
+
+stack_add.defemit(lambda e, args: e.helper_call("stack_add", args))
+
+
+@primitive("sens_add")
+def sens_add(a, b):
+    """The sum of two sensitivities of a list of run-time length, element by element (one
+    may be the placeholder ZERO: a list of functions starts with no sensitivity)."""
+    return _add_sens(a, b)
+
+
+def _add_sens(x, y):
+    if x is ZERO:
+        return y
+    if y is ZERO:
+        return x
+    if isinstance(x, Env):
+        return env_add(x, y)
+    if isinstance(x, (tuple, list)):
+        return type(x)(_add_sens(u, v) for u, v in zip(x, y))
+    if isinstance(x, dict):
+        return {k: _add_sens(x[k], y[k]) for k in x}
+    return x + y
+
+
+@sens_add.definfer
+def _infer_sens_add(a, b):
+    return join(a, b)
+
+
+@sens_add.defvjp
+def _vjp_sens_add(r):
+    return [r.dout, r.dout]
+
+
+@sens_add.defemit
+def _emit_sens_add(e, args):
+    return e.helper_call("sens_add", args)
+
+
+# ---------------------------------------------------------------------------------------
+# Environments: the sensitivity of a function value. A closure is a graph and the values it
+# captures; the sensitivity of one is the tuple of the sensitivities of those values. A
+# function value may be one of several closures, so its sensitivity maps the tag of each
+# closure reached (an int the reverse transform gives each graph) to that tuple: a dict,
+# EMPTY_ENV when nothing reached it. Environments are never modified.
+
+
+@primitive("env_single", foldable=False)
+def env_single(tag, captured):
+    """The environment of the closure `tag` whose captured values have the sensitivities
+    `captured`."""
+    return Env({tag: captured})
+
+
+env_single.definfer(lambda tag, captured: AEnv)
+env_single.defemit(lambda e, args: e.helper_call("env_single", args))
+
+
+@env_single.defvjp
+def _vjp_env_single(r):
+    return [None, r.b.apply(env_get, r.dout, r.x(0), r.x(1))]
+
+
+@primitive("env_add", foldable=False)
+def env_add(a, b):
+    """The sum of two environments (the closures of both, their sensitivities added)."""
+    if not a:
+        return b
+    if not b:
+        return a
+    out = Env(a)
+    for k, v in b.items():
+        out[k] = _add_sens(out[k], v) if k in out else v
+    return out
+
+
+env_add.definfer(lambda a, b: AEnv)
+env_add.defemit(lambda e, args: e.helper_call("env_add", args))
+
+
+@env_add.defvjp
+def _vjp_env_add(r):
+    return [r.dout, r.dout]
+
+
+@primitive("env_get", foldable=False)
+def env_get(env, tag, like):
+    """The sensitivities of the values the closure `tag` captures, from the environment
+    `env`; zeros shaped like `like` (those values, ZERO for one without a sensitivity)
+    when `env` has none for it."""
+    v = env.get(tag)
+    if v is None:
+        from myia.prim.arrays import zeros_like_sens
+
+        return zeros_like_sens(like)
+    return v
+
+
+@env_get.definfer
+def _infer_env_get(env, tag, like):
+    from myia.infer.abstract import sens_type
+
+    if env is not AEnv:
+        raise MyiaTypeError(f"internal error: env_get of {describe(env)}")
+    return sens_type(like)
+
+
+env_get.defemit(lambda e, args: e.helper_call("env_get", args))
+
+
+@env_get.defvjp
+def _vjp_env_get(r):
+    return [r.b.apply(env_single, r.x(1), r.dout), None, None]
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients taken inside compiled code (`myia.grad(h)(x)`): the specializer types them and
+# a pass before reverse mode replaces them by gradient programs (`myia.ad.expand`).
+
+
+@primitive("grad_of", foldable=False)
+def grad_of(fn, spec):
+    """The gradient function of `fn` (`spec`: argnums, has_aux, with_value)."""
+    raise MyiaTypeError("internal error: grad_of is expanded when compiling")
+
+
+@grad_of.definfer
+def _infer_grad_of(fn, spec):
+    from myia.infer.abstract import AGradient, constant_value
+
+    return AGradient(fn, constant_value(spec))
+
+
+@primitive("grad_call", foldable=False)
+def grad_call(spec, fn, *args):
+    """A call of the gradient of the typed graph `fn` (replaced by its gradient program)."""
+    raise MyiaTypeError("internal error: grad_call is expanded when compiling")
+
+
+@grad_call.definfer
+def _infer_grad_call(spec, fn, *args):
+    raise MyiaTypeError("internal error: grad_call is typed by the specializer")
+
+
+def _leaves(x):
+    if isinstance(x, (tuple, list)):
+        for e in x:
+            yield from _leaves(e)
+    elif isinstance(x, dict):
+        for k in x:
+            yield from _leaves(x[k])
+    else:
+        yield x
+
+
+@primitive("tree_vdot")
+def tree_vdot(a, b):
+    """The sum over matching leaves of two structures of `sum(a_leaf * b_leaf)` (leaves of
+    `b` that are None count for nothing)."""
+    total = 0.0
+    for x, y in zip(_leaves(a), _leaves(b)):
+        if y is not None and x is not ZERO:
+            total = total + float(np.sum(np.multiply(x, y, dtype=np.float64)))
+    return total
+
+
+@tree_vdot.definfer
+def _infer_tree_vdot(a, b):
+    return AScalar(float)
+
+
+@tree_vdot.defvjp
+def _vjp_tree_vdot(r):
+    """The sensitivity of `a` only (`b` is a direction, a constant of the check)."""
+    from myia.prim.arith import mul
+    from myia.prim.sens import unbroadcast
+
+    b = r.b
+
+    def scale(ta, tb, x, y):
+        if isinstance(ta, (ATuple, AList, ADict)) and not (
+            isinstance(ta, AList) and ta.items is None
+        ):
+            keys = ta.keys if isinstance(ta, ADict) else range(len(ta.items))
+            items = ta.values if isinstance(ta, ADict) else ta.items
+            titems = tb.values if isinstance(tb, ADict) else tb.items
+            # The direction may hold a dict's values as a tuple (see `testing._frozen`).
+            ykeys = tb.keys if isinstance(tb, ADict) else range(len(titems))
+            parts = [
+                scale(t, u, b.apply(getitem, x, k), b.apply(getitem, y, j))
+                for k, j, t, u in zip(keys, ykeys, items, titems)
+            ]
+            parts = [p if p is not None else ZERO for p in parts]
+            from myia.prim.structures import make_dict, make_list, make_tuple
+
+            if isinstance(ta, ADict):
+                return b.apply(make_dict, ta.keys, b.apply(make_tuple, *parts))
+            return b.apply(make_list if isinstance(ta, AList) else make_tuple, *parts)
+        if tb == NONE or ta is AZero:
+            return None
+        return unbroadcast(b, b.apply(mul, y, r.dout), ta)
+
+    return [scale(r.types[0], r.types[1], r.x(0), r.x(1)), None]
+
+
+tree_vdot.defemit(lambda e, args: e.helper_call("tree_vdot", args))

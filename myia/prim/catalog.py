@@ -1,0 +1,19 @@
+"""Every family of primitives (importing a module registers its primitives)."""
+
+from myia.prim import (  # noqa: F401
+    adjoint,
+    arith,
+    arrays,
+    builtins,
+    constructors,
+    cumulative,
+    elementwise,
+    gathering,
+    joining,
+    linalg,
+    np_linalg,
+    reductions,
+    shapes,
+    special,
+    structures,
+)
