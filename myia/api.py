@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from myia.ad.macro import make_grad_macro
+from myia.backend.compiled import compile_graph
 from myia.errors import MyiaTypeError
+from myia.infer.steering import pinned_value, steering_params
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
 from myia.ir.printer import SourceView
-from myia.ad.macro import make_grad_macro
-from myia.backend.compiled import compile_graph
-from myia.infer.steering import pinned_value, steering_params
 from myia.parser import parse
 from myia.pipeline import gradient_of, graph_of, typed_program
 from myia.prim.structures import Unbound

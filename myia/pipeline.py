@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import types
 
-from myia.errors import MyiaTypeError
-from myia.ir.manager import Manager
-from myia.ir.nodes import Graph
 from myia.ad.expand import expand_gradients
 from myia.backend.compiled import compile_graph
 from myia.branches import inline_known_branches, unshare_branches
+from myia.errors import MyiaTypeError
 from myia.infer.abstract import abstract_of_value, drop_values
 from myia.infer.monomorphize import specialize
+from myia.ir.manager import Manager
+from myia.ir.nodes import Graph
 from myia.opt.optimize import optimize
 from myia.parser import parse, primitive_graph
 from myia.prim.registry import REGISTRY

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from myia.infer.abstract import AZero, sens_type
 from myia.ir.manager import Manager
 from myia.ir.nodes import Constant, Graph, Node
-from myia.infer.abstract import AZero, sens_type
 from myia.prim.registry import Primitive
 
 

@@ -12,9 +12,8 @@ Example:
 
 from __future__ import annotations
 
-from myia.errors import MyiaTypeError
-from myia.ir.nodes import Apply, Graph
 from myia.ad.regions import Region
+from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
     AArray,
     AResidual,
@@ -26,6 +25,7 @@ from myia.infer.abstract import (
     sens_type,
 )
 from myia.infer.build import Builder, typed_constant
+from myia.ir.nodes import Apply, Graph
 from myia.prim.registry import lookup
 from myia.prim.sens import unbroadcast
 from myia.prim.structures import ZERO

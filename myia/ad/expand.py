@@ -12,9 +12,9 @@ Example:
 
 from __future__ import annotations
 
+from myia.infer.build import typed_constant
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Graph
-from myia.infer.build import typed_constant
 from myia.prim.registry import lookup
 
 _GRAD_CALL = lookup("grad_call")

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.errors import MyiaTypeError
-from myia.ir.nodes import Graph
 from myia.ad.reverse import Reverse
+from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
     AArray,
     ADict,
@@ -24,6 +23,7 @@ from myia.infer.abstract import (
     drop_values,
 )
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.ir.nodes import Graph
 from myia.prim.registry import lookup
 from myia.prim.sens import zeros_of
 from myia.prim.structures import ZERO

@@ -16,7 +16,6 @@ it again with the ones it found, until they do not change.
 
 from __future__ import annotations
 
-from myia.ir.nodes import Apply, Graph, Node
 from myia.ad.regions import Region
 from myia.infer.abstract import (
     AFunction,
@@ -28,6 +27,7 @@ from myia.infer.abstract import (
     sens_type,
 )
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.ir.nodes import Apply, Graph, Node
 from myia.prim.registry import lookup
 from myia.prim.sens import materialize
 from myia.prim.structures import ZERO

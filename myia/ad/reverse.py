@@ -22,12 +22,10 @@ Example:
 
 from __future__ import annotations
 
-from myia.errors import MyiaError, MyiaTypeError
-from myia.ir.manager import Manager
-from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.ad.activity import active_nodes
 from myia.ad.regions import Region, branches, is_loop, switch_of_call, tail_switch
 from myia.ad.values import FunctionValues
+from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
     AFunction,
@@ -40,6 +38,8 @@ from myia.infer.abstract import (
     sens_type,
 )
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive, lookup
 from myia.prim.sens import materialize, sens_sum
 from myia.prim.structures import ZERO

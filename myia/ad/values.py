@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 from myia.errors import MyiaTypeError
-from myia.ir.nodes import Apply, Graph, Node
 from myia.infer.abstract import (
     BOTTOM,
     ADict,
@@ -42,6 +41,7 @@ from myia.infer.abstract import (
     sens_type,
 )
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.ir.nodes import Apply, Graph, Node
 from myia.prim.registry import lookup
 from myia.prim.sens import materialize
 from myia.prim.structures import EMPTY_ENV, ZERO

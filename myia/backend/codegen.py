@@ -28,12 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from myia.ir.manager import Manager
-from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
 from myia.backend.source import Block, Line, assign, name, render
 from myia.branches import unshare_branches
 from myia.infer.abstract import ADict, AList, AScalar, ATuple
 from myia.infer.build import type_of
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
 from myia.prim.registry import REGISTRY, Primitive
 from myia.prim.structures import ZERO, Unbound
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import itertools
 import linecache
 
+from myia.backend.codegen import Module, generate
 from myia.errors import annotate_runtime_error
 from myia.ir.nodes import Graph
-from myia.backend.codegen import Module, generate
 
 _counter = itertools.count()
 

@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from myia.errors import Location, MyiaError, MyiaTypeError
-from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.infer.abstract import (
     BOTTOM,
     AbstractValue,
@@ -31,6 +30,7 @@ from myia.infer.abstract import (
     constant_value,
     is_constant,
 )
+from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive
 from myia.prim.structures import ZERO, Env, Unbound
 

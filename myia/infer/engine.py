@@ -26,8 +26,6 @@ Example:
 from __future__ import annotations
 
 from myia.errors import MyiaError, MyiaTypeError
-from myia.ir.manager import Manager
-from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.infer.abstract import (
     BOTTOM,
     UNKNOWN,
@@ -48,6 +46,8 @@ from myia.infer.abstract import (
     widen,
 )
 from myia.infer.build import constant_type, infer_apply, try_fold
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.prim.registry import Primitive
 
 MAX_VERSIONS = 4  # versions of a loop whose types change from one iteration to the next

@@ -9,7 +9,6 @@ constants; calls of graphs go to the context (or loop version) of the callee.
 from __future__ import annotations
 
 from myia.errors import MyiaError, MyiaTypeError
-from myia.ir.nodes import Apply, Constant, Graph
 from myia.infer.abstract import (
     BOTTOM,
     AbstractValue,
@@ -25,6 +24,7 @@ from myia.infer.abstract import (
     join,
 )
 from myia.infer.engine import NEW, STRUCTURAL, Analysis, Context, constant_fold
+from myia.ir.nodes import Apply, Constant, Graph
 from myia.parser import primitive_graph
 from myia.prim.registry import REGISTRY, Primitive
 

@@ -14,10 +14,8 @@ with, which must then be unique.
 
 from __future__ import annotations
 
-from myia.errors import MyiaError
-from myia.ir.manager import Manager
-from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.branches import inline_known_branches, unshare_branches
+from myia.errors import MyiaError
 from myia.infer.abstract import (
     BOTTOM,
     AConst,
@@ -32,6 +30,8 @@ from myia.infer.abstract import (
 )
 from myia.infer.build import FOLD_MAX_SIZE, Builder, typed_constant
 from myia.infer.engine import Analysis, Context
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.parser import primitive_graph
 from myia.prim.registry import REGISTRY, Primitive
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections import deque
 
+from myia.infer.build import try_fold, type_of, typed_constant
 from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
-from myia.infer.build import try_fold, type_of, typed_constant
 from myia.opt.patterns import RULES, implied_operand
 from myia.prim.registry import REGISTRY, Primitive
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import types
 
 from myia.ir.nodes import Constant, Graph
+from myia.parser import fence, scoping
 from myia.parser.lower import FunctionLowerer, Session
 from myia.parser.resolve import function_namespace
-from myia.parser import fence, scoping
 from myia.parser.source import source_tree
 
 _CACHE: dict[types.FunctionType, Graph] = {}

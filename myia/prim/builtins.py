@@ -22,7 +22,6 @@ import types
 import numpy as np
 
 from myia.errors import MyiaShapeError, MyiaTypeError
-from myia.ir.nodes import Apply
 from myia.infer.abstract import (
     BOTTOM,
     UNKNOWN,
@@ -45,6 +44,7 @@ from myia.infer.abstract import (
     sens_type,
 )
 from myia.infer.build import FOLD_MAX_SIZE, type_of
+from myia.ir.nodes import Apply
 from myia.prim import arith as O
 from myia.prim import arrays as A
 from myia.prim import elementwise as E

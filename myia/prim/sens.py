@@ -167,8 +167,8 @@ def _fill(b, d, want, primal):
 
     if isinstance(want, AResidual) and isinstance(dt, ATuple):
         # A recursion's sensitivity: its items filled, named as the residual's.
-        from myia.ir.nodes import Apply
         from myia.infer.build import typed_constant
+        from myia.ir.nodes import Apply
 
         items = [_fill(b, b.apply(getitem, d, i), w, part(i)) for i, w in enumerate(want.items)]
         out = Apply([typed_constant(make_tuple), *items], b.graph, b.loc)

@@ -24,10 +24,10 @@ import ast
 import numpy as np
 
 from myia.errors import MyiaShapeError, MyiaTypeError
-from myia.ir.nodes import Constant, Node
 from myia.infer import abstract as A
 from myia.infer.abstract import AArray, AList, AScalar, ATuple, AZero, describe
 from myia.infer.build import type_of
+from myia.ir.nodes import Constant, Node
 from myia.prim import typing as T
 from myia.prim.arrays import attr_shape, attr_size, cast, reshape, transpose
 from myia.prim.emitting import template

@@ -44,7 +44,7 @@ from myia.infer.abstract import (
 )
 from myia.prim.emitting import template
 from myia.prim.indexing import index_type
-from myia.prim.registry import REGISTRY, primitive
+from myia.prim.registry import primitive
 from myia.prim.typing import const_int, union_map
 
 
@@ -744,8 +744,6 @@ def stop_gradient(x):
         3.0
     """
     return x
-
-
 
 
 @stop_gradient.definfer

@@ -97,8 +97,11 @@ def closures3(x):
         def b(z):
             def c(w):
                 return x * y * z * w
+
             return c(2.0)
+
         return b(3.0)
+
     return a(4.0)
 
 

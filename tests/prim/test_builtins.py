@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from myia.errors import MyiaShapeError, MyiaTypeError
 from myia.ad.gradient import gradient_program
 from myia.backend.compiled import compile_graph
+from myia.errors import MyiaShapeError, MyiaTypeError
 from myia.opt.optimize import optimize
 from myia.pipeline import compile_grad, compile_jit, graph_of, signature_types, specialize
 from myia.prim.builtins import builtin_list, builtin_tuple

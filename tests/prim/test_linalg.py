@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from myia import api as typed
 from myia.errors import MyiaShapeError, MyiaTypeError
 from myia.ir.nodes import Constant, Graph, prim_of, toposort
-from myia import api as typed
 from myia.pipeline import compile_jit, graph_of, signature_types
 from myia.prim.registry import Primitive
 from tests.checks import check_grad, check_jit

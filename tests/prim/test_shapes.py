@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from myia.errors import MyiaShapeError, MyiaTypeError
-from myia.ir.nodes import Graph
 from myia.ad.gradient import gradient_program
 from myia.backend.compiled import compile_graph
+from myia.errors import MyiaShapeError, MyiaTypeError
 from myia.infer.abstract import abstract_of_value, drop_values
 from myia.infer.build import Builder
 from myia.infer.monomorphize import specialize
+from myia.ir.nodes import Graph
 from myia.opt.optimize import optimize
 from myia.pipeline import compile_grad, compile_jit, graph_of, signature_types
 from myia.prim.registry import REGISTRY
