@@ -20,7 +20,7 @@ import numpy as np
 
 from myia.ad.macro import make_grad_macro
 from myia.backend.compiled import compile_graph
-from myia.errors import MyiaTypeError
+from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.steering import pinned_value, steering_params
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
@@ -369,7 +369,15 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
         )
     c = _compiled_of(fn)
     if not args:
-        args = (1.0,) * len(graph_of(_plain(fn)).parameters)
+        try:
+            return ir(fn, *(1.0,) * len(graph_of(_plain(fn)).parameters), stage=stage)
+        except MyiaError as e:
+            raise type(e)(
+                f"{e.message}\n(myia.ir(f, stage={stage!r}) makes the program for the types of "
+                "example arguments; without them each is taken to be a float: pass example "
+                f"arguments, myia.ir(f, *args, stage={stage!r}))",
+                e.loc,
+            ) from None
     if stage == "typed":
         return typed_program(
             _plain(c.fn) if isinstance(c, JitFunction) else _plain(c), args, c.pinned(), False

@@ -38,7 +38,8 @@ class InheritedLocation(Location):
 
 
 class MyiaError(Exception):
-    """Base class of every error raised by myia."""
+    """Base class of every error raised by myia (`.message`: the text without the
+    location, `.loc`: the user's source location, or None)."""
 
 
 class MyiaSyntaxError(MyiaError, SyntaxError):
@@ -58,6 +59,7 @@ class MyiaSyntaxError(MyiaError, SyntaxError):
         else:
             text = linecache.getline(loc.filename, loc.lineno).rstrip("\n") or None
             SyntaxError.__init__(self, msg, (loc.filename, loc.lineno, loc.col + 1, text))
+        self.message = msg
         self.loc = loc
 
 
@@ -65,6 +67,7 @@ class MyiaTypeError(MyiaError, TypeError):
     """Wrong argument types or shapes, a non-scalar differentiated output, and similar."""
 
     def __init__(self, msg: str, loc: Location | None = None):
+        self.message = msg
         if loc is not None:
             msg = f"{msg}\n  at {loc}: {loc.line_text()}"
         super().__init__(msg)
@@ -96,6 +99,7 @@ class MyiaNameError(MyiaError, NameError):
     """A name in user code that cannot be resolved or compiled (an opaque function)."""
 
     def __init__(self, msg: str, loc: Location | None = None):
+        self.message = msg
         if loc is not None:
             msg = f"{msg}\n  at {loc}: {loc.line_text()}"
         super().__init__(msg)
