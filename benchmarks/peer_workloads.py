@@ -1,3 +1,4 @@
+# ruff: noqa: B007 (the peer benchmark's own code, kept as it is)
 # A verbatim copy of ../shared/bench/peer_workloads.py (the peer benchmark's workloads and
 # hand-written adjoints, from the project's shared folder, /work/shared/bench/ on the
 # development machines), so that the suite also runs from a fresh clone without ../shared.

@@ -1,12 +1,14 @@
-"""Optional peers: the same workloads differentiated by autograd, JAX and PyTorch.
+"""Optional peers: autograd, JAX and PyTorch on the peer benchmark's own spelling.
 
-None of these is a dependency. `available_peers()` imports each one that is installed and
-reports the others as missing; the runner then adds a column for each peer it found. Each
-peer builds, per workload, a zero-argument `call()` that computes the gradient (and waits
-for it, for JAX) and a `to_numpy(result)` that turns its result into NumPy values with the
-gradient's structure, so the runner can check it against the hand-written adjoint.
+None of these is a dependency: `available_peers()` imports each one that is installed and
+reports the others as missing, and the runner times those it found beside myia (in the same
+interleaved rounds), checked against the same hand-written adjoints. Their rows are shown in
+brackets and never count as a myia spelling.
 
-All peers run in float64 (JAX is switched to 64-bit mode) on the CPU.
+autograd and JAX run the very source of peer_workloads.py with `np` rebound to their NumPy
+(`autograd.numpy`, `jax.numpy`), as the peer benchmark does; PyTorch has no NumPy-compatible
+namespace, so `torch_losses` spells the same functions in torch. All run in float64 on the
+CPU (JAX in 64-bit mode, jitted, the result awaited).
 """
 
 from __future__ import annotations
@@ -16,55 +18,26 @@ from collections.abc import Callable
 from typing import Any
 
 
-def xp_losses(xp, grad) -> dict[str, Callable]:
-    """The workloads written against a NumPy-like module `xp` (autograd.numpy, jax.numpy).
+def _nums(argnums) -> tuple[int, ...]:
+    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
-    `grad` is that framework's `grad`, used by the Hessian-vector product.
-    """
 
-    def scalar_poly(x):
-        for _ in range(50):
-            x = x * 0.9 + xp.sin(x) * 0.1
-        return x
+def xp_losses(source: str, xp, grad) -> dict[str, Callable]:
+    """The peer workloads' functions with `np` bound to `xp`; `grad` makes the HVP's inner grad."""
+    ns: dict = {"__name__": "_peer_workloads_for_peer"}
+    exec(compile(source, "peer_workloads.py", "exec"), ns)
+    ns["np"] = xp  # the functions read the global `np` when they run
 
-    def mlp_loss(W1, b1, W2, b2, X, Y):
-        h = xp.tanh(X @ W1 + b1)
-        err = h @ W2 + b2 - Y
-        return xp.mean(err * err)
+    def hvp_objective(x, v):
+        return xp.sum(grad(ns["tanh_cube"])(x) * v)
 
-    def rnn_loss(Wx, Wh, b, xs, h0):
-        h = h0
-        for t in range(xs.shape[0]):
-            h = xp.tanh(xs[t] @ Wx + h @ Wh + b)
-        return xp.sum(h * h)
-
-    def recursive_pow(x, n):
-        return 1.0 if n == 0 else x * recursive_pow(x, n - 1)
-
-    def hvp_f(x):
-        return xp.sum(xp.tanh(x) ** 2 * x)
-
-    def hvp(x, v):
-        return xp.sum(grad(hvp_f)(x) * v)
-
-    def logsumexp_softmax(W, X, Y):
-        Z = X @ W
-        m = xp.max(Z, axis=1, keepdims=True)
-        lse = xp.log(xp.sum(xp.exp(Z - m), axis=1)) + m[:, 0]
-        return xp.mean(lse - xp.sum(Z * Y, axis=1))
-
-    return {
-        "scalar_poly": scalar_poly,
-        "mlp": mlp_loss,
-        "rnn": rnn_loss,
-        "recursive_pow": recursive_pow,
-        "hessian_vec": hvp,
-        "logsumexp_softmax": logsumexp_softmax,
-    }
+    fns = {k: ns[k] for k in ("scalar_poly", "mlp_loss", "rnn_loss", "rec_pow", "softmax_xent")}
+    fns["hvp_objective"] = hvp_objective
+    return fns
 
 
 def torch_losses(torch) -> dict[str, Callable]:
-    """The workloads written against PyTorch."""
+    """peer_workloads.py's functions, spelled in PyTorch."""
 
     def scalar_poly(x):
         for _ in range(50):
@@ -73,8 +46,8 @@ def torch_losses(torch) -> dict[str, Callable]:
 
     def mlp_loss(W1, b1, W2, b2, X, Y):
         h = torch.tanh(X @ W1 + b1)
-        err = h @ W2 + b2 - Y
-        return torch.mean(err * err)
+        out = h @ W2 + b2
+        return torch.mean((out - Y) ** 2)
 
     def rnn_loss(Wx, Wh, b, xs, h0):
         h = h0
@@ -82,34 +55,34 @@ def torch_losses(torch) -> dict[str, Callable]:
             h = torch.tanh(xs[t] @ Wx + h @ Wh + b)
         return torch.sum(h * h)
 
-    def recursive_pow(x, n):
-        return 1.0 if n == 0 else x * recursive_pow(x, n - 1)
+    def rec_pow(x, n):
+        if n == 0:
+            r = torch.ones((), dtype=x.dtype)
+        else:
+            r = x * rec_pow(x, n - 1)
+        return r
 
-    def hvp_f(x):
+    def tanh_cube(x):
         return torch.sum(torch.tanh(x) ** 2 * x)
 
-    def hvp(x, v):
-        (g,) = torch.autograd.grad(hvp_f(x), x, create_graph=True)
+    def hvp_objective(x, v):
+        (g,) = torch.autograd.grad(tanh_cube(x), x, create_graph=True)
         return torch.sum(g * v)
 
-    def logsumexp_softmax(W, X, Y):
-        Z = X @ W
-        m = torch.amax(Z, dim=1, keepdim=True)
-        lse = torch.log(torch.sum(torch.exp(Z - m), dim=1)) + m[:, 0]
-        return torch.mean(lse - torch.sum(Z * Y, dim=1))
+    def softmax_xent(W, X, Y):
+        z = X @ W
+        m = torch.amax(z, dim=1, keepdim=True)
+        lse = m + torch.log(torch.sum(torch.exp(z - m), dim=1, keepdim=True))
+        return torch.mean(lse - torch.sum(z * Y, dim=1, keepdim=True))
 
     return {
         "scalar_poly": scalar_poly,
-        "mlp": mlp_loss,
-        "rnn": rnn_loss,
-        "recursive_pow": recursive_pow,
-        "hessian_vec": hvp,
-        "logsumexp_softmax": logsumexp_softmax,
+        "mlp_loss": mlp_loss,
+        "rnn_loss": rnn_loss,
+        "rec_pow": rec_pow,
+        "hvp_objective": hvp_objective,
+        "softmax_xent": softmax_xent,
     }
-
-
-def _nums(argnums) -> tuple[int, ...]:
-    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
 
 class Peer:
@@ -122,7 +95,8 @@ class Peer:
         mod = importlib.import_module(self.module)
         return str(getattr(mod, "__version__", "unknown"))
 
-    def build(self, workload: str, args: tuple, argnums) -> tuple[Callable[[], Any], Callable]:
+    def build(self, workload, source: str, args: tuple) -> tuple[Callable[[], Any], Callable]:
+        """(call, to_numpy): call() computes the gradient of `workload.fn` at `args`."""
         raise NotImplementedError
 
 
@@ -130,12 +104,18 @@ class AutogradPeer(Peer):
     name = "autograd"
     module = "autograd"
 
-    def build(self, workload, args, argnums):
+    def load(self) -> str:
+        import importlib.metadata
+
+        importlib.import_module("autograd")
+        return importlib.metadata.version("autograd")
+
+    def build(self, workload, source, args):
         import autograd
         import autograd.numpy as anp
 
-        fn = xp_losses(anp, autograd.grad)[workload]
-        g = autograd.grad(fn, argnum=argnums)
+        fn = xp_losses(source, anp, autograd.grad)[workload.fn]
+        g = autograd.grad(fn, argnum=workload.argnums)
         return (lambda: g(*args)), (lambda r: r)
 
 
@@ -149,35 +129,32 @@ class JaxPeer(Peer):
         jax.config.update("jax_enable_x64", True)
         return jax.__version__
 
-    def build(self, workload, args, argnums):
+    def build(self, workload, source, args):
         import jax
         import jax.numpy as jnp
         import numpy as np
 
-        fn = xp_losses(jnp, jax.grad)[workload]
-        # int arguments (the recursion depth of recursive_pow) are compile-time constants
+        fn = xp_losses(source, jnp, jax.grad)[workload.fn]
+        # int arguments (rec_pow's recursion depth) are compile-time constants
         static = tuple(i for i, a in enumerate(args) if isinstance(a, int))
-        g = jax.jit(jax.grad(fn, argnums=argnums), static_argnums=static)
+        g = jax.jit(jax.grad(fn, argnums=workload.argnums), static_argnums=static)
         jargs = tuple(a if isinstance(a, (int, float)) else jnp.asarray(a) for a in args)
 
         def call():
             return jax.block_until_ready(g(*jargs))
 
-        def to_numpy(r):
-            return jax.tree_util.tree_map(np.asarray, r)
-
-        return call, to_numpy
+        return call, lambda r: jax.tree_util.tree_map(np.asarray, r)
 
 
 class TorchPeer(Peer):
     name = "torch"
     module = "torch"
 
-    def build(self, workload, args, argnums):
+    def build(self, workload, source, args):
         import torch
 
-        fn = torch_losses(torch)[workload]
-        nums = _nums(argnums)
+        fn = torch_losses(torch)[workload.fn]
+        nums = _nums(workload.argnums)
         targs = [
             a if isinstance(a, (int, bool)) else torch.tensor(a, dtype=torch.float64) for a in args
         ]
@@ -191,7 +168,7 @@ class TorchPeer(Peer):
 
         def to_numpy(r):
             out = tuple(t.detach().numpy() for t in r)
-            return out[0] if isinstance(argnums, int) else out
+            return out[0] if isinstance(workload.argnums, int) else out
 
         return call, to_numpy
 

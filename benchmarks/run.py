@@ -1,44 +1,72 @@
-"""Run the myia benchmark suite: `python -m benchmarks.run` (or `python benchmarks/run.py`).
+"""Run the myia benchmark suite: `python -m benchmarks.run --threads 1`.
 
-For every workload of `benchmarks.workloads` it
-  1. checks the hand-written NumPy adjoint against central finite differences,
-  2. loads `benchmarks/myia_workloads.py` afresh (new function objects, never compiled), times
-     the first call of a new `myia.grad(...)` object (the "first call" column) and asserts
-     that its result is np.allclose to the hand-written adjoint,
-  3. times, as medians of many calls after warm-up (time.perf_counter): the forward with
-     `myia.jit` and as plain Python/NumPy, the gradient with myia, the hand-written adjoint,
-     and the gradients of any installed peer (autograd, JAX, PyTorch),
-  4. records IR node counts where myia exposes them,
-then prints a table and writes JSON (benchmarks/results.json unless --json says otherwise).
+For each of the six peer workloads (benchmarks/workloads.py) it
 
-The exit status is 1 when a myia gradient fails or disagrees with the baseline (or a
-baseline fails its finite-difference check), 0 otherwise.
+  1. checks the hand-written adjoint of peer_workloads.py against central finite
+     differences;
+  2. loads the peer workloads and benchmarks/spellings.py afresh (new function objects) and,
+     for the peer spelling and every other spelling: checks that the spelling computes the
+     peer function's value, takes the first call of a new `myia.grad` (timed: the `1st call`
+     column) and asserts that its gradient, and a second call's, is np.allclose to the
+     hand-written adjoint. A spelling that fails to compile or is wrong gets no timing;
+  3. times every checked gradient and the hand-written adjoint in the same loop, in
+     interleaved rounds (each round takes one sample of each, in rotating order), after
+     warm-up, with time.perf_counter: medians of at least 21 samples (more for fast
+     workloads, whose samples also batch calls), within a time budget;
+  4. times the first call of a fresh `myia.grad` on each peer workload again: in a new
+     Python process per workload, and in this process on several fresh loads (medians);
+
+then prints the tables and writes JSON (benchmarks/results.json unless --json says
+otherwise). The exit status is 1 when a myia gradient fails or is wrong, or a baseline fails
+its finite-difference check, and 0 otherwise (a missed target is reported, not an error).
 """
 
 from __future__ import annotations
 
-import argparse
-import atexit
-import contextlib
-import copy
-import datetime
-import gc
-import importlib.util
-import io
-import itertools
-import json
-import math
 import os
-import platform
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-import traceback
-from dataclasses import dataclass
-from pathlib import Path
+
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def _threads_from_argv(argv) -> str | None:
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return None
+
+
+# --threads N must be in the environment before NumPy loads its BLAS: set it first.
+_THREADS = _threads_from_argv(sys.argv[1:]) if __name__ == "__main__" else None
+_NUMPY_WAS_LOADED = "numpy" in sys.modules
+if _THREADS is not None and _THREADS.isdigit():
+    for _var in THREAD_VARS:
+        os.environ[_var] = _THREADS
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import copy  # noqa: E402
+import datetime  # noqa: E402
+import gc  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 _HERE = Path(__file__).resolve().parent
 _ROOT = _HERE.parent
@@ -50,179 +78,176 @@ if __package__ in (None, ""):  # run as `python benchmarks/run.py`
 import numpy as np  # noqa: E402
 
 import myia  # noqa: E402
-from benchmarks import myia_workloads  # noqa: E402
+from benchmarks import loading  # noqa: E402
 from benchmarks.peers import available_peers  # noqa: E402
-from benchmarks.workloads import BY_NAME, WORKLOADS, Workload  # noqa: E402
+from benchmarks.workloads import (  # noqa: E402
+    BY_NAME,
+    WORKLOADS,
+    WORST_OVER_BEST_TARGET,
+    Workload,
+    check_baseline,
+    make_inputs,
+)
 
-SCHEMA_VERSION = 1
-
-# Tolerances of the correctness checks done before timing.
-MYIA_RTOL, MYIA_ATOL = 1e-6, 1e-9  # myia gradient vs hand-written adjoint
-PEER_RTOL, PEER_ATOL = 1e-5, 1e-8  # peers vs hand-written adjoint
-FWD_RTOL, FWD_ATOL = 1e-7, 1e-10  # myia.jit forward vs plain NumPy
+SCHEMA_VERSION = 2
+RTOL, ATOL = 1e-5, 1e-8  # np.allclose's defaults: myia (and each peer) vs the hand adjoint
 
 
 @dataclass(frozen=True)
 class Mode:
-    """How long to time each measurement."""
-
     name: str
-    target_s: float  # aim for this much timed work per measurement
-    min_samples: int  # ... but take at least this many samples
-    max_samples: int
-    max_s: float  # ... unless that would take longer than this (then fewer, at least 1)
-    warmup: int  # untimed calls before calibration
-    calib_s: float  # calibration: call until this much time has passed (at least once)
+    budget_s: float  # timed rounds of all the workloads together, about
+    min_rounds: int  # samples per candidate, at least (the budget may be exceeded for it)
+    max_rounds: int
+    min_sample_s: float  # a sample batches calls up to this long
+    warmup: int  # untimed calls of each candidate before calibration
+    compile_repeats: int  # fresh loads for the in-process first-call table
+    fresh_process: bool  # also time first calls in a new process per workload
 
 
-NORMAL = Mode(
-    "normal", target_s=0.5, min_samples=5, max_samples=1000, max_s=5.0, warmup=2, calib_s=0.05
-)
-QUICK = Mode(
-    "quick", target_s=0.02, min_samples=3, max_samples=50, max_s=1.0, warmup=1, calib_s=0.005
-)
-
-# A sample batches calls shorter than this, so the timer's resolution does not matter.
-MIN_SAMPLE_S = 1e-3
+NORMAL = Mode("normal", 120.0, 21, 1000, 2e-3, 5, 5, True)
+QUICK = Mode("quick", 8.0, 5, 50, 1e-3, 2, 1, False)
 
 
-# -- timing ------------------------------------------------------------------------------------
+# -- checks ----------------------------------------------------------------------------------
 
 
-def measure(fn, mode: Mode) -> dict:
-    """Median time of one call of `fn()` (seconds) and the statistics behind it."""
-    for _ in range(mode.warmup):
-        fn()
-    calls = 0
-    start = time.perf_counter()
-    while True:
-        fn()
-        calls += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= mode.calib_s or calls >= 10_000:
-            break
-    per_call = max(elapsed / calls, 1e-9)
-    number = max(1, math.ceil(MIN_SAMPLE_S / per_call)) if per_call < MIN_SAMPLE_S else 1
-    per_sample = per_call * number
-    samples = max(mode.min_samples, round(mode.target_s / per_sample))
-    samples = min(samples, mode.max_samples, max(1, int(mode.max_s / per_sample)))
-    gc.collect()
-    times = []
-    t_all = time.perf_counter()
-    for _ in range(samples):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        t1 = time.perf_counter()
-        times.append((t1 - t0) / number)
-        if t1 - t_all > mode.max_s:  # calibration was too optimistic (e.g. a busy machine)
-            break
-    total = time.perf_counter() - t_all
-    q = statistics.quantiles(times, n=4) if len(times) >= 2 else [times[0]] * 3
-    return {
-        "median_s": statistics.median(times),
-        "min_s": min(times),
-        "mean_s": statistics.fmean(times),
-        "iqr_s": q[2] - q[0],
-        "samples": len(times),
-        "calls_per_sample": number,
-        "total_s": total,
-    }
-
-
-# -- fresh function objects --------------------------------------------------------------------
-
-_FRESH_DIR: Path | None = None
-_FRESH_COUNT = itertools.count()
-
-
-def load_fresh_workloads():
-    """A new module executing benchmarks/myia_workloads.py: new, never-compiled functions.
-
-    The source is copied to a new file in a temporary folder (so `inspect.getsource`
-    works and no cache keyed by file, code object or function object can hit) and
-    imported under a new module name.
-    """
-    global _FRESH_DIR
-    if _FRESH_DIR is None:
-        _FRESH_DIR = Path(tempfile.mkdtemp(prefix="myia-bench-"))
-        atexit.register(shutil.rmtree, _FRESH_DIR, True)
-    n = next(_FRESH_COUNT)
-    name = f"_myia_bench_fresh_{n}"
-    path = _FRESH_DIR / f"{name}.py"
-    source = (_HERE / "myia_workloads.py").read_text()
-    path.write_text(source + f"\n# fresh copy {n}\n")
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-# -- comparisons -------------------------------------------------------------------------------
-
-
-def _flatten(tree, path="") -> list[tuple[str, object]]:
+def _leaves(tree, path=""):
     if isinstance(tree, (tuple, list)):
-        return [leaf for i, item in enumerate(tree) for leaf in _flatten(item, f"{path}[{i}]")]
+        return [leaf for i, t in enumerate(tree) for leaf in _leaves(t, f"{path}[{i}]")]
     if isinstance(tree, dict):
-        return [leaf for k in sorted(tree) for leaf in _flatten(tree[k], f"{path}[{k!r}]")]
+        return [leaf for k in sorted(tree) for leaf in _leaves(tree[k], f"{path}[{k!r}]")]
     return [(path or "value", tree)]
 
 
-def compare(got, expected, rtol, atol, what) -> dict:
+def compare(got, expected, what, rtol=RTOL, atol=ATOL) -> float:
     """Assert `got` has `expected`'s structure and shapes and is np.allclose to it.
 
-    Returns {"max_abs_err", "max_rel_err", "warnings"}; dtype or container-type
-    differences are warnings, not failures.
+    Returns the largest relative difference (to max(|expected|, 1e-300)).
     """
-    warnings = []
-    if type(got) is not type(expected) and isinstance(expected, (tuple, list, dict)):
-        warnings.append(f"container {type(got).__name__}, expected {type(expected).__name__}")
-    g_leaves, e_leaves = _flatten(got), _flatten(expected)
-    if len(g_leaves) != len(e_leaves):
-        raise AssertionError(
-            f"{what}: {len(g_leaves)} gradient leaves, expected {len(e_leaves)} "
-            f"(got {_describe(got)}, expected {_describe(expected)})"
-        )
-    max_abs = max_rel = 0.0
-    for (path, g), (_, e) in zip(g_leaves, e_leaves):
-        if np.shape(g) != np.shape(e):
-            raise AssertionError(f"{what}: {path} has shape {np.shape(g)}, expected {np.shape(e)}")
-        gd, ed = np.asarray(g).dtype, np.asarray(e).dtype
-        if gd != ed:
-            warnings.append(f"{path}: dtype {gd}, expected {ed}")
-        if isinstance(e, float) and not isinstance(g, float):
-            warnings.append(f"{path}: {type(g).__name__}, expected a Python float")
-        ga, ea = np.asarray(g, dtype=np.float64), np.asarray(e, dtype=np.float64)
-        diff = np.abs(ga - ea)
-        max_abs = max(max_abs, float(diff.max(initial=0.0)))
-        max_rel = max(max_rel, float((diff / np.maximum(np.abs(ea), 1e-300)).max(initial=0.0)))
-        if not np.allclose(ga, ea, rtol=rtol, atol=atol):
-            k = int(np.argmax(diff - rtol * np.abs(ea)))
+    g, e = _leaves(got), _leaves(expected)
+    if len(g) != len(e):
+        raise AssertionError(f"{what}: {len(g)} leaves, expected {len(e)}")
+    worst = 0.0
+    for (path, a), (_, b) in zip(g, e):
+        if np.shape(a) != np.shape(b):
+            raise AssertionError(f"{what}: {path} has shape {np.shape(a)}, expected {np.shape(b)}")
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        diff = np.abs(a - b)
+        worst = max(worst, float((diff / np.maximum(np.abs(b), 1e-300)).max(initial=0.0)))
+        if not np.allclose(a, b, rtol=rtol, atol=atol):
+            k = int(np.argmax(diff - rtol * np.abs(b)))
             raise AssertionError(
-                f"{what}: {path} differs (rtol={rtol}, atol={atol}): max |diff| = "
-                f"{diff.max():.3g}; at flat index {k}: got {ga.ravel()[k]!r}, "
-                f"expected {ea.ravel()[k]!r}"
+                f"{what}: {path} is not allclose (rtol={rtol}, atol={atol}): max |diff| "
+                f"{diff.max():.3g}; at flat index {k}: got {a.ravel()[k]!r}, expected "
+                f"{b.ravel()[k]!r}"
             )
-    return {"max_abs_err": max_abs, "max_rel_err": max_rel, "warnings": warnings}
-
-
-def _describe(tree) -> str:
-    if isinstance(tree, (tuple, list)):
-        inner = ", ".join(_describe(t) for t in tree)
-        return f"({inner})" if isinstance(tree, tuple) else f"[{inner}]"
-    if isinstance(tree, np.ndarray):
-        return f"array{tree.shape}:{tree.dtype}"
-    return type(tree).__name__
+    return worst
 
 
 def _error(e: BaseException) -> dict:
     tb = traceback.format_exception(type(e), e, e.__traceback__)
-    return {"type": type(e).__name__, "message": str(e), "traceback": "".join(tb[-6:])}
+    return {"type": type(e).__name__, "message": str(e), "traceback": "".join(tb[-8:])}
 
 
-# -- machine and package information -----------------------------------------------------------
+# -- timing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """One thing to time: the hand adjoint, a myia spelling's gradient or a peer's."""
+
+    kind: str  # "hand", "myia" or "peer"
+    name: str  # spelling name ("peer" for the peer benchmark's own), or the peer's name
+    what: str
+    call: object = None  # zero-argument callable, None when the checks failed
+    error: dict | None = None
+    first_call_s: float | None = None
+    max_rel_err: float | None = None
+    number: int = 1  # calls per sample
+    per_call_s: float = 0.0
+    times: list = field(default_factory=list)
+
+    def stats(self) -> dict | None:
+        if not self.times:
+            return None
+        t = self.times
+        q = statistics.quantiles(t, n=4) if len(t) >= 2 else [t[0]] * 3
+        med = statistics.median(t)
+        return {
+            "median_s": med,
+            "min_s": min(t),
+            "iqr_rel": (q[2] - q[0]) / med if med else None,
+            "samples": len(t),
+            "calls_per_sample": self.number,
+        }
+
+
+def calibrate(c: Candidate, mode: Mode) -> None:
+    for _ in range(mode.warmup):
+        c.call()
+    n, t0 = 0, time.perf_counter()
+    while True:
+        c.call()
+        n += 1
+        elapsed = time.perf_counter() - t0
+        if elapsed >= 0.02 or n >= 20_000:
+            break
+    c.per_call_s = max(elapsed / n, 1e-9)
+    c.number = max(1, math.ceil(mode.min_sample_s / c.per_call_s))
+
+
+def time_interleaved(cands: list[Candidate], budget_s: float, mode: Mode) -> int:
+    """Rounds of one sample per candidate, in rotating order; returns the number of rounds."""
+    live = [c for c in cands if c.call is not None]
+    for c in live:
+        calibrate(c, mode)
+    per_round = sum(c.per_call_s * c.number for c in live)
+    rounds = int(min(mode.max_rounds, max(mode.min_rounds, budget_s / max(per_round, 1e-9))))
+    gc.collect()
+    perf = time.perf_counter
+    for r in range(rounds):
+        k = r % len(live)
+        for c in live[k:] + live[:k]:
+            call, number = c.call, c.number
+            t0 = perf()
+            for _ in range(number):
+                call()
+            c.times.append((perf() - t0) / number)
+    return rounds
+
+
+# -- first calls -----------------------------------------------------------------------------
+
+
+def first_call(peer_module, w: Workload, args) -> float:
+    g = myia.grad(getattr(peer_module, w.fn), argnums=w.argnums)
+    t0 = time.perf_counter()
+    g(*args)
+    return time.perf_counter() - t0
+
+
+def first_call_worker(name: str, seed: int) -> int:
+    """`--first-call-of NAME`: in this new process, time one first call; print it as JSON."""
+    w = BY_NAME[name]
+    args = make_inputs(seed)[name]
+    peer = loading.load_peer()
+    print(json.dumps({"workload": name, "first_call_s": first_call(peer, w, args)}))
+    return 0
+
+
+def first_call_fresh_process(name: str, seed: int) -> float | dict:
+    cmd = [sys.executable, "-m", "benchmarks.run", "--first-call-of", name, "--seed", str(seed)]
+    try:
+        r = subprocess.run(cmd, cwd=_ROOT, capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            return {"type": "SubprocessError", "message": r.stderr[-2000:]}
+        return json.loads(r.stdout.strip().splitlines()[-1])["first_call_s"]
+    except Exception as e:
+        return _error(e)
+
+
+# -- machine and version -----------------------------------------------------------------------
 
 
 def _cpu_model() -> str | None:
@@ -236,65 +261,23 @@ def _cpu_model() -> str | None:
     return platform.processor() or None
 
 
-def _blas_info() -> dict:
-    out: dict = {}
+def _blas() -> str:
+    name = "unknown BLAS"
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             cfg = np.show_config(mode="dicts")
-        deps = (cfg or {}).get("Build Dependencies", {})
-        for key in ("blas", "lapack"):
-            d = deps.get(key) or {}
-            out[key] = {
-                k: d.get(k) for k in ("name", "version", "openblas configuration") if d.get(k)
-            }
-    except Exception as e:  # numpy < 1.25 has no mode="dicts"
-        out["show_config_error"] = f"{type(e).__name__}: {e}"
+        b = (cfg or {}).get("Build Dependencies", {}).get("blas") or {}
+        name = " ".join(x for x in (b.get("name"), b.get("version")) if x) or name
+    except Exception:
+        pass
     try:
         import threadpoolctl
     except ImportError:
-        out["threadpoolctl"] = None
-    else:
-        out["threadpoolctl"] = [
-            {k: p.get(k) for k in ("user_api", "internal_api", "num_threads", "version", "prefix")}
-            for p in threadpoolctl.threadpool_info()
-        ]
-    return out
-
-
-def machine_info() -> dict:
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        affinity = None
-    env = (
-        "OMP_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "BLIS_NUM_THREADS",
-        "VECLIB_MAXIMUM_THREADS",
-        "NUMEXPR_NUM_THREADS",
-    )
-    return {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_model": _cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "cpu_affinity": affinity,
-        "python": platform.python_version(),
-        "python_implementation": platform.python_implementation(),
-        "numpy": np.__version__,
-        "blas": _blas_info(),
-        "thread_env": {k: os.environ[k] for k in env if k in os.environ},
-        "load_average_start": _loadavg(),
-    }
-
-
-def _loadavg() -> list[float] | None:
-    """1, 5 and 15 minute load averages: other work on the machine skews the timings."""
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
+        return name
+    pools = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
+    if pools:
+        name += " (" + ", ".join(f"{p['num_threads']} threads" for p in pools) + ")"
+    return name
 
 
 def _git(*args) -> str | None:
@@ -310,188 +293,57 @@ def _git(*args) -> str | None:
     return r.stdout.strip() if r.returncode == 0 else None
 
 
-def myia_info() -> dict:
-    status = _git("status", "--porcelain", "--untracked-files=no")
-    probe = myia.jit(lambda x: x)
+def environment(threads) -> dict:
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        load = None
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".")
     return {
-        "version": getattr(myia, "__version__", None),
-        "path": str(Path(myia.__file__).resolve().parent),
-        "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": None if status is None else bool(status),
-        "jit_backend": getattr(probe, "backend", None),
-        "has_source": hasattr(myia, "source"),
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "cpu_model": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": _blas(),
+        "threads": threads,
+        "thread_env": {k: os.environ[k] for k in THREAD_VARS if k in os.environ},
+        "load_average": load,
+        "myia": getattr(myia, "__version__", None),
+        "myia_commit": _git("rev-parse", "--short", "HEAD"),
+        "myia_dirty": None if status is None else bool(status),
     }
 
 
-def _short_myia(info: dict) -> str:
-    s = f"myia {info['version']}"
-    if info.get("git_commit"):
-        s += f" (git {info['git_commit'][:10]}{'+dirty' if info.get('git_dirty') else ''}"
-        s += f", backend {info['jit_backend']})" if info.get("jit_backend") else ")"
-    return s
+def render_header(env: dict, peer_src: loading.PeerSource, peer_info: dict, mode: Mode) -> str:
+    commit = env["myia_commit"] or "unknown commit"
+    if env["myia_dirty"]:
+        commit += " + uncommitted changes in myia/"
+    threads = (
+        f"threads limited to {env['threads']}"
+        if env["threads"]
+        else "threads NOT limited (use --threads 1)"
+    )
+    load = env["load_average"]
+    peers = ", ".join(
+        f"{n} {i['version']}" if i["available"] else f"{n} (missing)" for n, i in peer_info.items()
+    )
+    return "\n".join(
+        [
+            f"{env['date']} | myia {env['myia']} at {commit} | Python {env['python']} | "
+            f"numpy {env['numpy']} | {env['blas']}",
+            f"{env['platform']} | {env['cpu_count']} CPUs, {env['cpu_model']} | {threads}"
+            + (f" | load average {load[0]:g}" if load else ""),
+            f"peer workloads: {peer_src.describe()}",
+            f"mode {mode.name}: timing budget ~{mode.budget_s:g} s, >= {mode.min_rounds} "
+            f"interleaved samples per gradient (batched to >= {mode.min_sample_s * 1e3:g} ms), "
+            f"medians | peers: {peers}",
+        ]
+    )
 
 
-# -- IR size -----------------------------------------------------------------------------------
-
-
-def _count_graph(graph) -> dict:
-    dg = graph.to_networkx()
-    kinds: dict[str, int] = {}
-    owners = set()
-    for node, data in dg.nodes(data=True):
-        kinds[data.get("kind", "?")] = kinds.get(data.get("kind", "?"), 0) + 1
-        owner = getattr(node, "graph", None)
-        if owner is not None:
-            owners.add(id(owner))
-    return {"nodes": dg.number_of_nodes(), "apply": kinds.get("apply", 0), "graphs": len(owners)}
-
-
-def ir_counts(fn, argnums, args) -> dict:
-    """Node counts of the stages myia exposes (an entry holds "error" where one is missing)."""
-    stages = {
-        "parsed": lambda: myia.ir(fn),
-        "grad": lambda: myia.ir(fn, stage="grad"),
-        "grad_program": lambda: myia.ir(myia.grad(fn, argnums=argnums)),
-        "optimized_grad": lambda: myia.ir(myia.grad(fn, argnums=argnums), *args, stage="optimized"),
-    }
-    out: dict = {}
-    if not hasattr(myia, "ir"):
-        return {"error": "myia.ir is not available"}
-    for stage, get in stages.items():
-        try:
-            out[stage] = _count_graph(get())
-        except Exception as e:
-            out[stage] = {"error": f"{type(e).__name__}: {e}"}
-    if hasattr(myia, "source"):
-        try:
-            src = myia.source(myia.grad(fn, argnums=argnums), *args)
-            out["source_lines"] = len(str(src).splitlines())
-        except Exception as e:
-            out["source_lines"] = {"error": f"{type(e).__name__}: {e}"}
-    return out
-
-
-# -- one workload ------------------------------------------------------------------------------
-
-
-def run_workload(w: Workload, mode: Mode, peers, minfo: dict, seed: int, log) -> dict:
-    rng = np.random.default_rng(seed)
-    args = w.make_args(rng)
-    fwd_args = w.forward_args(args)
-    res: dict = {
-        "name": w.name,
-        "description": w.description,
-        "sizes": w.sizes,
-        "argnums": list(w.argnums) if isinstance(w.argnums, tuple) else w.argnums,
-        "myia": minfo,
-        "status": "ok",
-        "errors": {},
-        "timings": {},
-        "peers": {},
-    }
-
-    def fail(stage, e, status="myia-failed"):
-        res["errors"][stage] = _error(e)
-        if res["status"] == "ok":
-            res["status"] = status
-        log(f"    {stage}: FAILED: {type(e).__name__}: {str(e)[:300]}")
-
-    # 1. the baseline against finite differences
-    hand = w.handwritten(*args)
-    try:
-        res["fd_check_worst_rel_err"] = w.check_handwritten(args, np.random.default_rng(seed + 1))
-    except Exception as e:
-        fail("handwritten_fd_check", e, status="baseline-failed")
-    plain = getattr(myia_workloads, w.forward)  # the same source, run by CPython
-    expected_fwd = plain(*fwd_args)
-
-    # 2. myia: first call of a fresh grad object, checked (and checked again on a second,
-    # cached call) before anything is timed
-    fresh = load_fresh_workloads()
-    snapshot = copy.deepcopy(args)
-
-    def inputs_intact(stage) -> bool:
-        # every measurement shares the inputs: myia must not write to them
-        nonlocal args, fwd_args
-        try:
-            compare(args, snapshot, 0.0, 0.0, f"{w.name}: inputs after {stage}")
-            return True
-        except AssertionError as e:
-            fail(f"myia_mutated_inputs ({stage})", e)
-            args = copy.deepcopy(snapshot)
-            fwd_args = w.forward_args(args)
-            return False
-
-    gfun = getfwd = None
-    try:
-        gfun = myia.grad(getattr(fresh, w.fn), argnums=w.argnums)
-        t0 = time.perf_counter()
-        got = gfun(*args)
-        res["first_call_grad_s"] = time.perf_counter() - t0
-        res["myia_check"] = compare(got, hand, MYIA_RTOL, MYIA_ATOL, f"{w.name}: myia.grad")
-        compare(gfun(*args), hand, MYIA_RTOL, MYIA_ATOL, f"{w.name}: myia.grad (second call)")
-    except Exception as e:
-        gfun = None
-        fail("myia_grad", e)
-    if not inputs_intact("myia.grad"):
-        gfun = None
-    try:
-        getfwd = myia.jit(getattr(fresh, w.forward))
-        t0 = time.perf_counter()
-        got = getfwd(*fwd_args)
-        res["first_call_jit_s"] = time.perf_counter() - t0
-        what = f"{w.name}: myia.jit forward"
-        res["myia_forward_check"] = compare(got, expected_fwd, FWD_RTOL, FWD_ATOL, what)
-        compare(getfwd(*fwd_args), expected_fwd, FWD_RTOL, FWD_ATOL, what + " (second call)")
-    except Exception as e:
-        getfwd = None
-        fail("myia_jit", e)
-    if not inputs_intact("myia.jit"):
-        getfwd = None
-
-    # 3. timings
-    def timed(key, fn):
-        try:
-            res["timings"][key] = measure(fn, mode)
-        except Exception as e:
-            fail(key, e, status="myia-failed" if key.startswith("myia") else "baseline-failed")
-
-    timed("numpy_forward", lambda: plain(*fwd_args))
-    timed("handwritten_grad", lambda: w.handwritten(*args))
-    if getfwd is not None:
-        timed("myia_forward", lambda: getfwd(*fwd_args))
-    if gfun is not None:
-        timed("myia_grad", lambda: gfun(*args))
-    inputs_intact("timing")
-    hand_t = res["timings"].get("handwritten_grad", {}).get("median_s")
-    myia_t = res["timings"].get("myia_grad", {}).get("median_s")
-    res["ratio"] = myia_t / hand_t if myia_t and hand_t else None
-
-    for peer in peers:
-        entry: dict = {}
-        res["peers"][peer.name] = entry
-        try:
-            call, to_numpy = peer.build(w.name, args, w.argnums)
-            t0 = time.perf_counter()
-            got = to_numpy(call())
-            entry["first_call_s"] = time.perf_counter() - t0
-            entry["check"] = compare(got, hand, PEER_RTOL, PEER_ATOL, f"{w.name}: {peer.name}")
-            entry["timing"] = measure(call, mode)
-            t = entry["timing"]["median_s"]
-            entry["ratio"] = t / hand_t if hand_t else None
-        except Exception as e:  # a peer problem is reported, never fatal
-            entry["error"] = _error(e)
-            log(f"    {peer.name}: FAILED: {type(e).__name__}: {str(e)[:300]}")
-
-    # 4. IR size (after timing, on the already-compiled function)
-    try:
-        res["ir"] = ir_counts(getattr(fresh, w.fn), w.argnums, args)
-    except Exception as e:
-        res["ir"] = {"error": f"{type(e).__name__}: {e}"}
-    return res
-
-
-# -- output ------------------------------------------------------------------------------------
+# -- formatting ------------------------------------------------------------------------------
 
 
 def fmt_time(s) -> str:
@@ -500,276 +352,406 @@ def fmt_time(s) -> str:
     if s < 1e-6:
         return f"{s * 1e9:.0f} ns"
     if s < 1e-3:
-        return f"{s * 1e6:.1f} us"
+        return f"{s * 1e6:.2f} us" if s < 1e-5 else f"{s * 1e6:.1f} us"
     if s < 1:
-        return f"{s * 1e3:.2f} ms"
+        return f"{s * 1e3:.2f} ms" if s < 1e-2 else f"{s * 1e3:.1f} ms"
     return f"{s:.2f} s"
 
 
 def fmt_ratio(r) -> str:
-    if r is None:
-        return "-"
-    return f"{r:.2f}x" if r < 100 else f"{r:.0f}x"
+    return "-" if r is None else f"{r:.2f}x"
 
 
-def _median(res, key):
-    return res["timings"].get(key, {}).get("median_s")
+def fmt_pct(r) -> str:
+    return "-" if r is None else f"{100 * r:.0f}%"
 
 
-def render_table(results: list[dict], peer_names: list[str]) -> str:
-    header = ["workload", "fwd myia", "fwd numpy", "grad myia", "grad hand", "ratio", "1st call"]
-    for p in peer_names:
-        header += [p, f"{p} ratio"]
+def table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+
+    def line(cells):
+        return "  ".join(
+            c.ljust(widths[i]) if i < left else c.rjust(widths[i]) for i, c in enumerate(cells)
+        ).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
+
+
+# -- one workload ----------------------------------------------------------------------------
+
+
+def run_workload(w, args, peer, spell, peers, peer_src, mode, budget_s, seed, log) -> dict:
+    res: dict = {"name": w.name, "description": w.description, "sizes": w.sizes, "errors": []}
+    hand_fn = getattr(peer, w.hand)
+    hand_out = hand_fn(*args)
+    expected = w.hand_grads(hand_out)
+    try:
+        res["baseline_fd_worst_rel_err"] = check_baseline(
+            w, peer, args, np.random.default_rng(seed + 1)
+        )
+    except Exception as e:
+        res["errors"].append({"what": "hand-written adjoint vs finite differences", **_error(e)})
+        log(f"    baseline FAILED its finite-difference check: {e}")
+    expected_value = getattr(peer, w.fn)(*args)
+    snapshot = copy.deepcopy(args)
+
+    cands = [Candidate("hand", w.hand, "hand-written adjoint", lambda: hand_fn(*args))]
+    spellings = [("peer", getattr(peer, w.fn), f"peer_workloads.{w.fn}")]
+    spellings += [(n, getattr(spell, f), what) for n, f, what in spell.SPELLINGS[w.name]]
+    for name, fn, what in spellings:
+        c = Candidate("myia", name, what)
+        cands.append(c)
+        try:
+            # the spelling, run by CPython, computes the peer function's value
+            compare(fn(*args), expected_value, f"{w.name}/{name}: value (plain Python)")
+            g = myia.grad(fn, argnums=w.argnums)
+            t0 = time.perf_counter()
+            got = g(*args)
+            c.first_call_s = time.perf_counter() - t0
+            c.max_rel_err = compare(got, expected, f"{w.name}/{name}: myia.grad vs {w.hand}")
+            compare(g(*args), expected, f"{w.name}/{name}: myia.grad (second call)")
+            compare(args, snapshot, f"{w.name}/{name}: inputs after myia.grad", 0.0, 0.0)
+            c.call = lambda g=g: g(*args)  # noqa: B023 (args as restored below)
+        except Exception as e:
+            c.error = _error(e)
+            log(f"    {name}: FAILED: {type(e).__name__}: {str(e)[:400]}")
+            args = copy.deepcopy(snapshot)  # in case that spelling wrote to them
+    for p in peers:
+        c = Candidate("peer", p.name, f"{p.name} on the peer spelling")
+        cands.append(c)
+        try:
+            call, to_numpy = p.build(w, peer_src.text, args)
+            t0 = time.perf_counter()
+            got = to_numpy(call())
+            c.first_call_s = time.perf_counter() - t0
+            c.max_rel_err = compare(got, expected, f"{w.name}/{p.name} vs {w.hand}")
+            c.call = call
+        except Exception as e:  # a peer problem is reported, never fatal
+            c.error = _error(e)
+            log(f"    peer {p.name}: FAILED: {type(e).__name__}: {str(e)[:300]}")
+
+    rounds = time_interleaved(cands, budget_s, mode)
+    try:
+        compare(args, snapshot, f"{w.name}: inputs after timing", 0.0, 0.0)
+    except AssertionError as e:
+        res["errors"].append({"what": "inputs modified during timing", **_error(e)})
+
+    hand_t = cands[0].stats()["median_s"]
+    res["rounds"] = rounds
+    res["candidates"] = []
+    for c in cands:
+        st = c.stats()
+        entry = {
+            "kind": c.kind,
+            "name": c.name,
+            "what": c.what,
+            "ok": c.error is None,
+            "timing": st,
+            "ratio": st["median_s"] / hand_t if st and c.kind != "hand" else None,
+            "first_call_s": c.first_call_s,
+            "max_rel_err": c.max_rel_err,
+        }
+        if c.error:
+            entry["error"] = c.error
+        res["candidates"].append(entry)
+    mine = [e for e in res["candidates"] if e["kind"] == "myia" and e["ratio"] is not None]
+    if mine:
+        best = min(mine, key=lambda e: e["ratio"])
+        worst = max(mine, key=lambda e: e["ratio"])
+        res["best"] = {"name": best["name"], "ratio": best["ratio"]}
+        res["worst"] = {"name": worst["name"], "ratio": worst["ratio"]}
+        res["worst_over_best"] = worst["ratio"] / best["ratio"]
+    res["failed_spellings"] = [
+        e["name"] for e in res["candidates"] if e["kind"] == "myia" and not e["ok"]
+    ]
+    return res
+
+
+def render_workload(w: Workload, res: dict) -> str:
+    hand = res["candidates"][0]
+    hs = hand["timing"]
+    head = (
+        f"{w.name}: {w.description} [{w.sizes}]\n"
+        f"hand-written adjoint {w.hand}: {fmt_time(hs['median_s'])} median "
+        f"(IQR {fmt_pct(hs['iqr_rel'])}), {res['rounds']} interleaved samples"
+        f" of {hs['calls_per_sample']} call(s)"
+    )
+    rows = []
+    for e in res["candidates"][1:]:
+        st = e["timing"] or {}
+        name = e["name"] if e["kind"] == "myia" else f"[{e['name']}]"
+        rows.append(
+            [
+                name,
+                e["what"],
+                "FAILED" if not e["ok"] else fmt_time(st.get("median_s")),
+                fmt_pct(st.get("iqr_rel")),
+                "-" if st.get("calls_per_sample") is None else str(st["calls_per_sample"]),
+                fmt_ratio(e["ratio"]),
+                fmt_time(e["first_call_s"]) if e["ok"] else "-",
+            ]
+        )
+    body = table(
+        ["spelling", "what", "grad", "IQR", "calls", "grad/hand", "1st call"], rows, left=2
+    )
+    tail = []
+    if "worst" in res:
+        tail.append(
+            f"worst spelling {res['worst']['name']} {fmt_ratio(res['worst']['ratio'])}, "
+            f"best {res['best']['name']} {fmt_ratio(res['best']['ratio'])}, worst/best "
+            f"{fmt_ratio(res['worst_over_best'])} (targets: grad/hand <= "
+            f"{w.ratio_target:.2f}x, worst/best <= {WORST_OVER_BEST_TARGET:.2f}x)"
+        )
+    for e in res["candidates"][1:]:
+        if not e["ok"]:
+            msg = e["error"]["message"].strip().splitlines()
+            tail.append(f"FAILED {e['name']}: {e['error']['type']}: {(msg or [''])[0][:300]}")
+    for err in res["errors"]:
+        tail.append(f"ERROR {err['what']}: {err['type']}: {err['message'][:300]}")
+    return "\n".join([head, body, *tail])
+
+
+def render_summary(results: list[dict]) -> str:
     rows = []
     for r in results:
-        grad_myia = _median(r, "myia_grad")
-        if grad_myia is None and "myia_grad" in r["errors"]:
-            grad_myia_s = "FAILED"
-        else:
-            grad_myia_s = fmt_time(grad_myia)
-        fwd_myia_s = "FAILED" if "myia_jit" in r["errors"] else fmt_time(_median(r, "myia_forward"))
-        row = [
-            r["name"] + ("" if r["status"] == "ok" else " (!)"),
-            fwd_myia_s,
-            fmt_time(_median(r, "numpy_forward")),
-            grad_myia_s,
-            fmt_time(_median(r, "handwritten_grad")),
-            fmt_ratio(r.get("ratio")),
-            fmt_time(r.get("first_call_grad_s")),
-        ]
-        for p in peer_names:
-            e = r["peers"].get(p, {})
-            if "error" in e:
-                row += ["FAILED", "-"]
-            else:
-                row += [fmt_time(e.get("timing", {}).get("median_s")), fmt_ratio(e.get("ratio"))]
-        rows.append(row)
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
-    fmt_row = lambda row: "  ".join(
-        c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row)
-    )
-    lines = [fmt_row(header), "  ".join("-" * w for w in widths)]
-    lines += [fmt_row(row) for row in rows]
-    return "\n".join(lines)
-
-
-def render_ir(results: list[dict]) -> str | None:
-    stages = ["parsed", "grad", "grad_program", "optimized_grad"]
-    rows, seen = [], set()
-    for r in results:
-        ir = r.get("ir") or {}
-        cells = []
-        for s in stages:
-            v = ir.get(s)
-            if isinstance(v, dict) and "nodes" in v:
-                cells.append(f"{v['nodes']} / {v['graphs']}")
-                seen.add(s)
-            else:
-                cells.append("-")
-        rows.append([r["name"], *cells])
-    if not seen:
-        return None
-    header = ["IR nodes / graphs", *stages]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
-    lines = [
-        "  ".join(
-            h.ljust(widths[i]) if i == 0 else h.rjust(widths[i]) for i, h in enumerate(header)
+        w = BY_NAME[r["name"]]
+        peer = next(e for e in r["candidates"] if e["kind"] == "myia" and e["name"] == "peer")
+        n_ok = sum(1 for e in r["candidates"] if e["kind"] == "myia" and e["ok"])
+        n_all = sum(1 for e in r["candidates"] if e["kind"] == "myia")
+        met = "-"
+        if "worst" in r:
+            ratio_ok = r["worst"]["ratio"] <= w.ratio_target
+            spread_ok = r["worst_over_best"] <= WORST_OVER_BEST_TARGET
+            met = "yes" if ratio_ok and spread_ok and n_ok == n_all else "no"
+        rows.append(
+            [
+                r["name"],
+                fmt_time(r["candidates"][0]["timing"]["median_s"]),
+                "FAILED" if not peer["ok"] else fmt_time(peer["timing"]["median_s"]),
+                fmt_ratio(peer["ratio"]),
+                f"{r['best']['ratio']:.2f}x {r['best']['name']}" if "best" in r else "-",
+                f"{r['worst']['ratio']:.2f}x {r['worst']['name']}" if "worst" in r else "-",
+                fmt_ratio(r.get("worst_over_best")),
+                f"{n_ok}/{n_all}",
+                f"<= {w.ratio_target:.2f}x",
+                met,
+            ]
         )
-    ]
-    for row in rows:
-        lines.append(
-            "  ".join(
-                c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row)
-            )
-        )
-    return "\n".join(lines)
-
-
-def render_header(machine: dict, minfo: dict, peer_info: dict, mode: Mode) -> str:
-    blas = machine["blas"]
-    b = blas.get("blas") or {}
-    pools = [p for p in (blas.get("threadpoolctl") or []) if p.get("user_api") == "blas"]
-    threads = ", ".join(f"{p['internal_api']} {p['num_threads']} threads" for p in pools)
-    blas_s = " ".join(x for x in (b.get("name"), b.get("version")) if x) or "unknown BLAS"
-    if threads:
-        blas_s += f" ({threads})"
-    cpus = f"{machine['cpu_count']} CPUs"
-    if machine.get("cpu_affinity") and machine["cpu_affinity"] != machine["cpu_count"]:
-        cpus += f" ({machine['cpu_affinity']} usable)"
-    if machine.get("cpu_model"):
-        cpus += f", {machine['cpu_model']}"
-    load = (machine.get("load_average_start") or [None])[0]
-    if load is not None:
-        cpus += f" | load average {load:g}"
-        if load > 0.5 * (machine.get("cpu_affinity") or machine["cpu_count"] or 1):
-            cpus += " (busy machine: timings are noisy; --threads 1 steadies BLAS)"
-    peers = ", ".join(
-        f"{n} {i['version']}" if i["available"] else f"{n} (missing)" for n, i in peer_info.items()
-    )
-    return "\n".join(
+    return table(
         [
-            f"{_short_myia(minfo)} | Python {machine['python']} | numpy {machine['numpy']} | BLAS {blas_s}",
-            f"{machine['platform']} | {cpus}",
-            f"mode: {mode.name} (median of calls after warm-up, ~{mode.target_s:g} s per "
-            f"measurement) | peers: {peers}",
-        ]
+            "workload",
+            "hand",
+            "grad (peer)",
+            "peer/hand",
+            "best/hand",
+            "worst/hand",
+            "worst/best",
+            "ok",
+            "target",
+            "met",
+        ],
+        rows,
     )
 
 
-# -- main --------------------------------------------------------------------------------------
+def render_compile(comp: dict) -> str:
+    rows = []
+    for name, c in comp.items():
+        w = BY_NAME[name]
+        fp = c.get("fresh_process")
+        ins = c.get("in_process") or []
+        med = statistics.median(ins) if ins else None
+        worst = max([x for x in [fp, *ins] if isinstance(x, float)], default=None)
+        rows.append(
+            [
+                name,
+                "FAILED" if isinstance(fp, dict) else fmt_time(fp),
+                fmt_time(med),
+                fmt_time(min(ins)) if ins else "-",
+                fmt_time(max(ins)) if ins else "-",
+                f"<= {fmt_time(w.first_call_target)}",
+                "-" if worst is None else ("yes" if worst <= w.first_call_target else "no"),
+            ]
+        )
+    n = max((len(c.get("in_process") or []) for c in comp.values()), default=0)
+    return table(
+        [
+            "first call",
+            "new process",
+            f"median of {n}",
+            "min",
+            "max",
+            "target",
+            "met",
+        ],
+        rows,
+    )
+
+
+# -- main ------------------------------------------------------------------------------------
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.run",
-        description="Time myia's gradients against hand-written NumPy adjoints.",
+        description="Time myia's gradients of the peer workloads, in many spellings, "
+        "against hand-written NumPy adjoints.",
     )
-    p.add_argument("--quick", action="store_true", help="few repetitions (smoke test)")
     p.add_argument(
-        "--only",
-        action="append",
-        metavar="NAME",
-        help="run only this workload (repeatable, or comma-separated); see --list",
+        "--threads",
+        metavar="N",
+        help="limit BLAS/OpenMP threads to N (the documented way to run: --threads 1)",
     )
-    p.add_argument("--list", action="store_true", help="list the workloads and exit")
+    p.add_argument("--quick", action="store_true", help="smoke test: few samples, ~20 s")
+    p.add_argument(
+        "--budget", type=float, metavar="SECONDS", help="timed rounds in all (default 120)"
+    )
+    p.add_argument(
+        "--only", action="append", metavar="NAME", help="only these workloads (repeatable, or a,b)"
+    )
+    p.add_argument("--list", action="store_true", help="list the workloads and spellings")
+    p.add_argument("--no-peers", action="store_true", help="skip autograd/JAX/PyTorch")
+    p.add_argument(
+        "--no-compile", action="store_true", help="skip the first-call (compile time) table"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the inputs (default 0)")
     p.add_argument(
         "--json",
         default=str(_HERE / "results.json"),
         metavar="PATH",
-        help="where to write the results (default: benchmarks/results.json)",
+        help="where to write the results (default benchmarks/results.json)",
     )
-    p.add_argument("--no-peers", action="store_true", help="skip autograd/JAX/PyTorch")
-    p.add_argument(
-        "--threads",
-        type=int,
-        metavar="N",
-        help="limit BLAS/OpenMP threads to N (needs threadpoolctl; default: leave as is)",
-    )
-    p.add_argument("--seed", type=int, default=0, help="seed of the inputs (default 0)")
-    p.add_argument(
-        "--target",
-        type=float,
-        metavar="SECONDS",
-        help="timed work per measurement (default 0.5, 0.02 with --quick)",
-    )
+    p.add_argument("--first-call-of", metavar="NAME", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
-    opts = parse_args(argv)
+    opts = parse_args(sys.argv[1:] if argv is None else argv)
+    if opts.first_call_of:
+        return first_call_worker(opts.first_call_of, opts.seed)
     if opts.list:
+        from benchmarks import spellings
+
         for w in WORKLOADS:
-            print(f"{w.name:20s} {w.description}")
+            names = ", ".join(["peer"] + [n for n, _, _ in spellings.SPELLINGS[w.name]])
+            print(f"{w.name:13s} {w.description}\n{'':13s} spellings: {names}")
         return 0
     mode = QUICK if opts.quick else NORMAL
-    if opts.target is not None:
-        mode = Mode(
-            **{
-                **mode.__dict__,
-                "target_s": opts.target,
-                "name": f"{mode.name}, target {opts.target:g} s",
-            }
-        )
+    if opts.budget is not None:
+        mode = Mode(**{**mode.__dict__, "budget_s": opts.budget})
     selected = WORKLOADS
     if opts.only:
         names = [n.strip() for item in opts.only for n in item.split(",") if n.strip()]
         unknown = [n for n in names if n not in BY_NAME]
         if unknown:
-            print(
-                f"unknown workload(s): {', '.join(unknown)}; choose from {', '.join(BY_NAME)}",
-                file=sys.stderr,
-            )
+            print(f"unknown workload(s) {unknown}; choose from {list(BY_NAME)}", file=sys.stderr)
             return 2
         selected = [BY_NAME[n] for n in names]
 
     limits = contextlib.nullcontext()
     if opts.threads is not None:
+        if not opts.threads.isdigit():
+            print("--threads takes a positive integer", file=sys.stderr)
+            return 2
+        env_set = os.environ.get("OPENBLAS_NUM_THREADS") == opts.threads
         try:
             import threadpoolctl
+
+            limits = threadpoolctl.threadpool_limits(limits=int(opts.threads))
         except ImportError:
-            print("--threads needs threadpoolctl, which is not installed", file=sys.stderr)
-            return 2
-        limits = threadpoolctl.threadpool_limits(limits=opts.threads)
+            if _NUMPY_WAS_LOADED or not env_set:
+                print(
+                    "--threads: NumPy was loaded before the thread variables could be set and "
+                    "threadpoolctl is not installed: the limit may not apply",
+                    file=sys.stderr,
+                )
     with limits:
         return _run(opts, mode, selected)
 
 
 def _run(opts, mode: Mode, selected: list[Workload]) -> int:
     started = time.perf_counter()
-    machine = machine_info()
-    minfo = myia_info()
+    env = environment(opts.threads)
+    peer_src = loading.peer_source()
     peers, peer_info = available_peers(not opts.no_peers)
-    header = render_header(machine, minfo, peer_info, mode)
+    header = render_header(env, peer_src, peer_info, mode)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)
     log(header)
 
+    inputs = make_inputs(opts.seed)
+    peer = loading.load_peer(peer_src)
+    spell = loading.load_spellings()
+    budget = mode.budget_s / len(selected)
     results = []
     for i, w in enumerate(selected, 1):
-        log(f"[{i}/{len(selected)}] {w.name}: {w.description}")
+        log(f"[{i}/{len(selected)}] {w.name}: checking and timing")
         t0 = time.perf_counter()
-        results.append(run_workload(w, mode, peers, minfo, opts.seed, log))
+        results.append(
+            run_workload(
+                w, inputs[w.name], peer, spell, peers, peer_src, mode, budget, opts.seed, log
+            )
+        )
         log(f"    done in {time.perf_counter() - t0:.1f} s")
 
-    table = render_table(results, [p.name for p in peers])
-    print()
-    print(header)
-    print()
-    print(table)
-    ir_table = render_ir(results)
-    if ir_table:
-        print()
-        print(ir_table)
-    failed = [r for r in results if r["status"] != "ok"]
-    for r in failed:
-        print(f"\n(!) {r['name']}: {r['status']}")
-        for stage, err in r["errors"].items():
-            print(f"  {stage}: {err['type']}: {err['message'][:500]}")
-        print(
-            f"  reproduce: python -m benchmarks.run --quick --only {r['name']}  (tracebacks in the JSON)"
-        )
-    for r in results:
-        for what in ("myia_check", "myia_forward_check"):
-            for wmsg in (r.get(what) or {}).get("warnings", []):
-                print(f"note: {r['name']} {what}: {wmsg}")
-        for name, entry in r["peers"].items():
-            if "error" in entry:
-                err = entry["error"]
-                print(
-                    f"note: {r['name']}: peer {name} failed: {err['type']}: {err['message'][:300]}"
-                )
+    comp: dict = {}
+    if not opts.no_compile:
+        log("first calls: one new process per workload, then fresh loads in this process")
+        for w in selected:
+            comp[w.name] = {"in_process": []}
+            if mode.fresh_process:
+                comp[w.name]["fresh_process"] = first_call_fresh_process(w.name, opts.seed)
+        for _ in range(mode.compile_repeats):
+            fresh = loading.load_peer(peer_src)
+            for w in selected:
+                try:
+                    comp[w.name]["in_process"].append(first_call(fresh, w, inputs[w.name]))
+                except Exception as e:
+                    comp[w.name]["error"] = _error(e)
 
+    out = [header, ""]
+    for w, r in zip(selected, results):
+        out += [render_workload(w, r), ""]
+    out += [
+        "Summary (grad/hand of every myia spelling; 'ok': spellings that compiled "
+        "and matched the hand adjoint)",
+        render_summary(results),
+        "",
+    ]
+    if comp:
+        out += [
+            "First call of a fresh myia.grad on the peer workloads (parse, specialize, "
+            "differentiate, optimize, generate code, run)",
+            render_compile(comp),
+            "",
+        ]
+    print("\n" + "\n".join(out).rstrip())
+
+    failed = [r for r in results if r["failed_spellings"] or r["errors"]]
     total = time.perf_counter() - started
-    out = {
+    payload = {
         "schema": SCHEMA_VERSION,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": [sys.executable, *sys.argv],
+        "environment": env,
         "mode": mode.__dict__,
         "seed": opts.seed,
-        "machine": machine,
-        "myia": minfo,
-        "peers": peer_info,
-        "tolerances": {
-            "myia_vs_handwritten": {"rtol": MYIA_RTOL, "atol": MYIA_ATOL},
-            "peer_vs_handwritten": {"rtol": PEER_RTOL, "atol": PEER_ATOL},
-            "myia_forward_vs_numpy": {"rtol": FWD_RTOL, "atol": FWD_ATOL},
+        "peer_source": {
+            "path": str(peer_src.path),
+            "origin": peer_src.origin,
+            "copy_matches_shared": peer_src.copy_matches_shared,
         },
-        "total_s": total,
-        "load_average_end": _loadavg(),
+        "peers": peer_info,
+        "tolerance": {"rtol": RTOL, "atol": ATOL},
         "workloads": results,
+        "first_calls": comp,
+        "total_s": total,
     }
     path = Path(opts.json)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=2, default=_json_default) + "\n")
-    print(f"\n{len(results)} workloads in {total:.1f} s; results written to {path}")
+    path.write_text(json.dumps(payload, indent=1, default=str) + "\n")
+    print(f"\n{len(results)} workloads in {total:.0f} s; results written to {path}")
+    if peer_src.copy_matches_shared is False:
+        print("note: benchmarks/peer_workloads.py differs from ../shared: refresh the copy")
     return 1 if failed else 0
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ POLY_ITERS = 50
 
 
 def scalar_poly_math_sin(x):
-    for i in range(POLY_ITERS):
+    for _ in range(POLY_ITERS):
         x = x * 0.9 + math.sin(x) * 0.1
     return x
 
@@ -59,7 +59,7 @@ def poly_step(x):
 
 
 def scalar_poly_helper(x):
-    for i in range(POLY_ITERS):
+    for _ in range(POLY_ITERS):
         x = poly_step(x)
     return x
 
@@ -71,13 +71,13 @@ def scalar_poly_closure(x):
     def step(y):
         return y * a + np.sin(y) * b
 
-    for i in range(POLY_ITERS):
+    for _ in range(POLY_ITERS):
         x = step(x)
     return x
 
 
 def scalar_poly_augmented(x):
-    for i in range(POLY_ITERS):
+    for _ in range(POLY_ITERS):
         s = np.sin(x) * 0.1
         x *= 0.9
         x += s
@@ -269,7 +269,7 @@ def rec_pow_augmented(x, n):
 
 def rec_pow_for(x, n):
     r = 1.0
-    for i in range(n):
+    for _ in range(n):
         r = x * r
     return r
 

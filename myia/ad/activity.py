@@ -19,7 +19,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from myia.infer.abstract import AZero, sens_type
+from myia.infer.abstract import (
+    AZero,
+)
+from myia.infer.sensitivity import sens_type
 from myia.ir.manager import Manager
 from myia.ir.nodes import Constant, Graph, Node
 from myia.prim.registry import Primitive
@@ -97,7 +100,12 @@ def _can_carry(n: Node) -> bool:
 
 
 def _holds_functions(a) -> bool:
-    from myia.infer.abstract import ADict, AFunction, AList, ATuple
+    from myia.infer.abstract import (
+        ADict,
+        AFunction,
+        AList,
+        ATuple,
+    )
 
     if isinstance(a, AFunction):
         return True

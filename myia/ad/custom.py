@@ -22,9 +22,9 @@ from myia.infer.abstract import (
     AZero,
     describe,
     drop_values,
-    sens_type,
 )
 from myia.infer.build import Builder, typed_constant
+from myia.infer.sensitivity import sens_type
 from myia.ir.nodes import Apply, Graph
 from myia.prim.registry import lookup
 from myia.prim.sens import unbroadcast

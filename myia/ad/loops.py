@@ -24,9 +24,9 @@ from myia.infer.abstract import (
     AStack,
     ATuple,
     GraphFn,
-    sens_type,
 )
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.sensitivity import sens_type
 from myia.ir.nodes import Apply, Graph, Node
 from myia.prim.registry import lookup
 from myia.prim.sens import materialize
@@ -213,7 +213,7 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
 
 
 def _sens(n: Node):
-    from myia.infer.abstract import sens_type
+    from myia.infer.sensitivity import sens_type
 
     s = sens_type(n.abstract)
     if isinstance(s, AScalar):

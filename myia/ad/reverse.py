@@ -35,10 +35,10 @@ from myia.infer.abstract import (
     GraphFn,
     drop_values,
     join,
-    sens_type,
 )
 from myia.infer.build import Builder, type_of, typed_constant
-from myia.ir.manager import Manager
+from myia.infer.sensitivity import sens_type
+from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive, lookup
 from myia.prim.sens import materialize, sens_sum
@@ -230,9 +230,7 @@ class Reverse:
     def recursive(self, g: Graph) -> bool:
         """Whether `g` calls itself other than as a loop (through its callees)."""
         if self._recursive is None:
-            from myia.opt.optimize import _cyclic
-
-            self._recursive = {h for h in _cyclic(self.mng) if not is_loop(h)}
+            self._recursive = {h for h in cyclic_graphs(self.mng) if not is_loop(h)}
         return g in self._recursive
 
     def function(self, g: Graph) -> FunctionAD:

@@ -38,9 +38,9 @@ from myia.infer.abstract import (
     describe,
     drop_values,
     join,
-    sens_type,
 )
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.sensitivity import sens_type
 from myia.ir.nodes import Apply, Graph, Node
 from myia.prim.registry import lookup
 from myia.prim.sens import materialize
@@ -283,7 +283,9 @@ def _needs_primal(d, t) -> bool:
 
 
 def _static(t) -> bool:
-    from myia.infer.abstract import AArray
+    from myia.infer.abstract import (
+        AArray,
+    )
 
     if isinstance(t, AArray):
         return t.known_shape
@@ -298,7 +300,9 @@ def _static(t) -> bool:
 
 def _kind_key(t):
     """`t` with the box flags of its numbers dropped (Python and NumPy floats are one kind)."""
-    from myia.infer.abstract import AScalar
+    from myia.infer.abstract import (
+        AScalar,
+    )
 
     if isinstance(t, AScalar):
         return ("scalar", t.kind)

@@ -130,7 +130,7 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
 def custom_rule(an: Analysis, callee: Context, rule):
     """Analyse the backpropagator of a `custom_vjp` function for its call: on its inputs,
     its output and the sensitivity of its output."""
-    from myia.infer.abstract import sens_type
+    from myia.infer.sensitivity import sens_type
     from myia.parser import parse
 
     graph = parse(rule)

@@ -357,3 +357,52 @@ def _callees_first(graphs, uses) -> list:
                 stack.pop()
                 order.append(g)
     return order
+
+
+def cyclic_graphs(mng: Manager) -> set[Graph]:
+    """Graphs that can reach themselves through graph constants (Tarjan's SCCs)."""
+    index: dict[Graph, int] = {}
+    low: dict[Graph, int] = {}
+    on: set[Graph] = set()
+    stack: list[Graph] = []
+    out: set[Graph] = set()
+    counter = 0
+    for start in mng.graphs:
+        if start in index:
+            continue
+        work = [(start, iter(mng.graph_constants[start]))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on.add(start)
+        while work:
+            g, it = work[-1]
+            advanced = False
+            for h in it:
+                if h not in index:
+                    index[h] = low[h] = counter
+                    counter += 1
+                    stack.append(h)
+                    on.add(h)
+                    work.append((h, iter(mng.graph_constants[h])))
+                    advanced = True
+                    break
+                if h in on:
+                    low[g] = min(low[g], index[h])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[g])
+            if low[g] == index[g]:
+                comp = []
+                while True:
+                    h = stack.pop()
+                    on.discard(h)
+                    comp.append(h)
+                    if h is g:
+                        break
+                if len(comp) > 1 or g in mng.graph_constants[g]:
+                    out.update(comp)
+    return out

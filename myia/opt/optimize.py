@@ -19,7 +19,7 @@ from collections import deque
 
 from myia.infer.build import try_fold, type_of, typed_constant
 from myia.ir.clone import inline_clone
-from myia.ir.manager import Manager
+from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.patterns import RULES, implied_operand
 from myia.prim.registry import REGISTRY, Primitive
@@ -157,7 +157,7 @@ class Optimizer:
 
     def recursive(self, g: Graph) -> bool:
         if self._cycles is None or self._cycles[0] != len(self.mng.graphs):
-            self._cycles = (len(self.mng.graphs), _cyclic(self.mng))
+            self._cycles = (len(self.mng.graphs), cyclic_graphs(self.mng))
         return g in self._cycles[1]
 
     def inline(self, node: Apply, g: Graph) -> Node | None:
@@ -268,55 +268,6 @@ def _key(node: Node):
             return ("id", id(v))
         return ("c", type(v), v)
     return ("n", id(node))
-
-
-def _cyclic(mng: Manager) -> set[Graph]:
-    """Graphs that can reach themselves through graph constants (Tarjan's SCCs)."""
-    index: dict[Graph, int] = {}
-    low: dict[Graph, int] = {}
-    on: set[Graph] = set()
-    stack: list[Graph] = []
-    out: set[Graph] = set()
-    counter = 0
-    for start in mng.graphs:
-        if start in index:
-            continue
-        work = [(start, iter(mng.graph_constants[start]))]
-        index[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on.add(start)
-        while work:
-            g, it = work[-1]
-            advanced = False
-            for h in it:
-                if h not in index:
-                    index[h] = low[h] = counter
-                    counter += 1
-                    stack.append(h)
-                    on.add(h)
-                    work.append((h, iter(mng.graph_constants[h])))
-                    advanced = True
-                    break
-                if h in on:
-                    low[g] = min(low[g], index[h])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[g])
-            if low[g] == index[g]:
-                comp = []
-                while True:
-                    h = stack.pop()
-                    on.discard(h)
-                    comp.append(h)
-                    if h is g:
-                        break
-                if len(comp) > 1 or g in mng.graph_constants[g]:
-                    out.update(comp)
-    return out
 
 
 def optimize(graph: Graph, adjoint: bool = False) -> Graph:

@@ -78,7 +78,7 @@ def _vjp_stack_pop(r):
 def _push_sens(r, elem, top):
     """The sensitivity of a stack of `elem` from that of the pair (top, rest) popped from
     it (`top()`, the value popped, shapes the zeros of a top nothing reached)."""
-    from myia.infer.abstract import sens_type
+    from myia.infer.sensitivity import sens_type
     from myia.prim.sens import materialize
 
     b = r.b
@@ -246,7 +246,7 @@ def env_get(env, tag, like):
 
 @env_get.definfer
 def _infer_env_get(env, tag, like):
-    from myia.infer.abstract import sens_type
+    from myia.infer.sensitivity import sens_type
 
     if env is not AEnv:
         raise MyiaTypeError(f"internal error: env_get of {describe(env)}")
@@ -274,7 +274,10 @@ def grad_of(fn, spec):
 
 @grad_of.definfer
 def _infer_grad_of(fn, spec):
-    from myia.infer.abstract import AGradient, constant_value
+    from myia.infer.abstract import (
+        AGradient,
+        constant_value,
+    )
 
     return AGradient(fn, constant_value(spec))
 

@@ -365,7 +365,8 @@ def zeros_at(root, path):
 
 @zeros_at.definfer
 def _infer_zeros_at(root, path):
-    from myia.infer.abstract import ADict, AResidual, sens_type
+    from myia.infer.abstract import ADict, AResidual
+    from myia.infer.sensitivity import sens_type
 
     t = root
     for k in const_value(path, "path"):
@@ -384,7 +385,7 @@ zeros_at.defemit(lambda e, args: e.helper_call("zeros_at", args))
 
 @zeros_like_sens.definfer
 def _infer_zeros_like_sens(x):
-    from myia.infer.abstract import sens_type
+    from myia.infer.sensitivity import sens_type
 
     s = sens_type(x)
     return AZero if s is AZero else s

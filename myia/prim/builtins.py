@@ -41,9 +41,9 @@ from myia.infer.abstract import (
     describe,
     is_constant,
     join,
-    sens_type,
 )
 from myia.infer.build import FOLD_MAX_SIZE, type_of
+from myia.infer.sensitivity import sens_type
 from myia.ir.nodes import Apply
 from myia.prim import arith as O
 from myia.prim import arrays as A

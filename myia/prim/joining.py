@@ -14,9 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from myia.errors import MyiaShapeError
-from myia.infer import abstract as A
-from myia.infer.abstract import AArray, AList, AScalar, ATuple, AZero
+from myia.infer.abstract import (
+    AArray,
+    AList,
+    AScalar,
+    ATuple,
+    AZero,
+)
 from myia.infer.build import type_of
+from myia.infer.sensitivity import sens_type
 from myia.prim import typing as T
 from myia.prim.arrays import reshape, transpose
 from myia.prim.registry import primitive
@@ -121,7 +127,7 @@ def _vjp_concatenate(r):
             b.apply(getitem, r.dout, _along(b, k, slice(s, e))) for s, e in zip(cuts, cuts[1:])
         ]
     out = [
-        ZERO if A.sens_type(t) is AZero else _like(b, p, t, lambda i=i: b.apply(getitem, r.x(0), i))
+        ZERO if sens_type(t) is AZero else _like(b, p, t, lambda i=i: b.apply(getitem, r.x(0), i))
         for i, (p, t) in enumerate(zip(pieces, seq.items))
     ]
     return [b.apply(_maker(seq), *out), None]
@@ -188,7 +194,7 @@ def _vjp_stack(r):
     if seq.items is None:
         return [b.apply(unstack, r.dout, k), None]
     out = [
-        ZERO if A.sens_type(t) is AZero else _sens(b, b.apply(getitem, r.dout, _along(b, k, i)), t)
+        ZERO if sens_type(t) is AZero else _sens(b, b.apply(getitem, r.dout, _along(b, k, i)), t)
         for i, t in enumerate(seq.items)
     ]
     return [b.apply(_maker(seq), *out), None]

@@ -143,7 +143,9 @@ def _vjp_matmul(r):
         if r.wants(1):
             db = b.apply(O.mul, r.x(0), d)
     elif ta.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
-        if r.wants(0):
+        if r.wants(0) and tb.ndim == 2:
+            da = b.apply(matmul, r.x(1), d)  # (k, m) @ (m,)
+        elif r.wants(0):
             da = b.apply(matmul, r.x(1), b.apply(expand_dims, d, -1))
             da = b.apply(squeeze, da, -1)
         if r.wants(1):
@@ -151,7 +153,9 @@ def _vjp_matmul(r):
     elif tb.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
         if r.wants(0):
             da = b.apply(O.mul, b.apply(expand_dims, d, -1), r.x(1))
-        if r.wants(1):
+        if r.wants(1) and ta.ndim == 2:
+            db = b.apply(matmul, d, r.x(0))  # (n,) @ (n, k)
+        elif r.wants(1):
             db = b.apply(matmul, b.apply(expand_dims, d, -2), r.x(0))
             db = b.apply(squeeze, db, -2)
     else:

@@ -31,10 +31,9 @@ from myia.infer.abstract import (
     ATuple,
     AZero,
     describe,
-    holds_itself,
-    sens_type,
 )
 from myia.infer.build import type_of
+from myia.infer.sensitivity import holds_itself, sens_type
 
 
 def unbroadcast(b, d, like, primal=None):

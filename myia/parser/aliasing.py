@@ -1,0 +1,536 @@
+"""The aliasing rule of in-place updates, which the fence (`fence.py`) applies to each function.
+
+myia compiles `x[i] = v` (and `x[i] += v`) as a functional update that rebinds `x` to an updated copy, and `x += v` as
+`x = x + v`; Python instead writes into the object `x` names, which every other name,
+container, closure or caller holding that object sees. The rule refuses an update whenever
+that difference could show, with a syntactic and conservative analysis of the function that
+holds the update (sharings made after the update, outside its loops, see the new value and
+do not count):
+
+- `x[i] = v` / `x[i] += v` is refused when `x` is a parameter (unless rebound on every path
+  before the update), is not assigned in the function (a global or enclosing variable), is
+  another name or a view of something (`x = y`, `x = y.T`, `x = y[1:]`, `x = np.reshape(y,
+  s)`, `for x in ys`, ...), is itself shared (`y = x`, `y = x.T`, `t = (x, 1)`, `for r in
+  x`, `out[i] = x`, ...) or is read by a nested def, lambda or comprehension. Writes into an
+  element (`x[i][j] = v`, `x[i] += v`) are also refused when `x` holds named objects
+  (`x = [w, w]`, `x[k] = w` on a list) or repeats one (`x = [np.zeros(3)] * 2`).
+- `x += v` on a name is refused when `x` shares its object with another name, container or
+  loop variable that is read after the update (or in its loop, or by a nested function).
+
+Everything else (fresh arrays from `np.zeros`, `np.array`, `x.copy()`, arithmetic, any other
+call) is accepted.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from myia.parser.ast_rules import (
+    _ALL_ARGS_VIEW_FUNCS,
+    _ARRAY_MAKERS,
+    _CONTAINER_BUILTINS,
+    _ELEMENT_BUILTINS,
+    _FRESH_ATTRS,
+    _LOOPS,
+    _MODULES,
+    _NESTED_SCOPES,
+    _OPS,
+    _SKIPPED_FIELDS,
+    _VIEW_ATTRS,
+    _VIEW_FUNCS,
+    _code,
+    _free_reads,
+    _iter_own,
+    _param_names,
+    _repeats_an_object,
+    _subscript_root,
+    _target_names,
+)
+
+if TYPE_CHECKING:
+    from myia.parser.fence import _Fence
+
+# The aliasing rule -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Edge:
+    """Two names whose objects may be shared, recorded where one is built from the other.
+
+    `target` is bound from (or, for a `store`, is a container updated with) an expression
+    whose value may be or contain the object of `source`. `container` means `target` is a new
+    container holding that object (`t = (x, 1)`, `t = list(x)`): updating the container's
+    slots is safe, updating what is inside it is not.
+    """
+
+    target: str
+    source: str
+    stmt: ast.stmt
+    store: bool = False
+    container: bool = False
+
+
+@dataclass
+class _Update:
+    kind: str  # "subscript" (`x[i] = v`, `x[i] op= v`) or "augmented" (`x op= v`)
+    stmt: ast.stmt
+    target: ast.expr
+    name: str
+    # `x[i][j] = v` and `x[i] += v` write into the object `x[i]` (in place, when it is an
+    # array held by a list): whatever else holds that object would see it.
+    inner: bool
+    path: tuple
+
+
+def _dominates(before: tuple, after: tuple) -> bool:
+    """Whether the statement at path `before` runs before the one at `after` on every path.
+
+    A path lists (block, index) from the function body down to the statement: `before`
+    dominates when it sits earlier in a block that encloses `after` (or holds it).
+    """
+    n = len(before)
+    if n > len(after) or before[: n - 1] != after[: n - 1]:
+        return False
+    (block_b, index_b), (block_a, index_a) = before[n - 1], after[n - 1]
+    return block_b == block_a and index_b < index_a
+
+
+def _own_parts(stmt: ast.stmt) -> list[ast.AST]:
+    """The expressions of a statement, without its nested blocks and annotations."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [stmt]
+    parts: list[ast.AST] = []
+    for field, value in ast.iter_fields(stmt):
+        if field in _SKIPPED_FIELDS:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, ast.AST) and not isinstance(item, _BLOCK_ITEMS):
+                parts.append(item)
+    return parts
+
+
+_BLOCK_ITEMS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+class _AliasCheck:
+    """The aliasing rule of in-place updates, for one function (see the module docstring)."""
+
+    def __init__(self, fence: _Fence, fn: ast.FunctionDef, visible: set[str]):
+        self.fence = fence
+        self.fn = fn
+        self.visible = visible
+        self.params = set(_param_names(fn.args))
+        self.bound = set(self.params)
+        self.assigns: dict[str, list[tuple]] = defaultdict(list)
+        self.edges: list[_Edge] = []
+        # A position is (order of the statement, ids of the loops around it); None stands for
+        # a read by a nested function, which may run at any time.
+        self.where: dict[int, tuple[int, tuple]] = {}  # id(statement): position
+        self.reads: dict[str, list[tuple[ast.Name, tuple | None]]] = defaultdict(list)
+        self.captures: list[tuple[ast.Name, tuple]] = []  # reads by nested scopes
+        self.updates: list[_Update] = []
+        self.repeats: dict[str, list[ast.stmt]] = defaultdict(list)  # x = [np.zeros(3)] * 2
+        # Names only ever bound to new ndarrays (`np.zeros(...)`): storing into them copies.
+        self.arrays: dict[str, bool] = dict.fromkeys(self.params, False)
+
+    def run(self) -> None:
+        self.block(self.fn.body, (id(self.fn), "body"), (), ())
+        for update in self.updates:
+            if update.kind == "subscript":
+                self.check_subscript(update)
+            else:
+                self.check_augmented(update)
+
+    def may_see(self, position: tuple, update: _Update) -> bool:
+        """Whether what runs at `position` may come before `update`: earlier, or in its loop."""
+        order, loops = position
+        update_order, update_loops = self.where[id(update.stmt)]
+        return order <= update_order or not set(loops).isdisjoint(update_loops)
+
+    def may_follow(self, position: tuple | None, update: _Update) -> bool:
+        """Whether what runs at `position` may come after `update`: later, or in its loop."""
+        if position is None:
+            return True
+        order, loops = position
+        update_order, update_loops = self.where[id(update.stmt)]
+        return order >= update_order or not set(loops).isdisjoint(update_loops)
+
+    # Facts -------------------------------------------------------------------------------
+
+    def block(self, stmts: list[ast.stmt], key: tuple, path: tuple, loops: tuple) -> None:
+        for i, stmt in enumerate(stmts):
+            self.statement(stmt, (*path, (key, i)), loops)
+
+    def statement(self, stmt: ast.stmt, path: tuple, loops: tuple) -> None:
+        order = len(self.where)
+        self.where[id(stmt)] = (order, loops)
+        # The test of a `while` runs again after each iteration: it is inside its loop.
+        inside = (*loops, id(stmt)) if isinstance(stmt, ast.While) else loops
+        for node in _iter_own(_own_parts(stmt)):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                self.reads[node.id].append((node, (order, inside)))
+            elif isinstance(node, _NESTED_SCOPES):
+                for name in _free_reads(node):
+                    self.captures.append((name, (order, inside)))
+                    self.reads[name.id].append((name, None))
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                self.bind(target, stmt.value, stmt, path)
+            names = [n.id for t in stmt.targets for n in _target_names(t)]
+            if len(stmt.targets) > 1:  # `a = b = v`: one object, several names
+                for a, b in zip(names, names[1:]):
+                    self.edges.append(_Edge(a, b, stmt))
+            for target in stmt.targets:
+                if isinstance(target, ast.Subscript):
+                    self.subscript_update(stmt, target, stmt.value, path)
+        elif isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:
+                self.bind(stmt.target, stmt.value, stmt, path)
+        elif isinstance(stmt, ast.AugAssign):
+            target = stmt.target
+            if isinstance(target, ast.Name):
+                self.reads[target.id].append((target, (order, loops)))
+                self.updates.append(_Update("augmented", stmt, target, target.id, False, path))
+                for src, direct in self.sources(stmt.value):  # `xs += [x]` stores `x`
+                    if not direct and src.id != target.id:
+                        self.edges.append(_Edge(target.id, src.id, stmt, store=True))
+            elif isinstance(target, ast.Subscript):
+                self.subscript_update(stmt, target, stmt.value, path)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            for name, sources in self.element_pairs(stmt.target, stmt.iter):
+                self.arrays[name.id] = False
+                self.bound.add(name.id)
+                for src in sources:  # the loop variable is an element of the iterable
+                    self.edges.append(_Edge(name.id, src.id, stmt))
+            inner = (*loops, id(stmt))
+            self.block(stmt.body, (id(stmt), "body"), path, inner)
+            self.block(stmt.orelse, (id(stmt), "orelse"), path, inner)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self.bound.add(stmt.name)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            self.bound |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
+        else:
+            inner = (*loops, id(stmt)) if isinstance(stmt, _LOOPS) else loops
+            for field in ("body", "orelse", "finalbody"):
+                stmts = getattr(stmt, field, None)
+                if isinstance(stmts, list):
+                    self.block(stmts, (id(stmt), field), path, inner)
+            for part in [*getattr(stmt, "handlers", []), *getattr(stmt, "cases", [])]:
+                self.block(part.body, (id(part), "body"), path, inner)
+            for item in getattr(stmt, "items", []):  # `with ... as x`
+                if item.optional_vars is not None:
+                    self.bound |= {n.id for n in _target_names(item.optional_vars)}
+
+    def bind(self, target: ast.expr, value: ast.expr, stmt: ast.stmt, path: tuple) -> None:
+        if isinstance(target, ast.Name) and _repeats_an_object(value):
+            self.repeats[target.id].append(stmt)
+        for name, sources in self.pairs(target, value):
+            is_array = name is target and self.makes_array(value)
+            self.arrays[name.id] = self.arrays.get(name.id, True) and is_array
+            self.bound.add(name.id)
+            self.assigns[name.id].append(path)
+            for src, direct in sources:
+                self.edges.append(_Edge(name.id, src.id, stmt, container=not direct))
+
+    def pairs(self, target: ast.expr, value: ast.expr) -> Iterator[tuple[ast.Name, list]]:
+        """(name bound, sources of its value) for each name of an assignment target."""
+        if isinstance(target, ast.Name):
+            yield target, self.sources(value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            if (
+                isinstance(value, (ast.Tuple, ast.List))
+                and len(value.elts) == len(elts)
+                and not any(isinstance(e, ast.Starred) for e in [*elts, *value.elts])
+            ):
+                for t, v in zip(elts, value.elts):
+                    yield from self.pairs(t, v)
+            else:  # each name is an element of the value
+                sources = [(src, True) for src, _ in self.sources(value)]
+                for name in _target_names(target):
+                    yield name, sources
+        elif isinstance(target, ast.Starred):
+            yield from self.pairs(target.value, value)
+
+    def element_pairs(self, target: ast.expr, it: ast.expr) -> Iterator[tuple[ast.Name, list]]:
+        """(name bound, names it may share data with) for each name of a loop target."""
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords:
+            fn, args = it.func.id, it.args
+            elts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else None
+            if fn == "range":
+                for name in _target_names(target):
+                    yield name, []
+                return
+            if fn == "enumerate" and len(args) == 1 and elts is not None and len(elts) == 2:
+                for name in _target_names(elts[0]):
+                    yield name, []
+                yield from self.element_pairs(elts[1], args[0])
+                return
+            if fn == "zip" and elts is not None and len(elts) == len(args):
+                if not any(isinstance(e, ast.Starred) for e in [*elts, *args]):
+                    for elt, arg in zip(elts, args):
+                        yield from self.element_pairs(elt, arg)
+                    return
+        sources = [src for src, _ in self.sources(it)]
+        for name in _target_names(target):
+            yield name, sources
+
+    def subscript_update(
+        self, stmt: ast.stmt, target: ast.Subscript, value: ast.expr, path: tuple
+    ) -> None:
+        root = _subscript_root(target)
+        if not isinstance(root, ast.Name):
+            return  # refused by the visitor
+        inner = isinstance(target.value, ast.Subscript) or isinstance(stmt, ast.AugAssign)
+        self.updates.append(_Update("subscript", stmt, target, root.id, inner, path))
+        for src, _ in self.sources(value):  # in a list, `xs[i] = y` stores `y` itself
+            if src.id != root.id:
+                self.edges.append(_Edge(root.id, src.id, stmt, store=True))
+
+    def makes_array(self, value: ast.AST) -> bool:
+        """Whether `value` is a new ndarray made by NumPy (`np.zeros(3)`, `np.array(x)`) or
+        by arithmetic that lists and tuples do not support (`m * 1.0`, `a - b`, `x @ w`)."""
+        if isinstance(value, ast.BinOp):
+            if isinstance(
+                value.op, (ast.Sub, ast.Div, ast.FloorDiv, ast.Pow, ast.MatMult, ast.Mod)
+            ):
+                return True
+            if isinstance(value.op, (ast.Add, ast.Mult)):
+                return any(
+                    isinstance(side, ast.Constant) and isinstance(side.value, float)
+                    for side in (value.left, value.right)
+                )
+        return (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in _ARRAY_MAKERS
+            and self.is_module(value.func.value)
+            and not any(k.arg == "copy" for k in value.keywords)
+        )
+
+    def copies_into(self, edge: _Edge) -> bool:
+        """Whether `edge` stores into a name that is always an ndarray (a copy, not a link)."""
+        return edge.store and self.arrays.get(edge.target, False)
+
+    def is_module(self, node: ast.AST) -> bool:
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return isinstance(node, ast.Name) and node.id in _MODULES and node.id not in self.visible
+
+    def sources(self, e: ast.AST) -> list[tuple[ast.Name, bool]]:
+        """The names whose object the value of `e` may be, view or (direct=False) contain."""
+        if isinstance(e, ast.Name):
+            return [(e, True)]
+        if isinstance(e, (ast.Starred, ast.NamedExpr)):
+            return self.sources(e.value)
+        if isinstance(e, ast.Subscript):  # an element, or a view by basic slicing
+            return [(n, True) for n, _ in self.sources(e.value)]
+        if isinstance(e, ast.Attribute):
+            if e.attr in _VIEW_ATTRS:
+                return [(n, True) for n, _ in self.sources(e.value)]
+            if e.attr in _FRESH_ATTRS or self.is_module(e.value):
+                return []
+            return [(n, True) for n, _ in self.sources(e.value)]
+        if isinstance(e, (ast.Tuple, ast.List, ast.Set)):
+            return [(n, False) for elt in e.elts for n, _ in self.sources(elt)]
+        if isinstance(e, ast.Dict):
+            return [(n, False) for v in e.values for n, _ in self.sources(v)]
+        if isinstance(e, ast.IfExp):
+            return self.sources(e.body) + self.sources(e.orelse)
+        if isinstance(e, ast.BoolOp):
+            return [s for v in e.values for s in self.sources(v)]
+        if isinstance(e, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return [(n, False) for n in _free_reads(e)]
+        if isinstance(e, ast.Call):
+            return self.call_sources(e)
+        return []
+
+    def call_sources(self, call: ast.Call) -> list[tuple[ast.Name, bool]]:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            name, method = func.attr, not self.is_module(func.value)
+        elif isinstance(func, ast.Name):
+            name, method = func.id, False
+        else:
+            return []
+        receiver = self.sources(func.value) if method else []
+        direct = lambda args: [(n, True) for a in args for n, _ in self.sources(a)]
+        no_copy = any(
+            k.arg == "copy" and isinstance(k.value, ast.Constant) and k.value.value is False
+            for k in call.keywords
+        )
+        if no_copy:  # np.array(x, copy=False), x.astype(t, copy=False)
+            return receiver + direct(call.args)
+        if name in _VIEW_FUNCS:
+            if method:  # x.reshape(3, 4): a view of the receiver
+                return receiver
+            args = call.args if name in _ALL_ARGS_VIEW_FUNCS else call.args[:1]
+            keywords = [k.value for k in call.keywords if k.arg in ("a", "arr", "ary", "m", "x")]
+            return direct([*args, *keywords])
+        if name in _CONTAINER_BUILTINS:
+            return [(n, False) for n, _ in receiver + direct(call.args)]
+        if name in _ELEMENT_BUILTINS:
+            return receiver + direct(call.args)
+        return []
+
+    # Checks ------------------------------------------------------------------------------
+
+    def line(self, node: ast.AST) -> int:
+        return self.fence.user_line(node)
+
+    def refuse(self, node: ast.AST, message: str) -> None:
+        self.fence.refuse(node, message)
+
+    def check_subscript(self, u: _Update) -> None:
+        x = u.name
+        op = _OPS.get(type(u.stmt.op), "") if isinstance(u.stmt, ast.AugAssign) else ""
+        what = (
+            f"in-place update `{_code(u.target)} {op}= ...` of `{x}` at line {self.line(u.target)}"
+        )
+        copy_fix = (
+            f"copy it first, `{x} = {x}.copy()`, or create the array locally "
+            "with np.zeros/np.ones/np.array/..."
+        )
+        reason = fix = None
+        if x not in self.bound:
+            reason = (
+                f"`{x}` is not assigned in this function (it is a global or a variable of an "
+                "enclosing function), so Python would change it for everyone holding it"
+            )
+            fix = (
+                f"update a local copy, e.g. `{x}_new = {x}.copy()`, or create the array "
+                "locally with np.zeros/np.ones/np.array/..."
+            )
+        elif x in self.params and not any(_dominates(p, u.path) for p in self.assigns[x]):
+            reason = (
+                f"`{x}` is a parameter of `{self.fn.name}`, so Python would change the "
+                "caller's array"
+            )
+            fix = copy_fix
+        else:
+            edge = self.first_alias_edge(u)
+            captured = next(
+                (name for name, pos in self.captures if name.id == x and self.may_see(pos, u)),
+                None,
+            )
+            repeat = next(
+                (st for st in self.repeats.get(x, []) if self.may_see(self.where[id(st)], u)),
+                None,
+            )
+            if u.inner and repeat is not None and edge is None:
+                reason = (
+                    f"`{x}` holds the same object several times (`{_code(repeat)}` at line "
+                    f"{self.line(repeat)}), so Python would change every copy of it"
+                )
+                fix = (
+                    "build the container with a list comprehension, "
+                    "e.g. `[np.zeros(3) for i in range(n)]`"
+                )
+            elif edge is not None:
+                where = f"`{_code(edge.stmt)}` at line {self.line(edge.stmt)}"
+                if edge.target == x and edge.store:
+                    reason = f"`{x}` holds `{edge.source}` ({where}), which Python would change too"
+                    fix = f"store a copy instead: `{edge.source}.copy()`"
+                elif edge.target == x and edge.container:
+                    reason = f"`{x}` holds `{edge.source}` ({where}), which Python would change too"
+                    fix = "build the container from copies (`.copy()`) or fresh arrays"
+                elif edge.target == x and edge.source == x:
+                    reason = (
+                        f"`{x}` is a view of, or the same object as, what `{x}` held before "
+                        f"({where}), so Python would change that array too"
+                    )
+                    value = getattr(edge.stmt, "value", None)
+                    fix = f"copy it, `{x} = {_code(value, 30)}.copy()`" if value else copy_fix
+                elif edge.target == x:
+                    reason = (
+                        f"`{x}` is another name for, or a view of, `{edge.source}` ({where}), "
+                        f"so Python would change `{edge.source}` too"
+                    )
+                    fix = (
+                        f"make `{x}` a copy (`... .copy()` on the right-hand side) or create it "
+                        "locally with np.zeros/np.ones/np.array/..."
+                    )
+                else:
+                    kind = "holds" if edge.store or edge.container else "shares the data of"
+                    reason = (
+                        f"`{edge.target}` {kind} `{x}` ({where}), so Python would change "
+                        f"`{edge.target}` too"
+                    )
+                    fix = f"give `{edge.target}` its own copy, `{x}.copy()`, or {copy_fix}"
+            elif captured is not None:
+                reason = (
+                    f"`{x}` is read by a nested function, lambda or comprehension at line "
+                    f"{self.line(captured)}, which Python would let see the update"
+                )
+                fix = f"build the nested values from a copy, `{x}.copy()`, or {copy_fix}"
+        if reason is not None:
+            self.refuse(
+                u.target,
+                f"{what}: {reason}, while myia compiles the update as a functional update that "
+                f"rebinds `{x}` to an updated copy; {fix}",
+            )
+
+    def first_alias_edge(self, u: _Update) -> _Edge | None:
+        """The first sharing of `u.name` that the update could show through another name."""
+        x = u.name
+        for edge in self.edges:
+            if edge.stmt is u.stmt or not self.may_see(self.where[id(edge.stmt)], u):
+                continue  # made by or after the update, outside its loops: sees the new value
+            if self.copies_into(edge):
+                continue  # `x[i] = y` with `x = np.zeros(...)` copies the data of `y`
+            if edge.source == x and edge.target != x:
+                return edge  # another name, view or container holds `x`
+            if edge.target == x and not edge.store and not edge.container:
+                return edge  # `x` is another name or a view
+            if edge.target == x and u.inner:
+                return edge  # `x[i][j] = v` writes into an object `x` only holds
+        return None
+
+    def check_augmented(self, u: _Update) -> None:
+        x = u.name
+        op = _OPS.get(type(u.stmt.op), "?")
+        what = f"augmented assignment `{x} {op}= ...` at line {self.line(u.stmt)}"
+        fix = f"write `{x} = {x} {op} ...` instead"
+        if x not in self.bound:
+            self.refuse(
+                u.stmt,
+                f"{what}: `{x}` is not assigned in this function before (Python raises "
+                f"UnboundLocalError, or it is a global or an enclosing variable); assign `{x}` "
+                "first or pass it as an argument and return the new value",
+            )
+            return
+        # Every name that may show the object of `x`: names sharing it and containers of it,
+        # linked before the update (or in its loop); one of them read after it would differ.
+        links: dict[str, list[tuple[str, _Edge]]] = defaultdict(list)
+        for edge in self.edges:
+            if not self.may_see(self.where[id(edge.stmt)], u) or self.copies_into(edge):
+                continue
+            links[edge.source].append((edge.target, edge))
+            if not edge.store:
+                links[edge.target].append((edge.source, edge))
+        via: dict[str, _Edge | None] = {x: None}
+        stack = [x]
+        while stack:
+            name = stack.pop()
+            for other, edge in links[name]:
+                if other not in via:
+                    via[other] = edge
+                    stack.append(other)
+        for name, edge in via.items():
+            if edge is None:
+                continue
+            for read, position in self.reads.get(name, []):
+                if not self.may_follow(position, u):
+                    continue
+                self.refuse(
+                    u.stmt,
+                    f"{what}: for an array or a list this updates `{x}` in place, and `{x}` "
+                    f"shares its object with `{name}` (`{_code(edge.stmt)}` at line "
+                    f"{self.line(edge.stmt)}), used at line {self.line(read)}: Python would "
+                    f"change `{name}` too, myia would not; {fix}",
+                )
+                return
