@@ -293,11 +293,16 @@ def _git(*args) -> str | None:
     return r.stdout.strip() if r.returncode == 0 else None
 
 
-def environment(threads) -> dict:
+def _loadavg() -> list[float] | None:
+    """1, 5 and 15 minute load averages: other work on the machine skews the timings."""
     try:
-        load = [round(x, 2) for x in os.getloadavg()]
+        return [round(x, 2) for x in os.getloadavg()]
     except (AttributeError, OSError):
-        load = None
+        return None
+
+
+def environment(threads) -> dict:
+    load = _loadavg()
     status = _git("status", "--porcelain", "--untracked-files=no", "--", ".")
     return {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -437,6 +442,7 @@ def run_workload(w, args, peer, spell, peers, peer_src, mode, budget_s, seed, lo
         res["errors"].append({"what": "inputs modified during timing", **_error(e)})
 
     hand_t = cands[0].stats()["median_s"]
+    hand_min = cands[0].stats()["min_s"]
     res["rounds"] = rounds
     res["candidates"] = []
     for c in cands:
@@ -448,6 +454,7 @@ def run_workload(w, args, peer, spell, peers, peer_src, mode, budget_s, seed, lo
             "ok": c.error is None,
             "timing": st,
             "ratio": st["median_s"] / hand_t if st and c.kind != "hand" else None,
+            "min_ratio": st["min_s"] / hand_min if st and c.kind != "hand" else None,
             "first_call_s": c.first_call_s,
             "max_rel_err": c.max_rel_err,
         }
@@ -488,11 +495,14 @@ def render_workload(w: Workload, res: dict) -> str:
                 fmt_pct(st.get("iqr_rel")),
                 "-" if st.get("calls_per_sample") is None else str(st["calls_per_sample"]),
                 fmt_ratio(e["ratio"]),
+                fmt_ratio(e["min_ratio"]),
                 fmt_time(e["first_call_s"]) if e["ok"] else "-",
             ]
         )
     body = table(
-        ["spelling", "what", "grad", "IQR", "calls", "grad/hand", "1st call"], rows, left=2
+        ["spelling", "what", "grad", "IQR", "calls", "grad/hand", "min/min", "1st call"],
+        rows,
+        left=2,
     )
     tail = []
     if "worst" in res:
@@ -747,8 +757,13 @@ def _run(opts, mode: Mode, selected: list[Workload]) -> int:
     }
     path = Path(opts.json)
     path.parent.mkdir(parents=True, exist_ok=True)
+    payload["environment"]["load_average_end"] = _loadavg()
     path.write_text(json.dumps(payload, indent=1, default=str) + "\n")
-    print(f"\n{len(results)} workloads in {total:.0f} s; results written to {path}")
+    load = env["load_average"], payload["environment"]["load_average_end"]
+    print(
+        f"\n{len(results)} workloads in {total:.0f} s (load average {load[0] and load[0][0]} at "
+        f"the start, {load[1] and load[1][0]} at the end); results written to {path}"
+    )
     if peer_src.copy_matches_shared is False:
         print("note: benchmarks/peer_workloads.py differs from ../shared: refresh the copy")
     return 1 if failed else 0

@@ -282,6 +282,10 @@ def rec_pow_while(x, n):
     return r
 
 
+def rec_pow_pow_operator(x, n):
+    return x**n
+
+
 # -- tanh_cube: H(x) v of f(x) = sum(tanh(x) ** 2 * x) as grad of <grad f(x), v>, d/dx ------
 
 
@@ -447,6 +451,7 @@ SPELLINGS = {
         ("augmented", "rec_pow_augmented", "r = f(x, n - 1); r *= x"),
         ("for", "rec_pow_for", "a for loop instead of recursion"),
         ("while", "rec_pow_while", "a while loop instead of recursion"),
+        ("pow_operator", "rec_pow_pow_operator", "x ** n, the closed form"),
     ],
     "hvp": [
         ("mul", "hvp_mul", "t = np.tanh(x); t * t * x"),

@@ -98,6 +98,8 @@ class _Value:
         self.v = v
         if isinstance(v, slice):
             self.h = hash(("slice", v.start, v.stop, v.step))
+        elif isinstance(v, float) and v != v:  # every NaN is one value (and one hash)
+            self.h = hash((type(v), "nan"))
         else:
             try:
                 self.h = hash((type(v), v))
@@ -555,6 +557,8 @@ def _unboxed(a: AbstractValue) -> AbstractValue:
         return a.of(_unboxed(a.elem))
     if isinstance(a, ADict):
         return ADict(a.keys, [_unboxed(x) for x in a.values])
+    if isinstance(a, AUnion):
+        return _union([_unboxed(x) for x in a.options])
     return a
 
 
@@ -618,11 +622,13 @@ def _kind_key(a):
     if isinstance(a, AConst) and isinstance(a.value, str):
         return ("str",)
     if isinstance(a, AOpaque):
-        return ("o", a.pytype)
+        return ("str",) if a.pytype is str else ("o", a.pytype)
     if isinstance(a, AArray):
         return ("a", a.dtype, a.ndim)
     if isinstance(a, ATuple):
         return ("t", len(a.items))
+    if isinstance(a, ATupleSeq):
+        return _RUNTIME_TUPLE
     if isinstance(a, AList):
         return ("l",)
     if isinstance(a, ADict):
@@ -699,6 +705,9 @@ def _options(a):
     return a.options if isinstance(a, AUnion) else (a,)
 
 
+_RUNTIME_TUPLE = ("t", None)
+
+
 def _union(opts) -> AbstractValue:
     merged: dict = {}
     for o in opts:
@@ -706,6 +715,9 @@ def _union(opts) -> AbstractValue:
             continue
         k = _kind_key(o)
         merged[k] = o if k not in merged else join(merged[k], o)
+    if _RUNTIME_TUPLE in merged:  # tuples of known length join the tuple of run-time length
+        for k in [k for k in merged if k[0] == "t" and k != _RUNTIME_TUPLE]:
+            merged[_RUNTIME_TUPLE] = join(merged[_RUNTIME_TUPLE], merged.pop(k))
     values = list(merged.values())
     if not values:
         return BOTTOM

@@ -85,7 +85,28 @@ def try_fold(prim: Primitive, types: list[AbstractValue]):
     """(True, value) when `prim` on constants of `types` folds to a small constant."""
     if not prim.foldable or prim.effect or not all(is_constant(t) for t in types):
         return False, None
-    args = [constant_value(t) for t in types]
+    return _fold(prim, [constant_value(t) for t in types])
+
+
+def fold_nodes(prim: Primitive, nodes: list[Node]):
+    """(True, value) when `prim` on `nodes` folds to a small constant: each is a constant
+    node (an array too) or of a type with one value."""
+    if not prim.foldable or prim.effect:
+        return False, None
+    args = []
+    for n in nodes:
+        if type_of(n) is AZero:  # the placeholder of a static zero is read by type only
+            return False, None
+        if isinstance(n, Constant) and not isinstance(n.value, Graph):
+            args.append(n.value)
+        elif is_constant(type_of(n)):
+            args.append(constant_value(type_of(n)))
+        else:
+            return False, None
+    return _fold(prim, args)
+
+
+def _fold(prim: Primitive, args: list):
     if any(isinstance(a, Graph) for a in args):
         return False, None
     try:
@@ -127,7 +148,7 @@ class Builder:
                 return same
         types = [type_of(n) for n in nodes]
         if self.fold:
-            ok, value = try_fold(prim, types)
+            ok, value = fold_nodes(prim, nodes)
             if ok:
                 c = typed_constant(value, self.loc)
                 return c

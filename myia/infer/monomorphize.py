@@ -37,6 +37,7 @@ from myia.prim.registry import REGISTRY, Primitive
 
 _SWITCH = REGISTRY.lookup("switch")
 _GRAD_CALL = REGISTRY.lookup("grad_call")
+_RAISE = REGISTRY.lookup("raise_")
 _APPLY = REGISTRY.lookup("apply") if "apply" in REGISTRY.by_name else None
 _KEEP_FLAGS = ("argnames", "defaults", "loop", "branch", "python_function")
 
@@ -52,6 +53,7 @@ class Monomorphizer:
 
     def run(self, root: Context) -> Graph:
         order = self._reachable(root)
+        self.raising = _raising(order)
         for ctx in order:
             self._make(ctx)
         for ctx, rule in self.an.rules.items():
@@ -212,7 +214,8 @@ class Monomorphizer:
 
     def _copy(self, ctx: Context, clone: Graph, node: Apply) -> Node:
         t = self.retype(ctx.values.get(node, BOTTOM))
-        if _foldable(t):
+        if _foldable(t) and not any(c in self.raising for _, c in ctx.calls.get(node, ())):
+            # (a call that may raise stays, whatever its value: an `if` holding an assert)
             return typed_constant(constant_value(t), node.loc)
         b = Builder(clone, node.loc, fold=False)
         fn = node.inputs[0]
@@ -271,6 +274,19 @@ def _foldable(t) -> bool:
     except TypeError:
         return False
     return getattr(v, "size", 1) <= FOLD_MAX_SIZE and not isinstance(v, (list, dict))
+
+
+def _raising(order: list[Context]) -> set[Context]:
+    """The contexts that may raise: they call `raise_`, or a context that may raise."""
+    out = {c for c in order if any(o is _RAISE for cs in c.calls.values() for o, _ in cs)}
+    changed = True
+    while changed:
+        changed = False
+        for c in order:
+            if c not in out and any(k in out for cs in c.calls.values() for _, k in cs):
+                out.add(c)
+                changed = True
+    return out
 
 
 def _visible(ctx: Context, owner: Context | None) -> bool:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from myia.infer.build import try_fold, type_of, typed_constant
+from myia.infer.abstract import AArray, AScalar
+from myia.infer.build import fold_nodes, type_of, typed_constant
 from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
@@ -100,12 +101,7 @@ class Optimizer:
         fn = node.inputs[0]
         if isinstance(fn, Constant) and isinstance(fn.value, Primitive):
             prim = fn.value
-            types = [type_of(x) for x in node.inputs[1:]]
-            ok, value = (
-                try_fold(prim, types)
-                if all(isinstance(x, Constant) for x in node.inputs[1:])
-                else (False, None)
-            )
+            ok, value = fold_nodes(prim, node.inputs[1:])
             if ok:
                 self.count("fold")
                 return typed_constant(value, node.loc)
@@ -256,7 +252,10 @@ def _same_type(new: Node, node: Apply) -> bool:
 
 def _app_key(node: Apply, prim: Primitive) -> tuple:
     key = tuple(_key(x) for x in node.inputs)
-    return (key[0], *sorted(key[1:], key=repr)) if prim.commutative else key
+    if prim.commutative and all(isinstance(type_of(x), (AArray, AScalar)) for x in node.inputs[1:]):
+        # Numbers and arrays commute (the concatenation of tuples and lists does not).
+        return (key[0], *sorted(key[1:], key=repr))
+    return key
 
 
 def _key(node: Node):
@@ -266,6 +265,8 @@ def _key(node: Node):
             hash(v)
         except TypeError:
             return ("id", id(v))
+        if isinstance(v, (float, complex)):  # 0.0 and -0.0 are equal but not the same
+            return ("c", type(v), repr(v))
         return ("c", type(v), v)
     return ("n", id(node))
 

@@ -3,8 +3,10 @@
 A pattern is a tuple `(primitive, *patterns)`, a variable (`X`, `Y`, `C`, ...) or a test
 of a constant (`ONE`, `ZERO`, `TRUE`, ...). A replacement is a variable or a tuple of the
 same form, built with typed nodes; a guard `when(match)` says where the rewrite is sound
-(the replacement has the type of the node it replaces). Every rewrite here is exact: the
-graph computes the same values after it.
+(the replacement has the type of the node it replaces). Every rewrite here is exact (the
+graph computes the same values after it) but those marked `adjoint_only`: they regroup
+products and sums (exact up to rounding) or drop the sign of a zero, which a gradient's
+value does not depend on, and run only on the programs reverse mode made.
 
 Example:
     >>> rule = RULES[0]
@@ -104,6 +106,8 @@ class Rule:
 def _text(p) -> str:
     if isinstance(p, tuple):
         return f"{p[0].name}({', '.join(_text(x) for x in p[1:])})"
+    if callable(p) and not isinstance(p, (Var, Const)):  # a replacement built by a function
+        return getattr(p, "__qualname__", p.__name__).split(".<locals>")[0] + "(...)"
     return repr(p)
 
 
@@ -145,7 +149,7 @@ def same_type(var: str = "X") -> Callable:
     def when(m):
         a, t = type_of(m[var]), m["node"].abstract
         if isinstance(t, AScalar) and isinstance(a, AScalar):
-            return a.kind is t.kind
+            return a.kind is t.kind and a.np == t.np  # a NumPy float stays one
         return a == t
 
     return when
@@ -158,6 +162,22 @@ def same_type_after() -> Callable:
 
 def is_array_or_number(var: str = "X") -> Callable:
     return lambda m: isinstance(type_of(m[var]), (AArray, AScalar))
+
+
+def both(*guards: Callable) -> Callable:
+    return lambda m: all(g(m) for g in guards)
+
+
+def negatable(var: str = "X") -> Callable:
+    """A signed number or array (floats, complex, signed ints): `x * -1` is `-x`, and `-k`
+    a constant of its type (bools do not negate; unsigned ints refuse `* -1`)."""
+
+    def signed(t) -> bool:
+        if isinstance(t, AArray):
+            return np.dtype(t.dtype).kind in "fci"
+        return isinstance(t, AScalar) and t.kind is not bool and np.dtype(t.kind).kind in "fci"
+
+    return lambda m: signed(type_of(m[var])) and signed(m["node"].abstract)
 
 
 def product(a: str, b: str) -> Callable:
@@ -192,6 +212,62 @@ def same_tag(equal: bool) -> Callable:
     return when
 
 
+sum_, broadcast_to = P("sum"), P("broadcast_to")
+A, D, S = Var("A"), Var("D"), Var("S")
+
+
+def invariant_along_sum(var: str) -> Callable:
+    """`m[var]`, a factor of the product summed by the node, is the same along every summed
+    axis (a number, or an array of size 1 there): it can leave the sum."""
+
+    def when(m):
+        node = m["node"]
+        axis, dtype, keepdims = node.inputs[2:]
+        if not all(isinstance(c, Constant) for c in (dtype, keepdims)):
+            return False
+        if dtype.value is not None or keepdims.value is not True:
+            return False
+        t = type_of(m[var])
+        whole = type_of(node.inputs[1])
+        if not isinstance(axis, Constant) or not isinstance(whole, AArray):
+            return False
+        if isinstance(t, AScalar):
+            return True
+        if not isinstance(t, AArray) or t.ndim > whole.ndim:
+            return False
+        n = whole.ndim
+        axes = range(n) if axis.value is None else np.atleast_1d(axis.value) % max(n, 1)
+        shape = (1,) * (n - t.ndim) + t.shape
+        return all(shape[int(k)] == 1 for k in axes)
+
+    return when
+
+
+def broadcast_like_node(value: str) -> Callable:
+    """`broadcast_to(m[value], the node's shape)` (a number the node's shape repeats)."""
+
+    def build(m, b: Builder) -> Node:
+        t = m["node"].abstract
+        if isinstance(t, AScalar):
+            return m[value]
+        return b.apply(broadcast_to, m[value], t.shape)
+
+    return build
+
+
+def zero_like_node(m, b: Builder) -> Node:
+    """Zeros of the node's type (a number, or a number broadcast to its shape)."""
+    t = m["node"].abstract
+    zero = np.float64(0.0) if not isinstance(t, AArray) else t.dtype.type(0)
+    if isinstance(t, AScalar):
+        return b.node(t.pytype(0) if not t.np else zero)
+    return b.apply(broadcast_to, zero, t.shape)
+
+
+def is_scalar(var: str) -> Callable:
+    return lambda m: isinstance(type_of(m[var]), AScalar)
+
+
 def env_parts(m, b: Builder) -> Node:
     """`env_get(X, C, L) + env_get(Y, C, L)`, item by item."""
     from myia.prim.sens import sens_sum
@@ -204,11 +280,12 @@ RULES = [
     Rule((mul, X, ONE), X, when=same_type()),
     Rule((mul, ONE, X), X, when=same_type()),
     Rule((truediv, X, ONE), X, when=same_type()),
-    Rule((add, X, ZERO_), X, when=same_type()),
-    Rule((add, ZERO_, X), X, when=same_type()),
+    # x + 0.0 is +0.0 at x = -0.0: exact but for the sign of a zero (adjoints only).
+    Rule((add, X, ZERO_), X, when=same_type(), adjoint_only=True),
+    Rule((add, ZERO_, X), X, when=same_type(), adjoint_only=True),
     Rule((sub, X, ZERO_), X, when=same_type()),
-    Rule((mul, X, MINUS_ONE), (neg, X), when=is_array_or_number()),
-    Rule((mul, MINUS_ONE, X), (neg, X), when=is_array_or_number()),
+    Rule((mul, X, MINUS_ONE), (neg, X), when=both(same_type(), negatable())),
+    Rule((mul, MINUS_ONE, X), (neg, X), when=both(same_type(), negatable())),
     Rule((neg, (neg, X)), X, when=same_type()),
     Rule((sub, X, (neg, Y)), (add, X, Y), when=is_array_or_number()),
     Rule((add, X, (neg, Y)), (sub, X, Y), when=is_array_or_number()),
@@ -251,8 +328,47 @@ RULES = [
     Rule((env_get, (env_add, X, Y), C, L), env_parts),
     Rule((env_add, X, EMPTY), X),
     Rule((env_add, EMPTY, X), X),
-    Rule((neg, (mul, K1, X)), (mul, (neg, K1), X), when=is_array_or_number()),
-    Rule((neg, (mul, X, K1)), (mul, X, (neg, K1)), when=is_array_or_number()),
+    Rule((neg, (mul, K1, X)), (mul, (neg, K1), X), when=negatable()),
+    Rule((neg, (mul, X, K1)), (mul, X, (neg, K1)), when=negatable()),
+    # Broadcasts and sums of broadcasts: a number broadcast is the number (the operation
+    # broadcasts it itself: see `implied_operand`), so arithmetic moves inside.
+    Rule((neg, (broadcast_to, X, S)), (broadcast_to, (neg, X), S)),
+    Rule((add, Y, (broadcast_to, X, S)), (broadcast_to, (add, Y, X), S), when=is_scalar("Y")),
+    Rule((add, (broadcast_to, X, S), Y), (broadcast_to, (add, X, Y), S), when=is_scalar("Y")),
+    Rule((sub, Y, (broadcast_to, X, S)), (broadcast_to, (sub, Y, X), S), when=is_scalar("Y")),
+    Rule((sub, (broadcast_to, X, S), Y), (broadcast_to, (sub, X, Y), S), when=is_scalar("Y")),
+    Rule((mul, Y, (broadcast_to, X, S)), (broadcast_to, (mul, Y, X), S), when=is_scalar("Y")),
+    Rule((mul, (broadcast_to, X, S), Y), (broadcast_to, (mul, X, Y), S), when=is_scalar("Y")),
+    Rule((add, X, (broadcast_to, ZERO_, S)), X, when=same_type(), adjoint_only=True),
+    Rule((add, (broadcast_to, ZERO_, S), X), X, when=same_type(), adjoint_only=True),
+    Rule((sum_, (neg, X), A, D, C), (neg, (sum_, X, A, D, C)), adjoint_only=True),
+    # Linear algebra of adjoints, exact up to rounding (and to what inf and NaN would
+    # give): a factor constant along the summed axes leaves the sum; x * (k / x) is k; a
+    # zero times anything is a zero.
+    Rule(
+        (sum_, (mul, X, Y), A, D, C),
+        (mul, X, (sum_, Y, A, D, C)),
+        when=invariant_along_sum("X"),
+        adjoint_only=True,
+    ),
+    Rule(
+        (sum_, (mul, Y, X), A, D, C),
+        (mul, (sum_, Y, A, D, C), X),
+        when=invariant_along_sum("X"),
+        adjoint_only=True,
+    ),
+    Rule(
+        (mul, (mul, K1, (truediv, ONE, X)), X),
+        broadcast_like_node("K1"),
+        adjoint_only=True,
+    ),
+    Rule(
+        (mul, X, (mul, K1, (truediv, ONE, X))),
+        broadcast_like_node("K1"),
+        adjoint_only=True,
+    ),
+    Rule((mul, (broadcast_to, ZERO_, S), X), zero_like_node, adjoint_only=True),
+    Rule((mul, X, (broadcast_to, ZERO_, S)), zero_like_node, adjoint_only=True),
 ]
 
 

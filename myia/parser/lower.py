@@ -308,6 +308,10 @@ class FunctionLowerer(ExpressionLowerer):
             pass
         elif isinstance(stmt, ast.Assign):
             value = self.lower_expr(region, stmt.value)
+            if isinstance(stmt.value, ast.Call):
+                # A call runs even where its value is not used (it may raise: an assert);
+                # the optimizer drops the effects that cannot raise.
+                region.effects.append(value)
             for target in stmt.targets:
                 self.assign(region, target, value, loc)
         elif isinstance(stmt, ast.AnnAssign):

@@ -70,17 +70,23 @@ def unbroadcast(b, d, like, primal=None):
         dt = type_of(d)
     lead = dt.ndim - like.ndim
     if lead > 0:
-        d = b.apply(R.sum_, d, tuple(range(lead)), None, False)
+        d = b.apply(R.sum_, d, _axis(tuple(range(lead))), None, False)
         dt = type_of(d)
     if isinstance(dt, AScalar):  # summed to a number: the input is a 0-d array
         return b.apply(A.asarray, d, like.dtype)
     stretched = tuple(i for i, (n, m) in enumerate(zip(like.shape, dt.shape)) if n == 1 and m != 1)
     if stretched:
-        d = b.apply(R.sum_, d, stretched, None, True)
+        d = b.apply(R.sum_, d, _axis(stretched), None, True)
         dt = type_of(d)
     if dt.dtype != like.dtype:
         d = b.apply(A.astype, d, like.dtype)
     return d
+
+
+def _axis(axes: tuple):
+    """An `axis` argument as users write it (an int for one axis), so that the sums an
+    adjoint makes are the same nodes as the user's (common subexpressions)."""
+    return axes[0] if len(axes) == 1 else axes
 
 
 def zeros_of(b, like, primal=None):

@@ -54,6 +54,20 @@ def typed_pair(fn, args: tuple, adjoint: bool = False):
     return before, after, opt
 
 
+_PAIRS: dict = {}
+
+
+def cached_pair(fn, args: tuple, adjoint: bool = False):
+    """`typed_pair`, made once per function and argument signature (Hypothesis draws many
+    inputs of one signature)."""
+    from myia.api import signature
+
+    key = (fn, adjoint, signature(tuple(args)))
+    if key not in _PAIRS:
+        _PAIRS[key] = typed_pair(fn, args, adjoint)
+    return _PAIRS[key]
+
+
 def gradient_pair(fn, args: tuple, argnums):
     """The gradient program of `fn` for `args`, unoptimized and optimized."""
     before = gradient_of(fn, args, argnums, False, False, optimized=False)
