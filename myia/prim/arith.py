@@ -250,7 +250,13 @@ def _vjp_pow(r):
         else:
             # b * x ** (b - 1), with the exponent 1 where b == 0: 0 ** 0 gives 0, not 0 * inf.
             y = r.x(1)
-            safe = b.apply(E.where_, b.apply(eq, y, 0), 1.0, b.apply(sub, y, 1))
+            if isinstance(base, AScalar) and isinstance(expo, AScalar) and expo.kind is int:
+                # numbers: a conditional expression (np.where would make a 0-d array)
+                from myia.prim.structures import switch
+
+                safe = b.apply(switch, b.apply(eq, y, 0), 1, b.apply(sub, y, 1))
+            else:
+                safe = b.apply(E.where_, b.apply(eq, y, 0), 1.0, b.apply(sub, y, 1))
             da = b.apply(mul, r.dout, b.apply(mul, y, b.apply(E.ieee_power, x, safe)))
         da = unbroadcast(b, da, base)
     db = None

@@ -19,6 +19,7 @@ passes the sensitivity to `x` at its bounds; `power` at 0 and with negative base
 
 from __future__ import annotations
 
+import ast
 import math
 
 import numpy as np
@@ -492,7 +493,13 @@ def ieee_power(x, y):
 
 
 ieee_power.definfer(lambda x, y: ufunc_type(np.power, [x, y]))
-ieee_power.defemit(lambda e, args: e.helper_call("ieee_power", args))
+@ieee_power.defemit
+def _emit_ieee_power(e, args):
+    # A float to an int power is `**` in fast code (0.0 ** -1 and overflows raise, and the
+    # call runs again in exact code); a float exponent could make a complex number.
+    if e.fast and e.fast_scalar(0) and isinstance(e.types[1], AScalar) and e.types[1].kind is int:
+        return ast.BinOp(args[0], ast.Pow(), args[1])
+    return e.helper_call("ieee_power", args)
 ieee_power.defvjp(O._vjp_pow)
 
 
