@@ -793,3 +793,26 @@ def test_clip_boundary_gradient_is_one():
     np.testing.assert_array_equal(myia.grad(clip_sum)(x), [1.0, 1.0, 1.0, 0.0, 0.0])
     assert myia.grad(lambda x: np.clip(x, 0.0, 1.0))(1.0) == 1.0
     assert myia.grad(lambda x: np.clip(x, 0.0, 1.0))(0.0) == 1.0
+
+
+def int_power(x, n):
+    return x**n
+
+
+@pytest.mark.parametrize("x, n", [(1.01, 20), (-1.5, 3), (0.7, 1), (2.0, -2), (0.3, 0), (0.0, 2)])
+def test_gradient_of_a_float_to_an_int_power(x, n):
+    """d/dx x ** n = n * x ** (n - 1) on numbers (0 at n = 0, also at x = 0), written
+    with Python's `**` and a conditional expression (no arrays)."""
+    g = myia.grad(int_power)
+    expected = 0.0 if n == 0 else n * x ** (n - 1)
+    assert g(x, n) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    assert isinstance(g(x, n), float)
+    if x != 0.0:
+        check_grads(int_power, (x, n), argnums=0)
+    text = str(myia.source(g, x, n))
+    assert "np.where" not in text and "ieee_power" not in text, text
+
+
+def test_gradient_of_zero_to_a_negative_int_power_is_infinite():
+    # 0.0 ** -2 raises in Python: the call runs again in exact code, which gives inf.
+    assert myia.grad(int_power)(0.0, -1) == -math.inf

@@ -321,7 +321,7 @@ def graph_to_svg(graph: Graph, max_nodes: int = 400) -> str | None:
                         dot.edge(node_id(inp), node_id(node))
     try:
         return dot.pipe(format="svg").decode("utf-8")
-    except Exception:  # the `dot` program is missing or failed
+    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):  # no `dot` program
         return None
 
 

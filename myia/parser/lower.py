@@ -19,8 +19,8 @@ the structure of the source:
   loops over a counter (see `desugar`).
 
 A local variable read where no assignment reaches it is the constant `Unbound(name)`,
-whose use raises `UnboundLocalError` as Python does. Expression statements, joined `if`s
-and loops are kept as *effects* of their graph (extra inputs of its return node), so that
+whose use raises `UnboundLocalError` as Python does. Expression statements, calls assigned
+to names, joined `if`s and loops are kept as *effects* of their graph (extra inputs of its return node), so that
 an `assert` they contain still runs when their values are not used.
 """
 

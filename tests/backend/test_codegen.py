@@ -36,10 +36,7 @@ from myia.backend.codegen import generate
 from myia.backend.compiled import compile_graph
 from myia.backend.vm import run_graph
 from myia.pipeline import gradient_of, typed_program
-from tests.corpus import CASES
-from tests.opt.oracle import assert_outcomes, evaluate, python_outcome
-from tests.test_corpus import REFUSED
-from tests.test_grad_corpus import GRAD_KNOWN_FAILURES
+from tests.opt.oracle import assert_outcomes, corpus_params, evaluate, python_outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 PEER_FILE = Path(os.environ.get("MYIA_PEER_WORKLOADS", "/work/shared/bench/peer_workloads.py"))
@@ -49,16 +46,6 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 FLOATS = st.floats(-1e3, 1e3)
-
-
-def run_compiled(fn, args):
-    """`("ok", value)` or `("raise", type)` of compiled code on `args`."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        try:
-            return ("ok", fn(*copy.deepcopy(tuple(args))))
-        except Exception as e:  # noqa: BLE001
-            return ("raise", type(e))
 
 
 def functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
@@ -112,7 +99,7 @@ def test_joined_if_is_an_if_statement(x, y):
     ifs = [n for n in ast.walk(body) if isinstance(n, ast.If)]
     assert len(ifs) == 1 and ifs[0].orelse, text
     assert not any(isinstance(n, ast.IfExp) for n in ast.walk(body)), text
-    assert_outcomes(run_compiled(myia.jit(joined_if), (x, y)), python_outcome(joined_if, (x, y)))
+    assert_outcomes(python_outcome(myia.jit(joined_if), (x, y)), python_outcome(joined_if, (x, y)))
 
 
 @SETTINGS
@@ -126,7 +113,7 @@ def test_loop_is_a_while_true(x, n):
     assert any(isinstance(n, ast.Continue) for n in ast.walk(loops[0])), text
     assert any(isinstance(n, ast.Break) for n in ast.walk(loops[0])), text
     assert_outcomes(
-        run_compiled(myia.jit(counting_loop), (x, n)), python_outcome(counting_loop, (x, n))
+        python_outcome(myia.jit(counting_loop), (x, n)), python_outcome(counting_loop, (x, n))
     )
 
 
@@ -139,7 +126,7 @@ def test_closure_is_a_nested_def(n):
     # The value it captures is bound as a keyword-only default.
     assert [a.arg for a in nested[0].args.kwonlyargs] == ["x"], text
     assert_outcomes(
-        run_compiled(myia.jit(recursive_closure), (0.5, n)),
+        python_outcome(myia.jit(recursive_closure), (0.5, n)),
         python_outcome(recursive_closure, (0.5, n)),
     )
 
@@ -160,7 +147,7 @@ def test_tuples_taken_apart_are_destructuring_assignments(x, y):
     assert ("a", "b") in names, text
     assert "getitem" not in text and "[0]" not in text, text
     assert_outcomes(
-        run_compiled(myia.jit(destructured), (x, y)), python_outcome(destructured, (x, y))
+        python_outcome(myia.jit(destructured), (x, y)), python_outcome(destructured, (x, y))
     )
 
 
@@ -186,15 +173,6 @@ def _bound(fn, args) -> tuple:
     return tuple(b.arguments.values())
 
 
-def _cases(only_grad: bool):
-    out, seen = [], {}
-    for case in CASES:
-        name = case.fn.__name__
-        if name in REFUSED or (only_grad and (not case.grad or name in GRAD_KNOWN_FAILURES)):
-            continue
-        seen[name] = seen.get(name, 0) + 1
-        out.append(pytest.param(case, id=name if seen[name] == 1 else f"{name}-{seen[name]}"))
-    return out
 
 
 def _compare_backends(graph, args, what):
@@ -202,11 +180,11 @@ def _compare_backends(graph, args, what):
     for fast in (True, False):
         module = generate(graph, fast)
         compile(module.text, "<generated>", "exec")  # the text itself is valid Python
-        got = run_compiled(compile_graph(graph, fast=fast), args)
+        got = python_outcome(compile_graph(graph, fast=fast), args)
         assert_outcomes(got, expected, 1e-12, 1e-12, f"{what} ({'fast' if fast else 'exact'})")
 
 
-@pytest.mark.parametrize("case", _cases(only_grad=False))
+@pytest.mark.parametrize("case", corpus_params(only_grad=False))
 def test_corpus_generated_code_matches_the_reference_evaluator(case):
     args = _bound(case.fn, copy.deepcopy(case.args))
     graph = typed_program(case.fn, args)
@@ -219,7 +197,7 @@ def _float_argnums(args):
     return tuple(i for i, a in enumerate(args) if _has_float(a))
 
 
-@pytest.mark.parametrize("case", _cases(only_grad=True))
+@pytest.mark.parametrize("case", corpus_params(only_grad=True))
 def test_corpus_gradient_code_matches_the_reference_evaluator(case):
     args = _bound(case.fn, copy.deepcopy(case.args))
     graph = gradient_of(case.fn, args, _float_argnums(args), False, False)
@@ -255,7 +233,7 @@ _SCRIPT = (
 def test_det_program_computes_what_python_does():
     for n in (0, 1, 4, 7):
         assert_outcomes(
-            run_compiled(myia.jit(det_program), (0.7, n)), python_outcome(det_program, (0.7, n))
+            python_outcome(myia.jit(det_program), (0.7, n)), python_outcome(det_program, (0.7, n))
         )
     assert myia.grad(det_program)(0.7, 4) == myia.grad(det_program, backend="vm")(0.7, 4)
 
@@ -319,15 +297,15 @@ def math_sqrt(x):
 def test_compiled_code_raises_and_overflows_as_python_does(fn, x):
     expected = python_outcome(fn, (x,))
     compiled = compile_graph(typed_program(fn, (x,)))
-    assert_outcomes(run_compiled(compiled, (x,)), expected, what=compiled.source)
-    assert_outcomes(run_compiled(myia.jit(fn), (x,)), expected)
+    assert_outcomes(python_outcome(compiled, (x,)), expected, what=compiled.source)
+    assert_outcomes(python_outcome(myia.jit(fn), (x,)), expected)
 
 
 def test_overflow_in_fast_code_falls_back_to_exact_code():
     compiled = compile_graph(typed_program(np_exp, (1000.0,)))
     assert "math.exp" in compiled.source  # fast code computes the float64 with `math`
     assert compiled.exact is None
-    got = run_compiled(compiled, (1000.0,))
+    got = python_outcome(compiled, (1000.0,))
     assert compiled.exact is not None, "the call ran again in exact code"
     assert "np.exp" in compiled.exact.source
     assert_outcomes(got, python_outcome(np_exp, (1000.0,)))

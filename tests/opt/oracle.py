@@ -34,7 +34,8 @@ def evaluate(graph: Graph, args: tuple):
 
 
 def python_outcome(fn, args: tuple):
-    """`("ok", value)` or `("raise", type)` of plain Python on `args`."""
+    """`("ok", value)` or `("raise", type)` of `fn` (plain Python or compiled code) on
+    `args`."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
@@ -163,3 +164,23 @@ def assert_outcomes(got, expected, rtol: float | None = None, atol: float = 0.0,
         return
     m = mismatch(got[1], expected[1], rtol, atol)
     assert m is None, f"{what}: {m}"
+
+
+def corpus_params(only_grad: bool) -> list:
+    """The corpus programs (tests/corpus.py) that compile, as pytest parameters (with
+    `only_grad`, those whose gradient is checked), named after their functions."""
+    import pytest
+
+    from tests.corpus import CASES
+    from tests.test_corpus import REFUSED
+    from tests.test_grad_corpus import GRAD_KNOWN_FAILURES
+
+    out, seen = [], {}
+    for case in CASES:
+        name = case.fn.__name__
+        if name in REFUSED or (only_grad and (not case.grad or name in GRAD_KNOWN_FAILURES)):
+            continue
+        seen[name] = seen.get(name, 0) + 1
+        out.append(pytest.param(case, id=name if seen[name] == 1 else f"{name}-{seen[name]}"))
+    return out
+

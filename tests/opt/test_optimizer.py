@@ -35,14 +35,13 @@ from myia.ir.nodes import Apply, Constant, Graph
 from tests.corpus import CASES
 from tests.opt.oracle import (
     assert_outcomes,
+    corpus_params,
     cached_pair,
     evaluate,
     gradient_pair,
     python_outcome,
     typed_pair,
 )
-from tests.test_corpus import REFUSED
-from tests.test_grad_corpus import GRAD_KNOWN_FAILURES
 
 SETTINGS = settings(
     max_examples=30,
@@ -55,15 +54,6 @@ FLOATS = st.floats(allow_nan=True, allow_infinity=True)
 # The corpus sweep -------------------------------------------------------------------------
 
 
-def _case_params(only_grad: bool):
-    out, seen = [], {}
-    for case in CASES:
-        name = case.fn.__name__
-        if name in REFUSED or (only_grad and (not case.grad or name in GRAD_KNOWN_FAILURES)):
-            continue
-        seen[name] = seen.get(name, 0) + 1
-        out.append(pytest.param(case, id=name if seen[name] == 1 else f"{name}-{seen[name]}"))
-    return out
 
 
 def _typed_nodes_untyped(g: Graph) -> list:
@@ -75,7 +65,7 @@ def _typed_nodes_untyped(g: Graph) -> list:
     ]
 
 
-@pytest.mark.parametrize("case", _case_params(only_grad=False))
+@pytest.mark.parametrize("case", corpus_params(only_grad=False))
 def test_corpus_program_unchanged_by_optimize(case):
     args = copy.deepcopy(case.args)
     before, after, _ = typed_pair(case.fn, args)
@@ -97,7 +87,7 @@ def _float_argnums(args) -> tuple[int, ...]:
     return tuple(i for i, a in enumerate(args) if has_float(a))
 
 
-@pytest.mark.parametrize("case", _case_params(only_grad=True))
+@pytest.mark.parametrize("case", corpus_params(only_grad=True))
 def test_corpus_gradient_unchanged_by_optimize(case):
     args = copy.deepcopy(case.args)
     nums = _float_argnums(args)
@@ -274,11 +264,7 @@ def _effects(g: Graph) -> list:
 
 
 def _run_compiled(g: Graph, args):
-    fn = compile_graph(g)
-    try:
-        return ("ok", fn(*copy.deepcopy(args)))
-    except Exception as e:  # noqa: BLE001
-        return ("raise", type(e))
+    return python_outcome(compile_graph(g), args)
 
 
 @SETTINGS
@@ -349,6 +335,36 @@ def test_if_statement_holding_an_assert_still_raises():
     assert any(isinstance(e, Apply) for e in _effects(before)), str(before)
     with pytest.raises(AssertionError):
         myia.jit(if_with_assert)(20.0)
+
+
+def checked(x):
+    assert x < 10.0, "too big"
+    return x
+
+
+def unused_checked_call(x):
+    y = checked(x)  # noqa: F841  (the value is not used; the assert still runs)
+    return x * 2.0
+
+
+def test_assigned_call_that_asserts_runs_though_its_value_is_unused():
+    assert python_outcome(unused_checked_call, (20.0,))[0] == "raise"
+    before, after, _ = typed_pair(unused_checked_call, (20.0,))
+    assert_outcomes(_run_compiled(after, (20.0,)), python_outcome(unused_checked_call, (20.0,)))
+    assert_outcomes(_run_compiled(after, (3.0,)), ("ok", 6.0))
+    with pytest.raises(AssertionError):
+        myia.grad(unused_checked_call)(20.0)
+
+
+def unused_pure_call(x):
+    y = np.sin(x)  # noqa: F841
+    return x * 2.0
+
+
+def test_assigned_call_that_cannot_raise_is_pruned():
+    before, after, _ = typed_pair(unused_pure_call, (1.0,))
+    assert _effects(before) and not _effects(after), str(after)
+    assert "sin" not in str(after)
 
 
 # CSE bugs ---------------------------------------------------------------------------------
