@@ -90,6 +90,7 @@ class Compiled:
         self.backend = backend
         self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
         self._pinned: tuple[int, ...] | None = None
+        self._argc = _arity(fn)
         try:
             self.cache: dict = _CACHES.setdefault((*key, backend, self.optimize), {})
         except TypeError:  # an unhashable function object
@@ -127,9 +128,13 @@ class Compiled:
         return fn
 
     def __call__(self, *args, **kwargs):
-        if kwargs or len(args) < _arity(self.fn):
+        if kwargs or len(args) < self._argc:
             args = self.bind(args, kwargs)
-        fn = self.cache.get(signature(args) if self._pinned == () else self.key(args))
+        if self._pinned == ():
+            types = tuple(map(type, args))
+            fn = self.cache.get(types if _PLAIN.issuperset(types) else signature(args))
+        else:
+            fn = self.cache.get(self.key(args))
         if fn is None:
             fn = self.compiled(args)
         try:
