@@ -30,7 +30,7 @@ import numpy as np
 
 from myia.backend.source import Block, Line, assign, name, render
 from myia.branches import unshare_branches
-from myia.infer.abstract import ADict, AList, AScalar, ATuple
+from myia.infer.abstract import ADict, AList, AResidual, AScalar, ATuple
 from myia.infer.build import type_of
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
@@ -303,16 +303,55 @@ class Codegen:
         if len(uses) != 1:
             return False
         ((user, i),) = uses
-        if user.graph is not node.graph or i == 0 or not _same_line(node, user):
+        if user.graph is not node.graph or i == 0:
+            return False
+        if not (_same_line(node, user) or self.moves_across_lines(node, prim, user)):
             return False
         if user is node.graph.return_:
             return i == 1
         up = _prim_of(user)
         if up is None:
             return isinstance(user.inputs[0], Constant) and isinstance(user.inputs[0].value, Graph)
-        if up is _SWITCH or up.effect:
+        if up is _SWITCH:
+            return i == 1  # the condition, written in the `if`
+        if up.effect:
             return False
         return i - 1 not in getattr(up.emit, "repeats", ())
+
+    def moves_across_lines(self, node: Apply, prim: Primitive, user: Apply) -> bool:
+        """Whether `node` may be written in a user from another line: a read of a tuple
+        item, or (in fast code) an elementwise value given to the next iteration of a loop.
+        Neither raises an error that a line would be reported for (fast code that raises a
+        float error runs again as exact code, where each value keeps its line)."""
+        if prim is _GETITEM:
+            return isinstance(type_of(node.inputs[1]), (ATuple, AResidual))
+        return self.fast and self.next_iteration(user) and self.quiet(node)
+
+    def quiet(self, node: Apply) -> bool:
+        """Whether the expression of `node` is elementwise arithmetic on values or on reads
+        of tuple items, all the way down (it raises no error but float errors)."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            prim = _prim_of(n)
+            if prim is _GETITEM and isinstance(type_of(n.inputs[1]), (ATuple, AResidual)):
+                continue
+            if prim is None or not prim.elementwise:
+                return False
+            stack.extend(x for x in n.inputs[1:] if isinstance(x, Apply) and self.inlined(x))
+        return True
+
+    def next_iteration(self, node: Apply) -> bool:
+        """Whether `node` is a loop header's call of itself: the assignment of the loop's
+        variables that starts the next iteration (the values it is given are written in
+        it, from whichever lines they come)."""
+        f = node.inputs[0]
+        return (
+            isinstance(f, Constant)
+            and isinstance(f.value, Graph)
+            and self._inside(node.graph, f.value)
+            and self.is_loop(f.value)
+        )
 
     def ref(self, node: Node) -> ast.expr:
         if isinstance(node, Constant):
@@ -402,7 +441,11 @@ class Codegen:
         if not self.uses(node):
             out.append(Line(ast.Expr(self.expr(node)), loc))
             return
-        out.append(Line(assign([self.var(node)], self.expr(node)), loc))
+        expr = self.expr(node)
+        if isinstance(expr, ast.Name) and node not in self.names:
+            self.names[node] = expr.id  # another name for a value (`stack_pop`): no copy
+            return
+        out.append(Line(assign([self.var(node)], expr), loc))
 
     def _inline_switch(self, sw: Apply) -> bool:
         return all(

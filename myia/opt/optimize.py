@@ -23,6 +23,7 @@ from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.patterns import RULES, implied_operand
+from myia.opt.prune import prune_parameters, prune_results
 from myia.prim.registry import REGISTRY, Primitive
 
 INLINE_MAX_NODES = 40
@@ -65,7 +66,7 @@ class Optimizer:
             self.drain()
             self.prune_effects()
             if not self.work:
-                self.prune_parameters()
+                self.prune_across()
         return self.root
 
     def drain(self) -> None:
@@ -188,44 +189,18 @@ class Optimizer:
         self._pending_graphs = getattr(self, "_pending_graphs", []) + [before]
         return out
 
-    # Parameters -------------------------------------------------------------------------------
+    # Across graphs ----------------------------------------------------------------------------
 
-    def prune_parameters(self) -> None:
-        """Drop the parameters that nothing reads but the calls of their own graph, at
-        their own position (a loop variable carried from one iteration to the next and
-        never used), from graphs that are only called directly; the calls lose those
-        arguments, and what computed them goes with them."""
-        calls: dict[Graph, list[Apply]] = {}
-        escaping: set[Graph] = set()
-        for node in list(self.mng.all_nodes):
-            if isinstance(node, Constant) and isinstance(node.value, Graph):
-                for user, i in self.mng.uses.get(node, ()):
-                    if i == 0:
-                        calls.setdefault(node.value, []).append(user)
-                    else:
-                        escaping.add(node.value)
-        for g in sorted(calls, key=lambda g: g.id):
-            sites = calls[g]
-            if g is self.root or g in escaping or g.return_ is None:
-                continue
-            if any(len(c.inputs) - 1 != len(g.parameters) for c in sites):
-                continue
-            dead = [
-                k
-                for k, p in enumerate(g.parameters)
-                if all(
-                    i == k + 1 and isinstance(u.inputs[0], Constant) and u.inputs[0].value is g
-                    for u, i in self.mng.uses.get(p, ())
-                )
-            ]
-            if not dead:
-                continue
-            for c in sorted(sites, key=_node_id):
-                for k in reversed(dead):
-                    self.mng.remove_input(c, k + 1)
-                self.push(c)
-            self.mng.set_parameters(g, [p for k, p in enumerate(g.parameters) if k not in dead])
-            self.count("dead parameter")
+    def prune_across(self) -> None:
+        """Dead tuple items of calls, then dead parameters (`myia.opt.prune`)."""
+        for what, prune in (("dead result", prune_results), ("dead parameter", prune_parameters)):
+            changed = prune(self.mng, self.root)
+            if changed:
+                self.count(what)
+            for n in changed:
+                self.push(n)
+                for u, _ in sorted(self.mng.uses.get(n, ()), key=lambda ui: _node_id(ui[0])):
+                    self.push(u)
 
     # Effects ----------------------------------------------------------------------------------
 

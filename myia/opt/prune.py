@@ -1,0 +1,192 @@
+"""Dead values across graph boundaries: what node-by-node dead code elimination cannot see.
+
+- `prune_results`: the items of a tuple that a call returns (a loop's final values, the
+  variables an `if` statement assigns) that no caller takes out are not built: each leaf
+  of the call (a branch's `make_tuple`) puts None there instead, and the types of the
+  call, of its leaves and of the calls in between say so.
+- `prune_parameters`: a parameter that nothing reads but its own graph's calls, at its own
+  position (a loop variable carried from one iteration to the next and never used), is
+  dropped, with the arguments that fed it.
+
+Both apply to graphs that are only called (not used as values), so every call is seen.
+
+Example:
+    >>> prune_results(manager); prune_parameters(manager)     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from myia.infer.abstract import NONE, ATuple
+from myia.infer.build import typed_constant
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph
+from myia.prim.registry import REGISTRY
+
+_SWITCH = REGISTRY.lookup("switch")
+_GETITEM = REGISTRY.lookup("getitem")
+_MAKE_TUPLE = REGISTRY.lookup("make_tuple")
+
+
+def graph_calls(mng: Manager) -> tuple[dict[Graph, list[Apply]], set[Graph]]:
+    """The calls of each graph, and the graphs also used otherwise (as values)."""
+    calls: dict[Graph, list[Apply]] = {}
+    escaping: set[Graph] = set()
+    for node in list(mng.all_nodes):
+        if isinstance(node, Constant) and isinstance(node.value, Graph):
+            for user, i in mng.uses.get(node, ()):
+                if i == 0:
+                    calls.setdefault(node.value, []).append(user)
+                else:
+                    escaping.add(node.value)
+    for sites in calls.values():
+        sites.sort(key=_node_id)
+    return calls, escaping
+
+
+def prune_parameters(mng: Manager, root: Graph) -> list[Apply]:
+    """Drop the dead parameters (see the module); the calls changed."""
+    calls, escaping = graph_calls(mng)
+    changed: list[Apply] = []
+    for g in sorted(calls, key=_node_id):
+        sites = calls[g]
+        if g is root or g in escaping or g.return_ is None:
+            continue
+        if any(len(c.inputs) - 1 != len(g.parameters) for c in sites):
+            continue
+        dead = [
+            k
+            for k, p in enumerate(g.parameters)
+            if all(i == k + 1 and _calls(u, g) for u, i in mng.uses.get(p, ()))
+        ]
+        if not dead:
+            continue
+        for c in sites:
+            for k in reversed(dead):
+                mng.remove_input(c, k + 1)
+            changed.append(c)
+        mng.set_parameters(g, [p for k, p in enumerate(g.parameters) if k not in dead])
+    return changed
+
+
+def prune_results(mng: Manager, root: Graph) -> list[Apply]:
+    """Replace the tuple items no caller reads by None (see the module); the leaves
+    changed."""
+    calls, escaping = graph_calls(mng)
+    changed: list[Apply] = []
+    for g in sorted(calls, key=_node_id):
+        if g is root or g in escaping or g.return_ is None:
+            continue
+        leaves, path = _leaves(mng, g.output, g)
+        if leaves is None:
+            continue
+        tails = {c for c in path if _calls(c, g)}
+        outside = [c for c in calls[g] if c not in tails]
+        changed += _prune(mng, outside, leaves, path | set(calls[g]))
+    for node in sorted(mng.all_nodes, key=_node_id):
+        if not (isinstance(node, Apply) and node in mng.all_nodes and _is_switch_call(node)):
+            continue
+        if _returned(mng, node):
+            continue  # a tail position: the graph's own result (see above)
+        leaves, path = _leaves(mng, node, None)
+        if leaves is not None:
+            changed += _prune(mng, [node], leaves, path)
+    return changed
+
+
+def _prune(mng: Manager, callers: list[Apply], leaves: list[Apply], typed: set) -> list[Apply]:
+    """Put None in the items of `leaves` that no user of `callers` reads; the nodes of
+    `typed` (the callers, the leaves and what lies between) take the new type."""
+    t = leaves[0].abstract
+    if not isinstance(t, ATuple) or not callers:
+        return []
+    read: set[int] = set()
+    for c in callers:
+        for u, i in mng.uses.get(c, ()):
+            k = _item(u, i)
+            if k is None:
+                return []
+            read.add(k % len(t.items))
+    dead = [
+        k
+        for k in range(len(t.items))
+        if k not in read and any(_live_item(leaf, k) for leaf in leaves)
+    ]
+    if not dead:
+        return []
+    for leaf in leaves:
+        for k in dead:
+            mng.set_edge(leaf, k + 1, typed_constant(None, leaf.loc))
+    for n in typed:
+        if isinstance(n.abstract, ATuple) and len(n.abstract.items) == len(t.items):
+            items = list(n.abstract.items)
+            for k in dead:
+                items[k] = NONE
+            n.abstract = ATuple(items)
+    return leaves
+
+
+def _leaves(mng: Manager, out, g: Graph | None):
+    """The `make_tuple`s a value ends in, through called switches whose branches are used
+    only there and (when `g` is given) calls of `g` in tail position; and the nodes on the
+    way. (None, None) when it ends elsewhere."""
+    leaves: list[Apply] = []
+    path: set[Apply] = set()
+    stack = [out]
+    while stack:
+        n = stack.pop()
+        if not isinstance(n, Apply):
+            return None, None
+        if n.is_apply(_MAKE_TUPLE):
+            leaves.append(n)
+            path.add(n)
+        elif g is not None and _calls(n, g):
+            path.add(n)
+        elif _is_switch_call(n):
+            path.add(n)
+            for x in n.inputs[0].inputs[2:]:
+                h = x.value
+                if mng.graph_use_count(h) != 1 or h.parameters or h.return_ is None:
+                    return None, None
+                stack.append(h.output)
+        else:
+            return None, None
+    if not leaves or len({len(leaf.inputs) for leaf in leaves}) != 1:
+        return None, None
+    return leaves, path
+
+
+def _is_switch_call(n: Apply) -> bool:
+    f = n.inputs[0]
+    return (
+        len(n.inputs) == 1
+        and isinstance(f, Apply)
+        and f.is_apply(_SWITCH)
+        and all(isinstance(x, Constant) and isinstance(x.value, Graph) for x in f.inputs[2:])
+    )
+
+
+def _returned(mng: Manager, n: Apply) -> bool:
+    return any(u is u.graph.return_ for u, _ in mng.uses.get(n, ()))
+
+
+def _item(user: Apply, i: int) -> int | None:
+    """The index `user` takes out of its input `i`, if it is a getitem by a constant."""
+    if i == 1 and user.is_apply(_GETITEM):
+        k = user.inputs[2]
+        if isinstance(k, Constant) and isinstance(k.value, int) and not isinstance(k.value, bool):
+            return k.value
+    return None
+
+
+def _live_item(leaf: Apply, k: int) -> bool:
+    x = leaf.inputs[k + 1]
+    return not (isinstance(x, Constant) and x.value is None)
+
+
+def _calls(n: Apply, g: Graph) -> bool:
+    f = n.inputs[0]
+    return isinstance(f, Constant) and f.value is g
+
+
+def _node_id(n) -> int:
+    return n.id

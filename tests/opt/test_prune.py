@@ -1,0 +1,113 @@
+"""Dead values across graphs (`myia.opt.prune`): the tuple items a loop or an `if` returns
+that nobody reads, and the loop variables that only feed themselves, are gone after the
+optimizer, and each program evaluates as before and as Python does."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import myia
+from myia.backend.compiled import compile_graph
+from myia.ir.manager import Manager
+from myia.ir.nodes import Constant, Graph
+from tests.ad.fd import fd_gradient
+from tests.opt.oracle import (
+    assert_outcomes,
+    cached_pair,
+    evaluate,
+    gradient_pair,
+    python_outcome,
+)
+
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+FLOATS = st.floats(-1e3, 1e3, allow_nan=False)
+
+
+def carried_but_unused(x, n):
+    count = 0
+    total = 0.0
+    last = 0.0
+    for k in range(n):
+        count = count + k  # feeds only itself: dead
+        last = x * k  # assigned each iteration, never read: dead
+        total = total + x * k
+    return total
+
+
+def if_assigns_three(x, c):
+    if c > 0.0:
+        a = x * 2.0
+        b = x + 1.0
+        unused = np.sin(x)
+    else:
+        a = x * 3.0
+        b = x - 1.0
+        unused = np.cos(x)
+    return a * b
+
+
+def _parameter_counts(g: Graph) -> dict[str, int]:
+    mng = Manager(g)
+    return {h.name: len(h.parameters) for h in mng.graphs}
+
+
+def _prims(g: Graph) -> set[str]:
+    mng = Manager(g)
+    return {
+        n.inputs[0].value.name
+        for n in mng.all_nodes
+        if n.is_apply() and isinstance(n.inputs[0], Constant) and hasattr(n.inputs[0].value, "impl")
+    }
+
+
+@SETTINGS
+@given(x=FLOATS, n=st.integers(-1, 12))
+def test_loop_variables_that_feed_only_themselves_are_dropped(x, n):
+    before, after, opt = cached_pair(carried_but_unused, (x, n))
+    assert opt.counts.get("dead parameter", 0) >= 1, opt.counts
+    assert opt.counts.get("dead result", 0) >= 1, opt.counts
+    loops_before = [v for k, v in _parameter_counts(before).items() if "for" in k or "while" in k]
+    loops_after = [v for k, v in _parameter_counts(after).items() if "for" in k or "while" in k]
+    assert max(loops_after) < max(loops_before), (_parameter_counts(after), str(after))
+    expected = python_outcome(carried_but_unused, (x, n))
+    assert_outcomes(evaluate(after, (x, n)), evaluate(before, (x, n)))
+    assert_outcomes(evaluate(after, (x, n)), expected)
+    assert_outcomes(python_outcome(compile_graph(after), (x, n)), expected)
+
+
+@SETTINGS
+@given(x=FLOATS, c=st.sampled_from([-1.0, 0.0, 2.0]))
+def test_values_an_if_assigns_that_nobody_reads_are_not_computed(x, c):
+    before, after, opt = cached_pair(if_assigns_three, (x, c))
+    assert {"sin", "cos"} <= _prims(before)
+    assert not {"sin", "cos"} & _prims(after), str(after)
+    assert opt.counts.get("dead result", 0) >= 1, opt.counts
+    expected = python_outcome(if_assigns_three, (x, c))
+    assert_outcomes(evaluate(after, (x, c)), evaluate(before, (x, c)))
+    assert_outcomes(evaluate(after, (x, c)), expected)
+
+
+def power_loop(x, n):
+    r = 1.0
+    for _ in range(n):
+        r = x * r
+    return r
+
+
+@SETTINGS
+@given(x=st.floats(-2.0, 2.0), n=st.integers(0, 8))
+def test_gradient_of_a_loop_is_pruned_and_right(x, n):
+    before, after = gradient_pair(power_loop, (x, n), 0)
+    assert_outcomes(evaluate(after, (x, n)), evaluate(before, (x, n)))
+    got = myia.grad(power_loop)(x, n)
+    fd = fd_gradient(power_loop, (x, n), 0)
+    assert np.isclose(got, n * x ** (n - 1) if n else 0.0, rtol=1e-9, atol=1e-12)
+    assert np.isclose(got, fd, rtol=1e-5, atol=1e-6)
+    src = myia.source(myia.grad(power_loop), x, n)
+    assert "unbound" not in src, src  # the unused loop variable `_` is not carried
