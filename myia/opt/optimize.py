@@ -24,6 +24,7 @@ from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.patterns import RULES, implied_operand
 from myia.opt.prune import prune_parameters, prune_results
+from myia.opt.tapes import flatten_tapes
 from myia.prim.registry import REGISTRY, Primitive
 
 INLINE_MAX_NODES = 40
@@ -60,6 +61,8 @@ class Optimizer:
 
     def run(self) -> Graph:
         RUNS[0] += 1
+        if self.adjoint:
+            flatten_tapes(self.mng)
         for g in sorted(self.mng.graphs, key=lambda g: g.id):
             self.push_graph(g)
         while self.work:
