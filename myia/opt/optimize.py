@@ -61,8 +61,6 @@ class Optimizer:
 
     def run(self) -> Graph:
         RUNS[0] += 1
-        if self.adjoint:
-            flatten_tapes(self.mng)
         for g in sorted(self.mng.graphs, key=lambda g: g.id):
             self.push_graph(g)
         while self.work:
@@ -195,8 +193,12 @@ class Optimizer:
     # Across graphs ----------------------------------------------------------------------------
 
     def prune_across(self) -> None:
-        """Dead tuple items of calls, then dead parameters (`myia.opt.prune`)."""
-        for what, prune in (("dead result", prune_results), ("dead parameter", prune_parameters)):
+        """Dead tuple items of calls, then dead parameters (`myia.opt.prune`), and on
+        adjoints flat tapes (`myia.opt.tapes`)."""
+        steps = [("dead result", prune_results), ("dead parameter", prune_parameters)]
+        if self.adjoint:
+            steps.append(("flat tape", lambda mng, root: flatten_tapes(mng)))
+        for what, prune in steps:
             changed = prune(self.mng, self.root)
             if changed:
                 self.count(what)

@@ -53,12 +53,6 @@ def flatten_tapes(mng: Manager) -> list[Node]:
 
 
 def _flatten(mng: Manager, stack: AStack) -> list[Node]:
-    paths = _leaf_paths(stack.elem)
-    if paths is None or paths == [((), stack.elem)]:
-        return []
-    kept = [(p, t) for p, t in paths if t != NONE]
-    flat = kept[0][1] if len(kept) == 1 else ATuple([t for _, t in kept])
-    new = AStack(flat)
     nodes = sorted(mng.all_nodes, key=lambda n: n.id)
     typed = [n for n in nodes if _contains(n.abstract, stack)]
     for n in typed:
@@ -67,6 +61,16 @@ def _flatten(mng: Manager, stack: AStack) -> list[Node]:
             if n.abstract == stack and p is not None and p not in _PLUMBING:
                 return []  # a stack primitive of second order: left as it is
     pushes = [n for n in typed if n.is_apply(_PUSH) and n.abstract == stack]
+    paths = _leaf_paths([push.inputs[2] for push in pushes], stack.elem, ())
+    if paths is None or paths == [((), stack.elem)]:
+        return []
+    kept = [(p, t) for p, t in paths if t != NONE]
+    if not kept:
+        return []
+    flat = kept[0][1] if len(kept) == 1 else ATuple([t for _, t in kept])
+    if flat == stack.elem:
+        return []
+    new = AStack(flat)
     pops = [n for n in nodes if n.is_apply(_POP) and n.inputs[1].abstract == stack]
     for p in pops:
         if any(not _getitem_of(u, i) for u, i in mng.uses.get(p, ())):
@@ -74,7 +78,7 @@ def _flatten(mng: Manager, stack: AStack) -> list[Node]:
     out: list[Node] = []
     for push in pushes:
         v = push.inputs[2]
-        leaves = [_path_read(push.graph, v, path, t, push.loc) for path, t in kept]
+        leaves = [_path_read(v, path) for path, _ in kept]
         out.extend(leaves)
         if len(leaves) == 1:
             mng.set_edge(push, 2, leaves[0])
@@ -107,25 +111,44 @@ def _flatten(mng: Manager, stack: AStack) -> list[Node]:
     return out + typed + pops
 
 
-def _leaf_paths(t: AbstractValue, seen=None):
-    """The paths (tuples of indices) and types of the leaves of a residual type; None
-    when it holds a stack or a residual that names itself (not flattened)."""
-    seen = set() if seen is None else seen
-    if isinstance(t, (ATuple, AResidual)):
-        if isinstance(t, AResidual):
-            if id(t.cell) in seen or t.items is None:
-                return None
-            seen = seen | {id(t.cell)}
+def _leaf_paths(values: list[Node], t: AbstractValue, path: tuple):
+    """The paths (tuples of indices) and types of the leaves of residuals of type `t`,
+    whose values at `path` are `values` (one per push): a tuple is taken apart where every
+    push builds it there (`make_tuple`, or a constant tuple) or puts None (a slot not
+    filled on its path); anything else is a leaf. None when a leaf holds a stack (not
+    flattened)."""
+    parts = [_parts(v) for v in values]
+    if (
+        isinstance(t, (ATuple, AResidual))
+        and t.items is not None
+        and any(p is not None for p in parts)
+        and all(p is not None or _is_none(v) for p, v in zip(parts, values))
+        and all(len(p) == len(t.items) for p in parts if p is not None)
+    ):
         out = []
         for k, x in enumerate(t.items):
-            sub = _leaf_paths(x, seen)
-            if sub is None:
+            sub = [v if p is None else p[k] for p, v in zip(parts, values)]
+            items = _leaf_paths(sub, x, (*path, k))
+            if items is None:
                 return None
-            out += [((k, *p), y) for p, y in sub]
+            out += items
         return out
     if _has_stack(t):
         return None
-    return [((), t)]
+    return [(path, t)]
+
+
+def _parts(v: Node) -> list[Node] | None:
+    """The items of a tuple built at `v` (None if it is not built there)."""
+    if v.is_apply(_MAKE_TUPLE):
+        return list(v.inputs[1:])
+    if isinstance(v, Constant) and type(v.value) is tuple:
+        return [typed_constant(x, v.loc) for x in v.value]
+    return None
+
+
+def _is_none(v: Node) -> bool:
+    return isinstance(v, Constant) and v.value is None
 
 
 def _has_stack(t) -> bool:
@@ -141,19 +164,13 @@ def _has_stack(t) -> bool:
     return False
 
 
-def _path_read(graph, v: Node, path: tuple, t, loc) -> Node:
-    """The leaf at `path` of the residual `v` (None where the residual holds None: a slot
-    not filled on the way to this push)."""
+def _path_read(v: Node, path: tuple) -> Node:
+    """The leaf at `path` of the residual `v`, built there (see `_leaf_paths`)."""
     node = v
     for k in path:
-        if isinstance(node, Constant) and node.value is None:
+        if _is_none(node):
             return node
-        if node.is_apply(_MAKE_TUPLE):
-            node = node.inputs[k + 1]
-            continue
-        outer = node.abstract
-        item = outer.items[k] if isinstance(outer, (ATuple, AResidual)) else t
-        node = _read(graph, node, k, item, loc)
+        node = _parts(node)[k]
     return node
 
 

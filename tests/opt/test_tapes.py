@@ -96,3 +96,26 @@ def test_second_order_through_flat_tapes(fn):
         got = myia.grad(myia.grad(fn))(x, n)
         expected = fd_gradient(lambda v, k: myia.grad(fn)(v, k), (x, n), 0)
         assert np.isclose(got, expected, rtol=1e-5, atol=1e-6), (x, n, got, expected)
+
+
+def slot_unfilled_on_a_path(x0, x1, x2, n):
+    # Found by the random-program suite: the residual of an `if` in a loop holds None on
+    # the path that does not fill it; its second order read through that None.
+    v0 = math.sin(3.0 - x0 * 0.5)
+    for k0 in range(2):
+        if v0 < float(k0) <= x2:
+            if float(k0) < v0 <= (k0 * 0.5):
+                continue
+            v0 = math.tanh(((k0 * 0.5) + x0) * math.tanh(float(k0)))
+            v0 = min(max(-x0, -4.0), 4.0)
+    if v0 >= x2:
+        for k1 in range(2):
+            v0 -= math.sin(x0 * (x0 * v0) if x1 < v0 else 0.25)
+    return v0 * x2
+
+
+@pytest.mark.parametrize("args", [(0.5, 0.2, -0.3, 2), (-1.0, 0.5, -2.0, 2), (1.5, -0.2, 1.2, 2)])
+def test_second_order_when_a_slot_is_unfilled_on_a_path(args):
+    got = myia.grad(myia.grad(slot_unfilled_on_a_path))(*args)
+    expected = fd_gradient(lambda *a: myia.grad(slot_unfilled_on_a_path)(*a), args, 0)
+    assert np.isclose(got, expected, rtol=1e-4, atol=1e-6), (got, expected)
