@@ -10,6 +10,7 @@ Example:
 from myia.api import custom_vjp, grad, ir, jit, source, value_and_grad
 from myia.errors import MyiaError, MyiaNameError, MyiaShapeError, MyiaSyntaxError, MyiaTypeError
 from myia.prim.structures import stop_gradient
+from myia.transforms import hessian, jacfwd, jacrev, jvp, vjp
 
 __all__ = [
     "MyiaError",
@@ -21,8 +22,13 @@ __all__ = [
     "jit",
     "stop_gradient",
     "grad",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
     "custom_vjp",
     "source",
     "value_and_grad",
+    "vjp",
 ]
 __version__ = "0.1.0"

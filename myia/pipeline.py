@@ -78,14 +78,7 @@ def gradient_of(
     a gradient (`myia.grad(myia.grad(f))`): its program is differentiated again."""
     from myia.ad.gradient import gradient_program
 
-    inner = getattr(fn, "typed_gradient", None)
-    if inner is not None:
-        primal = inner(args)  # optimized: the invariants of `branches` made again
-        mng = Manager(primal)
-        unshare_branches(mng)
-        inline_known_branches(mng)
-    else:
-        primal = primal_program(fn, args, pinned)
+    primal = differentiable_program(fn, args, pinned)
     single = isinstance(argnums, int)
     program = gradient_program(
         primal, normalize_argnums(argnums, primal), single, has_aux, with_value
@@ -110,3 +103,42 @@ def normalize_argnums(argnums, graph: Graph) -> tuple[int, ...]:
 def compile_grad(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=()):
     """The compiled gradient of `fn` for arguments like `args`."""
     return compile_graph(gradient_of(fn, args, argnums, has_aux, with_value, pinned))
+
+
+def differentiable_program(fn, args: tuple, pinned=()) -> Graph:
+    """The typed program of `fn` for arguments like `args`, ready to be differentiated
+    again: a gradient's optimized program (with the invariants of `branches` made
+    again), else the specialized program."""
+    inner = getattr(fn, "typed_gradient", None)
+    if inner is None:
+        return primal_program(fn, args, pinned)
+    primal = inner(args)
+    mng = Manager(primal)
+    unshare_branches(mng)
+    inline_known_branches(mng)
+    return primal
+
+
+def tangent_program(fn, primals: tuple, tangents: tuple, pinned=(), optimized=True) -> Graph:
+    """The optimized program of `myia.jvp(fn, primals, tangents)` for arguments like
+    these: the value of `fn` and its directional derivative."""
+    from myia.ad.jvp_program import jvp_program
+
+    if len(tangents) != len(primals):
+        raise MyiaTypeError(
+            f"jvp needs one tangent per primal value: {len(primals)} primals, "
+            f"{len(tangents)} tangents"
+        )
+    primal = differentiable_program(fn, primals, pinned)
+    program = jvp_program(primal, list(signature_types(tangents)))
+    return optimize(program, adjoint=True) if optimized else program
+
+
+def cotangent_program_of(fn, primals: tuple, ct, pinned=(), optimized=True) -> Graph:
+    """The optimized program of the function `myia.vjp(fn, *primals)` returns, for a
+    cotangent like `ct`."""
+    from myia.ad.gradient import cotangent_program
+
+    primal = differentiable_program(fn, primals, pinned)
+    program = cotangent_program(primal, signature_types((ct,))[0])
+    return optimize(program, adjoint=True) if optimized else program

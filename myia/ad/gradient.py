@@ -156,3 +156,52 @@ def as_input(b: Builder, d, x):
     if isinstance(t, AArray) and isinstance(dt, AScalar):
         return b.apply(lookup("asarray"), d, t.dtype)
     return d
+
+
+def cotangent_program(primal: Graph, ct_type) -> Graph:
+    """The typed program of the function `myia.vjp` returns: the primal values and a
+    cotangent of the output (of its type) in, the cotangent of each input out."""
+    from myia.ad.forward import fit
+    from myia.ad.jvp_program import check_tangent
+
+    out_t = primal.output.abstract
+    from myia.ad.forward import tangent_type
+
+    for i, p in enumerate(primal.parameters):
+        if tangent_type(p.abstract) is not AZero:
+            check_differentiable(p.abstract, f"argument {i} (`{p.name}`)", primal.loc)
+    check_tangent(_Named("the output", out_t), ct_type, primal)
+    rev = Reverse(primal, tuple(range(len(primal.parameters))))
+    f = rev.function(primal)
+    g = Graph(f"vjp:{primal.name}", primal.loc)
+    params = []
+    for p in primal.parameters:
+        q = g.add_parameter(p.name, p.loc)
+        q.abstract = p.abstract
+        params.append(q)
+    ct = g.add_parameter("ct", primal.loc)
+    ct.abstract = ct_type
+    b = Builder(g, primal.loc)
+    pair = b.call(f.fwd, params, ATuple((out_t, AResidual(f.region.cell))))
+    dout = fit(b, ct, out_t, b.apply(_getitem, pair, 0))
+    bwd = f.backward(type_of(dout))
+    out_types = f.out_types[drop_values(type_of(dout))]
+    s = b.call(bwd, [b.apply(_getitem, pair, 1), dout], out_types)
+    cts = []
+    for i, x in enumerate(params):
+        if tangent_type(x.abstract) is AZero:
+            cts.append(typed_constant(None))  # an int, a bool, a string: no cotangent
+            continue
+        d = b.apply(_getitem, s, i) if out_types.items[i] is not AZero else None
+        cts.append(as_input(b, d, x))
+    g.output = b.apply(_make_tuple, *cts)
+    rev.finish_forward()
+    return g
+
+
+class _Named:
+    """A name and a type, where `check_tangent` wants a parameter."""
+
+    def __init__(self, name: str, abstract):
+        self.name = name
+        self.abstract = abstract

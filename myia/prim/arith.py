@@ -30,6 +30,7 @@ from myia.infer.abstract import (
 )
 from myia.infer.build import type_of
 from myia.prim.emitting import template
+from myia.prim.jvp import bilinear, linear, tangent_sum
 from myia.prim.registry import primitive
 from myia.prim.sens import unbroadcast
 from myia.prim.typing import (
@@ -267,6 +268,80 @@ def _vjp_pow(r):
     return [da, db]
 
 
+# Tangents (forward mode): an operand without a tangent contributes nothing; `fit`
+# broadcasts a tangent to the shape of the output.
+
+
+@add.defjvp
+def _jvp_add(r):
+    if _is_seq(r.types[0]):
+        return r.b.apply(add, r.full(0), r.full(1))  # the tangents, concatenated
+    return tangent_sum(r.b, [r.t(0), r.t(1)])
+
+
+@sub.defjvp
+def _jvp_sub(r):
+    t1 = r.t(1)
+    return tangent_sum(r.b, [r.t(0), None if t1 is None else r.b.apply(neg, t1)])
+
+
+_jvp_mul_numbers = bilinear(0, 1)
+
+
+@mul.defjvp
+def _jvp_mul(r):
+    if _is_seq(r.types[0]) or _is_seq(r.types[1]):
+        k = 0 if _is_seq(r.types[0]) else 1
+        return r.b.apply(mul, r.full(k), r.x(1 - k))  # the tangent, repeated
+    return _jvp_mul_numbers(r)
+
+
+@truediv.defjvp
+def _jvp_truediv(r):
+    b = r.b
+    t0, t1 = r.t(0), r.t(1)
+    parts = [None if t0 is None else b.apply(truediv, t0, r.x(1))]
+    if t1 is not None:
+        parts.append(b.apply(neg, b.apply(truediv, b.apply(mul, r.out(), t1), r.x(1))))
+    return tangent_sum(b, parts)
+
+
+@mod.defjvp
+def _jvp_mod(r):
+    b = r.b
+    t1 = r.t(1)
+    if t1 is not None:
+        t1 = b.apply(neg, b.apply(mul, b.apply(floordiv, r.x(0), r.x(1)), t1))
+    return tangent_sum(b, [r.t(0), t1])
+
+
+@pow_.defjvp
+def _jvp_pow(r):
+    from myia.prim import elementwise as E
+
+    b = r.b
+    expo = r.types[1]
+    x, t0, t1 = r.x(0), r.t(0), r.t(1)
+    parts = []
+    if t0 is not None:
+        if isinstance(expo, AScalar) and expo.known:
+            e = expo.value
+            if e != 0:
+                parts.append(t0 if e == 1 else b.apply(mul, t0, b.apply(mul, e, _power(b, x, e - 1))))
+        else:
+            y = r.x(1)
+            if isinstance(r.types[0], AScalar) and isinstance(expo, AScalar) and expo.kind is int:
+                from myia.prim.structures import switch
+
+                safe = b.apply(switch, b.apply(eq, y, 0), 1, b.apply(sub, y, 1))
+            else:
+                safe = b.apply(E.where_, b.apply(eq, y, 0), 1.0, b.apply(sub, y, 1))
+            parts.append(b.apply(mul, t0, b.apply(mul, y, b.apply(E.ieee_power, x, safe))))
+    if t1 is not None:
+        parts.append(b.apply(mul, t1, b.apply(mul, r.out(), b.apply(E.pow_log, x))))
+    return tangent_sum(b, parts)
+
+
 def _power(b, x, e):
     """`x ** e` for a constant exponent, as the cheapest expression."""
     if e == 1:
@@ -312,6 +387,7 @@ def neg(a):
 
 neg.definfer(_unary_rule("-", np.negative))
 neg.defemit(template("-{0}"))
+neg.defjvp(linear(0))
 
 
 @neg.defvjp
@@ -327,6 +403,7 @@ def pos(a):
 
 pos.definfer(_unary_rule("+", np.positive))
 pos.defemit(template("+{0}"))
+pos.defjvp(linear(0))
 
 
 @pos.defvjp

@@ -28,6 +28,7 @@ from myia.errors import MyiaTypeError
 from myia.infer.abstract import AArray, AScalar, describe
 from myia.prim import arith as O
 from myia.prim.emitting import scalar_or_array, template
+from myia.prim.jvp import scaled
 from myia.prim.registry import Primitive, lookup, primitive
 from myia.prim.sens import unbroadcast
 from myia.prim.typing import ufunc_type, union_map
@@ -105,6 +106,7 @@ def unary(
     if deriv is not None:
         for p in prims:
             p.defvjp(_unary_vjp(p, deriv))
+            p.defjvp(scaled(lambda r, p=p: deriv(r.b, p, r.x, r.out)))
     return prim
 
 
@@ -631,3 +633,16 @@ np_less = _np_operator("less", np.less, O.lt)
 np_less_equal = _np_operator("less_equal", np.less_equal, O.le)
 np_greater = _np_operator("greater", np.greater, O.gt)
 np_greater_equal = _np_operator("greater_equal", np.greater_equal, O.ge)
+
+
+# Tangents (forward mode) of the functions written out above
+
+
+@square.defjvp
+def _jvp_square(r):
+    return r.b.apply(O.mul, r.t(0), r.b.apply(O.mul, 2.0, r.x(0)))
+
+
+@where_.defjvp
+def _jvp_where(r):
+    return r.b.apply(where_, r.x(0), r.full(1), r.full(2))

@@ -35,6 +35,7 @@ from myia.infer.build import type_of
 from myia.prim import arith as O
 from myia.prim.arrays import asarray, broadcast_to, expand_dims, reshape, squeeze, transpose
 from myia.prim.emitting import template
+from myia.prim.jvp import bilinear
 from myia.prim.registry import REGISTRY, primitive
 from myia.prim.sens import unbroadcast
 from myia.prim.typing import broadcast_shapes, const_int, const_value, scalar_of_dtype
@@ -735,3 +736,7 @@ def _vjp_trace(r):
 
 
 trace.defemit(_emit_call("np.trace", ("offset", "axis1", "axis2", "dtype"), (0, 0, 1, None)))
+
+
+# Tangents (forward mode)
+matmul.defjvp(bilinear(0, 1))

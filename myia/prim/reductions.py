@@ -21,6 +21,7 @@ from myia.errors import MyiaTypeError
 from myia.infer.abstract import AArray, AScalar, describe
 from myia.prim import arith as O
 from myia.prim.arrays import attr_shape, broadcast_to
+from myia.prim.jvp import linear
 from myia.prim.registry import REGISTRY, primitive
 from myia.prim.typing import axes_of, const_value, is_none, scalar_of_dtype, union_map
 
@@ -493,3 +494,8 @@ def _logical(name, fn):
 
 all_ = _logical("all", np.all)
 any_ = _logical("any", np.any)
+
+
+# Tangents (forward mode)
+sum_.defjvp(linear(0))
+mean.defjvp(linear(0))

@@ -9,6 +9,8 @@ An entry holds what each stage needs to know about one operation, side by side:
   (`np.dot` of two matrices is `matmul`), built with the typed builder `b`;
 - `vjp(r)`: the backpropagator, chosen from the input types: it returns the sensitivity
   contribution of each input (None for none), built from differentiable primitives;
+- `jvp(r)`: the tangent rule of forward mode: the tangent of the output from those of the
+  inputs (None for none; see `myia.prim.jvp` for the shared forms);
 - `emit(e, args)`: the NumPy source of an application (an `ast` expression);
 - `simplify(nodes)`: optional, a node an application to `nodes` is already equal to;
 - flags the optimizer and the backend read: `nondiff` (no input has a sensitivity),
@@ -44,6 +46,7 @@ class Primitive:
         self.infer: Callable | None = None
         self.canon: Callable | None = None
         self.vjp: Callable | None = None
+        self.jvp: Callable | None = None
         self.emit: Callable | None = None
         self.simplify: Callable | None = None
         self.elementwise = flags.pop("elementwise", False)
@@ -83,6 +86,12 @@ class Primitive:
 
     def defvjp(self, fn: Callable) -> Callable:
         self.vjp = fn
+        return fn
+
+    def defjvp(self, fn: Callable) -> Callable:
+        """`fn(rule) -> tangent node or None`: the tangent of an application from those of
+        its inputs (`myia.ad.forward.JvpRule`)."""
+        self.jvp = fn
         return fn
 
     def defemit(self, fn: Callable) -> Callable:

@@ -44,6 +44,7 @@ from myia.infer.abstract import (
 )
 from myia.prim.emitting import template
 from myia.prim.indexing import index_type
+from myia.prim.jvp import linear, linear_all, no_tangent
 from myia.prim.registry import primitive
 from myia.prim.typing import const_int, union_map
 
@@ -786,3 +787,19 @@ def apply(fn, args):
 @apply.definfer
 def _infer_apply(fn, args):
     raise MyiaTypeError("internal error: apply is typed by the specializer")
+
+
+# Tangents (forward mode): structures are linear in the values they hold.
+make_tuple.defjvp(linear_all)
+make_list.defjvp(linear_all)
+make_dict.defjvp(linear(1))
+getitem.defjvp(linear(0))
+seq_onehot.defjvp(linear(2))
+index_sens.defjvp(linear(3))
+setitem.defjvp(linear(0, 2))
+clear_at.defjvp(linear(0))
+list_append.defjvp(linear(0, 1))
+unpack_seq.defjvp(linear(0))
+switch.defjvp(linear(1, 2))
+return_.defjvp(linear(0))
+stop_gradient.defjvp(no_tangent)

@@ -1,0 +1,95 @@
+"""The program of `myia.jvp`: the primal values and their tangents in, the value and its
+tangent out, with exactly the structure, shape and dtype of the value.
+
+Example:
+    >>> g = jvp_program(typed_root, tangent_types)        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from myia.ad.forward import Forward, fit, tangent_type
+from myia.ad.gradient import as_input, check_differentiable
+from myia.errors import MyiaTypeError
+from myia.infer.abstract import AArray, ATuple, AZero, describe, drop_values
+from myia.infer.build import Builder
+from myia.ir.manager import Manager
+from myia.ir.nodes import Graph
+from myia.prim.registry import lookup
+
+_getitem = lookup("getitem")
+_make_tuple = lookup("make_tuple")
+
+
+def jvp_program(primal: Graph, tangent_types: list) -> Graph:
+    """The typed program computing `(f(x), J_f(x) t)` for the typed program `primal` of `f`:
+    its parameters, then one tangent per parameter (of the same type: the same structure,
+    shape and dtype; those of ints and bools are ignored)."""
+    for p, t in zip(primal.parameters, tangent_types):
+        check_tangent(p, t, primal)
+    fwd = Forward(Manager(primal))
+    jg = fwd.graph(primal)
+    fwd.run()
+    g = Graph(f"jvp:{primal.name}", primal.loc)
+    params = []
+    for p in primal.parameters:
+        q = g.add_parameter(p.name, p.loc)
+        q.abstract = p.abstract
+        params.append(q)
+    tangents = []
+    for p, t in zip(primal.parameters, tangent_types):
+        q = g.add_parameter(f"t_{p.name or 'p'}", p.loc)
+        q.abstract = t
+        tangents.append(q)
+    b = Builder(g, primal.loc)
+    args = [*params]
+    for p, q, x in zip(primal.parameters, tangents, params):
+        if tangent_type(p.abstract) is not AZero:
+            args.append(fit(b, q, p.abstract, x))
+    out_t = primal.output.abstract
+    pair = b.call(jg, args, ATuple((out_t, tangent_type(out_t))))
+    value = b.apply(_getitem, pair, 0)
+    t_out = None if tangent_type(out_t) is AZero else b.apply(_getitem, pair, 1)
+    g.output = b.apply(_make_tuple, value, as_input(b, t_out, value))
+    return g
+
+
+def check_tangent(p, t, primal: Graph) -> None:
+    """A tangent must have the type of its primal value (ints' and bools' are ignored)."""
+    want = drop_values(p.abstract)
+    got = drop_values(t)
+    if tangent_type(want) is AZero:
+        return
+    check_differentiable(want, f"argument `{p.name}`", primal.loc)
+    if not _same_structure(want, got):
+        raise MyiaTypeError(
+            f"the tangent of `{p.name}` must have its structure, shape and dtype: "
+            f"{describe(want)}, not {describe(got)}",
+            primal.loc,
+        )
+
+
+def _same_structure(a, b) -> bool:
+    if isinstance(a, AArray) or isinstance(b, AArray):
+        return (
+            isinstance(a, AArray)
+            and isinstance(b, AArray)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+        )
+    items_a, items_b = getattr(a, "items", None), getattr(b, "items", None)
+    if items_a is not None or items_b is not None:
+        return (
+            type(a) is type(b)
+            and items_a is not None
+            and items_b is not None
+            and len(items_a) == len(items_b)
+            and all(_same_structure(x, y) for x, y in zip(items_a, items_b))
+        )
+    values_a, values_b = getattr(a, "values", None), getattr(b, "values", None)
+    if values_a is not None or values_b is not None:
+        return (
+            type(a) is type(b)
+            and a.keys == b.keys
+            and all(_same_structure(x, y) for x, y in zip(values_a, values_b))
+        )
+    return tangent_type(b) is not AZero
