@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from myia.ad.macro import jvp_macro
 from myia.api import Compiled, grad
 from myia.errors import MyiaTypeError
 from myia.ir.nodes import Graph
@@ -65,6 +66,9 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
             f"{len(tangents)} tangents"
         )
     return TangentFunction(fn, backend, optimize)(*primals, *tangents)
+
+
+jvp.__myia_macro__ = jvp_macro
 
 
 def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):

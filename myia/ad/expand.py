@@ -1,7 +1,8 @@
 """Gradients taken inside compiled code, replaced by their programs before reverse mode.
 
 The specializer types `myia.grad(h, ...)(x)` as `grad_call(spec, h, x)`, with `h` the
-typed copy of the function for `x`'s types. This pass builds the gradient program of `h`
+typed copy of the function for `x`'s types (and `myia.jvp(h, (x,), (t,))` as
+`grad_call(("jvp",), h, x, t)`). This pass builds the gradient (or tangent) program of `h`
 (`gradient.gradient_program`, on `h`'s own graphs: the values `h` captures stay those of
 the program around it) and calls it instead, the innermost gradients first, so that the
 program differentiated next (grad of a function that takes gradients) is plain typed code.
@@ -43,6 +44,13 @@ def expand_gradients(root: Graph) -> Graph:
                 expand_gradients(fn)
             key = (fn, spec)
             program = done.get(key)
+            if program is None and spec == ("jvp",):
+                from myia.ad.jvp_program import jvp_program
+                from myia.infer.build import type_of
+
+                n = (len(node.inputs) - 3) // 2
+                tangents = [type_of(a) for a in node.inputs[3 + n :]]
+                program = done[key] = jvp_program(fn, tangents)
             if program is None:
                 argnums, has_aux, with_value = spec
                 single = isinstance(argnums, int)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from myia.ad.forward import Forward, fit, tangent_type
 from myia.ad.gradient import as_input, check_differentiable
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AArray, ATuple, AZero, describe, drop_values
+from myia.infer.abstract import AArray, ADict, AList, ATuple, AZero, describe, drop_values
 from myia.infer.build import Builder
 from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
@@ -93,3 +93,14 @@ def _same_structure(a, b) -> bool:
             and all(_same_structure(x, y) for x, y in zip(values_a, values_b))
         )
     return tangent_type(b) is not AZero
+
+
+def tangent_output_type(t):
+    """The type of the tangent `myia.jvp` returns for a value of type `t` (what
+    `gradient.as_input` makes of it): the value's structure, shape and dtype, with `AZero`
+    for the parts that have no tangent."""
+    if isinstance(t, (ATuple, AList)) and t.items is not None:
+        return type(t)([tangent_output_type(x) for x in t.items])
+    if isinstance(t, ADict):
+        return ADict(t.keys, [tangent_output_type(x) for x in t.values])
+    return AZero if tangent_type(t) is AZero else drop_values(t)

@@ -1,7 +1,10 @@
-"""`myia.grad(h, ...)(x)` written inside compiled code: the macro the parser expands.
+"""`myia.grad(h, ...)(x)` and `myia.jvp(h, primals, tangents)` written inside compiled
+code: the macros the parser expands.
 
-It becomes `grad_of(h, spec)(x)` (`spec`: argnums, has_aux, with_value), which the
-specializer types and `expand` replaces by the gradient program of `h`.
+`myia.grad(h, ...)` becomes `grad_of(h, spec)` (`spec`: argnums, has_aux, with_value);
+`myia.jvp(h, (x, ...), (t, ...))` becomes `grad_of(h, ("jvp",))(x, ..., t, ...)`. The
+specializer types their calls and `expand` replaces them by the gradient (or tangent)
+program of `h`.
 """
 
 from __future__ import annotations
@@ -45,3 +48,29 @@ def make_grad_macro(with_value: bool):
         return lowerer.prim(region, "grad_of", [fn, Constant(spec, loc)], loc)
 
     return expand
+
+
+def jvp_macro(lowerer, region, expr: ast.Call, loc):
+    """The parser macro of `myia.jvp(f, primals, tangents)` in compiled code."""
+    shape_ok = len(expr.args) == 3 and not expr.keywords
+    displays = expr.args[1:] if shape_ok else []
+    if not shape_ok or not all(
+        isinstance(a, ast.Tuple) and not any(isinstance(e, ast.Starred) for e in a.elts)
+        for a in displays
+    ):
+        raise MyiaSyntaxError(
+            "myia.jvp inside compiled code takes the function and two tuples written out: "
+            "myia.jvp(f, (x, y), (tx, ty))",
+            loc,
+        )
+    primals, tangents = displays
+    if len(primals.elts) != len(tangents.elts):
+        raise MyiaSyntaxError(
+            f"myia.jvp needs one tangent per primal value: {len(primals.elts)} primals, "
+            f"{len(tangents.elts)} tangents",
+            loc,
+        )
+    fn = lowerer.lower_expr(region, expr.args[0])
+    transform = lowerer.prim(region, "grad_of", [fn, Constant(("jvp",), loc)], loc)
+    args = [lowerer.lower_expr(region, e) for e in (*primals.elts, *tangents.elts)]
+    return lowerer.apply(region, [transform, *args], loc)

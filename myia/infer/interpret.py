@@ -107,6 +107,8 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
         )
     if isinstance(opt, Primitive):
         opt = GraphFn(primitive_graph(opt), None)
+    if fn.spec == ("jvp",):
+        return (yield from call_tangent(an, ctx, node, fn, opt, args))
     callee = _callee(an, ctx, node, opt, args)
     if callee.state == NEW:
         yield callee
@@ -125,6 +127,21 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
             ATuple((g, out.items[1])) if isinstance(out, ATuple) and len(out.items) == 2 else BOTTOM
         )
     return g
+
+
+def call_tangent(an: Analysis, ctx: Context, node: Apply, fn: AGradient, opt, args: list):
+    """The type of `myia.jvp(h, primals, tangents)` (`args`: the primals, then the
+    tangents): h is specialized for the primals; the result is the value and its tangent."""
+    from myia.ad.jvp_program import tangent_output_type
+
+    n = len(args) // 2
+    callee = _callee(an, ctx, node, opt, args[:n])
+    if callee.state == NEW:
+        yield callee
+    callee.callers.add(ctx)
+    ctx.calls[node] = [(("grad", fn.spec), callee)]
+    out = callee.output
+    return BOTTOM if out is BOTTOM else ATuple((out, tangent_output_type(out)))
 
 
 def custom_rule(an: Analysis, callee: Context, rule):
