@@ -118,6 +118,12 @@ class Forward:
         jg = self.graphs.get(g)
         if jg is not None:
             return jg
+        if "custom_bwd" in g.flags:
+            raise MyiaTypeError(
+                f"forward mode cannot use the custom_vjp rule of `{g.name}` (a rule for "
+                "reverse mode); use myia.grad or myia.vjp for it, as in JAX",
+                g.loc,
+            )
         jg = self.graphs[g] = Graph(f"jvp:{g.name}", g.loc)
         jg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
         for p in g.parameters:

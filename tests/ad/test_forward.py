@@ -277,3 +277,23 @@ def test_a_primitive_without_a_tangent_rule_is_named(monkeypatch):
     monkeypatch.setattr(REGISTRY.lookup("tanh"), "jvp", None)
     with pytest.raises(MyiaTypeError, match="no tangent rule for `tanh`"):
         myia.jvp(lambda x: np.tanh(x) * 3.0, (0.5,), (1.0,))
+
+
+@myia.custom_vjp
+def clipped_log(x):
+    return np.log(x)
+
+
+@clipped_log.defvjp
+def clipped_log_bprop(x, out, dout):
+    return (dout / np.maximum(x, 1e-12),)
+
+
+def uses_custom(x):
+    return clipped_log(x) * 2.0
+
+
+def test_forward_mode_refuses_a_custom_vjp_rule():
+    with pytest.raises(MyiaTypeError, match="custom_vjp rule of `clipped_log`"):
+        myia.jvp(uses_custom, (2.0,), (1.0,))
+    assert math.isclose(myia.grad(uses_custom)(2.0), 1.0)
