@@ -94,35 +94,126 @@ def prune_results(mng: Manager, root: Graph) -> list[Apply]:
 
 
 def _prune(mng: Manager, callers: list[Apply], leaves: list[Apply], typed: set) -> list[Apply]:
-    """Put None in the items of `leaves` that no user of `callers` reads; the nodes of
-    `typed` (the callers, the leaves and what lies between) take the new type."""
+    """Put None in the items of `leaves` that no user of `callers` reads, in nested tuples
+    too; the nodes of `typed` (the callers, the leaves and what lies between) and the reads
+    of the callers' items take the new types."""
     t = leaves[0].abstract
     if not isinstance(t, ATuple) or not callers:
         return []
-    read: set[int] = set()
+    tree: dict | None = {}
     for c in callers:
-        for u, i in mng.uses.get(c, ()):
-            k = _item(u, i)
-            if k is None:
-                return []
-            read.add(k % len(t.items))
-    dead = [
-        k
-        for k in range(len(t.items))
-        if k not in read and any(_live_item(leaf, k) for leaf in leaves)
-    ]
-    if not dead:
+        tree = _merge(tree, _usage(mng, c, t))
+    tree = _feasible(mng, tree, leaves, t)
+    if tree is None or not _changes(tree, leaves, t):
         return []
+    changed: list[Apply] = []
     for leaf in leaves:
-        for k in dead:
-            mng.set_edge(leaf, k + 1, typed_constant(None, leaf.loc))
+        _clear(mng, leaf, tree, t, changed)
     for n in typed:
         if isinstance(n.abstract, ATuple) and len(n.abstract.items) == len(t.items):
-            items = list(n.abstract.items)
-            for k in dead:
-                items[k] = NONE
-            n.abstract = ATuple(items)
-    return leaves
+            n.abstract = _retyped(n.abstract, tree)
+    for c in callers:
+        _retype_reads(mng, c, tree)
+    return changed
+
+
+def _usage(mng: Manager, node: Apply, t) -> dict | None:
+    """Which items of the tuple `node` (of type `t`) its users read: {index: what is read
+    of that item (None: all of it)}; None when a user takes the whole tuple."""
+    tree: dict | None = {}
+    for u, i in mng.uses.get(node, ()):
+        k = _item(u, i)
+        if k is None or not isinstance(t, ATuple):
+            return None
+        k %= len(t.items)
+        item = t.items[k]
+        sub = _usage(mng, u, item) if isinstance(item, ATuple) else None
+        tree = _merge(tree, {k: sub})
+    return tree
+
+
+def _merge(a: dict | None, b: dict | None) -> dict | None:
+    if a is None or b is None:
+        return None
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if k in out else v
+    return out
+
+
+def _feasible(mng: Manager, tree, leaves: list, t):
+    """`tree`, where an item read in part is read whole unless every leaf builds it there
+    (a `make_tuple` used only by the leaf) or puts None."""
+    if tree is None:
+        return None
+    out = {}
+    for k, sub in tree.items():
+        if sub is not None:
+            inner = [leaf.inputs[k + 1] for leaf in leaves]
+            built = [x for x in inner if not _is_none(x)]
+            if built and all(
+                x.is_apply(_MAKE_TUPLE) and len(mng.uses.get(x, ())) == 1 for x in built
+            ):
+                sub = _feasible(mng, sub, built, t.items[k])
+            else:
+                sub = None
+        out[k] = sub
+    return out
+
+
+def _changes(tree, leaves: list, t) -> bool:
+    """Whether pruning by `tree` puts None anywhere it is not yet."""
+    for k in range(len(t.items)):
+        inner = [leaf.inputs[k + 1] for leaf in leaves]
+        if k not in tree:
+            if any(not _is_none(x) for x in inner):
+                return True
+        elif tree[k] is not None:
+            built = [x for x in inner if not _is_none(x)]
+            if _changes(tree[k], built, t.items[k]):
+                return True
+    return False
+
+
+def _clear(mng: Manager, leaf: Apply, tree: dict, t, changed: list) -> None:
+    for k in range(len(t.items)):
+        x = leaf.inputs[k + 1]
+        if _is_none(x):
+            continue
+        if k not in tree:
+            mng.set_edge(leaf, k + 1, typed_constant(None, leaf.loc))
+        elif tree[k] is not None:
+            _clear(mng, x, tree[k], t.items[k], changed)
+            x.abstract = _retyped(x.abstract, tree[k])
+    changed.append(leaf)
+
+
+def _retyped(t: ATuple, tree: dict) -> ATuple:
+    items = []
+    for k, x in enumerate(t.items):
+        if k not in tree:
+            items.append(NONE)
+        elif tree[k] is not None and isinstance(x, ATuple):
+            items.append(_retyped(x, tree[k]))
+        else:
+            items.append(x)
+    return ATuple(items)
+
+
+def _retype_reads(mng: Manager, node: Apply, tree: dict) -> None:
+    """Give the reads of the pruned items of `node` (getitems, nested) their new types."""
+    for u, i in mng.uses.get(node, ()):
+        k = _item(u, i)
+        if k is None:
+            continue
+        sub = tree.get(k % len(node.abstract.items))
+        if sub is not None and isinstance(u.abstract, ATuple):
+            u.abstract = _retyped(u.abstract, sub)
+            _retype_reads(mng, u, sub)
+
+
+def _is_none(x) -> bool:
+    return isinstance(x, Constant) and x.value is None
 
 
 def _leaves(mng: Manager, out, g: Graph | None):
@@ -176,11 +267,6 @@ def _item(user: Apply, i: int) -> int | None:
         if isinstance(k, Constant) and isinstance(k.value, int) and not isinstance(k.value, bool):
             return k.value
     return None
-
-
-def _live_item(leaf: Apply, k: int) -> bool:
-    x = leaf.inputs[k + 1]
-    return not (isinstance(x, Constant) and x.value is None)
 
 
 def _calls(n: Apply, g: Graph) -> bool:

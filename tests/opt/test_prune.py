@@ -111,3 +111,23 @@ def test_gradient_of_a_loop_is_pruned_and_right(x, n):
     assert np.isclose(got, fd, rtol=1e-5, atol=1e-6)
     src = myia.source(myia.grad(power_loop), x, n)
     assert "unbound" not in src, src  # the unused loop variable `_` is not carried
+
+
+def indexed_loop(w, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] * w + h * w)
+    return np.sum(h * h)
+
+
+@SETTINGS
+@given(w=st.floats(-2.0, 2.0))
+def test_values_read_in_part_after_a_loop_are_pruned_inside_them(w):
+    args = (w, np.linspace(-1.0, 1.0, 4), np.array([0.5, -0.5]))
+    before, after = gradient_pair(indexed_loop, args, 0)
+    assert_outcomes(evaluate(after, args), evaluate(before, args))
+    src = myia.source(myia.grad(indexed_loop), *args)
+    # The forward loop's final value is read only for `h`: the index `t` is not carried.
+    assert "unbound" not in src, src
+    got = myia.grad(indexed_loop)(*args)
+    assert np.isclose(got, fd_gradient(indexed_loop, args, 0), rtol=1e-5, atol=1e-6)
