@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from myia.backend.constants import box_result, box_spec, definition
 from myia.backend.source import Block, Line, assign, name, render
 from myia.branches import unshare_branches
 from myia.infer.abstract import ADict, AList, AResidual, AScalar, ATuple
@@ -114,10 +115,18 @@ class Codegen:
         unshare_branches(self.mng)
         self.namespace: dict[str, Any] = {"np": np, "math": math}
         self.imports: dict[str, str] = {}  # helper name -> "from module import impl as name"
-        self.used_names: set[str] = set(_RESERVED) | {"box_result", "ZERO"}
+        self.used_names: set[str] = set(_RESERVED) | {
+            "box_result",
+            "ZERO",
+            "EMPTY_ENV",
+            "Unbound",
+            "Location",
+            "InheritedLocation",
+        }
         self.names: dict[Node, str] = {}
         self.graph_names: dict[Graph, str] = {}
         self.constants: dict[int, str] = {}
+        self.definitions: list = []  # the module-level statements (or comments) of constants
         self.functions: list = []
         self.defined: set[Graph] = set()
         self.assigned: set[Node] = set()
@@ -214,17 +223,20 @@ class Codegen:
         return name(self.named_constant(value))
 
     def named_constant(self, value: Any) -> str:
+        """The name of a constant defined at the top of the module (`backend.constants`)."""
         key = id(value)
         n = self.constants.get(key)
         if n is None:
-            base = (
-                "unbound"
-                if isinstance(value, Unbound)
-                else "const_"
-                + ("array" if isinstance(value, np.ndarray) else type(value).__name__.lower())
-            )
-            n = self.constants[key] = self.fresh("_" + base)
+            n = self.constants[key] = self.fresh(_constant_name(value))
             self.namespace[n] = value
+            stmt, imports = definition(n, value)
+            for line in imports:
+                self.imports[line] = line
+            self.definitions.append(
+                stmt
+                if stmt is not None
+                else f"# {n}: {_described(value)}, bound when the module is loaded"
+            )
         return n
 
     # Classification of graphs -----------------------------------------------------------------
@@ -641,7 +653,8 @@ class Codegen:
                 else ast.List(items, ast.Load())
             )
         self.namespace["box_result"] = box_result
-        return ast.Call(name("box_result"), [expr, name(self.named_constant(t))], [])
+        self.imports["box_result"] = "from myia.backend.constants import box_result"
+        return ast.Call(name("box_result"), [expr, self.constant(box_spec(t))], [])
 
     # Functions --------------------------------------------------------------------------------
 
@@ -684,6 +697,11 @@ class Codegen:
         lines = ["import math", "", "import numpy as np"]
         lines += sorted(set(self.imports.values()))
         lines.append("")
+        if self.definitions:
+            lines.append("")
+            for d in self.definitions:
+                lines.append(d if isinstance(d, str) else ast.unparse(d))
+            lines.append("")
         line_map: dict = {}
         for block in reversed(blocks):
             lines.append("")
@@ -692,16 +710,18 @@ class Codegen:
         return Module(text, entry, self.namespace, line_map)
 
 
-def box_result(value, t):
-    """`value` with its floats of the Python types the abstract value `t` says."""
-    if isinstance(t, AScalar) and t.kind is float:
-        return np.float64(value) if t.np else float(value)
-    if isinstance(t, (ATuple, AList)) and t.items is not None:
-        items = [box_result(v, x) for v, x in zip(value, t.items)]
-        return tuple(items) if isinstance(t, ATuple) else items
-    if isinstance(t, ADict):
-        return {k: box_result(value[k], x) for k, x in zip(t.keys, t.values)}
-    return value
+def _constant_name(value) -> str:
+    if isinstance(value, Unbound):
+        return f"unbound_{value.name}"
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype.name}_array_" + "x".join(map(str, value.shape))
+    return "const_" + type(value).__name__.lower()
+
+
+def _described(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype.name} array of shape {value.shape}"
+    return f"a {type(value).__name__}"
 
 
 def _same_line(a: Node, b: Node) -> bool:

@@ -1,0 +1,129 @@
+"""The constants of a generated module, written out so that its text runs by itself.
+
+`definition(name, value)` is the statement that makes a constant at the top of the module:
+a small array as `np.array([...], dtype=...)`, a larger one from its bytes, the marker of a
+variable read before assignment as `Unbound(...)`, and the imports they need. A value that
+has no such text (an array too large to be worth writing, an object of the user's) is bound
+when the module is loaded, and the module says so in a comment.
+
+`box_result(value, spec)` gives the floats of a result the Python types its type says
+(`spec`: a literal description of that type, see `box_spec`).
+
+Example:
+    >>> import numpy as np, ast
+    >>> stmt, imports = definition("steps", np.arange(3.0))
+    >>> ast.unparse(stmt)
+    "steps = np.array([0.0, 1.0, 2.0], dtype=np.float64)"
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any
+
+import numpy as np
+
+from myia.errors import Location
+from myia.infer.abstract import ADict, AList, AScalar, ATuple
+from myia.prim.structures import EMPTY_ENV, Unbound
+
+# Arrays up to this many elements are written as lists; up to BYTES_MAX as their bytes.
+LITERAL_MAX = 64
+BYTES_MAX = 4096
+
+
+def definition(name: str, value: Any) -> tuple[ast.stmt | None, list[str]]:
+    """The statement `name = <value>` and the imports it needs; (None, []) for a value
+    that has no text."""
+    expr, imports = _expr(value)
+    if expr is None:
+        return None, []
+    return ast.Assign([ast.Name(name, ast.Store())], expr, lineno=0), imports
+
+
+def _expr(value: Any):
+    if isinstance(value, Unbound):
+        loc = value.loc
+        args: list[ast.expr] = [ast.Constant(value.name)]
+        imports = ["from myia.prim.structures import Unbound"]
+        if isinstance(loc, Location):
+            kind = type(loc).__name__
+            args.append(
+                ast.Call(
+                    ast.Name(kind, ast.Load()),
+                    [ast.Constant(loc.filename), ast.Constant(loc.lineno), ast.Constant(loc.col)],
+                    [],
+                )
+            )
+            imports.append(f"from myia.errors import {kind}")
+        return ast.Call(ast.Name("Unbound", ast.Load()), args, []), imports
+    if value is EMPTY_ENV:
+        return ast.Name("EMPTY_ENV", ast.Load()), ["from myia.prim.structures import EMPTY_ENV"]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.size <= BYTES_MAX:
+        return _array(value), []
+    return None, []
+
+
+def _array(a: np.ndarray) -> ast.expr:
+    dtype = ast.parse(f"np.{a.dtype.name}", mode="eval").body
+    if a.size == 0 or a.size > LITERAL_MAX:
+        if a.size == 0:
+            return _np("zeros", [ast.Constant(a.shape)], dtype)
+        data = ast.Call(
+            ast.parse("bytes.fromhex", mode="eval").body, [ast.Constant(a.tobytes().hex())], []
+        )
+        flat = _np("frombuffer", [data], dtype)
+        return ast.Call(
+            ast.Attribute(ast.Call(ast.Attribute(flat, "reshape", ast.Load()), [ast.Constant(a.shape)], []), "copy", ast.Load()),
+            [],
+            [],
+        )
+    return _np("array", [_nested(a.tolist(), a.ndim)], dtype)
+
+
+def _np(fn: str, args: list, dtype: ast.expr) -> ast.Call:
+    return ast.Call(
+        ast.parse(f"np.{fn}", mode="eval").body, args, [ast.keyword("dtype", dtype)]
+    )
+
+
+def _nested(x, depth: int) -> ast.expr:
+    if depth == 0:
+        return _scalar(x)
+    return ast.List([_nested(v, depth - 1) for v in x], ast.Load())
+
+
+def _scalar(v) -> ast.expr:
+    if isinstance(v, float) and (math.isinf(v) or math.isnan(v)):
+        text = "math.nan" if math.isnan(v) else ("math.inf" if v > 0 else "-math.inf")
+        return ast.parse(text, mode="eval").body
+    return ast.Constant(v)
+
+
+def box_spec(t):
+    """A literal description of where the type `t` has floats of a given Python type:
+    "float" or "np.float64" for a float, ("tuple" | "list", items), ("dict", keys, values),
+    None for a value left as it is."""
+    if isinstance(t, AScalar):
+        return ("np.float64" if t.np else "float") if t.kind is float else None
+    if isinstance(t, (ATuple, AList)) and t.items is not None:
+        return ("tuple" if isinstance(t, ATuple) else "list", tuple(box_spec(x) for x in t.items))
+    if isinstance(t, ADict):
+        return ("dict", tuple(t.keys), tuple(box_spec(x) for x in t.values))
+    return None
+
+
+def box_result(value, spec):
+    """`value` with its floats of the Python types `spec` (see `box_spec`) says."""
+    if spec is None:
+        return value
+    if spec == "float":
+        return float(value)
+    if spec == "np.float64":
+        return np.float64(value)
+    if spec[0] == "dict":
+        _, keys, values = spec
+        return {k: box_result(value[k], s) for k, s in zip(keys, values)}
+    items = [box_result(v, s) for v, s in zip(value, spec[1])]
+    return tuple(items) if spec[0] == "tuple" else items
