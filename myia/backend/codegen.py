@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from myia.backend.constants import box_result, box_spec, definition
+from myia.backend.loops import loop_statement
 from myia.backend.source import Block, Line, assign, name, render
 from myia.branches import unshare_branches
 from myia.infer.abstract import ADict, AList, AResidual, AScalar, ATuple
@@ -629,7 +630,24 @@ class Codegen:
                 unpack=finish.unpack,
             ),
         )
-        out.append(Block("while", True, body, None, loop.loc))
+        shaped = loop_statement(body, out[-1] if params else None, self.int_names(loop), loop.loc)
+        if shaped is None:
+            out.append(Block("while", True, body, None, loop.loc))
+            return out
+        if params and not shaped[0]:
+            out.pop()  # every loop variable is the counter of the `for`
+        elif params:
+            out[-1] = shaped[0]
+        return out + shaped[1]
+
+    def int_names(self, loop: Graph) -> set[str]:
+        """The names of the loop's parameters and of the values around it that are ints
+        (what a `for ... in range(...)` may count with)."""
+        out = set()
+        for node, n in self.names.items():
+            t = node.abstract
+            if isinstance(t, AScalar) and t.kind is int and not t.np:
+                out.add(n)
         return out
 
     # Boxing of results ------------------------------------------------------------------------

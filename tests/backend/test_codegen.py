@@ -102,19 +102,93 @@ def test_joined_if_is_an_if_statement(x, y):
     assert_outcomes(python_outcome(myia.jit(joined_if), (x, y)), python_outcome(joined_if, (x, y)))
 
 
+def counter_read_after(x, n):
+    i = 0
+    while i < n:
+        x = x * 0.5 + 1.0
+        i = i + 1
+    return x + i
+
+
+def stepping_by_two(x, n):
+    i = 0
+    while i < n:
+        x = x * 0.5 + 1.0
+        i = i + 2
+    return x
+
+
+def moving_bound(x, n):
+    i = 0
+    while i < n:
+        x = x * 0.5 + 1.0
+        i = i + 1
+        n = n - 1
+    return x
+
+
+def float_counter(x, n):
+    t = 0.0
+    while t < n:
+        x = x * 0.5 + 1.0
+        t = t + 1.0
+    return x
+
+
+def early_exit(x, n):
+    i = 0
+    while i < n:
+        if x > 10.0:
+            return -x
+        x = x * 3.0 + 1.0
+        i = i + 1
+    return x
+
+
+def broken(x, n):
+    for i in range(n):
+        if x > 10.0:
+            break
+        x = x * 3.0 + 1.0
+    return x
+
+
+LOOP_SHAPES = [
+    (counting_loop, "for"),
+    (counter_read_after, "while test"),
+    (stepping_by_two, "while test"),
+    (moving_bound, "while test"),
+    (float_counter, "while test"),
+    (early_exit, "while True"),
+    (broken, "while True"),
+]
+
+
+def _loop_shape(body) -> str:
+    fors = [n for n in ast.walk(body) if isinstance(n, ast.For)]
+    whiles = [n for n in ast.walk(body) if isinstance(n, ast.While)]
+    if fors and not whiles:
+        return "for"
+    if whiles and not fors and len(whiles) == 1:
+        test = whiles[0].test
+        return "while True" if isinstance(test, ast.Constant) and test.value is True else "while test"
+    return "other"
+
+
+@pytest.mark.parametrize("fn, shape", LOOP_SHAPES, ids=lambda x: getattr(x, "__name__", x))
 @SETTINGS
-@given(x=FLOATS, n=st.integers(-1, 40))
-def test_loop_is_a_while_true(x, n):
+@given(x=FLOATS, n=st.integers(-1, 12))
+def test_a_loop_is_written_as_people_write_it(fn, shape, x, n):
+    text, tree = source_tree(fn, 1.0, 3)
+    assert _loop_shape(functions(tree)[fn.__name__]) == shape, text
+    assert_outcomes(python_outcome(myia.jit(fn), (x, n)), python_outcome(fn, (x, n)))
+
+
+def test_a_counted_loop_is_a_for_over_a_range():
     text, tree = source_tree(counting_loop, 1.0, 3)
-    body = functions(tree)["counting_loop"]
-    loops = [n for n in ast.walk(body) if isinstance(n, ast.While)]
-    assert len(loops) == 1, text
-    assert isinstance(loops[0].test, ast.Constant) and loops[0].test.value is True, text
-    assert any(isinstance(n, ast.Continue) for n in ast.walk(loops[0])), text
-    assert any(isinstance(n, ast.Break) for n in ast.walk(loops[0])), text
-    assert_outcomes(
-        python_outcome(myia.jit(counting_loop), (x, n)), python_outcome(counting_loop, (x, n))
-    )
+    (loop,) = [n for n in ast.walk(functions(tree)["counting_loop"]) if isinstance(n, ast.For)]
+    assert ast.unparse(loop.iter) == "range(n)", text
+    assert not any(isinstance(n, (ast.Continue, ast.Break)) for n in ast.walk(loop)), text
 
 
 @pytest.mark.parametrize("n", [0, 1, 5, 30])
@@ -152,14 +226,14 @@ def test_tuples_taken_apart_are_destructuring_assignments(x, y):
 
 
 def test_loop_parameters_are_assigned_together():
-    text, tree = source_tree(counting_loop, 1.0, 3)
+    text, tree = source_tree(stepping_by_two, 1.0, 3)
     loop = next(n for n in ast.walk(tree) if isinstance(n, ast.While))
     updates = [
         n
         for n in ast.walk(loop)
         if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Tuple)
     ]
-    assert updates, text  # `i, s = (i + 1, s * 0.5 + x)` before `continue`
+    assert updates, text  # `x, i = (x * 0.5 + 1.0, i + 2)` at the end of the iteration
 
 
 # The corpus: generated code against the reference evaluator --------------------------------
@@ -252,7 +326,7 @@ def test_gradient_source_is_the_same_in_every_process():
         )
         assert out.returncode == 0, out.stderr
         texts.append(out.stdout)
-    assert "while True:" in texts[0] and "def grad_det_program(" in texts[0], texts[0]
+    assert "while i < n:" in texts[0] and "def grad_det_program(" in texts[0], texts[0]
     assert texts[0] == texts[1]
 
 
