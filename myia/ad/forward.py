@@ -27,7 +27,6 @@ from collections import deque
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
     AArray,
-    AEnv,
     ADict,
     AFunction,
     AList,
@@ -53,9 +52,14 @@ _cast = lookup("cast")
 
 def tangent_type(a):
     """The type of the tangent of a value of type `a`: that of its sensitivity, except
-    that a function value has none (its closure carries the tangents it captures)."""
-    if isinstance(a, AFunction) or a is AEnv:
+    that a function value has none (its closure carries the tangents it captures). An
+    environment (the sensitivities of what closures capture, a value of gradient programs)
+    has one: an environment of their tangents."""
+    if isinstance(a, AFunction):
         return AZero
+    if isinstance(a, AStack):
+        e = tangent_type(a.elem)
+        return AZero if e is AZero else AStack(e)
     if isinstance(a, ATuple):
         items = [tangent_type(x) for x in a.items]
         return AZero if all(x is AZero for x in items) else ATuple(items)
@@ -65,8 +69,7 @@ def tangent_type(a):
     if isinstance(a, ADict):
         vals = [tangent_type(x) for x in a.values]
         return AZero if all(x is AZero for x in vals) else ADict(a.keys, vals)
-    s = sens_type(a)
-    return AZero if s is AEnv else s
+    return sens_type(a)
 
 
 class JvpRule:
@@ -255,11 +258,31 @@ class Forward:
         """The transformed call `node`: the pair (value, tangent)."""
         b = Builder(jg, node.loc)
         args = [self.value(x) for x in node.inputs[1:]]
+        params = self.parameters_of(node)
         tangents = [
-            self.full(x, b) for x in node.inputs[1:] if tangent_type(type_of(x)) is not AZero
+            fit(b, self.tangent(x), p.abstract, self.value(x))
+            for x, p in zip(node.inputs[1:], params)
+            if tangent_type(p.abstract) is not AZero
         ]
         out_t = ATuple((self.value_type(node.abstract), tangent_type(node.abstract)))
         return b.call(self.value(node.inputs[0]), [*args, *tangents], out_t)
+
+
+    def parameters_of(self, call: Apply) -> list:
+        """The parameters of the graph `call` calls (of each graph it may call: they have
+        the same types), whose types say which tangents the transformed graph takes (an
+        argument may be narrower: None for a tape that starts empty)."""
+        fn = call.inputs[0]
+        if isinstance(fn, Constant) and isinstance(fn.value, Graph):
+            return fn.value.parameters
+        t = type_of(fn)
+        graphs = [o.graph for o in getattr(t, "options", ()) if isinstance(o, GraphFn)]
+        if not graphs:
+            raise MyiaTypeError(
+                f"forward mode cannot differentiate a call of {fn!r}: its callee is not known",
+                call.loc,
+            )
+        return graphs[0].parameters
 
 
 def fit(b: Builder, t: Node | None, like, value: Node) -> Node:
