@@ -1,7 +1,8 @@
 """Primitives of the programs the reverse transform and the gradient API build: the
 stacks (tapes) of loop adjoints, the sum of list sensitivities, the environments of
 function values, the markers of gradients taken inside compiled code, and `tree_vdot`
-(the directional derivative of `check_grads`).
+(the directional derivative of `check_grads`); and their tangent rules, through which
+forward mode runs over reverse mode (`jvp(grad(f))`, Hessian-vector products).
 """
 
 from __future__ import annotations
@@ -358,7 +359,6 @@ def _vjp_tree_vdot(r):
 tree_vdot.defemit(lambda e, args: e.helper_call("tree_vdot", args))
 
 
-
 # ---------------------------------------------------------------------------------------
 # Tangents (forward mode): the programs reverse mode builds are linear in the stacks, the
 # environments and the sensitivities they carry, so the tangent of each is the same
@@ -382,6 +382,7 @@ def _sum_of(prim):
 
 
 def _tangent_stack(r, i: int):
+    """The tangent of the stack input `i` (the empty stack when absent)."""
     t = r.t(i)
     return r.b.node(None) if t is None else t
 
@@ -410,9 +411,9 @@ def _jvp_sens_pop(r):
 
 @env_get.defjvp
 def _jvp_env_get(r):
-    # The captured values' tangents come from the environment's alone (`like` only shapes
-    # zeros); forward mode gives no environment a tangent (myia.ad.forward.tangent_type),
-    # so their tangent is unknown here, not zero.
+    # The captured values' tangents are the environment's (`like` only shapes zeros). An
+    # environment without a tangent is one forward mode did not carry (see
+    # myia.ad.forward.tangent_type): its tangent is unknown, not zero.
     if r.t(0) is None:
         raise MyiaTypeError(
             "forward mode has no tangent for the environment `env_get` reads (the "

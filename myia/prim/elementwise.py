@@ -14,7 +14,8 @@ would be a NumPy scalar.
 Conventions where the derivative is not defined (see docs/numerics.md): ties of
 `maximum`/`minimum` split the sensitivity 0.5/0.5; `abs` has derivative 0 at 0; `clip`
 passes the sensitivity to `x` at its bounds; `power` at 0 and with negative bases as
-`myia.prim.arith.pow`.
+`myia.prim.arith.pow`. The tangent rules (forward mode) are the transposes of the
+backpropagators, with the same conventions.
 """
 
 from __future__ import annotations

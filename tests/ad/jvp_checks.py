@@ -112,10 +112,10 @@ def second_by_forward(fn, x: float) -> float:
     from myia.ad.jvp_program import jvp_program
     from myia.backend.compiled import compile_graph
     from myia.opt.optimize import optimize
-    from myia.pipeline import primal_program, signature_types
+    from myia.pipeline import differentiable_program, signature_types
 
     (t,) = signature_types((x,))
-    once = jvp_program(primal_program(fn, (x,)), [t])
+    once = jvp_program(differentiable_program(fn, (x,)), [t])
     twice = jvp_program(once, [t, t])
     _, (_, d2) = compile_graph(optimize(twice, adjoint=True))(x, 1.0, 1.0, 0.0)
     return d2

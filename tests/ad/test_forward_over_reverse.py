@@ -20,7 +20,7 @@ import scipy.special
 
 import myia
 from myia.errors import MyiaTypeError
-from tests.ad.jvp_checks import shift
+from tests.ad.jvp_checks import second_by_forward, shift
 from tests.backend.test_codegen import _peer
 
 RNG = np.random.default_rng(2)
@@ -148,6 +148,29 @@ def test_recursion(W):
 )
 def test_rules_of_this_family(fn, x, t):
     check_hvp(fn, (x,), (t,))
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def fifth_power(x):
+    return power(x, 5)
+
+
+def smooth_mix(x):
+    return np.logaddexp(x, 0.5) * np.hypot(x, 2.0) + math.atan2(x, 1.5) * math.erf(x)
+
+
+def test_third_derivatives():
+    """Forward over forward over reverse: the tangent rules of the programs of jvp(grad)."""
+    assert second_by_forward(myia.grad(fifth_power), 1.3) == pytest.approx(60 * 1.3**2)
+    g2 = myia.grad(myia.grad(smooth_mix))
+    eps = 1e-5
+    fd = (g2(0.3 + eps) - g2(0.3 - eps)) / (2 * eps)
+    assert second_by_forward(myia.grad(smooth_mix), 0.3) == pytest.approx(fd, rel=1e-6)
 
 
 # ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import myia
 from myia.errors import MyiaTypeError
 from myia.prim.adjoint import tree_vdot
-from tests.ad.jvp_checks import check_jvp
+from tests.ad.jvp_checks import check_jvp, second_by_forward
 
 RNG = np.random.default_rng(1)
 V = RNG.standard_normal(5)
@@ -191,6 +191,33 @@ def test_tree_vdot_is_bilinear():
     check_jvp(vdot_of, (V, u), (RNG.standard_normal(5), tu), adjoint=False)
     # The backpropagator treats the direction `u` as a constant.
     check_jvp(vdot_of, (V, u), (RNG.standard_normal(5), (np.zeros(5), np.zeros(5))))
+
+
+def max_square(x):
+    return max(x * x, 2.0 * x) * x
+
+
+def min_cube(x):
+    return min((x * x * x, 1.0 - x, 3.0))
+
+
+def sum_squares(x):
+    return sum((x * x, np.sin(x)), x * x * x)
+
+
+@pytest.mark.parametrize(
+    "fn, x, expected",
+    [
+        (max_square, 0.5, 2 * 2.0),  # 2 x**2
+        (max_square, 3.0, 6 * 3.0),  # x**3
+        (min_cube, 0.3, 6 * 0.3),  # x**3
+        (min_cube, 0.8, 0.0),  # 1 - x
+        (sum_squares, 0.4, 2.0 - np.sin(0.4) + 6 * 0.4),
+    ],
+)
+def test_second_derivatives(fn, x, expected):
+    """Forward over forward: the rules are built from primitives with tangent rules."""
+    assert second_by_forward(fn, x) == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
 def max_ish(x):
