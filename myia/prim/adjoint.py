@@ -1,7 +1,8 @@
 """Primitives of the programs the reverse transform and the gradient API build: the
 stacks (tapes) of loop adjoints, the sum of list sensitivities, the environments of
 function values, the markers of gradients taken inside compiled code, and `tree_vdot`
-(the directional derivative of `check_grads`).
+(the directional derivative of `check_grads`); and their tangent rules, through which
+forward mode runs over reverse mode (`jvp(grad(f))`, Hessian-vector products).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from myia.infer.abstract import (
 )
 from myia.infer.build import type_of
 from myia.prim.emitting import template
+from myia.prim.jvp import bilinear, linear
 from myia.prim.registry import primitive
 from myia.prim.structures import ZERO, Env, getitem
 
@@ -355,3 +357,76 @@ def _vjp_tree_vdot(r):
 
 
 tree_vdot.defemit(lambda e, args: e.helper_call("tree_vdot", args))
+
+
+# ---------------------------------------------------------------------------------------
+# Tangents (forward mode): the programs reverse mode builds are linear in the stacks, the
+# environments and the sensitivities they carry, so the tangent of each is the same
+# operation on the tangents (`jvp(grad(f))`, forward over reverse, runs through them). A
+# tangent stack holds the tangents of the values pushed since it had one: it may be
+# shorter than its stack (None, the empty stack, when absent), and `sens_pop` reads the
+# missing tangents at its bottom as zeros.
+
+
+def _sum_of(prim):
+    """The tangent rule of a primitive adding its two inputs (`stack_add`, `sens_add`,
+    `env_add`): an absent tangent adds nothing."""
+
+    def rule(r):
+        ta, tb = r.t(0), r.t(1)
+        if ta is None or tb is None:
+            return tb if ta is None else ta
+        return r.b.apply(prim, ta, tb)
+
+    return rule
+
+
+def _tangent_stack(r, i: int):
+    """The tangent of the stack input `i` (the empty stack when absent)."""
+    t = r.t(i)
+    return r.b.node(None) if t is None else t
+
+
+@stack_push.defjvp
+def _jvp_stack_push(r):
+    from myia.ad.forward import fit
+
+    return r.b.apply(stack_push, _tangent_stack(r, 0), fit(r.b, r.t(1), r.types[1], r.x(1)))
+
+
+@stack_pop.defjvp
+def _jvp_stack_pop(r):
+    from myia.ad.forward import fit
+
+    zeros = fit(r.b, None, r.types[0].elem, r.b.apply(getitem, r.out(), 0))
+    return r.b.apply(sens_pop, r.t(0), zeros)
+
+
+@sens_pop.defjvp
+def _jvp_sens_pop(r):
+    from myia.ad.forward import fit
+
+    return r.b.apply(sens_pop, _tangent_stack(r, 0), fit(r.b, r.t(1), r.types[1], r.x(1)))
+
+
+@env_get.defjvp
+def _jvp_env_get(r):
+    # The captured values' tangents are the environment's (`like` only shapes zeros). An
+    # environment without a tangent is one forward mode did not carry (see
+    # myia.ad.forward.tangent_type): its tangent is unknown, not zero.
+    if r.t(0) is None:
+        raise MyiaTypeError(
+            "forward mode has no tangent for the environment `env_get` reads (the "
+            "sensitivities of a closure's captured values, in the gradient of a function "
+            "that calls a closure chosen or stored at run time); use myia.grad twice "
+            "(reverse over reverse) for this function",
+            r.node.loc,
+        )
+    return r.b.apply(env_get, r.t(0), r.x(1), r.x(2))
+
+
+stack_add.defjvp(_sum_of(stack_add))
+sens_add.defjvp(_sum_of(sens_add))
+env_add.defjvp(_sum_of(env_add))
+env_single.defjvp(linear(1))
+tree_vdot.defjvp(bilinear(0, 1))

@@ -159,16 +159,10 @@ def _extremum(name: str, fn, greater: bool):
     def vjp(r):
         b = r.b
         if not is_none(r.types[1]):
-            x, y = r.x(0), r.x(1)
-            tie = b.apply(O.mul, b.apply(O.eq, x, y), 0.5)
-            out = []
-            for k, (p, q) in enumerate(((x, y), (y, x))):
-                if not r.wants(k):
-                    out.append(None)
-                    continue
-                w = b.apply(O.add, b.apply(O.mul, b.apply(cmp, p, q), 1.0), tie)
-                out.append(sens_like(b, b.apply(O.mul, r.dout, w), r.types[k]))
-            return out
+            return [
+                sens_like(b, b.apply(O.mul, r.dout, w), r.types[k]) if r.wants(k) else None
+                for k, w in enumerate(pair_shares(r, cmp))
+            ]
         return [_seq_extremum_sens(r), None]
 
     @prim.defemit
@@ -180,19 +174,29 @@ def _extremum(name: str, fn, greater: bool):
     return prim
 
 
-def _seq_extremum_sens(r):
-    """The sensitivity of the sequence `a` of `max(a)`/`min(a)`: `dout` shared among the
-    items equal to the result."""
+def pair_shares(r, cmp):
+    """The shares of `a` and `b` in `max(a, b)` (`cmp` O.gt) or `min(a, b)` (O.lt): 1 for
+    the one chosen, one half each at a tie."""
+    b = r.b
+    x, y = r.x(0), r.x(1)
+    tie = b.apply(O.mul, b.apply(O.eq, x, y), 0.5)
+    return [
+        b.apply(O.add, b.apply(O.mul, b.apply(cmp, p, q), 1.0), tie) for p, q in ((x, y), (y, x))
+    ]
+
+
+def seq_shares(r):
+    """The shares of the items of the sequence `a` in `max(a)`/`min(a)` (the k items equal
+    to the result 1/k each): an array for an array, a list (`seq_ties`) for a list of
+    run-time length, else one per item (None for an item without sensitivity)."""
     b = r.b
     a = r.types[0]
     out = r.out()
     if isinstance(a, AArray):
         hit = b.apply(O.eq, r.x(0), out)
-        w = b.apply(O.truediv, hit, b.apply(R.sum_, hit, None, None, False))
-        return sens_like(b, b.apply(O.mul, r.dout, w), a)
+        return b.apply(O.truediv, hit, b.apply(R.sum_, hit, None, None, False))
     if a.items is None:
-        v = sens_like(b, r.dout, a.elem)
-        return b.apply(seq_weighted, b.apply(seq_ties, r.x(0), out), v)
+        return b.apply(seq_ties, r.x(0), out)
     hits = [
         b.apply(O.mul, b.apply(O.eq, b.apply(S.getitem, r.x(0), i), out), 1.0)
         for i in range(len(a.items))
@@ -200,13 +204,26 @@ def _seq_extremum_sens(r):
     count = hits[0]
     for h in hits[1:]:
         count = b.apply(O.add, count, h)
-    slots = []
-    for i, t in enumerate(a.items):
-        if sens_type(t) is AZero:
-            slots.append(S.ZERO)
-            continue
-        w = b.apply(O.truediv, hits[i], count)
-        slots.append(sens_like(b, b.apply(O.mul, r.dout, w), t))
+    return [
+        None if sens_type(t) is AZero else b.apply(O.truediv, h, count)
+        for h, t in zip(hits, a.items)
+    ]
+
+
+def _seq_extremum_sens(r):
+    """The sensitivity of the sequence `a` of `max(a)`/`min(a)`: `dout` shared among the
+    items equal to the result."""
+    b = r.b
+    a = r.types[0]
+    w = seq_shares(r)
+    if isinstance(a, AArray):
+        return sens_like(b, b.apply(O.mul, r.dout, w), a)
+    if a.items is None:
+        return b.apply(seq_weighted, w, sens_like(b, r.dout, a.elem))
+    slots = [
+        S.ZERO if s is None else sens_like(b, b.apply(O.mul, r.dout, s), t)
+        for s, t in zip(w, a.items)
+    ]
     return b.apply(S.make_tuple if isinstance(a, ATuple) else S.make_list, *slots)
 
 
@@ -760,3 +777,6 @@ def _vjp_rows_stack(r):
 
 
 rows_stack.defemit(lambda e, args: e.helper_call("rows_stack", args))
+
+
+from myia.prim import builtins_jvp  # noqa: E402, F401  (the tangent rules of this family)

@@ -14,7 +14,8 @@ would be a NumPy scalar.
 Conventions where the derivative is not defined (see docs/numerics.md): ties of
 `maximum`/`minimum` split the sensitivity 0.5/0.5; `abs` has derivative 0 at 0; `clip`
 passes the sensitivity to `x` at its bounds; `power` at 0 and with negative bases as
-`myia.prim.arith.pow`.
+`myia.prim.arith.pow`. The tangent rules (forward mode) are the transposes of the
+backpropagators, with the same conventions.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from myia.errors import MyiaTypeError
 from myia.infer.abstract import AArray, AScalar, describe
 from myia.prim import arith as O
 from myia.prim.emitting import scalar_or_array, template
-from myia.prim.jvp import scaled
+from myia.prim.jvp import scaled, tangent_sum
 from myia.prim.registry import Primitive, lookup, primitive
 from myia.prim.sens import unbroadcast
 from myia.prim.typing import ufunc_type, union_map
@@ -105,8 +106,7 @@ def unary(
         prims.append(mprim)
     if deriv is not None:
         for p in prims:
-            p.defvjp(_unary_vjp(p, deriv))
-            p.defjvp(scaled(lambda r, p=p: deriv(r.b, p, r.x, r.out)))
+            chain_rules(p, deriv)
     return prim
 
 
@@ -124,6 +124,18 @@ def _unary_vjp(prim, deriv):
         return [unbroadcast(b, b.apply(O.mul, r.dout, g), r.types[0])]
 
     return vjp
+
+
+def chain_rules(prim, deriv):
+    """The backpropagator (`dout * f'(x)`) and the tangent rule (`t * f'(x)`) of the
+    elementwise function `prim` of one input, `deriv(b, prim, x, out)` building f'(x)."""
+    prim.defvjp(_unary_vjp(prim, deriv))
+    prim.defjvp(scaled(lambda r: deriv(r.b, prim, r.x, r.out)))
+
+
+def _sign_of_x(b, p, x, out):
+    """The derivative of `abs` (0 at 0)."""
+    return b.apply(sign, x(0))
 
 
 def _f(prim, name):
@@ -231,9 +243,7 @@ logical_not = unary("logical_not", np.logical_not, nondiff=True)
 
 # abs: the NumPy function and Python's built-in (which keeps the type of its argument).
 
-absolute = unary(
-    "abs", np.abs, py=[np.absolute], fast="abs({0})", deriv=lambda b, p, x, out: b.apply(sign, x(0))
-)
+absolute = unary("abs", np.abs, py=[np.absolute], fast="abs({0})", deriv=_sign_of_x)
 
 
 @primitive("builtin.abs", py=[abs], elementwise=True)
@@ -253,7 +263,7 @@ def _infer_builtin_abs(x):
 
 
 builtin_abs.defemit(template("abs({0})"))
-builtin_abs.defvjp(_unary_vjp(builtin_abs, lambda b, p, x, out: b.apply(sign, x(0))))
+chain_rules(builtin_abs, _sign_of_x)
 
 
 @primitive("math.fabs", py=[math.fabs])
@@ -264,7 +274,7 @@ def math_fabs(x):
 
 math_fabs.definfer(_math_rule("fabs"))
 math_fabs.defemit(template("math.fabs({0})"))
-math_fabs.defvjp(_unary_vjp(math_fabs, lambda b, p, x, out: b.apply(sign, x(0))))
+chain_rules(math_fabs, _sign_of_x)
 
 
 @primitive("math.erf", py=[math.erf])
@@ -275,15 +285,13 @@ def math_erf(x):
 
 math_erf.definfer(_math_rule("erf"))
 math_erf.defemit(template("math.erf({0})"))
-math_erf.defvjp(
-    _unary_vjp(
-        math_erf,
-        lambda b, p, x, out: b.apply(
-            O.mul,
-            TWO_OVER_SQRT_PI,
-            b.apply(lookup("math.exp"), b.apply(O.neg, b.apply(square, x(0)))),
-        ),
-    )
+chain_rules(
+    math_erf,
+    lambda b, p, x, out: b.apply(
+        O.mul,
+        TWO_OVER_SQRT_PI,
+        b.apply(lookup("math.exp"), b.apply(O.neg, b.apply(square, x(0)))),
+    ),
 )
 
 
@@ -337,11 +345,16 @@ def _tie_weight(b, x1, x2):
     )
 
 
+def _extremum_share(r, greater: bool):
+    """The share of x1 in maximum(x1, x2) (`greater`) or minimum(x1, x2)."""
+    x1, x2 = r.x(0), r.x(1)
+    return _tie_weight(r.b, x1, x2) if greater else _tie_weight(r.b, x2, x1)
+
+
 def _extremum_vjp(greater: bool):
     def vjp(r):
         b = r.b
-        x1, x2 = r.x(0), r.x(1)
-        w = _tie_weight(b, x1, x2) if greater else _tie_weight(b, x2, x1)
+        w = _extremum_share(r, greater)
         d1 = b.apply(O.mul, r.dout, w) if r.wants(0) else None
         d2 = b.apply(O.sub, r.dout, b.apply(O.mul, r.dout, w)) if r.wants(1) else None
         return [unbroadcast(b, d1, r.types[0]), unbroadcast(b, d2, r.types[1])]
@@ -349,8 +362,26 @@ def _extremum_vjp(greater: bool):
     return vjp
 
 
+def _extremum_jvp(greater: bool):
+    def jvp(r):
+        b = r.b
+        w = _extremum_share(r, greater)
+        t1, t2 = r.t(0), r.t(1)
+        return tangent_sum(
+            b,
+            [
+                None if t1 is None else b.apply(O.mul, t1, w),
+                None if t2 is None else b.apply(O.sub, t2, b.apply(O.mul, t2, w)),
+            ],
+        )
+
+    return jvp
+
+
 maximum.defvjp(_extremum_vjp(True))
 minimum.defvjp(_extremum_vjp(False))
+maximum.defjvp(_extremum_jvp(True))
+minimum.defjvp(_extremum_jvp(False))
 
 
 @arctan2.defvjp
@@ -385,10 +416,10 @@ def _vjp_logaddexp(r):
     ]
 
 
-@primitive("logaddexp_weight", nondiff=True, elementwise=True, fresh=True)
+@primitive("logaddexp_weight", elementwise=True, fresh=True)
 def logaddexp_weight(x, y, out):
     """d logaddexp(x, y) / dx = exp(x - out): 0 at (-inf, -inf), and split as maximum's
-    where the result is +inf."""
+    where the result is +inf; differentiated as exp(x - out) (`y` is a tie breaker)."""
     with np.errstate(all="ignore"):
         w = np.exp(np.subtract(x, out))
         inf = np.isposinf(out)
@@ -399,6 +430,67 @@ def logaddexp_weight(x, y, out):
 
 logaddexp_weight.definfer(lambda x, y, o: ufunc_type(np.add, [x, y]))
 logaddexp_weight.defemit(lambda e, args: e.helper_call("logaddexp_weight", args))
+
+
+@logaddexp_weight.defvjp
+def _vjp_logaddexp_weight(r):
+    # exp(x - out) is its own derivative in x, its opposite in out.
+    b = r.b
+    d = b.apply(O.mul, r.dout, r.out())
+    return [unbroadcast(b, d, r.types[0]), None, unbroadcast(b, b.apply(O.neg, d), r.types[2])]
+
+
+@logaddexp_weight.defjvp
+def _jvp_logaddexp_weight(r):
+    t = tangent_sum(r.b, [r.t(0), None if r.t(2) is None else r.b.apply(O.neg, r.t(2))])
+    return None if t is None else r.b.apply(O.mul, t, r.out())
+
+
+def _over(b, num, den):
+    """`num / den` as IEEE divides (inf or NaN at 0: a Python float's tangent is a Python
+    float, and Python's division by zero raises)."""
+    return b.apply(O.mul, num, b.apply(ieee_power, den, -1.0))
+
+
+def atan2_tangent(r):
+    """The tangent of atan2(y, x): (x * ty - y * tx) / (x**2 + y**2), NaN at the origin."""
+    b = r.b
+    y, x = r.x(0), r.x(1)
+    ty, tx = r.t(0), r.t(1)
+    num = tangent_sum(
+        b,
+        [
+            None if ty is None else b.apply(O.mul, x, ty),
+            None if tx is None else b.apply(O.neg, b.apply(O.mul, y, tx)),
+        ],
+    )
+    return _over(b, num, b.apply(O.add, b.apply(square, x), b.apply(square, y)))
+
+
+arctan2.defjvp(atan2_tangent)
+
+
+@hypot.defjvp
+def _jvp_hypot(r):
+    b = r.b
+    t0, t1 = r.t(0), r.t(1)
+    parts = [
+        None if t0 is None else b.apply(O.mul, r.x(0), t0),
+        None if t1 is None else b.apply(O.mul, r.x(1), t1),
+    ]
+    return _over(b, tangent_sum(b, parts), r.out())
+
+
+@logaddexp.defjvp
+def _jvp_logaddexp(r):
+    b = r.b
+    parts = []
+    for k in (0, 1):
+        t = r.t(k)
+        if t is not None:
+            w = b.apply(logaddexp_weight, r.x(k), r.x(1 - k), r.out())
+            parts.append(b.apply(O.mul, t, w))
+    return tangent_sum(b, parts)
 
 
 # ---------------------------------------------------------------------------------------
@@ -461,29 +553,49 @@ def _infer_clip(a, lo, hi):
 clip.defemit(template("np.clip({0}, {1}, {2})"))
 
 
-@clip.defvjp
-def _vjp_clip(r):
+def _clip_masks(r):
+    """Where clip(a, a_min, a_max) follows `a`, `a_min` and `a_max` (None: everywhere
+    for `a`, nowhere for an absent bound); at a bound, it follows `a`."""
     from myia.prim.typing import is_none
 
     b = r.b
-    a, lo, hi = r.x(0), r.types[1], r.types[2]
-    inside = None
-    out = [None, None, None]
-    if not is_none(lo):
+    a = r.x(0)
+    inside = below = above = None
+    if not is_none(r.types[1]):
         below = b.apply(O.lt, a, r.x(1))
         inside = b.apply(logical_not, below)
-        if r.wants(1):
-            out[1] = unbroadcast(b, b.apply(where_, below, r.dout, 0.0), lo)
-    if not is_none(hi):
+    if not is_none(r.types[2]):
         above = b.apply(O.gt, a, r.x(2))
         keep = b.apply(logical_not, above)
         inside = keep if inside is None else b.apply(logical_and, inside, keep)
-        if r.wants(2):
-            out[2] = unbroadcast(b, b.apply(where_, above, r.dout, 0.0), hi)
+    return [inside, below, above]
+
+
+@clip.defvjp
+def _vjp_clip(r):
+    b = r.b
+    masks = _clip_masks(r)
+    out = [None, None, None]
+    for k in (1, 2):
+        if masks[k] is not None and r.wants(k):
+            out[k] = unbroadcast(b, b.apply(where_, masks[k], r.dout, 0.0), r.types[k])
     if r.wants(0):
-        da = r.dout if inside is None else b.apply(where_, inside, r.dout, 0.0)
+        da = r.dout if masks[0] is None else b.apply(where_, masks[0], r.dout, 0.0)
         out[0] = unbroadcast(b, da, r.types[0])
     return out
+
+
+@clip.defjvp
+def _jvp_clip(r):
+    # The transpose of the backpropagator, masks as factors (np.where would make a 0-d
+    # array of a number).
+    b = r.b
+    parts = []
+    for k, mask in enumerate(_clip_masks(r)):
+        t = r.t(k)
+        if t is not None:
+            parts.append(t if mask is None else b.apply(O.mul, t, mask))
+    return tangent_sum(b, parts)
 
 
 @primitive("ieee_power", elementwise=True, fresh=True)
@@ -503,6 +615,7 @@ def _emit_ieee_power(e, args):
         return ast.BinOp(args[0], ast.Pow(), args[1])
     return e.helper_call("ieee_power", args)
 ieee_power.defvjp(O._vjp_pow)
+ieee_power.defjvp(O._jvp_pow)
 
 
 @primitive("pow_log", elementwise=True, fresh=True)
@@ -517,18 +630,18 @@ pow_log.definfer(lambda x: ufunc_type(np.log, [x]))
 pow_log.defemit(lambda e, args: e.helper_call("pow_log", args))
 
 
+def _pow_log_slope(b, d, x):
+    """`d` times the derivative of pow_log: d / x, 0 at x == 0."""
+    nz = b.apply(O.ne, x, 0)
+    return b.apply(O.truediv, b.apply(O.mul, d, nz), b.apply(O.add, x, b.apply(O.eq, x, 0)))
+
+
 @pow_log.defvjp
 def _vjp_pow_log(r):
-    b = r.b
-    x = r.x(0)
-    nz = b.apply(O.ne, x, 0)
-    return [
-        unbroadcast(
-            b,
-            b.apply(O.truediv, b.apply(O.mul, r.dout, nz), b.apply(O.add, x, b.apply(O.eq, x, 0))),
-            r.types[0],
-        )
-    ]
+    return [unbroadcast(r.b, _pow_log_slope(r.b, r.dout, r.x(0)), r.types[0])]
+
+
+pow_log.defjvp(lambda r: _pow_log_slope(r.b, r.t(0), r.x(0)))
 
 
 # ---------------------------------------------------------------------------------------

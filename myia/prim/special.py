@@ -154,18 +154,30 @@ tetragamma = _psi(2, "tetragamma")
 pentagamma = _psi(3, "pentagamma")
 
 
-def _chain(prim, deriv):
+def _chain(prim, slope, k: int = 0):
+    """The backpropagator and the tangent rule of `prim`, whose derivative in its input
+    `k` is `slope(r)` (the inputs before it, orders, have none)."""
+
     def vjp(r):
-        b = r.b
-        d = b.apply(O.mul, r.dout, b.apply(deriv, r.x(0)))
-        return [sens_like(b, d, r.types[0])]
+        d = r.b.apply(O.mul, r.dout, slope(r))
+        return [*[None] * k, sens_like(r.b, d, r.types[k])]
+
+    def jvp(r):
+        t = r.t(k)
+        return None if t is None else r.b.apply(O.mul, t, slope(r))
 
     prim.defvjp(vjp)
+    prim.defjvp(jvp)
 
 
-_chain(digamma, trigamma)
-_chain(trigamma, tetragamma)
-_chain(tetragamma, pentagamma)
+def _of_x(deriv):
+    """The slope `deriv(x)` of a function of one input `x`."""
+    return lambda r: r.b.apply(deriv, r.x(0))
+
+
+_chain(digamma, _of_x(trigamma))
+_chain(trigamma, _of_x(tetragamma))
+_chain(tetragamma, _of_x(pentagamma))
 
 
 # ---------------------------------------------------------------------------------------
@@ -217,6 +229,10 @@ def _vjp_math_pow(r):
     return [None if d is None else sens_like(r.b, d, t) for d, t in zip(out, r.types)]
 
 
+math_atan2.defjvp(E.atan2_tangent)
+math_pow.defjvp(O._jvp_pow)
+
+
 def _math_unary(name: str, fn, result, doc: str, nondiff: bool = False):
     def impl(x):
         return fn(x)
@@ -244,10 +260,7 @@ math_floor = _math_unary("floor", math.floor, int, "`math.floor(x)` (an int); no
 math_ceil = _math_unary("ceil", math.ceil, int, "`math.ceil(x)` (an int); no gradient.", True)
 
 
-@math_lgamma.defvjp
-def _vjp_math_lgamma(r):
-    b = r.b
-    return [sens_like(b, b.apply(O.mul, r.dout, b.apply(digamma, r.x(0))), r.types[0])]
+_chain(math_lgamma, _of_x(digamma))
 
 
 # ---------------------------------------------------------------------------------------
@@ -290,20 +303,10 @@ if scipy is not None:
 
     special_polygamma.defemit(lambda e, args: e.helper_call("scipy.special.polygamma", args))
 
-    @special_gammaln.defvjp
-    def _vjp_special_gammaln(r):
-        b = r.b
-        d = b.apply(O.mul, r.dout, b.apply(special_digamma, r.x(0)))
-        return [sens_like(b, d, r.types[0])]
-
-    @special_digamma.defvjp
-    def _vjp_special_digamma(r):
-        b = r.b
-        d = b.apply(O.mul, r.dout, b.apply(special_polygamma, 1, r.x(0)))
-        return [sens_like(b, d, r.types[0])]
-
-    @special_polygamma.defvjp
-    def _vjp_special_polygamma(r):
-        b = r.b
-        d = b.apply(O.mul, r.dout, b.apply(special_polygamma, b.apply(O.add, r.x(0), 1), r.x(1)))
-        return [None, sens_like(b, d, r.types[1])]
+    _chain(special_gammaln, _of_x(special_digamma))
+    _chain(special_digamma, lambda r: r.b.apply(special_polygamma, 1, r.x(0)))
+    _chain(
+        special_polygamma,
+        lambda r: r.b.apply(special_polygamma, r.b.apply(O.add, r.x(0), 1), r.x(1)),
+        k=1,
+    )
