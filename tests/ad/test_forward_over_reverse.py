@@ -4,12 +4,6 @@ along v and against closed forms, through the programs reverse mode builds (tape
 loops, closures, recursion, branches, lists of run-time length) and the benchmark
 workloads (shared/bench/peer_workloads.py, imported by path as tests/backend does);
 `myia.hessian(f)` against closed forms.
-
-Programs whose gradient passes a tape (a stack) or an environment (the sensitivities of
-a closure called through a value) from one graph to another do not run yet: forward mode
-passes a loop's tangents by the types of its first arguments (None for an empty tape, []
-for an empty list) rather than its parameters', and gives environments no tangent. Those
-tests are strict xfails naming the refusal or the error, to be lifted with that fix.
 """
 
 import math
@@ -24,19 +18,6 @@ from tests.ad.jvp_checks import second_by_forward, shift
 from tests.backend.test_codegen import _peer
 
 RNG = np.random.default_rng(2)
-
-TAPES = pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="myia.ad.forward.Forward.call passes tangents by the argument's type, not the "
-    "parameter's: a loop whose tape starts as None gets one tangent too few",
-)
-ENVIRONMENTS = pytest.mark.xfail(
-    strict=True,
-    raises=MyiaTypeError,
-    reason="myia.ad.forward.tangent_type gives environments (AEnv) no tangent: env_get "
-    "refuses",
-)
 
 
 def hvp(fn, args, tangents, argnums=0):
@@ -219,7 +200,6 @@ def closure_chosen(x, c):
     return f(x) * x
 
 
-@TAPES
 def test_for_loop_over_arrays():
     x = np.array([0.3, 0.5])
     v = np.array([1.0, -2.0])
@@ -227,22 +207,18 @@ def test_for_loop_over_arrays():
     check_hvp(for_over_arrays, (x,), (v,), want)
 
 
-@TAPES
 def test_while_loop_over_floats():
     check_hvp(while_over_floats, (0.3, 3), (1.0, 0))
 
 
-@TAPES
 def test_closure_in_a_loop():
     check_hvp(closure_in_loop, (0.4, 3), (1.0, 0))
 
 
-@TAPES
 def test_list_of_run_time_length():
     check_hvp(comprehension, (0.4, 4), (1.0, 0))
 
 
-@ENVIRONMENTS
 @pytest.mark.parametrize("c", [1, -1])
 def test_closure_chosen_at_run_time(c):
     x = 0.4
@@ -279,12 +255,10 @@ def test_mlp_workload(W):
     check_hvp(W.mlp_loss, args, tangents, argnums=(0, 1, 2, 3), rtol=1e-5, atol=1e-9)
 
 
-@TAPES
 def test_scalar_poly_workload(W):
     check_hvp(W.scalar_poly, (0.7,), (1.0,))
 
 
-@TAPES
 def test_rnn_workload(W):
     rng = np.random.default_rng(0)
     T, B, I, H = 5, 4, 6, 8

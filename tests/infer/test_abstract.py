@@ -10,6 +10,7 @@ The bugs these properties found have a test of their own each, next to the prope
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -410,6 +411,8 @@ def _unbox_all(a):
         )
     if isinstance(a, ADict):
         return ADict(a.keys, [_unbox_all(x) for x in a.values])
+    if isinstance(a, AUnion):
+        return functools.reduce(join, [_unbox_all(x) for x in a.options])
     return a
 
 

@@ -21,12 +21,6 @@ M = RNG.standard_normal((3, 2))
 
 # The lists of run-time length below are built by loops, which forward mode does not yet
 # pass tangents into when the list starts empty (see tests/ad/test_forward_over_reverse.py).
-LOOP_ARGUMENTS = pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="myia.ad.forward.Forward.call passes tangents by the argument's type, not the "
-    "parameter's: a loop started with [] or None gets one tangent too few",
-)
 
 
 def max2(x, y):
@@ -121,7 +115,6 @@ def test_tangents(fn, args):
     check_jvp(fn, args)
 
 
-@LOOP_ARGUMENTS
 @pytest.mark.parametrize("fn", [comprehension_max, comprehension_sum])
 def test_lists_of_run_time_length(fn):
     check_jvp(fn, (0.3, 4))
