@@ -205,6 +205,10 @@ def test_sort_moves_tangents_as_a_stable_sort():
     np.testing.assert_array_equal(t_out, [[3.0, 1.0, 2.0], [5.0, 4.0, 6.0]])
     _, f_vjp = myia.vjp(lambda x: np.sort(x), x)
     np.testing.assert_array_equal(f_vjp(t_out)[0], t)
+    x = np.random.default_rng(0).integers(0, 3, 64).astype(float)  # long, many ties
+    t = np.arange(64.0)
+    _, t_out = myia.jvp(lambda x: np.sort(x), (x,), (t,))
+    np.testing.assert_array_equal(t_out, t[np.argsort(x, kind="stable")])
 
 
 def test_scans_of_numbers_methods_and_dtypes():
@@ -285,6 +289,11 @@ def test_joins_of_arrays_numbers_and_ints():
     check_jvp(lambda a, b: np.stack((a, b, 1.0)), 0.5, np.float64(2.0))
     check_jvp(lambda a: np.concatenate((a, np.arange(3)), axis=0), arr(2))
     check_jvp(lambda a: np.stack([np.ones(2, np.int64), a, np.zeros(2, bool)], 1), arr(2))
+    check_jvp(lambda a: np.stack((a, 1, True)), 0.5)
+    a, b = arr(2), arr(3)
+    _, t = myia.jvp(lambda a, b: np.concatenate((a, b.astype(np.float32))), (a, b), (2 * a, 3 * b))
+    assert t.dtype == np.float64
+    np.testing.assert_allclose(t, np.concatenate((2 * a, (3 * b).astype(np.float32))), rtol=1e-7)
 
 
 def test_joins_and_splits_of_run_time_length():
@@ -324,7 +333,9 @@ def helper_losses():
         lambda x, n: np.sum(np.concatenate(np.split(x, n, axis=1), axis=1) ** 3),  # unconcat
         lambda x, n: np.sum(np.stack(np.split(x, n, axis=1), axis=0) ** 3),  # unstack
         lambda x: np.prod(x) + np.var(x, axis=0).sum() ** 2 + np.std(x) ** 3 + np.max(x) ** 2,
-        lambda x: np.sum(np.tril(x) ** 3 + np.tile(x, 2)[:, 1:5] ** 3 + np.repeat(x, 2, 0)[1:4] ** 3),
+        lambda x: np.sum(
+            np.tril(x) ** 3 + np.tile(x, 2)[:, 1:5] ** 3 + np.repeat(x, 2, 0)[1:4] ** 3
+        ),
     ]
 
 
@@ -452,4 +463,46 @@ def test_linalg_jacobians():
 def test_linalg_second_order():
     check_hvp(lambda a: np.linalg.det(a) + np.sum(np.linalg.inv(a)), spd(3))
     check_hvp(lambda a: np.sum(np.linalg.solve(a, np.ones(3)) ** 2), spd(3))
-    check_hvp(lambda a: np.linalg.norm(a) ** 3 + np.trace(a @ a) + np.einsum("ii->", a) ** 2, spd(3))
+    check_hvp(lambda a: np.linalg.norm(a) ** 3 + np.trace(a @ a) * np.einsum("ii->", a), spd(3))
+
+
+# Forward over forward ------------------------------------------------------------------
+
+
+def jvp_of_jvp(fn, x, t, s):
+    """`d/de jvp(fn, x + e s, t)` at 0, by the forward-mode transform of the program of
+    `jvp(fn)` (the rules' tangents differentiated by the rules again)."""
+    from myia.ad.jvp_program import jvp_program
+    from myia.backend.compiled import compile_graph
+    from myia.opt.optimize import optimize
+    from myia.pipeline import differentiable_program, signature_types
+
+    first = jvp_program(differentiable_program(fn, (x,)), list(signature_types((t,))))
+    second = jvp_program(first, list(signature_types((s, t))))
+    (value, _), (_, out) = compile_graph(optimize(second, adjoint=True)).fn(x, t, s, 0 * t)
+    return out
+
+
+def second_order_losses():
+    return [
+        lambda x: np.sum(np.cumprod(x, axis=1) ** 2) + np.sum(np.sort(x) ** 3),
+        lambda x: np.sum(np.prod(x, 0)) + np.sum(np.var(x, 1)) + np.std(x) + np.max(x * x),
+        lambda x: np.linalg.det(x) + np.sum(np.linalg.inv(x)) + np.linalg.norm(x, 1) ** 2,
+        lambda x: np.sum(np.linalg.solve(x, np.concatenate((x[0], x[1]))[1:4] ** 2) ** 2),
+        lambda x: np.einsum("ij,jk,ki->", x, x, x) + np.trace(x) ** 2 + np.linalg.norm(x) ** 3,
+        lambda x: np.sum(np.take_along_axis(x, np.array([[1, 0, 0]]), 1) ** 3 + np.tril(x) ** 3),
+        lambda x: np.sum(np.stack([x, x * x]) ** 2) + np.sum(np.cumsum(x, 0) ** 3),
+    ]
+
+
+@pytest.mark.parametrize("k", range(len(second_order_losses())))
+def test_jvp_of_jvp(k):
+    """Against a central difference of the first tangent, and symmetric in t and s."""
+    fn = second_order_losses()[k]
+    x, t, s = spd(3), arr(3, 3), arr(3, 3)
+    got = jvp_of_jvp(fn, x, t, s)
+    eps = 1e-6
+    hi, lo = myia.jvp(fn, (x + eps * s,), (t,))[1], myia.jvp(fn, (x - eps * s,), (t,))[1]
+    fd = (hi - lo) / (2 * eps)
+    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got, jvp_of_jvp(fn, x, s, t), rtol=1e-9, atol=1e-12)
