@@ -20,7 +20,8 @@ from myia.infer.abstract import AArray, AScalar, ATuple, describe
 from myia.infer.build import type_of
 from myia.prim import arith as O
 from myia.prim import typing as T
-from myia.prim.arrays import attr_shape, reshape
+from myia.prim.arrays import attr_shape, reshape, zeros_like
+from myia.prim.jvp import linear
 from myia.prim.registry import primitive
 from myia.prim.shapes import _as_array, _compatible, _count, _is_int, _np_call, _sens
 
@@ -171,3 +172,14 @@ def _vjp_linspace(r):
 
 
 linspace.defemit(_np_call("linspace", 3, endpoint=True, retstep=False, dtype=None, axis=0))
+
+
+# Tangents (forward mode): `full` is linear in its fill value, `linspace` in its two ends
+# together (each point is `start + w_i (stop - start)`; an int end has tangent 0).
+full.defjvp(linear(1))
+
+
+@linspace.defjvp
+def _jvp_linspace(r):
+    ends = [r.b.apply(zeros_like, r.x(i), float) if r.t(i) is None else r.t(i) for i in (0, 1)]
+    return r.b.apply(linspace, *ends, *[r.x(i) for i in range(2, r.nargs)])

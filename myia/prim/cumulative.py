@@ -19,6 +19,7 @@ from myia.infer.abstract import AArray, AScalar
 from myia.prim import arith as O
 from myia.prim.arrays import attr_shape, reshape
 from myia.prim.emitting import template
+from myia.prim.jvp import linear
 from myia.prim.reductions import accumulate_dtype, array_of
 from myia.prim.registry import REGISTRY, primitive
 from myia.prim.typing import axes_of, const_value, is_none, union_map
@@ -285,3 +286,45 @@ def _vjp_permute(r):
 
 
 permute_along_axis.defemit(template("np.take_along_axis({0}, {1}, axis={2})"))
+
+
+# ---------------------------------------------------------------------------------------
+# Tangents (forward mode): the transposes of the backpropagators above (exact with the
+# zeros of `cumprod`; a sort moves each tangent with its element, ties as a stable sort).
+
+reverse_cumsum.defjvp(linear(0))
+permute_along_axis.defjvp(linear(0))
+
+
+@cumsum.defjvp
+def _jvp_cumsum(r):
+    return r.b.apply(cumsum, r.t(0), r.x(1), None)
+
+
+@cumprod.defjvp
+def _jvp_cumprod(r):
+    b = r.b
+    x, ax, flat = _scan_operand(r)
+    t = _flat(b, r.t(0), r.types[0]) if flat else r.t(0)
+    is_zero = b.apply(O.eq, x, 0)
+    zeros_so_far = b.apply(cumsum, is_zero, ax, None)
+    first = b.apply(O.mul, is_zero, b.apply(O.eq, zeros_so_far, 1))  # the first zero
+    safe = b.apply(O.add, x, is_zero)  # every zero replaced by 1
+    # Before the first zero of a slice: out * cumsum(t / x) (out is 0 from it on).
+    g = b.apply(O.mul, r.out(), b.apply(cumsum, b.apply(O.truediv, t, safe), ax, None))
+    # From the first zero on: its tangent times the products that skip it (0 after a
+    # second zero).
+    skipping = b.apply(cumprod, b.apply(O.add, x, first), ax, r.x(2))
+    g_first = b.apply(O.mul, skipping, b.apply(cumsum, b.apply(O.mul, first, t), ax, None))
+    return b.apply(O.add, g, g_first)
+
+
+@sort.defjvp
+def _jvp_sort(r):
+    b = r.b
+    a = array_of(r.types[0], "np.sort")
+    ax = _axis(r.types[1], a.ndim, "np.sort")
+    x, t = r.x(0), r.t(0)
+    if ax is None:
+        x, t, ax = _flat(b, x, r.types[0]), _flat(b, t, r.types[0]), 0
+    return b.apply(permute_along_axis, t, b.apply(argsort, x, ax, "stable"), ax)

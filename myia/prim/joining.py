@@ -24,7 +24,8 @@ from myia.infer.abstract import (
 from myia.infer.build import type_of
 from myia.infer.sensitivity import sens_type
 from myia.prim import typing as T
-from myia.prim.arrays import reshape, transpose
+from myia.prim.arrays import reshape, transpose, zeros_like
+from myia.prim.jvp import linear
 from myia.prim.registry import primitive
 from myia.prim.shapes import (
     _along,
@@ -283,3 +284,32 @@ def _stacking(prim, nd: int):
 
 _stacking(hstack, 1)
 _stacking(vstack, 2)
+
+
+# ---------------------------------------------------------------------------------------
+# Tangents (forward mode): a join is linear in the arrays it joins.
+
+
+def _jvp_join(r):
+    """The join of the tangents of the arrays (zeros of the result's dtype for those that
+    have none: ints, bools) along the same axis."""
+    b, seq = r.b, r.types[0]
+    t = r.full(0)
+    if seq.items is not None and any(sens_type(x) is AZero for x in seq.items):
+        dtype = r.out_type.dtype.type
+        t = b.apply(
+            _maker(seq),
+            *[
+                b.apply(zeros_like, b.apply(getitem, r.x(0), i), dtype)
+                if sens_type(x) is AZero
+                else b.apply(getitem, t, i)
+                for i, x in enumerate(seq.items)
+            ],
+        )
+    return b.apply(r.node.inputs[0].value, t, r.x(1))
+
+
+concatenate.defjvp(_jvp_join)
+stack.defjvp(_jvp_join)
+unconcat.defjvp(linear(0))
+unstack.defjvp(linear(0))

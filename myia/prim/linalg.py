@@ -35,7 +35,7 @@ from myia.infer.build import type_of
 from myia.prim import arith as O
 from myia.prim.arrays import asarray, broadcast_to, expand_dims, reshape, squeeze, transpose
 from myia.prim.emitting import template
-from myia.prim.jvp import bilinear
+from myia.prim.jvp import bilinear, linear, tangent_sum
 from myia.prim.registry import REGISTRY, primitive
 from myia.prim.sens import unbroadcast
 from myia.prim.typing import broadcast_shapes, const_int, const_value, scalar_of_dtype
@@ -740,3 +740,17 @@ trace.defemit(_emit_call("np.trace", ("offset", "axis1", "axis2", "dtype"), (0, 
 
 # Tangents (forward mode)
 matmul.defjvp(bilinear(0, 1))
+trace.defjvp(linear(0))
+
+
+@contract.defjvp
+def _jvp_contract(r):
+    """An einsum is linear in each operand: the sum over the operands with a tangent of
+    the einsum with that operand replaced by its tangent."""
+    args = [r.x(k) for k in range(r.nargs)]
+    parts = [
+        r.b.apply(contract, *args[:k], r.t(k), *args[k + 1 :])
+        for k in range(1, r.nargs)
+        if r.t(k) is not None
+    ]
+    return tangent_sum(r.b, parts)

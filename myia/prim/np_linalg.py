@@ -20,6 +20,7 @@ from myia.infer.build import type_of
 from myia.prim import arith as O
 from myia.prim.arrays import expand_dims, squeeze
 from myia.prim.emitting import template
+from myia.prim.jvp import tangent_sum
 from myia.prim.linalg import _array, _dims, _emit_call, _result, _swap, matmul
 from myia.prim.registry import REGISTRY, primitive
 from myia.prim.sens import unbroadcast
@@ -81,47 +82,63 @@ def _infer_norm(x, ord, axis, keepdims):
     return _result(dt, tuple(d for i, d in enumerate(a.shape) if i not in axes))
 
 
-@norm.defvjp
-def _vjp_norm(r):
+def _norm_weight(r, ord, axes, kind, keep):
+    """The derivative of the norm with respect to each element of `x` (broadcastable
+    against it), None where it is 0 (the 0-"norm"): `d x = d * w`, `t norm = sum(t * w)`."""
     b = r.b
-    a, ord, axes, kind, keep = _norm_form(*r.types)
-    if not r.wants(0) or ord == 0 and kind == "vector":
-        return [None] * 4
+    if ord == 0 and kind == "vector":
+        return None
     x = r.x(0)
-
-    def back(v):  # a reduced value, broadcastable against x
-        if keep or isinstance(type_of(v), AScalar):
-            return v
-        return b.apply(expand_dims, v, tuple(sorted(axes)))
-
-    d, o = back(r.dout), back(r.out())
+    o = r.out()
+    if not (keep or isinstance(type_of(o), AScalar)):  # reduced, broadcastable against x
+        o = b.apply(expand_dims, o, tuple(sorted(axes)))
     if ord is None or ord == "fro" or ord == 2 and kind == "vector":
         safe = b.apply(O.add, o, b.apply(O.eq, o, 0.0))  # 0 at 0
-        g = b.apply(O.truediv, b.apply(O.mul, d, x), safe)
-        return [unbroadcast(b, g, r.types[0]), None, None, None]
+        return b.apply(O.truediv, x, safe)
     sign = b.apply(REGISTRY.lookup("sign"), x)
     mag = b.apply(REGISTRY.lookup("abs"), x)
     if kind == "vector" and ord == 1:
-        g = b.apply(O.mul, d, sign)
-    elif kind == "vector" and not math.isinf(ord):
+        return sign
+    if kind == "vector" and not math.isinf(ord):
         safe = b.apply(O.add, o, b.apply(O.eq, o, 0.0))
         scale = b.apply(O.pow_, b.apply(O.truediv, mag, safe), float(ord) - 1.0)
-        g = b.apply(O.mul, b.apply(O.mul, d, sign), scale)
-    elif kind == "vector" or ord in (1, -1, np.inf, -np.inf):
+        return b.apply(O.mul, sign, scale)
+    if kind == "vector" or ord in (1, -1, np.inf, -np.inf):
         inner_v = mag
         if kind == "matrix":  # ±1: sums down the columns; ±inf: along the rows
             summed = axes[0] if ord in (1, -1) else axes[1]
             inner_v = b.apply(REGISTRY.lookup("sum"), mag, summed, None, True)
         hit = b.apply(O.eq, inner_v, o)
         count = b.apply(REGISTRY.lookup("sum"), hit, tuple(sorted(axes)), None, True)
-        g = b.apply(O.mul, b.apply(O.mul, d, sign), b.apply(O.truediv, hit, count))
-    else:
-        raise MyiaTypeError(
-            f"the gradient of np.linalg.norm with ord={ord!r} of matrices (singular values) "
-            "is not supported",
-            r.node.loc,
-        )
-    return [unbroadcast(b, g, r.types[0]), None, None, None]
+        return b.apply(O.mul, sign, b.apply(O.truediv, hit, count))
+    raise MyiaTypeError(
+        f"the gradient of np.linalg.norm with ord={ord!r} of matrices (singular values) "
+        "is not supported",
+        r.node.loc,
+    )
+
+
+@norm.defvjp
+def _vjp_norm(r):
+    b = r.b
+    a, ord, axes, kind, keep = _norm_form(*r.types)
+    w = _norm_weight(r, ord, axes, kind, keep) if r.wants(0) else None
+    if w is None:
+        return [None] * 4
+    d = r.dout
+    if not (keep or isinstance(type_of(d), AScalar)):
+        d = b.apply(expand_dims, d, tuple(sorted(axes)))
+    return [unbroadcast(b, b.apply(O.mul, d, w), r.types[0]), None, None, None]
+
+
+@norm.defjvp
+def _jvp_norm(r):
+    a, ord, axes, kind, keep = _norm_form(*r.types)
+    w = _norm_weight(r, ord, axes, kind, keep)
+    if w is None:
+        return None
+    t = r.b.apply(O.mul, r.t(0), w)
+    return r.b.apply(REGISTRY.lookup("sum"), t, tuple(sorted(axes)), None, keep)
 
 
 norm.defemit(_emit_call("np.linalg.norm", ("ord", "axis", "keepdims"), (None, None, False)))
@@ -207,6 +224,20 @@ def _vjp_det(r):
 det.defemit(template("np.linalg.det({0})"))
 
 
+@inv.defjvp
+def _jvp_inv(r):
+    out = r.out()
+    return r.b.apply(O.neg, r.b.apply(matmul, r.b.apply(matmul, out, r.t(0)), out))
+
+
+@det.defjvp
+def _jvp_det(r):
+    """`det(a) * trace(inv(a) t)`, the transpose of the backpropagator."""
+    b = r.b
+    g = b.apply(O.mul, r.t(0), _swap(b, b.apply(inv, r.x(0))))
+    return b.apply(O.mul, b.apply(REGISTRY.lookup("sum"), g, (-2, -1), None, False), r.out())
+
+
 @primitive("solve", py=[np.linalg.solve], fresh=True)
 def solve(a, b):
     """`np.linalg.solve(a, b)`: `b` a vector (M,) or (stacks of) matrices (..., M, K), batch
@@ -251,3 +282,25 @@ def _vjp_solve(r):
 
 
 solve.defemit(template("np.linalg.solve({0}, {1})"))
+
+
+@solve.defjvp
+def _jvp_solve(r):
+    """`solve(a, t_b - t_a x)` for `x = solve(a, b)`."""
+    b = r.b
+    ta, tb = r.types
+    stacked_vectors = tb.ndim == 1 and ta.ndim > 2  # b a vector, `a` a stack of matrices
+    x = r.out()
+    rhs = []
+    if r.t(1) is not None:
+        rhs.append(r.t(1))
+    if r.t(0) is not None:
+        if stacked_vectors:
+            dax = b.apply(squeeze, b.apply(matmul, r.t(0), b.apply(expand_dims, x, -1)), -1)
+        else:
+            dax = b.apply(matmul, r.t(0), x)
+        rhs.append(b.apply(O.neg, dax))
+    rhs = tangent_sum(b, rhs)
+    if stacked_vectors:
+        return b.apply(squeeze, b.apply(solve, r.x(0), b.apply(expand_dims, rhs, -1)), -1)
+    return b.apply(solve, r.x(0), rhs)

@@ -496,6 +496,65 @@ all_ = _logical("all", np.all)
 any_ = _logical("any", np.any)
 
 
-# Tangents (forward mode)
+# Tangents (forward mode): the transposes of the backpropagators above, with the same
+# conventions (zeros of `prod`, ties of `max` and `min`, constant slices of `std`).
 sum_.defjvp(linear(0))
 mean.defjvp(linear(0))
+
+
+def _reduced_sum(r, v, axes):
+    """`v` (of the input's shape) summed over the reduced `axes`, as the output is shaped."""
+    return r.b.apply(sum_, v, axes, None, _keep(r.types[r.nargs - 1]))
+
+
+@prod.defjvp
+def _jvp_prod(r):
+    b = r.b
+    a, axes, shape = _reduced(r.types[0], r.types[1], r.types[3])
+    t = r.t(0)
+    if not axes:
+        return t
+    x = r.x(0)
+    is_zero = b.apply(O.eq, x, 0)
+    zeros = b.apply(sum_, is_zero, axes, None, True)
+    safe = b.apply(O.add, x, is_zero)  # the zeros replaced by ones
+    coef = b.apply(
+        O.add,
+        b.apply(O.truediv, b.apply(O.eq, zeros, 0), safe),
+        b.apply(O.mul, b.apply(O.eq, zeros, 1), is_zero),
+    )
+    others = b.apply(prod, safe, axes, None, _keep(r.types[3]))
+    return b.apply(O.mul, _reduced_sum(r, b.apply(O.mul, t, coef), axes), others)
+
+
+@var.defjvp
+def _jvp_var(r):
+    b = r.b
+    a, axes, shape = _reduced(r.types[0], r.types[1], r.types[4])
+    centered, divisor = _centered_and_divisor(r, a, axes)
+    s = _reduced_sum(r, b.apply(O.mul, r.t(0), centered), axes)
+    return _over(b, b.apply(O.mul, s, 2.0), divisor)
+
+
+@std.defjvp
+def _jvp_std(r):
+    b = r.b
+    a, axes, shape = _reduced(r.types[0], r.types[1], r.types[4])
+    centered, divisor = _centered_and_divisor(r, a, axes)
+    out = r.out()
+    safe = b.apply(O.add, out, b.apply(O.eq, out, 0))  # 0 where the deviation is 0
+    s = _reduced_sum(r, b.apply(O.mul, r.t(0), centered), axes)
+    return b.apply(O.truediv, _over(b, s, divisor), safe)
+
+
+def _jvp_extremum(r):
+    """The mean of the tangents at the positions of the extremum (ties share it)."""
+    b = r.b
+    a, axes, shape = _reduced(r.types[0], r.types[1], r.types[2])
+    hit = b.apply(O.eq, r.x(0), _expand_back(r, r.out(), axes, _keep(r.types[2])))
+    count = b.apply(sum_, hit, axes, None, True)
+    return _reduced_sum(r, b.apply(O.mul, r.t(0), b.apply(O.truediv, hit, count)), axes)
+
+
+amax.defjvp(_jvp_extremum)
+amin.defjvp(_jvp_extremum)

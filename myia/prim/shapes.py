@@ -31,6 +31,7 @@ from myia.ir.nodes import Constant, Node
 from myia.prim import typing as T
 from myia.prim.arrays import attr_shape, attr_size, cast, reshape, transpose
 from myia.prim.emitting import template
+from myia.prim.jvp import linear
 from myia.prim.reductions import sum_
 from myia.prim.registry import REGISTRY, primitive
 from myia.prim.sens import unbroadcast, zeros_of
@@ -595,3 +596,8 @@ def _triangle(name: str, fn):
 
 triu = _triangle("triu", np.triu)
 tril = _triangle("tril", np.tril)
+
+
+# Tangents (forward mode): each of these is linear in the array it reads.
+for _p in (copy, split, tile, repeat, flip, diag, diag_sens, triu, tril):
+    _p.defjvp(linear(0))
