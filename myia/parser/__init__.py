@@ -70,7 +70,7 @@ def parse(fn: types.FunctionType) -> Graph:
         return graph
     node, filename, line_offset, indent = source_tree(fn)
     try:
-        fence.check_function(node, filename, line_offset)
+        fence.check_function(node, filename, line_offset, function_namespace(fn))
     except MyiaSyntaxError as e:
         raise _decorated(fn, e) from None
     scoping.check_captures(node, filename, line_offset)

@@ -15,20 +15,32 @@ do not count):
   element (`x[i][j] = v`, `x[i] += v`) are also refused when `x` holds named objects
   (`x = [w, w]`, `x[k] = w` on a list) or repeats one (`x = [np.zeros(3)] * 2`).
 - `x += v` on a name is refused when `x` shares its object with another name, container or
-  loop variable that is read after the update (or in its loop, or by a nested function).
+  loop variable that is read after the update (or in its loop, or by a nested function), or
+  with an object from outside the function (a parameter not rebound before, a global or an
+  enclosing variable, what a call may return from outside). `x += v` is right on numbers
+  and tuples, so these refusals are left on the statement for the specializer, which
+  raises them where `x` is an array or a list (`prim/guards.py`).
 
-Everything else (fresh arrays from `np.zeros`, `np.array`, `x.copy()`, arithmetic, any other
-call) is accepted.
+A call's value shares what the callee may return of its arguments and captures: a user
+function, a nested def or a lambda is read (its returns, through its own assignments and
+calls, `_Returns`); a function value myia cannot read here (a parameter, an item, the result
+of a call) may return any of its arguments or captures. Everything else (fresh arrays from
+`np.zeros`, `np.array`, `x.copy()`, arithmetic, NumPy functions, gradients) is fresh.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import types
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from myia.errors import MyiaError
 from myia.parser.ast_rules import (
     _ALL_ARGS_VIEW_FUNCS,
     _ARRAY_MAKERS,
@@ -45,11 +57,14 @@ from myia.parser.ast_rules import (
     _code,
     _free_reads,
     _iter_own,
+    _local_names,
     _param_names,
     _repeats_an_object,
     _subscript_root,
     _target_names,
 )
+from myia.parser.resolve import MISSING, _is_library_code, function_namespace, lookup_name
+from myia.parser.source import source_tree
 
 if TYPE_CHECKING:
     from myia.parser.fence import _Fence
@@ -72,6 +87,7 @@ class _Edge:
     stmt: ast.stmt
     store: bool = False
     container: bool = False
+    closure: bool = False  # `target` is a def or lambda capturing `source`
 
 
 @dataclass
@@ -116,13 +132,67 @@ def _own_parts(stmt: ast.stmt) -> list[ast.AST]:
 _BLOCK_ITEMS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
-class _AliasCheck:
-    """The aliasing rule of in-place updates, for one function (see the module docstring)."""
+@dataclass
+class _Returns:
+    """What a function's value may share: its parameters `params` (in order) of which it may
+    return (part of) those in `returned`, the names of the enclosing function it may
+    return (`free`, for a nested def or lambda), and whether it may return an object from
+    elsewhere (`outside`: a global, a default, what a function value returns)."""
 
-    def __init__(self, fence: _Fence, fn: ast.FunctionDef, visible: set[str]):
+    params: list[str]
+    returned: set[str] = field(default_factory=set)
+    free: set[str] = field(default_factory=set)
+    outside: bool = False
+    anything: bool = False  # not read: it may return any of its arguments and captures
+
+
+_UNKNOWN = _Returns([], anything=True, outside=True)
+
+
+def _bindings(scope: ast.AST, name: str) -> list[ast.AST | None]:
+    """What `name` is bound to in the function `scope`, binding by binding (a def, the value
+    of a plain assignment, or None for any other binding)."""
+    body = scope.body if isinstance(scope.body, list) else [scope.body]
+    nodes = list(_iter_own(body))
+    plain = {id(t): n.value for n in nodes if isinstance(n, ast.Assign) for t in n.targets}
+    out: list[ast.AST | None] = [None] if name in _param_names(scope.args) else []
+    for node in nodes:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out += [node] if node.name == name else []
+        elif isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            out.append(plain.get(id(node)))  # None: a loop target, `a, b = ...`, `x += v`, ...
+    return out
+
+
+def _may_be_mutable(namespace: dict[str, Any], name: str) -> bool:
+    """Whether a global a function returns may be an array or a list (or hold one)."""
+    obj = lookup_name(namespace, name)
+    return obj is MISSING or isinstance(obj, (np.ndarray, list, dict, tuple))
+
+
+class _AliasCheck:
+    """The aliasing rule of in-place updates, for one function (see the module docstring).
+
+    `namespace` resolves the names the function does not bind (None: every callee is a
+    function value it cannot read); `memo` holds the `_Returns` of the callees read so far.
+    """
+
+    def __init__(
+        self,
+        fence: _Fence,
+        fn: ast.FunctionDef | ast.Lambda,
+        visible: set[str],
+        namespace: dict[str, Any] | None = None,
+        memo: dict | None = None,
+    ):
         self.fence = fence
         self.fn = fn
         self.visible = visible
+        self.namespace = namespace
+        self.memo = {} if memo is None else memo
+        self.local_fns: dict[str, ast.AST | None] = {}  # name: its def or lambda (None: rebound)
+        self.enclosing: list[ast.AST] = []  # the functions around `fn`, innermost last
+        self.returns: list[ast.expr] = []
         self.params = set(_param_names(fn.args))
         self.bound = set(self.params)
         self.assigns: dict[str, list[tuple]] = defaultdict(list)
@@ -211,6 +281,12 @@ class _AliasCheck:
             self.block(stmt.orelse, (id(stmt), "orelse"), path, inner)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             self.bound.add(stmt.name)
+            self.local_fn(stmt.name, stmt)
+            for name in _free_reads(stmt):  # a closure holds what it captures
+                self.edges.append(_Edge(stmt.name, name.id, stmt, container=True, closure=True))
+        elif isinstance(stmt, ast.Return):
+            if stmt.value is not None:
+                self.returns.append(stmt.value)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             self.bound |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
         else:
@@ -229,12 +305,21 @@ class _AliasCheck:
         if isinstance(target, ast.Name) and _repeats_an_object(value):
             self.repeats[target.id].append(stmt)
         for name, sources in self.pairs(target, value):
+            self.local_fn(name.id, value if name is target else None)
             is_array = name is target and self.makes_array(value)
             self.arrays[name.id] = self.arrays.get(name.id, True) and is_array
             self.bound.add(name.id)
             self.assigns[name.id].append(path)
+            closure = isinstance(value, ast.Lambda) and name is target
             for src, direct in sources:
-                self.edges.append(_Edge(name.id, src.id, stmt, container=not direct))
+                self.edges.append(
+                    _Edge(name.id, src.id, stmt, container=not direct, closure=closure)
+                )
+
+    def local_fn(self, name: str, value: ast.AST | None) -> None:
+        """Record that `name` is bound to `value`: a def or lambda when it is its only binding."""
+        fn = value if isinstance(value, (ast.FunctionDef, ast.Lambda)) else None
+        self.local_fns[name] = fn if name not in self.local_fns else None
 
     def pairs(self, target: ast.expr, value: ast.expr) -> Iterator[tuple[ast.Name, list]]:
         """(name bound, sources of its value) for each name of an assignment target."""
@@ -343,7 +428,7 @@ class _AliasCheck:
             return self.sources(e.body) + self.sources(e.orelse)
         if isinstance(e, ast.BoolOp):
             return [s for v in e.values for s in self.sources(v)]
-        if isinstance(e, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        if isinstance(e, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)):
             return [(n, False) for n in _free_reads(e)]
         if isinstance(e, ast.Call):
             return self.call_sources(e)
@@ -351,10 +436,16 @@ class _AliasCheck:
 
     def call_sources(self, call: ast.Call) -> list[tuple[ast.Name, bool]]:
         func = call.func
+        callee = self.callee(func)
+        if callee is not None:
+            return self.returned_by(call, callee)
         if isinstance(func, ast.Attribute):
             name, method = func.attr, not self.is_module(func.value)
         elif isinstance(func, ast.Name):
             name, method = func.id, False
+            if self.resolved(name) is functools.partial:  # holds its function and arguments
+                args = [*call.args, *(k.value for k in call.keywords)]
+                return [(n, False) for a in args for n, _ in self.sources(a)]
         else:
             return []
         receiver = self.sources(func.value) if method else []
@@ -376,6 +467,140 @@ class _AliasCheck:
         if name in _ELEMENT_BUILTINS:
             return receiver + direct(call.args)
         return []
+
+    # Calls -------------------------------------------------------------------------------
+
+    def resolved(self, name: str) -> Any:
+        """The object a name the function does not bind stands for (None: unknown)."""
+        if name in self.bound or name in self.visible or self.namespace is None:
+            return None
+        obj = lookup_name(self.namespace, name)
+        return None if obj is MISSING else obj
+
+    def callee(self, func: ast.expr) -> _Returns | None:
+        """What a call of `func` may return of its arguments, or None for a call the rules
+        by name describe (NumPy functions, methods, built-ins, classes, gradients)."""
+        if isinstance(func, ast.Lambda):
+            return self.returns_of(func, self.namespace, self.visible | self.bound)
+        if isinstance(func, ast.Attribute):
+            return None  # a method, or a function of a module
+        if isinstance(func, ast.Call):  # `myia.grad(f)(x)`: a gradient, fresh; else unknown
+            inner = func.func
+            return None if isinstance(inner, ast.Attribute) and self.is_module(inner) else _UNKNOWN
+        if not isinstance(func, ast.Name):
+            return _UNKNOWN  # an item, a conditional expression, ...
+        name = func.id
+        if name in self.bound:
+            fn = self.local_fns.get(name)
+            if fn is None:
+                return _UNKNOWN  # a function value: a parameter, an item, a closure made elsewhere
+            return self.returns_of(fn, self.namespace, self.visible | self.bound)
+        if name in self.visible:
+            return self.enclosing_callee(name)
+        obj = self.resolved(name)
+        if obj is None:
+            return None if self.namespace is not None else _UNKNOWN
+        while hasattr(obj, "__myia_node__") or hasattr(obj, "__myia_graph__"):
+            if hasattr(obj, "argnums") or not hasattr(obj, "fn"):
+                return None  # a gradient (fresh), or a primitive's graph
+            obj = obj.fn  # a `myia.jit` or `custom_vjp` function: the function it compiles
+        if isinstance(obj, types.FunctionType):
+            return None if _is_library_code(obj) else self.returns_of_function(obj)
+        return None
+
+    def enclosing_callee(self, name: str) -> _Returns:
+        """What a def or lambda of an enclosing function (bound once there) may return; the
+        variables of the enclosing functions it returns are outside this function."""
+        for depth in range(len(self.enclosing) - 1, -1, -1):
+            scope = self.enclosing[depth]
+            if name not in _local_names(scope):
+                continue
+            bindings = _bindings(scope, name)
+            if len(bindings) != 1 or not isinstance(bindings[0], (ast.FunctionDef, ast.Lambda)):
+                return _UNKNOWN
+            visible = set().union(*(_local_names(f) for f in self.enclosing[: depth + 1]))
+            out = self.returns_of(
+                bindings[0], self.namespace, visible, enclosing=self.enclosing[: depth + 1]
+            )
+            if out.free:
+                out = _Returns(out.params, out.returned, set(), True, out.anything)
+            return out
+        return _UNKNOWN
+
+    def returns_of_function(self, fn: types.FunctionType) -> _Returns:
+        """What a user function may return of its arguments (read from its source)."""
+        key = fn.__code__
+        if key not in self.memo:
+            self.memo[key] = _UNKNOWN  # a recursive call: not known yet
+            try:
+                node = source_tree(fn)[0]
+            except MyiaError:
+                return _UNKNOWN
+            self.memo[key] = self.returns_of(
+                node, function_namespace(fn), set(), cache=False, enclosing=[]
+            )
+        return self.memo[key]
+
+    def returns_of(
+        self, fn: ast.AST, namespace, visible: set[str], cache=True, enclosing=None
+    ) -> _Returns:
+        """What the def or lambda `fn` may return of its parameters and captures (`visible`:
+        the names of the functions around it, `enclosing`)."""
+        if cache and id(fn) in self.memo:
+            return self.memo[id(fn)][1]
+        if cache:
+            self.memo[id(fn)] = (fn, _UNKNOWN)  # keeps `fn` alive while its id is a key
+        check = _AliasCheck(self.fence, fn, visible, namespace, self.memo)
+        check.enclosing = [*self.enclosing, self.fn] if enclosing is None else enclosing
+        if isinstance(fn, ast.Lambda):
+            check.returns.append(fn.body)
+        else:
+            check.block(fn.body, (id(fn), "body"), (), ())
+        # What the returned values are, or were bound or built from (assignments, stores).
+        made_of: dict[str, set[str]] = defaultdict(set)
+        for edge in check.edges:
+            made_of[edge.target].add(edge.source)
+        reached: set[str] = set()
+        stack = [n.id for value in check.returns for n, _ in check.sources(value)]
+        while stack:
+            name = stack.pop()
+            if name not in reached:
+                reached.add(name)
+                stack.extend(made_of[name])
+        out = _Returns(_param_names(fn.args))
+        for name in reached:
+            if name in check.params:
+                out.returned.add(name)
+            elif name.startswith("<"):
+                out.outside = True
+            elif name not in check.bound:
+                if name in visible:
+                    out.free.add(name)
+                elif namespace is None or _may_be_mutable(namespace, name):
+                    out.outside = True
+        if cache:
+            self.memo[id(fn)] = (fn, out)
+        return out
+
+    def returned_by(self, call: ast.Call, callee: _Returns) -> list[tuple[ast.Name, bool]]:
+        """The names whose objects `call`'s value may be (part of), all as direct sources."""
+        direct = lambda args: [(n, True) for a in args for n, _ in self.sources(a)]
+        outside = ast.copy_location(ast.Name(f"<{_code(call.func, 30)}(...)>", ast.Load()), call)
+        args, keywords = call.args, call.keywords
+        if callee.anything or any(isinstance(a, ast.Starred) for a in args) or any(
+            k.arg is None for k in keywords
+        ):
+            out = direct([*args, *(k.value for k in keywords), call.func])
+            return out + ([(outside, True)] if callee.outside else [])
+        params = callee.params
+        chosen = [a for i, a in enumerate(args) if i < len(params) and params[i] in callee.returned]
+        chosen += [k.value for k in keywords if k.arg in callee.returned]
+        passed = set(params[: len(args)]) | {k.arg for k in keywords}
+        out = direct(chosen)
+        out += [(ast.copy_location(ast.Name(n, ast.Load()), call), True) for n in callee.free]
+        if callee.outside or callee.returned - passed:  # a default is shared by every call
+            out.append((outside, True))
+        return out
 
     # Checks ------------------------------------------------------------------------------
 
@@ -480,8 +705,9 @@ class _AliasCheck:
         for edge in self.edges:
             if edge.stmt is u.stmt or not self.may_see(self.where[id(edge.stmt)], u):
                 continue  # made by or after the update, outside its loops: sees the new value
-            if self.copies_into(edge):
-                continue  # `x[i] = y` with `x = np.zeros(...)` copies the data of `y`
+            if self.copies_into(edge) or edge.closure:
+                continue  # `x[i] = y` with `x = np.zeros(...)` copies the data of `y`; a
+                # closure's captures are the reads of a nested function (`check_subscript`)
             if edge.source == x and edge.target != x:
                 return edge  # another name, view or container holds `x`
             if edge.target == x and not edge.store and not edge.container:
@@ -504,7 +730,8 @@ class _AliasCheck:
             )
             return
         # Every name that may show the object of `x`: names sharing it and containers of it,
-        # linked before the update (or in its loop); one of them read after it would differ.
+        # linked before the update (or in its loop); one of them read after it would differ,
+        # and so would one from outside the function.
         links: dict[str, list[tuple[str, _Edge]]] = defaultdict(list)
         for edge in self.edges:
             if not self.may_see(self.where[id(edge.stmt)], u) or self.copies_into(edge):
@@ -520,17 +747,58 @@ class _AliasCheck:
                 if other not in via:
                     via[other] = edge
                     stack.append(other)
+        in_place = f"{what}: for an array or a list this updates `{x}` in place"
         for name, edge in via.items():
             if edge is None:
                 continue
             for read, position in self.reads.get(name, []):
                 if not self.may_follow(position, u):
                     continue
-                self.refuse(
+                self.defer(
                     u.stmt,
-                    f"{what}: for an array or a list this updates `{x}` in place, and `{x}` "
-                    f"shares its object with `{name}` (`{_code(edge.stmt)}` at line "
-                    f"{self.line(edge.stmt)}), used at line {self.line(read)}: Python would "
-                    f"change `{name}` too, myia would not; {fix}",
+                    f"{in_place}, and `{x}` shares its object with `{name}` (`{_code(edge.stmt)}` "
+                    f"at line {self.line(edge.stmt)}), used at line {self.line(read)}: Python "
+                    f"would change `{name}` too, myia would not; {fix}",
                 )
                 return
+        for name, edge in via.items():
+            outside = self.from_outside(name, u)
+            if outside is None:
+                continue
+            shares = (
+                f"`{x}`"
+                if edge is None
+                else f"`{x}` shares its object with `{name}` (`{_code(edge.stmt)}` at "
+                f"line {self.line(edge.stmt)}) and `{name}`"
+            )
+            self.defer(
+                u.stmt,
+                f"{in_place}, and {shares} {outside}: Python would change that object outside "
+                f"`{self.fn.name}` too, myia would not; {fix} (or copy it first, "
+                f"`{x} = {x}.copy()`)",
+            )
+            return
+
+    def from_outside(self, name: str, u: _Update) -> str | None:
+        """How the object of `name` may come from outside the function at the update `u`
+        (None: it is the function's own)."""
+        if name.startswith("<"):
+            return f"may be what `{name[1:-1]}` returns of its captures, globals or defaults"
+        if name in self.params:
+            rebound = any(_dominates(p, u.path) for p in self.assigns[name])
+            kept = any(  # `x = x.T`: still (a view of) the parameter
+                e.target == name and e.source == name and not e.store
+                for e in self.edges
+                if self.may_see(self.where[id(e.stmt)], u)
+            )
+            if not rebound or kept:
+                return f"is a parameter of `{self.fn.name}`"
+            return None
+        if name not in self.bound and not self.is_module(ast.Name(name, ast.Load())):
+            return "is a global or a variable of an enclosing function"
+        return None
+
+    def defer(self, stmt: ast.AugAssign, message: str) -> None:
+        """Refuse `stmt` where its target is an array or a list (see `prim/guards.py`)."""
+        if not hasattr(stmt, "_myia_mutable_refusal"):
+            stmt._myia_mutable_refusal = message
