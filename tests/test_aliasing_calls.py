@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import sys
 
 import numpy as np
 import pytest
@@ -89,6 +90,7 @@ def copied(a):
 
 
 ident_jit = myia.jit(ident)
+this_module = sys.modules[__name__]  # `this_module.ident(v)`: a helper named through its module
 
 
 # Aliases made by a call: refused on arrays ---------------------------------------------------
@@ -170,6 +172,13 @@ def jit_helper(x):
     return np.sum(v5)
 
 
+def helper_of_a_module(x):
+    v5 = x * 1.0
+    v9 = this_module.ident(v5)
+    v9 *= 2.0
+    return np.sum(v5)
+
+
 def list_element_through_a_helper(x):
     v5 = x * 1.0
     v9 = head([v5, x])
@@ -223,6 +232,7 @@ ALIASED = [
     (helper_returning_a_local_name, "v9 += 1.0"),
     (helper_returning_another_call, "v9 *= 3.0"),
     (jit_helper, "v9 *= 2.0"),
+    (helper_of_a_module, "v9 *= 2.0"),
     (list_element_through_a_helper, "v9 *= 2.0"),
     (list_element_through_a_helper_subscript, "v9[0] = 10.0"),
     (list_element, "v9 *= 2.0"),
