@@ -491,6 +491,13 @@ class _AliasCheck(_CallSharing):
                     )
                     value = getattr(edge.stmt, "value", None)
                     fix = f"copy it, `{x} = {_code(value, 30)}.copy()`" if value else copy_fix
+                elif edge.target == x and edge.source.startswith("<"):
+                    reason = (
+                        f"`{x}` may be an object `{edge.source[1:-1]}` returns from outside "
+                        f"this function ({where}), which Python would change too"
+                    )
+                    value = getattr(edge.stmt, "value", None)
+                    fix = f"copy it, `{x} = {_code(value, 30)}.copy()`" if value else copy_fix
                 elif edge.target == x:
                     reason = (
                         f"`{x}` is another name for, or a view of, `{edge.source}` ({where}), "
