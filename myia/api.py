@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +76,13 @@ class Interpreted:
 
 
 _CACHES: dict[tuple, dict] = {}
+_UNSHARED: weakref.WeakSet = weakref.WeakSet()  # compiled functions with their own cache
+
+
+def _drop_compiled() -> None:
+    """Empty every cache of compiled programs (each compiled function keeps its dict)."""
+    for cache in [*_CACHES.values(), *(c.cache for c in _UNSHARED)]:
+        cache.clear()
 
 
 class Compiled:
@@ -95,6 +103,7 @@ class Compiled:
             self.cache: dict = _CACHES.setdefault((*key, backend, self.optimize), {})
         except TypeError:  # an unhashable function object
             self.cache = {}
+            _UNSHARED.add(self)
         self.compilations = 0
 
     def pinned(self) -> tuple[int, ...]:
@@ -147,10 +156,10 @@ class Compiled:
 
     def bind(self, args: tuple, kwargs: dict) -> tuple:
         """Keyword and default arguments as positional ones, in the order of the Python
-        signature."""
+        signature (that of the code it runs: a decorator's wrapper, not `__wrapped__`)."""
         inner = _plain(self.fn)
         try:
-            bound = inspect.signature(inner).bind(*args, **kwargs)
+            bound = inspect.signature(inner, follow_wrapped=False).bind(*args, **kwargs)
         except TypeError as e:
             raise TypeError(f"{getattr(inner, '__name__', 'function')}(): {e}") from None
         bound.apply_defaults()
@@ -322,9 +331,17 @@ class custom_vjp:  # noqa: N801  (a decorator, named like JAX's)
         functools.update_wrapper(self, fn)
 
     def defvjp(self, bprop: Callable) -> Callable:
-        """Register the backpropagator `bprop(*inputs, out, dout) -> tuple`."""
+        """Register the backpropagator `bprop(*inputs, out, dout) -> tuple`.
+
+        A second rule replaces the first: the graphs that call this function read the rule
+        when they are specialized, and the programs compiled with the old one are dropped.
+        """
+        replaced = self.bprop is not None and self.bprop is not bprop
         self.bprop = bprop
-        self._graph = None
+        if self._graph is not None:
+            self._graph.flags["custom_bprop"] = bprop
+        if replaced:
+            _drop_compiled()
         return bprop
 
     def __myia_graph__(self) -> Graph:

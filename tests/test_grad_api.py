@@ -680,3 +680,76 @@ def without_rule(x):
 def test_custom_vjp_without_rule_names_the_function():
     with pytest.raises(myia.MyiaTypeError, match="@without_rule.defvjp"):
         myia.grad(without_rule)(1.0)
+
+
+def test_custom_vjp_second_rule_replaces_the_first_and_compiled_code():
+    @myia.custom_vjp
+    def twice(x):
+        return x * 2.0
+
+    @twice.defvjp
+    def twice_bprop(x, out, dout):
+        return (dout * 2.0,)
+
+    def f(x):
+        return np.sum(twice(x))
+
+    df = myia.grad(f)
+    assert_tree_close(df(np.ones(3)), np.full(3, 2.0))
+
+    @twice.defvjp
+    def twice_bprop_again(x, out, dout):
+        return (dout * 3.0,)
+
+    assert_tree_close(df(np.ones(3)), np.full(3, 3.0))  # a signature compiled before
+    assert_tree_close(df(np.ones(4)), np.full(4, 3.0))  # a new signature
+    assert_tree_close(myia.grad(f)(np.ones(3)), np.full(3, 3.0))  # a new grad object
+    assert myia.grad(twice)(1.5) == pytest.approx(3.0)
+
+
+def _rule_with(sensitivity):
+    """A custom_vjp function of x (and an int n) whose rule returns `sensitivity(x, n, dout)`."""
+
+    @myia.custom_vjp
+    def op(x, n):
+        return x * 2.0
+
+    @op.defvjp
+    def op_bprop(x, n, out, dout):
+        return (sensitivity(x, n, dout), 0)
+
+    return op, op_bprop.__code__.co_firstlineno + 1  # the `def` line, under the decorator
+
+
+@pytest.mark.parametrize(
+    "sensitivity, arg, what",
+    [
+        (lambda x, n, d: np.ones(7) * np.sum(d), np.ones(3), r"shape \(7,\) is not the input's"),
+        (lambda x, n, d: np.ones((7, 3)) * d, np.ones(3), r"shape \(7, 3\) is not"),
+        (lambda x, n, d: np.ones(n) * d[0], np.ones(3), r"shape \(\?,\) is not the input's \(3,\)"),
+        (lambda x, n, d: np.ones(7) * d, 1.0, "where a number is expected"),
+        (lambda x, n, d: (np.ones(3), np.ones(7)), (np.ones(3), np.ones(3)), r"\(7,\) at \[1\]"),
+        (lambda x, n, d: (d[0],), (np.ones(3), np.ones(3)), "1 items where the input has 2"),
+    ],
+)
+def test_custom_vjp_sensitivity_of_the_wrong_shape_is_refused(sensitivity, arg, what):
+    op, line = _rule_with(sensitivity)
+
+    def f(x, n):
+        out = op(x, n)
+        return np.sum(out[0] + out[1]) if isinstance(out, tuple) else np.sum(out)
+
+    with pytest.raises(myia.MyiaTypeError, match=what) as info:
+        myia.grad(f)(arg, 7)
+    assert info.value.loc.lineno == line
+
+
+def test_custom_vjp_sensitivity_shape_error_is_a_shape_error():
+    op, _ = _rule_with(lambda x, n, d: np.ones(7) * np.sum(d))
+    with pytest.raises(myia.MyiaShapeError, match="backpropagator of `op`"):
+        myia.grad(lambda x: np.sum(op(x, 1)))(np.ones(3))
+
+
+def test_custom_vjp_number_sensitivity_for_an_array_is_broadcast():
+    op, _ = _rule_with(lambda x, n, d: 1.0)
+    assert_tree_close(myia.grad(lambda x: np.sum(op(x, 1)))(np.ones(3)), np.ones(3))

@@ -13,9 +13,11 @@ Example:
 from __future__ import annotations
 
 from myia.ad.regions import Region
-from myia.errors import MyiaTypeError
+from myia.errors import MyiaShapeError, MyiaTypeError
 from myia.infer.abstract import (
     AArray,
+    ADict,
+    AList,
     AResidual,
     AScalar,
     ATuple,
@@ -109,25 +111,66 @@ def _same_kind(a, b) -> bool:
 
 
 def _check(g, rule, i: int, got, like) -> None:
-    """Refuse a sensitivity that cannot be the input's (its shape does not reduce to it)."""
+    """Refuse a sensitivity that is not of the input's type: the same structure, and arrays
+    of the input's shape (a number may stand for a whole array or a 0-d array for a number,
+    at the top level only, where `unbroadcast` makes it the input's type)."""
     s = sens_type(like)
     if s is AZero or got is AZero or got is ZERO:
         return
-    if isinstance(s, AArray) and isinstance(got, AArray):
-        n, m = s.shape, got.shape
-        fits = len(m) >= len(n) and all(
-            a is None or b is None or a == b or a == 1 for a, b in zip(n, m[len(m) - len(n) :])
-        )
-        if fits:
-            return
-    elif isinstance(s, AScalar) and isinstance(got, (AScalar, AArray)):
+    if isinstance(s, AArray) and isinstance(got, AScalar):
         return
-    elif isinstance(s, AArray) and isinstance(got, AScalar):
+    if isinstance(s, AScalar) and isinstance(got, AArray) and got.shape == ():
         return
-    elif type(s) is type(got):
+    why = _mismatch(got, s)
+    if why is None:
         return
-    raise MyiaTypeError(
+    error = MyiaShapeError if why.startswith("its shape") else MyiaTypeError
+    raise error(
         f"the backpropagator of `{g.name}` returns {describe(got)} as the sensitivity of input "
-        f"{i}, which is {describe(like)}",
+        f"{i}, which is {describe(like)}: {why}; return a sensitivity of the input's type, "
+        "structure and shape",
         rule.loc,
     )
+
+
+def _mismatch(got, s) -> str | None:
+    """Why `got` cannot be a sensitivity of type `s` (None: it can), item by item."""
+    stack = [(got, s, "")]
+    while stack:
+        got, s, path = stack.pop()
+        where = f" at {path}" if path else ""
+        if s is AZero or got is AZero or got is ZERO:
+            continue
+        if isinstance(s, AArray):
+            if not isinstance(got, AArray):
+                return f"{describe(got)}{where} where an array is expected"
+            if got.ndim != s.ndim or any(
+                m != n and n is not None for n, m in zip(s.shape, got.shape)
+            ):
+                return f"its shape {_dims(got)}{where} is not the input's {_dims(s)}"
+        elif isinstance(s, AScalar):
+            if not isinstance(got, AScalar):
+                return f"{describe(got)}{where} where a number is expected"
+        elif isinstance(s, (ATuple, AList)) and s.items is not None:
+            if type(got) not in (ATuple, AList) or got.items is None:
+                return f"{describe(got)}{where} where a {_kind(s)} is expected"
+            if len(got.items) != len(s.items):
+                return f"{len(got.items)} items{where} where the input has {len(s.items)}"
+            stack += [(a, b, f"{path}[{k}]") for k, (a, b) in enumerate(zip(got.items, s.items))]
+        elif isinstance(s, ADict):
+            if not isinstance(got, ADict) or set(got.keys) != set(s.keys):
+                return f"{describe(got)}{where} where a dict with keys {list(s.keys)} is expected"
+            mine = dict(zip(got.keys, got.values))
+            stack += [(mine[k], v, f"{path}[{k!r}]") for k, v in zip(s.keys, s.values)]
+        elif type(got) is not type(s):
+            return f"{describe(got)}{where} where {describe(s)} is expected"
+    return None
+
+
+def _dims(a: AArray) -> str:
+    dims = ", ".join("?" if d is None else str(d) for d in a.shape)
+    return f"({dims}{',' if a.ndim == 1 else ''})"
+
+
+def _kind(a) -> str:
+    return "tuple" if isinstance(a, ATuple) else "list"

@@ -8,7 +8,7 @@ constants; calls of graphs go to the context (or loop version) of the callee.
 
 from __future__ import annotations
 
-from myia.errors import MyiaError, MyiaTypeError
+from myia.errors import MyiaError, MyiaSyntaxError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
     AbstractValue,
@@ -41,9 +41,9 @@ def run_context(an: Analysis, ctx: Context):
         fn = an.value_of(ctx, node.inputs[0])
         try:
             out = yield from call(an, ctx, node, fn, args)
-        except MyiaTypeError as e:
+        except (MyiaTypeError, MyiaSyntaxError) as e:  # a refusal by a rule (`prim/guards.py`)
             if e.loc is None and node.loc is not None:
-                e = type(e)(str(e), node.loc)
+                e = type(e)(e.message, node.loc)
             ctx.errors[node] = e
             out = BOTTOM
         ctx.values[node] = out

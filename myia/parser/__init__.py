@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import types
 
+from myia.errors import MyiaSyntaxError
 from myia.ir.nodes import Constant, Graph
 from myia.parser import fence, scoping
 from myia.parser.lower import FunctionLowerer, Session
@@ -49,13 +50,29 @@ def primitive_graph(prim, fixed: dict | None = None) -> Graph:
     return g
 
 
+def _decorated(fn: types.FunctionType, error: MyiaSyntaxError) -> MyiaSyntaxError:
+    """`error`, refusing the wrapper a decorator returned, with a word on decorators."""
+    inner = getattr(fn, "__wrapped__", None)
+    if inner is None or getattr(inner, "__code__", None) is fn.__code__:
+        return error
+    return MyiaSyntaxError(
+        f"{error.message} (`{fn.__name__}` is decorated: myia compiles the wrapper "
+        f"`{fn.__code__.co_name}` its decorator returned, which must be in the subset too, e.g. "
+        "`def wrapper(x): return 2 * fn(x)`; or compile the undecorated function)",
+        error.loc,
+    )
+
+
 def parse(fn: types.FunctionType) -> Graph:
     """The graph of a Python function (parsed once; later calls return the same graph)."""
     graph = _CACHE.get(fn)
     if graph is not None:
         return graph
     node, filename, line_offset, indent = source_tree(fn)
-    fence.check_function(node, filename, line_offset)
+    try:
+        fence.check_function(node, filename, line_offset, function_namespace(fn))
+    except MyiaSyntaxError as e:
+        raise _decorated(fn, e) from None
     scoping.check_captures(node, filename, line_offset)
     graph = Graph(fn.__name__)
     graph.flags["parsing"] = True

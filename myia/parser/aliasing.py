@@ -15,20 +15,27 @@ do not count):
   element (`x[i][j] = v`, `x[i] += v`) are also refused when `x` holds named objects
   (`x = [w, w]`, `x[k] = w` on a list) or repeats one (`x = [np.zeros(3)] * 2`).
 - `x += v` on a name is refused when `x` shares its object with another name, container or
-  loop variable that is read after the update (or in its loop, or by a nested function).
+  loop variable that is read after the update (or in its loop, or by a nested function), or
+  with an object from outside the function (a parameter not rebound before, a global or an
+  enclosing variable, what a call may return from outside). `x += v` is right on numbers
+  and tuples, so these refusals are left on the statement for the specializer, which
+  raises them where `x` is an array or a list (`prim/guards.py`).
 
-Everything else (fresh arrays from `np.zeros`, `np.array`, `x.copy()`, arithmetic, any other
-call) is accepted.
+A call's value shares what the callee may return of its arguments and captures (`calls.py`):
+a user function, a nested def or a lambda is read (its returns, through its own assignments
+and calls); a function value myia cannot read here (a parameter, an item, the result of a
+call) may return any of its arguments or captures. Everything else (fresh arrays from
+`np.zeros`, `np.array`, `x.copy()`, arithmetic, NumPy functions, gradients) is fresh.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
+from typing import TYPE_CHECKING, Any
 from myia.parser.ast_rules import (
     _ALL_ARGS_VIEW_FUNCS,
     _ARRAY_MAKERS,
@@ -50,6 +57,7 @@ from myia.parser.ast_rules import (
     _subscript_root,
     _target_names,
 )
+from myia.parser.calls import _CallSharing
 
 if TYPE_CHECKING:
     from myia.parser.fence import _Fence
@@ -72,6 +80,7 @@ class _Edge:
     stmt: ast.stmt
     store: bool = False
     container: bool = False
+    closure: bool = False  # `target` is a def or lambda capturing `source`
 
 
 @dataclass
@@ -116,13 +125,29 @@ def _own_parts(stmt: ast.stmt) -> list[ast.AST]:
 _BLOCK_ITEMS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
-class _AliasCheck:
-    """The aliasing rule of in-place updates, for one function (see the module docstring)."""
+class _AliasCheck(_CallSharing):
+    """The aliasing rule of in-place updates, for one function (see the module docstring).
 
-    def __init__(self, fence: _Fence, fn: ast.FunctionDef, visible: set[str]):
+    `namespace` resolves the names the function does not bind (None: every callee is a
+    function value it cannot read); `memo` holds the `_Returns` of the callees read so far.
+    """
+
+    def __init__(
+        self,
+        fence: _Fence,
+        fn: ast.FunctionDef | ast.Lambda,
+        visible: set[str],
+        namespace: dict[str, Any] | None = None,
+        memo: dict | None = None,
+    ):
         self.fence = fence
         self.fn = fn
         self.visible = visible
+        self.namespace = namespace
+        self.memo = {} if memo is None else memo
+        self.local_fns: dict[str, ast.AST | None] = {}  # name: its def or lambda (None: rebound)
+        self.enclosing: list[ast.AST] = []  # the functions around `fn`, innermost last
+        self.returns: list[ast.expr] = []
         self.params = set(_param_names(fn.args))
         self.bound = set(self.params)
         self.assigns: dict[str, list[tuple]] = defaultdict(list)
@@ -211,6 +236,12 @@ class _AliasCheck:
             self.block(stmt.orelse, (id(stmt), "orelse"), path, inner)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             self.bound.add(stmt.name)
+            self.local_fn(stmt.name, stmt)
+            for name in _free_reads(stmt):  # a closure holds what it captures
+                self.edges.append(_Edge(stmt.name, name.id, stmt, container=True, closure=True))
+        elif isinstance(stmt, ast.Return):
+            if stmt.value is not None:
+                self.returns.append(stmt.value)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             self.bound |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
         else:
@@ -229,12 +260,21 @@ class _AliasCheck:
         if isinstance(target, ast.Name) and _repeats_an_object(value):
             self.repeats[target.id].append(stmt)
         for name, sources in self.pairs(target, value):
+            self.local_fn(name.id, value if name is target else None)
             is_array = name is target and self.makes_array(value)
             self.arrays[name.id] = self.arrays.get(name.id, True) and is_array
             self.bound.add(name.id)
             self.assigns[name.id].append(path)
+            closure = isinstance(value, ast.Lambda) and name is target
             for src, direct in sources:
-                self.edges.append(_Edge(name.id, src.id, stmt, container=not direct))
+                self.edges.append(
+                    _Edge(name.id, src.id, stmt, container=not direct, closure=closure)
+                )
+
+    def local_fn(self, name: str, value: ast.AST | None) -> None:
+        """Record that `name` is bound to `value`: a def or lambda when it is its only binding."""
+        fn = value if isinstance(value, (ast.FunctionDef, ast.Lambda)) else None
+        self.local_fns[name] = fn if name not in self.local_fns else None
 
     def pairs(self, target: ast.expr, value: ast.expr) -> Iterator[tuple[ast.Name, list]]:
         """(name bound, sources of its value) for each name of an assignment target."""
@@ -343,7 +383,7 @@ class _AliasCheck:
             return self.sources(e.body) + self.sources(e.orelse)
         if isinstance(e, ast.BoolOp):
             return [s for v in e.values for s in self.sources(v)]
-        if isinstance(e, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        if isinstance(e, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)):
             return [(n, False) for n in _free_reads(e)]
         if isinstance(e, ast.Call):
             return self.call_sources(e)
@@ -351,10 +391,16 @@ class _AliasCheck:
 
     def call_sources(self, call: ast.Call) -> list[tuple[ast.Name, bool]]:
         func = call.func
+        callee = self.callee(func)
+        if callee is not None:
+            return self.returned_by(call, callee)
         if isinstance(func, ast.Attribute):
             name, method = func.attr, not self.is_module(func.value)
         elif isinstance(func, ast.Name):
             name, method = func.id, False
+            if self.resolved(name) is functools.partial:  # holds its function and arguments
+                args = [*call.args, *(k.value for k in call.keywords)]
+                return [(n, False) for a in args for n, _ in self.sources(a)]
         else:
             return []
         receiver = self.sources(func.value) if method else []
@@ -445,6 +491,13 @@ class _AliasCheck:
                     )
                     value = getattr(edge.stmt, "value", None)
                     fix = f"copy it, `{x} = {_code(value, 30)}.copy()`" if value else copy_fix
+                elif edge.target == x and edge.source.startswith("<"):
+                    reason = (
+                        f"`{x}` may be an object `{edge.source[1:-1]}` returns from outside "
+                        f"this function ({where}), which Python would change too"
+                    )
+                    value = getattr(edge.stmt, "value", None)
+                    fix = f"copy it, `{x} = {_code(value, 30)}.copy()`" if value else copy_fix
                 elif edge.target == x:
                     reason = (
                         f"`{x}` is another name for, or a view of, `{edge.source}` ({where}), "
@@ -480,8 +533,9 @@ class _AliasCheck:
         for edge in self.edges:
             if edge.stmt is u.stmt or not self.may_see(self.where[id(edge.stmt)], u):
                 continue  # made by or after the update, outside its loops: sees the new value
-            if self.copies_into(edge):
-                continue  # `x[i] = y` with `x = np.zeros(...)` copies the data of `y`
+            if self.copies_into(edge) or edge.closure:
+                continue  # `x[i] = y` with `x = np.zeros(...)` copies the data of `y`; a
+                # closure's captures are the reads of a nested function (`check_subscript`)
             if edge.source == x and edge.target != x:
                 return edge  # another name, view or container holds `x`
             if edge.target == x and not edge.store and not edge.container:
@@ -504,7 +558,8 @@ class _AliasCheck:
             )
             return
         # Every name that may show the object of `x`: names sharing it and containers of it,
-        # linked before the update (or in its loop); one of them read after it would differ.
+        # linked before the update (or in its loop); one of them read after it would differ,
+        # and so would one from outside the function.
         links: dict[str, list[tuple[str, _Edge]]] = defaultdict(list)
         for edge in self.edges:
             if not self.may_see(self.where[id(edge.stmt)], u) or self.copies_into(edge):
@@ -520,17 +575,58 @@ class _AliasCheck:
                 if other not in via:
                     via[other] = edge
                     stack.append(other)
+        in_place = f"{what}: for an array or a list this updates `{x}` in place"
         for name, edge in via.items():
             if edge is None:
                 continue
             for read, position in self.reads.get(name, []):
                 if not self.may_follow(position, u):
                     continue
-                self.refuse(
+                self.defer(
                     u.stmt,
-                    f"{what}: for an array or a list this updates `{x}` in place, and `{x}` "
-                    f"shares its object with `{name}` (`{_code(edge.stmt)}` at line "
-                    f"{self.line(edge.stmt)}), used at line {self.line(read)}: Python would "
-                    f"change `{name}` too, myia would not; {fix}",
+                    f"{in_place}, and `{x}` shares its object with `{name}` (`{_code(edge.stmt)}` "
+                    f"at line {self.line(edge.stmt)}), used at line {self.line(read)}: Python "
+                    f"would change `{name}` too, myia would not; {fix}",
                 )
                 return
+        for name, edge in via.items():
+            outside = self.from_outside(name, u)
+            if outside is None:
+                continue
+            shares = (
+                f"`{x}`"
+                if edge is None
+                else f"`{x}` shares its object with `{name}` (`{_code(edge.stmt)}` at "
+                f"line {self.line(edge.stmt)}) and `{name}`"
+            )
+            self.defer(
+                u.stmt,
+                f"{in_place}, and {shares} {outside}: Python would change that object outside "
+                f"`{self.fn.name}` too, myia would not; {fix} (or copy it first, "
+                f"`{x} = {x}.copy()`)",
+            )
+            return
+
+    def from_outside(self, name: str, u: _Update) -> str | None:
+        """How the object of `name` may come from outside the function at the update `u`
+        (None: it is the function's own)."""
+        if name.startswith("<"):
+            return f"may be what `{name[1:-1]}` returns of its captures, globals or defaults"
+        if name in self.params:
+            rebound = any(_dominates(p, u.path) for p in self.assigns[name])
+            kept = any(  # `x = x.T`: still (a view of) the parameter
+                e.target == name and e.source == name and not e.store
+                for e in self.edges
+                if self.may_see(self.where[id(e.stmt)], u)
+            )
+            if not rebound or kept:
+                return f"is a parameter of `{self.fn.name}`"
+            return None
+        if name not in self.bound and not self.is_module(ast.Name(name, ast.Load())):
+            return "is a global or a variable of an enclosing function"
+        return None
+
+    def defer(self, stmt: ast.AugAssign, message: str) -> None:
+        """Refuse `stmt` where its target is an array or a list (see `prim/guards.py`)."""
+        if not hasattr(stmt, "_myia_mutable_refusal"):
+            stmt._myia_mutable_refusal = message

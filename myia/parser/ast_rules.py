@@ -279,6 +279,21 @@ def _free_reads(scope: ast.AST) -> list[ast.Name]:
     return inner + _reads(outer)
 
 
+def _bindings(scope: ast.AST, name: str) -> list[ast.AST | None]:
+    """What `name` is bound to in the function `scope`, binding by binding (a def, the value
+    of a plain assignment, or None for any other binding)."""
+    body = scope.body if isinstance(scope.body, list) else [scope.body]
+    nodes = list(_iter_own(body))
+    plain = {id(t): n.value for n in nodes if isinstance(n, ast.Assign) for t in n.targets}
+    out: list[ast.AST | None] = [None] if name in _param_names(scope.args) else []
+    for node in nodes:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out += [node] if node.name == name else []
+        elif isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            out.append(plain.get(id(node)))  # None: a loop target, `a, b = ...`, `x += v`, ...
+    return out
+
+
 def _repeats_an_object(value: ast.AST) -> bool:
     """Whether `value` repeats a mutable object: `[np.zeros(3)] * 2`, `[[0.0] * 3] * 2`."""
     stack = [value]

@@ -41,13 +41,25 @@ from myia.parser.ast_rules import (
 __all__ = ["check_function"]
 
 
-def check_function(tree: ast.FunctionDef | ast.Lambda, filename: str, line_offset: int) -> None:
+def check_function(
+    tree: ast.FunctionDef | ast.Lambda,
+    filename: str,
+    line_offset: int,
+    namespace: dict | None = None,
+) -> None:
     """Refuse, with a `MyiaSyntaxError`, any construct of `tree` outside the supported subset.
 
     `tree` is the parsed (dedented) source of one user function; its nested defs, lambdas
     and comprehensions are checked too. The decorators of `tree` itself are not looked at
     (they are how the user asked for compilation). The error points at
     `filename:node.lineno + line_offset` of the first offending node in source order.
+    `namespace` (the function's globals and closure cells) lets the aliasing rule read the
+    user functions it calls; without it, a call may return any of its arguments.
+
+    An augmented assignment `x += v` that Python would run in place where that shows (an
+    array or a list seen elsewhere) is right on numbers: it is not refused here but gets
+    the refusal as its `_myia_mutable_refusal`, which the specializer raises where `x` is
+    an array or a list (`prim/guards.py`).
 
     Example:
         >>> import ast
@@ -61,7 +73,7 @@ def check_function(tree: ast.FunctionDef | ast.Lambda, filename: str, line_offse
     """
     if not isinstance(tree, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         raise TypeError(f"check_function expects an ast.FunctionDef or ast.Lambda, not {tree!r}")
-    fence = _Fence(filename, line_offset)
+    fence = _Fence(filename, line_offset, namespace)
     fence.check(tree)
     if fence.errors:
         lineno, col, _, message = min(fence.errors)
@@ -79,11 +91,14 @@ class _Fence(ast.NodeVisitor):
     scope is entered and left.
     """
 
-    def __init__(self, filename: str, line_offset: int):
+    def __init__(self, filename: str, line_offset: int, namespace: dict | None = None):
         self.filename = filename
         self.line_offset = line_offset
+        self.namespace = namespace
+        self.memo: dict = {}  # what the callees the aliasing rule read return (`_Returns`)
         self.errors: list[tuple[int, int, int, str]] = []
         self.locals: list[set[str]] = []  # the names bound by each enclosing scope
+        self.functions: list[ast.AST] = []  # the enclosing defs and lambdas, innermost last
         self.allowed_stores: set[int] = set()  # ids of subscript targets in a valid position
         self.todo: list[tuple[object, ast.AST | None]] = []
         self.pending: list[tuple[object, ast.AST | None]] = []
@@ -173,15 +188,19 @@ class _Fence(ast.NodeVisitor):
             if default is not None:
                 self.visit(default)
         scope = _local_names(node)
-        self.then(lambda: self.locals.append(scope))
+        self.then(lambda: (self.locals.append(scope), self.functions.append(node)))
         for stmt in [node.body] if isinstance(node, ast.Lambda) else node.body:
             self.visit(stmt)
         self.then(lambda: self.leave_function(node))
 
     def leave_function(self, node: ast.AST) -> None:
         if not isinstance(node, ast.Lambda):
-            _AliasCheck(self, node, set().union(*self.locals)).run()
+            visible = set().union(*self.locals)
+            check = _AliasCheck(self, node, visible, self.namespace, self.memo)
+            check.enclosing = self.functions[:-1]
+            check.run()
         self.locals.pop()
+        self.functions.pop()
 
     def check_arguments(self, args: ast.arguments, kind: str) -> None:
         hint = "use positional parameters with defaults"

@@ -323,13 +323,12 @@ class FunctionLowerer(ExpressionLowerer):
                 raise MyiaSyntaxError(
                     f"augmented operator `{type(stmt.op).__name__}` is not supported", loc
                 )
-            load = as_load(stmt.target)
-            value = self.prim(
-                region,
-                op,
-                [self.lower_expr(region, load), self.lower_expr(region, stmt.value)],
-                loc,
-            )
+            current = self.lower_expr(region, as_load(stmt.target))
+            refusal = getattr(stmt, "_myia_mutable_refusal", None)
+            if refusal is not None:  # refused if `x` is an array or a list (`prim/guards.py`)
+                current = self.prim(region, "refuse_mutable", [current, Constant(refusal)], loc)
+                region.effects.append(current)  # checked even where the new value is not used
+            value = self.prim(region, op, [current, self.lower_expr(region, stmt.value)], loc)
             self.assign(region, stmt.target, value, loc)
         elif isinstance(stmt, ast.FunctionDef):
             self.nested_function(region, stmt, stmt.name)

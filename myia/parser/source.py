@@ -17,10 +17,18 @@ from myia.errors import Location, MyiaSyntaxError
 
 
 def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
+    """The `ast` of the code `fn` runs, its file name, line offset and indentation.
+
+    The source is read from `fn.__code__`, never through `__wrapped__`: a function that a
+    `functools.wraps` decorator returned is its wrapper, whose source this is.
+
+    Example:
+        >>> node, filename, line_offset, indent = source_tree(f)     # doctest: +SKIP
+    """
     code = fn.__code__
-    filename = inspect.getsourcefile(fn) or code.co_filename
+    filename = inspect.getsourcefile(code) or code.co_filename
     try:
-        lines, first = inspect.getsourcelines(fn)
+        lines, first = inspect.getsourcelines(code)
     except (OSError, TypeError) as e:
         raise MyiaSyntaxError(
             f"cannot read the source of `{fn.__qualname__}` ({e}); myia compiles functions from "
@@ -30,12 +38,12 @@ def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
     src = "".join(lines)
     dedented = textwrap.dedent(src)
     indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
-    if fn.__name__ == "<lambda>":
+    if code.co_name == "<lambda>":
         return _lambda_tree(fn, dedented, filename, first, indent)
     tree = ast.parse(dedented)
     line_offset = max(first, 1) - 1
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.__name__:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == code.co_name:
             return node, filename, line_offset, indent
     raise MyiaSyntaxError(
         f"cannot find the source of `{fn.__qualname__}`", Location(filename, code.co_firstlineno)

@@ -9,6 +9,7 @@ from myia.prim import (  # noqa: F401
     cumulative,
     elementwise,
     gathering,
+    guards,
     joining,
     linalg,
     np_linalg,
