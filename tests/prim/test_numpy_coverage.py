@@ -1,0 +1,162 @@
+"""NumPy as users pass it: a NumPy function compiled itself (`myia.jit(np.sum)(x, axis=0)`,
+`myia.jit(np.einsum)(...)`, `myia.grad(np.dot)`), and a NumPy function passed as a value
+or a default (`def f(x, nonlinearity=np.tanh)`), under jit and grad, at first and second
+order, against NumPy and central finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import myia
+from myia.errors import MyiaTypeError
+from tests.ad.fd import assert_close, fd_gradient
+
+RNG = np.random.default_rng(15)
+X = RNG.standard_normal((2, 3))
+Y = RNG.standard_normal((3, 4))
+
+
+def test_jit_of_sum_with_keywords():
+    got = myia.jit(np.sum)(X, axis=0, keepdims=True)
+    np.testing.assert_allclose(got, np.sum(X, axis=0, keepdims=True))
+    assert got.shape == (1, 3)
+    np.testing.assert_allclose(myia.jit(np.sum)(X), np.sum(X))
+    np.testing.assert_allclose(myia.jit(np.sum)(X, 1), np.sum(X, 1))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_jit_of_einsum(backend):
+    got = myia.jit(np.einsum, backend=backend)("ij,jk->ik", X, Y)
+    np.testing.assert_allclose(got, X @ Y)
+    np.testing.assert_allclose(myia.jit(np.einsum)("ij->j", X), X.sum(0))
+
+
+def test_jit_of_other_numpy_functions():
+    np.testing.assert_array_equal(myia.jit(np.reshape)(X, (3, 2)), X.reshape(3, 2))
+    np.testing.assert_array_equal(myia.jit(np.transpose)(X), X.T)
+    assert myia.jit(np.float64)(3) == 3.0 and type(myia.jit(float)(2)) is float
+    np.testing.assert_allclose(myia.jit(np.tanh)(X), np.tanh(X))
+
+
+def test_grad_of_numpy_functions_against_finite_differences():
+    g = myia.grad(np.sum)(X, axis=(0, 1))
+    np.testing.assert_array_equal(g, np.ones_like(X))
+    g = myia.grad(np.std)(X, ddof=1)
+    assert_close(g, fd_gradient(lambda x: np.std(x, ddof=1), (X,), 0), 1e-5, 1e-7)
+    v = RNG.standard_normal(3)
+    w = RNG.standard_normal(3)
+    ga, gb = myia.grad(np.dot, argnums=(0, 1))(v, w)
+    np.testing.assert_allclose(ga, w)
+    np.testing.assert_allclose(gb, v)
+    value, g = myia.value_and_grad(np.cos)(0.3)
+    assert value == pytest.approx(np.cos(0.3)) and g == pytest.approx(-np.sin(0.3))
+
+
+def test_second_order_of_a_numpy_function():
+    assert myia.grad(myia.grad(np.sin))(0.3) == pytest.approx(-np.sin(0.3))
+    assert myia.grad(myia.grad(np.sum))(0.5, axis=None) == 0.0
+
+
+def test_direct_calls_compile_once_per_static_arguments():
+    f = myia.jit(np.sum)
+    f(X, axis=0)
+    f(X + 1.0, axis=0)
+    f(X, axis=1)
+    assert len(f.programs) == 2
+
+
+def test_direct_call_refusals():
+    with pytest.raises(MyiaTypeError, match="unexpected keyword argument 'out'"):
+        myia.jit(np.sum)(X, out=X)
+    with pytest.raises(MyiaTypeError, match="argument 1 is not an array or a float"):
+        myia.grad(np.sum, argnums=1)(X, 0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+    keepdims=st.booleans(),
+    data=st.data(),
+)
+def test_drawn_direct_sums(shape, keepdims, data):
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1))
+    got = myia.jit(np.sum)(x, axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(got, np.sum(x, axis=axis, keepdims=keepdims))
+    assert np.shape(got) == np.shape(np.sum(x, axis=axis, keepdims=keepdims))
+
+
+# A NumPy function as a value ----------------------------------------------------------------
+
+
+def layer(x, nonlinearity=np.tanh):
+    return np.sum(nonlinearity(x) * x)
+
+
+def apply_to(x, fn):
+    return np.sum(fn(x))
+
+
+def inner_default(x):
+    def act(v, nl=np.tanh):
+        return nl(v)
+
+    return np.sum(act(x)) + np.sum(act(x, np.sin))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "vm"])
+def test_numpy_function_as_a_default(backend):
+    assert myia.jit(layer, backend=backend)(X) == pytest.approx(layer(X))
+    assert myia.jit(layer, backend=backend)(X, np.exp) == pytest.approx(layer(X, np.exp))
+    g = myia.grad(layer, backend=backend)(X)
+    assert_close(g, fd_gradient(layer, (X,), 0), 1e-5, 1e-7)
+
+
+def test_numpy_function_as_a_value_is_part_of_the_signature():
+    f = myia.jit(apply_to)
+    assert f(X, np.tanh) == pytest.approx(apply_to(X, np.tanh))
+    assert f(X, np.exp) == pytest.approx(apply_to(X, np.exp))
+    g = myia.grad(apply_to)(X, np.sin)
+    assert_close(g, fd_gradient(lambda x: apply_to(x, np.sin), (X,), 0), 1e-5, 1e-7)
+
+
+def test_default_of_a_nested_function():
+    assert myia.jit(inner_default)(X) == pytest.approx(inner_default(X))
+    g = myia.grad(inner_default)(X)
+    assert_close(g, fd_gradient(inner_default, (X,), 0), 1e-5, 1e-7)
+
+
+def scalar_layer(x, nonlinearity=np.tanh):
+    return nonlinearity(x) * x
+
+
+def test_second_order_through_a_numpy_default():
+    h = 1e-4
+    d1 = myia.grad(scalar_layer)
+    expected = (d1(0.3 + h) - d1(0.3 - h)) / (2 * h)
+    assert myia.grad(myia.grad(scalar_layer))(0.3) == pytest.approx(expected, rel=1e-6)
+
+
+def calls_scalar_layer(x):
+    return scalar_layer(x)
+
+
+def test_jvp_through_a_numpy_default():
+    value, tangent = myia.jvp(calls_scalar_layer, (0.3,), (1.0,))
+    h = 1e-6
+    assert value == pytest.approx(scalar_layer(0.3))
+    fd = (scalar_layer(0.3 + h) - scalar_layer(0.3 - h)) / (2 * h)
+    assert tangent == pytest.approx(fd, rel=1e-6)
+
+
+def calls_layer(x):
+    return layer(x) + layer(x, np.exp)
+
+
+def test_numpy_default_of_a_function_called_from_compiled_code():
+    assert myia.jit(calls_layer)(X) == pytest.approx(calls_layer(X))
+    g = myia.grad(calls_layer)(X)
+    assert_close(g, fd_gradient(calls_layer, (X,), 0), 1e-5, 1e-7)
