@@ -160,3 +160,35 @@ def test_numpy_default_of_a_function_called_from_compiled_code():
     assert myia.jit(calls_layer)(X) == pytest.approx(calls_layer(X))
     g = myia.grad(calls_layer)(X)
     assert_close(g, fd_gradient(calls_layer, (X,), 0), 1e-5, 1e-7)
+
+
+# Array methods ------------------------------------------------------------------------------
+
+
+def methods(x):
+    a = np.sum(x.clip(-0.5, 0.5) * x) + np.sum(x.clip(None, 0.2))
+    b = np.sum(x.swapaxes(0, 1) * np.arange(6.0).reshape(3, 2))
+    c = x.item(1) * x[0:1, 0:1].item() + x.max() + x.min(axis=0).sum()
+    d = x.std() + x.var(axis=1).sum() + x.prod() + np.sum(x.flatten() * np.arange(6.0))
+    return a + b + c + d
+
+
+def test_array_methods_against_numpy_and_finite_differences():
+    from tests.checks import check_grad, check_jit
+
+    check_jit(methods, X)
+    check_grad(methods, (X,))
+
+
+def clip_method(x):
+    return np.sum(x.clip(-0.5, 0.5) ** 2)
+
+
+def clip_slope(x):
+    return np.sum(myia.grad(clip_method)(x) * np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+def test_clip_method_second_order():
+    x = np.array([-1.0, 0.2, 0.4, 2.0])
+    np.testing.assert_allclose(myia.grad(clip_method)(x), [0.0, 0.4, 0.8, 0.0])
+    np.testing.assert_allclose(myia.grad(clip_slope)(x), [0.0, 4.0, 6.0, 0.0])
