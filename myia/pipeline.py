@@ -63,8 +63,10 @@ def is_function_value(a) -> bool:
     a NumPy function standing for a primitive (`np.tanh`), a compiled function."""
     if isinstance(a, (type, np.generic, np.ndarray)):
         return False
-    return isinstance(a, types.FunctionType) or hasattr(a, "__myia_node__") or (
-        callable(a) and REGISTRY.primitive_for(a) is not None
+    return (
+        isinstance(a, types.FunctionType)
+        or hasattr(a, "__myia_node__")
+        or (callable(a) and REGISTRY.primitive_for(a) is not None)
     )
 
 

@@ -11,6 +11,7 @@ from myia.prim import (  # noqa: F401
     gathering,
     joining,
     linalg,
+    masked,
     np_linalg,
     reductions,
     shapes,

@@ -192,3 +192,79 @@ def test_clip_method_second_order():
     x = np.array([-1.0, 0.2, 0.4, 2.0])
     np.testing.assert_allclose(myia.grad(clip_method)(x), [0.0, 0.4, 0.8, 0.0])
     np.testing.assert_allclose(myia.grad(clip_slope)(x), [0.0, 4.0, 6.0, 0.0])
+
+
+# initial= and where= in reductions ----------------------------------------------------------
+
+
+def masked_reductions(x):
+    m = x > -0.3
+    a = np.sum(x, where=m) + np.sum(x, axis=0, initial=0.5).sum() + x.sum(where=m, initial=1.0)
+    b = np.prod(x, where=m) + np.prod(x, axis=1, initial=2.0).sum()
+    c = np.max(x, where=m, initial=-5.0) + np.min(x, axis=0, initial=0.1).sum()
+    d = np.mean(x, where=m) + np.mean(x, axis=1, where=np.array([True, False, True])).sum()
+    e = x.max(initial=3.0) + x.min(where=m, initial=9.0) + np.amax(x, initial=0.0)
+    return a + b + c + d + e
+
+
+def test_masked_reductions_against_numpy_and_finite_differences():
+    from tests.checks import check_grad, check_jit
+
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    check_jit(masked_reductions, x)
+    check_grad(masked_reductions, (x,))
+
+
+def masked_sum_of_squares(x):
+    return np.sum(x * x, where=x > 0.0, initial=1.0) + np.mean(x * x * x, where=x < 1.0)
+
+
+def test_masked_reductions_second_order_and_jvp():
+    x = np.array([0.5, -1.0, 2.0])
+    slope = myia.grad(lambda v: np.sum(myia.grad(masked_sum_of_squares)(v)))
+    # d/dx of (2x [x > 0] + 3x^2/count [x < 1]), with count = 2
+    np.testing.assert_allclose(slope(x), [2.0 + 3.0 * 0.5, 3.0 * -1.0, 2.0])
+    t = np.array([0.3, -0.2, 0.7])
+    value, tangent = myia.jvp(masked_sum_of_squares, (x,), (t,))
+    h = 1e-6
+    fd = (masked_sum_of_squares(x + h * t) - masked_sum_of_squares(x - h * t)) / (2 * h)
+    assert value == pytest.approx(masked_sum_of_squares(x)) and tangent == pytest.approx(fd)
+
+
+def test_masked_reduction_refusals():
+    with pytest.raises(MyiaTypeError, match="needs `initial=`"):
+        myia.jit(lambda_max_where)(X)
+    with pytest.raises(MyiaTypeError, match="boolean mask"):
+        myia.jit(sum_number_mask)(X)
+    with pytest.raises(MyiaTypeError, match="does not broadcast"):
+        myia.jit(sum_wide_mask)(X)
+
+
+def lambda_max_where(x):
+    return np.max(x, where=x > 0.0)
+
+
+def sum_number_mask(x):
+    return np.sum(x, where=x * 2.0)
+
+
+def sum_wide_mask(x):
+    return np.sum(x, where=np.ones((4, 2, 3)) > 0.0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+    keepdims=st.booleans(),
+    data=st.data(),
+)
+def test_drawn_masked_sums(shape, keepdims, data):
+    x = np.arange(float(np.prod(shape))).reshape(shape) - 2.0
+    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1))
+    mask = x > data.draw(st.sampled_from([-10.0, 0.0, 1.0]))
+    got = myia.jit(np.sum)(x, axis=axis, keepdims=keepdims, where=mask, initial=1.5)
+    expected = np.sum(x, axis=axis, keepdims=keepdims, where=mask, initial=1.5)
+    np.testing.assert_allclose(got, expected)
+    assert np.shape(got) == np.shape(expected)
+    g = myia.grad(np.sum)(x, where=mask, initial=1.5)
+    np.testing.assert_array_equal(g, mask.astype(float))
