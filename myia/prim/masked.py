@@ -58,7 +58,7 @@ def _check_initial(name: str, out, initial) -> None:
     if np.result_type(dtype, np.dtype(initial.kind)) != dtype:
         raise MyiaTypeError(
             f"np.{name}: an `initial` of type {initial.kind.__name__} for {dtype} values is "
-            "not supported (NumPy casts it); pass an array of the initial's dtype"
+            "not supported (NumPy casts it); give an initial of the values' dtype, or cast them first (`x.astype(float)`)"
         )
 
 
