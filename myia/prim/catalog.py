@@ -16,5 +16,6 @@ from myia.prim import (  # noqa: F401
     reductions,
     shapes,
     special,
+    spellings,
     structures,
 )

@@ -268,3 +268,70 @@ def test_drawn_masked_sums(shape, keepdims, data):
     assert np.shape(got) == np.shape(expected)
     g = myia.grad(np.sum)(x, where=mask, initial=1.5)
     np.testing.assert_array_equal(g, mask.astype(float))
+
+
+# Other spellings of primitives -------------------------------------------------------------
+
+
+def spellings(x, v, s):
+    w = np.arange(6.0).reshape(2, 3)
+    a = np.sum(np.fliplr(x) * w) + np.sum(np.flipud(x) * w) + np.sum(np.flipud(v) * v[0])
+    b = np.sum(np.atleast_1d(s) * v) + np.sum(np.atleast_2d(v) @ np.atleast_2d(v).T)
+    c = np.sum(np.atleast_3d(x) ** 2) + np.sum(np.atleast_3d(v) * v[1]) + np.sum(np.atleast_2d(x))
+    return a + b + c + np.sum(np.atleast_1d(x))
+
+
+def test_spellings_against_numpy_and_finite_differences():
+    from tests.checks import check_grad, check_jit
+
+    args = (X, np.array([0.5, -1.0, 2.0]), 0.7)
+    check_jit(spellings, *args)
+    for k in range(3):
+        check_grad(spellings, args, argnums=k)
+
+
+def test_spelling_shapes():
+    for fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
+        for a in (2.0, np.ones(3), np.ones((2, 3)), np.ones((2, 1, 2, 1))):
+            assert myia.jit(fn)(a).shape == fn(a).shape
+    with pytest.raises(MyiaTypeError, match="np.fliplr needs an array of 2 or more"):
+        myia.jit(np.fliplr)(np.ones(3))
+
+
+def flipped_cube(v):
+    return np.sum(np.flipud(np.atleast_2d(v)) ** 3 * np.array([1.0, 2.0, 3.0]))
+
+
+def test_spellings_second_order():
+    v = np.array([0.5, -1.0, 2.0])
+    slope = myia.grad(lambda u: np.sum(myia.grad(flipped_cube)(u)))
+    np.testing.assert_allclose(slope(v), 6.0 * v * np.array([1.0, 2.0, 3.0]))  # flipud of one row
+
+
+def atleast_cube(v):
+    return np.sum(np.atleast_3d(v) ** 3)
+
+
+def test_atleast_jvp():
+    v = np.array([0.5, -1.0, 2.0])
+    t = np.array([0.3, -0.2, 0.7])
+    value, tangent = myia.jvp(atleast_cube, (v,), (t,))
+    assert tangent == pytest.approx(np.sum(3.0 * v**2 * t))
+
+
+def elementwise_names(x, y):
+    return np.sum(np.log10(x) + np.reciprocal(x) + np.hypot(x, y) + np.mod(x, 0.7))
+
+
+def fmax_fmin(x, y):
+    return np.fmax(x, y) * np.fmin(x, y)
+
+
+def test_listed_elementwise_functions():
+    from tests.checks import check_grad, check_jit
+
+    x = np.array([0.5, 1.3, 2.2])
+    y = np.array([1.5, 0.4, 2.0])
+    check_jit(elementwise_names, x, y)
+    check_grad(elementwise_names, (x, y), argnums=(0, 1))
+    check_jit(fmax_fmin, x, np.array([1.5, np.nan, 2.0]))
