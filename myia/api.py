@@ -21,13 +21,14 @@ import numpy as np
 
 from myia.ad.macro import make_grad_macro
 from myia.backend.compiled import compile_graph
+from myia.direct import DirectFunction, direct_argnums, is_numpy_function
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.steering import pinned_value, steering_params
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
 from myia.ir.printer import SourceView
 from myia.parser import parse
-from myia.pipeline import gradient_of, graph_of, typed_program
+from myia.pipeline import gradient_of, graph_of, is_function_value, typed_program
 from myia.prim.structures import Unbound
 
 BACKENDS = ("numpy", "vm")
@@ -57,6 +58,8 @@ def _sig(a):
         return (t, tuple((k, _sig(v)) for k, v in a.items()))
     if t is bool or t is str:
         return (t, a)
+    if is_function_value(a):
+        return (t, a)  # compiled code is specialized on the function
     return t
 
 
@@ -219,7 +222,11 @@ def jit(fn: Callable | None = None, *, backend: str | None = None, optimize: boo
         np.float64(3.0)
     """
     if fn is None:
-        return lambda f: JitFunction(f, backend, optimize)
+        return lambda f: jit(f, backend=backend, optimize=optimize)
+    if is_numpy_function(fn):
+        return DirectFunction(
+            fn, lambda spec, where: JitFunction(spec, backend, optimize), JitFunction(fn, backend)
+        )
     return JitFunction(fn, backend, optimize)
 
 
@@ -269,7 +276,24 @@ class GradFunction(Compiled):
 def _grad_factory(with_value: bool):
     def transform(fn=None, *, argnums=0, has_aux=False, backend=None, optimize=None):
         if fn is None:
-            return lambda f: GradFunction(f, argnums, has_aux, with_value, backend, optimize)
+            return lambda f: transform(
+                f, argnums=argnums, has_aux=has_aux, backend=backend, optimize=optimize
+            )
+        if isinstance(fn, DirectFunction) or is_numpy_function(fn):
+            inner = fn.make if isinstance(fn, DirectFunction) else lambda spec, where: spec
+            fallback = fn.fallback if isinstance(fn, DirectFunction) else fn
+            return DirectFunction(
+                fn.fn if isinstance(fn, DirectFunction) else fn,
+                lambda spec, where: GradFunction(
+                    inner(spec, where),
+                    direct_argnums(fn, argnums, where),
+                    has_aux,
+                    with_value,
+                    backend,
+                    optimize,
+                ),
+                GradFunction(fallback, argnums, has_aux, with_value, backend, optimize),
+            )
         return GradFunction(fn, argnums, has_aux, with_value, backend, optimize)
 
     transform.__myia_macro__ = make_grad_macro(with_value)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import types
 
+import numpy as np
+
 from myia.ad.expand import expand_gradients
 from myia.backend.compiled import compile_graph
 from myia.branches import inline_known_branches, unshare_branches
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import abstract_of_value, drop_values
+from myia.infer.abstract import AFunction, GraphFn, abstract_of_value, drop_values
 from myia.infer.monomorphize import specialize
 from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
@@ -47,11 +49,36 @@ def signature_types(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:
     from myia.infer.steering import pinned_value
 
     return tuple(
-        abstract_of_value(a)
+        function_type(a)
+        if is_function_value(a)
+        else abstract_of_value(a)
         if i in pinned and pinned_value(a) is not None
         else drop_values(abstract_of_value(a))
         for i, a in enumerate(args)
     )
+
+
+def is_function_value(a) -> bool:
+    """Whether the argument `a` is a function compiled code can call: a Python function,
+    a NumPy function standing for a primitive (`np.tanh`), a compiled function."""
+    if isinstance(a, (type, np.generic, np.ndarray)):
+        return False
+    return (
+        isinstance(a, types.FunctionType)
+        or hasattr(a, "__myia_node__")
+        or (callable(a) and REGISTRY.primitive_for(a) is not None)
+    )
+
+
+def function_type(fn) -> AFunction:
+    """The type of a function passed as an argument (`f(x, nonlinearity=np.tanh)`): the
+    graph it compiles to, so that its calls are resolved when compiling.
+
+    Example:
+        >>> function_type(np.tanh)                                  # doctest: +SKIP
+        AFunction{tanh}
+    """
+    return AFunction([GraphFn(graph_of(fn), None)])
 
 
 def primal_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:

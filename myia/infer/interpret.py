@@ -192,12 +192,20 @@ def _callee(an: Analysis, ctx: Context, node: Apply, opt: GraphFn, args: list) -
     return an.value_context(g, opt.context, tuple(args), node.loc)
 
 
+def _default_type(value) -> AbstractValue:
+    """The type of a parameter's default: a function (`nonlinearity=np.tanh`) is the graph
+    it compiles to."""
+    from myia.pipeline import function_type, is_function_value
+
+    return function_type(value) if is_function_value(value) else abstract_of_value(value)
+
+
 def _bind_defaults(g: Graph, args: list, node: Apply) -> list:
     names = g.flags.get("argnames") or [p.name for p in g.parameters]
     defaults = g.flags.get("defaults") or {}
     n = len(g.parameters)
     if len(args) < n and all(m in defaults for m in names[len(args) :]):
-        return list(args) + [abstract_of_value(defaults[m]) for m in names[len(args) :]]
+        return list(args) + [_default_type(defaults[m]) for m in names[len(args) :]]
     raise MyiaTypeError(
         f"{g.name}() takes {n} positional arguments but {len(args)} were given", node.loc
     )

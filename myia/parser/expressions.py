@@ -41,6 +41,19 @@ _COMPARE = {
 }
 # Positional arguments from this index on are packed into one tuple argument.
 _PACK_FROM = {"einsum": 1, "reshape": 1, "transpose": 1}
+
+
+def pack_start(name: str, n: int) -> int | None:
+    """The index from which the `n` positional arguments of a call of the primitive `name`
+    are packed into one tuple (the operands of `np.einsum`, the sizes of `x.reshape(2, 3)`),
+    or None.
+
+    Example:
+        >>> pack_start("einsum", 3), pack_start("reshape", 2), pack_start("sum", 2)
+        (1, None, None)
+    """
+    k = _PACK_FROM.get(name)
+    return k if k is not None and (name == "einsum" or n > k + 1) else None
 _INTERNAL = {
     ".len": "len",
     ".min": "builtin.min",
@@ -406,8 +419,8 @@ class ExpressionLowerer:
             nodes = [first] + nodes
         if prim.name in ("builtin.max", "builtin.min") and len(nodes) > 2:
             nodes = [self.prim(region, "make_tuple", nodes, loc)]
-        k = _PACK_FROM.get(prim.name) if packs else None
-        if k is not None and (prim.name == "einsum" or len(nodes) > k + 1):
+        k = pack_start(prim.name, len(nodes)) if packs else None
+        if k is not None:
             nodes = nodes[:k] + [self.prim(region, "make_tuple", nodes[k:], loc)]
         kw_nodes = {k: self.lower_expr(region, v) for k, v in kwargs.items()}
         for name, value in (fixed or {}).items():
@@ -464,7 +477,11 @@ class ExpressionLowerer:
             if name in bound:
                 out.append(bound[name])
             elif name in defaults:
-                out.append(Constant(defaults[name], loc))
+                value = defaults[name]
+                if callable(value) and not isinstance(value, type):  # `nonlinearity=np.tanh`
+                    out.append(self.object_node(region, value, loc, f"the default of `{name}`"))
+                else:
+                    out.append(Constant(value, loc))
             else:
                 raise MyiaTypeError(f"`{graph.name}` is missing the argument `{name}`", loc)
         return out

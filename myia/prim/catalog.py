@@ -12,9 +12,11 @@ from myia.prim import (  # noqa: F401
     guards,
     joining,
     linalg,
+    masked,
     np_linalg,
     reductions,
     shapes,
     special,
+    spellings,
     structures,
 )

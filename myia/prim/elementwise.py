@@ -30,7 +30,7 @@ from myia.infer.abstract import AArray, AScalar, describe
 from myia.prim import arith as O
 from myia.prim.emitting import scalar_or_array, template
 from myia.prim.jvp import scaled, tangent_sum
-from myia.prim.registry import Primitive, lookup, primitive
+from myia.prim.registry import REGISTRY, Primitive, lookup, primitive
 from myia.prim.sens import unbroadcast
 from myia.prim.typing import ufunc_type, union_map
 
@@ -535,8 +535,11 @@ def _vjp_where(r):
 
 @primitive("clip", py=[np.clip], elementwise=True, fresh=True)
 def clip(a, a_min, a_max):
-    """`np.clip(a, a_min, a_max)`; a bound may be None."""
+    """`np.clip(a, a_min, a_max)` and `a.clip(a_min, a_max)`; a bound may be None."""
     return np.clip(a, a_min, a_max)
+
+
+REGISTRY.method("clip", clip)
 
 
 @clip.definfer

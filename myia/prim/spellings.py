@@ -1,0 +1,90 @@
+"""NumPy functions that are another spelling of a primitive: `np.fliplr` and `np.flipud`
+(`np.flip` along axis 1 or 0), `np.atleast_1d`, `np.atleast_2d`, `np.atleast_3d` (the
+array itself, or `np.expand_dims` of it).
+
+Each is a primitive whose canonical form (`canon`, applied when specializing) is the
+primitive it spells; its gradient, tangent and second order are that primitive's.
+
+Example:
+    >>> import myia
+    >>> myia.jit(np.atleast_2d)(np.ones(3)).shape
+    (1, 3)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from myia.errors import MyiaTypeError
+from myia.infer.abstract import AArray, AScalar, abstract_of_value, describe
+from myia.infer.build import type_of
+from myia.prim.arrays import expand_dims
+from myia.prim.registry import primitive
+from myia.prim.shapes import flip
+
+
+def _ndim(x, name: str) -> int:
+    if isinstance(x, AArray):
+        return x.ndim
+    if isinstance(x, AScalar):
+        return 0
+    raise MyiaTypeError(f"np.{name} needs an array or a number, got {describe(x)}")
+
+
+def _flipping(name: str, axis: int):
+    numpy_fn = getattr(np, name)
+
+    def impl(m):
+        return numpy_fn(m)
+
+    impl.__doc__ = f"`np.{name}(m)`: `np.flip(m, {axis})`."
+    prim = primitive(name, py=[numpy_fn])(impl)
+
+    @prim.definfer
+    def infer(m):
+        if _ndim(m, name) < axis + 1:
+            raise MyiaTypeError(f"np.{name} needs an array of {axis + 1} or more dimensions")
+        return flip.infer(m, AScalar(int, axis))
+
+    @prim.defcanon
+    def canon(b, args):
+        return b.apply(flip, args[0], axis)
+
+    return prim
+
+
+# Where `np.atleast_Nd` puts the new axes of an array of each smaller rank.
+_NEW_AXES = {1: {0: (0,)}, 2: {0: (0, 1), 1: (0,)}, 3: {0: (0, 1, 2), 1: (0, 2), 2: (2,)}}
+
+
+def _atleast(n: int):
+    name = f"atleast_{n}d"
+    numpy_fn = getattr(np, name)
+
+    def impl(a):
+        return numpy_fn(a)
+
+    impl.__doc__ = f"`np.{name}(a)` of one array."
+    prim = primitive(name, py=[numpy_fn])(impl)
+
+    def axes(x) -> tuple:
+        return _NEW_AXES[n].get(_ndim(x, name), ())
+
+    @prim.definfer
+    def infer(a):
+        new = axes(a)
+        return expand_dims.infer(a, abstract_of_value(new)) if new else a
+
+    @prim.defcanon
+    def canon(b, args):
+        new = axes(type_of(args[0]))
+        return b.apply(expand_dims, args[0], new) if new else args[0]
+
+    return prim
+
+
+fliplr = _flipping("fliplr", 1)
+flipud = _flipping("flipud", 0)
+atleast_1d = _atleast(1)
+atleast_2d = _atleast(2)
+atleast_3d = _atleast(3)
