@@ -16,7 +16,7 @@ from __future__ import annotations
 import types
 
 from myia.ir.nodes import Constant, Graph
-from myia.parser import fence, scoping
+from myia.parser import appends, fence, scoping
 from myia.parser.lower import FunctionLowerer, Session
 from myia.parser.resolve import function_namespace
 from myia.parser.source import source_tree
@@ -55,6 +55,7 @@ def parse(fn: types.FunctionType) -> Graph:
     if graph is not None:
         return graph
     node, filename, line_offset, indent = source_tree(fn)
+    appends.rewrite_appends(node, filename, line_offset)
     fence.check_function(node, filename, line_offset)
     scoping.check_captures(node, filename, line_offset)
     graph = Graph(fn.__name__)

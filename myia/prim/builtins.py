@@ -760,3 +760,23 @@ def _vjp_rows_stack(r):
 
 
 rows_stack.defemit(lambda e, args: e.helper_call("rows_stack", args))
+
+
+@primitive("builtin.pow", py=[pow])
+def builtin_pow(base, exp, mod=None):
+    """The built-in `pow(base, exp)` (`base ** exp`); `pow(base, exp, None)` is the same."""
+    return pow(base, exp, mod)
+
+
+@builtin_pow.definfer
+def _infer_builtin_pow(base, exp, mod):
+    if not is_none(mod):
+        raise MyiaTypeError(
+            "pow(base, exp, mod) with a modulus is not supported; write `base ** exp % mod`"
+        )
+    return O.pow_.infer(base, exp)
+
+
+@builtin_pow.defcanon
+def _canon_builtin_pow(b, args):
+    return b.apply(O.pow_, args[0], args[1])
