@@ -25,10 +25,9 @@ from tests.corpus import CASES
 KNOWN_FAILURES: dict[str, str] = {}
 
 # Function name -> the words of the MyiaSyntaxError that refuses it: Python's late binding or
-# runtime defaults that myia refuses rather than compute something else.
+# keyword arguments to a function value that myia refuses rather than compute something else.
 REFUSED: dict[str, str] = {
     "closure_late_binding": "captures `a`, which is assigned again",
-    "nested_default_runtime": "must be a constant",
     "keyword_to_function_value": "keyword arguments need a callee known when compiling",
 }
 

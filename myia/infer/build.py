@@ -113,7 +113,9 @@ def _fold(prim: Primitive, args: list):
         value = prim.impl(*args)
     except (ArithmeticError, ValueError, TypeError, IndexError, KeyError):
         return False, None  # raised when run, with the user's line
-    if getattr(value, "size", 1) > FOLD_MAX_SIZE or isinstance(value, (list, dict)):
+    if isinstance(value, (list, dict)) or (
+        isinstance(value, np.ndarray) and value.size > FOLD_MAX_SIZE
+    ):
         return False, None
     return True, value
 

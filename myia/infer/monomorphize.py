@@ -14,6 +14,8 @@ with, which must then be unique.
 
 from __future__ import annotations
 
+import numpy as np
+
 from myia.branches import inline_known_branches, unshare_branches
 from myia.errors import MyiaError
 from myia.infer.abstract import (
@@ -244,9 +246,19 @@ class Monomorphizer:
                     fixed = REGISTRY.binding_for(fn.value)[1]
                     args = [*args, *[typed_constant(v, node.loc) for v in fixed.values()]]
                 return self._primitive(b, opt, args, t, node)
+        args = self._shared_defaults(calls, args, node)
         out = Apply([self._input(ctx, fn), *args], clone, node.loc, node.name)
         out.abstract = t
         return out
+
+    def _shared_defaults(self, calls, args: list, node) -> list:
+        """`args` with the defaults of the parameters they leave out, for a call through a
+        value whose possible callees all have those defaults."""
+        padded = [self._with_defaults(c, args, node) for _, c in calls if c is not None]
+        if not padded or len(padded[0]) == len(args):
+            return args
+        extra = [tuple(x.abstract for x in p[len(args) :]) for p in padded]
+        return padded[0] if all(e == extra[0] for e in extra) else args
 
     def _with_defaults(self, callee: Context, args: list, node) -> list:
         n = len(callee.graph.parameters)
@@ -273,7 +285,9 @@ def _foldable(t) -> bool:
         v = constant_value(t)
     except TypeError:
         return False
-    return getattr(v, "size", 1) <= FOLD_MAX_SIZE and not isinstance(v, (list, dict))
+    if isinstance(v, np.ndarray):
+        return v.size <= FOLD_MAX_SIZE
+    return not isinstance(v, (list, dict))
 
 
 def _raising(order: list[Context]) -> set[Context]:

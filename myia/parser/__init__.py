@@ -17,7 +17,7 @@ import types
 
 from myia.errors import MyiaSyntaxError
 from myia.ir.nodes import Constant, Graph
-from myia.parser import fence, scoping
+from myia.parser import appends, fence, scoping
 from myia.parser.lower import FunctionLowerer, Session
 from myia.parser.resolve import function_namespace
 from myia.parser.source import source_tree
@@ -69,6 +69,7 @@ def parse(fn: types.FunctionType) -> Graph:
     if graph is not None:
         return graph
     node, filename, line_offset, indent = source_tree(fn)
+    appends.rewrite_appends(node, filename, line_offset)
     try:
         fence.check_function(node, filename, line_offset, function_namespace(fn))
     except MyiaSyntaxError as e:

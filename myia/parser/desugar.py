@@ -4,7 +4,7 @@ they fall through, which early exits leave them).
 
 `for target in range(a, b, s)` counts (`target = i; i += s`, tested with `<` or `>` by the
 sign of a constant step); `for target in xs` indexes `xs` (a tuple, list or the first axis
-of an array), `enumerate` and `zip` iterate in step.
+of an array; the keys of a dict), `enumerate` and `zip` iterate in step.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _iteration(it: ast.expr, index: ast.expr, pre: list[ast.stmt]) -> tuple[ast.
             length = _call(".min", length, other)
         return length, ast.Tuple([item for _, item in parts], ast.Load())
     seq = fresh("seq")
-    pre.append(ast.Assign([_name(seq, ast.Store)], it))
+    pre.append(ast.Assign([_name(seq, ast.Store)], _call(".iterable", it)))
     return _call(".len", _name(seq)), ast.Subscript(_name(seq), index, ast.Load())
 
 

@@ -58,6 +58,7 @@ _INTERNAL = {
     ".len": "len",
     ".min": "builtin.min",
     ".list_append": "list_append",
+    ".iterable": "iterable",
     ".raise_": "raise_",
 }
 

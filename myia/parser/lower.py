@@ -42,6 +42,7 @@ from myia.parser.desugar import (
     single_defs,
 )
 from myia.parser.expressions import _BINOPS, ExpressionLowerer
+from myia.prim.defaults import MISSING
 from myia.prim.structures import Unbound
 
 _CODES = {"fall": 0, "return": 1, "break": 2, "continue": 3}
@@ -219,12 +220,19 @@ class FunctionLowerer(ExpressionLowerer):
 
     # Functions --------------------------------------------------------------------------------
 
-    def lower(self, defaults: dict[str, Any]) -> Graph:
+    def lower(self, defaults: dict[str, Any], computed: dict[str, Node] | None = None) -> Graph:
+        """Lower the function with its `defaults` (constants); a parameter in `computed`
+        defaults to that node of the enclosing function (its value at the definition)."""
         args = self.node.args
         params = args.posonlyargs + args.args
         entry = Region(self, self.graph, {})
         for a in params:
-            entry.env[a.arg] = self.graph.add_parameter(a.arg, self.session.loc(a))
+            p = self.graph.add_parameter(a.arg, self.session.loc(a))
+            entry.env[a.arg] = p
+            if computed and a.arg in computed:
+                loc = self.session.loc(a)
+                missing = self.prim(entry, "is_missing", [p], loc)
+                entry.env[a.arg] = self.prim(entry, "switch", [missing, computed[a.arg], p], loc)
         self.graph.flags["argnames"] = [a.arg for a in params]
         self.graph.flags["defaults"] = defaults
         ctx = Ctx(
@@ -238,23 +246,22 @@ class FunctionLowerer(ExpressionLowerer):
         self, region: Region, node: ast.FunctionDef | ast.Lambda, name: str
     ) -> Graph:
         defaults: dict[str, Any] = {}
+        computed: dict[str, Node] = {}
         args = node.args
         params = args.posonlyargs + args.args
         for a, d in zip(params[len(params) - len(args.defaults) :], args.defaults):
             v = self.lower_expr(region, d)
-            if not isinstance(v, Constant) or isinstance(v.value, Graph):
-                raise MyiaSyntaxError(
-                    f"the default value of parameter `{a.arg}` of nested function `{name}` must "
-                    "be a constant (a number, string, None or a tuple of those)",
-                    self.session.loc(d),
-                )
-            defaults[a.arg] = v.value
+            if isinstance(v, Constant) and not isinstance(v.value, Graph):
+                defaults[a.arg] = v.value
+            else:
+                defaults[a.arg] = MISSING
+                computed[a.arg] = v
         graph = Graph(name, self.session.loc(node))
         if isinstance(node, ast.FunctionDef):
             graph = self.def_graphs.get(node.name, graph)
             region.write(node.name, Constant(graph, self.session.loc(node)))
         sub = FunctionLowerer(self.session, self.namespace, name, node, region, graph)
-        return sub.lower(defaults)
+        return sub.lower(defaults, computed)
 
     # Statement lists --------------------------------------------------------------------------
 

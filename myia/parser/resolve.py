@@ -84,6 +84,10 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
         return "prim", binding
     if hasattr(obj, "__myia_macro__"):
         return "macro", obj
+    if obj is functools.partial:
+        from myia.parser.partial import PARTIAL
+
+        return "macro", PARTIAL
     if hasattr(obj, "__myia_node__") or hasattr(obj, "__myia_graph__"):
         return "graph", obj
     if isinstance(obj, types.FunctionType):

@@ -31,7 +31,7 @@ def _children_in_scope(node):
     """Child nodes of `node` that belong to the same scope (nested scopes are yielded but
     not entered by callers that stop at `_SCOPES`)."""
     if isinstance(node, (ast.FunctionDef, ast.Lambda)):
-        yield from node.args.defaults
+        # (its defaults are read by the enclosing scope, when the function is defined)
         body = [node.body] if isinstance(node, ast.Lambda) else node.body
         yield from body
     elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
@@ -77,6 +77,7 @@ def _build(node, parent: _Scope | None) -> _Scope:
                 scope.stores.append((n.name, n.lineno, loops))
                 if parent_ast is node:
                     scope.top_defs.append(n.name)
+            if isinstance(n, (ast.FunctionDef, ast.Lambda)):
                 for d in n.args.defaults:
                     stack.append((d, loops, n))
             child = _build(n, scope)

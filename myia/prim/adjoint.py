@@ -344,7 +344,8 @@ def _vjp_tree_vdot(r):
                 for k, j, t, u in zip(keys, ykeys, items, titems)
             ]
             parts = [p if p is not None else ZERO for p in parts]
-            from myia.prim.structures import make_dict, make_list, make_tuple
+            from myia.prim.dicts import make_dict
+            from myia.prim.structures import make_list, make_tuple
 
             if isinstance(ta, ADict):
                 return b.apply(make_dict, ta.keys, b.apply(make_tuple, *parts))

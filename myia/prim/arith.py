@@ -430,3 +430,26 @@ not_.defemit(template("not {0}"))
 
 def is_array(t) -> bool:
     return isinstance(t, AArray)
+
+
+# The built-in `pow(base, exp)` is `base ** exp`.
+
+
+@primitive("builtin.pow", py=[pow])
+def builtin_pow(base, exp, mod=None):
+    """The built-in `pow(base, exp)` (`base ** exp`); `pow(base, exp, None)` is the same."""
+    return pow(base, exp, mod)
+
+
+@builtin_pow.definfer
+def _infer_builtin_pow(base, exp, mod):
+    if not (isinstance(mod, AConst) and mod.value is None):
+        raise MyiaTypeError(
+            "pow(base, exp, mod) with a modulus is not supported; write `base ** exp % mod`"
+        )
+    return pow_.infer(base, exp)
+
+
+@builtin_pow.defcanon
+def _canon_builtin_pow(b, args):
+    return b.apply(pow_, args[0], args[1])

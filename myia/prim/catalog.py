@@ -7,6 +7,8 @@ from myia.prim import (  # noqa: F401
     builtins,
     constructors,
     cumulative,
+    defaults,
+    dicts,
     elementwise,
     gathering,
     guards,

@@ -157,7 +157,8 @@ def materialize(b, d, like, primal=None, want=None):
 
 
 def _fill(b, d, want, primal):
-    from myia.prim.structures import ZERO, getitem, make_dict, make_list, make_tuple
+    from myia.prim.dicts import make_dict
+    from myia.prim.structures import ZERO, getitem, make_list, make_tuple
 
     dt = AZero if d is None else type_of(d)
     if want is AZero:
@@ -194,8 +195,9 @@ def sens_sum(b, parts: list, primal):
     """The sum of the sensitivities `parts` of a value of type `primal` (structures item by
     item, their absent items skipped; lists of run-time length and environments by their
     own additions)."""
+    from myia.prim.dicts import make_dict
     from myia.prim.registry import lookup
-    from myia.prim.structures import ZERO, getitem, make_dict, make_list, make_tuple
+    from myia.prim.structures import ZERO, getitem, make_list, make_tuple
 
     structured = isinstance(primal, (ATuple, ADict, AResidual)) or (
         isinstance(primal, AList) and primal.items is not None

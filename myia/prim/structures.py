@@ -158,38 +158,6 @@ def _emit_make_list(e, args):
     return ast.List(list(args), ast.Load())
 
 
-@primitive("make_dict")
-def make_dict(keys, values):
-    """`dict(zip(keys, values))` for a tuple of constant keys."""
-    return dict(zip(keys, values))
-
-
-@make_dict.definfer
-def _infer_make_dict(keys, values):
-    if not is_constant(keys) or not isinstance(values, ATuple):
-        raise MyiaTypeError("dict keys must be constants")
-    from myia.infer.abstract import constant_value
-
-    return ADict(constant_value(keys), values.items)
-
-
-@make_dict.defvjp
-def _vjp_make_dict(r):
-    from myia.infer.abstract import constant_value
-
-    keys = constant_value(r.types[0])
-    return [None, r.b.apply(make_tuple, *[r.b.apply(getitem, r.dout, k) for k in keys])]
-
-
-@make_dict.defemit
-def _emit_make_dict(e, args):
-    ok, keys = e.const(0)
-    vals = args[1]
-    if isinstance(vals, ast.Tuple):
-        return ast.Dict([ast.Constant(k) for k in keys], list(vals.elts))
-    return template("dict(zip({0}, {1}))")(e, args)
-
-
 def _sequence_item(seq, index, kind: str):
     """The type of `seq[index]` for a tuple or list type."""
     items = seq.items
@@ -306,6 +274,8 @@ def _vjp_getitem(r):
 
         slots = [ZERO] * len(x.keys)
         slots[x.index(constant_value(i))] = r.dout
+        from myia.prim.dicts import make_dict
+
         return [b.apply(make_dict, x.keys, b.apply(make_tuple, *slots)), None]
     if isinstance(x, (ATuple, AList)):
         return [b.apply(seq_onehot, r.x(0), r.x(1), r.dout), None]
@@ -456,6 +426,10 @@ def _infer_setitem(x, i, v):
             items[i.value] = v
             return AList(items)
         return AList(None, join(x.elem, v))
+    if isinstance(x, ADict):
+        from myia.prim.dicts import dict_set_type
+
+        return dict_set_type(x, i, v)
     raise MyiaTypeError(f"{describe(x)} does not support item assignment")
 
 
@@ -792,7 +766,6 @@ def _infer_apply(fn, args):
 # Tangents (forward mode): structures are linear in the values they hold.
 make_tuple.defjvp(linear_all)
 make_list.defjvp(linear_all)
-make_dict.defjvp(linear(1))
 getitem.defjvp(linear(0))
 seq_onehot.defjvp(linear(2))
 index_sens.defjvp(linear(3))
