@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,10 @@ class TangentFunction(Compiled):
     def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
         super().__init__(("jvp", fn), fn, backend, optimize)
 
+    def arity(self) -> tuple[float, float]:
+        """Called with primals and tangents: not bound by `fn`'s signature."""
+        return 0, math.inf
+
     def program(self, args: tuple) -> Graph:
         n = len(args) // 2
         return tangent_program(self.fn, args[:n], args[n:], self.pinned(), self.optimize)
@@ -44,6 +49,10 @@ class CotangentFunction(Compiled):
 
     def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
         super().__init__(("vjp", fn), fn, backend, optimize)
+
+    def arity(self) -> tuple[float, float]:
+        """Called with primals and a cotangent: not bound by `fn`'s signature."""
+        return 0, math.inf
 
     def program(self, args: tuple) -> Graph:
         return cotangent_program_of(self.fn, args[:-1], args[-1], self.pinned(), self.optimize)

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from myia.backend.constants import box_result, box_spec, definition
-from myia.backend.source import Block, Line, assign, name, render
+from myia.backend.nesting import written_inside
+from myia.backend.source import Block, Line, assign, comment_line, identifier, name, render
 from myia.branches import unshare_branches
 from myia.infer.abstract import ADict, AList, AResidual, AScalar, ATuple
 from myia.infer.build import type_of
@@ -115,6 +116,8 @@ class Codegen:
         unshare_branches(self.mng)
         self.namespace: dict[str, Any] = {"np": np, "math": math}
         self.imports: dict[str, str] = {}  # helper name -> "from module import impl as name"
+        self.name_counts: dict[str, int] = {}
+        self.nesting: dict[Node, int] = {}  # see `nesting.written_inside`
         self.used_names: set[str] = set(_RESERVED) | {
             "box_result",
             "ZERO",
@@ -142,15 +145,12 @@ class Codegen:
     # Names ------------------------------------------------------------------------------------
 
     def fresh(self, base: str) -> str:
-        base = (
-            "".join(c if c.isalnum() or c == "_" else "_" for c in (base or "v")).strip("_") or "v"
-        )
-        if base[0].isdigit():
-            base = "v" + base
-        candidate, i = base, 1
+        base = identifier(base)
+        candidate, i = base, self.name_counts.get(base, 1)
         while candidate in self.used_names:
             i += 1
             candidate = f"{base}_{i}"
+        self.name_counts[base] = i
         self.used_names.add(candidate)
         return candidate
 
@@ -235,7 +235,7 @@ class Codegen:
             self.definitions.append(
                 stmt
                 if stmt is not None
-                else f"# {n}: {_described(value)}, bound when the module is loaded"
+                else comment_line(f"{n}: {_described(value)}, bound when the module is loaded")
             )
         return n
 
@@ -303,7 +303,12 @@ class Codegen:
     # Expressions ------------------------------------------------------------------------------
 
     def inlined(self, node: Node) -> bool:
-        """Whether `node` is written inside the expression of its only user: a primitive
+        """Whether `node` is written inside the expression of its only user (`inlinable`,
+        in an expression not too deep: `nesting.written_inside`)."""
+        return self.inlinable(node) and written_inside(self.mng, self.nesting, node)
+
+    def inlinable(self, node: Node) -> bool:
+        """Whether `node` may be written inside the expression of its only user: a primitive
         application used once, in its own graph, by a primitive (or a call, or the output)
         that reads that argument once."""
         if not isinstance(node, Apply) or node in self.assigned:

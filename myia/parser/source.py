@@ -30,12 +30,12 @@ def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
     src = "".join(lines)
     dedented = textwrap.dedent(src)
     indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
-    if fn.__name__ == "<lambda>":
+    if code.co_name == "<lambda>":  # the code's own name: `__name__` may have been set
         return _lambda_tree(fn, dedented, filename, first, indent)
     tree = ast.parse(dedented)
     line_offset = max(first, 1) - 1
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.__name__:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == code.co_name:
             return node, filename, line_offset, indent
     raise MyiaSyntaxError(
         f"cannot find the source of `{fn.__qualname__}`", Location(filename, code.co_firstlineno)

@@ -23,12 +23,22 @@ from collections.abc import Callable
 
 
 class _Splice(ast.NodeTransformer):
+    """Splices the arguments in; an argument is copied only where the template uses it
+    again (the expressions given are fresh: copying each would be quadratic in depth)."""
+
     def __init__(self, args):
         self.args = args
+        self.used: set[int] = set()
+
+    def arg(self, i: int):
+        if i in self.used:
+            return copy.deepcopy(self.args[i])
+        self.used.add(i)
+        return self.args[i]
 
     def visit_Name(self, node):
         if node.id.startswith("__arg"):
-            return copy.deepcopy(self.args[int(node.id[5:])])
+            return self.arg(int(node.id[5:]))
         return node
 
     def visit_Call(self, node):
@@ -40,7 +50,7 @@ class _Splice(ast.NodeTransformer):
                 and isinstance(a.value, ast.Name)
                 and a.value.id == "__all"
             ):
-                out.extend(copy.deepcopy(x) for x in self.args)
+                out.extend(self.arg(i) for i in range(len(self.args)))
             else:
                 out.append(a)
         node.args = out
