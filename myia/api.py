@@ -12,6 +12,7 @@ expanded), reverse mode, optimize, generate code.
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import math
 from collections.abc import Callable
@@ -129,11 +130,16 @@ class Compiled:
         fn = self.cache.get(key)
         if fn is None:
             self.compilations += 1
-            try:
+            collecting = gc.isenabled()
+            gc.disable()  # compiling makes millions of objects: cyclic collections made it
+            try:  # grow faster than the program (2.7x for twice the statements, now 2x)
                 graph = self.program(args)
                 fn = Interpreted(graph) if self.backend == "vm" else compile_graph(graph)
             except RecursionError as e:
                 raise _too_deep(_plain(self.fn), e) from None
+            finally:
+                if collecting:
+                    gc.enable()
             self.cache[key] = fn
         return fn
 

@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import ast
-import copy
 from collections.abc import Callable
 
 
@@ -32,7 +31,7 @@ class _Splice(ast.NodeTransformer):
 
     def arg(self, i: int):
         if i in self.used:
-            return copy.deepcopy(self.args[i])
+            return copy_tree(self.args[i])
         self.used.add(i)
         return self.args[i]
 
@@ -57,6 +56,17 @@ class _Splice(ast.NodeTransformer):
         return node
 
 
+def copy_tree(node):
+    """A copy of the `ast` tree `node`, its fields only (positions are not needed to write
+    it out): several times faster than `copy.deepcopy`."""
+    if isinstance(node, ast.AST):
+        fields = {f: copy_tree(getattr(node, f)) for f in node._fields if hasattr(node, f)}
+        return type(node)(**fields)
+    if isinstance(node, list):
+        return [copy_tree(x) for x in node]
+    return node
+
+
 def parse_template(text: str) -> ast.expr:
     src = text.replace("{*}", "*__all")
     for i in range(10):
@@ -69,7 +79,7 @@ def template(text: str) -> Callable:
     tree = parse_template(text)
 
     def emit(e, args):
-        return _Splice(args).visit(copy.deepcopy(tree))
+        return _Splice(args).visit(copy_tree(tree))
 
     emit.template = text
     emit.repeats = {i for i in range(10) if text.count("{" + str(i) + "}") > 1}
