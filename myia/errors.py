@@ -95,6 +95,18 @@ class MyiaKeyError(MyiaTypeError, KeyError):
         return Exception.__str__(self)
 
 
+class MyiaNestingError(MyiaError, RecursionError):
+    """A program that nests deeper than myia (or Python) can compile: a chain of hundreds
+    of `elif`s, say. Also a `RecursionError`, which is what Python gives for it."""
+
+    def __init__(self, msg: str, loc: Location | None = None):
+        self.message = msg
+        if loc is not None:
+            msg = f"{msg}\n  at {loc}: {loc.line_text()}"
+        super().__init__(msg)
+        self.loc = loc
+
+
 class MyiaNameError(MyiaError, NameError):
     """A name in user code that cannot be resolved or compiled (an opaque function)."""
 

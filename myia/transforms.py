@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,10 @@ class TangentFunction(Compiled):
     def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
         super().__init__(("jvp", fn), fn, backend, optimize)
 
+    def arity(self) -> tuple[float, float]:
+        """Called with primals and tangents: not bound by `fn`'s signature."""
+        return 0, math.inf
+
     def program(self, args: tuple) -> Graph:
         n = len(args) // 2
         return tangent_program(self.fn, args[:n], args[n:], self.pinned(), self.optimize)
@@ -44,6 +49,10 @@ class CotangentFunction(Compiled):
 
     def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
         super().__init__(("vjp", fn), fn, backend, optimize)
+
+    def arity(self) -> tuple[float, float]:
+        """Called with primals and a cotangent: not bound by `fn`'s signature."""
+        return 0, math.inf
 
     def program(self, args: tuple) -> Graph:
         return cotangent_program_of(self.fn, args[:-1], args[-1], self.pinned(), self.optimize)
@@ -189,7 +198,9 @@ def hessian(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=No
 
 def _tuple(x, what: str) -> tuple:
     if not isinstance(x, (tuple, list)):
-        raise MyiaTypeError(f"jvp takes its {what} as a tuple (as JAX does), not {type(x).__name__}")
+        raise MyiaTypeError(
+            f"jvp takes its {what} as a tuple (as JAX does), not {type(x).__name__}"
+        )
     return tuple(x)
 
 
@@ -218,8 +229,7 @@ def _array_output(y, what: str) -> np.ndarray:
     a = np.asarray(y)
     if a.dtype.kind != "f" or not isinstance(y, (float, np.floating, np.ndarray)):
         raise MyiaTypeError(
-            f"{what} needs a function returning a float or a float array, not "
-            f"{type(y).__name__}"
+            f"{what} needs a function returning a float or a float array, not {type(y).__name__}"
         )
     return a
 
@@ -244,5 +254,3 @@ def _like(a: np.ndarray, x):
     if isinstance(x, np.ndarray):
         return a
     return type(x)(a.reshape(()))
-
-

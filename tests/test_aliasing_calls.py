@@ -335,7 +335,7 @@ def add_to_a_view_of_the_argument(x):
 
 
 def add_in_a_loop(x, n):
-    for i in range(n):
+    for _i in range(n):
         x *= 2.0
     return np.sum(x)
 

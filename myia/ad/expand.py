@@ -22,9 +22,23 @@ _GRAD_CALL = lookup("grad_call")
 
 
 def grad_calls(root: Graph) -> list[Apply]:
+    """The `grad_call`s of `root` and of the graphs it uses as constants (callees, nested
+    closures), not those of the graphs around it (a closure's manager holds those too: a
+    gradient taken of a closure, `myia.grad(lambda y: x * y)`, is not inside itself)."""
     mng = Manager(root)
+    seen, stack = {root}, [root]
+    while stack:
+        for h in mng.graph_constants.get(stack.pop(), ()):
+            if h not in seen:
+                seen.add(h)
+                stack.append(h)
     return sorted(
-        (n for n in mng.all_nodes if isinstance(n, Apply) and n.is_apply(_GRAD_CALL)),
+        (
+            n
+            for g in seen
+            for n in mng.nodes.get(g, ())
+            if isinstance(n, Apply) and n.is_apply(_GRAD_CALL)
+        ),
         key=lambda n: n.id,
     )
 

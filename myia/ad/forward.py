@@ -267,7 +267,6 @@ class Forward:
         out_t = ATuple((self.value_type(node.abstract), tangent_type(node.abstract)))
         return b.call(self.value(node.inputs[0]), [*args, *tangents], out_t)
 
-
     def parameters_of(self, call: Apply) -> list:
         """The parameters of the graph `call` calls (of each graph it may call: they have
         the same types), whose types say which tangents the transformed graph takes (an
@@ -333,4 +332,3 @@ def _order(mng: Manager, g: Graph, skip: Node | None) -> list[Apply]:
                 if isinstance(x, Apply) and x.graph is g and x not in done and x is not skip:
                     stack.append((x, False))
     return out
-

@@ -132,6 +132,8 @@ class Rule:
         arg = self.node.inputs[1 + i]
         if isinstance(arg, Constant):
             return arg
+        if arg not in self.rev.fmap and arg.graph in self.rev.around:
+            return arg  # a value of the program around a closure being differentiated
         return self.scope.ref(self.rev.fmap[arg], self.b)
 
     def out(self) -> Node:

@@ -28,16 +28,17 @@ from typing import Any
 
 import numpy as np
 
-from myia.backend.constants import box_result, box_spec, definition
+from myia.backend.constants import box_result, box_spec, constant_name, definition, described
 from myia.backend.loops import loop_statement
-from myia.backend.source import Block, Line, assign, name, render
+from myia.backend.nesting import written_inside
+from myia.backend.source import Block, Line, assign, comment_line, identifier, name, render
 from myia.branches import unshare_branches
 from myia.infer.abstract import ADict, AList, AResidual, AScalar, ATuple
 from myia.infer.build import type_of
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter, toposort
 from myia.prim.registry import REGISTRY, Primitive
-from myia.prim.structures import ZERO, Unbound
+from myia.prim.structures import ZERO
 
 _SWITCH = REGISTRY.lookup("switch")
 _GETITEM = REGISTRY.lookup("getitem")
@@ -116,6 +117,8 @@ class Codegen:
         unshare_branches(self.mng)
         self.namespace: dict[str, Any] = {"np": np, "math": math}
         self.imports: dict[str, str] = {}  # helper name -> "from module import impl as name"
+        self.name_counts: dict[str, int] = {}
+        self.nesting: dict[Node, int] = {}  # see `nesting.written_inside`
         self.used_names: set[str] = set(_RESERVED) | {
             "box_result",
             "ZERO",
@@ -143,15 +146,12 @@ class Codegen:
     # Names ------------------------------------------------------------------------------------
 
     def fresh(self, base: str) -> str:
-        base = (
-            "".join(c if c.isalnum() or c == "_" else "_" for c in (base or "v")).strip("_") or "v"
-        )
-        if base[0].isdigit():
-            base = "v" + base
-        candidate, i = base, 1
+        base = identifier(base)
+        candidate, i = base, self.name_counts.get(base, 1)
         while candidate in self.used_names:
             i += 1
             candidate = f"{base}_{i}"
+        self.name_counts[base] = i
         self.used_names.add(candidate)
         return candidate
 
@@ -228,7 +228,7 @@ class Codegen:
         key = id(value)
         n = self.constants.get(key)
         if n is None:
-            n = self.constants[key] = self.fresh(_constant_name(value))
+            n = self.constants[key] = self.fresh(constant_name(value))
             self.namespace[n] = value
             stmt, imports = definition(n, value)
             for line in imports:
@@ -236,7 +236,7 @@ class Codegen:
             self.definitions.append(
                 stmt
                 if stmt is not None
-                else f"# {n}: {_described(value)}, bound when the module is loaded"
+                else comment_line(f"{n}: {described(value)}, bound when the module is loaded")
             )
         return n
 
@@ -304,7 +304,12 @@ class Codegen:
     # Expressions ------------------------------------------------------------------------------
 
     def inlined(self, node: Node) -> bool:
-        """Whether `node` is written inside the expression of its only user: a primitive
+        """Whether `node` is written inside the expression of its only user (`inlinable`,
+        in an expression not too deep: `nesting.written_inside`)."""
+        return self.inlinable(node) and written_inside(self.mng, self.nesting, node)
+
+    def inlinable(self, node: Node) -> bool:
+        """Whether `node` may be written inside the expression of its only user: a primitive
         application used once, in its own graph, by a primitive (or a call, or the output)
         that reads that argument once."""
         if not isinstance(node, Apply) or node in self.assigned:
@@ -726,20 +731,6 @@ class Codegen:
             render([block], lines, line_map, self.origin)
         text = "\n".join(lines) + "\n"
         return Module(text, entry, self.namespace, line_map)
-
-
-def _constant_name(value) -> str:
-    if isinstance(value, Unbound):
-        return f"unbound_{value.name}"
-    if isinstance(value, np.ndarray):
-        return f"{value.dtype.name}_array_" + "x".join(map(str, value.shape))
-    return "const_" + type(value).__name__.lower()
-
-
-def _described(value) -> str:
-    if isinstance(value, np.ndarray):
-        return f"a {value.dtype.name} array of shape {value.shape}"
-    return f"a {type(value).__name__}"
 
 
 def _same_line(a: Node, b: Node) -> bool:

@@ -15,7 +15,8 @@ import itertools
 import linecache
 
 from myia.backend.codegen import Module, generate
-from myia.errors import annotate_runtime_error
+from myia.backend.source import printable
+from myia.errors import MyiaNestingError, annotate_runtime_error
 from myia.ir.nodes import Graph
 
 _counter = itertools.count()
@@ -41,7 +42,12 @@ class CompiledFunction:
         self.graph = graph  # to make the exact code from (None: this is exact code)
         self.exact: CompiledFunction | None = None
         namespace = dict(module.namespace)
-        exec(compile(module.text, filename, "exec"), namespace)
+        try:
+            code = compile(module.text, filename, "exec")
+        except IndentationError as e:  # Python's limit of 100 nested blocks
+            msg = f"the generated code nests more than Python allows ({e.msg})"
+            raise MyiaNestingError(msg) from None
+        exec(code, namespace)
         self.fn = namespace[module.entry]
         self.source = module.text
 
@@ -80,7 +86,8 @@ def compile_graph(graph: Graph, fast: bool = True) -> CompiledFunction:
     """Generate, compile and load the Python code of the typed graph `graph` (`fast`: see
     `CompiledFunction`)."""
     module = generate(graph, fast)
-    filename = f"<myia-generated-{next(_counter)}:{graph.name}{'' if fast else ':exact'}>"
+    label = printable(graph.name)
+    filename = f"<myia-generated-{next(_counter)}:{label}{'' if fast else ':exact'}>"
     text = module.text
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     return CompiledFunction(module, filename, graph if fast else None)

@@ -42,6 +42,22 @@ def definition(name: str, value: Any) -> tuple[ast.stmt | None, list[str]]:
     return ast.Assign([ast.Name(name, ast.Store())], expr, lineno=0), imports
 
 
+def constant_name(value) -> str:
+    """The base of the name of a constant: what it is (`float64_array_3x4`)."""
+    if isinstance(value, Unbound):
+        return f"unbound_{value.name}"
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype.name}_array_" + "x".join(map(str, value.shape))
+    return "const_" + type(value).__name__.lower()
+
+
+def described(value) -> str:
+    """A constant in words, for the comment of one that is not written out."""
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype.name} array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
 def _expr(value: Any):
     if isinstance(value, Unbound):
         loc = value.loc
@@ -75,7 +91,11 @@ def _array(a: np.ndarray) -> ast.expr:
         )
         flat = _np("frombuffer", [data], dtype)
         return ast.Call(
-            ast.Attribute(ast.Call(ast.Attribute(flat, "reshape", ast.Load()), [ast.Constant(a.shape)], []), "copy", ast.Load()),
+            ast.Attribute(
+                ast.Call(ast.Attribute(flat, "reshape", ast.Load()), [ast.Constant(a.shape)], []),
+                "copy",
+                ast.Load(),
+            ),
             [],
             [],
         )
@@ -83,9 +103,7 @@ def _array(a: np.ndarray) -> ast.expr:
 
 
 def _np(fn: str, args: list, dtype: ast.expr) -> ast.Call:
-    return ast.Call(
-        ast.parse(f"np.{fn}", mode="eval").body, args, [ast.keyword("dtype", dtype)]
-    )
+    return ast.Call(ast.parse(f"np.{fn}", mode="eval").body, args, [ast.keyword("dtype", dtype)])
 
 
 def _nested(x, depth: int) -> ast.expr:

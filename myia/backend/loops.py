@@ -159,9 +159,7 @@ def _assignment(pairs: dict) -> ast.stmt | None:
     values = list(pairs.values())
     if len(names) == 1:
         return ast.Assign(names, values[0], lineno=0)
-    return ast.Assign(
-        [ast.Tuple(names, ast.Store())], ast.Tuple(values, ast.Load()), lineno=0
-    )
+    return ast.Assign([ast.Tuple(names, ast.Store())], ast.Tuple(values, ast.Load()), lineno=0)
 
 
 def _is_increment(value, i: str) -> bool:

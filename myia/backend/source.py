@@ -3,13 +3,23 @@
 Code is built as a tree of `Line` (one `ast` statement) and `Block` (`if`, `while`,
 `for`, `def` with their bodies), then rendered as text with each line commented with the
 user's file and line. Everything inside a line is an `ast` node turned into text by
-`ast.unparse`; the comments are sanitized (no control characters), so no text of the
-user's files (paths, source lines) can become code.
+`ast.unparse` (strings written by `repr`); the two other ways text reaches the module pass
+here: a comment (`comment`, `comment_line`) keeps printable characters only, so nothing
+(a path, a source line, a type's name) can end it, and a name (`identifier`) is made of
+characters that are valid in an identifier and unchanged by Python's NFKC normalization.
+
+Example:
+    >>> comment_line("x\\nimport os")
+    '# x import os'
+    >>> identifier("grad:f\\n"), identifier("2x"), identifier("\\ufb01"), identifier("lambda")
+    ('grad_f', 'v2x', 'v', 'lambda_')
 """
 
 from __future__ import annotations
 
 import ast
+import keyword
+import unicodedata
 from dataclasses import dataclass, field
 
 from myia.errors import Location
@@ -30,8 +40,28 @@ class Block:
     loc: Location | None = None
 
 
-def _clean(text: str) -> str:
+def printable(text: str) -> str:
+    """`text` with a space for each character that is not printable (line breaks, NUL)."""
     return "".join(c if c.isprintable() else " " for c in text)
+
+
+def comment_line(text: str) -> str:
+    """A whole-line comment saying `text` (any text: what cannot stay in a comment is a
+    space)."""
+    return "# " + printable(text)
+
+
+def identifier(text: str) -> str:
+    """A Python identifier made from `text`: its characters valid in an identifier (and
+    unchanged by the NFKC normalization Python applies to names), the others `_`; "v" in
+    front where it would start with a digit or be empty, "_" after a keyword."""
+    base = "".join(
+        c if ("_" + c).isidentifier() and unicodedata.normalize("NFKC", c) == c else "_"
+        for c in text or "v"
+    ).strip("_")
+    if not base or not base.isidentifier():
+        base = "v" + base
+    return base + "_" if keyword.iskeyword(base) else base
 
 
 def comment(loc: Location | None, origin: str | None) -> str:
@@ -41,7 +71,7 @@ def comment(loc: Location | None, origin: str | None) -> str:
         f"line {loc.lineno}" if loc.filename == origin else f"{_short(loc.filename)}:{loc.lineno}"
     )
     text = loc.line_text()
-    return _clean(f"  # {where}: {text}" if text else f"  # {where}")
+    return printable(f"  # {where}: {text}" if text else f"  # {where}")
 
 
 def _short(filename: str) -> str:

@@ -82,8 +82,12 @@ class Optimizer:
                 continue
             users = sorted({u for u, _ in mng.uses.get(node, ())}, key=_node_id)
             graph = node.graph
+            # Only the nodes the rewrite made are walked: O(size of the rewrite), not O(graph).
+            known = mng.all_nodes
             fresh = [
-                n for n in toposort(new, lambda n, g=graph: n.graph is g) if n not in mng.all_nodes
+                n
+                for n in toposort(new, lambda n, g=graph, k=known: n.graph is g and n not in k)
+                if n not in known
             ]
             mng.replace(node, new)
             for before in getattr(self, "_pending_graphs", ()):

@@ -325,7 +325,9 @@ RULES = [
     Rule((env_get, (env_single, Var("K"), T), C, L), T, when=same_tag(True)),
     Rule((env_get, (env_single, Var("K"), T), C, L), (zeros_like_sens, L), when=same_tag(False)),
     Rule((env_get, EMPTY, C, L), (zeros_like_sens, L)),
-    Rule((env_get, (env_add, X, Y), C, L), env_parts, adjoint_only=True),  # zeros of other tags: +0.0
+    Rule(
+        (env_get, (env_add, X, Y), C, L), env_parts, adjoint_only=True
+    ),  # zeros of other tags: +0.0
     Rule((env_add, X, EMPTY), X),
     Rule((env_add, EMPTY, X), X),
     Rule((neg, (mul, K1, X)), (mul, (neg, K1), X), when=negatable()),

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from myia.infer.abstract import (
     NONE,
+    AbstractValue,
     ADict,
     AList,
     AResidual,
     AStack,
     ATuple,
     AUnion,
-    AbstractValue,
 )
 from myia.infer.build import typed_constant
 from myia.ir.manager import Manager
@@ -56,7 +56,7 @@ def _flatten(mng: Manager, stack: AStack) -> list[Node]:
     nodes = sorted(mng.all_nodes, key=lambda n: n.id)
     typed = [n for n in nodes if _contains(n.abstract, stack)]
     for n in typed:
-        for u, i in mng.uses.get(n, ()):
+        for u, _i in mng.uses.get(n, ()):
             p = prim_of(u)
             if n.abstract == stack and p is not None and p not in _PLUMBING:
                 return []  # a stack primitive of second order: left as it is
@@ -93,11 +93,7 @@ def _flatten(mng: Manager, stack: AStack) -> list[Node]:
             new_top = Apply([typed_constant(_GETITEM), pop, typed_constant(0)], top.graph, top.loc)
             new_top.abstract = flat
             reads = {
-                path: (
-                    new_top
-                    if len(kept) == 1
-                    else _read(top.graph, new_top, k, t, top.loc)
-                )
+                path: (new_top if len(kept) == 1 else _read(top.graph, new_top, k, t, top.loc))
                 for k, (path, t) in enumerate(kept)
             }
             rebuilt = _rebuild(top.graph, stack.elem, (), reads, top.loc)

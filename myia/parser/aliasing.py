@@ -36,6 +36,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
 from myia.parser.ast_rules import (
     _ALL_ARGS_VIEW_FUNCS,
     _ARRAY_MAKERS,

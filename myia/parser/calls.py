@@ -184,8 +184,10 @@ class _CallSharing:
         direct = lambda args: [(n, True) for a in args for n, _ in self.sources(a)]
         outside = ast.copy_location(ast.Name(f"<{_code(call.func, 30)}(...)>", ast.Load()), call)
         args, keywords = call.args, call.keywords
-        if callee.anything or any(isinstance(a, ast.Starred) for a in args) or any(
-            k.arg is None for k in keywords
+        if (
+            callee.anything
+            or any(isinstance(a, ast.Starred) for a in args)
+            or any(k.arg is None for k in keywords)
         ):
             out = direct([*args, *(k.value for k in keywords), call.func])
             return out + ([(outside, True)] if callee.outside else [])

@@ -54,6 +54,8 @@ def pack_start(name: str, n: int) -> int | None:
     """
     k = _PACK_FROM.get(name)
     return k if k is not None and (name == "einsum" or n > k + 1) else None
+
+
 _INTERNAL = {
     ".len": "len",
     ".min": "builtin.min",

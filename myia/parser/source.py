@@ -38,7 +38,7 @@ def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
     src = "".join(lines)
     dedented = textwrap.dedent(src)
     indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
-    if code.co_name == "<lambda>":
+    if code.co_name == "<lambda>":  # the code's own name: `__name__` may have been set
         return _lambda_tree(fn, dedented, filename, first, indent)
     tree = ast.parse(dedented)
     line_offset = max(first, 1) - 1

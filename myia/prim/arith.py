@@ -327,7 +327,9 @@ def _jvp_pow(r):
         if isinstance(expo, AScalar) and expo.known:
             e = expo.value
             if e != 0:
-                parts.append(t0 if e == 1 else b.apply(mul, t0, b.apply(mul, e, _power(b, x, e - 1))))
+                parts.append(
+                    t0 if e == 1 else b.apply(mul, t0, b.apply(mul, e, _power(b, x, e - 1)))
+                )
         else:
             y = r.x(1)
             if isinstance(r.types[0], AScalar) and isinstance(expo, AScalar) and expo.kind is int:

@@ -610,6 +610,8 @@ def ieee_power(x, y):
 
 
 ieee_power.definfer(lambda x, y: ufunc_type(np.power, [x, y]))
+
+
 @ieee_power.defemit
 def _emit_ieee_power(e, args):
     # A float to an int power is `**` in fast code (0.0 ** -1 and overflows raise, and the
@@ -617,6 +619,8 @@ def _emit_ieee_power(e, args):
     if e.fast and e.fast_scalar(0) and isinstance(e.types[1], AScalar) and e.types[1].kind is int:
         return ast.BinOp(args[0], ast.Pow(), args[1])
     return e.helper_call("ieee_power", args)
+
+
 ieee_power.defvjp(O._vjp_pow)
 ieee_power.defjvp(O._jvp_pow)
 

@@ -16,8 +16,8 @@ from myia.infer.build import type_of
 from myia.prim import typing as T
 from myia.prim.arrays import asarray, attr_size
 from myia.prim.emitting import template
-from myia.prim.jvp import linear
 from myia.prim.indexing import index_type
+from myia.prim.jvp import linear
 from myia.prim.registry import REGISTRY, primitive
 from myia.prim.shapes import (
     _along,

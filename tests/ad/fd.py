@@ -105,7 +105,9 @@ def assert_close(got, expected, rtol, atol, where="gradient", check_types=True):
     """`got` and `expected` agree: same structure (and, with `check_types`, the same type
     of number, shape and dtype), values within `atol + rtol * |expected|`."""
     if isinstance(expected, (tuple, list, dict)):
-        assert type(got) is type(expected), f"{where}: {type(got).__name__} != {type(expected).__name__}"
+        assert type(got) is type(expected), (
+            f"{where}: {type(got).__name__} != {type(expected).__name__}"
+        )
         assert len(got) == len(expected), f"{where}: length {len(got)} != {len(expected)}"
         if isinstance(expected, dict):
             assert list(got) == list(expected), f"{where}: keys {list(got)} != {list(expected)}"
@@ -123,7 +125,9 @@ def assert_close(got, expected, rtol, atol, where="gradient", check_types=True):
             assert np.asarray(got).dtype == np.asarray(expected).dtype, (
                 f"{where}: dtype {np.asarray(got).dtype} != {np.asarray(expected).dtype}"
             )
-    assert np.shape(got) == np.shape(expected), f"{where}: shape {np.shape(got)} != {np.shape(expected)}"
+    assert np.shape(got) == np.shape(expected), (
+        f"{where}: shape {np.shape(got)} != {np.shape(expected)}"
+    )
     g = np.asarray(got, np.float64)
     e = np.asarray(expected, np.float64)
     ok = np.abs(g - e) <= atol + rtol * np.abs(e)

@@ -159,7 +159,7 @@ def test_third_derivatives():
 
 def for_over_arrays(x):
     s = np.zeros(2)
-    for i in range(3):
+    for _i in range(3):
         s = s + np.sin(x) * x
     return np.sum(s)
 

@@ -146,7 +146,7 @@ def early_exit(x, n):
 
 
 def broken(x, n):
-    for i in range(n):
+    for _i in range(n):
         if x > 10.0:
             break
         x = x * 3.0 + 1.0
@@ -171,7 +171,9 @@ def _loop_shape(body) -> str:
         return "for"
     if whiles and not fors and len(whiles) == 1:
         test = whiles[0].test
-        return "while True" if isinstance(test, ast.Constant) and test.value is True else "while test"
+        return (
+            "while True" if isinstance(test, ast.Constant) and test.value is True else "while test"
+        )
     return "other"
 
 
@@ -245,8 +247,6 @@ def _bound(fn, args) -> tuple:
     b = sig.bind(*args)
     b.apply_defaults()
     return tuple(b.arguments.values())
-
-
 
 
 def _compare_backends(graph, args, what):

@@ -57,9 +57,7 @@ def _programs():
         out.append(pytest.param(myia.jit(fn), args, id=f"jit-{fn.__name__}"))
         nums = float_argnums(args)
         if nums:
-            out.append(
-                pytest.param(myia.grad(fn, argnums=nums[0]), args, id=f"grad-{fn.__name__}")
-            )
+            out.append(pytest.param(myia.grad(fn, argnums=nums[0]), args, id=f"grad-{fn.__name__}"))
     return out
 
 
@@ -94,9 +92,7 @@ def test_a_fresh_interpreter_runs_the_gradient_text(tmp_path):
     text = myia.source(myia.grad(with_constants), x)
     path = tmp_path / "generated.py"
     path.write_text(text + f"\nprint(repr(float(grad_with_constants({x!r}))))\n")
-    proc = subprocess.run(
-        [sys.executable, str(path)], capture_output=True, text=True, timeout=60
-    )
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert float(proc.stdout) == pytest.approx(myia.grad(with_constants)(x), rel=1e-15)
 

@@ -14,7 +14,6 @@ import functools
 import math
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -110,9 +109,11 @@ def _extend(children):
         children.map(AList(None, BOTTOM).of),
         children.map(lambda e: ATupleSeq(None, e)),
         st.lists(children, min_size=1, max_size=2).flatmap(
-            lambda vs: st.sampled_from([("k",), ("k", "l"), ("l",)][:]).filter(
-                lambda ks: len(ks) == len(vs)
-            ).map(lambda ks: ADict(ks, vs))
+            lambda vs: (
+                st.sampled_from([("k",), ("k", "l"), ("l",)][:])
+                .filter(lambda ks: len(ks) == len(vs))
+                .map(lambda ks: ADict(ks, vs))
+            )
         ),
     )
 
@@ -406,8 +407,10 @@ def _unbox_all(a):
     if isinstance(a, ATuple):
         return ATuple(_unbox_all(x) for x in a.items)
     if isinstance(a, AList):
-        return AList([_unbox_all(x) for x in a.items]) if a.items is not None else a.of(
-            _unbox_all(a.elem)
+        return (
+            AList([_unbox_all(x) for x in a.items])
+            if a.items is not None
+            else a.of(_unbox_all(a.elem))
         )
     if isinstance(a, ADict):
         return ADict(a.keys, [_unbox_all(x) for x in a.values])
@@ -455,7 +458,7 @@ def numbers(draw):
     return (rng.standard_normal(shape) * 3).astype(dtype)
 
 
-def nested(leaf=numbers()):
+def nested(leaf=numbers()):  # noqa: B008  (a strategy, built once)
     return st.recursive(
         leaf,
         lambda c: st.one_of(
@@ -477,8 +480,10 @@ def _same_value(got, expected) -> bool:
             _same_value(got[k], expected[k]) for k in expected
         )
     if isinstance(expected, np.ndarray):
-        return got.dtype == expected.dtype and got.shape == expected.shape and np.array_equal(
-            got, expected
+        return (
+            got.dtype == expected.dtype
+            and got.shape == expected.shape
+            and np.array_equal(got, expected)
         )
     return got == expected
 
@@ -528,7 +533,12 @@ def test_abstract_of_value_of_python_results(a, b, op):
     """The type specialization gives `a + b` (and others) is the abstract value of what
     Python computes (NumPy's promotion rules, Python or NumPy scalars), and the compiled
     code computes a value of that type."""
-    fn, args = {"add": (_add, (a, b)), "mul": (_mul, (a, b)), "neg": (_neg, (a,)), "sum": (_sum, (a,))}[op]
+    fn, args = {
+        "add": (_add, (a, b)),
+        "mul": (_mul, (a, b)),
+        "neg": (_neg, (a,)),
+        "sum": (_sum, (a,)),
+    }[op]
     assume(not (op == "neg" and (isinstance(a, bool) or np.asarray(a).dtype == np.bool_)))
     with np.errstate(all="ignore"):
         try:

@@ -183,4 +183,3 @@ def corpus_params(only_grad: bool) -> list:
         seen[name] = seen.get(name, 0) + 1
         out.append(pytest.param(case, id=name if seen[name] == 1 else f"{name}-{seen[name]}"))
     return out
-

@@ -35,8 +35,8 @@ from myia.ir.nodes import Apply, Constant, Graph
 from tests.corpus import CASES
 from tests.opt.oracle import (
     assert_outcomes,
-    corpus_params,
     cached_pair,
+    corpus_params,
     evaluate,
     gradient_pair,
     python_outcome,
@@ -52,8 +52,6 @@ FLOATS = st.floats(allow_nan=True, allow_infinity=True)
 
 
 # The corpus sweep -------------------------------------------------------------------------
-
-
 
 
 def _typed_nodes_untyped(g: Graph) -> list:
@@ -108,7 +106,8 @@ def _calls_of_graphs(g: Graph) -> list[Apply]:
     return [
         n
         for n in mng.all_nodes
-        if isinstance(n, Apply) and isinstance(n.inputs[0], Constant)
+        if isinstance(n, Apply)
+        and isinstance(n.inputs[0], Constant)
         and isinstance(n.inputs[0].value, Graph)
     ]
 

@@ -196,7 +196,7 @@ def int_mul_minus_one(n):
 
 
 def neg_neg(x):
-    return -(-x)
+    return -(-x)  # noqa: B002  (a double negation, not a decrement)
 
 
 def sub_neg(x, y):
@@ -515,7 +515,9 @@ FIRES = [
         rtol=1e-15,
     ),
     Case("mul(K1, mul(X, K2)) ->", k_xk, {"float": args(MODERATE)}, adjoint=True, rtol=1e-15),
-    Case("mul(mul(K2, X), K1) ->", kx_k, {"f64[3]": args(f64(3, MODERATE))}, adjoint=True, rtol=1e-15),
+    Case(
+        "mul(mul(K2, X), K1) ->", kx_k, {"f64[3]": args(f64(3, MODERATE))}, adjoint=True, rtol=1e-15
+    ),
     Case(
         "mul(mul(X, K2), K1) ->",
         xk_k,
@@ -546,7 +548,11 @@ FIRES = [
     Case("env_add(EMPTY_ENV, X) -> X", env_empty_add, {"np.float64,f64[3]": args(NPF, NPV3)}),
     Case("neg(mul(K1, X)) -> mul(neg(K1), X)", neg_const_mul, unary_sigs(*ALL)),
     Case("neg(mul(X, K1)) -> mul(X, neg(K1))", neg_mul_const, unary_sigs(*ALL)),
-    Case("neg(broadcast_to(X, S)) -> broadcast_to(neg(X), S)", neg_broadcast, unary_sigs("float", "f64[3]", "f32[2,3]")),
+    Case(
+        "neg(broadcast_to(X, S)) -> broadcast_to(neg(X), S)",
+        neg_broadcast,
+        unary_sigs("float", "f64[3]", "f32[2,3]"),
+    ),
     Case(
         "add(Y, broadcast_to(X, S)) -> broadcast_to(add(Y, X), S)",
         scalar_plus_broadcast,
@@ -570,7 +576,10 @@ FIRES = [
     Case(
         "mul(Y, broadcast_to(X, S)) -> broadcast_to(mul(Y, X), S)",
         scalar_times_broadcast,
-        {"float,f64[3]": args(FLOATS, f64(3)), "int,f64[2,3]": args(st.integers(-5, 5), f64((2, 3)))},
+        {
+            "float,f64[3]": args(FLOATS, f64(3)),
+            "int,f64[2,3]": args(st.integers(-5, 5), f64((2, 3))),
+        },
     ),
     Case(
         "mul(broadcast_to(X, S), Y) -> broadcast_to(mul(X, Y), S)",
@@ -761,7 +770,7 @@ def bool_plus_zero(b):
 
 
 def bool_neg_neg(b):
-    return -(-b)
+    return -(-b)  # noqa: B002  (a double negation, not a decrement)
 
 
 def int_div_one(n):
@@ -792,7 +801,12 @@ GUARDED = [
     Case("mul(X, 1) -> X", int_times_float_one, {"int": args(INT)}),
     Case("mul(X, 1) -> X", vector_times_ones_matrix, {"f64[3]": args(f64(3))}),
     Case("mul(X, 1) -> X", f32_times_np_one, {"f32[3]": args(f32(3))}),
-    Case("add(X, 0) -> X", vector_plus_zeros_matrix, {"f64[3]": args(f64(3, FLOATS_NO_NEG_ZERO))}, adjoint=True),
+    Case(
+        "add(X, 0) -> X",
+        vector_plus_zeros_matrix,
+        {"f64[3]": args(f64(3, FLOATS_NO_NEG_ZERO))},
+        adjoint=True,
+    ),
     Case("add(X, 0) -> X", bool_plus_zero, {"bool": args(st.booleans())}, adjoint=True),
     Case("neg(neg(X)) -> X", bool_neg_neg, {"bool": args(st.booleans())}),
     Case("truediv(X, 1) -> X", int_div_one, {"int": args(st.integers(-(2**60), 2**60))}),
@@ -807,9 +821,18 @@ GUARDED = [
         env_runtime_tag,
         {"int,np.float64": args(st.sampled_from([6, 7, 8]), NPF)},
     ),
-    Case("env_get(env_single(K, T), C, L) -> T", env_other_type, {"np.float64,f64[3]": args(NPF, NPV3)}),
+    Case(
+        "env_get(env_single(K, T), C, L) -> T",
+        env_other_type,
+        {"np.float64,f64[3]": args(NPF, NPV3)},
+    ),
     # float32 + a float64 array of zeros is float64: not x.
-    Case("add(broadcast_to(0, S), X) -> X", broadcast_zero_plus, {"f32[8,9]": args(f32(BIG))}, adjoint=True),
+    Case(
+        "add(broadcast_to(0, S), X) -> X",
+        broadcast_zero_plus,
+        {"f32[8,9]": args(f32(BIG))},
+        adjoint=True,
+    ),
     Case(IMPLIED, f32_plus_broadcast_float, {"f32[2,3],float": args(f32((2, 3)), FLOATS)}),
     Case(IMPLIED, broadcast_times_two, {"f64[3]": args(f64(3))}),
     Case(IMPLIED, f32_times_one_element64, {"f32[3]": args(f32(3))}),

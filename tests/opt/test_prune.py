@@ -35,7 +35,7 @@ def carried_but_unused(x, n):
     last = 0.0
     for k in range(n):
         count = count + k  # feeds only itself: dead
-        last = x * k  # assigned each iteration, never read: dead
+        last = x * k  # noqa: F841  (assigned each iteration, never read: dead)
         total = total + x * k
     return total
 
@@ -44,11 +44,11 @@ def if_assigns_three(x, c):
     if c > 0.0:
         a = x * 2.0
         b = x + 1.0
-        unused = np.sin(x)
+        unused = np.sin(x)  # noqa: F841  (never read: dead)
     else:
         a = x * 3.0
         b = x - 1.0
-        unused = np.cos(x)
+        unused = np.cos(x)  # noqa: F841  (never read: dead)
     return a * b
 
 

@@ -56,7 +56,7 @@ def two_saved(x, n):
 def nested_loops(x, n):
     s = x
     for i in range(n):
-        for j in range(i):
+        for _j in range(i):
             s = s * 0.9 + np.tanh(s) * x
     return s
 
@@ -91,7 +91,9 @@ def test_a_residual_of_a_called_function_is_read_with_one_index(fn):
         assert "((" not in forward, src
 
 
-@pytest.mark.parametrize("fn", [helper_in_loop, two_saved, branch_in_loop], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "fn", [helper_in_loop, two_saved, branch_in_loop], ids=lambda f: f.__name__
+)
 def test_second_order_through_flat_tapes(fn):
     for x, n in [(0.3, 3), (-0.7, 4), (1.1, 0)]:
         got = myia.grad(myia.grad(fn))(x, n)
@@ -110,7 +112,7 @@ def slot_unfilled_on_a_path(x0, x1, x2, n):
             v0 = math.tanh(((k0 * 0.5) + x0) * math.tanh(float(k0)))
             v0 = min(max(-x0, -4.0), 4.0)
     if v0 >= x2:
-        for k1 in range(2):
+        for _k1 in range(2):
             v0 -= math.sin(x0 * (x0 * v0) if x1 < v0 else 0.25)
     return v0 * x2
 
