@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -25,8 +26,9 @@ from myia.infer.steering import pinned_value, steering_params
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
 from myia.ir.printer import SourceView
-from myia.parser import parse
-from myia.pipeline import gradient_of, graph_of, typed_program
+from myia.parser import COMPILE_LOCK, parse
+from myia.parser import clear_cache as clear_parse_cache
+from myia.pipeline import gradient_of, graph_of, signature_types, typed_program
 from myia.prim.structures import Unbound
 
 BACKENDS = ("numpy", "vm")
@@ -37,8 +39,18 @@ _PLAIN = frozenset((float, int, complex, type(None), np.float64, np.float32, np.
 
 
 def signature(args: tuple) -> tuple:
-    """The cache key of an argument tuple: types, dtypes and shapes, structure, and the
-    values of bools and strings (compiled code is specialized on them)."""
+    """The cache key of an argument tuple: what the specializer is told of each argument
+    (`pipeline.signature_types`, less the pinned ints, which `Compiled.key` adds), with
+    quicker equivalents for the common cases: the type of a plain number, the dtype and
+    shape of an array, the value of a bool or str, and the structure of tuples, lists and
+    dicts. Anything else is keyed by its abstract value itself, so that the key holds
+    everything the compiled code is specialized on (a NumPy string's value, a range, the
+    shape of an array subclass).
+
+    Example:
+        >>> signature((1.0, np.zeros((2, 3))))
+        (<class 'float'>, (<class 'numpy.ndarray'>, dtype('float64'), (2, 3)))
+    """
     out = []
     for a in args:
         t = type(a)
@@ -48,6 +60,8 @@ def signature(args: tuple) -> tuple:
 
 def _sig(a):
     t = type(a)
+    if t in _PLAIN:
+        return t
     if t is np.ndarray:
         return (t, a.dtype, a.shape)
     if t is tuple or t is list:
@@ -56,7 +70,7 @@ def _sig(a):
         return (t, tuple((k, _sig(v)) for k, v in a.items()))
     if t is bool or t is str:
         return (t, a)
-    return t
+    return signature_types((a,))[0]
 
 
 class Interpreted:
@@ -74,13 +88,70 @@ class Interpreted:
         raise exc
 
 
-_CACHES: dict[tuple, dict] = {}
+class Cache(dict):
+    """The compiled programs of one function and options, by signature. `guard` checks
+    that what they read of the program (globals, closure cells, defaults) is unchanged
+    (None: nothing to check; see `parser/deps.py`); `pinned` holds the positions of the
+    steering ints (None until known)."""
+
+    __slots__ = ("guard", "pinned", "__weakref__")
+
+    def __init__(self):
+        super().__init__()
+        self.guard = None
+        self.pinned: tuple[int, ...] | None = None
+
+    def reset(self) -> None:
+        """Forget every compiled program."""
+        self.clear()
+        self.guard = None
+        self.pinned = None
+
+
+# Caches by function, held weakly: a cache lives as long as its function, and holds it
+# weakly (functions that cannot be weakly referenced, primitives, are kept).
+_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_KEPT: dict = {}
+_ALL: weakref.WeakValueDictionary[int, Cache] = weakref.WeakValueDictionary()
+
+
+def _cache_for(fn, options: tuple) -> Cache:
+    try:
+        try:
+            by_options = _CACHES.setdefault(fn, {})
+        except TypeError:  # not weakly referenceable
+            by_options = _KEPT.setdefault(fn, {})
+    except TypeError:  # an unhashable function object
+        by_options = {}
+    cache = by_options.get(options)
+    if cache is None:
+        cache = by_options[options] = Cache()
+        _ALL[id(cache)] = cache
+    return cache
+
+
+def clear_caches() -> None:
+    """Drop every compiled program and parsed graph: the next call of each compiled
+    function compiles it again.
+
+    Example:
+        >>> import myia
+        >>> myia.clear_caches()
+    """
+    with COMPILE_LOCK:
+        for cache in list(_ALL.values()):
+            cache.reset()
+        clear_parse_cache()
 
 
 class Compiled:
     """What a compiled function shares: its backend, options and cache (shared by every
     compiled function of the same function and options, so that `myia.grad(f)` written
-    inside a training loop compiles once)."""
+    inside a training loop compiles once).
+
+    Calls are thread-safe: compiling takes `COMPILE_LOCK` (one compile at a time, the
+    others wait and then find the program in the cache); a call of compiled code takes no
+    lock."""
 
     def __init__(self, key: tuple, fn, backend: str | None, optimize: bool | None):
         backend = backend or DEFAULTS["backend"]
@@ -89,23 +160,27 @@ class Compiled:
         self.fn = fn
         self.backend = backend
         self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
-        self._pinned: tuple[int, ...] | None = None
         self._argc = _arity(fn)
-        try:
-            self.cache: dict = _CACHES.setdefault((*key, backend, self.optimize), {})
-        except TypeError:  # an unhashable function object
-            self.cache = {}
+        self.cache: Cache = _cache_for(key[1], (key[0], *key[2:], backend, self.optimize))
         self.compilations = 0
 
     def pinned(self) -> tuple[int, ...]:
         """The positions of the int arguments whose values the compiled code is
         specialized on (those that steer a recursion)."""
-        if self._pinned is None:
-            inner = self.fn
-            while isinstance(inner, GradFunction):
-                inner = inner.fn
-            self._pinned = steering_params(graph_of(_plain(inner))) if self.optimize else ()
-        return self._pinned
+        cache = self.cache
+        pinned = cache.pinned
+        if pinned is None:
+            with COMPILE_LOCK:
+                graph = graph_of(self.plain())
+                pinned = cache.pinned = steering_params(graph) if self.optimize else ()
+        return pinned
+
+    def plain(self):
+        """The Python function (or primitive) this compiles, under its gradients."""
+        inner = self.fn
+        while isinstance(inner, GradFunction):
+            inner = inner.fn
+        return _plain(inner)
 
     def key(self, args: tuple) -> tuple:
         sig = signature(args)
@@ -118,24 +193,33 @@ class Compiled:
         raise NotImplementedError
 
     def compiled(self, args: tuple):
-        key = self.key(args)
-        fn = self.cache.get(key)
-        if fn is None:
-            self.compilations += 1
-            graph = self.program(args)
-            fn = Interpreted(graph) if self.backend == "vm" else compile_graph(graph)
-            self.cache[key] = fn
-        return fn
+        """The compiled program for `args`, compiled now if the cache has none (or what
+        the cached ones read of the program changed)."""
+        with COMPILE_LOCK:
+            cache = self.cache
+            if cache.guard is not None and not cache.guard():
+                cache.reset()
+            key = self.key(args)
+            fn = cache.get(key)
+            if fn is None:
+                self.compilations += 1
+                graph = self.program(args)
+                fn = Interpreted(graph) if self.backend == "vm" else compile_graph(graph)
+                deps = graph_of(self.plain()).flags.get("deps")
+                cache.guard = deps.check() if deps is not None else None
+                cache[key] = fn
+            return fn
 
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) < self._argc:
             args = self.bind(args, kwargs)
-        if self._pinned == ():
+        cache = self.cache
+        if cache.pinned == ():
             types = tuple(map(type, args))
-            fn = self.cache.get(types if _PLAIN.issuperset(types) else signature(args))
+            fn = cache.get(types if _PLAIN.issuperset(types) else signature(args))
         else:
-            fn = self.cache.get(self.key(args))
-        if fn is None:
+            fn = cache.get(self.key(args))
+        if fn is None or cache.guard is not None and not cache.guard():
             fn = self.compiled(args)
         try:
             result = fn.fn(*args)
@@ -328,7 +412,7 @@ class custom_vjp:  # noqa: N801  (a decorator, named like JAX's)
         return bprop
 
     def __myia_graph__(self) -> Graph:
-        if self._graph is None:
+        if self._graph is None or not self._graph.flags["deps"].valid():
             if self.bprop is None:
                 raise MyiaTypeError(
                     f"custom_vjp function `{self.fn.__name__}` has no rule yet: decorate its "
@@ -366,6 +450,11 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
         >>> print(myia.ir(f, stage="grad"))                # doctest: +ELLIPSIS
         graph @grad:f(x) {...
     """
+    with COMPILE_LOCK:
+        return _ir(fn, args, stage)
+
+
+def _ir(fn, args: tuple, stage: str) -> Graph:
     if stage == "parsed":
         return graph_of(_plain(fn))
     if stage not in ("typed", "grad", "optimized"):
@@ -375,7 +464,7 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
     c = _compiled_of(fn)
     if not args:
         try:
-            return ir(fn, *(1.0,) * len(graph_of(_plain(fn)).parameters), stage=stage)
+            return _ir(fn, (1.0,) * len(graph_of(_plain(fn)).parameters), stage)
         except MyiaError as e:
             raise type(e)(
                 f"{e.message}\n(myia.ir(f, stage={stage!r}) makes the program for the types of "
@@ -407,5 +496,6 @@ def source(fn: Callable, *args: Any) -> str:
         >>> print(myia.source(myia.grad(f), 3.0))       # doctest: +ELLIPSIS
         import math...
     """
-    c = _compiled_of(fn)
-    return SourceView(compile_graph(c.program(tuple(args))).source)
+    with COMPILE_LOCK:
+        c = _compiled_of(fn)
+        return SourceView(compile_graph(c.program(tuple(args))).source)

@@ -13,15 +13,22 @@ Example:
 
 from __future__ import annotations
 
+import threading
 import types
+import weakref
 
 from myia.ir.nodes import Constant, Graph
 from myia.parser import fence, scoping
 from myia.parser.lower import FunctionLowerer, Session
-from myia.parser.resolve import function_namespace
+from myia.parser.deps import Dependencies
+from myia.parser.resolve import Namespace
 from myia.parser.source import source_tree
 
-_CACHE: dict[types.FunctionType, Graph] = {}
+# Held weakly: a parsed graph lives as long as its function (and holds it weakly).
+_CACHE: weakref.WeakKeyDictionary[types.FunctionType, Graph] = weakref.WeakKeyDictionary()
+# The lock of every compile (parsing and the compile caches of `api.py`): one at a time.
+COMPILE_LOCK = threading.RLock()
+_DEPTH = [0]  # parses in progress in the thread holding the lock: reuse graphs unchecked
 _PRIM_GRAPHS: dict = {}
 
 
@@ -50,19 +57,32 @@ def primitive_graph(prim, fixed: dict | None = None) -> Graph:
 
 
 def parse(fn: types.FunctionType) -> Graph:
-    """The graph of a Python function (parsed once; later calls return the same graph)."""
-    graph = _CACHE.get(fn)
-    if graph is not None:
-        return graph
+    """The graph of a Python function (parsed once; later calls return the same graph while
+    what it read, and what the functions it calls read, is unchanged: see `deps.py`).
+
+    Thread-safe: one thread parses at a time, and no other sees a graph being built."""
+    with COMPILE_LOCK:
+        graph = _CACHE.get(fn)
+        if graph is not None and (_DEPTH[0] or graph.flags["deps"].valid()):
+            return graph
+        _DEPTH[0] += 1
+        try:
+            return _parse(fn)
+        finally:
+            _DEPTH[0] -= 1
+
+
+def _parse(fn: types.FunctionType) -> Graph:
     node, filename, line_offset, indent = source_tree(fn)
     fence.check_function(node, filename, line_offset)
     scoping.check_captures(node, filename, line_offset)
     graph = Graph(fn.__name__)
     graph.flags["parsing"] = True
+    deps = graph.flags["deps"] = Dependencies(fn)
     _CACHE[fn] = graph
     try:
         session = Session(parse, filename, line_offset, indent)
-        lowerer = FunctionLowerer(session, function_namespace(fn), fn.__name__, node, None, graph)
+        lowerer = FunctionLowerer(session, Namespace(fn, deps), fn.__name__, node, None, graph)
         defaults = {}
         if fn.__defaults__:
             names = node.args.args
@@ -75,5 +95,14 @@ def parse(fn: types.FunctionType) -> Graph:
         raise
     finally:
         graph.flags.pop("parsing", None)
-    graph.flags["python_function"] = fn
+    for callee in session.called_graphs():
+        if "deps" in callee.flags:
+            deps.calls(callee.flags["deps"])
+    graph.flags["python_function"] = weakref.ref(fn)
     return graph
+
+
+def clear_cache() -> None:
+    """Forget every parsed graph (the next `parse` of a function parses it again)."""
+    with COMPILE_LOCK:
+        _CACHE.clear()
