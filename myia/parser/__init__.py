@@ -19,8 +19,8 @@ import weakref
 
 from myia.ir.nodes import Constant, Graph
 from myia.parser import fence, scoping
+from myia.parser.deps import Dependencies, guard
 from myia.parser.lower import FunctionLowerer, Session
-from myia.parser.deps import Dependencies
 from myia.parser.resolve import Namespace
 from myia.parser.source import source_tree
 
@@ -28,7 +28,7 @@ from myia.parser.source import source_tree
 _CACHE: weakref.WeakKeyDictionary[types.FunctionType, Graph] = weakref.WeakKeyDictionary()
 # The lock of every compile (parsing and the compile caches of `api.py`): one at a time.
 COMPILE_LOCK = threading.RLock()
-_DEPTH = [0]  # parses in progress in the thread holding the lock: reuse graphs unchecked
+_DEPTH = [0]  # parses in progress (in the thread holding the lock)
 _PRIM_GRAPHS: dict = {}
 
 
@@ -63,13 +63,20 @@ def parse(fn: types.FunctionType) -> Graph:
     Thread-safe: one thread parses at a time, and no other sees a graph being built."""
     with COMPILE_LOCK:
         graph = _CACHE.get(fn)
-        if graph is not None and (_DEPTH[0] or graph.flags["deps"].valid()):
+        if graph is not None and ("parsing" in graph.flags or _unchanged(graph.flags["deps"])):
             return graph
         _DEPTH[0] += 1
         try:
             return _parse(fn)
         finally:
             _DEPTH[0] -= 1
+
+
+def _unchanged(deps: Dependencies) -> bool:
+    """Whether what a parsed function read is unchanged. During a parse, the functions it
+    calls may still be being parsed, and their reads incomplete: the check made then is
+    not kept."""
+    return guard(deps)() if _DEPTH[0] else deps.valid()
 
 
 def _parse(fn: types.FunctionType) -> Graph:

@@ -139,7 +139,9 @@ def _path_conditions(fn_name: str, globs: str, path: tuple, value: Any, names: _
     kind, key = path[0]
     if kind == "b":
         return [f"{key!r} not in {globs}"]
-    expr = f"{globs}[{key!r}]" if kind == "g" else f"{fn_name}.__closure__[{int(key)}].cell_contents"
+    expr = (
+        f"{globs}[{key!r}]" if kind == "g" else f"{fn_name}.__closure__[{int(key)}].cell_contents"
+    )
     for step, attr in path[1:]:
         if step != "a" or not attr.isidentifier():
             raise ValueError(f"internal error: bad dependency path {path!r}")

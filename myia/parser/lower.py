@@ -134,7 +134,6 @@ class Session:
                 if g.return_ is not None:
                     g.return_.inputs = [repl.get(x, x) for x in g.return_.inputs]
 
-
     def called_graphs(self) -> list[Graph]:
         """The graphs of other parses (user functions, compiled functions) these graphs
         call or hold, in the order they appear."""

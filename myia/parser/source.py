@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import dis
 import inspect
+import keyword
 import linecache
 import re
 import textwrap
@@ -115,10 +116,11 @@ def _lambda_tree(fn, src: str, filename: str, first: int, indent: int):
     return found[0][1], filename, max(first, 1) - 1, indent
 
 
-_NAME_OPS = frozenset(
-    ("LOAD_FAST", "STORE_FAST", "LOAD_GLOBAL", "STORE_GLOBAL", "LOAD_DEREF", "STORE_DEREF", "LOAD_NAME")
-)
-_LITERALS = (int, float, complex, str, bytes, bool, type(None), tuple, frozenset)
+# Loads of names and numbers only: the stores, `None`s and strings the compiler adds itself
+# (the cleanup of `except ... as e`, `with` exits, the pieces of a `"%s" % x` it rewrote)
+# carry the place of another expression.
+_NAME_OPS = frozenset(("LOAD_FAST", "LOAD_GLOBAL", "LOAD_DEREF", "LOAD_NAME"))
+_SCALARS = (int, float, complex, bool)
 
 
 def _segment(lines: list[str], pos) -> str | None:
@@ -135,17 +137,16 @@ def _segment(lines: list[str], pos) -> str | None:
 
 def _differs(inst, text: str) -> bool:
     """Whether the source `text` at the place of `inst` shows that it was not compiled
-    from it (False where the text decides nothing)."""
-    if inst.opname == "LOAD_CONST" and type(inst.argval) in _LITERALS:
+    from it (False where the text decides nothing: an expression Python folded, a
+    display whose items it loads as one constant, code an import hook wrote)."""
+    if inst.opname == "LOAD_CONST" and type(inst.argval) in _SCALARS:
         try:
             lit = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             return False
-        # Python loads the items of a list or set display of constants as one constant.
-        lit = tuple(lit) if type(lit) is list else frozenset(lit) if type(lit) is set else lit
-        return type(lit) is not type(inst.argval) or lit != inst.argval
+        return type(lit) in _SCALARS and (type(lit) is not type(inst.argval) or lit != inst.argval)
     if inst.opname in _NAME_OPS and not inst.argval.startswith((".", "__")):
-        return text.isidentifier() and text != inst.argval
+        return text.isidentifier() and not keyword.iskeyword(text) and text != inst.argval
     return False
 
 
