@@ -29,6 +29,7 @@ _CACHE: weakref.WeakKeyDictionary[types.FunctionType, Graph] = weakref.WeakKeyDi
 # The lock of every compile (parsing and the compile caches of `api.py`): one at a time.
 COMPILE_LOCK = threading.RLock()
 _DEPTH = [0]  # parses in progress (in the thread holding the lock)
+_CHECKED: dict[int, Dependencies] = {}  # found unchanged during the parses in progress
 _PRIM_GRAPHS: dict = {}
 
 
@@ -70,13 +71,21 @@ def parse(fn: types.FunctionType) -> Graph:
             return _parse(fn)
         finally:
             _DEPTH[0] -= 1
+            if not _DEPTH[0]:
+                _CHECKED.clear()
 
 
 def _unchanged(deps: Dependencies) -> bool:
     """Whether what a parsed function read is unchanged. During a parse, the functions it
     calls may still be being parsed, and their reads incomplete: the check made then is
-    not kept."""
-    return guard(deps)() if _DEPTH[0] else deps.valid()
+    not kept, but its answer is, until that parse ends."""
+    if not _DEPTH[0]:
+        return deps.valid()
+    if id(deps) not in _CHECKED:
+        if not guard(deps)():
+            return False
+        _CHECKED[id(deps)] = deps
+    return True
 
 
 def _parse(fn: types.FunctionType) -> Graph:

@@ -40,7 +40,6 @@ class Dependencies:
     def __init__(self, fn: types.FunctionType):
         self.fn = weakref.ref(fn)
         self.globals = fn.__globals__
-        self.code = fn.__code__
         self.defaults = fn.__defaults__
         self.reads: dict[tuple, Any] = {}
         self.callees: list[Dependencies] = []
@@ -161,7 +160,6 @@ def guard(deps: Dependencies) -> Callable[[], bool]:
     for i, d in enumerate(all_deps):
         f = f"F{i}"
         globs = names.name(d.globals, "G")
-        conds[f"{f}.__code__ is {names.name(d.code)}"] = None
         conds[f"{f}.__defaults__ is {names.name(d.defaults)}"] = None
         for path, value in d.reads.items():
             for c in _path_conditions(f, globs, path, value, names):
