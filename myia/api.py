@@ -214,12 +214,13 @@ class Compiled:
         if kwargs or len(args) < self._argc:
             args = self.bind(args, kwargs)
         cache = self.cache
+        guard = cache.guard  # read first: a program found after it is no older than it
         if cache.pinned == ():
             types = tuple(map(type, args))
             fn = cache.get(types if _PLAIN.issuperset(types) else signature(args))
         else:
             fn = cache.get(self.key(args))
-        if fn is None or cache.guard is not None and not cache.guard():
+        if fn is None or guard is not None and not guard():
             fn = self.compiled(args)
         try:
             result = fn.fn(*args)

@@ -82,7 +82,8 @@ def _unchanged(deps: Dependencies) -> bool:
     if not _DEPTH[0]:
         return deps.valid()
     if id(deps) not in _CHECKED:
-        if not guard(deps)():
+        check = guard(deps)
+        if check is not None and not check():
             return False
         _CHECKED[id(deps)] = deps
     return True

@@ -13,8 +13,9 @@ and compiled code are used only while it returns True (API "Caches").
 Values are compared by identity (an equal float rebound recompiles once). Arrays are not
 baked into code (the parser reads them at each call, `live_array`), so only rebinding
 them counts; lists and dicts, whose items the parser bakes, are compared item by item.
-Functions are held weakly, so that a cache never keeps a closure alive. The attributes of
-the modules of installed libraries (`np.sin`) are taken as fixed and not recorded.
+Functions are held weakly, so that a cache never keeps a closure alive. The modules of
+installed libraries (`np`) and their attributes (`np.sin`) are taken as fixed and not
+recorded; so most functions of NumPy code have nothing to check but their helpers.
 
 The check is generated Python (one expression of `is` tests, a few tens of nanoseconds
 each), built only from names it makes itself and from `repr` of the keys it reads.
@@ -54,15 +55,20 @@ class Dependencies:
         if other is not self and all(o is not other for o in self.callees):
             self.callees.append(other)
 
-    def check(self) -> Callable[[], bool]:
+    def check(self) -> Callable[[], bool] | None:
         """The check of this function's reads and of those it calls (`guard`), made once."""
         if self._check is None:
-            self._check = guard(self)
-        return self._check
+            self._check = guard(self) or _unchanged
+        return None if self._check is _unchanged else self._check
 
     def valid(self) -> bool:
         """Whether every read of this function and of those it calls is unchanged."""
-        return self.check()()
+        check = self.check()
+        return check is None or check()
+
+
+def _unchanged() -> bool:
+    return True
 
 
 class _Weak:
@@ -148,22 +154,30 @@ def _path_conditions(fn_name: str, globs: str, path: tuple, value: Any, names: _
     return _conditions(expr, value, names)
 
 
-def guard(deps: Dependencies) -> Callable[[], bool]:
+def guard(deps: Dependencies) -> Callable[[], bool] | None:
     """A function of no arguments: whether every read recorded in `deps` and in the
-    dependencies of the functions it calls gives the same object now."""
+    dependencies of the functions it calls gives the same object now (None when nothing
+    they read can change)."""
     names = _Names()
     conds: dict[str, None] = {}
     all_deps = closure(deps)
+    # A function is read (weakly) into its variable only when its defaults or cells are
+    # tested; a graph that called it without an argument it has no default for was refused.
+    own = [d.defaults is not None or any(p[0][0] == "c" for p in d.reads) for d in all_deps]
     for i, d in enumerate(all_deps):
-        conds[f"(F{i} := {names.name(d.fn, 'R')}()) is not None"] = None
-        names.functions[id(d.fn)] = f"F{i}"
+        if own[i]:
+            conds[f"(F{i} := {names.name(d.fn, 'R')}()) is not None"] = None
+            names.functions[id(d.fn)] = f"F{i}"
     for i, d in enumerate(all_deps):
         f = f"F{i}"
         globs = names.name(d.globals, "G")
-        conds[f"{f}.__defaults__ is {names.name(d.defaults)}"] = None
+        if d.defaults is not None:
+            conds[f"{f}.__defaults__ is {names.name(d.defaults)}"] = None
         for path, value in d.reads.items():
             for c in _path_conditions(f, globs, path, value, names):
                 conds[c] = None
+    if not conds:
+        return None
     params = ", ".join(names.values)
     text = (
         f"def make({params}):\n"

@@ -42,7 +42,8 @@ MISSING = object()
 class Namespace:
     """The names a function sees besides its locals: closure cells, globals, built-ins.
     Every read is recorded in `deps` (see `deps.py`), so that the parse can be checked
-    against the program later.
+    against the program later, but for globals bound to a library's module (`np`) and the
+    attributes of those, taken as fixed.
 
     Example:
         >>> ns = Namespace(f, Dependencies(f))      # doctest: +SKIP
@@ -68,7 +69,8 @@ class Namespace:
             return value
         if name in self.globals:
             value = self.globals[name]
-            self.deps.record((("g", name),), value)
+            if not (isinstance(value, types.ModuleType) and _is_library_module(value)):
+                self.deps.record((("g", name),), value)
             return value
         self.deps.record((("b", name),), None)
         b = self.globals.get("__builtins__", builtins)
