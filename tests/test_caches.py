@@ -263,6 +263,26 @@ def test_unchanged_program_compiles_once(load):
     assert jf.compilations == 1
 
 
+def test_code_reading_only_numpy_has_nothing_to_check_at_each_call(load):
+    m = load(
+        """
+        import numpy as np
+
+        SCALE = 2.0
+
+        def pure(x):
+            return np.sum(np.tanh(x) * x)
+
+        def scaled(x):
+            return np.sum(x) * SCALE
+        """
+    )
+    jp, js = myia.jit(m.pure), myia.jit(m.scaled)
+    jp(np.ones(3)), js(np.ones(3))
+    assert jp.cache.guard is None  # `np` and its attributes are taken as fixed
+    assert js.cache.guard is not None
+
+
 # Item 3: cache keys -------------------------------------------------------------------------
 
 
