@@ -7,17 +7,26 @@ Example:
     ...     return np.sum(np.tanh(x))
 """
 
-from myia.api import custom_vjp, grad, ir, jit, source, value_and_grad
-from myia.errors import MyiaError, MyiaNameError, MyiaShapeError, MyiaSyntaxError, MyiaTypeError
+from myia.api import clear_caches, custom_vjp, grad, ir, jit, source, value_and_grad
+from myia.errors import (
+    MyiaError,
+    MyiaNameError,
+    MyiaShapeError,
+    MyiaSourceError,
+    MyiaSyntaxError,
+    MyiaTypeError,
+)
 from myia.prim.structures import stop_gradient
 from myia.transforms import hessian, jacfwd, jacrev, jvp, vjp
 
 __all__ = [
     "MyiaError",
+    "MyiaSourceError",
     "MyiaNameError",
     "MyiaShapeError",
     "MyiaSyntaxError",
     "MyiaTypeError",
+    "clear_caches",
     "ir",
     "jit",
     "stop_gradient",

@@ -30,8 +30,15 @@ from myia.infer.steering import pinned_value, steering_params
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
 from myia.ir.printer import SourceView
-from myia.parser import parse
-from myia.pipeline import gradient_of, graph_of, is_function_value, typed_program
+from myia.parser import COMPILE_LOCK, parse
+from myia.parser import clear_cache as clear_parse_cache
+from myia.pipeline import (
+    gradient_of,
+    graph_of,
+    is_function_value,
+    signature_types,
+    typed_program,
+)
 from myia.prim.structures import Unbound
 
 BACKENDS = ("numpy", "vm")
@@ -42,8 +49,18 @@ _PLAIN = frozenset((float, int, complex, type(None), np.float64, np.float32, np.
 
 
 def signature(args: tuple) -> tuple:
-    """The cache key of an argument tuple: types, dtypes and shapes, structure, and the
-    values of bools and strings (compiled code is specialized on them)."""
+    """The cache key of an argument tuple: what the specializer is told of each argument
+    (`pipeline.signature_types`, less the pinned ints, which `Compiled.key` adds), with
+    quicker equivalents for the common cases: the type of a plain number, the dtype and
+    shape of an array, the value of a bool or str, and the structure of tuples, lists and
+    dicts. Anything else is keyed by its abstract value itself, so that the key holds
+    everything the compiled code is specialized on (a NumPy string's value, a range, the
+    shape of an array subclass).
+
+    Example:
+        >>> signature((1.0, np.zeros((2, 3))))
+        (<class 'float'>, (<class 'numpy.ndarray'>, dtype('float64'), (2, 3)))
+    """
     out = []
     for a in args:
         t = type(a)
@@ -53,6 +70,8 @@ def signature(args: tuple) -> tuple:
 
 def _sig(a):
     t = type(a)
+    if t in _PLAIN:
+        return t
     if t is np.ndarray:
         return (t, a.dtype, a.shape)
     if t is tuple or t is list:
@@ -63,7 +82,7 @@ def _sig(a):
         return (t, a)
     if is_function_value(a):
         return (t, a)  # compiled code is specialized on the function
-    return t
+    return signature_types((a,))[0]
 
 
 class Interpreted:
@@ -81,20 +100,77 @@ class Interpreted:
         raise exc
 
 
-_CACHES: dict[tuple, dict] = {}
-_UNSHARED: weakref.WeakSet = weakref.WeakSet()  # compiled functions with their own cache
+class Cache(dict):
+    """The compiled programs of one function and options, by signature. `guard` checks
+    that what they read of the program (globals, closure cells, defaults) is unchanged
+    (None: nothing to check; see `parser/deps.py`); `pinned` holds the positions of the
+    steering ints (None until known)."""
+
+    __slots__ = ("guard", "pinned", "__weakref__")
+
+    def __init__(self):
+        super().__init__()
+        self.guard = None
+        self.pinned: tuple[int, ...] | None = None
+
+    def reset(self) -> None:
+        """Forget every compiled program."""
+        self.clear()
+        self.guard = None
+        self.pinned = None
+
+
+# Caches by function, held weakly: a cache lives as long as its function, and holds it
+# weakly (functions that cannot be weakly referenced, primitives, are kept).
+_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_KEPT: dict = {}
+_ALL: weakref.WeakValueDictionary[int, Cache] = weakref.WeakValueDictionary()
+
+
+def _cache_for(fn, options: tuple) -> Cache:
+    try:
+        try:
+            by_options = _CACHES.setdefault(fn, {})
+        except TypeError:  # not weakly referenceable
+            by_options = _KEPT.setdefault(fn, {})
+    except TypeError:  # an unhashable function object
+        by_options = {}
+    cache = by_options.get(options)
+    if cache is None:
+        cache = by_options[options] = Cache()
+        _ALL[id(cache)] = cache
+    return cache
+
+
+def clear_caches() -> None:
+    """Drop every compiled program and parsed graph: the next call of each compiled
+    function compiles it again.
+
+    Example:
+        >>> import myia
+        >>> myia.clear_caches()
+    """
+    with COMPILE_LOCK:
+        for cache in list(_ALL.values()):
+            cache.reset()
+        clear_parse_cache()
 
 
 def _drop_compiled() -> None:
-    """Empty every cache of compiled programs (each compiled function keeps its dict)."""
-    for cache in [*_CACHES.values(), *(c.cache for c in _UNSHARED)]:
-        cache.clear()
+    """Forget every compiled program (the parsed graphs stay)."""
+    with COMPILE_LOCK:
+        for cache in list(_ALL.values()):
+            cache.reset()
 
 
 class Compiled:
     """What a compiled function shares: its backend, options and cache (shared by every
     compiled function of the same function and options, so that `myia.grad(f)` written
-    inside a training loop compiles once)."""
+    inside a training loop compiles once).
+
+    Calls are thread-safe: compiling takes `COMPILE_LOCK` (one compile at a time, the
+    others wait and then find the program in the cache); a call of compiled code takes no
+    lock."""
 
     def __init__(self, key: tuple, fn, backend: str | None, optimize: bool | None):
         backend = backend or DEFAULTS["backend"]
@@ -103,13 +179,8 @@ class Compiled:
         self.fn = fn
         self.backend = backend
         self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
-        self._pinned: tuple[int, ...] | None = None
         self._argc, self._argmax = self.arity()
-        try:
-            self.cache: dict = _CACHES.setdefault((*key, backend, self.optimize), {})
-        except TypeError:  # an unhashable function object
-            self.cache = {}
-            _UNSHARED.add(self)
+        self.cache: Cache = _cache_for(key[1], (key[0], *key[2:], backend, self.optimize))
         self.compilations = 0
 
     def arity(self) -> tuple[float, float]:
@@ -120,12 +191,20 @@ class Compiled:
     def pinned(self) -> tuple[int, ...]:
         """The positions of the int arguments whose values the compiled code is
         specialized on (those that steer a recursion)."""
-        if self._pinned is None:
-            inner = self.fn
-            while isinstance(inner, GradFunction):
-                inner = inner.fn
-            self._pinned = steering_params(graph_of(_plain(inner))) if self.optimize else ()
-        return self._pinned
+        cache = self.cache
+        pinned = cache.pinned
+        if pinned is None:
+            with COMPILE_LOCK:
+                graph = graph_of(self.plain())
+                pinned = cache.pinned = steering_params(graph) if self.optimize else ()
+        return pinned
+
+    def plain(self):
+        """The Python function (or primitive) this compiles, under its gradients."""
+        inner = self.fn
+        while isinstance(inner, GradFunction):
+            inner = inner.fn
+        return _plain(inner)
 
     def key(self, args: tuple) -> tuple:
         sig = signature(args)
@@ -138,32 +217,42 @@ class Compiled:
         raise NotImplementedError
 
     def compiled(self, args: tuple):
-        key = self.key(args)
-        fn = self.cache.get(key)
-        if fn is None:
-            self.compilations += 1
-            collecting = gc.isenabled()
-            gc.disable()  # compiling makes millions of objects: cyclic collections made it
-            try:  # grow faster than the program (2.7x for twice the statements, now 2x)
-                graph = self.program(args)
-                fn = Interpreted(graph) if self.backend == "vm" else compile_graph(graph)
-            except RecursionError as e:
-                raise _too_deep(_plain(self.fn), e) from None
-            finally:
-                if collecting:
-                    gc.enable()
-            self.cache[key] = fn
-        return fn
+        """The compiled program for `args`, compiled now if the cache has none (or what
+        the cached ones read of the program changed)."""
+        with COMPILE_LOCK:
+            cache = self.cache
+            if cache.guard is not None and not cache.guard():
+                cache.reset()
+            key = self.key(args)
+            fn = cache.get(key)
+            if fn is None:
+                self.compilations += 1
+                collecting = gc.isenabled()
+                gc.disable()  # compiling makes millions of objects: cyclic collections made it
+                try:  # grow faster than the program (2.7x for twice the statements, now 2x)
+                    graph = self.program(args)
+                    fn = Interpreted(graph) if self.backend == "vm" else compile_graph(graph)
+                except RecursionError as e:
+                    raise _too_deep(_plain(self.fn), e) from None
+                finally:
+                    if collecting:
+                        gc.enable()
+                deps = graph_of(self.plain()).flags.get("deps")
+                cache.guard = deps.check() if deps is not None else None
+                cache[key] = fn
+            return fn
 
     def __call__(self, *args, **kwargs):
         if kwargs or not self._argc <= len(args) <= self._argmax:
             args = self.bind(args, kwargs)
-        if self._pinned == ():
+        cache = self.cache
+        guard = cache.guard  # read first: a program found after it is no older than it
+        if cache.pinned == ():
             types = tuple(map(type, args))
-            fn = self.cache.get(types if _PLAIN.issuperset(types) else signature(args))
+            fn = cache.get(types if _PLAIN.issuperset(types) else signature(args))
         else:
-            fn = self.cache.get(self.key(args))
-        if fn is None:
+            fn = cache.get(self.key(args))
+        if fn is None or guard is not None and not guard():
             fn = self.compiled(args)
         try:
             result = fn.fn(*args)
@@ -399,7 +488,7 @@ class custom_vjp:  # noqa: N801  (a decorator, named like JAX's)
         return bprop
 
     def __myia_graph__(self) -> Graph:
-        if self._graph is None:
+        if self._graph is None or not self._graph.flags["deps"].valid():
             if self.bprop is None:
                 raise MyiaTypeError(
                     f"custom_vjp function `{self.fn.__name__}` has no rule yet: decorate its "
@@ -437,6 +526,11 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
         >>> print(myia.ir(f, stage="grad"))                # doctest: +ELLIPSIS
         graph @grad:f(x) {...
     """
+    with COMPILE_LOCK:
+        return _ir(fn, args, stage)
+
+
+def _ir(fn, args: tuple, stage: str) -> Graph:
     if stage == "parsed":
         return graph_of(_plain(fn))
     if stage not in ("typed", "grad", "optimized"):
@@ -446,7 +540,7 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
     c = _compiled_of(fn)
     if not args:
         try:
-            return ir(fn, *(1.0,) * len(graph_of(_plain(fn)).parameters), stage=stage)
+            return _ir(fn, (1.0,) * len(graph_of(_plain(fn)).parameters), stage)
         except MyiaError as e:
             raise type(e)(
                 f"{e.message}\n(myia.ir(f, stage={stage!r}) makes the program for the types of "
@@ -478,5 +572,6 @@ def source(fn: Callable, *args: Any) -> str:
         >>> print(myia.source(myia.grad(f), 3.0))       # doctest: +ELLIPSIS
         import math...
     """
-    c = _compiled_of(fn)
-    return SourceView(compile_graph(c.program(tuple(args))).source)
+    with COMPILE_LOCK:
+        c = _compiled_of(fn)
+        return SourceView(compile_graph(c.program(tuple(args))).source)

@@ -118,6 +118,23 @@ class MyiaNameError(MyiaError, NameError):
         self.loc = loc
 
 
+class MyiaSourceError(MyiaError):
+    """The source of a function, as read from its file, is not the code Python runs (the
+    file was edited after it was imported).
+
+    Example:
+        >>> issubclass(MyiaSourceError, MyiaError)
+        True
+    """
+
+    def __init__(self, msg: str, loc: Location | None = None):
+        self.message = msg
+        if loc is not None:
+            msg = f"{msg}\n  at {loc}: {loc.line_text()}"
+        super().__init__(msg)
+        self.loc = loc
+
+
 def annotate_runtime_error(exc: BaseException, loc: Location | None) -> None:
     """Attach the user's source line to an exception raised by compiled code."""
     if loc is None or getattr(exc, "_myia_located", False):

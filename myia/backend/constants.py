@@ -1,10 +1,10 @@
 """The constants of a generated module, written out so that its text runs by itself.
 
 `definition(name, value)` is the statement that makes a constant at the top of the module:
-a small array as `np.array([...], dtype=...)`, a larger one from its bytes, the marker of a
-variable read before assignment as `Unbound(...)`, and the imports they need. A value that
-has no such text (an array too large to be worth writing, an object of the user's) is bound
-when the module is loaded, and the module says so in a comment.
+a folded array as `np.array([...], dtype=...)`, the marker of a variable read before
+assignment as `Unbound(...)`, and the imports they need. A value that has no such text (an
+array of the program, read at each call from a global, a cell or a default; an object of
+the user's) is bound when the module is loaded, and the module says so in a comment.
 
 `box_result(value, spec)` gives the floats of a result the Python types its type says
 (`spec`: a literal description of that type, see `box_spec`).
@@ -28,9 +28,8 @@ from myia.errors import Location
 from myia.infer.abstract import ADict, AList, AScalar, ATuple
 from myia.prim.structures import EMPTY_ENV, Unbound
 
-# Arrays up to this many elements are written as lists; up to BYTES_MAX as their bytes.
+# Arrays up to this many elements are written as lists (the optimizer folds no larger one).
 LITERAL_MAX = 64
-BYTES_MAX = 4096
 
 
 def definition(name: str, value: Any) -> tuple[ast.stmt | None, list[str]]:
@@ -44,6 +43,9 @@ def definition(name: str, value: Any) -> tuple[ast.stmt | None, list[str]]:
 
 def constant_name(value) -> str:
     """The base of the name of a constant: what it is (`float64_array_3x4`)."""
+    array = getattr(value, "array", None)
+    if type(value).__name__ == "LiveArray" and isinstance(array, np.ndarray):
+        return f"program_{array.dtype.name}_array_" + "x".join(map(str, array.shape))
     if isinstance(value, Unbound):
         return f"unbound_{value.name}"
     if isinstance(value, np.ndarray):
@@ -53,6 +55,11 @@ def constant_name(value) -> str:
 
 def described(value) -> str:
     """A constant in words, for the comment of one that is not written out."""
+    if type(value).__name__ == "LiveArray":
+        return (
+            f"the {value.array.dtype.name} array of shape {value.array.shape} the program "
+            "reads (a global, a closure cell or a default; `.array` is read at each call)"
+        )
     if isinstance(value, np.ndarray):
         return f"a {value.dtype.name} array of shape {value.shape}"
     return f"a {type(value).__name__}"
@@ -76,29 +83,15 @@ def _expr(value: Any):
         return ast.Call(ast.Name("Unbound", ast.Load()), args, []), imports
     if value is EMPTY_ENV:
         return ast.Name("EMPTY_ENV", ast.Load()), ["from myia.prim.structures import EMPTY_ENV"]
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.size <= BYTES_MAX:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.size <= LITERAL_MAX:
         return _array(value), []
     return None, []
 
 
 def _array(a: np.ndarray) -> ast.expr:
     dtype = ast.parse(f"np.{a.dtype.name}", mode="eval").body
-    if a.size == 0 or a.size > LITERAL_MAX:
-        if a.size == 0:
-            return _np("zeros", [ast.Constant(a.shape)], dtype)
-        data = ast.Call(
-            ast.parse("bytes.fromhex", mode="eval").body, [ast.Constant(a.tobytes().hex())], []
-        )
-        flat = _np("frombuffer", [data], dtype)
-        return ast.Call(
-            ast.Attribute(
-                ast.Call(ast.Attribute(flat, "reshape", ast.Load()), [ast.Constant(a.shape)], []),
-                "copy",
-                ast.Load(),
-            ),
-            [],
-            [],
-        )
+    if a.size == 0:
+        return _np("zeros", [ast.Constant(a.shape)], dtype)
     return _np("array", [_nested(a.tolist(), a.ndim)], dtype)
 
 

@@ -13,16 +13,24 @@ Example:
 
 from __future__ import annotations
 
+import threading
 import types
+import weakref
 
 from myia.errors import MyiaSyntaxError
 from myia.ir.nodes import Constant, Graph
 from myia.parser import appends, fence, scoping
+from myia.parser.deps import Dependencies, guard
 from myia.parser.lower import FunctionLowerer, Session
-from myia.parser.resolve import function_namespace
+from myia.parser.resolve import Namespace, function_namespace
 from myia.parser.source import source_tree
 
-_CACHE: dict[types.FunctionType, Graph] = {}
+# Held weakly: a parsed graph lives as long as its function (and holds it weakly).
+_CACHE: weakref.WeakKeyDictionary[types.FunctionType, Graph] = weakref.WeakKeyDictionary()
+# The lock of every compile (parsing and the compile caches of `api.py`): one at a time.
+COMPILE_LOCK = threading.RLock()
+_DEPTH = [0]  # parses in progress (in the thread holding the lock)
+_CHECKED: dict[int, Dependencies] = {}  # found unchanged during the parses in progress
 _PRIM_GRAPHS: dict = {}
 
 
@@ -64,10 +72,38 @@ def _decorated(fn: types.FunctionType, error: MyiaSyntaxError) -> MyiaSyntaxErro
 
 
 def parse(fn: types.FunctionType) -> Graph:
-    """The graph of a Python function (parsed once; later calls return the same graph)."""
-    graph = _CACHE.get(fn)
-    if graph is not None:
-        return graph
+    """The graph of a Python function (parsed once; later calls return the same graph while
+    what it read, and what the functions it calls read, is unchanged: see `deps.py`).
+
+    Thread-safe: one thread parses at a time, and no other sees a graph being built."""
+    with COMPILE_LOCK:
+        graph = _CACHE.get(fn)
+        if graph is not None and ("parsing" in graph.flags or _unchanged(graph.flags["deps"])):
+            return graph
+        _DEPTH[0] += 1
+        try:
+            return _parse(fn)
+        finally:
+            _DEPTH[0] -= 1
+            if not _DEPTH[0]:
+                _CHECKED.clear()
+
+
+def _unchanged(deps: Dependencies) -> bool:
+    """Whether what a parsed function read is unchanged. During a parse, the functions it
+    calls may still be being parsed, and their reads incomplete: the check made then is
+    not kept, but its answer is, until that parse ends."""
+    if not _DEPTH[0]:
+        return deps.valid()
+    if id(deps) not in _CHECKED:
+        check = guard(deps)
+        if check is not None and not check():
+            return False
+        _CHECKED[id(deps)] = deps
+    return True
+
+
+def _parse(fn: types.FunctionType) -> Graph:
     node, filename, line_offset, indent = source_tree(fn)
     appends.rewrite_appends(node, filename, line_offset)
     try:
@@ -77,10 +113,11 @@ def parse(fn: types.FunctionType) -> Graph:
     scoping.check_captures(node, filename, line_offset)
     graph = Graph(fn.__name__)
     graph.flags["parsing"] = True
+    deps = graph.flags["deps"] = Dependencies(fn)
     _CACHE[fn] = graph
     try:
         session = Session(parse, filename, line_offset, indent)
-        lowerer = FunctionLowerer(session, function_namespace(fn), fn.__name__, node, None, graph)
+        lowerer = FunctionLowerer(session, Namespace(fn, deps), fn.__name__, node, None, graph)
         defaults = {}
         if fn.__defaults__:
             names = node.args.args
@@ -93,5 +130,14 @@ def parse(fn: types.FunctionType) -> Graph:
         raise
     finally:
         graph.flags.pop("parsing", None)
-    graph.flags["python_function"] = fn
+    for callee in session.called_graphs():
+        if "deps" in callee.flags:
+            deps.calls(callee.flags["deps"])
+    graph.flags["python_function"] = weakref.ref(fn)
     return graph
+
+
+def clear_cache() -> None:
+    """Forget every parsed graph (the next `parse` of a function parses it again)."""
+    with COMPILE_LOCK:
+        _CACHE.clear()

@@ -16,6 +16,7 @@ from myia.errors import MyiaSyntaxError, MyiaTypeError
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.parser.desugar import fresh
 from myia.parser.resolve import classify, lookup_name
+from myia.prim.arrays import LiveArray
 from myia.prim.registry import REGISTRY, Primitive
 
 _BINOPS = {
@@ -132,19 +133,31 @@ class ExpressionLowerer:
             raise MyiaTypeError(f"module `{what}` cannot be used as a value", loc)
         if kind == "macro":
             raise MyiaTypeError(f"`{what}` must be called, not used as a value", loc)
-        return Constant(value, loc)
+        return self.value_node(region, value, loc)
 
     def static_value(self, expr: ast.expr) -> tuple[bool, Any]:
         """The Python object `expr` names when it is a global or an attribute of one."""
+        ok, value, _ = self._static(expr)
+        return ok, value
+
+    def _static(self, expr: ast.expr) -> tuple[bool, Any, tuple | None]:
+        """`static_value`, with the path it was read at (see `deps.py`), if recorded."""
         if isinstance(expr, ast.Name):
             if self.is_local_anywhere(expr.id) or expr.id.startswith("."):
-                return False, None
-            return True, lookup_name(self.namespace, expr.id)
+                return False, None, None
+            return True, lookup_name(self.namespace, expr.id), self.namespace.root(expr.id)
         if isinstance(expr, ast.Attribute):
-            ok, base = self.static_value(expr.value)
+            ok, base, path = self._static(expr.value)
             if ok and hasattr(base, expr.attr) and not hasattr(base, "__myia_graph__"):
-                return True, getattr(base, expr.attr)
-        return False, None
+                return True, *self.namespace.attribute(path, base, expr.attr)
+        return False, None, None
+
+    def value_node(self, region, value: Any, loc) -> Node:
+        """A node of a value of the program: an array is read when the code runs (it may
+        change in place), anything else is a constant."""
+        if isinstance(value, np.ndarray):
+            return self.prim(region, "live_array", [Constant(LiveArray(value), loc)], loc)
+        return Constant(value, loc)
 
     # Expressions ------------------------------------------------------------------------------
 
@@ -484,7 +497,7 @@ class ExpressionLowerer:
                 if callable(value) and not isinstance(value, type):  # `nonlinearity=np.tanh`
                     out.append(self.object_node(region, value, loc, f"the default of `{name}`"))
                 else:
-                    out.append(Constant(value, loc))
+                    out.append(self.value_node(region, value, loc))
             else:
                 raise MyiaTypeError(f"`{graph.name}` is missing the argument `{name}`", loc)
         return out

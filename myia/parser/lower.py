@@ -43,6 +43,7 @@ from myia.parser.desugar import (
 )
 from myia.parser.expressions import _BINOPS, ExpressionLowerer
 from myia.prim.defaults import MISSING
+from myia.prim.registry import REGISTRY
 from myia.prim.structures import Unbound
 
 _CODES = {"fall": 0, "return": 1, "break": 2, "continue": 3}
@@ -133,6 +134,18 @@ class Session:
             for g in self.graphs:
                 if g.return_ is not None:
                     g.return_.inputs = [repl.get(x, x) for x in g.return_.inputs]
+
+    def called_graphs(self) -> list[Graph]:
+        """The graphs of other parses (user functions, compiled functions) these graphs
+        call or hold, in the order they appear."""
+        own = {id(g) for g in self.graphs}
+        found: dict[int, Graph] = {}
+        nodes = [x for a in self.applies for x in a.inputs]
+        nodes += [x for g in self.graphs if g.return_ is not None for x in g.return_.inputs]
+        for x in nodes:
+            if isinstance(x, Constant) and isinstance(x.value, Graph) and id(x.value) not in own:
+                found.setdefault(id(x.value), x.value)
+        return list(found.values())
 
 
 class FunctionLowerer(ExpressionLowerer):
@@ -251,6 +264,9 @@ class FunctionLowerer(ExpressionLowerer):
         params = args.posonlyargs + args.args
         for a, d in zip(params[len(params) - len(args.defaults) :], args.defaults):
             v = self.lower_expr(region, d)
+            if isinstance(v, Apply) and v.is_apply(REGISTRY.lookup("live_array")):
+                defaults[a.arg] = v.inputs[1].value.array  # read again where it is used
+                continue
             if isinstance(v, Constant) and not isinstance(v.value, Graph):
                 defaults[a.arg] = v.value
             else:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from myia.errors import Location, MyiaNameError
+from myia.parser.deps import Dependencies
 from myia.prim.registry import REGISTRY
 
 CONSTANT_TYPES = (
@@ -38,26 +39,71 @@ CONSTANT_TYPES = (
 MISSING = object()
 
 
-def function_namespace(fn: types.FunctionType) -> dict[str, Any]:
-    """The names a function sees besides its locals: closure cells over globals."""
-    ns = dict(fn.__globals__)
-    if fn.__closure__:
-        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+class Namespace:
+    """The names a function sees besides its locals: closure cells, globals, built-ins.
+    Every read is recorded in `deps` (see `deps.py`), so that the parse can be checked
+    against the program later, but for globals bound to a library's module (`np`) and the
+    attributes of those, taken as fixed.
+
+    Example:
+        >>> ns = Namespace(f, Dependencies(f))      # doctest: +SKIP
+        >>> ns.lookup("np") is np                   # doctest: +SKIP
+        True
+    """
+
+    def __init__(self, fn: types.FunctionType, deps: Dependencies):
+        self.globals = fn.__globals__
+        self.cells = dict(zip(fn.__code__.co_freevars, enumerate(fn.__closure__ or ())))
+        self.deps = deps
+
+    def lookup(self, name: str) -> Any:
+        """`name` in the closure cells, then the globals, then the built-ins; MISSING when
+        absent."""
+        if name in self.cells:
+            i, cell = self.cells[name]
             try:
-                ns[name] = cell.cell_contents
+                value = cell.cell_contents
             except ValueError:
-                ns[name] = MISSING
-    return ns
+                return MISSING
+            self.deps.record((("c", i),), value)
+            return value
+        if name in self.globals:
+            value = self.globals[name]
+            if not (isinstance(value, types.ModuleType) and _is_library_module(value)):
+                self.deps.record((("g", name),), value)
+            return value
+        self.deps.record((("b", name),), None)
+        b = self.globals.get("__builtins__", builtins)
+        if isinstance(b, dict):
+            return b.get(name, MISSING)
+        return getattr(b, name, MISSING)
+
+    def root(self, name: str) -> tuple | None:
+        """The path a name is read at (None for a built-in)."""
+        if name in self.cells:
+            return (("c", self.cells[name][0]),)
+        return (("g", name),) if name in self.globals else None
+
+    def attribute(self, path: tuple | None, base: Any, attr: str) -> tuple[Any, tuple | None]:
+        """`base.attr` (`base` read at `path`), recorded when `base` is a module of the
+        user's program (those of installed libraries are taken as fixed)."""
+        value = getattr(base, attr)
+        if path is None or not isinstance(base, types.ModuleType) or _is_library_module(base):
+            return value, None
+        path = (*path, ("a", attr))
+        self.deps.record(path, value)
+        return value, path
 
 
-def lookup_name(ns: dict[str, Any], name: str) -> Any:
+def function_namespace(fn: types.FunctionType) -> Namespace:
+    """The names `fn` sees, for an analysis that reads them without compiling what it reads
+    (the aliasing rule reads callees): its reads are recorded nowhere that is checked."""
+    return Namespace(fn, Dependencies(fn))
+
+
+def lookup_name(ns: Namespace, name: str) -> Any:
     """`name` in a function's namespace, then in built-ins; MISSING when absent."""
-    if name in ns:
-        return ns[name]
-    b = ns.get("__builtins__", builtins)
-    if isinstance(b, dict):
-        return b.get(name, MISSING)
-    return getattr(b, name, MISSING)
+    return ns.lookup(name)
 
 
 def describe(obj: Any) -> str:
@@ -120,7 +166,6 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
     )
 
 
-@functools.lru_cache(maxsize=1)
 def _constant_tuple(obj) -> bool:
     """A tuple of constants (numbers, arrays, strings, None) and of such tuples."""
     return isinstance(obj, tuple) and all(
@@ -128,6 +173,7 @@ def _constant_tuple(obj) -> bool:
     )
 
 
+@functools.cache
 def _library_dirs() -> tuple[str, ...]:
     import site
     import sysconfig
@@ -142,3 +188,13 @@ def _is_library_code(fn: types.FunctionType) -> bool:
     filename = os.path.realpath(fn.__code__.co_filename)
     own = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
     return filename.startswith(_library_dirs()) and not filename.startswith(own)
+
+
+def _is_library_module(module: types.ModuleType) -> bool:
+    """Whether `module` is built in, of the standard library or of an installed package."""
+    filename = getattr(module, "__file__", None)
+    if filename is None:
+        return True
+    filename = os.path.realpath(filename)
+    own = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
+    return filename.startswith(_library_dirs()) or filename.startswith(own)

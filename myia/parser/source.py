@@ -1,6 +1,17 @@
 """Reading a function's source: the `ast` of its definition (or of its lambda), with the file
 name and the offsets that give every node the user's line and column.
 
+The source is read from the function's file, which may have been edited since Python
+compiled the code it runs. `source_tree` checks the file against the code object: each
+instruction of the code (and of its nested code) records the line and columns of the
+source it was compiled from, so the text at those places in the file as it is now must
+still be the constant an instruction loads and the name it reads or writes
+(`_check_matches`). Where one is not, it refuses with a `MyiaSourceError`: myia compiles
+from source, so it asks for the module to be reloaded. (Instructions whose place holds
+other text, such as constants Python folded or code an import hook made, like pytest's
+rewritten asserts, which carry the place of the whole statement, decide nothing.) A
+comparison of the code with a compile of the text would refuse the code such hooks make.
+
 Example:
     >>> node, filename, line_offset, indent = source_tree(f)     # doctest: +SKIP
 """
@@ -8,12 +19,15 @@ Example:
 from __future__ import annotations
 
 import ast
+import dis
 import inspect
+import keyword
+import linecache
 import re
 import textwrap
 import types
 
-from myia.errors import Location, MyiaSyntaxError
+from myia.errors import Location, MyiaSourceError, MyiaSyntaxError
 
 
 def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
@@ -26,7 +40,14 @@ def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
         >>> node, filename, line_offset, indent = source_tree(f)     # doctest: +SKIP
     """
     code = fn.__code__
-    filename = inspect.getsourcefile(code) or code.co_filename
+    filename = inspect.getsourcefile(fn) or code.co_filename
+    linecache.checkcache(filename)  # the text of the file as it is now
+    _check_matches(fn, filename)
+    return _tree(fn, filename)
+
+
+def _tree(fn: types.FunctionType, filename: str) -> tuple[ast.AST, str, int, int]:
+    code = fn.__code__
     try:
         lines, first = inspect.getsourcelines(code)
     except (OSError, TypeError) as e:
@@ -101,3 +122,60 @@ def _lambda_tree(fn, src: str, filename: str, first: int, indent: int):
             Location(filename, code.co_firstlineno),
         )
     return found[0][1], filename, max(first, 1) - 1, indent
+
+
+# Loads of names and numbers only: the stores, `None`s and strings the compiler adds itself
+# (the cleanup of `except ... as e`, `with` exits, the pieces of a `"%s" % x` it rewrote)
+# carry the place of another expression.
+_NAME_OPS = frozenset(("LOAD_FAST", "LOAD_GLOBAL", "LOAD_DEREF", "LOAD_NAME"))
+_SCALARS = (int, float, complex, bool)
+
+
+def _segment(lines: list[str], pos) -> str | None:
+    """The text of the file between the positions of an instruction (columns count UTF-8
+    bytes), or None when the file no longer has those lines."""
+    if None in (pos.lineno, pos.end_lineno, pos.col_offset, pos.end_col_offset):
+        return ""
+    if pos.lineno < 1 or pos.end_lineno > len(lines):
+        return None
+    text = "".join(lines[pos.lineno - 1 : pos.end_lineno]).encode()
+    end = len("".join(lines[pos.lineno - 1 : pos.end_lineno - 1]).encode()) + pos.end_col_offset
+    return text[pos.col_offset : end].decode(errors="replace")
+
+
+def _differs(inst, text: str) -> bool:
+    """Whether the source `text` at the place of `inst` shows that it was not compiled
+    from it (False where the text decides nothing: an expression Python folded, a
+    display whose items it loads as one constant, code an import hook wrote)."""
+    if inst.opname == "LOAD_CONST" and type(inst.argval) in _SCALARS:
+        try:
+            lit = ast.literal_eval(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return False
+        return type(lit) in _SCALARS and (type(lit) is not type(inst.argval) or lit != inst.argval)
+    if inst.opname in _NAME_OPS and not inst.argval.startswith((".", "__")):
+        return text.isidentifier() and not keyword.iskeyword(text) and text != inst.argval
+    return False
+
+
+def _check_matches(fn: types.FunctionType, filename: str) -> None:
+    """Refuse to read `fn` from `filename` when the file is no longer its source."""
+    code = fn.__code__
+    if not hasattr(code, "co_positions"):
+        return  # Python 3.10: instructions know their lines only
+    lines = linecache.getlines(filename)
+    if not lines:
+        return  # no source to read: `_tree` says so
+    codes = [code]
+    while codes:
+        c = codes.pop()
+        codes.extend(x for x in c.co_consts if isinstance(x, types.CodeType))
+        for inst in dis.get_instructions(c):
+            text = _segment(lines, inst.positions)
+            if text is None or text and _differs(inst, text):
+                raise MyiaSourceError(
+                    f"the source of `{fn.__qualname__}` in {filename} is not the code Python "
+                    "runs: the file was changed after it was imported. Reload the module "
+                    "(importlib.reload) or restart, so that Python and myia read the same code",
+                    Location(filename, inst.positions.lineno or code.co_firstlineno),
+                )

@@ -41,6 +41,44 @@ def _array(t, what: str) -> AArray:
 
 
 # ---------------------------------------------------------------------------------------
+# Arrays of the program
+
+
+class LiveArray:
+    """An array the program reads from a global, a closure cell or a default: compiled
+    code reads it when it runs (`live_array(box)`), so that a change in place is seen, and
+    the compiler never folds its contents into code."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    def __repr__(self) -> str:
+        return f"LiveArray({self.array.dtype}, {self.array.shape})"
+
+
+@primitive("live_array", nondiff=True, foldable=False)
+def live_array(box):
+    """The array a `LiveArray` holds, as it is now.
+
+    Example:
+        >>> live_array(LiveArray(np.ones(2)))
+        array([1., 1.])
+    """
+    return box.array
+
+
+@live_array.definfer
+def _infer_live_array(box):
+    a = box.value.array
+    return AArray(a.dtype, a.shape)
+
+
+live_array.defemit(template("{0}.array"))
+
+
+# ---------------------------------------------------------------------------------------
 # Attributes
 
 
