@@ -18,7 +18,6 @@ I=32 H=128, Wx*0.2, Wh*0.08, b*0.1, h0 zeros (d/d Wx,Wh,b); rec_pow x=1.01 n=20 
 tanh_cube x of 1000, Hessian-vector product with a random v (grad of <grad f(x), v>);
 softmax_xent N=512 D=100 C=10, W*0.1, one-hot Y (d/dW).
 """
-
 import numpy as np
 
 POLY_ITERS = 50
@@ -66,7 +65,6 @@ def softmax_xent(W, X, Y):
 
 # Hand-written adjoints: the baseline every ratio is measured against.
 
-
 def hand_scalar_poly(x):
     tape = []
     for i in range(POLY_ITERS):
@@ -82,7 +80,7 @@ def hand_mlp(W1, b1, W2, b2, X, Y):
     h = np.tanh(np.dot(X, W1) + b1)
     out = np.dot(h, W2) + b2
     d = out - Y
-    loss = np.mean(d**2)
+    loss = np.mean(d ** 2)
     dout = d * (2.0 / d.size)
     dW2 = np.dot(h.T, dout)
     db2 = dout.sum(axis=0)

@@ -7,10 +7,21 @@ Example:
 
 from __future__ import annotations
 
+import numpy as np
+
 from myia.ad.forward import Forward, fit, tangent_type
 from myia.ad.gradient import as_input, check_differentiable
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AArray, ADict, AList, ATuple, AZero, describe, drop_values
+from myia.infer.abstract import (
+    AArray,
+    ADict,
+    AList,
+    AScalar,
+    ATuple,
+    AZero,
+    describe,
+    drop_values,
+)
 from myia.infer.build import Builder
 from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
@@ -59,7 +70,7 @@ def check_tangent(p, t, primal: Graph) -> None:
     got = drop_values(t)
     if tangent_type(want) is AZero:
         return
-    check_differentiable(want, f"argument `{p.name}`", primal.loc)
+    _check_real(want, f"argument `{p.name}`", primal.loc)
     if not _same_structure(want, got):
         raise MyiaTypeError(
             f"the tangent of `{p.name}` must have its structure, shape and dtype: "
@@ -68,13 +79,37 @@ def check_tangent(p, t, primal: Graph) -> None:
         )
 
 
+def _check_real(t, where: str, loc) -> None:
+    """Refuse complex numbers (tangents are for real numbers) where `t` has a tangent."""
+    items = getattr(t, "items", None) if isinstance(t, (ATuple, AList)) else None
+    if items is not None:
+        for i, x in enumerate(items):
+            _check_real(x, f"{where}[{i}]", loc)
+    elif isinstance(t, ADict):
+        for k, x in zip(t.keys, t.values):
+            _check_real(x, f"{where}[{k!r}]", loc)
+    elif tangent_type(t) is not AZero:
+        check_differentiable(t, where, loc)
+
+
 def _same_structure(a, b) -> bool:
+    """Whether a tangent of type `b` goes with a value of type `a`: the same structure,
+    dtypes and shapes (a dimension known only at run time matches any; a NumPy float goes
+    with a 0-d array, as compiled code returns one for the other), anything where `a` has
+    no tangent (ints, None)."""
+    if tangent_type(a) is AZero:
+        return True
+    if isinstance(a, AArray) and a.shape == () and isinstance(b, AScalar):
+        return np.dtype(b.kind) == a.dtype
     if isinstance(a, AArray) or isinstance(b, AArray):
         return (
             isinstance(a, AArray)
             and isinstance(b, AArray)
             and a.dtype == b.dtype
-            and a.shape == b.shape
+            and a.shape is not None
+            and b.shape is not None
+            and len(a.shape) == len(b.shape)
+            and all(m is None or n is None or m == n for m, n in zip(a.shape, b.shape))
         )
     items_a, items_b = getattr(a, "items", None), getattr(b, "items", None)
     if items_a is not None or items_b is not None:

@@ -297,3 +297,19 @@ def test_forward_mode_refuses_a_custom_vjp_rule():
     with pytest.raises(MyiaTypeError, match="custom_vjp rule of `clipped_log`"):
         myia.jvp(uses_custom, (2.0,), (1.0,))
     assert math.isclose(myia.grad(uses_custom)(2.0), 1.0)
+
+
+def with_an_int(p):
+    x, n = p
+    return x**n
+
+
+def test_tangents_of_structures_holding_ints_are_accepted():
+    out, t = myia.jvp(with_an_int, ((1.5, 3),), ((1.0, 0),))
+    assert out == 1.5**3 and math.isclose(t, 3 * 1.5**2)
+
+
+def test_vjp_takes_the_output_it_returns_as_a_cotangent():
+    out, f_vjp = myia.vjp(lambda x: np.sum(x * x), np.array([1.0, 2.0]))
+    (ct,) = f_vjp(out * 0.0 + 1.0)  # np.float64, the type of `out`
+    assert np.allclose(ct, [2.0, 4.0])
