@@ -23,6 +23,7 @@ import numpy as np
 
 from myia.ad.macro import jvp_macro
 from myia.api import Compiled, grad
+from myia.binding import bind
 from myia.errors import MyiaTypeError
 from myia.ir.nodes import Graph
 from myia.pipeline import cotangent_program_of, tangent_program
@@ -74,6 +75,10 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
             f"jvp needs one tangent per primal value: {len(primals)} primals, "
             f"{len(tangents)} tangents"
         )
+    if not isinstance(fn, Compiled):  # defaults left out: their tangents are zeros
+        full = bind(fn, primals, {})
+        tangents = (*tangents, *(_zeros_like(d) for d in full[len(primals) :]))
+        primals = full
     return TangentFunction(fn, backend, optimize)(*primals, *tangents)
 
 

@@ -313,3 +313,12 @@ def test_vjp_takes_the_output_it_returns_as_a_cotangent():
     out, f_vjp = myia.vjp(lambda x: np.sum(x * x), np.array([1.0, 2.0]))
     (ct,) = f_vjp(out * 0.0 + 1.0)  # np.float64, the type of `out`
     assert np.allclose(ct, [2.0, 4.0])
+
+
+def with_default(x, a=2.0):
+    return x * a + np.sin(x)
+
+
+def test_jvp_of_a_function_with_a_default():
+    out, t = myia.jvp(with_default, (0.5,), (1.0,))
+    assert math.isclose(out, with_default(0.5)) and math.isclose(t, 2.0 + math.cos(0.5))
