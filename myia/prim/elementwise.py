@@ -765,4 +765,6 @@ def _jvp_square(r):
 
 @where_.defjvp
 def _jvp_where(r):
-    return r.b.apply(where_, r.x(0), r.full(1), r.full(2))
+    # A side without a tangent (an int constant, a constant array) contributes zeros.
+    sides = [r.t(i) if r.t(i) is not None else r.b.node(0.0) for i in (1, 2)]
+    return r.b.apply(where_, r.x(0), *sides)

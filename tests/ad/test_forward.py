@@ -322,3 +322,13 @@ def with_default(x, a=2.0):
 def test_jvp_of_a_function_with_a_default():
     out, t = myia.jvp(with_default, (0.5,), (1.0,))
     assert math.isclose(out, with_default(0.5)) and math.isclose(t, 2.0 + math.cos(0.5))
+
+
+def where_with_an_int(x):
+    return np.sum(np.where(x > 0.0, x * x, 0))
+
+
+def test_where_with_a_side_without_a_tangent():
+    x = np.array([-1.0, 0.5, 2.0])
+    _, t = myia.jvp(where_with_an_int, (x,), (np.ones(3),))
+    assert math.isclose(t, 2 * 0.5 + 2 * 2.0)
