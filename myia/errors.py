@@ -39,7 +39,14 @@ class InheritedLocation(Location):
 
 class MyiaError(Exception):
     """Base class of every error raised by myia (`.message`: the text without the
-    location, `.loc`: the user's source location, or None)."""
+    location, `.loc`: the user's source location, or None; the message names the line)."""
+
+    def __init__(self, msg: str, loc: Location | None = None):
+        self.message = msg
+        if loc is not None:
+            msg = f"{msg}\n  at {loc}: {loc.line_text()}"
+        super().__init__(msg)
+        self.loc = loc
 
 
 class MyiaSyntaxError(MyiaError, SyntaxError):
@@ -65,13 +72,6 @@ class MyiaSyntaxError(MyiaError, SyntaxError):
 
 class MyiaTypeError(MyiaError, TypeError):
     """Wrong argument types or shapes, a non-scalar differentiated output, and similar."""
-
-    def __init__(self, msg: str, loc: Location | None = None):
-        self.message = msg
-        if loc is not None:
-            msg = f"{msg}\n  at {loc}: {loc.line_text()}"
-        super().__init__(msg)
-        self.loc = loc
 
 
 class MyiaShapeError(MyiaTypeError, ValueError):
@@ -99,23 +99,9 @@ class MyiaNestingError(MyiaError, RecursionError):
     """A program that nests deeper than myia (or Python) can compile: a chain of hundreds
     of `elif`s, say. Also a `RecursionError`, which is what Python gives for it."""
 
-    def __init__(self, msg: str, loc: Location | None = None):
-        self.message = msg
-        if loc is not None:
-            msg = f"{msg}\n  at {loc}: {loc.line_text()}"
-        super().__init__(msg)
-        self.loc = loc
-
 
 class MyiaNameError(MyiaError, NameError):
     """A name in user code that cannot be resolved or compiled (an opaque function)."""
-
-    def __init__(self, msg: str, loc: Location | None = None):
-        self.message = msg
-        if loc is not None:
-            msg = f"{msg}\n  at {loc}: {loc.line_text()}"
-        super().__init__(msg)
-        self.loc = loc
 
 
 class MyiaSourceError(MyiaError):
@@ -126,13 +112,6 @@ class MyiaSourceError(MyiaError):
         >>> issubclass(MyiaSourceError, MyiaError)
         True
     """
-
-    def __init__(self, msg: str, loc: Location | None = None):
-        self.message = msg
-        if loc is not None:
-            msg = f"{msg}\n  at {loc}: {loc.line_text()}"
-        super().__init__(msg)
-        self.loc = loc
 
 
 def annotate_runtime_error(exc: BaseException, loc: Location | None) -> None:

@@ -35,6 +35,7 @@ from myia.infer.abstract import (
     ATuple,
     AZero,
     GraphFn,
+    map_functions,
 )
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.sensitivity import sens_type
@@ -166,29 +167,9 @@ class Forward:
 
     def value_type(self, t):
         """The type of a value in the transformed program: each function is transformed."""
-        if isinstance(t, AFunction):
-            return AFunction(self.option(o) for o in t.options)
-        if isinstance(t, ATuple):
-            return ATuple(self.value_type(x) for x in t.items)
-        if isinstance(t, AList):
-            if t.items is not None:
-                return AList([self.value_type(x) for x in t.items])
-            return t.of(self.value_type(t.elem))
-        if isinstance(t, ADict):
-            return ADict(t.keys, [self.value_type(x) for x in t.values])
-        if isinstance(t, AStack):
-            return AStack(self.value_type(t.elem))
-        return t
-
-    def option(self, o):
-        if isinstance(o, GraphFn) and o.graph in self.mng.graphs:
-            return GraphFn(self.graph(o.graph), None)
-        if isinstance(o, Primitive):
-            raise MyiaError(
-                f"forward mode does not differentiate `{o.name}` used as a value (passed to "
-                "or returned from a function); call it directly, or wrap it in a lambda"
-            )
-        return o
+        return map_functions(
+            t, lambda o: GraphFn(self.graph(o.graph), None) if o.graph in self.mng.graphs else o
+        )
 
     # Values and tangents ----------------------------------------------------------------------
 
@@ -197,8 +178,6 @@ class Forward:
             v = node.value
             if isinstance(v, Graph):
                 return typed_constant(self.graph(v), node.loc)
-            if isinstance(v, Primitive):
-                self.option(v)
             return node
         out = self.values.get(node)
         if out is None:

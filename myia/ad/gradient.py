@@ -99,11 +99,7 @@ def gradient_program(
     f = rev.function(primal)
     g = Graph(f"{'value_and_grad' if with_value else 'grad'}:{primal.name}", primal.loc)
     g.flags.update({k: v for k, v in primal.flags.items() if k in ("argnames", "defaults")})
-    params = []
-    for p in primal.parameters:
-        q = g.add_parameter(p.name, p.loc)
-        q.abstract = p.abstract
-        params.append(q)
+    params = copy_parameters(g, primal)
     b = Builder(g, primal.loc)
     pair = b.call(f.fwd, params, ATuple((out_t, AResidual(f.region.cell))))
     value = b.apply(_getitem, pair, 0)
@@ -124,6 +120,16 @@ def gradient_program(
         g.output = result
     rev.finish_forward()
     return g
+
+
+def copy_parameters(g: Graph, primal: Graph) -> list:
+    """New parameters of `g` like those of `primal` (names, places, types), in order."""
+    params = []
+    for p in primal.parameters:
+        q = g.add_parameter(p.name, p.loc)
+        q.abstract = p.abstract
+        params.append(q)
+    return params
 
 
 def _return_loc(g: Graph):
@@ -174,11 +180,7 @@ def cotangent_program(primal: Graph, ct_type) -> Graph:
     rev = Reverse(primal, tuple(range(len(primal.parameters))))
     f = rev.function(primal)
     g = Graph(f"vjp:{primal.name}", primal.loc)
-    params = []
-    for p in primal.parameters:
-        q = g.add_parameter(p.name, p.loc)
-        q.abstract = p.abstract
-        params.append(q)
+    params = copy_parameters(g, primal)
     ct = g.add_parameter("ct", primal.loc)
     ct.abstract = ct_type
     b = Builder(g, primal.loc)

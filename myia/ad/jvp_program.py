@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from myia.ad.forward import Forward, fit, tangent_type
-from myia.ad.gradient import as_input, check_differentiable
+from myia.ad.gradient import as_input, check_differentiable, copy_parameters
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
     AArray,
@@ -41,11 +41,7 @@ def jvp_program(primal: Graph, tangent_types: list) -> Graph:
     jg = fwd.graph(primal)
     fwd.run()
     g = Graph(f"jvp:{primal.name}", primal.loc)
-    params = []
-    for p in primal.parameters:
-        q = g.add_parameter(p.name, p.loc)
-        q.abstract = p.abstract
-        params.append(q)
+    params = copy_parameters(g, primal)
     tangents = []
     for p, t in zip(primal.parameters, tangent_types):
         q = g.add_parameter(f"t_{p.name or 'p'}", p.loc)

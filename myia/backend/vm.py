@@ -201,18 +201,10 @@ class VM:
                 if f is apply_prim:
                     f = args[0]
                     args = list(args[1])
-                if isinstance(f, Primitive):
-                    try:
-                        slots[out] = f.impl(*args)
-                    except Exception as e:
-                        annotate_runtime_error(e, node.loc)
-                        raise
-                    pc += 1
-                    continue
                 if isinstance(f, (Graph, Closure)):
                     called = self._frame(f, args, node)
                     break
-                try:
+                try:  # a primitive or a Python callable: its error names the user's line
                     slots[out] = f(*args)
                 except Exception as e:
                     annotate_runtime_error(e, node.loc)

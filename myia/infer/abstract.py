@@ -34,20 +34,11 @@ from typing import Any
 
 import numpy as np
 
+from myia.sentinels import Sentinel
 
-class _Unknown:
-    _instance = None
 
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __reduce__(self):
-        return (_Unknown, ())
+class _Unknown(Sentinel):
+    text = "UNKNOWN"
 
 
 UNKNOWN = _Unknown()

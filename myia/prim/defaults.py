@@ -22,24 +22,14 @@ from __future__ import annotations
 
 from myia.infer.abstract import AConst, AScalar
 from myia.prim.registry import primitive
+from myia.sentinels import Sentinel
 
 
-class Missing:
+class Missing(Sentinel):
     """The type of `MISSING`, the default of a parameter whose default is computed when
     its function is defined."""
 
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "its default"
-
-    def __reduce__(self):
-        return (Missing, ())
+    text = "its default"
 
 
 MISSING = Missing()

@@ -258,7 +258,17 @@ def _vjp_prod(r):
     keep = _keep(r.types[3])
     if not axes:
         return [unbroadcast(b, r.dout, r.types[0]), None, None, None]
-    x = r.x(0)
+    coef, others = _prod_factors(b, r.x(0), axes, True)
+    d = _expand_back(r, r.dout, axes, keep)
+    g = b.apply(O.mul, b.apply(O.mul, d, others), coef)
+    return [unbroadcast(b, g, r.types[0]), None, None, None]
+
+
+def _prod_factors(b, x, axes, keepdims):
+    """The derivative of a product over `axes` is `coef * others`, exact at zeros:
+    `others` is the product of the other elements where a slice has no zero (`coef` is
+    `1 / x`), the product of the rest where it has one zero (`coef` is 1 at it, 0
+    elsewhere), and 0 where it has more."""
     is_zero = b.apply(O.eq, x, 0)
     zeros = b.apply(sum_, is_zero, axes, None, True)
     safe = b.apply(O.add, x, is_zero)  # the zeros replaced by ones
@@ -267,10 +277,7 @@ def _vjp_prod(r):
         b.apply(O.truediv, b.apply(O.eq, zeros, 0), safe),
         b.apply(O.mul, b.apply(O.eq, zeros, 1), is_zero),
     )
-    others = b.apply(prod, safe, axes, None, True)
-    d = _expand_back(r, r.dout, axes, keep)
-    g = b.apply(O.mul, b.apply(O.mul, d, others), coef)
-    return [unbroadcast(b, g, r.types[0]), None, None, None]
+    return coef, b.apply(prod, safe, axes, None, keepdims)
 
 
 prod.defemit(_emit_reduction("prod", ("dtype",)))
@@ -514,16 +521,7 @@ def _jvp_prod(r):
     t = r.t(0)
     if not axes:
         return t
-    x = r.x(0)
-    is_zero = b.apply(O.eq, x, 0)
-    zeros = b.apply(sum_, is_zero, axes, None, True)
-    safe = b.apply(O.add, x, is_zero)  # the zeros replaced by ones
-    coef = b.apply(
-        O.add,
-        b.apply(O.truediv, b.apply(O.eq, zeros, 0), safe),
-        b.apply(O.mul, b.apply(O.eq, zeros, 1), is_zero),
-    )
-    others = b.apply(prod, safe, axes, None, _keep(r.types[3]))
+    coef, others = _prod_factors(b, r.x(0), axes, _keep(r.types[3]))
     return b.apply(O.mul, _reduced_sum(r, b.apply(O.mul, t, coef), axes), others)
 
 

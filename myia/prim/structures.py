@@ -47,23 +47,13 @@ from myia.prim.indexing import index_type
 from myia.prim.jvp import linear, linear_all, no_tangent
 from myia.prim.registry import primitive
 from myia.prim.typing import const_int, union_map
+from myia.sentinels import Sentinel
 
 
-class Zero:
+class Zero(Sentinel):
     """The type of `ZERO`, the placeholder of a statically absent sensitivity."""
 
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "ZERO"
-
-    def __reduce__(self):
-        return (Zero, ())
+    text = "ZERO"
 
     def __bool__(self):
         raise TypeError("the placeholder of a zero sensitivity has no truth value")
