@@ -135,7 +135,8 @@ def plot(params, losses, x_train, labels, out):
     fig.colorbar(image, ax=ax_map, label="log10 total concentration sum(alpha)")
     n_in = len(labels)
     ax_map.scatter(*x_train[n_in:].T, s=3, c="white", alpha=0.5, label="OOD training points")
-    ax_map.scatter(*x_train[:n_in].T, s=3, c=labels, cmap="autumn", label="in-distribution")
+    for k in range(NUM_CLASSES):  # one colour (from the default cycle) and entry per class
+        ax_map.scatter(*x_train[:n_in][labels == k].T, s=3, color=f"C{k + 1}", label=f"class {k}")
     ax_map.set(title="Total concentration", aspect="equal")
     ax_map.legend(loc="lower left", fontsize="small")
     return save_figure(fig, out, "dirichlet_prior_network.png")
