@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from myia.ad.jvp_program import zero_tangent
 from myia.ad.macro import jvp_macro
 from myia.api import Compiled, grad
 from myia.binding import bind
@@ -77,7 +78,7 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
         )
     if not isinstance(fn, Compiled):  # defaults left out: their tangents are zeros
         full = bind(fn, primals, {})
-        tangents = (*tangents, *(_zeros_like(d) for d in full[len(primals) :]))
+        tangents = (*tangents, *(zero_tangent(d) for d in full[len(primals) :]))
         primals = full
     return TangentFunction(fn, backend, optimize)(*primals, *tangents)
 
@@ -122,7 +123,7 @@ def jacfwd(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=Non
 
     def jacobian(*args):
         nums = _argnums(argnums, args)
-        zeros = [_zeros_like(a) for a in args]
+        zeros = [zero_tangent(a) for a in args]
         out = None
         jacs = []
         for k in nums:
@@ -237,21 +238,6 @@ def _array_output(y, what: str) -> np.ndarray:
             f"{what} needs a function returning a float or a float array, not {type(y).__name__}"
         )
     return a
-
-
-def _zeros_like(x):
-    """The zero tangent of an argument (its structure, shape and dtype)."""
-    if isinstance(x, tuple):
-        return tuple(_zeros_like(v) for v in x)
-    if isinstance(x, list):
-        return [_zeros_like(v) for v in x]
-    if isinstance(x, dict):
-        return {k: _zeros_like(v) for k, v in x.items()}
-    if isinstance(x, np.ndarray):
-        return np.zeros_like(x)
-    if isinstance(x, (float, np.floating)):
-        return type(x)(0.0)
-    return x
 
 
 def _like(a: np.ndarray, x):

@@ -35,6 +35,7 @@ from myia.infer.abstract import (
     ATuple,
     AZero,
     GraphFn,
+    join,
     map_functions,
 )
 from myia.infer.build import Builder, type_of, typed_constant
@@ -114,6 +115,7 @@ class Forward:
         self.values: dict[Node, Node] = {}
         self.tangents: dict[Node, Node | None] = {}
         self.pending: deque[Graph] = deque()
+        self._returns: dict[Graph, object] | None = None
 
     # Graphs -----------------------------------------------------------------------------------
 
@@ -128,6 +130,9 @@ class Forward:
                 "reverse mode); use myia.grad or myia.vjp for it, as in JAX",
                 g.loc,
             )
+        parent = self.mng.parents.get(g)
+        if parent is not None:  # filled first: a closure reads the values of its parent
+            self.graph(parent)
         jg = self.graphs[g] = Graph(f"jvp:{g.name}", g.loc)
         jg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
         for p in g.parameters:
@@ -160,10 +165,29 @@ class Forward:
         if tail:
             jg.output = self.call(out, jg)
         else:
-            jg.output = b.apply(_make_tuple, self.value(out), self.full(out, b))
+            like = self.returns().get(g, type_of(out))
+            jg.output = b.apply(
+                _make_tuple, self.value(out), fit(b, self.tangent(out), like, self.value(out))
+            )
         jg.return_.inputs.extend(self.value(e) for e in g.return_.inputs[2:])
 
     # Types ------------------------------------------------------------------------------------
+
+    def returns(self) -> dict:
+        """For each graph called, the type its calls have: the join of what its branches
+        return (a branch that leaves a variable unbound returns a narrower type than the
+        `if`, so its tangent must have the type of the `if`'s)."""
+        if self._returns is None:
+            self._returns = {}
+            for g in sorted(self.mng.graphs, key=lambda h: h.id):
+                for node in self.mng.nodes[g]:
+                    if isinstance(node, Apply) and node is not g.return_ and self.is_call(node):
+                        for callee in self.callees(node):
+                            t = self._returns.get(callee)
+                            self._returns[callee] = (
+                                node.abstract if t is None else join(t, node.abstract)
+                            )
+        return self._returns
 
     def value_type(self, t):
         """The type of a value in the transformed program: each function is transformed."""
@@ -188,10 +212,6 @@ class Forward:
         if isinstance(node, Constant):
             return None
         return self.tangents[node]
-
-    def full(self, node: Node, b: Builder) -> Node:
-        """The tangent of `node` as a value of its tangent type (real zeros where absent)."""
-        return fit(b, self.tangent(node), type_of(node), self.value(node))
 
     # Nodes ------------------------------------------------------------------------------------
 
@@ -250,17 +270,21 @@ class Forward:
         """The parameters of the graph `call` calls (of each graph it may call: they have
         the same types), whose types say which tangents the transformed graph takes (an
         argument may be narrower: None for a tape that starts empty)."""
-        fn = call.inputs[0]
-        if isinstance(fn, Constant) and isinstance(fn.value, Graph):
-            return fn.value.parameters
-        t = type_of(fn)
-        graphs = [o.graph for o in getattr(t, "options", ()) if isinstance(o, GraphFn)]
+        graphs = self.callees(call)
         if not graphs:
             raise MyiaTypeError(
-                f"forward mode cannot differentiate a call of {fn!r}: its callee is not known",
+                f"forward mode cannot differentiate a call of {call.inputs[0]!r}: its callee is not known",
                 call.loc,
             )
         return graphs[0].parameters
+
+    @staticmethod
+    def callees(call: Apply) -> list[Graph]:
+        """The graphs `call` may call."""
+        fn = call.inputs[0]
+        if isinstance(fn, Constant) and isinstance(fn.value, Graph):
+            return [fn.value]
+        return [o.graph for o in getattr(type_of(fn), "options", ()) if isinstance(o, GraphFn)]
 
 
 def fit(b: Builder, t: Node | None, like, value: Node) -> Node:

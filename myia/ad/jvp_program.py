@@ -135,3 +135,19 @@ def tangent_output_type(t):
     if isinstance(t, ADict):
         return ADict(t.keys, [tangent_output_type(x) for x in t.values])
     return AZero if tangent_type(t) is AZero else drop_values(t)
+
+
+def zero_tangent(x):
+    """The zero tangent of a value (its structure, shape and dtype; an int, a bool or a
+    string is its own: the programs ignore the tangents of those)."""
+    if isinstance(x, tuple):
+        return tuple(zero_tangent(v) for v in x)
+    if isinstance(x, list):
+        return [zero_tangent(v) for v in x]
+    if isinstance(x, dict):
+        return {k: zero_tangent(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x)
+    if isinstance(x, (float, np.floating)):
+        return type(x)(0.0)
+    return x

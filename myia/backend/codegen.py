@@ -428,8 +428,7 @@ class Codegen:
                     and self.mng.free_variables_total.get(g)
                     and not (self.inline_loop_of(g))
                 ):
-                    self.defined.add(g)
-                    out.append(self.function_def(g, nested=True))
+                    self.define_closure(g, out)
 
     def inline_loop_of(self, g: Graph) -> bool:
         uses = self.graph_uses.get(g, [])
@@ -522,9 +521,10 @@ class Codegen:
         )
 
     def hoist_closures(self, graphs: list[Graph], out: list) -> None:
-        """Define, before an `if` or a loop whose code `graphs` are, the closures made
-        outside them that they use (defined where first used, a closure would be unknown
-        on the other side of the `if`)."""
+        """Define, before an `if`, a loop or a nested `def` whose code `graphs` are, the
+        closures made outside them that they use (defined where first used, a closure would
+        be unknown on the other side of the `if`, or outside the function that used it
+        first)."""
         inside = set().union(*(self.mng.scope(h) for h in graphs))
         parents = self.mng.parents
         found = set()
@@ -542,8 +542,14 @@ class Codegen:
                 and not self.branch_of(c)
                 and not self.inline_loop_of(c)
             ):
-                self.defined.add(c)
-                out.append(self.function_def(c, nested=True))
+                self.define_closure(c, out)
+
+    def define_closure(self, c: Graph, out: list) -> None:
+        """A nested `def` of `c`, after those of the closures made outside `c` that it uses
+        (defined inside it, they would be unknown where they are used next)."""
+        self.defined.add(c)
+        self.hoist_closures([c], out)
+        out.append(self.function_def(c, nested=True))
 
     def leave(self, g: Graph, value: Node, finish: Finish, out: list) -> None:
         loc = g.return_.loc or (value.loc if isinstance(value, Apply) else g.loc)

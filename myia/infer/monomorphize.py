@@ -232,6 +232,7 @@ class Monomorphizer:
         calls = ctx.calls.get(node, [])
         if len(calls) == 1 and isinstance(calls[0][0], tuple):
             (_, spec), callee = calls[0]
+            args = self._gradient_arguments(spec, callee, args, node)
             return b.call(
                 _GRAD_CALL, [spec, typed_constant(self.clones[callee], node.loc), *args], t
             )
@@ -259,6 +260,21 @@ class Monomorphizer:
             return args
         extra = [tuple(x.abstract for x in p[len(args) :]) for p in padded]
         return padded[0] if all(e == extra[0] for e in extra) else args
+
+    def _gradient_arguments(self, spec, callee: Context, args: list, node) -> list:
+        """The arguments of `myia.grad(h)(...)` or `myia.jvp(h, ...)` in compiled code, with
+        the defaults of the parameters of `h` they leave out (for `jvp`, the primals, then
+        the tangents: the defaults' tangents are zeros)."""
+        if spec != ("jvp",):
+            return self._with_defaults(callee, args, node)
+        from myia.ad.jvp_program import zero_tangent
+
+        n = len(args) // 2
+        primals = self._with_defaults(callee, args[:n], node)
+        zeros = [
+            typed_constant(zero_tangent(constant_value(p.abstract)), node.loc) for p in primals[n:]
+        ]
+        return [*primals, *args[n:], *zeros]
 
     def _with_defaults(self, callee: Context, args: list, node) -> list:
         n = len(callee.graph.parameters)

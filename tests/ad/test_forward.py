@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import myia
 from myia.errors import MyiaSyntaxError, MyiaTypeError
+from tests.ad.jvp_checks import check_jvp
 
 SETTINGS = settings(
     max_examples=15,
@@ -332,3 +333,50 @@ def test_where_with_a_side_without_a_tangent():
     x = np.array([-1.0, 0.5, 2.0])
     _, t = myia.jvp(where_with_an_int, (x,), (np.ones(3),))
     assert math.isclose(t, 2 * 0.5 + 2 * 2.0)
+
+
+def early_return_in_nested_loops(x, n):
+    for i in range(n):
+        for j in range(n):
+            if i * j == 2:
+                return x * i + j
+    return x
+
+
+def test_an_early_return_from_an_inner_loop():
+    """The inner loop's exit that returns nothing leaves the return value unbound: its
+    tangent still has the type of the loop's result (found by tests/test_exhaustive.py)."""
+    t = check_jvp(early_return_in_nested_loops, (0.6, 4), (1.0, 0))
+    assert t == 1.0
+
+
+def _adder(k):
+    def add(y):
+        return y + k
+
+    return add
+
+
+def closures_made_in_a_comprehension(x, n):
+    fs = [_adder(i * x) for i in range(n)]
+    return sum([f(x) for f in fs])
+
+
+def test_closures_kept_in_a_list_before_their_maker_is_transformed():
+    """The type of the list names the closure's graph before its parent is transformed."""
+    t = check_jvp(closures_made_in_a_comprehension, (0.7, 4), (1.0, 0))
+    assert math.isclose(t, 1.0 * 4 + (0 + 1 + 2 + 3))
+
+
+def scaled_square(x, scale=2.5):
+    return x * x * scale
+
+
+def jvp_and_grad_inside_of_a_function_with_a_default(x):
+    _, t = myia.jvp(scaled_square, (x,), (1.0,))
+    return t + myia.grad(scaled_square)(x)
+
+
+def test_jvp_and_grad_inside_compiled_code_fill_in_defaults():
+    assert math.isclose(myia.jit(jvp_and_grad_inside_of_a_function_with_a_default)(1.5), 15.0)
+    check_jvp(jvp_and_grad_inside_of_a_function_with_a_default, (1.5,))

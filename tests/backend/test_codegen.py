@@ -473,3 +473,22 @@ def test_peer_gradient_source_is_plain_code(index):
     got = gfn(*args)
     expected = myia.grad(gfn.fn, argnums=gfn.argnums, backend="vm")(*args)
     assert_outcomes(("ok", got), ("ok", expected), 1e-10, 1e-12, name)
+
+
+def _closure_in_loop(x, n):
+    acc = 0.0
+    for i in range(n):
+
+        def f(y):
+            return y * i + x
+
+        acc = acc + f(x)
+    return acc
+
+
+def test_closure_used_in_a_loop_and_inside_another_closure_is_defined_in_scope():
+    """Unoptimized, the loop body calls a closure that the closure made from it also calls:
+    defined at its first use (inside the other one), it was unknown in the loop body."""
+    grad = myia.grad(_closure_in_loop, optimize=False)
+    assert grad(0.7, 4) == pytest.approx(10.0)  # d/dx of the sum of x * i + x for i < 4
+    assert grad(0.7, 4) == myia.grad(_closure_in_loop)(0.7, 4)
