@@ -431,8 +431,8 @@ grad.__doc__ = """The gradient of `fn` with respect to the arguments `argnums`.
 
     Example:
         >>> import numpy as np, myia
-        >>> myia.grad(np.sin)(0.0)
-        np.float64(1.0)
+        >>> myia.grad(np.sin)(0.0)         # a float for a float
+        1.0
         >>> myia.grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
         (3.0, 2.0)
     """
@@ -521,9 +521,9 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
         >>> import myia
         >>> def f(x):
         ...     return x * x
-        >>> print(myia.ir(f))                              # doctest: +ELLIPSIS
+        >>> print(myia.ir(f))
         graph @f(x) {...
-        >>> print(myia.ir(f, stage="grad"))                # doctest: +ELLIPSIS
+        >>> print(myia.ir(f, stage="grad"))
         graph @grad:f(x) {...
     """
     with COMPILE_LOCK:
@@ -569,7 +569,7 @@ def source(fn: Callable, *args: Any) -> str:
         >>> import myia
         >>> def f(x):
         ...     return x * x
-        >>> print(myia.source(myia.grad(f), 3.0))       # doctest: +ELLIPSIS
+        >>> print(myia.source(myia.grad(f), 3.0))
         import math...
     """
     with COMPILE_LOCK:

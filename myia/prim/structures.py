@@ -705,7 +705,8 @@ def stop_gradient(x):
     """The identity, whose gradient is zero.
 
     Example:
-        >>> stop_gradient(3.0)
+        >>> import myia
+        >>> myia.grad(lambda x: x * myia.stop_gradient(x))(3.0)
         3.0
     """
     return x
