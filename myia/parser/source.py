@@ -148,6 +148,8 @@ def _differs(inst, text: str) -> bool:
     from it (False where the text decides nothing: an expression Python folded, a
     display whose items it loads as one constant, code an import hook wrote)."""
     if inst.opname == "LOAD_CONST" and type(inst.argval) in _SCALARS:
+        if text == repr(inst.argval):
+            return False
         try:
             lit = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
