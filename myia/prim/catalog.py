@@ -7,6 +7,7 @@ from myia.prim import (  # noqa: F401
     builtins,
     constructors,
     cumulative,
+    decompositions,
     defaults,
     dicts,
     elementwise,
