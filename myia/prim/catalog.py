@@ -2,6 +2,7 @@
 
 from myia.prim import (  # noqa: F401
     adjoint,
+    arranging,
     arith,
     arrays,
     builtins,
