@@ -49,13 +49,16 @@ def _stand_in(t):
     return np.zeros(t.shape, t.dtype) if isinstance(t, AArray) else np.zeros((), t.dtype)[()]
 
 
-def _by_numpy(what: str, fn, *args) -> AArray:
-    """The type of `fn(*args)` on stand-ins: NumPy's own shape and dtype rules."""
+def _by_numpy(what: str, fn, *args):
+    """The type of `fn(*args)` on stand-ins: NumPy's own shape and dtype rules (a NumPy
+    scalar type for a NumPy scalar)."""
     try:
         out = fn(*args)
     except (ValueError, IndexError, np.exceptions.AxisError) as e:
         raise MyiaShapeError(f"{what}: {e}") from None
-    return AArray(out.dtype, out.shape)
+    if isinstance(out, np.ndarray):
+        return AArray(out.dtype, out.shape)
+    return T.scalar_of_dtype(np.asarray(out).dtype)
 
 
 def _slice(b, x, k: int, start, stop):

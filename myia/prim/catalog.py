@@ -2,8 +2,8 @@
 
 from myia.prim import (  # noqa: F401
     adjoint,
-    arranging,
     arith,
+    arranging,
     arrays,
     builtins,
     constructors,
@@ -18,6 +18,7 @@ from myia.prim import (  # noqa: F401
     linalg,
     masked,
     np_linalg,
+    probability,
     reductions,
     shapes,
     special,
