@@ -1,13 +1,13 @@
 """The probability functions of SciPy, when it is installed: `scipy.special.logsumexp`
-(axis, keepdims, weights `b`), `expit`, `logit`, `erf`, `ndtr`, `xlogy`, and the normal
-distribution's `scipy.stats.norm.logpdf`, `norm.pdf` and `norm.cdf` (`loc`, `scale`).
-Without SciPy the module registers nothing.
+(axis, keepdims, weights `b`), `expit`, `logit`, `erf`, `erfc`, `ndtr`, `xlogy`, and the
+normal distribution's `scipy.stats.norm.logpdf`, `norm.pdf` and `norm.cdf` (`loc`,
+`scale`). Without SciPy the module registers nothing.
 
 `logsumexp` and the `norm` functions are primitives whose canonical form is made of
 differentiable primitives (`logsumexp` shifted by its maximum, which has no gradient:
 the gradient is the softmax); the elementwise functions chain their derivatives:
-d expit = expit (1 - expit), d logit = 1 / (x (1 - x)), d erf = 2 / sqrt(pi) exp(-x^2),
-d ndtr = exp(-x^2 / 2) / sqrt(2 pi). `xlogy(x, y)` has `d x = log(y)` (as JAX) and
+d expit = expit (1 - expit), d logit = 1 / (x (1 - x)), d erf = -d erfc = 2 / sqrt(pi)
+exp(-x^2), d ndtr = exp(-x^2 / 2) / sqrt(2 pi). `xlogy(x, y)` has `d x = log(y)` (as JAX) and
 `d y = x / y`, 0 where `x` is 0 (finite at `y = 0` too). Results have SciPy's types
 (the `norm` functions give float64).
 
@@ -111,11 +111,13 @@ if scipy is not None:
     special_logit.impl.__doc__ = "`scipy.special.logit(x)`: log(x / (1 - x)), elementwise."
     special_erf = _scipy_unary("erf", scipy.special.erf)
     special_erf.impl.__doc__ = "`scipy.special.erf(x)`: the error function, elementwise."
+    special_erfc = _scipy_unary("erfc", scipy.special.erfc)
+    special_erfc.impl.__doc__ = "`scipy.special.erfc(x)`: 1 - erf(x), elementwise."
     special_ndtr = _scipy_unary("ndtr", scipy.special.ndtr)
     special_ndtr.impl.__doc__ = (
         "`scipy.special.ndtr(x)`: the standard normal distribution function, elementwise."
     )
-    for _p in (special_expit, special_logit, special_erf, special_ndtr):
+    for _p in (special_expit, special_logit, special_erf, special_erfc, special_ndtr):
         _p.impl.__module__ = __name__  # the generated code imports them from here
 
     def _expit_slope(r):
@@ -139,6 +141,7 @@ if scipy is not None:
     _chain(special_expit, _expit_slope)
     _chain(special_logit, _logit_slope)
     _chain(special_erf, _gaussian(2.0 / math.sqrt(math.pi), 1.0))
+    _chain(special_erfc, _gaussian(-2.0 / math.sqrt(math.pi), 1.0))
     _chain(special_ndtr, _gaussian(1.0 / math.sqrt(2.0 * math.pi), 2.0))
 
     # -----------------------------------------------------------------------------------

@@ -55,6 +55,10 @@ def f_erf(x):
     return scipy_special.erf(x)
 
 
+def f_erfc(x):
+    return scipy_special.erfc(x)
+
+
 def f_ndtr(x):
     return scipy_special.ndtr(x)
 
@@ -89,6 +93,7 @@ CASES = [
     (f_expit, (0.3,)),
     (f_logit, (P,)),
     (f_erf, (X,)),
+    (f_erfc, (X,)),
     (f_ndtr, (X,)),
     (f_xlogy, (P, P + 0.5)),
     (logpdf, (X, 0.5, 1.3)),
