@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import myia
-from myia.errors import MyiaShapeError, MyiaTypeError
+from myia.errors import MyiaShapeError, MyiaSyntaxError, MyiaTypeError
 from myia.testing import check_grads
 from tests.ad.jvp_checks import check_jvp
 from tests.checks import check_jit
@@ -141,6 +141,10 @@ def s_svd_full(a):
     return np.sum(u**2)
 
 
+def eigenvalues_field(a):
+    return np.linalg.eigh(a).eigenvalues
+
+
 def f_qr_complete(a):
     return np.linalg.qr(a, mode="complete")
 
@@ -263,3 +267,5 @@ def test_refusals():
         myia.jit(f_qr_complete)(arr(3, 2))
     with pytest.raises(MyiaShapeError, match="square"):
         myia.jit(f_cholesky)(arr(2, 3))
+    with pytest.raises(MyiaSyntaxError, match=r"unpack the result instead: `w, v = np.linalg.eigh"):
+        myia.jit(eigenvalues_field)(spd(2))
