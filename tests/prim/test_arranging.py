@@ -7,6 +7,8 @@ compiling."""
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import myia
 from myia.errors import MyiaShapeError, MyiaTypeError
@@ -243,3 +245,41 @@ def test_refusals_name_the_line():
         myia.jit(pad_linear)(np.ones(3))
     with pytest.raises(MyiaShapeError, match="equal division"):
         myia.jit(hsplit)(np.ones((2, 3)))
+
+
+@st.composite
+def rearrangements(draw):
+    """A random array and a random pad, roll or diff of it (constants drawn too)."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    x = np.random.default_rng(draw(st.integers(0, 99))).standard_normal(shape)
+    kind = draw(st.sampled_from(["pad", "roll", "diff"]))
+    if kind == "pad":
+        mode = draw(st.sampled_from(["constant", "edge", "reflect", "symmetric", "wrap"]))
+        limit = {"reflect": -1, "constant": 2, "edge": 2}.get(mode, 0)
+        widths = tuple(
+            (draw(st.integers(0, min(2, n + limit))), draw(st.integers(0, min(2, n + limit))))
+            for n in shape
+        )
+        return x, (np.pad, widths, mode)
+    if kind == "roll":
+        axis = draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
+        return x, (np.roll, draw(st.integers(-5, 5)), axis)
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    return x, (np.diff, draw(st.integers(0, 2)), axis)
+
+
+def rearranged(x, plan):
+    fn, a, b = plan
+    return np.sum(np.sin(fn(x, a, b)) * np.cos(fn(x * x, a, b)))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rearrangements())
+def test_random_rearrangements(case):
+    x, plan = case
+
+    def loss(x):
+        return rearranged(x, plan)
+
+    np.testing.assert_allclose(myia.jit(loss)(x), loss(x), rtol=1e-12, atol=1e-12)
+    check_grads(loss, (x,), order=2)

@@ -157,8 +157,10 @@ def test_values(batch):
     a = spd(3, *batch)
     check_jit(f_cholesky, a)
     for fn in (f_eigh, f_slogdet, f_qr, f_svd):
-        for got, want in zip(myia.jit(fn)(a), fn(a)):
-            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+        for backend in ("numpy", "vm"):
+            for got, want in zip(myia.jit(fn, backend=backend)(a), fn(a)):
+                assert type(got) is type(want)
+                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     check_jit(f_pinv, arr(*batch, 3, 2))
     check_jit(f_det, a)
     wide = arr(*batch, 2, 3)
