@@ -95,6 +95,8 @@ def _off_diagonal_inverse(b, diffs, n: int, dtype):
 
 
 def _triangle(lower: bool, k: int):
+    """(primitive, offset) keeping the lower triangle from diagonal `k` (`tril(x, k)`),
+    or its mirror, the upper one (`triu(x, -k)`)."""
     return (tril, k) if lower else (triu, -k)
 
 
@@ -111,10 +113,6 @@ def _triangle_sens(b, g, lower: bool):
     symmetric matrix it stands for: `g + g^T` off the diagonal, `g` on it."""
     strict, k = _triangle(lower, -1)
     return b.apply(O.add, b.apply(strict, b.apply(O.add, g, _swap(b, g)), k), _diag_part(b, g))
-
-
-def _dtype_of(t):
-    return _array(t, "np.linalg").dtype
 
 
 def _size(t, axis: int, what: str) -> int:
@@ -231,7 +229,7 @@ def _vjp_eigh(r):
         f = _eigh_f(b, w, _size(ta, -1, "np.linalg.eigh"), ta.dtype.type)
         parts.append(_mm(b, v, b.apply(O.mul, f, _mm(b, vt, gv)), vt))
     g = tangent_sum(b, parts)
-    return [_triangle_sens(b, g, _uplo(r.types[1])), None]
+    return [None if g is None else _triangle_sens(b, g, _uplo(r.types[1])), None]
 
 
 @eigh.defjvp
@@ -362,6 +360,8 @@ def _vjp_qr(r):
     b = r.b
     q, rr = _outs(b, r.out(), 2)
     gq, gr = _parts(b, r.dout, 2)
+    if gq is None and gr is None:
+        return [None, None]
     gd = tangent_sum(
         b,
         [
@@ -490,6 +490,8 @@ def _vjp_svd(r):
     if gvh is not None:
         vtgv = _mm(b, vh, _swap(b, gvh))  # V^T gV, gV = gVh^T
         parts.append(b.apply(O.mul, _col(b, s), b.apply(O.mul, f, _skew(b, vtgv))))
+    if not parts:
+        return [None] * 4
     g = _mm(b, u, tangent_sum(b, parts), vh)
     if gu is not None and m > n:  # (I - U U^T) gU S^-1 Vh
         gus = b.apply(O.truediv, gu, _row(b, s))
