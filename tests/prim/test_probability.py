@@ -128,6 +128,7 @@ def summed(fn, nargs):
 @pytest.mark.parametrize("fn, args", CASES, ids=lambda c: getattr(c, "__name__", ""))
 def test_values_gradients_tangents(fn, args):
     check_jit(fn, *args)
+    np.testing.assert_allclose(myia.jit(fn, backend="vm")(*args), fn(*args), rtol=1e-12)
     check_grads(summed(fn, len(args)), args, order=2)
     check_jvp(fn, args)
 
