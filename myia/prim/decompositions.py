@@ -688,3 +688,30 @@ def _jvp_det(r):
     b = r.b
     g = b.apply(O.mul, r.t(0), b.apply(cofactor, r.x(0)))
     return b.apply(sum_, g, (-2, -1), None, False)
+
+
+# ---------------------------------------------------------------------------------------
+# Complex matrices: values only
+
+
+def _real_only(prim) -> None:
+    """Refuse the rules of `prim` for complex matrices (they are written for real ones:
+    transposes, not conjugate transposes)."""
+    for attr in ("vjp", "jvp"):
+        rule = getattr(prim, attr)
+
+        def checked(r, rule=rule):
+            if any(isinstance(t, AArray) and t.dtype.kind == "c" for t in r.types):
+                raise MyiaTypeError(
+                    f"the derivative of np.linalg.{prim.name} of complex matrices is not "
+                    "supported; differentiate with respect to the real and imaginary parts "
+                    "written as real matrices",
+                    r.node.loc,
+                )
+            return rule(r)
+
+        setattr(prim, attr, checked)
+
+
+for _p in (cholesky, eigh, slogdet, qr, svd, pinv):
+    _real_only(_p)

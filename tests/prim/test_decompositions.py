@@ -145,6 +145,10 @@ def eigenvalues_field(a):
     return np.linalg.eigh(a).eigenvalues
 
 
+def scaled_pinv(a, s):
+    return np.sum(np.abs(np.linalg.pinv(a * s)))
+
+
 def f_qr_complete(a):
     return np.linalg.qr(a, mode="complete")
 
@@ -269,5 +273,9 @@ def test_refusals():
         myia.jit(f_qr_complete)(arr(3, 2))
     with pytest.raises(MyiaShapeError, match="square"):
         myia.jit(f_cholesky)(arr(2, 3))
+    complex_a = arr(3, 2) * (1 + 1j)
+    assert myia.jit(scaled_pinv)(complex_a, 0.5) == pytest.approx(scaled_pinv(complex_a, 0.5))
+    with pytest.raises(MyiaTypeError, match="complex matrices"):
+        myia.grad(scaled_pinv, argnums=1)(complex_a, 0.5)
     with pytest.raises(MyiaSyntaxError, match=r"unpack the result instead: `w, v = np.linalg.eigh"):
         myia.jit(eigenvalues_field)(spd(2))
