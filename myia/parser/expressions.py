@@ -72,6 +72,19 @@ def _plain_constant(obj: Any) -> bool:
         return all(_plain_constant(x) for x in obj)
     return obj is None or isinstance(obj, (bool, int, float, complex, str))
 
+# The fields of the named tuples np.linalg returns, and the unpacking that reads them.
+_RESULT_FIELDS = {
+    "eigenvalues": "w, v = np.linalg.eigh(a)",
+    "eigenvectors": "w, v = np.linalg.eigh(a)",
+    "sign": "sign, logabsdet = np.linalg.slogdet(a)",
+    "logabsdet": "sign, logabsdet = np.linalg.slogdet(a)",
+    "Q": "q, r = np.linalg.qr(a)",
+    "R": "q, r = np.linalg.qr(a)",
+    "U": "u, s, vh = np.linalg.svd(a, full_matrices=False)",
+    "S": "u, s, vh = np.linalg.svd(a, full_matrices=False)",
+    "Vh": "u, s, vh = np.linalg.svd(a, full_matrices=False)",
+}
+
 
 class ExpressionLowerer:
     """Expression lowering; the class using it provides `session`, `namespace`, `name`,
@@ -327,9 +340,11 @@ class ExpressionLowerer:
         try:
             prim = REGISTRY.lookup("attr." + expr.attr)
         except KeyError:
+            hint = _RESULT_FIELDS.get(expr.attr)
+            hint = f"; unpack the result instead: `{hint}`" if hint else ""
             raise MyiaSyntaxError(
                 f"attribute `.{expr.attr}` is not supported (supported: .T, .shape, .ndim, "
-                ".dtype, .size)",
+                f".dtype, .size){hint}",
                 loc,
             ) from None
         return self.apply(region, [prim, value], loc)
