@@ -37,6 +37,7 @@ from myia.pipeline import (
     graph_of,
     is_function_value,
     signature_types,
+    tangent_program,
     typed_program,
 )
 from myia.prim.structures import Unbound
@@ -507,15 +508,22 @@ def _compiled_of(fn: Any) -> Compiled:
     return fn if isinstance(fn, Compiled) else JitFunction(fn)
 
 
-def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
-    """The graph of `fn` at a stage of the pipeline: "parsed", "typed", "grad" or
+def ir(fn: Callable, *args: Any, stage: str = "parsed", show_rules: bool = False) -> Graph:
+    """The graph of `fn` at a stage of the pipeline: "parsed", "typed", "grad", "jvp" or
     "optimized".
 
     "typed" is the program specialized for `args`; "grad" the gradient program (the
     reverse transform of the typed program, with respect to the first argument unless `fn`
-    is a `myia.grad` function) before optimization; "optimized" is what the backend
-    compiles for `args`. The stages after parsing are made for the types of `args`:
-    without them, every argument is taken to be a float.
+    is a `myia.grad` function) before optimization; "jvp" the forward-mode program of
+    `myia.jvp(fn, args, tangents)` (tangents like `args`) before optimization; "optimized"
+    is what the backend compiles for `args`. The stages after parsing are made for the
+    types of `args`: without them, every argument is taken to be a float.
+
+    The views of the graph (`print(g)`, its notebook HTML and picture, `g.to_svg()`) show
+    the user's graphs: myia's own rule graphs (the graph calling a primitive used as a
+    value, its backpropagator, its tangent rule) are written as one named call
+    (`bprop[tanh]`), not their bodies. `show_rules=True` gives a copy of the graph whose
+    views show them too.
 
     Example:
         >>> import myia
@@ -527,16 +535,21 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
         graph @grad:f(x) {...
     """
     with COMPILE_LOCK:
-        return _ir(fn, args, stage)
+        graph = _ir(fn, args, stage)
+        if show_rules:
+            graph = clone(graph, total=True)
+            graph.flags["show_rules"] = True
+        return graph
+
+
+_STAGES = ("parsed", "typed", "grad", "jvp", "optimized")
 
 
 def _ir(fn, args: tuple, stage: str) -> Graph:
+    if stage not in _STAGES:
+        raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(_STAGES)}")
     if stage == "parsed":
         return graph_of(_plain(fn))
-    if stage not in ("typed", "grad", "optimized"):
-        raise ValueError(
-            f"unknown stage {stage!r}; expected 'parsed', 'typed', 'grad' or 'optimized'"
-        )
     c = _compiled_of(fn)
     if not args:
         try:
@@ -548,10 +561,11 @@ def _ir(fn, args: tuple, stage: str) -> Graph:
                 f"arguments, myia.ir(f, *args, stage={stage!r}))",
                 e.loc,
             ) from None
+    primal = _plain(c.fn) if isinstance(c, JitFunction) else c
     if stage == "typed":
-        return typed_program(
-            _plain(c.fn) if isinstance(c, JitFunction) else _plain(c), args, c.pinned(), False
-        )
+        return typed_program(_plain(primal), args, c.pinned(), False)
+    if stage == "jvp":
+        return tangent_program(primal, args, args, c.pinned(), False)
     if stage == "grad":
         if not isinstance(c, GradFunction):
             c = GradFunction(_plain(fn), 0, False, False)

@@ -97,7 +97,7 @@ def gradient_program(
     one = seed(loss_t, ret)
     rev = Reverse(primal, argnums)
     f = rev.function(primal)
-    g = Graph(f"{'value_and_grad' if with_value else 'grad'}:{primal.name}", primal.loc)
+    g = primal.derive("value_and_grad" if with_value else "grad")
     g.flags.update({k: v for k, v in primal.flags.items() if k in ("argnames", "defaults")})
     params = copy_parameters(g, primal)
     b = Builder(g, primal.loc)
@@ -179,7 +179,7 @@ def cotangent_program(primal: Graph, ct_type) -> Graph:
     check_tangent(_Named("the output", out_t), ct_type, primal)
     rev = Reverse(primal, tuple(range(len(primal.parameters))))
     f = rev.function(primal)
-    g = Graph(f"vjp:{primal.name}", primal.loc)
+    g = primal.derive("vjp")
     params = copy_parameters(g, primal)
     ct = g.add_parameter("ct", primal.loc)
     ct.abstract = ct_type

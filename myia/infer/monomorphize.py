@@ -41,7 +41,7 @@ _SWITCH = REGISTRY.lookup("switch")
 _GRAD_CALL = REGISTRY.lookup("grad_call")
 _RAISE = REGISTRY.lookup("raise_")
 _APPLY = REGISTRY.lookup("apply") if "apply" in REGISTRY.by_name else None
-_KEEP_FLAGS = ("argnames", "defaults", "loop", "branch", "python_function")
+_KEEP_FLAGS = ("argnames", "defaults", "loop", "branch", "python_function", "rule")
 
 
 class Monomorphizer:
