@@ -1,7 +1,8 @@
 """The command line: `python -m myia show ...` and `python -m myia check ...`.
 
-`show` prints a stage of the pipeline for a function of a Python file (the parsed graph,
-the adjoint graph, the optimized graph, or the generated NumPy source); `check` compares
+`show` prints a stage of the pipeline for a function of a Python file (the parsed, typed,
+adjoint, tangent or optimized graph, or the generated NumPy source) and can write the
+graph's picture (`--svg`); `check` compares
 myia's gradient with finite differences through `myia.testing.check_grads`.
 
 Exit status: 0 on success (and when the gradients match), 1 when `check` finds a mismatch,
@@ -9,7 +10,7 @@ Exit status: 0 on success (and when the gradients match), 1 when `check` finds a
 error raised by myia), reported as one line on stderr. `--traceback` shows the full trace.
 
 Example:
-    $ python -m myia show model.py:loss --stage grad
+    $ python -m myia show model.py:loss --stage grad --svg loss_grad.svg
     $ python -m myia show model.py:loss --grad --stage source --args "np.ones(3), 2.0"
     $ python -m myia check model.py:loss --args "np.ones(3), 2.0" --order 2
 """
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-STAGES = ("parsed", "grad", "optimized", "source")
+STAGES = ("parsed", "typed", "grad", "jvp", "optimized", "source")
 NEEDS_ARGS = ("optimized", "source")
 FD_MAX_ELEMENTS = 2000
 
@@ -37,10 +38,16 @@ Inspect and check myia's automatic differentiation of a function in a Python fil
 Verbs:
   show    print one stage of the pipeline for FILE.py:FUNCTION:
             parsed     the graph IR parsed from the Python source (the default)
+            typed      the program specialized for the types of --args
             grad       the adjoint program (J transform) before optimization
+            jvp        the forward-mode (tangent) program before optimization
             optimized  the optimized graph that the backend compiles (needs --args)
             source     the generated Python/NumPy code (needs --args)
           With --grad, the stage of myia.grad(FUNCTION) instead of FUNCTION.
+          Without --args, typed, grad and jvp take every argument to be a float.
+          myia's own rule graphs (of primitives used as values) show as one named
+          call, such as bwd[tanh]; --show-rules prints their bodies too.
+          --svg OUT.svg also writes the picture of the graph.
   check   compare myia's gradient of FUNCTION with finite differences at --args
           (myia.testing.check_grads); exit status 0 when they match, 1 when not.
 
@@ -52,7 +59,8 @@ Errors print one line on stderr and exit with status 2.
 EPILOG = """\
 examples:
   python -m myia show model.py:loss
-  python -m myia show model.py:loss --stage grad
+  python -m myia show model.py:loss --stage grad --svg loss_grad.svg
+  python -m myia show model.py:loss --stage typed --args "np.ones(3), 0.5" --show-rules
   python -m myia show model.py:loss --grad --stage optimized --args "np.ones(3), 0.5"
   python -m myia show model.py:loss --grad --stage source --args "np.ones(3), 0.5"
   python -m myia check model.py:loss --args "np.ones(3), 0.5" --order 2
@@ -101,9 +109,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--stage",
         choices=STAGES,
         default="parsed",
-        help="parsed: the parsed graph IR (default); grad: the adjoint graph before "
-        "optimization; optimized: the optimized graph compiled for --args; source: the "
-        "generated Python/NumPy code for --args",
+        help="parsed: the parsed graph IR (default); typed: the program specialized for "
+        "--args; grad: the adjoint graph before optimization; jvp: the forward-mode graph "
+        "before optimization; optimized: the optimized graph compiled for --args; source: "
+        "the generated Python/NumPy code for --args",
+    )
+    show.add_argument(
+        "--show-rules",
+        action="store_true",
+        help="also show the bodies of myia's own rule graphs (the graphs of primitives used "
+        "as values, their backpropagators and tangent rules), shown as one named call "
+        "otherwise",
+    )
+    show.add_argument(
+        "--svg",
+        metavar="OUT.svg",
+        help="also write the picture of the graph to OUT.svg (not for --stage source)",
     )
     show.add_argument(
         "--args", metavar="EXPR", help=ARGS_HELP + "; required by optimized and source"
@@ -232,6 +253,9 @@ def cmd_show(opts) -> int:
         raise CliError("--argnums is only meaningful with --grad")
     if opts.stage in NEEDS_ARGS and opts.args is None:
         raise CliError(f"--stage {opts.stage} needs example arguments: give --args EXPR")
+    if opts.stage == "source" and (opts.svg or opts.show_rules):
+        flag = "--svg" if opts.svg else "--show-rules"
+        raise CliError(f"{flag} is for the graph stages, not --stage source")
     xs = eval_args(opts.args, module) if opts.args is not None else ()
     if opts.grad:
         argnums = (
@@ -241,10 +265,15 @@ def cmd_show(opts) -> int:
         )
         fn = myia.grad(fn, argnums=argnums)
     if opts.stage == "source":
-        text = str(myia.source(fn, *xs))
-    else:
-        text = str(myia.ir(fn, *xs, stage=opts.stage))
-    print(text.rstrip("\n"))
+        print(str(myia.source(fn, *xs)).rstrip("\n"))
+        return 0
+    graph = myia.ir(fn, *xs, stage=opts.stage, show_rules=opts.show_rules)
+    print(str(graph).rstrip("\n"))
+    if opts.svg:
+        try:
+            Path(opts.svg).write_text(graph.to_svg(), encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {opts.svg}: {exc.strerror}") from exc
     return 0
 
 

@@ -7,7 +7,8 @@ labelled with the operation (its constant arguments written in) and the user's s
 line; arrows run from a value to its users, ending on the user's top edge in the order of
 its arguments. Layers come from networkx (`topological_generations`: a node sits below
 every node it uses), ordered to keep arrows short. A value a closure reads from the graph
-around it (a free variable) is a dashed stub at the top of the closure's panel.
+around it (a free variable) is a dashed stub at the top of the closure's panel; a dashed
+arrow into the return is a call kept for what it does, its value unused.
 
 The size stays bounded: at most `max_nodes` nodes are drawn (a note at the bottom says how
 many are left out), at most `ROW` nodes a row, labels cut at `LABEL` characters.
@@ -59,13 +60,21 @@ class _Box:
         self.x = self.y = 0.0
 
 
+class _Bend:
+    """Where an arrow that skips a layer crosses it: a narrow gap between that layer's boxes."""
+
+    w, h, x, y = 8.0, 0.0, 0.0, 0.0
+
+
 class _Panel:
     """The boxes and arrows of one graph, laid out in layers."""
 
     def __init__(self, pr: Printer, g: Graph, depth: int, budget: int):
         self.pr, self.g, self.depth = pr, g, depth
         self.boxes: dict[Node, _Box] = {}
-        self.edges: list[tuple[Node, Node, int, int]] = []  # (input, user, port, ports)
+        # (input, user, port, ports, kind): kind "edge", or "effect" for a value the return
+        # keeps only for what computing it does (a call whose value is not used)
+        self.edges: list[tuple[Node, Node, int, int, str]] = []
         params = ", ".join(pr.node_ref(p, g) for p in g.parameters)
         loc = f"   {g.loc}" if g.loc else ""
         self.title = _cut(f"{pr.graph_text(g)}({params})") + loc
@@ -105,39 +114,68 @@ class _Panel:
                     continue
                 name = self.pr.node_ref(inp, inp.graph)
                 self.boxes[inp] = _Box("free", [name], f"free variable {name}")
-            self.edges.append((inp, node, port, len(inputs)))
+            kind = "effect" if node is self.g.return_ and port > 0 else "edge"
+            self.edges.append((inp, node, port, len(inputs), kind))
 
     def _layout(self) -> None:
+        """Rows of boxes by layer (an arrow that skips layers bends through a waypoint in
+        each, so that it passes beside the boxes), ordered by the places of their inputs."""
         dg = nx.DiGraph()
         dg.add_nodes_from(self.boxes)
-        dg.add_edges_from((a, b) for a, b, _, _ in self.edges)
-        rows: list[list[Node]] = []
-        place: dict[Node, float] = {}
-        for layer in nx.topological_generations(dg):
-            first = {n: i for i, n in enumerate(self.boxes)}
-            layer.sort(
-                key=lambda n: (
-                    sum(place[p] for p in dg.predecessors(n)) / max(1, dg.in_degree(n)),
-                    first[n],
-                )
+        dg.add_edges_from((a, b) for a, b, *_ in self.edges)
+        layer = _layers(dg, self.boxes)
+        items: list[list] = [[] for _ in range(max(layer.values()) + 1)]
+        up: dict = {self.boxes[n]: [] for n in self.boxes}
+        for n in self.boxes:
+            items[layer[n]].append(self.boxes[n])
+        self.bends = []
+        for a, b, *_ in self.edges:
+            prev, chain = self.boxes[a], []
+            for k in range(layer[a] + 1, layer[b]):
+                bend = _Bend()
+                items[k].append(bend)
+                up[bend] = [prev]
+                chain.append(bend)
+                prev = bend
+            up[self.boxes[b]].append(prev)
+            self.bends.append(chain)
+        first = {box: i for i, box in enumerate(up)}
+        place: dict = {}
+        rows: list[list] = []
+        layer_rows: list[tuple[int, int]] = []  # the rows of each layer: [start, stop)
+        for members in items:
+            members.sort(
+                key=lambda m: (sum(place[p] for p in up[m]) / max(1, len(up[m])), first[m])
             )
-            for k in range(0, len(layer), ROW):
-                row = layer[k : k + ROW]
-                rows.append(row)
-                for i, n in enumerate(row):
-                    place[n] = i - (len(row) - 1) / 2
-        widths = [sum(self.boxes[n].w for n in row) + NODE_GAP * (len(row) - 1) for row in rows]
+            start = len(rows)
+            row: list = []
+            for m in members:
+                if isinstance(m, _Box) and sum(isinstance(o, _Box) for o in row) == ROW:
+                    rows.append(row)
+                    row = []
+                row.append(m)
+            rows.append(row)
+            layer_rows.append((start, len(rows)))
+            for r in rows[start:]:
+                for i, m in enumerate(r):
+                    place[m] = i - (len(r) - 1) / 2
+        widths = [sum(m.w for m in row) + NODE_GAP * (len(row) - 1) for row in rows]
         self.w = max([*widths, len(self.title) * CHAR_W]) + 2 * PANEL_PAD
         y = TITLE_H + PANEL_PAD
-        for row, width in zip(rows, widths):
-            x = (self.w - width) / 2
-            h = max(self.boxes[n].h for n in row)
-            for n in row:
-                box = self.boxes[n]
-                box.x, box.y = x, y + (h - box.h) / 2
-                x += box.w + NODE_GAP
-            y += h + ROW_GAP
-        self.h = y - ROW_GAP + PANEL_PAD if rows else TITLE_H + PANEL_PAD
+        for (start, stop) in layer_rows:
+            top = y
+            for row, width in zip(rows[start:stop], widths[start:stop]):
+                x = (self.w - width) / 2
+                h = max(m.h for m in row)
+                for m in row:
+                    m.x, m.y = x, y + (h - m.h) / 2
+                    x += m.w + NODE_GAP
+                y += h + ROW_GAP
+            for row in rows[start:stop]:
+                for m in row:
+                    if isinstance(m, _Bend):
+                        m.y, m.h = top, y - ROW_GAP - top
+        self.h = y - ROW_GAP + PANEL_PAD
 
     def svg(self, x0: float, y0: float, arrow: str) -> list[str]:
         out = [
@@ -145,19 +183,38 @@ class _Panel:
             f'<rect class="frame" width="{self.w:.1f}" height="{self.h:.1f}" rx="6"/>',
             f'<text class="title" x="{PANEL_PAD}" y="15">{escape(self.title)}</text>',
         ]
-        for a, b, port, ports in self.edges:
+        for (a, b, port, ports, kind), bends in zip(self.edges, self.bends):
             s, t = self.boxes[a], self.boxes[b]
-            x1, y1 = s.x + s.w / 2, s.y + s.h
-            x2, y2 = t.x + t.w * (port + 1) / (ports + 1), t.y - 1
-            mid = (y1 + y2) / 2
-            out.append(
-                f'<path class="edge" d="M{x1:.1f},{y1:.1f} C{x1:.1f},{mid:.1f} '
-                f'{x2:.1f},{mid:.1f} {x2:.1f},{y2:.1f}" marker-end="url(#{arrow})"/>'
-            )
+            x, y = s.x + s.w / 2, s.y + s.h
+            d = [f"M{x:.1f},{y:.1f}"]
+            stops = [(m.x + m.w / 2, m.y, m.y + m.h) for m in bends]
+            stops.append((t.x + t.w * (port + 1) / (ports + 1), t.y - 1, None))
+            for x2, y2, below in stops:
+                mid = (y + y2) / 2
+                d.append(f"C{x:.1f},{mid:.1f} {x2:.1f},{mid:.1f} {x2:.1f},{y2:.1f}")
+                x, y = x2, y2
+                if below is not None:
+                    d.append(f"L{x:.1f},{below:.1f}")
+                    y = below
+            out.append(f'<path class="{kind}" d="{" ".join(d)}" marker-end="url(#{arrow})"/>')
         for box in self.boxes.values():
             out.append(_box_svg(box))
         out.append("</g>")
         return out
+
+
+def _layers(dg: nx.DiGraph, boxes: dict[Node, _Box]) -> dict[Node, int]:
+    """The layer of each node of a panel: parameters and free variables on top, every
+    other node just above its first user (so that arrows stay short), the return last."""
+    generations = list(nx.topological_generations(dg))
+    last = len(generations) - 1
+    layer: dict[Node, int] = {}
+    for n in reversed(list(nx.topological_sort(dg))):
+        if isinstance(n, Parameter) or boxes[n].kind == "free":
+            layer[n] = 0
+        else:
+            layer[n] = min((layer[u] - 1 for u in dg.successors(n)), default=last)
+    return layer
 
 
 def _box_svg(box: _Box) -> str:
@@ -184,7 +241,7 @@ _STYLE = (
     "<style>"
     ".frame{fill:#fbfcfd;stroke:#9fb3c8}"
     ".title{fill:#1a4f8b;font-weight:bold}"
-    ".edge{fill:none;stroke:#6b7785;stroke-width:1.1}"
+    ".edge,.effect{fill:none;stroke:#6b7785;stroke-width:1.1}.effect{stroke-dasharray:4 3}"
     ".node rect{fill:#f3f6fa;stroke:#1a4f8b}"
     ".node ellipse{fill:#eaf5ea;stroke:#2e6b30}"
     ".node.return rect{fill:#fff;stroke-width:2}"
