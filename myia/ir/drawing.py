@@ -162,7 +162,7 @@ class _Panel:
         widths = [sum(m.w for m in row) + NODE_GAP * (len(row) - 1) for row in rows]
         self.w = max([*widths, len(self.title) * CHAR_W]) + 2 * PANEL_PAD
         y = TITLE_H + PANEL_PAD
-        for (start, stop) in layer_rows:
+        for start, stop in layer_rows:
             top = y
             for row, width in zip(rows[start:stop], widths[start:stop]):
                 x = (self.w - width) / 2
