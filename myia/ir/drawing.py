@@ -105,16 +105,18 @@ class _Panel:
         return _Box(kind, lines, f"{pr.node_ref(node, g)}: {tip}")
 
     def _connect(self, node: Apply) -> None:
-        inputs = [i for i in node.inputs[1:] if not isinstance(i, Constant)]
-        if not isinstance(node.fn, Constant):  # a call of a computed function
-            inputs.insert(0, node.fn)
-        for port, inp in enumerate(inputs):
+        # The computed function of a call, then the arguments; the return's inputs after
+        # its output are kept for their effects.
+        start = 0 if not isinstance(node.fn, Constant) else 1
+        inputs = [(i, x) for i, x in enumerate(node.inputs) if i >= start]
+        inputs = [(i, x) for i, x in inputs if not isinstance(x, Constant)]
+        for port, (i, inp) in enumerate(inputs):
             if inp not in self.boxes:
                 if inp.graph is self.g:  # left out by the cap
                     continue
                 name = self.pr.node_ref(inp, inp.graph)
                 self.boxes[inp] = _Box("free", [name], f"free variable {name}")
-            kind = "effect" if node is self.g.return_ and port > 0 else "edge"
+            kind = "effect" if node is self.g.return_ and i > 1 else "edge"
             self.edges.append((inp, node, port, len(inputs), kind))
 
     def _layout(self) -> None:
@@ -218,7 +220,7 @@ def _layers(dg: nx.DiGraph, boxes: dict[Node, _Box]) -> dict[Node, int]:
 
 
 def _box_svg(box: _Box) -> str:
-    tag = "node" if box.kind != "free" else "free"
+    tag = "free" if box.kind == "free" else f"node {box.kind}"
     if box.kind == "parameter":
         shape = (
             f'<ellipse cx="{box.x + box.w / 2:.1f}" cy="{box.y + box.h / 2:.1f}" '
@@ -234,7 +236,7 @@ def _box_svg(box: _Box) -> str:
         f'<tspan class="ln" x="{cx}" dy="{LINE_H}">{escape(t)}</tspan>' for t in box.lines[1:]
     )
     text = f'<text x="{cx}" y="{box.y + 14:.1f}">{lines}</text>'
-    return f'<g class="{tag} {box.kind}"><title>{escape(box.tip)}</title>{shape}{text}</g>'
+    return f'<g class="{tag}"><title>{escape(box.tip)}</title>{shape}{text}</g>'
 
 
 _STYLE = (

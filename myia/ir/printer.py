@@ -65,34 +65,23 @@ class Printer:
         self.root = root
         self.mng = Manager(root)
         self.namer = _Namer()
-        self.hidden = set() if shows_rules(root) else self._rule_graphs()
-        self.graphs = sorted(set(self.mng.graphs) - self.hidden, key=lambda g: g.id)
+        graphs = self.mng.graphs
+        self.hidden = set() if shows_rules(root) else {g for g in graphs if self._rule_of(g)}
+        self.graphs = sorted(set(graphs) - self.hidden, key=lambda g: g.id)
         for g in self.graphs:
             self.namer.name(g, g.name)
 
-    def _rule_graphs(self) -> set[Graph]:
-        parents = self.mng.parents
-        out = set()
-        for g in self.mng.graphs:
-            h = g
-            while h is not None and "rule" not in h.flags:
-                h = parents[h]
-            if h is not None:
-                out.add(g)
-        return out
+    def _rule_of(self, g: Graph) -> str | None:
+        """The rule `g` belongs to (its own, or that of a graph it is nested in), if any."""
+        while g is not None and "rule" not in g.flags:
+            g = self.mng.parents[g]
+        return None if g is None else g.flags["rule"]
 
     def graph_text(self, g: Graph) -> str:
         """`@name` of a shown graph, the rule's name (`bprop[tanh]`) of a hidden one."""
         if g in self.hidden:
-            return self.rule_name(g)
+            return self._rule_of(g)
         return "@" + self.namer.name(g, g.name)
-
-    def rule_name(self, g: Graph) -> str:
-        """The name of the rule a hidden graph belongs to (its own, or its parent's)."""
-        h = g
-        while "rule" not in h.flags:
-            h = self.mng.parents[h]
-        return h.flags["rule"]
 
     def node_ref(self, node: Node, graph: Graph) -> str:
         if isinstance(node, Constant):

@@ -97,7 +97,7 @@ def test_each_graph_is_a_labelled_panel_and_arrows_run_down():
         ys = [float(v) for v in re.findall(r"[-\d.]+,([-\d.]+)", e.get("d"))]
         assert ys[-1] > ys[0]
     # Free variables of the loop's body are dashed stubs, not nodes.
-    assert any(e.get("class") == "free free" for e in root.iter(SVG + "g"))
+    assert any(e.get("class") == "free" for e in root.iter(SVG + "g"))
 
 
 def test_labels_are_escaped():
