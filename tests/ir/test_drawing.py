@@ -10,12 +10,15 @@ import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import myia
 from myia.ir.drawing import CHAR_W, INDENT, LABEL, NODE_GAP, ROW
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply
 from myia.ir.printer import Printer, graph_to_html
+from tests.test_random_programs import load_function, programs
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -131,3 +134,34 @@ def test_notebook_html_shows_the_picture_beside_the_text():
     assert html == graph_to_html(g)
     assert 'class="myia-ir"' in html and "<svg" in html and 'class="myia-picture"' in html
     assert "<svg" not in graph_to_html(g, picture=False)
+
+
+def _check_picture(g) -> None:
+    """Every node once, one panel per graph shown, arrows running down, boxes apart."""
+    root = _tree(g.to_svg(max_nodes=10_000))
+    panels = [e for e in root.iter(SVG + "g") if e.get("class") == "panel"]
+    assert len(panels) == str(g).count("graph @")
+    assert len(_nodes(root)) == _expected_count(g)
+    for e in root.iter(SVG + "path"):
+        if e.get("class") in ("edge", "effect"):
+            ys = [float(v) for v in re.findall(r"[-\d.]+,([-\d.]+)", e.get("d"))]
+            assert ys == sorted(ys), e.get("d")
+    for panel in panels:
+        rects = [
+            tuple(float(r.get(k)) for k in ("x", "y", "width", "height"))
+            for r in panel.iter(SVG + "rect")
+            if r.get("class") != "frame"
+        ]
+        for i, (x, y, w, h) in enumerate(rects):
+            for x2, y2, w2, h2 in rects[i + 1 :]:
+                assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_pictures_of_random_programs(tmp_path_factory, data):
+    source, fn_name, arg_strategy = data.draw(programs(max_depth=2), label="program")
+    fn = load_function(source, fn_name, tmp_path_factory.mktemp("drawn"))
+    args = data.draw(arg_strategy, label="args")
+    _check_picture(myia.ir(fn))
+    _check_picture(myia.ir(fn, *args, stage="grad"))
