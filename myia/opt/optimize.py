@@ -179,7 +179,13 @@ class Optimizer:
         before = set(self.mng.graphs)
         created: list[Node] = []
         out = inline_clone(
-            g, node.graph, list(node.inputs[1:]), self.mng, effects=effects, created=created
+            g,
+            node.graph,
+            list(node.inputs[1:]),
+            self.mng,
+            loc=node.loc,  # myia's own nodes (a rule graph's) take the user's line of the call
+            effects=effects,
+            created=created,
         )
         ret = node.graph.return_
         for e in effects:

@@ -12,7 +12,9 @@ import pytest
 import myia
 from myia.backend.vm import run_graph
 from myia.ir.manager import Manager
+from myia.ir.nodes import Apply
 from myia.ir.printer import graph_to_html
+from myia.prim import lookup
 from tests.ad.fd import fd_gradient
 
 
@@ -112,3 +114,11 @@ def test_jvp_stage_computes_the_tangent():
 def test_unknown_stage_lists_the_stages():
     with pytest.raises(ValueError, match="parsed, typed, grad, jvp, optimized"):
         myia.ir(three, stage="adjoint")
+
+
+def test_inlined_rule_nodes_carry_the_users_line():
+    """The optimizer inlines the rule graphs; their nodes take the line of the call."""
+    g = myia.ir(myia.grad(three), np.linspace(-1.0, 1.0, 4), stage="optimized")
+    calls = [n for h in Manager(g).graphs for n in h.nodes() if isinstance(n, Apply)]
+    assert any(n.is_apply(lookup("tanh")) for n in calls)
+    assert all(n.loc is not None and n.loc.filename == __file__ for n in calls)
