@@ -285,14 +285,14 @@ def graph_to_svg(graph: Graph, max_nodes: int = 150) -> str:
         budget -= panel.drawn
         left_out += panel.left_out
     arrow = f"myia-arrow-{graph.id}"
-    width = max(p.w + p.depth * INDENT for p in panels)
+    width = max((p.w + p.depth * INDENT for p in panels), default=0.0)
     out, y = [], 0.0
     for p in panels:
         out.extend(p.svg(p.depth * INDENT, y, arrow))
         y += p.h + PANEL_GAP
     if left_out:
-        more = f" (and {graphs_left_out} more graphs)" if graphs_left_out else ""
-        note = f"{left_out} more nodes{more} not drawn: print(graph) shows every node"
+        whole = f" ({graphs_left_out} graphs left out whole)" if graphs_left_out else ""
+        note = f"{left_out} more nodes not drawn{whole}: print(graph) shows every node"
         out.append(f'<text class="note" x="0" y="{y + 12:.1f}">{escape(note)}</text>')
         width = max(width, len(note) * CHAR_W)
         y += 20
