@@ -232,17 +232,16 @@ def _columns(b: Builder, primal: Graph, params: list, argnums, has_aux: bool, ou
     }
 
     def step(bb: Builder, e: Node) -> Node:
-        args = list(params)
+        tangents = dict(zeros)
         offset = 0
-        for k, x in enumerate(params):
-            if k in zeros:
-                args.append(zeros[k])
-            elif k in argnums:
-                t, offset = one_hot_tree(bb, e, x, offset)
-                args.append(t)
+        for k in argnums:  # the elements of the inputs in the order of `argnums`
+            tangents[k], offset = one_hot_tree(bb, e, params[k], offset)
+        args = [*params, *(tangents[k] for k in sorted(tangents))]
         pair = bb.call(jg, args, ATuple((value_t, tangent_type(value_t))))
-        t_value = as_input(bb, bb.apply(_getitem, pair, 1), bb.apply(_getitem, pair, 0))
-        t_out = bb.apply(_getitem, t_value, 0) if has_aux else t_value
+        t_value, value = bb.apply(_getitem, pair, 1), bb.apply(_getitem, pair, 0)
+        if has_aux:
+            t_value, value = bb.apply(_getitem, t_value, 0), bb.apply(_getitem, value, 0)
+        t_out = as_input(bb, t_value, value)
         return bb.apply(_make_tuple, *leaf_nodes(bb, t_out))
 
     value = b.call(primal, params, value_t)
