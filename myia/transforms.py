@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -96,11 +97,9 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
             f"jvp needs one tangent per primal value: {len(primals)} primals, "
             f"{len(tangents)} tangents"
         )
-    if not isinstance(fn, Compiled):  # defaults left out: their tangents are zeros
-        full = bind(fn, primals, {})
-        tangents = (*tangents, *(_zeros_like(d) for d in full[len(primals) :]))
-        primals = full
-    return TangentFunction(fn, backend, optimize)(*primals, *tangents)
+    full = _with_defaults(fn, primals)  # defaults left out: their tangents are zeros
+    tangents = (*tangents, *(_zeros_like(d) for d in full[len(primals) :]))
+    return TangentFunction(fn, backend, optimize)(*full, *numpy_floats(tangents))
 
 
 jvp.__myia_macro__ = jvp_macro
@@ -120,8 +119,7 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):
         (9.0, (6.0,))
     """
     given = len(primals)
-    if not isinstance(fn, Compiled):  # defaults left out: primals, whose cotangents are dropped
-        primals = bind(fn, primals, {})
+    primals = _with_defaults(fn, primals)  # defaults left out: their cotangents are dropped
     out, f_vjp = VjpFunction(fn, backend, optimize).linearize(tuple(primals))
     if len(primals) == given:
         return out, f_vjp
@@ -293,6 +291,27 @@ def _lay_out_columns(cols: list, out, xs):
     return _rebuild(out, iter(blocks))
 
 
+def _with_defaults(fn, primals: tuple) -> tuple:
+    """`primals` with the defaults of the Python function `fn` that they leave out."""
+    return tuple(bind(fn, primals, {})) if isinstance(fn, types.FunctionType) else primals
+
+
+def numpy_floats(x):
+    """`x` with NumPy floats for its Python floats: tangents and cotangents follow
+    NumPy's float64 arithmetic (`1.0 / 0.0` is inf), as the NumPy functions they are
+    the derivatives of do; the results have the types of the values again.
+
+    Example:
+        >>> numpy_floats((1.0, [2, np.ones(1)]))
+        (np.float64(1.0), [2, array([1.])])
+    """
+    if isinstance(x, (tuple, list)):
+        return type(x)(numpy_floats(v) for v in x)
+    if isinstance(x, dict):
+        return {k: numpy_floats(v) for k, v in x.items()}
+    return np.float64(x) if type(x) is float else x
+
+
 def _tuple(x, what: str) -> tuple:
     if not isinstance(x, (tuple, list)):
         raise MyiaTypeError(
@@ -326,9 +345,9 @@ def _zeros_like(x):
 
 
 def cotangent_like(ct, out):
-    """The cotangent `ct` of the output `out` as a value of `out`'s exact type (a NumPy
-    float for a NumPy float, an array of its dtype): the program of `vjp` is compiled for
-    it. Refuses a cotangent of another structure, shape or dtype.
+    """The cotangent `ct` of the output `out` as a value of `out`'s type (an array of its
+    dtype, a NumPy float for a float: see `numpy_floats`): the program of `vjp` is compiled
+    for it. Refuses a cotangent of another structure, shape or dtype.
 
     Example:
         >>> cotangent_like(1.0, np.float64(2.0))
@@ -354,7 +373,7 @@ def cotangent_like(ct, out):
         _wrong_cotangent(ct, out)
     if isinstance(out, np.ndarray):
         return a.astype(out.dtype, copy=False)
-    return type(out)(a)
+    return np.float64(a) if type(out) is float else type(out)(a)  # see numpy_floats
 
 
 def _wrong_cotangent(ct, out):

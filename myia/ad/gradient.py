@@ -122,6 +122,18 @@ def gradient_program(
     return g
 
 
+def numpy_floats(t):
+    """The type `t` with NumPy floats for its Python floats (the type of a cotangent that
+    follows NumPy's float64 arithmetic: `myia.transforms.numpy_floats`)."""
+    if isinstance(t, (ATuple, AList)) and t.items is not None:
+        return type(t)([numpy_floats(x) for x in t.items])
+    if isinstance(t, ADict):
+        return ADict(t.keys, [numpy_floats(x) for x in t.values])
+    if isinstance(t, AScalar) and t.kind is float:
+        return AScalar(float, np=True)
+    return t
+
+
 def copy_parameters(g: Graph, primal: Graph) -> list:
     """New parameters of `g` like those of `primal` (names, places, types), in order."""
     params = []
@@ -186,7 +198,7 @@ def vjp_programs(primal: Graph) -> tuple[Graph, Graph]:
     bwd = Graph(f"vjp_bwd:{primal.name}", primal.loc)
     params = copy_parameters(bwd, primal)
     value, res, ct = (bwd.add_parameter(name, primal.loc) for name in ("out", "res", "ct"))
-    value.abstract, res.abstract, ct.abstract = out_t, res_t, drop_values(out_t)
+    value.abstract, res.abstract, ct.abstract = out_t, res_t, numpy_floats(drop_values(out_t))
     b = Builder(bwd, primal.loc)
     dout = fit(b, ct, out_t, value)
     back = f.backward(type_of(dout))

@@ -307,3 +307,41 @@ def test_vjp_takes_pytree_cotangents_of_the_output_type():
         f_vjp({"y": np.ones(2), "z": (1.0, 1.0)})
     with pytest.raises(MyiaTypeError, match="structure, shape and dtype of the output"):
         f_vjp({"y": np.ones(3)})
+
+
+# Python floats: tangents follow NumPy's float64 arithmetic where the program wrote np.* -----
+
+
+def np_ratio(x, y):
+    return np.divide(x, y)
+
+
+def py_ratio(x, y):
+    return x / y
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_python_float_tangents_follow_numpy_float64():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cts = myia.vjp(np.arctan2, 0.0, 0.0)[1](1.0)
+        want = (np.float64(0.0) / np.float64(0.0),) * 2  # y / (x^2 + y^2), as NumPy computes it
+        assert all(np.isnan(c) and np.isnan(w) for c, w in zip(cts, want))
+        assert all(type(c) is float for c in cts)
+        _, t = myia.jvp(np.arctan2, (0.0, 0.0), (1.0, 1.0))
+        assert np.isnan(t)
+        assert myia.jit(np_ratio)(1.0, 0.0) == np.divide(1.0, 0.0) == np.inf
+        out, t = myia.jvp(np_ratio, (1.0, 0.0), (1.0, 1.0))
+        assert out == np.inf and not np.isfinite(t)
+        assert myia.vjp(np_ratio, 1.0, 0.0)[1](1.0) == (np.inf, -np.inf)
+        assert myia.jacrev(np_ratio)(1.0, 0.0) == np.inf
+        # `/` on Python floats is Python's division, in the primal and in its derivatives
+        for run in (
+            lambda: myia.jit(py_ratio)(1.0, 0.0),
+            lambda: myia.jvp(py_ratio, (1.0, 0.0), (1.0, 1.0)),
+            lambda: myia.vjp(py_ratio, 1.0, 0.0),
+        ):
+            with pytest.raises(ZeroDivisionError):
+                run()
+        one, zero = np.float64(1.0), np.float64(0.0)
+        out, t = myia.jvp(py_ratio, (one, zero), (one, one))
+        assert out == one / zero and not np.isfinite(t)
