@@ -98,7 +98,8 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
             f"{len(tangents)} tangents"
         )
     full = _with_defaults(fn, primals)  # defaults left out: their tangents are zeros
-    tangents = (*tangents, *(_zeros_like(d) for d in full[len(primals) :]))
+    if len(full) > len(primals):
+        tangents = (*tangents, *(_zeros_like(d) for d in full[len(primals) :]))
     return TangentFunction(fn, backend, optimize)(*full, *numpy_floats(tangents))
 
 
@@ -293,7 +294,12 @@ def _lay_out_columns(cols: list, out, xs):
 
 def _with_defaults(fn, primals: tuple) -> tuple:
     """`primals` with the defaults of the Python function `fn` that they leave out."""
-    return tuple(bind(fn, primals, {})) if isinstance(fn, types.FunctionType) else primals
+    if not isinstance(fn, types.FunctionType):
+        return primals
+    code = fn.__code__
+    if len(primals) == code.co_argcount and not code.co_kwonlyargcount:
+        return primals  # nothing left out (the common case, quickly)
+    return tuple(bind(fn, primals, {}))
 
 
 def numpy_floats(x):
@@ -305,6 +311,8 @@ def numpy_floats(x):
         >>> numpy_floats((1.0, [2, np.ones(1)]))
         (np.float64(1.0), [2, array([1.])])
     """
+    if type(x) is tuple and all(type(v) is np.ndarray for v in x):
+        return x  # the common case, quickly
     if isinstance(x, (tuple, list)):
         return type(x)(numpy_floats(v) for v in x)
     if isinstance(x, dict):

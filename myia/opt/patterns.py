@@ -213,6 +213,7 @@ def same_tag(equal: bool) -> Callable:
 
 
 sum_, broadcast_to = P("sum"), P("broadcast_to")
+zeros, matmul = P("zeros"), P("matmul")
 A, D, S = Var("A"), Var("D"), Var("S")
 
 
@@ -371,6 +372,21 @@ RULES = [
     ),
     Rule((mul, (broadcast_to, ZERO_, S), X), zero_like_node, adjoint_only=True),
     Rule((mul, X, (broadcast_to, ZERO_, S)), zero_like_node, adjoint_only=True),
+    # The same of the zeros an absent tangent becomes where it is passed to a call
+    # (`np.zeros(s)`), and of matrix products: a zero tangent costs nothing.
+    *(
+        rule
+        for z in ((zeros, S, D), (broadcast_to, ZERO_, S))
+        for rule in (
+            Rule((mul, z, X), zero_like_node, adjoint_only=True),
+            Rule((mul, X, z), zero_like_node, adjoint_only=True),
+            Rule((matmul, z, X), zero_like_node, adjoint_only=True),
+            Rule((matmul, X, z), zero_like_node, adjoint_only=True),
+            Rule((add, X, z), X, when=same_type(), adjoint_only=True),
+            Rule((add, z, X), X, when=same_type(), adjoint_only=True),
+            Rule((sub, X, z), X, when=same_type(), adjoint_only=True),
+        )
+    ),
 ]
 
 
