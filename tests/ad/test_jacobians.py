@@ -345,3 +345,28 @@ def test_python_float_tangents_follow_numpy_float64():
         one, zero = np.float64(1.0), np.float64(0.0)
         out, t = myia.jvp(py_ratio, (one, zero), (one, one))
         assert out == one / zero and not np.isfinite(t)
+
+
+# Zero tangents passed to a call cost nothing ----------------------------------------------
+
+DATA = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
+
+
+def dense_loss(w, x):
+    return np.sum(np.tanh(x @ w) ** 2)
+
+
+def loss_on_data(w):
+    return dense_loss(w, DATA)
+
+
+def test_a_zero_tangent_passed_to_a_call_is_not_computed():
+    from myia.transforms import TangentFunction
+
+    w, t = np.array([[0.5, -0.2], [0.1, 0.3], [-0.4, 0.2]]), np.ones((3, 2))
+    code = myia.source(TangentFunction(loss_on_data), w, t)
+    code = "\n".join(line.split("#")[0] for line in code.splitlines())
+    assert "np.zeros" not in code and code.count("@") == 2, code  # x @ w, x @ t_w
+    _, tangent = myia.jvp(loss_on_data, (w,), (t,))
+    jac = fd_jacobian(loss_on_data, (w,), 0)
+    assert tangent == pytest.approx(float(np.sum(jac * t)), rel=1e-6)
