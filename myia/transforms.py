@@ -1,11 +1,15 @@
 """JAX's transformations beyond `grad`: `jvp`, `vjp`, `jacfwd`, `jacrev`, `hessian`.
 
 `jvp` runs the forward-mode program (`myia.ad.forward`): one pass computes the value and
-its directional derivative. `vjp` runs reverse mode from a given cotangent. The Jacobians
-are built from them column by column (`jacfwd`: one `jvp` per input element) or row by
-row (`jacrev`: one `vjp` per output element), each a call of compiled code, and
-`hessian(f)` is `jacfwd(grad(f))` (forward over reverse: one Hessian-vector product per
-column). Each compiles once per argument signature, like `jit` and `grad`.
+its directional derivative. `vjp` runs the forward program of reverse mode once and
+returns a function that runs only its backward program, on the saved residual
+(`myia.ad.gradient.vjp_programs`). A Jacobian is one compiled program (`myia.ad.jacobian`)
+that loops, inside it, over the one-hot basis: `jacrev` runs the forward pass once, then
+the backward pass for each row; `jacfwd` one tangent per column; this module lays the
+rows out in JAX's nested structure. `hessian(f)` is `jacfwd(grad(f))` (forward over
+reverse: one Hessian-vector product per column). Each compiles once per argument
+signature, like `jit` and `grad`. Tangents and cotangents of Python floats are computed as
+NumPy floats (`numpy_floats`).
 
 Example:
     >>> import numpy as np, myia
