@@ -22,6 +22,7 @@ from myia.infer.build import fold_nodes, type_of, typed_constant
 from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
+from myia.opt.invariants import hoist_invariants
 from myia.opt.patterns import RULES, implied_operand
 from myia.opt.prune import prune_parameters, prune_results
 from myia.opt.tapes import flatten_tapes
@@ -200,7 +201,11 @@ class Optimizer:
     def prune_across(self) -> None:
         """Dead tuple items of calls, then dead parameters (`myia.opt.prune`), and on
         adjoints flat tapes (`myia.opt.tapes`)."""
-        steps = [("dead result", prune_results), ("dead parameter", prune_parameters)]
+        steps = [
+            ("dead result", prune_results),
+            ("dead parameter", prune_parameters),
+            ("loop invariant", hoist_invariants),
+        ]
         if self.flat_tapes:
             steps.append(("flat tape", lambda mng, root: flatten_tapes(mng)))
         for what, prune in steps:
