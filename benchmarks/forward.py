@@ -61,6 +61,14 @@ def hand_mlp_jvp(W1, b1, W2, b2, dW1, db1, dW2, db2):
     return np.mean(d**2), np.mean(2.0 * d * dd)
 
 
+def grad_tanh_cube(x):
+    return myia.grad(tanh_cube)(x)
+
+
+def hvp_by_jvp(x, v):
+    return myia.jvp(grad_tanh_cube, (x,), (v,))[1]
+
+
 def dense_tanh(x):
     return np.tanh(np.dot(JAC_A, x))
 """
@@ -108,6 +116,7 @@ def _cases(m, seed: int) -> list[Case]:
 
     grad_tanh_cube = myia.grad(m.tanh_cube)
     grad_hvp_objective = myia.grad(m.hvp_objective)  # held, as benchmarks.run times it
+    jit_hvp_by_jvp = myia.jit(m.hvp_by_jvp)
     jit_mlp = myia.jit(m.mlp_loss)
     return [
         Case(
@@ -152,6 +161,12 @@ def _cases(m, seed: int) -> list[Case]:
                     "jvp_grad",
                     "myia.jvp(myia.grad(tanh_cube), (x,), (v,))[1]: forward over reverse",
                     lambda: myia.jvp(grad_tanh_cube, (x,), (v,))[1],
+                    hand_hvp,
+                ),
+                (
+                    "jit_jvp",
+                    "h(x, v), h = myia.jit(hvp_by_jvp): jvp of grad inside compiled code",
+                    lambda: jit_hvp_by_jvp(x, v),
                     hand_hvp,
                 ),
                 (

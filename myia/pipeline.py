@@ -90,7 +90,7 @@ def primal_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:
 def typed_program(fn, args: tuple, pinned: tuple[int, ...] = (), optimized: bool = True) -> Graph:
     """The specialized (and optimized) program of `fn` on arguments like `args`."""
     g = primal_program(fn, args, pinned)
-    return optimize(g) if optimized else g
+    return optimize(g, adjoint=g.flags.get("gradients", False)) if optimized else g
 
 
 def compile_jit(fn, args: tuple, pinned: tuple[int, ...] = ()):

@@ -370,3 +370,26 @@ def test_a_zero_tangent_passed_to_a_call_is_not_computed():
     _, tangent = myia.jvp(loss_on_data, (w,), (t,))
     jac = fd_jacobian(loss_on_data, (w,), 0)
     assert tangent == pytest.approx(float(np.sum(jac * t)), rel=1e-6)
+
+
+def cube_loss(x):
+    return np.sum(np.tanh(x) ** 2 * x)
+
+
+def grad_cube_loss(x):
+    return myia.grad(cube_loss)(x)
+
+
+def hvp_inside(x, v):
+    return myia.jvp(grad_cube_loss, (x,), (v,))[1]
+
+
+def test_a_program_with_gradients_inside_is_optimized_as_a_gradient():
+    x, v = np.array([0.3, -1.2, 0.8]), np.array([1.0, 0.5, -2.0])
+    code = "\n".join(
+        line.split("#")[0] for line in myia.source(myia.jit(hvp_inside), x, v).splitlines()
+    )
+    assert "0.0 *" not in code and "* 0.0" not in code, code  # no zero tangents left
+    t, s = np.tanh(x), 1.0 - np.tanh(x) ** 2
+    want = (4.0 * t * s + (2.0 * s * s - 4.0 * t * t * s) * x) * v  # the closed form
+    np.testing.assert_allclose(myia.jit(hvp_inside)(x, v), want, rtol=1e-12)
