@@ -122,6 +122,18 @@ def gradient_program(
     return g
 
 
+def numpy_floats(t):
+    """The type `t` with NumPy floats for its Python floats (the type of a cotangent that
+    follows NumPy's float64 arithmetic: `myia.transforms.numpy_floats`)."""
+    if isinstance(t, (ATuple, AList)) and t.items is not None:
+        return type(t)([numpy_floats(x) for x in t.items])
+    if isinstance(t, ADict):
+        return ADict(t.keys, [numpy_floats(x) for x in t.values])
+    if isinstance(t, AScalar) and t.kind is float:
+        return AScalar(float, np=True)
+    return t
+
+
 def copy_parameters(g: Graph, primal: Graph) -> list:
     """New parameters of `g` like those of `primal` (names, places, types), in order."""
     params = []
@@ -164,31 +176,34 @@ def as_input(b: Builder, d, x):
     return d
 
 
-def cotangent_program(primal: Graph, ct_type) -> Graph:
-    """The typed program of the function `myia.vjp` returns: the primal values and a
-    cotangent of the output (of its type) in, the cotangent of each input out."""
-    from myia.ad.forward import fit
-    from myia.ad.jvp_program import check_tangent
+def vjp_programs(primal: Graph) -> tuple[Graph, Graph]:
+    """The two typed programs of `myia.vjp`, which share one reverse transform (so one
+    residual layout): the forward program (the primal values in; the output and the
+    residual of its backward pass out) and the backward program (the primal values, the
+    output, the residual and a cotangent of the output's type in; the cotangent of each
+    input out, None for ints, bools and strings). The backward program computes nothing
+    of the forward pass: what it reads of it is in the residual."""
+    from myia.ad.forward import fit, tangent_type
 
     out_t = primal.output.abstract
-    from myia.ad.forward import tangent_type
-
     for i, p in enumerate(primal.parameters):
         if tangent_type(p.abstract) is not AZero:
             check_differentiable(p.abstract, f"argument {i} (`{p.name}`)", primal.loc)
-    check_tangent(_Named("the output", out_t), ct_type, primal)
     rev = Reverse(primal, tuple(range(len(primal.parameters))))
     f = rev.function(primal)
-    g = primal.derive("vjp")
-    params = copy_parameters(g, primal)
-    ct = g.add_parameter("ct", primal.loc)
-    ct.abstract = ct_type
-    b = Builder(g, primal.loc)
-    pair = b.call(f.fwd, params, ATuple((out_t, AResidual(f.region.cell))))
-    dout = fit(b, ct, out_t, b.apply(_getitem, pair, 0))
-    bwd = f.backward(type_of(dout))
+    res_t = AResidual(f.region.cell)
+    fwd = primal.derive("vjp_fwd")
+    b = Builder(fwd, primal.loc)
+    fwd.output = b.call(f.fwd, copy_parameters(fwd, primal), ATuple((out_t, res_t)))
+    bwd = primal.derive("vjp_bwd")
+    params = copy_parameters(bwd, primal)
+    value, res, ct = (bwd.add_parameter(name, primal.loc) for name in ("out", "res", "ct"))
+    value.abstract, res.abstract, ct.abstract = out_t, res_t, numpy_floats(drop_values(out_t))
+    b = Builder(bwd, primal.loc)
+    dout = fit(b, ct, out_t, value)
+    back = f.backward(type_of(dout))
     out_types = f.out_types[drop_values(type_of(dout))]
-    s = b.call(bwd, [b.apply(_getitem, pair, 1), dout], out_types)
+    s = b.call(back, [res, dout], out_types)
     cts = []
     for i, x in enumerate(params):
         if tangent_type(x.abstract) is AZero:
@@ -196,14 +211,6 @@ def cotangent_program(primal: Graph, ct_type) -> Graph:
             continue
         d = b.apply(_getitem, s, i) if out_types.items[i] is not AZero else None
         cts.append(as_input(b, d, x))
-    g.output = b.apply(_make_tuple, *cts)
+    bwd.output = b.apply(_make_tuple, *cts)
     rev.finish_forward()
-    return g
-
-
-class _Named:
-    """A name and a type, where `check_tangent` wants a parameter."""
-
-    def __init__(self, name: str, abstract):
-        self.name = name
-        self.abstract = abstract
+    return fwd, bwd

@@ -72,6 +72,7 @@ def _plain_constant(obj: Any) -> bool:
         return all(_plain_constant(x) for x in obj)
     return obj is None or isinstance(obj, (bool, int, float, complex, str))
 
+
 # The fields of the named tuples np.linalg returns, and the unpacking that reads them.
 _RESULT_FIELDS = {
     "eigenvalues": "w, v = np.linalg.eigh(a)",
