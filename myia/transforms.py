@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from myia.ad.macro import jvp_macro
-from myia.api import Compiled, grad
+from myia.api import Compiled, given_source, grad
 from myia.binding import bind
 from myia.errors import MyiaTypeError
+from myia.infer.abstract import ATuple
 from myia.ir.nodes import Graph
 from myia.pipeline import cotangent_program_of, tangent_program
 
@@ -43,6 +44,11 @@ class TangentFunction(Compiled):
         n = len(args) // 2
         return tangent_program(self.fn, args[:n], args[n:], self.pinned(), self.optimize)
 
+    def output_type(self, graph: Graph):
+        """The tangent leaves with the structure of the value (a record as its class)."""
+        out = graph.output.abstract.items[0]
+        return ATuple((out, out))
+
 
 class CotangentFunction(Compiled):
     """The cotangents of the inputs of `f` from one of its output, compiled per signature
@@ -59,7 +65,7 @@ class CotangentFunction(Compiled):
         return cotangent_program_of(self.fn, args[:-1], args[-1], self.pinned(), self.optimize)
 
 
-def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize=None):
+def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize=None, source=None):
     """`(fn(*primals), J t)`: the value of `fn` and its derivative along `tangents`, by
     forward mode (one pass). `primals` and `tangents` are tuples of the same structure,
     shapes and dtypes, as in JAX.
@@ -69,6 +75,7 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
         >>> myia.jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))
         (6.0, 3.0)
     """
+    given_source(fn, source)
     primals, tangents = _tuple(primals, "primals"), _tuple(tangents, "tangents")
     if len(primals) != len(tangents):
         raise MyiaTypeError(
@@ -85,7 +92,7 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
 jvp.__myia_macro__ = jvp_macro
 
 
-def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):
+def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, source=None):
     """`(fn(*primals), f_vjp)`, where `f_vjp(ct)` is the tuple of the cotangents of
     `primals` (None for ints, bools and strings) for the cotangent `ct` of the output
     (of the output's structure, shapes and dtypes), by reverse mode, as in JAX.
@@ -98,6 +105,7 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):
     """
     from myia.api import JitFunction
 
+    given_source(fn, source)
     out = JitFunction(fn, backend, optimize)(*primals)
     back = CotangentFunction(fn, backend, optimize)
 
@@ -107,7 +115,7 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):
     return out, f_vjp
 
 
-def jacfwd(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=None):
+def jacfwd(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=None, source=None):
     """The Jacobian of `fn` with respect to the arguments `argnums`, by forward mode (one
     `jvp` per element of the input): of shape `out.shape + x.shape` (a tuple of them for a
     tuple `argnums`). Inputs and outputs are floats or float arrays.
@@ -118,6 +126,7 @@ def jacfwd(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=Non
         array([[2., 0.],
                [0., 4.]])
     """
+    given_source(fn, source)
     tangent = TangentFunction(fn, backend, optimize)
 
     def jacobian(*args):
@@ -148,7 +157,7 @@ def jacfwd(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=Non
     return jacobian
 
 
-def jacrev(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=None):
+def jacrev(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=None, source=None):
     """The Jacobian of `fn` with respect to the arguments `argnums`, by reverse mode (one
     `vjp` per element of the output): of shape `out.shape + x.shape`, as `jacfwd`.
 
@@ -158,6 +167,7 @@ def jacrev(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=Non
         array([[1., 0.],
                [0., 1.]])
     """
+    given_source(fn, source)
     back = CotangentFunction(fn, backend, optimize)
 
     def jacobian(*args):
@@ -187,7 +197,7 @@ def jacrev(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=Non
     return jacobian
 
 
-def hessian(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=None):
+def hessian(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=None, source=None):
     """The Hessian of the scalar function `fn` with respect to `argnums`:
     `jacfwd(grad(fn))`, forward mode over reverse mode (one Hessian-vector product per
     element of the input), of shape `x.shape + x.shape`.
@@ -198,6 +208,7 @@ def hessian(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=No
         array([[ 6.,  0.],
                [ 0., 12.]])
     """
+    given_source(fn, source)
     return jacfwd(grad(fn, argnums=argnums), argnums, backend=backend, optimize=optimize)
 
 

@@ -326,12 +326,8 @@ class ExpressionLowerer:
         value = self.lower_expr(region, expr.value)
         try:
             prim = REGISTRY.lookup("attr." + expr.attr)
-        except KeyError:
-            raise MyiaSyntaxError(
-                f"attribute `.{expr.attr}` is not supported (supported: .T, .shape, .ndim, "
-                ".dtype, .size)",
-                loc,
-            ) from None
+        except KeyError:  # a field of a record (typed by the specializer)
+            return self.prim(region, "record_attr", [value, Constant(expr.attr, loc)], loc)
         return self.apply(region, [prim, value], loc)
 
     def expr_Lambda(self, region, expr, loc):
@@ -409,13 +405,23 @@ class ExpressionLowerer:
                         fixed=fixed,
                         packs=True,
                     )
-                raise MyiaSyntaxError(
-                    f"method `.{expr.func.attr}()` is not supported; see the supported methods in "
-                    "the subset (sum, mean, reshape, transpose, dot, astype, ...)",
-                    loc,
-                )
+                return self.method_call(region, expr, kwargs, loc)
         fn = self.lower_expr(region, expr.func)
         return self.call_node(region, fn, expr.args, kwargs, loc)
+
+    def method_call(self, region, expr: ast.Call, kwargs, loc):
+        """`obj.m(args)` for a method that is not an array method: a method of a record
+        (a model object), typed by the specializer (`prim/records.py`)."""
+        attr = expr.func.attr
+        if kwargs or any(isinstance(a, ast.Starred) for a in expr.args):
+            raise MyiaSyntaxError(
+                f"method `.{attr}()` is not an array method (sum, mean, reshape, transpose, dot, "
+                "astype, ...); a method of a model object takes positional arguments only",
+                loc,
+            )
+        nodes = [self.lower_expr(region, expr.func.value), Constant(attr, loc)]
+        nodes += [self.lower_expr(region, a) for a in expr.args]
+        return self.prim(region, "record_call", nodes, loc)
 
     def call_prim(
         self,

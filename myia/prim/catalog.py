@@ -16,6 +16,7 @@ from myia.prim import (  # noqa: F401
     linalg,
     masked,
     np_linalg,
+    records,
     reductions,
     shapes,
     special,

@@ -1,0 +1,160 @@
+"""Primitives of records (namedtuples and model objects, `ARecord`): building one
+(`Params(w, b)`, a gradient with respect to one), reading an attribute (`p.w`,
+`self.w`), and calling a method (`self.layer(x)`).
+
+Compiled code holds a record as the tuple of its dynamic fields (see `myia/trees.py`), so
+each primitive here has a canonical form made of tuples, `getitem` and constants, except
+`make_record`, which keeps the record's type on the tuple it builds (so that the value
+leaves compiled code as an object of its class). `record_call` is typed by the
+specializer (`infer/interpret.py`), which parses the method it calls.
+
+Example:
+    >>> from collections import namedtuple
+    >>> import myia
+    >>> P = namedtuple("P", "w b")
+    >>> myia.grad(lambda p, x: p.w * x + p.b)(P(2.0, 1.0), 3.0)
+    P(w=3.0, b=1.0)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from myia.errors import MyiaTypeError
+from myia.infer.abstract import AConst, ARecord, ATuple, abstract_of_value, describe
+from myia.prim.jvp import linear
+from myia.prim.registry import primitive
+from myia.prim.structures import getitem
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordSpec:
+    """What a record's type knows besides its items: its class, the names of its dynamic
+    fields, and its static attributes as (name, value) pairs."""
+
+    cls: type
+    names: tuple
+    static: tuple = ()
+
+    @staticmethod
+    def of(t: ARecord) -> RecordSpec:
+        return RecordSpec(t.cls, t.names, t.static)
+
+
+@primitive("make_record", foldable=False)
+def make_record(spec, values):
+    """The record of class `spec.cls` with the dynamic fields `values` (a tuple), as
+    compiled code holds it: the tuple itself."""
+    return values
+
+
+@make_record.definfer
+def _infer_make_record(spec, values):
+    s = spec.value
+    if not isinstance(values, ATuple) or len(values.items) != len(s.names):
+        raise MyiaTypeError(
+            f"`{s.cls.__name__}` takes {len(s.names)} fields ({', '.join(s.names)}), not "
+            f"{describe(values)}"
+        )
+    return ARecord(s.cls, s.names, values.items, s.static)
+
+
+@make_record.defvjp
+def _vjp_make_record(r):
+    return [None, r.dout]
+
+
+@make_record.defemit
+def _emit_make_record(e, args):
+    return args[1]
+
+
+make_record.defjvp(linear(1))
+
+
+@primitive("record_attr", foldable=False)
+def record_attr(x, name):
+    """`x.name` of a record `x`."""
+    return getattr(x, name)
+
+
+def _record(x, what: str) -> ARecord:
+    if not isinstance(x, ARecord):
+        raise MyiaTypeError(
+            f"attribute `.{what}` of {describe(x)} is not supported (arrays have .T, .shape, "
+            ".ndim, .dtype, .size; namedtuples and model objects have their fields)"
+        )
+    return x
+
+
+@record_attr.definfer
+def _infer_record_attr(x, name):
+    t = _record(x, name.value)
+    k = t.field(name.value)
+    if k is not None:
+        return t.items[k]
+    for n, v in t.static:
+        if n == name.value:
+            return abstract_of_value(v)
+    if callable(getattr(t.cls, name.value, None)):
+        raise MyiaTypeError(
+            f"the method `{t.cls.__name__}.{name.value}` as a value is not supported: call it "
+            f"(`obj.{name.value}(...)`)"
+        )
+    raise MyiaTypeError(f"`{t.cls.__name__}` object has no attribute `{name.value}`")
+
+
+@record_attr.defcanon
+def _canon_record_attr(b, args):
+    x, name = args
+    t = x.abstract
+    k = t.field(name.abstract.value)
+    if k is not None:
+        return b.apply(getitem, x, k)
+    return b.node(dict(t.static)[name.abstract.value])
+
+
+@primitive("record_call", foldable=False)
+def record_call(x, name, *args):
+    """`x.name(*args)`: the method `name` of the record `x`'s class called on `x`, or, when
+    `x.name` is a field holding a callable model, that model's `__call__`."""
+    return getattr(x, name)(*args)
+
+
+def method_target(x, name: str):
+    """(the function `x.name(...)` calls, the index of the field it is called on or None
+    for `x` itself), for a record type `x`; a MyiaTypeError where there is none."""
+    t = _record(x, name)
+    k = t.field(name)
+    if k is not None:
+        inner = t.items[k]
+        fn = getattr(inner.cls, "__call__", None) if isinstance(inner, ARecord) else None
+        if fn is None:
+            raise MyiaTypeError(
+                f"`{t.cls.__name__}.{name}` is {describe(inner)}, which is not callable"
+            )
+        return fn, k
+    fn = getattr(t.cls, name, None)
+    if fn is None or not callable(fn):
+        raise MyiaTypeError(f"`{t.cls.__name__}` object has no method `{name}`")
+    if isinstance(fn, (staticmethod, classmethod)) or isinstance(
+        t.cls.__dict__.get(name), (staticmethod, classmethod)
+    ):
+        raise MyiaTypeError(
+            f"`{t.cls.__name__}.{name}` is a static or class method, which is not supported "
+            "in compiled code: make it a plain function"
+        )
+    return fn, None
+
+
+def method_arguments(b, args: list) -> list:
+    """The arguments of the function a typed `record_call(obj, name, *rest)` calls: the
+    object it is called on (obj, or its field), then `rest`."""
+    obj, name, *rest = args
+    _, k = method_target(obj.abstract, name.abstract.value)
+    return [obj if k is None else b.apply(getitem, obj, k), *rest]
+
+
+def record_type_constant(t: ARecord) -> AConst:
+    """The constant argument of `make_record` for records of type `t`."""
+    return AConst(RecordSpec.of(t))
