@@ -43,6 +43,7 @@ from myia.pipeline import (
     typed_program,
 )
 from myia.prim.structures import Unbound
+from myia.tracebacks import internal, shortened, walk
 
 BACKENDS = ("numpy", "vm")
 DEFAULTS = {"backend": "numpy", "optimize": True}
@@ -257,6 +258,7 @@ class Compiled:
             return fn
 
     def __call__(self, *args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841  (pytest: the errors are the user's)
         if self.bound is not None:
             args = (self.bound.__self__, *args)
         if kwargs or not self._argc <= len(args) <= self._argmax:
@@ -268,14 +270,21 @@ class Compiled:
             fn = cache.get(types if _PLAIN.issuperset(types) else signature(args))
         else:
             fn = cache.get(self.key(args))
-        if fn is None or guard is not None and not guard():
-            fn = self.compiled(args)
         try:
-            result = fn.fn(*args)
-        except Exception as e:
-            result = fn.recover(e, args)
-        if isinstance(result, Unbound):
-            result._fail()
+            if fn is None or guard is not None and not guard():
+                fn = self.compiled(args)
+            try:
+                result = fn.fn(*args)
+            except Exception as e:
+                result = fn.recover(e, args)
+            if isinstance(result, Unbound):
+                result._fail()
+        except MyiaError as e:  # a refusal: where in the user's code, not in myia's
+            raise shortened(e)  # noqa: B904  (the same exception, its traceback shortened)
+        except Exception as e:  # raised by compiled code (a bug of myia's stays whole)
+            if not any(not internal(tb) for tb in walk(e.__traceback__)):
+                raise
+            raise shortened(e)  # noqa: B904
         return result
 
     def bind(self, args: tuple, kwargs: dict) -> tuple:

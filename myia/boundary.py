@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from myia.infer.abstract import ADict, AList, ARecord, ATuple, AbstractValue, holds_record
+from myia.infer.abstract import AbstractValue, ADict, AList, ARecord, ATuple, holds_record
 from myia.trees import (
     children,
     is_model,
@@ -39,9 +39,9 @@ def lower(v: Any) -> Any:
     if t is tuple or t is list or t is dict or is_namedtuple(v):
         items, rebuild_node = children(v)
         out = [lower(x) for x in items]
-        if t is dict:
-            return dict(zip(sorted(v), out)) if any(a is not b for a, b in zip(out, items)) else v
-        return t(out) if t is tuple or t is list else t(*out)
+        if t is dict or is_namedtuple(v):
+            return rebuild_node(out)
+        return t(out)
     return v
 
 

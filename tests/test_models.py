@@ -29,7 +29,9 @@ def ravel(tree):
     def unravel(v):
         parts = iter(np.split(np.asarray(v, float), np.cumsum(sizes)[:-1]))
         return myia.tree_map(
-            lambda x: float(next(parts)[0]) if np.ndim(x) == 0 else next(parts).reshape(np.shape(x)),
+            lambda x: (
+                float(next(parts)[0]) if np.ndim(x) == 0 else next(parts).reshape(np.shape(x))
+            ),
             tree,
         )
 

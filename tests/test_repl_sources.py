@@ -40,9 +40,7 @@ def test_exec_with_source_matches_finite_differences():
     w, x = np.array([0.3, -1.2, 2.0]), np.array([1.5, 0.5, -0.7])
     g = myia.grad(ns["loss"], source=TEXT)(w, x)
     eps = 1e-6
-    fd = [
-        (ns["loss"](w + eps * e, x) - ns["loss"](w - eps * e, x)) / (2 * eps) for e in np.eye(3)
-    ]
+    fd = [(ns["loss"](w + eps * e, x) - ns["loss"](w - eps * e, x)) / (2 * eps) for e in np.eye(3)]
     np.testing.assert_allclose(g, fd, rtol=1e-6)
     assert myia.jit(ns["loss"], source=TEXT)(w, x) == pytest.approx(ns["loss"](w, x))
     out, t = myia.jvp(ns["helper"], (0.5,), (1.0,), source=TEXT)

@@ -29,7 +29,9 @@ class NamedTupleConstructor:
         cls = self.cls
         fields = cls._fields
         if any(isinstance(a, ast.Starred) for a in expr.args):
-            raise MyiaSyntaxError(f"`*` unpacking in a call to `{cls.__name__}` is not supported", loc)
+            raise MyiaSyntaxError(
+                f"`*` unpacking in a call to `{cls.__name__}` is not supported", loc
+            )
         values: dict = dict(zip(fields, expr.args))
         if len(expr.args) > len(fields):
             raise MyiaTypeError(
@@ -52,4 +54,6 @@ class NamedTupleConstructor:
             else:
                 raise MyiaTypeError(f"`{cls.__name__}` is missing the field `{f}`", loc)
         spec = Constant(RecordSpec(cls, fields), loc)
-        return lowerer.prim(region, "make_record", [spec, lowerer.prim(region, "make_tuple", items, loc)], loc)
+        return lowerer.prim(
+            region, "make_record", [spec, lowerer.prim(region, "make_tuple", items, loc)], loc
+        )

@@ -29,10 +29,11 @@ import types
 
 from myia.errors import Location, MyiaSourceError, MyiaSyntaxError
 
-
 # Sources given by the user (`myia.jit(f, source=TEXT)`) for code whose file Python did not
 # keep (a plain REPL, `python -c`, an `exec`'d string): the texts given for each file name.
 _GIVEN: dict[str, list[str]] = {}
+# The code objects a text was given for (whose missing definition is an error of the text).
+_GIVEN_FOR: set[types.CodeType] = set()
 
 
 def give_source(fn, text: str) -> None:
@@ -48,10 +49,13 @@ def give_source(fn, text: str) -> None:
     """
     code = getattr(fn, "__code__", None)
     if code is None or not isinstance(text, str):
-        raise TypeError(f"source= needs a Python function and its source text (a str), not {text!r}")
+        raise TypeError(
+            f"source= needs a Python function and its source text (a str), not {text!r}"
+        )
     texts = _GIVEN.setdefault(code.co_filename, [])
     if text not in texts:
         texts.append(text)
+    _GIVEN_FOR.add(code)
 
 
 def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
@@ -67,7 +71,9 @@ def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
     """
     code = fn.__code__
     if code.co_filename in _GIVEN and not linecache.getlines(code.co_filename):
-        return _given_tree(fn)
+        found = _given_tree(fn)
+        if found is not None:
+            return found
     filename = inspect.getsourcefile(fn) or code.co_filename
     linecache.checkcache(filename)  # the text of the file as it is now
     _check_matches(fn, filename)
@@ -102,10 +108,10 @@ def _tree(fn: types.FunctionType, filename: str) -> tuple[ast.AST, str, int, int
     )
 
 
-def _given_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
+def _given_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int] | None:
     """The tree of `fn` from the texts given for its file: the definition of its name and
     parameters (the one at its first line, if several), its lines shifted to where
-    Python numbers them."""
+    Python numbers them; None where no text defines it and none was given for it."""
     code = fn.__code__
     params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
     found = []
@@ -121,6 +127,8 @@ def _given_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
         for node in ast.walk(tree):
             if _defines(node, code.co_name, params):
                 found.append(node)
+    if not found and code not in _GIVEN_FOR:
+        return None  # a function of the same file no text was given for: `_tree` refuses
     if not found:
         raise MyiaSyntaxError(
             f"the source given for `{fn.__qualname__}` has no definition of "

@@ -128,7 +128,7 @@ def method_target(x, name: str):
     k = t.field(name)
     if k is not None:
         inner = t.items[k]
-        fn = getattr(inner.cls, "__call__", None) if isinstance(inner, ARecord) else None
+        fn = _call_method(inner.cls) if isinstance(inner, ARecord) else None
         if fn is None:
             raise MyiaTypeError(
                 f"`{t.cls.__name__}.{name}` is {describe(inner)}, which is not callable"
@@ -145,6 +145,12 @@ def method_target(x, name: str):
             "in compiled code: make it a plain function"
         )
     return fn, None
+
+
+def _call_method(cls: type):
+    """The `__call__` a class defines (or inherits from a class of the program), or None
+    (`getattr(cls, "__call__")` would be the constructor, from the metaclass)."""
+    return next((c.__dict__["__call__"] for c in cls.__mro__ if "__call__" in c.__dict__), None)
 
 
 def method_arguments(b, args: list) -> list:
