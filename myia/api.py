@@ -265,12 +265,12 @@ class Compiled:
             args = self.bind(args, kwargs)
         cache = self.cache
         guard = cache.guard  # read first: a program found after it is no older than it
-        if cache.pinned == ():
-            types = tuple(map(type, args))
-            fn = cache.get(types if _PLAIN.issuperset(types) else signature(args))
-        else:
-            fn = cache.get(self.key(args))
         try:
+            if cache.pinned == ():
+                types = tuple(map(type, args))
+                fn = cache.get(types if _PLAIN.issuperset(types) else signature(args))
+            else:
+                fn = cache.get(self.key(args))  # (the first call parses: it may refuse)
             if fn is None or guard is not None and not guard():
                 fn = self.compiled(args)
             try:

@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import enum
 import types
 from collections.abc import Callable
 from typing import Any
@@ -46,9 +47,9 @@ def is_namedtuple_class(cls: type) -> bool:
 
 def is_model(v: Any) -> bool:
     """Whether `v` is a model object: an instance of a class of the program (plain or
-    dataclass) with its attributes in `__dict__` (see the module)."""
+    dataclass, not an enum member) with its attributes in `__dict__` (see the module)."""
     t = type(v)
-    if isinstance(v, (type, types.FunctionType, types.MethodType, types.ModuleType)):
+    if isinstance(v, (type, types.FunctionType, types.MethodType, types.ModuleType, enum.Enum)):
         return False
     if t.__module__.split(".")[0] in _FOREIGN_MODULES or not hasattr(v, "__dict__"):
         return False

@@ -216,3 +216,43 @@ def test_unknown_attribute_and_method_are_refused():
         myia.jit(f)(P(1.0, 2.0))
     with pytest.raises(myia.MyiaTypeError, match="no method `frobnicate`"):
         myia.jit(lambda m: m.frobnicate(1.0))(Linear(2, 2, RNG))
+
+
+@dataclasses.dataclass
+class Affine:
+    w: np.ndarray
+    b: float
+    n: int = 2
+
+    def __call__(self, x):
+        return np.sum(self.w * x) * self.n + self.b
+
+
+def apply_twice(model, x):
+    return model(x) * model(x * 0.5)
+
+
+def test_calling_a_model_and_forward_mode_with_models():
+    m = Affine(np.array([1.0, 2.0]), 0.5)
+    x = np.array([0.3, -0.4])
+    g = myia.grad(apply_twice)(m, x)
+    assert type(g) is Affine and g.n == 2
+    assert_tree_close(g, fd_grad(apply_twice, (m, x), 0), rtol=1e-5, atol=1e-7)
+    t = Affine(np.array([1.0, -1.0]), 2.0)
+    out, tan = myia.jvp(apply_twice, (m, x), (t, np.zeros(2)))
+    eps = 1e-6
+    up = apply_twice(myia.tree_map(lambda p, d: p + eps * d, m, t), x)
+    down = apply_twice(myia.tree_map(lambda p, d: p - eps * d, m, t), x)
+    assert out == pytest.approx(apply_twice(m, x))
+    assert tan == pytest.approx((up - down) / (2 * eps), rel=1e-6)
+    out, f_vjp = myia.vjp(apply_twice, m, x)
+    ct_m, ct_x = f_vjp(1.0)
+    assert type(ct_m) is Affine
+    assert_tree_close(ct_m, g)
+    _, same = myia.jvp(lambda q: q, (m,), (t,))
+    assert type(same) is Affine and same.n == 2
+
+
+def test_making_a_model_in_compiled_code_is_refused():
+    with pytest.raises(myia.MyiaTypeError, match="making an object of the class `Affine`"):
+        myia.jit(lambda w: Affine(w, 0.0)(w))(np.ones(2))

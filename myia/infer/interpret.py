@@ -17,6 +17,7 @@ from myia.infer.abstract import (
     AConst,
     AFunction,
     AGradient,
+    ARecord,
     ATuple,
     AUnion,
     GraphFn,
@@ -75,6 +76,13 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
         return (yield from call_gradient(an, ctx, node, fn, args))
     if isinstance(fn, AFunction) and fn.single is _RECORD_CALL:
         return (yield from call_method(an, ctx, node, args))
+    if isinstance(fn, ARecord):  # a model called: its class's `__call__`
+        return (yield from call_method(an, ctx, node, [fn, AConst("__call__"), *args]))
+    if isinstance(fn, AConst) and isinstance(fn.value, type):
+        raise MyiaTypeError(
+            f"making an object of the class `{fn.value.__name__}` in compiled code is not "
+            "supported (namedtuple classes are): make it outside and pass it as an argument"
+        )
     if not isinstance(fn, AFunction):
         raise MyiaTypeError(f"{describe(fn)} is not callable")
     out = BOTTOM

@@ -24,6 +24,7 @@ from myia.infer.abstract import (
     ADict,
     AFunction,
     AList,
+    ARecord,
     ATuple,
     AUnion,
     GraphFn,
@@ -235,6 +236,8 @@ class Monomorphizer:
         calls = ctx.calls.get(node, [])
         if isinstance(fn, Constant) and fn.value is _RECORD_CALL:
             args = method_arguments(b, args)
+        elif not isinstance(fn, Constant) and isinstance(self.an.value_of(ctx, fn), ARecord):
+            args = [self._input(ctx, fn), *args]  # a model called: `__call__(model, ...)`
         if len(calls) == 1 and isinstance(calls[0][0], tuple):
             (_, spec), callee = calls[0]
             return b.call(

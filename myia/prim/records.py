@@ -126,6 +126,11 @@ def method_target(x, name: str):
     for `x` itself), for a record type `x`; a MyiaTypeError where there is none."""
     t = _record(x, name)
     k = t.field(name)
+    if name == "__call__":
+        fn = _call_method(t.cls)
+        if fn is None:
+            raise MyiaTypeError(f"`{t.cls.__name__}` objects are not callable (no `__call__`)")
+        return fn, None
     if k is not None:
         inner = t.items[k]
         fn = _call_method(inner.cls) if isinstance(inner, ARecord) else None
