@@ -256,3 +256,29 @@ def test_calling_a_model_and_forward_mode_with_models():
 def test_making_a_model_in_compiled_code_is_refused():
     with pytest.raises(myia.MyiaTypeError, match="making an object of the class `Affine`"):
         myia.jit(lambda w: Affine(w, 0.0)(w))(np.ones(2))
+
+
+def test_namedtuple_replace():
+    def f(p, x):
+        q = p._replace(b=p.b * x)
+        return q.w * q.b
+
+    p = P(2.0, 3.0)
+    assert myia.jit(lambda p: p._replace(w=1.0))(p) == P(1.0, 3.0)
+    g = myia.grad(f)(p, 0.5)
+    assert type(g) is P
+    assert_tree_close(g, fd_grad(f, (p, 0.5), 0))
+    with pytest.raises(myia.MyiaTypeError, match="unknown field `z`"):
+        myia.jit(lambda p: p._replace(z=1.0))(p)
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_reference_evaluator_and_unoptimized_programs_agree(optimize):
+    m = MLP(np.random.default_rng(3))
+    x, y = RNG.normal(size=3), np.array([0.2])
+    expected = myia.grad(MLP.loss)(m, x, y)
+    got = myia.grad(MLP.loss, backend="vm", optimize=optimize)(m, x, y)
+    assert_tree_close(got, expected, rtol=1e-10, atol=1e-12)
+    out = myia.jit(lambda q: TP(q.w * 2.0, q.b), backend="vm", optimize=optimize)(TP(np.ones(2)))
+    assert type(out) is TP and out.b == 0.0
+    np.testing.assert_array_equal(out.w, [2.0, 2.0])

@@ -413,6 +413,19 @@ class ExpressionLowerer:
         """`obj.m(args)` for a method that is not an array method: a method of a record
         (a model object), typed by the specializer (`prim/records.py`)."""
         attr = expr.func.attr
+        if attr == "_replace" and kwargs and not expr.args:  # `p._replace(w=v)` of a record
+            names = tuple(kwargs)
+            values = [self.lower_expr(region, v) for v in kwargs.values()]
+            return self.prim(
+                region,
+                "record_replace",
+                [
+                    self.lower_expr(region, expr.func.value),
+                    Constant(names, loc),
+                    self.prim(region, "make_tuple", values, loc),
+                ],
+                loc,
+            )
         if kwargs or any(isinstance(a, ast.Starred) for a in expr.args):
             raise MyiaSyntaxError(
                 f"method `.{attr}()` is not an array method (sum, mean, reshape, transpose, dot, "

@@ -21,10 +21,18 @@ from __future__ import annotations
 import dataclasses
 
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AConst, ARecord, ATuple, abstract_of_value, describe
+from myia.infer.abstract import (
+    AConst,
+    ARecord,
+    ATuple,
+    abstract_of_value,
+    constant_value,
+    describe,
+)
+from myia.trees import is_namedtuple_class
 from myia.prim.jvp import linear
 from myia.prim.registry import primitive
-from myia.prim.structures import getitem
+from myia.prim.structures import getitem, make_tuple
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +120,45 @@ def _canon_record_attr(b, args):
     if k is not None:
         return b.apply(getitem, x, k)
     return b.node(dict(t.static)[name.abstract.value])
+
+
+@primitive("record_replace", foldable=False)
+def record_replace(x, names, values):
+    """`x._replace(**dict(zip(names, values)))` of a namedtuple `x`."""
+    return x._replace(**dict(zip(names, values)))
+
+
+def _replaced(t: ARecord, base: list, names: tuple, values) -> list:
+    """`base` (the fields of a record of type `t`, types or nodes) with the fields `names`
+    replaced by `values`."""
+    out = list(base)
+    for n, v in zip(names, values):
+        k = t.field(n)
+        if k is None:
+            raise MyiaTypeError(f"`{t.cls.__name__}._replace` got the unknown field `{n}`")
+        out[k] = v
+    return out
+
+
+@record_replace.definfer
+def _infer_record_replace(x, names, values):
+    t = _record(x, "_replace")
+    if not is_namedtuple_class(t.cls):
+        raise MyiaTypeError(
+            f"`._replace` is a method of namedtuples; `{t.cls.__name__}` is a model object"
+        )
+    return t.rebuilt(_replaced(t, t.items, constant_value(names), values.items))
+
+
+@record_replace.defcanon
+def _canon_record_replace(b, args):
+    x, names, values = args
+    t = x.abstract
+    fields = [b.apply(getitem, x, k) for k in range(len(t.items))]
+    names = constant_value(names.abstract)
+    news = [b.apply(getitem, values, k) for k in range(len(names))]
+    items = _replaced(t, fields, names, news)
+    return b.apply(make_record, RecordSpec.of(t), b.apply(make_tuple, *items))
 
 
 @primitive("record_call", foldable=False)
