@@ -29,10 +29,10 @@ from myia.infer.abstract import (
     constant_value,
     describe,
 )
-from myia.trees import is_namedtuple_class
 from myia.prim.jvp import linear
 from myia.prim.registry import primitive
 from myia.prim.structures import getitem, make_tuple
+from myia.trees import is_namedtuple_class
 
 
 @dataclasses.dataclass(frozen=True)
