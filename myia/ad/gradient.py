@@ -25,7 +25,7 @@ from myia.infer.abstract import (
 )
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.ir.nodes import Graph
-from myia.prim.records import RecordSpec
+from myia.prim.records import spec_of
 from myia.prim.registry import lookup
 from myia.prim.sens import zeros_of
 from myia.prim.structures import ZERO
@@ -151,7 +151,7 @@ def as_input(b: Builder, d, x):
     if isinstance(t, (ATuple, AList)) and t.items is not None:
         items = [as_input(b, part(i), b.apply(_getitem, x, i)) for i in range(len(t.items))]
         if isinstance(t, ARecord):  # a gradient of a record is a record of its class
-            return b.apply(lookup("make_record"), RecordSpec.of(t), b.apply(_make_tuple, *items))
+            return b.apply(lookup("make_record"), spec_of(t), b.apply(_make_tuple, *items))
         return b.apply(_make_tuple if isinstance(t, ATuple) else lookup("make_list"), *items)
     if isinstance(t, ADict):
         items = [as_input(b, part(k), b.apply(_getitem, x, k)) for k in t.keys]

@@ -16,7 +16,7 @@ import ast
 
 from myia.errors import MyiaSyntaxError, MyiaTypeError
 from myia.ir.nodes import Constant
-from myia.prim.records import RecordSpec
+from myia.prim.records import record_spec
 
 
 class NamedTupleConstructor:
@@ -53,7 +53,7 @@ class NamedTupleConstructor:
                 items.append(Constant(cls._field_defaults[f], loc))
             else:
                 raise MyiaTypeError(f"`{cls.__name__}` is missing the field `{f}`", loc)
-        spec = Constant(RecordSpec(cls, fields), loc)
+        spec = Constant(record_spec(cls, fields), loc)
         return lowerer.prim(
             region, "make_record", [spec, lowerer.prim(region, "make_tuple", items, loc)], loc
         )

@@ -18,11 +18,8 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
-
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
-    AConst,
     ARecord,
     ATuple,
     abstract_of_value,
@@ -34,19 +31,29 @@ from myia.prim.registry import primitive
 from myia.prim.structures import getitem, make_tuple
 from myia.trees import is_namedtuple_class
 
+# The classes of records, by the key `record_spec` gives them: the constant argument of
+# `make_record` is a literal (strings and the static values), so that the generated code
+# holds no object for it.
+_CLASSES: dict[str, type] = {}
 
-@dataclasses.dataclass(frozen=True)
-class RecordSpec:
-    """What a record's type knows besides its items: its class, the names of its dynamic
-    fields, and its static attributes as (name, value) pairs."""
 
-    cls: type
-    names: tuple
-    static: tuple = ()
+def record_spec(cls: type, names: tuple, static: tuple = ()) -> tuple:
+    """The constant argument of `make_record` for records of class `cls` with the dynamic
+    fields `names` and the static attributes `static` ((name, value) pairs).
 
-    @staticmethod
-    def of(t: ARecord) -> RecordSpec:
-        return RecordSpec(t.cls, t.names, t.static)
+    Example:
+        >>> from collections import namedtuple
+        >>> record_spec(namedtuple("P", "w b"), ("w", "b"))[1:]
+        (('w', 'b'), ())
+    """
+    key = f"{cls.__module__}.{cls.__qualname__}@{id(cls):x}"
+    _CLASSES[key] = cls
+    return (key, tuple(names), tuple(static))
+
+
+def spec_of(t: ARecord) -> tuple:
+    """The `record_spec` of the record type `t`."""
+    return record_spec(t.cls, t.names, t.static)
 
 
 @primitive("make_record", foldable=False)
@@ -58,13 +65,14 @@ def make_record(spec, values):
 
 @make_record.definfer
 def _infer_make_record(spec, values):
-    s = spec.value
-    if not isinstance(values, ATuple) or len(values.items) != len(s.names):
+    key, names, static = constant_value(spec)
+    cls = _CLASSES[key]
+    if not isinstance(values, ATuple) or len(values.items) != len(names):
         raise MyiaTypeError(
-            f"`{s.cls.__name__}` takes {len(s.names)} fields ({', '.join(s.names)}), not "
+            f"`{cls.__name__}` takes {len(names)} fields ({', '.join(names)}), not "
             f"{describe(values)}"
         )
-    return ARecord(s.cls, s.names, values.items, s.static)
+    return ARecord(cls, names, values.items, static)
 
 
 @make_record.defvjp
@@ -158,7 +166,7 @@ def _canon_record_replace(b, args):
     names = constant_value(names.abstract)
     news = [b.apply(getitem, values, k) for k in range(len(names))]
     items = _replaced(t, fields, names, news)
-    return b.apply(make_record, RecordSpec.of(t), b.apply(make_tuple, *items))
+    return b.apply(make_record, spec_of(t), b.apply(make_tuple, *items))
 
 
 @primitive("record_call", foldable=False)
@@ -211,8 +219,3 @@ def method_arguments(b, args: list) -> list:
     obj, name, *rest = args
     _, k = method_target(obj.abstract, name.abstract.value)
     return [obj if k is None else b.apply(getitem, obj, k), *rest]
-
-
-def record_type_constant(t: ARecord) -> AConst:
-    """The constant argument of `make_record` for records of type `t`."""
-    return AConst(RecordSpec.of(t))
