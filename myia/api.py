@@ -576,8 +576,11 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
         >>> print(myia.ir(f, stage="grad"))                # doctest: +ELLIPSIS
         graph @grad:f(x) {...
     """
-    with COMPILE_LOCK:
-        return _ir(fn, args, stage)
+    try:
+        with COMPILE_LOCK:
+            return _ir(fn, args, stage)
+    except MyiaError as e:  # a refusal: where in the user's code, not in myia's
+        raise shortened(e)  # noqa: B904  (the same exception, its traceback shortened)
 
 
 def _ir(fn, args: tuple, stage: str) -> Graph:
@@ -622,6 +625,9 @@ def source(fn: Callable, *args: Any) -> str:
         >>> print(myia.source(myia.grad(f), 3.0))       # doctest: +ELLIPSIS
         import math...
     """
-    with COMPILE_LOCK:
-        c = _compiled_of(fn)
-        return SourceView(compile_graph(c.program(tuple(args))).source)
+    try:
+        with COMPILE_LOCK:
+            c = _compiled_of(fn)
+            return SourceView(compile_graph(c.program(tuple(args))).source)
+    except MyiaError as e:
+        raise shortened(e)  # noqa: B904  (the same exception, its traceback shortened)

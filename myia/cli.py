@@ -431,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     opts = parser.parse_args(argv)
     command = {"show": cmd_show, "check": cmd_check}[opts.verb]
+    if opts.traceback:
+        os.environ["MYIA_FULL_TRACEBACK"] = "1"  # myia's own frames too (`myia/tracebacks.py`)
     try:
         return command(opts)
     except CliError as exc:

@@ -282,3 +282,24 @@ def test_reference_evaluator_and_unoptimized_programs_agree(optimize):
     out = myia.jit(lambda q: TP(q.w * 2.0, q.b), backend="vm", optimize=optimize)(TP(np.ones(2)))
     assert type(out) is TP and out.b == 0.0
     np.testing.assert_array_equal(out.w, [2.0, 2.0])
+
+
+class Scaled(typing.NamedTuple):
+    w: np.ndarray
+    s: float
+
+    def value(self, x):
+        return np.sum(self.w * x) * self.s
+
+    @staticmethod
+    def helper(x):
+        return x
+
+
+def test_methods_of_a_namedtuple_and_static_methods_refused():
+    p = Scaled(np.array([1.0, 2.0]), 3.0)
+    g = myia.grad(lambda q, x: q.value(x))(p, np.ones(2))
+    assert type(g) is Scaled
+    assert_tree_close(g, Scaled(np.array([3.0, 3.0]), 3.0))
+    with pytest.raises(myia.MyiaTypeError, match="static or class method"):
+        myia.jit(lambda q: q.helper(1.0))(p)

@@ -78,3 +78,15 @@ def test_an_internal_error_of_myia_keeps_its_traceback(monkeypatch):
     e = _raise(myia.jit(lambda x: x + 1.0), (1.0,), RuntimeError)
     frames = traceback.extract_tb(e.__traceback__)
     assert frames[-1].name == "broken"
+
+
+def test_refusals_of_ir_and_source_are_short():
+    def outside(x):
+        with open(x) as fh:
+            return fh.read()
+
+    for show in (lambda: myia.source(outside, "f"), lambda: myia.ir(outside)):
+        with pytest.raises(myia.MyiaSyntaxError) as info:
+            show()
+        frames = traceback.extract_tb(info.value.__traceback__)
+        assert sum(os.path.abspath(f.filename).startswith(MYIA_DIR) for f in frames) <= 1

@@ -18,6 +18,8 @@ Example:
 
 from __future__ import annotations
 
+import inspect
+
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
     ARecord,
@@ -197,9 +199,7 @@ def method_target(x, name: str):
     fn = getattr(t.cls, name, None)
     if fn is None or not callable(fn):
         raise MyiaTypeError(f"`{t.cls.__name__}` object has no method `{name}`")
-    if isinstance(fn, (staticmethod, classmethod)) or isinstance(
-        t.cls.__dict__.get(name), (staticmethod, classmethod)
-    ):
+    if isinstance(inspect.getattr_static(t.cls, name), (staticmethod, classmethod)):
         raise MyiaTypeError(
             f"`{t.cls.__name__}.{name}` is a static or class method, which is not supported "
             "in compiled code: make it a plain function"
