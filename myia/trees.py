@@ -8,7 +8,8 @@ object, or None (an empty subtree, no leaves). A *model object* is an instance o
 class of the program (a plain class or a dataclass, not a builtin, NumPy or myia type)
 whose attributes live in its `__dict__`: its children are its attributes, in the order
 they were set. Inside compiled code only its *dynamic* attributes travel (arrays, floats,
-containers of them, and other records); ints, bools, strings and None are *static*: part
+containers of them, and other records); ints, bools, strings, None and functions
+(`self.activation = np.tanh`) are *static*: part
 of the compiled signature, like an int argument, and part of the tree's structure (not
 leaves: `tree_map` keeps them as they are).
 
@@ -57,8 +58,9 @@ def is_model(v: Any) -> bool:
 
 
 def is_static(v: Any) -> bool:
-    """Whether a model attribute is static (see the module): an int, bool, str or None."""
-    return v is None or type(v) in (int, bool, str)
+    """Whether a model attribute is static (see the module): an int, bool, str, None, or a
+    function (a class, a NumPy function: anything callable but a model)."""
+    return v is None or type(v) in (int, bool, str) or (callable(v) and not is_model(v))
 
 
 def model_attributes(obj: Any) -> dict:

@@ -113,6 +113,9 @@ def test_namedtuple_second_order_and_forward_mode():
     out, t = myia.jvp(lambda q: P(q.w * 2.0, q.b), (p,), (P(1.0, 1.0),))
     assert type(out) is P and type(t) is P
     assert t == P(2.0, 1.0)
+    g, hvp = myia.jvp(myia.grad(f), (p,), (P(1.0, 0.0),))  # a Hessian-vector product
+    assert type(g) is P and type(hvp) is P
+    np.testing.assert_allclose(hvp, (6 * 2.0 * 1.5, 3 * 4.0))
     out, f_vjp = myia.vjp(f, p)
     (ct,) = f_vjp(1.0)
     assert type(ct) is P
@@ -303,3 +306,30 @@ def test_methods_of_a_namedtuple_and_static_methods_refused():
     assert_tree_close(g, Scaled(np.array([3.0, 3.0]), 3.0))
     with pytest.raises(myia.MyiaTypeError, match="static or class method"):
         myia.jit(lambda q: q.helper(1.0))(p)
+
+
+class Activated:
+    def __init__(self, w, activation, scale_fn):
+        self.w = w
+        self.activation = activation
+        self.scale_fn = scale_fn
+
+    def loss(self, x):
+        return np.sum(self.scale_fn(self.activation(self.w * x)))
+
+
+def halve(v):
+    return v * 0.5
+
+
+def test_functions_in_attributes_are_static():
+    m = Activated(np.array([0.5, -1.0]), np.tanh, halve)
+    x = np.array([1.0, 2.0])
+    g = myia.grad(m.loss)(x)
+    assert g.activation is np.tanh and g.scale_fn is halve
+    assert_tree_close(g, fd_grad(Activated.loss, (m, x), 0))
+    f = myia.jit(Activated.loss)
+    assert f(m, x) == pytest.approx(m.loss(x))
+    other = Activated(m.w, np.sin, halve)
+    assert f(other, x) == pytest.approx(other.loss(x))
+    assert f.compilations == 2

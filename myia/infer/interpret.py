@@ -120,15 +120,18 @@ def call_method(an: Analysis, ctx: Context, node: Apply, args: list):
     obj, name, *rest = args
     if obj is BOTTOM:
         return BOTTOM
-    fn, k = method_target(obj, name.value)
-    this = obj if k is None else obj.items[k]
-    if not isinstance(fn, types.FunctionType):
+    fn, on = method_target(obj, name.value)
+    prim = REGISTRY.primitive_for(fn) if on is None else None
+    if prim is not None:  # a NumPy function in a static attribute (`self.act = np.tanh`)
+        g = primitive_graph(prim)
+    elif isinstance(fn, types.FunctionType):
+        g = parse(fn)
+    else:
         raise MyiaTypeError(
-            f"`{this.cls.__name__}.{getattr(fn, '__name__', name.value)}` is not a Python "
+            f"`{obj.cls.__name__}.{name.value}` is {fn!r}, not a Python function or a NumPy "
             "function myia can compile"
         )
-    g = parse(fn)
-    call_args = [this, *rest]
+    call_args = list(rest) if on is None else [obj if on == "self" else obj.items[on], *rest]
     if len(call_args) != len(g.parameters):
         call_args = _bind_defaults(g, call_args, node)
     callee = an.context(g, None, tuple(call_args))

@@ -179,15 +179,17 @@ def record_call(x, name, *args):
 
 
 def method_target(x, name: str):
-    """(the function `x.name(...)` calls, the index of the field it is called on or None
-    for `x` itself), for a record type `x`; a MyiaTypeError where there is none."""
+    """(the function `x.name(...)` calls, what it is called on: "self" for `x` itself, the
+    index of the field holding the model whose `__call__` it is, or None for a function
+    held in a static attribute, called on the arguments alone), for a record type `x`; a
+    MyiaTypeError where there is none."""
     t = _record(x, name)
     k = t.field(name)
     if name == "__call__":
         fn = _call_method(t.cls)
         if fn is None:
             raise MyiaTypeError(f"`{t.cls.__name__}` objects are not callable (no `__call__`)")
-        return fn, None
+        return fn, "self"
     if k is not None:
         inner = t.items[k]
         fn = _call_method(inner.cls) if isinstance(inner, ARecord) else None
@@ -196,6 +198,9 @@ def method_target(x, name: str):
                 f"`{t.cls.__name__}.{name}` is {describe(inner)}, which is not callable"
             )
         return fn, k
+    static = dict(t.static)
+    if name in static and callable(static[name]):
+        return static[name], None
     fn = getattr(t.cls, name, None)
     if fn is None or not callable(fn):
         raise MyiaTypeError(f"`{t.cls.__name__}` object has no method `{name}`")
@@ -204,7 +209,7 @@ def method_target(x, name: str):
             f"`{t.cls.__name__}.{name}` is a static or class method, which is not supported "
             "in compiled code: make it a plain function"
         )
-    return fn, None
+    return fn, "self"
 
 
 def _call_method(cls: type):
@@ -215,7 +220,9 @@ def _call_method(cls: type):
 
 def method_arguments(b, args: list) -> list:
     """The arguments of the function a typed `record_call(obj, name, *rest)` calls: the
-    object it is called on (obj, or its field), then `rest`."""
+    object it is called on (obj, or its field; none for a static function), then `rest`."""
     obj, name, *rest = args
-    _, k = method_target(obj.abstract, name.abstract.value)
-    return [obj if k is None else b.apply(getitem, obj, k), *rest]
+    _, on = method_target(obj.abstract, name.abstract.value)
+    if on is None:
+        return rest
+    return [obj if on == "self" else b.apply(getitem, obj, on), *rest]
