@@ -333,3 +333,21 @@ def test_functions_in_attributes_are_static():
     other = Activated(m.w, np.sin, halve)
     assert f(other, x) == pytest.approx(other.loss(x))
     assert f.compilations == 2
+
+
+class Stack:
+    def __init__(self, rng):
+        self.layers = [Linear(3, 4, rng), Linear(4, 4, rng), Linear(4, 1, rng)]
+
+    def loss(self, x):
+        for layer in self.layers:
+            x = np.tanh(layer(x))
+        return np.sum(x**2)
+
+
+def test_a_loop_over_a_list_of_layers():
+    m = Stack(np.random.default_rng(4))
+    x = RNG.normal(size=3)
+    g = myia.grad(m.loss)(x)
+    assert [type(layer) for layer in g.layers] == [Linear] * 3
+    assert_tree_close(g, fd_grad(Stack.loss, (m, x), 0), rtol=1e-5, atol=1e-7)
