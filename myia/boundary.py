@@ -72,7 +72,6 @@ class Boundary:
         self.inner = inner
         self.lowers = lowers
         self.out = out
-        self.source = getattr(inner, "source", None)
 
     def fn(self, *args):
         if self.lowers:
