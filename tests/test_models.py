@@ -351,3 +351,8 @@ def test_a_loop_over_a_list_of_layers():
     g = myia.grad(m.loss)(x)
     assert [type(layer) for layer in g.layers] == [Linear] * 3
     assert_tree_close(g, fd_grad(Stack.loss, (m, x), 0), rtol=1e-5, atol=1e-7)
+
+
+def test_gradient_with_respect_to_an_int_field_names_it():
+    with pytest.raises(myia.MyiaTypeError, match=r"argument 0 \(`p`\)\.b, which is an int"):
+        myia.grad(lambda p: p.w * 2.0)(P(1.0, 3))

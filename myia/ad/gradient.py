@@ -38,7 +38,8 @@ def check_differentiable(t, where: str, loc) -> None:
     """Refuse gradients with respect to ints, bools and complex numbers."""
     if isinstance(t, (ATuple, AList)) and t.items is not None:
         for i, x in enumerate(t.items):
-            check_differentiable(x, f"{where}[{i}]", loc)
+            part = f".{t.names[i]}" if isinstance(t, ARecord) else f"[{i}]"
+            check_differentiable(x, where + part, loc)
         return
     if isinstance(t, ADict):
         for k, x in zip(t.keys, t.values):
