@@ -356,3 +356,12 @@ def test_a_loop_over_a_list_of_layers():
 def test_gradient_with_respect_to_an_int_field_names_it():
     with pytest.raises(myia.MyiaTypeError, match=r"argument 0 \(`p`\)\.b, which is an int"):
         myia.grad(lambda p: p.w * 2.0)(P(1.0, 3))
+
+
+def test_a_function_attribute_read_as_a_value_is_refused():
+    def loss(m, x):
+        act = m.activation
+        return np.sum(act(x))
+
+    with pytest.raises(myia.MyiaTypeError, match=r"call it where it is read"):
+        myia.jit(loss)(Activated(np.ones(2), np.tanh, halve), np.ones(2))

@@ -112,6 +112,11 @@ def _infer_record_attr(x, name):
     if k is not None:
         return t.items[k]
     for n, v in t.static:
+        if n == name.value and callable(v):
+            raise MyiaTypeError(
+                f"the function in `{t.cls.__name__}.{n}` is read as a value, which is not "
+                f"supported: call it where it is read (`self.{n}(...)`)"
+            )
         if n == name.value:
             return abstract_of_value(v)
     if callable(getattr(t.cls, name.value, None)):
