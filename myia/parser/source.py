@@ -41,9 +41,9 @@ def give_source(fn, text: str) -> None:
     helpers), for when Python kept no source for `fn`'s file.
 
     Example:
-        >>> ns = {}
-        >>> exec("def sq(x):\n    return x * x\n", ns)
-        >>> give_source(ns["sq"], "def sq(x):\n    return x * x\n")
+        >>> ns, text = {}, "def sq(x): return x * x"
+        >>> exec(text, ns)
+        >>> give_source(ns["sq"], text)
         >>> source_tree(ns["sq"])[0].name
         'sq'
     """
