@@ -23,10 +23,13 @@ import math
 import os
 import sys
 import traceback
+import types
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from myia.trees import children, is_model
 
 STAGES = ("parsed", "typed", "grad", "jvp", "optimized", "source")
 NEEDS_ARGS = ("optimized", "source")
@@ -52,7 +55,9 @@ Verbs:
           (myia.testing.check_grads); exit status 0 when they match, 1 when not.
 
 FILE.py is imported as a module from its path (its directory goes first on sys.path);
-FUNCTION is a name defined in it (a dotted path such as Model.loss works too).
+FUNCTION is a name defined in it; a dotted path names a method: Model.loss (its
+--args start with the model object) or model.loss, a bound method of an object of the
+file (argument 0 is the object, as for myia.grad).
 Errors print one line on stderr and exit with status 2.
 """
 
@@ -242,6 +247,14 @@ def eval_args(expr: str, module) -> tuple:
     return value if isinstance(value, tuple) else (value,)
 
 
+def unbound(fn, xs: tuple, with_self: bool) -> tuple[Any, tuple]:
+    """A bound method `model.loss` as its function, with the object as argument 0 (when
+    `with_self`: arguments are given), as `myia.grad` takes it."""
+    if isinstance(fn, types.MethodType):
+        return fn.__func__, ((fn.__self__, *xs) if with_self else xs)
+    return fn, xs
+
+
 # The verbs --------------------------------------------------------------------------------
 
 
@@ -257,6 +270,7 @@ def cmd_show(opts) -> int:
         flag = "--svg" if opts.svg else "--show-rules"
         raise CliError(f"{flag} is for the graph stages, not --stage source")
     xs = eval_args(opts.args, module) if opts.args is not None else ()
+    fn, xs = unbound(fn, xs, bool(xs))
     if opts.grad:
         argnums = (
             0
@@ -284,7 +298,7 @@ def cmd_check(opts) -> int:
     module, fn = load_target(opts.target)
     if opts.order < 1:
         raise CliError(f"--order must be at least 1, got {opts.order}")
-    xs = eval_args(opts.args, module)
+    fn, xs = unbound(fn, eval_args(opts.args, module), True)
     if opts.argnums:
         nums = tuple(opts.argnums)
         bad = [i for i in nums if not -len(xs) <= i < len(xs)]
@@ -337,13 +351,12 @@ def _low_precision(xs, nums) -> bool:
 
 
 def _float_leaves(x, path=()):
+    """(path, leaf) of each float leaf of the tree `x` (a path indexes `children`)."""
     from myia.testing import _is_float_leaf
 
-    if isinstance(x, (tuple, list)):
-        for k, e in enumerate(x):
-            yield from _float_leaves(e, (*path, k))
-    elif isinstance(x, dict):
-        for k, e in x.items():
+    parts = children(x)
+    if parts is not None:
+        for k, e in enumerate(parts[0]):
             yield from _float_leaves(e, (*path, k))
     elif _is_float_leaf(x):
         yield path, x
@@ -352,14 +365,10 @@ def _float_leaves(x, path=()):
 def _replace(x, path, new):
     if not path:
         return new
-    k, rest = path[0], path[1:]
-    if isinstance(x, dict):
-        out = dict(x)
-        out[k] = _replace(x[k], rest, new)
-        return out
-    items = list(x)
-    items[k] = _replace(x[k], rest, new)
-    return tuple(items) if isinstance(x, tuple) else items
+    items, rebuild = children(x)
+    items = list(items)
+    items[path[0]] = _replace(items[path[0]], path[1:], new)
+    return rebuild(items)
 
 
 def _finite_differences(fn, xs, i, eps):
@@ -410,6 +419,9 @@ def _fmt(value) -> str:
             return np.array2string(value, separator=", ")
         if isinstance(value, np.generic):
             return repr(value.item())
+        if is_model(value):
+            attrs = ", ".join(f"{k}={_fmt(v)}" for k, v in vars(value).items())
+            return f"{type(value).__name__}({attrs})"
         return repr(value)
 
 
@@ -448,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     opts = parser.parse_args(argv)
     command = {"show": cmd_show, "check": cmd_check}[opts.verb]
+    if opts.traceback:
+        os.environ["MYIA_FULL_TRACEBACK"] = "1"  # myia's own frames too (`myia/tracebacks.py`)
     try:
         return command(opts)
     except CliError as exc:

@@ -28,11 +28,13 @@ import numpy as np
 
 from myia.ad.jvp_program import zero_tangent
 from myia.ad.macro import jvp_macro
-from myia.api import Compiled, grad, run
+from myia.api import Compiled, given_source, grad, run
 from myia.binding import bind
 from myia.errors import MyiaTypeError
+from myia.infer.abstract import ATuple
 from myia.ir.nodes import Graph
 from myia.pipeline import jacobian_of, tangent_program, vjp_programs_of
+from myia.trees import tree_map
 
 
 class TangentFunction(Compiled):
@@ -49,6 +51,11 @@ class TangentFunction(Compiled):
         n = len(args) // 2
         return tangent_program(self.fn, args[:n], args[n:], self.pinned(), self.optimize)
 
+    def output_type(self, graph: Graph):
+        """The tangent leaves with the structure of the value (a record as its class)."""
+        out = graph.output.abstract.items[0]
+        return ATuple((out, out))
+
 
 class VjpFunction(Compiled):
     """The forward and backward programs of `vjp`, compiled per signature of the primal
@@ -62,8 +69,12 @@ class VjpFunction(Compiled):
     def program(self, args: tuple) -> tuple[Graph, Graph]:
         return vjp_programs_of(self.fn, args, self.pinned(), self.optimize)
 
-    def build(self, program: tuple[Graph, Graph]) -> _Linearized:
-        return _Linearized(*(super(VjpFunction, self).build(g) for g in program))
+    def build(self, program: tuple[Graph, Graph], arg_types: tuple) -> _Linearized:
+        fwd, bwd = program
+        build = super().build
+        return _Linearized(
+            build(fwd, arg_types), build(bwd, tuple(p.abstract for p in bwd.parameters))
+        )
 
     def linearize(self, primals: tuple) -> tuple[Any, Callable]:
         """`(fn(*primals), f_vjp)`: the forward pass runs now, once; each `f_vjp(ct)` runs
@@ -86,7 +97,7 @@ class _Linearized:
         self.backward = backward
 
 
-def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize=None):
+def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize=None, source=None):
     """`(fn(*primals), J t)`: the value of `fn` and its derivative along `tangents`, by
     forward mode (one pass). `primals` and `tangents` are tuples of the same structure,
     shapes and dtypes, as in JAX.
@@ -96,6 +107,7 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
         >>> myia.jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))
         (6.0, 3.0)
     """
+    given_source(fn, source)
     primals, tangents = _tuple(primals, "primals"), _tuple(tangents, "tangents")
     if len(primals) != len(tangents):
         raise MyiaTypeError(
@@ -111,7 +123,7 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
 jvp.__myia_macro__ = jvp_macro
 
 
-def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):
+def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, source=None):
     """`(fn(*primals), f_vjp)`, where `f_vjp(ct)` is the tuple of the cotangents of
     `primals` (None for ints, bools and strings) for the cotangent `ct` of the output
     (of the output's structure, shapes and dtypes), by reverse mode, as in JAX. The
@@ -124,6 +136,7 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):
         >>> out, f_vjp(1.0)
         (9.0, (6.0,))
     """
+    given_source(fn, source)
     given = len(primals)
     primals = _with_defaults(fn, primals)  # defaults left out: their cotangents are dropped
     out, f_vjp = VjpFunction(fn, backend, optimize).linearize(tuple(primals))
@@ -164,7 +177,13 @@ def _jacobian(mode: str, fn: Callable, argnums, has_aux: bool, backend, optimize
 
 
 def jacfwd(
-    fn: Callable, argnums: int | tuple = 0, has_aux: bool = False, *, backend=None, optimize=None
+    fn: Callable,
+    argnums: int | tuple = 0,
+    has_aux: bool = False,
+    *,
+    backend=None,
+    optimize=None,
+    source=None,
 ):
     """The Jacobian of `fn` with respect to the arguments `argnums`, by forward mode (one
     tangent per element of the inputs, in a loop inside one compiled program), with the
@@ -179,11 +198,18 @@ def jacfwd(
         array([[2., 0.],
                [0., 4.]])
     """
+    given_source(fn, source)
     return _jacobian("fwd", fn, argnums, has_aux, backend, optimize)
 
 
 def jacrev(
-    fn: Callable, argnums: int | tuple = 0, has_aux: bool = False, *, backend=None, optimize=None
+    fn: Callable,
+    argnums: int | tuple = 0,
+    has_aux: bool = False,
+    *,
+    backend=None,
+    optimize=None,
+    source=None,
 ):
     """The Jacobian of `fn` with respect to the arguments `argnums`, by reverse mode: one
     compiled program runs the forward pass once, then the backward pass from each one-hot
@@ -196,11 +222,18 @@ def jacrev(
         array([[1., 0.],
                [0., 1.]])
     """
+    given_source(fn, source)
     return _jacobian("rev", fn, argnums, has_aux, backend, optimize)
 
 
 def hessian(
-    fn: Callable, argnums: int | tuple = 0, has_aux: bool = False, *, backend=None, optimize=None
+    fn: Callable,
+    argnums: int | tuple = 0,
+    has_aux: bool = False,
+    *,
+    backend=None,
+    optimize=None,
+    source=None,
 ):
     """The Hessian of the scalar function `fn` with respect to `argnums`:
     `jacfwd(grad(fn))`, forward mode over reverse mode (one Hessian-vector product per
@@ -213,6 +246,7 @@ def hessian(
         array([[ 6.,  0.],
                [ 0., 12.]])
     """
+    given_source(fn, source)
     inner = grad(fn, argnums=argnums, has_aux=has_aux)
     return jacfwd(inner, argnums, has_aux, backend=backend, optimize=optimize)
 
@@ -318,11 +352,7 @@ def numpy_floats(x):
     """
     if type(x) is tuple and all(type(v) is np.ndarray for v in x):
         return x  # the common case, quickly
-    if isinstance(x, (tuple, list)):
-        return type(x)(numpy_floats(v) for v in x)
-    if isinstance(x, dict):
-        return {k: numpy_floats(v) for k, v in x.items()}
-    return np.float64(x) if type(x) is float else x
+    return tree_map(lambda v: np.float64(v) if type(v) is float else v, x)
 
 
 def _tuple(x, what: str) -> tuple:

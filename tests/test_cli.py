@@ -68,6 +68,18 @@ MODULE = textwrap.dedent(
         return np.sum(apply_to(np.tanh, x))
 
 
+    class Model:
+        def __init__(self):
+            self.w = np.array([0.5, -1.0, 2.0])
+            self.b = 0.25
+            self.name = "model"
+
+        def loss(self, x):
+            return np.sum(np.tanh(self.w * x) + self.b * x)
+
+
+    model = Model()
+
     NOT_A_FUNCTION = 3
     """
 )
@@ -202,6 +214,22 @@ def test_check_failing_exits_1(mod):
     assert "myia:               1.5" in proc.stdout  # the wrong rule's x ...
     assert "finite differences: 2.99999" in proc.stdout  # ... against 2 * x
     assert "FAILED" in proc.stdout
+
+
+def test_check_methods_of_a_model(mod):
+    out = ok(
+        myia_cli("check", f"{mod}:Model.loss", "--args", "Model(), np.ones(3)", "--order", "2")
+    )
+    assert "gradient with respect to argument 0:\n  myia:               Model(w=" in out
+    assert "gradient with respect to argument 1" in out
+    assert out.splitlines()[-1].startswith("OK")
+    out = ok(myia_cli("check", f"{mod}:model.loss", "--args", "np.ones(3)"))
+    assert "gradient with respect to argument 0:\n  myia:               Model(w=" in out
+    assert out.splitlines()[-1].startswith("OK")
+    out = ok(
+        myia_cli("show", f"{mod}:model.loss", "--grad", "--stage", "source", "--args", "np.ones(3)")
+    )
+    assert "def grad_loss(self, x):" in out
 
 
 # help ---------------------------------------------------------------------------------------

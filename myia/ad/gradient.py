@@ -15,6 +15,7 @@ from myia.infer.abstract import (
     AArray,
     ADict,
     AList,
+    ARecord,
     AResidual,
     AScalar,
     ATuple,
@@ -24,6 +25,7 @@ from myia.infer.abstract import (
 )
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.ir.nodes import Graph
+from myia.prim.records import spec_of
 from myia.prim.registry import lookup
 from myia.prim.sens import zeros_of
 from myia.prim.structures import ZERO
@@ -36,7 +38,8 @@ def check_differentiable(t, where: str, loc) -> None:
     """Refuse gradients with respect to ints, bools and complex numbers."""
     if isinstance(t, (ATuple, AList)) and t.items is not None:
         for i, x in enumerate(t.items):
-            check_differentiable(x, f"{where}[{i}]", loc)
+            part = f".{t.names[i]}" if isinstance(t, ARecord) else f"[{i}]"
+            check_differentiable(x, where + part, loc)
         return
     if isinstance(t, ADict):
         for k, x in zip(t.keys, t.values):
@@ -160,6 +163,8 @@ def as_input(b: Builder, d, x):
     part = lambda k: None if absent else b.apply(_getitem, d, k)  # noqa: E731
     if isinstance(t, (ATuple, AList)) and t.items is not None:
         items = [as_input(b, part(i), b.apply(_getitem, x, i)) for i in range(len(t.items))]
+        if isinstance(t, ARecord):  # a gradient of a record is a record of its class
+            return b.apply(lookup("make_record"), spec_of(t), b.apply(_make_tuple, *items))
         return b.apply(_make_tuple if isinstance(t, ATuple) else lookup("make_list"), *items)
     if isinstance(t, ADict):
         items = [as_input(b, part(k), b.apply(_getitem, x, k)) for k in t.keys]

@@ -91,7 +91,7 @@ class FunctionValues:
                 for o in sorted(t.options, key=_option_order)
             )
         if isinstance(t, ATuple):
-            return ATuple(self.fwd_type(x) for x in t.items)
+            return t.rebuilt(self.fwd_type(x) for x in t.items)
         if isinstance(t, AList):
             if t.items is not None:
                 return AList([self.fwd_type(x) for x in t.items])
