@@ -528,3 +528,26 @@ def test_hvp_through_a_loop_and_closure():
         return np.sum(dfdx(x) * v)
 
     check_grads(dot, (np.array([0.3, 0.4]), np.array([1.0, -1.0])))
+
+
+def _loop_in_a_branch_not_taken(x0, n):
+    v0 = x0
+    v1 = x0
+    v2 = x0
+    if x0:
+        v0 += v1
+    elif v1:
+        while n:
+            if v2:
+                continue
+            v1 -= math.tanh(v2) + v2 * x0
+        if x0:
+            return v1
+    return v0
+
+
+def test_second_order_through_a_loop_in_a_branch_not_taken():
+    """The tape of the loop is a residual slot the path that ran left unfilled: its
+    sensitivity (ZERO) is added to a stack's (found by the random-program suite)."""
+    assert myia.grad(myia.grad(_loop_in_a_branch_not_taken))(0.3, 0) == 0.0
+    check_grads(_loop_in_a_branch_not_taken, (0.3, 0), order=2)

@@ -119,10 +119,12 @@ sens_pop.defemit(lambda e, args: e.helper_call("sens_pop", args))
 @primitive("stack_add")
 def stack_add(a, b):
     """The sum of two sensitivities of a stack, element by element from the top (None:
-    the empty stack, the sensitivity of a tape nothing reached; see `sens_pop`)."""
-    if a is None:
+    the empty stack, the sensitivity of a tape nothing reached; see `sens_pop`; ZERO, the
+    sensitivity `zeros_at` gives a slot of a residual that the path that ran left
+    unfilled, is that empty stack too)."""
+    if a is None or a is ZERO:
         return b
-    if b is None:
+    if b is None or b is ZERO:
         return a
     tops = []
     while a is not None and b is not None:
