@@ -9,6 +9,7 @@ Example:
 
 from myia.api import clear_caches, custom_vjp, grad, ir, jit, source, value_and_grad
 from myia.errors import (
+    MyiaBackendError,
     MyiaError,
     MyiaNameError,
     MyiaShapeError,
@@ -20,6 +21,7 @@ from myia.prim.structures import stop_gradient
 from myia.transforms import hessian, jacfwd, jacrev, jvp, vjp
 
 __all__ = [
+    "MyiaBackendError",
     "MyiaError",
     "MyiaSourceError",
     "MyiaNameError",

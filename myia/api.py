@@ -41,7 +41,7 @@ from myia.pipeline import (
 )
 from myia.prim.structures import Unbound
 
-BACKENDS = ("numpy", "vm")
+BACKENDS = ("numpy", "torch", "vm")
 DEFAULTS = {"backend": "numpy", "optimize": True}
 
 # Types whose cache key is the type itself (the loop below avoids a call for them).
@@ -172,15 +172,19 @@ class Compiled:
     others wait and then find the program in the cache); a call of compiled code takes no
     lock."""
 
-    def __init__(self, key: tuple, fn, backend: str | None, optimize: bool | None):
+    def __init__(self, key: tuple, fn, backend: str | None, optimize: bool | None, device=None):
         backend = backend or DEFAULTS["backend"]
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+        if device is not None and backend != "torch":
+            raise ValueError(f"device={device!r} is an option of backend='torch' only")
         self.fn = fn
         self.backend = backend
+        self.device = None if device is None else str(device)
         self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
         self._argc, self._argmax = self.arity()
-        self.cache: Cache = _cache_for(key[1], (key[0], *key[2:], backend, self.optimize))
+        options = (key[0], *key[2:], backend, self.optimize, self.device)
+        self.cache: Cache = _cache_for(key[1], options)
         self.compilations = 0
 
     def arity(self) -> tuple[float, float]:
@@ -216,14 +220,14 @@ class Compiled:
     def program(self, args: tuple) -> Graph:
         raise NotImplementedError
 
-    def compiled(self, args: tuple):
-        """The compiled program for `args`, compiled now if the cache has none (or what
-        the cached ones read of the program changed)."""
+    def compiled(self, args: tuple, device: str | None = None):
+        """The compiled program for `args` (for torch code: on `device`), compiled now if
+        the cache has none (or what the cached ones read of the program changed)."""
         with COMPILE_LOCK:
             cache = self.cache
             if cache.guard is not None and not cache.guard():
                 cache.reset()
-            key = self.key(args)
+            key = self.key(args) if device is None else (self.key(args), device)
             fn = cache.get(key)
             if fn is None:
                 self.compilations += 1
@@ -231,7 +235,7 @@ class Compiled:
                 gc.disable()  # compiling makes millions of objects: cyclic collections made it
                 try:  # grow faster than the program (2.7x for twice the statements, now 2x)
                     graph = self.program(args)
-                    fn = Interpreted(graph) if self.backend == "vm" else compile_graph(graph)
+                    fn = self.compile(graph, device)
                 except RecursionError as e:
                     raise _too_deep(_plain(self.fn), e) from None
                 finally:
@@ -242,9 +246,22 @@ class Compiled:
                 cache[key] = fn
             return fn
 
+    def compile(self, graph: Graph, device: str | None):
+        """The callable running the typed program `graph` on this backend."""
+        if self.backend == "vm":
+            return Interpreted(graph)
+        if self.backend == "torch":
+            from myia.backend.pytorch.calls import TorchFunction
+            from myia.backend.pytorch.target import torch_target
+
+            return TorchFunction(compile_graph(graph, target=torch_target(device)), device)
+        return compile_graph(graph)
+
     def __call__(self, *args, **kwargs):
         if kwargs or not self._argc <= len(args) <= self._argmax:
             args = self.bind(args, kwargs)
+        if self.backend == "torch":
+            return self.call_torch(args)
         cache = self.cache
         guard = cache.guard  # read first: a program found after it is no older than it
         if cache.pinned == ():
@@ -258,6 +275,22 @@ class Compiled:
             result = fn.fn(*args)
         except Exception as e:
             result = fn.recover(e, args)
+        if isinstance(result, Unbound):
+            result._fail()
+        return result
+
+    def call_torch(self, args: tuple):
+        """A call on backend="torch": compiled for what the tensors' dtypes and shapes
+        are, on the device (`calls.placement`)."""
+        from myia.backend.pytorch.calls import placement
+
+        typed, device = placement(args, self.device)
+        cache = self.cache
+        guard = cache.guard
+        fn = cache.get((self.key(typed), device))
+        if fn is None or guard is not None and not guard():
+            fn = self.compiled(typed, device)
+        result = fn.fn(*args)
         if isinstance(result, Unbound):
             result._fail()
         return result
@@ -312,8 +345,10 @@ class JitFunction(Compiled):
         7.0
     """
 
-    def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
-        super().__init__(("jit", fn), fn, backend, optimize)
+    def __init__(
+        self, fn: Callable, backend: str | None = None, optimize: bool | None = None, device=None
+    ):
+        super().__init__(("jit", fn), fn, backend, optimize, device)
         functools.update_wrapper(self, fn, updated=())
 
     def __myia_node__(self, lowerer, region, loc):
@@ -328,11 +363,18 @@ class JitFunction(Compiled):
         return typed_program(self.fn, args, self.pinned(), self.optimize)
 
 
-def jit(fn: Callable | None = None, *, backend: str | None = None, optimize: bool | None = None):
+def jit(
+    fn: Callable | None = None,
+    *,
+    backend: str | None = None,
+    optimize: bool | None = None,
+    device=None,
+):
     """Compile `fn` (a function of the supported subset); use as `jit(f)` or `@jit`.
 
-    `backend` is "numpy" (generated Python/NumPy code, the default) or "vm" (the reference
-    evaluator); `optimize=False` skips the optimizer.
+    `backend` is "numpy" (generated Python/NumPy code, the default), "torch" (generated
+    PyTorch code, on `device`: "cpu" or "cuda", by default where the tensor arguments are)
+    or "vm" (the reference evaluator); `optimize=False` skips the optimizer.
 
     Example:
         >>> import numpy as np, myia
@@ -341,12 +383,14 @@ def jit(fn: Callable | None = None, *, backend: str | None = None, optimize: boo
         np.float64(3.0)
     """
     if fn is None:
-        return lambda f: jit(f, backend=backend, optimize=optimize)
+        return lambda f: jit(f, backend=backend, optimize=optimize, device=device)
     if is_numpy_function(fn):
         return DirectFunction(
-            fn, lambda spec, where: JitFunction(spec, backend, optimize), JitFunction(fn, backend)
+            fn,
+            lambda spec, where: JitFunction(spec, backend, optimize, device),
+            JitFunction(fn, backend, device=device),
         )
-    return JitFunction(fn, backend, optimize)
+    return JitFunction(fn, backend, optimize, device)
 
 
 class GradFunction(Compiled):
@@ -361,9 +405,10 @@ class GradFunction(Compiled):
         6.0
     """
 
-    def __init__(self, fn, argnums, has_aux, with_value, backend=None, optimize=None):
+    def __init__(self, fn, argnums, has_aux, with_value, backend=None, optimize=None, device=None):
         nums = argnums if isinstance(argnums, int) else tuple(argnums)
-        super().__init__(("grad", fn, nums, has_aux, with_value), fn, backend, optimize)
+        key = ("grad", fn, nums, has_aux, with_value)
+        super().__init__(key, fn, backend, optimize, device)
         self.argnums = argnums
         self.has_aux = has_aux
         self.with_value = with_value
@@ -393,10 +438,15 @@ class GradFunction(Compiled):
 
 
 def _grad_factory(with_value: bool):
-    def transform(fn=None, *, argnums=0, has_aux=False, backend=None, optimize=None):
+    def transform(fn=None, *, argnums=0, has_aux=False, backend=None, optimize=None, device=None):
         if fn is None:
             return lambda f: transform(
-                f, argnums=argnums, has_aux=has_aux, backend=backend, optimize=optimize
+                f,
+                argnums=argnums,
+                has_aux=has_aux,
+                backend=backend,
+                optimize=optimize,
+                device=device,
             )
         if isinstance(fn, DirectFunction) or is_numpy_function(fn):
             inner = fn.make if isinstance(fn, DirectFunction) else lambda spec, where: spec
@@ -410,10 +460,11 @@ def _grad_factory(with_value: bool):
                     with_value,
                     backend,
                     optimize,
+                    device,
                 ),
-                GradFunction(fallback, argnums, has_aux, with_value, backend, optimize),
+                GradFunction(fallback, argnums, has_aux, with_value, backend, optimize, device),
             )
-        return GradFunction(fn, argnums, has_aux, with_value, backend, optimize)
+        return GradFunction(fn, argnums, has_aux, with_value, backend, optimize, device)
 
     transform.__myia_macro__ = make_grad_macro(with_value)
     return transform
@@ -559,8 +610,9 @@ def _ir(fn, args: tuple, stage: str) -> Graph:
     return c.program(tuple(args))
 
 
-def source(fn: Callable, *args: Any) -> str:
-    """The generated Python/NumPy module that runs `fn` on arguments like `args`.
+def source(fn: Callable, *args: Any, backend: str | None = None) -> str:
+    """The generated Python/NumPy module that runs `fn` on arguments like `args`
+    (`backend="torch"`: the PyTorch module; by default that of `fn`'s backend).
 
     `fn` may be a `jit`, `grad` or `value_and_grad` function, or a plain function (compiled
     as with `jit`).
@@ -574,4 +626,13 @@ def source(fn: Callable, *args: Any) -> str:
     """
     with COMPILE_LOCK:
         c = _compiled_of(fn)
+        backend = backend or ("torch" if c.backend == "torch" else "numpy")
+        if backend == "torch":
+            from myia.backend.pytorch.calls import placement
+            from myia.backend.pytorch.target import torch_target
+
+            args, device = placement(tuple(args), c.device)
+            return SourceView(compile_graph(c.program(args), target=torch_target(device)).source)
+        if backend != "numpy":
+            raise ValueError("myia.source shows generated code: backend 'numpy' or 'torch'")
         return SourceView(compile_graph(c.program(tuple(args))).source)

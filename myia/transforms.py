@@ -33,8 +33,8 @@ from myia.pipeline import cotangent_program_of, tangent_program
 class TangentFunction(Compiled):
     """`(f(x), J_f(x) t)` compiled per signature of `(x..., t...)` (the program of `jvp`)."""
 
-    def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
-        super().__init__(("jvp", fn), fn, backend, optimize)
+    def __init__(self, fn: Callable, backend=None, optimize=None, device=None):
+        super().__init__(("jvp", fn), fn, backend, optimize, device)
 
     def arity(self) -> tuple[float, float]:
         """Called with primals and tangents: not bound by `fn`'s signature."""
@@ -49,8 +49,8 @@ class CotangentFunction(Compiled):
     """The cotangents of the inputs of `f` from one of its output, compiled per signature
     of `(x..., ct)` (the program of the function `vjp` returns)."""
 
-    def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
-        super().__init__(("vjp", fn), fn, backend, optimize)
+    def __init__(self, fn: Callable, backend=None, optimize=None, device=None):
+        super().__init__(("vjp", fn), fn, backend, optimize, device)
 
     def arity(self) -> tuple[float, float]:
         """Called with primals and a cotangent: not bound by `fn`'s signature."""
@@ -60,7 +60,7 @@ class CotangentFunction(Compiled):
         return cotangent_program_of(self.fn, args[:-1], args[-1], self.pinned(), self.optimize)
 
 
-def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize=None):
+def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize=None, device=None):
     """`(fn(*primals), J t)`: the value of `fn` and its derivative along `tangents`, by
     forward mode (one pass). `primals` and `tangents` are tuples of the same structure,
     shapes and dtypes, as in JAX.
@@ -80,13 +80,13 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
         full = bind(fn, primals, {})
         tangents = (*tangents, *(zero_tangent(d) for d in full[len(primals) :]))
         primals = full
-    return TangentFunction(fn, backend, optimize)(*primals, *tangents)
+    return TangentFunction(fn, backend, optimize, device)(*primals, *tangents)
 
 
 jvp.__myia_macro__ = jvp_macro
 
 
-def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):
+def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, device=None):
     """`(fn(*primals), f_vjp)`, where `f_vjp(ct)` is the tuple of the cotangents of
     `primals` (None for ints, bools and strings) for the cotangent `ct` of the output
     (of the output's structure, shapes and dtypes), by reverse mode, as in JAX.
@@ -99,8 +99,8 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):
     """
     from myia.api import JitFunction
 
-    out = JitFunction(fn, backend, optimize)(*primals)
-    back = CotangentFunction(fn, backend, optimize)
+    out = JitFunction(fn, backend, optimize, device)(*primals)
+    back = CotangentFunction(fn, backend, optimize, device)
 
     def f_vjp(ct):
         return back(*primals, ct)

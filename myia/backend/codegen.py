@@ -126,14 +126,18 @@ class Codegen:
         self.imports: dict[str, str] = {}  # helper name -> "from module import impl as name"
         self.name_counts: dict[str, int] = {}
         self.nesting: dict[Node, int] = {}  # see `nesting.written_inside`
-        self.used_names: set[str] = set(_RESERVED) | target.reserved | {
-            "box_result",
-            "ZERO",
-            "EMPTY_ENV",
-            "Unbound",
-            "Location",
-            "InheritedLocation",
-        }
+        self.used_names: set[str] = (
+            set(_RESERVED)
+            | target.reserved
+            | {
+                "box_result",
+                "ZERO",
+                "EMPTY_ENV",
+                "Unbound",
+                "Location",
+                "InheritedLocation",
+            }
+        )
         self.names: dict[Node, str] = {}
         self.graph_names: dict[Graph, str] = {}
         self.constants: dict[int, str] = {}
