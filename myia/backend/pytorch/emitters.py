@@ -955,19 +955,86 @@ for _name, _why in {
     "seq_wsum": _SEQUENCES,
     "rows_stack": _SEQUENCES,
     "attr.dtype": "gives a NumPy dtype, which tensors do not have",
-    "take": _REMOVED,
 }.items():
     _TABLE[_name] = Refused(_why)
 
+# Primitives whose canonical form (`Primitive.canon`) replaces them when the program is
+# specialized: code generation never meets them.
+for _name in (
+    "take",
+    "dot",
+    "einsum",
+    "inner",
+    "outer",
+    "tensordot",
+    "attr.T",
+    "flatten",
+    "ravel",
+    "moveaxis",
+    "swapaxes",
+    "method.copy",
+    "fliplr",
+    "flipud",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "hstack",
+    "vstack",
+    "full_like",
+    "sum_masked",
+    "prod_masked",
+    "max_masked",
+    "min_masked",
+    "mean_masked",
+    "np.add",
+    "np.subtract",
+    "np.multiply",
+    "np.divide",
+    "np.power",
+    "np.negative",
+    "np.mod",
+    "np.square",
+    "np.equal",
+    "np.not_equal",
+    "np.less",
+    "np.less_equal",
+    "np.greater",
+    "np.greater_equal",
+):
+    _TABLE[_name] = Refused(_REMOVED)
+
+# The `math` functions take numbers: their applications are host code.
+for _name in (
+    "math.atan2",
+    "math.ceil",
+    "math.cos",
+    "math.erf",
+    "math.exp",
+    "math.expm1",
+    "math.fabs",
+    "math.floor",
+    "math.lgamma",
+    "math.log",
+    "math.log1p",
+    "math.pow",
+    "math.sin",
+    "math.sqrt",
+    "math.tan",
+    "math.tanh",
+):
+    _TABLE[_name] = Refused(_NUMBERS)
+
 
 def register() -> None:
-    """Put the torch entries in the registry (once); every primitive not named in the
-    table is refused: rewritten away before code generation, or on numbers only."""
+    """Put the torch entries in the registry (`Primitive.emitters["torch"]`). A primitive
+    the table does not name has none, and is refused on arrays like a `Refused` one
+    (`tests/backend/test_torch.py` checks that the table names every primitive)."""
     REGISTRY.load()
     for name, prim in REGISTRY.by_name.items():
-        if "torch" in prim.emitters:
-            continue
-        item = _TABLE.get(name)
-        if item is None:
-            item = Refused(_NUMBERS if name.startswith("math.") else _REMOVED)
-        prim.emitters["torch"] = item
+        if name in _TABLE:
+            prim.emitters["torch"] = _TABLE[name]
+
+
+def table() -> dict:
+    """The torch entry of each primitive named, by name (emitters, SHARED, Refused)."""
+    return dict(_TABLE)

@@ -29,6 +29,7 @@ from myia.backend.pytorch.emitters import (
     _Unsupported,
     host,
     register,
+    torch_dtype,
 )
 from myia.backend.targets import Target
 from myia.errors import MyiaBackendError
@@ -51,8 +52,11 @@ class TorchTarget(Target):
         self.reserved = self.reserved | {"torch", "device"}
 
     def emitter(self, e, prim):
-        if not (has_array(e.out) or any(has_array(t) for t in e.types)):
+        arrays_in = any(has_array(t) for t in e.types)
+        if not arrays_in and not has_array(e.out):
             return prim.emit
+        if not arrays_in and prim.elementwise and isinstance(e.out, AArray):
+            return lambda e, args: self.on_device(prim, e, args)  # a NumPy 0-d result
         item = prim.emitters.get("torch")
         if item is SHARED:
             return prim.emit
@@ -60,6 +64,19 @@ class TorchTarget(Target):
             return lambda e, args: self.write(item, e, args)
         reason = item.reason if isinstance(item, Refused) else "it has no PyTorch entry"
         raise refusal(prim.name, reason, e.node.loc)
+
+    def on_device(self, prim, e, args) -> ast.expr:
+        """The host computation of an elementwise application of numbers whose result
+        NumPy makes a 0-d array, as a tensor on the device."""
+        value = prim.emit(e, args) if prim.emit is not None else e.helper_call(prim.name, args)
+        return ast.Call(
+            ast.parse("torch.as_tensor", mode="eval").body,
+            [value],
+            [
+                ast.keyword("dtype", torch_dtype(e.out.dtype)),
+                ast.keyword("device", ast.Name("device", ast.Load())),
+            ],
+        )
 
     def write(self, item: TorchEmit, e, args) -> ast.expr:
         try:

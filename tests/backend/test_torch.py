@@ -1,0 +1,297 @@
+"""The PyTorch backend (`backend="torch"`, on the CPU build of torch): the whole corpus
+forward, every gradient case against the NumPy backend and finite differences, a sample
+at second order, NumPy's dtype promotion and integer arithmetic, tensors in and out,
+the loops of tapes, and the refusals (every primitive has a torch entry or a refusal)."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+torch = pytest.importorskip("torch")
+
+import myia  # noqa: E402
+from myia.backend.pytorch.emitters import SHARED, Refused, TorchEmit, table  # noqa: E402
+from myia.prim.registry import REGISTRY  # noqa: E402
+from myia.testing import _has_float, check_grads  # noqa: E402
+from tests.corpus import CASES  # noqa: E402
+from tests.test_corpus import REFUSED  # noqa: E402
+
+
+def assert_close(got, expected, where="result"):
+    """`got` is `expected` in type, structure, shape and dtype, and equal in value (to
+    1e-12, and to 1e-6 for float32: torch sums float32 in another order than NumPy)."""
+    assert type(got) is type(expected), f"{where}: {type(got)} != {type(expected)}"
+    if isinstance(expected, (tuple, list)):
+        assert len(got) == len(expected), where
+        for i, (g, e) in enumerate(zip(got, expected)):
+            assert_close(g, e, f"{where}[{i}]")
+    elif isinstance(expected, dict):
+        assert list(got) == list(expected), where
+        for k in expected:
+            assert_close(got[k], expected[k], f"{where}[{k!r}]")
+    elif isinstance(expected, (np.ndarray, np.generic, float)):
+        if isinstance(expected, np.ndarray):
+            assert got.shape == expected.shape and got.dtype == expected.dtype, where
+        low = np.asarray(expected).dtype == np.float32
+        rtol = 1e-6 if low else 1e-12
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol, equal_nan=True)
+    else:
+        assert got == expected, f"{where}: {got!r} != {expected!r}"
+
+
+def _cases(grad_only=False):
+    out, seen = [], {}
+    for case in CASES:
+        name = case.fn.__name__
+        if name in REFUSED or grad_only and not case.grad:
+            continue
+        seen[name] = seen.get(name, 0) + 1
+        out.append(pytest.param(case, id=name if seen[name] == 1 else f"{name}-{seen[name]}"))
+    return out
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_corpus_forward(case):
+    expected = case.fn(*copy.deepcopy(case.args))
+    got = myia.jit(case.fn, backend="torch")(*copy.deepcopy(case.args))
+    assert_close(got, expected)
+
+
+def _nums(case):
+    return tuple(i for i, a in enumerate(case.args) if _has_float(a))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("case", _cases(grad_only=True))
+def test_corpus_gradient(case):
+    nums = _nums(case)
+    got = myia.grad(case.fn, argnums=nums, backend="torch")(*case.args)
+    assert_close_grad(got, myia.grad(case.fn, argnums=nums)(*case.args))
+    check_grads(case.fn, case.args, backend="torch")
+
+
+def assert_close_grad(got, expected):
+    """Gradients: as `assert_close`, to 1e-9 (the two backends sum in other orders)."""
+    assert type(got) is type(expected)
+    if isinstance(expected, (tuple, list)):
+        for g, e in zip(got, expected):
+            assert_close_grad(g, e)
+    elif isinstance(expected, dict):
+        for k in expected:
+            assert_close_grad(got[k], expected[k])
+    elif expected is not None:
+        if isinstance(expected, np.ndarray):
+            assert got.shape == expected.shape and got.dtype == expected.dtype
+        low = np.asarray(expected).dtype == np.float32
+        np.testing.assert_allclose(got, expected, rtol=1e-5 if low else 1e-9, atol=1e-12)
+
+
+_SECOND_ORDER = _cases(grad_only=True)
+
+
+@pytest.mark.parametrize("case", _SECOND_ORDER[::12])
+def test_corpus_second_order_sample(case):
+    check_grads(case.fn, case.args, order=2, backend="torch")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", _SECOND_ORDER)
+def test_corpus_second_order(case):
+    if case.fn.__name__ == "top_level_default":
+        pytest.skip("check_grads at order 2 does not bind defaults (on any backend)")
+    check_grads(case.fn, case.args, order=2, backend="torch")
+
+
+# Every primitive has a torch entry or a refusal -------------------------------------------
+
+
+def test_every_primitive_has_a_torch_entry_or_a_refusal():
+    REGISTRY.load()
+    entries = table()
+    assert set(entries) == set(REGISTRY.by_name), (
+        "primitives without a torch entry or refusal: "
+        f"{sorted(set(REGISTRY.by_name) - set(entries))}"
+    )
+    for name, item in entries.items():
+        assert item is SHARED or isinstance(item, (TorchEmit, Refused)), name
+
+
+def concat_flat(x, y):
+    return np.concatenate((x, y), axis=None) * 2.0  # the refused line
+
+
+def test_refused_at_compile_time_naming_the_line_and_primitive():
+    x = np.ones(3)
+    with pytest.raises(myia.MyiaBackendError) as info:
+        myia.source(concat_flat, x, x, backend="torch")
+    err = info.value
+    assert "concatenate" in err.message and "axis=None" in err.message
+    assert err.loc.lineno == concat_flat.__code__.co_firstlineno + 1
+    assert "the refused line" in str(err)
+    assert np.array_equal(myia.jit(concat_flat)(x, x), concat_flat(x, x))  # NumPy runs it
+
+
+# NumPy's semantics where torch's differ ----------------------------------------------------
+
+
+def times_float(x):
+    return x * 2.5
+
+
+def divide(a, b):
+    return a / b
+
+
+def floor_mod(a, b):
+    return a // b, a % b
+
+
+def spread(x):
+    return np.std(x), np.var(x, axis=0), np.var(x, ddof=1)
+
+
+def tuple_axes(t):
+    return np.sum(t, axis=(0, 2), keepdims=True), np.max(t, axis=(1, 2)), np.prod(t, axis=(0, 1))
+
+
+def pick(x, y):
+    return np.where(x > 0.0, x, y * 2.0)
+
+
+@pytest.mark.parametrize(
+    "fn, args",
+    [
+        (times_float, (np.arange(3, dtype=np.float32),)),  # float32 stays float32
+        (times_float, (np.arange(3, dtype=np.float64),)),
+        (times_float, (np.arange(3),)),  # ints promote to float64
+        (times_float, (np.float32(1.5),)),
+        (divide, (np.arange(4), 3)),  # int / int is float64
+        (divide, (np.arange(4, dtype=np.float32), np.float64(3.0))),  # NumPy float64 wins
+        (divide, (np.arange(4, dtype=np.int32), np.arange(1, 5, dtype=np.int64))),
+        (floor_mod, (np.array([-7, 7, -8, 5]), 3)),  # floor division of negatives
+        (floor_mod, (np.array([-7, 7, -8, 5]), np.array([2, -2, 3, -3]))),
+        (floor_mod, (np.array([-7.5, 7.5]), 2.0)),
+        (spread, (np.arange(12.0).reshape(3, 4) ** 1.5,)),
+        (tuple_axes, (np.arange(24.0).reshape(2, 3, 4) / 7.0,)),
+        (pick, (np.array([-1.0, 2.0, -3.0]), np.array([4.0, 5.0, 6.0]))),
+    ],
+)
+def test_numpy_semantics(fn, args):
+    assert_close(myia.jit(fn, backend="torch")(*args), fn(*args))
+
+
+def max_of(x):
+    return np.max(x) * 2.0 + np.min(x, axis=0)[1]
+
+
+def test_max_ties_gradient_matches_the_numpy_backend():
+    x = np.array([[1.0, 3.0], [3.0, 1.0], [3.0, 1.0]])
+    got = myia.grad(max_of, backend="torch")(x)
+    np.testing.assert_array_equal(got, myia.grad(max_of)(x))
+
+
+def affine(x, b):
+    return np.sum(np.tanh(x * 0.5 + b) ** 2)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    rows=st.integers(1, 4),
+    cols=st.integers(1, 4),
+    form=st.sampled_from(["row", "column", "keep", "scalar"]),
+)
+def test_gradient_broadcast_back_to_each_input(rows, cols, form):
+    x = np.sin(np.arange(rows * cols, dtype=np.float64)).reshape(rows, cols)
+    b = {
+        "row": np.cos(np.arange(cols, dtype=np.float64)),
+        "column": np.cos(np.arange(rows, dtype=np.float64)).reshape(rows, 1),
+        "keep": np.cos(np.arange(cols, dtype=np.float64)).reshape(1, cols),
+        "scalar": 0.25,
+    }[form]
+    got = myia.grad(affine, argnums=(0, 1), backend="torch")(x, b)
+    expected = myia.grad(affine, argnums=(0, 1))(x, b)
+    assert_close_grad(got, expected)
+
+
+# Tensors in, tensors out; devices ----------------------------------------------------------
+
+
+def mlp(w, x):
+    return np.mean(np.tanh(x @ w) ** 2)
+
+
+def test_tensors_in_tensors_out():
+    w, x = np.sin(np.arange(12.0)).reshape(4, 3), np.cos(np.arange(8.0)).reshape(2, 4)
+    tw, tx = torch.tensor(w), torch.tensor(x)
+    g = myia.grad(mlp, backend="torch")(tw, tx)
+    assert isinstance(g, torch.Tensor) and g.dtype == torch.float64 and g.device == tw.device
+    np.testing.assert_allclose(g.numpy(), myia.grad(mlp)(w, x), rtol=1e-12)
+    value, gn = myia.value_and_grad(mlp, backend="torch", device="cpu")(w, x)
+    assert isinstance(gn, np.ndarray) and isinstance(value, np.float64)
+    assert value == pytest.approx(mlp(w, x), rel=1e-12)
+    f32 = myia.grad(mlp, backend="torch")(tw.float(), tx.float())
+    assert f32.dtype == torch.float32
+
+
+def test_jvp_and_vjp_on_torch():
+    w, x = np.sin(np.arange(12.0)).reshape(4, 3), np.cos(np.arange(8.0)).reshape(2, 4)
+    t = np.ones_like(w)
+    got = myia.jvp(mlp, (w, x), (t, np.zeros_like(x)), backend="torch")
+    assert_close_grad(got, myia.jvp(mlp, (w, x), (t, np.zeros_like(x))))
+    out, back = myia.vjp(mlp, w, x, backend="torch")
+    assert_close_grad(back(1.0), myia.vjp(mlp, w, x)[1](1.0))
+
+
+def test_device_is_an_option_of_torch_only():
+    with pytest.raises(ValueError, match="backend='torch'"):
+        myia.jit(mlp, device="cpu")
+
+
+def test_source_is_torch_code_commented_with_the_user_lines():
+    w, x = np.ones((4, 3)), np.ones((2, 4))
+    text = myia.source(myia.grad(mlp), w, x, backend="torch")
+    assert "import torch" in text and "torch.tanh" in text
+    assert "np.mean(np.tanh(x @ w) ** 2)" in text  # the user's line, as a comment
+    assert text == myia.source(myia.grad(mlp, backend="torch"), w, x)
+
+
+# Loops: the backward loop of a tape is torch code -----------------------------------------
+
+
+def rnn(wx, wh, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ wx + h @ wh)
+    return np.sum(h * h)
+
+
+def test_rnn_backward_loop_runs_as_torch_code():
+    rng = np.random.default_rng(0)
+    wx, wh = rng.normal(size=(3, 4)) * 0.5, rng.normal(size=(4, 4)) * 0.5
+    xs, h0 = rng.normal(size=(6, 2, 3)), np.zeros((2, 4))
+    args = (wx, wh, xs, h0)
+    grad = myia.grad(rnn, argnums=(0, 1), backend="torch")
+    assert_close_grad(grad(*args), myia.grad(rnn, argnums=(0, 1))(*args))
+    text = myia.source(grad, *args)
+    loops = [line for line in text.splitlines() if line.lstrip().startswith(("for ", "while "))]
+    assert len(loops) >= 2  # the forward loop and the backward loop of its tape
+    code = [line.split("#")[0] for line in text[text.index("\ndef ") :].splitlines()]
+    assert not any("np." in line for line in code)  # no NumPy call on arrays
+    assert any("torch.tanh" in line for line in code)
+    check_grads(rnn, args, argnums=(0, 1), backend="torch")
+
+
+def test_nan_sign_and_inf_follow_numpy():
+    x = np.array([math.nan, -2.0, 0.0, 3.0])
+    f = myia.jit(lambda_free_sign, backend="torch")
+    assert_close(f(x), lambda_free_sign(x))
+
+
+def lambda_free_sign(x):
+    return np.sign(x), np.exp(x * 1000.0), np.log(x)
