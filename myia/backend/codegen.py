@@ -120,6 +120,7 @@ class Codegen:
         self.root = root
         self.fast = fast
         self.target = target
+        self.notes: dict[str, Any] = {}  # what the target remembers while writing the module
         self.mng = Manager(root)
         unshare_branches(self.mng)
         self.namespace: dict[str, Any] = dict(target.namespace)

@@ -295,3 +295,18 @@ def test_nan_sign_and_inf_follow_numpy():
 
 def lambda_free_sign(x):
     return np.sign(x), np.exp(x * 1000.0), np.log(x)
+
+
+def test_float32_programs_compute_in_float32():
+    """The constants of backpropagators are NumPy float64s, written as Python literals in
+    fast code: NumPy computes `1.0 - h * h` of a float32 `h` in float32, and so does torch
+    code (no round trip through float64)."""
+    rng = np.random.default_rng(0)
+    w = (rng.standard_normal((4, 3)) * 0.5).astype(np.float32)
+    x = rng.standard_normal((5, 4)).astype(np.float32)
+    grad = myia.grad(mlp, backend="torch")
+    text = myia.source(grad, w, x)
+    assert "float64" not in text[text.index("\ndef ") :]
+    got = grad(w, x)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, myia.grad(mlp)(w, x), rtol=1e-5)

@@ -123,6 +123,39 @@ def out_dtype(e) -> np.dtype:
     return d
 
 
+def op_dtype(e) -> np.dtype:
+    """The dtype an elementwise application computes in, as the NumPy code would: the
+    typed result's, except that in fast code a constant number is written as a Python
+    literal, which NumPy promotes weakly (`1.0 - x` of a float32 `x` is float32 there,
+    even where the constant is a NumPy float64 of a backpropagator)."""
+    out = out_dtype(e)
+    if not e.fast or out.kind not in "fc":
+        return out
+    samples = []
+    for i, t in enumerate(e.types):
+        if isinstance(t, AArray):
+            samples.append(np.empty(0, array_dtype(e, i)))
+        elif isinstance(t, AScalar):
+            weak = t.python or e.const(i)[0] and t.kind is float
+            samples.append(t.kind(0) if weak else np.zeros((), t.dtype)[()])
+    computed = np.result_type(*samples) if samples else out
+    computed = computed if computed.kind in "fc" else out
+    if isinstance(e.out, AArray) and computed != out:
+        _dtypes(e)[e.node] = computed
+    return computed
+
+
+def _dtypes(e) -> dict:
+    """The arrays of the module being written whose tensors have another dtype than their
+    type's (a weaker float: see `op_dtype`)."""
+    return e.gen.notes.setdefault("torch_dtypes", {})
+
+
+def array_dtype(e, i: int) -> np.dtype:
+    """The dtype of the tensor of array argument `i` when the code runs."""
+    return _dtypes(e).get(e.node.inputs[1 + i], e.types[i].dtype)
+
+
 def call(fn: str, args: list, **kw) -> ast.Call:
     return ast.Call(expr(fn), list(args), [ast.keyword(k, v) for k, v in kw.items()])
 
@@ -140,7 +173,7 @@ def device() -> ast.expr:
 def cast(e, args, i: int, dtype) -> ast.expr:
     """Argument `i`, an array cast to `dtype` where its dtype differs (others as given)."""
     t = e.types[i]
-    if isinstance(t, AArray) and t.dtype != np.dtype(dtype):
+    if isinstance(t, AArray) and array_dtype(e, i) != np.dtype(dtype):
         return method(args[i], "to", [torch_dtype(dtype)])
     return args[i]
 
@@ -203,7 +236,7 @@ def _operator(text: str):
     tpl = template(text)
 
     def emit(e, args):
-        d = out_dtype(e)
+        d = op_dtype(e)
         return tpl(e, [cast(e, args, i, d) for i in range(len(args))])
 
     return emit
@@ -226,7 +259,7 @@ for _name, _text in [
 
 @entry("pow", "builtin.pow")
 def _pow(e, args):
-    d = out_dtype(e)
+    d = op_dtype(e)
     return ast.BinOp(cast(e, args, 0, d), ast.Pow(), cast(e, args, 1, d))
 
 
@@ -268,7 +301,7 @@ _UNARY = {
 
 def _unary(fn: str):
     def emit(e, args):
-        return call(fn, [cast(e, args, 0, out_dtype(e))])
+        return call(fn, [cast(e, args, 0, op_dtype(e))])
 
     return emit
 
@@ -337,7 +370,7 @@ _BINARY = {
 
 def _binary(fn: str):
     def emit(e, args):
-        d = out_dtype(e)
+        d = op_dtype(e)
         return call(fn, [tensor(e, args, 0, d), tensor(e, args, 1, d)])
 
     return emit
@@ -361,14 +394,14 @@ for _name in ("logical_and", "logical_or"):
 
 @entry("where")
 def _where(e, args):
-    d = out_dtype(e)
+    d = op_dtype(e)
     c = tensor(e, args, 0, np.bool_)
     return call("torch.where", [c, tensor(e, args, 1, d), tensor(e, args, 2, d)])
 
 
 @entry("clip")
 def _clip(e, args):
-    d = out_dtype(e)
+    d = op_dtype(e)
     x = tensor(e, args, 0, d)
     for i, fn in ((1, "torch.maximum"), (2, "torch.minimum")):
         if e.const(i) != (True, None):
@@ -378,7 +411,7 @@ def _clip(e, args):
 
 @entry("ieee_power")
 def _ieee_power(e, args):
-    d = out_dtype(e)
+    d = op_dtype(e)
     return call("torch.pow", [tensor(e, args, 0, d), cast(e, args, 1, d)])
 
 
@@ -732,7 +765,7 @@ def _linspace(e, args):
 
 @entry("astype")
 def _astype(e, args):
-    return method(args[0], "to", [torch_dtype(out_dtype(e))])
+    return cast(e, args, 0, out_dtype(e))
 
 
 @entry("asarray")

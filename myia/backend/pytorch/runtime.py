@@ -7,9 +7,7 @@ kept by `zeros_like_sens`). The code generator calls them by name; nothing here 
 a primitive at run time.
 
 Example:
-    >>> import numpy as np
-import numpy as np
-import torch
+    >>> import torch
     >>> index_sens((3,), torch.float64, 1, 2.0, "cpu")
     tensor([0., 2., 0.], dtype=torch.float64)
 """
