@@ -21,12 +21,13 @@ from myia.prim.adjoint import _leaves
 from myia.prim.structures import EMPTY_ENV, ZERO, Env
 
 
-def _index(i):
-    """A NumPy-style index as torch takes it: lists of ints are index tensors."""
+def _index(i, device):
+    """A NumPy-style index as torch takes it: lists of ints are index tensors (on the
+    device of the indexed tensor)."""
     if isinstance(i, tuple):
-        return tuple(_index(k) for k in i)
+        return tuple(_index(k, device) for k in i)
     if isinstance(i, list):
-        return torch.as_tensor(i)
+        return torch.as_tensor(i, device=device)
     return i
 
 
@@ -72,14 +73,14 @@ def _assign(out, i, d):
         flipped = torch.flip(out, flips)
         flipped[index] = d
         return torch.flip(flipped, flips)
-    out[_index(i)] = d
+    out[_index(i, out.device)] = d
     return out
 
 
 def index_sens(shape, dtype, i, d, device):
     """Zeros of `shape` and `dtype` with `d` added at `i` (repeated indices accumulate)."""
     out = torch.zeros(tuple(shape), dtype=dtype, device=device)
-    i = _index(i)
+    i = _index(i, out.device)
     if _advanced(i):
         return out.index_put_(_as_tuple(i), _as_tensor(d, out), accumulate=True)
     return _assign(out, i, d)
