@@ -310,3 +310,100 @@ def test_float32_programs_compute_in_float32():
     got = grad(w, x)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, myia.grad(mlp)(w, x), rtol=1e-5)
+
+
+def add_(a, b):
+    return a + b
+
+
+def sub_(a, b):
+    return a - b
+
+
+def mul_(a, b):
+    return a * b
+
+
+def div_(a, b):
+    return a / b
+
+
+def floordiv_(a, b):
+    return a // b
+
+
+def mod_(a, b):
+    return a % b
+
+
+_DTYPES = [np.bool_, np.int32, np.int64, np.float32, np.float64]
+_SCALARS = [3, 2.5, np.float64(2.5), np.float32(2.5), np.int64(3), True]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    op=st.sampled_from([add_, sub_, mul_, div_, floordiv_, mod_]),
+    left=st.sampled_from(_DTYPES),
+    right=st.sampled_from(_DTYPES + _SCALARS),
+    swap=st.booleans(),
+)
+def test_promotion_is_numpy_promotion(op, left, right, swap):
+    a = (np.array([-5, 3, 4, -2]) * (1 if left is not np.bool_ else 0) + 1).astype(left)
+    b = np.array([2, -3, 1, 3]).astype(right) if right in _DTYPES else right
+    if op in (floordiv_, mod_, div_) and not np.all(np.asarray(b if not swap else a) != 0):
+        return
+    args = (b, a) if swap else (a, b)
+    if op is sub_ and all(np.asarray(x).dtype == np.bool_ for x in args):
+        return  # NumPy refuses `-` of booleans
+    with np.errstate(all="ignore"):
+        expected = op(*args)
+    assert_close(myia.jit(op, backend="torch")(*args), expected)
+
+
+def _reduction(fn, axis, keep):
+    def reduce(x):
+        return fn(x, axis=axis, keepdims=keep)
+
+    return reduce
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    fn=st.sampled_from([np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std, np.any]),
+    dtype=st.sampled_from(_DTYPES),
+    axis=st.sampled_from([None, 0, 1, -1, (0, 1), (0, 2), (2, 1), (0, 1, 2)]),
+    keep=st.booleans(),
+)
+def test_reductions_are_numpy_reductions(fn, dtype, axis, keep):
+    x = (np.sin(np.arange(24.0)).reshape(2, 3, 4) * 3.0).astype(dtype)
+    f = _reduction(fn, axis, keep)
+    assert_close(myia.jit(f, backend="torch")(x), f(x))
+
+
+_UNARY = [np.sin, np.exp, np.log, np.sqrt, np.floor, np.abs, np.sign, np.tanh, np.isnan]
+
+
+def _unary(fn):
+    def apply(x):
+        return fn(x), fn(x * 2)
+
+    return apply
+
+
+@settings(max_examples=30, deadline=None)
+@given(fn=st.sampled_from(_UNARY), dtype=st.sampled_from(_DTYPES[1:]))
+def test_elementwise_functions_are_numpy_functions(fn, dtype):
+    x = np.array([-2, -1, 0, 1, 3]).astype(dtype)
+    f = _unary(fn)
+    with np.errstate(all="ignore"):
+        expected = f(x)
+    assert_close(myia.jit(f, backend="torch")(x), expected)
+
+
+def items(x, i):
+    return x.item(i), x.item((1, 2)), x[1].item(0) * 2.0
+
+
+def test_item_gives_python_numbers():
+    x = np.sin(np.arange(6.0)).reshape(2, 3)
+    assert_close(myia.jit(items, backend="torch")(x, 4), items(x, 4))

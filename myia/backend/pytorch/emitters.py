@@ -175,6 +175,8 @@ def cast(e, args, i: int, dtype) -> ast.expr:
     t = e.types[i]
     if isinstance(t, AArray) and array_dtype(e, i) != np.dtype(dtype):
         return method(args[i], "to", [torch_dtype(dtype)])
+    if isinstance(t, AScalar) and t.dtype.kind == "b" and np.dtype(dtype).kind != "b":
+        return call("int", [args[i]])  # torch has no `-` of booleans; NumPy counts them 0, 1
     return args[i]
 
 
@@ -812,8 +814,9 @@ def _attr_size(e, args):
 def _item(e, args):
     if e.const(1) == (True, None):
         return method(args[0], "item", [])
-    if isinstance(e.types[1], AScalar):
-        return method(method(args[0], "reshape", [ast.Constant(-1)]), "__getitem__", [args[1]])
+    if isinstance(e.types[1], AScalar):  # an index into the flattened array
+        flat = method(args[0], "reshape", [ast.Constant(-1)])
+        return method(ast.Subscript(flat, args[1], ast.Load()), "item", [])
     return method(ast.Subscript(args[0], args[1], ast.Load()), "item", [])
 
 
