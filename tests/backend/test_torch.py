@@ -407,3 +407,20 @@ def items(x, i):
 def test_item_gives_python_numbers():
     x = np.sin(np.arange(6.0)).reshape(2, 3)
     assert_close(myia.jit(items, backend="torch")(x, 4), items(x, 4))
+
+
+def tanh_cube(x):
+    return np.sum(np.tanh(x) ** 2 * x)
+
+
+def gathered(x):
+    return np.sum(x[np.array([0, 0, 2])] ** 2)
+
+
+def test_hessian_vector_products_and_repeated_indices():
+    x, v = np.array([0.3, -0.5, 0.8]), np.array([1.0, 0.5, -0.2])
+    hvp = myia.jvp(myia.grad(tanh_cube), (x,), (v,), backend="torch")
+    assert_close_grad(hvp, myia.jvp(myia.grad(tanh_cube), (x,), (v,)))
+    assert_close_grad(myia.hessian(tanh_cube, backend="torch")(x), myia.hessian(tanh_cube)(x))
+    got = myia.grad(gathered, backend="torch")(x)  # repeated indices accumulate
+    np.testing.assert_allclose(got, [4 * x[0], 0.0, 2 * x[2]], rtol=1e-12)
