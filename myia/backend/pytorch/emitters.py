@@ -34,7 +34,7 @@ import numpy as np
 
 from myia.backend.pytorch import runtime
 from myia.infer.abstract import AArray, AList, AScalar, ATuple
-from myia.prim.emitting import template
+from myia.prim.emitting import copy_tree, template
 from myia.prim.registry import REGISTRY
 
 SHARED = "shared"
@@ -60,19 +60,10 @@ class TorchEmit:
         return self.fn(e, args)
 
 
-_TORCH_DTYPES = {
-    "float64": "float64",
-    "float32": "float32",
-    "float16": "float16",
-    "int64": "int64",
-    "int32": "int32",
-    "int16": "int16",
-    "int8": "int8",
-    "uint8": "uint8",
-    "bool": "bool",
-    "complex128": "complex128",
-    "complex64": "complex64",
-}
+# The NumPy dtypes torch has (both name them alike).
+_TORCH_DTYPES = frozenset(
+    "float64 float32 float16 int64 int32 int16 int8 uint8 bool complex128 complex64".split()
+)
 
 _TABLE: dict[str, object] = {}
 
@@ -81,29 +72,26 @@ def expr(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
 
 
-expr_of = expr
-
-
-def host(expr: ast.expr, t: AScalar, fast: bool) -> ast.expr:
-    """The tensor `expr` (one element) as the number of type `t` on the host: a Python
+def host(value: ast.expr, t: AScalar) -> ast.expr:
+    """The tensor `value` (one element) as the number of type `t` on the host: a Python
     number, or the NumPy scalar NumPy gives (`np.float64` where `t` says so)."""
-    item = ast.Call(ast.Attribute(expr, "item", ast.Load()), [], [])
+    item = method(value, "item", [])
     kind = t.kind
     if kind in (int, bool) or kind in (float, complex) and not t.np:
         return item
     name = {float: "float64", complex: "complex128"}.get(kind) or kind.__name__
-    return ast.Call(expr_of(f"np.{name}"), [item], [])
+    return call(f"np.{name}", [item])
 
 
 def torch_dtype(dtype) -> ast.expr:
     """`torch.<dtype>` for a NumPy dtype (a dtype torch lacks is refused)."""
     name = np.dtype(dtype).name
     if name not in _TORCH_DTYPES:
-        raise _Unsupported(f"the dtype {name}")
-    return expr(f"torch.{_TORCH_DTYPES[name]}")
+        raise Unsupported(f"the dtype {name}")
+    return expr(f"torch.{name}")
 
 
-class _Unsupported(Exception):
+class Unsupported(Exception):
     """Raised by an emitter for a form of its primitive torch code cannot write; the
     target turns it into a `MyiaBackendError` at the user's line."""
 
@@ -119,7 +107,7 @@ def dtype_of(t) -> np.dtype | None:
 def out_dtype(e) -> np.dtype:
     d = dtype_of(e.out)
     if d is None:
-        raise _Unsupported(f"a result of type {e.out}")
+        raise Unsupported(f"a result of type {e.out}")
     return d
 
 
@@ -191,7 +179,7 @@ def tensor(e, args, i: int, dtype) -> ast.expr:
 def const(e, i: int, what: str):
     ok, v = e.const(i)
     if not ok:
-        raise _Unsupported(f"a {what} known only when the code runs")
+        raise Unsupported(f"a {what} known only when the code runs")
     return v
 
 
@@ -217,7 +205,7 @@ def axes_arg(axis, nd: int):
         return None
     if isinstance(axis, tuple):
         if not axis:
-            raise _Unsupported("a reduction over an empty tuple of axes")
+            raise Unsupported("a reduction over an empty tuple of axes")
         if sorted(int(a) % nd for a in axis) == list(range(nd)):
             return None
         return tuple(int(a) for a in axis)
@@ -238,6 +226,8 @@ def _operator(text: str):
     tpl = template(text)
 
     def emit(e, args):
+        if dtype_of(e.out) is None:  # on tuples or lists that hold arrays
+            return tpl(e, args)
         d = op_dtype(e)
         return tpl(e, [cast(e, args, i, d) for i in range(len(args))])
 
@@ -315,43 +305,32 @@ for _name, _fn in _UNARY.items():
 @entry("sign")
 def _sign(e, args):
     x = cast(e, args, 0, out_dtype(e))
-    if out_dtype(e).kind in "fc":  # torch.sign(nan) is 0, NumPy's is nan
-        return call(
-            "torch.where",
-            [call("torch.isnan", [x]), runtime_copy(x), call("torch.sign", [runtime_copy(x)])],
-        )
-    return call("torch.sign", [x])
+    if out_dtype(e).kind not in "fc":
+        return call("torch.sign", [x])
+    sign = call("torch.sign", [copy_tree(x)])  # torch.sign(nan) is 0, NumPy's is nan
+    return call("torch.where", [call("torch.isnan", [x]), copy_tree(x), sign])
 
 
-def runtime_copy(x: ast.expr) -> ast.expr:
-    from myia.prim.emitting import copy_tree
+def _predicate(fn: str):
+    def emit(e, args):
+        return call(fn, [tensor(e, args, 0, dtype_of(e.types[0]))])
 
-    return copy_tree(x)
+    return emit
 
 
-for _name, _fn in [
-    ("isnan", "isnan"),
-    ("isfinite", "isfinite"),
-    ("logical_not", "logical_not"),
-]:
-    _TABLE[_name] = TorchEmit(
-        (lambda fn: lambda e, args: call(fn, [tensor(e, args, 0, dtype_of(e.types[0]))]))(
-            f"torch.{_fn}"
-        ),
-        name=f"torch.{_fn}",
-    )
+for _name in ("isnan", "isfinite", "logical_not"):
+    _TABLE[_name] = TorchEmit(_predicate(f"torch.{_name}"), name=f"torch.{_name}")
+
+
+def _polygamma_of_order(n: int):
+    def emit(e, args):
+        return call("torch.special.polygamma", [ast.Constant(n), cast(e, args, 0, op_dtype(e))])
+
+    return emit
+
 
 for _name, _n in [("trigamma", 1), ("tetragamma", 2), ("pentagamma", 3)]:
-    _TABLE[_name] = TorchEmit(
-        (
-            lambda n: (
-                lambda e, args: call(
-                    "torch.special.polygamma", [ast.Constant(n), cast(e, args, 0, out_dtype(e))]
-                )
-            )
-        )(_n),
-        name=_name,
-    )
+    _TABLE[_name] = TorchEmit(_polygamma_of_order(_n), name=_name)
 
 
 @entry("scipy.special.polygamma")
@@ -381,17 +360,16 @@ def _binary(fn: str):
 for _name, _fn in _BINARY.items():
     _TABLE[_name] = TorchEmit(_binary(f"torch.{_fn}"), name=f"torch.{_fn}")
 
+
+def _logical(fn: str):
+    def emit(e, args):
+        return call(fn, [tensor(e, args, 0, np.bool_), tensor(e, args, 1, np.bool_)])
+
+    return emit
+
+
 for _name in ("logical_and", "logical_or"):
-    _TABLE[_name] = TorchEmit(
-        (
-            lambda fn: (
-                lambda e, args: call(
-                    fn, [tensor(e, args, 0, np.bool_), tensor(e, args, 1, np.bool_)]
-                )
-            )
-        )(f"torch.{_name}"),
-        name=_name,
-    )
+    _TABLE[_name] = TorchEmit(_logical(f"torch.{_name}"), name=_name)
 
 
 @entry("where")
@@ -496,7 +474,7 @@ def _arg_reduction(e, args):
     axis = const(e, 1, "axis")
     keep = bool(const(e, 2, "keepdims"))
     if axis is None and keep:
-        raise _Unsupported("an arg-reduction over all axes with keepdims=True")
+        raise Unsupported("an arg-reduction over all axes with keepdims=True")
     kw = {} if axis is None else {"dim": ast.Constant(int(axis)), "keepdim": ast.Constant(keep)}
     return call(fn, [args[0]], **kw)
 
@@ -521,9 +499,7 @@ def _reverse_cumsum(e, args):
     x, dim = _flat_axis(e, args, 1)
     dims = ast.Tuple([dim], ast.Load())
     flipped = call("torch.flip", [x, dims])
-    return call(
-        "torch.flip", [call("torch.cumsum", [flipped, runtime_copy(dim)]), runtime_copy(dims)]
-    )
+    return call("torch.flip", [call("torch.cumsum", [flipped, copy_tree(dim)]), copy_tree(dims)])
 
 
 @entry("sort")
@@ -556,15 +532,15 @@ def _norm(e, args):
     return call("torch.linalg.norm", [x], **kw)
 
 
+def _linalg(fn: str):
+    def emit(e, args):
+        return call(fn, [cast(e, args, i, out_dtype(e)) for i in range(len(args))])
+
+    return emit
+
+
 for _name in ("inv", "det", "solve"):
-    _TABLE[_name] = TorchEmit(
-        (
-            lambda fn: (
-                lambda e, args: call(fn, [cast(e, args, i, out_dtype(e)) for i in range(len(args))])
-            )
-        )(f"torch.linalg.{_name}"),
-        name=_name,
-    )
+    _TABLE[_name] = TorchEmit(_linalg(f"torch.linalg.{_name}"), name=_name)
 
 
 @entry("trace")
@@ -653,7 +629,7 @@ def _copy(e, args):
 def _concatenate(e, args):
     axis = const(e, 1, "axis")
     if axis is None:
-        raise _Unsupported("np.concatenate with axis=None")
+        raise Unsupported("np.concatenate with axis=None")
     return call("torch.cat", [args[0]], dim=ast.Constant(int(axis)))
 
 
@@ -666,7 +642,7 @@ def _stack(e, args):
         else [getattr(t, "elem", None)]
     )
     if not all(isinstance(x, AArray) for x in items):
-        raise _Unsupported("np.stack of numbers")
+        raise Unsupported("np.stack of numbers")
     return call("torch.stack", [args[0]], dim=ast.Constant(int(const(e, 1, "axis"))))
 
 
@@ -743,7 +719,7 @@ def _filled_like(e, args):
 @entry("eye")
 def _eye(e, args):
     if const(e, 2, "diagonal offset") != 0:
-        raise _Unsupported("np.eye with a diagonal offset k")
+        raise Unsupported("np.eye with a diagonal offset k")
     m = args[0] if e.const(1) == (True, None) else args[1]
     return call("torch.eye", [args[0], m], **_dtype_kw(e))
 
@@ -752,16 +728,16 @@ def _eye(e, args):
 def _arange(e, args):
     parts = [args[0]] + [args[i] for i in (1, 2) if e.const(i) != (True, None)]
     if e.const(1) == (True, None) and e.const(2) != (True, None):
-        raise _Unsupported("np.arange with a step and no stop")
+        raise Unsupported("np.arange with a step and no stop")
     return call("torch.arange", parts, **_dtype_kw(e))
 
 
 @entry("linspace")
 def _linspace(e, args):
     if not const(e, 3, "endpoint") or const(e, 4, "retstep") or const(e, 6, "axis") != 0:
-        raise _Unsupported("np.linspace with endpoint=False, retstep or axis")
+        raise Unsupported("np.linspace with endpoint=False, retstep or axis")
     if any(isinstance(t, AArray) for t in e.types[:2]):
-        raise _Unsupported("np.linspace between arrays")
+        raise Unsupported("np.linspace between arrays")
     return call("torch.linspace", [args[0], args[1], args[2]], **_dtype_kw(e))
 
 
@@ -789,7 +765,7 @@ def _live_array(e, args):
 def _cast(e, args):
     t = e.out
     if not isinstance(t, AScalar) or not isinstance(e.types[0], AArray):
-        raise _Unsupported(f"a cast to {t}")
+        raise Unsupported(f"a cast to {t}")
     item = method(args[0], "item", [])
     kind = t.kind
     return call(kind.__name__ if kind.__module__ == "builtins" else f"np.{kind.__name__}", [item])
@@ -836,7 +812,7 @@ def _getitem(e, args):
         out = ast.Subscript(x, ast.Tuple([_const_index(k) for k in index], ast.Load()), ast.Load())
     else:
         out = REGISTRY.lookup("getitem").emit(e, args)
-    return host(out, e.out, e.fast) if isinstance(e.out, AScalar) else out
+    return host(out, e.out) if isinstance(e.out, AScalar) else out
 
 
 def _negative_step(v) -> bool:
@@ -848,11 +824,11 @@ def _flipped(v, t: AArray):
     """(the axes to flip, the index with positive steps) for a constant index with
     negative steps (`runtime.positive_steps`), for an array of known shape."""
     if any(n is None for n in t.shape):
-        raise _Unsupported("a slice with a negative step of an array of unknown shape")
+        raise Unsupported("a slice with a negative step of an array of unknown shape")
     try:
         return runtime.positive_steps(v, t.shape)
     except TypeError as err:
-        raise _Unsupported(str(err)) from None
+        raise Unsupported(str(err)) from None
 
 
 def _const_index(v) -> ast.expr:
@@ -927,14 +903,14 @@ def _diag_sens(e, args):
 @entry("unconcat")
 def _unconcat(e, args):
     if const(e, 2, "axis") is None:
-        raise _Unsupported("the sensitivity of np.concatenate with axis=None")
+        raise Unsupported("the sensitivity of np.concatenate with axis=None")
     return e.function_call(runtime.unconcat, args)
 
 
 @entry("unstack")
 def _unstack(e, args):
     if ndim(e) < 2:
-        raise _Unsupported("the sensitivity of np.stack of numbers")
+        raise Unsupported("the sensitivity of np.stack of numbers")
     return call("list", [call("torch.unbind", [args[0], args[1]])])
 
 

@@ -26,7 +26,7 @@ from myia.backend.pytorch.emitters import (
     SHARED,
     Refused,
     TorchEmit,
-    _Unsupported,
+    Unsupported,
     host,
     register,
     torch_dtype,
@@ -81,10 +81,10 @@ class TorchTarget(Target):
     def write(self, item: TorchEmit, e, args) -> ast.expr:
         try:
             out = item(e, args)
-        except _Unsupported as u:
+        except Unsupported as u:
             raise refusal(item.name, f"PyTorch code cannot write {u}", e.node.loc) from None
         if item.host and isinstance(e.out, AScalar):
-            return host(out, e.out, e.fast)
+            return host(out, e.out)
         return out
 
     def define(self, name: str, value):
