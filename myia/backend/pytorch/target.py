@@ -27,6 +27,8 @@ from myia.backend.pytorch.emitters import (
     Refused,
     TorchEmit,
     Unsupported,
+    call,
+    device,
     host,
     register,
     torch_dtype,
@@ -61,7 +63,7 @@ class TorchTarget(Target):
         if item is SHARED:
             return prim.emit
         if isinstance(item, TorchEmit):
-            return lambda e, args: self.write(item, e, args)
+            return lambda e, args: self.write(prim, item, e, args)
         reason = item.reason if isinstance(item, Refused) else "it has no PyTorch entry"
         raise refusal(prim.name, reason, e.node.loc)
 
@@ -69,20 +71,14 @@ class TorchTarget(Target):
         """The host computation of an elementwise application of numbers whose result
         NumPy makes a 0-d array, as a tensor on the device."""
         value = prim.emit(e, args) if prim.emit is not None else e.helper_call(prim.name, args)
-        return ast.Call(
-            ast.parse("torch.as_tensor", mode="eval").body,
-            [value],
-            [
-                ast.keyword("dtype", torch_dtype(e.out.dtype)),
-                ast.keyword("device", ast.Name("device", ast.Load())),
-            ],
-        )
+        return call("torch.as_tensor", [value], dtype=torch_dtype(e.out.dtype), device=device())
 
-    def write(self, item: TorchEmit, e, args) -> ast.expr:
+    def write(self, prim, item: TorchEmit, e, args) -> ast.expr:
+        """The expression `item` writes for the application `e` of `prim`."""
         try:
             out = item(e, args)
         except Unsupported as u:
-            raise refusal(item.name, f"PyTorch code cannot write {u}", e.node.loc) from None
+            raise refusal(prim.name, f"PyTorch code cannot write {u}", e.node.loc) from None
         if item.host and isinstance(e.out, AScalar):
             return host(out, e.out)
         return out
@@ -94,11 +90,7 @@ class TorchTarget(Target):
                 value if value.flags.c_contiguous else value.copy(), device=self.device
             )
             if stmt is not None:
-                stmt.value = ast.Call(
-                    ast.parse("torch.as_tensor", mode="eval").body,
-                    [stmt.value],
-                    [ast.keyword("device", ast.Name("device", ast.Load()))],
-                )
+                stmt.value = call("torch.as_tensor", [stmt.value], device=device())
         return stmt, imports, bound
 
 
