@@ -424,3 +424,45 @@ def test_hessian_vector_products_and_repeated_indices():
     assert_close_grad(myia.hessian(tanh_cube, backend="torch")(x), myia.hessian(tanh_cube)(x))
     got = myia.grad(gathered, backend="torch")(x)  # repeated indices accumulate
     np.testing.assert_allclose(got, [4 * x[0], 0.0, 2 * x[2]], rtol=1e-12)
+
+
+def assorted(a, b, m):
+    chain = np.einsum("ij,jk,kl->il", m, m, m)
+    rows = np.einsum("ij,ij->i", m, m)
+    joined = np.concatenate((a, b), axis=0)
+    smooth = np.hypot(a, b) + np.log10(a * a + 1.0) + np.reciprocal(b + 3.0)
+    return np.sum(chain) + np.sum(rows * np.diag(m)) + np.sum(joined**2) + np.sum(smooth)
+
+
+def rounded(x, y):
+    return np.rint(x * 3.0), np.trunc(x * 3.0), np.fmax(x, y), np.fmin(x, y), x.ndim, x.size
+
+
+def test_more_primitives_value_and_gradient():
+    a, b = np.array([0.3, -0.7, 1.1]), np.array([0.5, 0.2, -0.4])
+    m = np.sin(np.arange(9.0)).reshape(3, 3) * 0.5
+    args = (a, b, m)
+    assert_close(myia.jit(assorted, backend="torch")(*args), assorted(*args))
+    nums = (0, 1, 2)
+    got = myia.grad(assorted, argnums=nums, backend="torch")(*args)
+    assert_close_grad(got, myia.grad(assorted, argnums=nums)(*args))
+    check_grads(assorted, args, backend="torch")
+    b[1] = np.nan
+    assert_close(myia.jit(rounded, backend="torch")(a, b), rounded(a, b))
+
+
+try:
+    from scipy import special as sp
+except ImportError:  # scipy is in the test extra; without it the test below skips
+    sp = None
+
+
+def special(x):
+    return np.sum(sp.gammaln(x) + sp.digamma(x) * 0.5)
+
+
+@pytest.mark.skipif(sp is None, reason="scipy is not installed")
+def test_special_functions_to_second_order():
+    x = np.array([0.7, 1.6, 3.2])
+    assert_close(myia.jit(special, backend="torch")(x), special(x))
+    check_grads(special, (x,), order=2, backend="torch")
