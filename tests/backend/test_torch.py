@@ -466,3 +466,14 @@ def test_special_functions_to_second_order():
     x = np.array([0.7, 1.6, 3.2])
     assert_close(myia.jit(special, backend="torch")(x), special(x))
     check_grads(special, (x,), order=2, backend="torch")
+
+
+def overflow(x, a):
+    return np.exp(x) * a
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_float_errors_of_fast_code_rerun_as_exact_code():
+    a = np.array([1.0, -2.0])
+    got = myia.jit(overflow, backend="torch")(1000.0, a)  # math.exp raises, np.exp is inf
+    assert_close(got, overflow(1000.0, a))
