@@ -288,6 +288,11 @@ _UNARY = {
     "digamma": "special.digamma",
     "scipy.special.digamma": "special.digamma",
     "scipy.special.gammaln": "special.gammaln",
+    "scipy.special.erf": "special.erf",
+    "scipy.special.erfc": "special.erfc",
+    "scipy.special.expit": "special.expit",
+    "scipy.special.logit": "special.logit",
+    "scipy.special.ndtr": "special.ndtr",
 }
 
 
@@ -346,6 +351,7 @@ _BINARY = {
     "arctan2": "atan2",
     "hypot": "hypot",
     "logaddexp": "logaddexp",
+    "scipy.special.xlogy": "special.xlogy",
 }
 
 
@@ -543,6 +549,54 @@ for _name in ("inv", "det", "solve"):
     _TABLE[_name] = TorchEmit(_linalg(f"torch.linalg.{_name}"), name=_name)
 
 
+@entry("cholesky")
+def _cholesky(e, args):
+    return call("torch.linalg.cholesky", [cast(e, args, 0, dtype_of(e.out))])
+
+
+@entry("pinv")
+def _pinv(e, args):
+    return call("torch.linalg.pinv", [cast(e, args, 0, dtype_of(e.out))])
+
+
+def _factors(e) -> np.dtype:
+    """The dtype of the factors of a decomposition (its result is a tuple of arrays)."""
+    items = e.out.items if isinstance(e.out, ATuple) else [e.out]
+    return dtype_of(items[-1])
+
+
+@entry("eigh")
+def _eigh(e, args):
+    x = cast(e, args, 0, _factors(e))
+    uplo = str(const(e, 1, "UPLO")).upper()
+    return call("tuple", [call("torch.linalg.eigh", [x], UPLO=ast.Constant(uplo))])
+
+
+@entry("qr")
+def _qr(e, args):
+    x = cast(e, args, 0, _factors(e))
+    return call("tuple", [call("torch.linalg.qr", [x], mode=ast.Constant("reduced"))])
+
+
+@entry("svd")
+def _svd(e, args):
+    x = cast(e, args, 0, _factors(e))
+    if not const(e, 2, "compute_uv"):
+        return call("torch.linalg.svdvals", [x])
+    full = ast.Constant(bool(const(e, 1, "full_matrices")))
+    return call("tuple", [call("torch.linalg.svd", [x], full_matrices=full)])
+
+
+@entry("slogdet", host=False)
+def _slogdet(e, args):
+    scalars = ast.Constant(isinstance(e.out.items[0], AScalar))
+    return e.function_call(runtime.slogdet, [cast(e, args, 0, _factors(e)), scalars])
+
+
+_TABLE["cofactor"] = TorchEmit(_runtime(runtime.cofactor), name="cofactor")
+_TABLE["cofactor_pairs"] = TorchEmit(_runtime(runtime.cofactor_pairs), name="cofactor_pairs")
+
+
 @entry("trace")
 def _trace(e, args):
     offset, a1, a2 = const(e, 1, "offset"), const(e, 2, "axis"), const(e, 3, "axis")
@@ -641,9 +695,11 @@ def _stack(e, args):
         if isinstance(t, (ATuple, AList)) and t.items is not None
         else [getattr(t, "elem", None)]
     )
-    if not all(isinstance(x, AArray) for x in items):
-        raise Unsupported("np.stack of numbers")
-    return call("torch.stack", [args[0]], dim=ast.Constant(int(const(e, 1, "axis"))))
+    axis = ast.Constant(int(const(e, 1, "axis")))
+    if not all(isinstance(x, AArray) for x in items):  # numbers: tensors first
+        dtype = torch_dtype(out_dtype(e))
+        return e.function_call(runtime.stack, [args[0], axis, dtype, device()])
+    return call("torch.stack", [args[0]], dim=axis)
 
 
 @entry("split")
@@ -998,6 +1054,20 @@ for _name in (
     "max_masked",
     "min_masked",
     "mean_masked",
+    "append",
+    "array_split",
+    "hsplit",
+    "vsplit",
+    "dsplit",
+    "cross",
+    "diff",
+    "kron",
+    "pad",
+    "roll",
+    "scipy.special.logsumexp",
+    "scipy.stats.norm.cdf",
+    "scipy.stats.norm.logpdf",
+    "scipy.stats.norm.pdf",
     "np.add",
     "np.subtract",
     "np.multiply",

@@ -223,3 +223,42 @@ def diag_sens(d, shape, k, device):
 def unconcat(d, like, axis):
     """The pieces of `d` along `axis` with the sizes of the arrays of `like`."""
     return list(torch.split(d, [x.shape[axis] for x in like], axis))
+
+
+def slogdet(a, scalars: bool):
+    """`np.linalg.slogdet(a)`: (sign, log|det|), as host NumPy floats for one matrix
+    (`scalars`), tensors for a stack."""
+    sign, logabs = torch.linalg.slogdet(a)
+    if scalars:
+        return np.float64(sign.item()), np.float64(logabs.item())
+    return sign, logabs
+
+
+def _all_but(s, drop):
+    """Products of the entries of `s` over the last axis, each leaving out those `drop`
+    marks (see `myia.prim.decompositions`)."""
+    return torch.prod(torch.where(drop, torch.ones_like(s), s), dim=-1)
+
+
+def cofactor(a):
+    """The cofactor matrix of `a` from its SVD (see the primitive `cofactor`)."""
+    u, s, vh = torch.linalg.svd(a)
+    n = s.shape[-1]
+    p = _all_but(s[..., None, :], torch.eye(n, dtype=torch.bool, device=a.device))
+    sign = torch.linalg.det(u) * torch.linalg.det(vh)
+    return sign[..., None, None] * ((u * p[..., None, :]) @ vh)
+
+
+def cofactor_pairs(s):
+    """The products of the singular values `s` but two (see `cofactor_pairs`)."""
+    n = s.shape[-1]
+    k = torch.arange(n, device=s.device)
+    drop = (k[:, None, None] == k) | (k[None, :, None] == k)
+    q = _all_but(s[..., None, None, :], drop)
+    eye = torch.eye(n, dtype=torch.bool, device=s.device)
+    return torch.where(eye, torch.zeros_like(q), q).to(s.dtype)
+
+
+def stack(seq, axis, dtype, device):
+    """`np.stack(seq, axis)` of a sequence holding numbers (as tensors of `dtype`)."""
+    return torch.stack([torch.as_tensor(v, dtype=dtype, device=device) for v in seq], axis)
