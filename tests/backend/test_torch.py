@@ -20,29 +20,13 @@ from myia.backend.pytorch.emitters import SHARED, Refused, TorchEmit, table  # n
 from myia.prim.registry import REGISTRY  # noqa: E402
 from myia.testing import _has_float, check_grads  # noqa: E402
 from tests.corpus import CASES  # noqa: E402
-from tests.test_corpus import REFUSED  # noqa: E402
+from tests.test_corpus import REFUSED, assert_same  # noqa: E402
 
 
-def assert_close(got, expected, where="result"):
-    """`got` is `expected` in type, structure, shape and dtype, and equal in value (to
-    1e-12, and to 1e-6 for float32: torch sums float32 in another order than NumPy)."""
-    assert type(got) is type(expected), f"{where}: {type(got)} != {type(expected)}"
-    if isinstance(expected, (tuple, list)):
-        assert len(got) == len(expected), where
-        for i, (g, e) in enumerate(zip(got, expected)):
-            assert_close(g, e, f"{where}[{i}]")
-    elif isinstance(expected, dict):
-        assert list(got) == list(expected), where
-        for k in expected:
-            assert_close(got[k], expected[k], f"{where}[{k!r}]")
-    elif isinstance(expected, (np.ndarray, np.generic, float)):
-        if isinstance(expected, np.ndarray):
-            assert got.shape == expected.shape and got.dtype == expected.dtype, where
-        low = np.asarray(expected).dtype == np.float32
-        rtol = 1e-6 if low else 1e-12
-        np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol, equal_nan=True)
-    else:
-        assert got == expected, f"{where}: {got!r} != {expected!r}"
+def assert_close(got, expected):
+    """`got` is `expected` in type, structure, shape, dtype and value (float32 to 1e-6:
+    torch sums float32 in another order than NumPy)."""
+    assert_same(got, expected, float32_tol=1e-6)
 
 
 def _cases(grad_only=False):
