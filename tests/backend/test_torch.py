@@ -527,3 +527,19 @@ def test_probability_functions_value_and_gradient():
     assert_close(myia.jit(probabilities, backend="torch")(x, y), probabilities(x, y))
     got = myia.grad(probabilities, argnums=(0, 1), backend="torch")(x, y)
     assert_close_grad(got, myia.grad(probabilities, argnums=(0, 1))(x, y))
+
+
+def strided(x, s):
+    return np.sum(x[::s] ** 2 * np.arange(3.0)), x[1::s]
+
+
+def test_slices_with_steps_known_when_the_code_runs():
+    x = np.sin(np.arange(5.0))
+    for s in (2, -2):
+        assert_close(myia.jit(strided, backend="torch")(x, s), strided(x, s))
+        got = myia.grad(lambda_free_strided, backend="torch")(x, s)
+        assert_close_grad(got, myia.grad(lambda_free_strided)(x, s))
+
+
+def lambda_free_strided(x, s):
+    return strided(x, s)[0]

@@ -33,7 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from myia.backend.pytorch import runtime
-from myia.infer.abstract import AArray, AList, AScalar, ATuple
+from myia.infer.abstract import AArray, AList, AScalar, ASlice, ATuple
 from myia.prim.emitting import copy_tree, template
 from myia.prim.registry import REGISTRY
 
@@ -866,9 +866,16 @@ def _getitem(e, args):
         flips, index = _flipped(value, t)
         x = call("torch.flip", [args[0], _const_ast(flips)])
         out = ast.Subscript(x, ast.Tuple([_const_index(k) for k in index], ast.Load()), ast.Load())
+    elif not ok and _has_slice(e.types[1]):  # its step is known when the code runs
+        out = e.function_call(runtime.index, args)
     else:
         out = REGISTRY.lookup("getitem").emit(e, args)
     return host(out, e.out) if isinstance(e.out, AScalar) else out
+
+
+def _has_slice(t) -> bool:
+    items = t.items if isinstance(t, ATuple) else [t]
+    return any(isinstance(k, ASlice) for k in items)
 
 
 def _negative_step(v) -> bool:

@@ -262,3 +262,12 @@ def cofactor_pairs(s):
 def stack(seq, axis, dtype, device):
     """`np.stack(seq, axis)` of a sequence holding numbers (as tensors of `dtype`)."""
     return torch.stack([torch.as_tensor(v, dtype=dtype, device=device) for v in seq], axis)
+
+
+def index(x, i):
+    """`x[i]` for an index holding a slice whose step is known only when the code runs
+    (a negative one flips the axis first: torch slices step forward only)."""
+    if _backwards(i):
+        flips, i = positive_steps(i, x.shape)
+        x = torch.flip(x, flips)
+    return x[_index(i, x.device)]
