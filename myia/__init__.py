@@ -19,6 +19,7 @@ from myia.errors import (
 )
 from myia.prim.structures import stop_gradient
 from myia.transforms import hessian, jacfwd, jacrev, jvp, vjp
+from myia.trees import tree_leaves, tree_map
 
 __all__ = [
     "MyiaBackendError",
@@ -39,6 +40,8 @@ __all__ = [
     "jvp",
     "custom_vjp",
     "source",
+    "tree_leaves",
+    "tree_map",
     "value_and_grad",
     "vjp",
 ]

@@ -72,19 +72,6 @@ def _plain_constant(obj: Any) -> bool:
         return all(_plain_constant(x) for x in obj)
     return obj is None or isinstance(obj, (bool, int, float, complex, str))
 
-# The fields of the named tuples np.linalg returns, and the unpacking that reads them.
-_RESULT_FIELDS = {
-    "eigenvalues": "w, v = np.linalg.eigh(a)",
-    "eigenvectors": "w, v = np.linalg.eigh(a)",
-    "sign": "sign, logabsdet = np.linalg.slogdet(a)",
-    "logabsdet": "sign, logabsdet = np.linalg.slogdet(a)",
-    "Q": "q, r = np.linalg.qr(a)",
-    "R": "q, r = np.linalg.qr(a)",
-    "U": "u, s, vh = np.linalg.svd(a, full_matrices=False)",
-    "S": "u, s, vh = np.linalg.svd(a, full_matrices=False)",
-    "Vh": "u, s, vh = np.linalg.svd(a, full_matrices=False)",
-}
-
 
 class ExpressionLowerer:
     """Expression lowering; the class using it provides `session`, `namespace`, `name`,
@@ -339,14 +326,8 @@ class ExpressionLowerer:
         value = self.lower_expr(region, expr.value)
         try:
             prim = REGISTRY.lookup("attr." + expr.attr)
-        except KeyError:
-            hint = _RESULT_FIELDS.get(expr.attr)
-            hint = f"; unpack the result instead: `{hint}`" if hint else ""
-            raise MyiaSyntaxError(
-                f"attribute `.{expr.attr}` is not supported (supported: .T, .shape, .ndim, "
-                f".dtype, .size){hint}",
-                loc,
-            ) from None
+        except KeyError:  # a field of a record (typed by the specializer)
+            return self.prim(region, "record_attr", [value, Constant(expr.attr, loc)], loc)
         return self.apply(region, [prim, value], loc)
 
     def expr_Lambda(self, region, expr, loc):
@@ -424,13 +405,36 @@ class ExpressionLowerer:
                         fixed=fixed,
                         packs=True,
                     )
-                raise MyiaSyntaxError(
-                    f"method `.{expr.func.attr}()` is not supported; see the supported methods in "
-                    "the subset (sum, mean, reshape, transpose, dot, astype, ...)",
-                    loc,
-                )
+                return self.method_call(region, expr, kwargs, loc)
         fn = self.lower_expr(region, expr.func)
         return self.call_node(region, fn, expr.args, kwargs, loc)
+
+    def method_call(self, region, expr: ast.Call, kwargs, loc):
+        """`obj.m(args)` for a method that is not an array method: a method of a record
+        (a model object), typed by the specializer (`prim/records.py`)."""
+        attr = expr.func.attr
+        if attr == "_replace" and kwargs and not expr.args:  # `p._replace(w=v)` of a record
+            names = tuple(kwargs)
+            values = [self.lower_expr(region, v) for v in kwargs.values()]
+            return self.prim(
+                region,
+                "record_replace",
+                [
+                    self.lower_expr(region, expr.func.value),
+                    Constant(names, loc),
+                    self.prim(region, "make_tuple", values, loc),
+                ],
+                loc,
+            )
+        if kwargs or any(isinstance(a, ast.Starred) for a in expr.args):
+            raise MyiaSyntaxError(
+                f"method `.{attr}()` is not an array method (sum, mean, reshape, transpose, dot, "
+                "astype, ...); a method of a model object takes positional arguments only",
+                loc,
+            )
+        nodes = [self.lower_expr(region, expr.func.value), Constant(attr, loc)]
+        nodes += [self.lower_expr(region, a) for a in expr.args]
+        return self.prim(region, "record_call", nodes, loc)
 
     def call_prim(
         self,

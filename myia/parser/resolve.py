@@ -130,6 +130,10 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
         return "prim", binding
     if hasattr(obj, "__myia_macro__"):
         return "macro", obj
+    if isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields"):
+        from myia.parser.records import NamedTupleConstructor
+
+        return "macro", NamedTupleConstructor(obj)
     if obj is functools.partial:
         from myia.parser.partial import PARTIAL
 

@@ -19,6 +19,7 @@ from myia.prim import (  # noqa: F401
     masked,
     np_linalg,
     probability,
+    records,
     reductions,
     shapes,
     special,

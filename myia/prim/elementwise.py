@@ -738,8 +738,15 @@ def _np_operator(name: str, ufunc, op: Primitive, nargs: int = 2):
             a if isinstance(t, (AScalar, AArray)) else b.apply(asarray, a, None)
             for a, t in zip(args, types)
         ]
-        out = b.apply(op, *args)
         want = ufunc_type(ufunc, [type_of(a) for a in args])
+        if isinstance(want, AScalar) and want.np:  # on NumPy floats: inf and nan, not errors
+            args = [
+                b.apply(cast, a, want.pytype)
+                if isinstance(t, AScalar) and t.pytype is not want.pytype
+                else a
+                for a, t in zip(args, map(type_of, args))
+            ]
+        out = b.apply(op, *args)
         got = type_of(out)
         if isinstance(want, AScalar) and got != want:
             out = b.apply(cast, out, want.pytype)

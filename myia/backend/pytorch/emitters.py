@@ -1007,6 +1007,7 @@ for _name in (
     "is_missing",
     "builtin.isinstance",
     "builtin.range",
+    "make_record",
 ):
     _TABLE[_name] = SHARED
 
@@ -1061,6 +1062,9 @@ for _name in (
     "max_masked",
     "min_masked",
     "mean_masked",
+    "record_attr",
+    "record_replace",
+    "record_call",
     "append",
     "array_split",
     "hsplit",
