@@ -69,9 +69,9 @@ def rnn_inputs(rng, batch: int, steps: int, dtype):
 
 
 def median_time(fn, args: tuple, runs: int, sync) -> float:
-    """The median wall time of `fn(*args)` over `runs` calls, after two warm-up calls;
+    """The median wall time of `fn(*args)` over `runs` calls, after five warm-up calls;
     `sync` waits for the device before and after each call."""
-    for _ in range(2):
+    for _ in range(5):  # torch's first calls of a program are slower
         fn(*args)
     sync()
     times = []
