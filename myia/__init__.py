@@ -9,6 +9,7 @@ Example:
 
 from myia.api import clear_caches, custom_vjp, grad, ir, jit, source, value_and_grad
 from myia.errors import (
+    MyiaBackendError,
     MyiaError,
     MyiaNameError,
     MyiaShapeError,
@@ -21,6 +22,7 @@ from myia.transforms import hessian, jacfwd, jacrev, jvp, vjp
 from myia.trees import tree_leaves, tree_map
 
 __all__ = [
+    "MyiaBackendError",
     "MyiaError",
     "MyiaSourceError",
     "MyiaNameError",

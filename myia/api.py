@@ -46,7 +46,7 @@ from myia.pipeline import (
 from myia.prim.structures import Unbound
 from myia.tracebacks import internal, shortened, walk
 
-BACKENDS = ("numpy", "vm")
+BACKENDS = ("numpy", "torch", "vm")
 DEFAULTS = {"backend": "numpy", "optimize": True}
 
 # Types whose cache key is the type itself (the loop below avoids a call for them).
@@ -177,7 +177,7 @@ class Compiled:
     others wait and then find the program in the cache); a call of compiled code takes no
     lock."""
 
-    def __init__(self, key: tuple, fn, backend: str | None, optimize: bool | None):
+    def __init__(self, key: tuple, fn, backend: str | None, optimize: bool | None, device=None):
         backend = backend or DEFAULTS["backend"]
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
@@ -187,11 +187,15 @@ class Compiled:
         if isinstance(fn, types.MethodType):
             self.bound, fn = fn, fn.__func__
             key = (key[0], fn, *key[2:])
+        if device is not None and backend != "torch":
+            raise ValueError(f"device={device!r} is an option of backend='torch' only")
         self.fn = fn
         self.backend = backend
+        self.device = None if device is None else str(device)
         self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
         self._argc, self._argmax = self.arity()
-        self.cache: Cache = _cache_for(key[1], (key[0], *key[2:], backend, self.optimize))
+        options = (key[0], *key[2:], backend, self.optimize, self.device)
+        self.cache: Cache = _cache_for(key[1], options)
         self.compilations = 0
 
     def arity(self) -> tuple[float, float]:
@@ -231,21 +235,21 @@ class Compiled:
         """The type the program's result leaves as (records as objects of their class)."""
         return graph.output.abstract
 
-    def compiled(self, args: tuple):
-        """The compiled program for `args`, compiled now if the cache has none (or what
-        the cached ones read of the program changed)."""
+    def compiled(self, args: tuple, device: str | None = None):
+        """The compiled program for `args` (for torch code: on `device`), compiled now if
+        the cache has none (or what the cached ones read of the program changed)."""
         with COMPILE_LOCK:
             cache = self.cache
             if cache.guard is not None and not cache.guard():
                 cache.reset()
-            key = self.key(args)
+            key = self.key(args) if device is None else (self.key(args), device)
             fn = cache.get(key)
             if fn is None:
                 self.compilations += 1
                 collecting = gc.isenabled()
                 gc.disable()  # compiling makes millions of objects: cyclic collections made it
                 try:  # grow faster than the program (2.7x for twice the statements, now 2x)
-                    fn = self.build(self.program(args), signature_types(args))
+                    fn = self.build(self.program(args), signature_types(args), device)
                 except RecursionError as e:
                     raise _too_deep(_plain(self.fn), e) from None
                 finally:
@@ -256,10 +260,19 @@ class Compiled:
                 cache[key] = fn
             return fn
 
-    def build(self, program: Graph, arg_types: tuple):
+    def build(self, program: Graph, arg_types: tuple, device: str | None = None):
         """The runnable form of a program this made, for arguments of `arg_types`: compiled
-        code, or the evaluator's; records cross it as objects of their classes."""
-        fn = Interpreted(program) if self.backend == "vm" else compile_graph(program)
+        code (for backend="torch": torch code on `device`), or the evaluator's; records
+        cross it as objects of their classes."""
+        if self.backend == "vm":
+            fn = Interpreted(program)
+        elif self.backend == "torch":
+            from myia.backend.pytorch.calls import TorchFunction
+            from myia.backend.pytorch.target import torch_target
+
+            fn = TorchFunction(compile_graph(program, target=torch_target(device)), device)
+        else:
+            fn = compile_graph(program)
         return at_boundary(fn, arg_types, self.output_type(program))
 
     def __call__(self, *args, **kwargs):
@@ -271,6 +284,8 @@ class Compiled:
         cache = self.cache
         guard = cache.guard  # read first: a program found after it is no older than it
         try:
+            if self.backend == "torch":
+                return self.call_torch(args)
             if cache.pinned == ():
                 types = tuple(map(type, args))
                 fn = cache.get(types if _PLAIN.issuperset(types) else signature(args))
@@ -285,6 +300,19 @@ class Compiled:
             if not any(not internal(tb) for tb in walk(e.__traceback__)):
                 raise
             raise shortened(e)  # noqa: B904
+
+    def call_torch(self, args: tuple):
+        """A call on backend="torch": compiled for what the tensors' dtypes and shapes
+        are, on the device (`calls.placement`)."""
+        from myia.backend.pytorch.calls import placement
+
+        typed, device = placement(args, self.device)
+        cache = self.cache
+        guard = cache.guard
+        fn = cache.get((self.key(typed), device))
+        if fn is None or guard is not None and not guard():
+            fn = self.compiled(typed, device)
+        return run(fn, args)
 
     def bind(self, args: tuple, kwargs: dict) -> tuple:
         """Keyword and default arguments as positional ones, in the order of the Python
@@ -352,8 +380,10 @@ class JitFunction(Compiled):
         7.0
     """
 
-    def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
-        super().__init__(("jit", fn), fn, backend, optimize)
+    def __init__(
+        self, fn: Callable, backend: str | None = None, optimize: bool | None = None, device=None
+    ):
+        super().__init__(("jit", fn), fn, backend, optimize, device)
         functools.update_wrapper(self, fn, updated=())
 
     def __myia_node__(self, lowerer, region, loc):
@@ -380,14 +410,17 @@ def jit(
     *,
     backend: str | None = None,
     optimize: bool | None = None,
+    device=None,
     source: str | None = None,
 ):
     """Compile `fn` (a function of the supported subset); use as `jit(f)` or `@jit`.
 
-    `backend` is "numpy" (generated Python/NumPy code, the default) or "vm" (the reference
-    evaluator); `optimize=False` skips the optimizer. `source` is the text of `fn`'s
-    definition (and of the helpers it calls), for a function typed at a plain REPL, run
-    by `python -c` or exec'd from a string, whose source Python did not keep.
+    `backend` is "numpy" (generated Python/NumPy code, the default), "torch" (generated
+    PyTorch code, on `device`: "cpu" or "cuda", by default where the tensor arguments are)
+    or "vm" (the reference evaluator); `optimize=False` skips the optimizer. `source` is
+    the text of `fn`'s definition (and of the helpers it calls), for a function typed at a
+    plain REPL, run by `python -c` or exec'd from a string, whose source Python did not
+    keep.
 
     Example:
         >>> import numpy as np, myia
@@ -396,13 +429,15 @@ def jit(
         np.float64(3.0)
     """
     if fn is None:
-        return lambda f: jit(f, backend=backend, optimize=optimize, source=source)
+        return lambda f: jit(f, backend=backend, optimize=optimize, device=device, source=source)
     given_source(fn, source)
     if is_numpy_function(fn):
         return DirectFunction(
-            fn, lambda spec, where: JitFunction(spec, backend, optimize), JitFunction(fn, backend)
+            fn,
+            lambda spec, where: JitFunction(spec, backend, optimize, device),
+            JitFunction(fn, backend, device=device),
         )
-    return JitFunction(fn, backend, optimize)
+    return JitFunction(fn, backend, optimize, device)
 
 
 class GradFunction(Compiled):
@@ -417,9 +452,10 @@ class GradFunction(Compiled):
         6.0
     """
 
-    def __init__(self, fn, argnums, has_aux, with_value, backend=None, optimize=None):
+    def __init__(self, fn, argnums, has_aux, with_value, backend=None, optimize=None, device=None):
         nums = argnums if isinstance(argnums, int) else tuple(argnums)
-        super().__init__(("grad", fn, nums, has_aux, with_value), fn, backend, optimize)
+        key = ("grad", fn, nums, has_aux, with_value)
+        super().__init__(key, fn, backend, optimize, device)
         self.argnums = argnums
         self.has_aux = has_aux
         self.with_value = with_value
@@ -449,7 +485,16 @@ class GradFunction(Compiled):
 
 
 def _grad_factory(with_value: bool):
-    def transform(fn=None, *, argnums=0, has_aux=False, backend=None, optimize=None, source=None):
+    def transform(
+        fn=None,
+        *,
+        argnums=0,
+        has_aux=False,
+        backend=None,
+        optimize=None,
+        device=None,
+        source=None,
+    ):
         if fn is None:
             return lambda f: transform(
                 f,
@@ -457,6 +502,7 @@ def _grad_factory(with_value: bool):
                 has_aux=has_aux,
                 backend=backend,
                 optimize=optimize,
+                device=device,
                 source=source,
             )
         given_source(fn, source)
@@ -472,10 +518,11 @@ def _grad_factory(with_value: bool):
                     with_value,
                     backend,
                     optimize,
+                    device,
                 ),
-                GradFunction(fallback, argnums, has_aux, with_value, backend, optimize),
+                GradFunction(fallback, argnums, has_aux, with_value, backend, optimize, device),
             )
-        return GradFunction(fn, argnums, has_aux, with_value, backend, optimize)
+        return GradFunction(fn, argnums, has_aux, with_value, backend, optimize, device)
 
     transform.__myia_macro__ = make_grad_macro(with_value)
     return transform
@@ -640,8 +687,9 @@ def _ir(fn, args: tuple, stage: str) -> Graph:
     return c.program(tuple(args))
 
 
-def source(fn: Callable, *args: Any) -> str:
-    """The generated Python/NumPy module that runs `fn` on arguments like `args`.
+def source(fn: Callable, *args: Any, backend: str | None = None) -> str:
+    """The generated Python/NumPy module that runs `fn` on arguments like `args`
+    (`backend="torch"`: the PyTorch module; by default that of `fn`'s backend).
 
     `fn` may be a `jit`, `grad` or `value_and_grad` function, or a plain function (compiled
     as with `jit`).
@@ -656,6 +704,16 @@ def source(fn: Callable, *args: Any) -> str:
     try:
         with COMPILE_LOCK:
             c = _compiled_of(fn)
+            backend = backend or ("torch" if c.backend == "torch" else "numpy")
+            if backend == "torch":
+                from myia.backend.pytorch.calls import placement
+                from myia.backend.pytorch.target import torch_target
+
+                args, device = placement(tuple(args), c.device)
+                target = torch_target(device)
+                return SourceView(compile_graph(c.program(args), target=target).source)
+            if backend != "numpy":
+                raise ValueError("myia.source shows generated code: backend 'numpy' or 'torch'")
             return SourceView(compile_graph(c.program(tuple(args))).source)
     except MyiaError as e:
         raise shortened(e)  # noqa: B904  (the same exception, its traceback shortened)

@@ -104,6 +104,10 @@ class MyiaNameError(MyiaError, NameError):
     """A name in user code that cannot be resolved or compiled (an opaque function)."""
 
 
+class MyiaBackendError(MyiaError):
+    """A program the chosen backend cannot run (an operation it has no code for)."""
+
+
 class MyiaSourceError(MyiaError):
     """The source of a function, as read from its file, is not the code Python runs (the
     file was edited after it was imported).

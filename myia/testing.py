@@ -143,11 +143,13 @@ def check_grads(
     eps: float | None = None,
     seed: int = 0,
     argnums: int | tuple[int, ...] | None = None,
+    backend: str | None = None,
 ) -> None:
     """Assert that myia's gradients of `fn` at `args` match finite differences.
 
     Checks every argument holding floats (or those in `argnums`), up to derivatives of
-    `order`. Raises `AssertionError` showing both values where they differ.
+    `order`, computed on `backend` (the default backend when None). Raises
+    `AssertionError` showing both values where they differ.
 
     Example:
         >>> import numpy as np
@@ -177,7 +179,7 @@ def check_grads(
     level_fn = fn
     python_fn = fn
     for level in range(1, order + 1):
-        grads = myia.grad(level_fn, argnums=nums)(*args)
+        grads = myia.grad(level_fn, argnums=nums, backend=backend)(*args)
         for k, i in enumerate(nums):
             _check_structure(grads[k], args[i], f"order {level}, gradient of argument {i}")
         v = [_random_like(args[i], rng) for i in nums]
@@ -186,7 +188,7 @@ def check_grads(
             xs = list(args)
             for k, i in enumerate(nums):
                 xs[i] = _axpy(args[i], v[k], h)
-            run = python_fn if level == 1 else myia.jit(level_fn)
+            run = python_fn if level == 1 else myia.jit(level_fn, backend=backend)
             return float(np.sum(run(*xs)))
 
         fd = (f(eps) - f(-eps)) / (2 * eps)

@@ -40,8 +40,8 @@ from myia.trees import tree_map
 class TangentFunction(Compiled):
     """`(f(x), J_f(x) t)` compiled per signature of `(x..., t...)` (the program of `jvp`)."""
 
-    def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
-        super().__init__(("jvp", fn), fn, backend, optimize)
+    def __init__(self, fn: Callable, backend=None, optimize=None, device=None):
+        super().__init__(("jvp", fn), fn, backend, optimize, device)
 
     def arity(self) -> tuple[float, float]:
         """Called with primals and tangents: not bound by `fn`'s signature."""
@@ -63,23 +63,28 @@ class VjpFunction(Compiled):
     once and returns the output with the function that runs the backward program alone
     on the residual it saved."""
 
-    def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
-        super().__init__(("vjp", fn), fn, backend, optimize)
+    def __init__(self, fn: Callable, backend=None, optimize=None, device=None):
+        super().__init__(("vjp", fn), fn, backend, optimize, device)
 
     def program(self, args: tuple) -> tuple[Graph, Graph]:
         return vjp_programs_of(self.fn, args, self.pinned(), self.optimize)
 
-    def build(self, program: tuple[Graph, Graph], arg_types: tuple) -> _Linearized:
+    def build(self, program: tuple[Graph, Graph], arg_types: tuple, device=None) -> _Linearized:
         fwd, bwd = program
         build = super().build
-        return _Linearized(
-            build(fwd, arg_types), build(bwd, tuple(p.abstract for p in bwd.parameters))
-        )
+        back_types = tuple(p.abstract for p in bwd.parameters)
+        return _Linearized(build(fwd, arg_types, device), build(bwd, back_types, device))
 
     def linearize(self, primals: tuple) -> tuple[Any, Callable]:
         """`(fn(*primals), f_vjp)`: the forward pass runs now, once; each `f_vjp(ct)` runs
-        the backward pass on its residual."""
-        programs = self.compiled(primals)
+        the backward pass on its residual (on backend="torch", the residual comes back to
+        the host between the two where the arguments are NumPy arrays)."""
+        if self.backend == "torch":
+            from myia.backend.pytorch.calls import placement
+
+            programs = self.compiled(*placement(primals, self.device))
+        else:
+            programs = self.compiled(primals)
         out, res = run(programs.forward, primals)
 
         def f_vjp(ct):
@@ -97,7 +102,16 @@ class _Linearized:
         self.backward = backward
 
 
-def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize=None, source=None):
+def jvp(
+    fn: Callable,
+    primals: tuple,
+    tangents: tuple,
+    *,
+    backend=None,
+    optimize=None,
+    device=None,
+    source=None,
+):
     """`(fn(*primals), J t)`: the value of `fn` and its derivative along `tangents`, by
     forward mode (one pass). `primals` and `tangents` are tuples of the same structure,
     shapes and dtypes, as in JAX.
@@ -117,13 +131,13 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
     full = _with_defaults(fn, primals)  # defaults left out: their tangents are zeros
     if len(full) > len(primals):
         tangents = (*tangents, *(zero_tangent(d) for d in full[len(primals) :]))
-    return TangentFunction(fn, backend, optimize)(*full, *numpy_floats(tangents))
+    return TangentFunction(fn, backend, optimize, device)(*full, *numpy_floats(tangents))
 
 
 jvp.__myia_macro__ = jvp_macro
 
 
-def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, source=None):
+def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, device=None, source=None):
     """`(fn(*primals), f_vjp)`, where `f_vjp(ct)` is the tuple of the cotangents of
     `primals` (None for ints, bools and strings) for the cotangent `ct` of the output
     (of the output's structure, shapes and dtypes), by reverse mode, as in JAX. The
@@ -139,7 +153,7 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, source=None):
     given_source(fn, source)
     given = len(primals)
     primals = _with_defaults(fn, primals)  # defaults left out: their cotangents are dropped
-    out, f_vjp = VjpFunction(fn, backend, optimize).linearize(tuple(primals))
+    out, f_vjp = VjpFunction(fn, backend, optimize, device).linearize(tuple(primals))
     if len(primals) == given:
         return out, f_vjp
     return out, lambda ct: f_vjp(ct)[:given]

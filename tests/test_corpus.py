@@ -32,8 +32,10 @@ REFUSED: dict[str, str] = {
 }
 
 
-def assert_same(got, expected, where="result"):
-    """`got` equals `expected`: same type, same value, same shape and dtype, recursively."""
+def assert_same(got, expected, where="result", float32_tol=1e-12):
+    """`got` equals `expected`: same type, same value, same shape and dtype, recursively
+    (float32 values to `float32_tol`: a backend that sums in another order than NumPy,
+    torch, differs from it by an ulp of float32)."""
     assert type(got) is type(expected), (
         f"{where}: type {type(got).__name__} != {type(expected).__name__} "
         f"(got {got!r}, expected {expected!r})"
@@ -42,24 +44,26 @@ def assert_same(got, expected, where="result"):
         assert got.shape == expected.shape, f"{where}: shape {got.shape} != {expected.shape}"
         assert got.dtype == expected.dtype, f"{where}: dtype {got.dtype} != {expected.dtype}"
         if expected.dtype.kind in "fc":
+            tol = float32_tol if expected.dtype == np.float32 else 1e-12
             np.testing.assert_allclose(
-                got, expected, rtol=1e-12, atol=1e-12, equal_nan=True, err_msg=where
+                got, expected, rtol=tol, atol=tol, equal_nan=True, err_msg=where
             )
         else:
             np.testing.assert_array_equal(got, expected, err_msg=where)
     elif isinstance(expected, (tuple, list)):
         assert len(got) == len(expected), f"{where}: length {len(got)} != {len(expected)}"
         for i, (g, e) in enumerate(zip(got, expected)):
-            assert_same(g, e, f"{where}[{i}]")
+            assert_same(g, e, f"{where}[{i}]", float32_tol)
     elif isinstance(expected, dict):
         assert list(got) == list(expected), f"{where}: keys {list(got)} != {list(expected)}"
         for k in expected:
-            assert_same(got[k], expected[k], f"{where}[{k!r}]")
+            assert_same(got[k], expected[k], f"{where}[{k!r}]", float32_tol)
     elif isinstance(expected, (float, np.floating)):
         if np.isnan(expected):
             assert np.isnan(got), f"{where}: {got!r} is not nan"
         else:
-            assert got == expected or math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12), (
+            tol = float32_tol if isinstance(expected, np.float32) else 1e-12
+            assert got == expected or math.isclose(got, expected, rel_tol=tol, abs_tol=tol), (
                 f"{where}: {got!r} != {expected!r}"
             )
     else:

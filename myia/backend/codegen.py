@@ -1,4 +1,5 @@
-"""Code generation: a typed graph in, the source of a Python module calling NumPy out.
+"""Code generation: a typed graph in, the source of a Python module calling NumPy (or
+another library a `targets.Target` describes: PyTorch) out.
 
 The structure of the code is the structure of the graphs:
 
@@ -28,10 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from myia.backend.constants import box_result, box_spec, constant_name, definition, described
+from myia.backend.constants import box_result, box_spec, constant_name, described
 from myia.backend.loops import loop_statement
 from myia.backend.nesting import written_inside
 from myia.backend.source import Block, Line, assign, comment_line, identifier, name, render
+from myia.backend.targets import NUMPY, Target
 from myia.branches import unshare_branches
 from myia.infer.abstract import ADict, AList, AResidual, AScalar, ATuple
 from myia.infer.build import type_of
@@ -43,7 +45,7 @@ from myia.prim.structures import ZERO
 _SWITCH = REGISTRY.lookup("switch")
 _GETITEM = REGISTRY.lookup("getitem")
 _MAKE_TUPLE = REGISTRY.lookup("make_tuple")
-_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math"}
+_RESERVED = set(keyword.kwlist) | set(dir(builtins))
 
 
 class Finish:
@@ -106,27 +108,37 @@ class Emit:
         prim = REGISTRY.lookup(helper)
         return ast.Call(name(self.gen.helper(prim)), list(args), [])
 
+    def function_call(self, fn, args: list) -> ast.expr:
+        """A call of the module-level function `fn` (imported by the module)."""
+        return ast.Call(name(self.gen.function(fn)), list(args), [])
+
 
 class Codegen:
     """Generates the module of one typed root graph."""
 
-    def __init__(self, root: Graph, fast: bool = True):
+    def __init__(self, root: Graph, fast: bool = True, target: Target = NUMPY):
         self.root = root
         self.fast = fast
+        self.target = target
+        self.notes: dict[str, Any] = {}  # what the target remembers while writing the module
         self.mng = Manager(root)
         unshare_branches(self.mng)
-        self.namespace: dict[str, Any] = {"np": np, "math": math}
+        self.namespace: dict[str, Any] = dict(target.namespace)
         self.imports: dict[str, str] = {}  # helper name -> "from module import impl as name"
         self.name_counts: dict[str, int] = {}
         self.nesting: dict[Node, int] = {}  # see `nesting.written_inside`
-        self.used_names: set[str] = set(_RESERVED) | {
-            "box_result",
-            "ZERO",
-            "EMPTY_ENV",
-            "Unbound",
-            "Location",
-            "InheritedLocation",
-        }
+        self.used_names: set[str] = (
+            set(_RESERVED)
+            | target.reserved
+            | {
+                "box_result",
+                "ZERO",
+                "EMPTY_ENV",
+                "Unbound",
+                "Location",
+                "InheritedLocation",
+            }
+        )
         self.names: dict[Node, str] = {}
         self.graph_names: dict[Graph, str] = {}
         self.constants: dict[int, str] = {}
@@ -175,10 +187,14 @@ class Codegen:
         return n
 
     def helper(self, prim: Primitive) -> str:
-        key = f"_{prim.name.replace('.', '_')}"
+        return self.function(prim.impl, f"_{prim.name.replace('.', '_')}")
+
+    def function(self, fn, key: str | None = None) -> str:
+        """The name of the module-level function `fn` in the module (imported)."""
+        key = key or f"_{fn.__name__}"
         if key not in self.namespace:
-            self.namespace[key] = prim.impl
-            self.imports[key] = f"from {prim.impl.__module__} import {prim.impl.__name__} as {key}"
+            self.namespace[key] = fn
+            self.imports[key] = f"from {fn.__module__} import {fn.__name__} as {key}"
             self.used_names.add(key)
         return key
 
@@ -231,8 +247,7 @@ class Codegen:
         n = self.constants.get(key)
         if n is None:
             n = self.constants[key] = self.fresh(constant_name(value))
-            self.namespace[n] = value
-            stmt, imports = definition(n, value)
+            stmt, imports, self.namespace[n] = self.target.define(n, value)
             for line in imports:
                 self.imports[line] = line
             self.definitions.append(
@@ -385,8 +400,10 @@ class Codegen:
         args = [self.ref(x) for x in node.inputs[1:]]
         if prim is None:
             return ast.Call(self.ref(node.inputs[0]), args, [])
-        if prim.emit is not None:
-            return prim.emit(Emit(self, node), args)
+        e = Emit(self, node)
+        emit = self.target.emitter(e, prim)
+        if emit is not None:
+            return emit(e, args)
         return ast.Call(name(self.helper(prim)), args, [])
 
     # Regions ----------------------------------------------------------------------------------
@@ -737,7 +754,7 @@ class Codegen:
                     and not self.inline_loop_of(h)
                 ):
                     pending.append(h)
-        lines = ["import math", "", "import numpy as np"]
+        lines = list(self.target.prelude)
         lines += sorted(set(self.imports.values()))
         lines.append("")
         if self.definitions:
@@ -796,9 +813,10 @@ def _tuple(items: list) -> ast.expr:
     return items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
 
 
-def generate(root: Graph, fast: bool = True) -> Module:
-    """The Python module computing the typed graph `root` (see the module docstring)."""
-    return Codegen(root, fast).generate()
+def generate(root: Graph, fast: bool = True, target: Target = NUMPY) -> Module:
+    """The Python module computing the typed graph `root` (see the module docstring), for
+    the library `target` describes."""
+    return Codegen(root, fast, target).generate()
 
 
 def _use_order(use) -> tuple:

@@ -16,6 +16,7 @@ import linecache
 
 from myia.backend.codegen import Module, generate
 from myia.backend.source import printable
+from myia.backend.targets import NUMPY, Target
 from myia.errors import MyiaNestingError, annotate_runtime_error
 from myia.ir.nodes import Graph
 
@@ -36,8 +37,11 @@ class CompiledFunction:
     Compiled code has no side effects, so running it again is safe.
     """
 
-    def __init__(self, module: Module, filename: str, graph: Graph | None = None):
+    def __init__(
+        self, module: Module, filename: str, graph: Graph | None = None, target: Target = NUMPY
+    ):
         self.module = module
+        self.target = target
         self.filename = filename
         self.graph = graph  # to make the exact code from (None: this is exact code)
         self.exact: CompiledFunction | None = None
@@ -62,7 +66,7 @@ class CompiledFunction:
         code for an error of Python floats, else `exc` raised, naming the user's line."""
         if isinstance(exc, _FLOAT_ERRORS) and self.graph is not None:
             if self.exact is None:
-                self.exact = compile_graph(self.graph, fast=False)
+                self.exact = compile_graph(self.graph, fast=False, target=self.target)
             return self.exact(*args)
         self.annotate(exc)
         raise exc
@@ -82,12 +86,13 @@ class CompiledFunction:
         return loc
 
 
-def compile_graph(graph: Graph, fast: bool = True) -> CompiledFunction:
+def compile_graph(graph: Graph, fast: bool = True, target: Target = NUMPY) -> CompiledFunction:
     """Generate, compile and load the Python code of the typed graph `graph` (`fast`: see
-    `CompiledFunction`)."""
-    module = generate(graph, fast)
+    `CompiledFunction`) for the library `target` describes (NumPy by default)."""
+    module = generate(graph, fast, target)
     label = printable(graph.name)
-    filename = f"<myia-generated-{next(_counter)}:{label}{'' if fast else ':exact'}>"
+    kind = "" if target is NUMPY else f":{target.name}"
+    filename = f"<myia-generated-{next(_counter)}:{label}{kind}{'' if fast else ':exact'}>"
     text = module.text
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    return CompiledFunction(module, filename, graph if fast else None)
+    return CompiledFunction(module, filename, graph if fast else None, target)

@@ -12,6 +12,7 @@ An entry holds what each stage needs to know about one operation, side by side:
 - `jvp(r)`: the tangent rule of forward mode: the tangent of the output from those of the
   inputs (None for none; see `myia.prim.jvp` for the shared forms);
 - `emit(e, args)`: the NumPy source of an application (an `ast` expression);
+  `emitters[backend]`: the same for another backend (`"torch"`: `myia.backend.pytorch`);
 - `simplify(nodes)`: optional, a node an application to `nodes` is already equal to;
 - flags the optimizer and the backend read: `nondiff` (no input has a sensitivity),
   `elementwise`, `fresh` (the result is newly allocated memory), `effect` (never folded,
@@ -48,6 +49,7 @@ class Primitive:
         self.vjp: Callable | None = None
         self.jvp: Callable | None = None
         self.emit: Callable | None = None
+        self.emitters: dict[str, Any] = {}
         self.simplify: Callable | None = None
         self.elementwise = flags.pop("elementwise", False)
         self.fresh = flags.pop("fresh", False)
@@ -94,8 +96,12 @@ class Primitive:
         self.jvp = fn
         return fn
 
-    def defemit(self, fn: Callable) -> Callable:
-        self.emit = fn
+    def defemit(self, fn: Callable, backend: str = "numpy") -> Callable:
+        """Register `fn` as the emitter of the source of an application for `backend`."""
+        if backend == "numpy":
+            self.emit = fn
+        else:
+            self.emitters[backend] = fn
         return fn
 
     def defsimplify(self, fn: Callable) -> Callable:

@@ -1,0 +1,104 @@
+"""Arguments into compiled torch code and results out of it.
+
+`placement(args, device)` gives what the compiler is told of the arguments (each tensor
+stands as a NumPy array of its dtype and shape, made without copying it) and the device the
+code runs on: `device` when given, else that of the first tensor argument, else the CPU.
+`TorchFunction` runs the compiled code: NumPy arrays are moved to the device, tensors are
+kept (moved where `device` says otherwise), and results come back as NumPy arrays when no
+argument was a tensor, as tensors otherwise.
+
+Example:
+    >>> import numpy as np, torch
+    >>> typed, device = placement((torch.ones(2, 3),), None)
+    >>> typed[0].shape, typed[0].dtype, device
+    ((2, 3), dtype('float32'), 'cpu')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+_NP_DTYPES: dict[torch.dtype, np.dtype] = {}
+
+
+def numpy_dtype(dtype: torch.dtype) -> np.dtype:
+    d = _NP_DTYPES.get(dtype)
+    if d is None:
+        d = _NP_DTYPES[dtype] = torch.empty(0, dtype=dtype).numpy().dtype
+    return d
+
+
+def _stand_in(t: torch.Tensor) -> np.ndarray:
+    """A NumPy array of the dtype and shape of `t` (a broadcast view: no memory)."""
+    return np.broadcast_to(np.zeros((), numpy_dtype(t.dtype)), tuple(t.shape))
+
+
+def _map(x, leaf):
+    if isinstance(x, tuple):
+        return tuple(_map(v, leaf) for v in x)
+    if isinstance(x, list):
+        return [_map(v, leaf) for v in x]
+    if isinstance(x, dict):
+        return {k: _map(v, leaf) for k, v in x.items()}
+    return leaf(x)
+
+
+def _tensors(x):
+    if isinstance(x, torch.Tensor):
+        yield x
+    elif isinstance(x, (tuple, list)):
+        for v in x:
+            yield from _tensors(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            yield from _tensors(v)
+
+
+def placement(args: tuple, device) -> tuple[tuple, str]:
+    """(the arguments as the compiler types them, the device the code runs on)."""
+    first = next(_tensors(args), None)
+    if device is None:
+        device = first.device if first is not None else "cpu"
+    device = str(torch.device(device))
+    if first is None:
+        return args, device
+    return _map(args, lambda x: _stand_in(x) if isinstance(x, torch.Tensor) else x), device
+
+
+class TorchFunction:
+    """Compiled torch code (`compiled`, a `CompiledFunction`) run on `device`."""
+
+    def __init__(self, compiled, device: str):
+        self.compiled = compiled
+        self.device = torch.device(device)
+        self.source = compiled.source
+
+    def to_device(self, x):
+        if isinstance(x, np.ndarray):
+            return torch.as_tensor(x if x.flags.c_contiguous else x.copy(), device=self.device)
+        if isinstance(x, torch.Tensor) and x.device != self.device:
+            return x.to(self.device)
+        return x
+
+    def fn(self, *args):
+        tensors_in = next(_tensors(args), None) is not None
+        moved = _map(args, self.to_device)
+        try:
+            out = self.compiled.fn(*moved)
+        except Exception as e:
+            out = self.compiled.recover(e, moved)
+        return out if tensors_in else _map(out, _to_numpy)
+
+    def recover(self, exc: Exception, args: tuple):
+        """`fn` handled the errors of the compiled code already."""
+        raise exc
+
+
+def _to_numpy(x):
+    """A tensor as NumPy gives it: an array, a NumPy scalar for a 0-d one (as NumPy's
+    operations on 0-d arrays give)."""
+    if isinstance(x, torch.Tensor):
+        a = x.detach().cpu().numpy()
+        return a[()] if a.ndim == 0 else a
+    return x
