@@ -17,7 +17,7 @@ from myia.errors import (
     MyiaTypeError,
 )
 from myia.prim.structures import stop_gradient
-from myia.transforms import hessian, jacfwd, jacrev, jvp, vjp
+from myia.transforms import hessian, jacfwd, jacrev, jvp, vjp, vmap
 
 __all__ = [
     "MyiaError",
@@ -39,5 +39,6 @@ __all__ = [
     "source",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -259,3 +260,82 @@ def _like(a: np.ndarray, x):
     if isinstance(x, np.ndarray):
         return a
     return type(x)(a.reshape(()))
+
+
+class BatchedFunction(Compiled):
+    """`fn` mapped over a batch axis of its arguments, compiled per signature of the
+    batched arguments (the program of `vmap`). It may be mapped again
+    (`vmap(vmap(f))`) and differentiated (`grad` of a function of its result)."""
+
+    def __init__(self, fn: Callable, in_axes, out_axes, backend=None, optimize=None):
+        super().__init__(
+            ("vmap", fn, _frozen(in_axes), _frozen(out_axes)), fn, backend, optimize
+        )
+        self.in_axes = in_axes
+        self.out_axes = out_axes
+        functools.update_wrapper(self, _plain_function(fn), updated=())
+
+    def arity(self) -> tuple[float, float]:
+        """Called with the batched arguments: not bound by `fn`'s signature."""
+        return 0, math.inf
+
+    def typed_gradient(self, args: tuple) -> Graph:
+        """The typed program of this mapped function for arguments like `args`
+        (optimized), for the transforms over it."""
+        return self.batched_program(args, True)
+
+    def program(self, args: tuple) -> Graph:
+        return self.batched_program(args, self.optimize)
+
+    def batched_program(self, args: tuple, optimized: bool) -> Graph:
+        from myia.batching.program import axes_tree, batch_size, per_example, vmap_program
+        from myia.opt.optimize import optimize
+        from myia.pipeline import differentiable_program, signature_types
+
+        if isinstance(self.in_axes, (tuple, list)) and len(self.in_axes) != len(args):
+            raise MyiaTypeError(
+                f"vmap in_axes has {len(self.in_axes)} entries for {len(args)} arguments"
+            )
+        axes = self.in_axes if isinstance(self.in_axes, (tuple, list)) else (self.in_axes,) * len(args)
+        trees = tuple(axes_tree(a, x, "in_axes") for a, x in zip(axes, args))
+        size = batch_size(args, trees)
+        examples = tuple(per_example(x, t) for x, t in zip(args, trees))
+        primal = differentiable_program(self.fn, examples)
+        program = vmap_program(primal, list(signature_types(args)), trees, self.out_axes, size)
+        return optimize(program) if optimized else program
+
+
+def vmap(fn: Callable, in_axes=0, out_axes=0, *, backend=None, optimize=None):
+    """`fn` mapped over an axis of its arguments, as in JAX: `vmap(f)(xs)` is
+    `np.stack([f(x) for x in xs])`, computed as one vectorized NumPy program (each
+    primitive's batching rule, `myia.batching`), not a loop over the examples.
+
+    `in_axes` is an int (the batch axis of every argument), None (not mapped) or a tuple
+    with one entry per argument, each an int, None or a tree of them matching a prefix of
+    the argument's structure; `out_axes` likewise for the result. Every mapped axis has
+    the same size. A branch or a loop on a value that varies from example to example is
+    computed with `np.where` where that is safe, else refused (`docs/api.md`). It composes
+    with `grad` (`vmap(grad(loss), in_axes=(None, 0, 0))`: per-example gradients), `jvp`
+    and itself.
+
+    Example:
+        >>> import numpy as np, myia
+        >>> myia.vmap(lambda x, y: x * y, in_axes=(0, None))(np.arange(3.0), 2.0)
+        array([0., 2., 4.])
+    """
+    return BatchedFunction(fn, in_axes, out_axes, backend, optimize)
+
+
+def _frozen(tree):
+    """`in_axes` or `out_axes` as a hashable key."""
+    if isinstance(tree, (tuple, list)):
+        return (type(tree).__name__, tuple(_frozen(t) for t in tree))
+    if isinstance(tree, dict):
+        return ("dict", tuple((k, _frozen(v)) for k, v in tree.items()))
+    return tree
+
+
+def _plain_function(fn):
+    while isinstance(fn, Compiled):
+        fn = fn.fn
+    return fn
