@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import string
 
+import numpy as np
+
 from myia.infer.abstract import AArray
 from myia.infer.build import type_of
 from myia.prim.registry import lookup
@@ -151,9 +153,8 @@ def _join(axis_offset: int):
             raise r.refuse("axis=None (flattening) is not supported; reshape first")
         seq = r.types[0]
         items = getattr(seq, "items", None)
-        if items is None:
-            raise r.refuse("a sequence of run-time length is joined")
-        rank = (items[0].ndim if isinstance(items[0], AArray) else 0) + axis_offset
+        first = seq.elem if items is None else items[0]
+        rank = (first.ndim if isinstance(first, AArray) else 0) + axis_offset
         return r.apply(r.prim, r.moved(0), shift(axis, rank))
 
     return rule
@@ -239,6 +240,28 @@ def _solve(r):
     return r.apply(r.prim, a, b)
 
 
+def _diag(r):
+    """`np.diag(v, k)`: of a vector, the matrix with it on a diagonal (the vector times
+    the rows of an identity); of a matrix, its diagonal (indexed by constant ranges)."""
+    _only_first(r)
+    k = r.const(1)
+    t = r.types[0]
+    if not isinstance(t, AArray) or not t.known_shape:
+        raise r.refuse("np.diag of a value of unknown shape")
+    x = r.x(0)
+    if t.ndim == 1:
+        n = t.shape[0]
+        size = n + abs(k)
+        m = np.arange(n)
+        ri, ci = (m, m + k) if k >= 0 else (m - k, m)
+        zeros = r.apply(lookup("zeros"), (r.size, size, size), t.dtype)
+        return r.apply(lookup("setitem"), zeros, (slice(None), ri, ci), x)
+    rows, cols = t.shape
+    i = np.arange(max(0, min(rows, cols - k) if k >= 0 else min(rows + k, cols)))
+    ri, ci = (i, i + k) if k >= 0 else (i - k, i)
+    return r.apply(_getitem, x, (slice(None), ri, ci))
+
+
 def _full(r):
     """`np.full(shape, value)` with a value that varies: the values broadcast to the
     examples' shape (a copy, so that it can be updated)."""
@@ -287,3 +310,4 @@ def register() -> None:
     lookup("contract").defbatch(_contract_rule)
     lookup("solve").defbatch(_solve)
     lookup("full").defbatch(_full)
+    lookup("diag").defbatch(_diag)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from myia.batching import specs as S
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AArray, ADict, AList, ATuple, is_constant
+from myia.infer.abstract import AArray, ADict, AList, AStack, ATuple, is_constant
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.ir.manager import cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
@@ -65,6 +65,13 @@ def where_parts(bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want) ->
         if isinstance(t, ADict):
             return b.apply(_make_dict, t.keys, b.apply(_make_tuple, *new))
         return b.apply(_make_tuple if isinstance(t, ATuple) else _make_list, *new)
+    if isinstance(t, AStack):
+        raise MyiaTypeError(
+            "vmap cannot batch the gradient of a loop whose number of iterations varies from "
+            "example to example (its tape would differ); batch the loop's function and take "
+            "the gradient of the sum (grad of vmap) instead",
+            tv.loc,
+        )
     if isinstance(t, AList):
         raise MyiaTypeError(
             "vmap cannot select a list of run-time length by a condition that varies from "
@@ -80,19 +87,15 @@ def where_parts(bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want) ->
 
 def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
     """The call `node` of `switch(cond, T, F)` with a batched `cond`: both sides, then
-    `np.where` (both must be safe, see the module)."""
-    for g in graphs:
-        why = unsafe(bt, g)
-        if why is not None:
-            reason, loc = why
-            line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
-            raise MyiaTypeError(
-                "vmap cannot batch this branch: its condition varies from example to "
-                f"example, and a side {reason}{line}, so it cannot be computed for the "
-                "examples that do not take it; make the condition the same for every "
-                "example (in_axes=None), or compute the side with np.where yourself",
-                node.loc,
-            )
+    `np.where` (both must be safe, see the module). Where both sides end by calling the
+    same graph (the next iteration of a loop, after a `continue`), the arguments of that
+    call are selected, and the graph called once."""
+    target = tail_target(graphs)
+    if target is not None and node is node.graph.output:
+        b = Builder(bg, node.loc)
+        args = arguments_of(bt, node, bg, graphs, cond, target)
+        return bt.call_graph(b, node, target, [b.apply(_getitem, args, k) for k in range(len(target.parameters))])
+    _check_sides(bt, node, graphs, None)
     b = Builder(bg, node.loc)
     sides = []
     for g in graphs:
@@ -103,6 +106,61 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
     return where_parts(
         bt, b, bt.value(cond), node.abstract, sides[0], sides[1], st, sf, bt.spec_of(node)
     )
+
+
+def _check_sides(bt, node: Apply, graphs: list[Graph], loop: Graph | None) -> None:
+    for g in graphs:
+        why = unsafe(bt, g, loop)
+        if why is not None:
+            reason, loc = why
+            line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
+            raise MyiaTypeError(
+                "vmap cannot batch this branch: its condition varies from example to "
+                f"example, and a side {reason}{line}, so it cannot be computed for the "
+                "examples that do not take it; make the condition the same for every "
+                "example (in_axes=None), or compute the side with np.where yourself",
+                node.loc,
+            )
+
+
+def tail_target(graphs: list[Graph]) -> Graph | None:
+    """The graph every one of `graphs` ends by calling (through nested branches), if
+    they all end by calling one."""
+    found = set()
+    for g in graphs:
+        out = g.output
+        if not isinstance(out, Apply) or out.graph is not g:
+            return None
+        fn = out.inputs[0]
+        if isinstance(fn, Constant) and isinstance(fn.value, Graph):
+            found.add(fn.value)
+        elif isinstance(fn, Apply) and fn.is_apply(_switch) and len(out.inputs) == 1:
+            sides = fn.inputs[2:]
+            if not all(isinstance(x, Constant) and isinstance(x.value, Graph) for x in sides):
+                return None
+            found.add(tail_target([x.value for x in sides]))
+        else:
+            return None
+    return found.pop() if len(found) == 1 and None not in found else None
+
+
+def arguments_of(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, target: Graph):
+    """The tuple of the arguments the sides `graphs` of the call `node` of a switch end
+    by passing to `target`: each side rewritten to return them (`Batcher.fill`), selected
+    with `np.where` on a batched `cond`, by the switch otherwise."""
+    b = Builder(bg, node.loc)
+    ptypes = ATuple([p.abstract for p in target.parameters])
+    spec = S.fit(tuple(bt.spec_of(p) for p in target.parameters), ptypes)
+    out_t = bt.value_type(ptypes, spec)
+    for g in graphs:
+        bt.returns_args[g] = target
+    fns = [typed_constant(bt.graph(g), node.loc) for g in graphs]
+    c = bt.value(cond)
+    if bt.spec_of(cond) is False:
+        return b.call(b.apply(_switch, c, *fns), [], out_t)
+    _check_sides(bt, node, graphs, target)
+    sides = [b.call(f, [], out_t) for f in fns]
+    return where_parts(bt, b, c, ptypes, sides[0], sides[1], spec, spec, spec)
 
 
 def select_values(bt, node: Apply, bg: Graph) -> Node:
@@ -201,7 +259,7 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
     bt.loops[header] = cond
     b = Builder(bg, node.loc)
     c = bt.value(cond)
-    go = b.apply(_any, c)
+    go = b.apply(_any, c, None, False)
     choice = b.apply(_switch, go, *[typed_constant(bt.graph(g), node.loc) for g in sides])
     return b.call(choice, [], bt.value_type(node.abstract, bt.out.get(header, False)))
 

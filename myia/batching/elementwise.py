@@ -18,6 +18,7 @@ import numpy as np
 
 from myia.batching.specs import fit, parts
 from myia.infer.abstract import AArray, AConst, AList, ATuple
+from myia.infer.build import type_of
 from myia.prim.registry import REGISTRY, lookup
 
 
@@ -97,6 +98,8 @@ def _truth(r):
         if t.size != 1:
             raise r.refuse("the truth of an array is ambiguous (use np.any or np.all)")
         x = r.apply(lookup("reshape"), x, (r.size,))
+    if type_of(x).dtype == np.dtype(bool):
+        return x
     return r.apply(_astype, x, np.dtype(bool))
 
 
@@ -119,6 +122,11 @@ def _item(r):
     return r.apply(lookup("reshape"), r.x(0), (r.size,))
 
 
+def _push(r):
+    """A tape of batched values (each pushed value given the batch axis)."""
+    return r.apply(r.prim, r.moved(0), r.moved(1))
+
+
 _astype = lookup("astype")
 
 ELEMENTWISE = sorted(
@@ -132,6 +140,7 @@ def register() -> None:
     for p in ELEMENTWISE:
         p.defbatch(broadcasting)
     lookup("add").defbatch(_add, _add_spec)
+    lookup("np.round").defbatch(broadcasting)
     for name, target, to_int in [
         ("math.sin", "sin", False),
         ("math.cos", "cos", False),
@@ -174,3 +183,5 @@ def register() -> None:
         "det",
     ):
         lookup(name).defbatch(same)
+    lookup("stack_pop").defbatch(same)
+    lookup("stack_push").defbatch(_push)

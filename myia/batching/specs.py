@@ -1,8 +1,9 @@
 """Batch specs: which parts of a value carry the batch axis, and the types they give.
 
 A spec says, for a value of a per-example type, where the batch axis is: `False` (the
-value is the same for every example: unbatched), `True` (a number or an array, or a list
-of run-time length whose elements all are, with the batch axis leading), or a tuple of
+value is the same for every example: unbatched), `True` (a number or an array, or a list of
+run-time length or a tape of reverse mode whose elements all are, with the batch axis
+leading), or a tuple of
 specs, one per item of a tuple, of a list of known length or per value of a dict. Specs
 are kept exact for their type (`fit`): a tuple whose items are all unbatched is `False`,
 and parts that cannot vary (None, strings, functions) are never batched.
@@ -18,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.errors import MyiaError
-from myia.infer.abstract import AArray, ADict, AList, AScalar, ATuple
+from myia.errors import MyiaError, MyiaTypeError
+from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AScalar, AStack, ATuple, describe
 
 
 def parts(t) -> tuple | None:
@@ -33,7 +34,7 @@ def parts(t) -> tuple | None:
 
 
 def _leaf(t) -> bool:
-    return isinstance(t, (AScalar, AArray)) or (isinstance(t, AList) and t.items is None)
+    return isinstance(t, (AScalar, AArray, AStack)) or (isinstance(t, AList) and t.items is None)
 
 
 def fit(spec, t):
@@ -69,7 +70,7 @@ def covers(a, b) -> bool:
 def batch_type(t, spec, size: int):
     """The type of a value of per-example type `t` with the batch axis (of `size`) where
     `spec` says."""
-    if spec is False:
+    if spec is False or t is BOTTOM:
         return t
     items = parts(t)
     if items is not None:
@@ -80,8 +81,13 @@ def batch_type(t, spec, size: int):
         return type(t)(new)
     if isinstance(t, AList):
         return t.of(batch_type(t.elem, True, size))
+    if isinstance(t, AStack):
+        return AStack(batch_type(t.elem, True, size))
     if isinstance(t, AScalar):
         return AArray(np.dtype(t.kind), (size,))
     if isinstance(t, AArray):
         return AArray(t.dtype, (size, *t.shape))
-    raise MyiaError(f"internal error: no batched type for {t!r}")
+    raise MyiaTypeError(
+        f"vmap cannot give a value of type {describe(t)} a batch axis: it is not a number, an "
+        "array or a structure of them"
+    )

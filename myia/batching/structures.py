@@ -55,7 +55,7 @@ def _getitem_spec(specs, node):
     return fit(True, node.abstract)
 
 
-def _getitem(r):
+def _getitem_rule(r):
     t = r.types[0]
     if not isinstance(t, AArray):
         if r.batched(1):
@@ -89,16 +89,24 @@ def _is_int(t) -> bool:
 
 
 def _varying_index(r):
-    """`x[i]` with an int (or int array) `i` per example."""
+    """`x[i]` with an index that varies (ints or an int array per example): each example
+    picks from its own row, `x[arange(size), i...]` (NumPy puts the broadcast axes of
+    these advanced indices first, where the batch axis goes)."""
     it = r.types[1]
-    if not (_is_int(it) or (isinstance(it, AArray) and it.dtype.kind in "iu")):
-        raise r.refuse("an index that varies from example to example must be one int or int array")
-    i = r.x(1)
-    if not r.batched(0):
-        return r.apply(_getitem, r.x(0), i)
-    rank = it.ndim if isinstance(it, AArray) else 0
+    parts_t = it.items if isinstance(it, ATuple) else None
+    if parts_t is not None:
+        if any(isinstance(p, AArray) for p in parts_t):
+            raise r.refuse("an index that varies and holds arrays")
+        idx = r.x(1)
+        picks = [r.apply(_getitem, idx, k) for k in range(len(parts_t))]
+        rank = 0
+    elif _is_int(it) or (isinstance(it, AArray) and it.dtype.kind in "iu"):
+        picks = [r.x(1)]
+        rank = it.ndim if isinstance(it, AArray) else 0
+    else:
+        raise r.refuse("an index that varies must be made of ints or be one int array")
     batch = typed_constant(np.arange(r.size).reshape((r.size,) + (1,) * rank))
-    return r.apply(_getitem, r.x(0), r.apply(_make_tuple, batch, i))
+    return r.apply(_getitem, r.moved(0), r.apply(_make_tuple, batch, *picks))
 
 
 def _setitem_spec(specs, node):
@@ -114,7 +122,7 @@ def _setitem_spec(specs, node):
     return fit(True, node.abstract)
 
 
-def _setitem(r):
+def _setitem_rule(r):
     from myia.prim.indexing import index_type
 
     t = r.types[0]
@@ -161,7 +169,49 @@ def _take_along(r):
     return r.apply(r.prim, r.moved(0), r.moved(1), shift(axis, r.rank(0)))
 
 
+def _unpack_spec(specs, node):
+    return fit(specs[0], node.abstract)
+
+
+def _unpack(r):
+    """`a, b = x`: the length of an example is known when compiling."""
+    t = r.types[0]
+    if isinstance(t, AArray):
+        n = r.const(1)
+        if not t.shape or t.shape[0] != n:
+            raise r.refuse(f"an example of shape {t.shape} does not unpack into {n} values")
+        return r.x(0)
+    return r.apply(r.prim, r.x(0), r.x(1))
+
+
+def _rows(r):
+    """`tuple(x)` of an array: the rows of each example."""
+    t = r.types[0]
+    if not isinstance(t, AArray) or not t.shape or t.shape[0] is None:
+        raise r.refuse("tuple() of a value that varies needs an array of known length")
+    x = r.x(0)
+    return r.apply(_make_tuple, *[r.apply(_getitem, x, (_FULL, k)) for k in range(t.shape[0])])
+
+
+def _builtin_sum(r):
+    """`sum(xs, start)`: of an array, its sum over the rows of each example."""
+    if r.batched(1):
+        raise r.refuse("its start varies from example to example")
+    t = r.types[0]
+    if isinstance(t, AArray):
+        total = r.apply(lookup("sum"), r.x(0), 1, None, False)
+        return r.apply(_add, total, r.x(1))
+    return r.apply(r.prim, r.x(0), r.x(1))
+
+
+def _append(r):
+    """`xs.append(v)` on a list of run-time length: the list of batched elements."""
+    return r.apply(r.prim, r.moved(0), r.moved(1))
+
+
 def _never(specs, node):
+    """The spec of a value that is the same for every example (`x is None` is a fact of
+    the structure of `x`, which the examples share)."""
     return False
 
 
@@ -170,9 +220,15 @@ def register() -> None:
     lookup("make_tuple").defbatch(_make, _tuple_spec)
     lookup("make_list").defbatch(_make, _tuple_spec)
     lookup("make_dict").defbatch(_make, _dict_spec)
-    lookup("getitem").defbatch(_getitem, _getitem_spec)
-    lookup("setitem").defbatch(_setitem, _setitem_spec)
+    lookup("getitem").defbatch(_getitem_rule, _getitem_spec)
+    lookup("setitem").defbatch(_setitem_rule, _setitem_spec)
     for name in ("attr.shape", "attr.ndim", "attr.size", "attr.dtype", "len"):
         lookup(name).defbatch(_per_example, _never)
+    lookup("unpack_seq").defbatch(_unpack, _unpack_spec)
+    lookup("builtin.tuple").defbatch(_rows)
+    lookup("builtin.sum").defbatch(_builtin_sum)
+    lookup("list_append").defbatch(_append)
+    lookup("is_").defbatch(_make, _never)
+    lookup("is_not").defbatch(_make, _never)
     lookup("take").defbatch(_take)
     lookup("take_along_axis").defbatch(_take_along)

@@ -26,9 +26,11 @@ from myia.ad.forward import _order
 from myia.batching import specs as S
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
+    BOTTOM,
     AArray,
     ADict,
     AFunction,
+    AList,
     AScalar,
     ATuple,
     GraphFn,
@@ -130,6 +132,7 @@ class Batcher:
         self.values: dict[Node, Node] = {}
         self.pending: deque[Graph] = deque()
         self.loops: dict[Graph, Node] = {}  # loop header -> its batched test
+        self.returns_args: dict[Graph, Graph] = {}  # branch -> the graph it ends by calling
         self.cyclic: set[Graph] | None = None
         self._changed = False
 
@@ -223,11 +226,15 @@ class Batcher:
 
     # Rewrite ----------------------------------------------------------------------------------
 
-    def value_type(self, t, spec):
+    def value_type(self, t, spec, loc=None):
         """The type of a value of per-example type `t` and spec `spec` in the rewritten
         program: batched where `spec` says, each function rewritten."""
+        try:
+            batched = S.batch_type(t, spec, self.size)
+        except MyiaTypeError as e:
+            raise MyiaTypeError(e.message, e.loc or loc) from None
         return map_functions(
-            S.batch_type(t, spec, self.size),
+            batched,
             lambda o: GraphFn(self.graph(o.graph), None) if o.graph in self.mng.graphs else o,
         )
 
@@ -240,7 +247,7 @@ class Batcher:
         bg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
         for p in g.parameters:
             q = bg.add_parameter(p.name, p.loc)
-            q.abstract = self.value_type(p.abstract, self.spec_of(p))
+            q.abstract = self.value_type(p.abstract, self.spec_of(p), p.loc or g.loc)
             self.values[p] = q
         self.pending.append(g)
         return bg
@@ -252,11 +259,29 @@ class Batcher:
 
     def fill(self, g: Graph) -> None:
         bg = self.graphs[g]
-        for node in _order(self.mng, g, None):
+        target = self.returns_args.get(g)
+        out = g.output
+        for node in _order(self.mng, g, out if target is not None else None):
             self.transform(node, bg)
         b = Builder(bg, g.return_.loc or g.loc)
-        bg.output = self.coerce(b, g.output, self.out.get(g, False))  # a tail call stays one
+        if target is not None:
+            bg.output = self.arguments(b, out, bg, target)
+        else:
+            bg.output = self.coerce(b, out, self.out.get(g, False))  # a tail call stays one
         bg.return_.inputs.extend(self.value(e) for e in g.return_.inputs[2:])
+
+    def arguments(self, b: Builder, out: Apply, bg: Graph, target: Graph) -> Node:
+        """The tuple of the arguments a branch ending with the call `out` passes to
+        `target` (see `control.select`)."""
+        from myia.batching.control import arguments_of
+
+        fn = out.inputs[0]
+        if isinstance(fn, Constant) and fn.value is target:
+            params = target.parameters
+            args = [self.coerce(b, x, self.spec_of(p)) for x, p in zip(out.inputs[1:], params)]
+            return b.apply(_make_tuple, *args)
+        graphs, cond = self.callees(out)
+        return arguments_of(self, out, bg, graphs, cond, target)
 
     def value(self, node: Node) -> Node:
         if isinstance(node, Constant):
@@ -280,8 +305,8 @@ class Batcher:
 
     def broadcast(self, b: Builder, v: Node, t, have, want) -> Node:
         """The value `v` (per-example type `t`, spec `have`) with the spec `want`."""
-        if have == want or want is False:
-            return v
+        if have == want or want is False or not S.fit(True, t):
+            return v  # nothing to do, or nothing that can vary (None, a function)
         items = S.parts(t)
         if items is not None:
             haves = have if isinstance(have, tuple) else (have,) * len(items)
@@ -298,6 +323,11 @@ class Batcher:
             return b.apply(_broadcast_to, v, (self.size,))
         if isinstance(t, AArray) and t.known_shape:
             return b.apply(_broadcast_to, v, (self.size, *t.shape))
+        if isinstance(t, AArray):
+            shape = b.apply(lookup("add"), (self.size,), b.apply(lookup("attr.shape"), v))
+            return b.apply(_broadcast_to, v, shape)
+        if t is BOTTOM or (isinstance(t, AList) and t.elem is BOTTOM):
+            return v  # no value (a variable not assigned on this path, an empty list)
         raise MyiaTypeError(
             f"vmap cannot give a batch axis to a value of type {t!r} (the same for every "
             "example, used where the examples differ)",
@@ -333,7 +363,7 @@ class Batcher:
                 b = Builder(bg, node.loc)
                 want = self.spec_of(node)
                 out.inputs[2:] = [self.coerce(b, x, want) for x in node.inputs[2:]]
-            out.abstract = self.value_type(node.abstract, self.spec_of(node))
+            out.abstract = self.value_type(node.abstract, self.spec_of(node), node.loc)
             self.values[node] = out
             return
         if prim.batch is None:
@@ -345,7 +375,7 @@ class Batcher:
             )
         b = Builder(bg, node.loc)
         out = prim.batch(BatchRule(self, node, b))
-        want = self.value_type(node.abstract, self.spec_of(node))
+        want = self.value_type(node.abstract, self.spec_of(node), node.loc)
         if not _agree(type_of(out), want):
             raise MyiaError(
                 f"internal error: the batching rule of `{prim.name}` made {type_of(out)!r}, "
@@ -355,7 +385,7 @@ class Batcher:
         self.values[node] = out
 
     def call(self, node: Apply, bg: Graph) -> Node:
-        from myia.batching.control import frozen_args, loop_call, loop_test, select
+        from myia.batching.control import loop_call, loop_test, select
 
         graphs, cond = self.callees(node)
         test = loop_test(self, node)
@@ -366,11 +396,21 @@ class Batcher:
         b = Builder(bg, node.loc)
         params = graphs[0].parameters
         args = [self.coerce(b, x, self.spec_of(p)) for x, p in zip(node.inputs[1:], params)]
-        header = graphs[0]
-        if header in self.loops and node.graph is not header:
-            args = frozen_args(self, node, b, header, args)
-        out_t = self.value_type(node.abstract, self.out.get(graphs[0], False))
+        if cond is None and len(graphs) == 1:
+            return self.call_graph(b, node, graphs[0], args)
+        out_t = self.value_type(node.abstract, self.out.get(graphs[0], False), node.loc)
         return b.call(self.value(node.inputs[0]), args, out_t)
+
+    def call_graph(self, b: Builder, node: Apply, g: Graph, args: list) -> Node:
+        """The call `node` of the graph `g` on the rewritten `args` (of `g`'s specs): a
+        back edge of a loop with a batched test freezes the examples that are done."""
+        from myia.batching.control import frozen_args
+
+        if g in self.loops and node.graph is not g and node.graph in self.mng.scope(g):
+            args = frozen_args(self, node, b, g, args)
+        out_t = self.value_type(node.abstract, self.out.get(g, False), node.loc)
+        call = b.call(typed_constant(self.graph(g), node.loc), args, out_t)
+        return self.broadcast(b, call, node.abstract, self.out.get(g, False), self.spec_of(node))
 
 
 def _is_prim(node: Apply) -> bool:
