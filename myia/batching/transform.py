@@ -28,6 +28,7 @@ from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
     AArray,
+    AConst,
     ADict,
     AFunction,
     AList,
@@ -420,7 +421,10 @@ def _is_prim(node: Apply) -> bool:
 
 def _agree(got, want) -> bool:
     """Whether a rule's output type is the batched type the analysis expects (dimensions
-    known only at run time match any; numbers may differ in how they are boxed)."""
+    known only at run time match any; numbers may differ in how they are boxed; None
+    stands where reverse mode's types let it, as in the program batched)."""
+    if isinstance(got, AConst):
+        return True
     if isinstance(want, AArray):
         return (
             isinstance(got, AArray)
