@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from myia.ad.macro import jvp_macro
+from myia.batching.macro import vmap_macro
 from myia.api import Compiled, grad
 from myia.binding import bind
 from myia.errors import MyiaTypeError
@@ -279,6 +280,19 @@ class BatchedFunction(Compiled):
         """Called with the batched arguments: not bound by `fn`'s signature."""
         return 0, math.inf
 
+    def __myia_node__(self, lowerer, region, loc):
+        """This mapped function as a value of compiled code: `grad_of(f, ("vmap", ...))`."""
+        from myia.batching.macro import hashable_axes
+        from myia.ir.nodes import Constant
+        from myia.pipeline import graph_of
+
+        if isinstance(self.fn, Compiled):
+            fn = self.fn.__myia_node__(lowerer, region, loc)
+        else:
+            fn = Constant(graph_of(self.fn), loc)
+        spec = ("vmap", hashable_axes(self.in_axes, loc), hashable_axes(self.out_axes, loc))
+        return lowerer.prim(region, "grad_of", [fn, Constant(spec, loc)], loc)
+
     def typed_gradient(self, args: tuple) -> Graph:
         """The typed program of this mapped function for arguments like `args`
         (optimized), for the transforms over it."""
@@ -288,16 +302,11 @@ class BatchedFunction(Compiled):
         return self.batched_program(args, self.optimize)
 
     def batched_program(self, args: tuple, optimized: bool) -> Graph:
-        from myia.batching.program import axes_tree, batch_size, per_example, vmap_program
+        from myia.batching.program import argument_trees, batch_size, per_example, vmap_program
         from myia.opt.optimize import optimize
         from myia.pipeline import differentiable_program, signature_types
 
-        if isinstance(self.in_axes, (tuple, list)) and len(self.in_axes) != len(args):
-            raise MyiaTypeError(
-                f"vmap in_axes has {len(self.in_axes)} entries for {len(args)} arguments"
-            )
-        axes = self.in_axes if isinstance(self.in_axes, (tuple, list)) else (self.in_axes,) * len(args)
-        trees = tuple(axes_tree(a, x, "in_axes") for a, x in zip(axes, args))
+        trees = argument_trees(self.in_axes, args)
         size = batch_size(args, trees)
         examples = tuple(per_example(x, t) for x, t in zip(args, trees))
         primal = differentiable_program(self.fn, examples)
@@ -324,6 +333,9 @@ def vmap(fn: Callable, in_axes=0, out_axes=0, *, backend=None, optimize=None):
         array([0., 2., 4.])
     """
     return BatchedFunction(fn, in_axes, out_axes, backend, optimize)
+
+
+vmap.__myia_macro__ = vmap_macro
 
 
 def _frozen(tree):

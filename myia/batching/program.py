@@ -18,7 +18,16 @@ import numpy as np
 from myia.batching import specs as S
 from myia.batching.transform import Batcher
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AArray, ADict, AList, ATuple
+from myia.infer.abstract import (
+    AArray,
+    AbstractValue,
+    ADict,
+    AList,
+    ATuple,
+    abstract_of_value,
+    describe,
+    drop_values,
+)
 from myia.infer.build import Builder
 from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
@@ -31,59 +40,98 @@ _make_dict = lookup("make_dict")
 _moveaxis = lookup("moveaxis")
 
 
+def _children(x):
+    """(keys, items) of a structure (a value or its type), None for a leaf."""
+    if isinstance(x, (tuple, list)):
+        return range(len(x)), list(x)
+    if isinstance(x, dict):
+        return list(x), list(x.values())
+    if isinstance(x, ATuple) or (isinstance(x, AList) and x.items is not None):
+        return range(len(x.items)), list(x.items)
+    if isinstance(x, ADict):
+        return list(x.keys), list(x.values)
+    return None
+
+
+def _is_dict(x) -> bool:
+    return isinstance(x, (dict, ADict))
+
+
 def axes_tree(axes, value, where: str):
-    """`axes` (an int, None, or a prefix tree of them) spread over the leaves of `value`:
-    a tree of `value`'s structure with an int or None at each leaf."""
+    """`axes` (an int, None, or a prefix tree of them) spread over the leaves of `value`
+    (a value or its type): a tree of `value`'s structure (tuples and dicts) with an int or
+    None at each leaf."""
+    sub = _children(value)
     if axes is None or (isinstance(axes, int) and not isinstance(axes, bool)):
-        if isinstance(value, (tuple, list)):
-            return type(value)(axes_tree(axes, v, where) for v in value)
-        if isinstance(value, dict):
-            return {k: axes_tree(axes, v, where) for k, v in value.items()}
-        return axes
-    if isinstance(axes, (tuple, list)) and isinstance(value, (tuple, list)):
-        if len(axes) != len(value):
+        if sub is None:
+            return axes
+        keys, items = sub
+        out = [axes_tree(axes, v, where) for v in items]
+        return dict(zip(keys, out)) if _is_dict(value) else tuple(out)
+    if sub is not None and isinstance(axes, (tuple, list)) and not _is_dict(value):
+        if len(axes) != len(sub[1]):
             raise MyiaTypeError(
-                f"vmap {where} has {len(axes)} entries for a structure of {len(value)}"
+                f"vmap {where} has {len(axes)} entries for a structure of {len(sub[1])}"
             )
-        return type(value)(axes_tree(a, v, where) for a, v in zip(axes, value))
-    if isinstance(axes, dict) and isinstance(value, dict):
-        if set(axes) != set(value):
+        return tuple(axes_tree(a, v, where) for a, v in zip(axes, sub[1]))
+    if sub is not None and isinstance(axes, dict) and _is_dict(value):
+        keys, items = sub
+        if set(axes) != set(keys):
             raise MyiaTypeError(
                 f"vmap {where} has the keys {sorted(axes, key=repr)}, the value "
-                f"{sorted(value, key=repr)}"
+                f"{sorted(keys, key=repr)}"
             )
-        return {k: axes_tree(axes[k], v, where) for k, v in value.items()}
+        return {k: axes_tree(axes[k], v, where) for k, v in zip(keys, items)}
     raise MyiaTypeError(
         f"vmap {where} must be an int, None, or a tuple, list or dict matching the "
-        f"structure of the value, not {axes!r} for a {type(value).__name__}"
+        f"structure of the value, not {axes!r} for {_describe(value)}"
     )
 
 
+def _describe(value) -> str:
+    return describe(value) if isinstance(value, AbstractValue) else f"a {type(value).__name__}"
+
+
 def leaves(value, tree):
-    """The (leaf, axis) pairs of `value` and its axes tree, in order."""
-    if isinstance(value, (tuple, list)):
-        for v, a in zip(value, tree):
-            yield from leaves(v, a)
-    elif isinstance(value, dict):
-        for k in value:
-            yield from leaves(value[k], tree[k])
-    else:
+    """The (leaf, axis) pairs of `value` (a value or its type) and its axes tree."""
+    sub = _children(value)
+    if sub is None:
         yield value, tree
+        return
+    for k, v in zip(*sub):
+        yield from leaves(v, tree[k])
+
+
+def argument_trees(in_axes, args) -> tuple:
+    """The axes tree of each argument (values or types) for `in_axes`."""
+    if isinstance(in_axes, (tuple, list)):
+        if len(in_axes) != len(args):
+            raise MyiaTypeError(
+                f"vmap in_axes has {len(in_axes)} entries for {len(args)} arguments"
+            )
+        return tuple(axes_tree(a, x, "in_axes") for a, x in zip(in_axes, args))
+    return tuple(axes_tree(in_axes, x, "in_axes") for x in args)
 
 
 def batch_size(args: tuple, trees: tuple) -> int:
-    """The number of examples: the size of every batched leaf along its axis."""
+    """The number of examples: the size of every batched leaf along its axis (`args`:
+    values or types)."""
     sizes = []
     for k, (a, t) in enumerate(zip(args, trees)):
         for leaf, ax in leaves(a, t):
             if ax is None:
                 continue
-            if not isinstance(leaf, np.ndarray) or not -leaf.ndim <= ax < leaf.ndim:
+            shape = leaf.shape if isinstance(leaf, (np.ndarray, AArray)) else None
+            if shape is None or not -len(shape) <= ax < len(shape):
                 raise MyiaTypeError(
-                    f"vmap in_axes={ax} for argument {k}, a "
-                    f"{type(leaf).__name__}{_shape(leaf)} that has no axis {ax}"
+                    f"vmap in_axes={ax} for argument {k}, {_describe(leaf)}"
+                    f"{f' of shape {shape}' if shape is not None else ''}, that has no axis {ax}"
                 )
-            sizes.append((leaf.shape[ax], k, ax))
+            if shape[ax] is None:
+                raise MyiaTypeError(
+                    f"vmap needs the size of the batch axis of argument {k} when compiling"
+                )
+            sizes.append((shape[ax], k, ax))
     if not sizes:
         raise MyiaTypeError("vmap needs at least one argument with a batch axis (in_axes)")
     if len({n for n, _, _ in sizes}) > 1:
@@ -92,26 +140,36 @@ def batch_size(args: tuple, trees: tuple) -> int:
     return sizes[0][0]
 
 
-def _shape(leaf) -> str:
-    return f" of shape {leaf.shape}" if isinstance(leaf, np.ndarray) else ""
-
-
 def per_example(value, tree):
     """The first example of `value`: each batched leaf indexed at 0 along its axis."""
-    if isinstance(value, (tuple, list)):
-        return type(value)(per_example(v, a) for v, a in zip(value, tree))
-    if isinstance(value, dict):
-        return {k: per_example(v, tree[k]) for k, v in value.items()}
+    sub = _children(value)
+    if sub is not None:
+        out = [per_example(v, tree[k]) for k, v in zip(*sub)]
+        return dict(zip(sub[0], out)) if isinstance(value, dict) else type(value)(out)
     return value if tree is None else np.take(value, 0, axis=tree)
+
+
+def example_type(t, tree):
+    """The type of an example of a value of type `t` with the axes tree `tree` (a 0-d
+    example is a NumPy number, as indexing gives)."""
+    sub = _children(t)
+    if sub is not None:
+        out = [example_type(v, tree[k]) for k, v in zip(*sub)]
+        if isinstance(t, ADict):
+            return ADict(t.keys, out)
+        return type(t)(out)
+    if tree is None:
+        return t
+    shape = t.shape[: tree % t.ndim] + t.shape[tree % t.ndim + 1 :]
+    if shape:
+        return AArray(t.dtype, shape)
+    return drop_values(abstract_of_value(np.zeros((), t.dtype)[()]))
 
 
 def in_spec(tree):
     """The batch spec of an argument whose axes tree is `tree`."""
-    if isinstance(tree, (tuple, list)):
-        out = tuple(in_spec(t) for t in tree)
-        return False if not any(out) else out
-    if isinstance(tree, dict):
-        out = tuple(in_spec(t) for t in tree.values())
+    if isinstance(tree, (tuple, dict)):
+        out = tuple(in_spec(t) for t in (tree.values() if isinstance(tree, dict) else tree))
         return False if not any(out) else out
     return tree is not None
 
@@ -143,12 +201,9 @@ def _move_in(b: Builder, x, t, tree):
     """The argument `x` (of type `t`) with the batch axis of each leaf first."""
     if tree is None or tree == 0:
         return x
-    if isinstance(tree, (tuple, list, dict)):
-        keys = list(tree) if isinstance(tree, dict) else range(len(tree))
-        items = t.values if isinstance(t, ADict) else t.items
-        new = [
-            _move_in(b, b.apply(_getitem, x, k), it, tree[k]) for k, it in zip(keys, items)
-        ]
+    if isinstance(tree, (tuple, dict)):
+        keys, items = _children(t)
+        new = [_move_in(b, b.apply(_getitem, x, k), it, tree[k]) for k, it in zip(keys, items)]
         return _rebuild(b, t, new)
     return b.apply(_moveaxis, x, tree, 0)
 
@@ -198,3 +253,44 @@ def _move_out(bt: Batcher, b: Builder, out, t, spec, axes):
     if not -rank <= axes < rank:
         raise MyiaTypeError(f"vmap out_axes={axes} for a result of {rank} dimensions")
     return full if axes % rank == 0 else b.apply(_moveaxis, full, 0, axes)
+
+
+def output_type(t, out_axes, size: int):
+    """The type of the result of `vmap` for a per-example result of type `t`: each part
+    that can vary with its batch axis where `out_axes` says (what `vmap_program` gives)."""
+    tree = axes_tree(out_axes, t, "out_axes")
+    return _output_type(t, tree, size)
+
+
+def _output_type(t, tree, size):
+    sub = _children(t)
+    if sub is not None:
+        out = [_output_type(v, tree[k], size) for k, v in zip(*sub)]
+        return ADict(t.keys, out) if isinstance(t, ADict) else type(t)(out)
+    if tree is None or not S.fit(True, t):
+        return t
+    full = S.batch_type(t, True, size)
+    if isinstance(full, AArray):
+        shape = list(full.shape[1:])
+        shape.insert(tree % full.ndim, size)
+        return AArray(full.dtype, shape)
+    return full
+
+
+def call_program(fn: Graph, arg_types: list, spec: tuple) -> Graph:
+    """The program of `myia.vmap(fn, in_axes, out_axes)(...)` inside compiled code, for
+    arguments of `arg_types` (`spec`: ("vmap", in_axes, out_axes); `fn` is typed for one
+    example)."""
+    _, in_axes, out_axes = spec
+    trees = argument_trees(in_axes, arg_types)
+    return vmap_program(fn, arg_types, trees, out_axes, batch_size(tuple(arg_types), trees))
+
+
+def call_type(arg_types: list, spec: tuple):
+    """(the per-example argument types, a function giving the result type from the
+    per-example result type) of a call of `myia.vmap(...)` inside compiled code."""
+    _, in_axes, out_axes = spec
+    trees = argument_trees(in_axes, arg_types)
+    size = batch_size(tuple(arg_types), trees)
+    examples = [example_type(t, tree) for t, tree in zip(arg_types, trees)]
+    return examples, lambda out: output_type(out, out_axes, size)
