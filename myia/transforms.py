@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from myia.ad.macro import jvp_macro
-from myia.batching.macro import vmap_macro
 from myia.api import Compiled, grad
+from myia.batching.macro import vmap_macro
 from myia.binding import bind
 from myia.errors import MyiaTypeError
 from myia.ir.nodes import Graph
@@ -269,9 +269,7 @@ class BatchedFunction(Compiled):
     (`vmap(vmap(f))`) and differentiated (`grad` of a function of its result)."""
 
     def __init__(self, fn: Callable, in_axes, out_axes, backend=None, optimize=None):
-        super().__init__(
-            ("vmap", fn, _frozen(in_axes), _frozen(out_axes)), fn, backend, optimize
-        )
+        super().__init__(("vmap", fn, _frozen(in_axes), _frozen(out_axes)), fn, backend, optimize)
         self.in_axes = in_axes
         self.out_axes = out_axes
         functools.update_wrapper(self, _plain_function(fn), updated=())

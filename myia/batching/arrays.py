@@ -112,7 +112,9 @@ def _flip(r):
     _only_first(r)
     axis = r.const(1)
     rank = r.rank(0)
-    return r.apply(r.prim, r.moved(0), tuple(range(1, rank + 1)) if axis is None else shift(axis, rank))
+    return r.apply(
+        r.prim, r.moved(0), tuple(range(1, rank + 1)) if axis is None else shift(axis, rank)
+    )
 
 
 def _transpose(r):
@@ -193,7 +195,9 @@ def _matmul(r):
         args = [r.aligned(i, rank) if r.batched(i) else r.x(i) for i in range(2)]
         return r.apply(r.prim, *args)
     if (ba and not bb and ra == 1) or (bb and not ba and rb >= 2) or (ba and not bb and rb == 1):
-        return r.apply(r.prim, r.x(0), r.x(1))  # (B, k) @ (k, m), (k,) @ (B, k, m), (B, n, k) @ (k,)
+        return r.apply(
+            r.prim, r.x(0), r.x(1)
+        )  # (B, k) @ (k, m), (k,) @ (B, k, m), (B, n, k) @ (k,)
     if bb and not ba and ra == 2 and rb == 1:  # (n, k) @ (B, k) is (B, k) @ (k, n)
         return r.apply(r.prim, r.x(1), r.apply(lookup("transpose"), r.x(0), None))
     return _contract_matmul(r, ra, rb)
@@ -203,7 +207,7 @@ def _contract_matmul(r, ra: int, rb: int):
     if ra > 2 or rb > 2:
         raise r.refuse("a product of a vector and a stack of matrices")
     a = "ik"[2 - ra :]
-    b = "kj"[: rb]
+    b = "kj"[:rb]
     out = (a[0] if ra == 2 else "") + (b[1] if rb == 2 else "")
     return _contract(r, [a, b], out, [r.x(0), r.x(1)], [r.batched(0), r.batched(1)])
 

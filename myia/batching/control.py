@@ -57,9 +57,7 @@ def where_parts(bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want) ->
         sfs = sf if isinstance(sf, tuple) else (sf,) * n
         keys = t.keys if isinstance(t, ADict) else range(n)
         new = [
-            where_parts(
-                bt, b, c, x, b.apply(_getitem, tv, k), b.apply(_getitem, fv, k), s1, s2, w
-            )
+            where_parts(bt, b, c, x, b.apply(_getitem, tv, k), b.apply(_getitem, fv, k), s1, s2, w)
             for x, k, s1, s2, w in zip(items, keys, sts, sfs, want)
         ]
         if isinstance(t, ADict):
@@ -94,7 +92,9 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
     if target is not None and node is node.graph.output:
         b = Builder(bg, node.loc)
         args = arguments_of(bt, node, bg, graphs, cond, target)
-        return bt.call_graph(b, node, target, [b.apply(_getitem, args, k) for k in range(len(target.parameters))])
+        return bt.call_graph(
+            b, node, target, [b.apply(_getitem, args, k) for k in range(len(target.parameters))]
+        )
     _check_sides(bt, node, graphs, None)
     b = Builder(bg, node.loc)
     sides = []

@@ -219,14 +219,25 @@ def _move_out(bt: Batcher, b: Builder, out, t, spec, axes):
     `axes` says (an unbatched leaf with an axis is broadcast, as JAX does)."""
     items = S.parts(t)
     if isinstance(axes, (tuple, list, dict)):
-        if items is None or len(axes) != len(items) or isinstance(axes, dict) != isinstance(t, ADict):
+        if (
+            items is None
+            or len(axes) != len(items)
+            or isinstance(axes, dict) != isinstance(t, ADict)
+        ):
             raise MyiaTypeError(
                 f"vmap out_axes={axes!r} does not match the structure of the result"
             )
         keys = list(t.keys) if isinstance(t, ADict) else range(len(items))
         subs = spec if isinstance(spec, tuple) else (spec,) * len(items)
         new = [
-            _move_out(bt, b, b.apply(_getitem, out, k), it, s, axes[k] if isinstance(axes, dict) else axes[i])
+            _move_out(
+                bt,
+                b,
+                b.apply(_getitem, out, k),
+                it,
+                s,
+                axes[k] if isinstance(axes, dict) else axes[i],
+            )
             for i, (k, it, s) in enumerate(zip(keys, items, subs))
         ]
         return _rebuild(b, t, new)

@@ -20,7 +20,17 @@ from __future__ import annotations
 import numpy as np
 
 from myia.errors import MyiaError, MyiaTypeError
-from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AScalar, AStack, ATuple, describe
+from myia.infer.abstract import (
+    BOTTOM,
+    AArray,
+    ADict,
+    AList,
+    AResidual,
+    AScalar,
+    AStack,
+    ATuple,
+    describe,
+)
 
 
 def parts(t) -> tuple | None:
@@ -41,6 +51,12 @@ def fit(spec, t):
     """`spec` made exact for a value of type `t` (`True` on a structure: all its parts)."""
     if spec is False:
         return False
+    if isinstance(t, AResidual):
+        raise MyiaTypeError(
+            "vmap cannot batch the residuals a gradient program keeps for a branch whose "
+            "condition is computed when it runs; map the function inside the loss and "
+            "differentiate that (grad of a sum of vmap), or loop over the examples"
+        )
     items = parts(t)
     if items is not None:
         subs = spec if isinstance(spec, tuple) else (True,) * len(items)

@@ -83,30 +83,61 @@ def _leading(r, index_node):
 
 
 def _is_int(t) -> bool:
-    return isinstance(t, AScalar) and t.kind in (int, bool) or (
-        isinstance(t, AScalar) and np.dtype(t.kind).kind in "iu"
+    return (
+        isinstance(t, AScalar)
+        and t.kind in (int, bool)
+        or (isinstance(t, AScalar) and np.dtype(t.kind).kind in "iu")
     )
 
 
 def _varying_index(r):
-    """`x[i]` with an index that varies (ints or an int array per example): each example
-    picks from its own row, `x[arange(size), i...]` (NumPy puts the broadcast axes of
-    these advanced indices first, where the batch axis goes)."""
-    it = r.types[1]
+    """`x[i]` with an index that varies (ints or an int array per example)."""
+    return r.apply(_getitem, r.moved(0), _picks(r, 1))
+
+
+def _picks(r, pos: int):
+    """The index (input `pos`) that varies, as the index of the batch that picks each
+    example's own: `(arange(size), i...)` (NumPy puts the broadcast axes of these advanced
+    indices first, where the batch axis goes)."""
+    it = r.types[pos]
     parts_t = it.items if isinstance(it, ATuple) else None
     if parts_t is not None:
         if any(isinstance(p, AArray) for p in parts_t):
             raise r.refuse("an index that varies and holds arrays")
-        idx = r.x(1)
+        idx = r.x(pos)
         picks = [r.apply(_getitem, idx, k) for k in range(len(parts_t))]
         rank = 0
     elif _is_int(it) or (isinstance(it, AArray) and it.dtype.kind in "iu"):
-        picks = [r.x(1)]
+        picks = [r.x(pos)]
         rank = it.ndim if isinstance(it, AArray) else 0
     else:
         raise r.refuse("an index that varies must be made of ints or be one int array")
     batch = typed_constant(np.arange(r.size).reshape((r.size,) + (1,) * rank))
-    return r.apply(_getitem, r.moved(0), r.apply(_make_tuple, batch, *picks))
+    return r.apply(_make_tuple, batch, *picks)
+
+
+def _index_sens(r):
+    """The sensitivity of `x` from that of `x[i]`: zeros of the batch's shape, the
+    sensitivity added at the index of each example."""
+    from myia.prim.indexing import index_type
+
+    if r.batched(0) or r.batched(1):
+        raise r.refuse("the shape of the array varies from example to example")
+    shape = tuple(r.const(0))
+    slot = index_type(AArray(r.const(1), shape), r.types[2])
+    rank = slot.ndim if isinstance(slot, AArray) else 0
+    index = _picks(r, 2) if r.batched(2) else _leading(r, r.node.inputs[3])
+    return r.apply(r.prim, (r.size, *shape), r.x(1), index, r.aligned(3, rank))
+
+
+def _clear_at(r):
+    if r.batched(1) or not isinstance(r.types[0], AArray):
+        raise r.refuse("the index cleared varies, or the value is not an array")
+    return r.apply(r.prim, r.x(0), _leading(r, r.node.inputs[2]))
+
+
+def _seq_fill(r):
+    return r.apply(r.prim, r.x(0), r.moved(1))
 
 
 def _setitem_spec(specs, node):
@@ -145,6 +176,9 @@ def _per_example(r):
         return typed_constant(constant_value(t), r.node.loc)
     if r.prim.name == "len" and isinstance(r.types[0], AList):
         return r.apply(r.prim, r.x(0))
+    if r.prim.name in ("attr.shape", "len") and isinstance(r.types[0], AArray):
+        shape = r.apply(lookup("attr.shape"), r.x(0))  # of the batch: the examples' after it
+        return r.apply(_getitem, shape, slice(1, None) if r.prim.name == "attr.shape" else 1)
     raise r.refuse("its value is not known when compiling")
 
 
@@ -230,5 +264,8 @@ def register() -> None:
     lookup("list_append").defbatch(_append)
     lookup("is_").defbatch(_make, _never)
     lookup("is_not").defbatch(_make, _never)
+    lookup("index_sens").defbatch(_index_sens)
+    lookup("clear_at").defbatch(_clear_at)
+    lookup("seq_fill").defbatch(_seq_fill)
     lookup("take").defbatch(_take)
     lookup("take_along_axis").defbatch(_take_along)

@@ -96,7 +96,9 @@ class BatchRule:
 
     def moved(self, i: int) -> Node:
         x = self.node.inputs[1 + i]
-        return self.bt.broadcast(self.b, self.x(i), x.abstract, self.spec(i), S.fit(True, x.abstract))
+        return self.bt.broadcast(
+            self.b, self.x(i), x.abstract, self.spec(i), S.fit(True, x.abstract)
+        )
 
     def aligned(self, i: int, rank: int) -> Node:
         """Batched input i as an array of `rank + 1` dimensions (ones after the batch
@@ -146,7 +148,10 @@ class Batcher:
 
     def _raise(self, node: Node, spec) -> None:
         old = self.specs.get(node, False)
-        new = S.fit(S.join(old, spec), node.abstract)
+        try:
+            new = S.fit(S.join(old, spec), node.abstract)
+        except MyiaTypeError as e:
+            raise MyiaTypeError(e.message, e.loc or node.loc) from None
         if new != old:
             self.specs[node] = new
             self._changed = True
@@ -434,8 +439,10 @@ def _agree(got, want) -> bool:
         )
     items_w, items_g = S.parts(want), S.parts(got)
     if items_w is not None:
-        return items_g is not None and len(items_g) == len(items_w) and all(
-            _agree(g, w) for g, w in zip(items_g, items_w)
+        return (
+            items_g is not None
+            and len(items_g) == len(items_w)
+            and all(_agree(g, w) for g, w in zip(items_g, items_w))
         )
     if isinstance(want, AScalar):
         return isinstance(got, AScalar) and got.kind == want.kind

@@ -19,9 +19,7 @@ from benchmarks.peer_workloads import mlp_loss
 from tests.ad.fd import assert_close, fd_gradient
 from tests.corpus import CASES
 
-SETTINGS = settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def loop(fn, args, axes, out_axis=0):
@@ -97,9 +95,36 @@ def test_corpus_against_loop(case):
     close(got, loop(case.fn, args, axes), rtol=1e-9, atol=1e-12)
 
 
+# Gradients of corpus functions vmap refuses to batch, with why.
+GRAD_REFUSED = {
+    "if_on_array_truth": "residuals of a branch on a value computed when it runs",
+    "short_circuit_guard": "residuals of a branch on a value computed when it runs",
+    "prog_piecewise": "residuals of a branch on a value computed when it runs",
+    "lazy_ifexp_guard": "residuals of a branch on a value computed when it runs",
+    "early_return_for": "residuals of a branch on a value computed when it runs",
+    "for_continue": "the tape of a loop whose iterations vary",
+    "builtin_tuple_smooth": "np.array of the rows of a batched sensitivity",
+    "sh_sort_take_smooth": "no rule for permute_along_axis",
+    "more_np_shapes_smooth": "no rule for permute_along_axis",
+}
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.fn.__name__)
+def test_corpus_per_example_gradients_against_loop(case):
+    args, axes = _batched(case.args)
+    nums = tuple(i for i, ax in enumerate(axes) if ax == 0)
+    g = myia.grad(case.fn, argnums=nums)
+    if case.fn.__name__ in GRAD_REFUSED:
+        with pytest.raises(myia.MyiaError):
+            myia.vmap(g, in_axes=axes)(*args)
+        return
+    got = myia.vmap(g, in_axes=axes)(*args)
+    close(got, loop(g, args, axes), rtol=1e-9, atol=1e-12)
+
+
 def test_corpus_refusals_are_corpus_cases():
     names = {c.fn.__name__ for c in CORPUS}
-    assert set(CORPUS_REFUSED) <= names
+    assert set(CORPUS_REFUSED) <= names and set(GRAD_REFUSED) <= names
 
 
 # -- per-example gradients ------------------------------------------------------------------
@@ -153,6 +178,73 @@ def test_vmap_of_grad_of_a_loop_matches_fd():
         assert_close(got[k], fd_gradient(loss, (w, xs[k]), 0), rtol=1e-6, atol=1e-8)
 
 
+# -- composition ----------------------------------------------------------------------------
+
+
+def _layer(w, x):
+    return np.tanh(np.dot(x, w))
+
+
+def test_grad_of_a_function_that_calls_vmap():
+    w = R.standard_normal((3, 2))
+    xs = R.standard_normal((5, 3))
+
+    def total(w, xs):
+        return np.sum(myia.vmap(_layer, in_axes=(None, 0))(w, xs) ** 2)
+
+    mapped = myia.vmap(_layer, in_axes=(None, 0))
+
+    def total_global(w, xs):
+        return np.sum(mapped(w, xs) ** 2)
+
+    for fn in (total, total_global):
+        got = myia.grad(fn)(w, xs)
+        assert_close(
+            got,
+            fd_gradient(lambda w, xs: np.sum(np.tanh(xs @ w) ** 2), (w, xs), 0),
+            rtol=1e-6,
+            atol=1e-8,
+        )
+
+
+def test_vmap_of_vmap():
+    xs = R.standard_normal((3, 4, 2))
+    w = R.standard_normal((2, 5))
+    vv = myia.vmap(myia.vmap(_layer, in_axes=(None, 0)), in_axes=(None, 0))
+    close(vv(w, xs), np.stack([[_layer(w, x) for x in row] for row in xs]))
+    swapped = myia.vmap(myia.vmap(_layer, in_axes=(None, 0)), in_axes=(None, 1), out_axes=1)
+    close(swapped(w, xs), vv(w, xs))
+
+
+def test_vmap_of_jvp_against_loop():
+    def tangent(x, t):
+        return myia.jvp(lambda y: np.sin(y) * np.sum(y), (x,), (t,))
+
+    xs, ts = R.standard_normal((4, 3)), R.standard_normal((4, 3))
+    got = myia.vmap(tangent)(xs, ts)
+    close(got, loop(tangent, (xs, ts), (0, 0)))
+    for k in range(4):
+        h = 1e-6
+        f = lambda y: np.sin(y) * np.sum(y)  # noqa: E731
+        fd = (f(xs[k] + h * ts[k]) - f(xs[k] - h * ts[k])) / (2 * h)
+        np.testing.assert_allclose(got[1][k], fd, rtol=1e-6, atol=1e-8)
+
+
+def test_vmap_of_a_custom_vjp_function():
+    @myia.custom_vjp
+    def clipped(x):
+        return np.minimum(x, 1.0)
+
+    @clipped.defvjp
+    def clipped_bprop(x, out, dout):
+        return (dout * 0.5,)
+
+    xs = np.array([[0.5, 2.0], [3.0, -1.0], [0.0, 1.5]])
+    close(myia.vmap(clipped)(xs), np.minimum(xs, 1.0))
+    got = myia.vmap(myia.grad(lambda x: np.sum(clipped(x) * x)))(xs)
+    close(got, np.stack([myia.grad(lambda x: np.sum(clipped(x) * x))(x) for x in xs]))
+
+
 # -- in_axes, out_axes ----------------------------------------------------------------------
 
 
@@ -184,9 +276,7 @@ def test_pytree_in_axes_and_out_axes():
 
     p = {"w": np.arange(3.0), "b": 1.5}
     xs = np.arange(12.0).reshape(4, 3)
-    got = myia.vmap(f, in_axes=({"w": None, "b": None}, 0), out_axes=({"y": 1, "n": 0}, 0))(
-        p, xs
-    )
+    got = myia.vmap(f, in_axes=({"w": None, "b": None}, 0), out_axes=({"y": 1, "n": 0}, 0))(p, xs)
     want = [f(p, x) for x in xs]
     close(got[0]["y"], np.stack([w[0]["y"] for w in want], axis=1))
     close(got[0]["n"], np.stack([w[0]["n"] for w in want]))
@@ -284,12 +374,27 @@ def math_fns(s):
         (_indexing, (A[0], IDX), (None, 0)),
         (_scalars, (V,), (0,)),
         (lambda m, b: np.linalg.solve(m, b), (np.stack([M + 3 * np.eye(3)] * 4), V), (0, 0)),
-        (lambda m: (np.linalg.inv(m), np.linalg.det(m), np.trace(m)), (A[:, :2, :] @ B[:, :, :2],), (0,)),
+        (
+            lambda m: (np.linalg.inv(m), np.linalg.det(m), np.trace(m)),
+            (A[:, :2, :] @ B[:, :, :2],),
+            (0,),
+        ),
         (lambda v: np.diag(v, 1) + np.diag(np.outer(v, v))[0], (V,), (0,)),
         (lambda x: np.tile(x, (2, 1)) + np.repeat(x, 2, axis=0), (A[:, :2, :],), (0,)),
     ],
-    ids=["shapes", "products", "products-mixed", "reductions", "indexing", "index-batched",
-         "scalars", "solve", "linalg", "diag", "tile-repeat"],
+    ids=[
+        "shapes",
+        "products",
+        "products-mixed",
+        "reductions",
+        "indexing",
+        "index-batched",
+        "scalars",
+        "solve",
+        "linalg",
+        "diag",
+        "tile-repeat",
+    ],
 )
 def test_hand_written_against_loop(fn, args, axes):
     close(myia.vmap(fn, in_axes=axes)(*args), loop(fn, args, axes))
@@ -389,6 +494,33 @@ def test_unsafe_control_flow_is_refused_with_the_line(fn, args, axes, what, line
 def test_recursion_on_an_unbatched_value_is_batched():
     got = myia.vmap(_recursive, in_axes=(0, None))(V, 3)
     close(got, V * 0.125)
+
+
+# Primitives with no batching rule: refused (with their name and the user's line) when an
+# input varies. Those marked * never reach the batcher (canonical forms rewrite them first);
+# `switch` and `return_` are the transform's own (branches, outputs).
+REFUSED = set(
+    """
+    along_axis_sens apply arange atleast_1d* atleast_2d* atleast_3d* builtin.enumerate
+    builtin.isinstance builtin.list builtin.range builtin.zip diag_sens dict_items*
+    dict_keys* dict_values* dot* einsum* env_add env_get env_single eye fliplr* flipud*
+    grad_call grad_of hstack* inner* is_missing iterable linspace live_array make_slice
+    math.erf max_masked* mean_masked* min_masked* ones outer* permute_along_axis
+    prod_masked* raise_ refuse_mutable return_ rows_stack scipy.special.polygamma sens_add
+    sens_pop seq_onehot seq_ties seq_total seq_weighted seq_wsum stack_add sum_masked*
+    switch tensordot* tree_vdot unconcat unstack vstack* zeros zeros_at
+    """.replace("*", "").split()
+)
+
+
+def test_every_primitive_is_batched_or_refused():
+    from myia.prim.registry import REGISTRY
+
+    REGISTRY.load()
+    batched = {n for n, p in REGISTRY.by_name.items() if p.batch is not None}
+    refused = {n for n, p in REGISTRY.by_name.items() if p.batch is None}
+    assert refused == REFUSED, (refused - REFUSED, REFUSED - refused)
+    assert batched | refused == set(REGISTRY.by_name) and len(batched) > 150
 
 
 def test_a_primitive_without_a_rule_is_refused_with_its_name_and_line():
