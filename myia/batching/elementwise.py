@@ -22,12 +22,12 @@ from myia.infer.build import type_of
 from myia.prim.registry import REGISTRY, lookup
 
 
-def broadcasting(r):
+def broadcasting(r, prim=None):
     """The rule of an elementwise primitive: the batched inputs aligned to the output's
-    rank, then the primitive itself."""
+    rank, then the primitive itself (or `prim`)."""
     rank = r.out_type.ndim if isinstance(r.out_type, AArray) else 0
     args = [r.aligned(i, rank) if r.batched(i) else r.x(i) for i in range(r.nargs)]
-    return r.apply(r.prim, *args)
+    return r.apply(prim or r.prim, *args)
 
 
 def same(r):
@@ -45,9 +45,7 @@ def as_array(name: str, to_int: bool = False):
     target = lookup(name)
 
     def rule(r):
-        rank = r.out_type.ndim if isinstance(r.out_type, AArray) else 0
-        args = [r.aligned(i, rank) if r.batched(i) else r.x(i) for i in range(r.nargs)]
-        out = r.apply(target, *args)
+        out = broadcasting(r, target)
         return r.apply(_astype, out, np.dtype(np.int64)) if to_int else out
 
     return rule
