@@ -402,8 +402,9 @@ class Batcher:
         b = Builder(bg, node.loc)
         params = graphs[0].parameters
         args = [self.coerce(b, x, self.spec_of(p)) for x, p in zip(node.inputs[1:], params)]
-        if cond is None and len(graphs) == 1:
-            return self.call_graph(b, node, graphs[0], args)
+        fn = node.inputs[0]
+        if isinstance(fn, Constant) and isinstance(fn.value, Graph):
+            return self.call_graph(b, node, fn.value, args)
         out_t = self.value_type(node.abstract, self.out.get(graphs[0], False), node.loc)
         return b.call(self.value(node.inputs[0]), args, out_t)
 

@@ -102,8 +102,9 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
     gradient has the types of the arguments it is taken with respect to."""
     opt = fn.fn.single if isinstance(fn.fn, AFunction) else None
     if opt is None:
+        name = "myia.vmap" if fn.spec[0] == "vmap" else "myia.grad"
         raise MyiaTypeError(
-            f"myia.grad needs a function known when compiling, not {describe(fn.fn)}"
+            f"{name} needs a function known when compiling, not {describe(fn.fn)}"
         )
     if isinstance(opt, Primitive):
         opt = GraphFn(primitive_graph(opt), None)

@@ -530,3 +530,29 @@ def test_a_primitive_without_a_rule_is_refused_with_its_name_and_line():
     with pytest.raises(myia.MyiaError) as info:
         myia.vmap(f)(np.arange(3.0))
     assert "linspace" in str(info.value) and "test_vmap.py" in str(info.value)
+
+
+def _apply_twice(f, x):
+    return f(f(x))
+
+
+def test_closures_and_function_values():
+    def f(x, w):
+        scale = np.sum(w)
+        g = lambda y: np.tanh(y * scale)  # noqa: E731
+        return _apply_twice(g, x) + _apply_twice(np.sin, x)
+
+    xs, w = R.standard_normal((4, 3)), R.standard_normal(3)
+    for axes in ((0, None), (0, 0)):
+        args = (xs, w) if axes[1] is None else (xs, R.standard_normal((4, 3)))
+        close(myia.vmap(f, in_axes=axes)(*args), loop(f, args, axes))
+
+
+def test_reference_evaluator_backend():
+    def f(w, x):
+        return np.sum(np.tanh(x * w))
+
+    w, xs = R.standard_normal(3), R.standard_normal((4, 3))
+    g = myia.grad(f)
+    got = myia.vmap(g, in_axes=(None, 0), backend="vm")(w, xs)
+    close(got, myia.vmap(g, in_axes=(None, 0))(w, xs))
