@@ -79,8 +79,10 @@ def main(argv=None) -> None:
     for name in names:
         print(f"{name:46}  {med[name] * 1e3:7.2f} ms  {med[name] / base:13.2f}x")
     ratio = med["vmap(grad), 64 per-example gradients"] / base
-    print(f"target: vmap(grad) at most 3x one batched gradient: {ratio:.2f}x, "
-          f"{'met' if ratio <= 3.0 else 'not met'}")
+    print(
+        f"target: vmap(grad) at most 3x one batched gradient: {ratio:.2f}x, "
+        f"{'met' if ratio <= 3.0 else 'not met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -139,6 +139,7 @@ def register() -> None:
         p.defbatch(broadcasting)
     lookup("add").defbatch(_add, _add_spec)
     lookup("np.round").defbatch(broadcasting)
+    lookup("scipy.special.polygamma").defbatch(broadcasting)
     for name, target, to_int in [
         ("math.sin", "sin", False),
         ("math.cos", "cos", False),

@@ -169,6 +169,21 @@ def _setitem_rule(r):
     return r.apply(r.prim, r.moved(0), _leading(r, r.node.inputs[2]), v)
 
 
+def _along_axis_sens(r):
+    """The sensitivity of `take_along_axis(x, indices, axis)`'s input: of the batch's
+    shape, the indices and the sensitivity given the batch axis."""
+    from myia.batching.arrays import shift
+
+    if r.batched(0) or r.batched(1) or r.batched(3):
+        raise r.refuse("the shape or the axis varies from example to example")
+    shape, axis = tuple(r.const(0)), r.const(3)
+    if axis is None:
+        raise r.refuse("axis=None")
+    return r.apply(
+        r.prim, (r.size, *shape), r.x(1), r.moved(2), shift(axis, len(shape)), r.moved(4)
+    )
+
+
 def _per_example(r):
     """An attribute of one example (shape, rank, size, dtype, length): a constant."""
     t = r.out_type
@@ -269,3 +284,5 @@ def register() -> None:
     lookup("seq_fill").defbatch(_seq_fill)
     lookup("take").defbatch(_take)
     lookup("take_along_axis").defbatch(_take_along)
+    lookup("permute_along_axis").defbatch(_take_along)
+    lookup("along_axis_sens").defbatch(_along_axis_sens)

@@ -103,9 +103,7 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
     opt = fn.fn.single if isinstance(fn.fn, AFunction) else None
     if opt is None:
         name = "myia.vmap" if fn.spec[0] == "vmap" else "myia.grad"
-        raise MyiaTypeError(
-            f"{name} needs a function known when compiling, not {describe(fn.fn)}"
-        )
+        raise MyiaTypeError(f"{name} needs a function known when compiling, not {describe(fn.fn)}")
     if isinstance(opt, Primitive):
         opt = GraphFn(primitive_graph(opt), None)
     if fn.spec == ("jvp",):
