@@ -6,7 +6,7 @@
   *safe*: computing a side an example does not take must not change what the program
   does, so a side (and every graph it calls or makes) may not raise (`raise_`: an
   `assert`, a `raise`), may not loop or recurse (it might not end for the examples that do
-  not take it), and may not index with a value computed at run time (it might be out of
+  not take it) except in loops whose test is the same for every example, and may not index with a value computed at run time (it might be out of
   range for them). Arithmetic that would give nan or inf on the side not taken is fine:
   it is computed on arrays, and not selected.
 - A loop whose test is batched runs while the test holds for any example; the state of
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from myia.batching import specs as S
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AArray, ADict, AList, AStack, ATuple, is_constant
+from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AStack, ATuple, is_constant
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.ir.manager import cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
@@ -76,6 +76,10 @@ def where_parts(bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want) ->
             "example to example (the lengths may differ)",
             tv.loc,
         )
+    if type_of(fv) is BOTTOM:  # unbound on that side (an early return's slot, say)
+        return bt.broadcast(b, tv, t, st, True)
+    if type_of(tv) is BOTTOM:
+        return bt.broadcast(b, fv, t, sf, True)
     a = bt.broadcast(b, tv, t, st, True)
     f = bt.broadcast(b, fv, t, sf, True)
     rank = t.ndim if isinstance(t, AArray) else 0
@@ -99,7 +103,7 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
     b = Builder(bg, node.loc)
     sides = []
     for g in graphs:
-        args = [bt.coerce(b, x, bt.spec_of(p)) for x, p in zip(node.inputs[1:], g.parameters)]
+        args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], g.parameters)]
         out_t = bt.value_type(node.abstract, bt.out.get(g, False))
         sides.append(b.call(typed_constant(bt.graph(g), node.loc), args, out_t))
     st, sf = (bt.out.get(g, False) for g in graphs)
@@ -187,6 +191,7 @@ def unsafe(bt, g: Graph, loop: Graph | None = None):
     if bt.cyclic is None:
         bt.cyclic = cyclic_graphs(bt.mng)
     own = _cycle(bt, loop) if loop is not None else set()
+    own |= _same_for_all(bt)
     seen, stack = {g}, [g]
     while stack:
         h = stack.pop()
@@ -206,6 +211,19 @@ def unsafe(bt, g: Graph, loop: Graph | None = None):
                 seen.add(k)
                 stack.append(k)
     return None
+
+
+def _same_for_all(bt) -> set:
+    """The graphs of the loops whose test is the same for every example: they run the
+    same iterations for every example, so computing them for those that do not take a
+    side ends as it does for those that do."""
+    out: set = set()
+    for h in sorted(bt.cyclic, key=lambda g: g.id):
+        if h.flags.get("loop") and h not in out:
+            fn = h.output.inputs[0] if isinstance(h.output, Apply) else None
+            if isinstance(fn, Apply) and fn.is_apply(_switch) and bt.spec_of(fn.inputs[1]) is False:
+                out |= _cycle(bt, h)
+    return out
 
 
 def _cycle(bt, header: Graph) -> set:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
@@ -29,6 +30,7 @@ from myia.infer.abstract import (
     AScalar,
     AStack,
     ATuple,
+    AUnion,
     describe,
 )
 
@@ -44,7 +46,20 @@ def parts(t) -> tuple | None:
 
 
 def _leaf(t) -> bool:
-    return isinstance(t, (AScalar, AArray, AStack)) or (isinstance(t, AList) and t.items is None)
+    return (
+        isinstance(t, (AScalar, AArray, AStack))
+        or (isinstance(t, AList) and t.items is None)
+        or number_dtype(t) is not None
+    )
+
+
+def number_dtype(t):
+    """The dtype of a union of numbers of one dtype (a Python bool or a NumPy bool, as a
+    chained comparison gives), None for other types."""
+    if isinstance(t, AUnion) and all(isinstance(o, AScalar) for o in t.options):
+        dtypes = {np.dtype(o.kind) for o in t.options}
+        return dtypes.pop() if len(dtypes) == 1 else None
+    return None
 
 
 def fit(spec, t):
@@ -101,6 +116,8 @@ def batch_type(t, spec, size: int):
         return AStack(batch_type(t.elem, True, size))
     if isinstance(t, AScalar):
         return AArray(np.dtype(t.kind), (size,))
+    if number_dtype(t) is not None:
+        return AArray(number_dtype(t), (size,))
     if isinstance(t, AArray):
         return AArray(t.dtype, (size, *t.shape))
     raise MyiaTypeError(

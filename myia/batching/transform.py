@@ -41,6 +41,7 @@ from myia.infer.build import Builder, type_of, typed_constant
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive, lookup
+from myia.prim.structures import Unbound
 
 _getitem = lookup("getitem")
 _make_tuple = lookup("make_tuple")
@@ -284,7 +285,7 @@ class Batcher:
         fn = out.inputs[0]
         if isinstance(fn, Constant) and fn.value is target:
             params = target.parameters
-            args = [self.coerce(b, x, self.spec_of(p)) for x, p in zip(out.inputs[1:], params)]
+            args = [self.argument(b, x, p) for x, p in zip(out.inputs[1:], params)]
             return b.apply(_make_tuple, *args)
         graphs, cond = self.callees(out)
         return arguments_of(self, out, bg, graphs, cond, target)
@@ -304,6 +305,21 @@ class Batcher:
                 )
             raise MyiaError(f"internal error: no batched value for {node!r}")
         return out
+
+    def argument(self, b: Builder, node: Node, p) -> Node:
+        """The rewritten argument `node` of the parameter `p`, with its spec. A variable
+        unbound on this path (the value slot of an early return, before the return sets
+        it) is zeros: the program reads it only where it is bound, and `np.where` may
+        merge it with the values of the examples where it is."""
+        v = self.value(node)
+        t = p.abstract
+        if isinstance(v, Constant) and isinstance(v.value, Unbound):
+            if self.spec_of(p) is False and isinstance(t, AScalar):
+                return typed_constant(t.kind(0), node.loc)
+            if self.spec_of(p) is False and isinstance(t, AArray) and t.known_shape:
+                return b.apply(lookup("zeros"), t.shape, t.dtype)
+            return self.broadcast(b, v, t, False, self.spec_of(p))
+        return self.coerce(b, node, self.spec_of(p))
 
     def coerce(self, b: Builder, node: Node, want) -> Node:
         """The rewritten `node`, broadcast where `want` is batched and it is not."""
@@ -325,7 +341,13 @@ class Batcher:
             if isinstance(t, ADict):
                 return b.apply(_make_dict, t.keys, b.apply(_make_tuple, *new))
             return b.apply(_make_tuple if isinstance(t, ATuple) else _make_list, *new)
-        if isinstance(t, AScalar):
+        if isinstance(v, Constant) and isinstance(v.value, Unbound):
+            # unbound on this path: zeros stand for it (see `argument`)
+            if isinstance(t, AScalar) or (isinstance(t, AArray) and t.known_shape):
+                full = S.batch_type(t, True, self.size)
+                return b.apply(lookup("zeros"), full.shape, full.dtype)
+            return v
+        if isinstance(t, AScalar) or S.number_dtype(t) is not None:
             return b.apply(_broadcast_to, v, (self.size,))
         if isinstance(t, AArray) and t.known_shape:
             return b.apply(_broadcast_to, v, (self.size, *t.shape))
@@ -401,7 +423,7 @@ class Batcher:
             return select(self, node, bg, graphs, cond)
         b = Builder(bg, node.loc)
         params = graphs[0].parameters
-        args = [self.coerce(b, x, self.spec_of(p)) for x, p in zip(node.inputs[1:], params)]
+        args = [self.argument(b, x, p) for x, p in zip(node.inputs[1:], params)]
         fn = node.inputs[0]
         if isinstance(fn, Constant) and isinstance(fn.value, Graph):
             return self.call_graph(b, node, fn.value, args)
