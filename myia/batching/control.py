@@ -31,6 +31,7 @@ from myia.infer.build import Builder, type_of, typed_constant
 from myia.ir.manager import cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import lookup
+from myia.prim.structures import Unbound
 
 _getitem = lookup("getitem")
 _make_tuple = lookup("make_tuple")
@@ -76,15 +77,19 @@ def where_parts(bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want) ->
             "example to example (the lengths may differ)",
             tv.loc,
         )
-    if type_of(fv) is BOTTOM:  # unbound on that side (an early return's slot, say)
+    if type_of(fv) is BOTTOM or _unbound(fv):  # unbound on that side (a return's slot)
         return bt.broadcast(b, tv, t, st, True)
-    if type_of(tv) is BOTTOM:
+    if type_of(tv) is BOTTOM or _unbound(tv):
         return bt.broadcast(b, fv, t, sf, True)
     a = bt.broadcast(b, tv, t, st, True)
     f = bt.broadcast(b, fv, t, sf, True)
     rank = t.ndim if isinstance(t, AArray) else 0
     cr = b.apply(_expand_dims, c, tuple(range(1, rank + 1))) if rank else c
     return b.apply(_where, cr, a, f)
+
+
+def _unbound(v: Node) -> bool:
+    return isinstance(v, Constant) and isinstance(v.value, Unbound)
 
 
 def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
@@ -99,7 +104,7 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
         return bt.call_graph(
             b, node, target, [b.apply(_getitem, args, k) for k in range(len(target.parameters))]
         )
-    _check_sides(bt, node, graphs, None)
+    _check_sides(bt, node, graphs, None, node.graph)
     b = Builder(bg, node.loc)
     sides = []
     for g in graphs:
@@ -112,9 +117,9 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
     )
 
 
-def _check_sides(bt, node: Apply, graphs: list[Graph], loop: Graph | None) -> None:
+def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None) -> None:
     for g in graphs:
-        why = unsafe(bt, g, loop)
+        why = unsafe(bt, g, loop, home)
         if why is not None:
             reason, loc = why
             line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
@@ -184,10 +189,13 @@ def select_values(bt, node: Apply, bg: Graph) -> Node:
     )
 
 
-def unsafe(bt, g: Graph, loop: Graph | None = None):
+def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None):
     """Why computing `g` for an example that does not take it could change what the
     program does, with where: (reason, location), or None when it is safe. In the body of
-    the loop `loop`, the call of its header is the loop itself (not walked into)."""
+    the loop `loop`, the call of its header is the loop itself (not walked into). A side
+    of a branch in `home` may not go on with a loop `home` is in: `np.where` after it
+    would make the loop a recursion (a `return` or `break` in a loop, on a condition
+    that varies)."""
     if bt.cyclic is None:
         bt.cyclic = cyclic_graphs(bt.mng)
     own = _cycle(bt, loop) if loop is not None else set()
@@ -195,6 +203,11 @@ def unsafe(bt, g: Graph, loop: Graph | None = None):
     seen, stack = {g}, [g]
     while stack:
         h = stack.pop()
+        if home is not None and h in bt.cyclic and home in _cycle(bt, h):
+            return (
+                "goes on with the loop it is in or recurses (a return or a break in a loop)",
+                h.loc,
+            )
         if h in bt.cyclic and h not in own:
             return "loops or recurses", h.loc
         for node in sorted(bt.mng.nodes.get(h, ()), key=lambda n: n.id):

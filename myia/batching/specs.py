@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,

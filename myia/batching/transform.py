@@ -71,7 +71,7 @@ class BatchRule:
         self.nargs = len(self.types)
 
     def x(self, i: int) -> Node:
-        return self.bt.value(self.node.inputs[1 + i])
+        return self.bt.input(self.b, self.node, i)
 
     def spec(self, i: int):
         return self.bt.spec_of(self.node.inputs[1 + i])
@@ -138,6 +138,7 @@ class Batcher:
         self.loops: dict[Graph, Node] = {}  # loop header -> its batched test
         self.returns_args: dict[Graph, Graph] = {}  # branch -> the graph it ends by calling
         self.cyclic: set[Graph] | None = None
+        self.seen_as: dict[Graph, object] = {}  # graph -> the type its callers see
         self._changed = False
 
     # Analysis ---------------------------------------------------------------------------------
@@ -222,6 +223,7 @@ class Batcher:
         out = False
         for g in graphs:
             out = S.join(out, self.out.get(g, False))
+            self.seen_as[g] = node.abstract
         if cond is not None and self.spec_of(cond) is not False:
             if node.graph.flags.get("loop") and node is node.graph.output:
                 for p in node.graph.parameters:  # a loop freezes the examples that are done
@@ -274,7 +276,9 @@ class Batcher:
         if target is not None:
             bg.output = self.arguments(b, out, bg, target)
         else:
-            bg.output = self.coerce(b, out, self.out.get(g, False))  # a tail call stays one
+            spec = self.out.get(g, False)
+            value = self.coerce(b, out, spec)  # a tail call stays one
+            bg.output = self.bound(b, value, out.abstract, self.seen_as.get(g), spec)
         bg.return_.inputs.extend(self.value(e) for e in g.return_.inputs[2:])
 
     def arguments(self, b: Builder, out: Apply, bg: Graph, target: Graph) -> Node:
@@ -306,6 +310,48 @@ class Batcher:
             raise MyiaError(f"internal error: no batched value for {node!r}")
         return out
 
+    def input(self, b: Builder, app: Apply, i: int) -> Node:
+        """The rewritten input i of the application `app`; an unbound variable (of type
+        BOTTOM: no value) that is an item of a tuple or list is zeros of the item's type
+        (see `argument`)."""
+        x = app.inputs[1 + i]
+        v = self.value(x)
+        structure = app.is_apply(_make_tuple) or app.is_apply(_make_list)
+        if structure and (_unbound(v) or type_of(x) is BOTTOM):
+            return self.zeros(b, S.parts(app.abstract)[i], v)
+        return v
+
+    def bound(self, b: Builder, v: Node, own, seen, spec) -> Node:
+        """The output `v` of a graph (of type `own`), with zeros for its parts that are
+        unbound (BOTTOM) where its callers see numbers or arrays (`seen`), so that
+        `np.where` can merge them with the examples' values (see `argument`)."""
+        if seen is None or own == seen:
+            return v
+        if own is BOTTOM and isinstance(seen, (AScalar, AArray)):
+            z = self.zeros(b, seen, v)
+            return self.broadcast(b, z, seen, False, spec) if z is not v else v
+        own_items, seen_items = S.parts(own), S.parts(seen)
+        if own_items is None or seen_items is None or len(own_items) != len(seen_items):
+            return v
+        subs = spec if isinstance(spec, tuple) else (spec,) * len(own_items)
+        keys = own.keys if isinstance(own, ADict) else range(len(own_items))
+        new = [
+            self.bound(b, b.apply(_getitem, v, k), o, w, sp)
+            for k, o, w, sp in zip(keys, own_items, seen_items, subs)
+        ]
+        if isinstance(own, ADict):
+            return b.apply(_make_dict, own.keys, b.apply(_make_tuple, *new))
+        return b.apply(_make_tuple if isinstance(own, ATuple) else _make_list, *new)
+
+    def zeros(self, b: Builder, t, v: Node) -> Node:
+        """Zeros of the per-example type `t` (numbers and arrays of known shape), standing
+        for the unbound variable `v`; `v` itself for other types."""
+        if isinstance(t, AScalar):
+            return typed_constant(t.kind(0), v.loc)
+        if isinstance(t, AArray) and t.known_shape:
+            return b.apply(lookup("zeros"), t.shape, t.dtype)
+        return v
+
     def argument(self, b: Builder, node: Node, p) -> Node:
         """The rewritten argument `node` of the parameter `p`, with its spec. A variable
         unbound on this path (the value slot of an early return, before the return sets
@@ -313,11 +359,9 @@ class Batcher:
         merge it with the values of the examples where it is."""
         v = self.value(node)
         t = p.abstract
-        if isinstance(v, Constant) and isinstance(v.value, Unbound):
-            if self.spec_of(p) is False and isinstance(t, AScalar):
-                return typed_constant(t.kind(0), node.loc)
-            if self.spec_of(p) is False and isinstance(t, AArray) and t.known_shape:
-                return b.apply(lookup("zeros"), t.shape, t.dtype)
+        if _unbound(v):
+            if self.spec_of(p) is False:
+                return self.zeros(b, t, v)
             return self.broadcast(b, v, t, False, self.spec_of(p))
         return self.coerce(b, node, self.spec_of(p))
 
@@ -341,14 +385,16 @@ class Batcher:
             if isinstance(t, ADict):
                 return b.apply(_make_dict, t.keys, b.apply(_make_tuple, *new))
             return b.apply(_make_tuple if isinstance(t, ATuple) else _make_list, *new)
-        if isinstance(v, Constant) and isinstance(v.value, Unbound):
+        if _unbound(v):
             # unbound on this path: zeros stand for it (see `argument`)
             if isinstance(t, AScalar) or (isinstance(t, AArray) and t.known_shape):
                 full = S.batch_type(t, True, self.size)
                 return b.apply(lookup("zeros"), full.shape, full.dtype)
             return v
-        if isinstance(t, AScalar) or S.number_dtype(t) is not None:
+        if isinstance(t, AScalar):
             return b.apply(_broadcast_to, v, (self.size,))
+        if S.number_dtype(t) is not None:  # a Python or a NumPy bool: one kind first
+            return b.apply(_broadcast_to, b.apply(lookup("truth"), v), (self.size,))
         if isinstance(t, AArray) and t.known_shape:
             return b.apply(_broadcast_to, v, (self.size, *t.shape))
         if isinstance(t, AArray):
@@ -381,8 +427,9 @@ class Batcher:
                 self.values[node] = select_values(self, node, bg)
             return
         if not any(s is not False for s in specs) or prim is _switch:
+            b = Builder(bg, node.loc)
             out = Apply(
-                [node.inputs[0], *[self.value(x) for x in node.inputs[1:]]],
+                [node.inputs[0], *[self.input(b, node, i) for i in range(len(node.inputs) - 1)]],
                 bg,
                 node.loc,
                 node.name,
@@ -440,6 +487,10 @@ class Batcher:
         out_t = self.value_type(node.abstract, self.out.get(g, False), node.loc)
         call = b.call(typed_constant(self.graph(g), node.loc), args, out_t)
         return self.broadcast(b, call, node.abstract, self.out.get(g, False), self.spec_of(node))
+
+
+def _unbound(v: Node) -> bool:
+    return isinstance(v, Constant) and isinstance(v.value, Unbound)
 
 
 def _is_prim(node: Apply) -> bool:

@@ -489,6 +489,51 @@ def test_unsafe_control_flow_is_refused_with_the_line(fn, args, axes, what, line
     assert f":{at}" in text or f"line {at}" in text, text
 
 
+def _early_return(x0, x1):
+    v0 = x0 * 0.5
+    if x1 >= 0.0:
+        if x0 <= v0:
+            return 1.0
+        v0 = v0 * 2.0
+    return v0 - x0
+
+
+def _loop_in_branch(x0, x1, n):
+    v0 = x0 * 0.5
+    if -x1 >= x0:
+        if x1 <= v0:
+            return 1.0
+        j = 0
+        while j < n:
+            j += 1
+            v0 *= 0.5
+    return v0 - x0
+
+
+def _return_in_loop(x0, n):
+    v0 = x0 * 0.5
+    j = 0
+    while j < n:
+        j += 1
+        if x0 > v0:
+            return x0 * 2.0
+        v0 = np.sin(x0 * j + v0)
+    return v0
+
+
+def test_early_returns_and_loops_in_branches():
+    xs, ys = np.array([-1.0, 1.0, 2.0, -3.0]), np.array([1.0, -1.0, 2.0, 3.0])
+    close(myia.vmap(_early_return)(xs, ys), loop(_early_return, (xs, ys), (0, 0)))
+    args = (xs, ys, 3)
+    close(
+        myia.vmap(_loop_in_branch, in_axes=(0, 0, None))(*args),
+        loop(_loop_in_branch, args, (0, 0, None)),
+    )
+    with pytest.raises(myia.MyiaError, match="goes on with the loop") as info:
+        myia.vmap(_return_in_loop, in_axes=(0, None))(xs, 3)
+    assert "if x0 > v0" in str(info.value)
+
+
 def test_recursion_on_an_unbatched_value_is_batched():
     got = myia.vmap(_recursive, in_axes=(0, None))(V, 3)
     close(got, V * 0.125)
