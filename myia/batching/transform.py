@@ -278,7 +278,7 @@ class Batcher:
         else:
             spec = self.out.get(g, False)
             value = self.coerce(b, out, spec)  # a tail call stays one
-            bg.output = self.bound(b, value, out.abstract, self.seen_as.get(g), spec)
+            bg.output = self.bound(b, value, type_of(out), self.seen_as.get(g), spec)
         bg.return_.inputs.extend(self.value(e) for e in g.return_.inputs[2:])
 
     def arguments(self, b: Builder, out: Apply, bg: Graph, target: Graph) -> Node:

@@ -11,13 +11,14 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import myia
 from benchmarks.peer_workloads import mlp_loss
 from tests.ad.fd import assert_close, fd_gradient
 from tests.corpus import CASES
+from tests.test_random_programs import load_function, programs
 
 SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -609,3 +610,42 @@ def test_special_functions():
 
     xs = np.abs(R.standard_normal((4, 3))) + 0.5
     close(myia.vmap(f)(xs), loop(f, (xs,), (0,)))
+
+
+# -- random programs ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def program_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("vmap_random_programs")
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
+@given(data=st.data())
+def test_random_programs_against_loop_or_refused(program_dir, data):
+    """Random programs of the subset (branches, loops, break/continue, closures, early
+    returns) mapped over their floats: the loop's values, or a refusal naming a line (or
+    the error myia.jit itself raises on one example, whose numbers are NumPy floats)."""
+    source, fn_name, arg_strategy = data.draw(programs(), label="program")
+    fn = load_function(source, fn_name, program_dir)
+    rows = [data.draw(arg_strategy, label="args") for _ in range(4)]
+    batch_n = data.draw(st.booleans(), label="batch n")
+    floats = [np.array([row[i] for row in rows]) for i in range(len(rows[0]) - 1)]
+    n = np.array([row[-1] for row in rows]) if batch_n else rows[0][-1]
+    axes = (0,) * len(floats) + (0 if batch_n else None,)
+    try:
+        got = myia.vmap(fn, in_axes=axes)(*floats, n)
+    except myia.MyiaError as e:
+        assert e.loc is not None and "line" in str(e) or "myia_random_prog" in str(e), source
+        return
+    except Exception as e:
+        example = [x[0] for x in floats] + [n[0] if batch_n else n]
+        with pytest.raises(type(e)):
+            myia.jit(fn)(*example)
+        return
+    close(got, loop(fn, (*floats, n), axes), rtol=1e-9, atol=1e-12)
