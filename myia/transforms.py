@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from myia.ad.macro import jvp_macro
-from myia.api import Compiled, grad
+from myia.api import Compiled, _plain, grad
 from myia.batching.macro import vmap_macro
 from myia.binding import bind
 from myia.errors import MyiaTypeError
@@ -272,7 +272,7 @@ class BatchedFunction(Compiled):
         super().__init__(("vmap", fn, _frozen(in_axes), _frozen(out_axes)), fn, backend, optimize)
         self.in_axes = in_axes
         self.out_axes = out_axes
-        functools.update_wrapper(self, _plain_function(fn), updated=())
+        functools.update_wrapper(self, _plain(fn), updated=())
 
     def arity(self) -> tuple[float, float]:
         """Called with the batched arguments: not bound by `fn`'s signature."""
@@ -343,9 +343,3 @@ def _frozen(tree):
     if isinstance(tree, dict):
         return ("dict", tuple((k, _frozen(v)) for k, v in tree.items()))
     return tree
-
-
-def _plain_function(fn):
-    while isinstance(fn, Compiled):
-        fn = fn.fn
-    return fn
