@@ -18,7 +18,7 @@ from myia.errors import (
     MyiaTypeError,
 )
 from myia.prim.structures import stop_gradient
-from myia.transforms import hessian, jacfwd, jacrev, jvp, vjp
+from myia.transforms import hessian, jacfwd, jacrev, jvp, vjp, vmap
 from myia.trees import tree_leaves, tree_map
 
 __all__ = [
@@ -44,5 +44,6 @@ __all__ = [
     "tree_map",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]
 __version__ = "0.1.0"

@@ -132,14 +132,15 @@ def compile_grad(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinn
     return compile_graph(gradient_of(fn, args, argnums, has_aux, with_value, pinned))
 
 
-def differentiable_program(fn, args: tuple, pinned=()) -> Graph:
+def differentiable_program(fn, args: tuple, pinned=(), optimized: bool = False) -> Graph:
     """The typed program of `fn` for arguments like `args`, ready to be differentiated
-    again: a gradient's optimized program (with the invariants of `branches` made
-    again), else the specialized program."""
+    again (or batched): a gradient's optimized program (with the invariants of
+    `branches` made again), else the specialized program (optimized, with those
+    invariants, if `optimized`)."""
     inner = getattr(fn, "typed_gradient", None)
-    if inner is None:
+    if inner is None and not optimized:
         return primal_program(fn, args, pinned)
-    primal = inner(args)
+    primal = inner(args) if inner is not None else typed_program(fn, args, pinned)
     mng = Manager(primal)
     unshare_branches(mng)
     inline_known_branches(mng)

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 from collections.abc import Callable
@@ -28,13 +29,14 @@ import numpy as np
 
 from myia.ad.jvp_program import zero_tangent
 from myia.ad.macro import jvp_macro
-from myia.api import Compiled, given_source, grad, run
+from myia.api import Compiled, _plain, given_source, grad, run
+from myia.batching.macro import vmap_macro
 from myia.binding import bind
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import ATuple
 from myia.ir.nodes import Graph
 from myia.pipeline import jacobian_of, tangent_program, vjp_programs_of
-from myia.trees import tree_map
+from myia.trees import is_namedtuple, tree_map
 
 
 class TangentFunction(Compiled):
@@ -398,7 +400,8 @@ def cotangent_like(ct, out):
     if isinstance(out, (tuple, list)):
         if type(ct) is not type(out) or len(ct) != len(out):
             _wrong_cotangent(ct, out)
-        return type(out)(cotangent_like(c, o) for c, o in zip(ct, out))
+        items = [cotangent_like(c, o) for c, o in zip(ct, out)]
+        return type(out)(*items) if is_namedtuple(out) else type(out)(items)
     if isinstance(out, dict):
         if not isinstance(ct, dict) or set(ct) != set(out):
             _wrong_cotangent(ct, out)
@@ -429,3 +432,86 @@ def _describe(x) -> str:
     from myia.infer.abstract import abstract_of_value, describe
 
     return describe(abstract_of_value(x))
+
+
+class BatchedFunction(Compiled):
+    """`fn` mapped over a batch axis of its arguments, compiled per signature of the
+    batched arguments (the program of `vmap`). It may be mapped again
+    (`vmap(vmap(f))`) and differentiated (`grad` of a function of its result)."""
+
+    def __init__(self, fn: Callable, in_axes, out_axes, backend=None, optimize=None):
+        super().__init__(("vmap", fn, _frozen(in_axes), _frozen(out_axes)), fn, backend, optimize)
+        self.in_axes = in_axes
+        self.out_axes = out_axes
+        functools.update_wrapper(self, _plain(fn), updated=())
+
+    def arity(self) -> tuple[float, float]:
+        """Called with the batched arguments: not bound by `fn`'s signature."""
+        return 0, math.inf
+
+    def __myia_node__(self, lowerer, region, loc):
+        """This mapped function as a value of compiled code: `grad_of(f, ("vmap", ...))`."""
+        from myia.batching.macro import hashable_axes
+        from myia.ir.nodes import Constant
+        from myia.pipeline import graph_of
+
+        if isinstance(self.fn, Compiled):
+            fn = self.fn.__myia_node__(lowerer, region, loc)
+        else:
+            fn = Constant(graph_of(self.fn), loc)
+        spec = ("vmap", hashable_axes(self.in_axes, loc), hashable_axes(self.out_axes, loc))
+        return lowerer.prim(region, "grad_of", [fn, Constant(spec, loc)], loc)
+
+    def typed_gradient(self, args: tuple) -> Graph:
+        """The typed program of this mapped function for arguments like `args`
+        (optimized), for the transforms over it."""
+        return self.batched_program(args, True)
+
+    def program(self, args: tuple) -> Graph:
+        return self.batched_program(args, self.optimize)
+
+    def batched_program(self, args: tuple, optimized: bool) -> Graph:
+        from myia.batching.program import argument_trees, batch_size, per_example, vmap_program
+        from myia.opt.optimize import optimize
+        from myia.pipeline import differentiable_program, signature_types
+
+        trees = argument_trees(self.in_axes, args)
+        size = batch_size(args, trees)
+        examples = tuple(per_example(x, t) for x, t in zip(args, trees))
+        primal = differentiable_program(self.fn, examples, optimized=True)
+        program = vmap_program(primal, list(signature_types(args)), trees, self.out_axes, size)
+        return optimize(program) if optimized else program
+
+
+def vmap(fn: Callable, in_axes=0, out_axes=0, *, backend=None, optimize=None, source=None):
+    """`fn` mapped over an axis of its arguments, as in JAX: `vmap(f)(xs)` is
+    `np.stack([f(x) for x in xs])`, computed as one vectorized NumPy program (each
+    primitive's batching rule, `myia.batching`), not a loop over the examples.
+
+    `in_axes` is an int (the batch axis of every argument), None (not mapped) or a tuple
+    with one entry per argument, each an int, None or a tree of them matching a prefix of
+    the argument's structure; `out_axes` likewise for the result. Every mapped axis has
+    the same size. A branch or a loop on a value that varies from example to example is
+    computed with `np.where` where that is safe, else refused (`docs/api.md`). It composes
+    with `grad` (`vmap(grad(loss), in_axes=(None, 0, 0))`: per-example gradients), `jvp`
+    and itself.
+
+    Example:
+        >>> import numpy as np, myia
+        >>> myia.vmap(lambda x, y: x * y, in_axes=(0, None))(np.arange(3.0), 2.0)
+        array([0., 2., 4.])
+    """
+    given_source(fn, source)
+    return BatchedFunction(fn, in_axes, out_axes, backend, optimize)
+
+
+vmap.__myia_macro__ = vmap_macro
+
+
+def _frozen(tree):
+    """`in_axes` or `out_axes` as a hashable key."""
+    if isinstance(tree, (tuple, list)):
+        return (type(tree).__name__, tuple(_frozen(t) for t in tree))
+    if isinstance(tree, dict):
+        return ("dict", tuple((k, _frozen(v)) for k, v in tree.items()))
+    return tree

@@ -58,6 +58,14 @@ def expand_gradients(root: Graph) -> Graph:
             if grad_calls(fn):
                 expand_gradients(fn)
             key = (fn, spec)
+            if spec[0] == "vmap":  # the batch size and axes are in the arguments' types
+                from myia.batching.program import call_program
+                from myia.infer.build import type_of
+
+                types = [type_of(a) for a in node.inputs[3:]]
+                key = (fn, spec, tuple(types))
+                if key not in done:
+                    done[key] = call_program(fn, types, spec)
             program = done.get(key)
             if program is None and spec == ("jvp",):
                 from myia.ad.jvp_program import jvp_program

@@ -107,8 +107,8 @@ def fold_nodes(prim: Primitive, nodes: list[Node]):
 
 
 def _fold(prim: Primitive, args: list):
-    if any(isinstance(a, Graph) for a in args):
-        return False, None
+    if any(isinstance(a, (Graph, Unbound)) for a in args):
+        return False, None  # an unbound variable raises where the program reads it
     try:
         value = prim.impl(*args)
     except (ArithmeticError, ValueError, TypeError, IndexError, KeyError):

@@ -147,13 +147,14 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
     gradient has the types of the arguments it is taken with respect to."""
     opt = fn.fn.single if isinstance(fn.fn, AFunction) else None
     if opt is None:
-        raise MyiaTypeError(
-            f"myia.grad needs a function known when compiling, not {describe(fn.fn)}"
-        )
+        name = "myia.vmap" if fn.spec[0] == "vmap" else "myia.grad"
+        raise MyiaTypeError(f"{name} needs a function known when compiling, not {describe(fn.fn)}")
     if isinstance(opt, Primitive):
         opt = GraphFn(primitive_graph(opt), None)
     if fn.spec == ("jvp",):
         return (yield from call_tangent(an, ctx, node, fn, opt, args))
+    if fn.spec[0] == "vmap":
+        return (yield from call_batched(an, ctx, node, fn, opt, args))
     callee = _callee(an, ctx, node, opt, args)
     if callee.state == NEW:
         yield callee
@@ -187,6 +188,24 @@ def call_tangent(an: Analysis, ctx: Context, node: Apply, fn: AGradient, opt, ar
     ctx.calls[node] = [(("grad", fn.spec), callee)]
     out = callee.output
     return BOTTOM if out is BOTTOM else ATuple((out, tangent_output_type(out)))
+
+
+def call_batched(an: Analysis, ctx: Context, node: Apply, fn: AGradient, opt, args: list):
+    """The type of `myia.vmap(h, in_axes, out_axes)(*args)`: h is specialized for one
+    example; the result has the batch axes `out_axes` says."""
+    from myia.batching.program import call_type
+
+    try:
+        examples, result = call_type(args, fn.spec)
+    except MyiaTypeError as e:
+        raise MyiaTypeError(e.message, e.loc or node.loc) from None
+    callee = _callee(an, ctx, node, opt, examples)
+    if callee.state == NEW:
+        yield callee
+    callee.callers.add(ctx)
+    ctx.calls[node] = [(("grad", fn.spec), callee)]
+    out = callee.output
+    return BOTTOM if out is BOTTOM else result(out)
 
 
 def custom_rule(an: Analysis, callee: Context, rule):

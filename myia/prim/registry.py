@@ -11,6 +11,8 @@ An entry holds what each stage needs to know about one operation, side by side:
   contribution of each input (None for none), built from differentiable primitives;
 - `jvp(r)`: the tangent rule of forward mode: the tangent of the output from those of the
   inputs (None for none; see `myia.prim.jvp` for the shared forms);
+- `batch(r)`: the batching rule of `myia.vmap`: the application on inputs with a leading
+  batch axis (the rules are in `myia.batching`);
 - `emit(e, args)`: the NumPy source of an application (an `ast` expression);
   `emitters[backend]`: the same for another backend (`"torch"`: `myia.backend.pytorch`);
 - `simplify(nodes)`: optional, a node an application to `nodes` is already equal to;
@@ -48,6 +50,8 @@ class Primitive:
         self.canon: Callable | None = None
         self.vjp: Callable | None = None
         self.jvp: Callable | None = None
+        self.batch: Callable | None = None
+        self.batch_spec: Callable | None = None
         self.emit: Callable | None = None
         self.emitters: dict[str, Any] = {}
         self.simplify: Callable | None = None
@@ -94,6 +98,15 @@ class Primitive:
         """`fn(rule) -> tangent node or None`: the tangent of an application from those of
         its inputs (`myia.ad.forward.JvpRule`)."""
         self.jvp = fn
+        return fn
+
+    def defbatch(self, fn: Callable, spec: Callable | None = None) -> Callable:
+        """`fn(rule) -> node`: the application on batched inputs (a leading batch axis,
+        `myia.batching.transform.BatchRule`); `spec(specs, node)`, for the primitives of
+        structures, says which parts of the output are batched (default: all of it when
+        any input is)."""
+        self.batch = fn
+        self.batch_spec = spec
         return fn
 
     def defemit(self, fn: Callable, backend: str = "numpy") -> Callable:

@@ -1,0 +1,307 @@
+"""Control flow on a condition that varies from example to example, in batched programs.
+
+- A branch (`if`, a conditional expression, a value chosen by `switch`) whose condition
+  is batched computes both sides for every example and selects, part by part, with
+  `np.where(condition, true_side, false_side)`. That is only done where both sides are
+  *safe*: computing a side an example does not take must not change what the program
+  does, so a side (and every graph it calls or makes) may not raise (`raise_`: an
+  `assert`, a `raise`), may not loop or recurse (it might not end for the examples that do
+  not take it) except in loops whose test is the same for every example, and may not index with a value computed at run time (it might be out of
+  range for them). Arithmetic that would give nan or inf on the side not taken is fine:
+  it is computed on arrays, and not selected.
+- A loop whose test is batched runs while the test holds for any example; the state of
+  an example whose test no longer holds is frozen (`np.where(test, new, old)` on every
+  loop variable at the back edge), so that the loop ends with the state each example had
+  when its own test failed. The body is computed for finished examples too, so it must be
+  safe in the sense above.
+- Anything else on a batched condition (an unsafe side, a recursion that is not a loop, a
+  function value chosen by the condition and passed on) is refused with a
+  `MyiaTypeError` naming the line.
+
+Example:
+    >>> # def f(x): return x if x > 0.0 else -x     -> np.where(x > 0.0, x, -x)
+"""
+
+from __future__ import annotations
+
+from myia.batching import specs as S
+from myia.errors import MyiaTypeError
+from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AStack, ATuple, is_constant
+from myia.infer.build import Builder, type_of, typed_constant
+from myia.ir.manager import cyclic_graphs
+from myia.ir.nodes import Apply, Constant, Graph, Node
+from myia.prim.registry import lookup
+from myia.prim.structures import Unbound
+
+_getitem = lookup("getitem")
+_make_tuple = lookup("make_tuple")
+_make_list = lookup("make_list")
+_make_dict = lookup("make_dict")
+_switch = lookup("switch")
+_where = lookup("where")
+_any = lookup("any")
+_expand_dims = lookup("expand_dims")
+_RAISE = lookup("raise_")
+# Indexing primitives: unsafe on a side not taken when the index is computed at run time.
+_INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
+
+
+def where_parts(bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want) -> Node:
+    """`np.where(c, tv, fv)` part by part for values of per-example type `t` (specs `st`,
+    `sf`; the result has spec `want`); `c` is a batched bool of shape (size,)."""
+    if want is False:
+        return tv
+    items = S.parts(t)
+    if items is not None:
+        n = len(items)
+        sts = st if isinstance(st, tuple) else (st,) * n
+        sfs = sf if isinstance(sf, tuple) else (sf,) * n
+        keys = t.keys if isinstance(t, ADict) else range(n)
+        new = [
+            where_parts(bt, b, c, x, b.apply(_getitem, tv, k), b.apply(_getitem, fv, k), s1, s2, w)
+            for x, k, s1, s2, w in zip(items, keys, sts, sfs, want)
+        ]
+        if isinstance(t, ADict):
+            return b.apply(_make_dict, t.keys, b.apply(_make_tuple, *new))
+        return b.apply(_make_tuple if isinstance(t, ATuple) else _make_list, *new)
+    if isinstance(t, AStack):
+        raise MyiaTypeError(
+            "vmap cannot batch the gradient of a loop whose number of iterations varies from "
+            "example to example (its tape would differ); batch the loop's function and take "
+            "the gradient of the sum (grad of vmap) instead",
+            tv.loc,
+        )
+    if isinstance(t, AList):
+        raise MyiaTypeError(
+            "vmap cannot select a list of run-time length by a condition that varies from "
+            "example to example (the lengths may differ)",
+            tv.loc,
+        )
+    if type_of(fv) is BOTTOM or _unbound(fv):  # unbound on that side (a return's slot)
+        return bt.broadcast(b, tv, t, st, True)
+    if type_of(tv) is BOTTOM or _unbound(tv):
+        return bt.broadcast(b, fv, t, sf, True)
+    a = bt.broadcast(b, tv, t, st, True)
+    f = bt.broadcast(b, fv, t, sf, True)
+    rank = t.ndim if isinstance(t, AArray) else 0
+    cr = b.apply(_expand_dims, c, tuple(range(1, rank + 1))) if rank else c
+    return b.apply(_where, cr, a, f)
+
+
+def _unbound(v: Node) -> bool:
+    return isinstance(v, Constant) and isinstance(v.value, Unbound)
+
+
+def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
+    """The call `node` of `switch(cond, T, F)` with a batched `cond`: both sides, then
+    `np.where` (both must be safe, see the module). Where both sides end by calling the
+    same graph (the next iteration of a loop, after a `continue`), the arguments of that
+    call are selected, and the graph called once."""
+    target = tail_target(graphs)
+    if target is not None and node is node.graph.output:
+        b = Builder(bg, node.loc)
+        args = arguments_of(bt, node, bg, graphs, cond, target)
+        return bt.call_graph(
+            b, node, target, [b.apply(_getitem, args, k) for k in range(len(target.parameters))]
+        )
+    _check_sides(bt, node, graphs, None, node.graph)
+    b = Builder(bg, node.loc)
+    sides = []
+    for g in graphs:
+        args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], g.parameters)]
+        out_t = bt.value_type(node.abstract, bt.out.get(g, False))
+        sides.append(b.call(typed_constant(bt.graph(g), node.loc), args, out_t))
+    st, sf = (bt.out.get(g, False) for g in graphs)
+    return where_parts(
+        bt, b, bt.value(cond), node.abstract, sides[0], sides[1], st, sf, bt.spec_of(node)
+    )
+
+
+def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None) -> None:
+    for g in graphs:
+        why = unsafe(bt, g, loop, home)
+        if why is not None:
+            reason, loc = why
+            line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
+            raise MyiaTypeError(
+                "vmap cannot batch this branch: its condition varies from example to "
+                f"example, and a side {reason}{line}, so it cannot be computed for the "
+                "examples that do not take it; make the condition the same for every "
+                "example (in_axes=None), or compute the side with np.where yourself",
+                node.loc,
+            )
+
+
+def tail_target(graphs: list[Graph]) -> Graph | None:
+    """The graph every one of `graphs` ends by calling (through nested branches), if
+    they all end by calling one."""
+    found = set()
+    for g in graphs:
+        out = g.output
+        if not isinstance(out, Apply) or out.graph is not g:
+            return None
+        fn = out.inputs[0]
+        if isinstance(fn, Constant) and isinstance(fn.value, Graph):
+            found.add(fn.value)
+        elif isinstance(fn, Apply) and fn.is_apply(_switch) and len(out.inputs) == 1:
+            sides = fn.inputs[2:]
+            if not all(isinstance(x, Constant) and isinstance(x.value, Graph) for x in sides):
+                return None
+            found.add(tail_target([x.value for x in sides]))
+        else:
+            return None
+    return found.pop() if len(found) == 1 and None not in found else None
+
+
+def arguments_of(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, target: Graph):
+    """The tuple of the arguments the sides `graphs` of the call `node` of a switch end
+    by passing to `target`: each side rewritten to return them (`Batcher.fill`), selected
+    with `np.where` on a batched `cond`, by the switch otherwise."""
+    b = Builder(bg, node.loc)
+    ptypes = ATuple([p.abstract for p in target.parameters])
+    spec = S.fit(tuple(bt.spec_of(p) for p in target.parameters), ptypes)
+    out_t = bt.value_type(ptypes, spec)
+    for g in graphs:
+        bt.returns_args[g] = target
+    fns = [typed_constant(bt.graph(g), node.loc) for g in graphs]
+    c = bt.value(cond)
+    if bt.spec_of(cond) is False:
+        return b.call(b.apply(_switch, c, *fns), [], out_t)
+    _check_sides(bt, node, graphs, target)
+    sides = [b.call(f, [], out_t) for f in fns]
+    return where_parts(bt, b, c, ptypes, sides[0], sides[1], spec, spec, spec)
+
+
+def select_values(bt, node: Apply, bg: Graph) -> Node:
+    """`switch(cond, x, y)` on values (not functions) with a batched `cond`."""
+    b = Builder(bg, node.loc)
+    c, x, y = node.inputs[1:]
+    return where_parts(
+        bt,
+        b,
+        bt.value(c),
+        node.abstract,
+        bt.value(x),
+        bt.value(y),
+        bt.spec_of(x),
+        bt.spec_of(y),
+        bt.spec_of(node),
+    )
+
+
+def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None):
+    """Why computing `g` for an example that does not take it could change what the
+    program does, with where: (reason, location), or None when it is safe. In the body of
+    the loop `loop`, the call of its header is the loop itself (not walked into). A side
+    of a branch in `home` may not go on with a loop `home` is in: `np.where` after it
+    would make the loop a recursion (a `return` or `break` in a loop, on a condition
+    that varies)."""
+    if bt.cyclic is None:
+        bt.cyclic = cyclic_graphs(bt.mng)
+    own = _cycle(bt, loop) if loop is not None else set()
+    own |= _same_for_all(bt)
+    seen, stack = {g}, [g]
+    while stack:
+        h = stack.pop()
+        if home is not None and h in bt.cyclic and home in _cycle(bt, h):
+            return (
+                "goes on with the loop it is in or recurses (a return or a break in a loop)",
+                h.loc,
+            )
+        if h in bt.cyclic and h not in own:
+            return "loops or recurses", h.loc
+        for node in sorted(bt.mng.nodes.get(h, ()), key=lambda n: n.id):
+            if not isinstance(node, Apply):
+                continue
+            fn = node.inputs[0]
+            if isinstance(fn, Constant) and fn.value is _RAISE:
+                return "can raise an error", node.loc
+            if isinstance(fn, Constant) and fn.value in _INDEXING:
+                if not all(is_constant(type_of(x)) for x in node.inputs[2:]):
+                    return "indexes with a value computed when it runs", node.loc
+        for k in sorted(bt.mng.graph_constants.get(h, ()), key=lambda x: x.id):
+            if k not in seen and k is not loop:
+                seen.add(k)
+                stack.append(k)
+    return None
+
+
+def _same_for_all(bt) -> set:
+    """The graphs of the loops whose test is the same for every example: they run the
+    same iterations for every example, so computing them for those that do not take a
+    side ends as it does for those that do."""
+    out: set = set()
+    for h in sorted(bt.cyclic, key=lambda g: g.id):
+        if h.flags.get("loop") and h not in out:
+            fn = h.output.inputs[0] if isinstance(h.output, Apply) else None
+            if isinstance(fn, Apply) and fn.is_apply(_switch) and bt.spec_of(fn.inputs[1]) is False:
+                out |= _cycle(bt, h)
+    return out
+
+
+def _cycle(bt, header: Graph) -> set:
+    """The graphs on the cycles through the loop header `header`."""
+    return {g for g in _reach(bt, header) if header in _reach(bt, g)}
+
+
+def _reach(bt, g: Graph) -> set:
+    """The graphs `g` reaches through graph constants, `g` too."""
+    seen, stack = {g}, [g]
+    while stack:
+        for k in bt.mng.graph_constants.get(stack.pop(), ()):
+            if k not in seen:
+                seen.add(k)
+                stack.append(k)
+    return seen
+
+
+def loop_test(bt, node: Node):
+    """The batched test of the loop whose header returns the call `node` (the switch
+    between the body and the exit), or None when `node` is not that call."""
+    if not isinstance(node, Apply) or not node.graph.flags.get("loop"):
+        return None
+    if node is not node.graph.output:
+        return None
+    fn = node.inputs[0]
+    if not (isinstance(fn, Apply) and fn.is_apply(_switch)):
+        return None
+    cond = fn.inputs[1]
+    if bt.spec_of(cond) is False:
+        return None
+    return cond
+
+
+def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
+    """The header's call of the switch between the loop's body and its exit, on a batched
+    test: the body while the test holds for any example (see the module)."""
+    header = node.graph
+    sides = [x.value for x in node.inputs[0].inputs[2:]]
+    for g in sides[:1]:
+        why = unsafe(bt, g, header)
+        if why is not None:
+            reason, loc = why
+            line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
+            raise MyiaTypeError(
+                "vmap cannot batch this loop: its test varies from example to example, and "
+                f"its body {reason}{line}, so it cannot run on for the examples that are "
+                "done; make the test the same for every example (in_axes=None)",
+                node.loc,
+            )
+    bt.loops[header] = cond
+    b = Builder(bg, node.loc)
+    c = bt.value(cond)
+    go = b.apply(_any, c, None, False)
+    choice = b.apply(_switch, go, *[typed_constant(bt.graph(g), node.loc) for g in sides])
+    return b.call(choice, [], bt.value_type(node.abstract, bt.out.get(header, False)))
+
+
+def frozen_args(bt, node: Apply, b: Builder, header: Graph, args: list) -> list:
+    """The arguments of a back edge of a loop with a batched test: the new state where
+    the test held, the old one where it did not."""
+    c = bt.value(bt.loops[header])
+    out = []
+    for new, p in zip(args, header.parameters):
+        old = bt.value(p)
+        spec = bt.spec_of(p)
+        out.append(where_parts(bt, b, c, p.abstract, new, old, spec, spec, spec))
+    return out

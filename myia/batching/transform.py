@@ -1,0 +1,526 @@
+"""The batching transform on typed graphs: each graph computes a batch of examples at once.
+
+Two passes. The analysis finds, to a fixed point over every graph of the program, the
+spec of each node (`myia.batching.specs`: which parts carry the batch axis, always
+leading): a parameter is batched where any call passes a batched value, a primitive's
+output where its inputs are (or as its `batch_spec` says, for structures), a call's as its
+callee's output (the graphs a call may reach return in one spec). The rewrite then builds
+`vmap:G` for each graph G, with the same structure: a call is a call of the rewritten
+callee (a tail call stays a tail call), a closure is the rewritten closure, and an
+application with batched inputs is what its primitive's batching rule builds
+(`Primitive.batch`, see `myia.batching.rules`); one with none is copied. An unbatched value
+passed where a batched one is expected is broadcast along the batch axis.
+
+Control flow on a batched condition (`myia.batching.control`): a branch computes both
+sides and selects with `np.where`, a loop runs until every example is done.
+
+Example:
+    >>> bt = Batcher(Manager(typed_root), 64); bt.analyse(typed_root, specs)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from myia.ad.forward import _order
+from myia.batching import specs as S
+from myia.errors import MyiaError, MyiaTypeError
+from myia.infer.abstract import (
+    BOTTOM,
+    AArray,
+    AConst,
+    ADict,
+    AFunction,
+    AList,
+    AScalar,
+    ATuple,
+    GraphFn,
+    map_functions,
+)
+from myia.infer.build import Builder, type_of, typed_constant
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph, Node
+from myia.prim.registry import Primitive, lookup
+from myia.prim.structures import Unbound
+
+_getitem = lookup("getitem")
+_make_tuple = lookup("make_tuple")
+_make_list = lookup("make_list")
+_make_dict = lookup("make_dict")
+_switch = lookup("switch")
+_broadcast_to = lookup("broadcast_to")
+
+
+class BatchRule:
+    """What a primitive's batching rule sees of the application it batches: `b` (a typed
+    builder in the rewritten graph), `size` (the batch size), `types` (the per-example types
+    of the inputs), `out_type`, `x(i)` (the rewritten input i), `batched(i)`, `rank(i)`
+    (its per-example rank), `const(i)` (its value when it is a constant), `moved(i)` (input
+    i with the batch axis, broadcast if it has none) and `aligned(i, rank)` (a batched
+    array input with ones after the batch axis, so that it broadcasts as one of `rank`
+    dimensions per example)."""
+
+    def __init__(self, bt: Batcher, node: Apply, b: Builder):
+        self.bt = bt
+        self.node = node
+        self.b = b
+        self.size = bt.size
+        self.prim: Primitive = node.inputs[0].value
+        self.types = [type_of(x) for x in node.inputs[1:]]
+        self.out_type = node.abstract
+        self.nargs = len(self.types)
+
+    def x(self, i: int) -> Node:
+        return self.bt.input(self.b, self.node, i)
+
+    def spec(self, i: int):
+        return self.bt.spec_of(self.node.inputs[1 + i])
+
+    def batched(self, i: int) -> bool:
+        return self.spec(i) is not False
+
+    def rank(self, i: int) -> int:
+        t = self.types[i]
+        return t.ndim if isinstance(t, AArray) else 0
+
+    def const(self, i: int):
+        """The value of input i, a constant of the program (shapes, axes, indices)."""
+        from myia.infer.abstract import constant_value, is_constant
+
+        x = self.node.inputs[1 + i]
+        if isinstance(x, Constant):
+            return x.value
+        t = type_of(x)
+        if self.batched(i) or not is_constant(t):
+            raise self.refuse(f"its argument {i + 1} varies from example to example")
+        return constant_value(t)
+
+    def moved(self, i: int) -> Node:
+        x = self.node.inputs[1 + i]
+        return self.bt.broadcast(
+            self.b, self.x(i), x.abstract, self.spec(i), S.fit(True, x.abstract)
+        )
+
+    def aligned(self, i: int, rank: int) -> Node:
+        """Batched input i as an array of `rank + 1` dimensions (ones after the batch
+        axis, then its own), so that it broadcasts as its per-example value does."""
+        from myia.prim.arrays import expand_dims
+
+        x = self.moved(i)
+        extra = rank - self.rank(i)
+        if extra <= 0:
+            return x
+        return self.b.apply(expand_dims, x, tuple(range(1, extra + 1)))
+
+    def apply(self, prim: Primitive, *args) -> Node:
+        return self.b.apply(prim, *args)
+
+    def refuse(self, why: str) -> MyiaError:
+        return MyiaTypeError(
+            f"vmap cannot batch `{self.prim.name}` here: {why}; compute it outside the "
+            "mapped function, or make it the same for every example (in_axes=None)",
+            self.node.loc,
+        )
+
+
+class Batcher:
+    """The batching transform of the graphs a manager holds (see the module), for a batch
+    of `size` examples."""
+
+    def __init__(self, mng: Manager, size: int):
+        self.mng = mng
+        self.size = size
+        self.specs: dict[Node, object] = {}
+        self.out: dict[Graph, object] = {}
+        self.graphs: dict[Graph, Graph] = {}
+        self.values: dict[Node, Node] = {}
+        self.pending: deque[Graph] = deque()
+        self.loops: dict[Graph, Node] = {}  # loop header -> its batched test
+        self.returns_args: dict[Graph, Graph] = {}  # branch -> the graph it ends by calling
+        self.cyclic: set[Graph] | None = None
+        self.seen_as: dict[Graph, object] = {}  # graph -> the type its callers see
+        self._changed = False
+
+    # Analysis ---------------------------------------------------------------------------------
+
+    def spec_of(self, node: Node):
+        if isinstance(node, Constant):
+            return False
+        return self.specs.get(node, False)
+
+    def _raise(self, node: Node, spec) -> None:
+        old = self.specs.get(node, False)
+        try:
+            new = S.fit(S.join(old, spec), node.abstract)
+        except MyiaTypeError as e:
+            raise MyiaTypeError(e.message, e.loc or node.loc) from None
+        if new != old:
+            self.specs[node] = new
+            self._changed = True
+
+    def _raise_out(self, g: Graph, spec) -> None:
+        old = self.out.get(g, False)
+        new = S.fit(S.join(old, spec), g.output.abstract)
+        if new != old:
+            self.out[g] = new
+            self._changed = True
+
+    def analyse(self, root: Graph, in_specs: list) -> None:
+        """The specs of every node, when the parameters of `root` have `in_specs`."""
+        for p, s in zip(root.parameters, in_specs):
+            self._raise(p, s)
+        graphs = sorted(self.mng.graphs, key=lambda g: g.id)
+        orders = {g: _order(self.mng, g, None) for g in graphs}
+        self._changed = True
+        while self._changed:
+            self._changed = False
+            for g in graphs:
+                for node in orders[g]:
+                    self._raise(node, self.node_spec(node))
+                self._raise_out(g, self.spec_of(g.output))
+
+    def callees(self, node: Apply) -> tuple[list[Graph], Node | None]:
+        """The graphs a call may call, and the condition of the switch choosing them
+        (None when it is not a switch's choice)."""
+        fn = node.inputs[0]
+        if isinstance(fn, Constant) and isinstance(fn.value, Graph):
+            return [fn.value], None
+        if isinstance(fn, Apply) and fn.is_apply(_switch):
+            sides = fn.inputs[2:]
+            if all(isinstance(s, Constant) and isinstance(s.value, Graph) for s in sides):
+                return [s.value for s in sides], fn.inputs[1]
+        t = type_of(fn)
+        graphs = [o.graph for o in getattr(t, "options", ()) if isinstance(o, GraphFn)]
+        if not graphs or any(g not in self.mng.graphs for g in graphs):
+            raise MyiaTypeError(
+                f"vmap cannot batch a call of {fn!r}: its callee is not known", node.loc
+            )
+        cond = fn.inputs[1] if isinstance(fn, Apply) and fn.is_apply(_switch) else None
+        return graphs, cond
+
+    def node_spec(self, node: Apply):
+        fn = node.inputs[0]
+        if isinstance(fn, Constant) and isinstance(fn.value, Primitive):
+            prim = fn.value
+            specs = [self.spec_of(x) for x in node.inputs[1:]]
+            if not any(s is not False for s in specs):
+                return False
+            if prim is _switch:
+                if specs[0] is not False:
+                    return S.fit(True, node.abstract)
+                return S.join(specs[1], specs[2])
+            if prim.batch_spec is not None:
+                return prim.batch_spec(specs, node)
+            return S.fit(True, node.abstract)
+        graphs, cond = self.callees(node)
+        args = node.inputs[1:]
+        for i, a in enumerate(args):
+            joined = self.spec_of(a)
+            for g in graphs:
+                joined = S.join(joined, self.spec_of(g.parameters[i]))
+            for g in graphs:
+                self._raise(g.parameters[i], joined)
+        out = False
+        for g in graphs:
+            out = S.join(out, self.out.get(g, False))
+            self.seen_as[g] = node.abstract
+        if cond is not None and self.spec_of(cond) is not False:
+            if node.graph.flags.get("loop") and node is node.graph.output:
+                for p in node.graph.parameters:  # a loop freezes the examples that are done
+                    self._raise(p, True)
+            return S.fit(True, node.abstract)
+        for g in graphs:
+            self._raise_out(g, out)
+        return out
+
+    # Rewrite ----------------------------------------------------------------------------------
+
+    def value_type(self, t, spec, loc=None):
+        """The type of a value of per-example type `t` and spec `spec` in the rewritten
+        program: batched where `spec` says, each function rewritten."""
+        try:
+            batched = S.batch_type(t, spec, self.size)
+        except MyiaTypeError as e:
+            raise MyiaTypeError(e.message, e.loc or loc) from None
+        return map_functions(
+            batched,
+            lambda o: GraphFn(self.graph(o.graph), None) if o.graph in self.mng.graphs else o,
+        )
+
+    def graph(self, g: Graph) -> Graph:
+        """The rewritten graph of `g` (made now, filled by `run`)."""
+        bg = self.graphs.get(g)
+        if bg is not None:
+            return bg
+        parent = self.mng.parents.get(g)
+        if parent is not None:  # filled first: a closure reads the values of its parent
+            self.graph(parent)
+        bg = self.graphs[g] = g.derive("vmap")
+        bg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
+        for p in g.parameters:
+            q = bg.add_parameter(p.name, p.loc)
+            q.abstract = self.value_type(p.abstract, self.spec_of(p), p.loc or g.loc)
+            self.values[p] = q
+        self.pending.append(g)
+        return bg
+
+    def run(self) -> None:
+        """Fill every rewritten graph asked for (parents before the closures in them)."""
+        while self.pending:
+            self.fill(self.pending.popleft())
+
+    def fill(self, g: Graph) -> None:
+        bg = self.graphs[g]
+        target = self.returns_args.get(g)
+        out = g.output
+        for node in _order(self.mng, g, out if target is not None else None):
+            self.transform(node, bg)
+        b = Builder(bg, g.return_.loc or g.loc)
+        if target is not None:
+            bg.output = self.arguments(b, out, bg, target)
+        else:
+            spec = self.out.get(g, False)
+            value = self.coerce(b, out, spec)  # a tail call stays one
+            bg.output = self.bound(b, value, type_of(out), self.seen_as.get(g), spec)
+        bg.return_.inputs.extend(self.value(e) for e in g.return_.inputs[2:])
+
+    def arguments(self, b: Builder, out: Apply, bg: Graph, target: Graph) -> Node:
+        """The tuple of the arguments a branch ending with the call `out` passes to
+        `target` (see `control.select`)."""
+        from myia.batching.control import arguments_of
+
+        fn = out.inputs[0]
+        if isinstance(fn, Constant) and fn.value is target:
+            params = target.parameters
+            args = [self.argument(b, x, p) for x, p in zip(out.inputs[1:], params)]
+            return b.apply(_make_tuple, *args)
+        graphs, cond = self.callees(out)
+        return arguments_of(self, out, bg, graphs, cond, target)
+
+    def value(self, node: Node) -> Node:
+        if isinstance(node, Constant):
+            if isinstance(node.value, Graph):
+                return typed_constant(self.graph(node.value), node.loc)
+            return node
+        out = self.values.get(node)
+        if out is None:
+            if node in self.values:
+                raise MyiaTypeError(
+                    "vmap cannot use a function chosen by a condition that varies from "
+                    "example to example except by calling it where it is chosen",
+                    node.loc,
+                )
+            raise MyiaError(f"internal error: no batched value for {node!r}")
+        return out
+
+    def input(self, b: Builder, app: Apply, i: int) -> Node:
+        """The rewritten input i of the application `app`; an unbound variable (of type
+        BOTTOM: no value) that is an item of a tuple or list is zeros of the item's type
+        (see `argument`)."""
+        x = app.inputs[1 + i]
+        v = self.value(x)
+        structure = app.is_apply(_make_tuple) or app.is_apply(_make_list)
+        if structure and (_unbound(v) or type_of(x) is BOTTOM):
+            return self.zeros(b, S.parts(app.abstract)[i], v)
+        return v
+
+    def bound(self, b: Builder, v: Node, own, seen, spec) -> Node:
+        """The output `v` of a graph (of type `own`), with zeros for its parts that are
+        unbound (BOTTOM) where its callers see numbers or arrays (`seen`), so that
+        `np.where` can merge them with the examples' values (see `argument`)."""
+        if seen is None or own == seen:
+            return v
+        if own is BOTTOM and isinstance(seen, (AScalar, AArray)):
+            z = self.zeros(b, seen, v)
+            return self.broadcast(b, z, seen, False, spec) if z is not v else v
+        own_items, seen_items = S.parts(own), S.parts(seen)
+        if own_items is None or seen_items is None or len(own_items) != len(seen_items):
+            return v
+        subs = spec if isinstance(spec, tuple) else (spec,) * len(own_items)
+        keys = own.keys if isinstance(own, ADict) else range(len(own_items))
+        new = [
+            self.bound(b, b.apply(_getitem, v, k), o, w, sp)
+            for k, o, w, sp in zip(keys, own_items, seen_items, subs)
+        ]
+        if isinstance(own, ADict):
+            return b.apply(_make_dict, own.keys, b.apply(_make_tuple, *new))
+        return b.apply(_make_tuple if isinstance(own, ATuple) else _make_list, *new)
+
+    def zeros(self, b: Builder, t, v: Node) -> Node:
+        """Zeros of the per-example type `t` (numbers and arrays of known shape), standing
+        for the unbound variable `v`; `v` itself for other types."""
+        if isinstance(t, AScalar):
+            return typed_constant(t.kind(0), v.loc)
+        if isinstance(t, AArray) and t.known_shape:
+            return b.apply(lookup("zeros"), t.shape, t.dtype)
+        return v
+
+    def argument(self, b: Builder, node: Node, p) -> Node:
+        """The rewritten argument `node` of the parameter `p`, with its spec. A variable
+        unbound on this path (the value slot of an early return, before the return sets
+        it) is zeros: the program reads it only where it is bound, and `np.where` may
+        merge it with the values of the examples where it is."""
+        v = self.value(node)
+        t = p.abstract
+        if _unbound(v):
+            if self.spec_of(p) is False:
+                return self.zeros(b, t, v)
+            return self.broadcast(b, v, t, False, self.spec_of(p))
+        return self.coerce(b, node, self.spec_of(p))
+
+    def coerce(self, b: Builder, node: Node, want) -> Node:
+        """The rewritten `node`, broadcast where `want` is batched and it is not."""
+        return self.broadcast(b, self.value(node), node.abstract, self.spec_of(node), want)
+
+    def broadcast(self, b: Builder, v: Node, t, have, want) -> Node:
+        """The value `v` (per-example type `t`, spec `have`) with the spec `want`."""
+        if have == want or want is False or not S.fit(True, t):
+            return v  # nothing to do, or nothing that can vary (None, a function)
+        items = S.parts(t)
+        if items is not None:
+            haves = have if isinstance(have, tuple) else (have,) * len(items)
+            wants = want if isinstance(want, tuple) else (want,) * len(items)
+            keys = t.keys if isinstance(t, ADict) else range(len(items))
+            new = [
+                self.broadcast(b, b.apply(_getitem, v, k), x, h, w)
+                for k, x, h, w in zip(keys, items, haves, wants)
+            ]
+            if isinstance(t, ADict):
+                return b.apply(_make_dict, t.keys, b.apply(_make_tuple, *new))
+            return b.apply(_make_tuple if isinstance(t, ATuple) else _make_list, *new)
+        if _unbound(v):
+            # unbound on this path: zeros stand for it (see `argument`)
+            if isinstance(t, AScalar) or (isinstance(t, AArray) and t.known_shape):
+                full = S.batch_type(t, True, self.size)
+                return b.apply(lookup("zeros"), full.shape, full.dtype)
+            return v
+        if isinstance(t, AScalar):
+            return b.apply(_broadcast_to, v, (self.size,))
+        if S.number_dtype(t) is not None:  # a Python or a NumPy bool: one kind first
+            return b.apply(_broadcast_to, b.apply(lookup("truth"), v), (self.size,))
+        if isinstance(t, AArray) and t.known_shape:
+            return b.apply(_broadcast_to, v, (self.size, *t.shape))
+        if isinstance(t, AArray):
+            shape = b.apply(lookup("add"), (self.size,), b.apply(lookup("attr.shape"), v))
+            return b.apply(_broadcast_to, v, shape)
+        if t is BOTTOM or (isinstance(t, AList) and t.elem is BOTTOM):
+            return v  # no value (a variable not assigned on this path, an empty list)
+        raise MyiaTypeError(
+            f"vmap cannot give a batch axis to a value of type {t!r} (the same for every "
+            "example, used where the examples differ)",
+            v.loc,
+        )
+
+    @staticmethod
+    def is_call(node: Apply) -> bool:
+        return not _is_prim(node)
+
+    def transform(self, node: Apply, bg: Graph) -> None:
+        from myia.batching.control import select_values
+
+        if self.is_call(node):
+            self.values[node] = self.call(node, bg)
+            return
+        prim = node.inputs[0].value
+        specs = [self.spec_of(x) for x in node.inputs[1:]]
+        if prim is _switch and specs[0] is not False:
+            if isinstance(node.abstract, AFunction):
+                self.values[node] = None  # only called where it is chosen (see `call`)
+            else:
+                self.values[node] = select_values(self, node, bg)
+            return
+        if not any(s is not False for s in specs) or prim is _switch:
+            b = Builder(bg, node.loc)
+            out = Apply(
+                [node.inputs[0], *[self.input(b, node, i) for i in range(len(node.inputs) - 1)]],
+                bg,
+                node.loc,
+                node.name,
+            )
+            if prim is _switch:
+                b = Builder(bg, node.loc)
+                want = self.spec_of(node)
+                out.inputs[2:] = [self.coerce(b, x, want) for x in node.inputs[2:]]
+            out.abstract = self.value_type(node.abstract, self.spec_of(node), node.loc)
+            self.values[node] = out
+            return
+        if prim.batch is None:
+            raise MyiaTypeError(
+                f"vmap has no batching rule for `{prim.name}` on a value that varies from "
+                "example to example; compute it outside the mapped function, or pass what "
+                "it reads with in_axes=None",
+                node.loc,
+            )
+        b = Builder(bg, node.loc)
+        out = prim.batch(BatchRule(self, node, b))
+        want = self.value_type(node.abstract, self.spec_of(node), node.loc)
+        if not _agree(type_of(out), want):
+            raise MyiaError(
+                f"internal error: the batching rule of `{prim.name}` made {type_of(out)!r}, "
+                f"not {want!r}",
+                node.loc,
+            )
+        self.values[node] = out
+
+    def call(self, node: Apply, bg: Graph) -> Node:
+        from myia.batching.control import loop_call, loop_test, select
+
+        graphs, cond = self.callees(node)
+        test = loop_test(self, node)
+        if test is not None:
+            return loop_call(self, node, bg, test)
+        if cond is not None and self.spec_of(cond) is not False:
+            return select(self, node, bg, graphs, cond)
+        b = Builder(bg, node.loc)
+        params = graphs[0].parameters
+        args = [self.argument(b, x, p) for x, p in zip(node.inputs[1:], params)]
+        fn = node.inputs[0]
+        if isinstance(fn, Constant) and isinstance(fn.value, Graph):
+            return self.call_graph(b, node, fn.value, args)
+        out_t = self.value_type(node.abstract, self.out.get(graphs[0], False), node.loc)
+        return b.call(self.value(node.inputs[0]), args, out_t)
+
+    def call_graph(self, b: Builder, node: Apply, g: Graph, args: list) -> Node:
+        """The call `node` of the graph `g` on the rewritten `args` (of `g`'s specs): a
+        back edge of a loop with a batched test freezes the examples that are done."""
+        from myia.batching.control import frozen_args
+
+        if g in self.loops and node.graph is not g and node.graph in self.mng.scope(g):
+            args = frozen_args(self, node, b, g, args)
+        out_t = self.value_type(node.abstract, self.out.get(g, False), node.loc)
+        call = b.call(typed_constant(self.graph(g), node.loc), args, out_t)
+        return self.broadcast(b, call, node.abstract, self.out.get(g, False), self.spec_of(node))
+
+
+def _unbound(v: Node) -> bool:
+    return isinstance(v, Constant) and isinstance(v.value, Unbound)
+
+
+def _is_prim(node: Apply) -> bool:
+    fn = node.inputs[0]
+    return isinstance(fn, Constant) and isinstance(fn.value, Primitive)
+
+
+def _agree(got, want) -> bool:
+    """Whether a rule's output type is the batched type the analysis expects (dimensions
+    known only at run time match any; numbers may differ in how they are boxed; None
+    stands where reverse mode's types let it, as in the program batched)."""
+    if isinstance(got, AConst):
+        return True
+    if isinstance(want, AArray):
+        return (
+            isinstance(got, AArray)
+            and got.dtype == want.dtype
+            and len(got.shape) == len(want.shape)
+            and all(a is None or b is None or a == b for a, b in zip(got.shape, want.shape))
+        )
+    items_w, items_g = S.parts(want), S.parts(got)
+    if items_w is not None:
+        return (
+            items_g is not None
+            and len(items_g) == len(items_w)
+            and all(_agree(g, w) for g, w in zip(items_g, items_w))
+        )
+    if isinstance(want, AScalar):
+        return isinstance(got, AScalar) and got.kind == want.kind
+    return True
