@@ -269,7 +269,8 @@ class _Gen:
         """
         h = f"h{next(self.names)}"
         a = f"a{next(self.names)}"
-        inner = dict(scope, floats=scope["floats"] + [a])
+        # The body reads no container: a later update of one it read would be refused.
+        inner = dict(scope, floats=scope["floats"] + [a], containers=False)
         if self.c.flip():
             self.emit(indent, f"{h} = lambda {a}: {self.bounded(inner)}")
         else:
