@@ -351,7 +351,8 @@ def _too_deep(fn, e: RecursionError) -> MyiaNestingError:
     why = e.message if isinstance(e, MyiaError) else "Python's recursion limit was reached"
     return MyiaNestingError(
         f"`{getattr(fn, '__qualname__', fn)}` nests too deeply to compile ({why}); a chain of "
-        "hundreds of `elif`s nests that deep: split it into helper functions, or select "
+        "hundreds of `elif`s, some returning and some not, nests that deep: split it into helper "
+        "functions, make every branch return (or none), or select "
         "with a table (a tuple or an array indexed by the value)",
         loc,
     )

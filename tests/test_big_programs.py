@@ -94,8 +94,14 @@ def test_compile_time_grows_linearly(tmp_path):
     assert times[1] < 10 * times[0] + 1.0, times  # quadratic: 16x
 
 
-def elif_chain(n: int) -> str:
-    arms = "".join(f"    elif n == {i + 1}:\n        y = x * {i}.0\n" for i in range(n))
+def elif_chain(n: int, returning_every: int = 0) -> str:
+    """A chain of `n + 2` branches; every `returning_every`-th of them returns."""
+    arms = "".join(
+        f"    elif n == {i + 1}:\n        "
+        + ("return x" if returning_every and i % returning_every == 0 else "y = x")
+        + f" * {i}.0\n"
+        for i in range(n)
+    )
     return (
         f"def f(x, n):\n    if n == 0:\n        y = x\n{arms}"
         "    else:\n        y = -x\n    return y * x\n"
@@ -111,9 +117,11 @@ def test_an_elif_chain_compiles(tmp_path, default_recursion_limit):
 
 @pytest.mark.parametrize("transform", [myia.jit, myia.grad], ids=["jit", "grad"])
 def test_an_elif_chain_too_long_is_refused_clearly(tmp_path, default_recursion_limit, transform):
-    """Its branches nest (each `elif` is inside the `else` before it): past Python's limits
-    it is refused with a MyiaError naming the function, not a bare RecursionError."""
-    f = _load(tmp_path, "f", elif_chain(150))
+    """A long chain is written flat (tests/test_long_chains.py) unless some of its branches
+    return and others do not: then its branches nest (each `elif` is inside the `else`
+    before it), and past Python's limits it is refused with a MyiaError naming the
+    function, not a bare RecursionError."""
+    f = _load(tmp_path, "f", elif_chain(150, returning_every=3))
     with pytest.raises(MyiaNestingError, match=r"`f` nests too deeply.*elif") as info:
         transform(f)(0.5, 3)
     assert info.value.loc.filename.endswith("f.py") and info.value.loc.lineno == 1

@@ -2,9 +2,9 @@
 
 This file owns the first-order gradient check (`check_grads`, central finite differences)
 of every corpus case marked `grad=True`, and Hypothesis tests that differentiate the
-random programs of tests/test_random_programs.py (`programs()`) once and twice and compare
-with finite differences of the Python function. When either module is missing (or has no `CASES` /
-`programs` yet), its tests are skipped. Cases that fail because of a bug in myia are listed
+random programs of tests/random_programs.py (`programs()`) once and twice and compare
+with finite differences of the Python function. When the corpus is missing (or has no `CASES`),
+its tests are skipped. Cases that fail because of a bug in myia are listed
 in `GRAD_KNOWN_FAILURES` and run as strict xfails, so a fix shows up as an XPASS.
 """
 
@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 import myia
 from myia.testing import check_grads
+from tests.differential import fd_directional, locally_smooth, off_boundaries, second_difference
+from tests.random_programs import load_function, programs
 from tests.test_corpus import REFUSED
 
 try:
@@ -27,14 +29,6 @@ except ImportError as e:  # the corpus is written by another engineer
     _corpus, _CORPUS_MISSING = None, f"tests/corpus.py cannot be imported: {e}"
 else:
     _CORPUS_MISSING = None if getattr(_corpus, "CASES", None) else "tests/corpus.py has no CASES"
-
-try:
-    from tests.test_random_programs import load_function, programs
-except ImportError as e:
-    programs = load_function = None
-    _PROGRAMS_MISSING = f"tests/test_random_programs.py offers no programs(): {e}"
-else:
-    _PROGRAMS_MISSING = None
 
 
 # Function name -> the myia bug that makes its gradient check fail (one line).
@@ -69,50 +63,11 @@ def test_corpus_gradient(fn, args):
 # Random programs ----------------------------------------------------------------------------
 
 
-def _fd_directional(fn, args, nums, v, eps):
-    return (fn(*_shifted(args, nums, v, eps)) - fn(*_shifted(args, nums, v, -eps))) / (2 * eps)
-
-
-def _off_boundaries(args):
-    """`args` with each float moved by a small irregular amount. Hypothesis favours values
-    such as 0.0 and equal arguments, which sit exactly on the branch boundaries of random
-    programs (`x1 <= x0`, `x0 + x0 <= x0`): there the branch taken at the point can differ
-    from the one on both sides, so no finite difference sees the derivative myia computes."""
-    rng = np.random.default_rng(7)
-    return tuple(a + float(rng.uniform(1e-3, 2e-3)) if isinstance(a, float) else a for a in args)
-
-
-def _shifted(args, nums, v, h):
-    xs = list(args)
-    for k, i in enumerate(nums):
-        xs[i] = args[i] + h * v[k]
-    return xs
-
-
-def _locally_smooth(fn, args, nums, v) -> bool:
-    """No branch switch, clip or kink near `args` along `v`: central differences at two
-    step sizes agree, and so do the one-sided differences on either side (a kink exactly
-    at `args` fools central differences). Random programs branch on their inputs, and
-    Hypothesis favours values such as 0.0 that sit on such boundaries."""
-    a = _fd_directional(fn, args, nums, v, 1e-4)
-    b = _fd_directional(fn, args, nums, v, 1e-6)
-    h = 1e-5
-    f0 = fn(*args)
-    forward = (fn(*_shifted(args, nums, v, h)) - f0) / h
-    backward = (f0 - fn(*_shifted(args, nums, v, -h))) / h
-    return (
-        math.isfinite(a)
-        and abs(a - b) <= 1e-5 + 1e-4 * abs(a)
-        and abs(forward - backward) <= 1e-3 + 1e-3 * abs(a)
-    )
-
-
 @pytest.fixture(scope="module")
 def grad_program_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("grad_random_programs")
 
 
-@pytest.mark.skipif(_PROGRAMS_MISSING is not None, reason=str(_PROGRAMS_MISSING))
 @settings(
     max_examples=40,
     deadline=None,
@@ -126,31 +81,21 @@ def grad_program_dir(tmp_path_factory):
 def test_random_program_gradient(grad_program_dir, data):
     source, fn_name, arg_strategy = data.draw(programs(max_depth=2), label="program")
     fn = load_function(source, fn_name, grad_program_dir)
-    args = _off_boundaries(data.draw(arg_strategy, label="args"))
+    args = off_boundaries(data.draw(arg_strategy, label="args"))
     nums = tuple(i for i, a in enumerate(args) if isinstance(a, float))
     rng = np.random.default_rng(0)
     v = [float(rng.standard_normal()) for _ in nums]
-    assume(_locally_smooth(fn, args, nums, v))
+    assume(locally_smooth(fn, args, nums, v))
     val, grads = myia.value_and_grad(fn, argnums=nums)(*args)
     assert val == pytest.approx(fn(*args), rel=1e-12, abs=1e-12), source
     assert all(type(g) is float for g in grads), f"{[type(g) for g in grads]}\n{source}"
     an = sum(g * d for g, d in zip(grads, v))
-    fd = _fd_directional(fn, args, nums, v, 1e-6)
+    fd = fd_directional(fn, args, nums, v, 1e-6)
     assert abs(an - fd) <= 1e-5 + 1e-4 * abs(fd), (
         f"myia (vjp . v): {an!r}, finite differences: {fd!r} at {args}\n{source}"
     )
 
 
-def _second_difference(fn, args, i, h):
-    xs = list(args)
-    xs[i] = args[i] + h
-    up = fn(*xs)
-    xs[i] = args[i] - h
-    down = fn(*xs)
-    return (up - 2.0 * fn(*args) + down) / (h * h)
-
-
-@pytest.mark.skipif(_PROGRAMS_MISSING is not None, reason=str(_PROGRAMS_MISSING))
 @settings(
     max_examples=10,
     deadline=None,
@@ -164,10 +109,10 @@ def _second_difference(fn, args, i, h):
 def test_random_program_second_derivative(grad_program_dir, data):
     source, fn_name, arg_strategy = data.draw(programs(max_depth=2), label="program")
     fn = load_function(source, fn_name, grad_program_dir)
-    args = _off_boundaries(data.draw(arg_strategy, label="args"))
+    args = off_boundaries(data.draw(arg_strategy, label="args"))
     i = data.draw(st.integers(0, len(args) - 2), label="argnum")
-    coarse = _second_difference(fn, args, i, 1e-3)
-    fd = _second_difference(fn, args, i, 1e-4)
+    coarse = second_difference(fn, args, i, 1e-3)
+    fd = second_difference(fn, args, i, 1e-4)
     # No kink of the first derivative (branch switch, clip) near the point.
     assume(math.isfinite(fd) and abs(coarse - fd) <= 1e-4 + 1e-3 * abs(fd))
     d2 = myia.grad(myia.grad(fn, argnums=i), argnums=i)(*args)

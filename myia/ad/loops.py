@@ -19,6 +19,7 @@ from __future__ import annotations
 from myia.ad.regions import Region
 from myia.infer.abstract import (
     AFunction,
+    AList,
     AResidual,
     AScalar,
     AStack,
@@ -99,7 +100,8 @@ def backprop_loop(
         if not region.owns(n):
             acc.add(n, local.total(n, b), b)
     if "back" in region.leaf_kinds[header]:
-        d_params = _backward_loop(rev, region, rest, d_params, node.inputs[1:], scope, acc, b)
+        inits = node.inputs[1:]
+        d_params = _backward_loop(rev, region, rest, d_params, inits, last_scope, scope, acc, b)
     for a, dp in zip(node.inputs[1:], d_params):
         if dp is not None:
             acc.add(a, dp, b)
@@ -112,11 +114,20 @@ def _read(b: Builder, tup: Node, k: int, t) -> Node:
 
 
 def _backward_loop(
-    rev, region: Region, tape: Node, d_params: list, inits: list, scope, acc, b: Builder
+    rev,
+    region: Region,
+    tape: Node,
+    d_params: list,
+    inits: list,
+    last_scope,
+    scope,
+    acc,
+    b: Builder,
 ) -> list:
     """The sensitivities of the loop's initial arguments `inits` (the zeros of a carried
-    variable take their shape from its initial argument: the header's parameters are not
-    in scope outside the loop)."""
+    variable take their shape from its initial argument, but those of a list of run-time
+    length from its value in the last iteration, read in `last_scope`: a list the loop
+    grows is longer there)."""
     carried = [i for i, dp in enumerate(d_params) if dp is not None]
     outer: list[Node] = []
     while True:
@@ -128,7 +139,10 @@ def _backward_loop(
     params = region.root.parameters
     init = [tape]
     for i in carried:
-        init.append(_canonical(rev, b, d_params[i], params[i].abstract, inits[i], scope))
+        # A list a loop grows is longer in the last iteration than where the loop starts.
+        grows = isinstance(params[i].abstract, AList) and params[i].abstract.items is None
+        at, where = (params[i], last_scope) if grows else (inits[i], scope)
+        init.append(_canonical(rev, b, d_params[i], params[i].abstract, at, where))
     for n in outer:
         init.append(_canonical(rev, b, acc.total(n, b), n.abstract, n, scope))
     out = b.call(bl, init, out_type)

@@ -725,6 +725,8 @@ def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
         return AFunction(a.options | b.options)
     if ta is AStack and type(b) is AStack:
         return AStack(join(a.elem, b.elem))
+    if (ta is AStack and b == NONE) or (type(b) is AStack and a == NONE):
+        return a if ta is AStack else b  # a stack may be empty: None is a stack
     if {ta, type(b)} == {AResidual, ATuple}:
         # A recursion's residual (or its sensitivity) and a tuple of its items, some of
         # them absent: the residual.

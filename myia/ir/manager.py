@@ -56,17 +56,23 @@ class Manager:
         self._add_graph(graph)
 
     def _add_graph(self, graph: Graph) -> None:
-        if graph in self._graphs:
-            return
-        self._graphs.add(graph)
-        self._derived = None
-        pending: list[Node] = list(graph.parameters)
-        if graph.return_ is not None:
-            pending.append(graph.return_)
-        self._add_nodes(pending)
+        self._add_nodes([], [graph])
 
-    def _add_nodes(self, pending: list[Node]) -> None:
-        while pending:
+    def _add_nodes(self, pending: list[Node], graphs: list[Graph] | None = None) -> None:
+        """Add the nodes `pending` and what they reach, then the graphs `graphs` and those
+        reached (a worklist of each: no recursion, however deep graphs nest or chain)."""
+        graphs = [] if graphs is None else graphs
+        while pending or graphs:
+            if not pending:
+                graph = graphs.pop()
+                if graph in self._graphs:
+                    continue
+                self._graphs.add(graph)
+                self._derived = None
+                pending = list(graph.parameters)
+                if graph.return_ is not None:
+                    pending.append(graph.return_)
+                continue
             node = pending.pop()
             if node in self.all_nodes:
                 continue
@@ -75,26 +81,33 @@ class Manager:
                 self.nodes[node.graph].add(node)
             if isinstance(node, Apply):
                 for i, inp in enumerate(node.inputs):
-                    if self._add_edge(node, i, inp):
+                    if self._add_edge(node, i, inp, graphs):
                         pending.append(inp)
 
-    def _add_edge(self, node: Apply, i: int, inp: Node) -> bool:
-        """Record the edge; True when `inp` is not yet known (the caller adds it)."""
+    def _add_edge(self, node: Apply, i: int, inp: Node, graphs: list[Graph] | None = None) -> bool:
+        """Record the edge; True when `inp` is not yet known (the caller adds it). A graph
+        the edge reaches that is not managed yet goes to `graphs` (added now without)."""
         self.uses[inp].add((node, i))
         g = node.graph
+        reached = []
         if inp.graph is not None and inp.graph is not g:
             self.free_variables_direct[g][inp] += 1
             self._derived = None
             if inp.graph not in self._graphs:
                 # A free variable of a graph of an enclosing function: manage that too.
                 self.roots.add(inp.graph)
-                self._add_graph(inp.graph)
+                reached.append(inp.graph)
         if isinstance(inp, Constant) and isinstance(inp.value, Graph):
             self.graph_constants[g][inp.value] += 1
             self._graph_refs[inp.value] += 1
             self._derived = None
             if inp.value not in self._graphs:
-                self._add_graph(inp.value)
+                reached.append(inp.value)
+        if graphs is not None:
+            graphs.extend(reached)
+        else:
+            for r in reached:
+                self._add_graph(r)
         return inp not in self.all_nodes
 
     def _drop_edge(self, node: Apply, i: int, inp: Node) -> None:

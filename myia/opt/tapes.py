@@ -54,7 +54,11 @@ def flatten_tapes(mng: Manager) -> list[Node]:
 
 def _flatten(mng: Manager, stack: AStack) -> list[Node]:
     nodes = sorted(mng.all_nodes, key=lambda n: n.id)
-    typed = [n for n in nodes if _contains(n.abstract, stack)]
+    found: dict[int, bool] = {}  # by the type object: nodes share their types
+    for n in nodes:
+        if id(n.abstract) not in found:
+            found[id(n.abstract)] = _contains(n.abstract, stack)
+    typed = [n for n in nodes if found[id(n.abstract)]]
     for n in typed:
         for u, _i in mng.uses.get(n, ()):
             p = prim_of(u)

@@ -19,7 +19,7 @@ import weakref
 
 from myia.errors import MyiaSyntaxError
 from myia.ir.nodes import Constant, Graph
-from myia.parser import appends, fence, scoping
+from myia.parser import appends, chains, fence, scoping
 from myia.parser.deps import Dependencies, guard
 from myia.parser.lower import FunctionLowerer, Session
 from myia.parser.resolve import Namespace, function_namespace
@@ -107,6 +107,7 @@ def _unchanged(deps: Dependencies) -> bool:
 def _parse(fn: types.FunctionType) -> Graph:
     node, filename, line_offset, indent = source_tree(fn)
     appends.rewrite_appends(node, filename, line_offset)
+    chains.flatten_chains(node)
     try:
         fence.check_function(node, filename, line_offset, function_namespace(fn))
     except MyiaSyntaxError as e:

@@ -108,7 +108,7 @@ def _expand_back(r, d, axes, keep: bool):
     a = array_of(r.types[0])
     if not a.ndim:
         return d
-    if not keep and axes:
+    if not keep and axes and not isinstance(d.abstract, AScalar):  # a number broadcasts as is
         d = b.apply(expand_dims, d, axes)
     if isinstance(d.abstract, AArray) and d.abstract.shape == a.shape and a.known_shape:
         return d
