@@ -74,6 +74,17 @@ def parameter_aliased_then_rebound(x):  # `c` is still the caller's array
     return np.sum(c) + np.sum(x)
 
 
+def shared_in_the_loop_read_by_its_test(x):  # the test reads `b`, which is `a`
+    a = x * 1.0
+    b = np.zeros(3)
+    n = 0.0
+    while np.sum(b) < 4.0 and n < 5.0:
+        b = a
+        a += 1.0
+        n = n + 1.0
+    return n
+
+
 # Swaps --------------------------------------------------------------------------------------
 
 
@@ -192,6 +203,49 @@ def numbers_held_twice(x, s):
     return grads[0] * grads[1]
 
 
+# Appends (`xs.append(w)` is `xs = xs + [w]`): the list holds `w` itself ----------------
+
+
+def appended_then_updated(x):
+    w = x * 1.0
+    xs = []
+    xs.append(w)
+    w[0] = 5.0
+    return np.sum(xs[0])
+
+
+def appended_then_updated_in_the_list(x):
+    w = x * 1.0
+    xs = []
+    xs.append(w)
+    xs[0] += 1.0
+    return np.sum(w)
+
+
+def appended_then_added_to(x):
+    w = x * 1.0
+    xs = []
+    xs.append(w)
+    w += 1.0
+    return np.sum(xs[0])
+
+
+def appended_numbers_updated(x):
+    xs = []
+    for i in range(3):
+        xs.append(float(i) * x)
+    xs[0] += 1.0
+    return xs[0] * xs[2]
+
+
+def list_rebound_to_a_fresh_one(x):
+    w = x * 1.0
+    xs = [w]
+    xs = [np.zeros(3)]
+    xs[0] += 1.0
+    return np.sum(w * xs[0])
+
+
 ACCEPTED = [
     (rebound_to_fresh, 1),
     (rebound_in_one_branch, 1),
@@ -201,6 +255,7 @@ ACCEPTED = [
     (comprehension_updated_element, 1),
     (comprehension_in_a_loop, 1),
     (stored_float, 1),
+    (list_rebound_to_a_fresh_one, 1),
 ]
 WITH_A_FLOAT = [
     comprehension_of_numbers,
@@ -219,6 +274,7 @@ def test_values_without_an_alias_are_python_s(x, y, s):
     for fn in WITH_A_FLOAT:
         check_jit(fn, x, s)
     check_jit(numbers_held_twice, 0.5 + s, s)
+    check_jit(appended_numbers_updated, s)
 
 
 def test_gradients_without_an_alias():
@@ -229,6 +285,7 @@ def test_gradients_without_an_alias():
     for fn in WITH_A_FLOAT:
         check_grad(fn, (x, 0.4), argnums=(0, 1))
     check_grad(numbers_held_twice, (0.7, 0.4), argnums=(0, 1))
+    check_grad(appended_numbers_updated, (0.7,))
     d = myia.grad(numbers_held_twice)
     fd = (d(0.7 + 1e-5, 0.4) - d(0.7 - 1e-5, 0.4)) / 2e-5
     assert abs(myia.grad(lambda a: d(a, 0.4))(0.7) - fd) < 1e-5
@@ -240,6 +297,7 @@ def test_real_aliases_stay_refused():
     assert_refused(rebound_in_one_branch_only, (x,), "c[0] = 5.0", "`c = x`")
     assert_refused(parameter_aliased_then_rebound, (x,), "c += 1.0", "parameter")
     assert_refused(swap_of_one_array, (x,), "a += 1.0", "shares its object with `b`")
+    assert_refused(shared_in_the_loop_read_by_its_test, (x,), "a += 1.0", "`b = a`")
     assert_refused(two_names_of_one_array, (x,), "a += 1.0", "shares its object with `b`")
     assert_refused(comprehension_of_rows, (m,), "y[0] = 3.0", "`z` holds `y`")
     assert_refused(comprehension_of_slices, (x,), "y[1] = 3.0", "`z` holds `y`")
@@ -247,3 +305,6 @@ def test_real_aliases_stay_refused():
     assert_refused(comprehension_of_lambdas, (x, 0.5), "fs = [lambda", "captures `s`")
     assert_refused(array_stored_in_a_list, (x, x), "y[0] += 1.0", "`y` holds `s`")
     assert_refused(held_twice, (x,), "grads[0] += x", "`grads` holds `w`")
+    assert_refused(appended_then_updated, (x,), "w[0] = 5.0", "`xs` holds `w`")
+    assert_refused(appended_then_updated_in_the_list, (x,), "xs[0] += 1.0", "`xs` holds `w`")
+    assert_refused(appended_then_added_to, (x,), "w += 1.0", "shares its object with `xs`")

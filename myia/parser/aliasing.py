@@ -31,7 +31,8 @@ and calls); a function value myia cannot read here (a parameter, an item, the re
 call) may return any of its arguments or captures. A finished list, set or dict
 comprehension holds what its element expression returns (`[v for v in y]` the rows of `y`,
 `[v * 2.0 for v in y]` new arrays) and reads its names where it stands; a generator
-expression, a def or a lambda holds its captures. Everything else (fresh arrays from
+expression, a def or a lambda holds its captures; a join of lists with a display
+(`xs + [w]`, what `xs.append(w)` becomes) holds the elements of both. Everything else (fresh arrays from
 `np.zeros`, `np.array`, `x.copy()`, arithmetic, NumPy functions, gradients) is fresh.
 """
 
@@ -138,6 +139,17 @@ def _own_parts(stmt: ast.stmt) -> list[ast.AST]:
 _BLOCK_ITEMS = (ast.stmt, ast.excepthandler, ast.match_case)
 # Comprehensions that run where they stand (a generator expression runs when it is consumed).
 _EAGER = (ast.ListComp, ast.SetComp, ast.DictComp)
+_SEQUENCES = (ast.List, ast.Tuple, ast.ListComp)
+
+
+def _concatenation(e: ast.AST) -> bool:
+    """Whether `e` joins or repeats lists or tuples (`xs + [v]`, `[w] * 2`): one side is
+    written as one (`xs.append(v)` is rewritten to `xs = xs + [v]`)."""
+    return (
+        isinstance(e, ast.BinOp)
+        and isinstance(e.op, (ast.Add, ast.Mult))
+        and any(isinstance(side, _SEQUENCES) for side in (e.left, e.right))
+    )
 
 
 def _late_reads(scope: ast.AST) -> set[int]:
@@ -223,13 +235,17 @@ class _AliasCheck(_CallSharing):
         update_order, update_loops = self.where[id(update.stmt)]
         return order >= update_order or not set(loops).isdisjoint(update_loops)
 
-    def versions(self, name: str, stmt: ast.stmt) -> frozenset:
+    def versions(self, name: str, stmt: ast.stmt, position: tuple | None = None) -> frozenset:
         """The versions of `name` (ids of its binding statements, 0 for its value at the
-        entry) that `stmt` may read, before its own bindings."""
-        key = (name, id(stmt))
+        entry) that `stmt` may read, before its own bindings; `position`: where the read
+        runs, when not at the statement's own (the test of a `while` runs in its loop)."""
+        position = self.where[id(stmt)] if position is None else position
+        key = (name, id(stmt), position)
         if key not in self.reaching_memo:
             self.reaching_memo[key] = frozenset(
-                v for v, where in self.bindings(name) if self.reaches(name, v, where, stmt)
+                v
+                for v, where in self.bindings(name)
+                if self.reaches(name, v, where, stmt, position)
             )
         return self.reaching_memo[key]
 
@@ -237,12 +253,14 @@ class _AliasCheck(_CallSharing):
         entry = (0, (-1, ()))
         return [entry, *((id(d), self.where[id(d)]) for d in self.defs.get(name, []))]
 
-    def reaches(self, name: str, version: int, where: tuple, stmt: ast.stmt) -> bool:
+    def reaches(
+        self, name: str, version: int, where: tuple, stmt: ast.stmt, position: tuple
+    ) -> bool:
         """Whether the binding `version` of `name` (at position `where`) may be what `stmt`
-        reads: it runs before (or in a loop around both), and no other binding of `name`
-        runs, on every path, between the two."""
+        reads at `position`: it runs before (or in a loop around both), and no other
+        binding of `name` runs, on every path, between the two."""
         order_v, loops_v = where
-        order_s, loops_s = self.where[id(stmt)]
+        order_s, loops_s = position
         shared = set(loops_v) & set(loops_s)
         if order_v >= order_s and not shared:
             return False
@@ -464,6 +482,8 @@ class _AliasCheck(_CallSharing):
             return [(n, False) for elt in e.elts for n, _ in self.sources(elt)]
         if isinstance(e, ast.Dict):
             return [(n, False) for v in e.values for n, _ in self.sources(v)]
+        if _concatenation(e):  # a new list or tuple holding the elements of both sides
+            return [(n, False) for side in (e.left, e.right) for n, _ in self.sources(side)]
         if isinstance(e, ast.IfExp):
             return self.sources(e.body) + self.sources(e.orelse)
         if isinstance(e, ast.BoolOp):
@@ -643,9 +663,10 @@ class _AliasCheck(_CallSharing):
         show through another name (sharings of the objects it named before do not count), and
         whether it only shows through an object `u.name` holds (`x[i][j] = v`, `x[i] += v`);
         sharings of `u.name` itself come first."""
-        edges = self.alias_edges(u)
-        shared = [(edge, holds) for edge, holds in edges if not holds]
-        return (shared or edges or [(None, False)])[0]
+        edges = sorted(  # then what `x` holds besides its own elements (`xs = xs + [w]`)
+            self.alias_edges(u), key=lambda e: (e[1], e[1] and e[0].source == e[0].target)
+        )
+        return (edges or [(None, False)])[0]
 
     def alias_edges(self, u: _Update) -> list[tuple[_Edge, bool]]:
         """The sharings of the object `u.name` names at the update, each with whether it is
@@ -708,7 +729,9 @@ class _AliasCheck(_CallSharing):
             if edge is None:
                 continue
             for read, position, stmt in self.reads.get(name, []):
-                if not self.may_follow(position, u) or version not in self.versions(name, stmt):
+                if not self.may_follow(position, u):
+                    continue
+                if version not in self.versions(name, stmt, position):
                     continue
                 self.defer(
                     u.stmt,
