@@ -11,14 +11,17 @@ refused at the line of the update.
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import myia
 from tests.checks import check_grad, check_jit
 from tests.test_aliasing_calls import assert_refused
+from tests.test_random_programs import load_function
 
 VECTORS = st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3).map(np.array)
 
@@ -308,3 +311,87 @@ def test_real_aliases_stay_refused():
     assert_refused(appended_then_updated, (x,), "w[0] = 5.0", "`xs` holds `w`")
     assert_refused(appended_then_updated_in_the_list, (x,), "xs[0] += 1.0", "`xs` holds `w`")
     assert_refused(appended_then_added_to, (x,), "w += 1.0", "shares its object with `xs`")
+
+
+# Random programs of names, swaps, updates and lists -----------------------------------------
+
+
+def alias_program(rng: random.Random) -> str:
+    """A function `f(x)` of a few arrays and a list that rebinds, swaps, shares and updates
+    them (also under `if` and in loops); its value reads every one of them."""
+    names = ["a", "b", "c"]
+    lines = ["def f(x):", "    a = x * 1.0", "    b = a", "    c = np.zeros(3)"]
+    lines.append("    l = [np.zeros(3), np.zeros(3)]")
+
+    def statement(indent: str) -> list[str]:
+        n, m = rng.sample(names, 2)
+        i, j, k = rng.randrange(3), rng.randrange(2), rng.choice([0.5, 1.0, -2.0])
+        options = [
+            f"{n} = {m}",
+            f"{n} = {m} * 1.5",
+            f"{n} = np.zeros(3)",
+            f"{n}, {m} = {m}, {n}",
+            f"{n}[{i}] = {k}",
+            f"{n}[{i}] += {k}",
+            f"{n} += {k}",
+            f"{n} = x",
+            f"l = [{n}, {m}]",
+            f"l = [v * {k} for v in {n}]",
+            f"l[{j}] += {k}",
+            f"l[{j}] = {n}",
+            f"l[{j}][{i}] = {k}",
+        ]
+        return [indent + rng.choice(options)]
+
+    for _ in range(rng.randint(3, 6)):
+        kind = rng.random()
+        if kind < 0.15:
+            lines.append(f"    if np.sum({rng.choice(names)}) > {rng.choice([0.0, 2.0])}:")
+            lines += statement("        ") + statement("        ")
+        elif kind < 0.3:
+            lines.append("    for i in range(2):")
+            lines += statement("        ") + statement("        ")
+        else:
+            lines += statement("    ")
+    lines.append(
+        "    return np.sum(a) + 2.0 * np.sum(b) + 3.0 * np.sum(c) + 5.0 * np.sum(l[0])"
+        " + 7.0 * np.sum(l[1])"
+    )
+    return "import numpy as np\n\n\n" + "\n".join(lines) + "\n"
+
+
+def run_alias_programs(count: int, seed: int, directory) -> tuple[int, int]:
+    """Compile `count` random programs; each one myia accepts must give Python's value and
+    leave nothing Python changes in place unseen (the caller's `x`). Returns (accepted,
+    refused)."""
+    rng = random.Random(seed)
+    accepted = refused = 0
+    for _ in range(count):
+        source = alias_program(rng)
+        fn = load_function(source, "f", directory)
+        x = np.array([0.5, -1.0, 2.0])
+        python_x = x.copy()
+        try:
+            expected = fn(python_x)
+        except TypeError:  # `l[j][i] = k` on a list of numbers: Python cannot run it
+            continue
+        try:
+            got = myia.jit(fn)(x.copy())
+        except myia.MyiaError:
+            refused += 1
+            continue
+        accepted += 1
+        assert np.allclose(got, expected), source
+        assert np.array_equal(python_x, x), source  # Python changed the caller's array
+    return accepted, refused
+
+
+def test_random_alias_programs_give_python_s_value_or_are_refused(tmp_path):
+    accepted, refused = run_alias_programs(40, 0, tmp_path)
+    assert accepted >= 8 and refused >= 8, (accepted, refused)
+
+
+@pytest.mark.slow
+def test_many_random_alias_programs(tmp_path):
+    accepted, refused = run_alias_programs(1500, 1, tmp_path)
+    assert accepted >= 300 and refused >= 300, (accepted, refused)
