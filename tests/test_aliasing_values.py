@@ -393,5 +393,5 @@ def test_random_alias_programs_give_python_s_value_or_are_refused(tmp_path):
 
 @pytest.mark.slow
 def test_many_random_alias_programs(tmp_path):
-    accepted, refused = run_alias_programs(1500, 1, tmp_path)
-    assert accepted >= 300 and refused >= 300, (accepted, refused)
+    accepted, refused = run_alias_programs(500, 1, tmp_path)
+    assert accepted >= 100 and refused >= 100, (accepted, refused)
