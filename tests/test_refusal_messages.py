@@ -174,6 +174,10 @@ def row_stack(x):
     return np.row_stack([x, x])
 
 
+def numpy_dispatcher(x):
+    return np.unwrap(x)
+
+
 def scipy_ufunc(x):
     return scipy.special.struve(0.0, x)
 
@@ -225,6 +229,7 @@ REFUSED = [
     (jax_at_add, (X,), "x.at[1:]", "y = x.copy(); y[1:] += x[0]"),
     (dict_with_keywords, (2.0,), "dict(a=x)", "write a dict display, {'a': x}"),
     (row_stack, (X,), "np.row_stack", "Compute it outside the compiled function"),
+    (numpy_dispatcher, (X,), "np.unwrap", "Compute it outside the compiled function"),
     (scipy_ufunc, (X,), "struve", "compiled function `struve` of scipy.special"),
     (vectorized_ufunc, (X,), "VECTORIZED(x)", "Compute it outside the compiled function"),
     (update_of_a_parameter, (X,), "x[0] = 1.0", "copy it first, `x = x.copy()`"),
