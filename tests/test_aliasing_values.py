@@ -70,6 +70,32 @@ def rebound_in_one_branch_only(x):  # the other branch keeps `c = x`
     return np.sum(c)
 
 
+def other_name_rebound_before_the_update(x):  # `z` no longer names `y`'s array
+    y = np.tanh(x)
+    z = y
+    z = z * 2.0
+    y[0] = 1.0
+    return np.sum(y * z)
+
+
+def other_name_passed_on(x):  # `w` still does
+    y = np.tanh(x)
+    z = y
+    w = z
+    z = z * 2.0
+    y[0] = 1.0
+    return np.sum(w)
+
+
+def other_name_rebound_in_one_branch(x):
+    y = np.tanh(x)
+    z = y
+    if np.sum(x) > 0.0:
+        z = z * 2.0
+    y[0] = 1.0
+    return np.sum(z)
+
+
 def parameter_aliased_then_rebound(x):  # `c` is still the caller's array
     c = x
     x = np.zeros(3)
@@ -140,6 +166,15 @@ def comprehension_in_a_loop(x):
         l = [float(i) * k * x for k in range(2)]
         acc = acc + np.sum(l[1])
     return acc
+
+
+def comprehension_read_before_the_update(x):  # tests/test_fence.py refuses a later read
+    y = np.zeros(3) + x
+    s = 0.0
+    for v in [y[i] for i in range(3)]:
+        s = s + v
+    y[0] = 2.0
+    return s * np.sum(y)
 
 
 def comprehension_of_rows(m):  # the rows of a matrix are views of it
@@ -253,10 +288,12 @@ ACCEPTED = [
     (rebound_to_fresh, 1),
     (rebound_in_one_branch, 1),
     (rebound_in_the_loop, 1),
+    (other_name_rebound_before_the_update, 1),
     (swap_of_distinct_arrays, 2),
     (comprehension_of_new_arrays, 1),
     (comprehension_updated_element, 1),
     (comprehension_in_a_loop, 1),
+    (comprehension_read_before_the_update, 1),
     (stored_float, 1),
     (list_rebound_to_a_fresh_one, 1),
 ]
@@ -299,6 +336,8 @@ def test_real_aliases_stay_refused():
     assert_refused(rebound_to_the_same, (x,), "c[0] += 2.0", "`c = x`")
     assert_refused(rebound_in_one_branch_only, (x,), "c[0] = 5.0", "`c = x`")
     assert_refused(parameter_aliased_then_rebound, (x,), "c += 1.0", "parameter")
+    assert_refused(other_name_passed_on, (x,), "y[0] = 1.0", "`z = y`")
+    assert_refused(other_name_rebound_in_one_branch, (x,), "y[0] = 1.0", "`z = y`")
     assert_refused(swap_of_one_array, (x,), "a += 1.0", "shares its object with `b`")
     assert_refused(shared_in_the_loop_read_by_its_test, (x,), "a += 1.0", "`b = a`")
     assert_refused(two_names_of_one_array, (x,), "a += 1.0", "shares its object with `b`")

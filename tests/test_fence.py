@@ -1332,17 +1332,18 @@ ALIAS_REFUSED = {
         6,
         ["`y`", "nested function, lambda or comprehension"],
     ),
-    "read_by_a_comprehension": (
+    "read_by_a_comprehension": (  # (summed before the update, it would not show it)
         """
         def f(x):
-            y = np.zeros(3)
+            y = np.zeros((3, 2))
+            rows = [y[i] for i in range(3)]
             s = 0.0
-            for v in [y[i] for i in range(3)]:
+            for v in rows:
                 s = s + v
             y[0] = x
-            return s
+            return s + rows[0]
         """,
-        7,
+        8,
         ["`y`"],
     ),
     "chained_update_inside_a_held_parameter": (

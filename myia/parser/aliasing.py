@@ -7,7 +7,8 @@ that difference could show, with a syntactic and conservative analysis of the fu
 holds the update (sharings made after the update, outside its loops, see the new value and
 do not count). It follows values, not names: each binding of a name starts a version of it
 (`versions`), and a sharing counts only for the version the update (or a later read) sees,
-so rebinding a name to a fresh value, or a swap `a, b = b, a`, ends what the name shared:
+so rebinding a name to a fresh value, or a swap `a, b = b, a`, ends what the name shared
+(and a name rebound before any read after the update does not show it, `forgotten`):
 
 - `x[i] = v` / `x[i] += v` is refused when `x` is a parameter (unless rebound on every path
   before the update), is not assigned in the function (a global or enclosing variable), is
@@ -682,13 +683,31 @@ class _AliasCheck(_CallSharing):
                 # closure's captures are the reads of a nested function (`check_subscript`)
             is_target = edge.target == x and not current.isdisjoint(edge.target_versions)
             is_source = edge.source == x and not current.isdisjoint(edge.source_versions)
-            if is_source and not is_target:
+            if is_source and not is_target and not self.forgotten(edge, u):
                 out.append((edge, False))  # another name, view or container holds `x`
             elif is_target and not edge.store and not edge.container:
                 out.append((edge, False))  # `x` is another name or a view
             elif is_target and u.inner:
                 out.append((edge, True))  # `x[i][j] = v` writes into an object `x` holds
         return out
+
+    def forgotten(self, edge: _Edge, u: _Update) -> bool:
+        """Whether the name `edge` bound to (a view of) the object of `u.name` is rebound
+        before anything may read it after the update `u`, and passed it to nothing else
+        (`z = y; z = z * 2.0; y[0] = 1.0`): no other name can show the update."""
+        if not edge.binds or edge.closure:
+            return False
+        holder = edge.target
+        for other in self.edges:
+            if other.source == holder and not edge.target_versions.isdisjoint(
+                other.source_versions
+            ):
+                return False  # passed on (`w = z`), or stored (`z` in a container)
+        return not any(
+            self.may_follow(position, u)
+            and not edge.target_versions.isdisjoint(self.versions(holder, stmt, position))
+            for _, position, stmt in self.reads.get(holder, [])
+        )
 
     def check_augmented(self, u: _Update) -> None:
         x = u.name
