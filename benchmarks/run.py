@@ -25,32 +25,20 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
-THREAD_VARS = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "BLIS_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
+_HERE = Path(__file__).resolve().parent
+_ROOT = _HERE.parent
+if __package__ in (None, ""):  # run as `python benchmarks/run.py`
+    if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
+        sys.path.pop(0)  # do not let benchmarks/*.py shadow top-level modules
+    sys.path.insert(0, str(_ROOT))
 
-
-def _threads_from_argv(argv) -> str | None:
-    for i, a in enumerate(argv):
-        if a == "--threads" and i + 1 < len(argv):
-            return argv[i + 1]
-        if a.startswith("--threads="):
-            return a.split("=", 1)[1]
-    return None
-
+from benchmarks.threads import THREAD_VARS, limit_threads  # noqa: E402
 
 # --threads N must be in the environment before NumPy loads its BLAS: set it first.
-_THREADS = _threads_from_argv(sys.argv[1:]) if __name__ == "__main__" else None
 _NUMPY_WAS_LOADED = "numpy" in sys.modules
-if _THREADS is not None and _THREADS.isdigit():
-    for _var in THREAD_VARS:
-        os.environ[_var] = _THREADS
+_THREADS = limit_threads(sys.argv[1:]) if __name__ == "__main__" else None
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
@@ -66,14 +54,6 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-_HERE = Path(__file__).resolve().parent
-_ROOT = _HERE.parent
-if __package__ in (None, ""):  # run as `python benchmarks/run.py`
-    if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
-        sys.path.pop(0)  # do not let benchmarks/*.py shadow top-level modules
-    sys.path.insert(0, str(_ROOT))
 
 import numpy as np  # noqa: E402
 

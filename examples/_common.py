@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402  (a dependency of scikit-learn)
 
+import myia  # noqa: E402
+
 
 def example_parser(doc: str) -> argparse.ArgumentParser:
     """A parser with the options every example has: `--out`, `--small` and `--seed`."""
@@ -60,27 +62,28 @@ def log_softmax(z):
 
 
 class Adam:
-    """Adam (Kingma & Ba, 2015) over a dict of NumPy arrays.
+    """Adam (Kingma & Ba, 2015) over a pytree of NumPy arrays (a dict of them, a
+    namedtuple, a model object).
 
     `step(params, grads)` returns the updated parameters; `grads` has the structure of
     `params`, as `myia.grad` gives it.
     """
 
-    def __init__(self, params: dict, lr: float, beta1=0.9, beta2=0.999, eps=1e-8):
+    def __init__(self, params, lr: float, beta1=0.9, beta2=0.999, eps=1e-8):
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.m = {k: np.zeros_like(v) for k, v in params.items()}
-        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.m = myia.tree_map(np.zeros_like, params)
+        self.v = myia.tree_map(np.zeros_like, params)
         self.t = 0
 
-    def step(self, params: dict, grads: dict) -> dict:
+    def step(self, params, grads):
         self.t += 1
         scale = self.lr * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
-        new = {}
-        for k, g in grads.items():
-            self.m[k] = self.beta1 * self.m[k] + (1 - self.beta1) * g
-            self.v[k] = self.beta2 * self.v[k] + (1 - self.beta2) * g * g
-            new[k] = params[k] - scale * self.m[k] / (np.sqrt(self.v[k]) + self.eps)
-        return new
+        b1, b2 = self.beta1, self.beta2
+        self.m = myia.tree_map(lambda m, g: b1 * m + (1 - b1) * g, self.m, grads)
+        self.v = myia.tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, self.v, grads)
+        return myia.tree_map(
+            lambda p, m, v: p - scale * m / (np.sqrt(v) + self.eps), params, self.m, self.v
+        )
 
 
 def subplots(ncols: int, figsize: tuple[float, float]):

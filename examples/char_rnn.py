@@ -79,9 +79,9 @@ def random_batch(rng, codes, vocab, length, batch):
 
 
 def clip_by_global_norm(grads, max_norm):
-    norm = np.sqrt(sum(np.sum(g * g) for g in grads.values()))
+    norm = np.sqrt(sum(np.sum(g * g) for g in myia.tree_leaves(grads)))
     scale = min(1.0, max_norm / (norm + 1e-12))
-    return {k: g * scale for k, g in grads.items()}
+    return myia.tree_map(lambda g: g * scale, grads)
 
 
 def train(params, codes, vocab, args):

@@ -18,6 +18,7 @@ from myia.errors import (
 )
 from myia.prim.structures import stop_gradient
 from myia.transforms import hessian, jacfwd, jacrev, jvp, vjp
+from myia.trees import tree_leaves, tree_map
 
 __all__ = [
     "MyiaError",
@@ -37,6 +38,8 @@ __all__ = [
     "jvp",
     "custom_vjp",
     "source",
+    "tree_leaves",
+    "tree_map",
     "value_and_grad",
     "vjp",
 ]

@@ -15,6 +15,7 @@ import functools
 import gc
 import inspect
 import math
+import types
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ import numpy as np
 from myia.ad.macro import make_grad_macro
 from myia.backend.compiled import compile_graph
 from myia.binding import bind
+from myia.boundary import at_boundary
 from myia.direct import DirectFunction, direct_argnums, is_numpy_function
 from myia.errors import Location, MyiaError, MyiaNestingError, MyiaTypeError
 from myia.infer.steering import pinned_value, steering_params
@@ -32,14 +34,17 @@ from myia.ir.nodes import Graph
 from myia.ir.printer import SourceView
 from myia.parser import COMPILE_LOCK, parse
 from myia.parser import clear_cache as clear_parse_cache
+from myia.parser.source import give_source
 from myia.pipeline import (
     gradient_of,
     graph_of,
     is_function_value,
     signature_types,
+    tangent_program,
     typed_program,
 )
 from myia.prim.structures import Unbound
+from myia.tracebacks import internal, shortened, walk
 
 BACKENDS = ("numpy", "vm")
 DEFAULTS = {"backend": "numpy", "optimize": True}
@@ -176,6 +181,12 @@ class Compiled:
         backend = backend or DEFAULTS["backend"]
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+        # A bound method `model.loss` is `Model.loss` with `model` as its first argument
+        # (argument 0 for argnums), read at each call.
+        self.bound = getattr(fn, "bound", None) if isinstance(fn, Compiled) else None
+        if isinstance(fn, types.MethodType):
+            self.bound, fn = fn, fn.__func__
+            key = (key[0], fn, *key[2:])
         self.fn = fn
         self.backend = backend
         self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
@@ -216,6 +227,10 @@ class Compiled:
     def program(self, args: tuple) -> Graph:
         raise NotImplementedError
 
+    def output_type(self, graph: Graph):
+        """The type the program's result leaves as (records as objects of their class)."""
+        return graph.output.abstract
+
     def compiled(self, args: tuple):
         """The compiled program for `args`, compiled now if the cache has none (or what
         the cached ones read of the program changed)."""
@@ -230,8 +245,7 @@ class Compiled:
                 collecting = gc.isenabled()
                 gc.disable()  # compiling makes millions of objects: cyclic collections made it
                 try:  # grow faster than the program (2.7x for twice the statements, now 2x)
-                    graph = self.program(args)
-                    fn = Interpreted(graph) if self.backend == "vm" else compile_graph(graph)
+                    fn = self.build(self.program(args), signature_types(args))
                 except RecursionError as e:
                     raise _too_deep(_plain(self.fn), e) from None
                 finally:
@@ -242,31 +256,57 @@ class Compiled:
                 cache[key] = fn
             return fn
 
+    def build(self, program: Graph, arg_types: tuple):
+        """The runnable form of a program this made, for arguments of `arg_types`: compiled
+        code, or the evaluator's; records cross it as objects of their classes."""
+        fn = Interpreted(program) if self.backend == "vm" else compile_graph(program)
+        return at_boundary(fn, arg_types, self.output_type(program))
+
     def __call__(self, *args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841  (pytest: the errors are the user's)
+        if self.bound is not None:
+            args = (self.bound.__self__, *args)
         if kwargs or not self._argc <= len(args) <= self._argmax:
             args = self.bind(args, kwargs)
         cache = self.cache
         guard = cache.guard  # read first: a program found after it is no older than it
-        if cache.pinned == ():
-            types = tuple(map(type, args))
-            fn = cache.get(types if _PLAIN.issuperset(types) else signature(args))
-        else:
-            fn = cache.get(self.key(args))
-        if fn is None or guard is not None and not guard():
-            fn = self.compiled(args)
         try:
-            result = fn.fn(*args)
-        except Exception as e:
-            result = fn.recover(e, args)
-        if isinstance(result, Unbound):
-            result._fail()
-        return result
+            if cache.pinned == ():
+                types = tuple(map(type, args))
+                fn = cache.get(types if _PLAIN.issuperset(types) else signature(args))
+            else:
+                fn = cache.get(self.key(args))  # (the first call parses: it may refuse)
+            if fn is None or guard is not None and not guard():
+                fn = self.compiled(args)
+            return run(fn, args)
+        except MyiaError as e:  # a refusal: where in the user's code, not in myia's
+            raise shortened(e)  # noqa: B904  (the same exception, its traceback shortened)
+        except Exception as e:  # raised by compiled code (a bug of myia's stays whole)
+            if not any(not internal(tb) for tb in walk(e.__traceback__)):
+                raise
+            raise shortened(e)  # noqa: B904
 
     def bind(self, args: tuple, kwargs: dict) -> tuple:
         """Keyword and default arguments as positional ones, in the order of the Python
         signature; a wrong call raises Python's `TypeError` for the user's function, before
         anything is compiled."""
         return bind(_plain(self.fn), args, kwargs)
+
+
+def run(fn, args: tuple):
+    """The result of the runnable program `fn` (see `Compiled.build`) on `args`: its
+    errors name the user's line; a variable read before it is bound raises here.
+
+    Example:
+        >>> run(compiled_program, (1.0,))              # doctest: +SKIP
+    """
+    try:
+        result = fn.fn(*args)
+    except Exception as e:
+        result = fn.recover(e, args)
+    if isinstance(result, Unbound):
+        result._fail()
+    return result
 
 
 def _plain(fn):
@@ -328,11 +368,26 @@ class JitFunction(Compiled):
         return typed_program(self.fn, args, self.pinned(), self.optimize)
 
 
-def jit(fn: Callable | None = None, *, backend: str | None = None, optimize: bool | None = None):
+def given_source(fn, source: str | None) -> None:
+    """Record `source` as the text of `fn` (and of the helpers it defines), for a function
+    whose source Python did not keep (`source=` of `jit`, `grad`, `jvp`, ...)."""
+    if source is not None:
+        give_source(getattr(fn, "__func__", fn), source)
+
+
+def jit(
+    fn: Callable | None = None,
+    *,
+    backend: str | None = None,
+    optimize: bool | None = None,
+    source: str | None = None,
+):
     """Compile `fn` (a function of the supported subset); use as `jit(f)` or `@jit`.
 
     `backend` is "numpy" (generated Python/NumPy code, the default) or "vm" (the reference
-    evaluator); `optimize=False` skips the optimizer.
+    evaluator); `optimize=False` skips the optimizer. `source` is the text of `fn`'s
+    definition (and of the helpers it calls), for a function typed at a plain REPL, run
+    by `python -c` or exec'd from a string, whose source Python did not keep.
 
     Example:
         >>> import numpy as np, myia
@@ -341,7 +396,8 @@ def jit(fn: Callable | None = None, *, backend: str | None = None, optimize: boo
         np.float64(3.0)
     """
     if fn is None:
-        return lambda f: jit(f, backend=backend, optimize=optimize)
+        return lambda f: jit(f, backend=backend, optimize=optimize, source=source)
+    given_source(fn, source)
     if is_numpy_function(fn):
         return DirectFunction(
             fn, lambda spec, where: JitFunction(spec, backend, optimize), JitFunction(fn, backend)
@@ -393,11 +449,17 @@ class GradFunction(Compiled):
 
 
 def _grad_factory(with_value: bool):
-    def transform(fn=None, *, argnums=0, has_aux=False, backend=None, optimize=None):
+    def transform(fn=None, *, argnums=0, has_aux=False, backend=None, optimize=None, source=None):
         if fn is None:
             return lambda f: transform(
-                f, argnums=argnums, has_aux=has_aux, backend=backend, optimize=optimize
+                f,
+                argnums=argnums,
+                has_aux=has_aux,
+                backend=backend,
+                optimize=optimize,
+                source=source,
             )
+        given_source(fn, source)
         if isinstance(fn, DirectFunction) or is_numpy_function(fn):
             inner = fn.make if isinstance(fn, DirectFunction) else lambda spec, where: spec
             fallback = fn.fallback if isinstance(fn, DirectFunction) else fn
@@ -424,6 +486,9 @@ grad.__name__ = grad.__qualname__ = "grad"
 grad.__doc__ = """The gradient of `fn` with respect to the arguments `argnums`.
 
     `grad(fn, argnums=0, has_aux=False)`, or `@grad` / `@grad(argnums=...)` as a decorator.
+    For a bound method `model.loss`, argument 0 is `model` (`self`): the default
+    gradient is that of the model, an object of its class. `source=TEXT` gives the source
+    of a function Python kept none of (see `jit`).
     `fn` must return a float scalar (with `has_aux=True`: a pair `(scalar, aux)`, and the
     result is `(gradient, aux)`). The gradient has the structure, shape and dtype of the
     argument; with a tuple `argnums`, a tuple of gradients. `grad` may also be called inside
@@ -507,15 +572,22 @@ def _compiled_of(fn: Any) -> Compiled:
     return fn if isinstance(fn, Compiled) else JitFunction(fn)
 
 
-def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
-    """The graph of `fn` at a stage of the pipeline: "parsed", "typed", "grad" or
+def ir(fn: Callable, *args: Any, stage: str = "parsed", show_rules: bool = False) -> Graph:
+    """The graph of `fn` at a stage of the pipeline: "parsed", "typed", "grad", "jvp" or
     "optimized".
 
     "typed" is the program specialized for `args`; "grad" the gradient program (the
     reverse transform of the typed program, with respect to the first argument unless `fn`
-    is a `myia.grad` function) before optimization; "optimized" is what the backend
-    compiles for `args`. The stages after parsing are made for the types of `args`:
-    without them, every argument is taken to be a float.
+    is a `myia.grad` function) before optimization; "jvp" the forward-mode program of
+    `myia.jvp(fn, args, tangents)` (tangents like `args`) before optimization; "optimized"
+    is what the backend compiles for `args`. The stages after parsing are made for the
+    types of `args`: without them, every argument is taken to be a float.
+
+    The views of the graph (`print(g)`, its notebook HTML and picture, `g.to_svg()`) show
+    the user's graphs: myia's own rule graphs (the graph calling a primitive used as a
+    value, its backpropagator, its tangent rule) are written as one named call
+    (`bprop[tanh]`), not their bodies. `show_rules=True` gives a copy of the graph whose
+    views show them too.
 
     Example:
         >>> import myia
@@ -526,17 +598,25 @@ def ir(fn: Callable, *args: Any, stage: str = "parsed") -> Graph:
         >>> print(myia.ir(f, stage="grad"))
         graph @grad:f(x) {...
     """
-    with COMPILE_LOCK:
-        return _ir(fn, args, stage)
+    try:
+        with COMPILE_LOCK:
+            graph = _ir(fn, args, stage)
+            if show_rules:
+                graph = clone(graph, total=True)
+                graph.flags["show_rules"] = True
+            return graph
+    except MyiaError as e:  # a refusal: where in the user's code, not in myia's
+        raise shortened(e)  # noqa: B904  (the same exception, its traceback shortened)
+
+
+_STAGES = ("parsed", "typed", "grad", "jvp", "optimized")
 
 
 def _ir(fn, args: tuple, stage: str) -> Graph:
+    if stage not in _STAGES:
+        raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(_STAGES)}")
     if stage == "parsed":
         return graph_of(_plain(fn))
-    if stage not in ("typed", "grad", "optimized"):
-        raise ValueError(
-            f"unknown stage {stage!r}; expected 'parsed', 'typed', 'grad' or 'optimized'"
-        )
     c = _compiled_of(fn)
     if not args:
         try:
@@ -548,10 +628,11 @@ def _ir(fn, args: tuple, stage: str) -> Graph:
                 f"arguments, myia.ir(f, *args, stage={stage!r}))",
                 e.loc,
             ) from None
+    primal = _plain(c.fn) if isinstance(c, JitFunction) else c
     if stage == "typed":
-        return typed_program(
-            _plain(c.fn) if isinstance(c, JitFunction) else _plain(c), args, c.pinned(), False
-        )
+        return typed_program(_plain(primal), args, c.pinned(), False)
+    if stage == "jvp":
+        return tangent_program(primal, args, args, c.pinned(), False)
     if stage == "grad":
         if not isinstance(c, GradFunction):
             c = GradFunction(_plain(fn), 0, False, False)
@@ -572,6 +653,9 @@ def source(fn: Callable, *args: Any) -> str:
         >>> print(myia.source(myia.grad(f), 3.0))
         import math...
     """
-    with COMPILE_LOCK:
-        c = _compiled_of(fn)
-        return SourceView(compile_graph(c.program(tuple(args))).source)
+    try:
+        with COMPILE_LOCK:
+            c = _compiled_of(fn)
+            return SourceView(compile_graph(c.program(tuple(args))).source)
+    except MyiaError as e:
+        raise shortened(e)  # noqa: B904  (the same exception, its traceback shortened)

@@ -1,7 +1,8 @@
 """The command line: `python -m myia show ...` and `python -m myia check ...`.
 
-`show` prints a stage of the pipeline for a function of a Python file (the parsed graph,
-the adjoint graph, the optimized graph, or the generated NumPy source); `check` compares
+`show` prints a stage of the pipeline for a function of a Python file (the parsed, typed,
+adjoint, tangent or optimized graph, or the generated NumPy source) and can write the
+graph's picture (`--svg`); `check` compares
 myia's gradient with finite differences through `myia.testing.check_grads`.
 
 Exit status: 0 on success (and when the gradients match), 1 when `check` finds a mismatch,
@@ -9,7 +10,7 @@ Exit status: 0 on success (and when the gradients match), 1 when `check` finds a
 error raised by myia), reported as one line on stderr. `--traceback` shows the full trace.
 
 Example:
-    $ python -m myia show model.py:loss --stage grad
+    $ python -m myia show model.py:loss --stage grad --svg loss_grad.svg
     $ python -m myia show model.py:loss --grad --stage source --args "np.ones(3), 2.0"
     $ python -m myia check model.py:loss --args "np.ones(3), 2.0" --order 2
 """
@@ -22,12 +23,15 @@ import math
 import os
 import sys
 import traceback
+import types
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-STAGES = ("parsed", "grad", "optimized", "source")
+from myia.trees import children, is_model
+
+STAGES = ("parsed", "typed", "grad", "jvp", "optimized", "source")
 NEEDS_ARGS = ("optimized", "source")
 FD_MAX_ELEMENTS = 2000
 
@@ -37,22 +41,31 @@ Inspect and check myia's automatic differentiation of a function in a Python fil
 Verbs:
   show    print one stage of the pipeline for FILE.py:FUNCTION:
             parsed     the graph IR parsed from the Python source (the default)
+            typed      the program specialized for the types of --args
             grad       the adjoint program (J transform) before optimization
+            jvp        the forward-mode (tangent) program before optimization
             optimized  the optimized graph that the backend compiles (needs --args)
             source     the generated Python/NumPy code (needs --args)
           With --grad, the stage of myia.grad(FUNCTION) instead of FUNCTION.
+          Without --args, typed, grad and jvp take every argument to be a float.
+          myia's own rule graphs (of primitives used as values) show as one named
+          call, such as bwd[tanh]; --show-rules prints their bodies too.
+          --svg OUT.svg also writes the picture of the graph.
   check   compare myia's gradient of FUNCTION with finite differences at --args
           (myia.testing.check_grads); exit status 0 when they match, 1 when not.
 
 FILE.py is imported as a module from its path (its directory goes first on sys.path);
-FUNCTION is a name defined in it (a dotted path such as Model.loss works too).
+FUNCTION is a name defined in it; a dotted path names a method: Model.loss (its
+--args start with the model object) or model.loss, a bound method of an object of the
+file (argument 0 is the object, as for myia.grad).
 Errors print one line on stderr and exit with status 2.
 """
 
 EPILOG = """\
 examples:
   python -m myia show model.py:loss
-  python -m myia show model.py:loss --stage grad
+  python -m myia show model.py:loss --stage grad --svg loss_grad.svg
+  python -m myia show model.py:loss --stage typed --args "np.ones(3), 0.5" --show-rules
   python -m myia show model.py:loss --grad --stage optimized --args "np.ones(3), 0.5"
   python -m myia show model.py:loss --grad --stage source --args "np.ones(3), 0.5"
   python -m myia check model.py:loss --args "np.ones(3), 0.5" --order 2
@@ -101,9 +114,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--stage",
         choices=STAGES,
         default="parsed",
-        help="parsed: the parsed graph IR (default); grad: the adjoint graph before "
-        "optimization; optimized: the optimized graph compiled for --args; source: the "
-        "generated Python/NumPy code for --args",
+        help="parsed: the parsed graph IR (default); typed: the program specialized for "
+        "--args; grad: the adjoint graph before optimization; jvp: the forward-mode graph "
+        "before optimization; optimized: the optimized graph compiled for --args; source: "
+        "the generated Python/NumPy code for --args",
+    )
+    show.add_argument(
+        "--show-rules",
+        action="store_true",
+        help="also show the bodies of myia's own rule graphs (the graphs of primitives used "
+        "as values, their backpropagators and tangent rules), shown as one named call "
+        "otherwise",
+    )
+    show.add_argument(
+        "--svg",
+        metavar="OUT.svg",
+        help="also write the picture of the graph to OUT.svg (not for --stage source)",
     )
     show.add_argument(
         "--args", metavar="EXPR", help=ARGS_HELP + "; required by optimized and source"
@@ -221,6 +247,14 @@ def eval_args(expr: str, module) -> tuple:
     return value if isinstance(value, tuple) else (value,)
 
 
+def unbound(fn, xs: tuple, with_self: bool) -> tuple[Any, tuple]:
+    """A bound method `model.loss` as its function, with the object as argument 0 (when
+    `with_self`: arguments are given), as `myia.grad` takes it."""
+    if isinstance(fn, types.MethodType):
+        return fn.__func__, ((fn.__self__, *xs) if with_self else xs)
+    return fn, xs
+
+
 # The verbs --------------------------------------------------------------------------------
 
 
@@ -232,7 +266,11 @@ def cmd_show(opts) -> int:
         raise CliError("--argnums is only meaningful with --grad")
     if opts.stage in NEEDS_ARGS and opts.args is None:
         raise CliError(f"--stage {opts.stage} needs example arguments: give --args EXPR")
+    if opts.stage == "source" and (opts.svg or opts.show_rules):
+        flag = "--svg" if opts.svg else "--show-rules"
+        raise CliError(f"{flag} is for the graph stages, not --stage source")
     xs = eval_args(opts.args, module) if opts.args is not None else ()
+    fn, xs = unbound(fn, xs, bool(xs))
     if opts.grad:
         argnums = (
             0
@@ -241,10 +279,15 @@ def cmd_show(opts) -> int:
         )
         fn = myia.grad(fn, argnums=argnums)
     if opts.stage == "source":
-        text = str(myia.source(fn, *xs))
-    else:
-        text = str(myia.ir(fn, *xs, stage=opts.stage))
-    print(text.rstrip("\n"))
+        print(str(myia.source(fn, *xs)).rstrip("\n"))
+        return 0
+    graph = myia.ir(fn, *xs, stage=opts.stage, show_rules=opts.show_rules)
+    print(str(graph).rstrip("\n"))
+    if opts.svg:
+        try:
+            Path(opts.svg).write_text(graph.to_svg(), encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {opts.svg}: {exc.strerror}") from exc
     return 0
 
 
@@ -255,7 +298,7 @@ def cmd_check(opts) -> int:
     module, fn = load_target(opts.target)
     if opts.order < 1:
         raise CliError(f"--order must be at least 1, got {opts.order}")
-    xs = eval_args(opts.args, module)
+    fn, xs = unbound(fn, eval_args(opts.args, module), True)
     if opts.argnums:
         nums = tuple(opts.argnums)
         bad = [i for i in nums if not -len(xs) <= i < len(xs)]
@@ -308,13 +351,12 @@ def _low_precision(xs, nums) -> bool:
 
 
 def _float_leaves(x, path=()):
+    """(path, leaf) of each float leaf of the tree `x` (a path indexes `children`)."""
     from myia.testing import _is_float_leaf
 
-    if isinstance(x, (tuple, list)):
-        for k, e in enumerate(x):
-            yield from _float_leaves(e, (*path, k))
-    elif isinstance(x, dict):
-        for k, e in x.items():
+    parts = children(x)
+    if parts is not None:
+        for k, e in enumerate(parts[0]):
             yield from _float_leaves(e, (*path, k))
     elif _is_float_leaf(x):
         yield path, x
@@ -323,14 +365,10 @@ def _float_leaves(x, path=()):
 def _replace(x, path, new):
     if not path:
         return new
-    k, rest = path[0], path[1:]
-    if isinstance(x, dict):
-        out = dict(x)
-        out[k] = _replace(x[k], rest, new)
-        return out
-    items = list(x)
-    items[k] = _replace(x[k], rest, new)
-    return tuple(items) if isinstance(x, tuple) else items
+    items, rebuild = children(x)
+    items = list(items)
+    items[path[0]] = _replace(items[path[0]], path[1:], new)
+    return rebuild(items)
 
 
 def _finite_differences(fn, xs, i, eps):
@@ -381,6 +419,9 @@ def _fmt(value) -> str:
             return np.array2string(value, separator=", ")
         if isinstance(value, np.generic):
             return repr(value.item())
+        if is_model(value):
+            attrs = ", ".join(f"{k}={_fmt(v)}" for k, v in vars(value).items())
+            return f"{type(value).__name__}({attrs})"
         return repr(value)
 
 
@@ -419,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     opts = parser.parse_args(argv)
     command = {"show": cmd_show, "check": cmd_check}[opts.verb]
+    if opts.traceback:
+        os.environ["MYIA_FULL_TRACEBACK"] = "1"  # myia's own frames too (`myia/tracebacks.py`)
     try:
         return command(opts)
     except CliError as exc:

@@ -90,7 +90,7 @@ def primal_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:
 def typed_program(fn, args: tuple, pinned: tuple[int, ...] = (), optimized: bool = True) -> Graph:
     """The specialized (and optimized) program of `fn` on arguments like `args`."""
     g = primal_program(fn, args, pinned)
-    return optimize(g) if optimized else g
+    return optimize(g, adjoint=g.flags.get("gradients", False)) if optimized else g
 
 
 def compile_jit(fn, args: tuple, pinned: tuple[int, ...] = ()):
@@ -161,11 +161,28 @@ def tangent_program(fn, primals: tuple, tangents: tuple, pinned=(), optimized=Tr
     return optimize(program, adjoint=True) if optimized else program
 
 
-def cotangent_program_of(fn, primals: tuple, ct, pinned=(), optimized=True) -> Graph:
-    """The optimized program of the function `myia.vjp(fn, *primals)` returns, for a
-    cotangent like `ct`."""
-    from myia.ad.gradient import cotangent_program
+def vjp_programs_of(fn, primals: tuple, pinned=(), optimized=True) -> tuple[Graph, Graph]:
+    """The optimized forward and backward programs of `myia.vjp(fn, *primals)` for
+    arguments like these (`ad.gradient.vjp_programs`). The backward program is a total
+    copy, optimized on its own: the two share no graph. Tapes keep the layout of the
+    residual that crosses from one program to the other (`optimize(flat_tapes=False)`)."""
+    from myia.ad.gradient import vjp_programs
+    from myia.ir.clone import clone
 
     primal = differentiable_program(fn, primals, pinned)
-    program = cotangent_program(primal, signature_types((ct,))[0])
+    fwd, bwd = vjp_programs(primal)
+    bwd = clone(bwd, total=True)
+    if optimized:
+        fwd = optimize(fwd, adjoint=True, flat_tapes=False)
+        bwd = optimize(bwd, adjoint=True, flat_tapes=False)
+    return fwd, bwd
+
+
+def jacobian_of(fn, args: tuple, argnums, has_aux: bool, mode: str, pinned=(), optimized=True):
+    """The optimized program of `myia.jacrev` (`mode="rev"`) or `myia.jacfwd`
+    (`mode="fwd"`) of `fn` for arguments like `args` (`ad.jacobian.jacobian_program`)."""
+    from myia.ad.jacobian import jacobian_program
+
+    primal = differentiable_program(fn, args, pinned)
+    program = jacobian_program(primal, normalize_argnums(argnums, primal), has_aux, mode)
     return optimize(program, adjoint=True) if optimized else program

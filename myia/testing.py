@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from myia.prim.adjoint import tree_vdot
+from myia.trees import children
 
 
 def _is_float_leaf(x) -> bool:
@@ -24,19 +25,19 @@ def _is_float_leaf(x) -> bool:
 
 
 def _has_float(x) -> bool:
-    if isinstance(x, (tuple, list)):
-        return any(_has_float(e) for e in x)
-    if isinstance(x, dict):
-        return any(_has_float(e) for e in x.values())
+    parts = children(x)
+    if parts is not None:
+        return any(_has_float(e) for e in parts[0])
     return _is_float_leaf(x)
 
 
 def _random_like(x, rng):
-    if isinstance(x, (tuple, list)):
-        out = [_random_like(e, rng) for e in x]
-        return tuple(out) if isinstance(x, tuple) else out
-    if isinstance(x, dict):
+    if isinstance(x, dict):  # in the dict's own order, as compiled code holds it
         return {k: _random_like(v, rng) for k, v in x.items()}
+    parts = children(x)
+    if parts is not None:
+        items, rebuild = parts
+        return rebuild([_random_like(e, rng) for e in items])
     if isinstance(x, float):
         return float(rng.standard_normal())
     if _is_float_leaf(x):
@@ -46,30 +47,38 @@ def _random_like(x, rng):
 
 def _axpy(x, v, h):
     """`x + h * v` leafwise (leaves without a direction unchanged)."""
-    if isinstance(x, (tuple, list)):
-        out = [_axpy(a, b, h) for a, b in zip(x, v)]
-        return tuple(out) if isinstance(x, tuple) else out
-    if isinstance(x, dict):
-        return {k: _axpy(x[k], v[k], h) for k in x}
     if v is None:
         return x
+    if isinstance(x, dict):
+        return {k: _axpy(x[k], v[k], h) for k in x}
+    parts = children(x)
+    if parts is not None:
+        items, rebuild = parts
+        return rebuild([_axpy(a, b, h) for a, b in zip(items, children(v)[0])])
     if isinstance(x, float):
         return x + h * v
     return (np.asarray(x, np.float64) + h * np.asarray(v, np.float64)).astype(np.asarray(x).dtype)
 
 
 def _vdot(a, b) -> float:
-    return tree_vdot(a, b)
+    """The sum over matching leaves of `a` and `b` of their dot products (leaves of `b`
+    that are None count for nothing)."""
+    if b is None:
+        return 0.0
+    parts = children(b)
+    if parts is not None:
+        return sum((_vdot(x, y) for x, y in zip(children(a)[0], parts[0])), 0.0)
+    return float(np.sum(np.multiply(a, b, dtype=np.float64)))
 
 
 def _check_structure(g, x, where: str) -> None:
-    if isinstance(x, (tuple, list, dict)):
+    parts = children(x)
+    if parts is not None and x is not None:
         assert type(g) is type(x), (
             f"{where}: gradient is a {type(g).__name__}, input a {type(x).__name__}"
         )
-        items = x.items() if isinstance(x, dict) else enumerate(x)
-        for k, e in items:
-            _check_structure(g[k], e, f"{where}[{k!r}]")
+        for k, (a, e) in enumerate(zip(children(g)[0], parts[0])):
+            _check_structure(a, e, f"{where}[{k!r}]")
         return
     if _is_float_leaf(x):
         assert np.shape(g) == np.shape(x), f"{where}: gradient shape {np.shape(g)} != {np.shape(x)}"
@@ -81,11 +90,13 @@ def _check_structure(g, x, where: str) -> None:
 
 def _frozen(u):
     """The direction `u` as nested tuples (a constant compiled code can hold; `tree_vdot`
-    pairs leaves in order, so lists and dicts become tuples of their items)."""
-    if isinstance(u, (tuple, list)):
-        return tuple(_frozen(x) for x in u)
+    pairs leaves in order, so lists, dicts, namedtuples and models become tuples of their
+    items, dicts in their own order, as compiled code holds them)."""
     if isinstance(u, dict):
         return tuple(_frozen(x) for x in u.values())
+    parts = children(u)
+    if parts is not None and u is not None:
+        return tuple(_frozen(x) for x in parts[0])
     return u
 
 

@@ -1,11 +1,15 @@
 """JAX's transformations beyond `grad`: `jvp`, `vjp`, `jacfwd`, `jacrev`, `hessian`.
 
 `jvp` runs the forward-mode program (`myia.ad.forward`): one pass computes the value and
-its directional derivative. `vjp` runs reverse mode from a given cotangent. The Jacobians
-are built from them column by column (`jacfwd`: one `jvp` per input element) or row by
-row (`jacrev`: one `vjp` per output element), each a call of compiled code, and
-`hessian(f)` is `jacfwd(grad(f))` (forward over reverse: one Hessian-vector product per
-column). Each compiles once per argument signature, like `jit` and `grad`.
+its directional derivative. `vjp` runs the forward program of reverse mode once and
+returns a function that runs only its backward program, on the saved residual
+(`myia.ad.gradient.vjp_programs`). A Jacobian is one compiled program (`myia.ad.jacobian`)
+that loops, inside it, over the one-hot basis: `jacrev` runs the forward pass once, then
+the backward pass for each row; `jacfwd` one tangent per column; this module lays the
+rows out in JAX's nested structure. `hessian(f)` is `jacfwd(grad(f))` (forward over
+reverse: one Hessian-vector product per column). Each compiles once per argument
+signature, like `jit` and `grad`. Tangents and cotangents of Python floats are computed as
+NumPy floats (`numpy_floats`).
 
 Example:
     >>> import numpy as np, myia
@@ -16,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -23,11 +28,13 @@ import numpy as np
 
 from myia.ad.jvp_program import zero_tangent
 from myia.ad.macro import jvp_macro
-from myia.api import Compiled, grad
+from myia.api import Compiled, given_source, grad, run
 from myia.binding import bind
 from myia.errors import MyiaTypeError
+from myia.infer.abstract import ATuple
 from myia.ir.nodes import Graph
-from myia.pipeline import cotangent_program_of, tangent_program
+from myia.pipeline import jacobian_of, tangent_program, vjp_programs_of
+from myia.trees import tree_map
 
 
 class TangentFunction(Compiled):
@@ -44,23 +51,53 @@ class TangentFunction(Compiled):
         n = len(args) // 2
         return tangent_program(self.fn, args[:n], args[n:], self.pinned(), self.optimize)
 
+    def output_type(self, graph: Graph):
+        """The tangent leaves with the structure of the value (a record as its class)."""
+        out = graph.output.abstract.items[0]
+        return ATuple((out, out))
 
-class CotangentFunction(Compiled):
-    """The cotangents of the inputs of `f` from one of its output, compiled per signature
-    of `(x..., ct)` (the program of the function `vjp` returns)."""
+
+class VjpFunction(Compiled):
+    """The forward and backward programs of `vjp`, compiled per signature of the primal
+    values (`pipeline.vjp_programs_of`): `linearize(*primals)` runs the forward program
+    once and returns the output with the function that runs the backward program alone
+    on the residual it saved."""
 
     def __init__(self, fn: Callable, backend: str | None = None, optimize: bool | None = None):
         super().__init__(("vjp", fn), fn, backend, optimize)
 
-    def arity(self) -> tuple[float, float]:
-        """Called with primals and a cotangent: not bound by `fn`'s signature."""
-        return 0, math.inf
+    def program(self, args: tuple) -> tuple[Graph, Graph]:
+        return vjp_programs_of(self.fn, args, self.pinned(), self.optimize)
 
-    def program(self, args: tuple) -> Graph:
-        return cotangent_program_of(self.fn, args[:-1], args[-1], self.pinned(), self.optimize)
+    def build(self, program: tuple[Graph, Graph], arg_types: tuple) -> _Linearized:
+        fwd, bwd = program
+        build = super().build
+        return _Linearized(
+            build(fwd, arg_types), build(bwd, tuple(p.abstract for p in bwd.parameters))
+        )
+
+    def linearize(self, primals: tuple) -> tuple[Any, Callable]:
+        """`(fn(*primals), f_vjp)`: the forward pass runs now, once; each `f_vjp(ct)` runs
+        the backward pass on its residual."""
+        programs = self.compiled(primals)
+        out, res = run(programs.forward, primals)
+
+        def f_vjp(ct):
+            ct = cotangent_like(ct, out)
+            return run(programs.backward, (*primals, out, res, ct))
+
+        return out, f_vjp
 
 
-def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize=None):
+class _Linearized:
+    """The runnable forward and backward programs of one signature of `vjp`."""
+
+    def __init__(self, forward, backward):
+        self.forward = forward
+        self.backward = backward
+
+
+def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize=None, source=None):
     """`(fn(*primals), J t)`: the value of `fn` and its derivative along `tangents`, by
     forward mode (one pass). `primals` and `tangents` are tuples of the same structure,
     shapes and dtypes, as in JAX.
@@ -70,26 +107,28 @@ def jvp(fn: Callable, primals: tuple, tangents: tuple, *, backend=None, optimize
         >>> myia.jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))
         (6.0, 3.0)
     """
+    given_source(fn, source)
     primals, tangents = _tuple(primals, "primals"), _tuple(tangents, "tangents")
     if len(primals) != len(tangents):
         raise MyiaTypeError(
             f"jvp needs one tangent per primal value: {len(primals)} primals, "
             f"{len(tangents)} tangents"
         )
-    if not isinstance(fn, Compiled):  # defaults left out: their tangents are zeros
-        full = bind(fn, primals, {})
+    full = _with_defaults(fn, primals)  # defaults left out: their tangents are zeros
+    if len(full) > len(primals):
         tangents = (*tangents, *(zero_tangent(d) for d in full[len(primals) :]))
-        primals = full
-    return TangentFunction(fn, backend, optimize)(*primals, *tangents)
+    return TangentFunction(fn, backend, optimize)(*full, *numpy_floats(tangents))
 
 
 jvp.__myia_macro__ = jvp_macro
 
 
-def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):
+def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, source=None):
     """`(fn(*primals), f_vjp)`, where `f_vjp(ct)` is the tuple of the cotangents of
     `primals` (None for ints, bools and strings) for the cotangent `ct` of the output
-    (of the output's structure, shapes and dtypes), by reverse mode, as in JAX.
+    (of the output's structure, shapes and dtypes), by reverse mode, as in JAX. The
+    forward pass runs once, here; `f_vjp` runs only the backward pass, on what the
+    forward pass saved.
 
     Example:
         >>> import numpy as np, myia
@@ -97,21 +136,61 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None):
         >>> out, f_vjp(1.0)
         (9.0, (6.0,))
     """
-    from myia.api import JitFunction
-
-    out = JitFunction(fn, backend, optimize)(*primals)
-    back = CotangentFunction(fn, backend, optimize)
-
-    def f_vjp(ct):
-        return back(*primals, ct)
-
-    return out, f_vjp
+    given_source(fn, source)
+    given = len(primals)
+    primals = _with_defaults(fn, primals)  # defaults left out: their cotangents are dropped
+    out, f_vjp = VjpFunction(fn, backend, optimize).linearize(tuple(primals))
+    if len(primals) == given:
+        return out, f_vjp
+    return out, lambda ct: f_vjp(ct)[:given]
 
 
-def jacfwd(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=None):
+class JacobianFunction(Compiled):
+    """The program of `jacrev` (`mode="rev"`) or `jacfwd` (`mode="fwd"`) for `argnums`
+    (normalized), compiled per signature: it returns the function's value with the stack
+    of the Jacobian's rows (or columns), all computed inside the program
+    (`ad.jacobian`)."""
+
+    def __init__(self, fn, mode: str, argnums: tuple, has_aux: bool, backend=None, optimize=None):
+        super().__init__((f"jac{mode}", fn, argnums, has_aux), fn, backend, optimize)
+        self.mode = mode
+        self.argnums = argnums
+        self.has_aux = has_aux
+
+    def program(self, args: tuple) -> Graph:
+        return jacobian_of(
+            self.fn, args, self.argnums, self.has_aux, self.mode, self.pinned(), self.optimize
+        )
+
+
+def _jacobian(mode: str, fn: Callable, argnums, has_aux: bool, backend, optimize) -> Callable:
+    def jacobian(*args):
+        nums = _argnums(argnums, args)
+        value, stack = JacobianFunction(fn, mode, nums, has_aux, backend, optimize)(*args)
+        out = value[0] if has_aux else value
+        xs = [args[k] for k in nums]
+        lay = _lay_out_rows if mode == "rev" else _lay_out_columns
+        jac = lay(_unwind(stack), out, xs[0] if isinstance(argnums, int) else tuple(xs))
+        return (jac, value[1]) if has_aux else jac
+
+    return jacobian
+
+
+def jacfwd(
+    fn: Callable,
+    argnums: int | tuple = 0,
+    has_aux: bool = False,
+    *,
+    backend=None,
+    optimize=None,
+    source=None,
+):
     """The Jacobian of `fn` with respect to the arguments `argnums`, by forward mode (one
-    `jvp` per element of the input): of shape `out.shape + x.shape` (a tuple of them for a
-    tuple `argnums`). Inputs and outputs are floats or float arrays.
+    tangent per element of the inputs, in a loop inside one compiled program), with the
+    structure JAX gives: the output's structure outside, the input's inside (a tuple of
+    them for a tuple `argnums`), each leaf of shape `out.shape + x.shape`. Inputs and
+    outputs are floats and float arrays in tuples, lists and dicts. With `has_aux`, `fn`
+    returns `(out, aux)` and the result is `(jacobian, aux)`.
 
     Example:
         >>> import numpy as np, myia
@@ -119,39 +198,23 @@ def jacfwd(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=Non
         array([[2., 0.],
                [0., 4.]])
     """
-    tangent = TangentFunction(fn, backend, optimize)
-
-    def jacobian(*args):
-        nums = _argnums(argnums, args)
-        zeros = [zero_tangent(a) for a in args]
-        out = None
-        jacs = []
-        for k in nums:
-            x = _array_input(args[k], k, "jacfwd")
-            cols = []
-            for j in range(x.size):
-                t = list(zeros)
-                e = np.zeros(x.size, x.dtype)
-                e[j] = 1
-                t[k] = _like(e.reshape(x.shape), args[k])
-                out, col = tangent(*args, *t)
-                cols.append(np.asarray(col))
-            out_shape = np.shape(out) if out is not None else ()
-            if not cols:
-                out = fn(*args) if out is None else out
-                out_shape = np.shape(out)
-                jac = np.zeros(out_shape + x.shape, np.result_type(np.asarray(out).dtype, x.dtype))
-            else:
-                jac = np.stack(cols, axis=-1).reshape(out_shape + x.shape)
-            jacs.append(jac)
-        return jacs[0] if isinstance(argnums, int) else tuple(jacs)
-
-    return jacobian
+    given_source(fn, source)
+    return _jacobian("fwd", fn, argnums, has_aux, backend, optimize)
 
 
-def jacrev(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=None):
-    """The Jacobian of `fn` with respect to the arguments `argnums`, by reverse mode (one
-    `vjp` per element of the output): of shape `out.shape + x.shape`, as `jacfwd`.
+def jacrev(
+    fn: Callable,
+    argnums: int | tuple = 0,
+    has_aux: bool = False,
+    *,
+    backend=None,
+    optimize=None,
+    source=None,
+):
+    """The Jacobian of `fn` with respect to the arguments `argnums`, by reverse mode: one
+    compiled program runs the forward pass once, then the backward pass from each one-hot
+    cotangent of the output, in a loop inside the program. Structure, shapes and
+    `has_aux` as `jacfwd`.
 
     Example:
         >>> import numpy as np, myia
@@ -159,39 +222,23 @@ def jacrev(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=Non
         array([[1., 0.],
                [0., 1.]])
     """
-    back = CotangentFunction(fn, backend, optimize)
-
-    def jacobian(*args):
-        from myia.api import JitFunction
-
-        nums = _argnums(argnums, args)
-        xs = {k: _array_input(args[k], k, "jacrev") for k in nums}
-        out = JitFunction(fn, backend, optimize)(*args)
-        y = _array_output(out, "jacrev")
-        rows: dict[int, list] = {k: [] for k in nums}
-        for i in range(y.size):
-            e = np.zeros(y.size, y.dtype)
-            e[i] = 1
-            cts = back(*args, _like(e.reshape(y.shape), out))
-            for k in nums:
-                rows[k].append(np.asarray(cts[k]).reshape(-1))
-        jacs = []
-        for k in nums:
-            x = xs[k]
-            if rows[k]:
-                jac = np.stack(rows[k]).reshape(y.shape + x.shape)
-            else:
-                jac = np.zeros(y.shape + x.shape, np.result_type(y.dtype, x.dtype))
-            jacs.append(jac)
-        return jacs[0] if isinstance(argnums, int) else tuple(jacs)
-
-    return jacobian
+    given_source(fn, source)
+    return _jacobian("rev", fn, argnums, has_aux, backend, optimize)
 
 
-def hessian(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=None):
+def hessian(
+    fn: Callable,
+    argnums: int | tuple = 0,
+    has_aux: bool = False,
+    *,
+    backend=None,
+    optimize=None,
+    source=None,
+):
     """The Hessian of the scalar function `fn` with respect to `argnums`:
     `jacfwd(grad(fn))`, forward mode over reverse mode (one Hessian-vector product per
-    element of the input), of shape `x.shape + x.shape`.
+    element of the input, in one compiled program), with JAX's structure (for a dict `x`,
+    `H[k1][k2]` of shape `x[k1].shape + x[k2].shape`).
 
     Example:
         >>> import numpy as np, myia
@@ -199,7 +246,113 @@ def hessian(fn: Callable, argnums: int | tuple = 0, *, backend=None, optimize=No
         array([[ 6.,  0.],
                [ 0., 12.]])
     """
-    return jacfwd(grad(fn, argnums=argnums), argnums, backend=backend, optimize=optimize)
+    given_source(fn, source)
+    inner = grad(fn, argnums=argnums, has_aux=has_aux)
+    return jacfwd(inner, argnums, has_aux, backend=backend, optimize=optimize)
+
+
+def _unwind(stack) -> list:
+    """The items of a stack the program returned (nested pairs `(top, rest)`, None at the
+    bottom), in the order they were pushed."""
+    items = []
+    while stack is not None:
+        top, stack = stack
+        items.append(top)
+    items.reverse()
+    return items
+
+
+def _leaves(x) -> list:
+    """The leaves of a value of tuples, lists and dicts, in the order of the program's
+    (`ad.jacobian.float_leaves`)."""
+    if isinstance(x, (tuple, list)):
+        return [y for v in x for y in _leaves(v)]
+    if isinstance(x, dict):
+        return [y for v in x.values() for y in _leaves(v)]
+    return [x]
+
+
+def _rebuild(like, leaves):
+    """The structure of `like` with the next items of the iterator `leaves` as leaves."""
+    if isinstance(like, (tuple, list)):
+        return type(like)(_rebuild(v, leaves) for v in like)
+    if isinstance(like, dict):
+        return {k: _rebuild(v, leaves) for k, v in like.items()}
+    return next(leaves)
+
+
+def _offsets(leaves: list) -> list[tuple[int, int, tuple]]:
+    """The start, size and shape of each leaf in the flat vector of all of them."""
+    out, start = [], 0
+    for x in leaves:
+        shape = np.shape(x)
+        size = int(np.prod(shape))
+        out.append((start, size, shape))
+        start += size
+    return out
+
+
+def _lay_out_rows(rows: list, out, xs):
+    """The Jacobian from its rows (one per element of `out`; each the leaves of the
+    cotangents of `xs`), with the structure of `out` outside and that of `xs` inside."""
+    ins = _leaves(xs)
+    per_in = [
+        np.stack([np.asarray(r[j]) for r in rows])
+        if rows
+        else np.zeros((0, *np.shape(x)), np.asarray(x).dtype)
+        for j, x in enumerate(ins)
+    ]
+    blocks = []
+    for start, size, shape in _offsets(_leaves(out)):
+        row = [m[start : start + size].reshape(shape + np.shape(x)) for m, x in zip(per_in, ins)]
+        blocks.append(_rebuild(xs, iter(row)))
+    return _rebuild(out, iter(blocks))
+
+
+def _lay_out_columns(cols: list, out, xs):
+    """The Jacobian from its columns (one per element of `xs`; each the leaves of the
+    tangent of `out`), with the structure of `out` outside and that of `xs` inside."""
+    ins = _offsets(_leaves(xs))
+    outs = _leaves(out)
+    blocks = []
+    for o, y in enumerate(outs):
+        shape_y = np.shape(y)
+        size_y = int(np.prod(shape_y))
+        m = (
+            np.stack([np.asarray(c[o]) for c in cols])
+            if cols
+            else np.zeros((0, *shape_y), np.asarray(y).dtype)
+        )
+        block = [
+            m[start : start + size].reshape(size, size_y).T.reshape(shape_y + shape)
+            for start, size, shape in ins
+        ]
+        blocks.append(_rebuild(xs, iter(block)))
+    return _rebuild(out, iter(blocks))
+
+
+def _with_defaults(fn, primals: tuple) -> tuple:
+    """`primals` with the defaults of the Python function `fn` that they leave out."""
+    if not isinstance(fn, types.FunctionType):
+        return primals
+    code = fn.__code__
+    if len(primals) == code.co_argcount and not code.co_kwonlyargcount:
+        return primals  # nothing left out (the common case, quickly)
+    return tuple(bind(fn, primals, {}))
+
+
+def numpy_floats(x):
+    """`x` with NumPy floats for its Python floats: tangents and cotangents follow
+    NumPy's float64 arithmetic (`1.0 / 0.0` is inf), as the NumPy functions they are
+    the derivatives of do; the results have the types of the values again.
+
+    Example:
+        >>> numpy_floats((1.0, [2, np.ones(1)]))
+        (np.float64(1.0), [2, array([1.])])
+    """
+    if type(x) is tuple and all(type(v) is np.ndarray for v in x):
+        return x  # the common case, quickly
+    return tree_map(lambda v: np.float64(v) if type(v) is float else v, x)
 
 
 def _tuple(x, what: str) -> tuple:
@@ -219,29 +372,46 @@ def _argnums(argnums, args) -> tuple[int, ...]:
     return tuple(a % n for a in nums)
 
 
-def _array_input(x, k: int, what: str) -> np.ndarray:
-    a = np.asarray(x)
-    if a.dtype.kind != "f" or not isinstance(x, (float, np.floating, np.ndarray)):
-        raise MyiaTypeError(
-            f"{what} differentiates with respect to floats and float arrays; argument {k} is "
-            f"{type(x).__name__}"
-            + (f" of {a.dtype}" if isinstance(x, np.ndarray) else "")
-            + " (pass floats, or take the Jacobian of each part of a structure)"
-        )
-    return a
+def cotangent_like(ct, out):
+    """The cotangent `ct` of the output `out` as a value of `out`'s type (an array of its
+    dtype, a NumPy float for a float: see `numpy_floats`): the program of `vjp` is compiled
+    for it. Refuses a cotangent of another structure, shape or dtype.
+
+    Example:
+        >>> cotangent_like(1.0, np.float64(2.0))
+        np.float64(1.0)
+    """
+    if isinstance(out, (tuple, list)):
+        if type(ct) is not type(out) or len(ct) != len(out):
+            _wrong_cotangent(ct, out)
+        return type(out)(cotangent_like(c, o) for c, o in zip(ct, out))
+    if isinstance(out, dict):
+        if not isinstance(ct, dict) or set(ct) != set(out):
+            _wrong_cotangent(ct, out)
+        return {k: cotangent_like(ct[k], o) for k, o in out.items()}
+    if not isinstance(out, (float, np.floating, np.ndarray)):
+        return out  # an int, a bool, None: no cotangent (what is given is ignored)
+    a = np.asarray(ct)
+    want = np.asarray(out)
+    if (
+        a.shape != want.shape
+        or a.dtype.kind != "f"
+        or (isinstance(ct, np.ndarray | np.floating) and a.dtype != want.dtype)
+    ):
+        _wrong_cotangent(ct, out)
+    if isinstance(out, np.ndarray):
+        return a.astype(out.dtype, copy=False)
+    return np.float64(a) if type(out) is float else type(out)(a)  # see numpy_floats
 
 
-def _array_output(y, what: str) -> np.ndarray:
-    a = np.asarray(y)
-    if a.dtype.kind != "f" or not isinstance(y, (float, np.floating, np.ndarray)):
-        raise MyiaTypeError(
-            f"{what} needs a function returning a float or a float array, not {type(y).__name__}"
-        )
-    return a
+def _wrong_cotangent(ct, out):
+    raise MyiaTypeError(
+        f"the cotangent given to the function vjp returns must have the structure, shape and "
+        f"dtype of the output: {_describe(out)}, not {_describe(ct)}"
+    )
 
 
-def _like(a: np.ndarray, x):
-    """The array `a` as a value of the kind of `x` (a float for a float)."""
-    if isinstance(x, np.ndarray):
-        return a
-    return type(x)(a.reshape(()))
+def _describe(x) -> str:
+    from myia.infer.abstract import abstract_of_value, describe
+
+    return describe(abstract_of_value(x))

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -58,6 +59,26 @@ MODULE = textwrap.dedent(
     def nonscalar(x):
         return x * 2.0
 
+
+    def apply_to(fn, v):
+        return fn(v)
+
+
+    def act(x):
+        return np.sum(apply_to(np.tanh, x))
+
+
+    class Model:
+        def __init__(self):
+            self.w = np.array([0.5, -1.0, 2.0])
+            self.b = 0.25
+            self.name = "model"
+
+        def loss(self, x):
+            return np.sum(np.tanh(self.w * x) + self.b * x)
+
+
+    model = Model()
 
     NOT_A_FUNCTION = 3
     """
@@ -140,6 +161,27 @@ def test_show_source_of_function_and_of_gradient(mod):
     compile(out, "<generated>", "exec")
 
 
+def test_show_hides_rule_graphs_unless_asked_and_writes_the_picture(mod, tmp_path):
+    out = ok(myia_cli("show", f"{mod}:act", "--stage", "grad", "--args", "np.ones(3)"))
+    assert "bwd[tanh]" in out and "graph @bwd:tanh" not in out
+    svg = tmp_path / "act.svg"
+    argv = ["show", f"{mod}:act", "--stage", "grad", "--show-rules", "--svg", str(svg)]
+    out = ok(myia_cli(*argv, "--args", "np.ones(3)"))
+    assert "graph @bwd:tanh" in out
+    root = ET.parse(svg).getroot()
+    panels = [e for e in root.iter("{http://www.w3.org/2000/svg}g") if e.get("class") == "panel"]
+    assert len(panels) == out.count("graph @")
+
+
+def test_show_typed_and_jvp_stages(mod):
+    out = ok(
+        myia_cli("show", f"{mod}:loss", "--stage", "typed", "--args", "np.ones(2), np.ones((3, 2))")
+    )
+    assert out.startswith("graph @loss(w, x)") and "matmul" in out
+    out = ok(myia_cli("show", f"{mod}:f", "--stage", "jvp"))
+    assert out.startswith("graph @jvp:f") and "d_x" in out
+
+
 def test_relative_path_imports_from_its_folder(mod):
     out = ok(myia_cli("show", f"{mod.name}:loss", cwd=mod.parent))
     assert out.startswith("graph @loss(w, x)")
@@ -174,6 +216,22 @@ def test_check_failing_exits_1(mod):
     assert "FAILED" in proc.stdout
 
 
+def test_check_methods_of_a_model(mod):
+    out = ok(
+        myia_cli("check", f"{mod}:Model.loss", "--args", "Model(), np.ones(3)", "--order", "2")
+    )
+    assert "gradient with respect to argument 0:\n  myia:               Model(w=" in out
+    assert "gradient with respect to argument 1" in out
+    assert out.splitlines()[-1].startswith("OK")
+    out = ok(myia_cli("check", f"{mod}:model.loss", "--args", "np.ones(3)"))
+    assert "gradient with respect to argument 0:\n  myia:               Model(w=" in out
+    assert out.splitlines()[-1].startswith("OK")
+    out = ok(
+        myia_cli("show", f"{mod}:model.loss", "--grad", "--stage", "source", "--args", "np.ones(3)")
+    )
+    assert "def grad_loss(self, x):" in out
+
+
 # help ---------------------------------------------------------------------------------------
 
 
@@ -182,7 +240,9 @@ def test_help_explains_verbs_and_options():
     for word in ("show", "check", "parsed", "grad", "optimized", "source", "FILE.py:FUNCTION"):
         assert word in out
     out = ok(myia_cli("show", "--help"))
-    for word in ("--stage", "--args", "--grad", "parsed", "optimized", "source"):
+    for word in ("--stage", "--args", "--grad", "--show-rules", "--svg"):
+        assert word in out
+    for word in ("parsed", "typed", "grad", "jvp", "optimized", "source"):
         assert word in out
     out = ok(myia_cli("check", "--help"))
     for word in ("--args", "--order", "finite"):
@@ -198,6 +258,10 @@ ERRORS = {
     "not a function": (["show", "{mod}:NOT_A_FUNCTION"], "not a function"),
     "unsupported syntax": (["show", "{mod}:unsupported"], "MyiaSyntaxError"),
     "source needs args": (["show", "{mod}:f", "--stage", "source"], "--args"),
+    "no picture of source": (
+        ["show", "{mod}:f", "--stage", "source", "--args", "1.0", "--svg", "{dir}/f.svg"],
+        "--svg is for the graph stages",
+    ),
     "bad args expression": (["check", "{mod}:f", "--args", "1.0 +"], "bad --args"),
     "non-scalar output": (["check", "{mod}:nonscalar", "--args", "np.ones(3)"], "MyiaTypeError"),
     "import fails": (["show", "{dir}/broken.py:f"], "importing"),

@@ -1,14 +1,13 @@
 """The notebook views: examples/ir_tour.ipynb runs top to bottom in a Jupyter kernel, and
 the HTML of a graph (`Graph._repr_html_`) is structured: nested collapsible sections, styled
 primitives and constants, source lines beside each node and in its hover title. Also the
-highlighted generated source (`SourceView`) and the optional graphviz picture.
+highlighted generated source (`SourceView`); the picture is tested in tests/ir/test_drawing.py.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import types
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import numpy as np
 import pytest
 
 import myia
-from myia.ir.printer import SourceView, graph_to_html, graph_to_svg, source_to_html
+from myia.ir.printer import SourceView, graph_to_html, source_to_html
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "examples" / "ir_tour.ipynb"
@@ -69,12 +68,18 @@ def test_ir_tour_notebook_runs(tmp_path, monkeypatch):
     assert not [o for o in outputs if o.output_type == "error"]
     html_outputs = [o.data["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     graphs = [h for h in html_outputs if 'class="myia-ir"' in h]
-    assert len(graphs) >= 3  # parsed, adjoint and optimized IR
-    assert "<details" in graphs[0] and "mlp_loss" in graphs[0]
-    assert any("grad_mlp_loss" in h for h in html_outputs)  # the generated source
+    assert len(graphs) == 5  # parsed, typed, grad, jvp, optimized: each text and picture
+    assert all("<details" in h and "<svg" in h for h in graphs)
+    assert "@loss(w, x, y)" in graphs[0] and "@jvp:loss" in graphs[3]
+    assert any("grad_loss" in h for h in html_outputs)  # the generated source
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "gradients match finite differences" in text
-    assert "graph @mlp_loss(params, x, y)" in text  # print(parsed)
+    assert "graph @loss(w, x, y)" in text  # print(myia.ir(loss))
+    # The rule graphs of np.tanh: one named call, their bodies only with show_rules=True.
+    hidden, shown = text.split("graph @grad:act", 2)[1:]
+    assert "fwd[tanh]" in hidden and "graph @fwd:tanh" not in hidden
+    assert "graph @fwd:tanh" in shown
+    assert any(o.get("data", {}).get("image/svg+xml") for o in outputs)  # SVG(g.to_svg())
 
 
 # graph_to_html ------------------------------------------------------------------------------
@@ -177,7 +182,7 @@ def test_graph_html_escapes_text():
     assert "<b>" not in text and "&lt;b&gt;" in text
 
 
-# Generated source and the graphviz picture ----------------------------------------------------
+# Generated source ----------------------------------------------------------------------------
 
 
 def test_source_view_is_text_with_highlighted_html():
@@ -195,49 +200,3 @@ def test_source_html_without_pygments_is_plain_pre(monkeypatch):
     monkeypatch.setitem(sys.modules, "pygments", None)  # import pygments fails
     out = source_to_html("def f(x):\n    return x < 1\n")
     assert out.startswith("<pre") and "x &lt; 1" in out and "<span" not in out
-
-
-def test_svg_is_none_without_graphviz(monkeypatch):
-    monkeypatch.setitem(sys.modules, "graphviz", None)
-    assert graph_to_svg(myia.ir(looped)) is None
-
-
-def test_svg_through_graphviz(monkeypatch):
-    """With graphviz importable (a stand-in here), every graph becomes a cluster."""
-    calls = {"nodes": [], "edges": [], "clusters": []}
-
-    class Digraph:
-        def __init__(self, name=None, graph_attr=None):
-            self.name = name
-
-        def attr(self, *args, **kwargs):
-            pass
-
-        def subgraph(self, name):
-            calls["clusters"].append(name)
-            return self
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def node(self, name, label=None, **attrs):
-            calls["nodes"].append((name, label))
-
-        def edge(self, a, b, **attrs):
-            calls["edges"].append((a, b))
-
-        def pipe(self, format):
-            assert format == "svg"
-            return b"<svg></svg>"
-
-    monkeypatch.setitem(sys.modules, "graphviz", types.SimpleNamespace(Digraph=Digraph))
-    assert graph_to_svg(myia.ir(looped)) == "<svg></svg>"
-    assert len(calls["clusters"]) >= 3
-    labels = {label for _, label in calls["nodes"]}
-    assert {"sin", "return", "x"} <= labels
-    names = {name for name, _ in calls["nodes"]}
-    assert all(a in names and b in names for a, b in calls["edges"])
-    assert graph_to_svg(myia.ir(looped), max_nodes=2) is None

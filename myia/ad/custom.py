@@ -46,7 +46,7 @@ class CustomAD:
         self.region = Region([graph], "function", rev.mng)
         self.bwds: dict = {}
         self.out_types: dict = {}
-        fwd = Graph(f"fwd:{graph.name}", graph.loc)
+        fwd = graph.derive("fwd")
         params = []
         for p in graph.parameters:
             q = fwd.add_parameter(p.name, p.loc)
@@ -68,7 +68,7 @@ class CustomAD:
             return bwd
         g, rule = self.graph, self.rule
         n = len(g.parameters)
-        bwd = Graph(f"bwd:{g.name}", g.loc)
+        bwd = g.derive("bwd")
         res = bwd.add_parameter("res")
         res.abstract = AResidual(self.region.cell)
         dout = bwd.add_parameter("dout")

@@ -44,7 +44,8 @@ def grad_calls(root: Graph) -> list[Apply]:
 
 
 def expand_gradients(root: Graph) -> Graph:
-    """Replace every `grad_call` reachable from `root` by a call of its gradient program."""
+    """Replace every `grad_call` reachable from `root` by a call of its gradient program
+    (and flag `root` with `"gradients"`: its optimizer runs the rewrites of adjoints)."""
     from myia.ad.gradient import gradient_program
 
     done: dict = {}
@@ -73,6 +74,7 @@ def expand_gradients(root: Graph) -> Graph:
                 program = done[key] = gradient_program(
                     fn, tuple(a % n for a in nums), single, has_aux, with_value
                 )
+            root.flags["gradients"] = True  # optimized as a gradient program is
             new = Apply([typed_constant(program, node.loc), *node.inputs[3:]], node.graph, node.loc)
             new.abstract = node.abstract
             Manager(root).replace(node, new)

@@ -133,7 +133,7 @@ class Forward:
         parent = self.mng.parents.get(g)
         if parent is not None:  # filled first: a closure reads the values of its parent
             self.graph(parent)
-        jg = self.graphs[g] = Graph(f"jvp:{g.name}", g.loc)
+        jg = self.graphs[g] = g.derive("jvp")
         jg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
         for p in g.parameters:
             q = jg.add_parameter(p.name, p.loc)

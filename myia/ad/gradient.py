@@ -15,6 +15,7 @@ from myia.infer.abstract import (
     AArray,
     ADict,
     AList,
+    ARecord,
     AResidual,
     AScalar,
     ATuple,
@@ -24,6 +25,7 @@ from myia.infer.abstract import (
 )
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.ir.nodes import Graph
+from myia.prim.records import spec_of
 from myia.prim.registry import lookup
 from myia.prim.sens import zeros_of
 from myia.prim.structures import ZERO
@@ -36,7 +38,8 @@ def check_differentiable(t, where: str, loc) -> None:
     """Refuse gradients with respect to ints, bools and complex numbers."""
     if isinstance(t, (ATuple, AList)) and t.items is not None:
         for i, x in enumerate(t.items):
-            check_differentiable(x, f"{where}[{i}]", loc)
+            part = f".{t.names[i]}" if isinstance(t, ARecord) else f"[{i}]"
+            check_differentiable(x, where + part, loc)
         return
     if isinstance(t, ADict):
         for k, x in zip(t.keys, t.values):
@@ -97,7 +100,7 @@ def gradient_program(
     one = seed(loss_t, ret)
     rev = Reverse(primal, argnums)
     f = rev.function(primal)
-    g = Graph(f"{'value_and_grad' if with_value else 'grad'}:{primal.name}", primal.loc)
+    g = primal.derive("value_and_grad" if with_value else "grad")
     g.flags.update({k: v for k, v in primal.flags.items() if k in ("argnames", "defaults")})
     params = copy_parameters(g, primal)
     b = Builder(g, primal.loc)
@@ -120,6 +123,18 @@ def gradient_program(
         g.output = result
     rev.finish_forward()
     return g
+
+
+def numpy_floats(t):
+    """The type `t` with NumPy floats for its Python floats (the type of a cotangent that
+    follows NumPy's float64 arithmetic: `myia.transforms.numpy_floats`)."""
+    if isinstance(t, (ATuple, AList)) and t.items is not None:
+        return type(t)([numpy_floats(x) for x in t.items])
+    if isinstance(t, ADict):
+        return ADict(t.keys, [numpy_floats(x) for x in t.values])
+    if isinstance(t, AScalar) and t.kind is float:
+        return AScalar(float, np=True)
+    return t
 
 
 def copy_parameters(g: Graph, primal: Graph) -> list:
@@ -148,6 +163,8 @@ def as_input(b: Builder, d, x):
     part = lambda k: None if absent else b.apply(_getitem, d, k)  # noqa: E731
     if isinstance(t, (ATuple, AList)) and t.items is not None:
         items = [as_input(b, part(i), b.apply(_getitem, x, i)) for i in range(len(t.items))]
+        if isinstance(t, ARecord):  # a gradient of a record is a record of its class
+            return b.apply(lookup("make_record"), spec_of(t), b.apply(_make_tuple, *items))
         return b.apply(_make_tuple if isinstance(t, ATuple) else lookup("make_list"), *items)
     if isinstance(t, ADict):
         items = [as_input(b, part(k), b.apply(_getitem, x, k)) for k in t.keys]
@@ -164,31 +181,34 @@ def as_input(b: Builder, d, x):
     return d
 
 
-def cotangent_program(primal: Graph, ct_type) -> Graph:
-    """The typed program of the function `myia.vjp` returns: the primal values and a
-    cotangent of the output (of its type) in, the cotangent of each input out."""
-    from myia.ad.forward import fit
-    from myia.ad.jvp_program import check_tangent
+def vjp_programs(primal: Graph) -> tuple[Graph, Graph]:
+    """The two typed programs of `myia.vjp`, which share one reverse transform (so one
+    residual layout): the forward program (the primal values in; the output and the
+    residual of its backward pass out) and the backward program (the primal values, the
+    output, the residual and a cotangent of the output's type in; the cotangent of each
+    input out, None for ints, bools and strings). The backward program computes nothing
+    of the forward pass: what it reads of it is in the residual."""
+    from myia.ad.forward import fit, tangent_type
 
     out_t = primal.output.abstract
-    from myia.ad.forward import tangent_type
-
     for i, p in enumerate(primal.parameters):
         if tangent_type(p.abstract) is not AZero:
             check_differentiable(p.abstract, f"argument {i} (`{p.name}`)", primal.loc)
-    check_tangent(_Named("the output", out_t), ct_type, primal)
     rev = Reverse(primal, tuple(range(len(primal.parameters))))
     f = rev.function(primal)
-    g = Graph(f"vjp:{primal.name}", primal.loc)
-    params = copy_parameters(g, primal)
-    ct = g.add_parameter("ct", primal.loc)
-    ct.abstract = ct_type
-    b = Builder(g, primal.loc)
-    pair = b.call(f.fwd, params, ATuple((out_t, AResidual(f.region.cell))))
-    dout = fit(b, ct, out_t, b.apply(_getitem, pair, 0))
-    bwd = f.backward(type_of(dout))
+    res_t = AResidual(f.region.cell)
+    fwd = primal.derive("vjp_fwd")
+    b = Builder(fwd, primal.loc)
+    fwd.output = b.call(f.fwd, copy_parameters(fwd, primal), ATuple((out_t, res_t)))
+    bwd = primal.derive("vjp_bwd")
+    params = copy_parameters(bwd, primal)
+    value, res, ct = (bwd.add_parameter(name, primal.loc) for name in ("out", "res", "ct"))
+    value.abstract, res.abstract, ct.abstract = out_t, res_t, numpy_floats(drop_values(out_t))
+    b = Builder(bwd, primal.loc)
+    dout = fit(b, ct, out_t, value)
+    back = f.backward(type_of(dout))
     out_types = f.out_types[drop_values(type_of(dout))]
-    s = b.call(bwd, [b.apply(_getitem, pair, 1), dout], out_types)
+    s = b.call(back, [res, dout], out_types)
     cts = []
     for i, x in enumerate(params):
         if tangent_type(x.abstract) is AZero:
@@ -196,14 +216,6 @@ def cotangent_program(primal: Graph, ct_type) -> Graph:
             continue
         d = b.apply(_getitem, s, i) if out_types.items[i] is not AZero else None
         cts.append(as_input(b, d, x))
-    g.output = b.apply(_make_tuple, *cts)
+    bwd.output = b.apply(_make_tuple, *cts)
     rev.finish_forward()
-    return g
-
-
-class _Named:
-    """A name and a type, where `check_tangent` wants a parameter."""
-
-    def __init__(self, name: str, abstract):
-        self.name = name
-        self.abstract = abstract
+    return fwd, bwd

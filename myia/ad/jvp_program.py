@@ -40,7 +40,7 @@ def jvp_program(primal: Graph, tangent_types: list) -> Graph:
     fwd = Forward(Manager(primal))
     jg = fwd.graph(primal)
     fwd.run()
-    g = Graph(f"jvp:{primal.name}", primal.loc)
+    g = primal.derive("jvp")
     params = copy_parameters(g, primal)
     tangents = []
     for p, t in zip(primal.parameters, tangent_types):

@@ -157,7 +157,7 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
 
     header = region.root
     params = header.parameters
-    bl = Graph(f"bwd_loop:{header.name}", header.loc)
+    bl = header.derive("bwd_loop")
     bl.flags["loop"] = True
     tape = bl.add_parameter("tape")
     tape.abstract = region.tape_type
@@ -173,9 +173,9 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
         accs.append(p)
     b = Builder(bl, header.loc)
     done = b.apply(_is, tape, None)
-    exit_ = Graph(f"bwd_loop_done:{header.name}", header.loc)
+    exit_ = header.derive("bwd_loop_done")
     exit_.flags["branch"] = True
-    body = Graph(f"bwd_loop_body:{header.name}", header.loc)
+    body = header.derive("bwd_loop_body")
     body.flags["branch"] = True
     eb = Builder(exit_, header.loc)
     exit_.output = eb.apply(_make_tuple, *dps, *accs)

@@ -163,7 +163,7 @@ class FunctionAD:
             return bwd
         rev = self.rev
         g = self.graph
-        bwd = Graph(f"bwd:{g.name}", g.loc)
+        bwd = g.derive("bwd")
         res = bwd.add_parameter("res")
         res.abstract = AResidual(self.region.cell)
         dout = bwd.add_parameter("dout")
@@ -244,7 +244,7 @@ class Reverse:
                 f = self.functions[g] = CustomAD(self, g)
                 return f
             f = self.functions[g] = FunctionAD(self, g)
-            f.fwd = Graph(f"fwd:{g.name}", g.loc)  # known to recursive calls from now on
+            f.fwd = g.derive("fwd")  # known to recursive calls from now on
             self.forward_region(f.region, root_graph=f.fwd)
         return f
 
@@ -260,11 +260,7 @@ class Reverse:
         """The forward graphs of `region` (its leaves' outputs are set by `finish_forward`,
         once the backward pass has chosen the residual's slots)."""
         for g in region.graphs:
-            fg = (
-                root_graph
-                if g is region.root and root_graph is not None
-                else Graph(f"fwd:{g.name}", g.loc)
-            )
+            fg = root_graph if g is region.root and root_graph is not None else g.derive("fwd")
             if g in region.roots and region.kind != "branch":
                 fg.flags.update({k: v for k, v in g.flags.items() if k in ("argnames", "defaults")})
                 for p in g.parameters:
@@ -529,7 +525,7 @@ class Reverse:
         cond = scope.ref(self.fwd_input(sw.inputs[1]), b)
         sides = []
         for h in options:
-            bg = Graph(f"bwd:{h.name}", h.loc)
+            bg = h.derive("bwd")
             bg.flags["branch"] = True
             sc = make_scope(h, bg)
             inner = Accumulator(self, sc)

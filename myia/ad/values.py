@@ -91,7 +91,7 @@ class FunctionValues:
                 for o in sorted(t.options, key=_option_order)
             )
         if isinstance(t, ATuple):
-            return ATuple(self.fwd_type(x) for x in t.items)
+            return t.rebuilt(self.fwd_type(x) for x in t.items)
         if isinstance(t, AList):
             if t.items is not None:
                 return AList([self.fwd_type(x) for x in t.items])
@@ -115,12 +115,12 @@ class FunctionValues:
         fv = self.fwdv.get(g)
         if fv is not None:
             return fv
-        fv = self.fwdv[g] = Graph(f"fwdv:{g.name}", g.loc)
+        fv = self.fwdv[g] = g.derive("fwdv")
         fv.flags.update({k: v for k, v in g.flags.items() if k in ("argnames", "defaults")})
         for p in g.parameters:
             q = fv.add_parameter(p.name, p.loc)
             q.abstract = self.fwd_type(p.abstract)
-        bp = self.bprops[g] = Graph(f"bprop:{g.name}", g.loc)
+        bp = self.bprops[g] = g.derive("bprop")
         d = bp.add_parameter("dout")
         d.abstract = sens_type(drop_values(g.output.abstract))
         self.pending.append(g)

@@ -132,7 +132,9 @@ class Codegen:
         self.constants: dict[int, str] = {}
         self.definitions: list = []  # the module-level statements (or comments) of constants
         self.functions: list = []
-        self.defined: set[Graph] = set()
+        self.defined: set[Graph] = set()  # the functions of the module
+        self.local_defs: dict[Graph, set[Graph]] = {}  # the closures each function defines
+        self.writing: list[Graph] = []  # the functions being written, the innermost last
         self.assigned: set[Node] = set()
         self.graph_uses: dict[Graph, list[tuple[Apply, int]]] = {}
         for node in self.mng.all_nodes:
@@ -423,7 +425,7 @@ class Codegen:
             if isinstance(x, Constant) and isinstance(x.value, Graph):
                 g = x.value
                 if (
-                    g not in self.defined
+                    not self.visible(g)
                     and not self.branch_of(g)
                     and self.mng.free_variables_total.get(g)
                     and not (self.inline_loop_of(g))
@@ -521,10 +523,9 @@ class Codegen:
         )
 
     def hoist_closures(self, graphs: list[Graph], out: list) -> None:
-        """Define, before an `if`, a loop or a nested `def` whose code `graphs` are, the
+        """Define, before an `if` or a loop whose code `graphs` are, the
         closures made outside them that they use (defined where first used, a closure would
-        be unknown on the other side of the `if`, or outside the function that used it
-        first)."""
+        be unknown on the other side of the `if`)."""
         inside = set().union(*(self.mng.scope(h) for h in graphs))
         parents = self.mng.parents
         found = set()
@@ -536,7 +537,7 @@ class Codegen:
                             found.add(x.value)
         for c in sorted(found, key=lambda c: c.id):
             if (
-                c not in self.defined
+                not self.visible(c)
                 and parents.get(c) not in inside
                 and parents.get(c) is not None
                 and not self.branch_of(c)
@@ -544,11 +545,22 @@ class Codegen:
             ):
                 self.define_closure(c, out)
 
+    def visible(self, c: Graph) -> bool:
+        """Whether the code being written sees a `def` of the graph `c`: a function of the
+        module, one being written (a recursion), or a closure defined earlier in the
+        function being written. A closure defined in an enclosing function is defined again:
+        read by name from there, it would be the one of the enclosing function's latest
+        loop iteration when called later."""
+        return (
+            c in self.defined
+            or c in self.writing
+            or bool(self.writing)
+            and c in self.local_defs.get(self.writing[-1], ())
+        )
+
     def define_closure(self, c: Graph, out: list) -> None:
-        """A nested `def` of `c`, after those of the closures made outside `c` that it uses
-        (defined inside it, they would be unknown where they are used next)."""
-        self.defined.add(c)
-        self.hoist_closures([c], out)
+        """A nested `def` of `c` in the function being written."""
+        self.local_defs.setdefault(self.writing[-1], set()).add(c)
         out.append(self.function_def(c, nested=True))
 
     def leave(self, g: Graph, value: Node, finish: Finish, out: list) -> None:
@@ -698,7 +710,9 @@ class Codegen:
                     captured.append(self.var(n))
             if captured:
                 sig += (", " if sig else "") + "*, " + ", ".join(f"{c}={c}" for c in captured)
+        self.writing.append(g)
         body = self.region(g, Finish("return", root=g is self.root))
+        self.writing.pop()
         return Block("def", f"{self.graph_name(g)}({sig})", body, None, g.loc)
 
     def generate(self) -> Module:

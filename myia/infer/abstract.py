@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from myia.sentinels import Sentinel
+from myia.trees import is_model, is_namedtuple, is_namedtuple_class, is_static, model_attributes
 
 
 class _Unknown(Sentinel):
@@ -204,6 +205,40 @@ class ATuple(AbstractValue):
 
     def __repr__(self) -> str:
         return f"ATuple({', '.join(map(repr, self.items))})"
+
+    def rebuilt(self, items) -> ATuple:
+        """A tuple of this kind (a record keeps its class) with the items `items`."""
+        return ATuple(items)
+
+
+class ARecord(ATuple):
+    """A record: a namedtuple, or a model object (see `myia/trees.py`), which compiled
+    code holds as the tuple of its dynamic fields `names` (of types `items`); `static`
+    holds the (name, value) pairs of a model's static attributes (ints, bools, strings,
+    None), known when compiling. `cls` is the class its values leave compiled code as."""
+
+    __slots__ = ("cls", "names", "static")
+
+    def __init__(self, cls: type, names, items, static=()):
+        object.__setattr__(self, "cls", cls)
+        object.__setattr__(self, "names", tuple(names))
+        object.__setattr__(self, "static", tuple(static))
+        super().__init__(items)
+
+    def _key(self):
+        return (self.cls, self.names, self.items, tuple((n, _Value(v)) for n, v in self.static))
+
+    def rebuilt(self, items) -> ARecord:
+        return ARecord(self.cls, self.names, items, self.static)
+
+    def field(self, name: str) -> int | None:
+        """The position of the dynamic field `name`, or None."""
+        return self.names.index(name) if name in self.names else None
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={t!r}" for n, t in zip(self.names, self.items))
+        static = "".join(f", {n}={v!r}" for n, v in self.static)
+        return f"ARecord({self.cls.__name__}: {fields}{static})"
 
 
 class AList(AbstractValue):
@@ -499,6 +534,8 @@ def abstract_of_value(v: Any, values: bool = True) -> AbstractValue:
         return AScalar(t, v if values else UNKNOWN)
     if t is tuple:
         return ATuple(abstract_of_value(x, values) for x in v)
+    if is_namedtuple(v):
+        return ARecord(t, t._fields, [abstract_of_value(x, values) for x in v])
     if t is list:
         return AList([abstract_of_value(x, values) for x in v])
     if t is dict:
@@ -507,6 +544,11 @@ def abstract_of_value(v: Any, values: bool = True) -> AbstractValue:
         return AArray(v.dtype, v.shape)  # a subclass (memmap, matrix...) as an array
     if t in (str, slice, range) or isinstance(v, (type, np.dtype)) or v is Ellipsis:
         return AConst(v)
+    if is_model(v):
+        attrs = model_attributes(v)
+        static = [(k, x) for k, x in attrs.items() if is_static(x)]
+        names = [k for k, x in attrs.items() if not is_static(x)]
+        return ARecord(t, names, [abstract_of_value(attrs[k], values) for k in names], static)
     try:
         hash(v)
     except TypeError:
@@ -519,7 +561,7 @@ def drop_values(a: AbstractValue) -> AbstractValue:
     if isinstance(a, AScalar):
         return AScalar(a.kind, UNKNOWN, a.np) if a.known and a.kind is not bool else a
     if isinstance(a, ATuple):
-        return ATuple(drop_values(x) for x in a.items)
+        return a.rebuilt(drop_values(x) for x in a.items)
     if isinstance(a, AList):
         if a.items is not None:
             return AList([drop_values(x) for x in a.items])
@@ -541,7 +583,7 @@ def _unboxed(a: AbstractValue) -> AbstractValue:
     if isinstance(a, AScalar):
         return AScalar(a.kind, a.value, False) if a.np else a
     if isinstance(a, ATuple):
-        return ATuple(_unboxed(x) for x in a.items)
+        return a.rebuilt(_unboxed(x) for x in a.items)
     if isinstance(a, AList):
         if a.items is not None:
             return AList([_unboxed(x) for x in a.items])
@@ -558,7 +600,7 @@ def map_functions(a: AbstractValue, fn) -> AbstractValue:
     if isinstance(a, AFunction):
         return AFunction(fn(o) if isinstance(o, GraphFn) else o for o in a.options)
     if isinstance(a, ATuple):
-        return ATuple(map_functions(x, fn) for x in a.items)
+        return a.rebuilt(map_functions(x, fn) for x in a.items)
     if isinstance(a, AList):
         if a.items is not None:
             return AList([map_functions(x, fn) for x in a.items])
@@ -570,6 +612,18 @@ def map_functions(a: AbstractValue, fn) -> AbstractValue:
     if isinstance(a, AStack):
         return AStack(map_functions(a.elem, fn))
     return a
+
+
+def holds_record(a, models_only: bool = False) -> bool:
+    """Whether `a` holds a record (with `models_only`: a model object, not a namedtuple)."""
+    if isinstance(a, ARecord) and not (models_only and is_namedtuple_class(a.cls)):
+        return True
+    if isinstance(a, (ATuple, AList)):
+        items = a.items if a.items is not None else (a.elem,)
+        return any(holds_record(x, models_only) for x in items)
+    if isinstance(a, ADict):
+        return any(holds_record(x, models_only) for x in a.values)
+    return False
 
 
 def is_constant(a) -> bool:
@@ -616,6 +670,8 @@ def _kind_key(a):
         return ("str",) if a.pytype is str else ("o", a.pytype)
     if isinstance(a, AArray):
         return ("a", a.dtype, a.ndim)
+    if isinstance(a, ARecord):
+        return ("r", a.cls, a.names, tuple((n, _Value(v)) for n, v in a.static))
     if isinstance(a, ATuple):
         return ("t", len(a.items))
     if isinstance(a, ATupleSeq):
@@ -655,6 +711,8 @@ def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
         return AArray(a.dtype, tuple(x if x == y else None for x, y in zip(a.shape, b.shape)))
     if ta is ATuple and type(b) is ATuple and len(a.items) == len(b.items):
         return ATuple(join(x, y) for x, y in zip(a.items, b.items))
+    if ta is ARecord and type(b) is ARecord and _kind_key(a) == _kind_key(b):
+        return a.rebuilt(join(x, y) for x, y in zip(a.items, b.items))
     if (ta is ATupleSeq and tuple_like(b)) or (type(b) is ATupleSeq and tuple_like(a)):
         return ATupleSeq(None, join(tuple_elements(a), tuple_elements(b)))
     if ta is AList and type(b) is AList:
@@ -723,8 +781,8 @@ def widen(old: AbstractValue, new: AbstractValue) -> AbstractValue:
     differ from one iteration to the next."""
     if old == new:
         return old
-    if isinstance(old, ATuple) and isinstance(new, ATuple) and len(old.items) == len(new.items):
-        return ATuple(widen(x, y) for x, y in zip(old.items, new.items))
+    if _kind_key(old) == _kind_key(new) and isinstance(old, ATuple):
+        return old.rebuilt(widen(x, y) for x, y in zip(old.items, new.items))
     if tuple_like(old) and tuple_like(new):
         return ATupleSeq(None, drop_values(join(tuple_elements(old), tuple_elements(new))))
     return drop_values(join(old, new))
@@ -753,6 +811,8 @@ def describe(a) -> str:
     if isinstance(a, AScalar):
         name = a.pytype.__name__
         return f"a{'n' if name[0] in 'aeiou' else ''} {name}"
+    if isinstance(a, ARecord):
+        return f"a {a.cls.__name__} object"
     if isinstance(a, ATuple):
         return f"a tuple of {len(a.items)}"
     if isinstance(a, ATupleSeq):

@@ -8,6 +8,8 @@ constants; calls of graphs go to the context (or loop version) of the callee.
 
 from __future__ import annotations
 
+import types
+
 from myia.errors import MyiaError, MyiaSyntaxError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
@@ -15,6 +17,7 @@ from myia.infer.abstract import (
     AConst,
     AFunction,
     AGradient,
+    ARecord,
     ATuple,
     AUnion,
     GraphFn,
@@ -26,9 +29,11 @@ from myia.infer.abstract import (
 from myia.infer.engine import NEW, STRUCTURAL, Analysis, Context, constant_fold
 from myia.ir.nodes import Apply, Constant, Graph
 from myia.parser import primitive_graph
+from myia.prim.records import method_target
 from myia.prim.registry import REGISTRY, Primitive
 
 _APPLY = REGISTRY.lookup("apply")
+_RECORD_CALL = REGISTRY.lookup("record_call")
 
 
 def run_context(an: Analysis, ctx: Context):
@@ -69,6 +74,15 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
                 return (yield from call_primitive(an, ctx, node, prim, [*args, *extra]))
     if isinstance(fn, AGradient):
         return (yield from call_gradient(an, ctx, node, fn, args))
+    if isinstance(fn, AFunction) and fn.single is _RECORD_CALL:
+        return (yield from call_method(an, ctx, node, args))
+    if isinstance(fn, ARecord):  # a model called: its class's `__call__`
+        return (yield from call_method(an, ctx, node, [fn, AConst("__call__"), *args]))
+    if isinstance(fn, AConst) and isinstance(fn.value, type):
+        raise MyiaTypeError(
+            f"making an object of the class `{fn.value.__name__}` in compiled code is not "
+            "supported (namedtuple classes are): make it outside and pass it as an argument"
+        )
     if not isinstance(fn, AFunction):
         raise MyiaTypeError(f"{describe(fn)} is not callable")
     out = BOTTOM
@@ -95,6 +109,37 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
     if not (len(recorded) == 1 and recorded[0][0] is _APPLY):
         ctx.calls[node] = recorded
     return out
+
+
+def call_method(an: Analysis, ctx: Context, node: Apply, args: list):
+    """The type of `obj.name(*rest)` (`record_call`; `args`: obj, name, rest): the method
+    of obj's class (or the `__call__` of the model in its field `name`), parsed and
+    specialized for the object and `rest`."""
+    from myia.parser import parse
+
+    obj, name, *rest = args
+    if obj is BOTTOM:
+        return BOTTOM
+    fn, on = method_target(obj, name.value)
+    prim = REGISTRY.primitive_for(fn) if on is None else None
+    if prim is not None:  # a NumPy function in a static attribute (`self.act = np.tanh`)
+        g = primitive_graph(prim)
+    elif isinstance(fn, types.FunctionType):
+        g = parse(fn)
+    else:
+        raise MyiaTypeError(
+            f"`{obj.cls.__name__}.{name.value}` is {fn!r}, not a Python function or a NumPy "
+            "function myia can compile"
+        )
+    call_args = list(rest) if on is None else [obj if on == "self" else obj.items[on], *rest]
+    if len(call_args) != len(g.parameters):
+        call_args = _bind_defaults(g, call_args, node)
+    callee = an.context(g, None, tuple(call_args))
+    if callee.state == NEW:
+        yield callee
+    callee.callers.add(ctx)
+    ctx.calls[node] = [(GraphFn(g, None), callee)]
+    return callee.output
 
 
 def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: list):

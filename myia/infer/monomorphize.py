@@ -24,10 +24,12 @@ from myia.infer.abstract import (
     ADict,
     AFunction,
     AList,
+    ARecord,
     ATuple,
     AUnion,
     GraphFn,
     constant_value,
+    holds_record,
     is_constant,
 )
 from myia.infer.build import FOLD_MAX_SIZE, Builder, typed_constant
@@ -35,13 +37,15 @@ from myia.infer.engine import Analysis, Context
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.parser import primitive_graph
+from myia.prim.records import method_arguments
 from myia.prim.registry import REGISTRY, Primitive
 
 _SWITCH = REGISTRY.lookup("switch")
 _GRAD_CALL = REGISTRY.lookup("grad_call")
 _RAISE = REGISTRY.lookup("raise_")
+_RECORD_CALL = REGISTRY.lookup("record_call")
 _APPLY = REGISTRY.lookup("apply") if "apply" in REGISTRY.by_name else None
-_KEEP_FLAGS = ("argnames", "defaults", "loop", "branch", "python_function")
+_KEEP_FLAGS = ("argnames", "defaults", "loop", "branch", "python_function", "rule")
 
 
 class Monomorphizer:
@@ -196,7 +200,7 @@ class Monomorphizer:
             wrapper = self._primitive_value(t.value)
             return AFunction([GraphFn(wrapper, None)]) if wrapper is not None else t
         if isinstance(t, ATuple):
-            return ATuple(self.retype(x, types_as_functions) for x in t.items)
+            return t.rebuilt(self.retype(x, types_as_functions) for x in t.items)
         if isinstance(t, AList):
             return (
                 AList([self.retype(x, types_as_functions) for x in t.items])
@@ -230,6 +234,10 @@ class Monomorphizer:
             args = [b.apply(getitem, packed, i) for i in range(len(packed.abstract.items))]
             fn = node.inputs[1]
         calls = ctx.calls.get(node, [])
+        if isinstance(fn, Constant) and fn.value is _RECORD_CALL:
+            args = method_arguments(b, args)
+        elif not isinstance(fn, Constant) and isinstance(self.an.value_of(ctx, fn), ARecord):
+            args = [self._input(ctx, fn), *args]  # a model called: `__call__(model, ...)`
         if len(calls) == 1 and isinstance(calls[0][0], tuple):
             (_, spec), callee = calls[0]
             args = self._gradient_arguments(spec, callee, args, node)
@@ -295,7 +303,7 @@ class Monomorphizer:
 
 
 def _foldable(t) -> bool:
-    if not is_constant(t):
+    if not is_constant(t) or holds_record(t):  # a constant's type would be a plain tuple
         return False
     try:
         v = constant_value(t)

@@ -137,6 +137,9 @@ class Graph:
     """A function of the IR: parameters, an output and the nodes between them.
 
     `flags` holds per-graph facts other stages use (for instance a custom backpropagator).
+    `flags["rule"]` marks a graph that is myia's own, not the user's: the graph calling a
+    primitive used as a function value, and what transforms make of it (its value names it
+    in the views, as `bprop[tanh]`).
     """
 
     def __init__(self, name: str = "graph", loc: Location | None = None):
@@ -163,6 +166,20 @@ class Graph:
 
         self.return_ = Apply([Constant(return_), node], self, node.loc)
 
+    def derive(self, kind: str) -> Graph:
+        """A new, empty graph that a transform makes of this one: named `kind:name`, at
+        this graph's location, a rule graph (`flags["rule"]`) where this one is.
+
+        Example:
+            >>> Graph("f").derive("fwd").name
+            'fwd:f'
+        """
+        g = Graph(f"{kind}:{self.name}", self.loc)
+        rule = self.flags.get("rule")
+        if rule is not None:
+            g.flags["rule"] = f"{kind}[{rule}]"
+        return g
+
     def apply(self, fn: Any, *args: Any, loc: Location | None = None) -> Apply:
         """Create `fn(*args)` in this graph; non-node values become constants."""
         inputs = [a if isinstance(a, Node) else Constant(a, loc) for a in (fn, *args)]
@@ -185,10 +202,23 @@ class Graph:
 
         return graph_to_html(self)
 
-    def _repr_svg_(self):
-        from myia.ir.printer import graph_to_svg
+    def to_svg(self, max_nodes: int = 150) -> str:
+        """A picture of this graph and the graphs it uses, drawn as SVG by myia (networkx
+        lays it out): one panel per graph, nodes labelled with their operation and source
+        line, arrows from a value to its users; at most `max_nodes` nodes, with a note of
+        how many more there are. In a notebook, `IPython.display.SVG(g.to_svg())` shows it
+        alone; the graph's own display shows it beside the text.
 
-        return graph_to_svg(self)
+        Example:
+            >>> import myia
+            >>> def f(x):
+            ...     return x * 2.0
+            >>> myia.ir(f).to_svg().startswith("<svg")
+            True
+        """
+        from myia.ir.drawing import graph_to_svg
+
+        return graph_to_svg(self, max_nodes)
 
     def to_networkx(self):
         """The nodes and edges of this graph and those nested in it, as a `networkx.DiGraph`.

@@ -1,7 +1,9 @@
-"""Views of graphs for people: text (`print(graph)`), HTML for notebooks, and networkx.
+"""Views of graphs for people: text (`print(graph)`), HTML for notebooks, and networkx
+(the picture is `drawing.py`'s).
 
 The text form shows one node a line, graphs nested under the graph they close over, and
-each line annotated with the user's source line.
+each line annotated with the user's source line. The views show the user's graphs and
+write myia's own rule graphs as one named call (`Printer`).
 """
 
 from __future__ import annotations
@@ -34,9 +36,8 @@ class _Namer:
         return candidate
 
 
-def _const_text(value: Any, namer: _Namer) -> str:
-    if isinstance(value, Graph):
-        return "@" + namer.name(value, value.name)
+def _const_text(value: Any) -> str:
+    """A constant that is not a graph, as the views write it."""
     if isinstance(value, np.ndarray):
         if value.size <= 4:
             return f"array({value.tolist()!r}, {value.dtype})"
@@ -46,17 +47,47 @@ def _const_text(value: Any, namer: _Namer) -> str:
     return repr(value)
 
 
-class _Printer:
+def shows_rules(graph: Graph) -> bool:
+    """Whether the views of `graph` show the rule graphs it uses: when asked
+    (`myia.ir(..., show_rules=True)` sets `flags["show_rules"]`) or when `graph` is one."""
+    return bool(graph.flags.get("show_rules")) or "rule" in graph.flags
+
+
+class Printer:
+    """The graphs a view of `root` shows, in order, and the names it gives their nodes.
+
+    Rule graphs (`flags["rule"]`: myia's own, such as the graph calling a primitive used as
+    a value and its backpropagator) and the graphs nested in them are hidden unless
+    `shows_rules(root)`: a reference to one is written as its rule's name (`bprop[tanh]`).
+    """
+
     def __init__(self, root: Graph):
         self.root = root
         self.mng = Manager(root)
         self.namer = _Namer()
-        for g in sorted(self.mng.graphs, key=lambda g: g.id):
+        graphs = self.mng.graphs
+        self.hidden = set() if shows_rules(root) else {g for g in graphs if self._rule_of(g)}
+        self.graphs = sorted(set(graphs) - self.hidden, key=lambda g: g.id)
+        for g in self.graphs:
             self.namer.name(g, g.name)
+
+    def _rule_of(self, g: Graph) -> str | None:
+        """The rule `g` belongs to (its own, or that of a graph it is nested in), if any."""
+        while g is not None and "rule" not in g.flags:
+            g = self.mng.parents[g]
+        return None if g is None else g.flags["rule"]
+
+    def graph_text(self, g: Graph) -> str:
+        """`@name` of a shown graph, the rule's name (`bprop[tanh]`) of a hidden one."""
+        if g in self.hidden:
+            return self._rule_of(g)
+        return "@" + self.namer.name(g, g.name)
 
     def node_ref(self, node: Node, graph: Graph) -> str:
         if isinstance(node, Constant):
-            return _const_text(node.value, self.namer)
+            if isinstance(node.value, Graph):
+                return self.graph_text(node.value)
+            return _const_text(node.value)
         if isinstance(node, Parameter):
             return self.namer.name(node, node.name or "p")
         return "%" + self.namer.name(node, node.name or str(node.id))
@@ -70,7 +101,7 @@ class _Printer:
         """(text, source comment, graph, node) for the lines of one graph."""
         params = ", ".join(self.node_ref(p, graph) for p in graph.parameters)
         loc = f"{graph.loc}" if graph.loc else ""
-        lines = [(f"graph @{self.namer.name(graph, graph.name)}({params}) {{", loc, graph, None)]
+        lines = [(f"graph {self.graph_text(graph)}({params}) {{", loc, graph, None)]
         fvs = self.mng.ordered_free_variables(graph)
         if fvs:
             lines.append(
@@ -97,7 +128,7 @@ class _Printer:
         children = self.mng.children
         parents = self.mng.parents
         tops = sorted(
-            (g for g in self.mng.graphs if parents[g] is None),
+            (g for g in self.graphs if parents[g] is None),
             key=lambda g: (g is not self.root, g.id),
         )
         out: list[tuple[Graph, int]] = []
@@ -105,7 +136,8 @@ class _Printer:
         while stack:
             g, depth = stack.pop()
             out.append((g, depth))
-            for c in sorted(children[g], key=lambda g: g.id, reverse=True):
+            shown = [c for c in children[g] if c not in self.hidden]
+            for c in sorted(shown, key=lambda g: g.id, reverse=True):
                 stack.append((c, depth + 1))
         return out
 
@@ -122,7 +154,7 @@ def graph_to_text(graph: Graph) -> str:
     """The readable text form of `graph` and every graph it uses, nested graphs indented."""
     if graph.return_ is None:
         return f"graph @{graph.name} (empty)"
-    pr = _Printer(graph)
+    pr = Printer(graph)
     out: list[str] = []
     for g, depth in pr.ordered_graphs():
         pad = "    " * depth
@@ -159,7 +191,7 @@ def _span(cls: str, text: str, title: str | None = None) -> str:
     return f'<span class="{cls}"{tip}>{html.escape(text)}</span>'
 
 
-def _full_loc(loc) -> str:
+def full_location(loc) -> str:
     """`file:line: source text` for a hover title ('' without a location)."""
     if loc is None:
         return ""
@@ -168,26 +200,25 @@ def _full_loc(loc) -> str:
 
 
 class _HtmlWriter:
-    """Renders the lines of `_Printer` with one styled span per name, constant and call."""
+    """Renders the lines of `Printer` with one styled span per name, constant and call."""
 
-    def __init__(self, pr: _Printer):
+    def __init__(self, pr: Printer):
         self.pr = pr
         self.prefix = f"myia-g{pr.root.id}-"
-        graphs = sorted(pr.mng.graphs, key=lambda g: g.id)
-        self.anchors = {g: f"{self.prefix}{i}" for i, g in enumerate(graphs)}
+        self.anchors = {g: f"{self.prefix}{i}" for i, g in enumerate(pr.graphs)}
 
     def graph_ref(self, g: Graph) -> str:
-        text = html.escape("@" + self.pr.namer.name(g, g.name))
-        anchor = self.anchors.get(g)
-        if anchor is None:
-            return f'<span class="g">{text}</span>'
-        return f'<span class="g"><a href="#{anchor}">{text}</a></span>'
+        if g in self.pr.hidden:
+            tip = "myia's rule graph: myia.ir(..., show_rules=True) shows it"
+            return _span("p", self.pr.graph_text(g), tip)
+        text = html.escape(self.pr.graph_text(g))
+        return f'<span class="g"><a href="#{self.anchors[g]}">{text}</a></span>'
 
     def ref(self, node: Node, graph: Graph) -> str:
         if isinstance(node, Constant):
             if isinstance(node.value, Graph):
                 return self.graph_ref(node.value)
-            text = _const_text(node.value, self.pr.namer)
+            text = _const_text(node.value)
             tip = type(node.value).__name__
             if isinstance(node.value, np.ndarray):
                 tip = f"ndarray {node.value.dtype}{list(node.value.shape)}"
@@ -211,7 +242,7 @@ class _HtmlWriter:
         return self.ref(node, graph)
 
     def line(self, body: str, loc=None, comment: str = "") -> str:
-        title = _full_loc(loc)
+        title = full_location(loc)
         tip = f' title="{html.escape(title)}"' if title else ""
         beside = _span("loc", "# " + comment) if comment else ""
         return f'<div class="ln"{tip}>{body}{beside}</div>'
@@ -221,7 +252,7 @@ class _HtmlWriter:
         params = ", ".join(self.ref(p, g) for p in g.parameters)
         head = f'<span class="kw">graph</span> {self.graph_ref(g)}({params})'
         loc = _span("loc", f"# {g.loc}") if g.loc else ""
-        title = f' title="{html.escape(_full_loc(g.loc))}"' if g.loc else ""
+        title = f' title="{html.escape(full_location(g.loc))}"' if g.loc else ""
         opened = " open" if is_open else ""
         out = [f'<details{opened} id="{self.anchors[g]}"><summary{title}>{head}{loc}</summary>']
         fvs = pr.mng.ordered_free_variables(g)
@@ -240,8 +271,9 @@ class _HtmlWriter:
         return out
 
 
-def graph_to_html(graph: Graph, open_depth: int | None = None) -> str:
-    """Structured HTML of a graph for notebooks (what `Graph._repr_html_` shows).
+def graph_to_html(graph: Graph, open_depth: int | None = None, picture: bool = True) -> str:
+    """Structured HTML of a graph for notebooks (what `Graph._repr_html_` shows): the text
+    form and, beside it, the picture (`Graph.to_svg()`; `picture=False` leaves it out).
 
     Each graph is a collapsible `<details>` section; graphs nested in another (closures)
     sit inside their parent's section, and references to a graph link to it. Primitives,
@@ -258,7 +290,7 @@ def graph_to_html(graph: Graph, open_depth: int | None = None) -> str:
     """
     if graph.return_ is None:
         return f"<pre>graph @{html.escape(graph.name)} (empty)</pre>"
-    writer = _HtmlWriter(_Printer(graph))
+    writer = _HtmlWriter(Printer(graph))
     parts = [_STYLE, '<div class="myia-ir">']
     depth_open: list[int] = []
     for g, depth in writer.pr.ordered_graphs():
@@ -269,60 +301,24 @@ def graph_to_html(graph: Graph, open_depth: int | None = None) -> str:
         depth_open.append(depth)
     parts.extend("</details>" for _ in depth_open)
     parts.append("</div>")
-    return "\n".join(parts)
+    if not picture:
+        return "\n".join(parts)
+    from myia.ir.drawing import graph_to_svg
 
-
-def graph_to_svg(graph: Graph, max_nodes: int = 400) -> str | None:
-    """An SVG picture of `graph` drawn by graphviz, or None where it cannot be drawn.
-
-    None when the `graphviz` package (or its `dot` program) is not installed, or when the
-    graph has more than `max_nodes` nodes (too big to read as a picture). Suited to a
-    `_repr_svg_` method: IPython skips a representation that returns None.
-    """
-    try:
-        import graphviz
-    except ImportError:
-        return None
-    pr = _Printer(graph)
-    dot = graphviz.Digraph(name=graph.name, graph_attr={"rankdir": "TB", "fontname": "monospace"})
-    dot.attr("node", fontname="monospace", fontsize="10", shape="box", style="rounded")
-    ids: dict[Node, str] = {}
-    count = 0
-
-    def node_id(node: Node) -> str:
-        if node not in ids:
-            ids[node] = f"n{len(ids)}"
-        return ids[node]
-
-    for g in sorted(pr.mng.graphs, key=lambda g: g.id):
-        with dot.subgraph(name=f"cluster_{node_id(g.return_)}") as sub:
-            sub.attr(label="@" + pr.namer.name(g, g.name), color="#1a4f8b")
-            for p in g.parameters:
-                sub.node(node_id(p), pr.node_ref(p, g), shape="ellipse", color="#2e6b30")
-            fvs_here = lambda h, g=g: [n for n in pr.mng.free_variables_total[h] if n.graph is g]
-            for node in toposort(g.return_, lambda n, g=g: n.graph is g, fvs_here):
-                if not isinstance(node, Apply) or node.graph is not g:
-                    continue
-                count += 1
-                if count > max_nodes:
-                    return None
-                label = "return" if node is g.return_ else pr.fn_ref(node.fn, g)
-                tip = _full_loc(node.loc)
-                sub.node(node_id(node), label, tooltip=tip or label)
-                if not isinstance(node.fn, Constant):  # a call of a computed function
-                    dot.edge(node_id(node.fn), node_id(node), style="dashed")
-                for i, inp in enumerate(node.args):
-                    if isinstance(inp, Constant):
-                        cid = f"{node_id(node)}_c{i}"
-                        text = _const_text(inp.value, pr.namer)
-                        sub.node(cid, text[:40], shape="plaintext", fontcolor="#8a4b08")
-                        dot.edge(cid, node_id(node))
-                    else:
-                        dot.edge(node_id(inp), node_id(node))
-    try:
-        return dot.pipe(format="svg").decode("utf-8")
-    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):  # no `dot` program
-        return None
+    return "\n".join(
+        [
+            '<div class="myia-view" style="display:flex;flex-wrap:wrap;gap:1.5em;'
+            'align-items:flex-start">',
+            '<div style="flex:1 1 30em;min-width:0;overflow-x:auto">',
+            *parts,
+            "</div>",
+            '<div class="myia-picture" style="flex:0 1 auto;max-width:100%;max-height:50em;'
+            'overflow:auto">',
+            graph_to_svg(graph),
+            "</div>",
+            "</div>",
+        ]
+    )
 
 
 def source_to_html(text: str) -> str:
@@ -373,7 +369,7 @@ def graph_to_networkx(graph: Graph):
     """
     import networkx as nx
 
-    pr = _Printer(graph)
+    pr = Printer(graph)
     dg = nx.DiGraph()
     for g in pr.mng.graphs:
         for node in toposort(g.return_, lambda n, g=g: n.graph is g):
@@ -388,7 +384,7 @@ def graph_to_networkx(graph: Graph):
     return dg
 
 
-def _node_attrs(node: Node, pr: _Printer, g: Graph) -> dict:
+def _node_attrs(node: Node, pr: Printer, g: Graph) -> dict:
     kind = (
         "apply"
         if isinstance(node, Apply)

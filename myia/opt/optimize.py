@@ -22,6 +22,7 @@ from myia.infer.build import fold_nodes, type_of, typed_constant
 from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
+from myia.opt.invariants import hoist_invariants
 from myia.opt.patterns import RULES, implied_operand
 from myia.opt.prune import prune_parameters, prune_results
 from myia.opt.tapes import flatten_tapes
@@ -36,8 +37,9 @@ RUNS = [0]  # optimizer runs, in all (the tests count them per compile)
 class Optimizer:
     """Rewrites the graphs reachable from `root` until nothing changes."""
 
-    def __init__(self, root: Graph, adjoint: bool = False):
+    def __init__(self, root: Graph, adjoint: bool = False, flat_tapes: bool | None = None):
         self.root = root
+        self.flat_tapes = adjoint if flat_tapes is None else flat_tapes
         self.mng = Manager(root)
         self.adjoint = adjoint
         self.rules: dict[Primitive, list] = {}
@@ -179,7 +181,13 @@ class Optimizer:
         before = set(self.mng.graphs)
         created: list[Node] = []
         out = inline_clone(
-            g, node.graph, list(node.inputs[1:]), self.mng, effects=effects, created=created
+            g,
+            node.graph,
+            list(node.inputs[1:]),
+            self.mng,
+            loc=node.loc,  # myia's own nodes (a rule graph's) take the user's line of the call
+            effects=effects,
+            created=created,
         )
         ret = node.graph.return_
         for e in effects:
@@ -199,8 +207,12 @@ class Optimizer:
     def prune_across(self) -> None:
         """Dead tuple items of calls, then dead parameters (`myia.opt.prune`), and on
         adjoints flat tapes (`myia.opt.tapes`)."""
-        steps = [("dead result", prune_results), ("dead parameter", prune_parameters)]
-        if self.adjoint:
+        steps = [
+            ("dead result", prune_results),
+            ("dead parameter", prune_parameters),
+            ("loop invariant", hoist_invariants),
+        ]
+        if self.flat_tapes:
             steps.append(("flat tape", lambda mng, root: flatten_tapes(mng)))
         for what, prune in steps:
             changed = prune(self.mng, self.root)
@@ -296,9 +308,12 @@ def _key(node: Node):
     return ("n", id(node))
 
 
-def optimize(graph: Graph, adjoint: bool = False) -> Graph:
-    """Optimize the typed program `graph` in place (see the module) and return it."""
-    return Optimizer(graph, adjoint).run()
+def optimize(graph: Graph, adjoint: bool = False, flat_tapes: bool | None = None) -> Graph:
+    """Optimize the typed program `graph` in place (see the module) and return it.
+    `adjoint`: the rewrites of gradient programs too; `flat_tapes` (by default, as
+    `adjoint`): give tapes flat elements (`opt.tapes`), which changes the type of a tape
+    (keep it off where a tape crosses from one program to another)."""
+    return Optimizer(graph, adjoint, flat_tapes).run()
 
 
 def _node_id(n) -> int:

@@ -160,6 +160,27 @@ def same_type_after() -> Callable:
     return lambda m: True
 
 
+def zeros_(var: str) -> Callable:
+    """The bound node is an array of zeros (+0.0): `np.zeros(s)`, `broadcast_to(0.0, s)`
+    or a constant."""
+
+    def when(m):
+        n = m[var]
+        if isinstance(n, Constant):
+            v = n.value
+            return (
+                isinstance(v, np.ndarray) and v.size > 0 and not v.any() and not np.signbit(v).any()
+            )
+        if not isinstance(n, Apply):
+            return False
+        if n.is_apply(zeros):
+            return True
+        z = n.inputs[1] if n.is_apply(broadcast_to) else None
+        return isinstance(z, Constant) and ZERO_.test(z.value)
+
+    return when
+
+
 def is_array_or_number(var: str = "X") -> Callable:
     return lambda m: isinstance(type_of(m[var]), (AArray, AScalar))
 
@@ -213,6 +234,7 @@ def same_tag(equal: bool) -> Callable:
 
 
 sum_, broadcast_to = P("sum"), P("broadcast_to")
+zeros, matmul = P("zeros"), P("matmul")
 A, D, S = Var("A"), Var("D"), Var("S")
 
 
@@ -290,6 +312,10 @@ RULES = [
     Rule((sub, X, (neg, Y)), (add, X, Y), when=is_array_or_number()),
     Rule((add, X, (neg, Y)), (sub, X, Y), when=is_array_or_number()),
     Rule((add, (neg, X), Y), (sub, Y, X), when=is_array_or_number("Y")),
+    # A negation leaves a product (exactly: the product of -a and b is -(a b)), so that
+    # a sum of it is a difference.
+    Rule((mul, X, (neg, Y)), (neg, (mul, X, Y)), when=both(same_type(), is_array_or_number())),
+    Rule((mul, (neg, X), Y), (neg, (mul, X, Y)), when=both(same_type(), is_array_or_number())),
     Rule((switch, TRUE, X, Y), X),
     Rule((switch, FALSE, X, Y), Y),
     Rule((switch, C, X, X), X),
@@ -341,8 +367,6 @@ RULES = [
     Rule((sub, (broadcast_to, X, S), Y), (broadcast_to, (sub, X, Y), S), when=is_scalar("Y")),
     Rule((mul, Y, (broadcast_to, X, S)), (broadcast_to, (mul, Y, X), S), when=is_scalar("Y")),
     Rule((mul, (broadcast_to, X, S), Y), (broadcast_to, (mul, X, Y), S), when=is_scalar("Y")),
-    Rule((add, X, (broadcast_to, ZERO_, S)), X, when=same_type(), adjoint_only=True),
-    Rule((add, (broadcast_to, ZERO_, S), X), X, when=same_type(), adjoint_only=True),
     Rule((sum_, (neg, X), A, D, C), (neg, (sum_, X, A, D, C)), adjoint_only=True),
     # Linear algebra of adjoints, exact up to rounding (and to what inf and NaN would
     # give): a factor constant along the summed axes leaves the sum; x * (k / x) is k; a
@@ -369,8 +393,16 @@ RULES = [
         broadcast_like_node("K1"),
         adjoint_only=True,
     ),
-    Rule((mul, (broadcast_to, ZERO_, S), X), zero_like_node, adjoint_only=True),
-    Rule((mul, X, (broadcast_to, ZERO_, S)), zero_like_node, adjoint_only=True),
+    # A zero times anything is a zero; a zero added is nothing (adjoints: NaN and inf
+    # aside, and the sign of a zero). Zeros are written `broadcast_to(0.0, s)` by the rules,
+    # `np.zeros(s)` where an absent tangent is passed to a call, and folded constants.
+    Rule((mul, Z, X), zero_like_node, when=zeros_("Z"), adjoint_only=True),
+    Rule((mul, X, Z), zero_like_node, when=zeros_("Z"), adjoint_only=True),
+    Rule((matmul, Z, X), zero_like_node, when=zeros_("Z"), adjoint_only=True),
+    Rule((matmul, X, Z), zero_like_node, when=zeros_("Z"), adjoint_only=True),
+    Rule((add, X, Z), X, when=both(zeros_("Z"), same_type()), adjoint_only=True),
+    Rule((add, Z, X), X, when=both(zeros_("Z"), same_type()), adjoint_only=True),
+    Rule((sub, X, Z), X, when=both(zeros_("Z"), same_type()), adjoint_only=True),
 ]
 
 

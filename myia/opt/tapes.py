@@ -229,7 +229,7 @@ def _substitute(t, old: AStack, new: AStack, memo: dict):
                 t.cell.items = tuple(_substitute(x, old, new, memo) for x in t.items)
         return t
     if isinstance(t, ATuple):
-        return ATuple(_substitute(x, old, new, memo) for x in t.items)
+        return t.rebuilt(_substitute(x, old, new, memo) for x in t.items)
     if isinstance(t, AList):
         if t.items is not None:
             return AList([_substitute(x, old, new, memo) for x in t.items])

@@ -48,6 +48,7 @@ def primitive_graph(prim, fixed: dict | None = None) -> Graph:
         args = {n: p for n, p in zip(names, params)}
         values = [args[n] if n in args else Constant(fixed[n]) for n in prim.signature.parameters]
         g.output = g.apply(prim, *values)
+        g.flags["rule"] = prim.name  # myia's graph, not the user's: the views hide it
         g.flags["argnames"] = names
         g.flags["defaults"] = {
             k: v.default

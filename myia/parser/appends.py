@@ -41,7 +41,10 @@ def rewrite_appends(tree: ast.FunctionDef | ast.Lambda, filename: str, line_offs
     """Rewrite, in place, each `xs.append(v)` statement of `tree` and of its nested
     functions into `xs = xs + [v]`; refuse (`MyiaSyntaxError`) one on a list the function
     does not own."""
-    for fn in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+    nodes = list(ast.walk(tree))
+    if not any(isinstance(n, ast.Attribute) and n.attr == "append" for n in nodes):
+        return
+    for fn in [n for n in nodes if isinstance(n, ast.FunctionDef)]:
         _Function(fn, filename, line_offset).rewrite()
 
 

@@ -326,12 +326,8 @@ class ExpressionLowerer:
         value = self.lower_expr(region, expr.value)
         try:
             prim = REGISTRY.lookup("attr." + expr.attr)
-        except KeyError:
-            raise MyiaSyntaxError(
-                f"attribute `.{expr.attr}` is not supported (supported: .T, .shape, .ndim, "
-                ".dtype, .size)",
-                loc,
-            ) from None
+        except KeyError:  # a field of a record (typed by the specializer)
+            return self.prim(region, "record_attr", [value, Constant(expr.attr, loc)], loc)
         return self.apply(region, [prim, value], loc)
 
     def expr_Lambda(self, region, expr, loc):
@@ -409,9 +405,39 @@ class ExpressionLowerer:
                         fixed=fixed,
                         packs=True,
                     )
-                raise MyiaSyntaxError(_unsupported_method(expr), loc)
+                return self.method_call(region, expr, kwargs, loc)
         fn = self.lower_expr(region, expr.func)
         return self.call_node(region, fn, expr.args, kwargs, loc)
+
+    def method_call(self, region, expr: ast.Call, kwargs, loc):
+        """`obj.m(args)` for a method that is not an array method: a method of a record
+        (a model object), typed by the specializer (`prim/records.py`)."""
+        attr = expr.func.attr
+        jax = _jax_update(expr)
+        if jax is not None:
+            raise MyiaSyntaxError(jax, loc)
+        if attr == "_replace" and kwargs and not expr.args:  # `p._replace(w=v)` of a record
+            names = tuple(kwargs)
+            values = [self.lower_expr(region, v) for v in kwargs.values()]
+            return self.prim(
+                region,
+                "record_replace",
+                [
+                    self.lower_expr(region, expr.func.value),
+                    Constant(names, loc),
+                    self.prim(region, "make_tuple", values, loc),
+                ],
+                loc,
+            )
+        if kwargs or any(isinstance(a, ast.Starred) for a in expr.args):
+            raise MyiaSyntaxError(
+                f"method `.{attr}()` is not an array method (sum, mean, reshape, transpose, dot, "
+                "astype, ...); a method of a model object takes positional arguments only",
+                loc,
+            )
+        nodes = [self.lower_expr(region, expr.func.value), Constant(attr, loc)]
+        nodes += [self.lower_expr(region, a) for a in expr.args]
+        return self.prim(region, "record_call", nodes, loc)
 
     def call_prim(
         self,
@@ -523,11 +549,12 @@ _AT_UPDATES = {
 }
 
 
-def _unsupported_method(call: ast.Call) -> str:
-    """The refusal of a method myia does not know, with the supported form where one exists.
+def _jax_update(call: ast.Call) -> str | None:
+    """The refusal of JAX's functional update `x.at[i].set(v)` (or `.add(v)`, ...), with the
+    array update to write instead; None for another method call.
 
     Example:
-        >>> print(_unsupported_method(ast.parse("x.at[0].set(v)", mode="eval").body))
+        >>> print(_jax_update(ast.parse("x.at[0].set(v)", mode="eval").body))
         JAX's functional update `x.at[0].set(v)` is not supported; write the array update `y = x.copy(); y[0] = v` (myia compiles it as a functional update)
     """
     method, receiver = call.func.attr, call.func.value
@@ -539,10 +566,7 @@ def _unsupported_method(call: ast.Call) -> str:
             f"JAX's functional update `{ast.unparse(call)}` is not supported; write the array "
             f"update `y = {x}.copy(); {update}` (myia compiles it as a functional update)"
         )
-    return (
-        f"method `.{method}()` is not supported; see the supported methods in the subset "
-        "(sum, mean, reshape, transpose, dot, astype, ...)"
-    )
+    return None
 
 
 def _as_type_constant(node: Node, loc) -> Node:

@@ -139,6 +139,10 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
         return "prim", binding
     if hasattr(obj, "__myia_macro__"):
         return "macro", obj
+    if isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields"):
+        from myia.parser.records import NamedTupleConstructor
+
+        return "macro", NamedTupleConstructor(obj)
     if obj is functools.partial:
         from myia.parser.partial import PARTIAL
 
@@ -192,11 +196,20 @@ def _library_dirs() -> tuple[str, ...]:
     return tuple(os.path.realpath(d) + os.sep for d in dirs if d)
 
 
+@functools.cache
+def _myia_dir() -> str:
+    return os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
+
+
+@functools.lru_cache(maxsize=4096)
+def _real(filename: str) -> str:
+    return os.path.realpath(filename)
+
+
 def _is_library_code(fn: types.FunctionType) -> bool:
     """Whether `fn` is defined in the standard library or an installed package."""
-    filename = os.path.realpath(fn.__code__.co_filename)
-    own = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
-    return filename.startswith(_library_dirs()) and not filename.startswith(own)
+    filename = _real(fn.__code__.co_filename)
+    return filename.startswith(_library_dirs()) and not filename.startswith(_myia_dir())
 
 
 def _is_library_module(module: types.ModuleType) -> bool:
@@ -204,6 +217,5 @@ def _is_library_module(module: types.ModuleType) -> bool:
     filename = getattr(module, "__file__", None)
     if filename is None:
         return True
-    filename = os.path.realpath(filename)
-    own = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
-    return filename.startswith(_library_dirs()) or filename.startswith(own)
+    filename = _real(filename)
+    return filename.startswith(_library_dirs()) or filename.startswith(_myia_dir())

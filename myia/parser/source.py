@@ -29,17 +29,51 @@ import types
 
 from myia.errors import Location, MyiaSourceError, MyiaSyntaxError
 
+# Sources given by the user (`myia.jit(f, source=TEXT)`) for code whose file Python did not
+# keep (a plain REPL, `python -c`, an `exec`'d string): the texts given for each file name.
+_GIVEN: dict[str, list[str]] = {}
+# The code objects a text was given for (whose missing definition is an error of the text).
+_GIVEN_FOR: set[types.CodeType] = set()
+
+
+def give_source(fn, text: str) -> None:
+    """Record `text` as source of `fn` and of the other functions it defines (its
+    helpers), for when Python kept no source for `fn`'s file.
+
+    Example:
+        >>> ns, text = {}, "def sq(x): return x * x"
+        >>> exec(text, ns)
+        >>> give_source(ns["sq"], text)
+        >>> source_tree(ns["sq"])[0].name
+        'sq'
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None or not isinstance(text, str):
+        raise TypeError(
+            f"source= needs a Python function and its source text (a str), not {text!r}"
+        )
+    texts = _GIVEN.setdefault(code.co_filename, [])
+    if text not in texts:
+        texts.append(text)
+    _GIVEN_FOR.add(code)
+
 
 def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
     """The `ast` of the code `fn` runs, its file name, line offset and indentation.
 
     The source is read from `fn.__code__`, never through `__wrapped__`: a function that a
-    `functools.wraps` decorator returned is its wrapper, whose source this is.
+    `functools.wraps` decorator returned is its wrapper, whose source this is. Where
+    Python kept no source, a text given with `give_source` for the function's file is
+    read.
 
     Example:
         >>> node, filename, line_offset, indent = source_tree(f)     # doctest: +SKIP
     """
     code = fn.__code__
+    if code.co_filename in _GIVEN and not linecache.getlines(code.co_filename):
+        found = _given_tree(fn)
+        if found is not None:
+            return found
     filename = inspect.getsourcefile(fn) or code.co_filename
     linecache.checkcache(filename)  # the text of the file as it is now
     _check_matches(fn, filename)
@@ -52,8 +86,11 @@ def _tree(fn: types.FunctionType, filename: str) -> tuple[ast.AST, str, int, int
         lines, first = inspect.getsourcelines(code)
     except (OSError, TypeError) as e:
         raise MyiaSyntaxError(
-            f"cannot read the source of `{fn.__qualname__}` ({e}); myia compiles functions from "
-            "their source, so define them in a file (or a notebook cell)",
+            f"cannot read the source of `{fn.__qualname__}` ({e}): Python keeps no source for "
+            f"code typed at a plain REPL, run with `python -c` or exec'd from a string "
+            f"({code.co_filename}). myia compiles functions from their source: define them in "
+            "a file (or an IPython/Jupyter cell), or give the text: "
+            "myia.jit(f, source=TEXT) (also on grad, value_and_grad, jvp, vjp)",
             Location(code.co_filename, code.co_firstlineno),
         ) from None
     src = "".join(lines)
@@ -69,6 +106,60 @@ def _tree(fn: types.FunctionType, filename: str) -> tuple[ast.AST, str, int, int
     raise MyiaSyntaxError(
         f"cannot find the source of `{fn.__qualname__}`", Location(filename, code.co_firstlineno)
     )
+
+
+def _given_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int] | None:
+    """The tree of `fn` from the texts given for its file: the definition of its name and
+    parameters (the one at its first line, if several), its lines shifted to where
+    Python numbers them; None where no text defines it and none was given for it."""
+    code = fn.__code__
+    params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    found = []
+    for text in reversed(_GIVEN[code.co_filename]):
+        try:
+            tree = ast.parse(textwrap.dedent(text))
+        except SyntaxError as e:
+            raise MyiaSyntaxError(
+                f"the source given for `{fn.__qualname__}` does not parse: {e.msg} (line "
+                f"{e.lineno} of the text)",
+                Location(code.co_filename, code.co_firstlineno),
+            ) from None
+        for node in ast.walk(tree):
+            if _defines(node, code.co_name, params):
+                found.append(node)
+    if not found and code not in _GIVEN_FOR:
+        return None  # a function of the same file no text was given for: `_tree` refuses
+    if not found:
+        raise MyiaSyntaxError(
+            f"the source given for `{fn.__qualname__}` has no definition of "
+            f"`{code.co_name}({', '.join(params)})`: give the text that defines it",
+            Location(code.co_filename, code.co_firstlineno),
+        )
+    node = next((n for n in found if _first_line(n) == code.co_firstlineno), found[0])
+    offset = code.co_firstlineno - _first_line(node)
+    if offset:
+        for n in ast.walk(node):
+            if hasattr(n, "lineno"):
+                n.lineno += offset
+                if getattr(n, "end_lineno", None) is not None:
+                    n.end_lineno += offset
+    return node, code.co_filename, 0, 0
+
+
+def _defines(node: ast.AST, name: str, params: list[str]) -> bool:
+    """Whether `node` defines the function `name` (or is a lambda) with `params`."""
+    if isinstance(node, ast.Lambda):
+        ok = name == "<lambda>"
+    else:
+        ok = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+    a = node.args if ok else None
+    return ok and [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)] == params
+
+
+def _first_line(node: ast.AST) -> int:
+    """The line Python numbers a function from (its first decorator's, for a def)."""
+    decorators = getattr(node, "decorator_list", None)
+    return min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno
 
 
 def _shift(tree: ast.AST, line: int, col: int) -> None:
@@ -148,6 +239,8 @@ def _differs(inst, text: str) -> bool:
     from it (False where the text decides nothing: an expression Python folded, a
     display whose items it loads as one constant, code an import hook wrote)."""
     if inst.opname == "LOAD_CONST" and type(inst.argval) in _SCALARS:
+        if text == repr(inst.argval):
+            return False
         try:
             lit = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):

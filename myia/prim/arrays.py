@@ -187,6 +187,8 @@ def _infer_cast(x, to):
                         f"(`{t.__name__}(...)` of {describe(x)})"
                     )
                 return AScalar(t)
+            if x.shape == ():  # a NumPy scalar type of a 0-d array is a NumPy scalar
+                return AScalar(t)
             return AArray(np.dtype(t), x.shape)
         if isinstance(x, AScalar):
             if x.kind is complex and t in (float, int):

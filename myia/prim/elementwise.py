@@ -12,7 +12,8 @@ are canonicalized to the operators on numbers and arrays, with a cast where NumP
 would be a NumPy scalar.
 
 Conventions where the derivative is not defined (see docs/numerics.md): ties of
-`maximum`/`minimum` split the sensitivity 0.5/0.5; `abs` has derivative 0 at 0; `clip`
+`maximum`/`minimum` (and `fmax`/`fmin`) split the sensitivity 0.5/0.5, and `fmax`/`fmin`
+give it all to the argument that is not NaN; `abs` has derivative 0 at 0; `clip`
 passes the sensitivity to `x` at its bounds; `power` at 0 and with negative bases as
 `myia.prim.arith.pow`. The tangent rules (forward mode) are the transposes of the
 backpropagators, with the same conventions.
@@ -345,16 +346,20 @@ def _tie_weight(b, x1, x2):
     )
 
 
-def _extremum_share(r, greater: bool):
-    """The share of x1 in maximum(x1, x2) (`greater`) or minimum(x1, x2)."""
+def _extremum_share(r, greater: bool, nan_skipping: bool = False):
+    """The share of x1 in maximum(x1, x2) (`greater`) or minimum(x1, x2); for fmax and
+    fmin (`nan_skipping`), all of it where x2 is NaN (none where x1 alone is)."""
     x1, x2 = r.x(0), r.x(1)
-    return _tie_weight(r.b, x1, x2) if greater else _tie_weight(r.b, x2, x1)
+    w = _tie_weight(r.b, x1, x2) if greater else _tie_weight(r.b, x2, x1)
+    if nan_skipping:
+        w = r.b.apply(where_, r.b.apply(isnan, x2), 1.0, w)
+    return w
 
 
-def _extremum_vjp(greater: bool):
+def _extremum_vjp(greater: bool, nan_skipping: bool = False):
     def vjp(r):
         b = r.b
-        w = _extremum_share(r, greater)
+        w = _extremum_share(r, greater, nan_skipping)
         d1 = b.apply(O.mul, r.dout, w) if r.wants(0) else None
         d2 = b.apply(O.sub, r.dout, b.apply(O.mul, r.dout, w)) if r.wants(1) else None
         return [unbroadcast(b, d1, r.types[0]), unbroadcast(b, d2, r.types[1])]
@@ -362,10 +367,10 @@ def _extremum_vjp(greater: bool):
     return vjp
 
 
-def _extremum_jvp(greater: bool):
+def _extremum_jvp(greater: bool, nan_skipping: bool = False):
     def jvp(r):
         b = r.b
-        w = _extremum_share(r, greater)
+        w = _extremum_share(r, greater, nan_skipping)
         t1, t2 = r.t(0), r.t(1)
         return tangent_sum(
             b,
@@ -382,6 +387,10 @@ maximum.defvjp(_extremum_vjp(True))
 minimum.defvjp(_extremum_vjp(False))
 maximum.defjvp(_extremum_jvp(True))
 minimum.defjvp(_extremum_jvp(False))
+fmax.defvjp(_extremum_vjp(True, nan_skipping=True))
+fmin.defvjp(_extremum_vjp(False, nan_skipping=True))
+fmax.defjvp(_extremum_jvp(True, nan_skipping=True))
+fmin.defjvp(_extremum_jvp(False, nan_skipping=True))
 
 
 @arctan2.defvjp
@@ -729,8 +738,15 @@ def _np_operator(name: str, ufunc, op: Primitive, nargs: int = 2):
             a if isinstance(t, (AScalar, AArray)) else b.apply(asarray, a, None)
             for a, t in zip(args, types)
         ]
-        out = b.apply(op, *args)
         want = ufunc_type(ufunc, [type_of(a) for a in args])
+        if isinstance(want, AScalar) and want.np:  # on NumPy floats: inf and nan, not errors
+            args = [
+                b.apply(cast, a, want.pytype)
+                if isinstance(t, AScalar) and t.pytype is not want.pytype
+                else a
+                for a, t in zip(args, map(type_of, args))
+            ]
+        out = b.apply(op, *args)
         got = type_of(out)
         if isinstance(want, AScalar) and got != want:
             out = b.apply(cast, out, want.pytype)

@@ -4,8 +4,8 @@
 Gradient conventions (docs/numerics.md): the 2-norm and the Frobenius norm have gradient
 0 at 0 (not NaN); the 1-norm uses the derivative of `abs` (0 at 0); the extrema of the
 ±inf norms (and of the matrix ±1 norms) share the gradient equally between ties; `inv`,
-`det` and `solve` differentiate as in autograd/JAX (`d inv = -inv^T g inv^T`,
-`d det = g det inv^T`, `d b = solve(a^T, g)`, `d a = -d b x^T`).
+and `solve` differentiate as in autograd/JAX (`d inv = -inv^T g inv^T`, `d b = solve(a^T,
+g)`, `d a = -d b x^T`); `det` by the cofactor matrix (`myia.prim.decompositions`).
 """
 
 from __future__ import annotations
@@ -201,24 +201,14 @@ inv.defemit(template("np.linalg.inv({0})"))
 
 @primitive("det", py=[np.linalg.det], fresh=True)
 def det(a):
-    """`np.linalg.det(a)` (stacks of square matrices); `d a = g det(a) inv(a)^T`, which
-    needs `a` invertible."""
+    """`np.linalg.det(a)` (stacks of square matrices); `d a = g cofactor(a)`, finite at
+    singular matrices (its rules are in `myia.prim.decompositions`, with `cofactor`)."""
     return np.linalg.det(a)
 
 
 @det.definfer
 def _infer_det(a):
     return _result(_linalg_dtype(a), _square(a, "np.linalg.det").shape[:-2])
-
-
-@det.defvjp
-def _vjp_det(r):
-    b = r.b
-    scale = b.apply(O.mul, r.dout, r.out())
-    if r.types[0].ndim > 2:
-        scale = b.apply(expand_dims, scale, (-2, -1))
-    g = b.apply(O.mul, scale, _swap(b, b.apply(inv, r.x(0))))
-    return [unbroadcast(b, g, r.types[0])]
 
 
 det.defemit(template("np.linalg.det({0})"))
@@ -228,14 +218,6 @@ det.defemit(template("np.linalg.det({0})"))
 def _jvp_inv(r):
     out = r.out()
     return r.b.apply(O.neg, r.b.apply(matmul, r.b.apply(matmul, out, r.t(0)), out))
-
-
-@det.defjvp
-def _jvp_det(r):
-    """`det(a) * trace(inv(a) t)`, the transpose of the backpropagator."""
-    b = r.b
-    g = b.apply(O.mul, r.t(0), _swap(b, b.apply(inv, r.x(0))))
-    return b.apply(O.mul, b.apply(REGISTRY.lookup("sum"), g, (-2, -1), None, False), r.out())
 
 
 @primitive("solve", py=[np.linalg.solve], fresh=True)

@@ -112,6 +112,7 @@ class Registry:
         self.loaded = False
         self.by_name: dict[str, Primitive] = {}
         self._by_id: dict[int, tuple[Any, Primitive, dict]] = {}
+        self._bound: dict[tuple[int, str], tuple[Any, Primitive]] = {}
         self.methods: dict[str, tuple[Primitive, dict]] = {}
 
     def primitive(
@@ -135,6 +136,11 @@ class Registry:
         called with the keyword arguments `fixed` besides the user's (`np.float64(x)` is
         `cast(x, to=np.float64)`)."""
         self._by_id[id(obj)] = (obj, prim, fixed)
+
+    def alias_bound(self, instance: Any, name: str, prim: Primitive) -> None:
+        """Make the bound method `instance.name` (a new object at each read, as
+        `scipy.stats.norm.logpdf`) stand for `prim`."""
+        self._bound[(id(instance), name)] = (instance, prim)
 
     def method(self, name: str, prim: Primitive, **fixed) -> None:
         """Make the array method `x.name(...)` stand for `prim(x, ...)`."""
@@ -169,6 +175,10 @@ class Registry:
         hit = self._by_id.get(id(obj))
         if hit is not None and hit[0] is obj:
             return hit[1], hit[2]
+        if inspect.ismethod(obj):
+            bound = self._bound.get((id(obj.__self__), obj.__func__.__name__))
+            if bound is not None and bound[0] is obj.__self__:
+                return bound[1], {}
         return None
 
 

@@ -326,6 +326,62 @@ def times_broadcast_zero(x):
     return x * np.broadcast_to(0.0, x.shape)
 
 
+def mul_neg(x, y):
+    return x * (-y)
+
+
+def neg_mul(x, y):
+    return (-x) * y
+
+
+def zeros_times(x):
+    return np.zeros((8, 9)) * x
+
+
+def times_zeros(x):
+    return x * np.zeros((8, 9))
+
+
+def zeros_matmul(x):
+    return np.zeros((8, 9)) @ x
+
+
+def matmul_zeros(x):
+    return x @ np.zeros((9, 9))
+
+
+def broadcast_zero_matmul(x):
+    return np.broadcast_to(0.0, (8, 9)) @ x
+
+
+def matmul_broadcast_zero(x):
+    return x @ np.broadcast_to(0.0, (9, 9))
+
+
+def plus_zeros(x):
+    return x + np.zeros((8, 9))
+
+
+def zeros_plus(x):
+    return np.zeros((8, 9)) + x
+
+
+def minus_zeros(x):
+    return x - np.zeros((8, 9))
+
+
+def minus_broadcast_zero(x):
+    return x - np.broadcast_to(0.0, x.shape)
+
+
+def times_zero_constant(x):
+    return x * np.zeros((2, 3))  # folded into a constant
+
+
+def zero_constant_matmul(x):
+    return np.zeros((2, 3)) @ x  # folded into a constant
+
+
 # Hand-built typed graphs: switch on constants, environments ------------------------------
 
 F = AScalar(float, np=True)  # the sensitivities' NumPy float
@@ -586,13 +642,13 @@ FIRES = [
     ),
     # -0.0 + 0.0 is +0.0 here too: adjoints only.
     Case(
-        "add(X, broadcast_to(0, S)) -> X",
+        "add(X, Z) -> X",
         plus_broadcast_zero,
         {"f64[8,9]": args(f64(BIG, FLOATS_NO_NEG_ZERO))},
         adjoint=True,
     ),
     Case(
-        "add(broadcast_to(0, S), X) -> X",
+        "add(Z, X) -> X",
         broadcast_zero_plus,
         {"f64[8,9]": args(f64(BIG, FLOATS_NO_NEG_ZERO))},
         adjoint=True,
@@ -640,18 +696,54 @@ FIRES = [
         rtol=1e-15,
     ),
     Case(
-        "mul(broadcast_to(0, S), X) ->",
+        "mul(Z, X) ->",
         broadcast_zero_times,
         {"f64[8,9]": args(f64(BIG, MODERATE))},
         adjoint=True,
         rtol=1e-15,
     ),
     Case(
-        "mul(X, broadcast_to(0, S)) ->",
+        "mul(X, Z) ->",
         times_broadcast_zero,
         {"f64[8,9]": args(f64(BIG, MODERATE))},
         adjoint=True,
         rtol=1e-15,
+    ),
+    Case("mul(X, neg(Y)) -> neg(mul(X, Y))", mul_neg, binary_sigs(*ALL)),
+    Case("mul(neg(X), Y) -> neg(mul(X, Y))", neg_mul, binary_sigs(*ALL)),
+    *(
+        Case(name, fn, {"f64[8,9]": args(f64(BIG, MODERATE))}, adjoint=True, rtol=1e-15)
+        for name, fn in (
+            ("mul(Z, X) ->", zeros_times),
+            ("mul(X, Z) ->", times_zeros),
+            ("add(X, Z) -> X", plus_zeros),
+            ("add(Z, X) -> X", zeros_plus),
+            ("sub(X, Z) -> X", minus_zeros),
+            ("sub(X, Z) -> X", minus_broadcast_zero),
+            ("matmul(X, Z) ->", matmul_zeros),
+            ("matmul(X, Z) ->", matmul_broadcast_zero),
+        )
+    ),
+    Case(
+        "mul(X, Z) ->",
+        times_zero_constant,
+        {"f64[2,3]": args(f64((2, 3), MODERATE))},
+        adjoint=True,
+        rtol=1e-15,
+    ),
+    Case(
+        "matmul(Z, X) ->",
+        zero_constant_matmul,
+        {"f64[3,4]": args(f64((3, 4), MODERATE))},
+        adjoint=True,
+        rtol=1e-15,
+    ),
+    *(
+        Case(name, fn, {"f64[9,4]": args(f64((9, 4), MODERATE))}, adjoint=True, rtol=1e-15)
+        for name, fn in (
+            ("matmul(Z, X) ->", zeros_matmul),
+            ("matmul(Z, X) ->", broadcast_zero_matmul),
+        )
     ),
     Case(
         IMPLIED,
@@ -826,7 +918,7 @@ GUARDED = [
     ),
     # float32 + a float64 array of zeros is float64: not x.
     Case(
-        "add(broadcast_to(0, S), X) -> X",
+        "add(Z, X) -> X",
         broadcast_zero_plus,
         {"f32[8,9]": args(f32(BIG))},
         adjoint=True,

@@ -506,3 +506,16 @@ def test_jvp_of_jvp(k):
     fd = (hi - lo) / (2 * eps)
     np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got, jvp_of_jvp(fn, x, s, t), rtol=1e-9, atol=1e-12)
+
+
+def plus_numpy_scalar_of_0d(x):
+    return np.sum(x) + np.float64(np.where(np.sum(x) > 0, 1.0, 0.0))
+
+
+def test_numpy_scalar_type_of_a_0d_array():
+    """`np.float64` of a 0-d array is a NumPy float (as NumPy gives), so the tangent of a
+    sum with it is a NumPy float too, not a 0-d array."""
+    x = np.array([0.5, -1.0, 2.0])
+    assert type(myia.jit(plus_numpy_scalar_of_0d)(x)) is np.float64
+    value, tangent = myia.jvp(plus_numpy_scalar_of_0d, (x,), (np.ones(3),))
+    assert type(tangent) is np.float64 and tangent == 3.0
