@@ -96,6 +96,15 @@ def other_name_rebound_in_one_branch(x):
     return np.sum(z)
 
 
+def other_name_rebound_then_element_updated(x):  # `zz` holds the list's elements
+    y = [x * 1.0]
+    z = y
+    zz = z + z
+    z = 0.0
+    y[0][1] = 5.0
+    return np.sum(zz[0]) + z
+
+
 def parameter_aliased_then_rebound(x):  # `c` is still the caller's array
     c = x
     x = np.zeros(3)
@@ -338,6 +347,7 @@ def test_real_aliases_stay_refused():
     assert_refused(parameter_aliased_then_rebound, (x,), "c += 1.0", "parameter")
     assert_refused(other_name_passed_on, (x,), "y[0] = 1.0", "`z = y`")
     assert_refused(other_name_rebound_in_one_branch, (x,), "y[0] = 1.0", "`z = y`")
+    assert_refused(other_name_rebound_then_element_updated, (x,), "y[0][1] = 5.0", "`z = y`")
     assert_refused(swap_of_one_array, (x,), "a += 1.0", "shares its object with `b`")
     assert_refused(shared_in_the_loop_read_by_its_test, (x,), "a += 1.0", "`b = a`")
     assert_refused(two_names_of_one_array, (x,), "a += 1.0", "shares its object with `b`")

@@ -694,8 +694,10 @@ class _AliasCheck(_CallSharing):
     def forgotten(self, edge: _Edge, u: _Update) -> bool:
         """Whether the name `edge` bound to (a view of) the object of `u.name` is rebound
         before anything may read it after the update `u`, and passed it to nothing else
-        (`z = y; z = z * 2.0; y[0] = 1.0`): no other name can show the update."""
-        if not edge.binds or edge.closure:
+        (`z = y; z = z * 2.0; y[0] = 1.0`): no other name can show the update. Only for an
+        update of a slot of `u.name` by another name for it: what `z` made without a sharing
+        the rule records (`zz = z + z` of lists holds the elements) may hold those elements."""
+        if u.inner or not edge.binds or edge.closure or edge.container or edge.store:
             return False
         holder = edge.target
         for other in self.edges:
