@@ -5,7 +5,10 @@ myia compiles `x[i] = v` (and `x[i] += v`) as a functional update that rebinds `
 container, closure or caller holding that object sees. The rule refuses an update whenever
 that difference could show, with a syntactic and conservative analysis of the function that
 holds the update (sharings made after the update, outside its loops, see the new value and
-do not count):
+do not count). It follows values, not names: each binding of a name starts a version of it
+(`versions`), and a sharing counts only for the version the update (or a later read) sees,
+so rebinding a name to a fresh value, or a swap `a, b = b, a`, ends what the name shared
+(and a name rebound before any read after the update does not show it, `forgotten`):
 
 - `x[i] = v` / `x[i] += v` is refused when `x` is a parameter (unless rebound on every path
   before the update), is not assigned in the function (a global or enclosing variable), is
@@ -13,7 +16,9 @@ do not count):
   s)`, `for x in ys`, ...), is itself shared (`y = x`, `y = x.T`, `t = (x, 1)`, `for r in
   x`, `out[i] = x`, ...) or is read by a nested def, lambda or comprehension. Writes into an
   element (`x[i][j] = v`, `x[i] += v`) are also refused when `x` holds named objects
-  (`x = [w, w]`, `x[k] = w` on a list) or repeats one (`x = [np.zeros(3)] * 2`).
+  (`x = [w, w]`, `x[k] = w` on a list) or repeats one (`x = [np.zeros(3)] * 2`); for
+  `x[i] += v` that refusal is left to the specializer, which raises it where `x[i]` is an
+  array or a list (a number is rebound in its slot: `y[0] = s; y[0] += 1.0` on a float).
 - `x += v` on a name is refused when `x` shares its object with another name, container or
   loop variable that is read after the update (or in its loop, or by a nested function), or
   with an object from outside the function (a parameter not rebound before, a global or an
@@ -24,7 +29,11 @@ do not count):
 A call's value shares what the callee may return of its arguments and captures (`calls.py`):
 a user function, a nested def or a lambda is read (its returns, through its own assignments
 and calls); a function value myia cannot read here (a parameter, an item, the result of a
-call) may return any of its arguments or captures. Everything else (fresh arrays from
+call) may return any of its arguments or captures. A finished list, set or dict
+comprehension holds what its element expression returns (`[v for v in y]` the rows of `y`,
+`[v * 2.0 for v in y]` new arrays) and reads its names where it stands; a generator
+expression, a def or a lambda holds its captures; a join of lists with a display
+(`xs + [w]`, what `xs.append(w)` becomes) holds the elements of both. Everything else (fresh arrays from
 `np.zeros`, `np.array`, `x.copy()`, arithmetic, NumPy functions, gradients) is fresh.
 """
 
@@ -82,6 +91,11 @@ class _Edge:
     store: bool = False
     container: bool = False
     closure: bool = False  # `target` is a def or lambda capturing `source`
+    binds: bool = False  # `stmt` binds `target` (not a store into it)
+    binds_source: bool = False  # `stmt` binds `source` too (`a = b = v`)
+    # The versions of the two names the edge links (`_AliasCheck.versions`), set by `run`.
+    target_versions: frozenset = frozenset()
+    source_versions: frozenset = frozenset()
 
 
 @dataclass
@@ -124,6 +138,33 @@ def _own_parts(stmt: ast.stmt) -> list[ast.AST]:
 
 
 _BLOCK_ITEMS = (ast.stmt, ast.excepthandler, ast.match_case)
+# Comprehensions that run where they stand (a generator expression runs when it is consumed).
+_EAGER = (ast.ListComp, ast.SetComp, ast.DictComp)
+_SEQUENCES = (ast.List, ast.Tuple, ast.ListComp)
+
+
+def _concatenation(e: ast.AST) -> bool:
+    """Whether `e` joins or repeats lists or tuples (`xs + [v]`, `[w] * 2`): one side is
+    written as one (`xs.append(v)` is rewritten to `xs = xs + [v]`)."""
+    return (
+        isinstance(e, ast.BinOp)
+        and isinstance(e.op, (ast.Add, ast.Mult))
+        and any(isinstance(side, _SEQUENCES) for side in (e.left, e.right))
+    )
+
+
+def _late_reads(scope: ast.AST) -> set[int]:
+    """The ids of the names that the nested scope `scope` reads later than where it stands:
+    all its reads for a def, a lambda or a generator expression; for a list, set or dict
+    comprehension, which runs at once, only those of the functions and generators it makes.
+    """
+    if not isinstance(scope, _EAGER):
+        return {id(n) for n in _free_reads(scope)}
+    out: set[int] = set()
+    for node in _iter_own(ast.iter_child_nodes(scope)):
+        if isinstance(node, _NESTED_SCOPES):
+            out |= _late_reads(node)
+    return out
 
 
 class _AliasCheck(_CallSharing):
@@ -151,13 +192,17 @@ class _AliasCheck(_CallSharing):
         self.returns: list[ast.expr] = []
         self.params = set(_param_names(fn.args))
         self.bound = set(self.params)
-        self.assigns: dict[str, list[tuple]] = defaultdict(list)
+        # The statements binding each name: a version of it starts at each (the parameters'
+        # version, 0, at the entry), so that the rule follows values rather than names.
+        self.defs: dict[str, list[ast.stmt]] = defaultdict(list)
+        self.paths: dict[int, tuple] = {}  # id(statement): its path (see `_dominates`)
+        self.reaching_memo: dict[tuple, frozenset] = {}
         self.edges: list[_Edge] = []
         # A position is (order of the statement, ids of the loops around it); None stands for
         # a read by a nested function, which may run at any time.
         self.where: dict[int, tuple[int, tuple]] = {}  # id(statement): position
-        self.reads: dict[str, list[tuple[ast.Name, tuple | None]]] = defaultdict(list)
-        self.captures: list[tuple[ast.Name, tuple]] = []  # reads by nested scopes
+        self.reads: dict[str, list[tuple[ast.Name, tuple | None, ast.stmt]]] = defaultdict(list)
+        self.captures: list[tuple[ast.Name, tuple]] = []  # reads by nested functions
         self.updates: list[_Update] = []
         self.repeats: dict[str, list[ast.stmt]] = defaultdict(list)  # x = [np.zeros(3)] * 2
         # Names only ever bound to new ndarrays (`np.zeros(...)`): storing into them copies.
@@ -165,6 +210,12 @@ class _AliasCheck(_CallSharing):
 
     def run(self) -> None:
         self.block(self.fn.body, (id(self.fn), "body"), (), ())
+        for edge in self.edges:
+            own = frozenset({id(edge.stmt)})
+            edge.target_versions = own if edge.binds else self.versions(edge.target, edge.stmt)
+            edge.source_versions = (
+                own if edge.binds_source else self.versions(edge.source, edge.stmt)
+            )
         for update in self.updates:
             if update.kind == "subscript":
                 self.check_subscript(update)
@@ -185,6 +236,50 @@ class _AliasCheck(_CallSharing):
         update_order, update_loops = self.where[id(update.stmt)]
         return order >= update_order or not set(loops).isdisjoint(update_loops)
 
+    def versions(self, name: str, stmt: ast.stmt, position: tuple | None = None) -> frozenset:
+        """The versions of `name` (ids of its binding statements, 0 for its value at the
+        entry) that `stmt` may read, before its own bindings; `position`: where the read
+        runs, when not at the statement's own (the test of a `while` runs in its loop)."""
+        position = self.where[id(stmt)] if position is None else position
+        key = (name, id(stmt), position)
+        if key not in self.reaching_memo:
+            self.reaching_memo[key] = frozenset(
+                v
+                for v, where in self.bindings(name)
+                if self.reaches(name, v, where, stmt, position)
+            )
+        return self.reaching_memo[key]
+
+    def bindings(self, name: str) -> list[tuple[int, tuple]]:
+        entry = (0, (-1, ()))
+        return [entry, *((id(d), self.where[id(d)]) for d in self.defs.get(name, []))]
+
+    def reaches(
+        self, name: str, version: int, where: tuple, stmt: ast.stmt, position: tuple
+    ) -> bool:
+        """Whether the binding `version` of `name` (at position `where`) may be what `stmt`
+        reads at `position`: it runs before (or in a loop around both), and no other
+        binding of `name` runs, on every path, between the two."""
+        order_v, loops_v = where
+        order_s, loops_s = position
+        shared = set(loops_v) & set(loops_s)
+        if order_v >= order_s and not shared:
+            return False
+        for other in self.defs.get(name, []):
+            if id(other) == version or not _dominates(self.paths[id(other)], self.paths[id(stmt)]):
+                continue
+            order_o, loops_o = self.where[id(other)]
+            if order_o < order_v < order_s:
+                continue  # `version` may run after `other`, before `stmt`
+            if shared <= set(loops_o):
+                return False  # every way from `version` to `stmt` goes through `other`
+        return True
+
+    def define(self, name: str, stmt: ast.stmt) -> None:
+        self.bound.add(name)
+        if stmt not in self.defs[name]:
+            self.defs[name].append(stmt)
+
     # Facts -------------------------------------------------------------------------------
 
     def block(self, stmts: list[ast.stmt], key: tuple, path: tuple, loops: tuple) -> None:
@@ -194,22 +289,27 @@ class _AliasCheck(_CallSharing):
     def statement(self, stmt: ast.stmt, path: tuple, loops: tuple) -> None:
         order = len(self.where)
         self.where[id(stmt)] = (order, loops)
+        self.paths[id(stmt)] = path
         # The test of a `while` runs again after each iteration: it is inside its loop.
         inside = (*loops, id(stmt)) if isinstance(stmt, ast.While) else loops
         for node in _iter_own(_own_parts(stmt)):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                self.reads[node.id].append((node, (order, inside)))
+                self.reads[node.id].append((node, (order, inside), stmt))
             elif isinstance(node, _NESTED_SCOPES):
+                late = _late_reads(node)
                 for name in _free_reads(node):
-                    self.captures.append((name, (order, inside)))
-                    self.reads[name.id].append((name, None))
+                    if id(name) in late:
+                        self.captures.append((name, (order, inside)))
+                        self.reads[name.id].append((name, None, stmt))
+                    else:  # read by a comprehension, which runs here
+                        self.reads[name.id].append((name, (order, inside), stmt))
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 self.bind(target, stmt.value, stmt, path)
             names = [n.id for t in stmt.targets for n in _target_names(t)]
             if len(stmt.targets) > 1:  # `a = b = v`: one object, several names
                 for a, b in zip(names, names[1:]):
-                    self.edges.append(_Edge(a, b, stmt))
+                    self.edges.append(_Edge(a, b, stmt, binds=True, binds_source=True))
             for target in stmt.targets:
                 if isinstance(target, ast.Subscript):
                     self.subscript_update(stmt, target, stmt.value, path)
@@ -219,7 +319,7 @@ class _AliasCheck(_CallSharing):
         elif isinstance(stmt, ast.AugAssign):
             target = stmt.target
             if isinstance(target, ast.Name):
-                self.reads[target.id].append((target, (order, loops)))
+                self.reads[target.id].append((target, (order, loops), stmt))
                 self.updates.append(_Update("augmented", stmt, target, target.id, False, path))
                 for src, direct in self.sources(stmt.value):  # `xs += [x]` stores `x`
                     if not direct and src.id != target.id:
@@ -229,22 +329,25 @@ class _AliasCheck(_CallSharing):
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             for name, sources in self.element_pairs(stmt.target, stmt.iter):
                 self.arrays[name.id] = False
-                self.bound.add(name.id)
+                self.define(name.id, stmt)
                 for src in sources:  # the loop variable is an element of the iterable
-                    self.edges.append(_Edge(name.id, src.id, stmt))
+                    self.edges.append(_Edge(name.id, src.id, stmt, binds=True))
             inner = (*loops, id(stmt))
             self.block(stmt.body, (id(stmt), "body"), path, inner)
             self.block(stmt.orelse, (id(stmt), "orelse"), path, inner)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            self.bound.add(stmt.name)
+            self.define(stmt.name, stmt)
             self.local_fn(stmt.name, stmt)
             for name in _free_reads(stmt):  # a closure holds what it captures
-                self.edges.append(_Edge(stmt.name, name.id, stmt, container=True, closure=True))
+                self.edges.append(
+                    _Edge(stmt.name, name.id, stmt, container=True, closure=True, binds=True)
+                )
         elif isinstance(stmt, ast.Return):
             if stmt.value is not None:
                 self.returns.append(stmt.value)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            self.bound |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
+            for a in stmt.names:
+                self.define((a.asname or a.name).split(".")[0], stmt)
         else:
             inner = (*loops, id(stmt)) if isinstance(stmt, _LOOPS) else loops
             for field in ("body", "orelse", "finalbody"):
@@ -255,7 +358,8 @@ class _AliasCheck(_CallSharing):
                 self.block(part.body, (id(part), "body"), path, inner)
             for item in getattr(stmt, "items", []):  # `with ... as x`
                 if item.optional_vars is not None:
-                    self.bound |= {n.id for n in _target_names(item.optional_vars)}
+                    for n in _target_names(item.optional_vars):
+                        self.define(n.id, stmt)
 
     def bind(self, target: ast.expr, value: ast.expr, stmt: ast.stmt, path: tuple) -> None:
         if isinstance(target, ast.Name) and _repeats_an_object(value):
@@ -264,12 +368,11 @@ class _AliasCheck(_CallSharing):
             self.local_fn(name.id, value if name is target else None)
             is_array = name is target and self.makes_array(value)
             self.arrays[name.id] = self.arrays.get(name.id, True) and is_array
-            self.bound.add(name.id)
-            self.assigns[name.id].append(path)
+            self.define(name.id, stmt)
             closure = isinstance(value, ast.Lambda) and name is target
             for src, direct in sources:
                 self.edges.append(
-                    _Edge(name.id, src.id, stmt, container=not direct, closure=closure)
+                    _Edge(name.id, src.id, stmt, container=not direct, closure=closure, binds=True)
                 )
 
     def local_fn(self, name: str, value: ast.AST | None) -> None:
@@ -380,15 +483,32 @@ class _AliasCheck(_CallSharing):
             return [(n, False) for elt in e.elts for n, _ in self.sources(elt)]
         if isinstance(e, ast.Dict):
             return [(n, False) for v in e.values for n, _ in self.sources(v)]
+        if _concatenation(e):  # a new list or tuple holding the elements of both sides
+            return [(n, False) for side in (e.left, e.right) for n, _ in self.sources(side)]
         if isinstance(e, ast.IfExp):
             return self.sources(e.body) + self.sources(e.orelse)
         if isinstance(e, ast.BoolOp):
             return [s for v in e.values for s in self.sources(v)]
-        if isinstance(e, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)):
+        if isinstance(e, _EAGER):
+            return [(n, False) for n in self.comprehension_sources(e)]
+        if isinstance(e, (ast.GeneratorExp, ast.Lambda)):
             return [(n, False) for n in _free_reads(e)]
         if isinstance(e, ast.Call):
             return self.call_sources(e)
         return []
+
+    def comprehension_sources(self, comp: ast.ListComp | ast.SetComp | ast.DictComp) -> list:
+        """The names whose objects the elements of a finished comprehension may be, view or
+        contain: those its element expression returns, a loop variable standing for the
+        elements of its iterable (`[v for v in y]` holds views of the rows of `y`,
+        `[v * 2.0 for v in y]` new values)."""
+        elements: dict[str, list[ast.Name]] = {}  # a loop variable: what its values may share
+        expand = lambda n: elements.get(n.id, [n])
+        for gen in comp.generators:
+            for name, sources in self.element_pairs(gen.target, gen.iter):
+                elements[name.id] = [m for src in sources for m in expand(src)]
+        values = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
+        return [m for value in values for n, _ in self.sources(value) for m in expand(n)]
 
     def call_sources(self, call: ast.Call) -> list[tuple[ast.Name, bool]]:
         func = call.func
@@ -443,6 +563,7 @@ class _AliasCheck(_CallSharing):
             "with np.zeros/np.ones/np.array/..."
         )
         reason = fix = None
+        element_only = False
         if x not in self.bound:
             reason = (
                 f"`{x}` is not assigned in this function (it is a global or a variable of an "
@@ -452,21 +573,27 @@ class _AliasCheck(_CallSharing):
                 f"update a local copy, e.g. `{x}_new = {x}.copy()`, or create the array "
                 "locally with np.zeros/np.ones/np.array/..."
             )
-        elif x in self.params and not any(_dominates(p, u.path) for p in self.assigns[x]):
+        elif x in self.params and 0 in self.versions(x, u.stmt):
             reason = (
                 f"`{x}` is a parameter of `{self.fn.name}`, so Python would change the "
                 "caller's array"
             )
             fix = copy_fix
         else:
-            edge = self.first_alias_edge(u)
+            edge, inner_only = self.first_alias_edge(u)
             captured = next(
                 (name for name, pos in self.captures if name.id == x and self.may_see(pos, u)),
                 None,
             )
-            repeat = next(
-                (st for st in self.repeats.get(x, []) if self.may_see(self.where[id(st)], u)),
-                None,
+            current = self.versions(x, u.stmt)
+            repeat = next((st for st in self.repeats.get(x, []) if id(st) in current), None)
+            # `x[i] += v` only writes into what `x` holds where `x[i]` is an array or a list
+            # (a number is rebound in its slot): the specializer decides (`prim/guards.py`).
+            element_only = (
+                captured is None
+                and (edge is None or inner_only)
+                and isinstance(u.stmt, ast.AugAssign)
+                and isinstance(u.target.value, ast.Name)
             )
             if u.inner and repeat is not None and edge is None:
                 reason = (
@@ -521,29 +648,68 @@ class _AliasCheck(_CallSharing):
                     f"{self.line(captured)}, which Python would let see the update"
                 )
                 fix = f"build the nested values from a copy, `{x}.copy()`, or {copy_fix}"
-        if reason is not None:
-            self.refuse(
-                u.target,
-                f"{what}: {reason}, while myia compiles the update as a functional update that "
-                f"rebinds `{x}` to an updated copy; {fix}",
-            )
+        if reason is None:
+            return
+        message = (
+            f"{what}: {reason}, while myia compiles the update as a functional update that "
+            f"rebinds `{x}` to an updated copy; {fix}"
+        )
+        if element_only:
+            self.defer(u.stmt, message)
+            return
+        self.refuse(u.target, message)
 
-    def first_alias_edge(self, u: _Update) -> _Edge | None:
-        """The first sharing of `u.name` that the update could show through another name."""
+    def first_alias_edge(self, u: _Update) -> tuple[_Edge | None, bool]:
+        """The first sharing of the object `u.name` names at the update that the update could
+        show through another name (sharings of the objects it named before do not count), and
+        whether it only shows through an object `u.name` holds (`x[i][j] = v`, `x[i] += v`);
+        sharings of `u.name` itself come first."""
+        edges = sorted(  # then what `x` holds besides its own elements (`xs = xs + [w]`)
+            self.alias_edges(u), key=lambda e: (e[1], e[1] and e[0].source == e[0].target)
+        )
+        return (edges or [(None, False)])[0]
+
+    def alias_edges(self, u: _Update) -> list[tuple[_Edge, bool]]:
+        """The sharings of the object `u.name` names at the update, each with whether it is
+        one of an object that `u.name` only holds."""
         x = u.name
+        current = self.versions(x, u.stmt)
+        out = []
         for edge in self.edges:
             if edge.stmt is u.stmt or not self.may_see(self.where[id(edge.stmt)], u):
                 continue  # made by or after the update, outside its loops: sees the new value
             if self.copies_into(edge) or edge.closure:
                 continue  # `x[i] = y` with `x = np.zeros(...)` copies the data of `y`; a
                 # closure's captures are the reads of a nested function (`check_subscript`)
-            if edge.source == x and edge.target != x:
-                return edge  # another name, view or container holds `x`
-            if edge.target == x and not edge.store and not edge.container:
-                return edge  # `x` is another name or a view
-            if edge.target == x and u.inner:
-                return edge  # `x[i][j] = v` writes into an object `x` only holds
-        return None
+            is_target = edge.target == x and not current.isdisjoint(edge.target_versions)
+            is_source = edge.source == x and not current.isdisjoint(edge.source_versions)
+            if is_source and not is_target and not self.forgotten(edge, u):
+                out.append((edge, False))  # another name, view or container holds `x`
+            elif is_target and not edge.store and not edge.container:
+                out.append((edge, False))  # `x` is another name or a view
+            elif is_target and u.inner:
+                out.append((edge, True))  # `x[i][j] = v` writes into an object `x` holds
+        return out
+
+    def forgotten(self, edge: _Edge, u: _Update) -> bool:
+        """Whether the name `edge` bound to (a view of) the object of `u.name` is rebound
+        before anything may read it after the update `u`, and passed it to nothing else
+        (`z = y; z = z * 2.0; y[0] = 1.0`): no other name can show the update. Only for an
+        update of a slot of `u.name` by another name for it: what `z` made without a sharing
+        the rule records (`zz = z + z` of lists holds the elements) may hold those elements."""
+        if u.inner or not edge.binds or edge.closure or edge.container or edge.store:
+            return False
+        holder = edge.target
+        for other in self.edges:
+            if other.source == holder and not edge.target_versions.isdisjoint(
+                other.source_versions
+            ):
+                return False  # passed on (`w = z`), or stored (`z` in a container)
+        return not any(
+            self.may_follow(position, u)
+            and not edge.target_versions.isdisjoint(self.versions(holder, stmt, position))
+            for _, position, stmt in self.reads.get(holder, [])
+        )
 
     def check_augmented(self, u: _Update) -> None:
         x = u.name
@@ -558,30 +724,35 @@ class _AliasCheck(_CallSharing):
                 "first or pass it as an argument and return the new value",
             )
             return
-        # Every name that may show the object of `x`: names sharing it and containers of it,
-        # linked before the update (or in its loop); one of them read after it would differ,
-        # and so would one from outside the function.
-        links: dict[str, list[tuple[str, _Edge]]] = defaultdict(list)
+        # Every version of a name that may show the object of `x`: names sharing it and
+        # containers of it, linked before the update (or in its loop); one of them read after
+        # it would differ, and so would one from outside the function.
+        links: dict[tuple, list[tuple[tuple, _Edge]]] = defaultdict(list)
         for edge in self.edges:
             if not self.may_see(self.where[id(edge.stmt)], u) or self.copies_into(edge):
                 continue
-            links[edge.source].append((edge.target, edge))
-            if not edge.store:
-                links[edge.target].append((edge.source, edge))
-        via: dict[str, _Edge | None] = {x: None}
-        stack = [x]
+            for source in edge.source_versions:
+                for target in edge.target_versions:
+                    links[edge.source, source].append(((edge.target, target), edge))
+                    if not edge.store:
+                        links[edge.target, target].append(((edge.source, source), edge))
+        current = {(x, v) for v in self.versions(x, u.stmt)}
+        via: dict[tuple, _Edge | None] = dict.fromkeys(current)
+        stack = list(current)
         while stack:
-            name = stack.pop()
-            for other, edge in links[name]:
+            node = stack.pop()
+            for other, edge in links[node]:
                 if other not in via:
                     via[other] = edge
                     stack.append(other)
         in_place = f"{what}: for an array or a list this updates `{x}` in place"
-        for name, edge in via.items():
+        for (name, version), edge in via.items():
             if edge is None:
                 continue
-            for read, position in self.reads.get(name, []):
+            for read, position, stmt in self.reads.get(name, []):
                 if not self.may_follow(position, u):
+                    continue
+                if version not in self.versions(name, stmt, position):
                     continue
                 self.defer(
                     u.stmt,
@@ -590,8 +761,8 @@ class _AliasCheck(_CallSharing):
                     f"would change `{name}` too, myia would not; {fix}",
                 )
                 return
-        for name, edge in via.items():
-            outside = self.from_outside(name, u)
+        for (name, version), edge in via.items():
+            outside = self.from_outside(name) if version == 0 else None
             if outside is None:
                 continue
             shares = (
@@ -608,21 +779,13 @@ class _AliasCheck(_CallSharing):
             )
             return
 
-    def from_outside(self, name: str, u: _Update) -> str | None:
-        """How the object of `name` may come from outside the function at the update `u`
+    def from_outside(self, name: str) -> str | None:
+        """How the object `name` holds at the entry of the function may come from outside it
         (None: it is the function's own)."""
         if name.startswith("<"):
             return f"may be what `{name[1:-1]}` returns of its captures, globals or defaults"
         if name in self.params:
-            rebound = any(_dominates(p, u.path) for p in self.assigns[name])
-            kept = any(  # `x = x.T`: still (a view of) the parameter
-                e.target == name and e.source == name and not e.store
-                for e in self.edges
-                if self.may_see(self.where[id(e.stmt)], u)
-            )
-            if not rebound or kept:
-                return f"is a parameter of `{self.fn.name}`"
-            return None
+            return f"is a parameter of `{self.fn.name}`"
         if name not in self.bound and not self.is_module(ast.Name(name, ast.Load())):
             return "is a global or a variable of an enclosing function"
         return None

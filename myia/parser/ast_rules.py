@@ -78,6 +78,11 @@ _HINTS = {
     "Set": "use a tuple",
     "SetComp": "use a list comprehension",
     "DictComp": "use a list comprehension or write the dict literal with constant keys",
+    "AsyncFunctionDef": "write a plain `def` (myia compiles numeric code, not coroutines)",
+    "AsyncFor": "write a plain `for` loop",
+    "AsyncWith": "call the functions directly",
+    "Await": "call the function directly",
+    "TypeAlias": "define the alias outside the compiled function",
 }
 
 # Names assumed to be modules when they are not local variables (np.reshape, math.pi, ...).

@@ -413,6 +413,9 @@ class ExpressionLowerer:
         """`obj.m(args)` for a method that is not an array method: a method of a record
         (a model object), typed by the specializer (`prim/records.py`)."""
         attr = expr.func.attr
+        jax = _jax_update(expr)
+        if jax is not None:
+            raise MyiaSyntaxError(jax, loc)
         if attr == "_replace" and kwargs and not expr.args:  # `p._replace(w=v)` of a record
             names = tuple(kwargs)
             values = [self.lower_expr(region, v) for v in kwargs.values()]
@@ -484,6 +487,18 @@ class ExpressionLowerer:
             and "argnames" in fn.value.flags
         ):
             nodes = self.bind_graph_args(region, fn.value, nodes, kwargs, loc)
+        elif kwargs and isinstance(fn, Constant) and isinstance(fn.value, type):
+            name = fn.value.__name__
+            fix = (
+                "write a dict display, {"
+                + ", ".join(f"'{k}': {ast.unparse(v)}" for k, v in kwargs.items())
+                + "}"
+                if fn.value is dict
+                else "pass the arguments by position"
+            )
+            raise MyiaSyntaxError(
+                f"`{name}(...)` with keyword arguments is not supported; {fix}", loc
+            )
         elif kwargs:
             raise MyiaSyntaxError(
                 "keyword arguments need a callee known when compiling (a function defined in "
@@ -520,6 +535,38 @@ class ExpressionLowerer:
             else:
                 raise MyiaTypeError(f"`{graph.name}` is missing the argument `{name}`", loc)
         return out
+
+
+# JAX's functional updates `x.at[i].<method>(v)` and the array update that computes each.
+_AT_UPDATES = {
+    "set": "y[{i}] = {v}",
+    "add": "y[{i}] += {v}",
+    "multiply": "y[{i}] *= {v}",
+    "divide": "y[{i}] /= {v}",
+    "power": "y[{i}] **= {v}",
+    "min": "y[{i}] = np.minimum(y[{i}], {v})",
+    "max": "y[{i}] = np.maximum(y[{i}], {v})",
+}
+
+
+def _jax_update(call: ast.Call) -> str | None:
+    """The refusal of JAX's functional update `x.at[i].set(v)` (or `.add(v)`, ...), with the
+    array update to write instead; None for another method call.
+
+    Example:
+        >>> print(_jax_update(ast.parse("x.at[0].set(v)", mode="eval").body))
+        JAX's functional update `x.at[0].set(v)` is not supported; write the array update `y = x.copy(); y[0] = v` (myia compiles it as a functional update)
+    """
+    method, receiver = call.func.attr, call.func.value
+    at = isinstance(receiver, ast.Subscript) and isinstance(receiver.value, ast.Attribute)
+    if at and receiver.value.attr == "at" and method in _AT_UPDATES and len(call.args) == 1:
+        x, i = ast.unparse(receiver.value.value), ast.unparse(receiver.slice)
+        update = _AT_UPDATES[method].format(i=i, v=ast.unparse(call.args[0]))
+        return (
+            f"JAX's functional update `{ast.unparse(call)}` is not supported; write the array "
+            f"update `y = {x}.copy(); {update}` (myia compiles it as a functional update)"
+        )
+    return None
 
 
 def _as_type_constant(node: Node, loc) -> Node:

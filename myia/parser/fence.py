@@ -170,7 +170,9 @@ class _Fence(ast.NodeVisitor):
     def visit_function(self, node: ast.AST, is_root: bool = False) -> None:
         kind = "lambda" if isinstance(node, ast.Lambda) else "def"
         if isinstance(node, ast.AsyncFunctionDef):
-            self.refuse(node, _unsupported(_DESCRIPTIONS["AsyncFunctionDef"]))
+            self.refuse(
+                node, _unsupported(_DESCRIPTIONS["AsyncFunctionDef"], _HINTS["AsyncFunctionDef"])
+            )
         if not is_root:
             for deco in getattr(node, "decorator_list", []):
                 self.refuse(
@@ -220,7 +222,9 @@ class _Fence(ast.NodeVisitor):
         self.visit_function(node)
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self.refuse(node, _unsupported(_DESCRIPTIONS["AsyncFunctionDef"]))
+        self.refuse(
+            node, _unsupported(_DESCRIPTIONS["AsyncFunctionDef"], _HINTS["AsyncFunctionDef"])
+        )
 
     # Statements ----------------------------------------------------------------------------
 
@@ -359,7 +363,14 @@ class _Fence(ast.NodeVisitor):
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         if not _constant_fstring(node):
             what = "f-string with runtime values"
-            self.refuse(node, _unsupported(what, "only constant strings are supported"))
+            self.refuse(
+                node,
+                _unsupported(
+                    what,
+                    "only constant strings are supported: format the string outside the "
+                    "compiled function",
+                ),
+            )
 
     def visit_Dict(self, node: ast.Dict) -> None:
         for key, value in zip(node.keys, node.values):

@@ -106,11 +106,20 @@ def lookup_name(ns: Namespace, name: str) -> Any:
     return ns.lookup(name)
 
 
-def describe(obj: Any) -> str:
+def describe(obj: Any, what: str = "") -> str:
+    """What `obj`, which the user spelled `what`, is, for a message.
+
+    Example:
+        >>> describe(len), describe(np.frompyfunc(abs, 1, 1), "sp.f")
+        ('the built-in `len`', 'the compiled function `abs (vectorized)` of sp')
+    """
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     mod = getattr(obj, "__module__", None)
     if name and mod and mod != "builtins":
         return f"{mod}.{name}"
+    if name and mod is None:  # a ufunc of a library (`scipy.special.expit`)
+        module = what.rpartition(".")[0] or "an installed library"
+        return f"the compiled function `{name}` of {module}"
     if name:
         return f"the built-in `{name}`"
     return repr(obj)
@@ -143,7 +152,7 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
     if isinstance(obj, types.FunctionType):
         if _is_library_code(obj):
             raise MyiaNameError(
-                f"`{what}` is {describe(obj)}, a function of an installed library that myia "
+                f"`{what}` is {describe(obj, what)}, a function of an installed library that myia "
                 "does not compile (it compiles the functions of your program and the NumPy/math "
                 "primitives). Compute it outside the compiled function and pass the result in.",
                 loc,
@@ -157,7 +166,7 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
         return "constant", obj
     if callable(obj):
         raise MyiaNameError(
-            f"`{what}` is {describe(obj)}, a function myia cannot see into: it is neither a "
+            f"`{what}` is {describe(obj, what)}, a function myia cannot see into: it is neither a "
             "Python function written in the supported subset nor a known NumPy/math primitive. "
             "Compute it outside the compiled function and pass the result as an argument, or "
             "rewrite it with supported operations.",

@@ -5,7 +5,8 @@ myia builds closures over the *values* enclosing variables have when a nested fu
 called. The two agree unless the variable changes between definition and call. This module
 refuses, with the user's line, the two ways that can happen:
 
-- the enclosing function assigns the variable again after the nested function's definition;
+- the enclosing function assigns the variable again after the nested function's definition
+  (a list, set or dict comprehension runs where it stands: only the functions it makes count);
 - the nested function is defined in a loop that assigns the variable, and escapes the
   iteration (it is used as a value, not only called on the spot).
 """
@@ -18,6 +19,7 @@ from myia.errors import Location, MyiaSyntaxError
 
 _SCOPES = (ast.FunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _LOOPS = (ast.While, ast.For)
+_EAGER = (ast.ListComp, ast.SetComp, ast.DictComp)
 
 
 def _params(node) -> set[str]:
@@ -124,6 +126,18 @@ def _free_names(scope: _Scope) -> set[str]:
     return names - scope.locals
 
 
+def _late_names(scope: _Scope) -> set[str]:
+    """The names of the scopes around `scope` that it may read after it is defined: all of
+    them for a def, a lambda or a generator expression; a list, set or dict comprehension
+    runs at once, so only those of the functions and generators it makes."""
+    if not isinstance(scope.node, _EAGER):
+        return _free_names(scope)
+    names: set[str] = set()
+    for child, _ in scope.children:
+        names |= _late_names(child)
+    return names - scope.locals
+
+
 def _name_of(scope: _Scope) -> str:
     node = scope.node
     if isinstance(node, ast.FunctionDef):
@@ -143,7 +157,7 @@ def _used_after(scope: _Scope, child: _Scope, line: int) -> bool:
 
 def _check(scope: _Scope, filename: str, line_offset: int) -> None:
     for child, loops in scope.children:
-        captured = _free_names(child) & scope.locals
+        captured = _late_names(child) & scope.locals
         end = getattr(child.node, "end_lineno", child.node.lineno)
         for name in sorted(captured):
             if isinstance(child.node, ast.FunctionDef) and name == child.node.name:

@@ -5,7 +5,9 @@ the object `x` names in place, which a caller or another name holding it would s
 aliasing rule (`parser/aliasing.py`) finds the augmented assignments where that could show
 and reads their target through `refuse_mutable(x, message)`: the identity, whose shape rule
 refuses the program (a `MyiaSyntaxError` with `message`, at the user's line) where `x` may
-be an array or a list, and which specialization replaces by `x` otherwise.
+be an array or a list, and which specialization replaces by `x` otherwise. `x[i] += v`
+where `x` holds objects named elsewhere reads `x[i]` through it the same way: a number is
+rebound in its slot, an array or a list would be changed in place.
 
 Example:
     >>> refuse_mutable(2.0, "unused at run time")
