@@ -161,13 +161,15 @@ def same_type_after() -> Callable:
 
 
 def zeros_(var: str) -> Callable:
-    """The bound node is an array of zeros (+0.0): `np.zeros(s)`, `broadcast_to(0.0, s)`
-    or a constant."""
+    """The bound node is a zero (+0.0): `np.zeros(s)`, `broadcast_to(0.0, s)`, or a
+    constant, an array of zeros or the float 0.0."""
 
     def when(m):
         n = m[var]
         if isinstance(n, Constant):
             v = n.value
+            if isinstance(v, (float, np.floating)):
+                return v == 0.0 and not np.signbit(v)
             return (
                 isinstance(v, np.ndarray) and v.size > 0 and not v.any() and not np.signbit(v).any()
             )
