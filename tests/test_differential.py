@@ -44,7 +44,7 @@ def program_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("differential")
 
 
-@pytest.mark.parametrize("seed", _slice_params())
+@pytest.mark.parametrize("seed", list(_slice_params()))
 def test_seeded_program(seed, program_dir):
     problem = check_program(seed, program_dir)
     assert problem is None, problem

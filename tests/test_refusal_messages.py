@@ -121,7 +121,8 @@ def membership(x):
 
 
 def identity(x):
-    return 1.0 if x is 2.0 else 0.0  # noqa: F632
+    two = 2.0
+    return 1.0 if x is two else 0.0
 
 
 def bitwise(x):
@@ -218,7 +219,7 @@ REFUSED = [
     (for_else, (2.0,), "for i in range(3):", "flag variable"),
     (import_inside, (2.0,), "import math", "import at module level"),
     (membership, (2.0,), "x in (1.0", "compare explicitly"),
-    (identity, (2.0,), "x is 2.0", "use `==`"),
+    (identity, (2.0,), "x is two", "use `==`"),
     (bitwise, (2.0,), "(x > 0) &", "np.logical_and"),
     (star_parameter, (2.0,), "def g(*xs)", "positional parameters"),
     (double_star_call, (X,), "**options", "pass the keyword arguments explicitly"),

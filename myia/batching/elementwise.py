@@ -139,7 +139,8 @@ def register() -> None:
         p.defbatch(broadcasting)
     lookup("add").defbatch(_add, _add_spec)
     lookup("np.round").defbatch(broadcasting)
-    lookup("scipy.special.polygamma").defbatch(broadcasting)
+    if "scipy.special.polygamma" in REGISTRY.by_name:  # with SciPy installed
+        lookup("scipy.special.polygamma").defbatch(broadcasting)
     for name, target, to_int in [
         ("math.sin", "sin", False),
         ("math.cos", "cos", False),
@@ -158,7 +159,8 @@ def register() -> None:
         ("math.ceil", "ceil", True),
         ("builtin.pow", "pow", False),
     ]:
-        lookup(name).defbatch(as_array(target, to_int))
+        if target in REGISTRY.by_name:  # (scipy.special.gammaln: with SciPy installed)
+            lookup(name).defbatch(as_array(target, to_int))
     lookup("builtin.max").defbatch(_pair("maximum"))
     lookup("builtin.min").defbatch(_pair("minimum"))
     lookup("builtin.round").defbatch(_round)
