@@ -13,6 +13,7 @@ import textwrap
 
 import pytest
 
+import myia
 from myia.errors import MyiaError, MyiaSyntaxError
 from myia.parser.fence import check_function
 
@@ -1628,3 +1629,22 @@ def test_view_of_a_parameter_rebound_to_itself_is_refused(view):
         return y
     """
     refused(src, 4, "`y`")
+
+
+def _returns_a_closure(x):
+    def g(y):
+        return x * y
+
+    return g
+
+
+def _returns_a_closure_in_a_tuple(x):
+    return (x, lambda y: x * y)
+
+
+@pytest.mark.parametrize("fn", [_returns_a_closure, _returns_a_closure_in_a_tuple])
+def test_returning_a_function_from_compiled_code_is_refused(fn):
+    """It was compiled as `return None`."""
+    with pytest.raises(myia.MyiaTypeError, match="returns a function") as info:
+        myia.jit(fn)(2.0)
+    assert "test_fence.py" in str(info.value)

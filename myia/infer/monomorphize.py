@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from myia.branches import inline_known_branches, unshare_branches
-from myia.errors import MyiaError
+from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
     AConst,
@@ -31,6 +31,7 @@ from myia.infer.abstract import (
     constant_value,
     holds_record,
     is_constant,
+    map_functions,
 )
 from myia.infer.build import FOLD_MAX_SIZE, Builder, typed_constant
 from myia.infer.engine import Analysis, Context
@@ -359,6 +360,12 @@ def specialize(graph: Graph, args: tuple) -> Graph:
         args = tuple(_bind_defaults(graph, list(args), graph.return_))
     root = an.context(graph, None, tuple(args))
     an.solve(root)
+    if _holds_function(root.output):
+        raise MyiaTypeError(
+            f"`{graph.name}` returns a function: compiled code returns numbers, arrays and "
+            "containers of them; call the function inside, or return what it captures",
+            graph.return_.loc or graph.loc,
+        )
     rule = graph.flags.get("custom_bprop")
     if rule is not None:
         # `myia.grad` of a `custom_vjp` function itself: its rule is typed as for a call.
@@ -371,3 +378,11 @@ def specialize(graph: Graph, args: tuple) -> Graph:
     unshare_branches(mng)
     inline_known_branches(mng)
     return program
+
+
+def _holds_function(t) -> bool:
+    """Whether the type `t` of a program's result is, or holds, a function of the program
+    (a primitive, such as `np.tanh`, is returned as itself)."""
+    found = []
+    map_functions(t, lambda o: found.append(o) or o)
+    return bool(found)
