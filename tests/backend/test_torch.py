@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 torch = pytest.importorskip("torch")
 
 import myia  # noqa: E402
-from myia.backend.pytorch.emitters import SHARED, Refused, TorchEmit, table  # noqa: E402
+from myia.backend.pytorch.emitters import table  # noqa: E402
+from myia.backend.pytorch.forms import SHARED, Refused, TorchEmit  # noqa: E402
 from myia.prim.registry import REGISTRY  # noqa: E402
 from myia.testing import _has_float, check_grads  # noqa: E402
 from tests.corpus import CASES  # noqa: E402

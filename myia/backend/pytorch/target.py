@@ -22,7 +22,8 @@ import ast
 import numpy as np
 import torch
 
-from myia.backend.pytorch.emitters import (
+from myia.backend.pytorch.emitters import register
+from myia.backend.pytorch.forms import (
     SHARED,
     Refused,
     TorchEmit,
@@ -30,7 +31,6 @@ from myia.backend.pytorch.emitters import (
     call,
     device,
     host,
-    register,
     torch_dtype,
 )
 from myia.backend.targets import Target
