@@ -1,8 +1,10 @@
 """Branch graphs: every `if` has its own.
 
-A branch graph (a side of `switch(c, T, F)()`) is used by one switch. Specialization can
-give several switches one branch graph (a function specialized twice whose branch captures
-only values of the function around it), and so can inlining (a function inlined twice);
+A branch graph (a side of `switch(c, T, F)()`) is used by one switch, and that switch is
+called once. Specialization can give several switches one branch graph (a function
+specialized twice whose branch captures only values of the function around it), and so can
+inlining (a function inlined twice); common-subexpression elimination can give two calls
+one switch (two copies of one `if` on the same condition, as in a function called twice).
 `unshare_branches` copies them, so that reverse mode makes one forward region per `if` and
 the code generator writes each branch where it runs. A switch on a condition known when
 compiling is its branch, called directly: `inline_known_branches` puts its code in place (a
@@ -23,11 +25,35 @@ _SWITCH = REGISTRY.lookup("switch")
 
 
 def unshare_branches(mng: Manager) -> None:
-    """Give each `if` its own branch graphs: a graph without parameters that several
-    switches select is copied for each switch after the first (a copy shares the branches
-    of its own ifs in turn: repeated until none is shared)."""
+    """Give each `if` its own switch and branch graphs: a switch of branch graphs called
+    several times is copied for each call after the first; a graph without parameters that
+    several switches select is copied for each switch after the first (a copy shares the
+    branches of its own ifs in turn: repeated until none is shared)."""
+    _unshare_switches(mng)
     while _unshare_once(mng):
         pass
+
+
+def _unshare_switches(mng: Manager) -> None:
+    switches = sorted(
+        (
+            n
+            for n in mng.all_nodes
+            if isinstance(n, Apply)
+            and n.is_apply(_SWITCH)
+            and all(isinstance(x, Constant) and isinstance(x.value, Graph) for x in n.inputs[2:])
+        ),
+        key=lambda n: n.id,
+    )
+    for sw in switches:
+        calls = sorted(
+            (u for u, i in mng.uses.get(sw, ()) if i == 0 and len(u.inputs) == 1),
+            key=lambda u: u.id,
+        )
+        for call in calls[1:]:
+            copy = Apply(list(sw.inputs), sw.graph, sw.loc, sw.name)
+            copy.abstract = sw.abstract
+            mng.set_edge(call, 0, copy)
 
 
 def _unshare_once(mng: Manager) -> bool:

@@ -551,3 +551,52 @@ def test_second_order_through_a_loop_in_a_branch_not_taken():
     sensitivity (ZERO) is added to a stack's (found by the random-program suite)."""
     assert myia.grad(myia.grad(_loop_in_a_branch_not_taken))(0.3, 0) == 0.0
     check_grads(_loop_in_a_branch_not_taken, (0.3, 0), order=2)
+
+
+# One `if` reached by two calls ---------------------------------------------------------------
+
+
+def tanh_twice_through_an_if(x0):
+    def h0(a1):
+        if (x0 if x0 < x0 else x0) < x0:
+            return math.tanh(x0)
+        return math.tanh(x0)
+
+    return h0(math.tanh(x0)) + math.tanh(h0(x0))
+
+
+def tanh_twice_through_an_if_d2(x):
+    """The second derivative of tanh(x) + tanh(tanh(x))."""
+    t = math.tanh(x)
+    s = 1 - t * t
+    u = math.tanh(t)
+    v = 1 - u * u
+    return -2 * t * s - 2 * u * v * s * s - 2 * t * s * v
+
+
+def closure_with_an_if_called_three_times(x0, x1):
+    def h0(a1):
+        if (x1 if x0 < 0.5 else -x1) < a1:
+            return math.tanh(x0 * a1)
+        return a1 * x1
+
+    return h0(math.tanh(x0)) + math.sin(h0(x0)) * h0(x1)
+
+
+@pytest.mark.parametrize("x", [0.0, 0.3, -0.8])
+def test_second_order_of_an_if_whose_switch_two_calls_share(x):
+    # The first-order program computes the conditional expression of both calls of h0 by
+    # one switch (CSE), called twice: reverse mode made two forward regions of the same
+    # branch graphs, which captured each other ('cyclic graph nesting').
+    d2 = myia.grad(myia.grad(tanh_twice_through_an_if))(x)
+    assert d2 == pytest.approx(tanh_twice_through_an_if_d2(x), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("args", [(0.3, 0.7), (0.9, -0.2), (0.7, 0.2), (-0.4, 1.0)])
+def test_second_order_of_a_closure_with_an_if_called_three_times(args):
+    check_grads(closure_with_an_if_called_three_times, args, order=2)
+    dg = myia.grad(closure_with_an_if_called_three_times)
+    eps = 1e-6
+    fd = (dg(args[0] + eps, args[1]) - dg(args[0] - eps, args[1])) / (2 * eps)
+    d2 = myia.grad(myia.grad(closure_with_an_if_called_three_times))(*args)
+    assert d2 == pytest.approx(fd, rel=1e-6, abs=1e-8)
