@@ -16,6 +16,7 @@ from myia.backend.compiled import compile_graph
 from myia.branches import inline_known_branches, unshare_branches
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import AFunction, GraphFn, abstract_of_value, drop_values
+from myia.infer.copies import retarget_copies
 from myia.infer.monomorphize import specialize
 from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
@@ -136,7 +137,8 @@ def differentiable_program(fn, args: tuple, pinned=(), optimized: bool = False) 
     """The typed program of `fn` for arguments like `args`, ready to be differentiated
     again (or batched): a gradient's optimized program (with the invariants of
     `branches` made again), else the specialized program (optimized, with those
-    invariants, if `optimized`)."""
+    invariants, if `optimized`), its function types naming the graphs it holds
+    (`infer.copies`)."""
     inner = getattr(fn, "typed_gradient", None)
     if inner is None and not optimized:
         return primal_program(fn, args, pinned)
@@ -144,6 +146,7 @@ def differentiable_program(fn, args: tuple, pinned=(), optimized: bool = False) 
     mng = Manager(primal)
     unshare_branches(mng)
     inline_known_branches(mng)
+    retarget_copies(mng)
     return primal
 
 

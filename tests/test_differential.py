@@ -188,15 +188,11 @@ def closure_made_by_a_function_called_in_a_loop(x, n):
     return s
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=myia.MyiaError,
-    reason="myia bug: at second order, a function type of the first-order program names a "
-    "`bprop:g` graph the program no longer holds (not managed: its parents are unknown), so "
-    "its captured values have no forward value ('internal error: no forward value')",
-)
-def test_second_order_of_a_closure_made_by_a_function_called_in_a_loop():
-    # x ** 3 for n = 2: the second derivative is 6 x (check_grads' second order goes
-    # through a directional derivative, another program, which compiles).
-    d2 = myia.grad(myia.grad(closure_made_by_a_function_called_in_a_loop))(0.7, 2)
-    assert d2 == pytest.approx(6 * 0.7, rel=1e-12)
+@pytest.mark.parametrize("x, n", [(0.7, 2), (-1.3, 3), (0.4, 0), (1.1, 1)])
+def test_second_order_of_a_closure_made_by_a_function_called_in_a_loop(x, n):
+    # x ** (n + 1): the second derivative is (n + 1) n x ** (n - 1). The first-order
+    # program pushes `bprop:g` closures on a tape whose type named the `bprop:g` inlining
+    # had copied: reverse mode found no forward value for what the copy captures.
+    d2 = myia.grad(myia.grad(closure_made_by_a_function_called_in_a_loop))(x, n)
+    assert d2 == pytest.approx((n + 1) * n * x ** (n - 1) if n else 0.0, rel=1e-12)
+    check_grads(closure_made_by_a_function_called_in_a_loop, (x, n), order=2)

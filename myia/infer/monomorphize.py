@@ -34,6 +34,7 @@ from myia.infer.abstract import (
     map_functions,
 )
 from myia.infer.build import FOLD_MAX_SIZE, Builder, typed_constant
+from myia.infer.copies import retarget_copies
 from myia.infer.engine import Analysis, Context
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
@@ -377,6 +378,7 @@ def specialize(graph: Graph, args: tuple) -> Graph:
     mng = Manager(program)
     unshare_branches(mng)
     inline_known_branches(mng)
+    retarget_copies(mng)
     return program
 
 
