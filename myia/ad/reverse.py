@@ -279,10 +279,12 @@ class Reverse:
             fg = region.fwd_graphs[g]
             for node in region.order(g):
                 self.fmap[node] = self.forward_node(node, fg, region)
-            # The leaves' values are made when the region is finished; the forward closures
-            # of the functions they pass on must be known before (see `values`).
+            # The leaves' values and the effects are made when the region is finished; the
+            # forward closures of the functions they pass on must be known before (see
+            # `values`).
             out = g.output
-            for x in [*(out.inputs[1:] if region.is_back_edge(out) else [out])]:
+            leaves = out.inputs[1:] if region.is_back_edge(out) else [out]
+            for x in [*leaves, *g.return_.inputs[2:]]:
                 if isinstance(x, Constant):
                     self.fwd_input(x)
         self.pending.append(region)
