@@ -600,3 +600,37 @@ def test_second_order_of_a_closure_with_an_if_called_three_times(args):
     fd = (dg(args[0] + eps, args[1]) - dg(args[0] - eps, args[1])) / (2 * eps)
     d2 = myia.grad(myia.grad(closure_with_an_if_called_three_times))(*args)
     assert d2 == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+# Lambdas in loops ----------------------------------------------------------------------------
+
+
+def lambda_in_a_loop_in_a_branch_never_taken(x0, x1, n):
+    v0 = x0 * 0.5
+    if x0 < x0 and x1 >= 0.25:
+        j = 0
+        while j < n:
+            j += 1
+            h = lambda a: math.tanh(x1 if v0 > -0.75 else float(j))  # noqa: E731
+            v0 = h(x0) + math.tanh(h(float(j)))
+
+        def g(a):
+            if v0 * x0 > v0 and math.cos(v0) > x1:
+                return math.tanh(x0)
+            t = math.tanh(x1)
+            return math.sin(t + a)
+
+        v0 = g(x1 * x0) + math.tanh(v0 * x1)
+    elif (x1 * x0 if x1 * v0 <= v0 else x1) <= 0.5:
+        v0 = math.tanh(v0 if math.sin(v0) > x0 else -3.0)
+    else:
+        return x0 * (math.sin(x0) + (v0 if 0.5 < v0 <= x0 else x1))
+    return x1 * x0 - x0
+
+
+@pytest.mark.parametrize("args", [(2.4421, -2.5335, 3), (0.3, 0.8, 2), (1.5, 2.0, 1)])
+def test_gradients_of_a_lambda_in_a_loop_in_a_branch_never_taken(args):
+    # Found by the random programs: optimizing the first-order program dropped the
+    # closure `h`'s backpropagator, whose captures held the last use of the loop's forward
+    # graph; one sweep of the manager left that graph behind (`KeyError` in `scope`).
+    check_grads(lambda_in_a_loop_in_a_branch_never_taken, args, order=2, argnums=(0, 1))

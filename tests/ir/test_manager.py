@@ -172,6 +172,27 @@ def test_scopes_and_children():
     assert {h.name for h in mng.children[a]} == {"b"}
 
 
+def test_a_graph_only_a_dropped_closure_reaches_through_its_captures_is_dropped():
+    # `root` makes the closure `inner`, which captures `c = (tail, x)`, the only use of
+    # `tail`. Once `inner` is unreachable, `c` loses its last user and goes, and so must
+    # `tail`: one sweep of the unreachable graphs left it, and `scope` then failed on it.
+    root = Graph("root")
+    x = root.add_parameter("x")
+    tail = Graph("tail")
+    y = tail.add_parameter("y")
+    tail.output = y
+    c = root.apply(lookup("make_tuple"), Constant(tail), x)
+    inner = Graph("inner")
+    inner.output = inner.apply(lookup("getitem"), c, 1)
+    root.output = root.apply(lookup("make_tuple"), Constant(inner), x)
+    mng = Manager(root)
+    assert {inner, tail} <= mng.graphs
+    mng.set_output(root, x)
+    assert mng.graphs == {root}
+    assert mng.scope(root) == {root}
+    assert_consistent(mng)
+
+
 @pytest.mark.parametrize("fn,args", [(nested, (1.5, 5)), (closures3, (2.0,))])
 @pytest.mark.parametrize("total", [False, True])
 def test_clones_evaluate_like_originals(fn, args, total):
