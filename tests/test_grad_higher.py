@@ -634,3 +634,25 @@ def test_gradients_of_a_lambda_in_a_loop_in_a_branch_never_taken(args):
     # closure `h`'s backpropagator, whose captures held the last use of the loop's forward
     # graph; one sweep of the manager left that graph behind (`KeyError` in `scope`).
     check_grads(lambda_in_a_loop_in_a_branch_never_taken, args, order=2, argnums=(0, 1))
+
+
+def lambda_with_a_conditional_called_twice_in_a_loop(x0, x1, n):
+    s = x1
+    i = 0
+    while i < n:
+        i += 1
+        h = lambda a: math.tanh((x0 if x0 < s else s) * a)  # noqa: E731
+        s = h(s) + h(x0)
+    return s
+
+
+@pytest.mark.parametrize("args", [(0.7, 0.3, 3), (-0.4, 0.9, 2), (0.2, -0.6, 4), (0.5, 1.1, 0)])
+def test_second_order_of_a_lambda_with_a_conditional_called_twice_in_a_loop(args):
+    # Both calls of `h` compute its conditional expression on the same condition: one
+    # switch for the two (CSE) gave 'cyclic graph nesting around fwd:fwd:f:lambda:ifexp_true'.
+    fn = lambda_with_a_conditional_called_twice_in_a_loop
+    check_grads(fn, args, order=2, argnums=(0, 1))
+    dg = myia.grad(fn)
+    eps = 1e-6
+    fd = (dg(args[0] + eps, *args[1:]) - dg(args[0] - eps, *args[1:])) / (2 * eps)
+    assert myia.grad(myia.grad(fn))(*args) == pytest.approx(fd, rel=1e-6, abs=1e-8)
