@@ -656,3 +656,30 @@ def test_second_order_of_a_lambda_with_a_conditional_called_twice_in_a_loop(args
     eps = 1e-6
     fd = (dg(args[0] + eps, *args[1:]) - dg(args[0] - eps, *args[1:])) / (2 * eps)
     assert myia.grad(myia.grad(fn))(*args) == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+def closure_with_an_unused_statement_called_twice_in_a_loop(x0, n):
+    v0 = x0 * 0.5
+    v1 = x0 * 0.75
+    j0 = 0
+    while j0 < n:
+        j0 += 1
+
+        def h3(a4):
+            if v0 < v0 <= v1:
+                return min(max(v0 * v1 - j0 * 0.5, -4.0), 4.0)
+            t5 = min(max(v1 * x0, -4.0), 4.0)  # noqa: F841
+            return min(max(x0 - (v1 - float(j0) * (j0 * 0.5)), -4.0), 4.0)
+
+        v0 = h3(-0.75) + math.sin((h3(0.5) if x0 < float(j0) else -(j0 * 0.5)) + float(j0))
+    return v0
+
+
+@pytest.mark.parametrize("args", [(0.3, 1), (0.3, 2), (-0.8, 3), (1.7, 2)])
+def test_gradients_of_a_closure_with_an_unused_statement_called_twice_in_a_loop(args):
+    # The unused statement is an effect of the branch graph, which the two specializations
+    # of `h3` share: the copy `unshare_branches` made kept the original's effect node, and
+    # closed over it ('cyclic graph nesting', already when compiling with myia.jit).
+    fn = closure_with_an_unused_statement_called_twice_in_a_loop
+    assert myia.jit(fn)(*args) == fn(*args)
+    check_grads(fn, args, order=2)

@@ -64,8 +64,9 @@ def clone_graphs(
     for g in sorted(targets, key=lambda g: (depth[g], g.id)):
         ng = gmap[g]
         fv_hook = lambda h, g=g: [x for x in mng.free_variables_total.get(h, ()) if x.graph is g]
-        for node in toposort(g.output, lambda n, g=g: n.graph is g, fv_hook):
-            if isinstance(node, Apply) and node.graph is g:
+        # From the return node: its effects (after the output) are the graph's nodes too.
+        for node in toposort(g.return_, lambda n, g=g: n.graph is g, fv_hook):
+            if isinstance(node, Apply) and node.graph is g and node is not g.return_:
                 nmap[node] = Apply([copy(i) for i in node.inputs], ng, node.loc, node.name)
                 nmap[node].abstract = node.abstract
         ng.return_ = Apply([copy(i) for i in g.return_.inputs], ng, g.return_.loc)
