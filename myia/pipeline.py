@@ -13,7 +13,7 @@ import numpy as np
 
 from myia.ad.expand import expand_gradients
 from myia.backend.compiled import compile_graph
-from myia.branches import inline_known_branches, unshare_branches
+from myia.branches import inline_known_branches, unshare_branches, unshare_loops
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import AFunction, GraphFn, abstract_of_value, drop_values
 from myia.infer.copies import retarget_copies
@@ -144,6 +144,7 @@ def differentiable_program(fn, args: tuple, pinned=(), optimized: bool = False) 
         return primal_program(fn, args, pinned)
     primal = inner(args) if inner is not None else typed_program(fn, args, pinned)
     mng = Manager(primal)
+    unshare_loops(mng)
     unshare_branches(mng)
     inline_known_branches(mng)
     retarget_copies(mng)

@@ -683,3 +683,39 @@ def test_gradients_of_a_closure_with_an_unused_statement_called_twice_in_a_loop(
     fn = closure_with_an_unused_statement_called_twice_in_a_loop
     assert myia.jit(fn)(*args) == fn(*args)
     check_grads(fn, args, order=2)
+
+
+def loop_entered_from_the_two_sides_of_its_first_test(x0, n):
+    v0 = x0 * 0.5
+    v1 = x0 * 0.75
+    v2 = x0 * 1.0
+    j0 = 0
+    while j0 < n:
+        j0 += 1
+        if ((0.5 - x0) if j0 * 0.5 > float(j0) else -1.5) > x0 and math.tanh(v0) > j0 * 0.5:
+            if (v1 if x0 * v0 < x0 else -0.75) <= 2.0:
+                continue
+            v0 *= math.tanh((v2 - float(j0)) * (float(j0) + x0))
+    if not (x0 < 3.0 <= v2) or not (v1 < v2):
+
+        def h1(a2):
+            return math.tanh((a2 - 1.0) if v0 < a2 <= v1 else v2)
+
+        v2 = h1(math.tanh(-math.sin(2.0) if v2 <= 0.25 else math.tanh(v0))) + 2.0
+        if v2 < 1.0:
+            return v0 * v2 * (x0 + (v1 - 0.25))
+    return v0 * v2 + x0
+
+
+@pytest.mark.parametrize("args", [(-1.7575, 3), (0.4, 2), (-0.6, 1), (1.2, 3), (0.9, 0)])
+def test_second_order_of_a_loop_entered_from_the_two_sides_of_its_first_test(args):
+    # The first-order program computes the loop's first test where the loop is called
+    # (the optimizer inlines it): the loop is then entered from both sides of that test,
+    # and reverse mode made two forward loops of one header, which captured each other
+    # ('cyclic graph nesting around fwd:grad:f'); `unshare_loops` gives each entry a copy.
+    fn = loop_entered_from_the_two_sides_of_its_first_test
+    check_grads(fn, args, order=2)
+    dg = myia.grad(fn)
+    eps = 1e-6
+    fd = (dg(args[0] + eps, args[1]) - dg(args[0] - eps, args[1])) / (2 * eps)
+    assert myia.grad(myia.grad(fn))(*args) == pytest.approx(fd, rel=1e-6, abs=1e-8)

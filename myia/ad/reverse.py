@@ -23,8 +23,9 @@ Example:
 from __future__ import annotations
 
 from myia.ad.activity import active_nodes
-from myia.ad.regions import Region, branches, is_loop, switch_of_call, tail_switch
+from myia.ad.regions import Region
 from myia.ad.values import FunctionValues
+from myia.branches import branches, is_loop, switch_of_call, tail_switch
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.branches import inline_known_branches, unshare_branches
+from myia.branches import inline_known_branches, unshare_branches, unshare_loops
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
@@ -376,6 +376,7 @@ def specialize(graph: Graph, args: tuple) -> Graph:
             an.solve(ctx)
     program = Monomorphizer(an).run(root)
     mng = Manager(program)
+    unshare_loops(mng)
     unshare_branches(mng)
     inline_known_branches(mng)
     retarget_copies(mng)
