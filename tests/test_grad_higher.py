@@ -719,3 +719,26 @@ def test_second_order_of_a_loop_entered_from_the_two_sides_of_its_first_test(arg
     eps = 1e-6
     fd = (dg(args[0] + eps, args[1]) - dg(args[0] - eps, args[1])) / (2 * eps)
     assert myia.grad(myia.grad(fn))(*args) == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+def test_each_loop_of_a_gradient_to_differentiate_again_has_one_entry():
+    from myia.branches import is_loop
+    from myia.ir import Constant, Manager
+    from myia.pipeline import differentiable_program
+
+    program = differentiable_program(
+        myia.grad(loop_entered_from_the_two_sides_of_its_first_test), (0.4, 2)
+    )
+    mng = Manager(program)
+    loops = [g for g in mng.graphs if g.parameters and is_loop(g)]
+    assert any(g.copy_of in loops for g in loops)  # the copy of a loop entered twice
+    for g in loops:
+        inside = mng.scope(g)
+        entries = [
+            u
+            for c in mng.all_nodes
+            if isinstance(c, Constant) and c.value is g
+            for u, i in mng.uses[c]
+            if i == 0 and u.graph not in inside
+        ]
+        assert len(entries) == 1, g
