@@ -742,3 +742,14 @@ def test_each_loop_of_a_gradient_to_differentiate_again_has_one_entry():
             if i == 0 and u.graph not in inside
         ]
         assert len(entries) == 1, g
+
+
+def test_reverse_mode_refuses_an_if_entered_from_two_places():
+    # Without `unshare_branches`, the first-order program's switch shared by two calls
+    # would make two forward regions of one pair of branch graphs: refused, not built.
+    from myia.ad.gradient import gradient_program
+    from myia.pipeline import gradient_of
+
+    first = gradient_of(tanh_twice_through_an_if, (0.3,), 0, False, False)
+    with pytest.raises(myia.MyiaError, match="in two forward regions"):
+        gradient_program(first, (0,), True, False, False)

@@ -260,6 +260,15 @@ class Reverse:
     ) -> Graph:
         """The forward graphs of `region` (its leaves' outputs are set by `finish_forward`,
         once the backward pass has chosen the residual's slots)."""
+        again = [g for g in region.graphs if g in self.fwd_graphs]
+        if again:
+            # Two forward regions of one graph would share its node map (and capture each
+            # other's nodes): `branches.unshare_branches` and `unshare_loops` prevent it.
+            raise MyiaError(
+                f"internal error: {again[0]!r} is in two forward regions (an `if` or a loop "
+                "entered from two places)",
+                again[0].loc,
+            )
         for g in region.graphs:
             fg = root_graph if g is region.root and root_graph is not None else g.derive("fwd")
             if g in region.roots and region.kind != "branch":
