@@ -145,8 +145,8 @@ def differentiable_program(fn, args: tuple, pinned=(), optimized: bool = False) 
     primal = inner(args) if inner is not None else typed_program(fn, args, pinned)
     mng = Manager(primal)
     unshare_loops(mng)
+    inline_known_branches(mng)  # (its copies may share the branches of an `if` they hold)
     unshare_branches(mng)
-    inline_known_branches(mng)
     retarget_copies(mng)
     return primal
 

@@ -753,3 +753,38 @@ def test_reverse_mode_refuses_an_if_entered_from_two_places():
     first = gradient_of(tanh_twice_through_an_if, (0.3,), 0, False, False)
     with pytest.raises(myia.MyiaError, match="in two forward regions"):
         gradient_program(first, (0,), True, False, False)
+
+
+def lambdas_with_a_constant_test_in_a_loop(x0, x1, n):
+    v0 = x0
+    v1 = x1
+    i = 0
+    while i < n:
+        i += 1
+        v0 = math.tanh(x0)
+        h1 = lambda a: math.sin(
+            math.tanh(0.5) if v0 - 0.25 < 1.5 else math.tanh(x1 if x0 < x1 else a)
+        )  # noqa: E731
+        v0 = math.tanh(h1(math.cos(v1)) * h1(v0 * math.sin(v0)))
+        h2 = lambda a: math.sin(
+            (v1 + (0.5 if -0.25 < v1 else x0)) if (0.5 if 0.5 < -0.25 else -0.25) < a else 0.5
+        )  # noqa: E731
+        v1 = math.tanh(h2(v1) * h2(0.5))
+        if math.sin(0.5) < x0 + v1:
+            break
+    return v0 * v0 + v1
+
+
+@pytest.mark.parametrize("args", [(-0.6063, 0.2069, 3), (0.3, -0.4, 2), (-1.1, 0.9, 1)])
+def test_gradients_of_lambdas_with_a_constant_test_in_a_loop(args):
+    # The side of the constant test `0.5 < -0.25`, called directly (in one specialization of
+    # `h2`) and selected by a switch (in the other), is put in place by
+    # `inline_known_branches`, whose copy then shared the branches of the `if` inside it
+    # with the original: `unshare_branches` runs after it.
+    fn = lambdas_with_a_constant_test_in_a_loop
+    check_grads(fn, args, order=2, argnums=(0, 1))
+    dg = myia.grad(fn, argnums=1)
+    eps = 1e-6
+    fd = (dg(args[0], args[1] + eps, args[2]) - dg(args[0], args[1] - eps, args[2])) / (2 * eps)
+    d2 = myia.grad(myia.grad(fn, argnums=1), argnums=1)(*args)
+    assert d2 == pytest.approx(fd, rel=1e-6, abs=1e-8)

@@ -377,8 +377,8 @@ def specialize(graph: Graph, args: tuple) -> Graph:
     program = Monomorphizer(an).run(root)
     mng = Manager(program)
     unshare_loops(mng)
+    inline_known_branches(mng)  # (its copies may share the branches of an `if` they hold)
     unshare_branches(mng)
-    inline_known_branches(mng)
     retarget_copies(mng)
     return program
 
