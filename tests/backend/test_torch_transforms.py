@@ -133,7 +133,9 @@ def test_hessian_and_vmap_take_a_device():
     xs = np.stack([v, 2 * v, -v])
     per_example = myia.vmap(myia.grad(scalar), backend="torch", device="cpu")(xs)
     assert isinstance(per_example, np.ndarray)
-    np.testing.assert_allclose(per_example, np.stack([myia.grad(scalar)(x) for x in xs]), rtol=1e-12)
+    np.testing.assert_allclose(
+        per_example, np.stack([myia.grad(scalar)(x) for x in xs]), rtol=1e-12
+    )
 
 
 def test_jvp_of_tensors_gives_tensors():
