@@ -26,18 +26,10 @@ from myia.ad.activity import active_nodes
 from myia.ad.regions import Region, branches, is_loop, switch_of_call, tail_switch
 from myia.ad.values import FunctionValues
 from myia.errors import MyiaError, MyiaTypeError
-from myia.infer.abstract import (
-    BOTTOM,
-    AFunction,
-    AResidual,
-    ATuple,
-    AZero,
-    GraphFn,
-    drop_values,
-    join,
-)
+from myia.infer.abstract import BOTTOM, AFunction, AResidual, ATuple, AZero, GraphFn, join
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.sensitivity import sens_type
+from myia.infer.walks import drop_values
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive, lookup

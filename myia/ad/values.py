@@ -36,11 +36,11 @@ from myia.infer.abstract import (
     AZero,
     GraphFn,
     describe,
-    drop_values,
     join,
 )
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.sensitivity import sens_type
+from myia.infer.walks import drop_values
 from myia.ir.nodes import Apply, Graph, Node
 from myia.prim.registry import lookup
 from myia.prim.sens import materialize

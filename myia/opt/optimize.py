@@ -281,7 +281,7 @@ class Optimizer:
 def _same_type(new: Node, node: Apply) -> bool:
     """A rewrite keeps the type of what it replaces (a Python float and a NumPy float are
     one kind)."""
-    from myia.infer.abstract import same_kind
+    from myia.infer.walks import same_kind
 
     a, t = type_of(new), node.abstract
     return a == t or same_kind(a, t)

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AArray, AScalar, ATuple, same_kind
+from myia.infer.abstract import AArray, AScalar, ATuple
 from myia.infer.build import Builder, type_of
+from myia.infer.walks import same_kind
 from myia.ir.nodes import Apply, Constant, Node
 from myia.prim.registry import lookup as P
 from myia.prim.structures import EMPTY_ENV

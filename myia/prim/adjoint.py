@@ -278,10 +278,8 @@ def grad_of(fn, spec):
 
 @grad_of.definfer
 def _infer_grad_of(fn, spec):
-    from myia.infer.abstract import (
-        AGradient,
-        constant_value,
-    )
+    from myia.infer.abstract import AGradient
+    from myia.infer.walks import constant_value
 
     return AGradient(fn, constant_value(spec))
 

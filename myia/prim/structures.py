@@ -39,9 +39,9 @@ from myia.infer.abstract import (
     AUnion,
     AZero,
     describe,
-    is_constant,
     join,
 )
+from myia.infer.walks import is_constant
 from myia.prim.emitting import template
 from myia.prim.indexing import index_type
 from myia.prim.jvp import linear, linear_all, no_tangent
@@ -197,7 +197,7 @@ def _infer_getitem_one(x, i):
     if isinstance(x, ADict):
         if not is_constant(i):
             raise MyiaTypeError("dict keys must be constants known when compiling")
-        from myia.infer.abstract import constant_value
+        from myia.infer.walks import constant_value
 
         key = constant_value(i)
         k = x.index(key)
@@ -260,7 +260,7 @@ def _vjp_getitem(r):
             slots[int(i.value)] = r.dout
         return [b.apply(maker, *slots), None]
     if isinstance(x, ADict):
-        from myia.infer.abstract import constant_value
+        from myia.infer.walks import constant_value
 
         slots = [ZERO] * len(x.keys)
         slots[x.index(constant_value(i))] = r.dout
@@ -454,7 +454,7 @@ def clear_at(x, i):
 
 @clear_at.definfer
 def _infer_clear_at(x, i):
-    from myia.infer.abstract import drop_values
+    from myia.infer.walks import drop_values
 
     return drop_values(x)  # the value at `i` changes
 
@@ -734,7 +734,7 @@ def make_slice(start, stop, step):
 @make_slice.definfer
 def _infer_make_slice(start, stop, step):
     if all(is_constant(t) for t in (start, stop, step)):
-        from myia.infer.abstract import constant_value
+        from myia.infer.walks import constant_value
 
         return AConst(slice(*(constant_value(t) for t in (start, stop, step))))
     return ASlice(start, stop, step)
