@@ -315,29 +315,9 @@ def seq_onehot(like, i, d):
     """The sensitivity of a homogeneous tuple or list `like` when `like[i]` (a run-time
     index, or a slice: then `d` holds the sensitivity of each item taken) has sensitivity
     `d`: `d` at `i`, zeros of `d`'s type elsewhere."""
-    if isinstance(i, slice):
-        from myia.prim.arrays import zeros_like_sens
+    from myia.prim.zeros import numpy_zeros, onehot
 
-        out = [_zero_like(d[0]) if len(d) else zeros_like_sens(x) for x in like]
-        for k, j in enumerate(range(len(like))[i]):
-            out[j] = d[k]
-    else:
-        zero = _zero_like(d)
-        out = [d if j == i % len(like) else zero for j in range(len(like))]
-    return tuple(out) if isinstance(like, tuple) else out
-
-
-def _zero_like(d):
-    """Zeros with the structure of the sensitivity `d` (its ZERO placeholders kept)."""
-    if d is ZERO:
-        return ZERO
-    if isinstance(d, Env):
-        return EMPTY_ENV
-    if isinstance(d, (tuple, list)):
-        return type(d)(_zero_like(e) for e in d)
-    if isinstance(d, dict):
-        return {k: _zero_like(v) for k, v in d.items()}
-    return np.zeros_like(d) if isinstance(d, np.ndarray) else type(d)(0)
+    return onehot(like, i, d, numpy_zeros)
 
 
 @seq_onehot.definfer
