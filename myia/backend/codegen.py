@@ -319,7 +319,7 @@ class Codegen:
         return (
             isinstance(f, Constant)
             and isinstance(f.value, Graph)
-            and self.layout.inside(node.graph, f.value)
+            and self.mng.nested_in(node.graph, f.value)
             and self.layout.is_loop(f.value)
         )
 

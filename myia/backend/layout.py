@@ -78,21 +78,14 @@ class Layout:
         if g is self.root or not self.is_loop(g):
             return None
         outside = [
-            u for u, i in self.graph_uses.get(g, []) if i == 0 and not self.inside(u.graph, g)
+            u
+            for u, i in self.graph_uses.get(g, [])
+            if i == 0 and not self.mng.nested_in(u.graph, g)
         ]
         others = [u for u, i in self.graph_uses.get(g, []) if i != 0]
         if len(outside) == 1 and not others and outside[0] is node:
             return g
         return None
-
-    def inside(self, h: Graph, g: Graph) -> bool:
-        """Whether `h` is `g` or nested in it."""
-        parents = self.mng.parents
-        while h is not None:
-            if h is g:
-                return True
-            h = parents.get(h)
-        return False
 
     def inline_loop_of(self, g: Graph) -> bool:
         """Whether `g` is a loop header written inline at its call."""
