@@ -35,6 +35,7 @@ def numpy_zeros(x):
 def structure_zeros(x, array_zeros):
     """Real zeros with the structure of the sensitivity of `x` (lists of run-time length);
     ZERO where `x` has no sensitivity (ints, bools, None, ZERO), EMPTY_ENV for a function.
+    Of a sensitivity, zeros of its structure (its ZERO placeholders kept).
 
     Example:
         >>> structure_zeros({"a": 2.0, "n": 1}, numpy_zeros)
@@ -72,25 +73,6 @@ def path_zeros(root, path, array_zeros):
     return structure_zeros(x, array_zeros)
 
 
-def sens_zeros(d, array_zeros):
-    """Zeros with the structure of the sensitivity `d` (its ZERO placeholders kept).
-
-    Example:
-        >>> sens_zeros((ZERO, 2.0), numpy_zeros)
-        (ZERO, 0.0)
-    """
-    if d is ZERO:
-        return ZERO
-    if isinstance(d, Env):
-        return EMPTY_ENV
-    if isinstance(d, (tuple, list)):
-        return type(d)(sens_zeros(e, array_zeros) for e in d)
-    if isinstance(d, dict):
-        return {k: sens_zeros(v, array_zeros) for k, v in d.items()}
-    z = array_zeros(d)
-    return type(d)(0) if z is None else z
-
-
 def onehot(like, i, d, array_zeros):
     """The sensitivity of the homogeneous tuple or list `like` when `like[i]` (a run-time
     index, or a slice: then `d` holds the sensitivity of each item taken) has sensitivity
@@ -101,14 +83,11 @@ def onehot(like, i, d, array_zeros):
         (0.0, 5.0, 0.0)
     """
     if isinstance(i, slice):
-        out = [
-            sens_zeros(d[0], array_zeros) if len(d) else structure_zeros(x, array_zeros)
-            for x in like
-        ]
+        out = [structure_zeros(d[0] if len(d) else x, array_zeros) for x in like]
         for k, j in enumerate(range(len(like))[i]):
             out[j] = d[k]
     else:
-        zero = sens_zeros(d, array_zeros)
+        zero = structure_zeros(d, array_zeros)
         out = [d if j == i % len(like) else zero for j in range(len(like))]
     return tuple(out) if isinstance(like, tuple) else out
 
