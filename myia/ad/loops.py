@@ -21,7 +21,6 @@ from myia.infer.abstract import (
     AFunction,
     AList,
     AResidual,
-    AScalar,
     AStack,
     ATuple,
     GraphFn,
@@ -75,8 +74,7 @@ def loop_leaf(rev, region: Region, g: Graph, fg: Graph, restuple: Node, b: Build
         )
         call.abstract = ATuple((rev.values.fwd_type(region.root.output.abstract), region.tape_type))
         return call
-    pair = b.apply(_make_tuple, rev.fwd_input(out), pushed)
-    return pair
+    return b.apply(_make_tuple, rev.fwd_input(out), pushed)
 
 
 def backprop_loop(
@@ -178,12 +176,12 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
     dps = []
     for i in carried:
         p = bl.add_parameter(f"d_{params[i].name}")
-        p.abstract = _sens(params[i])
+        p.abstract = sens_type(params[i].abstract)
         dps.append(p)
     accs = []
     for n in outer:
         p = bl.add_parameter(f"d_{n.name or 'v'}")
-        p.abstract = _sens(n)
+        p.abstract = sens_type(n.abstract)
         accs.append(p)
     b = Builder(bl, header.loc)
     done = b.apply(_is, tape, None)
@@ -224,12 +222,3 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
     call.abstract = out_type
     bl.output = call
     return bl, out_type, new_carried, new_outer
-
-
-def _sens(n: Node):
-    from myia.infer.sensitivity import sens_type
-
-    s = sens_type(n.abstract)
-    if isinstance(s, AScalar):
-        return AScalar(s.kind, np=True) if s.kind is float else s
-    return s

@@ -523,7 +523,7 @@ class Reverse:
             inner = Accumulator(self, sc)
             run(h, sc, inner)
             sides.append((bg, inner))
-        inside = set().union(*(self.scope_of(h) for h in options))
+        inside = set().union(*(self.mng.scope(h) for h in options))
         outer = sorted(
             {n for _, inner in sides for n in inner.touched() if n.graph not in inside},
             key=lambda n: n.id,
@@ -572,7 +572,3 @@ class Reverse:
         out.abstract = t
         for j, n in enumerate(outer):
             acc.parts[n] = [b.apply(_getitem, out, j)]
-
-    def scope_of(self, g: Graph) -> set[Graph]:
-        """`g` and the graphs nested in it."""
-        return self.mng.scope(g)
