@@ -27,6 +27,7 @@ from myia.prim.emitting import template
 from myia.prim.jvp import bilinear, linear
 from myia.prim.registry import primitive
 from myia.prim.structures import ZERO, Env, getitem
+from myia.prim.zeros import env_sens, numpy_zeros
 
 # ---------------------------------------------------------------------------------------
 # Stacks: the tapes of loop adjoints. A stack is None or a pair (top, rest).
@@ -240,8 +241,6 @@ def env_get(env, tag, like):
     """The sensitivities of the values the closure `tag` captures, from the environment
     `env`; zeros shaped like `like` (those values, ZERO for one without a sensitivity)
     when `env` has none for it."""
-    from myia.prim.zeros import env_sens, numpy_zeros
-
     return env_sens(env, tag, like, numpy_zeros)
 
 
