@@ -36,6 +36,7 @@ from myia.errors import MyiaTypeError
 from myia.infer.abstract import ATuple
 from myia.ir.nodes import Graph
 from myia.pipeline import jacobian_of, tangent_program, vjp_programs_of
+from myia.prim.adjoint import leaves_of
 from myia.trees import is_namedtuple, tree_map
 
 
@@ -284,16 +285,6 @@ def _unwind(stack) -> list:
     return items
 
 
-def _leaves(x) -> list:
-    """The leaves of a value of tuples, lists and dicts, in the order of the program's
-    (`ad.jacobian.float_leaves`)."""
-    if isinstance(x, (tuple, list)):
-        return [y for v in x for y in _leaves(v)]
-    if isinstance(x, dict):
-        return [y for v in x.values() for y in _leaves(v)]
-    return [x]
-
-
 def _rebuild(like, leaves):
     """The structure of `like` with the next items of the iterator `leaves` as leaves."""
     if isinstance(like, (tuple, list)):
@@ -337,10 +328,10 @@ def _is_tensor(x) -> bool:
 def _lay_out_rows(rows: list, out, xs):
     """The Jacobian from its rows (one per element of `out`; each the leaves of the
     cotangents of `xs`), with the structure of `out` outside and that of `xs` inside."""
-    ins = _leaves(xs)
+    ins = leaves_of(xs)
     per_in = [_stack([r[j] for r in rows], x) for j, x in enumerate(ins)]
     blocks = []
-    for start, size, shape in _offsets(_leaves(out)):
+    for start, size, shape in _offsets(leaves_of(out)):
         row = [m[start : start + size].reshape(shape + np.shape(x)) for m, x in zip(per_in, ins)]
         blocks.append(_rebuild(xs, iter(row)))
     return _rebuild(out, iter(blocks))
@@ -349,8 +340,8 @@ def _lay_out_rows(rows: list, out, xs):
 def _lay_out_columns(cols: list, out, xs):
     """The Jacobian from its columns (one per element of `xs`; each the leaves of the
     tangent of `out`), with the structure of `out` outside and that of `xs` inside."""
-    ins = _offsets(_leaves(xs))
-    outs = _leaves(out)
+    ins = _offsets(leaves_of(xs))
+    outs = leaves_of(out)
     blocks = []
     for o, y in enumerate(outs):
         shape_y = np.shape(y)

@@ -153,14 +153,6 @@ class Optimizer:
         table[key] = node
         return None
 
-    def _inside(self, h: Graph, g: Graph) -> bool:
-        parents = self.mng.parents
-        while h is not None:
-            if h is g:
-                return True
-            h = parents.get(h)
-        return False
-
     def recursive(self, g: Graph) -> bool:
         if self._cycles is None or self._cycles[0] != len(self.mng.graphs):
             self._cycles = (len(self.mng.graphs), cyclic_graphs(self.mng))
@@ -173,7 +165,7 @@ class Optimizer:
             return None
         once = self.mng.graph_use_count(g) == 1
         if once:
-            if self._inside(node.graph, g):
+            if self.mng.nested_in(node.graph, g):
                 return None
         elif self.recursive(g) or len(self.mng.nodes[g]) > INLINE_MAX_NODES:
             return None
@@ -281,7 +273,7 @@ class Optimizer:
 def _same_type(new: Node, node: Apply) -> bool:
     """A rewrite keeps the type of what it replaces (a Python float and a NumPy float are
     one kind)."""
-    from myia.infer.abstract import same_kind
+    from myia.infer.walks import same_kind
 
     a, t = type_of(new), node.abstract
     return a == t or same_kind(a, t)
