@@ -42,6 +42,7 @@ from myia.infer.abstract import (
     drop_values,
     join,
     map_functions,
+    same_kind,
     tuple_like,
     widen,
 )
@@ -166,6 +167,7 @@ class Analysis:
         self.value_contexts: dict[tuple, Context] = {}  # (graph, owner): calls through values
         self.merged: dict[tuple, Context] = {}  # (graph, parent): closures' merged makers
         self.rules: dict[Context, Context] = {}  # custom_vjp function -> its backpropagator
+        self.stack: list = []  # the contexts in progress, outermost first: (generator, context)
         self.count = 0
 
     # Graphs -----------------------------------------------------------------------------------
@@ -205,9 +207,16 @@ class Analysis:
 
     # Contexts ---------------------------------------------------------------------------------
 
-    def context(self, graph: Graph, parent: Context | None, args: tuple) -> Context:
+    def context(
+        self, graph: Graph, parent: Context | None, args: tuple, direct: bool = False
+    ) -> Context:
+        """The context of `graph` (its free variables in `parent`) on `args`; for a `direct`
+        call of the graph by its name, the context in progress it re-enters, if any (see
+        `_reentered`)."""
         key = (graph, parent, args)
         ctx = self.contexts.get(key)
+        if ctx is None and direct:
+            ctx = self._reentered(graph, parent, args)
         if ctx is None:
             others = self.by_graph.setdefault(graph, [])
             if len(others) >= MAX_VALUE_VARIANTS:
@@ -219,6 +228,29 @@ class Analysis:
             self.contexts[key] = ctx
             others.append(ctx)
         return ctx
+
+    def _reentered(self, graph: Graph, parent: Context | None, args: tuple) -> Context | None:
+        """The context in progress of `graph` that a call on `args` re-enters, when their
+        arguments differ only by values of numbers (`rec(x, n - 1)` in `rec(x, n)`): its
+        arguments are widened where they differ (values the same at every entry are kept),
+        so that the recursion is one context, a recursive function, not one copy per value.
+        A recursion whose types change from one call to the next (a tuple that shrinks) is
+        analysed once per call."""
+        for _, c in reversed(self.stack):
+            if (
+                c.graph is graph
+                and c.parent is parent
+                and c.version_of is None
+                and len(c.args) == len(args)
+                and all(map(same_kind, c.args, args))
+            ):
+                widened = tuple(map(widen, c.args, args))
+                if widened != c.args:
+                    c.args = widened
+                    self.contexts.setdefault((graph, parent, widened), c)
+                    self.mark(c)
+                return c
+        return None
 
     def value_context(self, graph: Graph, owner: Context | None, args: tuple, loc) -> Context:
         """The context of the calls of `graph` (made in `owner`) through function values:
@@ -379,7 +411,7 @@ class Analysis:
     # The driver -------------------------------------------------------------------------------
 
     def solve(self, root: Context) -> None:
-        stack: list = []
+        stack = self.stack = []
         self._push(stack, root)
         while stack or self.dirty:
             if not stack:
