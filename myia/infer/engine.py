@@ -55,6 +55,7 @@ MAX_VERSIONS = 4  # versions of a loop whose types change from one iteration to 
 MAX_VALUE_VARIANTS = 66  # contexts of one graph that differ only by values of numbers
 MAX_RUNS = 64  # analyses of one context whose result keeps changing
 UNROLL_MAX = 64  # elements of a tuple a loop is unrolled over
+UNROLL_DEPTH = 8  # calls of a recursion on known numbers unrolled before it is widened
 
 NEW, RUNNING, DONE = range(3)
 # Primitives whose inputs are passed around, not computed with: BOTTOM flows through.
@@ -231,26 +232,30 @@ class Analysis:
 
     def _reentered(self, graph: Graph, parent: Context | None, args: tuple) -> Context | None:
         """The context in progress of `graph` that a call on `args` re-enters, when their
-        arguments differ only by values of numbers (`rec(x, n - 1)` in `rec(x, n)`): its
-        arguments are widened where they differ (values the same at every entry are kept),
-        so that the recursion is one context, a recursive function, not one copy per value.
-        A recursion whose types change from one call to the next (a tuple that shrinks) is
-        analysed once per call."""
-        for _, c in reversed(self.stack):
-            if (
-                c.graph is graph
-                and c.parent is parent
-                and c.version_of is None
-                and len(c.args) == len(args)
-                and all(map(same_kind, c.args, args))
-            ):
-                widened = tuple(map(widen, c.args, args))
-                if widened != c.args:
-                    c.args = widened
-                    self.contexts.setdefault((graph, parent, widened), c)
-                    self.mark(c)
-                return c
-        return None
+        arguments differ only by values of numbers (`rec(x, n - 1)` in `rec(x, n)`) and
+        the recursion is already `UNROLL_DEPTH` calls deep: the outermost of them, its
+        arguments widened where they differ (values the same at every entry are kept), so
+        that the recursion is one context, a recursive function, not one copy per value.
+        None for a shallower recursion (unrolled: one context per value) and for one whose
+        types change from one call to the next (a tuple that shrinks)."""
+        entries = [
+            c
+            for _, c in self.stack
+            if c.graph is graph
+            and c.parent is parent
+            and c.version_of is None
+            and len(c.args) == len(args)
+            and all(map(same_kind, c.args, args))
+        ]
+        if len(entries) < UNROLL_DEPTH:
+            return None
+        c = entries[0]
+        widened = tuple(map(widen, c.args, args))
+        if widened != c.args:
+            c.args = widened
+            self.contexts.setdefault((graph, parent, widened), c)
+            self.mark(c)
+        return c
 
     def value_context(self, graph: Graph, owner: Context | None, args: tuple, loc) -> Context:
         """The context of the calls of `graph` (made in `owner`) through function values:
