@@ -8,7 +8,9 @@ reads its current approximation), so nothing recurses in Python in proportion to
 program. When a result grows, the contexts that read it run again, to a fixed point.
 
 Values of numbers are kept where they enter a function (so `x.shape[0]`, a pinned int of
-a recursion and the counters of small unrolled loops fold), with a cap per graph. Loop
+a recursion and the counters of small unrolled loops fold), with a cap per graph. A
+recursion re-entered with other values of numbers (`rec(x, n - 1)`), deeper than
+`UNROLL_DEPTH` calls, is one context, its arguments widened where they differ. Loop
 headers are different: their versions. The call from outside gives the first version,
 without the values of numbers; a back edge whose types are compatible with its version's
 (same kinds, ranks and structure: values, box flags, dimensions and list lengths may
