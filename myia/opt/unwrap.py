@@ -25,6 +25,7 @@ from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.opt.prune import _calls, _is_switch_call, _item, _node_id, _returned, graph_calls
 from myia.prim.registry import REGISTRY
+from myia.prim.structures import Unbound
 
 _MAKE_TUPLE = REGISTRY.lookup("make_tuple")
 
@@ -101,6 +102,11 @@ def _is_none(n: Node, k: int) -> bool:
     return isinstance(x, Constant) and x.value is None
 
 
+def _unbound(n: Node, k: int) -> bool:
+    x = n.value[k] if isinstance(n, Constant) else getattr(n.inputs[k + 1], "value", None)
+    return isinstance(x, Unbound)
+
+
 def _reads(mng: Manager, node: Node, n: int) -> list[tuple[Apply, int]] | None:
     """The getitems of `node` (a tuple of `n` items) and their indices; None when a user
     takes the whole tuple."""
@@ -122,6 +128,8 @@ def _unwrap(mng: Manager, callers: list[Apply], leaves: list, path: set) -> list
     if any(r is None for r in reads):
         return []
     live = [k for k in range(n) if any(not _is_none(leaf, k) for _, leaf in leaves)]
+    if any(_unbound(leaf, k) for _, leaf in leaves for k in range(n)):
+        return []  # a variable an `if` may leave unbound: raises where it is read
     if len(live) == 1 and all(k == live[0] for r in reads for _, k in r):
         return _whole(mng, callers, leaves, path, reads, live[0], t.items[live[0]])
     for k in range(n):
