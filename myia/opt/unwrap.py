@@ -23,7 +23,7 @@ from myia.infer.abstract import ATuple
 from myia.infer.build import typed_constant
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node
-from myia.opt.prune import _calls, _is_switch_call, _item, _node_id, _returned, graph_calls
+from myia.opt.prune import _calls, _is_switch_call, _item, _node_id, graph_calls
 from myia.prim.registry import REGISTRY
 from myia.prim.structures import Unbound
 
@@ -45,7 +45,7 @@ def unwrap_results(mng: Manager, root: Graph) -> list[Node]:
     for node in sorted(mng.all_nodes, key=_node_id):
         if not (isinstance(node, Apply) and node in mng.all_nodes and _is_switch_call(node)):
             continue
-        if _returned(mng, node) or node.graph.flags.get("loop"):
+        if node.graph.output is node or node.graph.flags.get("loop"):
             continue
         sites = _leaves(mng, node, None)
         if sites is not None:
@@ -109,9 +109,11 @@ def _unbound(n: Node, k: int) -> bool:
 
 def _reads(mng: Manager, node: Node, n: int) -> list[tuple[Apply, int]] | None:
     """The getitems of `node` (a tuple of `n` items) and their indices; None when a user
-    takes the whole tuple."""
+    takes the whole tuple (an effect of a graph, which keeps the call, does not)."""
     out = []
     for u, i in mng.uses.get(node, ()):
+        if u is u.graph.return_ and i > 1:
+            continue
         k = _item(u, i)
         if k is None:
             return None
@@ -149,6 +151,10 @@ def _whole(mng, callers, leaves, path, reads, k, item) -> list[Node]:
     for c, r in zip(callers, reads):
         for u, _ in r:
             mng.replace(u, c)
+        ret = c.graph.return_
+        for i in range(len(ret.inputs) - 1, 1, -1):
+            if ret.inputs[i] is c and ret.inputs[1] is c:
+                mng.remove_input(ret, i)  # an effect that is now the result
     return changed
 
 
