@@ -377,9 +377,6 @@ def specialize(graph: Graph, args: tuple) -> Graph:
     mng = Manager(program)
     unshare_branches(mng)
     inline_known_branches(mng)
-    from myia.opt.unwrap import unwrap_results
-
-    unwrap_results(mng, program)  # an `if` assigning the one variable it is read for
     return program
 
 
