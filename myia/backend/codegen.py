@@ -31,7 +31,7 @@ import numpy as np
 
 from myia.backend.constants import box_result, box_spec, constant_name, described
 from myia.backend.loops import loop_statement
-from myia.backend.nesting import written_inside
+from myia.backend.nesting import taken_apart, written_inside
 from myia.backend.source import Block, Line, assign, comment_line, identifier, name, render
 from myia.backend.targets import NUMPY, Target
 from myia.branches import unshare_branches
@@ -478,7 +478,7 @@ class Codegen:
             out.append(Line(ast.Expr(self.expr(node)), loc))
             return
         expr = self.expr(node)
-        if self.taken_apart(node):
+        if taken_apart(node, self.uses(node)):
             targets, _ = self.destructure(node)
             out.append(Line(assign(targets, expr), loc))
             return
@@ -486,21 +486,6 @@ class Codegen:
             self.names[node] = expr.id  # another name for a value (`stack_pop`): no copy
             return
         out.append(Line(assign([self.var(node)], expr), loc))
-
-    def taken_apart(self, node: Apply) -> bool:
-        """Whether `node` is a tuple whose users, in its graph, read two or more of its
-        items by constant indices and nothing else: it is unpacked once (`p, tape = t`)
-        rather than indexed at each read."""
-        t = node.abstract
-        if not isinstance(t, ATuple) or not t.items:
-            return False
-        taken = set()
-        for u, i in self.uses(node):
-            k = u.inputs[2] if u.is_apply(_GETITEM) and i == 1 else None
-            if not (isinstance(k, Constant) and type(k.value) is int and u.graph is node.graph):
-                return False
-            taken.add(k.value % len(t.items))
-        return len(taken) >= 2
 
     def _inline_switch(self, sw: Apply) -> bool:
         return all(
