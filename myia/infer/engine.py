@@ -10,7 +10,8 @@ program. When a result grows, the contexts that read it run again, to a fixed po
 Values of numbers are kept where they enter a function (so `x.shape[0]`, a pinned int of
 a recursion and the counters of small unrolled loops fold), with a cap per graph. A
 recursion re-entered with other values of numbers (`rec(x, n - 1)`), deeper than
-`UNROLL_DEPTH` calls, is one context, its arguments widened where they differ. Loop
+`UNROLL_DEPTH` calls, is one context, its arguments widened where they differ (unless the
+program needs their values: see `monomorphize.specialize`). Loop
 headers are different: their versions. The call from outside gives the first version,
 without the values of numbers; a back edge whose types are compatible with its version's
 (same kinds, ranks and structure: values, box flags, dimensions and list lengths may
@@ -171,6 +172,8 @@ class Analysis:
         self.merged: dict[tuple, Context] = {}  # (graph, parent): closures' merged makers
         self.rules: dict[Context, Context] = {}  # custom_vjp function -> its backpropagator
         self.stack: list = []  # the contexts in progress, outermost first: (generator, context)
+        self.widening = True  # whether a deep recursion on numbers is widened (`_reentered`)
+        self.widened = False  # whether one was
         self.count = 0
 
     # Graphs -----------------------------------------------------------------------------------
@@ -218,7 +221,7 @@ class Analysis:
         `_reentered`)."""
         key = (graph, parent, args)
         ctx = self.contexts.get(key)
-        if ctx is None and direct:
+        if ctx is None and direct and self.widening:
             ctx = self._reentered(graph, parent, args)
         if ctx is None:
             others = self.by_graph.setdefault(graph, [])
@@ -254,6 +257,7 @@ class Analysis:
         c = entries[0]
         widened = tuple(map(widen, c.args, args))
         if widened != c.args:
+            self.widened = True
             c.args = widened
             self.contexts.setdefault((graph, parent, widened), c)
             self.mark(c)

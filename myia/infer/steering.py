@@ -1,12 +1,11 @@
 """The ints that steer a recursion, whose values compiled code is specialized on.
 
 `pow(x, n) = 1 if n == 0 else x * pow(x, n - 1)` runs n nested calls. With the value of
-`n` known when compiling and small (at most `UNROLL_DEPTH`), each test `n == 0` folds, each
-call goes to a copy of `pow` for its own `n` (the specializer keeps the values of numbers
-where they enter a function), and the optimizer inlines them all into straight-line code,
-with a gradient of the same kind. A larger `n` is not known: `pow` compiles to one
-recursive function (and so does a recursion that goes deeper than `UNROLL_DEPTH` calls from
-a known value: see `engine.Analysis._reentered`).
+`n` known when compiling, each test `n == 0` folds, each call goes to a copy of `pow` for
+its own `n` (the specializer keeps the values of numbers where they enter a function), and
+the optimizer inlines them all into straight-line code, with a gradient of the same kind,
+up to `engine.UNROLL_DEPTH` calls deep: a deeper recursion is one recursive function, its
+`n` widened to an int known only when it runs (see `engine.Analysis._reentered`).
 
 `steering_params(graph)` lists the int parameters of a recursive function that a test
 reads; a compiled function's cache key holds their values when they are small
@@ -21,11 +20,12 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
-from myia.infer.engine import UNROLL_DEPTH
 from myia.ir.manager import Manager
 from myia.ir.nodes import Constant, Graph, Node
 from myia.prim.registry import lookup
 
+# The largest |value| of an int argument the compiled code is specialized on.
+UNROLL_MAX = 64
 _TESTS = frozenset(lookup(n) for n in ("eq", "ne", "lt", "le", "gt", "ge", "truth"))
 _STEERING: WeakKeyDictionary = WeakKeyDictionary()
 
@@ -46,7 +46,7 @@ def steering_params(graph: Graph) -> tuple[int, ...]:
 def pinned_value(v):
     """The value of an argument at a steering position that compiled code is specialized
     on (a small int), or None."""
-    return v if type(v) is int and -UNROLL_DEPTH <= v <= UNROLL_DEPTH else None
+    return v if type(v) is int and -UNROLL_MAX <= v <= UNROLL_MAX else None
 
 
 def steers(mng: Manager, p: Node) -> bool:
