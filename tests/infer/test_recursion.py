@@ -64,6 +64,16 @@ def count_up(x, i, stop):
     return np.sin(x * i) + count_up(x, i + 1, stop)
 
 
+def pick_sum(t, i):
+    if i == len(t):
+        return 0.0
+    return np.sum(t[i] * 2.0) + pick_sum(t, i + 1)
+
+
+def sum_of_tuple(t):
+    return pick_sum(t, 0)
+
+
 def statements(src: str) -> int:
     return sum(1 for line in src.splitlines() if line.split("#", 1)[0].strip())
 
@@ -93,6 +103,17 @@ def test_tree_and_mutual_recursion_against_finite_differences(n):
     check_grads(rfib, (0.7, n))
     check_grads(even, (0.3, n))
     check_grads(count_up, (0.4, 0, n))
+
+
+@pytest.mark.parametrize("n", [3, 12, 30])
+def test_a_recursion_that_needs_its_values_is_unrolled(n):
+    """`t[i]` of a tuple of floats and arrays: with `i` widened it would be a union of
+    types, so the recursion keeps one copy per value, however deep."""
+    t = tuple(float(k) if k % 2 else np.full(2, float(k)) for k in range(n))
+    assert myia.jit(sum_of_tuple)(t) == sum_of_tuple(t)
+    grads = myia.grad(sum_of_tuple)(t)
+    for k, g in enumerate(grads):
+        assert np.array_equal(g, 2.0 if k % 2 else np.full(2, 2.0)), (k, g)
 
 
 def test_a_deep_recursion():
