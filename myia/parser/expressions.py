@@ -385,6 +385,8 @@ class ExpressionLowerer:
                 return value.__myia_macro__(self, region, expr, loc)
             if kind == "prim":
                 prim, fixed = value
+                if prim.name == "builtin.dict" and kwargs:
+                    return self.dict_call(region, expr.args, kwargs, loc)
                 return self.call_prim(region, prim, expr.args, kwargs, loc, fixed=fixed, packs=True)
             fn = self.object_node(region, obj, loc, ast.unparse(expr.func))
             return self.call_node(region, fn, expr.args, kwargs, loc)
@@ -472,6 +474,24 @@ class ExpressionLowerer:
                 inputs[i] = _as_type_constant(inputs[i], loc)
         return self.apply(region, [prim, *inputs], loc)
 
+    def dict_call(self, region, args, kwargs, loc):
+        """`dict(a=x, b=y)`, a dict display with the keys "a" and "b"; `dict(d, a=x)` is
+        `dict(d)` with the item "a" set."""
+        if len(args) > 1 or any(isinstance(a, ast.Starred) for a in args):
+            raise MyiaSyntaxError(
+                "`dict(...)` takes at most one positional argument (a dict or (key, value) "
+                "pairs) besides its keywords",
+                loc,
+            )
+        values = [self.lower_expr(region, v) for v in kwargs.values()]
+        if not args:
+            items = self.prim(region, "make_tuple", values, loc)
+            return self.prim(region, "make_dict", [Constant(tuple(kwargs), loc), items], loc)
+        out = self.prim(region, "builtin.dict", [self.lower_expr(region, args[0])], loc)
+        for key, value in zip(kwargs, values):
+            out = self.prim(region, "setitem", [out, Constant(key, loc), value], loc)
+        return out
+
     def call_node(self, region, fn: Node, args, kwargs, loc):
         if any(isinstance(a, ast.Starred) for a in args):
             if kwargs:
@@ -488,16 +508,10 @@ class ExpressionLowerer:
         ):
             nodes = self.bind_graph_args(region, fn.value, nodes, kwargs, loc)
         elif kwargs and isinstance(fn, Constant) and isinstance(fn.value, type):
-            name = fn.value.__name__
-            fix = (
-                "write a dict display, {"
-                + ", ".join(f"'{k}': {ast.unparse(v)}" for k, v in kwargs.items())
-                + "}"
-                if fn.value is dict
-                else "pass the arguments by position"
-            )
             raise MyiaSyntaxError(
-                f"`{name}(...)` with keyword arguments is not supported; {fix}", loc
+                f"`{fn.value.__name__}(...)` with keyword arguments is not supported; pass "
+                "the arguments by position",
+                loc,
             )
         elif kwargs:
             raise MyiaSyntaxError(
