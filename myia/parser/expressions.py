@@ -302,19 +302,33 @@ class ExpressionLowerer:
     def lower_index(self, region, index: ast.expr) -> Node:
         loc = self.session.loc(index)
         if isinstance(index, ast.Slice):
-            parts = [
-                Constant(None, loc) if p is None else self.lower_expr(region, p)
-                for p in (index.lower, index.upper, index.step)
-            ]
-            if all(isinstance(p, Constant) for p in parts):
-                return Constant(slice(*(p.value for p in parts)), loc)
-            return self.prim(region, "make_slice", parts, loc)
+            return self.slice_node(region, (index.lower, index.upper, index.step), loc)
         if isinstance(index, ast.Tuple):
             items = [self.lower_index(region, e) for e in index.elts]
             if all(isinstance(p, Constant) for p in items):
                 return Constant(tuple(p.value for p in items), loc)
             return self.prim(region, "make_tuple", items, loc)
         return self.lower_expr(region, index)
+
+    def slice_node(self, region, bounds, loc) -> Node:
+        """The slice of the expressions `bounds` (start, stop, step; None where absent): a
+        constant when they are constants, a `make_slice` otherwise."""
+        parts = [Constant(None, loc) if p is None else self.lower_expr(region, p) for p in bounds]
+        if all(isinstance(p, Constant) for p in parts):
+            return Constant(slice(*(p.value for p in parts)), loc)
+        return self.prim(region, "make_slice", parts, loc)
+
+    def slice_call(self, region, args, kwargs, loc) -> Node:
+        """`slice(stop)`, `slice(start, stop)`, `slice(start, stop, step)`, as the
+        subscript `x[start:stop:step]` makes it."""
+        if kwargs or any(isinstance(a, ast.Starred) for a in args) or not 1 <= len(args) <= 3:
+            raise MyiaTypeError(
+                "`slice(...)` takes 1 to 3 positional arguments: slice(stop), "
+                "slice(start, stop) or slice(start, stop, step)",
+                loc,
+            )
+        bounds = [None, args[0], None] if len(args) == 1 else [*args, None][:3]
+        return self.slice_node(region, bounds, loc)
 
     def expr_Attribute(self, region, expr, loc):
         ok, obj = self.static_value(expr)
@@ -379,6 +393,8 @@ class ExpressionLowerer:
             static_base, base = self.static_value(expr.func.value)
             if static_base and isinstance(base, (np.ndarray, np.generic)):
                 ok = False  # a method of a constant array: the same primitive as on a variable
+        if ok and obj is slice:
+            return self.slice_call(region, expr.args, kwargs, loc)
         if ok:
             kind, value = classify(obj, loc, ast.unparse(expr.func))
             if kind == "macro":
