@@ -401,7 +401,7 @@ class ExpressionLowerer:
                 return value.__myia_macro__(self, region, expr, loc)
             if kind == "prim":
                 prim, fixed = value
-                if prim.name == "builtin.dict" and kwargs:
+                if prim.name == "builtin.dict":
                     return self.dict_call(region, expr.args, kwargs, loc)
                 return self.call_prim(region, prim, expr.args, kwargs, loc, fixed=fixed, packs=True)
             fn = self.object_node(region, obj, loc, ast.unparse(expr.func))
@@ -494,7 +494,7 @@ class ExpressionLowerer:
         """`dict(a=x, b=y)`, a dict display with the keys "a" and "b"; `dict(d, a=x)` is
         `dict(d)` with the item "a" set."""
         if len(args) > 1 or any(isinstance(a, ast.Starred) for a in args):
-            raise MyiaSyntaxError(
+            raise MyiaTypeError(
                 "`dict(...)` takes at most one positional argument (a dict or (key, value) "
                 "pairs) besides its keywords",
                 loc,
