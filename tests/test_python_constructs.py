@@ -277,3 +277,20 @@ def test_linalg_results_leave_as_numpy_result_classes():
         assert type(got) is type(want)
         for g, w in zip(got, want):
             np.testing.assert_allclose(g, w, atol=1e-12)
+
+
+# Powers of negative bases (found by the peer suite: Tangent's `gradgrad_pow`) ------------
+
+
+def power(a, b):
+    return 2.0 * a**b + 1.0
+
+
+@pytest.mark.parametrize(
+    "a, b", [(-1.3, -0.4), (-2.0, 0.5), (np.float64(-1.3), -0.4), (-2.0, 3.0), (2.0, 0.5)]
+)
+def test_negative_base_to_a_fractional_power_is_pythons_value(a, b):
+    with np.errstate(invalid="ignore"):
+        got, want = myia.jit(power)(a, b), power(a, b)
+    assert type(got) is type(want)
+    np.testing.assert_allclose(got, want, rtol=1e-15)
