@@ -294,3 +294,35 @@ def test_negative_base_to_a_fractional_power_is_pythons_value(a, b):
         got, want = myia.jit(power)(a, b), power(a, b)
     assert type(got) is type(want)
     np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+# jvp and vjp of NumPy functions (found by the peer suite: autograd's test_simple_append)
+
+
+def appended_sum(a, b):
+    return np.sum(np.append(a, b) * np.arange(1.0, 5.0))
+
+
+@given(a=st.lists(floats, min_size=3, max_size=3).map(np.array), b=floats)
+@settings(max_examples=10, deadline=None)
+def test_vjp_and_jvp_of_a_numpy_function_with_defaults(a, b):
+    out, f_vjp = myia.vjp(np.append, a, b)
+    np.testing.assert_array_equal(out, np.append(a, b))
+    ga, gb = f_vjp(np.arange(1.0, 5.0))
+    want_a, want_b = check_grad(appended_sum, (a, b), argnums=(0, 1))
+    np.testing.assert_allclose(ga, want_a)
+    assert gb == pytest.approx(want_b)
+    value, tangent = myia.jvp(np.append, (a, b), (np.ones(3), 2.0))
+    np.testing.assert_array_equal(value, np.append(a, b))
+    np.testing.assert_allclose(tangent, [1.0, 1.0, 1.0, 2.0])
+
+
+def test_vjp_of_a_numpy_function_with_a_static_argument():
+    x = np.arange(6.0).reshape(2, 3)
+    out, f_vjp = myia.vjp(np.sum, x, 0)
+    np.testing.assert_array_equal(out, np.sum(x, 0))
+    gx, gaxis = f_vjp(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(gx, [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    assert gaxis is None
+    with pytest.raises(MyiaTypeError, match="packed with others"):
+        myia.vjp(np.einsum, "i,i->", np.ones(2), np.ones(2))
