@@ -326,3 +326,41 @@ def test_vjp_of_a_numpy_function_with_a_static_argument():
     assert gaxis is None
     with pytest.raises(MyiaTypeError, match="packed with others"):
         myia.vjp(np.einsum, "i,i->", np.ones(2), np.ones(2))
+
+
+# Sequences where NumPy takes an array (found by the peer suite: Tangent's test_anf_list)
+
+
+def sum_of_a_list(a):
+    b = [1, a * a, 2]
+    return np.sum(b)
+
+
+def sine_of_a_tuple(a):
+    return np.sum(np.sin((1.0, a, 2.0 * a)))
+
+
+def dot_of_lists(a):
+    return np.dot([a, 1.0], [2.0, a * a]) + np.max([a, 0.5]) + np.mean((a, 2.0 * a))
+
+
+def where_of_lists(a):
+    return np.sum(np.where([True, False], [a, 2.0], [3.0, a * a]))
+
+
+@pytest.mark.parametrize(
+    "fn", [sum_of_a_list, sine_of_a_tuple, dot_of_lists, where_of_lists], ids=lambda f: f.__name__
+)
+@given(a=floats.filter(lambda v: abs(v - 0.5) > 1e-3))
+@settings(max_examples=10, deadline=None)
+def test_sequences_as_numpy_operands(fn, a):
+    check_jit(fn, a)
+    check_grad(fn, (a,))
+
+
+def tuple_plus_tuple(a):
+    return (a, 1.0) + (2.0,)
+
+
+def test_python_operators_keep_their_meaning_on_sequences():
+    assert check_jit(tuple_plus_tuple, 1.5) == (1.5, 1.0, 2.0)

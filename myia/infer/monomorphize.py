@@ -38,6 +38,7 @@ from myia.infer.engine import Analysis, Context
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.parser import primitive_graph
+from myia.prim.array_like import operand_nodes
 from myia.prim.records import method_arguments
 from myia.prim.registry import REGISTRY, Primitive
 
@@ -294,6 +295,7 @@ class Monomorphizer:
         return args
 
     def _primitive(self, b: Builder, prim: Primitive, args: list, t, node) -> Node:
+        args = operand_nodes(b, prim, args)
         if prim.canon is not None:
             return prim.canon(b, args)
         if prim is _SWITCH and is_constant(args[0].abstract):

@@ -1,0 +1,85 @@
+"""Sequences passed where NumPy takes an array: `np.sum([1.0, x])`, `np.dot(v, (a, b))`.
+
+NumPy converts a tuple or list operand (its `array_like` parameters: `a`, `x`, `x1`, ...)
+with `np.array`. The NumPy functions that are primitives do the same here: their type
+rule sees the array `np.asarray` makes of such an operand (`infer.build.infer_apply`), and
+the specializer inserts that `asarray` before the call (`infer.monomorphize`), so the
+gradient flows back into the items through the rule of `asarray`. A primitive that also
+stands for a Python built-in or operator (`abs`, `+`) keeps Python's meaning of a tuple.
+
+Example:
+    >>> import myia, numpy as np
+    >>> myia.grad(lambda x: np.sum(np.sin([1.0, x * x])))(0.5)
+    0.9689124217106447
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from myia.infer.abstract import AConst, AList, ATuple
+from myia.prim.registry import REGISTRY, Primitive
+
+# NumPy's names of array_like operands, among the parameters of its functions.
+_OPERANDS = frozenset(
+    ("a", "b", "x", "x1", "x2", "y", "m", "v", "A", "arr", "ary", "array", "values", "condition")
+)
+_PYTHON_MODULES = ("builtins", "operator", "_operator", "math")
+_POSITIONS: dict[str, tuple[int, ...]] = {}
+
+
+def _of_numpy(obj) -> bool:
+    module = getattr(obj, "__module__", None) or ""
+    return isinstance(obj, np.ufunc) or module.split(".")[0] in ("numpy", "scipy")
+
+
+def array_positions(prim: Primitive) -> tuple[int, ...]:
+    """The positions of the parameters of `prim` that NumPy converts with `np.array`
+    (none for a primitive that is not a NumPy function, or is a Python one too).
+
+    Example:
+        >>> array_positions(REGISTRY.lookup("dot")), array_positions(REGISTRY.lookup("add"))
+        ((0, 1), ())
+    """
+    out = _POSITIONS.get(prim.name)
+    if out is None:
+        objects = [obj for obj, p, _ in REGISTRY._by_id.values() if p is prim]
+        numpy = any(_of_numpy(o) for o in objects)
+        python = any(getattr(o, "__module__", None) in _PYTHON_MODULES for o in objects)
+        out = ()
+        if numpy and not python and prim.name != "asarray":
+            out = tuple(i for i, n in enumerate(prim.signature.parameters) if n in _OPERANDS)
+        _POSITIONS[prim.name] = out
+    return out
+
+
+def _sequence(t) -> bool:
+    return isinstance(t, (ATuple, AList))
+
+
+def operand_types(prim: Primitive, types: list) -> list:
+    """`types` with the type of `np.asarray(t)` for each sequence `t` passed as an array
+    operand of `prim`."""
+    positions = array_positions(prim)
+    if not positions or not any(_sequence(types[i]) for i in positions if i < len(types)):
+        return types
+    from myia.prim.arrays import asarray
+
+    return [
+        asarray.infer(t, AConst(None)) if i in positions and _sequence(t) else t
+        for i, t in enumerate(types)
+    ]
+
+
+def operand_nodes(b, prim: Primitive, args: list) -> list:
+    """The typed nodes `args` with `np.asarray(x)` applied to each sequence `x` passed as
+    an array operand of `prim` (with the builder `b`)."""
+    positions = array_positions(prim)
+    if not positions or not any(_sequence(args[i].abstract) for i in positions if i < len(args)):
+        return args
+    from myia.prim.arrays import asarray
+
+    return [
+        b.apply(asarray, x, None) if i in positions and _sequence(x.abstract) else x
+        for i, x in enumerate(args)
+    ]
