@@ -364,3 +364,36 @@ def tuple_plus_tuple(a):
 
 def test_python_operators_keep_their_meaning_on_sequences():
     assert check_jit(tuple_plus_tuple, 1.5) == (1.5, 1.0, 2.0)
+
+
+# Lists in the index of an array (found by the peer suite: autograd's test_index_lists)
+
+
+def list_index(x):
+    return np.sum(x[[0, 1, 2], :, :] ** 2)
+
+
+def mixed_list_index(x):
+    return np.sum(np.sin(x[3, 2:, [1, 3]]))
+
+
+def repeated_list_index(x):
+    idx = [1, 0, 1]
+    return np.sum(x[idx] * x[idx]) + np.sum(x[[0, 0]][0] * 3.0)
+
+
+def boolean_list_index(x):
+    return np.sum(np.tanh(x[[True, False, True, False, True]]))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [list_index, mixed_list_index, repeated_list_index, boolean_list_index],
+    ids=lambda f: f.__name__,
+)
+def test_lists_in_array_indices(fn):
+    x = np.random.default_rng(0).standard_normal((5, 6, 4))
+    check_jit(fn, x)
+    check_grad(fn, (x,))
+    _, tangent = myia.jvp(fn, (x,), (np.ones_like(x),))
+    assert tangent == pytest.approx(float(np.sum(myia.grad(fn)(x))), rel=1e-9, abs=1e-9)

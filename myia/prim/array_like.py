@@ -6,6 +6,8 @@ rule sees the array `np.asarray` makes of such an operand (`infer.build.infer_ap
 the specializer inserts that `asarray` before the call (`infer.monomorphize`), so the
 gradient flows back into the items through the rule of `asarray`. A primitive that also
 stands for a Python built-in or operator (`abs`, `+`) keeps Python's meaning of a tuple.
+A list in the index of an array (`x[[0, 2]]`, `x[1:, [0, 2]]`) is an integer or boolean
+array in the same way.
 
 Example:
     >>> import myia, numpy as np
@@ -17,8 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.infer.abstract import AConst, AList, ATuple
+from myia.infer.abstract import AArray, AConst, AList, ATuple
 from myia.prim.registry import REGISTRY, Primitive
+from myia.prim.structures import getitem, make_tuple
 
 # NumPy's names of array_like operands, among the parameters of its functions.
 _OPERANDS = frozenset(
@@ -73,7 +76,11 @@ def operand_types(prim: Primitive, types: list) -> list:
 
 def operand_nodes(b, prim: Primitive, args: list) -> list:
     """The typed nodes `args` with `np.asarray(x)` applied to each sequence `x` passed as
-    an array operand of `prim` (with the builder `b`)."""
+    an array operand of `prim`, or as a list in the index of an array (with the builder
+    `b`)."""
+    if prim is getitem:
+        x, i = args
+        return [x, _index_node(b, i)] if isinstance(x.abstract, AArray) else args
     positions = array_positions(prim)
     if not positions or not any(_sequence(args[i].abstract) for i in positions if i < len(args)):
         return args
@@ -83,3 +90,18 @@ def operand_nodes(b, prim: Primitive, args: list) -> list:
         b.apply(asarray, x, None) if i in positions and _sequence(x.abstract) else x
         for i, x in enumerate(args)
     ]
+
+
+def _index_node(b, i):
+    """The index node `i` with each list in it (itself, or an item of a tuple index) made
+    an array."""
+    from myia.prim.arrays import asarray
+
+    t = i.abstract
+    if isinstance(t, AList):
+        return b.apply(asarray, i, None)
+    if isinstance(t, ATuple) and any(isinstance(x, AList) for x in t.items):
+        built = i.is_apply(make_tuple)
+        items = [i.inputs[1 + k] if built else b.apply(getitem, i, k) for k in range(len(t.items))]
+        return b.apply(make_tuple, *[_index_node(b, x) for x in items])
+    return i

@@ -13,6 +13,7 @@ from myia.errors import MyiaIndexError, MyiaShapeError, MyiaTypeError
 from myia.infer.abstract import (
     AArray,
     AConst,
+    AList,
     AOpaque,
     AScalar,
     ASlice,
@@ -36,8 +37,18 @@ def _items(index):
             for v in index.value
         ]
     if isinstance(index, ATuple):
-        return list(index.items)
-    return [index]
+        return [_list_index(t) for t in index.items]
+    return [_list_index(index)]
+
+
+def _list_index(t):
+    """A list in an index is the array `np.asarray` makes of it, as in NumPy (`x[[0, 2]]`;
+    the specializer inserts the conversion: `prim/array_like.py`)."""
+    if not isinstance(t, AList):
+        return t
+    from myia.prim.arrays import asarray
+
+    return asarray.infer(t, AConst(None))
 
 
 def _slice_bounds(item) -> None:
