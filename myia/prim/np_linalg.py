@@ -120,17 +120,19 @@ def _spectral_weight(b, x, ord, axes):
     `U Vh` for the nuclear norm, `u v^T` of the largest (`ord=2`) or smallest (`ord=-2`)
     singular value; where the singular values are distinct and non-zero, as for `svd`."""
     from myia.prim.decompositions import svd
-    from myia.prim.shapes import moveaxis
+    from myia.prim.shapes import transpose
     from myia.prim.structures import getitem
 
-    ends = (-2, -1)
-    usv = b.apply(svd, b.apply(moveaxis, x, axes, ends), False, True, False)
+    ndim = type_of(x).ndim
+    perm = (*(p for p in range(ndim) if p not in axes), *axes)  # the matrices last
+    usv = b.apply(svd, b.apply(transpose, x, perm), False, True, False)
     u, vh = b.apply(getitem, usv, 0), b.apply(getitem, usv, 2)
     if ord != "nuc":
         k = slice(0, 1) if ord == 2 else slice(-1, None)
         u = b.apply(getitem, u, (Ellipsis, slice(None), k))
         vh = b.apply(getitem, vh, (Ellipsis, k, slice(None)))
-    return b.apply(moveaxis, b.apply(matmul, u, vh), ends, axes)
+    back = tuple(int(p) for p in np.argsort(perm))
+    return b.apply(transpose, b.apply(matmul, u, vh), back)
 
 
 @norm.defvjp
