@@ -166,6 +166,10 @@ def jax_at_add(x):
     return x.at[1:].add(x[0])
 
 
+def index_trick(x):
+    return np.sum(np.r_[x, x])
+
+
 def dict_of_runtime_pairs(names):
     d = dict([(k, 1.0) for k in names])
     return d["a"]
@@ -229,6 +233,7 @@ REFUSED = [
     (jax_at_set, (X,), "x.at[0]", "y = x.copy(); y[0] = 1.0"),
     (jax_at_add, (X,), "x.at[1:]", "y = x.copy(); y[1:] += x[0]"),
     (dict_of_runtime_pairs, (["a"],), "dict([(k, 1.0)", "write a dict display"),
+    (index_trick, (X,), "np.r_[x, x]", "write np.concatenate([a, b])"),
     (row_stack, (X,), "np.row_stack", "Compute it outside the compiled function"),
     (numpy_dispatcher, (X,), "np.unwrap", "Compute it outside the compiled function"),
     (scipy_ufunc, (X,), "struve", "compiled function `struve` of scipy.special"),

@@ -172,11 +172,27 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
             "rewrite it with supported operations.",
             loc,
         )
+    trick = _INDEX_TRICKS.get(id(obj))
+    if trick is not None and trick[0] is obj:
+        raise MyiaNameError(
+            f"`{what}[...]` (NumPy's index trick) is not supported by myia; write {trick[1]}",
+            loc,
+        )
     raise MyiaNameError(
         f"`{what}` is a {type(obj).__name__}, which compiled code cannot use; pass it as an "
         "argument or convert it to a number, array or tuple",
         loc,
     )
+
+
+# NumPy's index tricks, and the calls that build the same arrays.
+_INDEX_TRICKS = {
+    id(np.r_): (np.r_, "np.concatenate([a, b]) (np.arange(i, j) for a slice i:j)"),
+    id(np.c_): (
+        np.c_,
+        "np.concatenate([a, b], axis=-1) for 2-d pieces, np.stack([a, b], axis=-1) for 1-d ones",
+    ),
+}
 
 
 def _constant_tuple(obj) -> bool:
