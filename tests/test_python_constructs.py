@@ -397,3 +397,25 @@ def test_lists_in_array_indices(fn):
     check_grad(fn, (x,))
     _, tangent = myia.jvp(fn, (x,), (np.ones_like(x),))
     assert tangent == pytest.approx(float(np.sum(myia.grad(fn)(x))), rel=1e-9, abs=1e-9)
+
+
+def sum_of_a_comprehension(x):
+    return np.sum([v * 3.0 for v in x]) + np.sum(np.array([np.sin(v) for v in x]) ** 2)
+
+
+def array_of_rows(m):
+    return np.sum(np.array([r * r for r in m], dtype=np.float32) * 2.0)
+
+
+@given(x=st.lists(floats, min_size=1, max_size=6).map(np.array))
+@settings(max_examples=10, deadline=None)
+def test_lists_of_a_run_time_length_as_numpy_operands(x):
+    check_jit(sum_of_a_comprehension, x)
+    check_grad(sum_of_a_comprehension, (x,))
+    m = np.outer(x, x)
+    check_jit(array_of_rows, m)
+
+
+def test_an_empty_run_time_list_as_an_array_raises():
+    with pytest.raises(ValueError, match="at least one array"):
+        myia.jit(sum_of_a_comprehension)(np.zeros(0))

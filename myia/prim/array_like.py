@@ -7,7 +7,9 @@ the specializer inserts that `asarray` before the call (`infer.monomorphize`), s
 gradient flows back into the items through the rule of `asarray`. A primitive that also
 stands for a Python built-in or operator (`abs`, `+`) keeps Python's meaning of a tuple.
 A list in the index of an array (`x[[0, 2]]`, `x[1:, [0, 2]]`) is an integer or boolean
-array in the same way.
+array in the same way. A list whose length is known only at run time (a comprehension
+over an array) becomes an array by `np.stack`, whose rules it then has; an empty one
+raises ValueError at run time (NumPy would make an empty array).
 
 Example:
     >>> import myia, numpy as np
@@ -20,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from myia.infer.abstract import AArray, AConst, AList, ATuple
+from myia.prim import typing as T
 from myia.prim.registry import REGISTRY, Primitive
 from myia.prim.structures import getitem, make_tuple
 
@@ -74,6 +77,40 @@ def operand_types(prim: Primitive, types: list) -> list:
     ]
 
 
+def runtime_list_array(b, prim: Primitive, args: list):
+    """`np.stack(xs)` for `np.asarray(xs)` of a list `xs` whose length is known only at
+    run time (what a comprehension over an array makes; `.astype(dtype)` with a dtype):
+    the same array, with the rules of `stack`; None for any other application.
+
+    Example:
+        >>> import myia
+        >>> myia.grad(lambda x: np.sum(np.array([v * v for v in x])))(np.array([1.0, 2.0]))
+        array([2., 4.])
+    """
+    from myia.prim.arrays import asarray, astype
+
+    if prim is not asarray:
+        return None
+    a, dtype = args
+    t = a.abstract
+    if not (isinstance(t, AList) and t.items is None):
+        return None
+    out = _to_array(b, a)
+    return out if T.is_none(dtype.abstract) else b.apply(astype, out, dtype)
+
+
+def _to_array(b, x):
+    """The array of the sequence node `x`: `np.stack(x)` for a list of a run-time length,
+    `np.asarray(x)` otherwise."""
+    from myia.prim.arrays import asarray
+    from myia.prim.joining import stack
+
+    t = x.abstract
+    if isinstance(t, AList) and t.items is None:
+        return b.apply(stack, x, 0)
+    return b.apply(asarray, x, None)
+
+
 def operand_nodes(b, prim: Primitive, args: list) -> list:
     """The typed nodes `args` with `np.asarray(x)` applied to each sequence `x` passed as
     an array operand of `prim`, or as a list in the index of an array (with the builder
@@ -84,10 +121,9 @@ def operand_nodes(b, prim: Primitive, args: list) -> list:
     positions = array_positions(prim)
     if not positions or not any(_sequence(args[i].abstract) for i in positions if i < len(args)):
         return args
-    from myia.prim.arrays import asarray
 
     return [
-        b.apply(asarray, x, None) if i in positions and _sequence(x.abstract) else x
+        _to_array(b, x) if i in positions and _sequence(x.abstract) else x
         for i, x in enumerate(args)
     ]
 
@@ -95,11 +131,9 @@ def operand_nodes(b, prim: Primitive, args: list) -> list:
 def _index_node(b, i):
     """The index node `i` with each list in it (itself, or an item of a tuple index) made
     an array."""
-    from myia.prim.arrays import asarray
-
     t = i.abstract
     if isinstance(t, AList):
-        return b.apply(asarray, i, None)
+        return _to_array(b, i)
     if isinstance(t, ATuple) and any(isinstance(x, AList) for x in t.items):
         built = i.is_apply(make_tuple)
         items = [i.inputs[1 + k] if built else b.apply(getitem, i, k) for k in range(len(t.items))]
