@@ -419,3 +419,53 @@ def test_lists_of_a_run_time_length_as_numpy_operands(x):
 def test_an_empty_run_time_list_as_an_array_raises():
     with pytest.raises(ValueError, match="at least one array"):
         myia.jit(sum_of_a_comprehension)(np.zeros(0))
+
+
+# NumPy's index tricks np.r_[...] and np.c_[...] (found by the peer suite: autograd's test_r_*)
+
+
+def joined_rows(x, s):
+    return np.r_[x, 2.0 * x, s, 1:4, 10:0:-3]
+
+
+def joined_columns(x, m):
+    return np.c_[x, np.sin(x), m]
+
+
+def joined_matrices(m):
+    return np.r_[m, m * m]
+
+
+def test_index_tricks():
+    x, m = np.array([0.5, -1.0, 2.0]), np.arange(6.0).reshape(3, 2)
+    check_jit(joined_rows, x, 1.5)
+    check_jit(joined_columns, x, m)
+    check_jit(joined_matrices, m)
+    w = np.random.default_rng(0).standard_normal(20)
+    for fn, args, k in [(joined_rows, (x, 1.5), (0, 1)), (joined_columns, (x, m), (0, 1))]:
+        out, f_vjp = myia.vjp(fn, *args)
+        ct = w[: out.size].reshape(out.shape)
+        got = f_vjp(ct)
+        eps = 1e-6
+        for i in k:
+            d = np.random.default_rng(i).standard_normal(np.shape(args[i]))
+            hi, lo = list(args), list(args)
+            hi[i], lo[i] = args[i] + eps * d, args[i] - eps * d
+            fd = (np.sum(fn(*hi) * ct) - np.sum(fn(*lo) * ct)) / (2 * eps)
+            assert np.sum(got[i] * d) == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+def directive(x):
+    return np.r_["0,2", x, x]
+
+
+def open_slice(x):
+    return np.r_[x, 1:]
+
+
+@pytest.mark.parametrize(
+    "fn, match", [(directive, "directive string"), (open_slice, "needs a stop")], ids=str
+)
+def test_index_trick_refusals(fn, match):
+    with pytest.raises(myia.MyiaSyntaxError, match=match):
+        myia.jit(fn)(np.ones(2))

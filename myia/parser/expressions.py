@@ -296,8 +296,40 @@ class ExpressionLowerer:
         return self.prim(region, "make_dict", [Constant(tuple(keys), loc), values], loc)
 
     def expr_Subscript(self, region, expr, loc):
+        if isinstance(expr.value, ast.Attribute):
+            ok, obj = self.static_value(expr.value)
+            if ok and (obj is np.r_ or obj is np.c_):
+                return self.index_trick(region, obj is np.c_, expr.slice, loc)
         value = self.lower_expr(region, expr.value)
         return self.prim(region, "getitem", [value, self.lower_index(region, expr.slice)], loc)
+
+    def index_trick(self, region, columns: bool, index: ast.expr, loc) -> Node:
+        """`np.r_[a, b, i:j]`: `np.concatenate` of the pieces as vectors (`np.arange(i, j,
+        k)` for a slice); `np.c_[a, b]`: of the pieces as columns, along the last axis."""
+        pieces = index.elts if isinstance(index, ast.Tuple) else [index]
+        nodes = []
+        for p in pieces:
+            if isinstance(p, ast.Constant) and isinstance(p.value, str):
+                raise MyiaSyntaxError(
+                    "a directive string in `np.r_[...]`/`np.c_[...]` is not supported; "
+                    "write the np.concatenate call",
+                    loc,
+                )
+            if isinstance(p, ast.Slice):
+                if p.upper is None or isinstance(getattr(p.step, "value", None), complex):
+                    raise MyiaSyntaxError(
+                        "a slice in `np.r_[...]` needs a stop and a real step (`np.linspace` "
+                        "for a complex one)",
+                        loc,
+                    )
+                bounds = [p.lower or ast.Constant(0), p.upper, p.step or ast.Constant(1)]
+                items = [self.lower_expr(region, q) for q in bounds]
+                p_node = self.prim(region, "arange", [*items, Constant(None, loc)], loc)
+            else:
+                p_node = self.lower_expr(region, p)
+            nodes.append(self.prim(region, "column" if columns else "atleast_1d", [p_node], loc))
+        joined = self.prim(region, "make_tuple", nodes, loc)
+        return self.prim(region, "concatenate", [joined, Constant(-1 if columns else 0, loc)], loc)
 
     def lower_index(self, region, index: ast.expr) -> Node:
         loc = self.session.loc(index)

@@ -172,10 +172,10 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
             "rewrite it with supported operations.",
             loc,
         )
-    trick = _INDEX_TRICKS.get(id(obj))
-    if trick is not None and trick[0] is obj:
+    if obj is np.r_ or obj is np.c_:
         raise MyiaNameError(
-            f"`{what}[...]` (NumPy's index trick) is not supported by myia; write {trick[1]}",
+            f"`{what}` (NumPy's index trick) is compiled only where it is indexed, "
+            f"`{what}[a, b]`; it cannot be used as a value",
             loc,
         )
     raise MyiaNameError(
@@ -183,16 +183,6 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
         "argument or convert it to a number, array or tuple",
         loc,
     )
-
-
-# NumPy's index tricks, and the calls that build the same arrays.
-_INDEX_TRICKS = {
-    id(np.r_): (np.r_, "np.concatenate([a, b]) (np.arange(i, j) for a slice i:j)"),
-    id(np.c_): (
-        np.c_,
-        "np.concatenate([a, b], axis=-1) for 2-d pieces, np.stack([a, b], axis=-1) for 1-d ones",
-    ),
-}
 
 
 def _constant_tuple(obj) -> bool:
