@@ -35,6 +35,7 @@ from myia.infer.walks import constant_value, holds_record, is_constant, map_func
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.parser import primitive_graph
+from myia.prim.array_like import operand_nodes, runtime_list_array
 from myia.prim.records import method_arguments
 from myia.prim.registry import REGISTRY, Primitive
 
@@ -291,6 +292,10 @@ class Monomorphizer:
         return args
 
     def _primitive(self, b: Builder, prim: Primitive, args: list, t, node) -> Node:
+        args = operand_nodes(b, prim, args)
+        stacked = runtime_list_array(b, prim, args)
+        if stacked is not None:
+            return stacked
         if prim.canon is not None:
             return prim.canon(b, args)
         if prim is _SWITCH and is_constant(args[0].abstract):
