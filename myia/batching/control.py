@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 from myia.batching import specs as S
+from myia.batching.tapes import select as select_tapes
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AStack, ATuple, is_constant
 from myia.infer.build import Builder, type_of, typed_constant
@@ -34,9 +35,6 @@ from myia.prim.registry import lookup
 from myia.prim.structures import Unbound
 
 _getitem = lookup("getitem")
-_make_tuple = lookup("make_tuple")
-_make_list = lookup("make_list")
-_make_dict = lookup("make_dict")
 _switch = lookup("switch")
 _where = lookup("where")
 _any = lookup("any")
@@ -46,9 +44,13 @@ _RAISE = lookup("raise_")
 _INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
 
 
-def where_parts(bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want) -> Node:
+def where_parts(
+    bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want, tapes: bool = False
+) -> Node:
     """`np.where(c, tv, fv)` part by part for values of per-example type `t` (specs `st`,
-    `sf`; the result has spec `want`); `c` is a batched bool of shape (size,)."""
+    `sf`; the result has spec `want`); `c` is a batched bool of shape (size,). With
+    `tapes`, `tv` and `fv` are the arguments two sides give the next iteration of a loop,
+    so a tape in them is the same tape with one entry pushed on each side."""
     if want is False:
         return tv
     items = S.parts(t)
@@ -58,17 +60,20 @@ def where_parts(bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want) ->
         sfs = sf if isinstance(sf, tuple) else (sf,) * n
         keys = t.keys if isinstance(t, ADict) else range(n)
         new = [
-            where_parts(bt, b, c, x, b.apply(_getitem, tv, k), b.apply(_getitem, fv, k), s1, s2, w)
+            where_parts(
+                bt, b, c, x, b.apply(_getitem, tv, k), b.apply(_getitem, fv, k), s1, s2, w, tapes
+            )
             for x, k, s1, s2, w in zip(items, keys, sts, sfs, want)
         ]
-        if isinstance(t, ADict):
-            return b.apply(_make_dict, t.keys, b.apply(_make_tuple, *new))
-        return b.apply(_make_tuple if isinstance(t, ATuple) else _make_list, *new)
+        return S.rebuild(b, t, new)
     if isinstance(t, AStack):
+        if tapes:
+            return select_tapes(bt, b, c, t, tv, fv)
         raise MyiaTypeError(
-            "vmap cannot batch the gradient of a loop whose number of iterations varies from "
-            "example to example (its tape would differ); batch the loop's function and take "
-            "the gradient of the sum (grad of vmap) instead",
+            "vmap cannot batch the gradient of a branch whose condition varies from example "
+            "to example and one of whose sides runs a loop (the tapes of its sides differ); "
+            "map the function inside the loss and differentiate that (grad of a sum of "
+            "vmap), or loop over the examples",
             tv.loc,
         )
     if isinstance(t, AList):
@@ -169,7 +174,7 @@ def arguments_of(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, ta
         return b.call(b.apply(_switch, c, *fns), [], out_t)
     _check_sides(bt, node, graphs, target)
     sides = [b.call(f, [], out_t) for f in fns]
-    return where_parts(bt, b, c, ptypes, sides[0], sides[1], spec, spec, spec)
+    return where_parts(bt, b, c, ptypes, sides[0], sides[1], spec, spec, spec, tapes=True)
 
 
 def select_values(bt, node: Apply, bg: Graph) -> Node:
@@ -295,12 +300,15 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
     return b.call(choice, [], bt.value_type(node.abstract, bt.out.get(header, False)))
 
 
-def frozen_args(bt, node: Apply, b: Builder, header: Graph, args: list) -> list:
-    """The arguments of a back edge of a loop with a batched test: the new state where
-    the test held, the old one where it did not."""
-    c = bt.value(bt.loops[header])
+def frozen_args(bt, b: Builder, header: Graph, args: list, c: Node) -> list:
+    """The arguments of a back edge of a loop with a batched test `c` (or of the backward
+    loop of one, `c` the mask it popped): the new state where `c` holds, the old one
+    where it does not. The tape is the new one (every run pushes: `myia.batching.tapes`)."""
     out = []
     for new, p in zip(args, header.parameters):
+        if isinstance(p.abstract, AStack):
+            out.append(new)
+            continue
         old = bt.value(p)
         spec = bt.spec_of(p)
         out.append(where_parts(bt, b, c, p.abstract, new, old, spec, spec, spec))

@@ -27,13 +27,14 @@ from myia.batching import specs as S
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
+    NONE,
     AArray,
     AConst,
     ADict,
     AFunction,
     AList,
     AScalar,
-    ATuple,
+    AStack,
     GraphFn,
     map_functions,
 )
@@ -46,7 +47,6 @@ from myia.prim.structures import Unbound
 _getitem = lookup("getitem")
 _make_tuple = lookup("make_tuple")
 _make_list = lookup("make_list")
-_make_dict = lookup("make_dict")
 _switch = lookup("switch")
 _broadcast_to = lookup("broadcast_to")
 
@@ -139,6 +139,8 @@ class Batcher:
         self.returns_args: dict[Graph, Graph] = {}  # branch -> the graph it ends by calling
         self.cyclic: set[Graph] | None = None
         self.seen_as: dict[Graph, object] = {}  # graph -> the type its callers see
+        self.masked: set = set()  # the types of the masked tapes (`tapes`)
+        self.pop_masks: dict[Node, Node] = {}  # a backward loop's tape -> the mask it popped
         self._changed = False
 
     # Analysis ---------------------------------------------------------------------------------
@@ -178,6 +180,14 @@ class Batcher:
                 for node in orders[g]:
                     self._raise(node, self.node_spec(node))
                 self._raise_out(g, self.spec_of(g.output))
+                if g.flags.get("loop") and self._pops_masked(g):
+                    for p in g.parameters:  # it keeps the state where an entry's mask is off
+                        self._raise(p, True)
+
+    def _pops_masked(self, g: Graph) -> bool:
+        return any(
+            isinstance(p.abstract, AStack) and p.abstract in self.masked for p in g.parameters
+        )
 
     def callees(self, node: Apply) -> tuple[list[Graph], Node | None]:
         """The graphs a call may call, and the condition of the switch choosing them
@@ -228,6 +238,9 @@ class Batcher:
             if node.graph.flags.get("loop") and node is node.graph.output:
                 for p in node.graph.parameters:  # a loop freezes the examples that are done
                     self._raise(p, True)
+                    if isinstance(p.abstract, AStack) and p.abstract not in self.masked:
+                        self.masked.add(p.abstract)  # its tape says which examples ran
+                        self._changed = True
             return S.fit(True, node.abstract)
         for g in graphs:
             self._raise_out(g, out)
@@ -239,7 +252,7 @@ class Batcher:
         """The type of a value of per-example type `t` and spec `spec` in the rewritten
         program: batched where `spec` says, each function rewritten."""
         try:
-            batched = S.batch_type(t, spec, self.size)
+            batched = S.batch_type(t, spec, self.size, self.masked)
         except MyiaTypeError as e:
             raise MyiaTypeError(e.message, e.loc or loc) from None
         return map_functions(
@@ -316,21 +329,26 @@ class Batcher:
     def input(self, b: Builder, app: Apply, i: int) -> Node:
         """The rewritten input i of the application `app`; an unbound variable (of type
         BOTTOM: no value) that is an item of a tuple or list is zeros of the item's type
-        (see `argument`)."""
+        (see `argument`), and so are the slots of an item that one side of a branch
+        leaves empty (a residual's)."""
         x = app.inputs[1 + i]
         v = self.value(x)
         structure = app.is_apply(_make_tuple) or app.is_apply(_make_list)
-        if structure and (_unbound(v) or type_of(x) is BOTTOM):
-            return self.zeros(b, S.parts(app.abstract)[i], v)
-        return v
+        if not structure:
+            return v
+        item = S.parts(app.abstract)[i]
+        if _unbound(v) or type_of(x) is BOTTOM:
+            return self.zeros(b, item, v)
+        return self.bound(b, v, type_of(x), item, self.spec_of(x))
 
     def bound(self, b: Builder, v: Node, own, seen, spec) -> Node:
         """The output `v` of a graph (of type `own`), with zeros for its parts that are
-        unbound (BOTTOM) where its callers see numbers or arrays (`seen`), so that
-        `np.where` can merge them with the examples' values (see `argument`)."""
+        unbound (BOTTOM, or the None of an empty slot of a residual) where its callers
+        see numbers or arrays (`seen`), so that `np.where` can merge them with the
+        examples' values (see `argument`)."""
         if seen is None or own == seen:
             return v
-        if own is BOTTOM and isinstance(seen, (AScalar, AArray)):
+        if (own is BOTTOM or own == NONE) and isinstance(seen, (AScalar, AArray)):
             z = self.zeros(b, seen, v)
             return self.broadcast(b, z, seen, False, spec) if z is not v else v
         own_items, seen_items = S.parts(own), S.parts(seen)
@@ -342,13 +360,14 @@ class Batcher:
             self.bound(b, b.apply(_getitem, v, k), o, w, sp)
             for k, o, w, sp in zip(keys, own_items, seen_items, subs)
         ]
-        if isinstance(own, ADict):
-            return b.apply(_make_dict, own.keys, b.apply(_make_tuple, *new))
-        return b.apply(_make_tuple if isinstance(own, ATuple) else _make_list, *new)
+        return S.rebuild(b, own, new)
 
     def zeros(self, b: Builder, t, v: Node) -> Node:
-        """Zeros of the per-example type `t` (numbers and arrays of known shape), standing
-        for the unbound variable `v`; `v` itself for other types."""
+        """Zeros of the per-example type `t` (numbers, arrays of known shape and structures
+        of them), standing for the unbound variable `v`; `v` itself for other types."""
+        items = S.parts(t)
+        if items is not None and not isinstance(t, ADict):
+            return S.rebuild(b, t, [self.zeros(b, x, v) for x in items])
         if isinstance(t, AScalar):
             return typed_constant(t.kind(0), v.loc)
         if isinstance(t, AArray) and t.known_shape:
@@ -385,9 +404,7 @@ class Batcher:
                 self.broadcast(b, b.apply(_getitem, v, k), x, h, w)
                 for k, x, h, w in zip(keys, items, haves, wants)
             ]
-            if isinstance(t, ADict):
-                return b.apply(_make_dict, t.keys, b.apply(_make_tuple, *new))
-            return b.apply(_make_tuple if isinstance(t, ATuple) else _make_list, *new)
+            return S.rebuild(b, t, new)
         if _unbound(v):
             # unbound on this path: zeros stand for it (see `argument`)
             if isinstance(t, AScalar) or (isinstance(t, AArray) and t.known_shape):
@@ -484,9 +501,12 @@ class Batcher:
         """The call `node` of the graph `g` on the rewritten `args` (of `g`'s specs): a
         back edge of a loop with a batched test freezes the examples that are done."""
         from myia.batching.control import frozen_args
+        from myia.batching.tapes import back_edge_mask
 
-        if g in self.loops and node.graph is not g and node.graph in self.mng.scope(g):
-            args = frozen_args(self, node, b, g, args)
+        if node.graph is not g and node.graph in self.mng.scope(g) and g.flags.get("loop"):
+            c = self.value(self.loops[g]) if g in self.loops else back_edge_mask(self, g, node)
+            if c is not None:
+                args = frozen_args(self, b, g, args, c)
         out_t = self.value_type(node.abstract, self.out.get(g, False), node.loc)
         call = b.call(typed_constant(self.graph(g), node.loc), args, out_t)
         return self.broadcast(b, call, node.abstract, self.out.get(g, False), self.spec_of(node))
