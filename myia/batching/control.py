@@ -246,18 +246,7 @@ def _same_for_all(bt) -> set:
 
 def _cycle(bt, header: Graph) -> set:
     """The graphs on the cycles through the loop header `header`."""
-    return {g for g in _reach(bt, header) if header in _reach(bt, g)}
-
-
-def _reach(bt, g: Graph) -> set:
-    """The graphs `g` reaches through graph constants, `g` too."""
-    seen, stack = {g}, [g]
-    while stack:
-        for k in bt.mng.graph_constants.get(stack.pop(), ()):
-            if k not in seen:
-                seen.add(k)
-                stack.append(k)
-    return seen
+    return {g for g in bt.reach(header) if header in bt.reach(g)}
 
 
 def loop_test(bt, node: Node):

@@ -142,6 +142,7 @@ class Batcher:
         self.masked: set = set()  # the types of the masked tapes (`tapes`)
         self.pop_masks: dict[Node, Node] = {}  # a backward loop's tape -> the mask it popped
         self._changed = False
+        self.inside: set[Graph] = set()  # the graphs rewritten (not those around a closure)
 
     # Analysis ---------------------------------------------------------------------------------
 
@@ -171,7 +172,8 @@ class Batcher:
         """The specs of every node, when the parameters of `root` have `in_specs`."""
         for p, s in zip(root.parameters, in_specs):
             self._raise(p, s)
-        graphs = sorted(self.mng.graphs, key=lambda g: g.id)
+        self.inside = self.reach(root)
+        graphs = sorted(self.inside, key=lambda g: g.id)
         orders = {g: _order(self.mng, g, None) for g in graphs}
         self._changed = True
         while self._changed:
@@ -188,6 +190,16 @@ class Batcher:
         return any(
             isinstance(p.abstract, AStack) and p.abstract in self.masked for p in g.parameters
         )
+
+    def reach(self, g: Graph) -> set:
+        """The graphs `g` reaches through graph constants, `g` too."""
+        seen, stack = {g}, [g]
+        while stack:
+            for k in self.mng.graph_constants.get(stack.pop(), ()):
+                if k not in seen:
+                    seen.add(k)
+                    stack.append(k)
+        return seen
 
     def callees(self, node: Apply) -> tuple[list[Graph], Node | None]:
         """The graphs a call may call, and the condition of the switch choosing them
@@ -266,7 +278,7 @@ class Batcher:
         if bg is not None:
             return bg
         parent = self.mng.parents.get(g)
-        if parent is not None:  # filled first: a closure reads the values of its parent
+        if parent in self.inside:  # filled first: a closure reads the values of its parent
             self.graph(parent)
         bg = self.graphs[g] = g.derive("vmap")
         bg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
@@ -323,6 +335,8 @@ class Batcher:
                     "example to example except by calling it where it is chosen",
                     node.loc,
                 )
+            if node.graph not in self.inside:  # captured from around the mapped closure
+                return node
             raise MyiaError(f"internal error: no batched value for {node!r}")
         return out
 
