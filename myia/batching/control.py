@@ -102,6 +102,11 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
     `np.where` (both must be safe, see the module). Where both sides end by calling the
     same graph (the next iteration of a loop, after a `continue`), the arguments of that
     call are selected, and the graph called once."""
+    from myia.batching.breaks import leave, leaving
+
+    left = leaving(bt, node, graphs)
+    if left is not None and left[0] in bt.breaking:
+        return leave(bt, node, bg, graphs, cond, *left)
     target = tail_target(graphs)
     if target is not None and node is node.graph.output:
         b = Builder(bg, node.loc)
@@ -260,14 +265,17 @@ def loop_test(bt, node: Node):
     if not (isinstance(fn, Apply) and fn.is_apply(_switch)):
         return None
     cond = fn.inputs[1]
-    if bt.spec_of(cond) is False:
+    if bt.spec_of(cond) is False and node.graph not in bt.breaking:
         return None
     return cond
 
 
 def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
     """The header's call of the switch between the loop's body and its exit, on a batched
-    test: the body while the test holds for any example (see the module)."""
+    test, or of a loop examples may leave (`myia.batching.breaks`): the body while the
+    test holds for any example still in the loop (see the module)."""
+    from myia.batching.breaks import go
+
     header = node.graph
     sides = [x.value for x in node.inputs[0].inputs[2:]]
     for g in sides[:1]:
@@ -281,11 +289,17 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
                 "done; make the test the same for every example (in_axes=None)",
                 node.loc,
             )
-    bt.loops[header] = cond
     b = Builder(bg, node.loc)
     c = bt.value(cond)
-    go = b.apply(_any, c, None, False)
-    choice = b.apply(_switch, go, *[typed_constant(bt.graph(g), node.loc) for g in sides])
+    batched = bt.spec_of(cond) is not False
+    if header in bt.breaking:
+        bt.exits[sides[1]] = header
+        more = go(bt, b, header, c, batched)
+    else:
+        more = b.apply(_any, c, None, False)
+    if batched:
+        bt.loops[header] = cond
+    choice = b.apply(_switch, more, *[typed_constant(bt.graph(g), node.loc) for g in sides])
     return b.call(choice, [], bt.value_type(node.abstract, bt.out.get(header, False)))
 
 

@@ -143,6 +143,13 @@ class Batcher:
         self.pop_masks: dict[Node, Node] = {}  # a backward loop's tape -> the mask it popped
         self._changed = False
         self.inside: set[Graph] = set()  # the graphs rewritten (not those around a closure)
+        # Loops examples may leave (`breaks`): header -> (done, res), the examples alive
+        # in a run; a side going on after a branch leaving -> (alive, done, res); exits.
+        self.breaking: dict[Graph, Apply] = {}  # header -> a branch leaving it
+        self.left: dict[Graph, tuple] = {}
+        self.alive: dict[Graph, Node] = {}
+        self.left_at: dict[Graph, tuple] = {}
+        self.exits: dict[Graph, Graph] = {}
 
     # Analysis ---------------------------------------------------------------------------------
 
@@ -185,6 +192,10 @@ class Batcher:
                 if g.flags.get("loop") and self._pops_masked(g):
                     for p in g.parameters:  # it keeps the state where an entry's mask is off
                         self._raise(p, True)
+                if g in self.breaking:  # examples leave it: its state and value vary
+                    for p in g.parameters:
+                        self._raise(p, True)
+                    self._raise_out(g, True)
 
     def _pops_masked(self, g: Graph) -> bool:
         return any(
@@ -247,6 +258,12 @@ class Batcher:
             out = S.join(out, self.out.get(g, False))
             self.seen_as[g] = node.abstract
         if cond is not None and self.spec_of(cond) is not False:
+            from myia.batching.breaks import leaving
+
+            left = leaving(self, node, graphs)
+            if left is not None and left[0] not in self.breaking:
+                self.breaking[left[0]] = node
+                self._changed = True
             if node.graph.flags.get("loop") and node is node.graph.output:
                 for p in node.graph.parameters:  # a loop freezes the examples that are done
                     self._raise(p, True)
@@ -286,6 +303,10 @@ class Batcher:
             q = bg.add_parameter(p.name, p.loc)
             q.abstract = self.value_type(p.abstract, self.spec_of(p), p.loc or g.loc)
             self.values[p] = q
+        if g in self.breaking:
+            from myia.batching.breaks import extra_parameters
+
+            extra_parameters(self, g, bg)
         self.pending.append(g)
         return bg
 
@@ -307,6 +328,10 @@ class Batcher:
             spec = self.out.get(g, False)
             value = self.coerce(b, out, spec)  # a tail call stays one
             bg.output = self.bound(b, value, type_of(out), self.seen_as.get(g), spec)
+            if g in self.exits:
+                from myia.batching.breaks import merged_exit
+
+                bg.output = merged_exit(self, b, self.exits[g], bg.output)
         bg.return_.inputs.extend(self.value(e) for e in g.return_.inputs[2:])
 
     def arguments(self, b: Builder, out: Apply, bg: Graph, target: Graph) -> Node:
@@ -517,10 +542,20 @@ class Batcher:
         from myia.batching.control import frozen_args
         from myia.batching.tapes import back_edge_mask
 
-        if node.graph is not g and node.graph in self.mng.scope(g) and g.flags.get("loop"):
+        back = node.graph is not g and node.graph in self.mng.scope(g) and g.flags.get("loop")
+        if back and g in self.breaking:
+            from myia.batching.breaks import state_at
+
+            alive, done, res = state_at(self, node.graph, g)
+            args = [*frozen_args(self, b, g, args, alive), done, res]
+        elif back:
             c = self.value(self.loops[g]) if g in self.loops else back_edge_mask(self, g, node)
             if c is not None:
                 args = frozen_args(self, b, g, args, c)
+        elif g in self.breaking:
+            from myia.batching.breaks import initial
+
+            args = [*args, *initial(self, b, g)]
         out_t = self.value_type(node.abstract, self.out.get(g, False), node.loc)
         call = b.call(typed_constant(self.graph(g), node.loc), args, out_t)
         return self.broadcast(b, call, node.abstract, self.out.get(g, False), self.spec_of(node))

@@ -1,0 +1,156 @@
+"""Loops left early on a condition that varies from example to example (`break`, and
+`return` inside a loop, which leaves it with the value to return).
+
+In the program, such a loop's body ends with a branch one side of which goes on with the
+loop (a call of its header) and the other of which is the loop's value (a `break` or a
+`return`). Batched, the loop carries two more values: `done` (the examples that left
+it) and `res` (the loop's value for them). Each run of the body, for the examples still
+in the loop (`alive`: not done, and the loop's test holds), the branch computes the side
+that leaves for every example, keeps its value in `res` for those that take it, marks them
+done, and goes on with the loop for all (the state of the examples not alive frozen, as
+for a loop whose test varies, `myia.batching.control`). The loop runs while any example
+is alive; its exit is `np.where(done, res, value at the exit)`. The side that leaves is
+computed for examples that do not take it, so it must be safe (`control.unsafe`).
+
+Example:
+    >>> # while i < 5: (i += 1; if x > 3.0: break; x = x * 1.7)     (x varies)
+    >>> # hit = alive & (x > 3.0); res = where(hit, x, res); done = done | hit
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from myia.batching import specs as S
+from myia.errors import MyiaTypeError
+from myia.infer.abstract import AArray, AStack
+from myia.infer.build import Builder, typed_constant
+from myia.ir.nodes import Apply, Graph, Node
+from myia.prim.registry import lookup
+
+_and = lookup("logical_and")
+_not = lookup("logical_not")
+_or = lookup("logical_or")
+_any = lookup("any")
+
+
+def leaving(bt, node: Apply, graphs: list[Graph]) -> tuple[Graph, int] | None:
+    """(the loop, the index of the side that leaves it) where the call `node` of a branch
+    ends a run of a loop's body with one side going on with the loop and the other
+    leaving it; None otherwise."""
+    from myia.batching.control import _cycle, tail_target
+
+    if node is not node.graph.output or len(graphs) != 2:
+        return None
+    targets = [tail_target([g]) for g in graphs]
+    loops = [
+        t
+        for t in targets
+        if t is not None
+        and t is not node.graph  # (the header's own test)
+        and t.flags.get("loop")
+        and node.graph in _cycle(bt, t)
+    ]
+    if len(loops) != 1 or targets.count(None) != 1:
+        return None
+    if _holds_tape(loops[0].output.abstract):
+        raise MyiaTypeError(
+            "vmap cannot batch the gradient of a loop that examples leave at different runs "
+            "(a break or a return inside the loop, on a condition that varies from example "
+            "to example): their tapes would end at different runs; map the function inside "
+            "the loss and differentiate that (grad of a sum of vmap), or loop over the "
+            "examples",
+            node.loc,
+        )
+    return loops[0], targets.index(None)
+
+
+def extra_parameters(bt, g: Graph, bg: Graph) -> None:
+    """The parameters `done` and `res` of the rewritten header `bg` of the loop `g`."""
+    done = bg.add_parameter("done", g.loc)
+    done.abstract = AArray(np.dtype(bool), (bt.size,))
+    res = bg.add_parameter("res", g.loc)
+    res.abstract = bt.value_type(g.output.abstract, bt.out.get(g, False), g.loc)
+    bt.left[g] = (done, res)
+
+
+def initial(bt, b: Builder, g: Graph) -> list[Node]:
+    """`done` and `res` where the loop `g` starts: no example has left it (zeros)."""
+    t = g.output.abstract
+    none = typed_constant(None)
+    res = bt.broadcast(b, bt.zeros(b, t, none), t, False, bt.out.get(g, False))
+    return [typed_constant(np.zeros(bt.size, dtype=bool)), res]
+
+
+def go(bt, b: Builder, header: Graph, test: Node, batched: bool) -> Node:
+    """Whether the loop `header`, which examples may leave, runs its body again (`test`:
+    its rewritten test, `batched` or not); `alive` is kept for the back edges."""
+    done, _ = bt.left[header]
+    alive = b.apply(_not, done)
+    if batched:
+        alive = b.apply(_and, test, alive)
+        bt.alive[header] = alive
+        return b.apply(_any, alive, None, False)
+    bt.alive[header] = alive
+    return b.apply(_and, test, b.apply(_any, alive, None, False))
+
+
+def state_at(bt, g: Graph, header: Graph) -> tuple[Node, Node, Node]:
+    """(alive, done, res) at a back edge made in `g` of the loop `header`: as the innermost
+    branch that leaves the loop around `g` left them, else as the run started."""
+    h = g
+    while h is not None and h is not header:
+        if h in bt.left_at:
+            return bt.left_at[h]
+        h = bt.mng.parents.get(h)
+    return (bt.alive[header], *bt.left[header])
+
+
+def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: int) -> Node:
+    """The branch `node` (on the batched `cond`) whose side `k` leaves the loop `loop` and
+    whose other side goes on with it (see the module)."""
+    from myia.batching.control import unsafe, where_parts
+
+    out, on = graphs[k], graphs[1 - k]
+    for g, within in ((out, None), (on, loop)):
+        why = unsafe(bt, g, within)
+        if why is not None:
+            reason, loc = why
+            line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
+            raise MyiaTypeError(
+                "vmap cannot batch this branch: its condition varies from example to "
+                f"example, and the side that {'leaves' if g is out else 'goes on with'} the "
+                f"loop {reason}{line}, so it cannot be computed for the examples that do not "
+                "take it; make the condition the same for every example (in_axes=None)",
+                node.loc,
+            )
+    b = Builder(bg, node.loc)
+    alive, done, res = state_at(bt, node.graph, loop)
+    c = bt.value(cond)
+    taken = c if k == 0 else b.apply(_not, c)
+    hit = b.apply(_and, alive, taken)
+    t = loop.output.abstract
+    spec = bt.out.get(loop, False)
+    args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], out.parameters)]
+    value = b.call(typed_constant(bt.graph(out), node.loc), args, bt.value_type(t, spec))
+    kept = where_parts(bt, b, hit, t, value, res, spec, spec, spec)
+    bt.left_at[on] = (b.apply(_and, alive, b.apply(_not, taken)), b.apply(_or, done, hit), kept)
+    args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], on.parameters)]
+    return b.call(typed_constant(bt.graph(on), node.loc), args, bt.value_type(t, spec))
+
+
+def merged_exit(bt, b: Builder, header: Graph, value: Node) -> Node:
+    """The value of the exit of the loop `header`: `res` for the examples that left it."""
+    from myia.batching.control import where_parts
+
+    done, res = bt.left[header]
+    t = header.output.abstract
+    spec = bt.out.get(header, False)
+    return where_parts(bt, b, done, t, res, value, spec, spec, spec)
+
+
+def _holds_tape(t) -> bool:
+    items = S.parts(t)
+    if items is not None:
+        return any(_holds_tape(x) for x in items)
+    return isinstance(t, AStack)
