@@ -199,13 +199,15 @@ def select_values(bt, node: Apply, bg: Graph) -> Node:
     )
 
 
-def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None):
+def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, lockstep=False):
     """Why computing `g` for an example that does not take it could change what the
     program does, with where: (reason, location), or None when it is safe. In the body of
     the loop `loop`, the call of its header is the loop itself (not walked into). A side
     of a branch in `home` may not go on with a loop `home` is in: `np.where` after it
     would make the loop a recursion (a `return` or `break` in a loop, on a condition
-    that varies)."""
+    that varies). With `lockstep`, `g` is the body of a loop whose test is the same for
+    every example, which some example runs each time: its own indexing with an index
+    the same for every example is safe (the examples' arrays have one shape)."""
     if bt.cyclic is None:
         bt.cyclic = cyclic_graphs(bt.mng)
     own = _cycle(bt, loop) if loop is not None else set()
@@ -227,7 +229,8 @@ def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None):
             if isinstance(fn, Constant) and fn.value is _RAISE:
                 return "can raise an error", node.loc
             if isinstance(fn, Constant) and fn.value in _INDEXING:
-                if not all(is_constant(type_of(x)) for x in node.inputs[2:]):
+                same = lockstep and h is g and not any(bt.spec_of(x) for x in node.inputs[2:])
+                if not same and not all(is_constant(type_of(x)) for x in node.inputs[2:]):
                     return "indexes with a value computed when it runs", node.loc
         for k in sorted(bt.mng.graph_constants.get(h, ()), key=lambda x: x.id):
             if k not in seen and k is not loop:
@@ -278,20 +281,25 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
 
     header = node.graph
     sides = [x.value for x in node.inputs[0].inputs[2:]]
-    for g in sides[:1]:
-        why = unsafe(bt, g, header)
-        if why is not None:
-            reason, loc = why
-            line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
-            raise MyiaTypeError(
-                "vmap cannot batch this loop: its test varies from example to example, and "
-                f"its body {reason}{line}, so it cannot run on for the examples that are "
-                "done; make the test the same for every example (in_axes=None)",
-                node.loc,
-            )
+    batched = bt.spec_of(cond) is not False
+    why = unsafe(bt, sides[0], header, lockstep=not batched)
+    if why is not None:
+        reason, loc = why
+        line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
+        varies = (
+            "its test varies from example to example"
+            if batched
+            else "examples leave it at different runs (a break or a return on a condition "
+            "that varies)"
+        )
+        raise MyiaTypeError(
+            f"vmap cannot batch this loop: {varies}, and its body {reason}{line}, so it "
+            "cannot run on for the examples that are done; make the condition the same "
+            "for every example (in_axes=None)",
+            node.loc,
+        )
     b = Builder(bg, node.loc)
     c = bt.value(cond)
-    batched = bt.spec_of(cond) is not False
     if header in bt.breaking:
         bt.exits[sides[1]] = header
         more = go(bt, b, header, c, batched)

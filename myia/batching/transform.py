@@ -33,8 +33,10 @@ from myia.infer.abstract import (
     ADict,
     AFunction,
     AList,
+    AResidual,
     AScalar,
     AStack,
+    ATuple,
     GraphFn,
     map_functions,
 )
@@ -192,9 +194,7 @@ class Batcher:
                 if g.flags.get("loop") and self._pops_masked(g):
                     for p in g.parameters:  # it keeps the state where an entry's mask is off
                         self._raise(p, True)
-                if g in self.breaking:  # examples leave it: its state and value vary
-                    for p in g.parameters:
-                        self._raise(p, True)
+                if g in self.breaking:  # examples leave it: its value varies
                     self._raise_out(g, True)
 
     def _pops_masked(self, g: Graph) -> bool:
@@ -387,7 +387,8 @@ class Batcher:
         examples' values (see `argument`)."""
         if seen is None or own == seen:
             return v
-        if (own is BOTTOM or own == NONE) and isinstance(seen, (AScalar, AArray)):
+        empty = own is BOTTOM or own == NONE
+        if empty and isinstance(seen, (AScalar, AArray, ATuple, AResidual)):
             z = self.zeros(b, seen, v)
             return self.broadcast(b, z, seen, False, spec) if z is not v else v
         own_items, seen_items = S.parts(own), S.parts(seen)
@@ -461,6 +462,8 @@ class Batcher:
             return b.apply(_broadcast_to, v, shape)
         if t is BOTTOM or (isinstance(t, AList) and t.elem is BOTTOM):
             return v  # no value (a variable not assigned on this path, an empty list)
+        if isinstance(t, AStack) and t not in self.masked and S.fit(True, t.elem) is False:
+            return v  # a tape of what cannot vary (empty residuals): the same batched
         raise MyiaTypeError(
             f"vmap cannot give a batch axis to a value of type {t!r} (the same for every "
             "example, used where the examples differ)",
@@ -547,7 +550,9 @@ class Batcher:
             from myia.batching.breaks import state_at
 
             alive, done, res = state_at(self, node.graph, g)
-            args = [*frozen_args(self, b, g, args, alive), done, res]
+            if g in self.loops:  # (else the state of the examples done is not read)
+                args = frozen_args(self, b, g, args, alive)
+            args = [*args, done, res]
         elif back:
             c = self.value(self.loops[g]) if g in self.loops else back_edge_mask(self, g, node)
             if c is not None:
