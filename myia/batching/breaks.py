@@ -25,35 +25,39 @@ from myia.batching import specs as S
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import AArray, AStack
 from myia.infer.build import Builder, typed_constant
-from myia.ir.nodes import Apply, Graph, Node
+from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import lookup
 
 _and = lookup("logical_and")
 _not = lookup("logical_not")
 _or = lookup("logical_or")
 _any = lookup("any")
+_switch = lookup("switch")
 
 
 def leaving(bt, node: Apply, graphs: list[Graph]) -> tuple[Graph, int] | None:
     """(the loop, the index of the side that leaves it) where the call `node` of a branch
     ends a run of a loop's body with one side going on with the loop and the other
     leaving it; None otherwise."""
-    from myia.batching.control import _cycle, tail_target
+    from myia.batching.control import _cycle
 
     if node is not node.graph.output or len(graphs) != 2:
         return None
-    targets = [tail_target([g]) for g in graphs]
-    loops = [
-        t
-        for t in targets
-        if t is not None
-        and t is not node.graph  # (the header's own test)
-        and t.flags.get("loop")
-        and node.graph in _cycle(bt, t)
+    reached = [
+        {
+            t
+            for t in _tail_calls(g, set())
+            if t is not node.graph  # (the header's own test)
+            and t.flags.get("loop")
+            and node.graph in _cycle(bt, t)
+        }
+        for g in graphs
     ]
-    if len(loops) != 1 or targets.count(None) != 1:
+    loops = set().union(*reached)
+    if len(loops) != 1 or all(reached):
         return None
-    if _holds_tape(loops[0].output.abstract):
+    loop = next(iter(loops))
+    if _holds_tape(loop.output.abstract):
         raise MyiaTypeError(
             "vmap cannot batch the gradient of a loop that examples leave at different runs "
             "(a break or a return inside the loop, on a condition that varies from example "
@@ -62,7 +66,22 @@ def leaving(bt, node: Apply, graphs: list[Graph]) -> tuple[Graph, int] | None:
             "examples",
             node.loc,
         )
-    return loops[0], targets.index(None)
+    return loop, [bool(r) for r in reached].index(False)
+
+
+def _tail_calls(g: Graph, seen: set) -> set:
+    """The graphs `g` may end by calling, through the sides of the branches it ends with."""
+    out = g.output
+    if g in seen or not isinstance(out, Apply) or out.graph is not g:
+        return set()
+    seen.add(g)
+    fn = out.inputs[0]
+    if isinstance(fn, Constant) and isinstance(fn.value, Graph):
+        return {fn.value}
+    if isinstance(fn, Apply) and fn.is_apply(_switch):
+        sides = [x.value for x in fn.inputs[2:] if isinstance(x, Constant)]
+        return set().union(*(_tail_calls(h, seen) for h in sides if isinstance(h, Graph)))
+    return set()
 
 
 def extra_parameters(bt, g: Graph, bg: Graph) -> None:
