@@ -189,7 +189,11 @@ class Batcher:
             self._changed = False
             for g in graphs:
                 for node in orders[g]:
-                    self._raise(node, self.node_spec(node))
+                    try:
+                        spec = self.node_spec(node)
+                    except MyiaTypeError as e:
+                        raise MyiaTypeError(e.message, e.loc or node.loc) from None
+                    self._raise(node, spec)
                 self._raise_out(g, self.spec_of(g.output))
                 if g.flags.get("loop") and self._pops_masked(g):
                     for p in g.parameters:  # it keeps the state where an entry's mask is off

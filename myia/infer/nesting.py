@@ -22,7 +22,6 @@ from myia.parser import primitive_graph
 from myia.prim.registry import Primitive, lookup
 
 _grad_of = lookup("grad_of")
-_NAMES = {"vmap": "vmap", "jvp": "jvp"}
 
 
 def wrapper(an, fn: AGradient, n: int, loc) -> GraphFn:
@@ -57,7 +56,7 @@ def _value(fn, g: Graph, loc):
 
 def _name(fn) -> str:
     if isinstance(fn, AGradient):
-        kind = _NAMES.get(fn.spec[0], "grad") if isinstance(fn.spec[0], str) else "grad"
+        kind = fn.spec[0] if fn.spec[0] in ("vmap", "jvp") else "grad"
         return f"{kind}({_name(fn.fn)})"
     opt = fn.single if isinstance(fn, AFunction) else None
     return getattr(getattr(opt, "graph", None), "name", None) or getattr(opt, "name", "fn")

@@ -293,3 +293,31 @@ def test_grad_of_a_function_that_calls_vmap_of_grad_matches_fd():
 
     got = myia.grad(total)(W, XS)
     assert_close(got, fd_gradient(oracle, (W, XS), 0, eps=1e-5), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("backend", ["vm", "torch"])
+def test_varying_control_flow_on_the_other_backends(backend):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    xs = np.array([0.05, 0.5, 2.0, 4.0, 11.0])
+    got = myia.vmap(myia.grad(grow_scalar), backend=backend)(xs)
+    close(np.asarray(got), per_example_fd(grow_scalar, (xs,), (0,), 0), rtol=1e-6, atol=1e-6)
+    ys = xs - 2.0
+    got = myia.vmap(myia.grad(branch_scalar), backend=backend)(ys)
+    close(np.asarray(got), np.where(ys > 0.0, 3.0 * ys * ys, np.cos(ys) + 0.5))
+    zs = xs * 3.0 - 4.0
+    got = myia.vmap(two_exits, backend=backend)(zs)
+    close(tuple(np.asarray(g) for g in got), stacked(two_exits, (zs,), (0,)), rtol=1e-12)
+
+
+def unrolled_never(x, t):
+    if t < 0.0:
+        return x
+    return np.sin(unrolled_never(x * 1.1, t - 1.0)) * x
+
+
+def test_gradient_of_a_recursion_with_varying_residuals_is_refused_at_the_line():
+    with pytest.raises(myia.MyiaTypeError, match="recursion") as info:
+        myia.vmap(myia.grad(unrolled_never), in_axes=(0, None))(np.array([0.5, 1.0]), 2.5)
+    lines, first = inspect.getsourcelines(unrolled_never)
+    assert f"test_control_gradients.py:{first + 1}" in str(info.value)
