@@ -22,8 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from myia.batching import specs as S
+from myia.batching.tapes import entry_type
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AArray, AStack
+from myia.infer.abstract import AArray, AStack, ATuple
 from myia.infer.build import Builder, typed_constant
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import lookup
@@ -33,6 +34,10 @@ _not = lookup("logical_not")
 _or = lookup("logical_or")
 _any = lookup("any")
 _switch = lookup("switch")
+_getitem = lookup("getitem")
+_make_tuple = lookup("make_tuple")
+_pop = lookup("stack_pop")
+_push = lookup("stack_push")
 
 
 def leaving(bt, node: Apply, graphs: list[Graph]) -> tuple[Graph, int] | None:
@@ -57,15 +62,6 @@ def leaving(bt, node: Apply, graphs: list[Graph]) -> tuple[Graph, int] | None:
     if len(loops) != 1 or all(reached):
         return None
     loop = next(iter(loops))
-    if _holds_tape(loop.output.abstract):
-        raise MyiaTypeError(
-            "vmap cannot batch the gradient of a loop that examples leave at different runs "
-            "(a break or a return inside the loop, on a condition that varies from example "
-            "to example): their tapes would end at different runs; map the function inside "
-            "the loss and differentiate that (grad of a sum of vmap), or loop over the "
-            "examples",
-            node.loc,
-        )
     return loop, [bool(r) for r in reached].index(False)
 
 
@@ -84,20 +80,67 @@ def _tail_calls(g: Graph, seen: set) -> set:
     return set()
 
 
+def kept_type(bt, t):
+    """The per-example type of what `res` keeps of a loop's value of type `t`: the value,
+    but of a tape (the forward loop of a gradient) only the entry pushed last (the
+    residual of the run that left the loop, which its backward pass starts from)."""
+    if isinstance(t, AStack):
+        return entry_type(t, bt.masked)
+    items = S.parts(t)
+    if items is not None and any(_holds_tape(x) for x in items):
+        return ATuple([kept_type(bt, x) for x in items])
+    return t
+
+
+def _keep(bt, b: Builder, v: Node, t) -> Node:
+    """What `res` keeps of the loop's value `v` (of per-example type `t`)."""
+    if isinstance(t, AStack):
+        return b.apply(_getitem, b.apply(_pop, v), 0)
+    items = S.parts(t)
+    if items is not None and any(_holds_tape(x) for x in items):
+        return b.apply(
+            _make_tuple, *[_keep(bt, b, b.apply(_getitem, v, k), x) for k, x in enumerate(items)]
+        )
+    return v
+
+
+def _restore(bt, b: Builder, done: Node, t, kept: Node, v: Node) -> Node:
+    """The loop's value: `v` (at the exit), with what `res` keeps where `done`; a tape's
+    last entry is the kept one (see `kept_type`)."""
+    from myia.batching.control import where_parts
+
+    if isinstance(t, AStack):
+        low = b.apply(_pop, v)
+        elem = entry_type(t, bt.masked)
+        spec = S.fit(True, elem)
+        top = where_parts(bt, b, done, elem, kept, b.apply(_getitem, low, 0), spec, spec, spec)
+        return b.apply(_push, b.apply(_getitem, low, 1), top)
+    items = S.parts(t)
+    if items is not None and any(_holds_tape(x) for x in items):
+        parts = [
+            _restore(bt, b, done, x, b.apply(_getitem, kept, k), b.apply(_getitem, v, k))
+            for k, x in enumerate(items)
+        ]
+        return b.apply(_make_tuple, *parts)
+    spec = S.fit(True, t)
+    return where_parts(bt, b, done, t, kept, v, spec, spec, spec)
+
+
 def extra_parameters(bt, g: Graph, bg: Graph) -> None:
     """The parameters `done` and `res` of the rewritten header `bg` of the loop `g`."""
     done = bg.add_parameter("done", g.loc)
     done.abstract = AArray(np.dtype(bool), (bt.size,))
     res = bg.add_parameter("res", g.loc)
-    res.abstract = bt.value_type(g.output.abstract, bt.out.get(g, False), g.loc)
+    t = kept_type(bt, g.output.abstract)
+    res.abstract = bt.value_type(t, S.fit(True, t), g.loc)
     bt.left[g] = (done, res)
 
 
 def initial(bt, b: Builder, g: Graph) -> list[Node]:
     """`done` and `res` where the loop `g` starts: no example has left it (zeros)."""
-    t = g.output.abstract
+    t = kept_type(bt, g.output.abstract)
     none = typed_constant(None)
-    res = bt.broadcast(b, bt.zeros(b, t, none), t, False, bt.out.get(g, False))
+    res = bt.broadcast(b, bt.zeros(b, t, none), t, False, S.fit(True, t))
     return [typed_constant(np.zeros(bt.size, dtype=bool)), res]
 
 
@@ -152,7 +195,9 @@ def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: 
     spec = bt.out.get(loop, False)
     args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], out.parameters)]
     value = b.call(typed_constant(bt.graph(out), node.loc), args, bt.value_type(t, spec))
-    kept = where_parts(bt, b, hit, t, value, res, spec, spec, spec)
+    kt = kept_type(bt, t)
+    ks = S.fit(True, kt)
+    kept = where_parts(bt, b, hit, kt, _keep(bt, b, value, t), res, ks, ks, ks)
     bt.left_at[on] = (b.apply(_and, alive, b.apply(_not, taken)), b.apply(_or, done, hit), kept)
     args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], on.parameters)]
     return b.call(typed_constant(bt.graph(on), node.loc), args, bt.value_type(t, spec))
@@ -160,12 +205,8 @@ def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: 
 
 def merged_exit(bt, b: Builder, header: Graph, value: Node) -> Node:
     """The value of the exit of the loop `header`: `res` for the examples that left it."""
-    from myia.batching.control import where_parts
-
     done, res = bt.left[header]
-    t = header.output.abstract
-    spec = bt.out.get(header, False)
-    return where_parts(bt, b, done, t, res, value, spec, spec, spec)
+    return _restore(bt, b, done, header.output.abstract, res, value)
 
 
 def _holds_tape(t) -> bool:

@@ -35,6 +35,7 @@ from myia.prim.registry import lookup
 from myia.prim.structures import Unbound
 
 _getitem = lookup("getitem")
+_make_tuple = lookup("make_tuple")
 _switch = lookup("switch")
 _where = lookup("where")
 _any = lookup("any")
@@ -45,12 +46,15 @@ _INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem"
 
 
 def where_parts(
-    bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want, tapes: bool = False
+    bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want, tapes=False, same=None
 ) -> Node:
     """`np.where(c, tv, fv)` part by part for values of per-example type `t` (specs `st`,
     `sf`; the result has spec `want`); `c` is a batched bool of shape (size,). With
     `tapes`, `tv` and `fv` are the arguments two sides give the next iteration of a loop,
-    so a tape in them is the same tape with one entry pushed on each side."""
+    so a tape in them is the same tape with one entry pushed on each side. `same` (see
+    `shared`) gives the parts both sides take from one value around them: that value."""
+    if isinstance(same, Node):
+        return bt.broadcast(b, bt.ready(same), t, bt.spec_of(same), want)
     if want is False:
         return tv
     items = S.parts(t)
@@ -59,11 +63,22 @@ def where_parts(
         sts = st if isinstance(st, tuple) else (st,) * n
         sfs = sf if isinstance(sf, tuple) else (sf,) * n
         keys = t.keys if isinstance(t, ADict) else range(n)
+        subs = same if isinstance(same, tuple) and len(same) == n else (None,) * n
         new = [
             where_parts(
-                bt, b, c, x, b.apply(_getitem, tv, k), b.apply(_getitem, fv, k), s1, s2, w, tapes
+                bt,
+                b,
+                c,
+                x,
+                b.apply(_getitem, tv, k),
+                b.apply(_getitem, fv, k),
+                s1,
+                s2,
+                w,
+                tapes,
+                u,
             )
-            for x, k, s1, s2, w in zip(items, keys, sts, sfs, want)
+            for x, k, s1, s2, w, u in zip(items, keys, sts, sfs, want, subs)
         ]
         return S.rebuild(b, t, new)
     if isinstance(t, AStack):
@@ -122,9 +137,32 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
         out_t = bt.value_type(node.abstract, bt.out.get(g, False))
         sides.append(b.call(typed_constant(bt.graph(g), node.loc), args, out_t))
     st, sf = (bt.out.get(g, False) for g in graphs)
+    same = shared(*(g.output for g in graphs), graphs)
     return where_parts(
-        bt, b, bt.value(cond), node.abstract, sides[0], sides[1], st, sf, bt.spec_of(node)
+        bt,
+        b,
+        bt.value(cond),
+        node.abstract,
+        sides[0],
+        sides[1],
+        st,
+        sf,
+        bt.spec_of(node),
+        False,
+        same,
     )
+
+
+def shared(a: Node, o: Node, graphs: list[Graph]):
+    """The parts of the outputs `a` and `o` of the sides `graphs` of a branch that are
+    one value made around them (a tape both sides keep in their residuals): that value,
+    a tuple of such trees for tuples both sides make, None elsewhere."""
+    if a is o and not isinstance(a, Constant) and a.graph not in graphs:
+        return a
+    tuples = all(isinstance(x, Apply) and x.is_apply(_make_tuple) for x in (a, o))
+    if tuples and a.graph in graphs and o.graph in graphs and len(a.inputs) == len(o.inputs):
+        return tuple(shared(x, y, graphs) for x, y in zip(a.inputs[1:], o.inputs[1:]))
+    return None
 
 
 def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None) -> None:

@@ -58,10 +58,14 @@ def push_rule(r):
 
 def mask_of(r, tape: Node) -> Node:
     """The batched test of the forward loop whose tape parameter is `tape` (all true
-    where that test is the same for every example)."""
+    where that test is the same for every example); in a loop examples may leave, the
+    examples still in it where the push is (`myia.batching.breaks.state_at`)."""
+    from myia.batching.breaks import state_at
     from myia.batching.control import loop_test
 
     header = tape.graph if isinstance(tape, Parameter) else None
+    if header is not None and header in r.bt.breaking:
+        return state_at(r.bt, r.node.graph, header)[0]
     test = loop_test(r.bt, header.output) if header is not None else None
     if test is None:
         return typed_constant(np.ones(r.size, dtype=bool), r.node.loc)

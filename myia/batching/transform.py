@@ -200,6 +200,11 @@ class Batcher:
                         self._raise(p, True)
                 if g in self.breaking:  # examples leave it: its value varies
                     self._raise_out(g, True)
+                    for p in g.parameters:  # and its tape says which examples ran
+                        if isinstance(p.abstract, AStack) and p.abstract not in self.masked:
+                            self.masked.add(p.abstract)
+                            self._raise(p, True)
+                            self._changed = True
 
     def _pops_masked(self, g: Graph) -> bool:
         return any(
@@ -324,7 +329,8 @@ class Batcher:
         target = self.returns_args.get(g)
         out = g.output
         for node in _order(self.mng, g, out if target is not None else None):
-            self.transform(node, bg)
+            if node not in self.values:  # (unless made early: `ready`)
+                self.transform(node, bg)
         b = Builder(bg, g.return_.loc or g.loc)
         if target is not None:
             bg.output = self.arguments(b, out, bg, target)
@@ -350,6 +356,16 @@ class Batcher:
             return b.apply(_make_tuple, *args)
         graphs, cond = self.callees(out)
         return arguments_of(self, out, bg, graphs, cond, target)
+
+    def ready(self, node: Node) -> Node:
+        """The rewritten `node`, made now if it is a node of the graph being filled not
+        made yet (a value the sides of a branch share, used before its turn)."""
+        if isinstance(node, Apply) and node not in self.values and node.graph in self.graphs:
+            for x in node.inputs:
+                if isinstance(x, Apply) and x.graph is node.graph:
+                    self.ready(x)
+            self.transform(node, self.graphs[node.graph])
+        return self.value(node)
 
     def value(self, node: Node) -> Node:
         if isinstance(node, Constant):
