@@ -7,10 +7,17 @@ loop (a call of its header) and the other of which is the loop's value (a `break
 it) and `res` (the loop's value for them). Each run of the body, for the examples still
 in the loop (`alive`: not done, and the loop's test holds), the branch computes the side
 that leaves for every example, keeps its value in `res` for those that take it, marks them
-done, and goes on with the loop for all (the state of the examples not alive frozen, as
-for a loop whose test varies, `myia.batching.control`). The loop runs while any example
-is alive; its exit is `np.where(done, res, value at the exit)`. The side that leaves is
-computed for examples that do not take it, so it must be safe (`control.unsafe`).
+done, and goes on with the loop for all (the state of the examples not alive frozen where
+the loop's test varies, as in `myia.batching.control`; where it does not, the loop runs
+in lockstep and the state of the examples done is not read). The loop runs while any
+example is alive; its exit is `np.where(done, res, value at the exit)`. The side that
+leaves is computed for examples that do not take it, so it must be safe
+(`control.unsafe`).
+
+In a gradient program the loop's value holds its tape (`myia.batching.tapes`): `res`
+keeps of it only the entry the leaving run pushed (the residual its backward pass starts
+from), the exit's tape ends with it for the examples done, and the entries pushed by the
+runs that went on are masked with the examples still alive.
 
 Example:
     >>> # while i < 5: (i += 1; if x > 3.0: break; x = x * 1.7)     (x varies)
