@@ -41,8 +41,17 @@ _where = lookup("where")
 _any = lookup("any")
 _expand_dims = lookup("expand_dims")
 _RAISE = lookup("raise_")
-# Indexing primitives: unsafe on a side not taken when the index is computed at run time.
-_INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
+# Indexing primitives: unsafe on a side not taken when the index is computed at run time;
+# for each, the inputs that index (all but the first for the others).
+_INDEXING = {lookup(n): None for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
+_INDEXING.update(
+    {
+        lookup("index_sens"): (3,),
+        lookup("clear_at"): (2,),
+        lookup("along_axis_sens"): (2,),
+        lookup("permute_along_axis"): (2,),
+    }
+)
 
 
 def where_parts(
@@ -267,8 +276,10 @@ def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, l
             if isinstance(fn, Constant) and fn.value is _RAISE:
                 return "can raise an error", node.loc
             if isinstance(fn, Constant) and fn.value in _INDEXING:
-                same = lockstep and h is g and not any(bt.spec_of(x) for x in node.inputs[2:])
-                if not same and not all(is_constant(type_of(x)) for x in node.inputs[2:]):
+                at = _INDEXING[fn.value]
+                index = node.inputs[2:] if at is None else [node.inputs[k] for k in at]
+                same = lockstep and h is g and not any(bt.spec_of(x) for x in index)
+                if not same and not all(is_constant(type_of(x)) for x in index):
                     return "indexes with a value computed when it runs", node.loc
         for k in sorted(bt.mng.graph_constants.get(h, ()), key=lambda x: x.id):
             if k not in seen and k is not loop:

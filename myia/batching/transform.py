@@ -51,6 +51,7 @@ _make_tuple = lookup("make_tuple")
 _make_list = lookup("make_list")
 _switch = lookup("switch")
 _broadcast_to = lookup("broadcast_to")
+_pop = lookup("stack_pop")
 
 
 class BatchRule:
@@ -207,8 +208,12 @@ class Batcher:
                             self._changed = True
 
     def _pops_masked(self, g: Graph) -> bool:
+        """Whether `g` is the backward loop of a masked tape (it pops its tape parameter)."""
         return any(
-            isinstance(p.abstract, AStack) and p.abstract in self.masked for p in g.parameters
+            isinstance(p.abstract, AStack)
+            and p.abstract in self.masked
+            and any(use.is_apply(_pop) for use, _ in self.mng.uses.get(p, ()))
+            for p in g.parameters
         )
 
     def reach(self, g: Graph) -> set:
