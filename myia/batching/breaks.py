@@ -94,7 +94,7 @@ def kept_type(bt, t):
     if isinstance(t, AStack):
         return entry_type(t, bt.masked)
     items = S.parts(t)
-    if items is not None and any(_holds_tape(x) for x in items):
+    if items is not None and any(holds_tape(x) for x in items):
         return ATuple([kept_type(bt, x) for x in items])
     return t
 
@@ -104,7 +104,7 @@ def _keep(bt, b: Builder, v: Node, t) -> Node:
     if isinstance(t, AStack):
         return b.apply(_getitem, b.apply(_pop, v), 0)
     items = S.parts(t)
-    if items is not None and any(_holds_tape(x) for x in items):
+    if items is not None and any(holds_tape(x) for x in items):
         return b.apply(
             _make_tuple, *[_keep(bt, b, b.apply(_getitem, v, k), x) for k, x in enumerate(items)]
         )
@@ -123,7 +123,7 @@ def _restore(bt, b: Builder, done: Node, t, kept: Node, v: Node) -> Node:
         top = where_parts(bt, b, done, elem, kept, b.apply(_getitem, low, 0), spec, spec, spec)
         return b.apply(_push, b.apply(_getitem, low, 1), top)
     items = S.parts(t)
-    if items is not None and any(_holds_tape(x) for x in items):
+    if items is not None and any(holds_tape(x) for x in items):
         parts = [
             _restore(bt, b, done, x, b.apply(_getitem, kept, k), b.apply(_getitem, v, k))
             for k, x in enumerate(items)
@@ -216,8 +216,9 @@ def merged_exit(bt, b: Builder, header: Graph, value: Node) -> Node:
     return _restore(bt, b, done, header.output.abstract, res, value)
 
 
-def _holds_tape(t) -> bool:
+def holds_tape(t) -> bool:
+    """Whether a value of type `t` holds a tape (the value of a loop in a gradient)."""
     items = S.parts(t)
     if items is not None:
-        return any(_holds_tape(x) for x in items)
+        return any(holds_tape(x) for x in items)
     return isinstance(t, AStack)

@@ -41,17 +41,8 @@ _where = lookup("where")
 _any = lookup("any")
 _expand_dims = lookup("expand_dims")
 _RAISE = lookup("raise_")
-# Indexing primitives: unsafe on a side not taken when the index is computed at run time;
-# for each, the inputs that index (all but the first for the others).
-_INDEXING = {lookup(n): None for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
-_INDEXING.update(
-    {
-        lookup("index_sens"): (3,),
-        lookup("clear_at"): (2,),
-        lookup("along_axis_sens"): (2,),
-        lookup("permute_along_axis"): (2,),
-    }
-)
+# Indexing primitives: unsafe on a side not taken when the index is computed at run time.
+_INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
 
 
 def where_parts(
@@ -276,8 +267,7 @@ def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, l
             if isinstance(fn, Constant) and fn.value is _RAISE:
                 return "can raise an error", node.loc
             if isinstance(fn, Constant) and fn.value in _INDEXING:
-                at = _INDEXING[fn.value]
-                index = node.inputs[2:] if at is None else [node.inputs[k] for k in at]
+                index = node.inputs[2:]
                 same = lockstep and h is g and not any(bt.spec_of(x) for x in index)
                 if not same and not all(is_constant(type_of(x)) for x in index):
                     return "indexes with a value computed when it runs", node.loc
@@ -330,8 +320,13 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
 
     header = node.graph
     sides = [x.value for x in node.inputs[0].inputs[2:]]
+    from myia.batching.breaks import holds_tape
+
     batched = bt.spec_of(cond) is not False
-    why = unsafe(bt, sides[0], header, lockstep=not batched)
+    # (in a gradient, the backward pass of the run that left reads the exit's residuals
+    # too, where an index may be out of range: no lockstep there)
+    lockstep = not batched and not holds_tape(header.output.abstract)
+    why = unsafe(bt, sides[0], header, lockstep=lockstep)
     if why is not None:
         reason, loc = why
         line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""

@@ -352,7 +352,7 @@ def running_sum(v, thresh):
     return np.sin(acc)
 
 
-def test_a_backward_branch_indexing_with_saved_indices_is_refused_at_the_line():
+def test_the_gradient_of_a_loop_over_an_array_left_early_is_refused_at_the_line():
     vs = np.array([[0.1, 0.2, 0.3], [1.0, 1.2, 0.4], [2.0, 0.1, 0.1], [0.5, 1.5, 0.2]])
     close(
         myia.vmap(running_sum, in_axes=(0, None))(vs, 1.5),
@@ -361,4 +361,4 @@ def test_a_backward_branch_indexing_with_saved_indices_is_refused_at_the_line():
     with pytest.raises(myia.MyiaTypeError, match="indexes with a value") as info:
         myia.vmap(myia.grad(running_sum), in_axes=(0, None))(vs, 1.5)
     lines, first = inspect.getsourcelines(running_sum)
-    assert f"test_control_gradients.py:{first + 2}" in str(info.value)
+    assert f"test_control_gradients.py:{first + 2}" in str(info.value)  # for e in v
