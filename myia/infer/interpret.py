@@ -23,10 +23,10 @@ from myia.infer.abstract import (
     GraphFn,
     abstract_of_value,
     describe,
-    drop_values,
     join,
 )
 from myia.infer.engine import NEW, STRUCTURAL, Analysis, Context, constant_fold
+from myia.infer.walks import drop_values
 from myia.ir.nodes import Apply, Constant, Graph
 from myia.parser import primitive_graph
 from myia.prim.records import method_target
@@ -256,7 +256,7 @@ def _callee(an: Analysis, ctx: Context, node: Apply, opt: GraphFn, args: list) -
         return an.loop_version(g, opt.context, tuple(args), ctx, node.loc)
     f = node.inputs[0]
     if isinstance(f, Constant) and f.value is g:
-        return an.context(g, opt.context, tuple(args))
+        return an.context(g, opt.context, tuple(args), direct=True)
     return an.value_context(g, opt.context, tuple(args), node.loc)
 
 

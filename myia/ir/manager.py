@@ -340,6 +340,15 @@ class Manager:
                     stack.append(c)
         return out
 
+    def nested_in(self, h: Graph, g: Graph) -> bool:
+        """Whether `h` is `g` or nested in it, at any depth."""
+        parents = self.parents
+        while h is not None:
+            if h is g:
+                return True
+            h = parents.get(h)
+        return False
+
     def ordered_free_variables(self, graph: Graph) -> list[Node]:
         """The total free variables of `graph` in the fixed order closures use."""
         return sorted(self.free_variables_total[graph], key=lambda n: n.id)

@@ -26,6 +26,7 @@ from myia.opt.invariants import hoist_invariants
 from myia.opt.patterns import RULES, implied_operand
 from myia.opt.prune import prune_parameters, prune_results
 from myia.opt.tapes import flatten_tapes
+from myia.opt.unwrap import unwrap_results
 from myia.prim.registry import REGISTRY, Primitive
 
 INLINE_MAX_NODES = 40
@@ -153,14 +154,6 @@ class Optimizer:
         table[key] = node
         return None
 
-    def _inside(self, h: Graph, g: Graph) -> bool:
-        parents = self.mng.parents
-        while h is not None:
-            if h is g:
-                return True
-            h = parents.get(h)
-        return False
-
     def recursive(self, g: Graph) -> bool:
         if self._cycles is None or self._cycles[0] != len(self.mng.graphs):
             self._cycles = (len(self.mng.graphs), cyclic_graphs(self.mng))
@@ -173,7 +166,7 @@ class Optimizer:
             return None
         once = self.mng.graph_use_count(g) == 1
         if once:
-            if self._inside(node.graph, g):
+            if self.mng.nested_in(node.graph, g):
                 return None
         elif self.recursive(g) or len(self.mng.nodes[g]) > INLINE_MAX_NODES:
             return None
@@ -205,8 +198,8 @@ class Optimizer:
     # Across graphs ----------------------------------------------------------------------------
 
     def prune_across(self) -> None:
-        """Dead tuple items of calls, then dead parameters (`myia.opt.prune`), and on
-        adjoints flat tapes (`myia.opt.tapes`)."""
+        """Dead tuple items of calls, then dead parameters (`myia.opt.prune`), on adjoints
+        flat tapes (`myia.opt.tapes`), then results of one live item (`myia.opt.unwrap`)."""
         steps = [
             ("dead result", prune_results),
             ("dead parameter", prune_parameters),
@@ -214,6 +207,7 @@ class Optimizer:
         ]
         if self.flat_tapes:
             steps.append(("flat tape", lambda mng, root: flatten_tapes(mng)))
+        steps.append(("one live item", unwrap_results))
         for what, prune in steps:
             changed = prune(self.mng, self.root)
             if changed:
@@ -281,7 +275,7 @@ class Optimizer:
 def _same_type(new: Node, node: Apply) -> bool:
     """A rewrite keeps the type of what it replaces (a Python float and a NumPy float are
     one kind)."""
-    from myia.infer.abstract import same_kind
+    from myia.infer.walks import same_kind
 
     a, t = type_of(new), node.abstract
     return a == t or same_kind(a, t)
