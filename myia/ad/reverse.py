@@ -254,7 +254,9 @@ class Reverse:
         for g in region.graphs:
             fg = root_graph if g is region.root and root_graph is not None else g.derive("fwd")
             if g in region.roots and region.kind != "branch":
-                fg.flags.update({k: v for k, v in g.flags.items() if k in ("argnames", "defaults")})
+                fg.flags.update(
+                    {k: v for k, v in g.flags.items() if k in ("argnames", "defaults", "loop")}
+                )
                 for p in g.parameters:
                     q = fg.add_parameter(p.name, p.loc)
                     q.abstract = self.values.fwd_type(p.abstract)

@@ -146,6 +146,10 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
     """The type of a call of `myia.grad(h, ...)` on `args`: h is specialized for them; the
     gradient has the types of the arguments it is taken with respect to."""
     opt = fn.fn.single if isinstance(fn.fn, AFunction) else None
+    if isinstance(fn.fn, AGradient):  # a transform of a transform (`myia.infer.nesting`)
+        from myia.infer.nesting import wrapper
+
+        opt = wrapper(an, fn.fn, len(args) // 2 if fn.spec == ("jvp",) else len(args), node.loc)
     if opt is None:
         name = "myia.vmap" if fn.spec[0] == "vmap" else "myia.grad"
         raise MyiaTypeError(f"{name} needs a function known when compiling, not {describe(fn.fn)}")
