@@ -23,7 +23,7 @@ from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.invariants import hoist_invariants
-from myia.opt.patterns import RULES, implied_operand
+from myia.opt.patterns import RULES, RuleTable, implied_operand
 from myia.opt.prune import prune_parameters, prune_results
 from myia.opt.tapes import flatten_tapes
 from myia.prim.registry import REGISTRY, Primitive
@@ -42,10 +42,7 @@ class Optimizer:
         self.flat_tapes = adjoint if flat_tapes is None else flat_tapes
         self.mng = Manager(root)
         self.adjoint = adjoint
-        self.rules: dict[Primitive, list] = {}
-        for r in RULES:
-            if adjoint or not r.adjoint_only:
-                self.rules.setdefault(r.prim, []).append(r)
+        self.rules = _rule_table(adjoint)
         self.queued: set[Node] = set()
         self.work: deque = deque()
         self.cse: dict[Graph, dict] = {}
@@ -120,7 +117,7 @@ class Optimizer:
                 if same is not None and same is not node:
                     self.count(prim.name + ".simplify")
                     return same
-            for rule in self.rules.get(prim, ()):
+            for rule in self.rules.candidates(prim, node):
                 new = rule.apply(node)
                 if new is not None and _same_type(new, node):
                     self.count(rule.text)
@@ -276,6 +273,18 @@ class Optimizer:
                     return True
                 stack.append(x)
         return False
+
+
+_TABLES: dict[bool, RuleTable] = {}
+
+
+def _rule_table(adjoint: bool) -> RuleTable:
+    """The rules of `RULES` an optimizer runs (`adjoint`: with those of adjoints only), in
+    one table for every run (which keeps what it learns of the shapes of nodes)."""
+    table = _TABLES.get(adjoint)
+    if table is None:
+        table = _TABLES[adjoint] = RuleTable([r for r in RULES if adjoint or not r.adjoint_only])
+    return table
 
 
 def _same_type(new: Node, node: Apply) -> bool:
