@@ -88,27 +88,28 @@ class Manager:
         """Record the edge; True when `inp` is not yet known (the caller adds it). A graph
         the edge reaches that is not managed yet goes to `graphs` (added now without)."""
         self.uses[inp].add((node, i))
-        g = node.graph
-        reached = []
-        if inp.graph is not None and inp.graph is not g:
-            self.free_variables_direct[g][inp] += 1
-            self._derived = None
-            if inp.graph not in self._graphs:
-                # A free variable of a graph of an enclosing function: manage that too.
-                self.roots.add(inp.graph)
-                reached.append(inp.graph)
-        if isinstance(inp, Constant) and isinstance(inp.value, Graph):
-            self.graph_constants[g][inp.value] += 1
+        owner = inp.graph
+        if owner is not None:
+            if owner is not node.graph:
+                self.free_variables_direct[node.graph][inp] += 1
+                self._derived = None
+                if owner not in self._graphs:
+                    # A free variable of a graph of an enclosing function: manage that too.
+                    self.roots.add(owner)
+                    self._reach(owner, graphs)
+        elif isinstance(inp, Constant) and isinstance(inp.value, Graph):
+            self.graph_constants[node.graph][inp.value] += 1
             self._graph_refs[inp.value] += 1
             self._derived = None
             if inp.value not in self._graphs:
-                reached.append(inp.value)
-        if graphs is not None:
-            graphs.extend(reached)
-        else:
-            for r in reached:
-                self._add_graph(r)
+                self._reach(inp.value, graphs)
         return inp not in self.all_nodes
+
+    def _reach(self, graph: Graph, graphs: list[Graph] | None) -> None:
+        if graphs is not None:
+            graphs.append(graph)
+        else:
+            self._add_graph(graph)
 
     def _drop_edge(self, node: Apply, i: int, inp: Node) -> None:
         """Forget the edge, and `inp` too when that was its last use."""
