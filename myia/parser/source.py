@@ -83,7 +83,7 @@ def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
 def _tree(fn: types.FunctionType, filename: str) -> tuple[ast.AST, str, int, int]:
     code = fn.__code__
     try:
-        lines, first = inspect.getsourcelines(code)
+        lines, first = _source_lines(fn, filename)
     except (OSError, TypeError) as e:
         raise MyiaSyntaxError(
             f"cannot read the source of `{fn.__qualname__}` ({e}): Python keeps no source for "
@@ -106,6 +106,25 @@ def _tree(fn: types.FunctionType, filename: str) -> tuple[ast.AST, str, int, int
     raise MyiaSyntaxError(
         f"cannot find the source of `{fn.__qualname__}`", Location(filename, code.co_firstlineno)
     )
+
+
+# What `inspect.findsource` takes for the first line of a definition.
+_DEF_LINE = re.compile(r"^(\s*def\s)|(\s*async\s+def\s)|(.*(?<!\w)lambda(:|\s))|^(\s*@)")
+
+
+def _source_lines(fn: types.FunctionType, filename: str) -> tuple[list[str], int]:
+    """The lines of the definition `fn.__code__` runs and the number of the first, as
+    `inspect.getsourcelines(fn.__code__)` gives them, without its search of every loaded
+    module for the one of the file (on a process's first call, a thousand modules' paths
+    resolved: tens of ms). The file is read with the function's globals, its module's
+    (what an import hook's loader needs). Where the code's first line does not start a
+    definition, `inspect` looks for it."""
+    code = fn.__code__
+    lines = linecache.getlines(filename, fn.__globals__)
+    start = code.co_firstlineno - 1
+    if 0 <= start < len(lines) and _DEF_LINE.match(lines[start]):
+        return inspect.getblock(lines[start:]), start + 1
+    return inspect.getsourcelines(code)
 
 
 def _given_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int] | None:
