@@ -143,10 +143,10 @@ def union_map(fn, *types):
     join the results (a rule itself sees no unions)."""
     from myia.infer.abstract import join
 
-    if not any(isinstance(t, AUnion) for t in types):
+    first = next((i for i, t in enumerate(types) if isinstance(t, AUnion)), None)
+    if first is None:
         return fn(*types)
     out = BOTTOM
-    first = next(i for i, t in enumerate(types) if isinstance(t, AUnion))
     for opt in types[first].ordered:
         rest = list(types)
         rest[first] = opt
