@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from myia.infer.abstract import AArray, AScalar
+from myia.infer.abstract import AArray, AScalar, same_kind
 from myia.infer.build import fold_nodes, type_of, typed_constant
 from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
@@ -290,8 +290,6 @@ def _rule_table(adjoint: bool) -> RuleTable:
 def _same_type(new: Node, node: Apply) -> bool:
     """A rewrite keeps the type of what it replaces (a Python float and a NumPy float are
     one kind)."""
-    from myia.infer.abstract import same_kind
-
     a, t = type_of(new), node.abstract
     return a == t or same_kind(a, t)
 
@@ -316,7 +314,7 @@ def _key(node: Node):
         if isinstance(v, (float, complex)):  # 0.0 and -0.0 are equal but not the same
             return ("c", type(v), repr(v))
         return ("c", type(v), v)
-    return ("n", id(node))
+    return node  # a node is its own key (nodes hash and compare by identity)
 
 
 def optimize(graph: Graph, adjoint: bool = False, flat_tapes: bool | None = None) -> Graph:
