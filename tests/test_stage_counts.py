@@ -1,4 +1,5 @@
-"""Each stage of a compile runs once per differentiation order (issue 12, item 5).
+"""Each stage of a compile runs once per differentiation order (issue 12, item 5), and the
+manager derives the nesting of graphs a bounded number of times.
 
 A first call of `myia.jit(f)` parses `f` and each function it calls once, infers its types once, monomorphizes once,
 optimizes once and generates code once; `myia.grad` applied `k` times to `f` parses,
@@ -197,3 +198,33 @@ def test_a_new_signature_compiles_again_once(fresh, counts):
     got = dt(x)  # another shape: the same parse, a new specialization
     assert counts() == {"infer": 1, "monomorphize": 1, "gradient": 1, "optimize": 1, "codegen": 1}
     assert_close(got, fd_gradient(total, (x,), 0), rtol=1e-6, atol=1e-8)
+
+
+def rec_pow(x, n):
+    if n == 0:
+        return 1.0
+    return x * rec_pow(x, n - 1)
+
+
+def test_nesting_is_derived_a_bounded_number_of_times_whatever_the_recursion_depth(
+    monkeypatch,
+):
+    """An unrolled recursion (`n` pinned) is inlined copy by copy; the graphs' nesting (a
+    walk of every graph's free variables) is not derived again for each copy, which made
+    the compile quadratic in the depth (2n + 3 derivations before)."""
+    manager = importlib.import_module("myia.ir.manager")
+    derived = []
+    total = manager.Manager._total_free_variables
+
+    def counting(self):
+        derived.append(self)
+        return total(self)
+
+    monkeypatch.setattr(manager.Manager, "_total_free_variables", counting)
+    counts = []
+    for n in (8, 32):
+        derived.clear()
+        got = myia.grad(rec_pow)(1.01, n)
+        assert got == pytest.approx(n * 1.01 ** (n - 1), rel=1e-12)
+        counts.append(len(derived))
+    assert counts[1] == counts[0] <= 5, counts

@@ -151,11 +151,32 @@ class Optimizer:
         return None
 
     def _inside(self, h: Graph, g: Graph) -> bool:
+        """Whether `h` is `g` or nested in it. A graph nested in `g` is reached from `g`
+        through graph constants (its closure is made in `g`'s scope): where `h` is not,
+        the answer needs no nesting, which the manager would derive again after every
+        inlining (quadratic in the graphs of an unrolled recursion)."""
+        if h is g:
+            return True
+        if not self._reaches(g, h):
+            return False
         parents = self.mng.parents
         while h is not None:
             if h is g:
                 return True
             h = parents.get(h)
+        return False
+
+    def _reaches(self, g: Graph, h: Graph) -> bool:
+        """Whether `h` is reached from `g` through graph constants."""
+        constants = self.mng.graph_constants
+        seen, stack = {g}, [g]
+        while stack:
+            for k in constants.get(stack.pop(), ()):
+                if k is h:
+                    return True
+                if k not in seen:
+                    seen.add(k)
+                    stack.append(k)
         return False
 
     def recursive(self, g: Graph) -> bool:
