@@ -1,12 +1,14 @@
 """Each stage of a compile runs once per differentiation order (issue 12, item 5), and the
 manager derives the nesting of graphs a bounded number of times.
 
-A first call of `myia.jit(f)` parses `f` and each function it calls once, infers its types once, monomorphizes once,
-optimizes once and generates code once; `myia.grad` applied `k` times to `f` parses,
-infers, monomorphizes and generates code once too, and builds and optimizes one gradient
-program per order (`k` of each). A second call with arguments of the same types runs no
-stage. Within the one inference, each context of a program without loops or recursion is
-analysed once (a context runs again only when a callee's result grows).
+A first call of `myia.jit(f)` parses `f` and each function it calls once, infers its
+types once, monomorphizes once, optimizes once and generates code once; `myia.grad`
+applied `k` times to `f` parses, infers, monomorphizes and generates code once too, and
+builds and optimizes one gradient program per order (`k` of each). A second call with
+arguments of the same types runs no stage. Within the one inference, each context of a
+program without loops or recursion is analysed once (a context runs again only when a
+callee's result grows). An unrolled recursion does not make the optimizer derive the
+nesting of graphs once per inlined copy.
 
 The stages are counted by wrapping their entry points (and, for the optimizer, by its
 documented counter `myia.opt.optimize.RUNS`).
