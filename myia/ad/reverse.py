@@ -26,18 +26,10 @@ from myia.ad.activity import active_nodes
 from myia.ad.regions import Region, branches, is_loop, switch_of_call, tail_switch
 from myia.ad.values import FunctionValues
 from myia.errors import MyiaError, MyiaTypeError
-from myia.infer.abstract import (
-    BOTTOM,
-    AFunction,
-    AResidual,
-    ATuple,
-    AZero,
-    GraphFn,
-    drop_values,
-    join,
-)
+from myia.infer.abstract import BOTTOM, AFunction, AResidual, ATuple, AZero, GraphFn, join
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.sensitivity import sens_type
+from myia.infer.walks import drop_values
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive, lookup
@@ -531,7 +523,7 @@ class Reverse:
             inner = Accumulator(self, sc)
             run(h, sc, inner)
             sides.append((bg, inner))
-        inside = set().union(*(self.scope_of(h) for h in options))
+        inside = set().union(*(self.mng.scope(h) for h in options))
         outer = sorted(
             {n for _, inner in sides for n in inner.touched() if n.graph not in inside},
             key=lambda n: n.id,
@@ -580,7 +572,3 @@ class Reverse:
         out.abstract = t
         for j, n in enumerate(outer):
             acc.parts[n] = [b.apply(_getitem, out, j)]
-
-    def scope_of(self, g: Graph) -> set[Graph]:
-        """`g` and the graphs nested in it."""
-        return self.mng.scope(g)

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 from myia.batching import specs as S
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AStack, ATuple, is_constant
+from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AStack, ATuple
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.walks import is_constant
 from myia.ir.manager import cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import lookup

@@ -26,9 +26,9 @@ from myia.infer.abstract import (
     ATuple,
     abstract_of_value,
     describe,
-    drop_values,
 )
 from myia.infer.build import Builder
+from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
 from myia.prim.registry import lookup

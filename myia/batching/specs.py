@@ -92,11 +92,6 @@ def join(a, b):
     return tuple(join(x, y) for x, y in zip(a, b))
 
 
-def covers(a, b) -> bool:
-    """Whether `a` is batched wherever `b` is."""
-    return join(a, b) == a
-
-
 def batch_type(t, spec, size: int):
     """The type of a value of per-example type `t` with the batch axis (of `size`) where
     `spec` says."""

@@ -35,9 +35,9 @@ from myia.infer.abstract import (
     AScalar,
     ATuple,
     GraphFn,
-    map_functions,
 )
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.walks import map_functions
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive, lookup
@@ -85,7 +85,7 @@ class BatchRule:
 
     def const(self, i: int):
         """The value of input i, a constant of the program (shapes, axes, indices)."""
-        from myia.infer.abstract import constant_value, is_constant
+        from myia.infer.walks import constant_value, is_constant
 
         x = self.node.inputs[1 + i]
         if isinstance(x, Constant):

@@ -27,9 +27,8 @@ from myia.infer.abstract import (
     AZero,
     GraphFn,
     abstract_of_value,
-    constant_value,
-    is_constant,
 )
+from myia.infer.walks import constant_value, is_constant
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive
 from myia.prim.structures import ZERO, Env, Unbound

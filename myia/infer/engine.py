@@ -39,13 +39,11 @@ from myia.infer.abstract import (
     ATuple,
     AUnion,
     GraphFn,
-    drop_values,
     join,
-    map_functions,
     tuple_like,
-    widen,
 )
 from myia.infer.build import constant_type, infer_apply, try_fold
+from myia.infer.walks import drop_values, map_functions, widen
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.prim.registry import Primitive

@@ -23,10 +23,10 @@ from myia.infer.abstract import (
     GraphFn,
     abstract_of_value,
     describe,
-    drop_values,
     join,
 )
 from myia.infer.engine import NEW, STRUCTURAL, Analysis, Context, constant_fold
+from myia.infer.walks import drop_values
 from myia.ir.nodes import Apply, Constant, Graph
 from myia.parser import primitive_graph
 from myia.prim.records import method_target

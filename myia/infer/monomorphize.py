@@ -28,13 +28,10 @@ from myia.infer.abstract import (
     ATuple,
     AUnion,
     GraphFn,
-    constant_value,
-    holds_record,
-    is_constant,
-    map_functions,
 )
 from myia.infer.build import FOLD_MAX_SIZE, Builder, typed_constant
 from myia.infer.engine import Analysis, Context
+from myia.infer.walks import constant_value, holds_record, is_constant, map_functions
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.parser import primitive_graph

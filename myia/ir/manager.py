@@ -341,6 +341,37 @@ class Manager:
                     stack.append(c)
         return out
 
+    def nested_in(self, h: Graph, g: Graph) -> bool:
+        """Whether `h` is `g` or nested in it, at any depth. With one root (a top-level
+        graph: the owners of a managed closure's free variables are roots too), a graph
+        nested in `g` is reached from `g` through graph constants (every graph that uses
+        a graph nested in `g` is `g` or nested in it, and the root is not): where `h` is
+        not, the answer needs no nesting, which would be derived again after every
+        mutation (quadratic in the graphs of an unrolled recursion, inlined one copy at
+        a time)."""
+        if h is g:
+            return True
+        if len(self.roots) == 1 and not self._reaches(g, h):
+            return False
+        parents = self.parents
+        while h is not None:
+            if h is g:
+                return True
+            h = parents.get(h)
+        return False
+
+    def _reaches(self, g: Graph, h: Graph) -> bool:
+        """Whether `h` is reached from `g` through graph constants."""
+        seen, stack = {g}, [g]
+        while stack:
+            for k in self.graph_constants.get(stack.pop(), ()):
+                if k is h:
+                    return True
+                if k not in seen:
+                    seen.add(k)
+                    stack.append(k)
+        return False
+
     def ordered_free_variables(self, graph: Graph) -> list[Node]:
         """The total free variables of `graph` in the fixed order closures use."""
         return sorted(self.free_variables_total[graph], key=lambda n: n.id)

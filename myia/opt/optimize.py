@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from myia.infer.abstract import AArray, AScalar, same_kind
+from myia.infer.abstract import AArray, AScalar
 from myia.infer.build import fold_nodes, type_of, typed_constant
+from myia.infer.walks import same_kind
 from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
@@ -150,35 +151,6 @@ class Optimizer:
         table[key] = node
         return None
 
-    def _inside(self, h: Graph, g: Graph) -> bool:
-        """Whether `h` is `g` or nested in it. A graph nested in `g` is reached from `g`
-        through graph constants (its closure is made in `g`'s scope): where `h` is not,
-        the answer needs no nesting, which the manager would derive again after every
-        inlining (quadratic in the graphs of an unrolled recursion)."""
-        if h is g:
-            return True
-        if not self._reaches(g, h):
-            return False
-        parents = self.mng.parents
-        while h is not None:
-            if h is g:
-                return True
-            h = parents.get(h)
-        return False
-
-    def _reaches(self, g: Graph, h: Graph) -> bool:
-        """Whether `h` is reached from `g` through graph constants."""
-        constants = self.mng.graph_constants
-        seen, stack = {g}, [g]
-        while stack:
-            for k in constants.get(stack.pop(), ()):
-                if k is h:
-                    return True
-                if k not in seen:
-                    seen.add(k)
-                    stack.append(k)
-        return False
-
     def recursive(self, g: Graph) -> bool:
         if self._cycles is None or self._cycles[0] != len(self.mng.graphs):
             self._cycles = (len(self.mng.graphs), cyclic_graphs(self.mng))
@@ -191,7 +163,7 @@ class Optimizer:
             return None
         once = self.mng.graph_use_count(g) == 1
         if once:
-            if self._inside(node.graph, g):
+            if self.mng.nested_in(node.graph, g):
                 return None
         elif self.recursive(g) or len(self.mng.nodes[g]) > INLINE_MAX_NODES:
             return None

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AArray, AScalar, ATuple, same_kind
+from myia.infer.abstract import AArray, AScalar
 from myia.infer.build import Builder, type_of
+from myia.infer.walks import same_kind
 from myia.ir.nodes import Apply, Constant, Node, prim_of
 from myia.prim.registry import lookup as P
 from myia.prim.structures import EMPTY_ENV
@@ -252,11 +253,6 @@ def negatable(var: str = "X") -> Callable:
 def product(a: str, b: str) -> Callable:
     """The constant `a * b` (folded by the builder)."""
     return lambda m, bld: bld.apply(mul, m[a], m[b])
-
-
-def tuple_length(var: str, n: int) -> bool:
-    t = type_of(var)
-    return isinstance(t, ATuple) and len(t.items) == n
 
 
 add, sub, mul, truediv, neg = P("add"), P("sub"), P("mul"), P("truediv"), P("neg")

@@ -373,35 +373,18 @@ ones_like.defemit(template("np.ones_like({0}, {1})"))
 def zeros_like_sens(x):
     """Real zeros with the structure of the sensitivity of `x` (lists of run-time length);
     ZERO where `x` has no sensitivity (ints, bools, None, ZERO), EMPTY_ENV for a function."""
-    from myia.prim.structures import EMPTY_ENV, ZERO, Env
+    from myia.prim.zeros import numpy_zeros, structure_zeros
 
-    if isinstance(x, Env):
-        return EMPTY_ENV
-    if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like_sens(e) for e in x)
-    if isinstance(x, dict):
-        return {k: zeros_like_sens(v) for k, v in x.items()}
-    if isinstance(x, (float, complex, np.inexact)):
-        return type(x)(0)
-    if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
-        return np.zeros_like(x)
-    if callable(x):
-        return EMPTY_ENV
-    return ZERO
+    return structure_zeros(x, numpy_zeros)
 
 
 @primitive("zeros_at", nondiff=True, fresh=True)
 def zeros_at(root, path):
     """`zeros_like_sens(root[path[0]][path[1]]...)`, or ZERO where the path meets None (a
     residual's slot the path that ran did not fill: its sensitivity is never read)."""
-    from myia.prim.structures import ZERO
+    from myia.prim.zeros import numpy_zeros, path_zeros
 
-    x = root
-    for k in path:
-        if x is None:
-            return ZERO
-        x = x[k]
-    return zeros_like_sens(x)
+    return path_zeros(root, path, numpy_zeros)
 
 
 @zeros_at.definfer

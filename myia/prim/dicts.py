@@ -22,14 +22,8 @@ from __future__ import annotations
 import ast
 
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import (
-    ADict,
-    ATuple,
-    abstract_of_value,
-    constant_value,
-    describe,
-    is_constant,
-)
+from myia.infer.abstract import ADict, ATuple, abstract_of_value, describe
+from myia.infer.walks import constant_value, is_constant
 from myia.prim.emitting import template
 from myia.prim.jvp import linear
 from myia.prim.registry import REGISTRY, primitive

@@ -121,8 +121,3 @@ def index_type(x: AArray, index) -> AArray | AScalar:
     if not out:
         return scalar_of_dtype(x.dtype)
     return AArray(x.dtype, tuple(out))
-
-
-def is_basic_index(index) -> bool:
-    """Whether an index selects each element at most once (no integer arrays)."""
-    return not any(isinstance(it, AArray) and it.dtype.kind in "iu" for it in _items(index))

@@ -21,13 +21,8 @@ from __future__ import annotations
 import inspect
 
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import (
-    ARecord,
-    ATuple,
-    abstract_of_value,
-    constant_value,
-    describe,
-)
+from myia.infer.abstract import ARecord, ATuple, abstract_of_value, describe
+from myia.infer.walks import constant_value
 from myia.prim.jvp import linear
 from myia.prim.registry import primitive
 from myia.prim.structures import getitem, make_tuple

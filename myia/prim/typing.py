@@ -168,7 +168,7 @@ def const_int(t: AbstractValue, what: str) -> int:
 
 def const_value(t: AbstractValue, what: str):
     """The value of an argument that must be known when compiling (axes, shapes, flags)."""
-    from myia.infer.abstract import constant_value, is_constant
+    from myia.infer.walks import constant_value, is_constant
 
     if is_constant(t):
         return constant_value(t)

@@ -90,7 +90,7 @@ def test_corpus_against_loop(case):
     if name in CORPUS_REFUSED:
         with pytest.raises(myia.MyiaError) as info:
             myia.vmap(case.fn, in_axes=axes)(*args)
-        assert "corpus.py" in str(info.value)
+        assert case.fn.__code__.co_filename.rsplit("/", 1)[-1] in str(info.value)
         return
     got = myia.vmap(case.fn, in_axes=axes)(*args)
     close(got, loop(case.fn, args, axes), rtol=1e-9, atol=1e-12)
