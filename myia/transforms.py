@@ -32,6 +32,7 @@ from myia.ad.macro import jvp_macro
 from myia.api import Compiled, _plain, given_source, grad, run
 from myia.batching.macro import vmap_macro
 from myia.binding import bind
+from myia.direct import bind_primals, is_numpy_function
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import ATuple
 from myia.ir.nodes import Graph
@@ -131,6 +132,14 @@ def jvp(
             f"jvp needs one tangent per primal value: {len(primals)} primals, "
             f"{len(tangents)} tangents"
         )
+    if is_numpy_function(fn):  # its static arguments fixed, its defaults' tangents zeros
+        spec, values, where = bind_primals(fn, primals, "jvp")
+        moving = [zero_tangent(v) for v in values]
+        for w, t in zip(where, tangents):
+            if w is not None:
+                moving[w] = t
+        run_jvp = TangentFunction(spec, backend, optimize, device)
+        return run_jvp(*values, *numpy_floats(tuple(moving)))
     full = _with_defaults(fn, primals)  # defaults left out: their tangents are zeros
     if len(full) > len(primals):
         tangents = (*tangents, *(zero_tangent(d) for d in full[len(primals) :]))
@@ -154,6 +163,10 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, device=None, s
         (9.0, (6.0,))
     """
     given_source(fn, source)
+    if is_numpy_function(fn):  # its static arguments fixed: their cotangents are None
+        spec, values, where = bind_primals(fn, primals, "vjp")
+        out, f_vjp = VjpFunction(spec, backend, optimize, device).linearize(tuple(values))
+        return out, lambda ct: _at(f_vjp(ct), where)
     given = len(primals)
     primals = _with_defaults(fn, primals)  # defaults left out: their cotangents are dropped
     out, f_vjp = VjpFunction(fn, backend, optimize, device).linearize(tuple(primals))
@@ -353,6 +366,12 @@ def _lay_out_columns(cols: list, out, xs):
         ]
         blocks.append(_rebuild(xs, iter(block)))
     return _rebuild(out, iter(blocks))
+
+
+def _at(cotangents: tuple, where: list) -> tuple:
+    """The cotangents of a NumPy function's positional arguments from those of its
+    program's values (`direct.bind_primals`): None for a static argument."""
+    return tuple(None if w is None else cotangents[w] for w in where)
 
 
 def _with_defaults(fn, primals: tuple) -> tuple:

@@ -33,7 +33,7 @@ import numpy as np
 from myia.backend.constants import box_result, box_spec, constant_name, described
 from myia.backend.layout import Layout, use_order
 from myia.backend.loops import loop_statement
-from myia.backend.nesting import written_inside
+from myia.backend.nesting import taken_apart, written_inside
 from myia.backend.source import Block, Line, assign, comment_line, identifier, name, render
 from myia.backend.targets import NUMPY, Target
 from myia.branches import unshare_branches
@@ -413,6 +413,10 @@ class Codegen:
             out.append(Line(ast.Expr(self.expr(node)), loc))
             return
         expr = self.expr(node)
+        if taken_apart(node, self.uses(node)):
+            targets, _ = self.destructure(node)
+            out.append(Line(assign(targets, expr), loc))
+            return
         if isinstance(expr, ast.Name) and node not in self.names:
             self.names[node] = expr.id  # another name for a value (`stack_pop`): no copy
             return

@@ -30,6 +30,7 @@ from myia.infer.abstract import (
 )
 from myia.infer.walks import constant_value, is_constant
 from myia.ir.nodes import Apply, Constant, Graph, Node
+from myia.prim.array_like import operand_types
 from myia.prim.registry import Primitive
 from myia.prim.structures import ZERO, Env, Unbound
 
@@ -79,7 +80,7 @@ def infer_apply(prim: Primitive, types: list[AbstractValue], loc: Location | Non
     if prim.infer is None:
         raise MyiaError(f"internal error: primitive {prim.name} has no shape rule")
     try:
-        return prim.infer(*types)
+        return prim.infer(*operand_types(prim, types))
     except MyiaTypeError as e:
         if e.loc is None and loc is not None:
             raise type(e)(str(e), loc) from None

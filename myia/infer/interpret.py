@@ -252,7 +252,7 @@ def _callee(an: Analysis, ctx: Context, node: Apply, opt: GraphFn, args: list) -
         return an.loop_version(g, opt.context, tuple(args), ctx, node.loc)
     f = node.inputs[0]
     if isinstance(f, Constant) and f.value is g:
-        return an.context(g, opt.context, tuple(args))
+        return an.context(g, opt.context, tuple(args), direct=True)
     return an.value_context(g, opt.context, tuple(args), node.loc)
 
 

@@ -27,6 +27,7 @@ from myia.opt.invariants import hoist_invariants
 from myia.opt.patterns import RULES, RuleTable, implied_operand
 from myia.opt.prune import prune_parameters, prune_results
 from myia.opt.tapes import flatten_tapes
+from myia.opt.unwrap import unwrap_results
 from myia.prim.registry import REGISTRY, Primitive
 
 INLINE_MAX_NODES = 40
@@ -195,8 +196,8 @@ class Optimizer:
     # Across graphs ----------------------------------------------------------------------------
 
     def prune_across(self) -> None:
-        """Dead tuple items of calls, then dead parameters (`myia.opt.prune`), and on
-        adjoints flat tapes (`myia.opt.tapes`)."""
+        """Dead tuple items of calls, then dead parameters (`myia.opt.prune`), on adjoints
+        flat tapes (`myia.opt.tapes`), then results of one live item (`myia.opt.unwrap`)."""
         steps = [
             ("dead result", prune_results),
             ("dead parameter", prune_parameters),
@@ -204,6 +205,7 @@ class Optimizer:
         ]
         if self.flat_tapes:
             steps.append(("flat tape", lambda mng, root: flatten_tapes(mng)))
+        steps.append(("one live item", unwrap_results))
         for what, prune in steps:
             changed = prune(self.mng, self.root)
             if changed:

@@ -202,6 +202,29 @@ def same_type(var: str = "X") -> Callable:
     return when
 
 
+def boxed_only(var: str = "X") -> Callable:
+    """The bound node is a Python float where the node is a NumPy float (a Python float
+    times `np.float64(1.0)`, the seed of a gradient): the same value, boxed."""
+
+    def when(m):
+        a, t = type_of(m[var]), m["node"].abstract
+        return (
+            isinstance(a, AScalar)
+            and isinstance(t, AScalar)
+            and a.kind is float
+            and t.kind is float
+            and t.np
+            and not a.np
+        )
+
+    return when
+
+
+def boxed(var: str) -> Callable:
+    """`np.float64(m[var])`, which the fast code does not write (its floats are Python's)."""
+    return lambda m, b: b.apply(cast, m[var], np.float64)
+
+
 def same_type_after() -> Callable:
     """The replacement has the node's type (checked once built: used with folded constants)."""
     return lambda m: True
@@ -256,6 +279,7 @@ def product(a: str, b: str) -> Callable:
 
 
 add, sub, mul, truediv, neg = P("add"), P("sub"), P("mul"), P("truediv"), P("neg")
+cast = P("cast")
 switch, transpose, not_ = P("switch"), P("transpose"), P("not_")
 env_single, env_get, env_add = P("env_single"), P("env_get"), P("env_add")
 zeros_like_sens = P("zeros_like_sens")
@@ -345,6 +369,10 @@ def env_parts(m, b: Builder) -> Node:
 RULES = [
     Rule((mul, X, ONE), X, when=same_type()),
     Rule((mul, ONE, X), X, when=same_type()),
+    # x * 1.0 is x for a float x (-0.0, inf and NaN included), boxed where the 1.0 is a
+    # NumPy float.
+    Rule((mul, X, ONE), boxed("X"), when=boxed_only()),
+    Rule((mul, ONE, X), boxed("X"), when=boxed_only()),
     Rule((truediv, X, ONE), X, when=same_type()),
     # x + 0.0 is +0.0 at x = -0.0: exact but for the sign of a zero (adjoints only).
     Rule((add, X, ZERO_), X, when=same_type(), adjoint_only=True),

@@ -274,6 +274,9 @@ def _infer_asarray(a, dtype):
             return (), np.result_type(np_operand(t)) if not t.python else np.dtype(
                 {bool: np.bool_, int: np.int64, float: np.float64, complex: np.complex128}[t.kind]
             )
+        if isinstance(t, AList) and t.items is None and isinstance(t.elem, (AArray, AScalar)):
+            inner, dt = shape_dtype(t.elem)  # a list of a run-time length (`np.stack`)
+            return (None, *inner), dt
         if isinstance(t, (ATuple, AList)) and t.items is not None:
             parts = [shape_dtype(x) for x in t.items]
             shapes = {p[0] for p in parts}

@@ -399,6 +399,7 @@ _TYPE_OF_PRIMITIVE = {
     "builtin.tuple": tuple,
     "builtin.list": list,
     "builtin.range": range,
+    "builtin.dict": dict,
 }
 
 

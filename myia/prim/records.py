@@ -91,7 +91,8 @@ def record_attr(x, name):
     return getattr(x, name)
 
 
-# The fields of NumPy's result tuples: myia's results are plain tuples, to unpack.
+# The fields of NumPy's result tuples, which NumPy before 2.0 returns as plain tuples
+# (`prim/decompositions.py` types them as NumPy's result records where NumPy has them).
 _RESULT_FIELDS = {
     "eigenvalues": "w, v = np.linalg.eigh(a)",
     "eigenvectors": "w, v = np.linalg.eigh(a)",

@@ -101,7 +101,6 @@ GRAD_REFUSED = {
     "if_on_array_truth": "residuals of a branch on a value computed when it runs",
     "short_circuit_guard": "residuals of a branch on a value computed when it runs",
     "prog_piecewise": "residuals of a branch on a value computed when it runs",
-    "lazy_ifexp_guard": "residuals of a branch on a value computed when it runs",
     "early_return_for": "residuals of a branch on a value computed when it runs",
     "for_continue": "the tape of a loop whose iterations vary",
     "builtin_tuple_smooth": "np.array of the rows of a batched sensitivity",

@@ -36,6 +36,8 @@ from tests.opt.rule_cases import (
     f32,
     f64,
     fired,
+    np32,
+    np64,
     pair,
     params,
     rule,
@@ -105,6 +107,9 @@ GUARDED = [
     Case("mul(X, 1) -> X", int_times_float_one, {"int": args(INT)}),
     Case("mul(X, 1) -> X", vector_times_ones_matrix, {"f64[3]": args(f64(3))}),
     Case("mul(X, 1) -> X", f32_times_np_one, {"f32[3]": args(f32(3))}),
+    Case("mul(X, 1) -> boxed(...)", f32_times_np_one, {"np.float32": args(np32())}),
+    Case("mul(X, 1) -> boxed(...)", f32_times_np_one, {"int": args(INT)}),
+    Case("mul(X, 1) -> boxed(...)", f32_times_np_one, {"np.float64": args(np64())}),
     Case(
         "add(X, 0) -> X",
         vector_plus_zeros_matrix,

@@ -79,6 +79,17 @@ def one_mul(x):
     return 1.0 * x
 
 
+ONE64 = np.float64(1.0)  # a module number: a constant of the graph
+
+
+def mul_np_one(x):
+    return x * ONE64
+
+
+def np_one_mul(x):
+    return ONE64 * x
+
+
 def div_one(x):
     return x / 1.0
 
@@ -308,6 +319,10 @@ FIRES = [
     Case("mul(X, 1) -> X", mul_ones_array, unary_sigs("f64[3]")),
     Case("mul(X, 1) -> X", int_mul_one, {"int": args(INT), "i64[3]": args(i64(3))}),
     Case("mul(1, X) -> X", one_mul, unary_sigs(*ALL)),
+    # A Python float times np.float64(1.0): the float as a NumPy float (signs of zeros,
+    # infinities and NaN kept).
+    Case("mul(X, 1) -> boxed(...)", mul_np_one, unary_sigs("float")),
+    Case("mul(1, X) -> boxed(...)", np_one_mul, unary_sigs("float")),
     Case("truediv(X, 1) -> X", div_one, unary_sigs(*ALL)),
     # -0.0 + 0.0 is +0.0: adjoints only (see test_add_zero_keeps_the_sign_of_zero).
     Case(

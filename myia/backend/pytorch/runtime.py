@@ -82,13 +82,14 @@ def index_sens(shape, dtype, i, d, device):
     """Zeros of `shape` and `dtype` with `d` added at `i` (repeated indices accumulate)."""
     out = torch.zeros(tuple(shape), dtype=dtype, device=device)
     i = _index(i, out.device)
-    if _advanced(i):
-        return out.index_put_(_as_tuple(i), _as_tensor(d, out), accumulate=True)
-    return _assign(out, i, d)
-
-
-def _as_tuple(i):
-    return i if isinstance(i, tuple) else (i,)
+    if not _advanced(i):
+        return _assign(out, i, d)
+    # The flat positions `x[i]` reads (an index of tensors mixed with slices and ints
+    # included, with NumPy's placement of the advanced axes), each element of `d` added
+    # at its position: repeated indices accumulate.
+    where = torch.arange(out.numel(), device=out.device).reshape(out.shape)[i]
+    d = _as_tensor(d, out).broadcast_to(where.shape)
+    return out.view(-1).index_add_(0, where.reshape(-1), d.reshape(-1)).view(out.shape)
 
 
 def _as_tensor(d, like):
