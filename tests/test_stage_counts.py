@@ -28,7 +28,7 @@ import myia.ad.gradient
 import myia.backend.codegen
 import myia.infer.monomorphize
 import myia.parser
-from myia.infer.engine import Analysis
+from myia.infer.engine import UNROLL_DEPTH, Analysis
 from myia.opt import optimize as optimizer
 from tests.ad.fd import assert_close, fd_gradient
 
@@ -211,9 +211,10 @@ def rec_pow(x, n):
 def test_nesting_is_derived_a_bounded_number_of_times_whatever_the_recursion_depth(
     monkeypatch,
 ):
-    """An unrolled recursion (`n` pinned) is inlined copy by copy; the graphs' nesting (a
-    walk of every graph's free variables) is not derived again for each copy, which made
-    the compile quadratic in the depth (2n + 3 derivations before)."""
+    """A recursion unrolled on its pinned `n` (up to `UNROLL_DEPTH` calls) is inlined copy
+    by copy; the graphs' nesting (a walk of every graph's free variables) is not derived
+    again for each copy, which made the compile quadratic in the depth (2n + 3
+    derivations before)."""
     manager = importlib.import_module("myia.ir.manager")
     derived = []
     total = manager.Manager._total_free_variables
@@ -224,7 +225,7 @@ def test_nesting_is_derived_a_bounded_number_of_times_whatever_the_recursion_dep
 
     monkeypatch.setattr(manager.Manager, "_total_free_variables", counting)
     counts = []
-    for n in (8, 32):
+    for n in (3, UNROLL_DEPTH - 1):
         derived.clear()
         got = myia.grad(rec_pow)(1.01, n)
         assert got == pytest.approx(n * 1.01 ** (n - 1), rel=1e-12)
