@@ -49,11 +49,17 @@ def type_of(node: Node) -> AbstractValue:
     return a
 
 
+_PRIMITIVE_TYPES: dict[Primitive, AbstractValue] = {}  # the type of each primitive, made once
+
+
 def constant_type(value: Any) -> AbstractValue:
     if isinstance(value, Graph):
         return AFunction([GraphFn(value, None)])
     if isinstance(value, Primitive):
-        return AFunction([value])
+        t = _PRIMITIVE_TYPES.get(value)
+        if t is None:
+            t = _PRIMITIVE_TYPES[value] = AFunction([value])
+        return t
     if isinstance(value, Unbound):
         return BOTTOM
     if value is ZERO:

@@ -25,7 +25,7 @@ from myia.errors import MyiaTypeError
 from myia.infer.abstract import AArray, AScalar
 from myia.infer.build import Builder, type_of
 from myia.infer.walks import same_kind
-from myia.ir.nodes import Apply, Constant, Node
+from myia.ir.nodes import Apply, Constant, Node, prim_of
 from myia.prim.registry import lookup as P
 from myia.prim.structures import EMPTY_ENV
 
@@ -92,6 +92,7 @@ class Rule:
         self.when = when
         self.adjoint_only = adjoint_only
         self.prim = before[0]
+        self.operands = tuple(_operand_kind(q) for q in before[1:])
         self.text = f"{_text(before)} -> {_text(after)}"
 
     def apply(self, node: Apply) -> Node | None:
@@ -102,6 +103,51 @@ class Rule:
         if self.when is not None and not self.when(m):
             return None
         return _build(self.after, m, Builder(node.graph, node.loc))
+
+
+def _operand_kind(p):
+    """What the pattern `p` of an operand asks of its node at first sight: an application
+    of the primitive `p[0]`, a `Constant`, or nothing (None: a variable)."""
+    if isinstance(p, tuple):
+        return p[0]
+    return Constant if isinstance(p, (Const, Number)) else None
+
+
+def _node_kind(node: Node):
+    return Constant if isinstance(node, Constant) else prim_of(node)
+
+
+class RuleTable:
+    """The rules that may apply to a node, by its primitive and what its operands are
+    (constants, applications of which primitives): a node is tried only with the rules
+    whose patterns' operands it could match, found once per such shape.
+
+    Example:
+        >>> from myia.ir.nodes import Graph
+        >>> g = Graph("f")
+        >>> x = g.add_parameter("x")
+        >>> [r.text for r in RuleTable(RULES).candidates(mul, g.apply(mul, x, 1.0))][:2]
+        ['mul(X, 1) -> X', 'mul(X, -1) -> neg(X)']
+    """
+
+    def __init__(self, rules: list[Rule]):
+        self.by_prim: dict = {}
+        for r in rules:
+            self.by_prim.setdefault(r.prim, []).append(r)
+        self.shapes: dict[tuple, tuple[Rule, ...]] = {}
+
+    def candidates(self, prim, node: Apply) -> tuple[Rule, ...]:
+        shape = (prim, *map(_node_kind, node.inputs[1:]))
+        found = self.shapes.get(shape)
+        if found is None:
+            kinds = shape[1:]
+            found = self.shapes[shape] = tuple(
+                r
+                for r in self.by_prim.get(prim, ())
+                if len(r.operands) == len(kinds)
+                and all(want is None or want is k for want, k in zip(r.operands, kinds))
+            )
+        return found
 
 
 def _text(p) -> str:

@@ -80,6 +80,8 @@ def _is_str(t) -> bool:
 
 def _binary_rule(op: str, ufunc):
     def one(a, b):
+        if isinstance(a, (AArray, AScalar)) and isinstance(b, (AArray, AScalar)):
+            return _numeric(op, ufunc, a, b)  # numbers and arrays, the common case
         if op == "add" and _is_seq(a) and _is_seq(b):
             if isinstance(a, ATuple) and isinstance(b, ATuple):
                 return ATuple(a.items + b.items)
