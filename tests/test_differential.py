@@ -144,7 +144,9 @@ def closure_beside_loops_over_a_list(x0, x1, w, n):
     return v0
 
 
-@pytest.mark.parametrize("x0, x1, n", [(-0.9666, -0.8459, 1), (-0.9666, -0.8459, 3), (-0.5, 0.4, 2)])
+@pytest.mark.parametrize(
+    "x0, x1, n", [(-0.9666, -0.8459, 1), (-0.9666, -0.8459, 3), (-0.5, 0.4, 2)]
+)
 def test_second_order_of_a_closure_beside_loops_over_a_list(x0, x1, n):
     # The sensitivity of a tape pushed with a constant 0.0 reached a `sens_pop` whose type
     # has any float: flat tapes flattened the pushes, not what that pop gives ('Zero'
