@@ -126,6 +126,69 @@ def test_gradient_of_appends_in_nested_loops(x0, n):
     check_grads(appends_in_nested_loops, (x0, np.array([-0.38, 0.33, -0.1]), n), order=2)
 
 
+def zeros_of_an_unfilled_slot(x0, w, n):
+    v0 = x0 * 0.5
+    v1 = x0
+    xs = [x0 * 0.5]
+
+    def g0(a1):
+        return math.sin(a1 + x0)
+
+    j2 = 0
+    while j2 < n:
+        j2 += 1
+        v0 = xs[0] + g0(v0)
+        j6 = 0
+        while j6 < n:
+            j6 += 1
+            xs.append(g0(v1) * 0.5)
+            if x0 < v1:
+                return math.tanh(v1)
+            if xs[-1] <= np.sum(w * v0):
+                return x0 * 0.5
+            v1 = math.tanh(v0)
+    return x0
+
+
+@pytest.mark.parametrize("x0, sign, n", [(1.2516, 1, 1), (-0.7, 1, 2), (0.3, -1, 3), (2.0, -1, 2)])
+def test_second_order_of_a_loop_pushing_a_slot_no_path_fills(x0, sign, n):
+    # The inner loop's residual has a slot (the list a path of the outer loop's body
+    # holds) that no path to one of its pushes fills (type BOTTOM): the zeros of that
+    # push's sensitivity read the slot's type ('_Singleton' object has no attribute 'elem').
+    args = (x0, sign * np.array([-0.379528, 0.329211, -0.09909]), n)
+    d2 = myia.grad(myia.grad(zeros_of_an_unfilled_slot))(*args)
+    fd = second_difference(zeros_of_an_unfilled_slot, args, 0, 1e-4)
+    assert d2 == pytest.approx(fd, abs=1e-5)
+
+
+def dict_beside_two_loops(x0, x1, n):
+    v0 = x0 * 0.5
+    d = {"a": x1, "b": 0.5}
+    if v0 < x0:
+        for _k in range(n):
+            if x1 >= v0:
+                return math.tanh(x1 - x0)
+            d["b"] = math.sin(x0)
+        for _j in range(n):
+            if x1 < 0.5:
+                continue
+            v0 *= math.tanh(d["a"])
+    return v0 * v0
+
+
+@pytest.mark.parametrize("i", [0, 1])
+@pytest.mark.parametrize(
+    "args", [(-0.966, -0.845, 1), (0.7, -0.3, 2), (0.4, 0.9, 2), (0.7, 1.2, 0), (1.5, 0.6, 2)]
+)
+def test_second_order_of_a_dict_beside_two_loops(args, i):
+    # The zeros of the dict's sensitivity were made at run time from a residual's slot,
+    # ZERO where the path that ran left the slot empty, and then read by key ('Zero'
+    # object is not subscriptable): a dict's zeros are built from its type.
+    d2 = myia.grad(myia.grad(dict_beside_two_loops, argnums=i), argnums=i)(*args)
+    fd = second_difference(dict_beside_two_loops, args, i, 1e-4)
+    assert d2 == pytest.approx(fd, abs=1e-5)
+
+
 def closure_beside_loops_over_a_list(x0, x1, w, n):
     v0 = x0
     xs = [x0]
