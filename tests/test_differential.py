@@ -189,6 +189,28 @@ def test_second_order_of_a_dict_beside_two_loops(args, i):
     assert d2 == pytest.approx(fd, abs=1e-5)
 
 
+def loop_over_a_list_of_floats_and_numpy_floats(x0, n):
+    xs = [x0 * 0.5]
+    j = 0
+    while j < n:
+        j += 1
+        xs.append(np.arctan(x0))
+        for e in xs:
+            x0 = x0 + math.sin(e)
+    return x0
+
+
+@pytest.mark.parametrize("x0, n", [(0.5, 0), (0.5, 1), (-1.2, 3)])
+def test_loop_over_a_list_of_floats_and_numpy_floats(x0, n):
+    # A list of a Python float and NumPy floats was taken for a list of values of
+    # different kinds, a loop over it unrolled, one version per length it grows to (refused
+    # past 64): a float and a NumPy float are one kind.
+    fn = loop_over_a_list_of_floats_and_numpy_floats
+    got, expected = myia.jit(fn)(x0, n), fn(x0, n)
+    assert type(got) is type(expected) and got == pytest.approx(expected, rel=1e-12)
+    check_grads(fn, (x0, n), order=2)
+
+
 def closure_beside_loops_over_a_list(x0, x1, w, n):
     v0 = x0
     xs = [x0]

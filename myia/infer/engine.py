@@ -41,6 +41,7 @@ from myia.infer.abstract import (
     GraphFn,
     drop_values,
     join,
+    kind_of,
     map_functions,
     tuple_like,
     widen,
@@ -292,7 +293,7 @@ class Analysis:
                 and t.items is not None
                 and len(t.items) <= UNROLL_MAX
             ):
-                kinds = {drop_values(x) for x in t.items}
+                kinds = {kind_of(x) for x in t.items}  # a float and a NumPy float: one kind
                 if len(kinds) > 1:
                     return True
         return False
