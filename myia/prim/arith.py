@@ -35,9 +35,9 @@ from myia.prim.registry import primitive
 from myia.prim.sens import unbroadcast
 from myia.prim.typing import (
     all_python,
+    python_result,
     number_or_array,
     python_number_kind,
-    python_result,
     ufunc_type,
     union_map,
 )

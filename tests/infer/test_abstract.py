@@ -197,11 +197,9 @@ def test_join_examples():
     assert join(AArray(np.float64, (3, 4)), AArray(np.float64, (5, 4))) == AArray(
         np.float64, (None, 4)
     )
-    # A NumPy float joined with a Python float is a mixed float (the type of the path
-    # taken), never a constant; joined with either, it stays mixed.
-    mixed = join(AScalar(float, 1.0), AScalar(np.float64, 1.0))
-    assert mixed == AScalar(float, np=None) and mixed.mixed and not mixed.known
-    assert join(mixed, AScalar(np.float64)) == join(AScalar(float), mixed) == mixed
+    # A NumPy float joined with a Python float is a NumPy float.
+    assert join(AScalar(float), AScalar(np.float64)) == AScalar(np.float64)
+    assert join(AScalar(float), AScalar(np.float64)).pytype is np.float64
     # Different kinds make a union, whose options are the kinds.
     u = join(AScalar(int), AArray(np.float64, (3,)))
     assert isinstance(u, AUnion) and u.options == {AScalar(int), AArray(np.float64, (3,))}
