@@ -95,10 +95,18 @@ def check_program(seed: int, directory) -> str | None:
     return None if problem is None else f"seed {seed}: {problem}\nargs: {args!r}\n{source}"
 
 
+def _known_number_type(got, expected) -> bool:
+    """A known bug, left out so that the suite finds others: a value joined from a NumPy
+    float and a Python float has one static type, a NumPy float, where Python's depends
+    on the branch taken (tests/test_differential.py,
+    `test_type_of_a_number_joined_from_a_numpy_float`, a strict xfail)."""
+    return {type(got), type(expected)} == {float, np.float64}
+
+
 def _check(fn, args, rng) -> str | None:
     expected = fn(*args)
     got = myia.jit(fn)(*args)
-    if type(got) is not type(expected):
+    if type(got) is not type(expected) and not _known_number_type(got, expected):
         return f"jit returns {type(got).__name__}, Python {type(expected).__name__}"
     if not (got == expected or math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12)):
         return f"jit: {got!r}, Python: {expected!r}"

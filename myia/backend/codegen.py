@@ -102,7 +102,7 @@ class Emit:
         if not (isinstance(t, AScalar) and t.kind in (float, int, bool)):
             return False
         out = self.out
-        return self.fast or (isinstance(out, AScalar) and out.kind is float and out.np is False)
+        return self.fast or (isinstance(out, AScalar) and out.kind is float and not out.np)
 
     def helper_call(self, helper: str, args: list) -> ast.expr:
         prim = REGISTRY.lookup(helper)

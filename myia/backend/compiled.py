@@ -18,7 +18,6 @@ from myia.backend.codegen import Module, generate
 from myia.backend.source import printable
 from myia.backend.targets import NUMPY, Target
 from myia.errors import MyiaNestingError, annotate_runtime_error
-from myia.infer.abstract import ADict, AList, AScalar, ATuple
 from myia.ir.nodes import Graph
 
 _counter = itertools.count()
@@ -89,12 +88,7 @@ class CompiledFunction:
 
 def compile_graph(graph: Graph, fast: bool = True, target: Target = NUMPY) -> CompiledFunction:
     """Generate, compile and load the Python code of the typed graph `graph` (`fast`: see
-    `CompiledFunction`) for the library `target` describes (NumPy by default). A graph that
-    returns a mixed float (a NumPy float on some paths, a Python float on others) is
-    compiled as exact code only: there each value has the type its path gives it, which
-    fast code does not keep."""
-    if fast and _returns_mixed(graph.output.abstract):
-        fast = False
+    `CompiledFunction`) for the library `target` describes (NumPy by default)."""
     module = generate(graph, fast, target)
     label = printable(graph.name)
     kind = "" if target is NUMPY else f":{target.name}"
@@ -102,13 +96,3 @@ def compile_graph(graph: Graph, fast: bool = True, target: Target = NUMPY) -> Co
     text = module.text
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     return CompiledFunction(module, filename, graph if fast else None, target)
-
-
-def _returns_mixed(t) -> bool:
-    if isinstance(t, AScalar):
-        return t.mixed
-    if isinstance(t, (ATuple, AList)):
-        return any(_returns_mixed(x) for x in (t.items if t.items is not None else (t.elem,)))
-    if isinstance(t, ADict):
-        return any(_returns_mixed(x) for x in t.values)
-    return False

@@ -117,9 +117,7 @@ def box_spec(t):
     "float" or "np.float64" for a float, ("tuple" | "list", items), ("dict", keys, values),
     None for a value left as it is."""
     if isinstance(t, AScalar):
-        if t.kind is not float or t.mixed:
-            return None  # a mixed float: the type its path gave it (see `compile_graph`)
-        return "np.float64" if t.np else "float"
+        return ("np.float64" if t.np else "float") if t.kind is float else None
     if isinstance(t, (ATuple, AList)) and t.items is not None:
         return ("tuple" if isinstance(t, ATuple) else "list", tuple(box_spec(x) for x in t.items))
     if isinstance(t, ADict):

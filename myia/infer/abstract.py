@@ -8,9 +8,7 @@ immutable and hashable: specialization contexts are keyed by tuples of them.
 
 Python `float` and `np.float64` are one scalar kind (`AScalar(float)`); `np=True` records
 that Python would give a NumPy float there (what `type(...)` of the value would say), which
-only matters where the value leaves compiled code. `np=None` (a *mixed* float) says Python
-gives a NumPy float on some paths and a Python float on others (a join of both): code that
-returns one runs as Python computes, each value of the type its path gives it. The same holds for `complex` and
+only matters where the value leaves compiled code. The same holds for `complex` and
 `np.complex128`. Other NumPy scalar types (`np.float32`, `np.int64`, `np.bool_`) are kinds
 of their own: their arithmetic differs from Python's.
 
@@ -121,12 +119,11 @@ class _Value:
 
 class AScalar(AbstractValue):
     """A scalar of kind `kind` (bool, int, float, complex or a NumPy scalar type), with its
-    value when known. For float and complex, `np` says Python would give NumPy's type (None:
-    on some paths only, see the module)."""
+    value when known. For float and complex, `np` says Python would give NumPy's type."""
 
     __slots__ = ("kind", "value", "np")
 
-    def __init__(self, kind: type, value: Any = UNKNOWN, np: bool | None = False):
+    def __init__(self, kind: type, value: Any = UNKNOWN, np: bool = False):
         if kind in _BOXED:
             kind, np = _BOXED[kind], True
         if kind not in (float, complex):
@@ -147,11 +144,6 @@ class AScalar(AbstractValue):
         return np.dtype(self.kind)
 
     @property
-    def mixed(self) -> bool:
-        """A Python float on some paths and a NumPy float on others (`np` is None)."""
-        return self.np is None
-
-    @property
     def python(self) -> bool:
         """A Python number (not a NumPy scalar), whose promotion with arrays is weak."""
         return self.kind in PY_KINDS and not self.np
@@ -169,7 +161,6 @@ class AScalar(AbstractValue):
     def __repr__(self) -> str:
         name = self.pytype.__name__
         name = f"np.{name}" if self.pytype.__module__ == "numpy" else name
-        name = f"{name} | np.{np.dtype(self.kind).name}" if self.mixed else name
         return f"AScalar({name})" if self.value is UNKNOWN else f"AScalar({name}, {self.value!r})"
 
 
@@ -601,7 +592,7 @@ def kind_of(a: AbstractValue) -> AbstractValue:
 
 def _unboxed(a: AbstractValue) -> AbstractValue:
     if isinstance(a, AScalar):
-        return AScalar(a.kind, a.value, False) if a.np is not False else a
+        return AScalar(a.kind, a.value, False) if a.np else a
     if isinstance(a, ATuple):
         return a.rebuilt(_unboxed(x) for x in a.items)
     if isinstance(a, AList):
@@ -712,8 +703,8 @@ def _kind_key(a):
 def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
     """The least abstract value describing every value of `a` and of `b` (BOTTOM neutral).
 
-    A NumPy float joined with a Python float is a mixed float (`np=None`: which one depends
-    on the path, see the module); values of different kinds make an `AUnion`.
+    A NumPy float joined with a Python float is a NumPy float (as `float + np.float64` is);
+    values of different kinds make an `AUnion`.
     """
     if a is b or a == b or b is BOTTOM:
         return a
@@ -725,10 +716,8 @@ def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
         return _union([*_options(a), *_options(b)])
     ta = type(a)
     if ta is AScalar and type(b) is AScalar and a.kind is b.kind:
-        if a.np is not b.np:  # a mixed float: never a constant (folding would pick a type)
-            return AScalar(a.kind, UNKNOWN, None)
         value = a.value if _Value(a.value) == _Value(b.value) else UNKNOWN
-        return AScalar(a.kind, value, a.np)
+        return AScalar(a.kind, value, a.np or b.np)
     if ta is AArray and type(b) is AArray and a.dtype == b.dtype and a.ndim == b.ndim:
         return AArray(a.dtype, tuple(x if x == y else None for x, y in zip(a.shape, b.shape)))
     if ta is ATuple and type(b) is ATuple and len(a.items) == len(b.items):

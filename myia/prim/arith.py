@@ -35,7 +35,6 @@ from myia.prim.registry import primitive
 from myia.prim.sens import unbroadcast
 from myia.prim.typing import (
     all_python,
-    python_result,
     number_or_array,
     python_number_kind,
     ufunc_type,
@@ -48,7 +47,7 @@ def _numeric(op: str, ufunc, a, b):
     number_or_array(a, what)
     number_or_array(b, what)
     if all_python([a, b]):
-        return python_result(python_number_kind(op, [a.kind, b.kind]), [a, b])
+        return AScalar(python_number_kind(op, [a.kind, b.kind]))
     return ufunc_type(ufunc, [a, b])
 
 
@@ -376,7 +375,7 @@ def _unary_rule(op: str, ufunc):
     def one(a):
         number_or_array(a, f"unary `{op}`")
         if all_python([a]):
-            return python_result(int if a.kind is bool else a.kind, [a])
+            return AScalar(int if a.kind is bool else a.kind)
         return ufunc_type(ufunc, [a])
 
     return lambda a: union_map(one, a)

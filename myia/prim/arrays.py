@@ -220,7 +220,7 @@ def _emit_cast(e, args):
         to in (float, np.float64)
         and isinstance(x, AScalar)
         and x.kind is float
-        and (e.fast and not x.mixed or to is float and x.np is False or to is np.float64 and x.np)
+        and (e.fast or to is float and not x.np or to is np.float64 and x.np)
     ):
         return args[0]
     if to in (float, np.float64) and e.fast and isinstance(x, AScalar) and x.kind in (int, bool):

@@ -85,22 +85,9 @@ def ufunc_dtype(ufunc, types: list[AbstractValue]) -> np.dtype:
     """The output dtype of `ufunc` on operands of `types` (NumPy's type resolution)."""
     try:
         dtypes = ufunc.resolve_dtypes((*[np_operand(t) for t in types], None))
-        mixed = [isinstance(t, AScalar) and t.mixed for t in types]
-        if any(mixed):  # the dtype of the paths where they are NumPy floats
-            boxed = [np.dtype(t.kind) if m else np_operand(t) for t, m in zip(types, mixed)]
-            other = ufunc.resolve_dtypes((*boxed, None))
-        else:
-            other = dtypes
     except (TypeError, np.exceptions.DTypePromotionError) as e:
         names = ", ".join(describe(t) for t in types)
         raise MyiaTypeError(f"np.{ufunc.__name__} does not support {names}: {e}") from None
-    if other[-1] != dtypes[-1]:
-        raise MyiaTypeError(
-            f"np.{ufunc.__name__}: the dtype of the result depends on the path taken (a float "
-            "that is a NumPy float on some paths and a Python float on others meets an array "
-            "of lower precision): convert it where the paths join, with float(...) or "
-            "np.float64(...)"
-        )
     return dtypes[-1]
 
 
@@ -119,22 +106,8 @@ def ufunc_type(
 
 
 def all_python(types) -> bool:
-    """Whether every operand is a Python number (not a NumPy scalar or array; a mixed
-    float is one on some paths, see `python_result`)."""
+    """Whether every operand is a Python number (not a NumPy scalar or array)."""
     return all(isinstance(t, AScalar) and t.python for t in types)
-
-
-def python_result(kind: type, types) -> AScalar:
-    """The type of a Python operator's result of `kind` on the Python numbers `types`: a
-    mixed float where an operand is one (`np.float64(x) * 2.0` is a NumPy float, `x * 2.0`
-    a Python float: the result has the type of the operand's path).
-
-    Example:
-        >>> python_result(float, [AScalar(float, np=None), AScalar(float)])
-        AScalar(float | np.float64)
-    """
-    mixed = any(isinstance(t, AScalar) and t.mixed for t in types)
-    return AScalar(kind, np=None if mixed else False)
 
 
 def python_number_kind(op: str, kinds: list[type]) -> type:
