@@ -30,7 +30,6 @@ SLOW_COUNT = 10_000
 _CYCLIC = "second order: cyclic graph nesting (ValueError) in the forward graphs"
 KNOWN_FAILING_SEEDS: dict[int, str] = {
     **{s: _CYCLIC for s in (429, 595, 749, 821, 2251, 2409, 2613, 2849, 2919)},
-    1617: "a mixed float swapped through nested loops is typed float (see below)",
 }
 
 
@@ -293,9 +292,10 @@ def mixed_float_swapped_in_nested_loops(x0, n):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="myia bug: the value swapped in the inner loop is a mixed float (a NumPy float "
-    "after one iteration), but the function's type is float: its NumPy floats come back "
-    "as Python floats (seed 1617)",
+    reason="myia bug: the value swapped in the inner loop is a NumPy float after one "
+    "iteration (a Python float before), but compiled code gives it one static type "
+    "(seed 1617; the differential check excuses a NumPy float for a Python float, as "
+    "test_type_of_a_number_joined_from_a_numpy_float)",
 )
 def test_type_of_a_mixed_float_swapped_in_nested_loops():
     fn = mixed_float_swapped_in_nested_loops
