@@ -46,7 +46,7 @@ from myia.infer.abstract import (
     tuple_like,
 )
 from myia.infer.build import constant_type, infer_apply, try_fold
-from myia.infer.walks import drop_values, map_functions, same_kind, widen
+from myia.infer.walks import drop_values, kind_of, map_functions, same_kind, widen
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.prim.registry import Primitive
@@ -332,7 +332,7 @@ class Analysis:
                 and t.items is not None
                 and len(t.items) <= UNROLL_MAX
             ):
-                kinds = {drop_values(x) for x in t.items}
+                kinds = {kind_of(x) for x in t.items}  # a float and a NumPy float: one kind
                 if len(kinds) > 1:
                     return True
         return False

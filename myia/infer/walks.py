@@ -58,7 +58,18 @@ def drop_values(a: AbstractValue) -> AbstractValue:
 def same_kind(a: AbstractValue, b: AbstractValue) -> bool:
     """Whether `a` and `b` describe the same values but for the values of numbers and the
     box flags of floats (a Python float and a NumPy float are one kind), item by item."""
-    return _unboxed(drop_values(a)) == _unboxed(drop_values(b))
+    return kind_of(a) == kind_of(b)
+
+
+def kind_of(a: AbstractValue) -> AbstractValue:
+    """`a` without the values of its numbers and the box flags of its floats: what
+    `same_kind` compares.
+
+    Example:
+        >>> kind_of(AScalar(np.float64, 2.0))
+        AScalar(float)
+    """
+    return _unboxed(drop_values(a))
 
 
 def _unboxed(a: AbstractValue) -> AbstractValue:

@@ -392,11 +392,13 @@ def zeros_at(root, path):
 
 @zeros_at.definfer
 def _infer_zeros_at(root, path):
-    from myia.infer.abstract import ADict, AResidual
+    from myia.infer.abstract import BOTTOM, ADict, AResidual
     from myia.infer.sensitivity import sens_type
 
     t = root
     for k in const_value(path, "path"):
+        if t is BOTTOM:  # a residual's slot no path to here fills: None, so ZERO
+            return AZero
         if isinstance(t, ADict):
             t = t.values[t.index(k)]
         elif isinstance(t, (ATuple, AList, AResidual)) and t.items is not None:
