@@ -30,7 +30,6 @@ import numpy as np
 
 from myia.batching import specs as S
 from myia.batching.tapes import entry_type
-from myia.errors import MyiaTypeError
 from myia.infer.abstract import AArray, AStack, ATuple
 from myia.infer.build import Builder, typed_constant
 from myia.ir.nodes import Apply, Constant, Graph, Node
@@ -178,21 +177,12 @@ def state_at(bt, g: Graph, header: Graph) -> tuple[Node, Node, Node]:
 def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: int) -> Node:
     """The branch `node` (on the batched `cond`) whose side `k` leaves the loop `loop` and
     whose other side goes on with it (see the module)."""
-    from myia.batching.control import unsafe, where_parts
+    from myia.batching.control import refuse_unsafe_side, unsafe, where_parts
 
     out, on = graphs[k], graphs[1 - k]
     for g, within in ((out, None), (on, loop)):
-        why = unsafe(bt, g, within)
-        if why is not None:
-            reason, loc = why
-            line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
-            raise MyiaTypeError(
-                "vmap cannot batch this branch: its condition varies from example to "
-                f"example, and the side that {'leaves' if g is out else 'goes on with'} the "
-                f"loop {reason}{line}, so it cannot be computed for the examples that do not "
-                "take it; make the condition the same for every example (in_axes=None)",
-                node.loc,
-            )
+        side = f"the side that {'leaves' if g is out else 'goes on with'} the loop"
+        refuse_unsafe_side(node, side, unsafe(bt, g, within))
     b = Builder(bg, node.loc)
     alive, done, res = state_at(bt, node.graph, loop)
     c = bt.value(cond)

@@ -168,17 +168,25 @@ def shared(a: Node, o: Node, graphs: list[Graph]):
 
 def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None) -> None:
     for g in graphs:
-        why = unsafe(bt, g, loop, home)
-        if why is not None:
-            reason, loc = why
-            line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
-            raise MyiaTypeError(
-                "vmap cannot batch this branch: its condition varies from example to "
-                f"example, and a side {reason}{line}, so it cannot be computed for the "
-                "examples that do not take it; make the condition the same for every "
-                "example (in_axes=None), or compute the side with np.where yourself",
-                node.loc,
-            )
+        refuse_unsafe_side(
+            node, "a side", unsafe(bt, g, loop, home), "or compute the side with np.where yourself"
+        )
+
+
+def refuse_unsafe_side(node: Apply, side: str, why, advice: str = "") -> None:
+    """Refuse the branch `node` on a varying condition whose `side` is unsafe (`why`, from
+    `unsafe`: the reason and where), naming the user's line; nothing if `why` is None."""
+    if why is None:
+        return
+    reason, loc = why
+    line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
+    raise MyiaTypeError(
+        "vmap cannot batch this branch: its condition varies from example to "
+        f"example, and {side} {reason}{line}, so it cannot be computed for the "
+        "examples that do not take it; make the condition the same for every "
+        f"example (in_axes=None){', ' + advice if advice else ''}",
+        node.loc,
+    )
 
 
 def tail_target(graphs: list[Graph]) -> Graph | None:
