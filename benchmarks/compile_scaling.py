@@ -11,8 +11,9 @@ followed by `return np.sum(x)` (on an array of 16 float64, or a Python float wit
 `--kind float`, where the return is `x`), and times the first call of `myia.grad` on it:
 parse, specialize, differentiate, optimize, generate code and run, on a function myia has
 never seen. The gradient is checked against a hand-written reverse sweep. The table gives
-the time, the time per statement, and the growth from the previous N (2.00x for a doubling
-means linear). The target: 2000 statements in under 5 s, growing linearly.
+the time, the CPU time of the process during it (on a busy machine, what the compile itself
+cost: the wall time there also counts the waits for a core), the time per statement, and the
+growth from the previous N (2.00x for a doubling means linear). The target: 2000 statements in under 5 s, growing linearly.
 
     python -m benchmarks.compile_scaling --threads 1
     python -m benchmarks.compile_scaling --sizes 100,200 --kind float
@@ -81,20 +82,20 @@ def first_call(n: int, kind: str, profile: bool = False):
     x = np.linspace(-1.0, 1.0, 16) if kind == "array" else 0.3
     g = myia.grad(module.straight_line)
     prof = cProfile.Profile() if profile else None
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if prof:
         prof.enable()
     got = g(x)
     if prof:
         prof.disable()
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     expected = hand_grad(x, n)
     if not np.allclose(got, expected):
         raise AssertionError(f"N={n}: myia's gradient differs from the hand-written sweep")
     t0 = time.perf_counter()
     g(x)
     second = time.perf_counter() - t0
-    return elapsed, second, prof
+    return elapsed, cpu, second, prof
 
 
 def main(argv=None) -> int:
@@ -108,7 +109,7 @@ def main(argv=None) -> int:
     sizes = [int(s) for s in opts.sizes.split(",") if s.strip()]
 
     if opts.profile:
-        _, _, prof = first_call(opts.profile, opts.kind, profile=True)
+        *_, prof = first_call(opts.profile, opts.kind, profile=True)
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(40)
         print(out.getvalue())
@@ -119,20 +120,22 @@ def main(argv=None) -> int:
 
     first_call(20, opts.kind)  # warm myia's own caches (primitives, rules) first
     when = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    print(f"{when} | compile scaling, {opts.kind} statements | myia {myia.__version__}")
-    header = ["N", "first call", "per statement", "growth", "N growth", "2nd call"]
+    load = f"load average {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
+    print(f"{when} | compile scaling, {opts.kind} statements | myia {myia.__version__} | {load}")
+    header = ["N", "first call", "CPU", "per statement", "growth", "N growth", "2nd call"]
     rows, prev, last = [], None, None
     for n in sizes:
         try:
-            t, t2, _ = first_call(n, opts.kind)
+            t, cpu, t2, _ = first_call(n, opts.kind)
         except Exception as e:
-            rows.append([str(n), "FAILED", f"{type(e).__name__}: {str(e)[:200]}", "", "", ""])
+            rows.append([str(n), "FAILED", f"{type(e).__name__}: {str(e)[:200]}", "", "", "", ""])
             prev = None
             continue
         rows.append(
             [
                 str(n),
                 f"{t:.2f} s",
+                f"{cpu:.2f} s",
                 f"{t / n * 1e3:.2f} ms",
                 f"{t / prev[1]:.2f}x" if prev else "-",
                 f"{n / prev[0]:g}x" if prev else "-",

@@ -5,9 +5,11 @@ The mlp workload of peer_workloads.py (X 64x784, W1 784x256, W2 256x10): the gra
 the loss of each of the 64 examples with respect to (W1, b1, W2, b2), by vmap of grad, is
 checked against a Python loop of myia.grad, then timed beside one gradient of the loss of
 the 64 examples together (the issue's target: at most 3x), a Python loop of 64 myia.grad
-calls, and the same per-example gradients written by hand in NumPy (the floor: their
-output alone is 64 copies of each weight). Interleaved rounds after warm-up, one thread,
-medians of `--samples` samples (default 31) with time.perf_counter.
+calls, the same per-example gradients written by hand in NumPy on the batch (their output
+alone is 64 copies of each weight), and the floor: the hand-written NumPy gradient of one
+example, in a Python loop over the 64. Each row is shown against one batched gradient and
+against the floor. Interleaved rounds after warm-up, one thread, medians of `--samples`
+samples (default 31) with time.perf_counter.
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ def hand_per_example(W1, b1, W2, b2, X, Y):
     return (X[:, :, None] * d_pre[:, None, :], d_pre, h[:, :, None] * d_out[:, None, :], d_out)
 
 
+def hand_one_example(W1, b1, W2, b2, x, y):
+    """The gradient of mlp_loss for one example (x of shape (784,)), written by hand."""
+    h = np.tanh(x @ W1 + b1)
+    d_out = (2.0 / y.shape[0]) * (h @ W2 + b2 - y)
+    d_pre = (d_out @ W2.T) * (1.0 - h * h)
+    return (np.outer(x, d_pre), d_pre, np.outer(h, d_out), d_out)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=31)
@@ -49,18 +59,26 @@ def main(argv=None) -> None:
     def loop():
         return [grad(W1, b1, W2, b2, X[k : k + 1], Y[k : k + 1]) for k in range(len(X))]
 
+    def floor():
+        return [hand_one_example(W1, b1, W2, b2, X[k], Y[k]) for k in range(len(X))]
+
     got = per_example(*args)
     want = [grad(W1, b1, W2, b2, X[k], Y[k]) for k in range(len(X))]
     hand = hand_per_example(*args)
+    looped = floor()
     for i in range(4):
         ref = np.stack([w[i] for w in want])
         assert np.allclose(got[i], ref, rtol=1e-10, atol=1e-12), f"vmap(grad) output {i}"
         assert np.allclose(hand[i], ref, rtol=1e-10, atol=1e-12), f"hand output {i}"
+        by_loop = np.stack([g[i] for g in looped])
+        assert np.allclose(by_loop, ref, rtol=1e-10, atol=1e-12), f"floor output {i}"
+    floor_name = "floor: hand-written NumPy gradient, loop of 64"
     runs = {
         "vmap(grad), 64 per-example gradients": lambda: per_example(*args),
         "grad of the 64 examples' loss (one gradient)": lambda: grad(*args),
         "loop of 64 myia.grad calls": loop,
-        "per-example gradients by hand (NumPy)": lambda: hand_per_example(*args),
+        "per-example gradients by hand (NumPy, batched)": lambda: hand_per_example(*args),
+        floor_name: floor,
     }
     for fn in runs.values():
         for _ in range(3):
@@ -74,10 +92,12 @@ def main(argv=None) -> None:
             samples[name].append(time.perf_counter() - t0)
     med = {k: statistics.median(v) for k, v in samples.items()}
     base = med["grad of the 64 examples' loss (one gradient)"]
+    low = med[floor_name]
     print(f"mlp, 64 examples (X 64x784, W1 784x256, W2 256x10), median of {opts.samples}, 1 thread")
-    print(f"{'':46}  {'median':>9}  {'/ one gradient':>14}")
+    print(f"{'':48}  {'median':>9}  {'/ one gradient':>14}  {'/ floor':>8}")
     for name in names:
-        print(f"{name:46}  {med[name] * 1e3:7.2f} ms  {med[name] / base:13.2f}x")
+        t = med[name]
+        print(f"{name:48}  {t * 1e3:7.2f} ms  {t / base:13.2f}x  {t / low:7.2f}x")
     ratio = med["vmap(grad), 64 per-example gradients"] / base
     print(
         f"target: vmap(grad) at most 3x one batched gradient: {ratio:.2f}x, "

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from myia.infer.abstract import AbstractValue, ADict, AList, ARecord, ATuple, holds_record
+from myia.infer.abstract import AbstractValue, ADict, AList, ARecord, ATuple
+from myia.infer.walks import holds_record
 from myia.trees import (
     children,
     is_model,

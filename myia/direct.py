@@ -152,3 +152,25 @@ def direct_argnums(fn, argnums, where: list):
             )
         out.append(w)
     return out[0] if isinstance(argnums, int) else tuple(out)
+
+
+def bind_primals(fn, primals: tuple, what: str) -> tuple[Specialized, tuple, list]:
+    """`bind_call` of the positional `primals` of `myia.vjp` or `myia.jvp` (`what`) of the
+    NumPy function `fn`: the program, its values (the defaults it takes as values too)
+    and, for each primal, its index among them (None for a static one: an axis, a flag).
+    An array or float packed with others (an operand of `np.einsum`) is refused.
+
+    Example:
+        >>> spec, values, where = bind_primals(np.append, (np.ones(2), 3.0), "vjp")
+        >>> spec.static, where
+        ((('axis', None),), [0, 1])
+    """
+    spec, values, where = bind_call(fn, primals, {})
+    for p, w in zip(primals, where):
+        if w is None and not _is_static(p):
+            raise MyiaTypeError(
+                f"myia.{what}(np.{getattr(fn, '__name__', fn)}, ...): an operand packed with "
+                "others has no cotangent of its own; differentiate a function that makes the "
+                "call instead"
+            )
+    return spec, values, where

@@ -15,9 +15,10 @@ from myia.ad.expand import expand_gradients
 from myia.backend.compiled import compile_graph
 from myia.branches import inline_known_branches, unshare_branches, unshare_loops
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AFunction, GraphFn, abstract_of_value, drop_values
+from myia.infer.abstract import AFunction, GraphFn, abstract_of_value
 from myia.infer.copies import retarget_copies
 from myia.infer.monomorphize import specialize
+from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
 from myia.opt.optimize import optimize

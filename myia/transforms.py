@@ -32,10 +32,12 @@ from myia.ad.macro import jvp_macro
 from myia.api import Compiled, _plain, given_source, grad, run
 from myia.batching.macro import vmap_macro
 from myia.binding import bind
+from myia.direct import bind_primals, is_numpy_function
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import ATuple
 from myia.ir.nodes import Graph
 from myia.pipeline import jacobian_of, tangent_program, vjp_programs_of
+from myia.prim.adjoint import leaves_of
 from myia.trees import is_namedtuple, tree_map
 
 
@@ -130,6 +132,14 @@ def jvp(
             f"jvp needs one tangent per primal value: {len(primals)} primals, "
             f"{len(tangents)} tangents"
         )
+    if is_numpy_function(fn):  # its static arguments fixed, its defaults' tangents zeros
+        spec, values, where = bind_primals(fn, primals, "jvp")
+        moving = [zero_tangent(v) for v in values]
+        for w, t in zip(where, tangents):
+            if w is not None:
+                moving[w] = t
+        run_jvp = TangentFunction(spec, backend, optimize, device)
+        return run_jvp(*values, *numpy_floats(tuple(moving)))
     full = _with_defaults(fn, primals)  # defaults left out: their tangents are zeros
     if len(full) > len(primals):
         tangents = (*tangents, *(zero_tangent(d) for d in full[len(primals) :]))
@@ -153,6 +163,10 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, device=None, s
         (9.0, (6.0,))
     """
     given_source(fn, source)
+    if is_numpy_function(fn):  # its static arguments fixed: their cotangents are None
+        spec, values, where = bind_primals(fn, primals, "vjp")
+        out, f_vjp = VjpFunction(spec, backend, optimize, device).linearize(tuple(values))
+        return out, lambda ct: _at(f_vjp(ct), where)
     given = len(primals)
     primals = _with_defaults(fn, primals)  # defaults left out: their cotangents are dropped
     out, f_vjp = VjpFunction(fn, backend, optimize, device).linearize(tuple(primals))
@@ -167,8 +181,10 @@ class JacobianFunction(Compiled):
     of the Jacobian's rows (or columns), all computed inside the program
     (`ad.jacobian`)."""
 
-    def __init__(self, fn, mode: str, argnums: tuple, has_aux: bool, backend=None, optimize=None):
-        super().__init__((f"jac{mode}", fn, argnums, has_aux), fn, backend, optimize)
+    def __init__(
+        self, fn, mode: str, argnums: tuple, has_aux: bool, backend=None, optimize=None, device=None
+    ):
+        super().__init__((f"jac{mode}", fn, argnums, has_aux), fn, backend, optimize, device)
         self.mode = mode
         self.argnums = argnums
         self.has_aux = has_aux
@@ -179,10 +195,11 @@ class JacobianFunction(Compiled):
         )
 
 
-def _jacobian(mode: str, fn: Callable, argnums, has_aux: bool, backend, optimize) -> Callable:
+def _jacobian(mode: str, fn: Callable, argnums, has_aux: bool, backend, optimize, device):
     def jacobian(*args):
         nums = _argnums(argnums, args)
-        value, stack = JacobianFunction(fn, mode, nums, has_aux, backend, optimize)(*args)
+        compiled = JacobianFunction(fn, mode, nums, has_aux, backend, optimize, device)
+        value, stack = compiled(*args)
         out = value[0] if has_aux else value
         xs = [args[k] for k in nums]
         lay = _lay_out_rows if mode == "rev" else _lay_out_columns
@@ -199,6 +216,7 @@ def jacfwd(
     *,
     backend=None,
     optimize=None,
+    device=None,
     source=None,
 ):
     """The Jacobian of `fn` with respect to the arguments `argnums`, by forward mode (one
@@ -215,7 +233,7 @@ def jacfwd(
                [0., 4.]])
     """
     given_source(fn, source)
-    return _jacobian("fwd", fn, argnums, has_aux, backend, optimize)
+    return _jacobian("fwd", fn, argnums, has_aux, backend, optimize, device)
 
 
 def jacrev(
@@ -225,6 +243,7 @@ def jacrev(
     *,
     backend=None,
     optimize=None,
+    device=None,
     source=None,
 ):
     """The Jacobian of `fn` with respect to the arguments `argnums`, by reverse mode: one
@@ -239,7 +258,7 @@ def jacrev(
                [0., 1.]])
     """
     given_source(fn, source)
-    return _jacobian("rev", fn, argnums, has_aux, backend, optimize)
+    return _jacobian("rev", fn, argnums, has_aux, backend, optimize, device)
 
 
 def hessian(
@@ -249,6 +268,7 @@ def hessian(
     *,
     backend=None,
     optimize=None,
+    device=None,
     source=None,
 ):
     """The Hessian of the scalar function `fn` with respect to `argnums`:
@@ -264,7 +284,7 @@ def hessian(
     """
     given_source(fn, source)
     inner = grad(fn, argnums=argnums, has_aux=has_aux)
-    return jacfwd(inner, argnums, has_aux, backend=backend, optimize=optimize)
+    return jacfwd(inner, argnums, has_aux, backend=backend, optimize=optimize, device=device)
 
 
 def _unwind(stack) -> list:
@@ -278,20 +298,11 @@ def _unwind(stack) -> list:
     return items
 
 
-def _leaves(x) -> list:
-    """The leaves of a value of tuples, lists and dicts, in the order of the program's
-    (`ad.jacobian.float_leaves`)."""
-    if isinstance(x, (tuple, list)):
-        return [y for v in x for y in _leaves(v)]
-    if isinstance(x, dict):
-        return [y for v in x.values() for y in _leaves(v)]
-    return [x]
-
-
 def _rebuild(like, leaves):
     """The structure of `like` with the next items of the iterator `leaves` as leaves."""
     if isinstance(like, (tuple, list)):
-        return type(like)(_rebuild(v, leaves) for v in like)
+        items = [_rebuild(v, leaves) for v in like]
+        return type(like)(*items) if is_namedtuple(like) else type(like)(items)
     if isinstance(like, dict):
         return {k: _rebuild(v, leaves) for k, v in like.items()}
     return next(leaves)
@@ -308,18 +319,32 @@ def _offsets(leaves: list) -> list[tuple[int, int, tuple]]:
     return out
 
 
+def _stack(items: list, like):
+    """The rows or columns of a Jacobian block stacked on a new first axis: a tensor where
+    the torch code gave tensors, else an array; with no items, an empty stack of the
+    shape and dtype of `like` (an input or output leaf)."""
+    if items and any(_is_tensor(v) for v in items) or not items and _is_tensor(like):
+        import torch
+
+        if not items:
+            return torch.zeros((0, *like.shape), dtype=like.dtype, device=like.device)
+        return torch.stack([torch.as_tensor(v) for v in items])
+    if not items:
+        return np.zeros((0, *np.shape(like)), np.asarray(like).dtype)
+    return np.stack([np.asarray(v) for v in items])
+
+
+def _is_tensor(x) -> bool:
+    return type(x).__module__.split(".")[0] == "torch"
+
+
 def _lay_out_rows(rows: list, out, xs):
     """The Jacobian from its rows (one per element of `out`; each the leaves of the
     cotangents of `xs`), with the structure of `out` outside and that of `xs` inside."""
-    ins = _leaves(xs)
-    per_in = [
-        np.stack([np.asarray(r[j]) for r in rows])
-        if rows
-        else np.zeros((0, *np.shape(x)), np.asarray(x).dtype)
-        for j, x in enumerate(ins)
-    ]
+    ins = leaves_of(xs)
+    per_in = [_stack([r[j] for r in rows], x) for j, x in enumerate(ins)]
     blocks = []
-    for start, size, shape in _offsets(_leaves(out)):
+    for start, size, shape in _offsets(leaves_of(out)):
         row = [m[start : start + size].reshape(shape + np.shape(x)) for m, x in zip(per_in, ins)]
         blocks.append(_rebuild(xs, iter(row)))
     return _rebuild(out, iter(blocks))
@@ -328,23 +353,25 @@ def _lay_out_rows(rows: list, out, xs):
 def _lay_out_columns(cols: list, out, xs):
     """The Jacobian from its columns (one per element of `xs`; each the leaves of the
     tangent of `out`), with the structure of `out` outside and that of `xs` inside."""
-    ins = _offsets(_leaves(xs))
-    outs = _leaves(out)
+    ins = _offsets(leaves_of(xs))
+    outs = leaves_of(out)
     blocks = []
     for o, y in enumerate(outs):
         shape_y = np.shape(y)
         size_y = int(np.prod(shape_y))
-        m = (
-            np.stack([np.asarray(c[o]) for c in cols])
-            if cols
-            else np.zeros((0, *shape_y), np.asarray(y).dtype)
-        )
+        m = _stack([c[o] for c in cols], y)
         block = [
             m[start : start + size].reshape(size, size_y).T.reshape(shape_y + shape)
             for start, size, shape in ins
         ]
         blocks.append(_rebuild(xs, iter(block)))
     return _rebuild(out, iter(blocks))
+
+
+def _at(cotangents: tuple, where: list) -> tuple:
+    """The cotangents of a NumPy function's positional arguments from those of its
+    program's values (`direct.bind_primals`): None for a static argument."""
+    return tuple(None if w is None else cotangents[w] for w in where)
 
 
 def _with_defaults(fn, primals: tuple) -> tuple:
@@ -439,8 +466,9 @@ class BatchedFunction(Compiled):
     batched arguments (the program of `vmap`). It may be mapped again
     (`vmap(vmap(f))`) and differentiated (`grad` of a function of its result)."""
 
-    def __init__(self, fn: Callable, in_axes, out_axes, backend=None, optimize=None):
-        super().__init__(("vmap", fn, _frozen(in_axes), _frozen(out_axes)), fn, backend, optimize)
+    def __init__(self, fn: Callable, in_axes, out_axes, backend=None, optimize=None, device=None):
+        key = ("vmap", fn, _frozen(in_axes), _frozen(out_axes))
+        super().__init__(key, fn, backend, optimize, device)
         self.in_axes = in_axes
         self.out_axes = out_axes
         functools.update_wrapper(self, _plain(fn), updated=())
@@ -483,7 +511,9 @@ class BatchedFunction(Compiled):
         return optimize(program) if optimized else program
 
 
-def vmap(fn: Callable, in_axes=0, out_axes=0, *, backend=None, optimize=None, source=None):
+def vmap(
+    fn: Callable, in_axes=0, out_axes=0, *, backend=None, optimize=None, device=None, source=None
+):
     """`fn` mapped over an axis of its arguments, as in JAX: `vmap(f)(xs)` is
     `np.stack([f(x) for x in xs])`, computed as one vectorized NumPy program (each
     primitive's batching rule, `myia.batching`), not a loop over the examples.
@@ -502,7 +532,7 @@ def vmap(fn: Callable, in_axes=0, out_axes=0, *, backend=None, optimize=None, so
         array([0., 2., 4.])
     """
     given_source(fn, source)
-    return BatchedFunction(fn, in_axes, out_axes, backend, optimize)
+    return BatchedFunction(fn, in_axes, out_axes, backend, optimize, device)
 
 
 vmap.__myia_macro__ = vmap_macro

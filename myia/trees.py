@@ -5,7 +5,7 @@ model object) that compiled code is given.
 A tree is a leaf (an array, a number, anything else) or a node: a tuple, a list, a dict
 (its values in sorted key order, as JAX orders them), a namedtuple (its fields), a model
 object, or None (an empty subtree, no leaves). A *model object* is an instance of a
-class of the program (a plain class or a dataclass, not a builtin, NumPy or myia type)
+class of the program (a plain class or a dataclass, not a builtin, NumPy, torch or myia type)
 whose attributes live in its `__dict__`: its children are its attributes, in the order
 they were set. Inside compiled code only its *dynamic* attributes travel (arrays, floats,
 containers of them, and other records); ints, bools, strings, None and functions
@@ -33,7 +33,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-_FOREIGN_MODULES = ("builtins", "numpy", "myia", "functools", "collections", "typing")
+_FOREIGN_MODULES = ("builtins", "numpy", "myia", "functools", "collections", "typing", "torch")
 
 
 def is_namedtuple(v: Any) -> bool:

@@ -177,7 +177,7 @@ def comprehension_in_a_loop(x):
     return acc
 
 
-def comprehension_read_before_the_update(x):  # tests/test_fence.py refuses a later read
+def comprehension_read_before_the_update(x):  # tests/test_fence_aliasing.py refuses a later read
     y = np.zeros(3) + x
     s = 0.0
     for v in [y[i] for i in range(3)]:

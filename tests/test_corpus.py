@@ -1,4 +1,4 @@
-"""The corpus of tests/corpus.py run through `myia.jit`, compared with plain Python.
+"""The corpus of tests/corpus/ run through `myia.jit`, compared with plain Python.
 
 This file owns: the value-and-type comparison of every corpus case (`myia.jit(f)(*args)`
 against `f(*args)`: same value, same Python type, same shape and dtype, recursively through
@@ -18,8 +18,7 @@ import numpy as np
 import pytest
 
 import myia
-from tests import corpus
-from tests.corpus import CASES
+from tests.corpus import CASES, control, functions
 
 # Function name -> the myia bug that makes the case fail (one line).
 KNOWN_FAILURES: dict[str, str] = {}
@@ -122,34 +121,34 @@ def _messages(exc: BaseException) -> str:
 
 
 ERROR_CASES = [
-    pytest.param(corpus.assert_fail, (1.5,), corpus.assert_fail, id="assert_fail"),
+    pytest.param(control.assert_fail, (1.5,), control.assert_fail, id="assert_fail"),
     pytest.param(
-        corpus.unbound_local,
+        control.unbound_local,
         (-1.5,),
-        corpus.unbound_local,
+        control.unbound_local,
         id="unbound_local",
     ),
-    pytest.param(corpus.unpack_error, ((1.0, 2.0, 3.0),), corpus.unpack_error, id="unpack_error"),
-    pytest.param(corpus.key_error, (1.5,), corpus.key_error, id="key_error"),
+    pytest.param(control.unpack_error, ((1.0, 2.0, 3.0),), control.unpack_error, id="unpack_error"),
+    pytest.param(control.key_error, (1.5,), control.key_error, id="key_error"),
     pytest.param(
-        corpus.ambiguous_truth, (np.ones(2),), corpus.ambiguous_truth, id="ambiguous_truth"
+        control.ambiguous_truth, (np.ones(2),), control.ambiguous_truth, id="ambiguous_truth"
     ),
     pytest.param(
-        corpus.loop_index_error, (np.ones(2), 5), corpus.loop_index_error, id="loop_index"
+        control.loop_index_error, (np.ones(2), 5), control.loop_index_error, id="loop_index"
     ),
-    pytest.param(corpus.lambda_error, ((1.0,),), corpus.lambda_error, id="lambda_error"),
-    pytest.param(corpus.math_domain_error, (-1.0,), corpus.math_domain_error, id="math_domain"),
+    pytest.param(control.lambda_error, ((1.0,),), control.lambda_error, id="lambda_error"),
+    pytest.param(control.math_domain_error, (-1.0,), control.math_domain_error, id="math_domain"),
     pytest.param(
-        corpus.matmul_shape_error,
+        control.matmul_shape_error,
         (np.ones((2, 3)), np.ones((2, 3))),
-        corpus.matmul_shape_error,
+        control.matmul_shape_error,
         id="matmul_shape",
     ),
-    pytest.param(corpus.factorial, (2.5, 1), None, id="wrong_arg_count"),
-    pytest.param(corpus.index_error, ((1.0, 2.0), 5), corpus.index_error, id="tuple_index_error"),
-    pytest.param(corpus.index_error, (np.ones(3), 3), corpus.index_error, id="array_index_error"),
-    pytest.param(corpus.zero_division, (1.5, 2.0), corpus.zero_division, id="zero_division"),
-    pytest.param(corpus.error_in_callee, (1.5,), corpus.error_helper, id="error_in_callee"),
+    pytest.param(functions.factorial, (2.5, 1), None, id="wrong_arg_count"),
+    pytest.param(control.index_error, ((1.0, 2.0), 5), control.index_error, id="tuple_index_error"),
+    pytest.param(control.index_error, (np.ones(3), 3), control.index_error, id="array_index_error"),
+    pytest.param(control.zero_division, (1.5, 2.0), control.zero_division, id="zero_division"),
+    pytest.param(control.error_in_callee, (1.5,), control.error_helper, id="error_in_callee"),
 ]
 
 
@@ -171,13 +170,13 @@ def test_runtime_error_matches_python(fn, args, where):
 
 def test_assert_message_kept():
     with pytest.raises(AssertionError) as info:
-        myia.jit(corpus.assert_fail)(1.5)
+        myia.jit(control.assert_fail)(1.5)
     assert "x must be negative" in str(info.value)
 
 
 def test_long_while_loop_no_recursion_error():
     n = 100_000
-    assert myia.jit(corpus.while_long)(n) == corpus.while_long(n) == 50_000.0
+    assert myia.jit(control.while_long)(n) == control.while_long(n) == 50_000.0
 
 
 def test_deep_recursion_of_user_function_on_the_reference_evaluator():
@@ -185,12 +184,11 @@ def test_deep_recursion_of_user_function_on_the_reference_evaluator():
     its frames on the heap (the NumPy backend, like Python, uses the Python stack)."""
     n = 5000
     v = np.ones(n)
-    assert myia.jit(corpus.rec_sum_array, backend="vm")(v, 0) == float(n)
+    assert myia.jit(functions.rec_sum_array, backend="vm")(v, 0) == float(n)
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_refused_with_a_clear_error(name):
-    fn = getattr(corpus, name)
-    args = next(c.args for c in CASES if c.fn is fn)
+    fn, args = next((c.fn, c.args) for c in CASES if c.fn.__name__ == name)
     with pytest.raises(myia.MyiaSyntaxError, match=REFUSED[name].replace("(", r"\(")):
         myia.jit(fn)(*args)

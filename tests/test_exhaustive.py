@@ -1,6 +1,6 @@
 """The heavy suite (`pytest -m slow`): the whole corpus on every backend and optimizer setting.
 
-This file owns the cross product that the default run samples: every case of tests/corpus.py
+This file owns the cross product that the default run samples: every case of tests/corpus/
 through `myia.jit` on each backend with the optimizer on and off (value and type against
 Python), every gradient case's gradient on each of them (against the default compile,
 which tests/test_grad_corpus.py checks against finite differences), every gradient case

@@ -1,4 +1,4 @@
-"""Gradients of the shared corpus (tests/corpus.py) and of random programs.
+"""Gradients of the shared corpus (tests/corpus/) and of random programs.
 
 This file owns the first-order gradient check (`check_grads`, central finite differences)
 of every corpus case marked `grad=True`, and Hypothesis tests that differentiate the
@@ -26,9 +26,9 @@ from tests.test_corpus import REFUSED
 try:
     from tests import corpus as _corpus
 except ImportError as e:  # the corpus is written by another engineer
-    _corpus, _CORPUS_MISSING = None, f"tests/corpus.py cannot be imported: {e}"
+    _corpus, _CORPUS_MISSING = None, f"tests/corpus cannot be imported: {e}"
 else:
-    _CORPUS_MISSING = None if getattr(_corpus, "CASES", None) else "tests/corpus.py has no CASES"
+    _CORPUS_MISSING = None if getattr(_corpus, "CASES", None) else "tests/corpus has no CASES"
 
 
 # Function name -> the myia bug that makes its gradient check fail (one line).

@@ -166,8 +166,13 @@ def jax_at_add(x):
     return x.at[1:].add(x[0])
 
 
-def dict_with_keywords(x):
-    d = dict(a=x)
+def index_trick(x):
+    join = np.r_
+    return np.sum(join[x, x])
+
+
+def dict_of_runtime_pairs(names):
+    d = dict([(k, 1.0) for k in names])
     return d["a"]
 
 
@@ -228,7 +233,8 @@ REFUSED = [
     (attribute_assignment, (2.0,), "x.value = 1.0", "build a new value"),
     (jax_at_set, (X,), "x.at[0]", "y = x.copy(); y[0] = 1.0"),
     (jax_at_add, (X,), "x.at[1:]", "y = x.copy(); y[1:] += x[0]"),
-    (dict_with_keywords, (2.0,), "dict(a=x)", "write a dict display, {'a': x}"),
+    (dict_of_runtime_pairs, (["a"],), "dict([(k, 1.0)", "write a dict display"),
+    (index_trick, (X,), "join = np.r_", "compiled only where it is indexed"),
     (row_stack, (X,), "np.row_stack", "Compute it outside the compiled function"),
     (numpy_dispatcher, (X,), "np.unwrap", "Compute it outside the compiled function"),
     (scipy_ufunc, (X,), "struve", "compiled function `struve` of scipy.special"),

@@ -284,11 +284,6 @@ def dict_constructor(x):
     return d["a"] * d["b"]
 
 
-def slice_object(x):
-    s = slice(None, -1, None)
-    return np.sum(x[s])
-
-
 def sum_of_a_list(a):
     b = [1, a * a, 2]
     return np.sum(b)
@@ -303,7 +298,6 @@ def nuclear_norm(x):
     [
         (local_dict_update, 3.0, 'd["a"] = x'),
         (dict_constructor, 3.0, "d = dict("),
-        (slice_object, np.ones(3), "s = slice("),
         (sum_of_a_list, 3.0, "return np.sum(b)"),
         (nuclear_norm, np.arange(6.0).reshape(2, 3) + 1.0, 'ord="nuc"'),
     ],

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from myia.infer.abstract import (
-    AZero,
-)
+from myia.infer.abstract import ADict, AFunction, AList, ATuple, AZero
 from myia.infer.sensitivity import sens_type
 from myia.ir.manager import Manager
-from myia.ir.nodes import Constant, Graph, Node
-from myia.prim.registry import Primitive
+from myia.ir.nodes import Apply, Constant, Graph, Node
+from myia.prim.registry import Primitive, lookup
+
+_SWITCH = lookup("switch")
 
 
 def active_nodes(mng: Manager, root: Graph, argnums) -> set[Node]:
@@ -36,13 +36,7 @@ def active_nodes(mng: Manager, root: Graph, argnums) -> set[Node]:
     for node in mng.all_nodes:
         if isinstance(node, Constant) and isinstance(node.value, Graph):
             constants[node.value].append(node)
-            if any(
-                i != 0
-                and not (
-                    u.inputs[0].value is _switch() if isinstance(u.inputs[0], Constant) else False
-                )
-                for u, i in mng.uses.get(node, ())
-            ):
+            if any(i != 0 and not u.is_apply(_SWITCH) for u, i in mng.uses.get(node, ())):
                 escaping.add(node.value)
     closing_over: dict[Node, list[Graph]] = defaultdict(list)
     for g, fvs in mng.free_variables_total.items():
@@ -83,12 +77,10 @@ def active_nodes(mng: Manager, root: Graph, argnums) -> set[Node]:
 
 def _activate_calls(user, mng, activate) -> None:
     """The calls whose result is the output of a graph (through switches)."""
-    from myia.ir.nodes import Apply
-
     if isinstance(user, Apply) and user.inputs[0] is not None:
         if isinstance(user.inputs[0], Constant):
             activate(user)
-        elif user.is_apply(_switch()):
+        elif user.is_apply(_SWITCH):
             for u, i in mng.uses.get(user, ()):
                 if i == 0:
                     activate(u)
@@ -100,13 +92,6 @@ def _can_carry(n: Node) -> bool:
 
 
 def _holds_functions(a) -> bool:
-    from myia.infer.abstract import (
-        ADict,
-        AFunction,
-        AList,
-        ATuple,
-    )
-
     if isinstance(a, AFunction):
         return True
     if isinstance(a, AList):
@@ -114,9 +99,3 @@ def _holds_functions(a) -> bool:
     if isinstance(a, (ATuple, ADict)):
         return any(_holds_functions(x) for x in (a.items if isinstance(a, ATuple) else a.values))
     return False
-
-
-def _switch():
-    from myia.prim.registry import lookup
-
-    return lookup("switch")

@@ -14,19 +14,10 @@ from __future__ import annotations
 
 from myia.ad.regions import Region
 from myia.errors import MyiaShapeError, MyiaTypeError
-from myia.infer.abstract import (
-    AArray,
-    ADict,
-    AList,
-    AResidual,
-    AScalar,
-    ATuple,
-    AZero,
-    describe,
-    drop_values,
-)
+from myia.infer.abstract import AArray, ADict, AList, AResidual, AScalar, ATuple, AZero, describe
 from myia.infer.build import Builder, typed_constant
 from myia.infer.sensitivity import sens_type
+from myia.infer.walks import drop_values
 from myia.ir.nodes import Apply, Graph
 from myia.prim.registry import lookup
 from myia.prim.sens import unbroadcast

@@ -36,10 +36,10 @@ from myia.infer.abstract import (
     AZero,
     GraphFn,
     join,
-    map_functions,
 )
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.sensitivity import sens_type
+from myia.infer.walks import map_functions
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive, lookup

@@ -21,9 +21,9 @@ from myia.infer.abstract import (
     ATuple,
     AZero,
     describe,
-    drop_values,
 )
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.walks import drop_values
 from myia.ir.nodes import Graph
 from myia.prim.records import spec_of
 from myia.prim.registry import lookup

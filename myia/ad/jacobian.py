@@ -33,9 +33,9 @@ from myia.infer.abstract import (
     AZero,
     GraphFn,
     describe,
-    drop_values,
 )
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Graph, Node
 from myia.prim.registry import lookup

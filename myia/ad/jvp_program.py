@@ -12,17 +12,9 @@ import numpy as np
 from myia.ad.forward import Forward, fit, tangent_type
 from myia.ad.gradient import as_input, check_differentiable, copy_parameters
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import (
-    AArray,
-    ADict,
-    AList,
-    AScalar,
-    ATuple,
-    AZero,
-    describe,
-    drop_values,
-)
+from myia.infer.abstract import AArray, ADict, AList, AScalar, ATuple, AZero, describe
 from myia.infer.build import Builder
+from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
 from myia.prim.registry import lookup

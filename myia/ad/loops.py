@@ -17,11 +17,11 @@ it again with the ones it found, until they do not change.
 from __future__ import annotations
 
 from myia.ad.regions import Region
+from myia.ad.reverse import Accumulator, Scope, read
 from myia.infer.abstract import (
     AFunction,
     AList,
     AResidual,
-    AScalar,
     AStack,
     ATuple,
     GraphFn,
@@ -75,22 +75,19 @@ def loop_leaf(rev, region: Region, g: Graph, fg: Graph, restuple: Node, b: Build
         )
         call.abstract = ATuple((rev.values.fwd_type(region.root.output.abstract), region.tape_type))
         return call
-    pair = b.apply(_make_tuple, rev.fwd_input(out), pushed)
-    return pair
+    return b.apply(_make_tuple, rev.fwd_input(out), pushed)
 
 
 def backprop_loop(
     rev, node: Apply, region: Region, tape_fwd: Node, d: Node, scope, acc, b: Builder
 ) -> None:
     """The backward of a call of a loop (see the module)."""
-    from myia.ad.reverse import Accumulator, Scope
-
     header = region.root
     tape = scope.ref(tape_fwd, b)
     popped = b.apply(_pop, tape)
     res_type = AResidual(region.cell)
-    last = _read(b, popped, 0, res_type)
-    rest = _read(b, popped, 1, region.tape_type)
+    last = read(b, popped, 0, res_type)
+    rest = read(b, popped, 1, region.tape_type)
     last_scope = Scope(region, scope.graph, last, scope)
     local = Accumulator(rev, last_scope)
     rev.backprop(header, last_scope, local, d, want="exit")
@@ -105,12 +102,6 @@ def backprop_loop(
     for a, dp in zip(node.inputs[1:], d_params):
         if dp is not None:
             acc.add(a, dp, b)
-
-
-def _read(b: Builder, tup: Node, k: int, t) -> Node:
-    from myia.ad.reverse import read
-
-    return read(b, tup, k, t)
 
 
 def _backward_loop(
@@ -167,8 +158,6 @@ def _canonical(rev, b: Builder, d, t, primal: Node, scope) -> Node:
 def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
     """The backward loop graph for the sensitivities `carried` (of the header's
     parameters) and `outer` (of values around the loop); also those its body makes."""
-    from myia.ad.reverse import Accumulator, Scope
-
     header = region.root
     params = header.parameters
     bl = header.derive("bwd_loop")
@@ -178,12 +167,12 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
     dps = []
     for i in carried:
         p = bl.add_parameter(f"d_{params[i].name}")
-        p.abstract = _sens(params[i])
+        p.abstract = sens_type(params[i].abstract)
         dps.append(p)
     accs = []
     for n in outer:
         p = bl.add_parameter(f"d_{n.name or 'v'}")
-        p.abstract = _sens(n)
+        p.abstract = sens_type(n.abstract)
         accs.append(p)
     b = Builder(bl, header.loc)
     done = b.apply(_is, tape, None)
@@ -195,8 +184,8 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
     exit_.output = eb.apply(_make_tuple, *dps, *accs)
     bb = Builder(body, header.loc)
     popped = bb.apply(_pop, tape)
-    res = _read(bb, popped, 0, AResidual(region.cell))
-    rest = _read(bb, popped, 1, region.tape_type)
+    res = read(bb, popped, 0, AResidual(region.cell))
+    rest = read(bb, popped, 1, region.tape_type)
     body_scope = Scope(region, body, res, scope)
     inner = Accumulator(rev, body_scope)
     for n, p in zip(outer, accs):
@@ -224,12 +213,3 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
     call.abstract = out_type
     bl.output = call
     return bl, out_type, new_carried, new_outer
-
-
-def _sens(n: Node):
-    from myia.infer.sensitivity import sens_type
-
-    s = sens_type(n.abstract)
-    if isinstance(s, AScalar):
-        return AScalar(s.kind, np=True) if s.kind is float else s
-    return s

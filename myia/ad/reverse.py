@@ -27,18 +27,10 @@ from myia.ad.regions import Region
 from myia.ad.values import FunctionValues
 from myia.branches import branches, is_loop, switch_of_call, tail_switch
 from myia.errors import MyiaError, MyiaTypeError
-from myia.infer.abstract import (
-    BOTTOM,
-    AFunction,
-    AResidual,
-    ATuple,
-    AZero,
-    GraphFn,
-    drop_values,
-    join,
-)
+from myia.infer.abstract import BOTTOM, AFunction, AResidual, ATuple, AZero, GraphFn, join
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.sensitivity import sens_type
+from myia.infer.walks import drop_values
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive, lookup
@@ -272,7 +264,9 @@ class Reverse:
         for g in region.graphs:
             fg = root_graph if g is region.root and root_graph is not None else g.derive("fwd")
             if g in region.roots and region.kind != "branch":
-                fg.flags.update({k: v for k, v in g.flags.items() if k in ("argnames", "defaults")})
+                fg.flags.update(
+                    {k: v for k, v in g.flags.items() if k in ("argnames", "defaults", "loop")}
+                )
                 for p in g.parameters:
                     q = fg.add_parameter(p.name, p.loc)
                     q.abstract = self.values.fwd_type(p.abstract)
@@ -543,7 +537,7 @@ class Reverse:
             inner = Accumulator(self, sc)
             run(h, sc, inner)
             sides.append((bg, inner))
-        inside = set().union(*(self.scope_of(h) for h in options))
+        inside = set().union(*(self.mng.scope(h) for h in options))
         outer = sorted(
             {n for _, inner in sides for n in inner.touched() if n.graph not in inside},
             key=lambda n: n.id,
@@ -592,7 +586,3 @@ class Reverse:
         out.abstract = t
         for j, n in enumerate(outer):
             acc.parts[n] = [b.apply(_getitem, out, j)]
-
-    def scope_of(self, g: Graph) -> set[Graph]:
-        """`g` and the graphs nested in it."""
-        return self.mng.scope(g)

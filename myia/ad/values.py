@@ -25,6 +25,7 @@ from __future__ import annotations
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
+    AArray,
     ADict,
     AEnv,
     AFunction,
@@ -36,11 +37,11 @@ from myia.infer.abstract import (
     AZero,
     GraphFn,
     describe,
-    drop_values,
     join,
 )
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.sensitivity import sens_type
+from myia.infer.walks import drop_values, same_kind
 from myia.ir.nodes import Apply, Graph, Node
 from myia.prim.registry import lookup
 from myia.prim.sens import materialize
@@ -237,8 +238,8 @@ class FunctionValues:
         graphs = self.options(node)
         for h in graphs:
             self.forward_of(h)
-        kinds = {drop_values(self.out_type(h)) for h in graphs}
-        if len(graphs) > 1 and len({_kind_key(k) for k in kinds}) > 1:
+        kinds = [self.out_type(h) for h in graphs]
+        if any(not same_kind(kinds[0], k) for k in kinds[1:]):
             raise MyiaTypeError(
                 "the gradient of a call of one of several functions chosen at run time needs "
                 "functions whose parameters have the same types",
@@ -283,10 +284,6 @@ def _needs_primal(d, t) -> bool:
 
 
 def _static(t) -> bool:
-    from myia.infer.abstract import (
-        AArray,
-    )
-
     if isinstance(t, AArray):
         return t.known_shape
     if isinstance(t, (ATuple, AResidual)):
@@ -296,16 +293,3 @@ def _static(t) -> bool:
     if isinstance(t, ADict):
         return all(_static(x) for x in t.values)
     return True
-
-
-def _kind_key(t):
-    """`t` with the box flags of its numbers dropped (Python and NumPy floats are one kind)."""
-    from myia.infer.abstract import (
-        AScalar,
-    )
-
-    if isinstance(t, AScalar):
-        return ("scalar", t.kind)
-    if isinstance(t, ATuple):
-        return tuple(_kind_key(x) for x in t.items)
-    return t

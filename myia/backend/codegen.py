@@ -1,7 +1,8 @@
 """Code generation: a typed graph in, the source of a Python module calling NumPy (or
 another library a `targets.Target` describes: PyTorch) out.
 
-The structure of the code is the structure of the graphs:
+The structure of the code is the structure of the graphs (which graph is written where is
+`layout.Layout`'s):
 
 - a `switch(c, T, F)()` becomes `if c: ... else: ...`, the branch graphs written inline;
   its value, when the code goes on after it, is assigned to the names its users take apart;
@@ -30,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from myia.backend.constants import box_result, box_spec, constant_name, described
+from myia.backend.layout import Layout, use_order
 from myia.backend.loops import loop_statement
-from myia.backend.nesting import written_inside
+from myia.backend.nesting import taken_apart, written_inside
 from myia.backend.source import Block, Line, assign, comment_line, identifier, name, render
 from myia.backend.targets import NUMPY, Target
 from myia.branches import unshare_branches
@@ -148,13 +150,7 @@ class Codegen:
         self.local_defs: dict[Graph, set[Graph]] = {}  # the closures each function defines
         self.writing: list[Graph] = []  # the functions being written, the innermost last
         self.assigned: set[Node] = set()
-        self.graph_uses: dict[Graph, list[tuple[Apply, int]]] = {}
-        for node in self.mng.all_nodes:
-            if isinstance(node, Constant) and isinstance(node.value, Graph):
-                for user, i in self.mng.uses.get(node, ()):
-                    self.graph_uses.setdefault(node.value, []).append((user, i))
-        for uses in self.graph_uses.values():
-            uses.sort(key=_use_order)
+        self.layout = Layout(root, self.mng)
         self.origin = root.loc.filename if root.loc else None
 
     # Names ------------------------------------------------------------------------------------
@@ -257,67 +253,6 @@ class Codegen:
             )
         return n
 
-    # Classification of graphs -----------------------------------------------------------------
-
-    def branch_of(self, g: Graph) -> bool:
-        """A branch graph: used once, by a switch whose value is called right away."""
-        uses = self.graph_uses.get(g, [])
-        if len(uses) != 1 or g.parameters:
-            return False
-        user, i = uses[0]
-        return user.is_apply(_SWITCH) and i in (2, 3) and self._called_switch(user)
-
-    def _called_switch(self, sw: Apply) -> bool:
-        users = self.mng.uses.get(sw, ())
-        return len(users) == 1 and all(i == 0 and len(u.inputs) == 1 for u, i in users)
-
-    def is_loop(self, g: Graph) -> bool:
-        return any(self.tail_calls(g, g))
-
-    def tail_calls(self, g: Graph, target: Graph):
-        """The calls of `target` in tail position of `g` (through inline branches)."""
-        stack = [g]
-        while stack:
-            h = stack.pop()
-            out = h.output
-            if not isinstance(out, Apply):
-                continue
-            f = out.inputs[0]
-            if isinstance(f, Constant) and f.value is target:
-                yield out
-            elif isinstance(f, Apply) and f.is_apply(_SWITCH) and len(out.inputs) == 1:
-                for x in f.inputs[2:]:
-                    if (
-                        isinstance(x, Constant)
-                        and isinstance(x.value, Graph)
-                        and self.branch_of(x.value)
-                    ):
-                        stack.append(x.value)
-
-    def inline_loop(self, node: Apply) -> Graph | None:
-        """The loop header `node` calls, when it is written inline at `node`."""
-        f = node.inputs[0]
-        if not (isinstance(f, Constant) and isinstance(f.value, Graph)):
-            return None
-        g = f.value
-        if g is self.root or not self.is_loop(g):
-            return None
-        outside = [
-            u for u, i in self.graph_uses.get(g, []) if i == 0 and not self._inside(u.graph, g)
-        ]
-        others = [u for u, i in self.graph_uses.get(g, []) if i != 0]
-        if len(outside) == 1 and not others and outside[0] is node:
-            return g
-        return None
-
-    def _inside(self, h: Graph, g: Graph) -> bool:
-        parents = self.mng.parents
-        while h is not None:
-            if h is g:
-                return True
-            h = parents.get(h)
-        return False
-
     # Expressions ------------------------------------------------------------------------------
 
     def inlined(self, node: Node) -> bool:
@@ -384,8 +319,8 @@ class Codegen:
         return (
             isinstance(f, Constant)
             and isinstance(f.value, Graph)
-            and self._inside(node.graph, f.value)
-            and self.is_loop(f.value)
+            and self.mng.nested_in(node.graph, f.value)
+            and self.layout.is_loop(f.value)
         )
 
     def ref(self, node: Node) -> ast.expr:
@@ -425,7 +360,11 @@ class Codegen:
                 or node is tail
             ):
                 continue
-            if node.is_apply(_SWITCH) and self._called_switch(node) and self._inline_switch(node):
+            if (
+                node.is_apply(_SWITCH)
+                and self.layout.called_switch(node)
+                and self.layout.inline_switch(node)
+            ):
                 continue  # written as the `if` of its call
             self.closures_used(node, out)
             if node in self.assigned or self.inlined(node):
@@ -443,15 +382,11 @@ class Codegen:
                 g = x.value
                 if (
                     not self.visible(g)
-                    and not self.branch_of(g)
+                    and not self.layout.branch_of(g)
                     and self.mng.free_variables_total.get(g)
-                    and not (self.inline_loop_of(g))
+                    and not (self.layout.inline_loop_of(g))
                 ):
                     self.define_closure(g, out)
-
-    def inline_loop_of(self, g: Graph) -> bool:
-        uses = self.graph_uses.get(g, [])
-        return any(i == 0 and self.inline_loop(u) is g for u, i in uses) and self.is_loop(g)
 
     def statement(self, node: Apply, out: list) -> None:
         loc = node.loc
@@ -460,12 +395,12 @@ class Codegen:
             isinstance(f, Apply)
             and f.is_apply(_SWITCH)
             and len(node.inputs) == 1
-            and self._inline_switch(f)
+            and self.layout.inline_switch(f)
         ):
             targets, unpack = self.destructure(node)
             self.if_block(f, Finish("assign", targets, unpack=unpack), loc, out)
             return
-        loop = self.inline_loop(node)
+        loop = self.layout.inline_loop(node)
         if loop is not None:
             targets, unpack = self.destructure(node)
             out.extend(
@@ -478,22 +413,20 @@ class Codegen:
             out.append(Line(ast.Expr(self.expr(node)), loc))
             return
         expr = self.expr(node)
+        if taken_apart(node, self.uses(node)):
+            targets, _ = self.destructure(node)
+            out.append(Line(assign(targets, expr), loc))
+            return
         if isinstance(expr, ast.Name) and node not in self.names:
             self.names[node] = expr.id  # another name for a value (`stack_pop`): no copy
             return
         out.append(Line(assign([self.var(node)], expr), loc))
 
-    def _inline_switch(self, sw: Apply) -> bool:
-        return all(
-            isinstance(x, Constant) and isinstance(x.value, Graph) and self.branch_of(x.value)
-            for x in sw.inputs[2:]
-        )
-
     def uses(self, node: Node) -> list:
         """The uses of `node`, but as an effect of its graph."""
         return [
             (u, i)
-            for u, i in sorted(self.mng.uses.get(node, ()), key=_use_order)
+            for u, i in sorted(self.mng.uses.get(node, ()), key=use_order)
             if not (u is u.graph.return_ and i > 1)
         ]
 
@@ -557,8 +490,8 @@ class Codegen:
                 not self.visible(c)
                 and parents.get(c) not in inside
                 and parents.get(c) is not None
-                and not self.branch_of(c)
-                and not self.inline_loop_of(c)
+                and not self.layout.branch_of(c)
+                and not self.layout.inline_loop_of(c)
             ):
                 self.define_closure(c, out)
 
@@ -588,7 +521,7 @@ class Codegen:
                 isinstance(f, Apply)
                 and f.is_apply(_SWITCH)
                 and len(value.inputs) == 1
-                and self._inline_switch(f)
+                and self.layout.inline_switch(f)
             ):
                 self.if_block(f, finish, loc, out)
                 return
@@ -606,7 +539,7 @@ class Codegen:
                     )
                 out.append(Line(ast.Continue(), loc))
                 return
-            loop = self.inline_loop(value)
+            loop = self.layout.inline_loop(value)
             if loop is not None:
                 if finish.kind == "return":
                     out.extend(
@@ -749,9 +682,9 @@ class Codegen:
                     h not in done
                     and h not in self.defined
                     and not self.mng.free_variables_total.get(h)
-                    and self.graph_uses.get(h)
-                    and not self.branch_of(h)
-                    and not self.inline_loop_of(h)
+                    and self.layout.graph_uses.get(h)
+                    and not self.layout.branch_of(h)
+                    and not self.layout.inline_loop_of(h)
                 ):
                     pending.append(h)
         lines = list(self.target.prelude)
@@ -817,10 +750,6 @@ def generate(root: Graph, fast: bool = True, target: Target = NUMPY) -> Module:
     """The Python module computing the typed graph `root` (see the module docstring), for
     the library `target` describes."""
     return Codegen(root, fast, target).generate()
-
-
-def _use_order(use) -> tuple:
-    return (use[0].id, use[1])
 
 
 def _node_id(n) -> int:

@@ -42,6 +42,8 @@ class Block:
 
 def printable(text: str) -> str:
     """`text` with a space for each character that is not printable (line breaks, NUL)."""
+    if text.isprintable():
+        return text
     return "".join(c if c.isprintable() else " " for c in text)
 
 

@@ -43,10 +43,6 @@ class Closure:
     def __call__(self, *args):
         return self.vm.call(self, args)
 
-    def rebind(self, graph: Graph) -> Closure:
-        """A closure of `graph` over the same free-variable values (same order)."""
-        return Closure(graph, self.env, self.vm)
-
     def __repr__(self) -> str:
         return f"<closure {self.graph.name}>"
 

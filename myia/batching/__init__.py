@@ -3,6 +3,7 @@
 - `specs.py`: which parts of a value carry the batch axis, and the types they give;
 - `transform.py`: the analysis of every node's spec and the rewrite of each graph;
 - `control.py`: branches and loops on a condition that varies from example to example;
+- `tapes.py`: the tapes of reverse mode (masked where a loop's iterations vary);
 - `elementwise.py`, `arrays.py`, `structures.py`: the rules (`Primitive.defbatch`);
 - `program.py`: the program of `myia.vmap` (`in_axes`, `out_axes`).
 
@@ -12,7 +13,7 @@ Example:
     array([1., 1.])
 """
 
-from myia.batching import arrays, elementwise, structures
+from myia.batching import arrays, elementwise, structures, tapes
 
-for _family in (elementwise, arrays, structures):
+for _family in (elementwise, arrays, structures, tapes):
     _family.register()

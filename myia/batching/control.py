@@ -25,9 +25,11 @@ Example:
 from __future__ import annotations
 
 from myia.batching import specs as S
+from myia.batching.tapes import select as select_tapes
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AStack, ATuple, is_constant
+from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AStack, ATuple
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.walks import is_constant
 from myia.ir.manager import cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import lookup
@@ -35,8 +37,6 @@ from myia.prim.structures import Unbound
 
 _getitem = lookup("getitem")
 _make_tuple = lookup("make_tuple")
-_make_list = lookup("make_list")
-_make_dict = lookup("make_dict")
 _switch = lookup("switch")
 _where = lookup("where")
 _any = lookup("any")
@@ -46,9 +46,16 @@ _RAISE = lookup("raise_")
 _INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
 
 
-def where_parts(bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want) -> Node:
+def where_parts(
+    bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want, tapes=False, same=None
+) -> Node:
     """`np.where(c, tv, fv)` part by part for values of per-example type `t` (specs `st`,
-    `sf`; the result has spec `want`); `c` is a batched bool of shape (size,)."""
+    `sf`; the result has spec `want`); `c` is a batched bool of shape (size,). With
+    `tapes`, `tv` and `fv` are the arguments two sides give the next iteration of a loop,
+    so a tape in them is the same tape with one entry pushed on each side. `same` (see
+    `shared`) gives the parts both sides take from one value around them: that value."""
+    if isinstance(same, Node):
+        return bt.broadcast(b, bt.ready(same), t, bt.spec_of(same), want)
     if want is False:
         return tv
     items = S.parts(t)
@@ -57,18 +64,32 @@ def where_parts(bt, b: Builder, c: Node, t, tv: Node, fv: Node, st, sf, want) ->
         sts = st if isinstance(st, tuple) else (st,) * n
         sfs = sf if isinstance(sf, tuple) else (sf,) * n
         keys = t.keys if isinstance(t, ADict) else range(n)
+        subs = same if isinstance(same, tuple) and len(same) == n else (None,) * n
         new = [
-            where_parts(bt, b, c, x, b.apply(_getitem, tv, k), b.apply(_getitem, fv, k), s1, s2, w)
-            for x, k, s1, s2, w in zip(items, keys, sts, sfs, want)
+            where_parts(
+                bt,
+                b,
+                c,
+                x,
+                b.apply(_getitem, tv, k),
+                b.apply(_getitem, fv, k),
+                s1,
+                s2,
+                w,
+                tapes,
+                u,
+            )
+            for x, k, s1, s2, w, u in zip(items, keys, sts, sfs, want, subs)
         ]
-        if isinstance(t, ADict):
-            return b.apply(_make_dict, t.keys, b.apply(_make_tuple, *new))
-        return b.apply(_make_tuple if isinstance(t, ATuple) else _make_list, *new)
+        return S.rebuild(b, t, new)
     if isinstance(t, AStack):
+        if tapes:
+            return select_tapes(bt, b, c, t, tv, fv)
         raise MyiaTypeError(
-            "vmap cannot batch the gradient of a loop whose number of iterations varies from "
-            "example to example (its tape would differ); batch the loop's function and take "
-            "the gradient of the sum (grad of vmap) instead",
+            "vmap cannot batch the gradient of a branch whose condition varies from example "
+            "to example and one of whose sides runs a loop (the tapes of its sides differ); "
+            "map the function inside the loss and differentiate that (grad of a sum of "
+            "vmap), or loop over the examples",
             tv.loc,
         )
     if isinstance(t, AList):
@@ -97,6 +118,11 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
     `np.where` (both must be safe, see the module). Where both sides end by calling the
     same graph (the next iteration of a loop, after a `continue`), the arguments of that
     call are selected, and the graph called once."""
+    from myia.batching.breaks import leave, leaving
+
+    left = leaving(bt, node, graphs)
+    if left is not None and left[0] in bt.breaking:
+        return leave(bt, node, bg, graphs, cond, *left)
     target = tail_target(graphs)
     if target is not None and node is node.graph.output:
         b = Builder(bg, node.loc)
@@ -112,24 +138,55 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
         out_t = bt.value_type(node.abstract, bt.out.get(g, False))
         sides.append(b.call(typed_constant(bt.graph(g), node.loc), args, out_t))
     st, sf = (bt.out.get(g, False) for g in graphs)
+    same = shared(*(g.output for g in graphs), graphs)
     return where_parts(
-        bt, b, bt.value(cond), node.abstract, sides[0], sides[1], st, sf, bt.spec_of(node)
+        bt,
+        b,
+        bt.value(cond),
+        node.abstract,
+        sides[0],
+        sides[1],
+        st,
+        sf,
+        bt.spec_of(node),
+        False,
+        same,
     )
+
+
+def shared(a: Node, o: Node, graphs: list[Graph]):
+    """The parts of the outputs `a` and `o` of the sides `graphs` of a branch that are
+    one value made around them (a tape both sides keep in their residuals): that value,
+    a tuple of such trees for tuples both sides make, None elsewhere."""
+    if a is o and not isinstance(a, Constant) and a.graph not in graphs:
+        return a
+    tuples = all(isinstance(x, Apply) and x.is_apply(_make_tuple) for x in (a, o))
+    if tuples and a.graph in graphs and o.graph in graphs and len(a.inputs) == len(o.inputs):
+        return tuple(shared(x, y, graphs) for x, y in zip(a.inputs[1:], o.inputs[1:]))
+    return None
 
 
 def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None) -> None:
     for g in graphs:
-        why = unsafe(bt, g, loop, home)
-        if why is not None:
-            reason, loc = why
-            line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
-            raise MyiaTypeError(
-                "vmap cannot batch this branch: its condition varies from example to "
-                f"example, and a side {reason}{line}, so it cannot be computed for the "
-                "examples that do not take it; make the condition the same for every "
-                "example (in_axes=None), or compute the side with np.where yourself",
-                node.loc,
-            )
+        refuse_unsafe_side(
+            node, "a side", unsafe(bt, g, loop, home), "or compute the side with np.where yourself"
+        )
+
+
+def refuse_unsafe_side(node: Apply, side: str, why, advice: str = "") -> None:
+    """Refuse the branch `node` on a varying condition whose `side` is unsafe (`why`, from
+    `unsafe`: the reason and where), naming the user's line; nothing if `why` is None."""
+    if why is None:
+        return
+    reason, loc = why
+    line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
+    raise MyiaTypeError(
+        "vmap cannot batch this branch: its condition varies from example to "
+        f"example, and {side} {reason}{line}, so it cannot be computed for the "
+        "examples that do not take it; make the condition the same for every "
+        f"example (in_axes=None){', ' + advice if advice else ''}",
+        node.loc,
+    )
 
 
 def tail_target(graphs: list[Graph]) -> Graph | None:
@@ -169,7 +226,7 @@ def arguments_of(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, ta
         return b.call(b.apply(_switch, c, *fns), [], out_t)
     _check_sides(bt, node, graphs, target)
     sides = [b.call(f, [], out_t) for f in fns]
-    return where_parts(bt, b, c, ptypes, sides[0], sides[1], spec, spec, spec)
+    return where_parts(bt, b, c, ptypes, sides[0], sides[1], spec, spec, spec, tapes=True)
 
 
 def select_values(bt, node: Apply, bg: Graph) -> Node:
@@ -189,13 +246,15 @@ def select_values(bt, node: Apply, bg: Graph) -> Node:
     )
 
 
-def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None):
+def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, lockstep=False):
     """Why computing `g` for an example that does not take it could change what the
     program does, with where: (reason, location), or None when it is safe. In the body of
     the loop `loop`, the call of its header is the loop itself (not walked into). A side
     of a branch in `home` may not go on with a loop `home` is in: `np.where` after it
     would make the loop a recursion (a `return` or `break` in a loop, on a condition
-    that varies)."""
+    that varies). With `lockstep`, `g` is the body of a loop whose test is the same for
+    every example, which some example runs each time: its own indexing with an index
+    the same for every example is safe (the examples' arrays have one shape)."""
     if bt.cyclic is None:
         bt.cyclic = cyclic_graphs(bt.mng)
     own = _cycle(bt, loop) if loop is not None else set()
@@ -217,7 +276,9 @@ def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None):
             if isinstance(fn, Constant) and fn.value is _RAISE:
                 return "can raise an error", node.loc
             if isinstance(fn, Constant) and fn.value in _INDEXING:
-                if not all(is_constant(type_of(x)) for x in node.inputs[2:]):
+                index = node.inputs[2:]
+                same = lockstep and h is g and not any(bt.spec_of(x) for x in index)
+                if not same and not all(is_constant(type_of(x)) for x in index):
                     return "indexes with a value computed when it runs", node.loc
         for k in sorted(bt.mng.graph_constants.get(h, ()), key=lambda x: x.id):
             if k not in seen and k is not loop:
@@ -241,18 +302,7 @@ def _same_for_all(bt) -> set:
 
 def _cycle(bt, header: Graph) -> set:
     """The graphs on the cycles through the loop header `header`."""
-    return {g for g in _reach(bt, header) if header in _reach(bt, g)}
-
-
-def _reach(bt, g: Graph) -> set:
-    """The graphs `g` reaches through graph constants, `g` too."""
-    seen, stack = {g}, [g]
-    while stack:
-        for k in bt.mng.graph_constants.get(stack.pop(), ()):
-            if k not in seen:
-                seen.add(k)
-                stack.append(k)
-    return seen
+    return {g for g in bt.reach(header) if header in bt.reach(g)}
 
 
 def loop_test(bt, node: Node):
@@ -266,41 +316,63 @@ def loop_test(bt, node: Node):
     if not (isinstance(fn, Apply) and fn.is_apply(_switch)):
         return None
     cond = fn.inputs[1]
-    if bt.spec_of(cond) is False:
+    if bt.spec_of(cond) is False and node.graph not in bt.breaking:
         return None
     return cond
 
 
 def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
     """The header's call of the switch between the loop's body and its exit, on a batched
-    test: the body while the test holds for any example (see the module)."""
+    test, or of a loop examples may leave (`myia.batching.breaks`): the body while the
+    test holds for any example still in the loop (see the module)."""
+    from myia.batching.breaks import go
+
     header = node.graph
     sides = [x.value for x in node.inputs[0].inputs[2:]]
-    for g in sides[:1]:
-        why = unsafe(bt, g, header)
-        if why is not None:
-            reason, loc = why
-            line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
-            raise MyiaTypeError(
-                "vmap cannot batch this loop: its test varies from example to example, and "
-                f"its body {reason}{line}, so it cannot run on for the examples that are "
-                "done; make the test the same for every example (in_axes=None)",
-                node.loc,
-            )
-    bt.loops[header] = cond
+    from myia.batching.breaks import holds_tape
+
+    batched = bt.spec_of(cond) is not False
+    # (in a gradient, the backward pass of the run that left reads the exit's residuals
+    # too, where an index may be out of range: no lockstep there)
+    lockstep = not batched and not holds_tape(header.output.abstract)
+    why = unsafe(bt, sides[0], header, lockstep=lockstep)
+    if why is not None:
+        reason, loc = why
+        line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
+        varies = (
+            "its test varies from example to example"
+            if batched
+            else "examples leave it at different runs (a break or a return on a condition "
+            "that varies)"
+        )
+        raise MyiaTypeError(
+            f"vmap cannot batch this loop: {varies}, and its body {reason}{line}, so it "
+            "cannot run on for the examples that are done; make the condition the same "
+            "for every example (in_axes=None)",
+            node.loc,
+        )
     b = Builder(bg, node.loc)
     c = bt.value(cond)
-    go = b.apply(_any, c, None, False)
-    choice = b.apply(_switch, go, *[typed_constant(bt.graph(g), node.loc) for g in sides])
+    if header in bt.breaking:
+        bt.exits[sides[1]] = header
+        more = go(bt, b, header, c, batched)
+    else:
+        more = b.apply(_any, c, None, False)
+    if batched:
+        bt.loops[header] = cond
+    choice = b.apply(_switch, more, *[typed_constant(bt.graph(g), node.loc) for g in sides])
     return b.call(choice, [], bt.value_type(node.abstract, bt.out.get(header, False)))
 
 
-def frozen_args(bt, node: Apply, b: Builder, header: Graph, args: list) -> list:
-    """The arguments of a back edge of a loop with a batched test: the new state where
-    the test held, the old one where it did not."""
-    c = bt.value(bt.loops[header])
+def frozen_args(bt, b: Builder, header: Graph, args: list, c: Node) -> list:
+    """The arguments of a back edge of a loop with a batched test `c` (or of the backward
+    loop of one, `c` the mask it popped): the new state where `c` holds, the old one
+    where it does not. The tape is the new one (every run pushes: `myia.batching.tapes`)."""
     out = []
     for new, p in zip(args, header.parameters):
+        if isinstance(p.abstract, AStack):
+            out.append(new)
+            continue
         old = bt.value(p)
         spec = bt.spec_of(p)
         out.append(where_parts(bt, b, c, p.abstract, new, old, spec, spec, spec))

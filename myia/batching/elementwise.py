@@ -120,11 +120,6 @@ def _item(r):
     return r.apply(lookup("reshape"), r.x(0), (r.size,))
 
 
-def _push(r):
-    """A tape of batched values (each pushed value given the batch axis)."""
-    return r.apply(r.prim, r.moved(0), r.moved(1))
-
-
 _astype = lookup("astype")
 
 ELEMENTWISE = sorted(
@@ -192,5 +187,3 @@ def register() -> None:
         "svd",
     ):
         lookup(name).defbatch(same)
-    lookup("stack_pop").defbatch(same)
-    lookup("stack_push").defbatch(_push)

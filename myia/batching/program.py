@@ -26,17 +26,14 @@ from myia.infer.abstract import (
     ATuple,
     abstract_of_value,
     describe,
-    drop_values,
 )
 from myia.infer.build import Builder
+from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
 from myia.prim.registry import lookup
 
 _getitem = lookup("getitem")
-_make_tuple = lookup("make_tuple")
-_make_list = lookup("make_list")
-_make_dict = lookup("make_dict")
 _moveaxis = lookup("moveaxis")
 
 
@@ -204,14 +201,8 @@ def _move_in(b: Builder, x, t, tree):
     if isinstance(tree, (tuple, dict)):
         keys, items = _children(t)
         new = [_move_in(b, b.apply(_getitem, x, k), it, tree[k]) for k, it in zip(keys, items)]
-        return _rebuild(b, t, new)
+        return S.rebuild(b, t, new)
     return b.apply(_moveaxis, x, tree, 0)
-
-
-def _rebuild(b: Builder, t, new: list):
-    if isinstance(t, ADict):
-        return b.apply(_make_dict, t.keys, b.apply(_make_tuple, *new))
-    return b.apply(_make_tuple if isinstance(t, ATuple) else _make_list, *new)
 
 
 def _move_out(bt: Batcher, b: Builder, out, t, spec, axes):
@@ -240,7 +231,7 @@ def _move_out(bt: Batcher, b: Builder, out, t, spec, axes):
             )
             for i, (k, it, s) in enumerate(zip(keys, items, subs))
         ]
-        return _rebuild(b, t, new)
+        return S.rebuild(b, t, new)
     if items is not None:
         subs = spec if isinstance(spec, tuple) else (spec,) * len(items)
         keys = list(t.keys) if isinstance(t, ADict) else range(len(items))
@@ -248,7 +239,7 @@ def _move_out(bt: Batcher, b: Builder, out, t, spec, axes):
             _move_out(bt, b, b.apply(_getitem, out, k), it, s, axes)
             for k, it, s in zip(keys, items, subs)
         ]
-        return _rebuild(b, t, new)
+        return S.rebuild(b, t, new)
     if axes is None:
         if spec is not False:
             raise MyiaTypeError(

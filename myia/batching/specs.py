@@ -4,9 +4,13 @@ A spec says, for a value of a per-example type, where the batch axis is: `False`
 value is the same for every example: unbatched), `True` (a number or an array, or a list of
 run-time length or a tape of reverse mode whose elements all are, with the batch axis
 leading), or a tuple of
-specs, one per item of a tuple, of a list of known length or per value of a dict. Specs
-are kept exact for their type (`fit`): a tuple whose items are all unbatched is `False`,
-and parts that cannot vary (None, strings, functions) are never batched.
+specs, one per item of a tuple, of a list of known length, per value of a dict or per
+slot of the residual reverse mode keeps for a branch or an iteration (a branch whose
+condition varies leaves, in the slots its other side fills, zeros). Specs are kept exact
+for their type (`fit`): a tuple whose items are all unbatched is `False`, and parts that
+cannot vary (None, strings, functions) are never batched. The tape of a loop whose number
+of iterations varies (`masked`) holds, with each residual, which examples ran that
+iteration: `(mask, residual)`.
 
 Example:
     >>> batch_type(AArray(np.float64, (3,)), True, 8)
@@ -32,12 +36,13 @@ from myia.infer.abstract import (
     AUnion,
     describe,
 )
+from myia.prim.registry import lookup
 
 
 def parts(t) -> tuple | None:
     """The item types of a structure whose parts have their own specs (None if `t` is not
     one)."""
-    if isinstance(t, ATuple) or (isinstance(t, AList) and t.items is not None):
+    if isinstance(t, (ATuple, AResidual)) or (isinstance(t, AList) and t.items is not None):
         return t.items
     if isinstance(t, ADict):
         return t.values
@@ -61,24 +66,34 @@ def number_dtype(t):
     return None
 
 
-def fit(spec, t):
+def fit(spec, t, _open: tuple = ()):
     """`spec` made exact for a value of type `t` (`True` on a structure: all its parts)."""
     if spec is False:
         return False
     if isinstance(t, AResidual):
-        raise MyiaTypeError(
-            "vmap cannot batch the residuals a gradient program keeps for a branch whose "
-            "condition is computed when it runs; map the function inside the loss and "
-            "differentiate that (grad of a sum of vmap), or loop over the examples"
-        )
+        if t.cell in _open:
+            raise MyiaTypeError(
+                "vmap cannot batch the gradient of a recursion on values that vary from "
+                "example to example (its residuals nest without bound); map the function "
+                "inside the loss and differentiate that (grad of a sum of vmap), or loop "
+                "over the examples"
+            )
+        _open = (*_open, t.cell)
     items = parts(t)
     if items is not None:
         subs = spec if isinstance(spec, tuple) else (True,) * len(items)
-        out = tuple(fit(s, x) for s, x in zip(subs, items))
+        out = tuple(fit(s, x, _open) for s, x in zip(subs, items))
         return False if not any(out) else out
     if isinstance(spec, tuple):
         raise MyiaError(f"internal error: batch spec {spec!r} for a value of type {t!r}")
     return _leaf(t)
+
+
+def rebuild(b, t, new: list):
+    """The value of type `t` (a tuple, list, dict or residual) made of the parts `new`."""
+    if isinstance(t, ADict):
+        return b.apply(lookup("make_dict"), t.keys, b.apply(lookup("make_tuple"), *new))
+    return b.apply(lookup("make_list" if isinstance(t, AList) else "make_tuple"), *new)
 
 
 def join(a, b):
@@ -92,27 +107,26 @@ def join(a, b):
     return tuple(join(x, y) for x, y in zip(a, b))
 
 
-def covers(a, b) -> bool:
-    """Whether `a` is batched wherever `b` is."""
-    return join(a, b) == a
-
-
-def batch_type(t, spec, size: int):
+def batch_type(t, spec, size: int, masked=frozenset()):
     """The type of a value of per-example type `t` with the batch axis (of `size`) where
-    `spec` says."""
+    `spec` says (a residual is a tuple of its slots; `masked`: the types of the tapes
+    that hold masks)."""
     if spec is False or t is BOTTOM:
         return t
     items = parts(t)
     if items is not None:
         subs = spec if isinstance(spec, tuple) else (True,) * len(items)
-        new = [batch_type(x, s, size) for x, s in zip(items, subs)]
+        new = [batch_type(x, s, size, masked) for x, s in zip(items, subs)]
         if isinstance(t, ADict):
             return ADict(t.keys, new)
-        return type(t)(new)
+        return ATuple(new) if isinstance(t, AResidual) else type(t)(new)
     if isinstance(t, AList):
-        return t.of(batch_type(t.elem, True, size))
+        return t.of(batch_type(t.elem, True, size, masked))
     if isinstance(t, AStack):
-        return AStack(batch_type(t.elem, True, size))
+        elem = batch_type(t.elem, fit(True, t.elem), size, masked)
+        if t in masked:
+            elem = ATuple((AArray(np.dtype(bool), (size,)), elem))
+        return AStack(elem)
     if isinstance(t, AScalar):
         return AArray(np.dtype(t.kind), (size,))
     if number_dtype(t) is not None:

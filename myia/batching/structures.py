@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from myia.batching.specs import fit, parts
-from myia.infer.abstract import AArray, ADict, AList, AScalar, ATuple, constant_value, is_constant
+from myia.infer.abstract import AArray, ADict, AList, AScalar, ATuple
 from myia.infer.build import type_of, typed_constant
+from myia.infer.walks import constant_value, is_constant
 from myia.prim.registry import lookup
 
 _make_tuple = lookup("make_tuple")

@@ -27,17 +27,20 @@ from myia.batching import specs as S
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
+    NONE,
     AArray,
     AConst,
     ADict,
     AFunction,
     AList,
+    AResidual,
     AScalar,
+    AStack,
     ATuple,
     GraphFn,
-    map_functions,
 )
 from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.walks import map_functions
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import Primitive, lookup
@@ -46,9 +49,9 @@ from myia.prim.structures import Unbound
 _getitem = lookup("getitem")
 _make_tuple = lookup("make_tuple")
 _make_list = lookup("make_list")
-_make_dict = lookup("make_dict")
 _switch = lookup("switch")
 _broadcast_to = lookup("broadcast_to")
+_pop = lookup("stack_pop")
 
 
 class BatchRule:
@@ -85,7 +88,7 @@ class BatchRule:
 
     def const(self, i: int):
         """The value of input i, a constant of the program (shapes, axes, indices)."""
-        from myia.infer.abstract import constant_value, is_constant
+        from myia.infer.walks import constant_value, is_constant
 
         x = self.node.inputs[1 + i]
         if isinstance(x, Constant):
@@ -139,7 +142,17 @@ class Batcher:
         self.returns_args: dict[Graph, Graph] = {}  # branch -> the graph it ends by calling
         self.cyclic: set[Graph] | None = None
         self.seen_as: dict[Graph, object] = {}  # graph -> the type its callers see
+        self.masked: set = set()  # the types of the masked tapes (`tapes`)
+        self.pop_masks: dict[Node, Node] = {}  # a backward loop's tape -> the mask it popped
         self._changed = False
+        self.inside: set[Graph] = set()  # the graphs rewritten (not those around a closure)
+        # Loops examples may leave (`breaks`): header -> (done, res), the examples alive
+        # in a run; a side going on after a branch leaving -> (alive, done, res); exits.
+        self.breaking: dict[Graph, Apply] = {}  # header -> a branch leaving it
+        self.left: dict[Graph, tuple] = {}
+        self.alive: dict[Graph, Node] = {}
+        self.left_at: dict[Graph, tuple] = {}
+        self.exits: dict[Graph, Graph] = {}
 
     # Analysis ---------------------------------------------------------------------------------
 
@@ -169,15 +182,49 @@ class Batcher:
         """The specs of every node, when the parameters of `root` have `in_specs`."""
         for p, s in zip(root.parameters, in_specs):
             self._raise(p, s)
-        graphs = sorted(self.mng.graphs, key=lambda g: g.id)
+        self.inside = self.reach(root)
+        graphs = sorted(self.inside, key=lambda g: g.id)
         orders = {g: _order(self.mng, g, None) for g in graphs}
         self._changed = True
         while self._changed:
             self._changed = False
             for g in graphs:
                 for node in orders[g]:
-                    self._raise(node, self.node_spec(node))
+                    try:
+                        spec = self.node_spec(node)
+                    except MyiaTypeError as e:
+                        raise MyiaTypeError(e.message, e.loc or node.loc) from None
+                    self._raise(node, spec)
                 self._raise_out(g, self.spec_of(g.output))
+                if g.flags.get("loop") and self._pops_masked(g):
+                    for p in g.parameters:  # it keeps the state where an entry's mask is off
+                        self._raise(p, True)
+                if g in self.breaking:  # examples leave it: its value varies
+                    self._raise_out(g, True)
+                    for p in g.parameters:  # and its tape says which examples ran
+                        if isinstance(p.abstract, AStack) and p.abstract not in self.masked:
+                            self.masked.add(p.abstract)
+                            self._raise(p, True)
+                            self._changed = True
+
+    def _pops_masked(self, g: Graph) -> bool:
+        """Whether `g` is the backward loop of a masked tape (it pops its tape parameter)."""
+        return any(
+            isinstance(p.abstract, AStack)
+            and p.abstract in self.masked
+            and any(use.is_apply(_pop) for use, _ in self.mng.uses.get(p, ()))
+            for p in g.parameters
+        )
+
+    def reach(self, g: Graph) -> set:
+        """The graphs `g` reaches through graph constants, `g` too."""
+        seen, stack = {g}, [g]
+        while stack:
+            for k in self.mng.graph_constants.get(stack.pop(), ()):
+                if k not in seen:
+                    seen.add(k)
+                    stack.append(k)
+        return seen
 
     def callees(self, node: Apply) -> tuple[list[Graph], Node | None]:
         """The graphs a call may call, and the condition of the switch choosing them
@@ -225,9 +272,18 @@ class Batcher:
             out = S.join(out, self.out.get(g, False))
             self.seen_as[g] = node.abstract
         if cond is not None and self.spec_of(cond) is not False:
+            from myia.batching.breaks import leaving
+
+            left = leaving(self, node, graphs)
+            if left is not None and left[0] not in self.breaking:
+                self.breaking[left[0]] = node
+                self._changed = True
             if node.graph.flags.get("loop") and node is node.graph.output:
                 for p in node.graph.parameters:  # a loop freezes the examples that are done
                     self._raise(p, True)
+                    if isinstance(p.abstract, AStack) and p.abstract not in self.masked:
+                        self.masked.add(p.abstract)  # its tape says which examples ran
+                        self._changed = True
             return S.fit(True, node.abstract)
         for g in graphs:
             self._raise_out(g, out)
@@ -239,7 +295,7 @@ class Batcher:
         """The type of a value of per-example type `t` and spec `spec` in the rewritten
         program: batched where `spec` says, each function rewritten."""
         try:
-            batched = S.batch_type(t, spec, self.size)
+            batched = S.batch_type(t, spec, self.size, self.masked)
         except MyiaTypeError as e:
             raise MyiaTypeError(e.message, e.loc or loc) from None
         return map_functions(
@@ -253,7 +309,7 @@ class Batcher:
         if bg is not None:
             return bg
         parent = self.mng.parents.get(g)
-        if parent is not None:  # filled first: a closure reads the values of its parent
+        if parent in self.inside:  # filled first: a closure reads the values of its parent
             self.graph(parent)
         bg = self.graphs[g] = g.derive("vmap")
         bg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
@@ -261,6 +317,10 @@ class Batcher:
             q = bg.add_parameter(p.name, p.loc)
             q.abstract = self.value_type(p.abstract, self.spec_of(p), p.loc or g.loc)
             self.values[p] = q
+        if g in self.breaking:
+            from myia.batching.breaks import extra_parameters
+
+            extra_parameters(self, g, bg)
         self.pending.append(g)
         return bg
 
@@ -274,7 +334,8 @@ class Batcher:
         target = self.returns_args.get(g)
         out = g.output
         for node in _order(self.mng, g, out if target is not None else None):
-            self.transform(node, bg)
+            if node not in self.values:  # (unless made early: `ready`)
+                self.transform(node, bg)
         b = Builder(bg, g.return_.loc or g.loc)
         if target is not None:
             bg.output = self.arguments(b, out, bg, target)
@@ -282,6 +343,10 @@ class Batcher:
             spec = self.out.get(g, False)
             value = self.coerce(b, out, spec)  # a tail call stays one
             bg.output = self.bound(b, value, type_of(out), self.seen_as.get(g), spec)
+            if g in self.exits:
+                from myia.batching.breaks import merged_exit
+
+                bg.output = merged_exit(self, b, self.exits[g], bg.output)
         bg.return_.inputs.extend(self.value(e) for e in g.return_.inputs[2:])
 
     def arguments(self, b: Builder, out: Apply, bg: Graph, target: Graph) -> Node:
@@ -297,6 +362,16 @@ class Batcher:
         graphs, cond = self.callees(out)
         return arguments_of(self, out, bg, graphs, cond, target)
 
+    def ready(self, node: Node) -> Node:
+        """The rewritten `node`, made now if it is a node of the graph being filled not
+        made yet (a value the sides of a branch share, used before its turn)."""
+        if isinstance(node, Apply) and node not in self.values and node.graph in self.graphs:
+            for x in node.inputs:
+                if isinstance(x, Apply) and x.graph is node.graph:
+                    self.ready(x)
+            self.transform(node, self.graphs[node.graph])
+        return self.value(node)
+
     def value(self, node: Node) -> Node:
         if isinstance(node, Constant):
             if isinstance(node.value, Graph):
@@ -310,27 +385,35 @@ class Batcher:
                     "example to example except by calling it where it is chosen",
                     node.loc,
                 )
+            if node.graph not in self.inside:  # captured from around the mapped closure
+                return node
             raise MyiaError(f"internal error: no batched value for {node!r}")
         return out
 
     def input(self, b: Builder, app: Apply, i: int) -> Node:
         """The rewritten input i of the application `app`; an unbound variable (of type
         BOTTOM: no value) that is an item of a tuple or list is zeros of the item's type
-        (see `argument`)."""
+        (see `argument`), and so are the slots of an item that one side of a branch
+        leaves empty (a residual's)."""
         x = app.inputs[1 + i]
         v = self.value(x)
         structure = app.is_apply(_make_tuple) or app.is_apply(_make_list)
-        if structure and (_unbound(v) or type_of(x) is BOTTOM):
-            return self.zeros(b, S.parts(app.abstract)[i], v)
-        return v
+        if not structure:
+            return v
+        item = S.parts(app.abstract)[i]
+        if _unbound(v) or type_of(x) is BOTTOM:
+            return self.zeros(b, item, v)
+        return self.bound(b, v, type_of(x), item, self.spec_of(x))
 
     def bound(self, b: Builder, v: Node, own, seen, spec) -> Node:
         """The output `v` of a graph (of type `own`), with zeros for its parts that are
-        unbound (BOTTOM) where its callers see numbers or arrays (`seen`), so that
-        `np.where` can merge them with the examples' values (see `argument`)."""
+        unbound (BOTTOM, or the None of an empty slot of a residual) where its callers
+        see numbers or arrays (`seen`), so that `np.where` can merge them with the
+        examples' values (see `argument`)."""
         if seen is None or own == seen:
             return v
-        if own is BOTTOM and isinstance(seen, (AScalar, AArray)):
+        empty = own is BOTTOM or own == NONE
+        if empty and isinstance(seen, (AScalar, AArray, ATuple, AResidual)):
             z = self.zeros(b, seen, v)
             return self.broadcast(b, z, seen, False, spec) if z is not v else v
         own_items, seen_items = S.parts(own), S.parts(seen)
@@ -342,13 +425,14 @@ class Batcher:
             self.bound(b, b.apply(_getitem, v, k), o, w, sp)
             for k, o, w, sp in zip(keys, own_items, seen_items, subs)
         ]
-        if isinstance(own, ADict):
-            return b.apply(_make_dict, own.keys, b.apply(_make_tuple, *new))
-        return b.apply(_make_tuple if isinstance(own, ATuple) else _make_list, *new)
+        return S.rebuild(b, own, new)
 
     def zeros(self, b: Builder, t, v: Node) -> Node:
-        """Zeros of the per-example type `t` (numbers and arrays of known shape), standing
-        for the unbound variable `v`; `v` itself for other types."""
+        """Zeros of the per-example type `t` (numbers, arrays of known shape and structures
+        of them), standing for the unbound variable `v`; `v` itself for other types."""
+        items = S.parts(t)
+        if items is not None and not isinstance(t, ADict):
+            return S.rebuild(b, t, [self.zeros(b, x, v) for x in items])
         if isinstance(t, AScalar):
             return typed_constant(t.kind(0), v.loc)
         if isinstance(t, AArray) and t.known_shape:
@@ -385,9 +469,7 @@ class Batcher:
                 self.broadcast(b, b.apply(_getitem, v, k), x, h, w)
                 for k, x, h, w in zip(keys, items, haves, wants)
             ]
-            if isinstance(t, ADict):
-                return b.apply(_make_dict, t.keys, b.apply(_make_tuple, *new))
-            return b.apply(_make_tuple if isinstance(t, ATuple) else _make_list, *new)
+            return S.rebuild(b, t, new)
         if _unbound(v):
             # unbound on this path: zeros stand for it (see `argument`)
             if isinstance(t, AScalar) or (isinstance(t, AArray) and t.known_shape):
@@ -405,6 +487,8 @@ class Batcher:
             return b.apply(_broadcast_to, v, shape)
         if t is BOTTOM or (isinstance(t, AList) and t.elem is BOTTOM):
             return v  # no value (a variable not assigned on this path, an empty list)
+        if isinstance(t, AStack) and t not in self.masked and S.fit(True, t.elem) is False:
+            return v  # a tape of what cannot vary (empty residuals): the same batched
         raise MyiaTypeError(
             f"vmap cannot give a batch axis to a value of type {t!r} (the same for every "
             "example, used where the examples differ)",
@@ -484,9 +568,24 @@ class Batcher:
         """The call `node` of the graph `g` on the rewritten `args` (of `g`'s specs): a
         back edge of a loop with a batched test freezes the examples that are done."""
         from myia.batching.control import frozen_args
+        from myia.batching.tapes import back_edge_mask
 
-        if g in self.loops and node.graph is not g and node.graph in self.mng.scope(g):
-            args = frozen_args(self, node, b, g, args)
+        back = node.graph is not g and node.graph in self.mng.scope(g) and g.flags.get("loop")
+        if back and g in self.breaking:
+            from myia.batching.breaks import state_at
+
+            alive, done, res = state_at(self, node.graph, g)
+            if g in self.loops:  # (else the state of the examples done is not read)
+                args = frozen_args(self, b, g, args, alive)
+            args = [*args, done, res]
+        elif back:
+            c = self.value(self.loops[g]) if g in self.loops else back_edge_mask(self, g, node)
+            if c is not None:
+                args = frozen_args(self, b, g, args, c)
+        elif g in self.breaking:
+            from myia.batching.breaks import initial
+
+            args = [*args, *initial(self, b, g)]
         out_t = self.value_type(node.abstract, self.out.get(g, False), node.loc)
         call = b.call(typed_constant(self.graph(g), node.loc), args, out_t)
         return self.broadcast(b, call, node.abstract, self.out.get(g, False), self.spec_of(node))

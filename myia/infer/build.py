@@ -27,10 +27,10 @@ from myia.infer.abstract import (
     AZero,
     GraphFn,
     abstract_of_value,
-    constant_value,
-    is_constant,
 )
+from myia.infer.walks import constant_value, is_constant
 from myia.ir.nodes import Apply, Constant, Graph, Node
+from myia.prim.array_like import operand_types
 from myia.prim.registry import Primitive
 from myia.prim.structures import ZERO, Env, Unbound
 
@@ -49,11 +49,17 @@ def type_of(node: Node) -> AbstractValue:
     return a
 
 
+_PRIMITIVE_TYPES: dict[Primitive, AbstractValue] = {}  # the type of each primitive, made once
+
+
 def constant_type(value: Any) -> AbstractValue:
     if isinstance(value, Graph):
         return AFunction([GraphFn(value, None)])
     if isinstance(value, Primitive):
-        return AFunction([value])
+        t = _PRIMITIVE_TYPES.get(value)
+        if t is None:
+            t = _PRIMITIVE_TYPES[value] = AFunction([value])
+        return t
     if isinstance(value, Unbound):
         return BOTTOM
     if value is ZERO:
@@ -74,7 +80,7 @@ def infer_apply(prim: Primitive, types: list[AbstractValue], loc: Location | Non
     if prim.infer is None:
         raise MyiaError(f"internal error: primitive {prim.name} has no shape rule")
     try:
-        return prim.infer(*types)
+        return prim.infer(*operand_types(prim, types))
     except MyiaTypeError as e:
         if e.loc is None and loc is not None:
             raise type(e)(str(e), loc) from None

@@ -16,7 +16,8 @@ Example:
 
 from __future__ import annotations
 
-from myia.infer.abstract import GraphFn, expand_functions
+from myia.infer.abstract import GraphFn
+from myia.infer.walks import expand_functions
 from myia.ir.manager import Manager
 from myia.ir.nodes import Constant, Graph
 

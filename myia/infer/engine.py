@@ -8,7 +8,10 @@ reads its current approximation), so nothing recurses in Python in proportion to
 program. When a result grows, the contexts that read it run again, to a fixed point.
 
 Values of numbers are kept where they enter a function (so `x.shape[0]`, a pinned int of
-a recursion and the counters of small unrolled loops fold), with a cap per graph. Loop
+a recursion and the counters of small unrolled loops fold), with a cap per graph. A
+recursion re-entered with other values of numbers (`rec(x, n - 1)`), deeper than
+`UNROLL_DEPTH` calls, is one context, its arguments widened where they differ (unless the
+program needs their values: see `monomorphize.specialize`). Loop
 headers are different: their versions. The call from outside gives the first version,
 without the values of numbers; a back edge whose types are compatible with its version's
 (same kinds, ranks and structure: values, box flags, dimensions and list lengths may
@@ -39,13 +42,11 @@ from myia.infer.abstract import (
     ATuple,
     AUnion,
     GraphFn,
-    drop_values,
     join,
-    map_functions,
     tuple_like,
-    widen,
 )
 from myia.infer.build import constant_type, infer_apply, try_fold
+from myia.infer.walks import drop_values, kind_of, map_functions, same_kind, widen
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.prim.registry import Primitive
@@ -54,6 +55,7 @@ MAX_VERSIONS = 4  # versions of a loop whose types change from one iteration to 
 MAX_VALUE_VARIANTS = 66  # contexts of one graph that differ only by values of numbers
 MAX_RUNS = 64  # analyses of one context whose result keeps changing
 UNROLL_MAX = 64  # elements of a tuple a loop is unrolled over
+UNROLL_DEPTH = 8  # calls of a recursion on known numbers unrolled before it is widened
 
 NEW, RUNNING, DONE = range(3)
 # Primitives whose inputs are passed around, not computed with: BOTTOM flows through.
@@ -166,6 +168,9 @@ class Analysis:
         self.value_contexts: dict[tuple, Context] = {}  # (graph, owner): calls through values
         self.merged: dict[tuple, Context] = {}  # (graph, parent): closures' merged makers
         self.rules: dict[Context, Context] = {}  # custom_vjp function -> its backpropagator
+        self.stack: list = []  # the contexts in progress, outermost first: (generator, context)
+        self.widening = True  # whether a deep recursion on numbers is widened (`_reentered`)
+        self.widened = False  # whether one was
         self.count = 0
 
     # Graphs -----------------------------------------------------------------------------------
@@ -205,9 +210,16 @@ class Analysis:
 
     # Contexts ---------------------------------------------------------------------------------
 
-    def context(self, graph: Graph, parent: Context | None, args: tuple) -> Context:
+    def context(
+        self, graph: Graph, parent: Context | None, args: tuple, direct: bool = False
+    ) -> Context:
+        """The context of `graph` (its free variables in `parent`) on `args`; for a `direct`
+        call of the graph by its name, the context in progress it re-enters, if any (see
+        `_reentered`)."""
         key = (graph, parent, args)
         ctx = self.contexts.get(key)
+        if ctx is None and direct and self.widening:
+            ctx = self._reentered(graph, parent, args)
         if ctx is None:
             others = self.by_graph.setdefault(graph, [])
             if len(others) >= MAX_VALUE_VARIANTS:
@@ -219,6 +231,34 @@ class Analysis:
             self.contexts[key] = ctx
             others.append(ctx)
         return ctx
+
+    def _reentered(self, graph: Graph, parent: Context | None, args: tuple) -> Context | None:
+        """The context in progress of `graph` that a call on `args` re-enters, when their
+        arguments differ only by values of numbers (`rec(x, n - 1)` in `rec(x, n)`) and
+        the recursion is already `UNROLL_DEPTH` calls deep: the outermost of them, its
+        arguments widened where they differ (values the same at every entry are kept), so
+        that the recursion is one context, a recursive function, not one copy per value.
+        None for a shallower recursion (unrolled: one context per value) and for one whose
+        types change from one call to the next (a tuple that shrinks)."""
+        entries = [
+            c
+            for _, c in self.stack
+            if c.graph is graph
+            and c.parent is parent
+            and c.version_of is None
+            and len(c.args) == len(args)
+            and all(map(same_kind, c.args, args))
+        ]
+        if len(entries) < UNROLL_DEPTH:
+            return None
+        c = entries[0]
+        widened = tuple(map(widen, c.args, args))
+        if widened != c.args:
+            self.widened = True
+            c.args = widened
+            self.contexts.setdefault((graph, parent, widened), c)
+            self.mark(c)
+        return c
 
     def value_context(self, graph: Graph, owner: Context | None, args: tuple, loc) -> Context:
         """The context of the calls of `graph` (made in `owner`) through function values:
@@ -292,7 +332,7 @@ class Analysis:
                 and t.items is not None
                 and len(t.items) <= UNROLL_MAX
             ):
-                kinds = {drop_values(x) for x in t.items}
+                kinds = {kind_of(x) for x in t.items}  # a float and a NumPy float: one kind
                 if len(kinds) > 1:
                     return True
         return False
@@ -379,7 +419,7 @@ class Analysis:
     # The driver -------------------------------------------------------------------------------
 
     def solve(self, root: Context) -> None:
-        stack: list = []
+        stack = self.stack = []
         self._push(stack, root)
         while stack or self.dirty:
             if not stack:

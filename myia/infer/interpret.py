@@ -23,10 +23,10 @@ from myia.infer.abstract import (
     GraphFn,
     abstract_of_value,
     describe,
-    drop_values,
     join,
 )
 from myia.infer.engine import NEW, STRUCTURAL, Analysis, Context, constant_fold
+from myia.infer.walks import drop_values
 from myia.ir.nodes import Apply, Constant, Graph
 from myia.parser import primitive_graph
 from myia.prim.records import method_target
@@ -146,6 +146,10 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
     """The type of a call of `myia.grad(h, ...)` on `args`: h is specialized for them; the
     gradient has the types of the arguments it is taken with respect to."""
     opt = fn.fn.single if isinstance(fn.fn, AFunction) else None
+    if isinstance(fn.fn, AGradient):  # a transform of a transform (`myia.infer.nesting`)
+        from myia.infer.nesting import wrapper
+
+        opt = wrapper(an, fn.fn, len(args) // 2 if fn.spec == ("jvp",) else len(args), node.loc)
     if opt is None:
         name = "myia.vmap" if fn.spec[0] == "vmap" else "myia.grad"
         raise MyiaTypeError(f"{name} needs a function known when compiling, not {describe(fn.fn)}")
@@ -252,7 +256,7 @@ def _callee(an: Analysis, ctx: Context, node: Apply, opt: GraphFn, args: list) -
         return an.loop_version(g, opt.context, tuple(args), ctx, node.loc)
     f = node.inputs[0]
     if isinstance(f, Constant) and f.value is g:
-        return an.context(g, opt.context, tuple(args))
+        return an.context(g, opt.context, tuple(args), direct=True)
     return an.value_context(g, opt.context, tuple(args), node.loc)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from myia.branches import inline_known_branches, unshare_branches, unshare_loops
-from myia.errors import MyiaError, MyiaTypeError
+from myia.errors import MyiaError, MyiaSyntaxError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
     AConst,
@@ -28,17 +28,15 @@ from myia.infer.abstract import (
     ATuple,
     AUnion,
     GraphFn,
-    constant_value,
-    holds_record,
-    is_constant,
-    map_functions,
 )
 from myia.infer.build import FOLD_MAX_SIZE, Builder, typed_constant
 from myia.infer.copies import retarget_copies
 from myia.infer.engine import Analysis, Context
+from myia.infer.walks import constant_value, holds_record, is_constant, map_functions
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.parser import primitive_graph
+from myia.prim.array_like import operand_nodes, runtime_list_array
 from myia.prim.records import method_arguments
 from myia.prim.registry import REGISTRY, Primitive
 
@@ -295,6 +293,10 @@ class Monomorphizer:
         return args
 
     def _primitive(self, b: Builder, prim: Primitive, args: list, t, node) -> Node:
+        args = operand_nodes(b, prim, args)
+        stacked = runtime_list_array(b, prim, args)
+        if stacked is not None:
+            return stacked
         if prim.canon is not None:
             return prim.canon(b, args)
         if prim is _SWITCH and is_constant(args[0].abstract):
@@ -354,13 +356,34 @@ def specialize(graph: Graph, args: tuple) -> Graph:
         >>> g.output.abstract                                         # doctest: +SKIP
         AArray(float64, (3,))
     """
-    an = Analysis(graph)
     if len(args) != len(graph.parameters):
         from myia.infer.interpret import _bind_defaults
 
         args = tuple(_bind_defaults(graph, list(args), graph.return_))
-    root = an.context(graph, None, tuple(args))
+    an = Analysis(graph)
+    try:
+        return _typed(an, graph, tuple(args))
+    except (MyiaTypeError, MyiaSyntaxError, _Imprecise):
+        if not an.widened:
+            raise
+    # A recursion that needs the values of its numbers (`t[i]` of a tuple of values of
+    # different types is a union without them): one copy per value, as deep as it goes.
+    an = Analysis(graph)
+    an.widening = False
+    return _typed(an, graph, tuple(args))
+
+
+class _Imprecise(Exception):
+    """A widened recursion made a value a union of types."""
+
+
+def _typed(an: Analysis, graph: Graph, args: tuple) -> Graph:
+    root = an.context(graph, None, args)
     an.solve(root)
+    if an.widened and any(
+        isinstance(v, AUnion) for cs in an.by_graph.values() for c in cs for v in c.values.values()
+    ):
+        raise _Imprecise()
     if _holds_function(root.output):
         raise MyiaTypeError(
             f"`{graph.name}` returns a function: compiled code returns numbers, arrays and "

@@ -3,7 +3,9 @@
 `pow(x, n) = 1 if n == 0 else x * pow(x, n - 1)` runs n nested calls. With the value of
 `n` known when compiling, each test `n == 0` folds, each call goes to a copy of `pow` for
 its own `n` (the specializer keeps the values of numbers where they enter a function), and
-the optimizer inlines them all into straight-line code, with a gradient of the same kind.
+the optimizer inlines them all into straight-line code, with a gradient of the same kind,
+up to `engine.UNROLL_DEPTH` calls deep: a deeper recursion is one recursive function, its
+`n` widened to an int known only when it runs (see `engine.Analysis._reentered`).
 
 `steering_params(graph)` lists the int parameters of a recursive function that a test
 reads; a compiled function's cache key holds their values when they are small

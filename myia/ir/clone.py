@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
 
 from myia.errors import InheritedLocation
@@ -77,7 +78,16 @@ _MYIA_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _internal(loc) -> bool:
-    return loc is None or os.path.abspath(loc.filename).startswith(_MYIA_DIR)
+    if loc is None:
+        return True
+    if os.path.isabs(loc.filename):
+        return _internal_file(loc.filename)
+    return os.path.abspath(loc.filename).startswith(_MYIA_DIR)  # depends on the folder
+
+
+@functools.lru_cache(maxsize=1024)
+def _internal_file(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_MYIA_DIR)
 
 
 def inline_clone(

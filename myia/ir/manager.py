@@ -88,27 +88,28 @@ class Manager:
         """Record the edge; True when `inp` is not yet known (the caller adds it). A graph
         the edge reaches that is not managed yet goes to `graphs` (added now without)."""
         self.uses[inp].add((node, i))
-        g = node.graph
-        reached = []
-        if inp.graph is not None and inp.graph is not g:
-            self.free_variables_direct[g][inp] += 1
-            self._derived = None
-            if inp.graph not in self._graphs:
-                # A free variable of a graph of an enclosing function: manage that too.
-                self.roots.add(inp.graph)
-                reached.append(inp.graph)
-        if isinstance(inp, Constant) and isinstance(inp.value, Graph):
-            self.graph_constants[g][inp.value] += 1
+        owner = inp.graph
+        if owner is not None:
+            if owner is not node.graph:
+                self.free_variables_direct[node.graph][inp] += 1
+                self._derived = None
+                if owner not in self._graphs:
+                    # A free variable of a graph of an enclosing function: manage that too.
+                    self.roots.add(owner)
+                    self._reach(owner, graphs)
+        elif isinstance(inp, Constant) and isinstance(inp.value, Graph):
+            self.graph_constants[node.graph][inp.value] += 1
             self._graph_refs[inp.value] += 1
             self._derived = None
             if inp.value not in self._graphs:
-                reached.append(inp.value)
-        if graphs is not None:
-            graphs.extend(reached)
-        else:
-            for r in reached:
-                self._add_graph(r)
+                self._reach(inp.value, graphs)
         return inp not in self.all_nodes
+
+    def _reach(self, graph: Graph, graphs: list[Graph] | None) -> None:
+        if graphs is not None:
+            graphs.append(graph)
+        else:
+            self._add_graph(graph)
 
     def _drop_edge(self, node: Apply, i: int, inp: Node) -> None:
         """Forget the edge, and `inp` too when that was its last use."""
@@ -345,6 +346,37 @@ class Manager:
                     out.add(c)
                     stack.append(c)
         return out
+
+    def nested_in(self, h: Graph, g: Graph) -> bool:
+        """Whether `h` is `g` or nested in it, at any depth. With one root (a top-level
+        graph: the owners of a managed closure's free variables are roots too), a graph
+        nested in `g` is reached from `g` through graph constants (every graph that uses
+        a graph nested in `g` is `g` or nested in it, and the root is not): where `h` is
+        not, the answer needs no nesting, which would be derived again after every
+        mutation (quadratic in the graphs of an unrolled recursion, inlined one copy at
+        a time)."""
+        if h is g:
+            return True
+        if len(self.roots) == 1 and not self._reaches(g, h):
+            return False
+        parents = self.parents
+        while h is not None:
+            if h is g:
+                return True
+            h = parents.get(h)
+        return False
+
+    def _reaches(self, g: Graph, h: Graph) -> bool:
+        """Whether `h` is reached from `g` through graph constants."""
+        seen, stack = {g}, [g]
+        while stack:
+            for k in self.graph_constants.get(stack.pop(), ()):
+                if k is h:
+                    return True
+                if k not in seen:
+                    seen.add(k)
+                    stack.append(k)
+        return False
 
     def ordered_free_variables(self, graph: Graph) -> list[Node]:
         """The total free variables of `graph` in the fixed order closures use."""

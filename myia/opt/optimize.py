@@ -19,13 +19,15 @@ from collections import deque
 
 from myia.infer.abstract import AArray, AScalar
 from myia.infer.build import fold_nodes, type_of, typed_constant
+from myia.infer.walks import same_kind
 from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.invariants import hoist_invariants
-from myia.opt.patterns import RULES, implied_operand
+from myia.opt.patterns import RULES, RuleTable, implied_operand
 from myia.opt.prune import prune_parameters, prune_results
 from myia.opt.tapes import flatten_tapes
+from myia.opt.unwrap import unwrap_results
 from myia.prim.registry import REGISTRY, Primitive
 
 INLINE_MAX_NODES = 40
@@ -42,10 +44,7 @@ class Optimizer:
         self.flat_tapes = adjoint if flat_tapes is None else flat_tapes
         self.mng = Manager(root)
         self.adjoint = adjoint
-        self.rules: dict[Primitive, list] = {}
-        for r in RULES:
-            if adjoint or not r.adjoint_only:
-                self.rules.setdefault(r.prim, []).append(r)
+        self.rules = _rule_table(adjoint)
         self.queued: set[Node] = set()
         self.work: deque = deque()
         self.cse: dict[Graph, dict] = {}
@@ -120,7 +119,7 @@ class Optimizer:
                 if same is not None and same is not node:
                     self.count(prim.name + ".simplify")
                     return same
-            for rule in self.rules.get(prim, ()):
+            for rule in self.rules.candidates(prim, node):
                 new = rule.apply(node)
                 if new is not None and _same_type(new, node):
                     self.count(rule.text)
@@ -153,14 +152,6 @@ class Optimizer:
         table[key] = node
         return None
 
-    def _inside(self, h: Graph, g: Graph) -> bool:
-        parents = self.mng.parents
-        while h is not None:
-            if h is g:
-                return True
-            h = parents.get(h)
-        return False
-
     def recursive(self, g: Graph) -> bool:
         if self._cycles is None or self._cycles[0] != len(self.mng.graphs):
             self._cycles = (len(self.mng.graphs), cyclic_graphs(self.mng))
@@ -173,7 +164,7 @@ class Optimizer:
             return None
         once = self.mng.graph_use_count(g) == 1
         if once:
-            if self._inside(node.graph, g):
+            if self.mng.nested_in(node.graph, g):
                 return None
         elif self.recursive(g) or len(self.mng.nodes[g]) > INLINE_MAX_NODES:
             return None
@@ -205,8 +196,8 @@ class Optimizer:
     # Across graphs ----------------------------------------------------------------------------
 
     def prune_across(self) -> None:
-        """Dead tuple items of calls, then dead parameters (`myia.opt.prune`), and on
-        adjoints flat tapes (`myia.opt.tapes`)."""
+        """Dead tuple items of calls, then dead parameters (`myia.opt.prune`), on adjoints
+        flat tapes (`myia.opt.tapes`), then results of one live item (`myia.opt.unwrap`)."""
         steps = [
             ("dead result", prune_results),
             ("dead parameter", prune_parameters),
@@ -214,6 +205,7 @@ class Optimizer:
         ]
         if self.flat_tapes:
             steps.append(("flat tape", lambda mng, root: flatten_tapes(mng)))
+        steps.append(("one live item", unwrap_results))
         for what, prune in steps:
             changed = prune(self.mng, self.root)
             if changed:
@@ -278,11 +270,21 @@ class Optimizer:
         return False
 
 
+_TABLES: dict[bool, RuleTable] = {}
+
+
+def _rule_table(adjoint: bool) -> RuleTable:
+    """The rules of `RULES` an optimizer runs (`adjoint`: with those of adjoints only), in
+    one table for every run (which keeps what it learns of the shapes of nodes)."""
+    table = _TABLES.get(adjoint)
+    if table is None:
+        table = _TABLES[adjoint] = RuleTable([r for r in RULES if adjoint or not r.adjoint_only])
+    return table
+
+
 def _same_type(new: Node, node: Apply) -> bool:
     """A rewrite keeps the type of what it replaces (a Python float and a NumPy float are
     one kind)."""
-    from myia.infer.abstract import same_kind
-
     a, t = type_of(new), node.abstract
     return a == t or same_kind(a, t)
 
@@ -290,8 +292,10 @@ def _same_type(new: Node, node: Apply) -> bool:
 def _app_key(node: Apply, prim: Primitive) -> tuple:
     key = tuple(_key(x) for x in node.inputs)
     if prim.commutative and all(isinstance(type_of(x), (AArray, AScalar)) for x in node.inputs[1:]):
-        # Numbers and arrays commute (the concatenation of tuples and lists does not).
-        return (key[0], *sorted(key[1:], key=repr))
+        # Numbers and arrays commute (the concatenation of tuples and lists does not). Equal
+        # operands hash alike: ordered by hash, `a * b` and `b * a` have one key (two keys
+        # that differ but hash alike may keep their order: a missed CSE, never a wrong one).
+        return (key[0], *sorted(key[1:], key=hash))
     return key
 
 
@@ -305,7 +309,7 @@ def _key(node: Node):
         if isinstance(v, (float, complex)):  # 0.0 and -0.0 are equal but not the same
             return ("c", type(v), repr(v))
         return ("c", type(v), v)
-    return ("n", id(node))
+    return node  # a node is its own key (nodes hash and compare by identity)
 
 
 def optimize(graph: Graph, adjoint: bool = False, flat_tapes: bool | None = None) -> Graph:

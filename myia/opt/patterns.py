@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import AArray, AScalar, ATuple, same_kind
+from myia.infer.abstract import AArray, AScalar
 from myia.infer.build import Builder, type_of
-from myia.ir.nodes import Apply, Constant, Node
+from myia.infer.walks import same_kind
+from myia.ir.nodes import Apply, Constant, Node, prim_of
 from myia.prim.registry import lookup as P
 from myia.prim.structures import EMPTY_ENV
 
@@ -91,6 +92,7 @@ class Rule:
         self.when = when
         self.adjoint_only = adjoint_only
         self.prim = before[0]
+        self.operands = tuple(_operand_kind(q) for q in before[1:])
         self.text = f"{_text(before)} -> {_text(after)}"
 
     def apply(self, node: Apply) -> Node | None:
@@ -101,6 +103,51 @@ class Rule:
         if self.when is not None and not self.when(m):
             return None
         return _build(self.after, m, Builder(node.graph, node.loc))
+
+
+def _operand_kind(p):
+    """What the pattern `p` of an operand asks of its node at first sight: an application
+    of the primitive `p[0]`, a `Constant`, or nothing (None: a variable)."""
+    if isinstance(p, tuple):
+        return p[0]
+    return Constant if isinstance(p, (Const, Number)) else None
+
+
+def _node_kind(node: Node):
+    return Constant if isinstance(node, Constant) else prim_of(node)
+
+
+class RuleTable:
+    """The rules that may apply to a node, by its primitive and what its operands are
+    (constants, applications of which primitives): a node is tried only with the rules
+    whose patterns' operands it could match, found once per such shape.
+
+    Example:
+        >>> from myia.ir.nodes import Graph
+        >>> g = Graph("f")
+        >>> x = g.add_parameter("x")
+        >>> [r.text for r in RuleTable(RULES).candidates(mul, g.apply(mul, x, 1.0))][:2]
+        ['mul(X, 1) -> X', 'mul(X, -1) -> neg(X)']
+    """
+
+    def __init__(self, rules: list[Rule]):
+        self.by_prim: dict = {}
+        for r in rules:
+            self.by_prim.setdefault(r.prim, []).append(r)
+        self.shapes: dict[tuple, tuple[Rule, ...]] = {}
+
+    def candidates(self, prim, node: Apply) -> tuple[Rule, ...]:
+        shape = (prim, *map(_node_kind, node.inputs[1:]))
+        found = self.shapes.get(shape)
+        if found is None:
+            kinds = shape[1:]
+            found = self.shapes[shape] = tuple(
+                r
+                for r in self.by_prim.get(prim, ())
+                if len(r.operands) == len(kinds)
+                and all(want is None or want is k for want, k in zip(r.operands, kinds))
+            )
+        return found
 
 
 def _text(p) -> str:
@@ -153,6 +200,29 @@ def same_type(var: str = "X") -> Callable:
         return a == t
 
     return when
+
+
+def boxed_only(var: str = "X") -> Callable:
+    """The bound node is a Python float where the node is a NumPy float (a Python float
+    times `np.float64(1.0)`, the seed of a gradient): the same value, boxed."""
+
+    def when(m):
+        a, t = type_of(m[var]), m["node"].abstract
+        return (
+            isinstance(a, AScalar)
+            and isinstance(t, AScalar)
+            and a.kind is float
+            and t.kind is float
+            and t.np
+            and not a.np
+        )
+
+    return when
+
+
+def boxed(var: str) -> Callable:
+    """`np.float64(m[var])`, which the fast code does not write (its floats are Python's)."""
+    return lambda m, b: b.apply(cast, m[var], np.float64)
 
 
 def same_type_after() -> Callable:
@@ -208,12 +278,8 @@ def product(a: str, b: str) -> Callable:
     return lambda m, bld: bld.apply(mul, m[a], m[b])
 
 
-def tuple_length(var: str, n: int) -> bool:
-    t = type_of(var)
-    return isinstance(t, ATuple) and len(t.items) == n
-
-
 add, sub, mul, truediv, neg = P("add"), P("sub"), P("mul"), P("truediv"), P("neg")
+cast = P("cast")
 switch, transpose, not_ = P("switch"), P("transpose"), P("not_")
 env_single, env_get, env_add = P("env_single"), P("env_get"), P("env_add")
 zeros_like_sens = P("zeros_like_sens")
@@ -303,6 +369,10 @@ def env_parts(m, b: Builder) -> Node:
 RULES = [
     Rule((mul, X, ONE), X, when=same_type()),
     Rule((mul, ONE, X), X, when=same_type()),
+    # x * 1.0 is x for a float x (-0.0, inf and NaN included), boxed where the 1.0 is a
+    # NumPy float.
+    Rule((mul, X, ONE), boxed("X"), when=boxed_only()),
+    Rule((mul, ONE, X), boxed("X"), when=boxed_only()),
     Rule((truediv, X, ONE), X, when=same_type()),
     # x + 0.0 is +0.0 at x = -0.0: exact but for the sign of a zero (adjoints only).
     Rule((add, X, ZERO_), X, when=same_type(), adjoint_only=True),

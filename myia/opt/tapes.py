@@ -24,6 +24,7 @@ from myia.infer.abstract import (
     AStack,
     ATuple,
     AUnion,
+    join,
 )
 from myia.infer.build import typed_constant
 from myia.ir.manager import Manager
@@ -46,10 +47,45 @@ def flatten_tapes(mng: Manager) -> list[Node]:
         {n.abstract for n in mng.all_nodes if isinstance(n, Apply) and n.is_apply(_PUSH)},
         key=repr,
     )
+    held: set = set()  # every stack type the program's values hold, at any depth
+    for t in {n.abstract for n in mng.all_nodes}:
+        _stack_types(t, held, set())
     for stack in stacks:
-        if isinstance(stack, AStack):
+        if isinstance(stack, AStack) and not _widened_elsewhere(stack, held):
             changed += _flatten(mng, stack)
     return changed
+
+
+def _widened_elsewhere(stack: AStack, held: set) -> bool:
+    """Whether values of `stack` may also flow through nodes of another stack type, one it
+    joins into (as a sensitivity's stack pushed with a constant `0.0` reaches a `sens_pop`
+    whose type has any float) or one that joins into it: those nodes would keep the
+    nested elements while the pushes and pops of `stack` change to flat ones."""
+    for other in held:
+        if other != stack and join(other, stack) in (other, stack):
+            return True
+    return False
+
+
+def _stack_types(t, out: set, seen: set) -> None:
+    """Add to `out` the stack types in `t` (through structures and residuals)."""
+    if isinstance(t, AStack):
+        out.add(t)
+        _stack_types(t.elem, out, seen)
+    elif isinstance(t, AResidual):
+        if id(t.cell) not in seen and t.items is not None:
+            seen.add(id(t.cell))
+            for x in t.items:
+                _stack_types(x, out, seen)
+    elif isinstance(t, (ATuple, AList)):
+        for x in t.items if t.items is not None else (t.elem,):
+            _stack_types(x, out, seen)
+    elif isinstance(t, ADict):
+        for x in t.values:
+            _stack_types(x, out, seen)
+    elif isinstance(t, AUnion):
+        for x in t.options:
+            _stack_types(x, out, seen)
 
 
 def _flatten(mng: Manager, stack: AStack) -> list[Node]:

@@ -68,6 +68,7 @@ from myia.parser.ast_rules import (
     _target_names,
 )
 from myia.parser.calls import _CallSharing
+from myia.parser.children import child_nodes
 
 if TYPE_CHECKING:
     from myia.parser.fence import _Fence
@@ -161,7 +162,7 @@ def _late_reads(scope: ast.AST) -> set[int]:
     if not isinstance(scope, _EAGER):
         return {id(n) for n in _free_reads(scope)}
     out: set[int] = set()
-    for node in _iter_own(ast.iter_child_nodes(scope)):
+    for node in _iter_own(child_nodes(scope)):
         if isinstance(node, _NESTED_SCOPES):
             out |= _late_reads(node)
     return out

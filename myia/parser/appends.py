@@ -30,6 +30,7 @@ import ast
 
 from myia.errors import Location, MyiaSyntaxError
 from myia.parser.ast_rules import _param_names
+from myia.parser.children import child_nodes
 
 _FUNCTIONS = (ast.FunctionDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -78,7 +79,7 @@ def _own_nodes(fn: ast.FunctionDef):
         elif isinstance(node, _COMPREHENSIONS):
             children = [node.generators[0].iter]
         else:
-            children = list(ast.iter_child_nodes(node))
+            children = child_nodes(node)
         inner = loops + (node,) if isinstance(node, (ast.For, ast.While)) else loops
         stack.extend((c, node, inner) for c in reversed(children))
 

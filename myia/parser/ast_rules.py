@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 
+from myia.parser.children import child_nodes
+
 # Words and hints -------------------------------------------------------------------------------
 
 _SUFFIX = " is not supported by myia"
@@ -222,7 +224,7 @@ def _iter_own(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
         yield node
         if isinstance(node, _NESTED_SCOPES):
             continue
-        stack.extend(list(ast.iter_child_nodes(node))[::-1])
+        stack.extend(child_nodes(node)[::-1])
 
 
 def _local_names(scope: ast.AST) -> set[str]:

@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import ast
 
+from myia.parser.children import child_nodes
+
 FLAT_FROM = 24  # branches; far below Python's 100 nested blocks, above everyday chains
 
 _BLOCK_FIELDS = ("body", "orelse", "finalbody")
@@ -56,7 +58,7 @@ def flatten_chains(fn: ast.FunctionDef) -> None:
             stmts = getattr(node, name, None)
             if isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.stmt):
                 setattr(node, name, _flatten_block(stmts))
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
 
 
 def _flatten_block(stmts: list[ast.stmt]) -> list[ast.stmt]:
@@ -135,7 +137,7 @@ def _returns(stmts: list[ast.stmt]) -> bool:
         if isinstance(n, ast.Return):
             return True
         if not isinstance(n, _SCOPES):
-            stack.extend(ast.iter_child_nodes(n))
+            stack.extend(child_nodes(n))
     return False
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import itertools
 
+from myia.parser.children import child_nodes
+
 _internal_ids = itertools.count()
 
 
@@ -52,7 +54,7 @@ def assigned_names(body: list[ast.stmt], args: ast.arguments | None = None) -> s
                 root = root.value
             if isinstance(root, ast.Name):
                 out.add(root.id)  # `x[i] = v` rebinds `x` to an updated copy
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
     return out
 
 
@@ -82,7 +84,7 @@ def early_exits(stmts: list[ast.stmt]) -> set[str]:
         elif isinstance(node, ast.Continue) and not in_loop:
             out.add("continue")
         inner = in_loop or isinstance(node, (ast.While, ast.For))
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if isinstance(child, ast.stmt):
                 stack.append((child, inner))
     return out
@@ -201,7 +203,7 @@ def single_defs(body: list[ast.stmt], args: ast.arguments) -> set[str]:
             continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
     return {
         stmt.name
         for stmt in body

@@ -296,25 +296,71 @@ class ExpressionLowerer:
         return self.prim(region, "make_dict", [Constant(tuple(keys), loc), values], loc)
 
     def expr_Subscript(self, region, expr, loc):
+        if isinstance(expr.value, ast.Attribute):
+            ok, obj = self.static_value(expr.value)
+            if ok and (obj is np.r_ or obj is np.c_):
+                return self.index_trick(region, obj is np.c_, expr.slice, loc)
         value = self.lower_expr(region, expr.value)
         return self.prim(region, "getitem", [value, self.lower_index(region, expr.slice)], loc)
+
+    def index_trick(self, region, columns: bool, index: ast.expr, loc) -> Node:
+        """`np.r_[a, b, i:j]`: `np.concatenate` of the pieces as vectors (`np.arange(i, j,
+        k)` for a slice); `np.c_[a, b]`: of the pieces as columns, along the last axis."""
+        pieces = index.elts if isinstance(index, ast.Tuple) else [index]
+        nodes = []
+        for p in pieces:
+            if isinstance(p, ast.Constant) and isinstance(p.value, str):
+                raise MyiaSyntaxError(
+                    "a directive string in `np.r_[...]`/`np.c_[...]` is not supported; "
+                    "write the np.concatenate call",
+                    loc,
+                )
+            if isinstance(p, ast.Slice):
+                if p.upper is None or isinstance(getattr(p.step, "value", None), complex):
+                    raise MyiaSyntaxError(
+                        "a slice in `np.r_[...]` needs a stop and a real step (`np.linspace` "
+                        "for a complex one)",
+                        loc,
+                    )
+                bounds = [p.lower or ast.Constant(0), p.upper, p.step or ast.Constant(1)]
+                items = [self.lower_expr(region, q) for q in bounds]
+                p_node = self.prim(region, "arange", [*items, Constant(None, loc)], loc)
+            else:
+                p_node = self.lower_expr(region, p)
+            nodes.append(self.prim(region, "column" if columns else "atleast_1d", [p_node], loc))
+        joined = self.prim(region, "make_tuple", nodes, loc)
+        return self.prim(region, "concatenate", [joined, Constant(-1 if columns else 0, loc)], loc)
 
     def lower_index(self, region, index: ast.expr) -> Node:
         loc = self.session.loc(index)
         if isinstance(index, ast.Slice):
-            parts = [
-                Constant(None, loc) if p is None else self.lower_expr(region, p)
-                for p in (index.lower, index.upper, index.step)
-            ]
-            if all(isinstance(p, Constant) for p in parts):
-                return Constant(slice(*(p.value for p in parts)), loc)
-            return self.prim(region, "make_slice", parts, loc)
+            return self.slice_node(region, (index.lower, index.upper, index.step), loc)
         if isinstance(index, ast.Tuple):
             items = [self.lower_index(region, e) for e in index.elts]
             if all(isinstance(p, Constant) for p in items):
                 return Constant(tuple(p.value for p in items), loc)
             return self.prim(region, "make_tuple", items, loc)
         return self.lower_expr(region, index)
+
+    def slice_node(self, region, bounds, loc) -> Node:
+        """The slice of the expressions `bounds` (start, stop, step; None where absent): a
+        constant when they are constants, a `make_slice` otherwise."""
+        parts = [Constant(None, loc) if p is None else self.lower_expr(region, p) for p in bounds]
+        if all(isinstance(p, Constant) for p in parts):
+            return Constant(slice(*(p.value for p in parts)), loc)
+        return self.prim(region, "make_slice", parts, loc)
+
+    def slice_call(self, region, args, kwargs, loc) -> Node:
+        """`slice(stop)`, `slice(start, stop)`, `slice(start, stop, step)`, as the
+        subscript `x[start:stop:step]` makes it."""
+        if kwargs or any(isinstance(a, ast.Starred) for a in args) or not 1 <= len(args) <= 3:
+            raise MyiaTypeError(
+                "`slice(...)` takes 1 to 3 positional arguments: slice(stop), "
+                "slice(start, stop) or slice(start, stop, step)",
+                loc,
+            )
+        bounds = [None, args[0], None] if len(args) == 1 else [*args, None][:3]
+        return self.slice_node(region, bounds, loc)
 
     def expr_Attribute(self, region, expr, loc):
         ok, obj = self.static_value(expr)
@@ -379,12 +425,16 @@ class ExpressionLowerer:
             static_base, base = self.static_value(expr.func.value)
             if static_base and isinstance(base, (np.ndarray, np.generic)):
                 ok = False  # a method of a constant array: the same primitive as on a variable
+        if ok and obj is slice:
+            return self.slice_call(region, expr.args, kwargs, loc)
         if ok:
             kind, value = classify(obj, loc, ast.unparse(expr.func))
             if kind == "macro":
                 return value.__myia_macro__(self, region, expr, loc)
             if kind == "prim":
                 prim, fixed = value
+                if prim.name == "builtin.dict":
+                    return self.dict_call(region, expr.args, kwargs, loc)
                 return self.call_prim(region, prim, expr.args, kwargs, loc, fixed=fixed, packs=True)
             fn = self.object_node(region, obj, loc, ast.unparse(expr.func))
             return self.call_node(region, fn, expr.args, kwargs, loc)
@@ -472,6 +522,24 @@ class ExpressionLowerer:
                 inputs[i] = _as_type_constant(inputs[i], loc)
         return self.apply(region, [prim, *inputs], loc)
 
+    def dict_call(self, region, args, kwargs, loc):
+        """`dict(a=x, b=y)`, a dict display with the keys "a" and "b"; `dict(d, a=x)` is
+        `dict(d)` with the item "a" set."""
+        if len(args) > 1 or any(isinstance(a, ast.Starred) for a in args):
+            raise MyiaTypeError(
+                "`dict(...)` takes at most one positional argument (a dict or (key, value) "
+                "pairs) besides its keywords",
+                loc,
+            )
+        values = [self.lower_expr(region, v) for v in kwargs.values()]
+        if not args:
+            items = self.prim(region, "make_tuple", values, loc)
+            return self.prim(region, "make_dict", [Constant(tuple(kwargs), loc), items], loc)
+        out = self.prim(region, "builtin.dict", [self.lower_expr(region, args[0])], loc)
+        for key, value in zip(kwargs, values):
+            out = self.prim(region, "setitem", [out, Constant(key, loc), value], loc)
+        return out
+
     def call_node(self, region, fn: Node, args, kwargs, loc):
         if any(isinstance(a, ast.Starred) for a in args):
             if kwargs:
@@ -488,16 +556,10 @@ class ExpressionLowerer:
         ):
             nodes = self.bind_graph_args(region, fn.value, nodes, kwargs, loc)
         elif kwargs and isinstance(fn, Constant) and isinstance(fn.value, type):
-            name = fn.value.__name__
-            fix = (
-                "write a dict display, {"
-                + ", ".join(f"'{k}': {ast.unparse(v)}" for k, v in kwargs.items())
-                + "}"
-                if fn.value is dict
-                else "pass the arguments by position"
-            )
             raise MyiaSyntaxError(
-                f"`{name}(...)` with keyword arguments is not supported; {fix}", loc
+                f"`{fn.value.__name__}(...)` with keyword arguments is not supported; pass "
+                "the arguments by position",
+                loc,
             )
         elif kwargs:
             raise MyiaSyntaxError(

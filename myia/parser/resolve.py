@@ -172,6 +172,12 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
             "rewrite it with supported operations.",
             loc,
         )
+    if obj is np.r_ or obj is np.c_:
+        raise MyiaNameError(
+            f"`{what}` (NumPy's index trick) is compiled only where it is indexed, "
+            f"`{what}[a, b]`; it cannot be used as a value",
+            loc,
+        )
     raise MyiaNameError(
         f"`{what}` is a {type(obj).__name__}, which compiled code cannot use; pass it as an "
         "argument or convert it to a number, array or tuple",

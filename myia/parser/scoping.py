@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 
 from myia.errors import Location, MyiaSyntaxError
+from myia.parser.children import child_nodes
 
 _SCOPES = (ast.FunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _LOOPS = (ast.While, ast.For)
@@ -44,7 +45,7 @@ def _children_in_scope(node):
         yield node.value
         yield from node.generators
     else:
-        yield from ast.iter_child_nodes(node)
+        yield from child_nodes(node)
 
 
 class _Scope:
@@ -113,7 +114,7 @@ def _build(node, parent: _Scope | None) -> _Scope:
                     scope.locals.add(t.id)
                     scope.stores.append((t.id, getattr(t, "lineno", 0), loops))
         inner = loops + [n] if isinstance(n, _LOOPS) or isinstance(n, ast.comprehension) else loops
-        for c in ast.iter_child_nodes(n):
+        for c in child_nodes(n):
             stack.append((c, inner, n))
     return scope
 

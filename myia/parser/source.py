@@ -83,7 +83,7 @@ def source_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int]:
 def _tree(fn: types.FunctionType, filename: str) -> tuple[ast.AST, str, int, int]:
     code = fn.__code__
     try:
-        lines, first = inspect.getsourcelines(code)
+        lines, first = _source_lines(fn, filename)
     except (OSError, TypeError) as e:
         raise MyiaSyntaxError(
             f"cannot read the source of `{fn.__qualname__}` ({e}): Python keeps no source for "
@@ -106,6 +106,25 @@ def _tree(fn: types.FunctionType, filename: str) -> tuple[ast.AST, str, int, int
     raise MyiaSyntaxError(
         f"cannot find the source of `{fn.__qualname__}`", Location(filename, code.co_firstlineno)
     )
+
+
+# What `inspect.findsource` takes for the first line of a definition.
+_DEF_LINE = re.compile(r"^(\s*def\s)|(\s*async\s+def\s)|(.*(?<!\w)lambda(:|\s))|^(\s*@)")
+
+
+def _source_lines(fn: types.FunctionType, filename: str) -> tuple[list[str], int]:
+    """The lines of the definition `fn.__code__` runs and the number of the first, as
+    `inspect.getsourcelines(fn.__code__)` gives them, without its search of every loaded
+    module for the one of the file (on a process's first call, a thousand modules' paths
+    resolved: tens of ms). The file is read with the function's globals, its module's
+    (what an import hook's loader needs). Where the code's first line does not start a
+    definition, `inspect` looks for it."""
+    code = fn.__code__
+    lines = linecache.getlines(filename, fn.__globals__)
+    start = code.co_firstlineno - 1
+    if 0 <= start < len(lines) and _DEF_LINE.match(lines[start]):
+        return inspect.getblock(lines[start:]), start + 1
+    return inspect.getsourcelines(code)
 
 
 def _given_tree(fn: types.FunctionType) -> tuple[ast.AST, str, int, int] | None:
@@ -227,11 +246,26 @@ def _segment(lines: list[str], pos) -> str | None:
     bytes), or None when the file no longer has those lines."""
     if None in (pos.lineno, pos.end_lineno, pos.col_offset, pos.end_col_offset):
         return ""
-    if pos.lineno < 1 or pos.end_lineno > len(lines):
+    if _outside(lines, pos):
         return None
     text = "".join(lines[pos.lineno - 1 : pos.end_lineno]).encode()
     end = len("".join(lines[pos.lineno - 1 : pos.end_lineno - 1]).encode()) + pos.end_col_offset
     return text[pos.col_offset : end].decode(errors="replace")
+
+
+def _outside(lines: list[str], pos) -> bool:
+    """Whether the file no longer has the lines of an instruction's known positions."""
+    if None in (pos.lineno, pos.end_lineno, pos.col_offset, pos.end_col_offset):
+        return False
+    return pos.lineno < 1 or pos.end_lineno > len(lines)
+
+
+def _tells(inst) -> bool:
+    """Whether the source text at the place of `inst` can show that it was not compiled
+    from it (`_differs`): a load of a number or of a name."""
+    if inst.opname == "LOAD_CONST":
+        return type(inst.argval) in _SCALARS
+    return inst.opname in _NAME_OPS and not inst.argval.startswith((".", "__"))
 
 
 def _differs(inst, text: str) -> bool:
@@ -264,7 +298,12 @@ def _check_matches(fn: types.FunctionType, filename: str) -> None:
         c = codes.pop()
         codes.extend(x for x in c.co_consts if isinstance(x, types.CodeType))
         for inst in dis.get_instructions(c):
-            text = _segment(lines, inst.positions)
+            if _tells(inst):
+                text = _segment(lines, inst.positions)
+            elif _outside(lines, inst.positions):
+                text = None
+            else:
+                continue
             if text is None or text and _differs(inst, text):
                 raise MyiaSourceError(
                     f"the source of `{fn.__qualname__}` in {filename} is not the code Python "

@@ -27,6 +27,7 @@ from myia.prim.emitting import template
 from myia.prim.jvp import bilinear, linear
 from myia.prim.registry import primitive
 from myia.prim.structures import ZERO, Env, getitem
+from myia.prim.zeros import env_sens, numpy_zeros
 
 # ---------------------------------------------------------------------------------------
 # Stacks: the tapes of loop adjoints. A stack is None or a pair (top, rest).
@@ -240,12 +241,7 @@ def env_get(env, tag, like):
     """The sensitivities of the values the closure `tag` captures, from the environment
     `env`; zeros shaped like `like` (those values, ZERO for one without a sensitivity)
     when `env` has none for it."""
-    v = env.get(tag)
-    if v is None:
-        from myia.prim.arrays import zeros_like_sens
-
-        return zeros_like_sens(like)
-    return v
+    return env_sens(env, tag, like, numpy_zeros)
 
 
 @env_get.definfer
@@ -278,10 +274,8 @@ def grad_of(fn, spec):
 
 @grad_of.definfer
 def _infer_grad_of(fn, spec):
-    from myia.infer.abstract import (
-        AGradient,
-        constant_value,
-    )
+    from myia.infer.abstract import AGradient
+    from myia.infer.walks import constant_value
 
     return AGradient(fn, constant_value(spec))
 
@@ -297,25 +291,45 @@ def _infer_grad_call(spec, fn, *args):
     raise MyiaTypeError("internal error: grad_call is typed by the specializer")
 
 
-def _leaves(x):
+def leaves_of(x) -> list:
+    """The leaves of a value of tuples, lists and dicts, in the order of the program's
+    (dict values in their order; `ad.jacobian.float_leaves` flattens types so).
+
+    Example:
+        >>> leaves_of((1.0, {"b": [2.0, 3.0], "a": 4.0}))
+        [1.0, 2.0, 3.0, 4.0]
+    """
     if isinstance(x, (tuple, list)):
-        for e in x:
-            yield from _leaves(e)
-    elif isinstance(x, dict):
-        for k in x:
-            yield from _leaves(x[k])
-    else:
-        yield x
+        return [y for v in x for y in leaves_of(v)]
+    if isinstance(x, dict):
+        return [y for v in x.values() for y in leaves_of(v)]
+    return [x]
 
 
 @primitive("tree_vdot")
 def tree_vdot(a, b):
     """The sum over matching leaves of two structures of `sum(a_leaf * b_leaf)` (leaves of
     `b` that are None count for nothing)."""
+    return leaf_vdot_sum(a, b, _numpy_vdot)
+
+
+def _numpy_vdot(x, y) -> float:
+    return float(np.sum(np.multiply(x, y, dtype=np.float64)))
+
+
+def leaf_vdot_sum(a, b, vdot) -> float:
+    """The sum of `vdot(a_leaf, b_leaf)` over the matching leaves of two structures whose
+    leaf of `b` is not None and leaf of `a` not ZERO (`tree_vdot` with the library's
+    `vdot`).
+
+    Example:
+        >>> leaf_vdot_sum((2.0, [3.0]), (4.0, [None]), lambda x, y: x * y)
+        8.0
+    """
     total = 0.0
-    for x, y in zip(_leaves(a), _leaves(b)):
+    for x, y in zip(leaves_of(a), leaves_of(b)):
         if y is not None and x is not ZERO:
-            total = total + float(np.sum(np.multiply(x, y, dtype=np.float64)))
+            total = total + vdot(x, y)
     return total
 
 

@@ -80,6 +80,8 @@ def _is_str(t) -> bool:
 
 def _binary_rule(op: str, ufunc):
     def one(a, b):
+        if isinstance(a, (AArray, AScalar)) and isinstance(b, (AArray, AScalar)):
+            return _numeric(op, ufunc, a, b)  # numbers and arrays, the common case
         if op == "add" and _is_seq(a) and _is_seq(b):
             if isinstance(a, ATuple) and isinstance(b, ATuple):
                 return ATuple(a.items + b.items)
@@ -360,10 +362,14 @@ def _emit_pow(e, args):
     t = e.types
     if (
         e.fast
-        and all(isinstance(x, AScalar) and x.kind is float and x.np for x in t[:1])
+        and isinstance(t[0], AScalar)
+        and t[0].kind is float
         and (isinstance(t[1], AScalar) and t[1].kind in (int, float))
     ):
-        return template("math.pow({0}, {1})")(e, args)  # nan for a negative base: see backend
+        # A negative base to a fractional power raises here, and the call runs again in
+        # exact code (`backend/compiled.py`): nan for a NumPy float, a complex for a Python
+        # float, as `**` gives them (fast code holds both as Python floats).
+        return template("math.pow({0}, {1})")(e, args)
     return template("{0} ** {1}")(e, args)
 
 

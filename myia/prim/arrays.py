@@ -274,6 +274,9 @@ def _infer_asarray(a, dtype):
             return (), np.result_type(np_operand(t)) if not t.python else np.dtype(
                 {bool: np.bool_, int: np.int64, float: np.float64, complex: np.complex128}[t.kind]
             )
+        if isinstance(t, AList) and t.items is None and isinstance(t.elem, (AArray, AScalar)):
+            inner, dt = shape_dtype(t.elem)  # a list of a run-time length (`np.stack`)
+            return (None, *inner), dt
         if isinstance(t, (ATuple, AList)) and t.items is not None:
             parts = [shape_dtype(x) for x in t.items]
             shapes = {p[0] for p in parts}
@@ -373,44 +376,29 @@ ones_like.defemit(template("np.ones_like({0}, {1})"))
 def zeros_like_sens(x):
     """Real zeros with the structure of the sensitivity of `x` (lists of run-time length);
     ZERO where `x` has no sensitivity (ints, bools, None, ZERO), EMPTY_ENV for a function."""
-    from myia.prim.structures import EMPTY_ENV, ZERO, Env
+    from myia.prim.zeros import numpy_zeros, structure_zeros
 
-    if isinstance(x, Env):
-        return EMPTY_ENV
-    if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like_sens(e) for e in x)
-    if isinstance(x, dict):
-        return {k: zeros_like_sens(v) for k, v in x.items()}
-    if isinstance(x, (float, complex, np.inexact)):
-        return type(x)(0)
-    if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
-        return np.zeros_like(x)
-    if callable(x):
-        return EMPTY_ENV
-    return ZERO
+    return structure_zeros(x, numpy_zeros)
 
 
 @primitive("zeros_at", nondiff=True, fresh=True)
 def zeros_at(root, path):
     """`zeros_like_sens(root[path[0]][path[1]]...)`, or ZERO where the path meets None (a
     residual's slot the path that ran did not fill: its sensitivity is never read)."""
-    from myia.prim.structures import ZERO
+    from myia.prim.zeros import numpy_zeros, path_zeros
 
-    x = root
-    for k in path:
-        if x is None:
-            return ZERO
-        x = x[k]
-    return zeros_like_sens(x)
+    return path_zeros(root, path, numpy_zeros)
 
 
 @zeros_at.definfer
 def _infer_zeros_at(root, path):
-    from myia.infer.abstract import ADict, AResidual
+    from myia.infer.abstract import BOTTOM, ADict, AResidual
     from myia.infer.sensitivity import sens_type
 
     t = root
     for k in const_value(path, "path"):
+        if t is BOTTOM:  # a residual's slot no path to here fills: None, so ZERO
+            return AZero
         if isinstance(t, ADict):
             t = t.values[t.index(k)]
         elif isinstance(t, (ATuple, AList, AResidual)) and t.items is not None:

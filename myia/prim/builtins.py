@@ -37,13 +37,12 @@ from myia.infer.abstract import (
     AZero,
     GraphFn,
     abstract_of_value,
-    constant_value,
     describe,
-    is_constant,
     join,
 )
 from myia.infer.build import FOLD_MAX_SIZE, type_of
 from myia.infer.sensitivity import sens_type
+from myia.infer.walks import constant_value, is_constant
 from myia.ir.nodes import Apply
 from myia.prim import arith as O
 from myia.prim import arrays as A
@@ -400,6 +399,7 @@ _TYPE_OF_PRIMITIVE = {
     "builtin.tuple": tuple,
     "builtin.list": list,
     "builtin.range": range,
+    "builtin.dict": dict,
 }
 
 

@@ -18,6 +18,7 @@ from myia.prim import (  # noqa: F401
     linalg,
     masked,
     np_linalg,
+    numpy_forms,
     probability,
     records,
     reductions,

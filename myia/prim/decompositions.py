@@ -23,10 +23,12 @@ Gradient conventions (docs/numerics.md):
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from myia.errors import MyiaShapeError, MyiaTypeError
-from myia.infer.abstract import AArray, ATuple, AZero
+from myia.infer.abstract import AArray, ARecord, ATuple, AZero
 from myia.infer.build import type_of
 from myia.prim import arith as O
 from myia.prim.arrays import expand_dims
@@ -82,6 +84,29 @@ def _parts(b, d, n: int) -> list:
         None if t is AZero else (d.inputs[1 + i] if built else b.apply(getitem, d, i))
         for i, t in enumerate(dt.items)
     ]
+
+
+def _named(fn, items) -> ATuple:
+    """The type of the result of the decomposition `fn` with the arrays `items`: a record
+    of NumPy's result class (`EighResult(eigenvalues, eigenvectors)`, ...), whose fields
+    compiled code reads as `np.linalg.eigh(a).eigenvalues`; a tuple where this NumPy
+    returns plain tuples.
+
+    Example:
+        >>> _named(np.linalg.qr, [AArray(np.float64, (2, 2))] * 2).names
+        ('Q', 'R')
+    """
+    cls = _result_class(fn)
+    if cls is tuple:
+        return ATuple(items)
+    return ARecord(cls, cls._fields, items)
+
+
+@functools.cache
+def _result_class(fn) -> type:
+    """The class of what the NumPy decomposition `fn` returns (NumPy's namedtuples from
+    2.0 on), from a call on the 1x1 identity."""
+    return type(fn(np.eye(1)))
 
 
 def _outs(b, out, n: int) -> list:
@@ -206,7 +231,7 @@ def _infer_eigh(a, uplo):
     _uplo(uplo)
     shape = _square(a, "np.linalg.eigh").shape
     dt = _linalg_dtype(a)
-    return ATuple([AArray(dt, shape[:-1]), AArray(dt, shape)])
+    return _named(np.linalg.eigh, [AArray(dt, shape[:-1]), AArray(dt, shape)])
 
 
 def _eigh_f(b, w, n, dtype):
@@ -270,7 +295,7 @@ def slogdet(a):
 def _infer_slogdet(a):
     batch = _square(a, "np.linalg.slogdet").shape[:-2]
     dt = _linalg_dtype(a)
-    return ATuple([_result(dt, batch), _result(dt, batch)])
+    return _named(np.linalg.slogdet, [_result(dt, batch), _result(dt, batch)])
 
 
 def _batch_col(b, x, t):
@@ -332,7 +357,7 @@ def _infer_qr(a, mode):
     *batch, m, n = t.shape
     k = None if m is None or n is None else min(m, n)
     dt = _linalg_dtype(a)
-    return ATuple([AArray(dt, (*batch, m, k)), AArray(dt, (*batch, k, n))])
+    return _named(np.linalg.qr, [AArray(dt, (*batch, m, k)), AArray(dt, (*batch, k, n))])
 
 
 def _qr_wide(r):
@@ -439,7 +464,7 @@ def _infer_svd(a, full, uv, herm):
     if not uv:
         return s
     cols, rows = (m, n) if full else (k, k)
-    return ATuple([AArray(dt, (*batch, m, cols)), s, AArray(dt, (*batch, rows, n))])
+    return _named(np.linalg.svd, [AArray(dt, (*batch, m, cols)), s, AArray(dt, (*batch, rows, n))])
 
 
 def _svd_plan(r):

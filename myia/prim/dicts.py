@@ -1,5 +1,5 @@
-"""Primitives of dicts with constant keys: building one, `d[k] = v` on a local dict (a
-functional update), iteration (`for k in d` goes over the keys) and `.keys()`,
+"""Primitives of dicts with constant keys: building one (a display, `dict(d)`,
+`dict(pairs)`), `d[k] = v` on a local dict (a functional update), iteration (`for k in d` goes over the keys) and `.keys()`,
 `.values()`, `.items()`.
 
 The keys of a dict are known when compiling (they are part of its type, `ADict`), so
@@ -22,14 +22,8 @@ from __future__ import annotations
 import ast
 
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import (
-    ADict,
-    ATuple,
-    abstract_of_value,
-    constant_value,
-    describe,
-    is_constant,
-)
+from myia.infer.abstract import ADict, AList, ATuple, abstract_of_value, describe
+from myia.infer.walks import constant_value, is_constant
 from myia.prim.emitting import template
 from myia.prim.jvp import linear
 from myia.prim.registry import REGISTRY, primitive
@@ -65,6 +59,67 @@ def _emit_make_dict(e, args):
 
 
 make_dict.defjvp(linear(1))
+
+
+@primitive("builtin.dict", py=[dict])
+def builtin_dict(source=()):
+    """`dict(source)` of a dict (a copy: dicts are values in compiled code) or of (key,
+    value) pairs whose keys are known when compiling (a tuple of pairs, `zip(keys,
+    values)`, `d.items()`); a later pair of the same key replaces the earlier one. The
+    keyword form `dict(a=x)` is a dict display (`parser/expressions.py`).
+
+    Example:
+        >>> import myia
+        >>> myia.grad(lambda x: dict((("a", x), ("b", 2.0)))["a"] * 3.0)(1.5)
+        3.0
+    """
+    return dict(source)
+
+
+def _pairs(source) -> list[tuple]:
+    """(key, index of its pair, type of its value) of the pairs `dict(source)` keeps, in
+    the order of its keys."""
+    from myia.prim.builtins import _items_of
+
+    items = _items_of(source, "dict()")
+    if items is None:
+        raise MyiaTypeError(
+            "dict() of a list whose length is known only at run time: the keys of a dict "
+            "must be known when compiling; write a dict display {'k': v, ...}"
+        )
+    keep: dict = {}
+    for i, pair in enumerate(items):
+        parts = pair.items if isinstance(pair, (ATuple, AList)) else None
+        if parts is None and is_constant(pair):
+            parts = tuple(abstract_of_value(x) for x in constant_value(pair))
+        if parts is None or len(parts) != 2:
+            raise MyiaTypeError(
+                f"dict(): item {i} must be a (key, value) pair, not {describe(pair)}"
+            )
+        key = _key_of(parts[0], "dict() of pairs")
+        keep[key] = (i, parts[1])
+    return [(k, i, t) for k, (i, t) in keep.items()]
+
+
+@builtin_dict.definfer
+def _infer_builtin_dict(source):
+    if isinstance(source, ADict):
+        return source
+    pairs = _pairs(source)
+    return ADict(tuple(k for k, _, _ in pairs), tuple(t for _, _, t in pairs))
+
+
+@builtin_dict.defcanon
+def _canon_builtin_dict(b, args):
+    (source,) = args
+    if isinstance(source.abstract, ADict):
+        return source
+    from myia.prim.builtins import _item_nodes
+
+    nodes = _item_nodes(b, source, "dict()")
+    pairs = _pairs(source.abstract)
+    values = [b.apply(getitem, nodes[i], 1) for _, i, _ in pairs]
+    return b.apply(make_dict, tuple(k for k, _, _ in pairs), b.apply(make_tuple, *values))
 
 
 def _key_of(i, what: str):

@@ -51,13 +51,6 @@ def _math_rule(name: str, result=float):
     return lambda x: union_map(one, x)
 
 
-class _Family:
-    """The primitives of one elementwise function: by flavor ("np", "math")."""
-
-    def __init__(self, prims: dict[str, Primitive]):
-        self.prims = prims
-
-
 FLAVOR: dict[Primitive, tuple[str, str]] = {}  # primitive -> (function name, flavor)
 
 

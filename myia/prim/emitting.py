@@ -21,41 +21,6 @@ import ast
 from collections.abc import Callable
 
 
-class _Splice(ast.NodeTransformer):
-    """Splices the arguments in; an argument is copied only where the template uses it
-    again (the expressions given are fresh: copying each would be quadratic in depth)."""
-
-    def __init__(self, args):
-        self.args = args
-        self.used: set[int] = set()
-
-    def arg(self, i: int):
-        if i in self.used:
-            return copy_tree(self.args[i])
-        self.used.add(i)
-        return self.args[i]
-
-    def visit_Name(self, node):
-        if node.id.startswith("__arg"):
-            return self.arg(int(node.id[5:]))
-        return node
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        out = []
-        for a in node.args:
-            if (
-                isinstance(a, ast.Starred)
-                and isinstance(a.value, ast.Name)
-                and a.value.id == "__all"
-            ):
-                out.extend(self.arg(i) for i in range(len(self.args)))
-            else:
-                out.append(a)
-        node.args = out
-        return node
-
-
 def copy_tree(node):
     """A copy of the `ast` tree `node`, its fields only (positions are not needed to write
     it out): several times faster than `copy.deepcopy`."""
@@ -74,12 +39,57 @@ def parse_template(text: str) -> ast.expr:
     return ast.parse(src, mode="eval").body
 
 
+def _maker(node) -> Callable:
+    """A function `make(arg, n)` building a new copy of the template tree `node`: argument
+    `i` is `arg(i)`, and a call's `*__all` is all `n` of them (the template is walked once,
+    when it is made, not at each use)."""
+    if isinstance(node, ast.Name) and node.id.startswith("__arg"):
+        i = int(node.id[5:])
+        return lambda arg, n: arg(i)
+    if isinstance(node, list):
+        parts = [(_is_all(x), _maker(x)) for x in node]
+
+        def make_list(arg, n):
+            out = []
+            for every, make in parts:
+                if every:
+                    out.extend(arg(i) for i in range(n))
+                else:
+                    out.append(make(arg, n))
+            return out
+
+        return make_list
+    if isinstance(node, ast.AST):
+        cls = type(node)
+        fields = [(f, _maker(getattr(node, f))) for f in node._fields if hasattr(node, f)]
+        return lambda arg, n: cls(**{f: make(arg, n) for f, make in fields})
+    return lambda arg, n: node  # a name, a number, None
+
+
+def _is_all(node) -> bool:
+    return (
+        isinstance(node, ast.Starred)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "__all"
+    )
+
+
 def template(text: str) -> Callable:
     """An emitter writing `text` with `{i}` replaced by argument `i`."""
-    tree = parse_template(text)
+    make = _maker(parse_template(text))
 
     def emit(e, args):
-        return _Splice(args).visit(copy_tree(tree))
+        # The expressions given are fresh: one is copied only where the template uses it
+        # again (copying each would be quadratic in depth).
+        used: set[int] = set()
+
+        def arg(i: int):
+            if i in used:
+                return copy_tree(args[i])
+            used.add(i)
+            return args[i]
+
+        return make(arg, len(args))
 
     emit.template = text
     emit.repeats = {i for i in range(10) if text.count("{" + str(i) + "}") > 1}

@@ -17,7 +17,8 @@ Example:
 from __future__ import annotations
 
 from myia.errors import MyiaSyntaxError
-from myia.infer.abstract import AArray, AList, AUnion, constant_value
+from myia.infer.abstract import AArray, AList, AUnion
+from myia.infer.walks import constant_value
 from myia.prim.registry import primitive
 
 

@@ -13,6 +13,7 @@ from myia.errors import MyiaIndexError, MyiaShapeError, MyiaTypeError
 from myia.infer.abstract import (
     AArray,
     AConst,
+    AList,
     AOpaque,
     AScalar,
     ASlice,
@@ -36,12 +37,45 @@ def _items(index):
             for v in index.value
         ]
     if isinstance(index, ATuple):
-        return list(index.items)
-    return [index]
+        return [_list_index(t) for t in index.items]
+    return [_list_index(index)]
+
+
+def _list_index(t):
+    """A list in an index is the array `np.asarray` makes of it, as in NumPy (`x[[0, 2]]`;
+    the specializer inserts the conversion: `prim/array_like.py`)."""
+    if not isinstance(t, AList):
+        return t
+    from myia.prim.arrays import asarray
+
+    return asarray.infer(t, AConst(None))
+
+
+def _slice_bounds(item) -> None:
+    """Refuse a slice whose bounds are not integers or None, or whose step is 0, as NumPy
+    does."""
+    if isinstance(item, AConst):
+        bounds = [AConst(b) for b in (item.value.start, item.value.stop, item.value.step)]
+    else:
+        bounds = [item.start, item.stop, item.step]
+    for b in bounds:
+        none = isinstance(b, AConst) and b.value is None
+        integer = isinstance(b, AConst) and isinstance(b.value, (int, np.integer))
+        if not (none or integer or (isinstance(b, AScalar) and b.dtype.kind in "biu")):
+            raise MyiaTypeError(
+                f"slice indices must be integers or None, not {describe(b)}; convert the "
+                "bound with int(...)"
+            )
+    step = bounds[2]
+    if (isinstance(step, AConst) and step.value == 0) or (
+        isinstance(step, AScalar) and step.known and step.value == 0
+    ):
+        raise MyiaIndexError("slice step cannot be zero")
 
 
 def _slice_dim(item, n):
     """The length of dimension `n` sliced by `item` (None when not known)."""
+    _slice_bounds(item)
     if isinstance(item, AConst) and isinstance(item.value, slice):
         if n is None:
             return None
@@ -121,8 +155,3 @@ def index_type(x: AArray, index) -> AArray | AScalar:
     if not out:
         return scalar_of_dtype(x.dtype)
     return AArray(x.dtype, tuple(out))
-
-
-def is_basic_index(index) -> bool:
-    """Whether an index selects each element at most once (no integer arrays)."""
-    return not any(isinstance(it, AArray) and it.dtype.kind in "iu" for it in _items(index))

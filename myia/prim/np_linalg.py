@@ -68,7 +68,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
     """`np.linalg.norm(x, ord, axis, keepdims)`. Gradients: the 2-norm and Frobenius norm
     (0 at 0, not NaN), the 1-norm (`abs`, 0 at 0), other vector p-norms, and the maxima and
     minima (vector ±inf, matrix ±1 and ±inf) with ties sharing the gradient equally; the
-    0-"norm" (a count) has gradient 0; matrix 2-norms and nuclear norms have none."""
+    0-"norm" (a count) has gradient 0; the matrix ±2-norms and the nuclear norm, those of
+    `svd` (distinct non-zero singular values)."""
     return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
@@ -111,11 +112,27 @@ def _norm_weight(r, ord, axes, kind, keep):
         hit = b.apply(O.eq, inner_v, o)
         count = b.apply(REGISTRY.lookup("sum"), hit, tuple(sorted(axes)), None, True)
         return b.apply(O.mul, sign, b.apply(O.truediv, hit, count))
-    raise MyiaTypeError(
-        f"the gradient of np.linalg.norm with ord={ord!r} of matrices (singular values) "
-        "is not supported",
-        r.node.loc,
-    )
+    return _spectral_weight(b, x, ord, axes)
+
+
+def _spectral_weight(b, x, ord, axes):
+    """The derivative of a norm of the singular values of the matrices of `x` (on `axes`):
+    `U Vh` for the nuclear norm, `u v^T` of the largest (`ord=2`) or smallest (`ord=-2`)
+    singular value; where the singular values are distinct and non-zero, as for `svd`."""
+    from myia.prim.decompositions import svd
+    from myia.prim.shapes import transpose
+    from myia.prim.structures import getitem
+
+    ndim = type_of(x).ndim
+    perm = (*(p for p in range(ndim) if p not in axes), *axes)  # the matrices last
+    usv = b.apply(svd, b.apply(transpose, x, perm), False, True, False)
+    u, vh = b.apply(getitem, usv, 0), b.apply(getitem, usv, 2)
+    if ord != "nuc":
+        k = slice(0, 1) if ord == 2 else slice(-1, None)
+        u = b.apply(getitem, u, (Ellipsis, slice(None), k))
+        vh = b.apply(getitem, vh, (Ellipsis, k, slice(None)))
+    back = tuple(int(p) for p in np.argsort(perm))
+    return b.apply(transpose, b.apply(matmul, u, vh), back)
 
 
 @norm.defvjp

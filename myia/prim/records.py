@@ -21,13 +21,8 @@ from __future__ import annotations
 import inspect
 
 from myia.errors import MyiaTypeError
-from myia.infer.abstract import (
-    ARecord,
-    ATuple,
-    abstract_of_value,
-    constant_value,
-    describe,
-)
+from myia.infer.abstract import ARecord, ATuple, abstract_of_value, describe
+from myia.infer.walks import constant_value
 from myia.prim.jvp import linear
 from myia.prim.registry import primitive
 from myia.prim.structures import getitem, make_tuple
@@ -96,7 +91,8 @@ def record_attr(x, name):
     return getattr(x, name)
 
 
-# The fields of NumPy's result tuples: myia's results are plain tuples, to unpack.
+# The fields of NumPy's result tuples, which NumPy before 2.0 returns as plain tuples
+# (`prim/decompositions.py` types them as NumPy's result records where NumPy has them).
 _RESULT_FIELDS = {
     "eigenvalues": "w, v = np.linalg.eigh(a)",
     "eigenvectors": "w, v = np.linalg.eigh(a)",

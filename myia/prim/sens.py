@@ -143,6 +143,11 @@ def _zeros(b, s, primal):
     if isinstance(s, (ATuple, AList)) and s.items is not None:
         items = [_zeros(b, x, at and at.child(i)) for i, x in enumerate(s.items)]
         return b.apply(make_tuple if isinstance(s, ATuple) else make_list, *items)
+    if isinstance(s, ADict):
+        from myia.prim.dicts import make_dict
+
+        items = [_zeros(b, x, at and at.child(k)) for k, x in zip(s.keys, s.values)]
+        return b.apply(make_dict, s.keys, b.apply(make_tuple, *items))
     if at is None:
         raise MyiaTypeError(f"internal error: zeros of {describe(s)} need the value")
     return at.zeros(b)  # arrays without a shape, lists of run-time length, recursions

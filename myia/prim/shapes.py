@@ -27,6 +27,7 @@ from myia.errors import MyiaShapeError, MyiaTypeError
 from myia.infer import abstract as A
 from myia.infer.abstract import AArray, AList, AScalar, ATuple, AZero, describe
 from myia.infer.build import type_of
+from myia.infer.walks import constant_value, is_constant
 from myia.ir.nodes import Constant, Node
 from myia.prim import typing as T
 from myia.prim.arrays import attr_shape, attr_size, cast, reshape, transpose
@@ -340,8 +341,8 @@ def _split_bounds(ios, n):
         if n % sec:
             raise MyiaShapeError("array split does not result in an equal division")
         return [(i * (n // sec), (i + 1) * (n // sec)) for i in range(sec)]
-    if isinstance(ios, (ATuple, AList)) and A.is_constant(ios):
-        idx = [int(i) for i in A.constant_value(ios)]
+    if isinstance(ios, (ATuple, AList)) and is_constant(ios):
+        idx = [int(i) for i in constant_value(ios)]
         return list(zip([0, *idx], [*idx, None]))
     if isinstance(ios, AArray) and ios.dtype.kind in "iu":
         return None
@@ -371,7 +372,7 @@ def _vjp_split(r):
         raise MyiaTypeError("the gradient of np.split needs indices known when compiling")
     if isinstance(ios, (ATuple, AList)):
         n = x.shape[k]
-        idx = [int(i) for i in A.constant_value(ios)]
+        idx = [int(i) for i in constant_value(ios)]
         if n is not None:
             idx = [min(max(i + n if i < 0 else i, 0), n) for i in idx]
         if idx != sorted(idx) or min(idx, default=0) < 0:
@@ -441,8 +442,8 @@ def _repeated(reps, n):
     if _is_int(reps):
         m = _count(reps, "repeats")
         return None if m is None or n is None else n * m
-    if isinstance(reps, (ATuple, AList)) and A.is_constant(reps):
-        vals = [int(v) for v in A.constant_value(reps)]
+    if isinstance(reps, (ATuple, AList)) and is_constant(reps):
+        vals = [int(v) for v in constant_value(reps)]
         if any(v < 0 for v in vals):
             raise MyiaShapeError("np.repeat: repeats may not contain negative values")
         if len(vals) == 1:

@@ -1,6 +1,8 @@
 """NumPy functions that are another spelling of a primitive: `np.fliplr` and `np.flipud`
 (`np.flip` along axis 1 or 0), `np.atleast_1d`, `np.atleast_2d`, `np.atleast_3d` (the
-array itself, or `np.expand_dims` of it).
+array itself, or `np.expand_dims` of it), and `column`, a piece of `np.c_[...]` (the
+parser writes `np.r_[a, b]` as `concatenate` of `atleast_1d` pieces, `np.c_[a, b]` of
+`column` pieces along the last axis).
 
 Each is a primitive whose canonical form (`canon`, applied when specializing) is the
 primitive it spells; its gradient, tangent and second order are that primitive's.
@@ -88,3 +90,25 @@ flipud = _flipping("flipud", 0)
 atleast_1d = _atleast(1)
 atleast_2d = _atleast(2)
 atleast_3d = _atleast(3)
+
+
+@primitive("column")
+def column(a):
+    """A piece of `np.c_[...]`: a number or a vector as a column (`(1, 1)`, `(n, 1)`), an
+    array of two dimensions or more as it is."""
+    return np.expand_dims(a, _COLUMN_AXES.get(np.ndim(a), ()))
+
+
+_COLUMN_AXES = {0: (0, 1), 1: (1,)}
+
+
+@column.definfer
+def _infer_column(a):
+    new = _COLUMN_AXES.get(_ndim(a, "c_"), ())
+    return expand_dims.infer(a, abstract_of_value(new)) if new else a
+
+
+@column.defcanon
+def _canon_column(b, args):
+    new = _COLUMN_AXES.get(_ndim(type_of(args[0]), "c_"), ())
+    return b.apply(expand_dims, args[0], new) if new else args[0]

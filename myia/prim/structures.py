@@ -39,9 +39,9 @@ from myia.infer.abstract import (
     AUnion,
     AZero,
     describe,
-    is_constant,
     join,
 )
+from myia.infer.walks import is_constant
 from myia.prim.emitting import template
 from myia.prim.indexing import index_type
 from myia.prim.jvp import linear, linear_all, no_tangent
@@ -197,7 +197,7 @@ def _infer_getitem_one(x, i):
     if isinstance(x, ADict):
         if not is_constant(i):
             raise MyiaTypeError("dict keys must be constants known when compiling")
-        from myia.infer.abstract import constant_value
+        from myia.infer.walks import constant_value
 
         key = constant_value(i)
         k = x.index(key)
@@ -260,7 +260,7 @@ def _vjp_getitem(r):
             slots[int(i.value)] = r.dout
         return [b.apply(maker, *slots), None]
     if isinstance(x, ADict):
-        from myia.infer.abstract import constant_value
+        from myia.infer.walks import constant_value
 
         slots = [ZERO] * len(x.keys)
         slots[x.index(constant_value(i))] = r.dout
@@ -315,29 +315,9 @@ def seq_onehot(like, i, d):
     """The sensitivity of a homogeneous tuple or list `like` when `like[i]` (a run-time
     index, or a slice: then `d` holds the sensitivity of each item taken) has sensitivity
     `d`: `d` at `i`, zeros of `d`'s type elsewhere."""
-    if isinstance(i, slice):
-        from myia.prim.arrays import zeros_like_sens
+    from myia.prim.zeros import numpy_zeros, onehot
 
-        out = [_zero_like(d[0]) if len(d) else zeros_like_sens(x) for x in like]
-        for k, j in enumerate(range(len(like))[i]):
-            out[j] = d[k]
-    else:
-        zero = _zero_like(d)
-        out = [d if j == i % len(like) else zero for j in range(len(like))]
-    return tuple(out) if isinstance(like, tuple) else out
-
-
-def _zero_like(d):
-    """Zeros with the structure of the sensitivity `d` (its ZERO placeholders kept)."""
-    if d is ZERO:
-        return ZERO
-    if isinstance(d, Env):
-        return EMPTY_ENV
-    if isinstance(d, (tuple, list)):
-        return type(d)(_zero_like(e) for e in d)
-    if isinstance(d, dict):
-        return {k: _zero_like(v) for k, v in d.items()}
-    return np.zeros_like(d) if isinstance(d, np.ndarray) else type(d)(0)
+    return onehot(like, i, d, numpy_zeros)
 
 
 @seq_onehot.definfer
@@ -454,7 +434,7 @@ def clear_at(x, i):
 
 @clear_at.definfer
 def _infer_clear_at(x, i):
-    from myia.infer.abstract import drop_values
+    from myia.infer.walks import drop_values
 
     return drop_values(x)  # the value at `i` changes
 
@@ -734,7 +714,7 @@ def make_slice(start, stop, step):
 @make_slice.definfer
 def _infer_make_slice(start, stop, step):
     if all(is_constant(t) for t in (start, stop, step)):
-        from myia.infer.abstract import constant_value
+        from myia.infer.walks import constant_value
 
         return AConst(slice(*(constant_value(t) for t in (start, stop, step))))
     return ASlice(start, stop, step)

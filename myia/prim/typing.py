@@ -34,6 +34,8 @@ _PY_NUMBER = (bool, int, float, complex)
 
 def broadcast_shapes(*shapes: tuple) -> tuple:
     """NumPy broadcasting of shapes that may hold unknown dimensions (None)."""
+    if len(shapes) == 2 and shapes[0] == shapes[1]:
+        return tuple(shapes[0])  # the common case, operands of one shape
     ndim = max((len(s) for s in shapes), default=0)
     out = []
     for i in range(ndim):
@@ -81,14 +83,23 @@ def scalar_of_dtype(dtype: np.dtype, np_box: bool = True, value=UNKNOWN) -> ASca
     return AScalar(t, value)
 
 
+_RESOLVED: dict[tuple, np.dtype] = {}  # (ufunc, operands) -> NumPy's output dtype
+
+
 def ufunc_dtype(ufunc, types: list[AbstractValue]) -> np.dtype:
-    """The output dtype of `ufunc` on operands of `types` (NumPy's type resolution)."""
-    try:
-        dtypes = ufunc.resolve_dtypes((*[np_operand(t) for t in types], None))
-    except (TypeError, np.exceptions.DTypePromotionError) as e:
-        names = ", ".join(describe(t) for t in types)
-        raise MyiaTypeError(f"np.{ufunc.__name__} does not support {names}: {e}") from None
-    return dtypes[-1]
+    """The output dtype of `ufunc` on operands of `types` (NumPy's type resolution, asked
+    once per ufunc and operand dtypes)."""
+    operands = tuple(np_operand(t) for t in types)
+    key = (ufunc, operands)
+    dtype = _RESOLVED.get(key)
+    if dtype is None:
+        try:
+            dtype = ufunc.resolve_dtypes((*operands, None))[-1]
+        except (TypeError, np.exceptions.DTypePromotionError) as e:
+            names = ", ".join(describe(t) for t in types)
+            raise MyiaTypeError(f"np.{ufunc.__name__} does not support {names}: {e}") from None
+        _RESOLVED[key] = dtype
+    return dtype
 
 
 def ufunc_type(
@@ -132,10 +143,10 @@ def union_map(fn, *types):
     join the results (a rule itself sees no unions)."""
     from myia.infer.abstract import join
 
-    if not any(isinstance(t, AUnion) for t in types):
+    first = next((i for i, t in enumerate(types) if isinstance(t, AUnion)), None)
+    if first is None:
         return fn(*types)
     out = BOTTOM
-    first = next(i for i, t in enumerate(types) if isinstance(t, AUnion))
     for opt in types[first].ordered:
         rest = list(types)
         rest[first] = opt
@@ -157,7 +168,7 @@ def const_int(t: AbstractValue, what: str) -> int:
 
 def const_value(t: AbstractValue, what: str):
     """The value of an argument that must be known when compiling (axes, shapes, flags)."""
-    from myia.infer.abstract import constant_value, is_constant
+    from myia.infer.walks import constant_value, is_constant
 
     if is_constant(t):
         return constant_value(t)

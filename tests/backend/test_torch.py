@@ -411,6 +411,28 @@ def test_hessian_vector_products_and_repeated_indices():
     np.testing.assert_allclose(got, [4 * x[0], 0.0, 2 * x[2]], rtol=1e-12)
 
 
+def rows_then_all(x):
+    return np.sum(x[np.array([0, 2, 0]), :] ** 2)
+
+
+def int_slice_and_list(x):
+    return np.sum(np.sin(x[1, 1:, [0, 1, 1]]))
+
+
+def separated_arrays(x):
+    return np.sum(x[np.array([1, 0]), :, np.array([1, 1])] * 3.0)
+
+
+@pytest.mark.parametrize("fn", [rows_then_all, int_slice_and_list, separated_arrays])
+def test_gradient_of_an_index_mixing_arrays_with_slices_and_ints(fn):
+    # NumPy's placement of the advanced axes (first, when slices separate them), repeated
+    # positions accumulated.
+    x = np.sin(np.arange(24.0)).reshape(4, 3, 2)
+    got = myia.grad(fn, backend="torch")(x)
+    assert_close_grad(got, myia.grad(fn)(x))
+    check_grads(fn, (x,), order=1, backend="torch")
+
+
 def assorted(a, b, m):
     chain = np.einsum("ij,jk,kl->il", m, m, m)
     rows = np.einsum("ij,ij->i", m, m)

@@ -34,12 +34,10 @@ from myia.infer.abstract import (
     AUnion,
     AZero,
     abstract_of_value,
-    drop_values,
     join,
-    same_kind,
-    widen,
 )
 from myia.infer.build import type_of
+from myia.infer.walks import drop_values, same_kind, widen
 from myia.pipeline import signature_types, typed_program
 from myia.prim.registry import lookup
 

@@ -170,6 +170,11 @@ def test_scopes_and_children():
     a = next(h for h in mng.graphs if h.name == "a")
     assert mng.parents[a] is g
     assert {h.name for h in mng.children[a]} == {"b"}
+    for h in mng.graphs:
+        for k in mng.graphs:
+            assert mng.nested_in(h, k) == (h in mng.scope(k))
+    b = next(iter(mng.children[a]))
+    assert mng.nested_in(b, g) and mng.nested_in(b, b) and not mng.nested_in(a, b)
 
 
 def test_a_graph_only_a_dropped_closure_reaches_through_its_captures_is_dropped():

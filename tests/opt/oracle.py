@@ -167,7 +167,7 @@ def assert_outcomes(got, expected, rtol: float | None = None, atol: float = 0.0,
 
 
 def corpus_params(only_grad: bool) -> list:
-    """The corpus programs (tests/corpus.py) that compile, as pytest parameters (with
+    """The corpus programs (tests/corpus/) that compile, as pytest parameters (with
     `only_grad`, those whose gradient is checked), named after their functions."""
     import pytest
 

@@ -1,6 +1,6 @@
 """The optimizer as a whole: results unchanged, and each of its passes seen at work.
 
-The sweep: every program of the corpus (tests/corpus.py, all cases but those myia refuses
+The sweep: every program of the corpus (tests/corpus/, all cases but those myia refuses
 on purpose) is specialized twice for its arguments, one copy optimized; the reference
 evaluator runs both and the results must be identical (type, value, bits), or both raise
 the same exception. For the smooth corpus cases (`grad=True`, as tests/test_grad_corpus.py

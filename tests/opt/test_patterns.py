@@ -11,136 +11,58 @@ compares the results exactly: same type, same bits (signs of zeros included), or
 exception. The rules marked `adjoint_only` reassociate constants: they are compared up to
 rounding, run with `adjoint=True`, and checked not to fire on a `jit` program.
 
-The guard tests give a rule the shape of its pattern with types that differ (an int times
-`1.0`, a vector times a matrix of ones, a bool negated twice...): the rule must not fire,
-and the values must still agree. The strict xfails at the end are bugs of the rules.
+The guards of the rules, and the bugs the rules had, are tested in test_pattern_guards.py;
+what both files share is tests/opt/rule_cases.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
-from myia.infer.abstract import AArray, AScalar
-from myia.infer.build import Builder
-from myia.ir.nodes import Graph
-from myia.opt.optimize import Optimizer
 from myia.opt.patterns import RULES
-from myia.prim.registry import lookup as P
-from myia.prim.structures import EMPTY_ENV
-from tests.opt.oracle import assert_outcomes, evaluate, python_outcome, typed_pair
-
-SETTINGS = settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+from tests.opt.oracle import assert_outcomes, evaluate, python_outcome
+from tests.opt.rule_cases import (
+    ALL,
+    BIG,
+    F32_NO_NEG_ZERO,
+    FLOATS,
+    FLOATS_NO_NEG_ZERO,
+    IMPLIED,
+    INT,
+    MODERATE,
+    MODERATE32,
+    NPF,
+    NPV3,
+    SETTINGS,
+    SMALL,
+    Case,
+    Hand,
+    args,
+    binary_sigs,
+    broadcast_zero_plus,
+    env_add_empty,
+    env_added,
+    env_empty,
+    env_empty_add,
+    env_other_tag,
+    env_same_tag,
+    f32,
+    f64,
+    fired,
+    i64,
+    nonzero_sum,
+    np32,
+    pair,
+    params,
+    rule,
+    switch_false,
+    switch_same,
+    switch_true,
+    unary_sigs,
 )
-
-# Constants the programs below read (module numbers become constants of the graph; module
-# arrays are read when the code runs, so no rule sees their values).
-ONES23 = np.ones((2, 3))
-ZEROS23 = np.zeros((2, 3))
-ONE64 = np.float64(1.0)
-ZERO64 = np.float64(0.0)
-MINUS_ONE64 = np.float64(-1.0)
-
-
-def rule(text: str):
-    """The rule of RULES whose text is `text` (`before -> after`), or starts with it when
-    `text` ends with '->' (the replacement of some rules is a function)."""
-    found = [
-        r
-        for r in RULES
-        if r.text == text or (text.endswith("->") and r.text.startswith(text + " "))
-    ]
-    assert len(found) == 1, (text, [r.text for r in found])
-    return found[0]
-
-
-IMPLIED = "implied operand"
-
-
-def fired(opt: Optimizer, name: str) -> int:
-    key = name if name == IMPLIED else rule(name).text
-    return opt.counts.get(key, 0)
-
-
-# Strategies of argument tuples (each one signature: one compile) --------------------------
-
-FLOATS = st.floats(allow_nan=True, allow_infinity=True)
-FLOATS_NO_NEG_ZERO = FLOATS.filter(lambda v: not (v == 0.0 and np.signbit(v)))
-F32_NO_NEG_ZERO = st.floats(width=32).filter(lambda v: not (v == 0.0 and np.signbit(v)))
-MODERATE = st.one_of(st.just(0.0), st.floats(1e-300, 1e300), st.floats(-1e300, -1e-300))
-_LO32, _HI32 = float(np.float32(1e-30)), float(np.float32(1e30))
-MODERATE32 = st.one_of(
-    st.just(0.0), st.floats(_LO32, _HI32, width=32), st.floats(-_HI32, -_LO32, width=32)
-)
-
-
-def nonzero_sum(strategy):
-    """Arrays whose sum is not exactly zero (`sum(-x)` and `-sum(x)` differ in the sign
-    of an exact zero: see test_sum_of_negation_keeps_the_sign_of_zero)."""
-    return strategy.filter(lambda a: bool(np.all(np.sum(a, axis=-1) != 0)))
-
-
-SMALL = st.floats(-1e3, 1e3)
-BIG = (8, 9)  # more elements than the folder folds (a broadcast of a constant stays one)
-
-
-def f64(shape, elements=FLOATS):
-    return hnp.arrays(np.float64, shape, elements=elements)
-
-
-def f32(shape, elements=None):
-    return hnp.arrays(
-        np.float32,
-        shape,
-        elements=st.floats(width=32, allow_nan=True) if elements is None else elements,
-    )
-
-
-def i64(shape):
-    return hnp.arrays(np.int64, shape, elements=st.integers(-(2**62), 2**62))
-
-
-def args(*strategies):
-    return st.tuples(*strategies)
-
-
-def np32(elements=None):
-    return (st.floats(width=32) if elements is None else elements).map(np.float32)
-
-
-def np64(elements=FLOATS):
-    return elements.map(np.float64)
-
-
-SCALAR_SIGS = {
-    "float": FLOATS,
-    "f64[3]": f64(3),
-    "f64[2,3]": f64((2, 3)),
-    "f32[2,3]": f32((2, 3)),
-    "np.float32": np32(),
-}
-
-
-def unary_sigs(*names, **extra):
-    out = {n: args(SCALAR_SIGS[n]) for n in names}
-    out.update({k: args(v) for k, v in extra.items()})
-    return out
-
-
-def binary_sigs(*names, **extra):
-    out = {n: args(SCALAR_SIGS[n], SCALAR_SIGS[n]) for n in names}
-    out.update(extra)
-    return out
-
-
-ALL = ("float", "f64[3]", "f64[2,3]", "f32[2,3]", "np.float32")
-
 
 # The Python functions -------------------------------------------------------------------
 
@@ -155,6 +77,17 @@ def mul_ones_array(x):
 
 def one_mul(x):
     return 1.0 * x
+
+
+ONE64 = np.float64(1.0)  # a module number: a constant of the graph
+
+
+def mul_np_one(x):
+    return x * ONE64
+
+
+def np_one_mul(x):
+    return ONE64 * x
 
 
 def div_one(x):
@@ -290,10 +223,6 @@ def plus_broadcast_zero(x):
     return x + np.broadcast_to(0.0, x.shape)
 
 
-def broadcast_zero_plus(x):
-    return np.broadcast_to(0.0, x.shape) + x
-
-
 def sum_of_negation(x):
     return np.sum(-x)
 
@@ -382,129 +311,18 @@ def zero_constant_matmul(x):
     return np.zeros((2, 3)) @ x  # folded into a constant
 
 
-# Hand-built typed graphs: switch on constants, environments ------------------------------
-
-F = AScalar(float, np=True)  # the sensitivities' NumPy float
-B = AScalar(bool)
-I = AScalar(int)
-V3 = AArray(np.float64, (3,))
-mt = P("make_tuple")
-
-
-def hand(name: str, types: list, body) -> Graph:
-    """A typed graph with parameters of `types`, whose output `body(builder, *params)`
-    builds (typed, nothing folded)."""
-    g = Graph(name)
-    params = []
-    for i, t in enumerate(types):
-        p = g.add_parameter(f"p{i}")
-        p.abstract = t
-        params.append(p)
-    g.output = body(Builder(g, fold=False), *params)
-    return g
-
-
-class Hand:
-    """A hand-built program: `build()` makes a fresh copy of it each time."""
-
-    def __init__(self, name, types, body):
-        self.__name__ = name
-        self.types = types
-        self.body = body
-
-    def build(self) -> Graph:
-        return hand(self.__name__, self.types, self.body)
-
-
-def _switch_true(b, x, y):
-    return b.apply(P("switch"), True, x, y)
-
-
-def _switch_false(b, x, y):
-    return b.apply(P("switch"), False, x, y)
-
-
-def _switch_same(b, c, x):
-    return b.apply(P("switch"), c, x, x)
-
-
-def _env_same_tag(b, x, y):
-    env = b.apply(P("env_single"), 7, b.apply(mt, x, y))
-    return b.apply(P("env_get"), env, 7, b.apply(mt, x, y))
-
-
-def _env_other_tag(b, x, y):
-    env = b.apply(P("env_single"), 7, b.apply(mt, x, y))
-    return b.apply(P("env_get"), env, 8, b.apply(mt, x, y))
-
-
-def _env_empty(b, x, y):
-    return b.apply(P("env_get"), EMPTY_ENV, 7, b.apply(mt, x, y))
-
-
-def _env_added(b, x, y, u, v):
-    e1 = b.apply(P("env_single"), 7, b.apply(mt, x, y))
-    e2 = b.apply(P("env_single"), 7, b.apply(mt, u, v))
-    e3 = b.apply(P("env_single"), 8, b.apply(mt, v, u))
-    both = b.apply(P("env_add"), b.apply(P("env_add"), e1, e2), e3)
-    return b.apply(P("env_get"), both, 7, b.apply(mt, x, y))
-
-
-def _env_add_empty(b, x, y):
-    return b.apply(P("env_add"), b.apply(P("env_single"), 7, b.apply(mt, x, y)), EMPTY_ENV)
-
-
-def _env_empty_add(b, x, y):
-    return b.apply(P("env_add"), EMPTY_ENV, b.apply(P("env_single"), 7, b.apply(mt, x, y)))
-
-
-def _env_runtime_tag(b, k, x):
-    env = b.apply(P("env_single"), k, b.apply(mt, x))
-    return b.apply(P("env_get"), env, 7, b.apply(mt, x))
-
-
-def _env_other_type(b, x, v):
-    env = b.apply(P("env_single"), 7, b.apply(mt, x))
-    return b.apply(P("env_get"), env, 7, b.apply(mt, v))
-
-
-NPF = np64()
-NPV3 = f64(3)
-
-switch_true = Hand("switch_true", [F, F], _switch_true)
-switch_false = Hand("switch_false", [F, F], _switch_false)
-switch_same = Hand("switch_same", [B, V3], _switch_same)
-env_same_tag = Hand("env_same_tag", [F, F], _env_same_tag)
-env_other_tag = Hand("env_other_tag", [F, F], _env_other_tag)
-env_empty = Hand("env_empty", [F, V3], _env_empty)
-env_added = Hand("env_added", [F, F, F, F], _env_added)
-env_add_empty = Hand("env_add_empty", [F, V3], _env_add_empty)
-env_empty_add = Hand("env_empty_add", [F, V3], _env_empty_add)
-env_runtime_tag = Hand("env_runtime_tag", [I, F], _env_runtime_tag)
-env_other_type = Hand("env_other_type", [F, V3], _env_other_type)
-
-
 # The table: (rule, program, signatures, options) -----------------------------------------
 
-
-class Case:
-    def __init__(self, rule_name, fn, sigs, adjoint=False, rtol=None, ids="", atol=1e-300):
-        self.atol = atol  # with rtol: the absolute part of the tolerance
-        self.rule = rule_name
-        self.fn = fn
-        self.sigs = sigs
-        self.adjoint = adjoint
-        self.rtol = rtol  # None: exact
-        self.id = ids or fn.__name__
-
-
-INT = st.integers()
 
 FIRES = [
     Case("mul(X, 1) -> X", mul_one, unary_sigs(*ALL)),
     Case("mul(X, 1) -> X", mul_ones_array, unary_sigs("f64[3]")),
     Case("mul(X, 1) -> X", int_mul_one, {"int": args(INT), "i64[3]": args(i64(3))}),
     Case("mul(1, X) -> X", one_mul, unary_sigs(*ALL)),
+    # A Python float times np.float64(1.0): the float as a NumPy float (signs of zeros,
+    # infinities and NaN kept).
+    Case("mul(X, 1) -> boxed(...)", mul_np_one, unary_sigs("float")),
+    Case("mul(1, X) -> boxed(...)", np_one_mul, unary_sigs("float")),
     Case("truediv(X, 1) -> X", div_one, unary_sigs(*ALL)),
     # -0.0 + 0.0 is +0.0: adjoints only (see test_add_zero_keeps_the_sign_of_zero).
     Case(
@@ -759,41 +577,7 @@ FIRES = [
 ]
 
 
-def _params(cases):
-    out = []
-    for c in cases:
-        for sig, strategy in c.sigs.items():
-            out.append(pytest.param(c, strategy, id=f"{c.rule}|{c.id}|{sig}"))
-    return out
-
-
-_PAIRS: dict = {}
-
-
-def pair(case: Case, sample: tuple):
-    """(before, after, optimizer) of the case's program for the signature of `sample`
-    (made once per signature)."""
-    key = (case.id, case.rule, case.adjoint, tuple(_sig(a) for a in sample))
-    if key not in _PAIRS:
-        if isinstance(case.fn, Hand):
-            before, after = case.fn.build(), case.fn.build()
-            opt = Optimizer(after, case.adjoint)
-            opt.run()
-            _PAIRS[key] = (before, after, opt)
-        else:
-            _PAIRS[key] = typed_pair(case.fn, sample, case.adjoint)
-    return _PAIRS[key]
-
-
-def _sig(a):
-    if isinstance(a, np.ndarray):
-        return (np.ndarray, a.dtype, a.shape)
-    if isinstance(a, bool):
-        return (bool, a)
-    return type(a)
-
-
-@pytest.mark.parametrize("case, strategy", _params(FIRES))
+@pytest.mark.parametrize("case, strategy", params(FIRES))
 @SETTINGS
 @given(data=st.data())
 def test_rule_fires_and_is_exact(case, strategy, data):
@@ -825,7 +609,7 @@ def test_every_rule_has_a_case():
     assert any(c.rule == IMPLIED for c in FIRES)
 
 
-@pytest.mark.parametrize("case, strategy", _params([c for c in FIRES if c.adjoint]))
+@pytest.mark.parametrize("case, strategy", params([c for c in FIRES if c.adjoint]))
 @settings(SETTINGS, max_examples=5)
 @given(data=st.data())
 def test_adjoint_only_rules_do_not_fire_on_jit_programs(case, strategy, data):
@@ -834,239 +618,3 @@ def test_adjoint_only_rules_do_not_fire_on_jit_programs(case, strategy, data):
     before, after, opt = pair(jit_case, sample)
     assert fired(opt, case.rule) == 0, opt.counts
     assert_outcomes(evaluate(after, sample), evaluate(before, sample), what=str(after))
-
-
-# Guards: the pattern with types that differ ---------------------------------------------
-
-
-def int_times_float_one(n):
-    return n * 1.0
-
-
-def vector_times_ones_matrix(x):
-    return x * ONES23
-
-
-def vector_plus_zeros_matrix(x):
-    return x + ZEROS23
-
-
-def f32_times_np_one(x):
-    return x * ONE64
-
-
-def bool_plus_zero(b):
-    return b + 0
-
-
-def bool_neg_neg(b):
-    return -(-b)  # noqa: B002  (a double negation, not a decrement)
-
-
-def int_div_one(n):
-    return n / 1
-
-
-def float_not_not(x):
-    return not (not x)
-
-
-def f32_plus_broadcast_float(x, y):
-    return x + np.broadcast_to(y, x.shape)
-
-
-def broadcast_times_two(y):
-    return np.broadcast_to(y, (2, 3)) * 2.0
-
-
-def f32_times_one_element64(x):
-    return x * np.array([2.5])
-
-
-def float_times_one_element(x):
-    return x * np.array([2.5])
-
-
-GUARDED = [
-    Case("mul(X, 1) -> X", int_times_float_one, {"int": args(INT)}),
-    Case("mul(X, 1) -> X", vector_times_ones_matrix, {"f64[3]": args(f64(3))}),
-    Case("mul(X, 1) -> X", f32_times_np_one, {"f32[3]": args(f32(3))}),
-    Case(
-        "add(X, 0) -> X",
-        vector_plus_zeros_matrix,
-        {"f64[3]": args(f64(3, FLOATS_NO_NEG_ZERO))},
-        adjoint=True,
-    ),
-    Case("add(X, 0) -> X", bool_plus_zero, {"bool": args(st.booleans())}, adjoint=True),
-    Case("neg(neg(X)) -> X", bool_neg_neg, {"bool": args(st.booleans())}),
-    Case("truediv(X, 1) -> X", int_div_one, {"int": args(st.integers(-(2**60), 2**60))}),
-    Case("not_(not_(X)) -> X", float_not_not, {"float": args(FLOATS)}),
-    Case(
-        "env_get(env_single(K, T), C, L) -> T",
-        env_runtime_tag,
-        {"int,np.float64": args(st.sampled_from([6, 7, 8]), NPF)},
-    ),
-    Case(
-        "env_get(env_single(K, T), C, L) -> zeros_like_sens(L)",
-        env_runtime_tag,
-        {"int,np.float64": args(st.sampled_from([6, 7, 8]), NPF)},
-    ),
-    Case(
-        "env_get(env_single(K, T), C, L) -> T",
-        env_other_type,
-        {"np.float64,f64[3]": args(NPF, NPV3)},
-    ),
-    # float32 + a float64 array of zeros is float64: not x.
-    Case(
-        "add(Z, X) -> X",
-        broadcast_zero_plus,
-        {"f32[8,9]": args(f32(BIG))},
-        adjoint=True,
-    ),
-    Case(IMPLIED, f32_plus_broadcast_float, {"f32[2,3],float": args(f32((2, 3)), FLOATS)}),
-    Case(IMPLIED, broadcast_times_two, {"f64[3]": args(f64(3))}),
-    Case(IMPLIED, f32_times_one_element64, {"f32[3]": args(f32(3))}),
-    Case(IMPLIED, float_times_one_element, {"float": args(FLOATS)}),
-]
-
-
-@pytest.mark.parametrize("case, strategy", _params(GUARDED))
-@SETTINGS
-@given(data=st.data())
-def test_rule_does_not_fire_where_types_differ(case, strategy, data):
-    sample = data.draw(strategy, label="args")
-    before, after, opt = pair(case, sample)
-    assert fired(opt, case.rule) == 0, f"{case.rule} fired: {opt.counts}\n{after}"
-    if case.fn is env_other_type:  # the types of T and L differ: the values do not matter
-        return
-    got, expected = evaluate(after, sample), evaluate(before, sample)
-    assert_outcomes(got, expected, None, 0.0, str(after))
-    if not isinstance(case.fn, Hand):
-        assert_outcomes(expected, python_outcome(case.fn, sample), None, 0.0, "python")
-
-
-def test_a_rule_that_would_change_the_type_is_refused_by_the_optimizer():
-    """The optimizer checks the type of every replacement: a rule whose replacement has
-    another type than the node is not counted and the node stays."""
-    _, after, opt = typed_pair(int_times_float_one, (3,))
-    assert opt.counts.get(rule("mul(X, 1) -> X").text, 0) == 0
-    assert "mul" in str(after)
-
-
-# Bugs -------------------------------------------------------------------------------------
-
-
-def np_one_times(x):
-    return x * ONE64
-
-
-def np_one_times_then_divide(x):
-    return (x * ONE64) / 0.0
-
-
-def np_zero_plus(x):
-    return x + ZERO64
-
-
-def np_minus_zero(x):
-    return x - ZERO64
-
-
-def np_div_one(x):
-    return x / ONE64
-
-
-def np_times_minus_one(x):
-    return x * MINUS_ONE64
-
-
-@pytest.mark.parametrize(
-    "name, fn",
-    [
-        ("mul(X, 1) -> X", np_one_times),
-        ("add(X, 0) -> X", np_zero_plus),
-        ("sub(X, 0) -> X", np_minus_zero),
-        ("truediv(X, 1) -> X", np_div_one),
-        ("mul(X, -1) -> neg(X)", np_times_minus_one),
-    ],
-)
-@SETTINGS
-@given(x=st.floats(allow_nan=False).filter(lambda v: v != 0.0))
-def test_np_float_constant_keeps_the_result_a_numpy_float(name, fn, x):
-    before, after, _ = pair(Case(name, fn, {}), (x,))
-    assert_outcomes(evaluate(after, (x,)), evaluate(before, (x,)), None, 0.0, str(after))
-
-
-def test_np_float_constant_keeps_numpy_division():
-    before, after, _ = typed_pair(np_one_times_then_divide, (2.0,))
-    assert python_outcome(np_one_times_then_divide, (2.0,))[0] == "ok"
-    assert_outcomes(evaluate(after, (2.0,)), evaluate(before, (2.0,)), None, 0.0, str(after))
-
-
-def reciprocal_of_plus_zero(x):
-    return 1.0 / (x + 0.0)
-
-
-def arctan2_of_zero_plus(x):
-    return np.arctan2(0.0 + x, -1.0)
-
-
-def reciprocal_of_plus_broadcast_zero(x):
-    return 1.0 / (x + np.broadcast_to(0.0, x.shape))
-
-
-def reciprocal_of_sum_of_negation(x):
-    return 1.0 / np.sum(-x)
-
-
-_NEG_ZERO_BIG = np.full(BIG, -0.0)
-
-
-@pytest.mark.parametrize(
-    "fn, sample",
-    [
-        (reciprocal_of_plus_zero, (np.array([-0.0, 1.0]),)),
-        (arctan2_of_zero_plus, (-0.0,)),
-        (reciprocal_of_plus_broadcast_zero, (_NEG_ZERO_BIG,)),
-        (reciprocal_of_sum_of_negation, (np.array([1.0, -1.0]),)),
-    ],
-    ids=["add(X, 0)", "add(0, X)", "add(X, broadcast_to(0, S))", "sum(neg(X))"],
-)
-def test_add_zero_keeps_the_sign_of_zero(fn, sample):
-    before, after, _ = typed_pair(fn, sample)
-    expected = python_outcome(fn, sample)
-    assert_outcomes(evaluate(before, sample), expected, None, 0.0, "before")
-    assert_outcomes(evaluate(after, sample), expected, None, 0.0, str(after))
-
-
-def bool_times_minus_one(b):
-    return b * -1
-
-
-def test_bool_array_times_minus_one_compiles():
-    sample = (np.array([True, False, True]),)
-    before, after, _ = typed_pair(bool_times_minus_one, sample)
-    assert_outcomes(evaluate(after, sample), python_outcome(bool_times_minus_one, sample))
-
-
-def test_uint8_times_minus_one_still_raises():
-    sample = (np.array([1, 2], dtype=np.uint8),)
-    before, after, _ = typed_pair(bool_times_minus_one, sample)
-    assert_outcomes(evaluate(before, sample), python_outcome(bool_times_minus_one, sample))
-    assert_outcomes(evaluate(after, sample), evaluate(before, sample), what=str(after))
-
-
-def neg_of_uint8_times_three(x):
-    return -(x * 3)
-
-
-def test_uint8_negated_product_does_not_raise():
-    sample = (np.array([1, 2], dtype=np.uint8),)
-    before, after, _ = typed_pair(neg_of_uint8_times_three, sample)
-    assert_outcomes(evaluate(before, sample), python_outcome(neg_of_uint8_times_three, sample))
-    assert_outcomes(evaluate(after, sample), evaluate(before, sample), what=str(after))
-
-
-def test_rule_texts_are_patterns_without_addresses():
-    bad = [r.text for r in RULES if "<function" in r.text or " at 0x" in r.text]
-    assert not bad, bad

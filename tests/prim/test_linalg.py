@@ -524,6 +524,11 @@ NORMS = [
     ((2, 3, 4), None, (0, 2), False),
     ((2, 3, 4), np.inf, (2, 1), False),
     ((2, 3, 4), 2, -1, True),
+    ((2, 3), "nuc", None, False),
+    ((3, 2), 2, None, False),
+    ((2, 3), -2, None, True),
+    ((2, 3, 4), "nuc", (2, 0), False),
+    ((2, 3, 4), 2, (0, 1), True),
 ]
 
 
@@ -538,7 +543,7 @@ def test_norm(shape, ord, axis, keepdims):
 def test_norm_forms():
     check_jit(f_norm0, np.arange(6).reshape(2, 3))
     check_jit(f_norm0, arr(4, dtype=np.float32))
-    check_jit(norm_fns(2, None, False)[0], arr(2, 3))  # matrix 2-norm: values only
+    check_jit(norm_fns(2, None, False)[0], arr(2, 3))
     check_jit(norm_fns("nuc", None, False)[0], arr(2, 3))
     check_jit(norm_fns(0, None, False)[0], arr(5))
     check_grad(norm_fns(0, None, False)[1], (arr(5),), 0)

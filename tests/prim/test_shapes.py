@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from myia.ad.gradient import gradient_program
 from myia.backend.compiled import compile_graph
 from myia.errors import MyiaShapeError, MyiaTypeError
-from myia.infer.abstract import abstract_of_value, drop_values
+from myia.infer.abstract import abstract_of_value
 from myia.infer.build import Builder
 from myia.infer.monomorphize import specialize
+from myia.infer.walks import drop_values
 from myia.ir.nodes import Graph
 from myia.opt.optimize import optimize
 from myia.pipeline import compile_grad, compile_jit, graph_of, signature_types

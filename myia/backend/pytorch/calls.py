@@ -19,6 +19,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from myia.errors import MyiaBackendError
+from myia.trees import tree_leaves, tree_map
+
 _NP_DTYPES: dict[torch.dtype, np.dtype] = {}
 
 
@@ -34,36 +37,36 @@ def _stand_in(t: torch.Tensor) -> np.ndarray:
     return np.broadcast_to(np.zeros((), numpy_dtype(t.dtype)), tuple(t.shape))
 
 
-def _map(x, leaf):
-    if isinstance(x, tuple):
-        return tuple(_map(v, leaf) for v in x)
-    if isinstance(x, list):
-        return [_map(v, leaf) for v in x]
-    if isinstance(x, dict):
-        return {k: _map(v, leaf) for k, v in x.items()}
-    return leaf(x)
-
-
-def _tensors(x):
-    if isinstance(x, torch.Tensor):
-        yield x
-    elif isinstance(x, (tuple, list)):
-        for v in x:
-            yield from _tensors(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            yield from _tensors(v)
+def _tensors(x) -> list:
+    return [v for v in tree_leaves(x) if isinstance(v, torch.Tensor)]
 
 
 def placement(args: tuple, device) -> tuple[tuple, str]:
     """(the arguments as the compiler types them, the device the code runs on)."""
-    first = next(_tensors(args), None)
+    tensors = _tensors(args)
     if device is None:
-        device = first.device if first is not None else "cpu"
-    device = str(torch.device(device))
-    if first is None:
+        device = tensors[0].device if tensors else "cpu"
+    device = _checked_device(device)
+    if not tensors:
         return args, device
-    return _map(args, lambda x: _stand_in(x) if isinstance(x, torch.Tensor) else x), device
+    return tree_map(lambda x: _stand_in(x) if isinstance(x, torch.Tensor) else x, args), device
+
+
+def _checked_device(device) -> str:
+    """`device` as torch names it; refuses a device torch does not know or cannot reach."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise MyiaBackendError(
+            f"device={device!r} is not a torch device: give 'cpu', 'cuda' or 'cuda:N' ({e})"
+        ) from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise MyiaBackendError(
+            f"device={device!r}: this torch ({torch.__version__}) has no CUDA device "
+            "(torch.cuda.is_available() is False); use device='cpu', or install a CUDA "
+            "build of torch on a machine with a GPU"
+        )
+    return str(dev)
 
 
 class TorchFunction:
@@ -82,10 +85,9 @@ class TorchFunction:
         return x
 
     def fn(self, *args):
-        tensors_in = next(_tensors(args), None) is not None
-        moved = _map(args, self.to_device)
+        moved = tree_map(self.to_device, args)
         out = self.compiled(*moved)  # (its errors name the user's line: `recover`)
-        return out if tensors_in else _map(out, _to_numpy)
+        return out if _tensors(args) else tree_map(_to_numpy, out)
 
     def recover(self, exc: Exception, args: tuple):
         """`fn` handled the errors of the compiled code already."""

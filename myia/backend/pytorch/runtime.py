@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from myia.prim.adjoint import _leaves
-from myia.prim.structures import EMPTY_ENV, ZERO, Env
+from myia.prim.adjoint import leaf_vdot_sum
+from myia.prim.structures import ZERO
+from myia.prim.zeros import env_sens, onehot, path_zeros, structure_zeros
 
 
 def _index(i, device):
@@ -81,13 +82,14 @@ def index_sens(shape, dtype, i, d, device):
     """Zeros of `shape` and `dtype` with `d` added at `i` (repeated indices accumulate)."""
     out = torch.zeros(tuple(shape), dtype=dtype, device=device)
     i = _index(i, out.device)
-    if _advanced(i):
-        return out.index_put_(_as_tuple(i), _as_tensor(d, out), accumulate=True)
-    return _assign(out, i, d)
-
-
-def _as_tuple(i):
-    return i if isinstance(i, tuple) else (i,)
+    if not _advanced(i):
+        return _assign(out, i, d)
+    # The flat positions `x[i]` reads (an index of tensors mixed with slices and ints
+    # included, with NumPy's placement of the advanced axes), each element of `d` added
+    # at its position: repeated indices accumulate.
+    where = torch.arange(out.numel(), device=out.device).reshape(out.shape)[i]
+    d = _as_tensor(d, out).broadcast_to(where.shape)
+    return out.view(-1).index_add_(0, where.reshape(-1), d.reshape(-1)).view(out.shape)
 
 
 def _as_tensor(d, like):
@@ -115,61 +117,31 @@ def clear_at(x, i):
     return _assign(x.clone(), i, 0)
 
 
-def zeros_like_sens(x):
-    """Zeros with the structure of the sensitivity of `x` (see the primitive)."""
-    if isinstance(x, Env):
-        return EMPTY_ENV
-    if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like_sens(e) for e in x)
-    if isinstance(x, dict):
-        return {k: zeros_like_sens(v) for k, v in x.items()}
+def _tensor_zeros(x):
+    """The zeros of the sensitivity of the tensor `x` (None where `x` is not one)."""
     if isinstance(x, torch.Tensor):
         return torch.zeros_like(x) if x.is_floating_point() else ZERO
-    if isinstance(x, (float, complex)) or hasattr(x, "dtype") and x.dtype.kind in "fc":
-        return type(x)(0)
-    if callable(x):
-        return EMPTY_ENV
-    return ZERO
+    return None
+
+
+def zeros_like_sens(x):
+    """Zeros with the structure of the sensitivity of `x` (see the primitive)."""
+    return structure_zeros(x, _tensor_zeros)
 
 
 def zeros_at(root, path):
     """`zeros_like_sens(root[path[0]][path[1]]...)`, ZERO where the path meets None."""
-    x = root
-    for k in path:
-        if x is None:
-            return ZERO
-        x = x[k]
-    return zeros_like_sens(x)
+    return path_zeros(root, path, _tensor_zeros)
 
 
 def env_get(env, tag, like):
     """The sensitivities of the closure `tag`'s captured values (zeros when none)."""
-    v = env.get(tag)
-    return zeros_like_sens(like) if v is None else v
+    return env_sens(env, tag, like, _tensor_zeros)
 
 
 def seq_onehot(like, i, d):
     """The sensitivity of the sequence `like` when `like[i]` has sensitivity `d`."""
-    if isinstance(i, slice):
-        out = [_zero_like(d[0]) if len(d) else zeros_like_sens(x) for x in like]
-        for k, j in enumerate(range(len(like))[i]):
-            out[j] = d[k]
-    else:
-        zero = _zero_like(d)
-        out = [d if j == i % len(like) else zero for j in range(len(like))]
-    return tuple(out) if isinstance(like, tuple) else out
-
-
-def _zero_like(d):
-    if d is ZERO:
-        return ZERO
-    if isinstance(d, Env):
-        return EMPTY_ENV
-    if isinstance(d, (tuple, list)):
-        return type(d)(_zero_like(e) for e in d)
-    if isinstance(d, dict):
-        return {k: _zero_like(v) for k, v in d.items()}
-    return torch.zeros_like(d) if isinstance(d, torch.Tensor) else type(d)(0)
+    return onehot(like, i, d, _tensor_zeros)
 
 
 def pow_log(x):
@@ -187,12 +159,12 @@ def logaddexp_weight(x, y, out):
 def tree_vdot(a, b) -> float:
     """The sum over matching leaves of two structures of `sum(a_leaf * b_leaf)`, in
     float64 (leaves of `b` that are None count for nothing)."""
-    total = 0.0
-    for x, y in zip(_leaves(a), _leaves(b)):
-        if y is not None and x is not ZERO:
-            x = torch.as_tensor(x, dtype=torch.float64)
-            total = total + float(torch.sum(x * torch.as_tensor(y, device=x.device)))
-    return total
+    return leaf_vdot_sum(a, b, _tensor_vdot)
+
+
+def _tensor_vdot(x, y) -> float:
+    x = torch.as_tensor(x, dtype=torch.float64)
+    return float(torch.sum(x * torch.as_tensor(y, device=x.device)))
 
 
 def tensor_of(a, device):

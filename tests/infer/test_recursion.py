@@ -1,0 +1,159 @@
+"""Recursion on numbers (`rec(x, n - 1)`): unrolled for a small known depth, one recursive
+function beyond it, whose size does not grow with the depth. Gradients against the closed
+form and central finite differences; values kept where they are the same at every call."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import myia
+from myia.infer.engine import UNROLL_DEPTH
+from myia.testing import check_grads
+
+SETTINGS = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def rpow(x, n):
+    if n == 0:
+        r = 1.0
+    else:
+        r = x * rpow(x, n - 1)
+    return r
+
+
+def rfib(x, n):
+    if n < 2:
+        return x
+    return rfib(x, n - 1) + rfib(x * 0.5, n - 2)
+
+
+def even(x, n):
+    if n == 0:
+        return x
+    return odd(x * 1.1, n - 1)
+
+
+def odd(x, n):
+    if n == 0:
+        return np.sin(x)
+    return even(x + x * x, n - 1)
+
+
+def scaled(x, n, k):
+    if n == 0:
+        return np.sum(np.full(k, x))  # the shape needs k's value
+    return x * scaled(x, n - 1, k)
+
+
+def scaled_by_three(x, n):
+    return scaled(x, n, 3)
+
+
+def count_up(x, i, stop):
+    if i == stop:
+        return 0.0
+    return np.sin(x * i) + count_up(x, i + 1, stop)
+
+
+def pick_sum(t, i):
+    if i == len(t):
+        return 0.0
+    return np.sum(t[i] * 2.0) + pick_sum(t, i + 1)
+
+
+def sum_of_tuple(t):
+    return pick_sum(t, 0)
+
+
+def statements(src: str) -> int:
+    return sum(1 for line in src.splitlines() if line.split("#", 1)[0].strip())
+
+
+def test_the_gradient_does_not_grow_with_the_depth():
+    sizes = {n: statements(myia.source(myia.grad(rpow), 1.01, n)) for n in (10, 20, 80, 400)}
+    assert len(set(sizes.values())) == 1, sizes
+    src = myia.source(myia.grad(rpow), 1.01, 20)
+    assert src.count("rpow(x_2, n_2 - 1)") == 1, src  # the forward calls itself
+
+
+def test_a_small_known_depth_is_unrolled():
+    src = myia.source(myia.grad(rpow), 1.01, 3)
+    assert "\ndef rpow" not in src and statements(src) < 12, src
+
+
+@SETTINGS
+@given(x=st.floats(0.5, 1.5), n=st.integers(0, 3 * UNROLL_DEPTH))
+def test_power_gradient_closed_form(x, n):
+    got = myia.grad(rpow)(x, n)
+    assert type(got) is float
+    assert got == pytest.approx(n * x ** (n - 1) if n else 0.0, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("n", [UNROLL_DEPTH - 1, UNROLL_DEPTH, UNROLL_DEPTH + 1, 12])
+def test_tree_and_mutual_recursion_against_finite_differences(n):
+    check_grads(rfib, (0.7, n))
+    check_grads(even, (0.3, n))
+    check_grads(count_up, (0.4, 0, n))
+
+
+@pytest.mark.parametrize("n", [3, 12, 30])
+def test_a_recursion_that_needs_its_values_is_unrolled(n):
+    """`t[i]` of a tuple of floats and arrays: with `i` widened it would be a union of
+    types, so the recursion keeps one copy per value, however deep."""
+    t = tuple(float(k) if k % 2 else np.full(2, float(k)) for k in range(n))
+    assert myia.jit(sum_of_tuple)(t) == sum_of_tuple(t)
+    grads = myia.grad(sum_of_tuple)(t)
+    for k, g in enumerate(grads):
+        assert np.array_equal(g, 2.0 if k % 2 else np.full(2, 2.0)), (k, g)
+
+
+def test_a_deep_recursion():
+    n = 600
+    assert myia.grad(rpow)(1.001, n) == pytest.approx(n * 1.001 ** (n - 1), rel=1e-12)
+    assert myia.jit(rpow)(1.001, n) == pytest.approx(1.001**n, rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_a_value_the_same_at_every_call_is_kept(n):
+    typed = myia.ir(scaled_by_three, 0.5, n, stage="typed")
+    text = str(typed)
+    assert "full(" in text or "broadcast_to(" in text, text
+    assert myia.jit(scaled_by_three)(0.5, n) == pytest.approx(3 * 0.5 ** (n + 1))
+    assert myia.grad(scaled_by_three)(0.5, n) == pytest.approx(3 * (n + 1) * 0.5**n)
+
+
+def test_higher_order_through_a_deep_recursion():
+    g2 = myia.grad(myia.grad(rpow))(1.3, 20)
+    assert g2 == pytest.approx(20 * 19 * 1.3**18, rel=1e-10)
+    assert math.isfinite(g2)
+
+
+def rpow_early(x, n):
+    if n == 0:
+        return 1.0
+    return x * rpow_early(x, n - 1)
+
+
+def test_third_order_through_a_recursive_function():
+    g3 = myia.grad(myia.grad(myia.grad(rpow)))(1.3, 20)
+    assert g3 == pytest.approx(20 * 19 * 18 * 1.3**17, rel=1e-10)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=myia.MyiaTypeError,
+    reason="known bug, on main too beyond 66 calls: the third derivative through a recursive "
+    "function with an early return adds two residuals (`+` does not support AResidual)",
+)
+def test_third_order_through_a_recursive_function_with_an_early_return():
+    g3 = myia.grad(myia.grad(myia.grad(rpow_early)))(1.3, 20)
+    assert g3 == pytest.approx(20 * 19 * 18 * 1.3**17, rel=1e-10)

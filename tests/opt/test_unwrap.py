@@ -1,0 +1,83 @@
+"""Results of one live item (`myia.opt.unwrap`): the tuple around the one item callers
+read is gone. Each program evaluates the same before and after the optimizer (the
+reference evaluator, on Hypothesis' inputs), and the rewrite fired."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import myia
+from myia.opt.optimize import Optimizer
+from myia.pipeline import gradient_of
+from tests.opt.oracle import assert_outcomes, evaluate, typed_pair
+
+SETTINGS = settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+REWRITE = "one live item"
+
+
+def rpow(x, n):
+    if n == 0:
+        r = 1.0
+    else:
+        r = x * rpow(x, n - 1)
+    return r
+
+
+def if_assigns_one(x, y):
+    if x > y:
+        r = np.sin(x) * y
+    else:
+        r = x - y
+    return r * 2.0
+
+
+def halves(x, n):
+    if n <= 0:
+        return (x, n)
+    return (halves(x * 0.5, n - 1)[0] + x, n)
+
+
+def reads_one(x, n):
+    return halves(x, n)[0] + 1.0
+
+
+def _gradient_pair(fn, args):
+    before = gradient_of(fn, args, 0, False, False, optimized=False)
+    after = gradient_of(fn, args, 0, False, False, optimized=False)
+    opt = Optimizer(after, adjoint=True)
+    opt.run()
+    return before, after, opt
+
+
+@SETTINGS
+@given(x=st.floats(-2.0, 2.0), n=st.integers(9, 30))
+def test_recursive_backward_returns_the_sensitivity_itself(x, n):
+    before, after, opt = _gradient_pair(rpow, (x, n))
+    assert opt.counts.get(REWRITE, 0) >= 1, opt.counts
+    assert_outcomes(evaluate(after, (x, n)), evaluate(before, (x, n)), None, 0.0, str(after))
+    src = myia.source(myia.grad(rpow), x, n)
+    backward = src.split("def rpow_2")[1].split("def grad_rpow")[0]
+    assert "None" not in backward and "return t" in backward, src
+
+
+@SETTINGS
+@given(x=st.floats(allow_nan=True), y=st.floats(allow_nan=True))
+def test_if_statement_of_one_variable(x, y):
+    before, after, opt = typed_pair(if_assigns_one, (x, y))
+    assert opt.counts.get(REWRITE, 0) >= 1, opt.counts
+    assert_outcomes(evaluate(after, (x, y)), evaluate(before, (x, y)), None, 0.0, str(after))
+
+
+@SETTINGS
+@given(x=st.floats(allow_nan=True), n=st.integers(9, 40))
+def test_a_recursion_of_which_one_item_is_read(x, n):
+    before, after, opt = typed_pair(reads_one, (x, n))
+    assert opt.counts.get(REWRITE, 0) >= 1, opt.counts
+    assert_outcomes(evaluate(after, (x, n)), evaluate(before, (x, n)), None, 0.0, str(after))
+    assert "make_tuple" not in str(after), str(after)
