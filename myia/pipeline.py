@@ -13,9 +13,10 @@ import numpy as np
 
 from myia.ad.expand import expand_gradients
 from myia.backend.compiled import compile_graph
-from myia.branches import inline_known_branches, unshare_branches
+from myia.branches import inline_known_branches, unshare_branches, unshare_loops
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import AFunction, GraphFn, abstract_of_value
+from myia.infer.copies import retarget_copies
 from myia.infer.monomorphize import specialize
 from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
@@ -137,14 +138,17 @@ def differentiable_program(fn, args: tuple, pinned=(), optimized: bool = False) 
     """The typed program of `fn` for arguments like `args`, ready to be differentiated
     again (or batched): a gradient's optimized program (with the invariants of
     `branches` made again), else the specialized program (optimized, with those
-    invariants, if `optimized`)."""
+    invariants, if `optimized`), its function types naming the graphs it holds
+    (`infer.copies`)."""
     inner = getattr(fn, "typed_gradient", None)
     if inner is None and not optimized:
         return primal_program(fn, args, pinned)
     primal = inner(args) if inner is not None else typed_program(fn, args, pinned)
     mng = Manager(primal)
+    unshare_loops(mng)
+    inline_known_branches(mng)  # (its copies may share the branches of an `if` they hold)
     unshare_branches(mng)
-    inline_known_branches(mng)
+    retarget_copies(mng)
     return primal
 
 

@@ -551,3 +551,240 @@ def test_second_order_through_a_loop_in_a_branch_not_taken():
     sensitivity (ZERO) is added to a stack's (found by the random-program suite)."""
     assert myia.grad(myia.grad(_loop_in_a_branch_not_taken))(0.3, 0) == 0.0
     check_grads(_loop_in_a_branch_not_taken, (0.3, 0), order=2)
+
+
+# One `if` reached by two calls ---------------------------------------------------------------
+
+
+def tanh_twice_through_an_if(x0):
+    def h0(a1):
+        if (x0 if x0 < x0 else x0) < x0:
+            return math.tanh(x0)
+        return math.tanh(x0)
+
+    return h0(math.tanh(x0)) + math.tanh(h0(x0))
+
+
+def tanh_twice_through_an_if_d2(x):
+    """The second derivative of tanh(x) + tanh(tanh(x))."""
+    t = math.tanh(x)
+    s = 1 - t * t
+    u = math.tanh(t)
+    v = 1 - u * u
+    return -2 * t * s - 2 * u * v * s * s - 2 * t * s * v
+
+
+def closure_with_an_if_called_three_times(x0, x1):
+    def h0(a1):
+        if (x1 if x0 < 0.5 else -x1) < a1:
+            return math.tanh(x0 * a1)
+        return a1 * x1
+
+    return h0(math.tanh(x0)) + math.sin(h0(x0)) * h0(x1)
+
+
+@pytest.mark.parametrize("x", [0.0, 0.3, -0.8])
+def test_second_order_of_an_if_whose_switch_two_calls_share(x):
+    # The first-order program computes the conditional expression of both calls of h0 by
+    # one switch (CSE), called twice: reverse mode made two forward regions of the same
+    # branch graphs, which captured each other ('cyclic graph nesting').
+    d2 = myia.grad(myia.grad(tanh_twice_through_an_if))(x)
+    assert d2 == pytest.approx(tanh_twice_through_an_if_d2(x), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("args", [(0.3, 0.7), (0.9, -0.2), (0.7, 0.2), (-0.4, 1.0)])
+def test_second_order_of_a_closure_with_an_if_called_three_times(args):
+    check_grads(closure_with_an_if_called_three_times, args, order=2)
+    dg = myia.grad(closure_with_an_if_called_three_times)
+    eps = 1e-6
+    fd = (dg(args[0] + eps, args[1]) - dg(args[0] - eps, args[1])) / (2 * eps)
+    d2 = myia.grad(myia.grad(closure_with_an_if_called_three_times))(*args)
+    assert d2 == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+# Lambdas in loops ----------------------------------------------------------------------------
+
+
+def lambda_in_a_loop_in_a_branch_never_taken(x0, x1, n):
+    v0 = x0 * 0.5
+    if x0 < x0 and x1 >= 0.25:
+        j = 0
+        while j < n:
+            j += 1
+            h = lambda a: math.tanh(x1 if v0 > -0.75 else float(j))  # noqa: E731
+            v0 = h(x0) + math.tanh(h(float(j)))
+
+        def g(a):
+            if v0 * x0 > v0 and math.cos(v0) > x1:
+                return math.tanh(x0)
+            t = math.tanh(x1)
+            return math.sin(t + a)
+
+        v0 = g(x1 * x0) + math.tanh(v0 * x1)
+    elif (x1 * x0 if x1 * v0 <= v0 else x1) <= 0.5:
+        v0 = math.tanh(v0 if math.sin(v0) > x0 else -3.0)
+    else:
+        return x0 * (math.sin(x0) + (v0 if 0.5 < v0 <= x0 else x1))
+    return x1 * x0 - x0
+
+
+@pytest.mark.parametrize("args", [(2.4421, -2.5335, 3), (0.3, 0.8, 2), (1.5, 2.0, 1)])
+def test_gradients_of_a_lambda_in_a_loop_in_a_branch_never_taken(args):
+    # Found by the random programs: optimizing the first-order program dropped the
+    # closure `h`'s backpropagator, whose captures held the last use of the loop's forward
+    # graph; one sweep of the manager left that graph behind (`KeyError` in `scope`).
+    check_grads(lambda_in_a_loop_in_a_branch_never_taken, args, order=2, argnums=(0, 1))
+
+
+def lambda_with_a_conditional_called_twice_in_a_loop(x0, x1, n):
+    s = x1
+    i = 0
+    while i < n:
+        i += 1
+        h = lambda a: math.tanh((x0 if x0 < s else s) * a)  # noqa: E731
+        s = h(s) + h(x0)
+    return s
+
+
+@pytest.mark.parametrize("args", [(0.7, 0.3, 3), (-0.4, 0.9, 2), (0.2, -0.6, 4), (0.5, 1.1, 0)])
+def test_second_order_of_a_lambda_with_a_conditional_called_twice_in_a_loop(args):
+    # Both calls of `h` compute its conditional expression on the same condition: one
+    # switch for the two (CSE) gave 'cyclic graph nesting around fwd:fwd:f:lambda:ifexp_true'.
+    fn = lambda_with_a_conditional_called_twice_in_a_loop
+    check_grads(fn, args, order=2, argnums=(0, 1))
+    dg = myia.grad(fn)
+    eps = 1e-6
+    fd = (dg(args[0] + eps, *args[1:]) - dg(args[0] - eps, *args[1:])) / (2 * eps)
+    assert myia.grad(myia.grad(fn))(*args) == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+def closure_with_an_unused_statement_called_twice_in_a_loop(x0, n):
+    v0 = x0 * 0.5
+    v1 = x0 * 0.75
+    j0 = 0
+    while j0 < n:
+        j0 += 1
+
+        def h3(a4):
+            if v0 < v0 <= v1:
+                return min(max(v0 * v1 - j0 * 0.5, -4.0), 4.0)
+            t5 = min(max(v1 * x0, -4.0), 4.0)  # noqa: F841
+            return min(max(x0 - (v1 - float(j0) * (j0 * 0.5)), -4.0), 4.0)
+
+        v0 = h3(-0.75) + math.sin((h3(0.5) if x0 < float(j0) else -(j0 * 0.5)) + float(j0))
+    return v0
+
+
+@pytest.mark.parametrize("args", [(0.3, 1), (0.3, 2), (-0.8, 3), (1.7, 2)])
+def test_gradients_of_a_closure_with_an_unused_statement_called_twice_in_a_loop(args):
+    # The unused statement is an effect of the branch graph, which the two specializations
+    # of `h3` share: the copy `unshare_branches` made kept the original's effect node, and
+    # closed over it ('cyclic graph nesting', already when compiling with myia.jit).
+    fn = closure_with_an_unused_statement_called_twice_in_a_loop
+    assert myia.jit(fn)(*args) == fn(*args)
+    check_grads(fn, args, order=2)
+
+
+def loop_entered_from_the_two_sides_of_its_first_test(x0, n):
+    v0 = x0 * 0.5
+    v1 = x0 * 0.75
+    v2 = x0 * 1.0
+    j0 = 0
+    while j0 < n:
+        j0 += 1
+        if ((0.5 - x0) if j0 * 0.5 > float(j0) else -1.5) > x0 and math.tanh(v0) > j0 * 0.5:
+            if (v1 if x0 * v0 < x0 else -0.75) <= 2.0:
+                continue
+            v0 *= math.tanh((v2 - float(j0)) * (float(j0) + x0))
+    if not (x0 < 3.0 <= v2) or not (v1 < v2):
+
+        def h1(a2):
+            return math.tanh((a2 - 1.0) if v0 < a2 <= v1 else v2)
+
+        v2 = h1(math.tanh(-math.sin(2.0) if v2 <= 0.25 else math.tanh(v0))) + 2.0
+        if v2 < 1.0:
+            return v0 * v2 * (x0 + (v1 - 0.25))
+    return v0 * v2 + x0
+
+
+@pytest.mark.parametrize("args", [(-1.7575, 3), (0.4, 2), (-0.6, 1), (1.2, 3), (0.9, 0)])
+def test_second_order_of_a_loop_entered_from_the_two_sides_of_its_first_test(args):
+    # The first-order program computes the loop's first test where the loop is called
+    # (the optimizer inlines it): the loop is then entered from both sides of that test,
+    # and reverse mode made two forward loops of one header, which captured each other
+    # ('cyclic graph nesting around fwd:grad:f'); `unshare_loops` gives each entry a copy.
+    fn = loop_entered_from_the_two_sides_of_its_first_test
+    check_grads(fn, args, order=2)
+    dg = myia.grad(fn)
+    eps = 1e-6
+    fd = (dg(args[0] + eps, args[1]) - dg(args[0] - eps, args[1])) / (2 * eps)
+    assert myia.grad(myia.grad(fn))(*args) == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+def test_each_loop_of_a_gradient_to_differentiate_again_has_one_entry():
+    from myia.branches import is_loop
+    from myia.ir import Constant, Manager
+    from myia.pipeline import differentiable_program
+
+    program = differentiable_program(
+        myia.grad(loop_entered_from_the_two_sides_of_its_first_test), (0.4, 2)
+    )
+    mng = Manager(program)
+    loops = [g for g in mng.graphs if g.parameters and is_loop(g)]
+    assert any(g.copy_of in loops for g in loops)  # the copy of a loop entered twice
+    for g in loops:
+        inside = mng.scope(g)
+        entries = [
+            u
+            for c in mng.all_nodes
+            if isinstance(c, Constant) and c.value is g
+            for u, i in mng.uses[c]
+            if i == 0 and u.graph not in inside
+        ]
+        assert len(entries) == 1, g
+
+
+def test_reverse_mode_refuses_an_if_entered_from_two_places():
+    # Without `unshare_branches`, the first-order program's switch shared by two calls
+    # would make two forward regions of one pair of branch graphs: refused, not built.
+    from myia.ad.gradient import gradient_program
+    from myia.pipeline import gradient_of
+
+    first = gradient_of(tanh_twice_through_an_if, (0.3,), 0, False, False)
+    with pytest.raises(myia.MyiaError, match="in two forward regions"):
+        gradient_program(first, (0,), True, False, False)
+
+
+def lambdas_with_a_constant_test_in_a_loop(x0, x1, n):
+    v0 = x0
+    v1 = x1
+    i = 0
+    while i < n:
+        i += 1
+        v0 = math.tanh(x0)
+        h1 = lambda a: math.sin(
+            math.tanh(0.5) if v0 - 0.25 < 1.5 else math.tanh(x1 if x0 < x1 else a)
+        )  # noqa: E731
+        v0 = math.tanh(h1(math.cos(v1)) * h1(v0 * math.sin(v0)))
+        h2 = lambda a: math.sin(
+            (v1 + (0.5 if -0.25 < v1 else x0)) if (0.5 if 0.5 < -0.25 else -0.25) < a else 0.5
+        )  # noqa: E731
+        v1 = math.tanh(h2(v1) * h2(0.5))
+        if math.sin(0.5) < x0 + v1:
+            break
+    return v0 * v0 + v1
+
+
+@pytest.mark.parametrize("args", [(-0.6063, 0.2069, 3), (0.3, -0.4, 2), (-1.1, 0.9, 1)])
+def test_gradients_of_lambdas_with_a_constant_test_in_a_loop(args):
+    # The side of the constant test `0.5 < -0.25`, called directly (in one specialization of
+    # `h2`) and selected by a switch (in the other), is put in place by
+    # `inline_known_branches`, whose copy then shared the branches of the `if` inside it
+    # with the original: `unshare_branches` runs after it.
+    fn = lambdas_with_a_constant_test_in_a_loop
+    check_grads(fn, args, order=2, argnums=(0, 1))
+    dg = myia.grad(fn, argnums=1)
+    eps = 1e-6
+    fd = (dg(args[0], args[1] + eps, args[2]) - dg(args[0], args[1] - eps, args[2])) / (2 * eps)
+    d2 = myia.grad(myia.grad(fn, argnums=1), argnums=1)(*args)
+    assert d2 == pytest.approx(fd, rel=1e-6, abs=1e-8)

@@ -17,35 +17,9 @@ Example:
 
 from __future__ import annotations
 
+from myia.branches import branches, switch_of_call, tail_switch
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
-from myia.prim.registry import lookup
-
-_SWITCH = lookup("switch")
-
-
-def switch_of_call(node: Node):
-    """The `switch(c, T, F)` a node calls with no arguments, or None."""
-    if isinstance(node, Apply) and len(node.inputs) == 1:
-        f = node.inputs[0]
-        if (
-            isinstance(f, Apply)
-            and f.is_apply(_SWITCH)
-            and all(isinstance(x, Constant) and isinstance(x.value, Graph) for x in f.inputs[2:])
-        ):
-            return f
-    return None
-
-
-def tail_switch(g: Graph):
-    """The switch whose call is the output of `g` (its tail position), or None (a switch
-    call `g` returns from a graph around it is a value of that graph)."""
-    out = g.output
-    return switch_of_call(out) if isinstance(out, Apply) and out.graph is g else None
-
-
-def branches(sw: Apply) -> list[Graph]:
-    return [x.value for x in sw.inputs[2:]]
 
 
 class ResidualCell:
@@ -133,28 +107,6 @@ class Region:
                     continue
                 out.append(n)
         return out
-
-
-def is_loop(g: Graph) -> bool:
-    """A graph that calls itself in tail position (through the switches of its tail)."""
-    stack = [g]
-    seen = set()
-    while stack:
-        h = stack.pop()
-        if h in seen:
-            continue
-        seen.add(h)
-        out = h.output
-        if (
-            isinstance(out, Apply)
-            and isinstance(out.inputs[0], Constant)
-            and out.inputs[0].value is g
-        ):
-            return True
-        sw = tail_switch(h)
-        if sw is not None:
-            stack.extend(branches(sw))
-    return False
 
 
 def _node_id(n) -> int:

@@ -23,8 +23,9 @@ Example:
 from __future__ import annotations
 
 from myia.ad.activity import active_nodes
-from myia.ad.regions import Region, branches, is_loop, switch_of_call, tail_switch
+from myia.ad.regions import Region
 from myia.ad.values import FunctionValues
+from myia.branches import branches, is_loop, switch_of_call, tail_switch
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import BOTTOM, AFunction, AResidual, ATuple, AZero, GraphFn, join
 from myia.infer.build import Builder, type_of, typed_constant
@@ -251,6 +252,15 @@ class Reverse:
     ) -> Graph:
         """The forward graphs of `region` (its leaves' outputs are set by `finish_forward`,
         once the backward pass has chosen the residual's slots)."""
+        again = [g for g in region.graphs if g in self.fwd_graphs]
+        if again:
+            # Two forward regions of one graph would share its node map (and capture each
+            # other's nodes): `branches.unshare_branches` and `unshare_loops` prevent it.
+            raise MyiaError(
+                f"internal error: {again[0]!r} is in two forward regions (an `if` or a loop "
+                "entered from two places)",
+                again[0].loc,
+            )
         for g in region.graphs:
             fg = root_graph if g is region.root and root_graph is not None else g.derive("fwd")
             if g in region.roots and region.kind != "branch":
@@ -273,10 +283,12 @@ class Reverse:
             fg = region.fwd_graphs[g]
             for node in region.order(g):
                 self.fmap[node] = self.forward_node(node, fg, region)
-            # The leaves' values are made when the region is finished; the forward closures
-            # of the functions they pass on must be known before (see `values`).
+            # The leaves' values and the effects are made when the region is finished; the
+            # forward closures of the functions they pass on must be known before (see
+            # `values`).
             out = g.output
-            for x in [*(out.inputs[1:] if region.is_back_edge(out) else [out])]:
+            leaves = out.inputs[1:] if region.is_back_edge(out) else [out]
+            for x in [*leaves, *g.return_.inputs[2:]]:
                 if isinstance(x, Constant):
                     self.fwd_input(x)
         self.pending.append(region)

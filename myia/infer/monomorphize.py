@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.branches import inline_known_branches, unshare_branches
+from myia.branches import inline_known_branches, unshare_branches, unshare_loops
 from myia.errors import MyiaError, MyiaSyntaxError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
@@ -30,6 +30,7 @@ from myia.infer.abstract import (
     GraphFn,
 )
 from myia.infer.build import FOLD_MAX_SIZE, Builder, typed_constant
+from myia.infer.copies import retarget_copies
 from myia.infer.engine import Analysis, Context
 from myia.infer.walks import constant_value, holds_record, is_constant, map_functions
 from myia.ir.manager import Manager
@@ -398,8 +399,10 @@ def _typed(an: Analysis, graph: Graph, args: tuple) -> Graph:
             an.solve(ctx)
     program = Monomorphizer(an).run(root)
     mng = Manager(program)
+    unshare_loops(mng)
+    inline_known_branches(mng)  # (its copies may share the branches of an `if` they hold)
     unshare_branches(mng)
-    inline_known_branches(mng)
+    retarget_copies(mng)
     return program
 
 

@@ -90,20 +90,30 @@ def _unboxed(a: AbstractValue) -> AbstractValue:
 
 def map_functions(a: AbstractValue, fn) -> AbstractValue:
     """`a` with each `GraphFn` option `o` of its function values replaced by `fn(o)`."""
+    return expand_functions(a, lambda o: (fn(o),))
+
+
+def expand_functions(a: AbstractValue, fn) -> AbstractValue:
+    """`a` with each `GraphFn` option `o` of its function values replaced by the options
+    `fn(o)` returns.
+
+    Example:
+        >>> expand_functions(t, lambda o: (o, GraphFn(copy, None)))    # doctest: +SKIP
+    """
     if isinstance(a, AFunction):
-        return AFunction(fn(o) if isinstance(o, GraphFn) else o for o in a.options)
+        return AFunction(x for o in a.options for x in (fn(o) if isinstance(o, GraphFn) else (o,)))
     if isinstance(a, ATuple):
-        return a.rebuilt(map_functions(x, fn) for x in a.items)
+        return a.rebuilt(expand_functions(x, fn) for x in a.items)
     if isinstance(a, AList):
         if a.items is not None:
-            return AList([map_functions(x, fn) for x in a.items])
-        return a.of(map_functions(a.elem, fn))
+            return AList([expand_functions(x, fn) for x in a.items])
+        return a.of(expand_functions(a.elem, fn))
     if isinstance(a, ADict):
-        return ADict(a.keys, [map_functions(x, fn) for x in a.values])
+        return ADict(a.keys, [expand_functions(x, fn) for x in a.values])
     if isinstance(a, AUnion):
-        return _union([map_functions(x, fn) for x in a.options])
+        return _union([expand_functions(x, fn) for x in a.options])
     if isinstance(a, AStack):
-        return AStack(map_functions(a.elem, fn))
+        return AStack(expand_functions(a.elem, fn))
     return a
 
 

@@ -20,7 +20,7 @@ def clone(graph: Graph, *, total: bool = False, manager: Manager | None = None) 
 
     With `total=True`, every graph `graph` reaches through graph constants is copied too;
     otherwise graphs outside its scope are shared with the original. Nodes keep their source
-    locations and names; graph flags are copied.
+    locations and names; graph flags are copied, and each copy's `copy_of` is its original.
     """
     return clone_graphs(graph, total=total, manager=manager)[graph]
 
@@ -44,6 +44,7 @@ def clone_graphs(
     for g in sorted(targets, key=lambda g: g.id):
         ng = Graph(g.name, g.loc)
         ng.flags = dict(g.flags)
+        ng.copy_of = g
         gmap[g] = ng
     nmap: dict[Node, Node] = {}
     for g in sorted(targets, key=lambda g: (depth[g], g.id)):
@@ -64,8 +65,9 @@ def clone_graphs(
     for g in sorted(targets, key=lambda g: (depth[g], g.id)):
         ng = gmap[g]
         fv_hook = lambda h, g=g: [x for x in mng.free_variables_total.get(h, ()) if x.graph is g]
-        for node in toposort(g.output, lambda n, g=g: n.graph is g, fv_hook):
-            if isinstance(node, Apply) and node.graph is g:
+        # From the return node: its effects (after the output) are the graph's nodes too.
+        for node in toposort(g.return_, lambda n, g=g: n.graph is g, fv_hook):
+            if isinstance(node, Apply) and node.graph is g and node is not g.return_:
                 nmap[node] = Apply([copy(i) for i in node.inputs], ng, node.loc, node.name)
                 nmap[node].abstract = node.abstract
         ng.return_ = Apply([copy(i) for i in g.return_.inputs], ng, g.return_.loc)
@@ -104,7 +106,8 @@ def inline_clone(
     after the output) are appended to it.
 
     Node types (`abstract`) are copied. Graphs nested in `graph` (those that close over its
-    nodes, directly or through other nested graphs) are copied too, their free variables now pointing into `target`. With
+    nodes, directly or through other nested graphs) are copied too (`copy_of` names the
+    original), their free variables now pointing into `target`. With
     `free`, the free variables it maps are replaced too (in `graph` and in every graph that
     closes over them), which lambda-lifts them. With `created`, every application copied
     into `target` is appended to it. It uses only the manager's incremental
@@ -117,6 +120,7 @@ def inline_clone(
     for g in nested:
         ng = Graph(g.name, g.loc)
         ng.flags = dict(g.flags)
+        ng.copy_of = g
         gmap[g] = ng
     nmap: dict[Node, Node] = {**free, **dict(zip(graph.parameters, args))}
     for g, ng in gmap.items():

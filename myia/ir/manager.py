@@ -155,8 +155,13 @@ class Manager:
         self._derived = None
 
     def _sweep(self) -> None:
-        """Drop graphs no longer reachable from the roots (cycles of recursion included)."""
-        self._needs_sweep = False
+        """Drop graphs no longer reachable from the roots (cycles of recursion included),
+        until none is: the nodes of a dropped graph may hold the last uses of others."""
+        while self._needs_sweep:
+            self._needs_sweep = False
+            self._sweep_once()
+
+    def _sweep_once(self) -> None:
         live: set[Graph] = set()
         stack = list(self.roots)
         while stack:
@@ -178,6 +183,7 @@ class Manager:
             self.free_variables_direct.pop(g, None)
             self.graph_constants.pop(g, None)
         self._graphs = live
+        self._needs_sweep = False  # the edges dropped so far were those of dead graphs
         for node in orphans:
             if node in self.all_nodes and not self.uses.get(node):
                 self._drop_node(node)

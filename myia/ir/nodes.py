@@ -140,6 +140,8 @@ class Graph:
     `flags["rule"]` marks a graph that is myia's own, not the user's: the graph calling a
     primitive used as a function value, and what transforms make of it (its value names it
     in the views, as `bprop[tanh]`).
+    `copy_of` is the graph this one was copied from (`ir.clone`), or None: types made
+    before the copy name the original (see `infer.copies`).
     """
 
     def __init__(self, name: str = "graph", loc: Location | None = None):
@@ -148,6 +150,7 @@ class Graph:
         self.parameters: list[Parameter] = []
         self.return_: Apply | None = None
         self.flags: dict[str, Any] = {}
+        self.copy_of: Graph | None = None
         self.id = next(_ids)
 
     def add_parameter(self, name: str | None = None, loc: Location | None = None) -> Parameter:

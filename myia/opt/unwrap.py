@@ -47,6 +47,8 @@ def unwrap_results(mng: Manager, root: Graph) -> list[Node]:
             continue
         if node.graph.output is node or node.graph.flags.get("loop"):
             continue
+        if not _called_once(mng, node.inputs[0]):
+            continue  # (CSE gave two calls one switch: unwrapping one would break the other)
         sites = _leaves(mng, node, None)
         if sites is not None:
             changed += _unwrap(mng, [node], *sites)
@@ -70,7 +72,7 @@ def _leaves(mng: Manager, out: Node, g: Graph | None):
             leaves.append((h, n))
         elif g is not None and _calls(n, g):
             path.add(n)
-        elif _is_switch_call(n):
+        elif _is_switch_call(n) and _called_once(mng, n.inputs[0]):
             path.add(n)
             for x in n.inputs[0].inputs[2:]:
                 b = x.value
@@ -82,6 +84,11 @@ def _leaves(mng: Manager, out: Node, g: Graph | None):
     if not leaves or len({_width(n) for _, n in leaves}) != 1:
         return None
     return leaves, path
+
+
+def _called_once(mng: Manager, switch: Node) -> bool:
+    """Whether the switch `switch` has one user, the call whose result is unwrapped."""
+    return len(mng.uses.get(switch, ())) == 1
 
 
 def _width(n: Node) -> int:

@@ -177,6 +177,47 @@ def test_scopes_and_children():
     assert mng.nested_in(b, g) and mng.nested_in(b, b) and not mng.nested_in(a, b)
 
 
+def test_a_graph_only_a_dropped_closure_reaches_through_its_captures_is_dropped():
+    # `root` makes the closure `inner`, which captures `c = (tail, x)`, the only use of
+    # `tail`. Once `inner` is unreachable, `c` loses its last user and goes, and so must
+    # `tail`: one sweep of the unreachable graphs left it, and `scope` then failed on it.
+    root = Graph("root")
+    x = root.add_parameter("x")
+    tail = Graph("tail")
+    y = tail.add_parameter("y")
+    tail.output = y
+    c = root.apply(lookup("make_tuple"), Constant(tail), x)
+    inner = Graph("inner")
+    inner.output = inner.apply(lookup("getitem"), c, 1)
+    root.output = root.apply(lookup("make_tuple"), Constant(inner), x)
+    mng = Manager(root)
+    assert {inner, tail} <= mng.graphs
+    mng.set_output(root, x)
+    assert mng.graphs == {root}
+    assert mng.scope(root) == {root}
+    assert_consistent(mng)
+
+
+def test_a_clone_copies_the_effects_of_its_graphs():
+    # An effect (a statement whose value is unused, kept after the output) of a nested
+    # graph was shared with the original: the copy then closed over the original's node.
+    root = Graph("root")
+    x = root.add_parameter("x")
+    branch = Graph("branch")
+    branch.output = branch.apply(lookup("mul"), x, x)
+    effect = branch.apply(lookup("add"), x, 1.0)
+    branch.return_.inputs.append(effect)
+    root.output = root.apply(Constant(branch))
+    copy = clone(root)
+    copied = copy.output.inputs[0].value
+    assert copied is not branch
+    assert copied.return_.inputs[2].graph is copied
+    assert copied.return_.inputs[2].inputs[1] is copy.parameters[0]
+    mng = Manager(copy)
+    assert mng.parents[copied] is copy
+    assert_consistent(mng)
+
+
 @pytest.mark.parametrize("fn,args", [(nested, (1.5, 5)), (closures3, (2.0,))])
 @pytest.mark.parametrize("total", [False, True])
 def test_clones_evaluate_like_originals(fn, args, total):
