@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from myia.ad.forward import Forward, fit, tangent_type
 from myia.ad.reverse import Reverse
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
@@ -23,10 +24,11 @@ from myia.infer.abstract import (
     describe,
 )
 from myia.infer.build import Builder, type_of, typed_constant
-from myia.infer.walks import drop_values
-from myia.ir.nodes import Graph
+from myia.infer.walks import drop_values, map_functions
+from myia.ir.manager import Manager
+from myia.ir.nodes import Apply, Constant, Graph
 from myia.prim.records import spec_of
-from myia.prim.registry import lookup
+from myia.prim.registry import Primitive, lookup
 from myia.prim.sens import zeros_of
 from myia.prim.structures import ZERO
 
@@ -98,6 +100,8 @@ def gradient_program(
     else:
         loss_t = out_t
     one = seed(loss_t, ret)
+    if one_tangent_suffices(primal, argnums):
+        return forward_gradient(primal, argnums[0], single, has_aux, with_value)
     rev = Reverse(primal, argnums)
     f = rev.function(primal)
     g = primal.derive("value_and_grad" if with_value else "grad")
@@ -122,6 +126,82 @@ def gradient_program(
     else:
         g.output = result
     rev.finish_forward()
+    return g
+
+
+def one_tangent_suffices(primal: Graph, argnums: tuple[int, ...]) -> bool:
+    """Whether the gradient is one directional derivative: the program's only input with
+    a derivative is one float (the others are ints, bools, strings, functions), every
+    primitive it applies has a tangent rule, no graph of it has a custom_vjp rule (a rule
+    for reverse mode), no graph of it takes or returns functions, and it captures nothing
+    (a closure differentiated inside compiled code captures values whose tangents forward
+    mode would have to be given). Forward mode then computes it in one pass with no tape,
+    as a hand-written adjoint of a function of one number does."""
+    real = [i for i, p in enumerate(primal.parameters) if tangent_type(p.abstract) is not AZero]
+    if len(real) != 1 or tuple(real) != tuple(argnums):
+        return False
+    t = primal.parameters[real[0]].abstract
+    if not (isinstance(t, AScalar) and np.dtype(t.kind).kind == "f"):
+        return False
+    mng = Manager(primal)
+    if mng.parents.get(primal) is not None or mng.free_variables_total.get(primal):
+        return False
+    return not any(
+        "custom_bwd" in g.flags or _passes_functions(g) or _lacks_tangent_rule(mng, g)
+        for g in mng.graphs
+    )
+
+
+def _passes_functions(g: Graph) -> bool:
+    """Whether `g` takes or returns function values (a closure carried by a loop, made
+    by a helper): reverse mode differentiates those programs at every order."""
+    found = []
+    for t in [*(p.abstract for p in g.parameters), getattr(g.output, "abstract", None)]:
+        if t is not None:
+            map_functions(t, lambda o: found.append(o) or o)
+    return bool(found)
+
+
+def _lacks_tangent_rule(mng: Manager, g: Graph) -> bool:
+    """Whether a primitive applied in `g` to values with derivatives has no tangent rule
+    (reverse mode then says whether it has a gradient rule)."""
+    for node in mng.nodes[g]:
+        fn = node.inputs[0] if isinstance(node, Apply) else None
+        if isinstance(fn, Constant) and isinstance(fn.value, Primitive):
+            prim = fn.value
+            if prim.jvp is None and not prim.nondiff and tangent_type(node.abstract) is not AZero:
+                return True
+    return False
+
+
+def forward_gradient(primal: Graph, i: int, single: bool, has_aux: bool, with_value: bool) -> Graph:
+    """The gradient program of `primal` with respect to its float parameter `i`, its only
+    input with a derivative (`one_tangent_suffices`): the tangent of the output for the
+    tangent 1 of that input, by forward mode (`ad.forward`)."""
+    fwd = Forward(Manager(primal))
+    jg = fwd.graph(primal)
+    fwd.run()
+    g = primal.derive("value_and_grad" if with_value else "grad")
+    g.flags.update({k: v for k, v in primal.flags.items() if k in ("argnames", "defaults")})
+    params = copy_parameters(g, primal)
+    b = Builder(g, primal.loc)
+    p = primal.parameters[i]
+    one = fit(b, b.node(typed_constant(np.float64(1.0))), p.abstract, params[i])
+    out_t = primal.output.abstract
+    pair = b.call(jg, [*params, one], ATuple((out_t, tangent_type(out_t))))
+    value = b.apply(_getitem, pair, 0)
+    t_out = None if tangent_type(out_t) is AZero else b.apply(_getitem, pair, 1)
+    if has_aux and t_out is not None:
+        loss_tangent = tangent_type(out_t).items[0]
+        t_out = None if loss_tangent is AZero else b.apply(_getitem, t_out, 0)
+    grad = as_input(b, t_out, params[i])
+    result = grad if single else b.apply(_make_tuple, grad)
+    if with_value:
+        g.output = b.apply(_make_tuple, value, result)
+    elif has_aux:
+        g.output = b.apply(_make_tuple, result, b.apply(_getitem, value, 1))
+    else:
+        g.output = result
     return g
 
 

@@ -293,6 +293,35 @@ def _infer_asarray(a, dtype):
     return AArray(dt, shape)
 
 
+@asarray.defjvp
+def _jvp_asarray(r):
+    """The array of the tangents of the items (0.0 for an item with none: an int of a
+    list of numbers), of the output's dtype."""
+    if r.t(0) is None:
+        return None
+    return r.b.apply(asarray, _zeros_filled(r.b, r.full(0)), r.x(1))
+
+
+def _zeros_filled(b, t):
+    """The tangent `t` of a sequence with 0.0 for its items that have no tangent."""
+    from myia.infer.build import type_of
+    from myia.prim.structures import getitem, make_list, make_tuple
+
+    tt = type_of(t)
+    if tt is AZero:
+        return b.node(0.0)
+    if isinstance(tt, (ATuple, AList)) and tt.items is not None and _has_zero(tt):
+        items = [_zeros_filled(b, b.apply(getitem, t, i)) for i in range(len(tt.items))]
+        return b.apply(make_tuple if isinstance(tt, ATuple) else make_list, *items)
+    return t
+
+
+def _has_zero(t) -> bool:
+    if t is AZero:
+        return True
+    return isinstance(t, (ATuple, AList)) and t.items is not None and any(map(_has_zero, t.items))
+
+
 @asarray.defvjp
 def _vjp_asarray(r):
     from myia.prim.sens import unbroadcast
@@ -647,7 +676,6 @@ squeeze.defemit(template("np.squeeze({0}, {1})"))
 # Tangents (forward mode)
 cast.defjvp(linear(0))
 astype.defjvp(linear(0))
-asarray.defjvp(linear(0))
 broadcast_to.defjvp(linear(0))
 reshape.defjvp(linear(0))
 transpose.defjvp(linear(0))

@@ -21,11 +21,11 @@ SETTINGS = settings(
 REWRITE = "one live item"
 
 
-def rpow(x, n):
+def rpow(x, s, n):
     if n == 0:
-        r = 1.0
+        r = s
     else:
-        r = x * rpow(x, n - 1)
+        r = x * rpow(x, s, n - 1)
     return r
 
 
@@ -58,10 +58,12 @@ def _gradient_pair(fn, args):
 @SETTINGS
 @given(x=st.floats(-2.0, 2.0), n=st.integers(9, 30))
 def test_recursive_backward_returns_the_sensitivity_itself(x, n):
-    before, after, opt = _gradient_pair(rpow, (x, n))
+    # Two float inputs (`s` too), so reverse mode: a backward recursion.
+    args = (x, 1.5, n)
+    before, after, opt = _gradient_pair(rpow, args)
     assert opt.counts.get(REWRITE, 0) >= 1, opt.counts
-    assert_outcomes(evaluate(after, (x, n)), evaluate(before, (x, n)), None, 0.0, str(after))
-    src = myia.source(myia.grad(rpow), x, n)
+    assert_outcomes(evaluate(after, args), evaluate(before, args), None, 0.0, str(after))
+    src = myia.source(myia.grad(rpow), *args)
     backward = src.split("def rpow_2")[1].split("def grad_rpow")[0]
     assert "None" not in backward and "return t" in backward, src
 
