@@ -590,6 +590,9 @@ def test_second_order_of_an_if_whose_switch_two_calls_share(x):
     # branch graphs, which captured each other ('cyclic graph nesting').
     d2 = myia.grad(myia.grad(tanh_twice_through_an_if))(x)
     assert d2 == pytest.approx(tanh_twice_through_an_if_d2(x), rel=1e-12, abs=1e-15)
+    # With a second float input, both orders are reverse mode (one float alone: forward).
+    d2 = myia.grad(myia.grad(tanh_twice_through_an_if_scaled))(x, 1.5)
+    assert d2 == pytest.approx(1.5 * tanh_twice_through_an_if_d2(x), rel=1e-12, abs=1e-15)
 
 
 @pytest.mark.parametrize("args", [(0.3, 0.7), (0.9, -0.2), (0.7, 0.2), (-0.4, 1.0)])
@@ -744,13 +747,23 @@ def test_each_loop_of_a_gradient_to_differentiate_again_has_one_entry():
         assert len(entries) == 1, g
 
 
+def tanh_twice_through_an_if_scaled(x0, s):
+    def h0(a1):
+        if (x0 if x0 < x0 else x0) < x0:
+            return math.tanh(x0)
+        return math.tanh(x0)
+
+    return (h0(math.tanh(x0)) + math.tanh(h0(x0))) * s
+
+
 def test_reverse_mode_refuses_an_if_entered_from_two_places():
     # Without `unshare_branches`, the first-order program's switch shared by two calls
     # would make two forward regions of one pair of branch graphs: refused, not built.
+    # (Two float inputs: reverse mode at both orders.)
     from myia.ad.gradient import gradient_program
     from myia.pipeline import gradient_of
 
-    first = gradient_of(tanh_twice_through_an_if, (0.3,), 0, False, False)
+    first = gradient_of(tanh_twice_through_an_if_scaled, (0.3, 1.5), 0, False, False)
     with pytest.raises(myia.MyiaError, match="in two forward regions"):
         gradient_program(first, (0,), True, False, False)
 
