@@ -345,6 +345,13 @@ def broadcast_like_node(value: str) -> Callable:
     return build
 
 
+def shape_known(m) -> bool:
+    """The matched node is a number or an array whose shape is known when compiling (the
+    shape `broadcast_like_node` and `zero_like_node` write)."""
+    t = m["node"].abstract
+    return isinstance(t, AScalar) or isinstance(t, AArray) and t.known_shape
+
+
 def zero_like_node(m, b: Builder) -> Node:
     """Zeros of the node's type (a number, or a number broadcast to its shape)."""
     t = m["node"].abstract
@@ -458,20 +465,22 @@ RULES = [
     Rule(
         (mul, (mul, K1, (truediv, ONE, X)), X),
         broadcast_like_node("K1"),
+        when=shape_known,
         adjoint_only=True,
     ),
     Rule(
         (mul, X, (mul, K1, (truediv, ONE, X))),
         broadcast_like_node("K1"),
+        when=shape_known,
         adjoint_only=True,
     ),
     # A zero times anything is a zero; a zero added is nothing (adjoints: NaN and inf
     # aside, and the sign of a zero). Zeros are written `broadcast_to(0.0, s)` by the rules,
     # `np.zeros(s)` where an absent tangent is passed to a call, and folded constants.
-    Rule((mul, Z, X), zero_like_node, when=zeros_("Z"), adjoint_only=True),
-    Rule((mul, X, Z), zero_like_node, when=zeros_("Z"), adjoint_only=True),
-    Rule((matmul, Z, X), zero_like_node, when=zeros_("Z"), adjoint_only=True),
-    Rule((matmul, X, Z), zero_like_node, when=zeros_("Z"), adjoint_only=True),
+    Rule((mul, Z, X), zero_like_node, when=both(zeros_("Z"), shape_known), adjoint_only=True),
+    Rule((mul, X, Z), zero_like_node, when=both(zeros_("Z"), shape_known), adjoint_only=True),
+    Rule((matmul, Z, X), zero_like_node, when=both(zeros_("Z"), shape_known), adjoint_only=True),
+    Rule((matmul, X, Z), zero_like_node, when=both(zeros_("Z"), shape_known), adjoint_only=True),
     Rule((add, X, Z), X, when=both(zeros_("Z"), same_type()), adjoint_only=True),
     Rule((add, Z, X), X, when=both(zeros_("Z"), same_type()), adjoint_only=True),
     Rule((sub, X, Z), X, when=both(zeros_("Z"), same_type()), adjoint_only=True),

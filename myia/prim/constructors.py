@@ -20,8 +20,8 @@ from myia.infer.abstract import AArray, AScalar, ATuple, describe
 from myia.infer.build import type_of
 from myia.prim import arith as O
 from myia.prim import typing as T
-from myia.prim.arrays import attr_shape, reshape, zeros_like
-from myia.prim.jvp import linear
+from myia.prim.arrays import attr_shape, reshape
+from myia.prim.jvp import linear, tangent_sum
 from myia.prim.registry import primitive
 from myia.prim.shapes import _as_array, _compatible, _count, _is_int, _np_call, _sens
 
@@ -157,12 +157,17 @@ def _infer_linspace(start, stop, num, endpoint, retstep, dtype, axis):
     return AArray(dt, (_count(num, "num"), *shape))
 
 
+def _weights(b, num, endpoint, ndim: int):
+    """`w` of `linspace(start, stop, ...) = start (1 - w) + stop w`, along the new first
+    axis of an output of `ndim` dimensions."""
+    w = b.apply(linspace, 0.0, 1.0, num, endpoint, False, None, 0)
+    return b.apply(reshape, w, (-1,) + (1,) * (ndim - 1)) if ndim > 1 else w
+
+
 @linspace.defvjp
 def _vjp_linspace(r):
     b = r.b
-    w = b.apply(linspace, 0.0, 1.0, r.x(2), r.x(3), False, None, 0)
-    if r.out_type.ndim > 1:
-        w = b.apply(reshape, w, (-1,) + (1,) * (r.out_type.ndim - 1))
+    w = _weights(b, r.x(2), r.x(3), r.out_type.ndim)
     out = [None] * 7
     if r.wants(0):
         out[0] = _sens(b, b.apply(O.mul, r.dout, b.apply(O.sub, 1.0, w)), r.types[0])
@@ -175,11 +180,16 @@ linspace.defemit(_np_call("linspace", 3, endpoint=True, retstep=False, dtype=Non
 
 
 # Tangents (forward mode): `full` is linear in its fill value, `linspace` in its two ends
-# together (each point is `start + w_i (stop - start)`; an int end has tangent 0).
+# (each point is `start (1 - w_i) + stop w_i`, as in its backpropagator).
 full.defjvp(linear(1))
 
 
 @linspace.defjvp
 def _jvp_linspace(r):
-    ends = [r.b.apply(zeros_like, r.x(i), float) if r.t(i) is None else r.t(i) for i in (0, 1)]
-    return r.b.apply(linspace, *ends, *[r.x(i) for i in range(2, r.nargs)])
+    b = r.b
+    w = _weights(b, r.x(2), r.x(3), r.node.abstract.ndim)
+    parts = [
+        None if r.t(0) is None else b.apply(O.mul, r.t(0), b.apply(O.sub, 1.0, w)),
+        None if r.t(1) is None else b.apply(O.mul, r.t(1), w),
+    ]
+    return tangent_sum(b, parts)
