@@ -118,6 +118,14 @@ def gradient_program(
     for i in argnums:
         d = b.apply(_getitem, s, i) if out_types.items[i] is not AZero else None
         grads.append(as_input(b, d, params[i]))
+    set_gradient_output(b, g, grads, value, single, has_aux, with_value)
+    rev.finish_forward()
+    return g
+
+
+def set_gradient_output(b, g: Graph, grads: list, value, single, has_aux, with_value) -> None:
+    """The output of the gradient program `g`: the gradients (one, or a tuple for a tuple
+    `argnums`), with the value (`value_and_grad`) or the aux of `(loss, aux)` (`has_aux`)."""
     result = grads[0] if single else b.apply(_make_tuple, *grads)
     if with_value:
         g.output = b.apply(_make_tuple, value, result)
@@ -125,8 +133,6 @@ def gradient_program(
         g.output = b.apply(_make_tuple, result, b.apply(_getitem, value, 1))
     else:
         g.output = result
-    rev.finish_forward()
-    return g
 
 
 def one_tangent_suffices(primal: Graph, argnums: tuple[int, ...]) -> bool:
@@ -194,14 +200,8 @@ def forward_gradient(primal: Graph, i: int, single: bool, has_aux: bool, with_va
     if has_aux and t_out is not None:
         loss_tangent = tangent_type(out_t).items[0]
         t_out = None if loss_tangent is AZero else b.apply(_getitem, t_out, 0)
-    grad = as_input(b, t_out, params[i])
-    result = grad if single else b.apply(_make_tuple, grad)
-    if with_value:
-        g.output = b.apply(_make_tuple, value, result)
-    elif has_aux:
-        g.output = b.apply(_make_tuple, result, b.apply(_getitem, value, 1))
-    else:
-        g.output = result
+    grads = [as_input(b, t_out, params[i])]
+    set_gradient_output(b, g, grads, value, single, has_aux, with_value)
     return g
 
 
