@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.ad.forward import Forward, fit, tangent_type
+from myia.ad.forward import Forward, covers, fit, tangent_type
 from myia.ad.reverse import Reverse
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
@@ -24,11 +24,11 @@ from myia.infer.abstract import (
     describe,
 )
 from myia.infer.build import Builder, type_of, typed_constant
-from myia.infer.walks import drop_values, map_functions
+from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
-from myia.ir.nodes import Apply, Constant, Graph
+from myia.ir.nodes import Graph
 from myia.prim.records import spec_of
-from myia.prim.registry import Primitive, lookup
+from myia.prim.registry import lookup
 from myia.prim.sens import zeros_of
 from myia.prim.structures import ZERO
 
@@ -136,13 +136,13 @@ def set_gradient_output(b, g: Graph, grads: list, value, single, has_aux, with_v
 
 
 def one_tangent_suffices(primal: Graph, argnums: tuple[int, ...]) -> bool:
-    """Whether the gradient is one directional derivative: the program's only input with
-    a derivative is one float (the others are ints, bools, strings, functions), every
-    primitive it applies has a tangent rule, no graph of it has a custom_vjp rule (a rule
-    for reverse mode), no graph of it takes or returns functions, and it captures nothing
-    (a closure differentiated inside compiled code captures values whose tangents forward
-    mode would have to be given). Forward mode then computes it in one pass with no tape,
-    as a hand-written adjoint of a function of one number does."""
+    """Whether the gradient is one directional derivative, which forward mode computes in
+    one pass with no tape (as a hand-written adjoint of a function of one number does):
+    the program's only input with a derivative is one float (the others are ints, bools,
+    strings), it captures nothing (a closure differentiated inside compiled code captures
+    values whose tangents forward mode would have to be given), and forward mode covers
+    it (`ad.forward.covers`: no custom_vjp rule, a tangent rule for every primitive, no
+    function values passed around)."""
     real = [i for i, p in enumerate(primal.parameters) if tangent_type(p.abstract) is not AZero]
     if len(real) != 1 or tuple(real) != tuple(argnums):
         return False
@@ -152,32 +152,7 @@ def one_tangent_suffices(primal: Graph, argnums: tuple[int, ...]) -> bool:
     mng = Manager(primal)
     if mng.parents.get(primal) is not None or mng.free_variables_total.get(primal):
         return False
-    return not any(
-        "custom_bwd" in g.flags or _passes_functions(g) or _lacks_tangent_rule(mng, g)
-        for g in mng.graphs
-    )
-
-
-def _passes_functions(g: Graph) -> bool:
-    """Whether `g` takes or returns function values (a closure carried by a loop, made
-    by a helper): reverse mode differentiates those programs at every order."""
-    found = []
-    for t in [*(p.abstract for p in g.parameters), getattr(g.output, "abstract", None)]:
-        if t is not None:
-            map_functions(t, lambda o: found.append(o) or o)
-    return bool(found)
-
-
-def _lacks_tangent_rule(mng: Manager, g: Graph) -> bool:
-    """Whether a primitive applied in `g` to values with derivatives has no tangent rule
-    (reverse mode then says whether it has a gradient rule)."""
-    for node in mng.nodes[g]:
-        fn = node.inputs[0] if isinstance(node, Apply) else None
-        if isinstance(fn, Constant) and isinstance(fn.value, Primitive):
-            prim = fn.value
-            if prim.jvp is None and not prim.nondiff and tangent_type(node.abstract) is not AZero:
-                return True
-    return False
+    return covers(mng)
 
 
 def forward_gradient(primal: Graph, i: int, single: bool, has_aux: bool, with_value: bool) -> Graph:
@@ -268,8 +243,6 @@ def vjp_programs(primal: Graph) -> tuple[Graph, Graph]:
     output, the residual and a cotangent of the output's type in; the cotangent of each
     input out, None for ints, bools and strings). The backward program computes nothing
     of the forward pass: what it reads of it is in the residual."""
-    from myia.ad.forward import fit, tangent_type
-
     out_t = primal.output.abstract
     for i, p in enumerate(primal.parameters):
         if tangent_type(p.abstract) is not AZero:

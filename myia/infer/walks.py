@@ -129,6 +129,20 @@ def holds_record(a, models_only: bool = False) -> bool:
     return False
 
 
+def holds_function(a) -> bool:
+    """Whether `a` holds a function value (a graph or a primitive passed as a value)."""
+    if isinstance(a, AFunction):
+        return True
+    if isinstance(a, (ATuple, AList)):
+        items = a.items if a.items is not None else (a.elem,)
+        return any(holds_function(x) for x in items)
+    if isinstance(a, ADict):
+        return any(holds_function(x) for x in a.values)
+    if isinstance(a, AUnion):
+        return any(holds_function(x) for x in a.options)
+    return False
+
+
 def is_constant(a) -> bool:
     """Whether `a` describes exactly one known value."""
     if isinstance(a, AScalar):

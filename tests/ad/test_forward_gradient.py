@@ -121,3 +121,21 @@ def test_programs_forward_mode_does_not_take_stay_in_reverse_mode():
         return clipped(x) * 2.0
 
     assert myia.grad(uses_rule)(0.3) == pytest.approx(1.0)  # the rule is used, not jvp
+
+
+def wrap_scale(g, x):
+    return lambda y: g(y) * x + y
+
+
+def loop_carrying_a_closure(x, n):
+    h = lambda y: np.sin(y)  # noqa: E731
+    i = 0
+    while i < n:
+        h = wrap_scale(h, x)
+        i = i + 1
+    return h(x)
+
+
+def test_a_closure_carried_through_a_loop_stays_in_reverse_mode():
+    assert not is_forward(loop_carrying_a_closure, 0.8, 2)
+    check_grads(loop_carrying_a_closure, (0.8, 2), order=2, argnums=0)
