@@ -160,6 +160,9 @@ class Forward:
         parent = self.mng.parents.get(g)
         if parent is not None:  # filled first: a closure reads the values of its parent
             self.graph(parent)
+            jg = self.graphs.get(g)
+            if jg is not None:  # made while the parent was: its parameters' types name it
+                return jg
         jg = self.graphs[g] = g.derive("jvp")
         jg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
         for p in g.parameters:
