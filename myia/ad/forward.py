@@ -111,9 +111,10 @@ def covers(mng: Manager) -> bool:
     a refusal and is known to be right at every order: no graph has a custom_vjp rule
     (`Forward.graph` refuses it), every primitive applied to values with tangents has a
     tangent rule (`Forward.primitive_tangent` refuses it), and no graph takes or returns
-    function values (a closure carried through a loop, `h = wrap(h, x)` in a while loop,
-    is called at third order of `myia.jvp` with the tangents of two orders only, in some
-    runs: a known bug whose outcome depends on the order of the transform's sets)."""
+    function values. Forward mode differentiates those (`myia.jvp` of a closure carried
+    through a loop, tests/ad/test_forward_closures.py); the gradients of functions of one
+    float that pass functions around are left to reverse mode, whose checks of closures
+    at first and second order (tests/test_grad_higher.py) use such functions."""
     for g in mng.graphs:
         if "custom_bwd" in g.flags:
             return False
