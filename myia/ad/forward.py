@@ -317,6 +317,24 @@ class Forward:
         return [o.graph for o in getattr(type_of(fn), "options", ()) if isinstance(o, GraphFn)]
 
 
+def value_and_tangent(b: Builder, primal: Graph, args: list) -> tuple[Node, Node | None]:
+    """Call the forward-mode transform of the typed program `primal` (made here) in the
+    graph `b` builds, on `args` (`primal`'s arguments, then the tangents of those that
+    have one, of their tangent types: `fit`), and split its pair: the value and the
+    tangent of the output (None when the output has none).
+
+    Example:
+        >>> value, t = value_and_tangent(b, primal, [x, fit(b, dx, x_type, x)])  # doctest: +SKIP
+    """
+    fwd = Forward(Manager(primal))
+    jg = fwd.graph(primal)
+    fwd.run()
+    out_t = primal.output.abstract
+    pair = b.call(jg, args, ATuple((out_t, tangent_type(out_t))))
+    value = b.apply(_getitem, pair, 0)
+    return value, None if tangent_type(out_t) is AZero else b.apply(_getitem, pair, 1)
+
+
 def fit(b: Builder, t: Node | None, like, value: Node) -> Node:
     """The tangent `t` (None: absent) of a value of type `like` as a value of its tangent
     type: real zeros where it is absent, the number type of the tangent type."""
