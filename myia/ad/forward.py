@@ -306,6 +306,14 @@ class Forward:
                 f"forward mode cannot differentiate a call of {call.inputs[0]!r}: its callee is not known",
                 call.loc,
             )
+        takes = {tuple(tangent_type(p.abstract) is not AZero for p in g.parameters) for g in graphs}
+        if len(takes) > 1:
+            names = ", ".join(sorted(g.name for g in graphs))
+            raise MyiaError(
+                f"internal error: the graphs this call may call ({names}) take different "
+                "tangents; please report it with this function",
+                call.loc,
+            )
         return graphs[0].parameters
 
     @staticmethod

@@ -16,6 +16,7 @@ import myia
 from myia.ad.forward import Forward
 from myia.infer.walks import map_functions
 from myia.ir.manager import Manager
+from myia.ir.nodes import Apply
 from myia.pipeline import primal_program
 
 
@@ -98,3 +99,25 @@ def test_one_transformed_graph_per_graph_whichever_comes_first(f):
                 t = getattr(node, "abstract", None)
                 for named in _named_graphs(t) if t is not None else ():
                     assert named in made, (first.name, node, named.name)
+
+
+def scale_float(x):
+    return x * 2.0
+
+
+def scale_int(n):
+    return n * 2
+
+
+def test_a_call_whose_callees_take_different_tangents_is_refused(monkeypatch):
+    # The bug above made the graphs a call may call disagree on the tangents they take;
+    # the transform refuses such a call rather than passing the tangents of one of them.
+    primal = primal_program(while_carrying, (0.8,))
+    graphs = [primal_program(scale_float, (0.5,)), primal_program(scale_int, (3,))]
+    call = next(n for n in Manager(primal).nodes[primal] if isinstance(n, Apply))
+    fwd = Forward(Manager(primal))
+    monkeypatch.setattr(Forward, "callees", staticmethod(lambda node: graphs))
+    with pytest.raises(myia.MyiaError, match="take different tangents"):
+        fwd.parameters_of(call)
+    monkeypatch.setattr(Forward, "callees", staticmethod(lambda node: graphs[:1]))
+    assert fwd.parameters_of(call) == graphs[0].parameters
