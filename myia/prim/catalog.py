@@ -15,6 +15,7 @@ from myia.prim import (  # noqa: F401
     gathering,
     guards,
     joining,
+    keywords,
     linalg,
     masked,
     np_linalg,
