@@ -499,10 +499,12 @@ for _name, _why in {
 }.items():
     TABLE[_name] = Refused(_why)
 
-# `record_call` is rewritten by the specializer into a call of the method; the primitives
-# whose canonical form (`Primitive.canon`) replaces them are refused the same way
-# (`table`): code generation never meets them.
+# `record_call` is rewritten by the specializer into a call of the method, `call_keywords`
+# into a positional call of the function value; the primitives whose canonical form
+# (`Primitive.canon`) replaces them are refused the same way (`table`): code generation
+# never meets them.
 TABLE["record_call"] = Refused(_REMOVED)
+TABLE["call_keywords"] = Refused(_REMOVED)
 
 # The `math` functions take numbers: their applications are host code.
 for _name in (
