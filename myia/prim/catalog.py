@@ -11,6 +11,7 @@ from myia.prim import (  # noqa: F401
     decompositions,
     defaults,
     dicts,
+    eig,
     elementwise,
     gathering,
     guards,

@@ -496,6 +496,8 @@ for _name, _why in {
     "seq_wsum": _SEQUENCES,
     "rows_stack": _SEQUENCES,
     "attr.dtype": "gives a NumPy dtype, which tensors do not have",
+    "eig": "is computed by NumPy only (its results are complex): use the NumPy backend",
+    "eigvals": "is computed by NumPy only (its results are complex): use the NumPy backend",
 }.items():
     TABLE[_name] = Refused(_why)
 
