@@ -90,6 +90,15 @@ def swapped_like(x, y=2.0, z=1.0):
     return x - y * z
 
 
+def other_default(x, y=5.0, z=1.0):
+    return x * y - z
+
+
+def same_defaults_left_out(x):
+    f = scaled if x > 0.0 else other_default
+    return f(x, 1.5) + f(x, y=0.5)  # both have z=1.0
+
+
 def reduce_with(fn, x):
     return fn(x, axis=0)
 
@@ -112,6 +121,8 @@ SCALAR_CASES = [
     (keyword_leaves_out_runtime_default, (0.7,)),
     (same_binding_in_a_branch, (0.7,)),
     (same_binding_in_a_branch, (-0.7,)),
+    (same_defaults_left_out, (0.7,)),
+    (same_defaults_left_out, (-0.7,)),
 ]
 
 
@@ -162,6 +173,16 @@ def choose_by_sign(x):
     return f(x, z=1.0)  # ERRLINE
 
 
+def choose_defaults(x):
+    f = scaled if x > 0.0 else other_default
+    return f(x, z=1.0) + f(x, 1.0, 2.0)  # ERRLINE
+
+
+def choose_defaults_by_position(x):
+    f = scaled if x > 0.0 else other_default
+    return f(x) + f(x, 1.0)  # ERRLINE
+
+
 def unknown_keyword(x):
     return call_with_keyword(swapped, x)
 
@@ -177,6 +198,15 @@ def test_callees_that_bind_a_keyword_differently_are_refused():
         myia.jit(choose_by_sign)(0.7)
     assert "`scaled(x, y, z)`" in str(e.value) and "`two_params(x, z)`" in str(e.value)
     assert _line_of(choose_by_sign) in str(e.value)
+
+
+@pytest.mark.parametrize("fn", [choose_defaults, choose_defaults_by_position])
+def test_callees_with_other_defaults_for_a_left_out_parameter_are_refused(fn):
+    # (the call would compute one of the functions with the other's default: a wrong value)
+    with pytest.raises(MyiaTypeError, match="have different defaults for `y`") as e:
+        myia.jit(fn)(0.7)
+    assert "`scaled(x, y, z)`" in str(e.value) and "`other_default(x, y, z)`" in str(e.value)
+    assert _line_of(fn) in str(e.value)
 
 
 def test_a_wrong_keyword_through_a_value_is_refused():

@@ -144,7 +144,7 @@ def keyword_binding(fn: AbstractValue, node: Apply) -> list:
             "pass the arguments by position",
             node.loc,
         )
-    graphs, plans = [], []
+    graphs, plans, first_names = [], [], None
     for opt in sorted(fn.options, key=_option_order):
         g = primitive_graph(opt) if isinstance(opt, Primitive) else opt.graph
         argnames = g.flags.get("argnames") or [p.name for p in g.parameters]
@@ -160,15 +160,32 @@ def keyword_binding(fn: AbstractValue, node: Apply) -> list:
             raise MyiaTypeError(f"{e} (called through a function value)", node.loc) from None
         graphs.append(f"`{g.name}({', '.join(argnames)})`")
         plans.append(plan)
-    types = [[_default_type(x.value) if isinstance(x, Default) else x for x in p] for p in plans]
-    if any(t != types[0] for t in types[1:]):
+        first_names = first_names or argnames
+    positions = [[None if isinstance(x, Default) else x for x in p] for p in plans]
+    if any(p != positions[0] for p in positions[1:]):
         raise MyiaTypeError(
             f"the functions this call of a function value may call ({', '.join(graphs)}) bind "
             f"its keyword arguments {keywords} differently; pass the arguments by position, or "
             "call each function where it is chosen",
             node.loc,
         )
+    types = [[_default_type(x.value) if isinstance(x, Default) else x for x in p] for p in plans]
+    if any(t != types[0] for t in types[1:]):
+        left_out = [name for name, x in zip(first_names, plans[0]) if isinstance(x, Default)]
+        raise other_defaults(graphs, left_out, node.loc)
     return plans[0]
+
+
+def other_defaults(graphs: list[str], left_out: list[str], loc) -> MyiaTypeError:
+    """The refusal of a call of a function value that leaves out the parameters `left_out`
+    of the functions `graphs` it may call, which have different defaults for them."""
+    params = ", ".join(f"`{n}`" for n in left_out)
+    return MyiaTypeError(
+        f"the functions this call of a function value may call ({', '.join(graphs)}) have "
+        f"different defaults for {params}, which the call leaves out; pass "
+        f"{'it' if len(left_out) == 1 else 'them'} in the call",
+        loc,
+    )
 
 
 def call_method(an: Analysis, ctx: Context, node: Apply, args: list):

@@ -279,7 +279,14 @@ class Monomorphizer:
         if not padded or len(padded[0]) == len(args):
             return args
         extra = [tuple(x.abstract for x in p[len(args) :]) for p in padded]
-        return padded[0] if all(e == extra[0] for e in extra) else args
+        if any(e != extra[0] for e in extra):
+            from myia.infer.interpret import other_defaults
+
+            callees = [c.graph for _, c in calls if c is not None]
+            names = [g.flags.get("argnames") or [p.name for p in g.parameters] for g in callees]
+            graphs = sorted({f"`{g.name}({', '.join(n)})`" for g, n in zip(callees, names)})
+            raise other_defaults(graphs, names[0][len(args) :], node.loc)
+        return padded[0]
 
     def _gradient_arguments(self, spec, callee: Context, args: list, node) -> list:
         """The arguments of `myia.grad(h)(...)` or `myia.jvp(h, ...)` in compiled code, with
