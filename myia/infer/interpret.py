@@ -178,7 +178,12 @@ def keyword_binding(fn: AbstractValue, node: Apply) -> list:
 
 def other_defaults(graphs: list[str], left_out: list[str], loc) -> MyiaTypeError:
     """The refusal of a call of a function value that leaves out the parameters `left_out`
-    of the functions `graphs` it may call, which have different defaults for them."""
+    of the functions `graphs` it may call, which have different defaults for them.
+
+    Example:
+        >>> print(other_defaults(["`f(x, y)`", "`g(x, y)`"], ["y"], None).message)
+        the functions this call of a function value may call (`f(x, y)`, `g(x, y)`) have different defaults for `y`, which the call leaves out; pass it in the call
+    """
     params = ", ".join(f"`{n}`" for n in left_out)
     return MyiaTypeError(
         f"the functions this call of a function value may call ({', '.join(graphs)}) have "
