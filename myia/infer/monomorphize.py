@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from myia.binding import Default
 from myia.branches import inline_known_branches, unshare_branches, unshare_loops
 from myia.errors import MyiaError, MyiaSyntaxError, MyiaTypeError
 from myia.infer.abstract import (
@@ -45,6 +46,7 @@ _GRAD_CALL = REGISTRY.lookup("grad_call")
 _RAISE = REGISTRY.lookup("raise_")
 _RECORD_CALL = REGISTRY.lookup("record_call")
 _APPLY = REGISTRY.lookup("apply") if "apply" in REGISTRY.by_name else None
+_CALL_KEYWORDS = REGISTRY.lookup("call_keywords")
 _KEEP_FLAGS = ("argnames", "defaults", "loop", "branch", "python_function", "rule")
 
 
@@ -233,6 +235,16 @@ class Monomorphizer:
             f, packed = args
             args = [b.apply(getitem, packed, i) for i in range(len(packed.abstract.items))]
             fn = node.inputs[1]
+        if isinstance(fn, Constant) and fn.value is _CALL_KEYWORDS:
+            from myia.infer.interpret import keyword_binding
+
+            rest = args[2:]
+            binding = keyword_binding(self.an.value_of(ctx, node.inputs[1]), node)
+            args = [
+                typed_constant(x.value, node.loc) if isinstance(x, Default) else rest[x]
+                for x in binding
+            ]
+            fn = node.inputs[1]
         calls = ctx.calls.get(node, [])
         if isinstance(fn, Constant) and fn.value is _RECORD_CALL:
             args = method_arguments(b, args)
@@ -267,7 +279,14 @@ class Monomorphizer:
         if not padded or len(padded[0]) == len(args):
             return args
         extra = [tuple(x.abstract for x in p[len(args) :]) for p in padded]
-        return padded[0] if all(e == extra[0] for e in extra) else args
+        if any(e != extra[0] for e in extra):
+            from myia.infer.interpret import other_defaults
+
+            callees = [c.graph for _, c in calls if c is not None]
+            names = [g.flags.get("argnames") or [p.name for p in g.parameters] for g in callees]
+            graphs = sorted({f"`{g.name}({', '.join(n)})`" for g, n in zip(callees, names)})
+            raise other_defaults(graphs, names[0][len(args) :], node.loc)
+        return padded[0]
 
     def _gradient_arguments(self, spec, callee: Context, args: list, node) -> list:
         """The arguments of `myia.grad(h)(...)` or `myia.jvp(h, ...)` in compiled code, with

@@ -541,7 +541,7 @@ def test_recursion_on_an_unbatched_value_is_batched():
 REFUSED = set(
     """
     apply arange atleast_1d* atleast_2d* atleast_3d* builtin.enumerate
-    builtin.isinstance builtin.list builtin.range builtin.zip diag_sens dict_items*
+    builtin.isinstance builtin.list builtin.range builtin.zip call_keywords diag_sens dict_items*
     dict_keys* dict_values* dot* einsum* env_add env_get env_single eye fliplr* flipud*
     grad_call grad_of hstack* inner* is_missing iterable linspace live_array make_record
     make_slice record_call
