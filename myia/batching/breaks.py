@@ -150,11 +150,14 @@ def initial(bt, b: Builder, g: Graph) -> list[Node]:
     return [typed_constant(np.zeros(bt.size, dtype=bool)), res]
 
 
-def go(bt, b: Builder, header: Graph, test: Node, batched: bool) -> Node:
+def go(bt, b: Builder, header: Graph, test: Node, batched: bool, mask=None) -> Node:
     """Whether the loop `header`, which examples may leave, runs its body again (`test`:
-    its rewritten test, `batched` or not); `alive` is kept for the back edges."""
+    its rewritten test, `batched` or not; `mask`: the examples that run the loop, where
+    not all do, `control.running`); `alive` is kept for the back edges."""
     done, _ = bt.left[header]
     alive = b.apply(_not, done)
+    if mask is not None:
+        alive = b.apply(_and, alive, mask)
     if batched:
         alive = b.apply(_and, test, alive)
         bt.alive[header] = alive

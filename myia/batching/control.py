@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from myia.batching import specs as S
 from myia.batching.tapes import select as select_tapes
-from myia.errors import MyiaTypeError
+from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AStack, ATuple
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.walks import is_constant
@@ -41,6 +41,8 @@ _switch = lookup("switch")
 _where = lookup("where")
 _any = lookup("any")
 _expand_dims = lookup("expand_dims")
+_and = lookup("logical_and")
+_not = lookup("logical_not")
 _RAISE = lookup("raise_")
 # Indexing primitives: unsafe on a side not taken when the index is computed at run time.
 _INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
@@ -65,6 +67,7 @@ def where_parts(
         sfs = sf if isinstance(sf, tuple) else (sf,) * n
         keys = t.keys if isinstance(t, ADict) else range(n)
         subs = same if isinstance(same, tuple) and len(same) == n else (None,) * n
+        subs = (same,) * n if same in (0, 1) else subs
         new = [
             where_parts(
                 bt,
@@ -85,6 +88,8 @@ def where_parts(
     if isinstance(t, AStack):
         if tapes:
             return select_tapes(bt, b, c, t, tv, fv)
+        if same in (0, 1):  # the tape of a loop one side runs; the other's is empty
+            return (tv, fv)[same]
         raise MyiaTypeError(
             "vmap cannot batch the gradient of a branch whose condition varies from example "
             "to example and one of whose sides runs a loop (the tapes of its sides differ); "
@@ -132,6 +137,7 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
         )
     _check_sides(bt, node, graphs, None, node.graph)
     b = Builder(bg, node.loc)
+    mask_sides(bt, b, node, graphs, bt.value(cond))
     sides = []
     for g in graphs:
         args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], g.parameters)]
@@ -154,23 +160,100 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
     )
 
 
-def shared(a: Node, o: Node, graphs: list[Graph]):
+def shared(a, o, graphs: list[Graph]):
     """The parts of the outputs `a` and `o` of the sides `graphs` of a branch that are
-    one value made around them (a tape both sides keep in their residuals): that value,
-    a tuple of such trees for tuples both sides make, None elsewhere."""
-    if a is o and not isinstance(a, Constant) and a.graph not in graphs:
+    one value made around them (a tape both sides keep in their residuals): that value;
+    the parts one side leaves empty (None: a tape of a loop the other side runs, see
+    `where_parts`): the index of the other side; a tuple of such trees for tuples both
+    sides make, None elsewhere. (`a` and `o` are nodes, or the items of a constant.)"""
+    if a is o and isinstance(a, Node) and not isinstance(a, Constant) and a.graph not in graphs:
         return a
-    tuples = all(isinstance(x, Apply) and x.is_apply(_make_tuple) for x in (a, o))
-    if tuples and a.graph in graphs and o.graph in graphs and len(a.inputs) == len(o.inputs):
-        return tuple(shared(x, y, graphs) for x, y in zip(a.inputs[1:], o.inputs[1:]))
+    empty = [_value(x) is None for x in (a, o)]
+    if empty[0] != empty[1]:
+        return empty.index(False)
+    items = [_items(x, graphs) for x in (a, o)]
+    if None not in items and len(items[0]) == len(items[1]):
+        return tuple(shared(x, y, graphs) for x, y in zip(*items))
     return None
+
+
+def _value(x):
+    """The value of `x` where it is a constant (or the item of one), else `x`."""
+    return x.value if isinstance(x, Constant) else x
+
+
+def _items(x, graphs: list[Graph]):
+    """The items of `x` where it is a tuple one of `graphs` makes or a constant tuple."""
+    if isinstance(x, Apply) and x.is_apply(_make_tuple) and x.graph in graphs:
+        return x.inputs[1:]
+    v = _value(x)
+    return v if isinstance(v, tuple) else None
 
 
 def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None) -> None:
     for g in graphs:
-        refuse_unsafe_side(
-            node, "a side", unsafe(bt, g, loop, home), "or compute the side with np.where yourself"
-        )
+        why = unsafe(bt, g, loop, home, masked=maskable(bt, node, g))
+        refuse_unsafe_side(node, "a side", why, "or compute the side with np.where yourself")
+
+
+def maskable(bt, node: Apply, g: Graph) -> bool:
+    """Whether the side `g` of the branch `node` on a varying condition can be told which
+    examples take it (`mask_sides`): the graph of `node` is the only one that refers to
+    it, so that it can read the condition there (as a closure of that graph), and it is
+    a side of no other branch."""
+    return _runner(bt, g) is node.graph and bt.side_masks.get(g, node) is node
+
+
+def _runner(bt, g: Graph) -> Graph | None:
+    """The one graph that refers to `g` (for a loop's header: from outside the loop, where
+    it is entered), None where there is not one."""
+    if bt.referrers is None:
+        bt.referrers = {}
+        for h in sorted(bt.inside, key=lambda x: x.id):
+            for k in bt.mng.graph_constants.get(h, ()):
+                bt.referrers.setdefault(k, set()).add(h)
+    users = bt.referrers.get(g, set())
+    if g.flags.get("loop") and g in bt.cyclic:
+        users = users - _cycle(bt, g)
+    return next(iter(users)) if len(users) == 1 else None
+
+
+def mask_sides(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> None:
+    """Record, for each side of the branch `node` on the batched condition `c` (a side
+    that enters a loop, see `maskable`), the examples that take it (and run the graph of
+    `node`: `running`), so that a loop it enters runs for those examples only: the mask
+    is an extra parameter of the loop's header (`Batcher.call_graph`), and the loop's
+    test holds only where it does (`loop_call`); for the other examples the loop ends at
+    once, as a loop of no run does."""
+    outer = running(bt, node.graph)
+    for k, g in enumerate(graphs):
+        loops = loops_entered(bt, g) if maskable(bt, node, g) else ()
+        if not loops:
+            continue
+        taken = c if k == 0 else b.apply(_not, c)
+        bt.side_masks[g] = node
+        bt.masks[g] = taken if outer is None else b.apply(_and, outer, taken)
+        for h in loops:
+            if h in bt.graphs:
+                raise MyiaError(f"internal error: the loop {h!r} was rewritten before its mask")
+            bt.masks[h] = None  # (its parameter, made with its rewritten graph)
+
+
+def running(bt, g: Graph) -> Node | None:
+    """The batched mask of the examples that really run `g` where `g` is run only from a
+    side of a branch on a varying condition that enters a loop (`mask_sides`), None where
+    every example does.
+
+    Example:
+        >>> # if x > 0.0: while x < 9.0: x = 2.0 * x    -> the loop's test: (x < 9.0) & (x > 0.0)
+    """
+    h, seen = g, set()
+    while h is not None and h not in seen:
+        if h in bt.masks:
+            return bt.masks[h]
+        seen.add(h)
+        h = _runner(bt, h)
+    return None
 
 
 def refuse_unsafe_side(node: Apply, side: str, why, advice: str = "") -> None:
@@ -225,6 +308,7 @@ def arguments_of(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, ta
     if bt.spec_of(cond) is False:
         return b.call(b.apply(_switch, c, *fns), [], out_t)
     _check_sides(bt, node, graphs, target)
+    mask_sides(bt, b, node, graphs, c)
     sides = [b.call(f, [], out_t) for f in fns]
     return where_parts(bt, b, c, ptypes, sides[0], sides[1], spec, spec, spec, tapes=True)
 
@@ -246,7 +330,9 @@ def select_values(bt, node: Apply, bg: Graph) -> Node:
     )
 
 
-def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, lockstep=False):
+def unsafe(
+    bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, lockstep=False, masked=False
+):
     """Why computing `g` for an example that does not take it could change what the
     program does, with where: (reason, location), or None when it is safe. In the body of
     the loop `loop`, the call of its header is the loop itself (not walked into). A side
@@ -254,11 +340,17 @@ def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, l
     would make the loop a recursion (a `return` or `break` in a loop, on a condition
     that varies). With `lockstep`, `g` is the body of a loop whose test is the same for
     every example, which some example runs each time: its own indexing with an index
-    the same for every example is safe (the examples' arrays have one shape)."""
+    the same for every example is safe (the examples' arrays have one shape). With
+    `masked`, `g` is told which examples take it (`mask_sides`): a loop it enters
+    (`loops_entered`) runs for those only, and ends for the others, so it is safe (its
+    body is checked as any loop's is)."""
     if bt.cyclic is None:
         bt.cyclic = cyclic_graphs(bt.mng)
     own = _cycle(bt, loop) if loop is not None else set()
     own |= _same_for_all(bt)
+    if masked:
+        for h in loops_entered(bt, g):
+            own |= _cycle(bt, h)
     seen, stack = {g}, [g]
     while stack:
         h = stack.pop()
@@ -297,6 +389,22 @@ def _same_for_all(bt) -> set:
             fn = h.output.inputs[0] if isinstance(h.output, Apply) else None
             if isinstance(fn, Apply) and fn.is_apply(_switch) and bt.spec_of(fn.inputs[1]) is False:
                 out |= _cycle(bt, h)
+    return out
+
+
+def loops_entered(bt, g: Graph) -> set:
+    """The headers of the loops run only from `g` (entered from it or from a graph run
+    only from it: a loop after a loop is entered from the exit of the first)."""
+    out = set()
+    for h in sorted(bt.cyclic, key=lambda x: x.id):
+        if not h.flags.get("loop") or h is g:
+            continue
+        x, seen = _runner(bt, h), {h}
+        while x is not None and x is not g and x not in seen:
+            seen.add(x)
+            x = _runner(bt, x)
+        if x is g:
+            out.add(h)
     return out
 
 
@@ -353,13 +461,16 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
         )
     b = Builder(bg, node.loc)
     c = bt.value(cond)
+    mask = running(bt, header)
+    if batched and mask is not None:  # in a side of a branch: for the examples taking it
+        c = b.apply(_and, c, mask)
     if header in bt.breaking:
         bt.exits[sides[1]] = header
-        more = go(bt, b, header, c, batched)
+        more = go(bt, b, header, c, batched, mask)
     else:
         more = b.apply(_any, c, None, False)
     if batched:
-        bt.loops[header] = cond
+        bt.loops[header] = c
     choice = b.apply(_switch, more, *[typed_constant(bt.graph(g), node.loc) for g in sides])
     return b.call(choice, [], bt.value_type(node.abstract, bt.out.get(header, False)))
 
