@@ -135,28 +135,44 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
         return bt.call_graph(
             b, node, target, [b.apply(_getitem, args, k) for k in range(len(target.parameters))]
         )
-    _check_sides(bt, node, graphs, None, node.graph)
+    guarded = _check_sides(bt, node, graphs, None, node.graph, guard=True)
     b = Builder(bg, node.loc)
-    mask_sides(bt, b, node, graphs, bt.value(cond))
-    sides = []
-    for g in graphs:
+    c = bt.value(cond)
+    mask_sides(bt, b, node, graphs, c)
+    if not guarded:
+        return _selected(bt, b, node, graphs, c, (0, 1))
+    fns = []
+    for which in ((0,), (0, 1), (1,)):
+        g = Graph(f"{bg.name}:{'_'.join('tf'[k] for k in which)}", node.loc)
+        g.flags["branch"] = True
+        g.output = _selected(bt, b.at(g), node, graphs, c, which)
+        fns.append(typed_constant(g, node.loc))
+    out_t = bt.value_type(node.abstract, bt.spec_of(node), node.loc)
+    g = Graph(f"{bg.name}:t_tf", node.loc)
+    g.flags["branch"] = True
+    inner = b.at(g)
+    some_f = inner.apply(_any, inner.apply(_not, c), None, False)
+    g.output = inner.call(inner.apply(_switch, some_f, fns[1], fns[0]), [], out_t)
+    some_t = b.apply(_any, c, None, False)
+    return b.call(b.apply(_switch, some_t, typed_constant(g, node.loc), fns[2]), [], out_t)
+
+
+def _selected(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node, which) -> Node:
+    """The value of the branch `node` on the batched `c` from its sides `which` (both:
+    `np.where`; one: that side's, where every example takes it, `select`)."""
+    sides = {}
+    for k in which:
+        g = graphs[k]
         args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], g.parameters)]
         out_t = bt.value_type(node.abstract, bt.out.get(g, False))
-        sides.append(b.call(typed_constant(bt.graph(g), node.loc), args, out_t))
+        sides[k] = b.call(typed_constant(bt.graph(g), node.loc), args, out_t)
     st, sf = (bt.out.get(g, False) for g in graphs)
+    if len(which) == 1:
+        (k,) = which
+        return bt.broadcast(b, sides[k], node.abstract, (st, sf)[k], bt.spec_of(node))
     same = shared(*(g.output for g in graphs), graphs)
     return where_parts(
-        bt,
-        b,
-        bt.value(cond),
-        node.abstract,
-        sides[0],
-        sides[1],
-        st,
-        sf,
-        bt.spec_of(node),
-        False,
-        same,
+        bt, b, c, node.abstract, sides[0], sides[1], st, sf, bt.spec_of(node), False, same
     )
 
 
@@ -190,10 +206,53 @@ def _items(x, graphs: list[Graph]):
     return v if isinstance(v, tuple) else None
 
 
-def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None) -> None:
-    for g in graphs:
-        why = unsafe(bt, g, loop, home, masked=maskable(bt, node, g))
+def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None, guard=False) -> bool:
+    """Refuse the branch `node` on a varying condition if a side of it is unsafe. With
+    `guard`, whether it is safe only where a side is computed when some example takes it
+    (its own indexing with an index the same for every example: valid for one example,
+    it is for all, the examples' arrays having one shape), where every example runs the
+    graph of `node` (`everyone_runs`): then `select` computes a side only where some
+    example takes it."""
+    masked = [maskable(bt, node, g) for g in graphs]
+    whys = [unsafe(bt, g, loop, home, masked=m) for g, m in zip(graphs, masked)]
+    if guard and any(whys) and everyone_runs(bt, node.graph):
+        again = [unsafe(bt, g, loop, home, True, m) for g, m in zip(graphs, masked)]
+        if not any(again):
+            return True
+    for why in whys:
         refuse_unsafe_side(node, "a side", why, "or compute the side with np.where yourself")
+    return False
+
+
+def everyone_runs(bt, g: Graph) -> bool:
+    """Whether every example really runs `g` each time the batched program does: `g` is
+    the mapped function, or is called only from one graph every example runs, not as a
+    side of a branch on a varying condition nor from a loop whose test varies or which
+    examples leave (which run for examples that are done)."""
+    seen = set()
+    while g is not bt.root:
+        up = _runner(bt, g)
+        if up is None or g in seen:
+            return False
+        seen.add(g)
+        if g.flags.get("loop") and (g in bt.breaking or loop_test(bt, g.output) is not None):
+            return False
+        for node in bt.mng.nodes.get(up, ()):
+            if not isinstance(node, Apply):
+                continue
+            uses = [
+                i for i, x in enumerate(node.inputs) if isinstance(x, Constant) and x.value is g
+            ]
+            if not uses or uses == [0]:
+                continue
+            if not (
+                node.is_apply(_switch) and 1 not in uses and bt.spec_of(node.inputs[1]) is False
+            ):
+                return False
+            if up in bt.breaking:
+                return False
+        g = up
+    return True
 
 
 def maskable(bt, node: Apply, g: Graph) -> bool:

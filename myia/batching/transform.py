@@ -146,6 +146,7 @@ class Batcher:
         self.masks: dict[Graph, Node] = {}
         self.side_masks: dict[Graph, Apply] = {}
         self.referrers: dict[Graph, set] | None = None  # graph -> the graphs referring to it
+        self.root: Graph | None = None  # the mapped function
         self.returns_args: dict[Graph, Graph] = {}  # branch -> the graph it ends by calling
         self.cyclic: set[Graph] | None = None
         self.seen_as: dict[Graph, object] = {}  # graph -> the type its callers see
@@ -187,6 +188,7 @@ class Batcher:
 
     def analyse(self, root: Graph, in_specs: list) -> None:
         """The specs of every node, when the parameters of `root` have `in_specs`."""
+        self.root = root
         for p, s in zip(root.parameters, in_specs):
             self._raise(p, s)
         self.inside = self.reach(root)
