@@ -71,6 +71,22 @@ def leaving(bt, node: Apply, graphs: list[Graph]) -> tuple[Graph, int] | None:
     return loop, [bool(r) for r in reached].index(False)
 
 
+def leaving_sides(bt, body: Graph, header: Graph) -> list[Graph]:
+    """The sides of the branches in `body` on a varying condition that leave the loop
+    `header` or go on with it (`leave` computes each only where an example takes it)."""
+    out = []
+    for node in sorted(bt.mng.nodes.get(body, ()), key=lambda n: n.id):
+        fn = node.inputs[0] if isinstance(node, Apply) else None
+        if not (isinstance(fn, Apply) and fn.is_apply(_switch) and bt.spec_of(fn.inputs[1])):
+            continue
+        graphs = [x.value for x in fn.inputs[2:] if isinstance(x, Constant)]
+        if len(graphs) == 2 and all(isinstance(g, Graph) for g in graphs):
+            left = leaving(bt, node, graphs)
+            if left is not None and left[0] is header:
+                out.extend(graphs)
+    return out
+
+
 def _tail_calls(g: Graph, seen: set) -> set:
     """The graphs `g` may end by calling, through the sides of the branches it ends with."""
     out = g.output
@@ -183,9 +199,14 @@ def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: 
     from myia.batching.control import refuse_unsafe_side, unsafe, where_parts
 
     out, on = graphs[k], graphs[1 - k]
+    guard = set()
     for g, within in ((out, None), (on, loop)):
         side = f"the side that {'leaves' if g is out else 'goes on with'} the loop"
-        refuse_unsafe_side(node, side, unsafe(bt, g, within))
+        why = unsafe(bt, g, within)
+        if why is not None and unsafe(bt, g, within, indexing={g}) is None:
+            guard.add(g)  # (its own indexing is safe where some example takes it)
+            continue
+        refuse_unsafe_side(node, side, why)
     b = Builder(bg, node.loc)
     alive, done, res = state_at(bt, node.graph, loop)
     c = bt.value(cond)
@@ -193,14 +214,45 @@ def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: 
     hit = b.apply(_and, alive, taken)
     t = loop.output.abstract
     spec = bt.out.get(loop, False)
-    args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], out.parameters)]
-    value = b.call(typed_constant(bt.graph(out), node.loc), args, bt.value_type(t, spec))
     kt = kept_type(bt, t)
     ks = S.fit(True, kt)
-    kept = where_parts(bt, b, hit, kt, _keep(bt, b, value, t), res, ks, ks, ks)
-    bt.left_at[on] = (b.apply(_and, alive, b.apply(_not, taken)), b.apply(_or, done, hit), kept)
-    args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], on.parameters)]
-    return b.call(typed_constant(bt.graph(on), node.loc), args, bt.value_type(t, spec))
+
+    def keep(kb: Builder) -> Node:
+        args = [bt.argument(kb, x, p) for x, p in zip(node.inputs[1:], out.parameters)]
+        value = kb.call(typed_constant(bt.graph(out), node.loc), args, bt.value_type(t, spec))
+        return where_parts(bt, kb, hit, kt, _keep(bt, kb, value, t), res, ks, ks, ks)
+
+    kept_t = bt.value_type(kt, ks, node.loc)
+    kept = _guarded(b, hit, keep, lambda _: res, kept_t) if out in guard else keep(b)
+    going = b.apply(_and, alive, b.apply(_not, taken))
+    done = b.apply(_or, done, hit)
+    bt.left_at[on] = (going, done, kept)
+
+    def go_on(ob: Builder) -> Node:
+        args = [bt.argument(ob, x, p) for x, p in zip(node.inputs[1:], on.parameters)]
+        return ob.call(typed_constant(bt.graph(on), node.loc), args, bt.value_type(t, spec))
+
+    def stop(sb: Builder) -> Node:  # no example goes on: the loop's test ends it
+        args = [bt.values[p] for p in loop.parameters] + [done, kept]
+        if loop in bt.masks:
+            args.append(bt.masks[loop])
+        return sb.call(typed_constant(bt.graph(loop), node.loc), args, bt.value_type(t, spec))
+
+    if on in guard:
+        return _guarded(b, going, go_on, stop, bt.value_type(t, spec))
+    return go_on(b)
+
+
+def _guarded(b: Builder, mask: Node, some, none, out_t) -> Node:
+    """`some()` where some example of `mask` holds, else `none()` (each made by the
+    function given in a graph of its own, with a builder there)."""
+    fns = []
+    for make, kind in ((some, "some"), (none, "none")):
+        g = Graph(f"{b.graph.name}:{kind}", b.loc)
+        g.flags["branch"] = True
+        g.output = make(b.at(g))
+        fns.append(typed_constant(g, b.loc))
+    return b.call(b.apply(_switch, b.apply(_any, mask, None, False), *fns), [], out_t)
 
 
 def merged_exit(bt, b: Builder, header: Graph, value: Node) -> Node:

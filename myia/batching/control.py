@@ -216,7 +216,7 @@ def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None, guard=Fa
     masked = [maskable(bt, node, g) for g in graphs]
     whys = [unsafe(bt, g, loop, home, masked=m) for g, m in zip(graphs, masked)]
     if guard and any(whys) and everyone_runs(bt, node.graph):
-        again = [unsafe(bt, g, loop, home, True, m) for g, m in zip(graphs, masked)]
+        again = [unsafe(bt, g, loop, home, {g}, m) for g, m in zip(graphs, masked)]
         if not any(again):
             return True
     for why in whys:
@@ -390,16 +390,17 @@ def select_values(bt, node: Apply, bg: Graph) -> Node:
 
 
 def unsafe(
-    bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, lockstep=False, masked=False
+    bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, indexing=(), masked=False
 ):
     """Why computing `g` for an example that does not take it could change what the
     program does, with where: (reason, location), or None when it is safe. In the body of
     the loop `loop`, the call of its header is the loop itself (not walked into). A side
     of a branch in `home` may not go on with a loop `home` is in: `np.where` after it
     would make the loop a recursion (a `return` or `break` in a loop, on a condition
-    that varies). With `lockstep`, `g` is the body of a loop whose test is the same for
-    every example, which some example runs each time: its own indexing with an index
-    the same for every example is safe (the examples' arrays have one shape). With
+    that varies). The graphs `indexing` are run only where some example really runs
+    them (the body of a loop whose test is the same for every example, a side computed
+    only where an example takes it): their own indexing with an index the same for
+    every example is safe (the examples' arrays have one shape). With
     `masked`, `g` is told which examples take it (`mask_sides`): a loop it enters
     (`loops_entered`) runs for those only, and ends for the others, so it is safe (its
     body is checked as any loop's is)."""
@@ -428,7 +429,7 @@ def unsafe(
                 return "can raise an error", node.loc
             if isinstance(fn, Constant) and fn.value in _INDEXING:
                 index = node.inputs[2:]
-                same = lockstep and h is g and not any(bt.spec_of(x) for x in index)
+                same = h in indexing and not any(bt.spec_of(x) for x in index)
                 if not same and not all(is_constant(type_of(x)) for x in index):
                     return "indexes with a value computed when it runs", node.loc
         for k in sorted(bt.mng.graph_constants.get(h, ()), key=lambda x: x.id):
@@ -492,7 +493,7 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
     """The header's call of the switch between the loop's body and its exit, on a batched
     test, or of a loop examples may leave (`myia.batching.breaks`): the body while the
     test holds for any example still in the loop (see the module)."""
-    from myia.batching.breaks import go
+    from myia.batching.breaks import go, leaving_sides
 
     header = node.graph
     sides = [x.value for x in node.inputs[0].inputs[2:]]
@@ -502,7 +503,8 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
     # (in a gradient, the backward pass of the run that left reads the exit's residuals
     # too, where an index may be out of range: no lockstep there)
     lockstep = not batched and not holds_tape(header.output.abstract)
-    why = unsafe(bt, sides[0], header, lockstep=lockstep)
+    indexing = {sides[0], *leaving_sides(bt, sides[0], header)} if lockstep else ()
+    why = unsafe(bt, sides[0], header, indexing=indexing)
     if why is not None:
         reason, loc = why
         line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
