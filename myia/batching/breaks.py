@@ -196,14 +196,21 @@ def state_at(bt, g: Graph, header: Graph) -> tuple[Node, Node, Node]:
 def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: int) -> Node:
     """The branch `node` (on the batched `cond`) whose side `k` leaves the loop `loop` and
     whose other side goes on with it (see the module)."""
-    from myia.batching.control import refuse_unsafe_side, unsafe, where_parts
+    from myia.batching.control import (
+        frozen_args,
+        refuse_unsafe_side,
+        tail_target,
+        unsafe,
+        where_parts,
+    )
 
     out, on = graphs[k], graphs[1 - k]
     guard = set()
     for g, within in ((out, None), (on, loop)):
         side = f"the side that {'leaves' if g is out else 'goes on with'} the loop"
         why = unsafe(bt, g, within)
-        if why is not None and unsafe(bt, g, within, indexing={g}) is None:
+        ends = g is out or tail_target([g]) is loop  # (the side going on: at its end)
+        if why is not None and ends and unsafe(bt, g, within, indexing={g}) is None:
             guard.add(g)  # (its own indexing is safe where some example takes it)
             continue
         refuse_unsafe_side(node, side, why)
@@ -232,15 +239,24 @@ def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: 
         args = [bt.argument(ob, x, p) for x, p in zip(node.inputs[1:], on.parameters)]
         return ob.call(typed_constant(bt.graph(on), node.loc), args, bt.value_type(t, spec))
 
-    def stop(sb: Builder) -> Node:  # no example goes on: the loop's test ends it
-        args = [bt.values[p] for p in loop.parameters] + [done, kept]
-        if loop in bt.masks:
-            args.append(bt.masks[loop])
-        return sb.call(typed_constant(bt.graph(loop), node.loc), args, bt.value_type(t, spec))
-
-    if on in guard:
-        return _guarded(b, going, go_on, stop, bt.value_type(t, spec))
-    return go_on(b)
+    if on not in guard:
+        return go_on(b)
+    # The side that goes on is computed only where some example still in the loop takes
+    # it; it gives the arguments of its call of the loop (`Batcher.arguments`), else the
+    # loop's state is passed as it is (every example is done: the loop's test ends it).
+    bt.returns_args[on] = loop
+    ptypes = ATuple([p.abstract for p in loop.parameters])
+    args_t = bt.value_type(ptypes, S.fit(tuple(bt.spec_of(p) for p in loop.parameters), ptypes))
+    state = _guarded(
+        b, going, go_on, lambda sb: sb.apply(_make_tuple, *map(bt.value, loop.parameters)), args_t
+    )
+    args = [b.apply(_getitem, state, i) for i in range(len(loop.parameters))]
+    if loop in bt.loops:
+        args = frozen_args(bt, b, loop, args, going)
+    args += [done, kept]
+    if loop in bt.masks:
+        args.append(bt.masks[loop])
+    return b.call(typed_constant(bt.graph(loop), node.loc), args, bt.value_type(t, spec))
 
 
 def _guarded(b: Builder, mask: Node, some, none, out_t) -> Node:

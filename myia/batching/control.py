@@ -497,13 +497,12 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
 
     header = node.graph
     sides = [x.value for x in node.inputs[0].inputs[2:]]
-    from myia.batching.breaks import holds_tape
 
     batched = bt.spec_of(cond) is not False
     # (in a gradient, the backward pass of the run that left reads the exit's residuals
-    # too, where an index may be out of range: no lockstep there)
-    lockstep = not batched and not holds_tape(header.output.abstract)
-    indexing = {sides[0], *leaving_sides(bt, sides[0], header)} if lockstep else ()
+    # too, where an index may be out of range: the sensitivity of an indexing clips it,
+    # `myia.batching.structures._index_sens`)
+    indexing = {sides[0], *leaving_sides(bt, sides[0], header)} if not batched else ()
     why = unsafe(bt, sides[0], header, indexing=indexing)
     if why is not None:
         reason, loc = why

@@ -86,7 +86,6 @@ def test_corpus_against_loop(case):
 
 # Gradients of corpus functions vmap refuses to batch, with why.
 GRAD_REFUSED = {
-    "early_return_for": "a gradient's loop left early, indexing with its counter",
     "builtin_tuple_smooth": "np.array of the rows of a batched sensitivity",
 }
 
