@@ -12,7 +12,10 @@ the loop's test varies, as in `myia.batching.control`; where it does not, the lo
 in lockstep and the state of the examples done is not read). The loop runs while any
 example is alive; its exit is `np.where(done, res, value at the exit)`. The side that
 leaves is computed for examples that do not take it, so it must be safe
-(`control.unsafe`).
+(`control.unsafe`); where the loop's test is the same for every example, a side whose own
+indexing uses an index the same for every example (the loop's counter) is computed only
+where some example still in the loop takes it (`_guarded`): an index valid for one
+example is valid for all.
 
 In a gradient program the loop's value holds its tape (`myia.batching.tapes`): `res`
 keeps of it only the entry the leaving run pushed (the residual its backward pass starts

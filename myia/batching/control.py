@@ -5,10 +5,14 @@
   `np.where(condition, true_side, false_side)`. That is only done where both sides are
   *safe*: computing a side an example does not take must not change what the program
   does, so a side (and every graph it calls or makes) may not raise (`raise_`: an
-  `assert`, a `raise`), may not loop or recurse (it might not end for the examples that do
-  not take it) except in loops whose test is the same for every example, and may not index with a value computed at run time (it might be out of
-  range for them). Arithmetic that would give nan or inf on the side not taken is fine:
-  it is computed on arrays, and not selected.
+  `assert`, a `raise`), may not recurse, may not loop (it might not end for the examples
+  that do not take it) except in loops whose test is the same for every example and in
+  loops it enters, which are given the examples taking it (`mask_sides`: they end at once
+  for the others), and may not index with a value computed at run time (it might be out
+  of range for them), except, where every example runs the branch (`everyone_runs`), the
+  side's own indexing with an index the same for every example: the side is then
+  computed only where some example takes it (`np.any` guards). Arithmetic that would give
+  nan or inf on the side not taken is fine: it is computed on arrays, and not selected.
 - A loop whose test is batched runs while the test holds for any example; the state of
   an example whose test no longer holds is frozen (`np.where(test, new, old)` on every
   loop variable at the back edge), so that the loop ends with the state each example had
@@ -92,7 +96,7 @@ def where_parts(
             return (tv, fv)[same]
         raise MyiaTypeError(
             "vmap cannot batch the gradient of a branch whose condition varies from example "
-            "to example and one of whose sides runs a loop (the tapes of its sides differ); "
+            "to example and whose sides keep two different tapes of a loop in one place; "
             "map the function inside the loss and differentiate that (grad of a sum of "
             "vmap), or loop over the examples",
             tv.loc,
