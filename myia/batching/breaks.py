@@ -76,7 +76,11 @@ def leaving(bt, node: Apply, graphs: list[Graph]) -> tuple[Graph, int] | None:
 
 def leaving_sides(bt, body: Graph, header: Graph) -> list[Graph]:
     """The sides of the branches in `body` on a varying condition that leave the loop
-    `header` or go on with it (`leave` computes each only where an example takes it)."""
+    `header` or go on with it (`leave` computes each only where an example takes it).
+
+    Example:
+        >>> # for i in ...: (if xs[i] > t: break; s = s + xs[i])    -> [if_true, if_false]
+    """
     out = []
     for node in sorted(bt.mng.nodes.get(body, ()), key=lambda n: n.id):
         fn = node.inputs[0] if isinstance(node, Apply) else None

@@ -216,7 +216,11 @@ def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None, guard=Fa
     (its own indexing with an index the same for every example: valid for one example,
     it is for all, the examples' arrays having one shape), where every example runs the
     graph of `node` (`everyone_runs`): then `select` computes a side only where some
-    example takes it."""
+    example takes it.
+
+    Example:
+        >>> # if x[i] > best: best = x[i]     -> guarded: x[:, i] is computed if np.any(...)
+    """
     masked = [maskable(bt, node, g) for g in graphs]
     whys = [unsafe(bt, g, loop, home, masked=m) for g, m in zip(graphs, masked)]
     if guard and any(whys) and everyone_runs(bt, node.graph):
@@ -232,7 +236,11 @@ def everyone_runs(bt, g: Graph) -> bool:
     """Whether every example really runs `g` each time the batched program does: `g` is
     the mapped function, or is called only from one graph every example runs, not as a
     side of a branch on a varying condition nor from a loop whose test varies or which
-    examples leave (which run for examples that are done)."""
+    examples leave (which run for examples that are done).
+
+    Example:
+        >>> # for i in range(n): if x[i] > 0.0: ...    -> the body of the loop: True
+    """
     seen = set()
     while g is not bt.root:
         up = _runner(bt, g)
@@ -263,13 +271,19 @@ def maskable(bt, node: Apply, g: Graph) -> bool:
     """Whether the side `g` of the branch `node` on a varying condition can be told which
     examples take it (`mask_sides`): the graph of `node` is the only one that refers to
     it, so that it can read the condition there (as a closure of that graph), and it is
-    a side of no other branch."""
+    a side of no other branch.
+
+    Example:
+        >>> # if x > 0.0: (while x < 9.0: x = 2.0 * x)    -> the side `if_true`: True
+    """
     return _runner(bt, g) is node.graph and bt.side_masks.get(g, node) is node
 
 
 def _runner(bt, g: Graph) -> Graph | None:
     """The one graph that refers to `g` (for a loop's header: from outside the loop, where
     it is entered), None where there is not one."""
+    if bt.cyclic is None:
+        bt.cyclic = cyclic_graphs(bt.mng)
     if bt.referrers is None:
         bt.referrers = {}
         for h in sorted(bt.inside, key=lambda x: x.id):
@@ -287,7 +301,11 @@ def mask_sides(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> Non
     `node`: `running`), so that a loop it enters runs for those examples only: the mask
     is an extra parameter of the loop's header (`Batcher.call_graph`), and the loop's
     test holds only where it does (`loop_call`); for the other examples the loop ends at
-    once, as a loop of no run does."""
+    once, as a loop of no run does.
+
+    Example:
+        >>> # if x > 0.0: (while x < 9.0: ...)    -> masks[while] = the parameter `mask`
+    """
     outer = running(bt, node.graph)
     for k, g in enumerate(graphs):
         loops = loops_entered(bt, g) if maskable(bt, node, g) else ()
@@ -458,7 +476,11 @@ def _same_for_all(bt) -> set:
 
 def loops_entered(bt, g: Graph) -> set:
     """The headers of the loops run only from `g` (entered from it or from a graph run
-    only from it: a loop after a loop is entered from the exit of the first)."""
+    only from it: a loop after a loop is entered from the exit of the first).
+
+    Example:
+        >>> # if x > 0.0: (while a: ...; while b: ...)    -> {while a, while b}
+    """
     out = set()
     for h in sorted(bt.cyclic, key=lambda x: x.id):
         if not h.flags.get("loop") or h is g:
