@@ -26,7 +26,7 @@ from myia.infer.abstract import (
     ATuple,
     GraphFn,
 )
-from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.build import Builder, typed_constant
 from myia.infer.sensitivity import sens_type
 from myia.ir.nodes import Apply, Graph, Node
 from myia.prim.registry import lookup
@@ -149,10 +149,7 @@ def _canonical(rev, b: Builder, d, t, primal: Node, scope) -> Node:
     """The sensitivity `d` (None: absent) as a value of the sensitivity type of `t` (what
     the backward loop carries), with real zeros where it has none, shaped like the forward
     value of `primal`."""
-    if d is not None and type_of(d) == sens_type(t):
-        return d
-    fwd = rev.fmap.get(primal)
-    return materialize(b, d, t, scope.ref(fwd, b) if fwd is not None else None)
+    return materialize(b, d, t, scope.primal(rev.fmap.get(primal), b))
 
 
 def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):

@@ -105,6 +105,12 @@ class Scope:
             return read(b, self.res, self.region.slot(fwd), type_of(fwd))
         return self.parent.ref(fwd, b)
 
+    def primal(self, fwd: Node | None, b: Builder):
+        """A function making the forward value `fwd` in this scope when it is called (None
+        where there is no such value): the zeros `materialize` fills in read the value only
+        where their type has no shape."""
+        return None if fwd is None else lambda: self.ref(fwd, b)
+
 
 class Rule:
     """What a primitive's backpropagator sees of the application it differentiates:
@@ -179,9 +185,7 @@ class FunctionAD:
             d = acc.total(n, b)
             if conservative:
                 want = self.out_types[dout_type].items[k]
-                if want is not AZero and (d is None or type_of(d) != want):
-                    primal = scope.ref(rev.fmap[n], b) if n in rev.fmap else None
-                    d = materialize(b, d, n.abstract, primal, want=want)
+                d = materialize(b, d, n.abstract, scope.primal(rev.fmap.get(n), b), want=want)
             outs.append(d if d is not None else typed_constant(ZERO))
         bwd.output = b.apply(_make_tuple, *outs)
         if conservative:
@@ -566,12 +570,11 @@ class Reverse:
             wants.append(t)
         for (bg, _), items in zip(sides, raw):
             bb = Builder(bg, sw.loc)
-            filled = []
-            for n, d, t in zip(outer, items, wants):
-                primal = None
-                if n in self.fmap and (d is None or type_of(d) != t):
-                    primal = make_scope(None, bg).ref(self.fmap[n], bb)
-                filled.append(materialize(bb, d, n.abstract, primal, want=t))
+            sc = make_scope(None, bg)
+            filled = [
+                materialize(bb, d, n.abstract, sc.primal(self.fmap.get(n), bb), want=t)
+                for n, d, t in zip(outer, items, wants)
+            ]
             bg.output = bb.apply(_make_tuple, *filled)
         t = BOTTOM
         for bg, _ in sides:

@@ -25,7 +25,6 @@ from __future__ import annotations
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
-    AArray,
     ADict,
     AEnv,
     AFunction,
@@ -260,8 +259,7 @@ class FunctionValues:
         to the function value."""
         rev = self.rev
         bp = scope.ref(bp_fwd, b)
-        primal = scope.ref(rev.fmap[node], b) if _needs_primal(d, node.abstract) else None
-        dd = materialize(b, d, node.abstract, primal)
+        dd = materialize(b, d, node.abstract, scope.primal(rev.fmap[node], b))
         out_t = None
         for h in graphs:
             t = self.out_type(h)
@@ -276,20 +274,3 @@ class FunctionValues:
 
 def _option_order(o) -> int:
     return getattr(getattr(o, "graph", None), "id", -1)  # not the order of a set
-
-
-def _needs_primal(d, t) -> bool:
-    """Whether filling in the zeros of `d` may need the value (a shape the type lacks)."""
-    return (d is None or type_of(d) != sens_type(t)) and not _static(t)
-
-
-def _static(t) -> bool:
-    if isinstance(t, AArray):
-        return t.known_shape
-    if isinstance(t, (ATuple, AResidual)):
-        return all(_static(x) for x in t.items)
-    if isinstance(t, AList):
-        return t.items is not None and all(_static(x) for x in t.items)
-    if isinstance(t, ADict):
-        return all(_static(x) for x in t.values)
-    return True
