@@ -18,7 +18,7 @@ from myia.infer.abstract import AArray, ADict, AList, AResidual, AScalar, ATuple
 from myia.infer.build import Builder, typed_constant
 from myia.infer.sensitivity import sens_type
 from myia.infer.walks import drop_values
-from myia.ir.nodes import Apply, Graph
+from myia.ir.nodes import Graph
 from myia.prim.registry import lookup
 from myia.prim.sens import unbroadcast
 from myia.prim.structures import ZERO
@@ -47,9 +47,9 @@ class CustomAD:
         out = b.call(graph, params, graph.output.abstract)
         res = b.apply(_make_tuple, *params, out)
         self.region.cell.items = tuple(x.abstract for x in (*params, out))
-        pair = Apply([typed_constant(_make_tuple), out, res], fwd, graph.loc)
-        pair.abstract = ATuple((out.abstract, AResidual(self.region.cell)))
-        fwd.output = pair
+        fwd.output = b.call(
+            _make_tuple, [out, res], ATuple((out.abstract, AResidual(self.region.cell)))
+        )
         self.fwd = fwd
 
     def backward(self, dout_type) -> Graph:

@@ -43,13 +43,6 @@ _switch = lookup("switch")
 _add = lookup("add")
 
 
-def read(b: Builder, tup: Node, k: int, t) -> Apply:
-    """`tup[k]` of type `t` (a residual's item, whose type the residual may not know yet)."""
-    node = Apply([typed_constant(_getitem), tup, typed_constant(k)], b.graph, b.loc)
-    node.abstract = t
-    return node
-
-
 class Accumulator:
     """The contributions to the sensitivities of primal nodes, in one backward graph (of
     the scope `scope`, where the closures made in it read the values they capture)."""
@@ -102,7 +95,8 @@ class Scope:
         if isinstance(fwd, Constant):
             return fwd
         if self.parent is None or self.region.owns_fwd(fwd):
-            return read(b, self.res, self.region.slot(fwd), type_of(fwd))
+            # (The residual's type may not know the slot's yet.)
+            return b.call(_getitem, [self.res, self.region.slot(fwd)], type_of(fwd))
         return self.parent.ref(fwd, b)
 
     def primal(self, fwd: Node | None, b: Builder):
@@ -339,11 +333,12 @@ class Reverse:
         if not (isinstance(fn, Constant) and isinstance(fn.value, Graph)):
             return self.values.forward_call(node, fg)
         f = self.function(fn.value)
-        pair = Apply(
-            [typed_constant(f.fwd, loc), *[self.fwd_input(x) for x in node.inputs[1:]]], fg, loc
-        )
-        pair.abstract = ATuple((self.values.fwd_type(node.abstract), AResidual(f.region.cell)))
         b = Builder(fg, loc)
+        pair = b.call(
+            f.fwd,
+            [self.fwd_input(x) for x in node.inputs[1:]],
+            ATuple((self.values.fwd_type(node.abstract), AResidual(f.region.cell))),
+        )
         value = b.apply(_getitem, pair, 0)
         value.name = node.name
         self.subregions[node] = ("call", f, b.apply(_getitem, pair, 1))
@@ -356,19 +351,13 @@ class Reverse:
     def forward_joined_switch(self, node: Apply, sw: Apply, fg: Graph) -> Node:
         sub = Region(branches(sw), "branch", self.mng)
         self.forward_region(sub, owner=fg)
-        fsw = Apply(
-            [
-                sw.inputs[0],
-                self.fwd_input(sw.inputs[1]),
-                *[typed_constant(sub.fwd_graphs[g], sw.loc) for g in branches(sw)],
-            ],
-            fg,
-            sw.loc,
+        fsw = Builder(fg, sw.loc).call(
+            sw.inputs[0],
+            [self.fwd_input(sw.inputs[1]), *[sub.fwd_graphs[g] for g in branches(sw)]],
+            AFunction([GraphFn(sub.fwd_graphs[g], None) for g in branches(sw)]),
         )
-        fsw.abstract = AFunction([GraphFn(sub.fwd_graphs[g], None) for g in branches(sw)])
-        pair = Apply([fsw], fg, node.loc)
-        pair.abstract = ATuple((self.values.fwd_type(node.abstract), AResidual(sub.cell)))
         b = Builder(fg, node.loc)
+        pair = b.call(fsw, [], ATuple((self.values.fwd_type(node.abstract), AResidual(sub.cell))))
         value = b.apply(_getitem, pair, 0)
         value.name = node.name
         self.subregions[node] = ("switch", sub, b.apply(_getitem, pair, 1))
@@ -399,8 +388,7 @@ class Reverse:
                 else:
                     values.append(typed_constant(None))
                     types.append(BOTTOM)
-            restuple = Apply([typed_constant(_make_tuple), *values], fg, g.loc)
-            restuple.abstract = ATuple(types)
+            restuple = b.call(_make_tuple, values, ATuple(types))
             slot_types = [join(a, t) for a, t in zip(slot_types, types)]
             if region.kind == "loop":
                 from myia.ad.loops import loop_leaf
@@ -408,9 +396,9 @@ class Reverse:
                 fg.output = loop_leaf(self, region, g, fg, restuple, b)
             else:
                 value = self.fwd_input(g.output)
-                pair = Apply([typed_constant(_make_tuple), value, restuple], fg, g.loc)
-                pair.abstract = ATuple((type_of(value), AResidual(region.cell)))
-                fg.output = pair
+                fg.output = b.call(
+                    _make_tuple, [value, restuple], ATuple((type_of(value), AResidual(region.cell)))
+                )
         region.cell.items = tuple(slot_types)
         for g in reversed(region.graphs):
             fg = region.fwd_graphs[g]
@@ -579,13 +567,11 @@ class Reverse:
         t = BOTTOM
         for bg, _ in sides:
             t = join(t, bg.output.abstract)
-        fsw = Apply(
-            [typed_constant(_switch), cond, *[typed_constant(bg) for bg, _ in sides]],
-            scope.graph,
-            sw.loc,
+        fsw = b.call(
+            _switch,
+            [cond, *[bg for bg, _ in sides]],
+            AFunction([GraphFn(bg, None) for bg, _ in sides]),
         )
-        fsw.abstract = AFunction([GraphFn(bg, None) for bg, _ in sides])
-        out = Apply([fsw], scope.graph, sw.loc)
-        out.abstract = t
+        out = b.call(fsw, [], t)
         for j, n in enumerate(outer):
             acc.parts[n] = [b.apply(_getitem, out, j)]

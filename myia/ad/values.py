@@ -245,9 +245,11 @@ class FunctionValues:
                 node.loc,
             )
         bp_type = AFunction([GraphFn(self.bprops[h], None) for h in graphs])
-        pair = Apply([rev.fwd_input(x) for x in node.inputs], fg, node.loc)
-        pair.abstract = ATuple((self.fwd_type(node.abstract), bp_type))
         b = Builder(fg, node.loc)
+        fwd_inputs = [rev.fwd_input(x) for x in node.inputs]
+        pair = b.call(
+            fwd_inputs[0], fwd_inputs[1:], ATuple((self.fwd_type(node.abstract), bp_type))
+        )
         value = b.apply(_getitem, pair, 0)
         value.name = node.name
         rev.subregions[node] = ("value", graphs, b.apply(_getitem, pair, 1))
@@ -264,8 +266,7 @@ class FunctionValues:
         for h in graphs:
             t = self.out_type(h)
             out_t = t if out_t is None else join(out_t, t)
-        s = Apply([bp, dd], scope.graph, node.loc)
-        s.abstract = out_t
+        s = b.call(bp, [dd], out_t)
         for i, a in enumerate(node.inputs[1:]):
             if out_t.items[i] is not AZero:
                 acc.add(a, b.apply(_getitem, s, i), b)
