@@ -98,7 +98,21 @@ class CustomAD:
 
 
 def _same_kind(a, b) -> bool:
-    return type(a) is type(b) and (not isinstance(a, AArray) or a.shape == b.shape)
+    """Whether a sensitivity of type `a` is given as it is to a rule typed for `b`: the
+    same structure, with every part present, and arrays of the same shape (a part no
+    sensitivity reached is filled with zeros by `as_input`)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (ATuple, AList)):
+        return (
+            a.items is not None
+            and b.items is not None
+            and len(a.items) == len(b.items)
+            and all(map(_same_kind, a.items, b.items))
+        )
+    if isinstance(a, ADict):
+        return a.keys == b.keys and all(map(_same_kind, a.values, b.values))
+    return not isinstance(a, AArray) or a.shape == b.shape
 
 
 def _check(g, rule, i: int, got, like) -> None:
