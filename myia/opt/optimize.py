@@ -184,10 +184,12 @@ class Optimizer:
         for e in effects:
             self.mng.add_input(ret, e)
         self.count("inline")
+        seen: set[Node] = set()  # one walk for all the effects (a statement each)
         for e in effects:
             if isinstance(e, Apply):
-                for n in toposort(e, lambda n: n.graph is node.graph):
+                for n in toposort(e, lambda n, s=seen: n.graph is node.graph and n not in s):
                     self.push(n)
+                    seen.add(n)
         for n in created:  # also those only the copies of nested graphs use
             self.push(n)
         self._pending_graphs = getattr(self, "_pending_graphs", []) + [before]
@@ -224,21 +226,21 @@ class Optimizer:
         check = RaiseCheck(self.mng)
         for g in list(self.mng.graphs):
             ret = g.return_
-            if ret is None or len(ret.inputs) <= 2:
-                continue
+            if ret is None or len(ret.inputs) <= 2 or g not in self.mng.graphs:
+                continue  # (or dropped with an effect of a graph before it)
             effects = set(ret.inputs[2:])
-            i = 2
-            while i < len(ret.inputs):
-                e = ret.inputs[i]
-                if e is not ret.inputs[1] and check.may_raise(e, effects):
-                    i += 1
-                    continue
-                users = sorted(
-                    {u for u, _ in self.mng.uses.get(e, ()) if u is not ret}, key=_node_id
-                )
-                self.mng.remove_input(ret, i)
-                for u in users:
-                    self.push(u)
+            drop = {
+                i
+                for i, e in enumerate(ret.inputs)
+                if i >= 2 and (e is ret.inputs[1] or not check.may_raise(e, effects))
+            }
+            users = sorted(
+                {u for i in drop for u, _ in self.mng.uses.get(ret.inputs[i], ()) if u is not ret},
+                key=_node_id,
+            )
+            self.mng.remove_inputs(ret, drop)
+            for u in users:
+                self.push(u)
 
 
 _TABLES: dict[bool, RuleTable] = {}
