@@ -376,6 +376,21 @@ def test_unused_statements_that_cannot_raise_are_pruned(x, y):
             assert_outcomes(_run_compiled(after, (x, y)), expected)
 
 
+def statement_sharing_the_result(x):
+    (math.sin(x), 1.0 / x)
+    return math.sin(x)
+
+
+@pytest.mark.parametrize("x", [0.5, 0.0])
+def test_statement_that_shares_the_result_runs_before_it(x):
+    # The kept statement reads the value returned (one node after CSE): it is assigned
+    # before the statement, not only written in the return.
+    before, after, _ = typed_pair(statement_sharing_the_result, (x,))
+    expected = python_outcome(statement_sharing_the_result, (x,))
+    assert_outcomes(_run_compiled(after, (x,)), expected, what=str(after))
+    assert_outcomes(python_outcome(myia.jit(statement_sharing_the_result), (x,)), expected)
+
+
 def if_with_assert(x):
     if x > 0.0:
         assert x < 10.0, "too big"
