@@ -353,11 +353,12 @@ class Codegen:
         )
         tail = g.output
         # A tail that an effect of the graph reads too (`(math.sin(x), 1 / x)` as a statement
-        # before `return math.sin(x)`) is assigned where it comes, and returned by name.
+        # before `return math.sin(x)`; `xs[-1]` read after the `if` whose value is returned)
+        # is assigned where it comes (an `if` or a loop as a statement), returned by name.
         shared = (
             isinstance(tail, Apply)
             and tail.graph is g
-            and _prim_of(tail) not in (None, _SWITCH)
+            and not self.next_iteration(tail)
             and any(u is not g.return_ for u, _ in self.uses(tail))
         )
         for node in order:

@@ -391,6 +391,26 @@ def test_statement_that_shares_the_result_runs_before_it(x):
     assert_outcomes(python_outcome(myia.jit(statement_sharing_the_result), (x,)), expected)
 
 
+def statement_sharing_an_if(x, y):
+    if y > 0.0:
+        if x > 1.0:
+            r = x * 2.0
+        else:
+            r = x
+        t = math.cos(r)  # noqa: F841  (the branch's result, read by a kept statement)
+    else:
+        r = y
+    return r
+
+
+@pytest.mark.parametrize("x, y", [(3.0, 1.0), (0.5, 1.0), (0.5, -1.0), (math.inf, 1.0)])
+def test_statement_that_reads_the_if_returned_runs_after_it(x, y):
+    expected = python_outcome(statement_sharing_an_if, (x, y))
+    before, after, _ = typed_pair(statement_sharing_an_if, (x, y))
+    assert_outcomes(_run_compiled(after, (x, y)), expected, what=str(after))
+    assert_outcomes(python_outcome(myia.jit(statement_sharing_an_if), (x, y)), expected)
+
+
 def if_with_assert(x):
     if x > 0.0:
         assert x < 10.0, "too big"
