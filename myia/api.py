@@ -421,7 +421,8 @@ def jit(
     or "vm" (the reference evaluator); `optimize=False` skips the optimizer. `source` is
     the text of `fn`'s definition (and of the helpers it calls), for a function typed at a
     plain REPL, run by `python -c` or exec'd from a string, whose source Python did not
-    keep.
+    keep. `jit` of a function myia compiles already (`myia.grad(f)`, `myia.vmap(f)`) is
+    that function.
 
     Example:
         >>> import numpy as np, myia
@@ -431,6 +432,15 @@ def jit(
     """
     if fn is None:
         return lambda f: jit(f, backend=backend, optimize=optimize, device=device, source=source)
+    if isinstance(fn, Compiled) and not isinstance(fn, JitFunction):
+        # A gradient, a vmap...: compiled already (its own program, not its function's).
+        if backend is None and optimize is None and device is None and source is None:
+            return fn
+        raise ValueError(
+            f"myia.jit of {type(fn).__name__} (a function myia compiles already) takes no "
+            "options: give backend=, optimize=, device= or source= to the transform itself "
+            "(myia.grad(f, backend='torch'))"
+        )
     given_source(fn, source)
     if is_numpy_function(fn):
         return DirectFunction(

@@ -569,6 +569,21 @@ def test_grad_inside_with_argnums_and_closure():
     assert myia.grad(outer, argnums=(0, 1))(2.0, 3.0) == pytest.approx((6.0 + 12.0, 4.0 + 4.0))
 
 
+def sum_of_squares(x):
+    return np.sum(x * x)
+
+
+def test_jit_of_a_gradient_or_a_vmap_is_that_function():
+    # jit of a transform compiled the function under it: jit(grad(cube))(2.0) was 8.0.
+    assert myia.jit(myia.grad(cube))(2.0) == pytest.approx(12.0)
+    assert myia.jit(myia.grad(myia.grad(cube)))(2.0) == pytest.approx(12.0)
+    assert myia.jit(myia.value_and_grad(cube))(2.0) == pytest.approx((8.0, 12.0))
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(myia.jit(myia.vmap(sum_of_squares))(x), [5.0, 50.0])
+    with pytest.raises(ValueError, match="to the transform itself"):
+        myia.jit(myia.grad(cube), optimize=False)
+
+
 # custom_vjp (API.md) ------------------------------------------------------------------------
 
 

@@ -352,12 +352,21 @@ class Codegen:
             lambda h: sorted((n for n in fvs.get(h, ()) if n.graph is g), key=_node_id),
         )
         tail = g.output
+        # A tail that an effect of the graph reads too (`(math.sin(x), 1 / x)` as a statement
+        # before `return math.sin(x)`; `xs[-1]` read after the `if` whose value is returned)
+        # is assigned where it comes (an `if` or a loop as a statement), returned by name.
+        shared = (
+            isinstance(tail, Apply)
+            and tail.graph is g
+            and not self.next_iteration(tail)
+            and any(u is not g.return_ for u, _ in self.uses(tail))
+        )
         for node in order:
             if (
                 not isinstance(node, Apply)
                 or node.graph is not g
                 or node is g.return_
-                or node is tail
+                or (node is tail and not shared)
             ):
                 continue
             if (
@@ -370,6 +379,8 @@ class Codegen:
             if node in self.assigned or self.inlined(node):
                 continue
             self.statement(node, out)
+            if node is tail:
+                self.assigned.add(tail)
         self.closures_used(g.return_, out)
         if isinstance(tail, Apply) and tail.graph is g:
             self.closures_used(tail, out)

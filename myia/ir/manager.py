@@ -228,6 +228,23 @@ class Manager:
         if not self.uses[old]:
             self._drop_node(old)
 
+    def remove_inputs(self, node: Apply, drop: set[int]) -> None:
+        """Remove the inputs at the positions `drop` of `node` (effects of a graph's return
+        node), in one pass over its inputs."""
+        if not drop:
+            return
+        _MUTATIONS[0] += 1
+        first = min(drop)
+        old = [node.inputs[i] for i in sorted(drop)]
+        for j in range(first, len(node.inputs)):
+            self._drop_edge_only(node, j, node.inputs[j])
+        node.inputs[first:] = [x for j, x in enumerate(node.inputs) if j >= first and j not in drop]
+        for j in range(first, len(node.inputs)):
+            self._add_edge(node, j, node.inputs[j])
+        for x in old:
+            if x in self.all_nodes and not self.uses[x]:
+                self._drop_node(x)
+
     def set_output(self, graph: Graph, node: Node) -> None:
         """Make `node` the output of `graph`."""
         self.set_edge(graph.return_, 1, node)

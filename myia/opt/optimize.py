@@ -5,8 +5,8 @@ simplifications its primitive declares (`getitem(make_tuple(a, b), 0)` is `a`), 
 table of `myia.opt.patterns`, inlining (a call of a graph used once, or small, that is
 neither a loop nor recursive: beta reduction, which brings the body's nodes, typed, to the
 worklist) and common-subexpression elimination within its graph. Dead code goes as the
-manager drops the nodes that lose their last user; effects of a graph (its `assert`s)
-that cannot raise are dropped. Every rewrite keeps the types of the nodes it makes current
+manager drops the nodes that lose their last user; effects of a graph (its statements
+whose values are unused) that cannot raise are dropped (`myia.opt.effects`). Every rewrite keeps the types of the nodes it makes current
 (they are built typed), so nothing is inferred again.
 
 Example:
@@ -23,6 +23,7 @@ from myia.infer.walks import same_kind
 from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
+from myia.opt.effects import RaiseCheck
 from myia.opt.invariants import hoist_invariants
 from myia.opt.patterns import RULES, RuleTable, implied_operand
 from myia.opt.prune import prune_parameters, prune_results
@@ -31,7 +32,6 @@ from myia.opt.unwrap import unwrap_results
 from myia.prim.registry import REGISTRY, Primitive
 
 INLINE_MAX_NODES = 40
-_RAISE = REGISTRY.lookup("raise_")
 _SWITCH = REGISTRY.lookup("switch")
 RUNS = [0]  # optimizer runs, in all (the tests count them per compile)
 
@@ -184,10 +184,12 @@ class Optimizer:
         for e in effects:
             self.mng.add_input(ret, e)
         self.count("inline")
+        seen: set[Node] = set()  # one walk for all the effects (a statement each)
         for e in effects:
             if isinstance(e, Apply):
-                for n in toposort(e, lambda n: n.graph is node.graph):
+                for n in toposort(e, lambda n, s=seen: n.graph is node.graph and n not in s):
                     self.push(n)
+                    seen.add(n)
         for n in created:  # also those only the copies of nested graphs use
             self.push(n)
         self._pending_graphs = getattr(self, "_pending_graphs", []) + [before]
@@ -218,56 +220,27 @@ class Optimizer:
     # Effects ----------------------------------------------------------------------------------
 
     def prune_effects(self) -> None:
-        """Drop the effects of graphs that cannot raise (pure expression statements, ifs
-        and loops whose values are not used and that hold no `assert`)."""
-        raisers = self.raisers()
+        """Drop the effects of graphs that cannot raise: expression statements, assigned
+        values, ifs and loops whose values are not used and in which nothing may raise
+        (`myia.opt.effects`)."""
+        check = RaiseCheck(self.mng)
         for g in list(self.mng.graphs):
             ret = g.return_
-            i = 2
-            while ret is not None and i < len(ret.inputs):
-                e = ret.inputs[i]
-                if self.may_raise(e, raisers) and e is not ret.inputs[1]:
-                    i += 1
-                    continue
-                users = sorted(
-                    {u for u, _ in self.mng.uses.get(e, ()) if u is not ret}, key=_node_id
-                )
-                self.mng.remove_input(ret, i)
-                for u in users:
-                    self.push(u)
-
-    def raisers(self) -> set[Graph]:
-        direct = {
-            g
-            for g in self.mng.graphs
-            if any(isinstance(n, Apply) and n.is_apply(_RAISE) for n in self.mng.nodes[g])
-        }
-        out = set(direct)
-        changed = True
-        while changed:
-            changed = False
-            for g in self.mng.graphs:
-                if g not in out and any(h in out for h in self.mng.graph_constants[g]):
-                    out.add(g)
-                    changed = True
-        return out
-
-    def may_raise(self, e: Node, raisers: set[Graph]) -> bool:
-        if not isinstance(e, Apply):
-            return False
-        stack, seen = [e], set()
-        while stack:
-            n = stack.pop()
-            if n in seen or not isinstance(n, Apply) or n.graph is not e.graph:
-                continue
-            seen.add(n)
-            if n.is_apply(_RAISE):
-                return True
-            for x in n.inputs:
-                if isinstance(x, Constant) and isinstance(x.value, Graph) and x.value in raisers:
-                    return True
-                stack.append(x)
-        return False
+            if ret is None or len(ret.inputs) <= 2 or g not in self.mng.graphs:
+                continue  # (or dropped with an effect of a graph before it)
+            effects = set(ret.inputs[2:])
+            drop = {
+                i
+                for i, e in enumerate(ret.inputs)
+                if i >= 2 and (e is ret.inputs[1] or not check.may_raise(e, effects))
+            }
+            users = sorted(
+                {u for i in drop for u, _ in self.mng.uses.get(ret.inputs[i], ()) if u is not ret},
+                key=_node_id,
+            )
+            self.mng.remove_inputs(ret, drop)
+            for u in users:
+                self.push(u)
 
 
 _TABLES: dict[bool, RuleTable] = {}

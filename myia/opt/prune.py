@@ -119,9 +119,12 @@ def _prune(mng: Manager, callers: list[Apply], leaves: list[Apply], typed: set) 
 
 def _usage(mng: Manager, node: Apply, t) -> dict | None:
     """Which items of the tuple `node` (of type `t`) its users read: {index: what is read
-    of that item (None: all of it)}; None when a user takes the whole tuple."""
+    of that item (None: all of it)}; None when a user takes the whole tuple (an effect of
+    a graph, which keeps the call, reads none)."""
     tree: dict | None = {}
     for u, i in mng.uses.get(node, ()):
+        if u is u.graph.return_ and i > 1:
+            continue
         k = _item(u, i)
         if k is None or not isinstance(t, ATuple):
             return None
@@ -257,7 +260,7 @@ def _is_switch_call(n: Apply) -> bool:
 
 
 def _returned(mng: Manager, n: Apply) -> bool:
-    return any(u is u.graph.return_ for u, _ in mng.uses.get(n, ()))
+    return any(u is u.graph.return_ and i == 1 for u, i in mng.uses.get(n, ()))
 
 
 def _item(user: Apply, i: int) -> int | None:

@@ -173,6 +173,8 @@ def desugar_for(stmt: ast.For, is_builtin_range) -> tuple[list[ast.stmt], str, l
         ast.Assign([_name(i, ast.Store)], advance),
         *stmt.body,
     ]
+    for a in [*pre, body[0], body[1]]:
+        a._myia_counter = True  # not an effect: the counter and the item it indexes, in range
     loop = ast.While(test=test, body=body, orelse=[])
     out = pre + [loop]
     fix_locations(out, stmt)

@@ -19,9 +19,10 @@ the structure of the source:
   loops over a counter (see `desugar`).
 
 A local variable read where no assignment reaches it is the constant `Unbound(name)`,
-whose use raises `UnboundLocalError` as Python does. Expression statements, calls assigned
-to names, joined `if`s and loops are kept as *effects* of their graph (extra inputs of its return node), so that
-an `assert` they contain still runs when their values are not used.
+whose use raises `UnboundLocalError` as Python does. Expression statements, assigned
+values, joined `if`s and loops are kept as *effects* of their graph (extra inputs of its
+return node), so that they still run (and raise: an `assert`, `x / 0.0`) when their values
+are not used; the optimizer drops those that cannot raise (`myia.opt.effects`).
 """
 
 from __future__ import annotations
@@ -323,23 +324,32 @@ class FunctionLowerer(ExpressionLowerer):
             i += 1
         return ctx.fall(region)
 
+    def assigned(self, region: Region, expr: ast.expr) -> Node:
+        """The value of an assignment, kept as an effect: Python computes it where it is not
+        used (`t = x / y` raises for `y == 0.0`, a call may `assert`); the optimizer drops
+        the effects that cannot raise."""
+        value = self.lower_expr(region, expr)
+        if not isinstance(expr, (ast.Name, ast.Constant)):
+            region.effects.append(value)
+        return value
+
     def lower_simple(self, region: Region, stmt: ast.stmt, loc) -> None:
         if isinstance(stmt, ast.Expr):
             if not isinstance(stmt.value, ast.Constant):
                 region.effects.append(self.lower_expr(region, stmt.value))
         elif isinstance(stmt, ast.Pass):
             pass
+        elif isinstance(stmt, ast.Assign) and getattr(stmt, "_myia_counter", False):
+            value = self.lower_expr(region, stmt.value)  # a `for` loop's (`desugar_for`)
+            for target in stmt.targets:
+                self.assign(region, target, value, loc)
         elif isinstance(stmt, ast.Assign):
-            value = self.lower_expr(region, stmt.value)
-            if isinstance(stmt.value, ast.Call):
-                # A call runs even where its value is not used (it may raise: an assert);
-                # the optimizer drops the effects that cannot raise.
-                region.effects.append(value)
+            value = self.assigned(region, stmt.value)
             for target in stmt.targets:
                 self.assign(region, target, value, loc)
         elif isinstance(stmt, ast.AnnAssign):
             if stmt.value is not None:
-                self.assign(region, stmt.target, self.lower_expr(region, stmt.value), loc)
+                self.assign(region, stmt.target, self.assigned(region, stmt.value), loc)
         elif isinstance(stmt, ast.AugAssign):
             op = _BINOPS.get(type(stmt.op))
             if op is None:
@@ -352,6 +362,7 @@ class FunctionLowerer(ExpressionLowerer):
                 current = self.prim(region, "refuse_mutable", [current, Constant(refusal)], loc)
                 region.effects.append(current)  # checked even where the new value is not used
             value = self.prim(region, op, [current, self.lower_expr(region, stmt.value)], loc)
+            region.effects.append(value)  # runs where the new value is not used (`x /= 0.0`)
             self.assign(region, stmt.target, value, loc)
         elif isinstance(stmt, ast.FunctionDef):
             self.nested_function(region, stmt, stmt.name)

@@ -18,7 +18,10 @@ An entry holds what each stage needs to know about one operation, side by side:
 - `simplify(nodes)`: optional, a node an application to `nodes` is already equal to;
 - flags the optimizer and the backend read: `nondiff` (no input has a sensitivity),
   `elementwise`, `fresh` (the result is newly allocated memory), `effect` (never folded,
-  merged or moved), `commutative`.
+  merged or moved), `commutative`;
+- `total(args) -> bool`: whether an application to inputs of those abstract values cannot
+  raise (the optimizer drops an unused statement only then); by default none is, the
+  total ones are declared in `myia.prim.raising`.
 
 Python objects that user code names (`np.sin`, `math.sin`, `operator.add`) map to entries
 with `py=[...]`. Rules are registered right after the implementation they describe.
@@ -55,6 +58,7 @@ class Primitive:
         self.emit: Callable | None = None
         self.emitters: dict[str, Any] = {}
         self.simplify: Callable | None = None
+        self.total: Callable | None = None
         self.elementwise = flags.pop("elementwise", False)
         self.fresh = flags.pop("fresh", False)
         self.effect = flags.pop("effect", False)
@@ -117,6 +121,22 @@ class Primitive:
             self.emitters[backend] = fn
         return fn
 
+    def deftotal(self, fn: Callable) -> Callable:
+        """`fn(args) -> bool`: true when no input of the abstract values `args` makes an
+        application raise (`myia.prim.raising`)."""
+        self.total = fn
+        return fn
+
+    def may_raise(self, args: list) -> bool:
+        """Whether an application to inputs of the abstract values `args` may raise.
+
+        Example:
+            >>> from myia.infer.abstract import AScalar
+            >>> REGISTRY.lookup("add").may_raise([AScalar(float), AScalar(float)])
+            False
+        """
+        return self.total is None or not self.total(args)
+
     def defsimplify(self, fn: Callable) -> Callable:
         """`fn(nodes) -> node or None`: an application of `prim` to `nodes` that is
         another node already (`getitem(make_tuple(a, b), 0)` is `a`), for builders."""
@@ -175,6 +195,7 @@ class Registry:
         if not self.loaded:
             self.loaded = True
             import myia.prim.catalog  # noqa: F401
+            import myia.prim.raising  # noqa: F401  (reads the entries of every family)
 
     def lookup(self, name: str) -> Primitive:
         if name not in self.by_name:

@@ -219,6 +219,11 @@ def sens_sum(b, parts: list, primal):
     out = []
     for i, t in enumerate(items):
         key = primal.keys[i] if isinstance(primal, ADict) else i
+        if sens_type(t) is AZero:
+            # An item with no sensitivity (None, an int): what its readers contributed (a
+            # tuple built once for two uses, as two residuals, say) is not a sensitivity.
+            out.append(b.node(ZERO))
+            continue
         sub = [s for s in (b.apply(getitem, p, key) for p in parts) if type_of(s) is not AZero]
         out.append(sens_sum(b, sub, t) if sub else b.node(ZERO))
     if isinstance(primal, ADict):

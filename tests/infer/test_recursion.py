@@ -158,12 +158,86 @@ def scaled_rpow_early(x, s, n):
     return s * rpow_early(x, n)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=myia.MyiaTypeError,
-    reason="known bug of reverse mode: the third derivative through a recursive function "
-    "with an early return adds two residuals (`+` does not support AResidual)",
-)
 def test_third_order_in_reverse_mode_through_a_recursive_function_with_an_early_return():
     g3 = myia.grad(myia.grad(myia.grad(scaled_rpow_early)))(1.3, 2.0, 20)
     assert g3 == pytest.approx(2.0 * 20 * 19 * 18 * 1.3**17, rel=1e-10)
+
+
+# Neighbours of the early return at orders 1 to 3, in reverse mode (two float inputs), with
+# myia.jit around the gradient and a gradient taken inside jit, against the closed form
+# s n (n - 1) ... (n - k + 1) x ** (n - k). The third order of the recursions added the
+# sensitivities of two residuals sharing one tuple (`(cond, None, x, None)` of the branch
+# that returns early) in its None items.
+
+
+def rpow_two_early(x, n):
+    if n == 0:
+        return 1.0
+    if n == 1:
+        return x
+    return x * rpow_two_early(x, n - 1)
+
+
+def scaled_rpow_two_early(x, s, n):
+    return s * rpow_two_early(x, n)
+
+
+def scaled_pow_while_early(x, s, n):
+    r = 1.0
+    i = 0
+    while True:
+        if i == n:
+            return s * r
+        r = r * x
+        i = i + 1
+
+
+def scaled_pow_for_early(x, s, n):
+    r = s
+    for i in range(100):
+        if i == n:
+            return r
+        r = r * x
+    return r
+
+
+def _derivative(order, x, s, n):
+    c = s
+    for k in range(order):
+        c *= n - k
+    return c * x ** (n - order)
+
+
+def _nested_grad(fn, order):
+    for _ in range(order):
+        fn = myia.grad(fn)
+    return fn
+
+
+def third_of_scaled_rpow_early_inside_jit(x, s, n):
+    return myia.grad(myia.grad(myia.grad(scaled_rpow_early)))(x, s, n)
+
+
+@pytest.mark.parametrize(
+    "fn", [scaled_rpow_early, scaled_rpow_two_early, scaled_pow_while_early, scaled_pow_for_early]
+)
+@pytest.mark.parametrize("order", [2, 3])
+@pytest.mark.parametrize("n", [3, 12])
+def test_derivatives_through_an_early_return_in_reverse_mode(fn, order, n):
+    expected = _derivative(order, 1.3, 2.0, n)
+    g = _nested_grad(fn, order)
+    assert g(1.3, 2.0, n) == pytest.approx(expected, rel=1e-10)
+    assert myia.jit(g)(1.3, 2.0, n) == pytest.approx(expected, rel=1e-10)
+
+
+def test_third_order_through_an_early_return_taken_inside_jit():
+    got = myia.jit(third_of_scaled_rpow_early_inside_jit)(1.3, 2.0, 9)
+    assert got == pytest.approx(_derivative(3, 1.3, 2.0, 9), rel=1e-10)
+
+
+def test_second_order_in_the_scale_through_an_early_return_is_zero_and_mixed_is_exact():
+    # d/ds of d/dx: n x ** (n - 1); d2/ds2: 0 (against the closed forms).
+    mixed = myia.grad(myia.grad(scaled_rpow_early), argnums=1)(1.3, 2.0, 7)
+    assert mixed == pytest.approx(7 * 1.3**6, rel=1e-10)
+    d2s = myia.grad(myia.grad(scaled_rpow_early, argnums=1), argnums=1)(1.3, 2.0, 7)
+    assert d2s == 0.0

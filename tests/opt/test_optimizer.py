@@ -303,12 +303,6 @@ def index_statement(x, y):
     return x * 2.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="prune_effects drops expression statements that raise a Python error other "
-    "than through raise_ (ZeroDivisionError, ValueError, IndexError): the optimized "
-    "program returns where Python (and the unoptimized program) raises",
-)
 @pytest.mark.parametrize(
     "fn, args",
     [(divide_statement, (1.0, 0.0)), (sqrt_statement, (1.0, 2.0)), (index_statement, (1.0, 5.0))],
@@ -320,6 +314,101 @@ def test_statement_that_raises_in_python_is_kept(fn, args):
     assert expected[0] == "raise"
     assert_outcomes(_run_compiled(before, args), expected, what="before")
     assert_outcomes(_run_compiled(after, args), expected, what=str(after))
+
+
+def assigned_division(x, y):
+    t = x / y  # noqa: F841  (never read: Python still divides, and raises for y == 0)
+    return x * 2.0
+
+
+def augmented_division(x, y):
+    s = x
+    s /= y
+    return x * 2.0
+
+
+def unused_math_sin(x, y):
+    s = math.sin(x * y)  # noqa: F841  (math.sin(inf) raises ValueError)
+    return x * 2.0
+
+
+def numpy_division(x, y):
+    t = np.float64(x) / y  # noqa: F841  (a NumPy float divided by 0.0 is inf, with a warning)
+    return x * 2.0
+
+
+def unused_total_statements(x, y):
+    a = x * y + 1.0  # noqa: F841
+    b = np.exp(x) - y  # noqa: F841
+    x / 2.0
+    return x * 2.0
+
+
+@pytest.mark.parametrize(
+    "fn, args, error",
+    [
+        (assigned_division, (1.0, 0.0), ZeroDivisionError),
+        (augmented_division, (1.0, 0.0), ZeroDivisionError),
+        (unused_math_sin, (math.inf, 1.0), ValueError),
+        (index_statement, (1.0, -3.0), IndexError),
+    ],
+    ids=["assigned", "augmented", "math.sin", "negative index"],
+)
+def test_unused_assignment_that_raises_in_python_is_kept(fn, args, error):
+    before, after, _ = typed_pair(fn, args)
+    assert python_outcome(fn, args)[0] == "raise"
+    assert_outcomes(_run_compiled(after, args), python_outcome(fn, args), what=str(after))
+    assert_outcomes(_run_compiled(after, (2.0, 1.0)), python_outcome(fn, (2.0, 1.0)))
+    with pytest.raises(error):
+        myia.jit(fn)(*args)
+
+
+@SETTINGS
+@given(x=FLOATS, y=FLOATS)
+def test_unused_statements_that_cannot_raise_are_pruned(x, y):
+    for fn in (numpy_division, unused_total_statements):
+        before, after, _ = cached_pair(fn, (x, y))
+        assert _effects(before), str(before)
+        assert not _effects(after), str(after)
+        with np.errstate(all="ignore"):
+            expected = python_outcome(fn, (x, y))
+            assert expected[0] == "ok"
+            assert_outcomes(_run_compiled(after, (x, y)), expected)
+
+
+def statement_sharing_the_result(x):
+    (math.sin(x), 1.0 / x)
+    return math.sin(x)
+
+
+@pytest.mark.parametrize("x", [0.5, 0.0])
+def test_statement_that_shares_the_result_runs_before_it(x):
+    # The kept statement reads the value returned (one node after CSE): it is assigned
+    # before the statement, not only written in the return.
+    before, after, _ = typed_pair(statement_sharing_the_result, (x,))
+    expected = python_outcome(statement_sharing_the_result, (x,))
+    assert_outcomes(_run_compiled(after, (x,)), expected, what=str(after))
+    assert_outcomes(python_outcome(myia.jit(statement_sharing_the_result), (x,)), expected)
+
+
+def statement_sharing_an_if(x, y):
+    if y > 0.0:
+        if x > 1.0:
+            r = x * 2.0
+        else:
+            r = x
+        t = math.cos(r)  # noqa: F841  (the branch's result, read by a kept statement)
+    else:
+        r = y
+    return r
+
+
+@pytest.mark.parametrize("x, y", [(3.0, 1.0), (0.5, 1.0), (0.5, -1.0), (math.inf, 1.0)])
+def test_statement_that_reads_the_if_returned_runs_after_it(x, y):
+    expected = python_outcome(statement_sharing_an_if, (x, y))
+    before, after, _ = typed_pair(statement_sharing_an_if, (x, y))
+    assert_outcomes(_run_compiled(after, (x, y)), expected, what=str(after))
+    assert_outcomes(python_outcome(myia.jit(statement_sharing_an_if), (x, y)), expected)
 
 
 def if_with_assert(x):
