@@ -29,6 +29,7 @@ from myia.infer.abstract import (
     AArray,
     ADict,
     AList,
+    ARecord,
     AResidual,
     AScalar,
     AStack,
@@ -119,6 +120,8 @@ def batch_type(t, spec, size: int, masked=frozenset()):
         new = [batch_type(x, s, size, masked) for x, s in zip(items, subs)]
         if isinstance(t, ADict):
             return ADict(t.keys, new)
+        if isinstance(t, ARecord):
+            return t.rebuilt(new)
         return ATuple(new) if isinstance(t, AResidual) else type(t)(new)
     if isinstance(t, AList):
         return t.of(batch_type(t.elem, True, size, masked))
