@@ -153,7 +153,7 @@ def check_program(seed: int, directory, rich: bool = True, stats=None) -> str | 
 
 def _reason(e: Exception) -> str:
     """The kind of a refusal: its exception type and the start of its message."""
-    return f"{type(e).__name__}: {' '.join(str(e).split()[:6])}"
+    return " ".join(str(e).split()[:7])
 
 
 def _crash(e: Exception) -> str:
@@ -245,20 +245,25 @@ def _check_jvp(fn, args, nums, v, expected, grads, smooth) -> str | None:
 
 
 def _check_vmap(fn, args, rng, stats) -> str | None:
-    """`myia.vmap` over a batch of 3 values of the first float (the others shared) gives
-    what a Python loop gives; a clear refusal (`MyiaError`) is counted, not a failure."""
-    xs = args[0] + rng.uniform(-0.5, 0.5, 3)
-    loop = [fn(x, *args[1:]) for x in xs.tolist()]
+    """`myia.vmap` over a batch of 3 values of one argument (the first float or the array,
+    at random; the others shared) gives what a Python loop gives. A clear refusal (a
+    `MyiaError` whose message starts with "vmap") is counted, not a failure."""
+    k = int(rng.integers(2)) * next(i for i, a in enumerate(args) if isinstance(a, np.ndarray))
+    batch = args[k] + rng.uniform(-0.5, 0.5, (3, *np.shape(args[k])))
+    loop = [fn(*args[:k], x, *args[k + 1 :]) for x in batch]
+    in_axes = tuple(0 if i == k else None for i in range(len(args)))
     try:
-        batched = myia.vmap(fn, in_axes=(0,) + (None,) * (len(args) - 1))(xs, *args[1:])
+        batched = myia.vmap(fn, in_axes=in_axes)(*args[:k], batch, *args[k + 1 :])
     except myia.MyiaError as e:
+        if not str(e).startswith("vmap"):
+            raise
         stats[f"refused: vmap: {_reason(e)}"] += 1
         return None
     if np.shape(batched) != (3,):
         return f"vmap gives shape {np.shape(batched)} for a batch of 3"
     for b, e in zip(np.asarray(batched).tolist(), loop):
         if not _close(b, float(e), 1e-9):
-            return f"vmap over x0={xs.tolist()}: {batched!r}, a Python loop: {loop!r}"
+            return f"vmap over argument {k}, {batch!r}: {batched!r}, a Python loop: {loop!r}"
     return None
 
 

@@ -296,6 +296,42 @@ def test_vmap_over_a_namedtuple_argument(in_axes):
     np.testing.assert_allclose(got, loop, rtol=1e-12)
 
 
+def tuple_bound_in_a_loop_branch(x0, x1, n):
+    v0 = x0 * 0.5
+    for _j in range(n):
+        if v0 > x1:
+            t = (math.sin(v0), 1.0)
+            v0 += t[0]
+    return v0
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_vmap_of_a_tuple_unbound_where_a_loop_starts(n):
+    # `t` is bound only in a branch of the loop: where the loop starts it is unbound, and
+    # its zeros were taken apart as a tuple before they were made ('BOTTOM is not
+    # subscriptable').
+    xs = np.array([0.1, 0.9, 0.3, -2.0])
+    got = myia.vmap(tuple_bound_in_a_loop_branch, in_axes=(0, None, None))(xs, 0.2, n)
+    loop = [tuple_bound_in_a_loop_branch(x, 0.2, n) for x in xs.tolist()]
+    np.testing.assert_allclose(got, loop, rtol=1e-12)
+
+
+def list_of_varying_items_grown_in_a_loop(x0, n):
+    xs = [x0 * 0.5]
+    for _j in range(n):
+        xs.append(math.tanh(x0))
+    return xs[-1]
+
+
+def test_vmap_refuses_a_list_of_varying_items_grown_in_a_loop():
+    # It was an internal error ('batch spec (True,) for a value of type AList'): a list of
+    # run-time length starting from an item that varies is refused like one that grows
+    # by such items, naming the loop.
+    with pytest.raises(myia.MyiaTypeError, match=r"list of run-time length .* vary") as e:
+        myia.vmap(list_of_varying_items_grown_in_a_loop, in_axes=(0, None))(np.ones(3), 2)
+    assert "test_differential.py" in str(e.value)
+
+
 # Known bugs: reduced programs, strict xfails -------------------------------------------------
 
 
@@ -359,3 +395,38 @@ def test_second_order_of_a_closure_made_by_a_function_called_in_a_loop(x, n):
     d2 = myia.grad(myia.grad(closure_made_by_a_function_called_in_a_loop))(x, n)
     assert d2 == pytest.approx((n + 1) * n * x ** (n - 1) if n else 0.0, rel=1e-12)
     check_grads(closure_made_by_a_function_called_in_a_loop, (x, n), order=2)
+
+
+def closure_over_an_item_beside_a_return_in_nested_loops(x0, x1, n):
+    v0 = x0 * 0.5
+    for e in [x0]:
+        j = 0
+        while j < n:
+            j += 1
+
+            def h(a):
+                if e < x1:
+                    return a
+                return math.tanh(x0)
+
+            v0 = h(math.sin(x0)) + v0 * 0.5
+            for _k in range(1, n):
+                if v0 < x1:
+                    return math.sin(v0)
+                if x0 < v0:
+                    break
+    return v0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=KeyError,
+    reason="myia bug (seed 350): vmap of a return from an inner loop, in a while loop "
+    "that defines a closure over the item of an outer loop, finds no mask of the while "
+    "loop (KeyError: Graph<...:while> in batching/breaks.py, state_at)",
+)
+def test_vmap_of_a_return_in_nested_loops_beside_a_closure():
+    fn = closure_over_an_item_beside_a_return_in_nested_loops
+    xs = np.array([0.1, -0.9, 0.5])
+    got = myia.vmap(fn, in_axes=(0, None, None))(xs, 0.2, 4)
+    np.testing.assert_allclose(got, [fn(x, 0.2, 4) for x in xs.tolist()], rtol=1e-12)
