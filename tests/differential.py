@@ -15,23 +15,27 @@ are shared with tests/test_grad_corpus.py.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import sys
 import tempfile
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 import myia
-from tests.random_programs import load_function, seeded_program
+from myia.trees import children, tree_leaves, tree_map
+from tests.random_programs import LATE_CAPTURE, load_function, seeded_program
 
 
 def shifted(args, nums, v, h):
-    """`args` moved by `h * v` along the arguments `nums`."""
+    """`args` moved by `h * v` along the arguments `nums` (each a float, an array or a
+    pytree of them, `v` of the same structures)."""
     xs = list(args)
     for k, i in enumerate(nums):
-        xs[i] = args[i] + h * v[k]
+        xs[i] = tree_map(lambda a, d: a + h * d, args[i], v[k])
     return xs
 
 
@@ -78,21 +82,82 @@ def second_difference(fn, args, i, h):
     return float(up - 2.0 * fn(*args) + down) / (h * h)
 
 
+def mixed_difference(fn, args, i, u, t, h):
+    """The central difference of `fn` at `args` for `u . H t`, the second derivative in
+    argument `i` (an array) along the directions `u` and `t`."""
+
+    def at(a, b):
+        xs = list(args)
+        xs[i] = args[i] + h * (a * u + b * t)
+        return float(fn(*xs))
+
+    return (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * h * h)
+
+
 def _vdot(grads, v) -> float:
-    return float(sum(np.sum(np.asarray(g) * d) for g, d in zip(grads, v)))
+    return float(
+        sum(
+            np.sum(np.asarray(g) * d)
+            for gs, ds in zip(grads, v)
+            for g, d in zip(tree_leaves(gs), tree_leaves(ds))
+        )
+    )
 
 
-def check_program(seed: int, directory) -> str | None:
-    """None if program `seed` passes every check, else what failed, with its source."""
-    source, fn_name, args = seeded_program(seed)
+def _close(a, b, rel: float = 1e-12, abs_: float = 1e-12) -> bool:
+    return a == b or math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
+
+
+def _same_structure(g, a) -> bool:
+    """`g` (a gradient or tangent) has the structure of `a`: the same containers, the same
+    shapes at the leaves."""
+    if children(a) is not None:
+        return type(g) is type(a) and tree_map(np.shape, g) == tree_map(np.shape, a)
+    return np.shape(g) == np.shape(a)
+
+
+# The extra check each program gets, by seed (one a program keeps the cost low).
+EXTRA_CHECKS = ("torch", "jvp", "vmap", "hvp")
+
+
+def check_program(seed: int, directory, rich: bool = True, stats=None) -> str | None:
+    """None if program `seed` passes every check, else what failed, with its source.
+
+    The program is that of the rich generator (`rich=False`: the extended one, the stream
+    of seeds checked before the rich generator existed). `stats` (a `collections.Counter`)
+    counts the checks made and skipped and the clear refusals (a vmap that myia refuses,
+    a closure that reads a variable assigned again after it is defined).
+
+    Example:
+        >>> import tempfile
+        >>> check_program(3, tempfile.mkdtemp()) is None
+        True
+    """
+    source, fn_name, args = seeded_program(seed, rich=rich)
     fn = load_function(source, fn_name, directory)
+    stats = Counter() if stats is None else stats
+    extra = EXTRA_CHECKS[seed % len(EXTRA_CHECKS)]
     try:
-        problem = _check(fn, off_boundaries(args), np.random.default_rng(seed))
+        problem = _check(fn, off_boundaries(args), np.random.default_rng(seed), extra, stats)
+    except myia.MyiaSyntaxError as e:
+        problem = None if LATE_CAPTURE in source and "assigned again" in str(e) else _crash(e)
+        stats["refused: late capture" if problem is None else "crash"] += 1
     except Exception as e:  # a crash is a finding: report it with the program
-        problem = f"crash: {type(e).__name__}: {e}"
+        problem = _crash(e)
+        stats["crash"] += 1
     finally:
         sys.modules.pop(fn.__module__, None)
+    stats["programs"] += 1
     return None if problem is None else f"seed {seed}: {problem}\nargs: {args!r}\n{source}"
+
+
+def _reason(e: Exception) -> str:
+    """The kind of a refusal: its exception type and the start of its message."""
+    return " ".join(str(e).split()[:7])
+
+
+def _crash(e: Exception) -> str:
+    return f"crash: {type(e).__name__}: {e}"
 
 
 def _known_number_type(got, expected) -> bool:
@@ -103,24 +168,27 @@ def _known_number_type(got, expected) -> bool:
     return {type(got), type(expected)} == {float, np.float64}
 
 
-def _check(fn, args, rng) -> str | None:
+def _check(fn, args, rng, extra: str, stats) -> str | None:
     expected = fn(*args)
     got = myia.jit(fn)(*args)
     if type(got) is not type(expected) and not _known_number_type(got, expected):
         return f"jit returns {type(got).__name__}, Python {type(expected).__name__}"
-    if not (got == expected or math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12)):
+    if not _close(got, expected):
         return f"jit: {got!r}, Python: {expected!r}"
     nums = tuple(i for i, a in enumerate(args) if not isinstance(a, int))
-    v = [rng.standard_normal(np.shape(args[i])) for i in nums]
-    v = [float(d) if d.ndim == 0 else d for d in v]
-    if locally_smooth(fn, args, nums, v):
+    v = [tree_map(lambda a: _normal(rng, a), args[i]) for i in nums]
+    grads = None
+    smooth = locally_smooth(fn, args, nums, v)
+    if smooth:
         grads = myia.grad(fn, argnums=nums)(*args)
         for g, i in zip(grads, nums):
-            if np.shape(g) != np.shape(args[i]):
-                return f"gradient of argument {i} has shape {np.shape(g)}"
+            if not _same_structure(g, args[i]):
+                return f"gradient of argument {i} is {g!r}, for {args[i]!r}"
         an, fd = _vdot(grads, v), fd_directional(fn, args, nums, v, 1e-6)
         if not abs(an - fd) <= 1e-5 + 1e-4 * abs(fd):
             return f"grad (vjp . v): {an!r}, finite differences: {fd!r}"
+    else:
+        stats["grad skipped: not smooth"] += 1
     floats = [i for i, a in enumerate(args) if isinstance(a, float)]
     i = floats[int(rng.integers(len(floats)))]
     coarse = second_difference(fn, args, i, 1e-3)
@@ -129,23 +197,119 @@ def _check(fn, args, rng) -> str | None:
         d2 = myia.grad(myia.grad(fn, argnums=i), argnums=i)(*args)
         if not abs(d2 - fd) <= 1e-4 + 1e-3 * abs(fd):
             return f"grad of grad in argument {i}: {d2!r}, finite differences: {fd!r}"
+    else:
+        stats["grad of grad skipped: not smooth"] += 1
+    stats[f"check: {extra}"] += 1
+    if extra == "torch":
+        return _check_torch(fn, args, got, stats)
+    if extra == "jvp":
+        return _check_jvp(fn, args, nums, v, expected, grads, smooth)
+    if extra == "vmap":
+        return _check_vmap(fn, args, rng, stats)
+    return _check_hvp(fn, args, rng, stats)
+
+
+def _normal(rng, a):
+    d = rng.standard_normal(np.shape(a))
+    return float(d) if d.ndim == 0 else d
+
+
+def _check_torch(fn, args, got, stats) -> str | None:
+    """The torch backend gives what the NumPy backend gives (to rounding)."""
+    if importlib.util.find_spec("torch") is None:
+        stats["torch skipped: not installed"] += 1
+        return None
+    on_torch = myia.jit(fn, backend="torch")(*args)
+    if not _close(float(on_torch), float(got), 1e-9):
+        return f"torch backend: {on_torch!r}, NumPy backend: {got!r}"
     return None
 
 
-def _check_chunk(seeds: list[int]) -> list[str]:
+def _check_jvp(fn, args, nums, v, expected, grads, smooth) -> str | None:
+    """`myia.jvp` along `v` gives Python's value and, where the program is smooth, the
+    directional derivative (finite differences, and the gradient dotted with `v`)."""
+    tangents = [None] * len(args)
+    for k, i in enumerate(nums):
+        tangents[i] = v[k]
+    out, t_out = myia.jvp(fn, tuple(args), tuple(tangents))
+    if not _close(out, expected):
+        return f"jvp value: {out!r}, Python: {expected!r}"
+    if not smooth:
+        return None
+    fd = fd_directional(fn, args, nums, v, 1e-6)
+    if not abs(t_out - fd) <= 1e-5 + 1e-4 * abs(fd):
+        return f"jvp tangent: {t_out!r}, finite differences: {fd!r}"
+    if not _close(t_out, _vdot(grads, v), 1e-8, 1e-10):
+        return f"jvp tangent: {t_out!r}, grad . v: {_vdot(grads, v)!r}"
+    return None
+
+
+def _check_vmap(fn, args, rng, stats) -> str | None:
+    """`myia.vmap` over a batch of 3 values of one argument (the first float or the array,
+    at random; the others shared) gives what a Python loop gives. A clear refusal (a
+    `MyiaError` whose message starts with "vmap") is counted, not a failure."""
+    k = int(rng.integers(2)) * next(i for i, a in enumerate(args) if isinstance(a, np.ndarray))
+    batch = args[k] + rng.uniform(-0.5, 0.5, (3, *np.shape(args[k])))
+    loop = [fn(*args[:k], x, *args[k + 1 :]) for x in batch]
+    in_axes = tuple(0 if i == k else None for i in range(len(args)))
+    try:
+        batched = myia.vmap(fn, in_axes=in_axes)(*args[:k], batch, *args[k + 1 :])
+    except myia.MyiaError as e:
+        if not str(e).startswith("vmap"):
+            raise
+        stats[f"refused: vmap: {_reason(e)}"] += 1
+        return None
+    if np.shape(batched) != (3,):
+        return f"vmap gives shape {np.shape(batched)} for a batch of 3"
+    for b, e in zip(np.asarray(batched).tolist(), loop):
+        if not _close(b, float(e), 1e-9):
+            return f"vmap over argument {k}, {batch!r}: {batched!r}, a Python loop: {loop!r}"
+    return None
+
+
+def _check_hvp(fn, args, rng, stats) -> str | None:
+    """Second order with respect to the array argument: `jvp` of `grad` (a Hessian-vector
+    product `H t`), dotted with `u`, against a mixed second difference of the Python
+    function, where differences at two step sizes agree."""
+    i = next(k for k, a in enumerate(args) if isinstance(a, np.ndarray))
+    u, t = rng.standard_normal(3), rng.standard_normal(3)
+    coarse = mixed_difference(fn, args, i, u, t, 1e-3)
+    fd = mixed_difference(fn, args, i, u, t, 1e-4)
+    if not (math.isfinite(fd) and abs(coarse - fd) <= 1e-4 + 1e-3 * abs(fd)):
+        stats["hvp skipped: not smooth"] += 1
+        return None
+    tangents = tuple(t if k == i else tree_map(_zero, a) for k, a in enumerate(args))
+    _, hvp = myia.jvp(myia.grad(fn, argnums=i), tuple(args), tangents)
+    if np.shape(hvp) != np.shape(args[i]):
+        return f"Hessian-vector product of shape {np.shape(hvp)}"
+    an = float(np.dot(u, hvp))
+    if not abs(an - fd) <= 1e-4 + 1e-3 * abs(fd):
+        return f"u . (H t) in argument {i}: {an!r}, finite differences: {fd!r}"
+    return None
+
+
+def _zero(a):
+    return None if isinstance(a, int) else np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0
+
+
+def _check_chunk(seeds: list[int], rich: bool = True) -> tuple[list[str], Counter]:
     directory = tempfile.mkdtemp(prefix="myia_differential_")
-    failures = []
+    failures, stats = [], Counter()
     for seed in seeds:
-        problem = check_program(seed, directory)
+        problem = check_program(seed, directory, rich, stats)
         if problem is not None:
             failures.append(problem)
         if seed % 200 == 0:
             myia.clear_caches()
-    return failures
+    return failures, stats
 
 
-def check_seeds(seeds, workers: int | None = None, chunk: int = 100) -> list[str]:
-    """Every failure of `check_program` over `seeds`, checked in `workers` processes.
+def check_seeds(
+    seeds, workers: int | None = None, chunk: int = 100, rich: bool = True, stats=None
+) -> list[str]:
+    """Every failure of `check_program` over `seeds`, checked in `workers` processes;
+    `stats` (a `collections.Counter`), if given, gets the counts of every program's
+    checks, skips and refusals.
 
     Example:
         >>> check_seeds(range(2), workers=1)
@@ -155,6 +319,11 @@ def check_seeds(seeds, workers: int | None = None, chunk: int = 100) -> list[str
     chunks = [seeds[k : k + chunk] for k in range(0, len(seeds), chunk)]
     workers = workers or os.cpu_count() or 1
     if workers == 1:
-        return [f for c in chunks for f in _check_chunk(c)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [f for failures in pool.map(_check_chunk, chunks) for f in failures]
+        results = [_check_chunk(c, rich) for c in chunks]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_check_chunk, chunks, [rich] * len(chunks)))
+    for _, counts in results:
+        if stats is not None:
+            stats.update(counts)
+    return [f for failures, _ in results for f in failures]

@@ -23,10 +23,21 @@ early returns, closures over the arguments defined once and called in loops and 
 tuples (built, indexed, unpacked, swapped), a list grown by `append` (in loops too, so its
 length is known only at run time) and read by index, `sum` and iteration, and a dict
 updated by key.
+
+With `rich=True` (which implies `extended`; a program stream of its own: seed k gives
+another program than with `extended` alone) programs also take a pytree argument `pt`, a
+`Pair` namedtuple or a dict of a float `s` and an array `u` of shape (3,), read by field
+or key; keep a local array `u`, a copy of `w`, updated functionally (`u[i] = ...`, also
+at an index computed from a loop variable, and `u = np.where(...)`) and read through
+`np.sum` and by index; assign into the list (`xs[0] = ...`, `xs[-1] = ...`, in programs
+that do not iterate over it); and, in
+about one program in 30, a closure whose captured variable is assigned again before the
+call, which myia refuses (`LATE_CAPTURE` marks those programs).
 """
 
 from __future__ import annotations
 
+import collections
 import importlib.util
 import itertools
 import random
@@ -39,7 +50,11 @@ from hypothesis import strategies as st
 FN_NAME = "f_random"
 ARRAY_ARG = "w"
 _MODULE_IDS = itertools.count()
+TREE_ARG = "pt"
+LATE_CAPTURE = "# late capture: myia refuses this program"
 _CONSTANTS = [0.5, 1.0, 2.0, -1.5, 0.25, 3.0, -0.75]
+
+Pair = collections.namedtuple("Pair", ["s", "u"])  # the pytree argument of rich programs
 
 
 class HypothesisChoices:
@@ -77,12 +92,27 @@ class SeededChoices:
 class _Gen:
     """Draws one program through `choices` (a `HypothesisChoices` or `SeededChoices`)."""
 
-    def __init__(self, choices, n_floats: int, n_locals: int, max_depth: int, extended: bool):
+    def __init__(
+        self,
+        choices,
+        n_floats: int,
+        n_locals: int,
+        max_depth: int,
+        extended: bool,
+        rich: bool = False,
+    ):
         self.c = choices
         self.args = [f"x{i}" for i in range(n_floats)]
         self.locals = [f"v{i}" for i in range(n_locals)]
         self.max_depth = max_depth
-        self.extended = extended
+        self.extended = extended or rich
+        self.rich = rich
+        # The pytree argument: a `Pair` (read by field) or a dict (read by key).
+        self.tree_is_dict = rich and self.c.flip()
+        # A rich program iterates over `xs` or stores into it, not both: myia's aliasing
+        # rule is syntactic and refuses `xs[0] = v` where `for e in xs` shares `xs` (its
+        # elements are numbers here, but the rule does not know it; docs/api.md).
+        self.list_stores = rich and self.c.flip()
         self.lines: list[str] = []
         self.helpers: list[str] = []  # source lines of module-level helper functions
         self.helper_names: list[str] = []
@@ -95,7 +125,14 @@ class _Gen:
         kinds = ["var", "var", "var", "const", "loopvar"]
         if self.extended:
             kinds += ["item", "array", "container"]
+        if self.rich:
+            kinds += ["tree", "local_array"]
         kind = self.c.pick(kinds)
+        if kind == "tree" and scope["array"]:
+            return self.tree_leaf(scope)
+        if kind == "local_array" and scope["containers"]:
+            e = self.c.pick(scope["floats"])
+            return self.c.pick([f"np.sum(np.sin(u * {e}))", f"u[{self.c.pick(['0', '1', '-1'])}]"])
         if kind == "loopvar" and scope["loopvars"]:
             k = self.c.pick(scope["loopvars"])
             return self.c.pick([f"float({k})", f"({k} * 0.5)"])
@@ -115,6 +152,21 @@ class _Gen:
         if kind == "container" and scope["containers"]:
             return self.c.pick(["xs[-1]", "xs[0]", "(sum(xs) * 0.125)", 'd["a"]', 'd["b"]'])
         return self.c.pick(scope["floats"])
+
+    def field(self, name: str) -> str:
+        """Field `name` of the pytree argument."""
+        return f'{TREE_ARG}["{name}"]' if self.tree_is_dict else f"{TREE_ARG}.{name}"
+
+    def tree_leaf(self, scope) -> str:
+        e = self.c.pick(scope["floats"])
+        return self.c.pick(
+            [
+                self.field("s"),
+                f"({self.field('s')} * {e})",
+                f"np.sum(np.tanh({self.field('u')} * {e}))",
+                f"np.dot({self.field('u')}, np.sin({ARRAY_ARG} + {e}))",
+            ]
+        )
 
     def expr(self, scope, depth: int = 0) -> str:
         if depth >= 3 or self.c.integer(0, 9) < 3 + 2 * depth:
@@ -197,8 +249,10 @@ class _Gen:
             kinds += ["tuple", "swap"]
             if scope["containers"]:
                 kinds += ["append", "store"]
-                if depth < self.max_depth and self.budget > 0:
+                if depth < self.max_depth and self.budget > 0 and not self.list_stores:
                     kinds += ["iterate"]
+                if self.rich:
+                    kinds += ["array_store", "where"] + (["list_store"] if self.list_stores else [])
         kind = self.c.pick(kinds)
         var = self.c.pick(self.locals)
         if kind == "assign":
@@ -253,6 +307,14 @@ class _Gen:
             self.emit(indent, f"xs.append({self.bounded(scope)})")
         elif kind == "store":
             self.emit(indent, f'd["{self.c.pick("ab")}"] = {self.bounded(scope)}')
+        elif kind == "array_store":
+            indices = ["0", "1", "2", "-1"] + [f"{k} % 3" for k in scope["loopvars"]]
+            self.emit(indent, f"u[{self.c.pick(indices)}] = {self.bounded(scope)}")
+        elif kind == "where":
+            a, b = self.leaf(scope), self.leaf(scope)
+            self.emit(indent, f"u = np.where(u > {a}, np.tanh(u * {b}), np.sin(u))")
+        elif kind == "list_store":
+            self.emit(indent, f"xs[{self.c.pick(['0', '-1'])}] = {self.bounded(scope)}")
         elif kind == "iterate":
             item = f"e{next(self.names)}"
             self.emit(indent, f"for {item} in xs:")
@@ -285,6 +347,16 @@ class _Gen:
         call_scope = dict(scope, closures=scope["closures"] + [h])
         self.emit(indent, f"{var} = {h}({self.bounded(scope)}) + {self.bounded(call_scope)}")
 
+    def late_capture(self, scope) -> None:
+        """A closure whose captured variable is assigned again before the call (Python reads
+        the new value; myia refuses the program, see docs/api.md)."""
+        h, a = f"h{next(self.names)}", f"a{next(self.names)}"
+        var = self.c.pick(self.locals)
+        self.emit(1, LATE_CAPTURE)
+        self.emit(1, f"{h} = lambda {a}: math.tanh({a} * {var})")
+        self.emit(1, f"{var} = {self.bounded(scope)}")
+        self.emit(1, f"{self.c.pick(self.locals)} = {h}({self.args[0]}) * 0.5")
+
     def helper(self) -> None:
         """A module-level function of two floats with an early return."""
         name = f"helper{len(self.helper_names)}"
@@ -300,7 +372,8 @@ class _Gen:
         if self.extended:
             for _ in range(self.c.integer(0, 2)):
                 self.helper()
-        params = self.args + ([ARRAY_ARG] if self.extended else []) + ["n"]
+        params = self.args + ([ARRAY_ARG] if self.extended else [])
+        params += ([TREE_ARG] if self.rich else []) + ["n"]
         self.emit(0, f"def {FN_NAME}({', '.join(params)}):")
         for i, v in enumerate(self.locals):
             self.emit(1, f"{v} = {self.args[i % len(self.args)]} * {0.5 + i * 0.25!r}")
@@ -319,6 +392,10 @@ class _Gen:
                 self.emit(3, f"return {self.bounded(inner)}")
                 self.emit(2, f"return {self.bounded(inner)}")
                 scope["closures"] = scope["closures"] + [g]
+        if self.rich:
+            self.emit(1, f"u = {ARRAY_ARG}.copy()")
+            if self.c.integer(0, 29) == 0:
+                self.late_capture(scope)
         self.block(scope, 1, 0)
         while self.budget > 0 and self.c.flip():
             self.stmt(scope, 1, 0)
@@ -358,11 +435,14 @@ def programs(draw, max_depth: int = 3, max_n: int = 4):
     return source, FN_NAME, arg_strategy
 
 
-def seeded_program(seed: int, max_depth: int = 3, max_n: int = 4):
-    """Program number `seed` of the extended generator: `(source, fn_name, args)`.
+def seeded_program(seed: int, max_depth: int = 3, max_n: int = 4, rich: bool = False):
+    """Program number `seed` of the extended generator (of the rich one if `rich`):
+    `(source, fn_name, args)`.
 
-    `args` are floats in [-3, 3], a float64 array `w` of shape (3,) in [-1, 1], then `n`
-    in [0, max_n]. The same seed gives the same program and arguments on every run.
+    `args` are floats in [-3, 3], a float64 array `w` of shape (3,) in [-1, 1], with
+    `rich` the pytree `pt` (a `Pair` or a dict of a float in [-3, 3] and an array like
+    `w`), then `n` in [0, max_n]. The same seed gives the same program and arguments on
+    every run.
 
     Example:
         >>> source, name, args = seeded_program(7)
@@ -370,12 +450,17 @@ def seeded_program(seed: int, max_depth: int = 3, max_n: int = 4):
         True
     """
     choices = SeededChoices(seed)
-    gen = _Gen(choices, choices.integer(1, 3), choices.integer(1, 3), max_depth, True)
+    gen = _Gen(choices, choices.integer(1, 3), choices.integer(1, 3), max_depth, True, rich)
     source = _HEADER + gen.program()
     rng = choices.rng
     floats = tuple(round(rng.uniform(-3.0, 3.0), 6) for _ in gen.args)
     array = np.array([round(rng.uniform(-1.0, 1.0), 6) for _ in range(3)])
-    return source, FN_NAME, (*floats, array, rng.randint(0, max_n))
+    if not rich:
+        return source, FN_NAME, (*floats, array, rng.randint(0, max_n))
+    s = round(rng.uniform(-3.0, 3.0), 6)
+    u = np.array([round(rng.uniform(-1.0, 1.0), 6) for _ in range(3)])
+    tree = {"s": s, "u": u} if gen.tree_is_dict else Pair(s, u)
+    return source, FN_NAME, (*floats, array, tree, rng.randint(0, max_n))
 
 
 def load_function(source: str, fn_name: str, directory) -> object:

@@ -32,6 +32,7 @@ from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
 from myia.prim.registry import lookup
+from myia.trees import is_namedtuple
 
 _getitem = lookup("getitem")
 _moveaxis = lookup("moveaxis")
@@ -142,7 +143,9 @@ def per_example(value, tree):
     sub = _children(value)
     if sub is not None:
         out = [per_example(v, tree[k]) for k, v in zip(*sub)]
-        return dict(zip(sub[0], out)) if isinstance(value, dict) else type(value)(out)
+        if isinstance(value, dict):
+            return dict(zip(sub[0], out))
+        return type(value)(*out) if is_namedtuple(value) else type(value)(out)
     return value if tree is None else np.take(value, 0, axis=tree)
 
 

@@ -29,6 +29,7 @@ from myia.infer.abstract import (
     AArray,
     ADict,
     AList,
+    ARecord,
     AResidual,
     AScalar,
     AStack,
@@ -84,9 +85,20 @@ def fit(spec, t, _open: tuple = ()):
         subs = spec if isinstance(spec, tuple) else (True,) * len(items)
         out = tuple(fit(s, x, _open) for s, x in zip(subs, items))
         return False if not any(out) else out
+    if isinstance(spec, tuple) and isinstance(t, AList) and any(_flat(spec)):
+        raise MyiaTypeError(
+            "vmap cannot batch a list of run-time length (grown in a loop) that starts from "
+            "items that vary from example to example; stack the items into an array "
+            "(np.stack), or make the list the same for every example (in_axes=None)"
+        )
     if isinstance(spec, tuple):
         raise MyiaError(f"internal error: batch spec {spec!r} for a value of type {t!r}")
     return _leaf(t)
+
+
+def _flat(spec) -> list[bool]:
+    """The leaves of a spec."""
+    return [b for s in spec for b in _flat(s)] if isinstance(spec, tuple) else [spec]
 
 
 def rebuild(b, t, new: list):
@@ -119,6 +131,8 @@ def batch_type(t, spec, size: int, masked=frozenset()):
         new = [batch_type(x, s, size, masked) for x, s in zip(items, subs)]
         if isinstance(t, ADict):
             return ADict(t.keys, new)
+        if isinstance(t, ARecord):
+            return t.rebuilt(new)
         return ATuple(new) if isinstance(t, AResidual) else type(t)(new)
     if isinstance(t, AList):
         return t.of(batch_type(t.elem, True, size, masked))

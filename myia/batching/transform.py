@@ -458,10 +458,11 @@ class Batcher:
         merge it with the values of the examples where it is."""
         v = self.value(node)
         t = p.abstract
-        if _unbound(v):
+        if _unbound(v):  # zeros, made first so that a structure's parts can be taken
+            zeros = self.zeros(b, t, v)
             if self.spec_of(p) is False:
-                return self.zeros(b, t, v)
-            return self.broadcast(b, v, t, False, self.spec_of(p))
+                return zeros
+            return self.broadcast(b, zeros, t, False, self.spec_of(p))
         return self.coerce(b, node, self.spec_of(p))
 
     def coerce(self, b: Builder, node: Node, want) -> Node:
