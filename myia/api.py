@@ -41,6 +41,7 @@ from myia.pipeline import (
     is_function_value,
     signature_types,
     tangent_program,
+    transform_graph,
     typed_program,
 )
 from myia.prim.structures import Unbound
@@ -472,6 +473,11 @@ class GradFunction(Compiled):
         return gradient_of(
             self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned(), self.optimize
         )
+
+    def __myia_graph__(self) -> Graph:
+        """This gradient as a graph of its own (passed as an argument to compiled code,
+        or compiled by `myia.jit`): `grad_of(f, spec)` called on its parameters."""
+        return transform_graph(self, _plain(self.fn), (self.argnums, self.has_aux, self.with_value))
 
     def __myia_node__(self, lowerer, region, loc):
         """This gradient as a value of compiled code: `grad_of(f, spec)`."""

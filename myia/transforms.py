@@ -477,6 +477,15 @@ class BatchedFunction(Compiled):
         """Called with the batched arguments: not bound by `fn`'s signature."""
         return 0, math.inf
 
+    def __myia_graph__(self):
+        """This mapped function as a graph of its own (an argument to compiled code, or
+        compiled by `myia.jit`)."""
+        from myia.batching.macro import hashable_axes
+        from myia.pipeline import transform_graph
+
+        spec = ("vmap", hashable_axes(self.in_axes), hashable_axes(self.out_axes))
+        return transform_graph(self, _plain(self.fn), spec)
+
     def __myia_node__(self, lowerer, region, loc):
         """This mapped function as a value of compiled code: `grad_of(f, ("vmap", ...))`."""
         from myia.batching.macro import hashable_axes
