@@ -365,9 +365,9 @@ def _arity(fn) -> tuple[int, float]:
     code = getattr(_plain(fn), "__code__", None)
     if code is None:
         return 0, math.inf
-    if code.co_kwonlyargcount:
-        return 1, 0  # an empty range: every call is bound
-    return code.co_argcount, math.inf if code.co_flags & inspect.CO_VARARGS else code.co_argcount
+    if code.co_kwonlyargcount or code.co_flags & inspect.CO_VARARGS:
+        return 1, 0  # an empty range: every call is bound (`*args` packed into its tuple)
+    return code.co_argcount, code.co_argcount
 
 
 class JitFunction(Compiled):

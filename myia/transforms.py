@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import types
 from collections.abc import Callable
@@ -379,7 +380,8 @@ def _with_defaults(fn, primals: tuple) -> tuple:
     if not isinstance(fn, types.FunctionType):
         return primals
     code = fn.__code__
-    if len(primals) == code.co_argcount and not code.co_kwonlyargcount:
+    bound = code.co_kwonlyargcount or code.co_flags & inspect.CO_VARARGS  # `*args`: packed
+    if len(primals) == code.co_argcount and not bound:
         return primals  # nothing left out (the common case, quickly)
     return tuple(bind(fn, primals, {}))
 

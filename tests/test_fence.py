@@ -272,15 +272,6 @@ REFUSED = {
         2,
         ["keyword-only parameter `scale`", "use positional parameters with defaults"],
     ),
-    "lambda_varargs": (
-        """
-        def f(x):
-            g = lambda *args: args
-            return g(x)
-        """,
-        3,
-        ["`*args`", "lambda", "use positional parameters with defaults"],
-    ),
     "lambda_kwargs": (
         """
         def f(x):

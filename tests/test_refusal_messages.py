@@ -133,7 +133,8 @@ def star_parameter(x):
     def g(*xs):
         return xs[0]
 
-    return g(x)
+    t = (x, x)
+    return g(*t)
 
 
 def double_star_call(x):
@@ -226,7 +227,7 @@ REFUSED = [
     (membership, (2.0,), "x in (1.0", "compare explicitly"),
     (identity, (2.0,), "x is two", "use `==`"),
     (bitwise, (2.0,), "(x > 0) &", "np.logical_and"),
-    (star_parameter, (2.0,), "def g(*xs)", "positional parameters"),
+    (star_parameter, (2.0,), "return g(*t)", "call it by its name"),
     (double_star_call, (X,), "**options", "pass the keyword arguments explicitly"),
     (in_place_method, (2.0,), "xs.extend", "build a new value"),
     (out_argument, (X,), "out=y", "use the returned value"),

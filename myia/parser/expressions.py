@@ -572,6 +572,9 @@ class ExpressionLowerer:
     def bind_graph_args(self, region, graph: Graph, nodes, kwargs, loc):
         names = graph.flags["argnames"]
         defaults = graph.flags["defaults"]
+        vararg = graph.flags.get("vararg")
+        extra = nodes[len(names) :] if vararg else []
+        nodes = nodes[: len(names)] if vararg else nodes
         if len(nodes) > len(names):
             raise MyiaTypeError(
                 f"`{graph.name}` takes {len(names)} positional arguments but {len(nodes)} were given",
@@ -596,6 +599,8 @@ class ExpressionLowerer:
                     out.append(self.value_node(region, value, loc))
             else:
                 raise MyiaTypeError(f"`{graph.name}` is missing the argument `{name}`", loc)
+        if vararg:
+            out.append(self.prim(region, "make_tuple", extra, loc))
         return out
 
 

@@ -206,9 +206,6 @@ class _Fence(ast.NodeVisitor):
 
     def check_arguments(self, args: ast.arguments, kind: str) -> None:
         hint = "use positional parameters with defaults"
-        if args.vararg is not None:
-            what = f"`*{args.vararg.arg}` parameter in a {kind} (`*args`)"
-            self.refuse(args.vararg, _unsupported(what, hint))
         for a in args.kwonlyargs:
             self.refuse(a, _unsupported(f"keyword-only parameter `{a.arg}` in a {kind}", hint))
         if args.kwarg is not None:
