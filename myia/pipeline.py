@@ -39,11 +39,22 @@ def graph_of(fn) -> Graph:
     if prim is not None:
         return primitive_graph(prim)
     if not isinstance(fn, types.FunctionType):
+        name = getattr(fn, "__name__", None)
+        if name and (isinstance(fn, np.ufunc) or _module_of(fn).split(".")[0] == "numpy"):
+            raise MyiaTypeError(
+                f"`np.{name}` is not among the NumPy functions myia compiles (the NumPy table "
+                "of docs/subset.md lists them): compute it outside the compiled function and "
+                "pass the result as an argument"
+            )
         raise MyiaTypeError(
             f"myia compiles Python functions written in the supported subset; got "
             f"{type(fn).__name__} {fn!r}"
         )
     return parse(fn)
+
+
+def _module_of(fn) -> str:
+    return getattr(fn, "__module__", None) or ""
 
 
 def transform_graph(compiled, plain, spec) -> Graph:

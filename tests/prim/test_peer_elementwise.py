@@ -91,3 +91,9 @@ def test_transpose_with_axes_as_a_list():
     check_jit(listed_method_axes, x)
     check_grads(listed_axes, (x,), order=2)
     check_grads(listed_method_axes, (x,), order=2)
+
+
+@pytest.mark.parametrize("fn", [np.partition, np.angle, np.frexp])
+def test_a_numpy_function_outside_the_table_is_named_when_compiled_directly(fn):
+    with pytest.raises(myia.MyiaTypeError, match=f"`np.{fn.__name__}` is not among the NumPy"):
+        myia.jit(fn)(X)
