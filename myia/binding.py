@@ -23,6 +23,8 @@ from __future__ import annotations
 import ast
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 _KINDS = inspect.Parameter
 
@@ -43,6 +45,49 @@ def bind(fn: Callable, args: tuple, kwargs: dict) -> tuple:
         raise TypeError(python_message(fn, sig, args, kwargs)) from None
     bound.apply_defaults()
     return tuple(bound.arguments.values())
+
+
+@dataclass(frozen=True)
+class Default:
+    """A parameter the call leaves out, bound to its default `value`."""
+
+    value: Any
+
+
+def bind_parameters(name: str, names: list, defaults: dict, args: list, kwargs: dict) -> list:
+    """The arguments of a call of the compiled function `name` (parameters `names`, with
+    the defaults `defaults` by name) on the positional arguments `args` and the keyword
+    arguments `kwargs`, in the order of the parameters, a parameter left out as
+    `Default(value)`; a wrong call raises `TypeError`. The parser binds a call of a
+    function known when compiling with it, the specializer a call of a function value.
+
+    Example:
+        >>> bind_parameters("g", ["x", "y", "z"], {"z": 1.0}, ["a"], {"y": "b"})
+        ['a', 'b', Default(value=1.0)]
+        >>> bind_parameters("g", ["x"], {}, [], {"y": "b"})
+        Traceback (most recent call last):
+        TypeError: `g` got an unexpected keyword argument `y`
+    """
+    if len(args) > len(names):
+        raise TypeError(
+            f"`{name}` takes {len(names)} positional arguments but {len(args)} were given"
+        )
+    bound = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k not in names:
+            raise TypeError(f"`{name}` got an unexpected keyword argument `{k}`")
+        if k in bound:
+            raise TypeError(f"`{name}` got multiple values for argument `{k}`")
+        bound[k] = v
+    out = []
+    for n in names:
+        if n in bound:
+            out.append(bound[n])
+        elif n in defaults:
+            out.append(Default(defaults[n]))
+        else:
+            raise TypeError(f"`{name}` is missing the argument `{n}`")
+    return out
 
 
 def python_message(fn: Callable, sig: inspect.Signature, args: tuple, kwargs: dict) -> str:

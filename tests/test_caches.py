@@ -182,6 +182,52 @@ def test_changed_defaults_of_a_helper_are_seen(load):
     assert jf(1.0) == 3.0
 
 
+def test_array_default_filled_in_through_a_function_value_is_read_at_each_call(load):
+    # A call through a value (a parameter, by position or by keyword; a gradient's or a
+    # jvp's callee) gets its defaults from the specializer, not the parser: an array default
+    # is read when the code runs there too.
+    m = load(
+        """
+        import numpy as np
+        import myia
+
+        W = np.ones(3)
+
+        def scale(x, w=W, k=1.0):
+            return np.sum(x * w) * k
+
+        def apply(f, x):
+            return f(x)
+
+        def apply_keyword(f, x):
+            return f(x, k=2.0)
+
+        def by_value(x):
+            return apply(scale, x)
+
+        def by_keyword(x):
+            return apply_keyword(scale, x)
+
+        def gradient_inside(x):
+            return np.sum(myia.grad(scale)(x))
+
+        def tangent_inside(x):
+            return myia.jvp(scale, (x,), (np.ones(3),))[1]
+        """
+    )
+    x = np.array([1.0, 2.0, 3.0])
+    fns = [m.by_value, m.by_keyword, m.gradient_inside, m.tangent_inside]
+    jitted = [myia.jit(f) for f in fns]
+    g = myia.grad(m.by_value)
+    for j, f in zip(jitted, fns):
+        assert j(x) == f(x)
+    m.W[:] = [5.0, -1.0, 0.5]
+    for j, f in zip(jitted, fns):
+        assert j(x) == pytest.approx(f(x), rel=1e-12)
+    check_fd(m.by_value, x, g(x))
+    np.testing.assert_allclose(g(x), m.W)
+
+
 def test_global_list_changed_in_place_is_seen(load):
     m = load(
         """

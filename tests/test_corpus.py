@@ -23,11 +23,10 @@ from tests.corpus import CASES, control, functions
 # Function name -> the myia bug that makes the case fail (one line).
 KNOWN_FAILURES: dict[str, str] = {}
 
-# Function name -> the words of the MyiaSyntaxError that refuses it: Python's late binding or
-# keyword arguments to a function value that myia refuses rather than compute something else.
+# Function name -> the words of the MyiaSyntaxError that refuses it: Python's late binding,
+# which myia refuses rather than compute something else.
 REFUSED: dict[str, str] = {
     "closure_late_binding": "captures `a`, which is assigned again",
-    "keyword_to_function_value": "keyword arguments need a callee known when compiling",
 }
 
 

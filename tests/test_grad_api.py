@@ -635,6 +635,24 @@ def sum_of_hypots(x, y):
     return s
 
 
+@myia.custom_vjp
+def scaled_pair(x):
+    return (x * 2.0, x * 3.0)
+
+
+@scaled_pair.defvjp
+def scaled_pair_bprop(x, out, dout):
+    return (dout[0] * 2.0 + dout[1] * 3.0,)
+
+
+def test_custom_vjp_rule_gets_zeros_for_an_output_nothing_reaches():
+    # Only the first output is used: the rule still gets a pair of numbers (zeros for the
+    # second), not the placeholder of an absent sensitivity.
+    assert myia.grad(lambda x: scaled_pair(x)[0] * 1.5)(0.7) == pytest.approx(3.0)
+    check_grads(lambda x: np.sum(scaled_pair(x)[1]), (np.array([0.5, -1.0]),))
+    assert myia.grad(lambda x: scaled_pair(x)[0] + scaled_pair(x)[1])(0.7) == pytest.approx(5.0)
+
+
 def test_custom_vjp_with_two_arguments_in_a_loop():
     g = myia.grad(hypot, argnums=(0, 1))(3.0, 4.0)
     assert g == pytest.approx((0.6, 0.8))

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from myia.infer.abstract import ADict, AFunction, AList, ATuple, AZero
+from myia.infer.abstract import AZero
 from myia.infer.sensitivity import sens_type
 from myia.ir.manager import Manager
-from myia.ir.nodes import Apply, Constant, Graph, Node
+from myia.ir.nodes import Constant, Graph, Node
 from myia.prim.registry import Primitive, lookup
 
 _SWITCH = lookup("switch")
@@ -67,35 +67,17 @@ def active_nodes(mng: Manager, root: Graph, argnums) -> set[Node]:
                     activate(fn.value.parameters[i - 1])
             if user is user.graph.return_:
                 if i == 1:
+                    # The calls whose result is the graph's output (a switch selecting the
+                    # graph is one: its call is activated through its uses).
                     for c in constants.get(user.graph, ()):
                         for u, _ in mng.uses.get(c, ()):
-                            _activate_calls(u, mng, activate)
+                            if isinstance(u.inputs[0], Constant):
+                                activate(u)
                 continue
             activate(user)
     return active
 
 
-def _activate_calls(user, mng, activate) -> None:
-    """The calls whose result is the output of a graph (through switches)."""
-    if isinstance(user, Apply) and user.inputs[0] is not None:
-        if isinstance(user.inputs[0], Constant):
-            activate(user)
-        elif user.is_apply(_SWITCH):
-            for u, i in mng.uses.get(user, ()):
-                if i == 0:
-                    activate(u)
-
-
 def _can_carry(n: Node) -> bool:
-    a = n.abstract
-    return a is None or sens_type(a) is not AZero or _holds_functions(a)
-
-
-def _holds_functions(a) -> bool:
-    if isinstance(a, AFunction):
-        return True
-    if isinstance(a, AList):
-        return _holds_functions(a.elem) if a.items is None else any(map(_holds_functions, a.items))
-    if isinstance(a, (ATuple, ADict)):
-        return any(_holds_functions(x) for x in (a.items if isinstance(a, ATuple) else a.values))
-    return False
+    """Whether `n` may have a sensitivity (a function value has one: its environment)."""
+    return n.abstract is None or sens_type(n.abstract) is not AZero

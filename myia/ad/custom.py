@@ -18,7 +18,7 @@ from myia.infer.abstract import AArray, ADict, AList, AResidual, AScalar, ATuple
 from myia.infer.build import Builder, typed_constant
 from myia.infer.sensitivity import sens_type
 from myia.infer.walks import drop_values
-from myia.ir.nodes import Apply, Graph
+from myia.ir.nodes import Graph
 from myia.prim.registry import lookup
 from myia.prim.sens import unbroadcast
 from myia.prim.structures import ZERO
@@ -47,9 +47,9 @@ class CustomAD:
         out = b.call(graph, params, graph.output.abstract)
         res = b.apply(_make_tuple, *params, out)
         self.region.cell.items = tuple(x.abstract for x in (*params, out))
-        pair = Apply([typed_constant(_make_tuple), out, res], fwd, graph.loc)
-        pair.abstract = ATuple((out.abstract, AResidual(self.region.cell)))
-        fwd.output = pair
+        fwd.output = b.call(
+            _make_tuple, [out, res], ATuple((out.abstract, AResidual(self.region.cell)))
+        )
         self.fwd = fwd
 
     def backward(self, dout_type) -> Graph:
@@ -98,7 +98,21 @@ class CustomAD:
 
 
 def _same_kind(a, b) -> bool:
-    return type(a) is type(b) and (not isinstance(a, AArray) or a.shape == b.shape)
+    """Whether a sensitivity of type `a` is given as it is to a rule typed for `b`: the
+    same structure, with every part present, and arrays of the same shape (a part no
+    sensitivity reached is filled with zeros by `as_input`)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (ATuple, AList)):
+        return (
+            a.items is not None
+            and b.items is not None
+            and len(a.items) == len(b.items)
+            and all(map(_same_kind, a.items, b.items))
+        )
+    if isinstance(a, ADict):
+        return a.keys == b.keys and all(map(_same_kind, a.values, b.values))
+    return not isinstance(a, AArray) or a.shape == b.shape
 
 
 def _check(g, rule, i: int, got, like) -> None:

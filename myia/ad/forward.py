@@ -111,9 +111,10 @@ def covers(mng: Manager) -> bool:
     a refusal and is known to be right at every order: no graph has a custom_vjp rule
     (`Forward.graph` refuses it), every primitive applied to values with tangents has a
     tangent rule (`Forward.primitive_tangent` refuses it), and no graph takes or returns
-    function values (a closure carried through a loop, `h = wrap(h, x)` in a while loop,
-    is called at third order of `myia.jvp` with the tangents of two orders only, in some
-    runs: a known bug whose outcome depends on the order of the transform's sets)."""
+    function values. Forward mode differentiates those (`myia.jvp` of a closure carried
+    through a loop, tests/ad/test_forward_closures.py); the gradients of functions of one
+    float that pass functions around are left to reverse mode, whose checks of closures
+    at first and second order (tests/test_grad_higher.py) use such functions."""
     for g in mng.graphs:
         if "custom_bwd" in g.flags:
             return False
@@ -160,6 +161,9 @@ class Forward:
         parent = self.mng.parents.get(g)
         if parent is not None:  # filled first: a closure reads the values of its parent
             self.graph(parent)
+            jg = self.graphs.get(g)
+            if jg is not None:  # made while the parent was: its parameters' types name it
+                return jg
         jg = self.graphs[g] = g.derive("jvp")
         jg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
         for p in g.parameters:
@@ -302,6 +306,14 @@ class Forward:
                 f"forward mode cannot differentiate a call of {call.inputs[0]!r}: its callee is not known",
                 call.loc,
             )
+        takes = {tuple(tangent_type(p.abstract) is not AZero for p in g.parameters) for g in graphs}
+        if len(takes) > 1:
+            names = ", ".join(sorted(g.name for g in graphs))
+            raise MyiaError(
+                f"internal error: the graphs this call may call ({names}) take different "
+                "tangents; please report it with this function",
+                call.loc,
+            )
         return graphs[0].parameters
 
     @staticmethod
@@ -311,6 +323,24 @@ class Forward:
         if isinstance(fn, Constant) and isinstance(fn.value, Graph):
             return [fn.value]
         return [o.graph for o in getattr(type_of(fn), "options", ()) if isinstance(o, GraphFn)]
+
+
+def value_and_tangent(b: Builder, primal: Graph, args: list) -> tuple[Node, Node | None]:
+    """Call the forward-mode transform of the typed program `primal` (made here) in the
+    graph `b` builds, on `args` (`primal`'s arguments, then the tangents of those that
+    have one, of their tangent types: `fit`), and split its pair: the value and the
+    tangent of the output (None when the output has none).
+
+    Example:
+        >>> value, t = value_and_tangent(b, primal, [x, fit(b, dx, x_type, x)])  # doctest: +SKIP
+    """
+    fwd = Forward(Manager(primal))
+    jg = fwd.graph(primal)
+    fwd.run()
+    out_t = primal.output.abstract
+    pair = b.call(jg, args, ATuple((out_t, tangent_type(out_t))))
+    value = b.apply(_getitem, pair, 0)
+    return value, None if tangent_type(out_t) is AZero else b.apply(_getitem, pair, 1)
 
 
 def fit(b: Builder, t: Node | None, like, value: Node) -> Node:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.ad.forward import Forward, covers, fit, tangent_type
+from myia.ad.forward import covers, fit, tangent_type, value_and_tangent
 from myia.ad.reverse import Reverse
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
@@ -159,21 +159,15 @@ def forward_gradient(primal: Graph, i: int, single: bool, has_aux: bool, with_va
     """The gradient program of `primal` with respect to its float parameter `i`, its only
     input with a derivative (`one_tangent_suffices`): the tangent of the output for the
     tangent 1 of that input, by forward mode (`ad.forward`)."""
-    fwd = Forward(Manager(primal))
-    jg = fwd.graph(primal)
-    fwd.run()
     g = primal.derive("value_and_grad" if with_value else "grad")
     g.flags.update({k: v for k, v in primal.flags.items() if k in ("argnames", "defaults")})
     params = copy_parameters(g, primal)
     b = Builder(g, primal.loc)
     p = primal.parameters[i]
     one = fit(b, b.node(typed_constant(np.float64(1.0))), p.abstract, params[i])
-    out_t = primal.output.abstract
-    pair = b.call(jg, [*params, one], ATuple((out_t, tangent_type(out_t))))
-    value = b.apply(_getitem, pair, 0)
-    t_out = None if tangent_type(out_t) is AZero else b.apply(_getitem, pair, 1)
+    value, t_out = value_and_tangent(b, primal, [*params, one])
     if has_aux and t_out is not None:
-        loss_tangent = tangent_type(out_t).items[0]
+        loss_tangent = tangent_type(primal.output.abstract).items[0]
         t_out = None if loss_tangent is AZero else b.apply(_getitem, t_out, 0)
     grads = [as_input(b, t_out, params[i])]
     set_gradient_output(b, g, grads, value, single, has_aux, with_value)

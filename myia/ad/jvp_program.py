@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.ad.forward import Forward, fit, tangent_type
+from myia.ad.forward import fit, tangent_type, value_and_tangent
 from myia.ad.gradient import as_input, check_differentiable, copy_parameters
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import AArray, ADict, AList, AScalar, ATuple, AZero, describe
 from myia.infer.build import Builder
 from myia.infer.walks import drop_values
-from myia.ir.manager import Manager
 from myia.ir.nodes import Graph
 from myia.prim.registry import lookup
 
-_getitem = lookup("getitem")
 _make_tuple = lookup("make_tuple")
 
 
@@ -29,9 +27,6 @@ def jvp_program(primal: Graph, tangent_types: list) -> Graph:
     shape and dtype; those of ints and bools are ignored)."""
     for p, t in zip(primal.parameters, tangent_types):
         check_tangent(p, t, primal)
-    fwd = Forward(Manager(primal))
-    jg = fwd.graph(primal)
-    fwd.run()
     g = primal.derive("jvp")
     params = copy_parameters(g, primal)
     tangents = []
@@ -44,10 +39,7 @@ def jvp_program(primal: Graph, tangent_types: list) -> Graph:
     for p, q, x in zip(primal.parameters, tangents, params):
         if tangent_type(p.abstract) is not AZero:
             args.append(fit(b, q, p.abstract, x))
-    out_t = primal.output.abstract
-    pair = b.call(jg, args, ATuple((out_t, tangent_type(out_t))))
-    value = b.apply(_getitem, pair, 0)
-    t_out = None if tangent_type(out_t) is AZero else b.apply(_getitem, pair, 1)
+    value, t_out = value_and_tangent(b, primal, args)
     g.output = b.apply(_make_tuple, value, as_input(b, t_out, value))
     return g
 

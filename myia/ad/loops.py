@@ -17,7 +17,7 @@ it again with the ones it found, until they do not change.
 from __future__ import annotations
 
 from myia.ad.regions import Region
-from myia.ad.reverse import Accumulator, Scope, read
+from myia.ad.reverse import Accumulator, Scope
 from myia.infer.abstract import (
     AFunction,
     AList,
@@ -26,7 +26,7 @@ from myia.infer.abstract import (
     ATuple,
     GraphFn,
 )
-from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.build import Builder, typed_constant
 from myia.infer.sensitivity import sens_type
 from myia.ir.nodes import Apply, Graph, Node
 from myia.prim.registry import lookup
@@ -49,12 +49,11 @@ def forward_loop(rev, node: Apply, header: Graph, fg: Graph) -> Node:
     hf = rev.forward_region(region, extra_params=[("tape", tape_type)], owner=fg)
     region.tape_type = tape_type
     b = Builder(fg, node.loc)
-    pair = Apply(
-        [typed_constant(hf), *[rev.fwd_input(x) for x in node.inputs[1:]], typed_constant(None)],
-        fg,
-        node.loc,
+    pair = b.call(
+        hf,
+        [*[rev.fwd_input(x) for x in node.inputs[1:]], None],
+        ATuple((rev.values.fwd_type(node.abstract), tape_type)),
     )
-    pair.abstract = ATuple((rev.values.fwd_type(node.abstract), tape_type))
     value = b.apply(_getitem, pair, 0)
     value.name = node.name
     rev.subregions[node] = ("loop", region, b.apply(_getitem, pair, 1))
@@ -66,8 +65,7 @@ def loop_leaf(rev, region: Region, g: Graph, fg: Graph, restuple: Node, b: Build
     next iteration (a back edge) or the value with the tape (an exit)."""
     hf = region.fwd_graphs[region.root]
     tape = hf.parameters[-1]
-    pushed = Apply([typed_constant(_push), tape, restuple], fg, b.loc)
-    pushed.abstract = region.tape_type
+    pushed = b.call(_push, [tape, restuple], region.tape_type)
     out = g.output
     if region.is_back_edge(out):
         call = Apply(
@@ -86,8 +84,8 @@ def backprop_loop(
     tape = scope.ref(tape_fwd, b)
     popped = b.apply(_pop, tape)
     res_type = AResidual(region.cell)
-    last = read(b, popped, 0, res_type)
-    rest = read(b, popped, 1, region.tape_type)
+    last = b.call(_getitem, [popped, 0], res_type)
+    rest = b.call(_getitem, [popped, 1], region.tape_type)
     last_scope = Scope(region, scope.graph, last, scope)
     local = Accumulator(rev, last_scope)
     rev.backprop(header, last_scope, local, d, want="exit")
@@ -149,10 +147,7 @@ def _canonical(rev, b: Builder, d, t, primal: Node, scope) -> Node:
     """The sensitivity `d` (None: absent) as a value of the sensitivity type of `t` (what
     the backward loop carries), with real zeros where it has none, shaped like the forward
     value of `primal`."""
-    if d is not None and type_of(d) == sens_type(t):
-        return d
-    fwd = rev.fmap.get(primal)
-    return materialize(b, d, t, scope.ref(fwd, b) if fwd is not None else None)
+    return materialize(b, d, t, scope.primal(rev.fmap.get(primal), b))
 
 
 def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
@@ -184,8 +179,8 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
     exit_.output = eb.apply(_make_tuple, *dps, *accs)
     bb = Builder(body, header.loc)
     popped = bb.apply(_pop, tape)
-    res = read(bb, popped, 0, AResidual(region.cell))
-    rest = read(bb, popped, 1, region.tape_type)
+    res = bb.call(_getitem, [popped, 0], AResidual(region.cell))
+    rest = bb.call(_getitem, [popped, 1], region.tape_type)
     body_scope = Scope(region, body, res, scope)
     inner = Accumulator(rev, body_scope)
     for n, p in zip(outer, accs):
@@ -205,11 +200,8 @@ def _build(rev, region: Region, carried: list[int], outer: list[Node], scope):
         args.append(_canonical(rev, bb, inner.total(n, bb), n.abstract, n, body_scope))
     out_type = ATuple([p.abstract for p in (*dps, *accs)])
     body.output = bb.call(bl, args, out_type)
-    sw = Apply(
-        [typed_constant(_switch), done, typed_constant(exit_), typed_constant(body)], bl, header.loc
+    sw = b.call(
+        _switch, [done, exit_, body], AFunction([GraphFn(exit_, None), GraphFn(body, None)])
     )
-    sw.abstract = AFunction([GraphFn(exit_, None), GraphFn(body, None)])
-    call = Apply([sw], bl, header.loc)
-    call.abstract = out_type
-    bl.output = call
+    bl.output = b.call(sw, [], out_type)
     return bl, out_type, new_carried, new_outer

@@ -43,13 +43,6 @@ _switch = lookup("switch")
 _add = lookup("add")
 
 
-def read(b: Builder, tup: Node, k: int, t) -> Apply:
-    """`tup[k]` of type `t` (a residual's item, whose type the residual may not know yet)."""
-    node = Apply([typed_constant(_getitem), tup, typed_constant(k)], b.graph, b.loc)
-    node.abstract = t
-    return node
-
-
 class Accumulator:
     """The contributions to the sensitivities of primal nodes, in one backward graph (of
     the scope `scope`, where the closures made in it read the values they capture)."""
@@ -102,8 +95,15 @@ class Scope:
         if isinstance(fwd, Constant):
             return fwd
         if self.parent is None or self.region.owns_fwd(fwd):
-            return read(b, self.res, self.region.slot(fwd), type_of(fwd))
+            # (The residual's type may not know the slot's yet.)
+            return b.call(_getitem, [self.res, self.region.slot(fwd)], type_of(fwd))
         return self.parent.ref(fwd, b)
+
+    def primal(self, fwd: Node | None, b: Builder):
+        """A function making the forward value `fwd` in this scope when it is called (None
+        where there is no such value): the zeros `materialize` fills in read the value only
+        where their type has no shape."""
+        return None if fwd is None else lambda: self.ref(fwd, b)
 
 
 class Rule:
@@ -179,9 +179,7 @@ class FunctionAD:
             d = acc.total(n, b)
             if conservative:
                 want = self.out_types[dout_type].items[k]
-                if want is not AZero and (d is None or type_of(d) != want):
-                    primal = scope.ref(rev.fmap[n], b) if n in rev.fmap else None
-                    d = materialize(b, d, n.abstract, primal, want=want)
+                d = materialize(b, d, n.abstract, scope.primal(rev.fmap.get(n), b), want=want)
             outs.append(d if d is not None else typed_constant(ZERO))
         bwd.output = b.apply(_make_tuple, *outs)
         if conservative:
@@ -335,11 +333,12 @@ class Reverse:
         if not (isinstance(fn, Constant) and isinstance(fn.value, Graph)):
             return self.values.forward_call(node, fg)
         f = self.function(fn.value)
-        pair = Apply(
-            [typed_constant(f.fwd, loc), *[self.fwd_input(x) for x in node.inputs[1:]]], fg, loc
-        )
-        pair.abstract = ATuple((self.values.fwd_type(node.abstract), AResidual(f.region.cell)))
         b = Builder(fg, loc)
+        pair = b.call(
+            f.fwd,
+            [self.fwd_input(x) for x in node.inputs[1:]],
+            ATuple((self.values.fwd_type(node.abstract), AResidual(f.region.cell))),
+        )
         value = b.apply(_getitem, pair, 0)
         value.name = node.name
         self.subregions[node] = ("call", f, b.apply(_getitem, pair, 1))
@@ -352,19 +351,13 @@ class Reverse:
     def forward_joined_switch(self, node: Apply, sw: Apply, fg: Graph) -> Node:
         sub = Region(branches(sw), "branch", self.mng)
         self.forward_region(sub, owner=fg)
-        fsw = Apply(
-            [
-                sw.inputs[0],
-                self.fwd_input(sw.inputs[1]),
-                *[typed_constant(sub.fwd_graphs[g], sw.loc) for g in branches(sw)],
-            ],
-            fg,
-            sw.loc,
+        fsw = Builder(fg, sw.loc).call(
+            sw.inputs[0],
+            [self.fwd_input(sw.inputs[1]), *[sub.fwd_graphs[g] for g in branches(sw)]],
+            AFunction([GraphFn(sub.fwd_graphs[g], None) for g in branches(sw)]),
         )
-        fsw.abstract = AFunction([GraphFn(sub.fwd_graphs[g], None) for g in branches(sw)])
-        pair = Apply([fsw], fg, node.loc)
-        pair.abstract = ATuple((self.values.fwd_type(node.abstract), AResidual(sub.cell)))
         b = Builder(fg, node.loc)
+        pair = b.call(fsw, [], ATuple((self.values.fwd_type(node.abstract), AResidual(sub.cell))))
         value = b.apply(_getitem, pair, 0)
         value.name = node.name
         self.subregions[node] = ("switch", sub, b.apply(_getitem, pair, 1))
@@ -395,8 +388,7 @@ class Reverse:
                 else:
                     values.append(typed_constant(None))
                     types.append(BOTTOM)
-            restuple = Apply([typed_constant(_make_tuple), *values], fg, g.loc)
-            restuple.abstract = ATuple(types)
+            restuple = b.call(_make_tuple, values, ATuple(types))
             slot_types = [join(a, t) for a, t in zip(slot_types, types)]
             if region.kind == "loop":
                 from myia.ad.loops import loop_leaf
@@ -404,9 +396,9 @@ class Reverse:
                 fg.output = loop_leaf(self, region, g, fg, restuple, b)
             else:
                 value = self.fwd_input(g.output)
-                pair = Apply([typed_constant(_make_tuple), value, restuple], fg, g.loc)
-                pair.abstract = ATuple((type_of(value), AResidual(region.cell)))
-                fg.output = pair
+                fg.output = b.call(
+                    _make_tuple, [value, restuple], ATuple((type_of(value), AResidual(region.cell)))
+                )
         region.cell.items = tuple(slot_types)
         for g in reversed(region.graphs):
             fg = region.fwd_graphs[g]
@@ -566,23 +558,20 @@ class Reverse:
             wants.append(t)
         for (bg, _), items in zip(sides, raw):
             bb = Builder(bg, sw.loc)
-            filled = []
-            for n, d, t in zip(outer, items, wants):
-                primal = None
-                if n in self.fmap and (d is None or type_of(d) != t):
-                    primal = make_scope(None, bg).ref(self.fmap[n], bb)
-                filled.append(materialize(bb, d, n.abstract, primal, want=t))
+            sc = make_scope(None, bg)
+            filled = [
+                materialize(bb, d, n.abstract, sc.primal(self.fmap.get(n), bb), want=t)
+                for n, d, t in zip(outer, items, wants)
+            ]
             bg.output = bb.apply(_make_tuple, *filled)
         t = BOTTOM
         for bg, _ in sides:
             t = join(t, bg.output.abstract)
-        fsw = Apply(
-            [typed_constant(_switch), cond, *[typed_constant(bg) for bg, _ in sides]],
-            scope.graph,
-            sw.loc,
+        fsw = b.call(
+            _switch,
+            [cond, *[bg for bg, _ in sides]],
+            AFunction([GraphFn(bg, None) for bg, _ in sides]),
         )
-        fsw.abstract = AFunction([GraphFn(bg, None) for bg, _ in sides])
-        out = Apply([fsw], scope.graph, sw.loc)
-        out.abstract = t
+        out = b.call(fsw, [], t)
         for j, n in enumerate(outer):
             acc.parts[n] = [b.apply(_getitem, out, j)]

@@ -25,7 +25,6 @@ from __future__ import annotations
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
-    AArray,
     ADict,
     AEnv,
     AFunction,
@@ -246,9 +245,11 @@ class FunctionValues:
                 node.loc,
             )
         bp_type = AFunction([GraphFn(self.bprops[h], None) for h in graphs])
-        pair = Apply([rev.fwd_input(x) for x in node.inputs], fg, node.loc)
-        pair.abstract = ATuple((self.fwd_type(node.abstract), bp_type))
         b = Builder(fg, node.loc)
+        fwd_inputs = [rev.fwd_input(x) for x in node.inputs]
+        pair = b.call(
+            fwd_inputs[0], fwd_inputs[1:], ATuple((self.fwd_type(node.abstract), bp_type))
+        )
         value = b.apply(_getitem, pair, 0)
         value.name = node.name
         rev.subregions[node] = ("value", graphs, b.apply(_getitem, pair, 1))
@@ -260,14 +261,12 @@ class FunctionValues:
         to the function value."""
         rev = self.rev
         bp = scope.ref(bp_fwd, b)
-        primal = scope.ref(rev.fmap[node], b) if _needs_primal(d, node.abstract) else None
-        dd = materialize(b, d, node.abstract, primal)
+        dd = materialize(b, d, node.abstract, scope.primal(rev.fmap[node], b))
         out_t = None
         for h in graphs:
             t = self.out_type(h)
             out_t = t if out_t is None else join(out_t, t)
-        s = Apply([bp, dd], scope.graph, node.loc)
-        s.abstract = out_t
+        s = b.call(bp, [dd], out_t)
         for i, a in enumerate(node.inputs[1:]):
             if out_t.items[i] is not AZero:
                 acc.add(a, b.apply(_getitem, s, i), b)
@@ -276,20 +275,3 @@ class FunctionValues:
 
 def _option_order(o) -> int:
     return getattr(getattr(o, "graph", None), "id", -1)  # not the order of a set
-
-
-def _needs_primal(d, t) -> bool:
-    """Whether filling in the zeros of `d` may need the value (a shape the type lacks)."""
-    return (d is None or type_of(d) != sens_type(t)) and not _static(t)
-
-
-def _static(t) -> bool:
-    if isinstance(t, AArray):
-        return t.known_shape
-    if isinstance(t, (ATuple, AResidual)):
-        return all(_static(x) for x in t.items)
-    if isinstance(t, AList):
-        return t.items is not None and all(_static(x) for x in t.items)
-    if isinstance(t, ADict):
-        return all(_static(x) for x in t.values)
-    return True

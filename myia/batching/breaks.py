@@ -12,7 +12,10 @@ the loop's test varies, as in `myia.batching.control`; where it does not, the lo
 in lockstep and the state of the examples done is not read). The loop runs while any
 example is alive; its exit is `np.where(done, res, value at the exit)`. The side that
 leaves is computed for examples that do not take it, so it must be safe
-(`control.unsafe`).
+(`control.unsafe`); where the loop's test is the same for every example, a side whose own
+indexing uses an index the same for every example (the loop's counter) is computed only
+where some example still in the loop takes it (`_guarded`): an index valid for one
+example is valid for all.
 
 In a gradient program the loop's value holds its tape (`myia.batching.tapes`): `res`
 keeps of it only the entry the leaving run pushed (the residual its backward pass starts
@@ -69,6 +72,26 @@ def leaving(bt, node: Apply, graphs: list[Graph]) -> tuple[Graph, int] | None:
         return None
     loop = next(iter(loops))
     return loop, [bool(r) for r in reached].index(False)
+
+
+def leaving_sides(bt, body: Graph, header: Graph) -> list[Graph]:
+    """The sides of the branches in `body` on a varying condition that leave the loop
+    `header` or go on with it (`leave` computes each only where an example takes it).
+
+    Example:
+        >>> # for i in ...: (if xs[i] > t: break; s = s + xs[i])    -> [if_true, if_false]
+    """
+    out = []
+    for node in sorted(bt.mng.nodes.get(body, ()), key=lambda n: n.id):
+        fn = node.inputs[0] if isinstance(node, Apply) else None
+        if not (isinstance(fn, Apply) and fn.is_apply(_switch) and bt.spec_of(fn.inputs[1])):
+            continue
+        graphs = [x.value for x in fn.inputs[2:] if isinstance(x, Constant)]
+        if len(graphs) == 2 and all(isinstance(g, Graph) for g in graphs):
+            left = leaving(bt, node, graphs)
+            if left is not None and left[0] is header:
+                out.extend(graphs)
+    return out
 
 
 def _tail_calls(g: Graph, seen: set) -> set:
@@ -150,11 +173,14 @@ def initial(bt, b: Builder, g: Graph) -> list[Node]:
     return [typed_constant(np.zeros(bt.size, dtype=bool)), res]
 
 
-def go(bt, b: Builder, header: Graph, test: Node, batched: bool) -> Node:
+def go(bt, b: Builder, header: Graph, test: Node, batched: bool, mask=None) -> Node:
     """Whether the loop `header`, which examples may leave, runs its body again (`test`:
-    its rewritten test, `batched` or not); `alive` is kept for the back edges."""
+    its rewritten test, `batched` or not; `mask`: the examples that run the loop, where
+    not all do, `control.running`); `alive` is kept for the back edges."""
     done, _ = bt.left[header]
     alive = b.apply(_not, done)
+    if mask is not None:
+        alive = b.apply(_and, alive, mask)
     if batched:
         alive = b.apply(_and, test, alive)
         bt.alive[header] = alive
@@ -177,12 +203,24 @@ def state_at(bt, g: Graph, header: Graph) -> tuple[Node, Node, Node]:
 def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: int) -> Node:
     """The branch `node` (on the batched `cond`) whose side `k` leaves the loop `loop` and
     whose other side goes on with it (see the module)."""
-    from myia.batching.control import refuse_unsafe_side, unsafe, where_parts
+    from myia.batching.control import (
+        frozen_args,
+        refuse_unsafe_side,
+        tail_target,
+        unsafe,
+        where_parts,
+    )
 
     out, on = graphs[k], graphs[1 - k]
+    guard = set()
     for g, within in ((out, None), (on, loop)):
         side = f"the side that {'leaves' if g is out else 'goes on with'} the loop"
-        refuse_unsafe_side(node, side, unsafe(bt, g, within))
+        why = unsafe(bt, g, within)
+        ends = g is out or tail_target([g]) is loop  # (the side going on: at its end)
+        if why is not None and ends and unsafe(bt, g, within, indexing={g}) is None:
+            guard.add(g)  # (its own indexing is safe where some example takes it)
+            continue
+        refuse_unsafe_side(node, side, why)
     b = Builder(bg, node.loc)
     alive, done, res = state_at(bt, node.graph, loop)
     c = bt.value(cond)
@@ -190,14 +228,54 @@ def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: 
     hit = b.apply(_and, alive, taken)
     t = loop.output.abstract
     spec = bt.out.get(loop, False)
-    args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], out.parameters)]
-    value = b.call(typed_constant(bt.graph(out), node.loc), args, bt.value_type(t, spec))
     kt = kept_type(bt, t)
     ks = S.fit(True, kt)
-    kept = where_parts(bt, b, hit, kt, _keep(bt, b, value, t), res, ks, ks, ks)
-    bt.left_at[on] = (b.apply(_and, alive, b.apply(_not, taken)), b.apply(_or, done, hit), kept)
-    args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], on.parameters)]
-    return b.call(typed_constant(bt.graph(on), node.loc), args, bt.value_type(t, spec))
+
+    def keep(kb: Builder) -> Node:
+        args = [bt.argument(kb, x, p) for x, p in zip(node.inputs[1:], out.parameters)]
+        value = kb.call(typed_constant(bt.graph(out), node.loc), args, bt.value_type(t, spec))
+        return where_parts(bt, kb, hit, kt, _keep(bt, kb, value, t), res, ks, ks, ks)
+
+    kept_t = bt.value_type(kt, ks, node.loc)
+    kept = _guarded(b, hit, keep, lambda _: res, kept_t) if out in guard else keep(b)
+    going = b.apply(_and, alive, b.apply(_not, taken))
+    done = b.apply(_or, done, hit)
+    bt.left_at[on] = (going, done, kept)
+
+    def go_on(ob: Builder) -> Node:
+        args = [bt.argument(ob, x, p) for x, p in zip(node.inputs[1:], on.parameters)]
+        return ob.call(typed_constant(bt.graph(on), node.loc), args, bt.value_type(t, spec))
+
+    if on not in guard:
+        return go_on(b)
+    # The side that goes on is computed only where some example still in the loop takes
+    # it; it gives the arguments of its call of the loop (`Batcher.arguments`), else the
+    # loop's state is passed as it is (every example is done: the loop's test ends it).
+    bt.returns_args[on] = loop
+    ptypes = ATuple([p.abstract for p in loop.parameters])
+    args_t = bt.value_type(ptypes, S.fit(tuple(bt.spec_of(p) for p in loop.parameters), ptypes))
+    state = _guarded(
+        b, going, go_on, lambda sb: sb.apply(_make_tuple, *map(bt.value, loop.parameters)), args_t
+    )
+    args = [b.apply(_getitem, state, i) for i in range(len(loop.parameters))]
+    if loop in bt.loops:
+        args = frozen_args(bt, b, loop, args, going)
+    args += [done, kept]
+    if loop in bt.masks:
+        args.append(bt.masks[loop])
+    return b.call(typed_constant(bt.graph(loop), node.loc), args, bt.value_type(t, spec))
+
+
+def _guarded(b: Builder, mask: Node, some, none, out_t) -> Node:
+    """`some()` where some example of `mask` holds, else `none()` (each made by the
+    function given in a graph of its own, with a builder there)."""
+    fns = []
+    for make, kind in ((some, "some"), (none, "none")):
+        g = Graph(f"{b.graph.name}:{kind}", b.loc)
+        g.flags["branch"] = True
+        g.output = make(b.at(g))
+        fns.append(typed_constant(g, b.loc))
+    return b.call(b.apply(_switch, b.apply(_any, mask, None, False), *fns), [], out_t)
 
 
 def merged_exit(bt, b: Builder, header: Graph, value: Node) -> Node:

@@ -5,10 +5,14 @@
   `np.where(condition, true_side, false_side)`. That is only done where both sides are
   *safe*: computing a side an example does not take must not change what the program
   does, so a side (and every graph it calls or makes) may not raise (`raise_`: an
-  `assert`, a `raise`), may not loop or recurse (it might not end for the examples that do
-  not take it) except in loops whose test is the same for every example, and may not index with a value computed at run time (it might be out of
-  range for them). Arithmetic that would give nan or inf on the side not taken is fine:
-  it is computed on arrays, and not selected.
+  `assert`, a `raise`), may not recurse, may not loop (it might not end for the examples
+  that do not take it) except in loops whose test is the same for every example and in
+  loops it enters, which are given the examples taking it (`mask_sides`: they end at once
+  for the others), and may not index with a value computed at run time (it might be out
+  of range for them), except, where every example runs the branch (`everyone_runs`), the
+  side's own indexing with an index the same for every example: the side is then
+  computed only where some example takes it (`np.any` guards). Arithmetic that would give
+  nan or inf on the side not taken is fine: it is computed on arrays, and not selected.
 - A loop whose test is batched runs while the test holds for any example; the state of
   an example whose test no longer holds is frozen (`np.where(test, new, old)` on every
   loop variable at the back edge), so that the loop ends with the state each example had
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 from myia.batching import specs as S
 from myia.batching.tapes import select as select_tapes
-from myia.errors import MyiaTypeError
+from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AStack, ATuple
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.walks import is_constant
@@ -41,6 +45,8 @@ _switch = lookup("switch")
 _where = lookup("where")
 _any = lookup("any")
 _expand_dims = lookup("expand_dims")
+_and = lookup("logical_and")
+_not = lookup("logical_not")
 _RAISE = lookup("raise_")
 # Indexing primitives: unsafe on a side not taken when the index is computed at run time.
 _INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
@@ -65,6 +71,7 @@ def where_parts(
         sfs = sf if isinstance(sf, tuple) else (sf,) * n
         keys = t.keys if isinstance(t, ADict) else range(n)
         subs = same if isinstance(same, tuple) and len(same) == n else (None,) * n
+        subs = (same,) * n if same in (0, 1) else subs
         new = [
             where_parts(
                 bt,
@@ -85,9 +92,11 @@ def where_parts(
     if isinstance(t, AStack):
         if tapes:
             return select_tapes(bt, b, c, t, tv, fv)
+        if same in (0, 1):  # the tape of a loop one side runs; the other's is empty
+            return (tv, fv)[same]
         raise MyiaTypeError(
             "vmap cannot batch the gradient of a branch whose condition varies from example "
-            "to example and one of whose sides runs a loop (the tapes of its sides differ); "
+            "to example and whose sides keep two different tapes of a loop in one place; "
             "map the function inside the loss and differentiate that (grad of a sum of "
             "vmap), or loop over the examples",
             tv.loc,
@@ -130,47 +139,202 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
         return bt.call_graph(
             b, node, target, [b.apply(_getitem, args, k) for k in range(len(target.parameters))]
         )
-    _check_sides(bt, node, graphs, None, node.graph)
+    guarded = _check_sides(bt, node, graphs, None, node.graph, guard=True)
     b = Builder(bg, node.loc)
-    sides = []
-    for g in graphs:
+    c = bt.value(cond)
+    mask_sides(bt, b, node, graphs, c)
+    if not guarded:
+        return _selected(bt, b, node, graphs, c, (0, 1))
+    fns = []
+    for which in ((0,), (0, 1), (1,)):
+        g = Graph(f"{bg.name}:{'_'.join('tf'[k] for k in which)}", node.loc)
+        g.flags["branch"] = True
+        g.output = _selected(bt, b.at(g), node, graphs, c, which)
+        fns.append(typed_constant(g, node.loc))
+    out_t = bt.value_type(node.abstract, bt.spec_of(node), node.loc)
+    g = Graph(f"{bg.name}:t_tf", node.loc)
+    g.flags["branch"] = True
+    inner = b.at(g)
+    some_f = inner.apply(_any, inner.apply(_not, c), None, False)
+    g.output = inner.call(inner.apply(_switch, some_f, fns[1], fns[0]), [], out_t)
+    some_t = b.apply(_any, c, None, False)
+    return b.call(b.apply(_switch, some_t, typed_constant(g, node.loc), fns[2]), [], out_t)
+
+
+def _selected(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node, which) -> Node:
+    """The value of the branch `node` on the batched `c` from its sides `which` (both:
+    `np.where`; one: that side's, where every example takes it, `select`)."""
+    sides = {}
+    for k in which:
+        g = graphs[k]
         args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], g.parameters)]
         out_t = bt.value_type(node.abstract, bt.out.get(g, False))
-        sides.append(b.call(typed_constant(bt.graph(g), node.loc), args, out_t))
+        sides[k] = b.call(typed_constant(bt.graph(g), node.loc), args, out_t)
     st, sf = (bt.out.get(g, False) for g in graphs)
+    if len(which) == 1:
+        (k,) = which
+        return bt.broadcast(b, sides[k], node.abstract, (st, sf)[k], bt.spec_of(node))
     same = shared(*(g.output for g in graphs), graphs)
     return where_parts(
-        bt,
-        b,
-        bt.value(cond),
-        node.abstract,
-        sides[0],
-        sides[1],
-        st,
-        sf,
-        bt.spec_of(node),
-        False,
-        same,
+        bt, b, c, node.abstract, sides[0], sides[1], st, sf, bt.spec_of(node), False, same
     )
 
 
-def shared(a: Node, o: Node, graphs: list[Graph]):
+def shared(a, o, graphs: list[Graph]):
     """The parts of the outputs `a` and `o` of the sides `graphs` of a branch that are
-    one value made around them (a tape both sides keep in their residuals): that value,
-    a tuple of such trees for tuples both sides make, None elsewhere."""
-    if a is o and not isinstance(a, Constant) and a.graph not in graphs:
+    one value made around them (a tape both sides keep in their residuals): that value;
+    the parts one side leaves empty (None: a tape of a loop the other side runs, see
+    `where_parts`): the index of the other side; a tuple of such trees for tuples both
+    sides make, None elsewhere. (`a` and `o` are nodes, or the items of a constant.)"""
+    if a is o and isinstance(a, Node) and not isinstance(a, Constant) and a.graph not in graphs:
         return a
-    tuples = all(isinstance(x, Apply) and x.is_apply(_make_tuple) for x in (a, o))
-    if tuples and a.graph in graphs and o.graph in graphs and len(a.inputs) == len(o.inputs):
-        return tuple(shared(x, y, graphs) for x, y in zip(a.inputs[1:], o.inputs[1:]))
+    empty = [_value(x) is None for x in (a, o)]
+    if empty[0] != empty[1]:
+        return empty.index(False)
+    items = [_items(x, graphs) for x in (a, o)]
+    if None not in items and len(items[0]) == len(items[1]):
+        return tuple(shared(x, y, graphs) for x, y in zip(*items))
     return None
 
 
-def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None) -> None:
-    for g in graphs:
-        refuse_unsafe_side(
-            node, "a side", unsafe(bt, g, loop, home), "or compute the side with np.where yourself"
-        )
+def _value(x):
+    """The value of `x` where it is a constant (or the item of one), else `x`."""
+    return x.value if isinstance(x, Constant) else x
+
+
+def _items(x, graphs: list[Graph]):
+    """The items of `x` where it is a tuple one of `graphs` makes or a constant tuple."""
+    if isinstance(x, Apply) and x.is_apply(_make_tuple) and x.graph in graphs:
+        return x.inputs[1:]
+    v = _value(x)
+    return v if isinstance(v, tuple) else None
+
+
+def _check_sides(bt, node: Apply, graphs: list[Graph], loop, home=None, guard=False) -> bool:
+    """Refuse the branch `node` on a varying condition if a side of it is unsafe. With
+    `guard`, whether it is safe only where a side is computed when some example takes it
+    (its own indexing with an index the same for every example: valid for one example,
+    it is for all, the examples' arrays having one shape), where every example runs the
+    graph of `node` (`everyone_runs`): then `select` computes a side only where some
+    example takes it.
+
+    Example:
+        >>> # if x[i] > best: best = x[i]     -> guarded: x[:, i] is computed if np.any(...)
+    """
+    masked = [maskable(bt, node, g) for g in graphs]
+    whys = [unsafe(bt, g, loop, home, masked=m) for g, m in zip(graphs, masked)]
+    if guard and any(whys) and everyone_runs(bt, node.graph):
+        again = [unsafe(bt, g, loop, home, {g}, m) for g, m in zip(graphs, masked)]
+        if not any(again):
+            return True
+    for why in whys:
+        refuse_unsafe_side(node, "a side", why, "or compute the side with np.where yourself")
+    return False
+
+
+def everyone_runs(bt, g: Graph) -> bool:
+    """Whether every example really runs `g` each time the batched program does: `g` is
+    the mapped function, or is called only from one graph every example runs, not as a
+    side of a branch on a varying condition nor from a loop whose test varies or which
+    examples leave (which run for examples that are done).
+
+    Example:
+        >>> # for i in range(n): if x[i] > 0.0: ...    -> the body of the loop: True
+    """
+    seen = set()
+    while g is not bt.root:
+        up = _runner(bt, g)
+        if up is None or g in seen:
+            return False
+        seen.add(g)
+        if g.flags.get("loop") and (g in bt.breaking or loop_test(bt, g.output) is not None):
+            return False
+        for node in bt.mng.nodes.get(up, ()):
+            if not isinstance(node, Apply):
+                continue
+            uses = [
+                i for i, x in enumerate(node.inputs) if isinstance(x, Constant) and x.value is g
+            ]
+            if not uses or uses == [0]:
+                continue
+            if not (
+                node.is_apply(_switch) and 1 not in uses and bt.spec_of(node.inputs[1]) is False
+            ):
+                return False
+            if up in bt.breaking:
+                return False
+        g = up
+    return True
+
+
+def maskable(bt, node: Apply, g: Graph) -> bool:
+    """Whether the side `g` of the branch `node` on a varying condition can be told which
+    examples take it (`mask_sides`): the graph of `node` is the only one that refers to
+    it, so that it can read the condition there (as a closure of that graph), and it is
+    a side of no other branch.
+
+    Example:
+        >>> # if x > 0.0: (while x < 9.0: x = 2.0 * x)    -> the side `if_true`: True
+    """
+    return _runner(bt, g) is node.graph and bt.side_masks.get(g, node) is node
+
+
+def _runner(bt, g: Graph) -> Graph | None:
+    """The one graph that refers to `g` (for a loop's header: from outside the loop, where
+    it is entered), None where there is not one."""
+    if bt.cyclic is None:
+        bt.cyclic = cyclic_graphs(bt.mng)
+    if bt.referrers is None:
+        bt.referrers = {}
+        for h in sorted(bt.inside, key=lambda x: x.id):
+            for k in bt.mng.graph_constants.get(h, ()):
+                bt.referrers.setdefault(k, set()).add(h)
+    users = bt.referrers.get(g, set())
+    if g.flags.get("loop") and g in bt.cyclic:
+        users = users - _cycle(bt, g)
+    return next(iter(users)) if len(users) == 1 else None
+
+
+def mask_sides(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> None:
+    """Record, for each side of the branch `node` on the batched condition `c` (a side
+    that enters a loop, see `maskable`), the examples that take it (and run the graph of
+    `node`: `running`), so that a loop it enters runs for those examples only: the mask
+    is an extra parameter of the loop's header (`Batcher.call_graph`), and the loop's
+    test holds only where it does (`loop_call`); for the other examples the loop ends at
+    once, as a loop of no run does.
+
+    Example:
+        >>> # if x > 0.0: (while x < 9.0: ...)    -> masks[while] = the parameter `mask`
+    """
+    outer = running(bt, node.graph)
+    for k, g in enumerate(graphs):
+        loops = loops_entered(bt, g) if maskable(bt, node, g) else ()
+        if not loops:
+            continue
+        taken = c if k == 0 else b.apply(_not, c)
+        bt.side_masks[g] = node
+        bt.masks[g] = taken if outer is None else b.apply(_and, outer, taken)
+        for h in loops:
+            if h in bt.graphs:
+                raise MyiaError(f"internal error: the loop {h!r} was rewritten before its mask")
+            bt.masks[h] = None  # (its parameter, made with its rewritten graph)
+
+
+def running(bt, g: Graph) -> Node | None:
+    """The batched mask of the examples that really run `g` where `g` is run only from a
+    side of a branch on a varying condition that enters a loop (`mask_sides`), None where
+    every example does.
+
+    Example:
+        >>> # if x > 0.0: while x < 9.0: x = 2.0 * x    -> the loop's test: (x < 9.0) & (x > 0.0)
+    """
+    h, seen = g, set()
+    while h is not None and h not in seen:
+        if h in bt.masks:
+            return bt.masks[h]
+        seen.add(h)
+        h = _runner(bt, h)
+    return None
 
 
 def refuse_unsafe_side(node: Apply, side: str, why, advice: str = "") -> None:
@@ -225,6 +389,7 @@ def arguments_of(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, ta
     if bt.spec_of(cond) is False:
         return b.call(b.apply(_switch, c, *fns), [], out_t)
     _check_sides(bt, node, graphs, target)
+    mask_sides(bt, b, node, graphs, c)
     sides = [b.call(f, [], out_t) for f in fns]
     return where_parts(bt, b, c, ptypes, sides[0], sides[1], spec, spec, spec, tapes=True)
 
@@ -246,19 +411,28 @@ def select_values(bt, node: Apply, bg: Graph) -> Node:
     )
 
 
-def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, lockstep=False):
+def unsafe(
+    bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, indexing=(), masked=False
+):
     """Why computing `g` for an example that does not take it could change what the
     program does, with where: (reason, location), or None when it is safe. In the body of
     the loop `loop`, the call of its header is the loop itself (not walked into). A side
     of a branch in `home` may not go on with a loop `home` is in: `np.where` after it
     would make the loop a recursion (a `return` or `break` in a loop, on a condition
-    that varies). With `lockstep`, `g` is the body of a loop whose test is the same for
-    every example, which some example runs each time: its own indexing with an index
-    the same for every example is safe (the examples' arrays have one shape)."""
+    that varies). The graphs `indexing` are run only where some example really runs
+    them (the body of a loop whose test is the same for every example, a side computed
+    only where an example takes it): their own indexing with an index the same for
+    every example is safe (the examples' arrays have one shape). With
+    `masked`, `g` is told which examples take it (`mask_sides`): a loop it enters
+    (`loops_entered`) runs for those only, and ends for the others, so it is safe (its
+    body is checked as any loop's is)."""
     if bt.cyclic is None:
         bt.cyclic = cyclic_graphs(bt.mng)
     own = _cycle(bt, loop) if loop is not None else set()
     own |= _same_for_all(bt)
+    if masked:
+        for h in loops_entered(bt, g):
+            own |= _cycle(bt, h)
     seen, stack = {g}, [g]
     while stack:
         h = stack.pop()
@@ -277,7 +451,7 @@ def unsafe(bt, g: Graph, loop: Graph | None = None, home: Graph | None = None, l
                 return "can raise an error", node.loc
             if isinstance(fn, Constant) and fn.value in _INDEXING:
                 index = node.inputs[2:]
-                same = lockstep and h is g and not any(bt.spec_of(x) for x in index)
+                same = h in indexing and not any(bt.spec_of(x) for x in index)
                 if not same and not all(is_constant(type_of(x)) for x in index):
                     return "indexes with a value computed when it runs", node.loc
         for k in sorted(bt.mng.graph_constants.get(h, ()), key=lambda x: x.id):
@@ -297,6 +471,26 @@ def _same_for_all(bt) -> set:
             fn = h.output.inputs[0] if isinstance(h.output, Apply) else None
             if isinstance(fn, Apply) and fn.is_apply(_switch) and bt.spec_of(fn.inputs[1]) is False:
                 out |= _cycle(bt, h)
+    return out
+
+
+def loops_entered(bt, g: Graph) -> set:
+    """The headers of the loops run only from `g` (entered from it or from a graph run
+    only from it: a loop after a loop is entered from the exit of the first).
+
+    Example:
+        >>> # if x > 0.0: (while a: ...; while b: ...)    -> {while a, while b}
+    """
+    out = set()
+    for h in sorted(bt.cyclic, key=lambda x: x.id):
+        if not h.flags.get("loop") or h is g:
+            continue
+        x, seen = _runner(bt, h), {h}
+        while x is not None and x is not g and x not in seen:
+            seen.add(x)
+            x = _runner(bt, x)
+        if x is g:
+            out.add(h)
     return out
 
 
@@ -325,17 +519,17 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
     """The header's call of the switch between the loop's body and its exit, on a batched
     test, or of a loop examples may leave (`myia.batching.breaks`): the body while the
     test holds for any example still in the loop (see the module)."""
-    from myia.batching.breaks import go
+    from myia.batching.breaks import go, leaving_sides
 
     header = node.graph
     sides = [x.value for x in node.inputs[0].inputs[2:]]
-    from myia.batching.breaks import holds_tape
 
     batched = bt.spec_of(cond) is not False
     # (in a gradient, the backward pass of the run that left reads the exit's residuals
-    # too, where an index may be out of range: no lockstep there)
-    lockstep = not batched and not holds_tape(header.output.abstract)
-    why = unsafe(bt, sides[0], header, lockstep=lockstep)
+    # too, where an index may be out of range: the sensitivity of an indexing clips it,
+    # `myia.batching.structures._index_sens`)
+    indexing = {sides[0], *leaving_sides(bt, sides[0], header)} if not batched else ()
+    why = unsafe(bt, sides[0], header, indexing=indexing)
     if why is not None:
         reason, loc = why
         line = f" (line {loc.lineno})" if loc is not None and loc.lineno else ""
@@ -353,13 +547,16 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
         )
     b = Builder(bg, node.loc)
     c = bt.value(cond)
+    mask = running(bt, header)
+    if batched and mask is not None:  # in a side of a branch: for the examples taking it
+        c = b.apply(_and, c, mask)
     if header in bt.breaking:
         bt.exits[sides[1]] = header
-        more = go(bt, b, header, c, batched)
+        more = go(bt, b, header, c, batched, mask)
     else:
         more = b.apply(_any, c, None, False)
     if batched:
-        bt.loops[header] = cond
+        bt.loops[header] = c
     choice = b.apply(_switch, more, *[typed_constant(bt.graph(g), node.loc) for g in sides])
     return b.call(choice, [], bt.value_type(node.abstract, bt.out.get(header, False)))
 

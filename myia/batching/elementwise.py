@@ -182,6 +182,8 @@ def register() -> None:
         "cholesky",
         "pinv",
         "eigh",
+        "eig",
+        "eigvals",
         "slogdet",
         "qr",
         "svd",

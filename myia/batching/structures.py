@@ -25,6 +25,7 @@ from myia.prim.registry import lookup
 _make_tuple = lookup("make_tuple")
 _add = lookup("add")
 _getitem = lookup("getitem")
+_clip = lookup("clip")
 _FULL = slice(None)
 
 
@@ -96,10 +97,11 @@ def _varying_index(r):
     return r.apply(_getitem, r.moved(0), _picks(r, 1))
 
 
-def _picks(r, pos: int):
+def _picks(r, pos: int, within=None):
     """The index (input `pos`) that varies, as the index of the batch that picks each
     example's own: `(arange(size), i...)` (NumPy puts the broadcast axes of these advanced
-    indices first, where the batch axis goes)."""
+    indices first, where the batch axis goes). With `within` (the shape of an example),
+    each int is clipped into its axis (`_index_sens`)."""
     it = r.types[pos]
     parts_t = it.items if isinstance(it, ATuple) else None
     if parts_t is not None:
@@ -113,13 +115,18 @@ def _picks(r, pos: int):
         rank = it.ndim if isinstance(it, AArray) else 0
     else:
         raise r.refuse("an index that varies must be made of ints or be one int array")
+    if within is not None:
+        picks = [r.apply(_clip, k, -n, n - 1) for k, n in zip(picks, within)]
     batch = typed_constant(np.arange(r.size).reshape((r.size,) + (1,) * rank))
     return r.apply(_make_tuple, batch, *picks)
 
 
 def _index_sens(r):
     """The sensitivity of `x` from that of `x[i]`: zeros of the batch's shape, the
-    sensitivity added at the index of each example."""
+    sensitivity added at the index of each example. An index that varies is clipped into
+    the array: for an example that ran `x[i]` it was in range (or `x[i]` raised), and for
+    one that did not (a side of a branch it did not take, whose sensitivity `np.where`
+    drops), the index read from its residuals may not be."""
     from myia.prim.indexing import index_type
 
     if r.batched(0) or r.batched(1):
@@ -127,7 +134,7 @@ def _index_sens(r):
     shape = tuple(r.const(0))
     slot = index_type(AArray(r.const(1), shape), r.types[2])
     rank = slot.ndim if isinstance(slot, AArray) else 0
-    index = _picks(r, 2) if r.batched(2) else _leading(r, r.node.inputs[3])
+    index = _picks(r, 2, shape) if r.batched(2) else _leading(r, r.node.inputs[3])
     return r.apply(r.prim, (r.size, *shape), r.x(1), index, r.aligned(3, rank))
 
 

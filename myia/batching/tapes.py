@@ -66,6 +66,8 @@ def mask_of(r, tape: Node) -> Node:
     header = tape.graph if isinstance(tape, Parameter) else None
     if header is not None and header in r.bt.breaking:
         return state_at(r.bt, r.node.graph, header)[0]
+    if header in r.bt.loops:  # (its test, for the examples that run it: `control.running`)
+        return r.bt.loops[header]
     test = loop_test(r.bt, header.output) if header is not None else None
     if test is None:
         return typed_constant(np.ones(r.size, dtype=bool), r.node.loc)

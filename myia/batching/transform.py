@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from collections import deque
 
+import numpy as np
+
 from myia.ad.forward import _order
 from myia.batching import specs as S
 from myia.errors import MyiaError, MyiaTypeError
@@ -138,7 +140,13 @@ class Batcher:
         self.graphs: dict[Graph, Graph] = {}
         self.values: dict[Node, Node] = {}
         self.pending: deque[Graph] = deque()
-        self.loops: dict[Graph, Node] = {}  # loop header -> its batched test
+        self.loops: dict[Graph, Node] = {}  # loop header -> its rewritten batched test
+        # A side of a branch on a varying condition, or a loop it enters -> the examples
+        # that take it (a loop's: its parameter); a side -> its branch (`control.mask_sides`)
+        self.masks: dict[Graph, Node] = {}
+        self.side_masks: dict[Graph, Apply] = {}
+        self.referrers: dict[Graph, set] | None = None  # graph -> the graphs referring to it
+        self.root: Graph | None = None  # the mapped function
         self.returns_args: dict[Graph, Graph] = {}  # branch -> the graph it ends by calling
         self.cyclic: set[Graph] | None = None
         self.seen_as: dict[Graph, object] = {}  # graph -> the type its callers see
@@ -180,6 +188,7 @@ class Batcher:
 
     def analyse(self, root: Graph, in_specs: list) -> None:
         """The specs of every node, when the parameters of `root` have `in_specs`."""
+        self.root = root
         for p, s in zip(root.parameters, in_specs):
             self._raise(p, s)
         self.inside = self.reach(root)
@@ -321,6 +330,9 @@ class Batcher:
             from myia.batching.breaks import extra_parameters
 
             extra_parameters(self, g, bg)
+        if g in self.masks and g.flags.get("loop"):  # (`control.mask_sides`)
+            mask = self.masks[g] = bg.add_parameter("mask", g.loc)
+            mask.abstract = AArray(np.dtype(bool), (self.size,))
         self.pending.append(g)
         return bg
 
@@ -579,13 +591,20 @@ class Batcher:
                 args = frozen_args(self, b, g, args, alive)
             args = [*args, done, res]
         elif back:
-            c = self.value(self.loops[g]) if g in self.loops else back_edge_mask(self, g, node)
+            c = self.loops[g] if g in self.loops else back_edge_mask(self, g, node)
             if c is not None:
                 args = frozen_args(self, b, g, args, c)
         elif g in self.breaking:
             from myia.batching.breaks import initial
 
             args = [*args, *initial(self, b, g)]
+        if g in self.masks and g.flags.get("loop"):
+            from myia.batching.control import running
+
+            mask = self.masks[g] if back else running(self, node.graph)
+            if mask is None:
+                raise MyiaError(f"internal error: no mask where {node!r} enters its loop")
+            args = [*args, mask]
         out_t = self.value_type(node.abstract, self.out.get(g, False), node.loc)
         call = b.call(typed_constant(self.graph(g), node.loc), args, out_t)
         return self.broadcast(b, call, node.abstract, self.out.get(g, False), self.spec_of(node))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import types
 
+from myia.binding import Default, bind_parameters
 from myia.errors import MyiaError, MyiaSyntaxError, MyiaTypeError
 from myia.infer.abstract import (
     BOTTOM,
@@ -34,6 +35,7 @@ from myia.prim.registry import REGISTRY, Primitive
 
 _APPLY = REGISTRY.lookup("apply")
 _RECORD_CALL = REGISTRY.lookup("record_call")
+_CALL_KEYWORDS = REGISTRY.lookup("call_keywords")
 
 
 def run_context(an: Analysis, ctx: Context):
@@ -76,6 +78,15 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
         return (yield from call_gradient(an, ctx, node, fn, args))
     if isinstance(fn, AFunction) and fn.single is _RECORD_CALL:
         return (yield from call_method(an, ctx, node, args))
+    if isinstance(fn, AFunction) and fn.single is _CALL_KEYWORDS:
+        if args[0] is BOTTOM:
+            return BOTTOM
+        rest = args[2:]
+        bound = [
+            _default_type(x.value) if isinstance(x, Default) else rest[x]
+            for x in keyword_binding(args[0], node)
+        ]
+        return (yield from call(an, ctx, node, args[0], bound))
     if isinstance(fn, ARecord):  # a model called: its class's `__call__`
         return (yield from call_method(an, ctx, node, [fn, AConst("__call__"), *args]))
     if isinstance(fn, AConst) and isinstance(fn.value, type):
@@ -109,6 +120,77 @@ def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list)
     if not (len(recorded) == 1 and recorded[0][0] is _APPLY):
         ctx.calls[node] = recorded
     return out
+
+
+def keyword_binding(fn: AbstractValue, node: Apply) -> list:
+    """The argument of each parameter of the function value of type `fn` in the call
+    `node`, `call_keywords(f, names, *positional, *keyword_values)`: the index in
+    `positional + keyword_values`, or the parameter's `Default`; the same for every graph
+    `fn` may be, or a `MyiaTypeError` (`binding.bind_parameters` binds the call, as the
+    parser binds a direct call).
+
+    Example: `f(x, z=0.5)` of `def g(x, y=2.0, z=1.0)` binds as `[0, Default(2.0), 1]`.
+    """
+    names = node.inputs[2].value
+    n = len(node.inputs) - 3 - len(names)
+    keywords = ", ".join(f"`{k}=`" for k in names)
+    if isinstance(fn, AUnion) and all(isinstance(o, AFunction) for o in fn.options):
+        fn = AFunction(frozenset().union(*(o.options for o in fn.options)))
+    if not isinstance(fn, AFunction) or not all(
+        isinstance(o, (GraphFn, Primitive)) for o in fn.options
+    ):
+        raise MyiaTypeError(
+            f"keyword arguments ({keywords}) in a call of {describe(fn)} are not supported; "
+            "pass the arguments by position",
+            node.loc,
+        )
+    graphs, plans, first_names = [], [], None
+    for opt in sorted(fn.options, key=_option_order):
+        g = primitive_graph(opt) if isinstance(opt, Primitive) else opt.graph
+        argnames = g.flags.get("argnames") or [p.name for p in g.parameters]
+        try:
+            plan = bind_parameters(
+                g.name,
+                argnames,
+                g.flags.get("defaults") or {},
+                list(range(n)),
+                {k: n + j for j, k in enumerate(names)},
+            )
+        except TypeError as e:
+            raise MyiaTypeError(f"{e} (called through a function value)", node.loc) from None
+        graphs.append(f"`{g.name}({', '.join(argnames)})`")
+        plans.append(plan)
+        first_names = first_names or argnames
+    positions = [[None if isinstance(x, Default) else x for x in p] for p in plans]
+    if any(p != positions[0] for p in positions[1:]):
+        raise MyiaTypeError(
+            f"the functions this call of a function value may call ({', '.join(graphs)}) bind "
+            f"its keyword arguments {keywords} differently; pass the arguments by position, or "
+            "call each function where it is chosen",
+            node.loc,
+        )
+    types = [[_default_type(x.value) if isinstance(x, Default) else x for x in p] for p in plans]
+    if any(t != types[0] for t in types[1:]):
+        left_out = [name for name, x in zip(first_names, plans[0]) if isinstance(x, Default)]
+        raise other_defaults(graphs, left_out, node.loc)
+    return plans[0]
+
+
+def other_defaults(graphs: list[str], left_out: list[str], loc) -> MyiaTypeError:
+    """The refusal of a call of a function value that leaves out the parameters `left_out`
+    of the functions `graphs` it may call, which have different defaults for them.
+
+    Example:
+        >>> print(other_defaults(["`f(x, y)`", "`g(x, y)`"], ["y"], None).message)
+        the functions this call of a function value may call (`f(x, y)`, `g(x, y)`) have different defaults for `y`, which the call leaves out; pass it in the call
+    """
+    params = ", ".join(f"`{n}`" for n in left_out)
+    return MyiaTypeError(
+        f"the functions this call of a function value may call ({', '.join(graphs)}) have "
+        f"different defaults for {params}, which the call leaves out; pass "
+        f"{'it' if len(left_out) == 1 else 'them'} in the call",
+        loc,
+    )
 
 
 def call_method(an: Analysis, ctx: Context, node: Apply, args: list):

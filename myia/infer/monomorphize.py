@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from myia.binding import Default
 from myia.branches import inline_known_branches, unshare_branches, unshare_loops
 from myia.errors import MyiaError, MyiaSyntaxError, MyiaTypeError
 from myia.infer.abstract import (
@@ -37,6 +38,7 @@ from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
 from myia.parser import primitive_graph
 from myia.prim.array_like import operand_nodes, runtime_list_array
+from myia.prim.arrays import LiveArray
 from myia.prim.records import method_arguments
 from myia.prim.registry import REGISTRY, Primitive
 
@@ -45,6 +47,8 @@ _GRAD_CALL = REGISTRY.lookup("grad_call")
 _RAISE = REGISTRY.lookup("raise_")
 _RECORD_CALL = REGISTRY.lookup("record_call")
 _APPLY = REGISTRY.lookup("apply") if "apply" in REGISTRY.by_name else None
+_CALL_KEYWORDS = REGISTRY.lookup("call_keywords")
+_LIVE_ARRAY = REGISTRY.lookup("live_array")
 _KEEP_FLAGS = ("argnames", "defaults", "loop", "branch", "python_function", "rule")
 
 
@@ -233,6 +237,16 @@ class Monomorphizer:
             f, packed = args
             args = [b.apply(getitem, packed, i) for i in range(len(packed.abstract.items))]
             fn = node.inputs[1]
+        if isinstance(fn, Constant) and fn.value is _CALL_KEYWORDS:
+            from myia.infer.interpret import keyword_binding
+
+            rest = args[2:]
+            binding = keyword_binding(self.an.value_of(ctx, node.inputs[1]), node)
+            args = [
+                default_node(b, x.value, node.loc) if isinstance(x, Default) else rest[x]
+                for x in binding
+            ]
+            fn = node.inputs[1]
         calls = ctx.calls.get(node, [])
         if isinstance(fn, Constant) and fn.value is _RECORD_CALL:
             args = method_arguments(b, args)
@@ -240,7 +254,7 @@ class Monomorphizer:
             args = [self._input(ctx, fn), *args]  # a model called: `__call__(model, ...)`
         if len(calls) == 1 and isinstance(calls[0][0], tuple):
             (_, spec), callee = calls[0]
-            args = self._gradient_arguments(spec, callee, args, node)
+            args = self._gradient_arguments(b, spec, callee, args, node)
             return b.call(
                 _GRAD_CALL, [spec, typed_constant(self.clones[callee], node.loc), *args], t
             )
@@ -249,47 +263,56 @@ class Monomorphizer:
             if callee is not None and (
                 callee.graph.flags.get("loop") or _visible(ctx, opt.context)
             ):
-                return b.call(self.clones[callee], self._with_defaults(callee, args, node), t)
+                return b.call(self.clones[callee], self._with_defaults(b, callee, args, node), t)
             if isinstance(opt, Primitive):
                 if isinstance(fn, Constant) and isinstance(fn.value, type):
                     fixed = REGISTRY.binding_for(fn.value)[1]
                     args = [*args, *[typed_constant(v, node.loc) for v in fixed.values()]]
                 return self._primitive(b, opt, args, t, node)
-        args = self._shared_defaults(calls, args, node)
+        args = self._shared_defaults(b, calls, args, node)
         out = Apply([self._input(ctx, fn), *args], clone, node.loc, node.name)
         out.abstract = t
         return out
 
-    def _shared_defaults(self, calls, args: list, node) -> list:
+    def _shared_defaults(self, b: Builder, calls, args: list, node) -> list:
         """`args` with the defaults of the parameters they leave out, for a call through a
         value whose possible callees all have those defaults."""
-        padded = [self._with_defaults(c, args, node) for _, c in calls if c is not None]
+        padded = [self._with_defaults(b, c, args, node) for _, c in calls if c is not None]
         if not padded or len(padded[0]) == len(args):
             return args
         extra = [tuple(x.abstract for x in p[len(args) :]) for p in padded]
-        return padded[0] if all(e == extra[0] for e in extra) else args
+        if any(e != extra[0] for e in extra):
+            from myia.infer.interpret import other_defaults
 
-    def _gradient_arguments(self, spec, callee: Context, args: list, node) -> list:
+            callees = [c.graph for _, c in calls if c is not None]
+            names = [g.flags.get("argnames") or [p.name for p in g.parameters] for g in callees]
+            graphs = sorted({f"`{g.name}({', '.join(n)})`" for g, n in zip(callees, names)})
+            raise other_defaults(graphs, names[0][len(args) :], node.loc)
+        return padded[0]
+
+    def _gradient_arguments(self, b: Builder, spec, callee: Context, args: list, node) -> list:
         """The arguments of `myia.grad(h)(...)` or `myia.jvp(h, ...)` in compiled code, with
         the defaults of the parameters of `h` they leave out (for `jvp`, the primals, then
         the tangents: the defaults' tangents are zeros)."""
         if spec != ("jvp",):
-            return self._with_defaults(callee, args, node)
+            return self._with_defaults(b, callee, args, node)
         from myia.ad.jvp_program import zero_tangent
 
         n = len(args) // 2
-        primals = self._with_defaults(callee, args[:n], node)
+        primals = self._with_defaults(b, callee, args[:n], node)
+        names = callee.graph.flags.get("argnames") or [p.name for p in callee.graph.parameters]
+        defaults = callee.graph.flags.get("defaults") or {}
         zeros = [
-            typed_constant(zero_tangent(constant_value(p.abstract)), node.loc) for p in primals[n:]
+            typed_constant(zero_tangent(defaults[m]), node.loc) for m in names[n : len(primals)]
         ]
         return [*primals, *args[n:], *zeros]
 
-    def _with_defaults(self, callee: Context, args: list, node) -> list:
+    def _with_defaults(self, b: Builder, callee: Context, args: list, node) -> list:
         n = len(callee.graph.parameters)
         if len(args) < n:
             names = callee.graph.flags.get("argnames") or [p.name for p in callee.graph.parameters]
             defaults = callee.graph.flags.get("defaults") or {}
-            args = args + [typed_constant(defaults[m], node.loc) for m in names[len(args) :]]
+            args = args + [default_node(b, defaults[m], node.loc) for m in names[len(args) :]]
         return args
 
     def _primitive(self, b: Builder, prim: Primitive, args: list, t, node) -> Node:
@@ -304,6 +327,19 @@ class Monomorphizer:
         out = Apply([typed_constant(prim, node.loc), *args], b.graph, node.loc, node.name)
         out.abstract = t
         return out
+
+
+def default_node(b: Builder, value, loc) -> Node:
+    """The node of a parameter's default filled in by the specializer: an array is read when
+    the code runs, as the parser reads the defaults of a direct call (`live_array`: a change
+    in place is seen), anything else is a constant.
+
+    Example: the default `w=W` of a function called through a value, `W` a global array, is
+    `live_array(LiveArray(W))`, so `W[:] = 5.0` after compiling is seen by the next call.
+    """
+    if isinstance(value, np.ndarray):
+        return b.apply(_LIVE_ARRAY, typed_constant(LiveArray(value), loc))
+    return typed_constant(value, loc)
 
 
 def _foldable(t) -> bool:

@@ -26,7 +26,7 @@ from myia.infer.abstract import (
     AUnion,
     join,
 )
-from myia.infer.build import typed_constant
+from myia.infer.build import Builder, typed_constant
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Node, prim_of
 from myia.prim.registry import REGISTRY
@@ -123,20 +123,19 @@ def _flatten(mng: Manager, stack: AStack) -> list[Node]:
         if len(leaves) == 1:
             mng.set_edge(push, 2, leaves[0])
         else:
-            tup = Apply([typed_constant(_MAKE_TUPLE), *leaves], push.graph, push.loc)
-            tup.abstract = flat
+            tup = Builder(push.graph, push.loc).call(_MAKE_TUPLE, leaves, flat)
             mng.set_edge(push, 2, tup)
             out.append(tup)
     for pop in pops:
         tops = [u for u, i in mng.uses.get(pop, ()) if u.inputs[2].value % 2 == 0]
         for top in sorted(tops, key=lambda n: n.id):
-            new_top = Apply([typed_constant(_GETITEM), pop, typed_constant(0)], top.graph, top.loc)
-            new_top.abstract = flat
+            b = Builder(top.graph, top.loc)
+            new_top = b.call(_GETITEM, [pop, 0], flat)
             reads = {
-                path: (new_top if len(kept) == 1 else _read(top.graph, new_top, k, t, top.loc))
+                path: (new_top if len(kept) == 1 else b.call(_GETITEM, [new_top, k], t))
                 for k, (path, t) in enumerate(kept)
             }
-            rebuilt = _rebuild(top.graph, stack.elem, (), reads, top.loc)
+            rebuilt = _rebuild(b, stack.elem, (), reads)
             mng.replace(top, rebuilt)
             out += [new_top, rebuilt, *reads.values()]
     memo: dict = {}
@@ -210,22 +209,14 @@ def _path_read(v: Node, path: tuple) -> Node:
     return node
 
 
-def _read(graph, tup: Node, k: int, t, loc) -> Apply:
-    node = Apply([typed_constant(_GETITEM), tup, typed_constant(k)], graph, loc)
-    node.abstract = t
-    return node
-
-
-def _rebuild(graph, t, path: tuple, reads: dict, loc) -> Node:
+def _rebuild(b: Builder, t, path: tuple, reads: dict) -> Node:
     """The value of type `t` at `path` of a residual, from the reads of its leaves."""
     if path in reads:
         return reads[path]
     if not isinstance(t, (ATuple, AResidual)):
-        return typed_constant(None, loc)  # a leaf that is always None
-    items = [_rebuild(graph, x, (*path, k), reads, loc) for k, x in enumerate(t.items)]
-    node = Apply([typed_constant(_MAKE_TUPLE), *items], graph, loc)
-    node.abstract = ATuple(t.items)
-    return node
+        return typed_constant(None, b.loc)  # a leaf that is always None
+    items = [_rebuild(b, x, (*path, k), reads) for k, x in enumerate(t.items)]
+    return b.call(_MAKE_TUPLE, items, ATuple(t.items))
 
 
 def _getitem_of(u: Apply, i: int) -> bool:

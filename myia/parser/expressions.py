@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from myia.binding import Default, bind_parameters
 from myia.errors import MyiaSyntaxError, MyiaTypeError
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.parser.desugar import fresh
@@ -561,47 +562,35 @@ class ExpressionLowerer:
                 "the arguments by position",
                 loc,
             )
-        elif kwargs:
-            raise MyiaSyntaxError(
-                "keyword arguments need a callee known when compiling (a function defined in "
-                "the code, not a function passed as a value)",
-                loc,
-            )
+        elif kwargs:  # a function value: bound when its type is known (`prim/keywords.py`)
+            values = [self.lower_expr(region, v) for v in kwargs.values()]
+            names = Constant(tuple(kwargs), loc)
+            return self.prim(region, "call_keywords", [fn, names, *nodes, *values], loc)
         return self.apply(region, [fn, *nodes], loc)
 
     def bind_graph_args(self, region, graph: Graph, nodes, kwargs, loc):
-        names = graph.flags["argnames"]
-        defaults = graph.flags["defaults"]
-        vararg = graph.flags.get("vararg")
+        values = {k: self.lower_expr(region, v) for k, v in kwargs.items()}
+        names, defaults = graph.flags["argnames"], graph.flags["defaults"]
+        vararg = graph.flags.get("vararg")  # `*args`: the extra positional arguments, packed
         extra = nodes[len(names) :] if vararg else []
         nodes = nodes[: len(names)] if vararg else nodes
-        if len(nodes) > len(names):
-            raise MyiaTypeError(
-                f"`{graph.name}` takes {len(names)} positional arguments but {len(nodes)} were given",
-                loc,
-            )
-        bound: dict[str, Node] = dict(zip(names, nodes))
-        for k, v in kwargs.items():
-            if k not in names:
-                raise MyiaTypeError(f"`{graph.name}` got an unexpected keyword argument `{k}`", loc)
-            if k in bound:
-                raise MyiaTypeError(f"`{graph.name}` got multiple values for argument `{k}`", loc)
-            bound[k] = self.lower_expr(region, v)
-        out = []
-        for name in names:
-            if name in bound:
-                out.append(bound[name])
-            elif name in defaults:
-                value = defaults[name]
-                if callable(value) and not isinstance(value, type):  # `nonlinearity=np.tanh`
-                    out.append(self.object_node(region, value, loc, f"the default of `{name}`"))
-                else:
-                    out.append(self.value_node(region, value, loc))
-            else:
-                raise MyiaTypeError(f"`{graph.name}` is missing the argument `{name}`", loc)
+        try:
+            bound = bind_parameters(graph.name, names, defaults, nodes, values)
+        except TypeError as e:
+            raise MyiaTypeError(str(e), loc) from None
+        out = [
+            self.default_node(region, name, x.value, loc) if isinstance(x, Default) else x
+            for name, x in zip(names, bound)
+        ]
         if vararg:
             out.append(self.prim(region, "make_tuple", extra, loc))
         return out
+
+    def default_node(self, region, name: str, value, loc) -> Node:
+        """The node of the default `value` of the parameter `name`."""
+        if callable(value) and not isinstance(value, type):  # `nonlinearity=np.tanh`
+            return self.object_node(region, value, loc, f"the default of `{name}`")
+        return self.value_node(region, value, loc)
 
 
 # JAX's functional updates `x.at[i].<method>(v)` and the array update that computes each.

@@ -22,7 +22,6 @@ from myia.infer.abstract import (
     describe,
     join,
 )
-from myia.infer.build import type_of
 from myia.prim.emitting import template
 from myia.prim.jvp import bilinear, linear
 from myia.prim.registry import primitive
@@ -81,14 +80,11 @@ def _vjp_stack_pop(r):
 def _push_sens(r, elem, top):
     """The sensitivity of a stack of `elem` from that of the pair (top, rest) popped from
     it (`top()`, the value popped, shapes the zeros of a top nothing reached)."""
-    from myia.infer.sensitivity import sens_type
     from myia.prim.sens import materialize
 
     b = r.b
     d_rest = b.apply(getitem, r.dout, 1)
-    d_top = b.apply(getitem, r.dout, 0)
-    if type_of(d_top) != sens_type(elem):
-        d_top = materialize(b, d_top, elem, top())
+    d_top = materialize(b, b.apply(getitem, r.dout, 0), elem, top)
     return b.apply(stack_push, None if d_rest.abstract is AZero else d_rest, d_top)
 
 

@@ -178,13 +178,8 @@ def _fill(b, d, want, primal):
 
     if isinstance(want, AResidual) and isinstance(dt, ATuple):
         # A recursion's sensitivity: its items filled, named as the residual's.
-        from myia.infer.build import typed_constant
-        from myia.ir.nodes import Apply
-
         items = [_fill(b, b.apply(getitem, d, i), w, part(i)) for i, w in enumerate(want.items)]
-        out = Apply([typed_constant(make_tuple), *items], b.graph, b.loc)
-        out.abstract = want
-        return out
+        return b.call(make_tuple, items, want)
     if isinstance(want, (ATuple, AList)) and want.items is not None and type(dt) is type(want):
         items = [_fill(b, b.apply(getitem, d, i), w, part(i)) for i, w in enumerate(want.items)]
         return b.apply(make_tuple if isinstance(want, ATuple) else make_list, *items)

@@ -341,24 +341,3 @@ def test_gradient_of_a_recursion_with_varying_residuals_is_refused_at_the_line()
         myia.vmap(myia.grad(unrolled_never), in_axes=(0, None))(np.array([0.5, 1.0]), 2.5)
     lines, first = inspect.getsourcelines(unrolled_never)
     assert f"test_control_gradients.py:{first + 1}" in str(info.value)
-
-
-def running_sum(v, thresh):
-    acc = 0.0
-    for e in v:
-        acc = acc + e * e
-        if acc > thresh:
-            return acc * 2.0
-    return np.sin(acc)
-
-
-def test_the_gradient_of_a_loop_over_an_array_left_early_is_refused_at_the_line():
-    vs = np.array([[0.1, 0.2, 0.3], [1.0, 1.2, 0.4], [2.0, 0.1, 0.1], [0.5, 1.5, 0.2]])
-    close(
-        myia.vmap(running_sum, in_axes=(0, None))(vs, 1.5),
-        stacked(running_sum, (vs, 1.5), (0, None)),
-    )
-    with pytest.raises(myia.MyiaTypeError, match="indexes with a value") as info:
-        myia.vmap(myia.grad(running_sum), in_axes=(0, None))(vs, 1.5)
-    lines, first = inspect.getsourcelines(running_sum)
-    assert f"test_control_gradients.py:{first + 2}" in str(info.value)  # for e in v

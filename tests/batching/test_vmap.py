@@ -60,11 +60,6 @@ def close(got, want, rtol=1e-10, atol=1e-12):
 
 # -- the corpus -----------------------------------------------------------------------------
 
-# Corpus functions vmap refuses, with what they do on a batched value.
-CORPUS_REFUSED = {
-    "short_circuit_guard": "a value that is a bool or a NumPy bool",
-}
-
 
 def _batched(args):
     """Three examples of each float array argument (scaled copies), the others unmapped."""
@@ -85,19 +80,12 @@ CORPUS = [c for c in CASES if c.grad and any(ax == 0 for ax in _batched(c.args)[
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.fn.__name__)
 def test_corpus_against_loop(case):
     args, axes = _batched(case.args)
-    name = case.fn.__name__
-    if name in CORPUS_REFUSED:
-        with pytest.raises(myia.MyiaError) as info:
-            myia.vmap(case.fn, in_axes=axes)(*args)
-        assert case.fn.__code__.co_filename.rsplit("/", 1)[-1] in str(info.value)
-        return
     got = myia.vmap(case.fn, in_axes=axes)(*args)
     close(got, loop(case.fn, args, axes), rtol=1e-9, atol=1e-12)
 
 
 # Gradients of corpus functions vmap refuses to batch, with why.
 GRAD_REFUSED = {
-    "early_return_for": "a gradient's loop left early, indexing with its counter",
     "builtin_tuple_smooth": "np.array of the rows of a batched sensitivity",
 }
 
@@ -117,7 +105,7 @@ def test_corpus_per_example_gradients_against_loop(case):
 
 def test_corpus_refusals_are_corpus_cases():
     names = {c.fn.__name__ for c in CORPUS}
-    assert set(CORPUS_REFUSED) <= names and set(GRAD_REFUSED) <= names
+    assert set(GRAD_REFUSED) <= names
 
 
 # -- per-example gradients ------------------------------------------------------------------
@@ -541,7 +529,7 @@ def test_recursion_on_an_unbatched_value_is_batched():
 REFUSED = set(
     """
     apply arange atleast_1d* atleast_2d* atleast_3d* builtin.enumerate
-    builtin.isinstance builtin.list builtin.range builtin.zip diag_sens dict_items*
+    builtin.isinstance builtin.list builtin.range builtin.zip call_keywords diag_sens dict_items*
     dict_keys* dict_values* dot* einsum* env_add env_get env_single eye fliplr* flipud*
     grad_call grad_of hstack* inner* is_missing iterable linspace live_array make_record
     make_slice record_call

@@ -497,13 +497,17 @@ for _name, _why in {
     "seq_wsum": _SEQUENCES,
     "rows_stack": _SEQUENCES,
     "attr.dtype": "gives a NumPy dtype, which tensors do not have",
+    "eig": "is computed by NumPy only (its results are complex): use the NumPy backend",
+    "eigvals": "is computed by NumPy only (its results are complex): use the NumPy backend",
 }.items():
     TABLE[_name] = Refused(_why)
 
-# `record_call` is rewritten by the specializer into a call of the method; the primitives
-# whose canonical form (`Primitive.canon`) replaces them are refused the same way
-# (`table`): code generation never meets them.
+# `record_call` is rewritten by the specializer into a call of the method, `call_keywords`
+# into a positional call of the function value; the primitives whose canonical form
+# (`Primitive.canon`) replaces them are refused the same way (`table`): code generation
+# never meets them.
 TABLE["record_call"] = Refused(_REMOVED)
+TABLE["call_keywords"] = Refused(_REMOVED)
 
 # The `math` functions take numbers: their applications are host code.
 for _name in (
