@@ -41,6 +41,7 @@ from myia.pipeline import (
     is_function_value,
     signature_types,
     tangent_program,
+    transform_graph,
     typed_program,
 )
 from myia.prim.structures import Unbound
@@ -364,9 +365,9 @@ def _arity(fn) -> tuple[int, float]:
     code = getattr(_plain(fn), "__code__", None)
     if code is None:
         return 0, math.inf
-    if code.co_kwonlyargcount:
-        return 1, 0  # an empty range: every call is bound
-    return code.co_argcount, math.inf if code.co_flags & inspect.CO_VARARGS else code.co_argcount
+    if code.co_kwonlyargcount or code.co_flags & inspect.CO_VARARGS:
+        return 1, 0  # an empty range: every call is bound (`*args` packed into its tuple)
+    return code.co_argcount, code.co_argcount
 
 
 class JitFunction(Compiled):
@@ -482,6 +483,11 @@ class GradFunction(Compiled):
         return gradient_of(
             self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned(), self.optimize
         )
+
+    def __myia_graph__(self) -> Graph:
+        """This gradient as a graph of its own (passed as an argument to compiled code,
+        or compiled by `myia.jit`): `grad_of(f, spec)` called on its parameters."""
+        return transform_graph(self, _plain(self.fn), (self.argnums, self.has_aux, self.with_value))
 
     def __myia_node__(self, lowerer, region, loc):
         """This gradient as a value of compiled code: `grad_of(f, spec)`."""

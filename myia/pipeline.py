@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import types
 
 import numpy as np
@@ -20,7 +21,7 @@ from myia.infer.copies import retarget_copies
 from myia.infer.monomorphize import specialize
 from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
-from myia.ir.nodes import Graph
+from myia.ir.nodes import Constant, Graph
 from myia.opt.optimize import optimize
 from myia.parser import parse, primitive_graph
 from myia.prim.registry import REGISTRY
@@ -38,11 +39,44 @@ def graph_of(fn) -> Graph:
     if prim is not None:
         return primitive_graph(prim)
     if not isinstance(fn, types.FunctionType):
+        name = getattr(fn, "__name__", None)
+        if name and (isinstance(fn, np.ufunc) or _module_of(fn).split(".")[0] == "numpy"):
+            raise MyiaTypeError(
+                f"`np.{name}` is not among the NumPy functions myia compiles (the NumPy table "
+                "of docs/subset.md lists them): compute it outside the compiled function and "
+                "pass the result as an argument"
+            )
         raise MyiaTypeError(
             f"myia compiles Python functions written in the supported subset; got "
             f"{type(fn).__name__} {fn!r}"
         )
     return parse(fn)
+
+
+def _module_of(fn) -> str:
+    return getattr(fn, "__module__", None) or ""
+
+
+def transform_graph(compiled, plain, spec) -> Graph:
+    """The graph of a transformed function (`myia.grad(f)`, `myia.vmap(f)`) as a value of
+    its own, for one passed as an argument to compiled code or compiled by `myia.jit`: it
+    calls `grad_of(f, spec)` on the parameters of `plain` (the Python function under the
+    transforms), and is made once per object.
+
+    Example:
+        >>> transform_graph(myia.grad(f), f, (0, False, False))       # doctest: +SKIP
+        Graph<grad_f>
+    """
+    g = compiled.__dict__.get("_myia_graph")
+    if g is None:
+        names = list(inspect.signature(plain).parameters)
+        g = Graph(f"{spec[0] if isinstance(spec[0], str) else 'grad'}_{plain.__name__}")
+        params = [g.add_parameter(name) for name in names]
+        fn = Constant(graph_of(compiled.fn))
+        g.output = g.apply(g.apply(REGISTRY.lookup("grad_of"), fn, spec), *params)
+        g.flags["argnames"] = names
+        compiled.__dict__["_myia_graph"] = g
+    return g
 
 
 def signature_types(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:

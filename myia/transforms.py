@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import types
 from collections.abc import Callable
@@ -379,7 +380,8 @@ def _with_defaults(fn, primals: tuple) -> tuple:
     if not isinstance(fn, types.FunctionType):
         return primals
     code = fn.__code__
-    if len(primals) == code.co_argcount and not code.co_kwonlyargcount:
+    bound = code.co_kwonlyargcount or code.co_flags & inspect.CO_VARARGS  # `*args`: packed
+    if len(primals) == code.co_argcount and not bound:
         return primals  # nothing left out (the common case, quickly)
     return tuple(bind(fn, primals, {}))
 
@@ -476,6 +478,15 @@ class BatchedFunction(Compiled):
     def arity(self) -> tuple[float, float]:
         """Called with the batched arguments: not bound by `fn`'s signature."""
         return 0, math.inf
+
+    def __myia_graph__(self):
+        """This mapped function as a graph of its own (an argument to compiled code, or
+        compiled by `myia.jit`)."""
+        from myia.batching.macro import hashable_axes
+        from myia.pipeline import transform_graph
+
+        spec = ("vmap", hashable_axes(self.in_axes), hashable_axes(self.out_axes))
+        return transform_graph(self, _plain(self.fn), spec)
 
     def __myia_node__(self, lowerer, region, loc):
         """This mapped function as a value of compiled code: `grad_of(f, ("vmap", ...))`."""

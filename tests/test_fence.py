@@ -248,14 +248,6 @@ REFUSED = {
         3,
         ["`import`", "import at module level"],
     ),
-    "varargs": (
-        """
-        def f(x, *rest):
-            return x
-        """,
-        2,
-        ["`*rest`", "`*args`", "use positional parameters with defaults"],
-    ),
     "kwargs": (
         """
         def f(x, **options):
@@ -271,15 +263,6 @@ REFUSED = {
         """,
         2,
         ["keyword-only parameter `scale`", "use positional parameters with defaults"],
-    ),
-    "lambda_varargs": (
-        """
-        def f(x):
-            g = lambda *args: args
-            return g(x)
-        """,
-        3,
-        ["`*args`", "lambda", "use positional parameters with defaults"],
     ),
     "lambda_kwargs": (
         """
@@ -623,7 +606,7 @@ def test_check_function_rejects_a_module():
 
 
 def test_lambda_tree_is_checked():
-    tree = ast.parse("g = lambda x, *a: x").body[0].value
+    tree = ast.parse("g = lambda x, **a: x").body[0].value
     with pytest.raises(MyiaSyntaxError, match="lambda"):
         check_function(tree, "user.py", OFFSET)
     check_function(ast.parse("g = lambda x, y=2.0: x * y").body[0].value, "user.py", 0)

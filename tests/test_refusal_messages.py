@@ -133,7 +133,21 @@ def star_parameter(x):
     def g(*xs):
         return xs[0]
 
-    return g(x)
+    t = (x, x)
+    return g(*t)
+
+
+def star_zip_loop(x):
+    t = ((x, x), (x, x))
+    s = 0.0
+    for a, b in zip(*t):
+        s = s + a * b
+    return s
+
+
+def star_zip_comprehension(x):
+    t = ((x, 2.0 * x), (x, x))
+    return sum([a * b for a, b in zip(*t)])
 
 
 def double_star_call(x):
@@ -226,7 +240,9 @@ REFUSED = [
     (membership, (2.0,), "x in (1.0", "compare explicitly"),
     (identity, (2.0,), "x is two", "use `==`"),
     (bitwise, (2.0,), "(x > 0) &", "np.logical_and"),
-    (star_parameter, (2.0,), "def g(*xs)", "positional parameters"),
+    (star_parameter, (2.0,), "return g(*t)", "call it by its name"),
+    (star_zip_loop, (2.0,), "zip(*t):", "write the sequences out"),
+    (star_zip_comprehension, (2.0,), "zip(*t)]", "write the sequences out"),
     (double_star_call, (X,), "**options", "pass the keyword arguments explicitly"),
     (in_place_method, (2.0,), "xs.extend", "build a new value"),
     (out_argument, (X,), "out=y", "use the returned value"),

@@ -332,6 +332,13 @@ def _callee(an: Analysis, ctx: Context, node: Apply, opt: GraphFn, args: list) -
     if g.return_ is None:
         raise MyiaTypeError(f"`{g.name}` is called while it is being defined", node.loc)
     params = g.parameters
+    if g.flags.get("vararg") and not _bound_call(node, g):
+        raise MyiaTypeError(
+            f"`{g.name}` has a `*{g.flags['vararg']}` parameter, and is called here through a "
+            "value or with `*` (not by its name): call it by its name with its arguments "
+            "written out, or give it a tuple parameter",
+            node.loc,
+        )
     if len(args) != len(params):
         args = _bind_defaults(g, args, node)
     if g.flags.get("loop"):
@@ -348,6 +355,13 @@ def _default_type(value) -> AbstractValue:
     from myia.pipeline import function_type, is_function_value
 
     return function_type(value) if is_function_value(value) else abstract_of_value(value)
+
+
+def _bound_call(node: Apply, g: Graph) -> bool:
+    """Whether `node` calls `g` by its name, its arguments bound when parsing (the extra
+    positional arguments of a `*args` parameter packed into a tuple)."""
+    f = node.inputs[0]
+    return isinstance(f, Constant) and f.value is g
 
 
 def _bind_defaults(g: Graph, args: list, node: Apply) -> list:

@@ -571,14 +571,20 @@ class ExpressionLowerer:
     def bind_graph_args(self, region, graph: Graph, nodes, kwargs, loc):
         values = {k: self.lower_expr(region, v) for k, v in kwargs.items()}
         names, defaults = graph.flags["argnames"], graph.flags["defaults"]
+        vararg = graph.flags.get("vararg")  # `*args`: the extra positional arguments, packed
+        extra = nodes[len(names) :] if vararg else []
+        nodes = nodes[: len(names)] if vararg else nodes
         try:
             bound = bind_parameters(graph.name, names, defaults, nodes, values)
         except TypeError as e:
             raise MyiaTypeError(str(e), loc) from None
-        return [
+        out = [
             self.default_node(region, name, x.value, loc) if isinstance(x, Default) else x
             for name, x in zip(names, bound)
         ]
+        if vararg:
+            out.append(self.prim(region, "make_tuple", extra, loc))
+        return out
 
     def default_node(self, region, name: str, value, loc) -> Node:
         """The node of the default `value` of the parameter `name`."""

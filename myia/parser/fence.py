@@ -206,9 +206,6 @@ class _Fence(ast.NodeVisitor):
 
     def check_arguments(self, args: ast.arguments, kind: str) -> None:
         hint = "use positional parameters with defaults"
-        if args.vararg is not None:
-            what = f"`*{args.vararg.arg}` parameter in a {kind} (`*args`)"
-            self.refuse(args.vararg, _unsupported(what, hint))
         for a in args.kwonlyargs:
             self.refuse(a, _unsupported(f"keyword-only parameter `{a.arg}` in a {kind}", hint))
         if args.kwarg is not None:
@@ -265,7 +262,24 @@ class _Fence(ast.NodeVisitor):
         if node.orelse:
             what = "`else` clause on a `for` loop (`for`/`else`)"
             self.refuse(node, _unsupported(what, "use a flag variable set before `break`"))
+        self.check_iterated(node.iter)
         self.generic_visit(node)
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        self.check_iterated(node.iter)
+        self.generic_visit(node)
+
+    def check_iterated(self, it: ast.expr) -> None:
+        """`zip(*t)` or `enumerate(*t)` iterated: the sequences must be written out."""
+        if (
+            isinstance(it, ast.Call)
+            and isinstance(it.func, ast.Name)
+            and it.func.id in ("zip", "enumerate")
+            and any(isinstance(a, ast.Starred) for a in it.args)
+        ):
+            what = f"iterating over `{it.func.id}(*...)` (a `*` argument)"
+            hint = f"write the sequences out: `{it.func.id}(t[0], t[1], t[2])`"
+            self.refuse(it, _unsupported(what, hint))
 
     def visit_While(self, node: ast.While) -> None:
         if node.orelse:

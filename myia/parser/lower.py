@@ -247,6 +247,10 @@ class FunctionLowerer(ExpressionLowerer):
                 loc = self.session.loc(a)
                 missing = self.prim(entry, "is_missing", [p], loc)
                 entry.env[a.arg] = self.prim(entry, "switch", [missing, computed[a.arg], p], loc)
+        if args.vararg is not None:  # `*args`: the tuple of the extra positional arguments
+            name = args.vararg.arg
+            entry.env[name] = self.graph.add_parameter(name, self.session.loc(args.vararg))
+            self.graph.flags["vararg"] = name
         self.graph.flags["argnames"] = [a.arg for a in params]
         self.graph.flags["defaults"] = defaults
         ctx = Ctx(

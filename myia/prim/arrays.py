@@ -561,7 +561,7 @@ def _permutation(axes, ndim):
     if is_none(axes):
         return tuple(reversed(range(ndim)))
     perm = const_value(axes, "axes")
-    perm = tuple(perm) if isinstance(perm, tuple) else (perm,)
+    perm = tuple(perm) if isinstance(perm, (tuple, list)) else (perm,)
     norm = tuple(int(p) % ndim for p in perm) if ndim else ()
     if sorted(norm) != list(range(ndim)):
         raise MyiaShapeError(f"axes {perm} don't match an array of dimension {ndim}")

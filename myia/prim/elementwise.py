@@ -215,6 +215,14 @@ arcsinh = unary(
         O.truediv, 1.0, b.apply(sqrt, b.apply(O.add, b.apply(square, x(0)), 1.0))
     ),
 )
+arccosh = unary(
+    "arccosh",
+    np.arccosh,
+    math_name="acosh",
+    deriv=lambda b, p, x, out: b.apply(
+        O.truediv, 1.0, b.apply(sqrt, b.apply(O.sub, b.apply(square, x(0)), 1.0))
+    ),
+)
 arctanh = unary(
     "arctanh",
     np.arctanh,

@@ -110,8 +110,11 @@ def index_type(x: AArray, index) -> AArray | AScalar:
     out: list = []
     adv_shapes: list = []
     adv_pos = None
+    adv_items: list[int] = []  # the places in `items` of the advanced indices
+    # With an array in the index, an integer is an advanced index too (of shape ()).
+    arrays = any(isinstance(it, AArray) and it.dtype.kind in "iub" for it in items)
     dim = 0
-    for it in items:
+    for k, it in enumerate(items):
         if isinstance(it, AConst) and it.value is Ellipsis:
             rest = x.ndim - consumed
             out.extend(shape[dim : dim + rest])
@@ -124,6 +127,10 @@ def index_type(x: AArray, index) -> AArray | AScalar:
                 raise MyiaIndexError(
                     f"index {int(it.value)} is out of bounds for axis {dim} with size {n}"
                 )
+            if arrays:
+                adv_pos = len(out) if adv_pos is None else adv_pos
+                adv_shapes.append(())
+                adv_items.append(k)
             dim += 1
         elif isinstance(it, (ASlice,)) or (isinstance(it, AConst) and isinstance(it.value, slice)):
             out.append(_slice_dim(it, shape[dim]))
@@ -135,11 +142,13 @@ def index_type(x: AArray, index) -> AArray | AScalar:
             if adv_pos is None:
                 adv_pos = len(out)
             adv_shapes.append(it.shape)
+            adv_items.append(k)
             dim += 1
         elif isinstance(it, AArray) and it.dtype.kind == "b":
             if adv_pos is None:
                 adv_pos = len(out)
             adv_shapes.append((None,))
+            adv_items.append(k)
             dim += it.ndim
         elif isinstance(it, AScalar) and it.kind in (bool, np.bool_):
             out.append(1 if not it.known or it.value else 0)
@@ -151,6 +160,8 @@ def index_type(x: AArray, index) -> AArray | AScalar:
     out.extend(shape[dim:])
     if adv_shapes:
         adv = list(broadcast_shapes(*adv_shapes))
+        if adv_items[-1] - adv_items[0] + 1 != len(adv_items):
+            adv_pos = 0  # advanced indices apart (a slice between them): their axes go first
         out[adv_pos:adv_pos] = adv
     if not out:
         return scalar_of_dtype(x.dtype)

@@ -1,7 +1,11 @@
 """The probability functions of SciPy, when it is installed: `scipy.special.logsumexp`
 (axis, keepdims, weights `b`), `expit`, `logit`, `erf`, `erfc`, `ndtr`, `xlogy`, and the
 normal distribution's `scipy.stats.norm.logpdf`, `norm.pdf` and `norm.cdf` (`loc`,
-`scale`). Without SciPy the module registers nothing.
+`scale`), and `scipy.stats.multivariate_normal.logpdf(x, mean, cov)` (x of shape (D,) or
+(N, D): `-(D log 2 pi + log det cov + (x - mean) cov^-1 (x - mean)) / 2`, through
+`np.linalg.solve` and `slogdet` of the symmetric matrix of `cov`'s lower triangle, the
+one SciPy reads; squeezed as SciPy does). Without SciPy the module
+registers nothing.
 
 `logsumexp` and the `norm` functions are primitives whose canonical form is made of
 differentiable primitives (`logsumexp` shifted by its maximum, which has no gradient:
@@ -23,14 +27,14 @@ import math
 
 import numpy as np
 
-from myia.errors import MyiaTypeError
+from myia.errors import MyiaShapeError, MyiaTypeError
 from myia.infer.abstract import AArray, AScalar, describe
 from myia.infer.build import type_of
 from myia.prim import arith as O
 from myia.prim import elementwise as E
 from myia.prim import typing as T
 from myia.prim.arranging import _as_array_type, _by_numpy, _stand_in
-from myia.prim.arrays import astype, cast
+from myia.prim.arrays import astype, cast, reshape, transpose
 from myia.prim.reductions import amax, sum_
 from myia.prim.registry import REGISTRY, primitive
 from myia.prim.sens import unbroadcast
@@ -225,3 +229,69 @@ if scipy is not None:
     norm_logpdf = _norm_function("logpdf", _logpdf)
     norm_pdf = _norm_function("pdf", lambda b, z, scale: b.apply(E.exp, _logpdf(b, z, scale)))
     norm_cdf = _norm_function("cdf", lambda b, z, scale: b.apply(special_ndtr, z))
+
+    # -----------------------------------------------------------------------------------
+    # scipy.stats.multivariate_normal.logpdf
+
+    _MVN = "scipy.stats.multivariate_normal.logpdf"
+
+    def _mvn(x, mean, cov):
+        return scipy.stats.multivariate_normal.logpdf(x, mean, cov)
+
+    _mvn.__name__ = _mvn.__qualname__ = "multivariate_normal_logpdf"
+    _mvn.__doc__ = f"`{_MVN}(x, mean, cov)` (float64)."
+    mvn_logpdf = primitive(_MVN)(_mvn)
+    REGISTRY.alias_bound(scipy.stats.multivariate_normal, "logpdf", mvn_logpdf)
+
+    def _mvn_plan(x, mean, cov) -> tuple[int, tuple]:
+        """(D, the shape of the result: that of the points, squeezed as SciPy does)."""
+        if not (
+            isinstance(x, AArray)
+            and x.ndim in (1, 2)
+            and isinstance(mean, AArray)
+            and mean.ndim == 1
+            and isinstance(cov, AArray)
+            and cov.ndim == 2
+        ):
+            raise MyiaTypeError(
+                f"{_MVN} takes points x of shape (D,) or (N, D), a mean of shape (D,) and a "
+                f"covariance matrix of shape (D, D); got {describe(x)}, {describe(mean)} and "
+                f"{describe(cov)}"
+            )
+        d = mean.shape[0]
+        if d is None or cov.shape != (d, d) or x.shape[-1] != d:
+            raise MyiaShapeError(
+                f"{_MVN}: points of shape {x.shape}, a mean of shape {mean.shape} and a "
+                f"covariance of shape {cov.shape} do not fit (D known when compiling)"
+            )
+        return d, tuple(n for n in x.shape[:-1] if n != 1)
+
+    @mvn_logpdf.definfer
+    def _infer_mvn(x, mean, cov):
+        _, shape = _mvn_plan(x, mean, cov)
+        return AArray(np.dtype(np.float64), shape) if shape else T.scalar_of_dtype(np.float64)
+
+    @mvn_logpdf.defcanon
+    def _canon_mvn(b, args):
+        from myia.prim.decompositions import slogdet
+        from myia.prim.np_linalg import solve
+        from myia.prim.shapes import tril
+        from myia.prim.structures import getitem
+
+        d, shape = _mvn_plan(*(type_of(a) for a in args))
+        x, mean, cov = [_as_float64(b, a) for a in args]
+        # SciPy reads the lower triangle of `cov` (an eigendecomposition): so does this.
+        cov = b.apply(
+            O.add, b.apply(tril, cov, 0), b.apply(transpose, b.apply(tril, cov, -1), None)
+        )
+        rows = type_of(args[0]).ndim == 2
+        diff = b.apply(O.sub, x, mean)
+        sol = b.apply(solve, cov, b.apply(transpose, diff, None) if rows else diff)
+        sol = b.apply(transpose, sol, None) if rows else sol
+        maha = b.apply(sum_, b.apply(O.mul, diff, sol), -1, None, False)
+        logdet = b.apply(getitem, b.apply(slogdet, cov), 1)
+        total = b.apply(O.add, b.apply(O.add, maha, logdet), d * math.log(2.0 * math.pi))
+        out = b.apply(O.mul, -0.5, total)
+        if rows and not shape:
+            return b.apply(getitem, b.apply(reshape, out, ()), ())
+        return out

@@ -2,7 +2,9 @@
 (`np.flip` along axis 1 or 0), `np.atleast_1d`, `np.atleast_2d`, `np.atleast_3d` (the
 array itself, or `np.expand_dims` of it), and `column`, a piece of `np.c_[...]` (the
 parser writes `np.r_[a, b]` as `concatenate` of `atleast_1d` pieces, `np.c_[a, b]` of
-`column` pieces along the last axis).
+`column` pieces along the last axis); the elementwise `np.deg2rad` (`np.radians`),
+`np.rad2deg` (`np.degrees`), `np.fabs` and `np.logaddexp2` (products, `abs` and
+`np.logaddexp`).
 
 Each is a primitive whose canonical form (`canon`, applied when specializing) is the
 primitive it spells; its gradient, tangent and second order are that primitive's.
@@ -20,9 +22,12 @@ import numpy as np
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import AArray, AScalar, abstract_of_value, describe
 from myia.infer.build import type_of
+from myia.prim import arith as O
 from myia.prim.arrays import expand_dims
+from myia.prim.elementwise import LN2, absolute, logaddexp
 from myia.prim.registry import primitive
 from myia.prim.shapes import flip
+from myia.prim.typing import ufunc_type, union_map
 
 
 def _ndim(x, name: str) -> int:
@@ -112,3 +117,51 @@ def _infer_column(a):
 def _canon_column(b, args):
     new = _COLUMN_AXES.get(_ndim(type_of(args[0]), "c_"), ())
     return b.apply(expand_dims, args[0], new) if new else args[0]
+
+
+# ---------------------------------------------------------------------------------------
+# Elementwise spellings: a product by a constant, `abs`, `logaddexp` of scaled inputs
+
+
+def _spelling(name: str, numpy_fns: list, rewrite):
+    """The elementwise primitive `name` (NumPy's `numpy_fns`, of one input or two),
+    `rewrite(b, *args)` when specializing: its gradient, tangent and second order are those
+    of what it rewrites to."""
+    ufunc = numpy_fns[0]
+
+    def unary_impl(x):
+        return ufunc(x)
+
+    def binary_impl(x1, x2):
+        return ufunc(x1, x2)
+
+    impl = unary_impl if ufunc.nin == 1 else binary_impl
+    impl.__name__ = impl.__qualname__ = name
+    impl.__doc__ = f"`np.{ufunc.__name__}`, elementwise."
+    prim = primitive(name, py=numpy_fns, elementwise=True, fresh=True)(impl)
+    prim.definfer(lambda *ts: union_map(lambda *xs: ufunc_type(ufunc, list(xs)), *ts))
+    prim.defcanon(lambda b, args: rewrite(b, *args))
+    return prim
+
+
+def _as_float(b, x):
+    """`x`, an int or bool number or array as a float one (what a float ufunc computes)."""
+    t = type_of(x)
+    kind = t.dtype.kind if isinstance(t, AArray) else np.dtype(t.kind).kind
+    return x if kind in "fc" else b.apply(O.mul, x, 1.0)
+
+
+deg2rad = _spelling(
+    "deg2rad", [np.deg2rad, np.radians], lambda b, x: b.apply(O.mul, x, np.pi / 180.0)
+)
+rad2deg = _spelling(
+    "rad2deg", [np.rad2deg, np.degrees], lambda b, x: b.apply(O.mul, x, 180.0 / np.pi)
+)
+fabs = _spelling("fabs", [np.fabs], lambda b, x: b.apply(absolute, _as_float(b, x)))
+logaddexp2 = _spelling(
+    "logaddexp2",
+    [np.logaddexp2],
+    lambda b, x, y: b.apply(
+        O.truediv, b.apply(logaddexp, b.apply(O.mul, x, LN2), b.apply(O.mul, y, LN2)), LN2
+    ),
+)

@@ -108,6 +108,7 @@ _UNARY = {
     "arccos": "acos",
     "arctan": "atan",
     "arcsinh": "asinh",
+    "arccosh": "acosh",
     "arctanh": "atanh",
     "sinh": "sinh",
     "cosh": "cosh",

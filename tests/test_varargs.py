@@ -1,0 +1,114 @@
+"""A `*args` parameter (autograd's RNN and LSTM examples: `concat_and_multiply(weights,
+*args)`): a call by name packs the extra positional arguments into a tuple, as Python
+does. Checked against plain Python and central finite differences, at first and second
+order; a call through a value or with `*` unpacking is refused clearly."""
+
+import numpy as np
+import pytest
+
+import myia
+from tests.ad.fd import fd_gradient
+from tests.checks import check_grad, check_jit
+
+rs = np.random.RandomState(3)
+W = rs.randn(6, 2)
+A = rs.randn(3, 2)
+H = rs.randn(3, 3)
+
+
+def join_times(weights, *parts):
+    joined = np.hstack(parts + (np.ones((parts[0].shape[0], 1)),))
+    return np.dot(joined, weights)
+
+
+def two_steps(w, a, h):
+    h1 = np.tanh(join_times(w, a, h))
+    return np.sum(join_times(w[:3], h1) ** 2)
+
+
+def poly(*cs):
+    total = 0.0
+    for c in cs:
+        total = total * 1.5 + c
+    return total
+
+
+def calls_poly(a, b):
+    return poly(a, b, a * b) + poly(a) * poly()
+
+
+def recurrent(w, xs):
+    h = np.zeros((1, 2))
+    for x in xs:
+        h = np.tanh(join_times(w[:5], x, h))
+    return np.sum(h)
+
+
+def through_value(a):
+    def inner(*vs):
+        return vs[0] * 2.0
+
+    t = (a,)
+    return inner(*t)
+
+
+def test_forward_matches_python():
+    check_jit(two_steps, W, A, H)
+    check_jit(calls_poly, 0.7, -1.3)
+
+
+def test_called_from_outside_packs_the_extra_arguments():
+    np.testing.assert_allclose(myia.jit(join_times)(W, A, H), join_times(W, A, H))
+    assert myia.jit(poly)(1.0, 2.0, 3.0) == poly(1.0, 2.0, 3.0)
+    assert myia.jit(poly)() == 0.0
+
+
+@pytest.mark.parametrize("argnums", [0, 1, 2, (0, 1, 2)])
+def test_gradient_matches_finite_differences(argnums):
+    check_grad(two_steps, (W, A, H), argnums)
+
+
+def test_gradient_of_scalar_varargs_first_and_second_order():
+    check_grad(calls_poly, (0.7, -1.3), (0, 1))
+    d2 = myia.grad(myia.grad(calls_poly))(0.7, -1.3)
+    assert np.isclose(d2, fd_gradient(myia.grad(calls_poly), (0.7, -1.3), 0), rtol=1e-5)
+
+
+def test_gradient_in_a_loop_over_time_steps():
+    xs = [rs.randn(1, 2) for _ in range(3)]
+    check_grad(recurrent, (W, xs), (0, 1))
+
+
+def squared_join(w, *parts):
+    return np.sum(join_times(w, parts[0], parts[1]) ** 2)
+
+
+def test_gradient_with_respect_to_the_packed_tuple():
+    ga, gh = myia.grad(squared_join, argnums=1)(W, A, H)  # `parts` is one parameter: a tuple
+
+    def of_a(a):
+        return squared_join(W, a, H)
+
+    def of_h(h):
+        return squared_join(W, A, h)
+
+    np.testing.assert_allclose(ga, fd_gradient(of_a, (A,), 0), rtol=1e-5)
+    np.testing.assert_allclose(gh, fd_gradient(of_h, (H,), 0), rtol=1e-5)
+
+
+def test_hessian_vector_product_through_varargs():
+    u = rs.randn(3, 2)
+
+    def loss(a):
+        return two_steps(W, a, H)
+
+    _, hvp = myia.jvp(myia.grad(loss), (A,), (u,))
+    eps = 1e-6
+    fd = (myia.grad(loss)(A + eps * u) - myia.grad(loss)(A - eps * u)) / (2 * eps)
+    np.testing.assert_allclose(hvp, fd, rtol=1e-4, atol=1e-7)
+
+
+def test_star_call_of_a_varargs_function_is_refused_clearly():
+    with pytest.raises(myia.MyiaTypeError, match="call it by its name") as info:
+        myia.jit(through_value)(2.0)
+    assert info.value.loc is not None and info.value.loc.filename == __file__
