@@ -386,6 +386,9 @@ def _with_defaults(fn, primals: tuple) -> tuple:
     return tuple(bind(fn, primals, {}))
 
 
+_LEAVES = (np.ndarray, float, np.float64)
+
+
 def numpy_floats(x):
     """`x` with NumPy floats for its Python floats: tangents and cotangents follow
     NumPy's float64 arithmetic (`1.0 / 0.0` is inf), as the NumPy functions they are
@@ -395,8 +398,8 @@ def numpy_floats(x):
         >>> numpy_floats((1.0, [2, np.ones(1)]))
         (np.float64(1.0), [2, array([1.])])
     """
-    if type(x) is tuple and all(type(v) is np.ndarray for v in x):
-        return x  # the common case, quickly
+    if type(x) is tuple and all(type(v) in _LEAVES for v in x):  # the common case, quickly
+        return tuple(np.float64(v) if type(v) is float else v for v in x)
     return tree_map(lambda v: np.float64(v) if type(v) is float else v, x)
 
 
