@@ -290,12 +290,17 @@ class Codegen:
 
     def moves_across_lines(self, node: Apply, prim: Primitive, user: Apply) -> bool:
         """Whether `node` may be written in a user from another line: a read of a tuple
-        item, or (in fast code) an elementwise value given to the next iteration of a loop.
-        Neither raises an error that a line would be reported for (fast code that raises a
-        float error runs again as exact code, where each value keeps its line)."""
+        item, or (in fast code) an elementwise value given to the next iteration of a loop
+        or returned as an item of its graph's result (the variables a branch of an `if`
+        statement hands on). Neither raises an error that a line would be reported for
+        (fast code that raises a float error runs again as exact code, where each value
+        keeps its line)."""
         if prim is _GETITEM:
             return isinstance(type_of(node.inputs[1]), (ATuple, AResidual))
-        return self.fast and self.next_iteration(user) and self.quiet(node)
+        hands_on = self.next_iteration(user) or (
+            user.is_apply(_MAKE_TUPLE) and user is user.graph.output
+        )
+        return self.fast and hands_on and self.quiet(node)
 
     def quiet(self, node: Apply) -> bool:
         """Whether the expression of `node` is elementwise arithmetic on values or on reads
@@ -523,7 +528,7 @@ class Codegen:
                 and len(value.inputs) == 1
                 and self.layout.inline_switch(f)
             ):
-                self.if_block(f, finish, loc, out)
+                self.if_block(f, finish, value.loc or loc, out)
                 return
             if finish.loop is not None and isinstance(f, Constant) and f.value is finish.loop:
                 params = [self.var(p) for p in finish.loop.parameters]
