@@ -47,6 +47,7 @@ from myia.prim.structures import ZERO
 _SWITCH = REGISTRY.lookup("switch")
 _GETITEM = REGISTRY.lookup("getitem")
 _MAKE_TUPLE = REGISTRY.lookup("make_tuple")
+_CAST = REGISTRY.lookup("cast")
 _RESERVED = set(keyword.kwlist) | set(dir(builtins))
 
 
@@ -303,13 +304,17 @@ class Codegen:
         return self.fast and hands_on and self.quiet(node)
 
     def quiet(self, node: Apply) -> bool:
-        """Whether the expression of `node` is elementwise arithmetic on values or on reads
-        of tuple items, all the way down (it raises no error but float errors)."""
+        """Whether the expression of `node` is elementwise arithmetic on values, reads of
+        tuple items or boxes of floats (`np.float64(x)` of a float), all the way down (it
+        raises no error but float errors)."""
         stack = [node]
         while stack:
             n = stack.pop()
             prim = _prim_of(n)
             if prim is _GETITEM and isinstance(type_of(n.inputs[1]), (ATuple, AResidual)):
+                continue
+            if prim is _CAST and _float_box(n):
+                stack.extend(x for x in n.inputs[1:2] if isinstance(x, Apply) and self.inlined(x))
                 continue
             if prim is None or not prim.elementwise:
                 return False
@@ -715,6 +720,12 @@ def _same_line(a: Node, b: Node) -> bool:
     if lb is None or b is b.graph.return_:
         return True
     return la is not None and la.filename == lb.filename and la.lineno == lb.lineno
+
+
+def _float_box(n: Apply) -> bool:
+    """Whether `n` is a cast of a float scalar to a float scalar type (a box only)."""
+    a, t = type_of(n.inputs[1]), n.abstract
+    return isinstance(a, AScalar) and isinstance(t, AScalar) and a.kind is float and t.kind is float
 
 
 def _needs_box(t) -> bool:
