@@ -700,7 +700,7 @@ def source(fn: Callable, *args: Any, backend: str | None = None) -> str:
         >>> def f(x):
         ...     return x * x
         >>> print(myia.source(myia.grad(f), 3.0))
-        import math...
+        def grad_f(x):...
     """
     try:
         with COMPILE_LOCK:

@@ -34,7 +34,16 @@ from myia.backend.constants import box_result, box_spec, constant_name, describe
 from myia.backend.layout import Layout, use_order
 from myia.backend.loops import loop_statement
 from myia.backend.nesting import taken_apart, written_inside
-from myia.backend.source import Block, Line, assign, comment_line, identifier, name, render
+from myia.backend.source import (
+    Block,
+    Line,
+    assign,
+    comment_line,
+    identifier,
+    name,
+    render,
+    used_imports,
+)
 from myia.backend.targets import NUMPY, Target
 from myia.branches import unshare_branches
 from myia.infer.abstract import ADict, AList, AResidual, AScalar, ATuple
@@ -697,18 +706,20 @@ class Codegen:
                     and not self.layout.inline_loop_of(h)
                 ):
                     pending.append(h)
-        lines = list(self.target.prelude)
-        lines += sorted(set(self.imports.values()))
-        lines.append("")
+        body: list[str] = [""]
         if self.definitions:
-            lines.append("")
+            body.append("")
             for d in self.definitions:
-                lines.append(d if isinstance(d, str) else ast.unparse(d))
-            lines.append("")
-        line_map: dict = {}
+                body.append(d if isinstance(d, str) else ast.unparse(d))
+            body.append("")
+        body_map: dict = {}
         for block in reversed(blocks):
-            lines.append("")
-            render([block], lines, line_map, self.origin)
+            body.append("")
+            render([block], body, body_map, self.origin)
+        imports = [*self.target.prelude, *sorted(set(self.imports.values()))]
+        head = used_imports(imports, "\n".join(body))
+        lines = head + body if head else body[2:]
+        line_map = {k + len(lines) - len(body): loc for k, loc in body_map.items()}
         text = "\n".join(lines) + "\n"
         return Module(text, entry, self.namespace, line_map)
 

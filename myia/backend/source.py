@@ -109,6 +109,29 @@ def render(
             render(item.orelse, lines, line_map, origin, depth + 1)
 
 
+def used_imports(imports: list[str], text: str) -> list[str]:
+    """The lines of `imports` (import statements, and blank lines between groups) that bind
+    a name the module's `text` reads: a module imports only what it uses.
+
+    Example:
+        >>> used_imports(["import math", "", "import numpy as np"], "y = np.sin(x)")
+        ['import numpy as np']
+    """
+    read = {n.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)}
+    out: list[str] = []
+    for line in imports:
+        if not line.strip():
+            if out and out[-1]:
+                out.append("")
+            continue
+        (stmt,) = ast.parse(line).body
+        if any((a.asname or a.name).split(".")[0] in read for a in stmt.names):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
 def name(n: str) -> ast.Name:
     return ast.Name(n, ast.Load())
 
