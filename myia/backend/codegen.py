@@ -41,6 +41,7 @@ from myia.backend.source import (
     comment_line,
     identifier,
     name,
+    names_read,
     render,
     used_imports,
 )
@@ -717,7 +718,7 @@ class Codegen:
             body.append("")
             render([block], body, body_map, self.origin)
         imports = [*self.target.prelude, *sorted(set(self.imports.values()))]
-        head = used_imports(imports, "\n".join(body))
+        head = used_imports(imports, names_read([*self.definitions, *blocks]))
         lines = head + body if head else body[2:]
         line_map = {k + len(lines) - len(body): loc for k, loc in body_map.items()}
         text = "\n".join(lines) + "\n"

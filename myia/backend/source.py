@@ -109,15 +109,47 @@ def render(
             render(item.orelse, lines, line_map, origin, depth + 1)
 
 
-def used_imports(imports: list[str], text: str) -> list[str]:
-    """The lines of `imports` (import statements, and blank lines between groups) that bind
-    a name the module's `text` reads: a module imports only what it uses.
+def names_read(items: list) -> set[str]:
+    """The names read by `items`: `Line`s and `Block`s (their bodies too), `ast` statements
+    and comments (strings, which read nothing). A walk without recursion: the code may nest
+    deeper than Python would parse (it is refused when compiled, with a `MyiaError`).
 
     Example:
-        >>> used_imports(["import math", "", "import numpy as np"], "y = np.sin(x)")
+        >>> sorted(names_read([Line(assign(["y"], ast.parse("np.sin(x)").body[0].value))]))
+        ['np', 'x']
+    """
+    out: set[str] = set()
+    stack = list(items)
+    while stack:
+        item = stack.pop()
+        nodes: list = []
+        if isinstance(item, Line):
+            nodes = [item.stmt]
+        elif isinstance(item, Block):
+            stack.extend(item.body or ())
+            stack.extend(item.orelse or ())
+            head = item.head
+            if isinstance(head, str):
+                nodes = [ast.parse(f"def {head}: pass")]
+            elif isinstance(head, tuple):
+                nodes = list(head)
+            elif isinstance(head, ast.AST):
+                nodes = [head]
+        elif isinstance(item, ast.AST):
+            nodes = [item]
+        for n in nodes:
+            out.update(x.id for x in ast.walk(n) if isinstance(x, ast.Name))
+    return out
+
+
+def used_imports(imports: list[str], read: set[str]) -> list[str]:
+    """The lines of `imports` (import statements, and blank lines between groups) that bind
+    a name of `read` (`names_read` of the module): a module imports only what it uses.
+
+    Example:
+        >>> used_imports(["import math", "", "import numpy as np"], {"np", "x"})
         ['import numpy as np']
     """
-    read = {n.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)}
     out: list[str] = []
     for line in imports:
         if not line.strip():
