@@ -119,10 +119,12 @@ def _infer_make_tuple(*xs):
 
 @make_tuple.defsimplify
 def _simplify_make_tuple(nodes):
-    """`make_tuple(getitem(t, 0), ..., getitem(t, n - 1))` is `t`, a tuple of `n` items of
-    those types (the tuple rebuilt from all its items, in order: an `if` statement's
-    variables returned as they are)."""
-    if not nodes or not all(_is_node_apply(x, getitem) for x in nodes):
+    """`make_tuple(getitem(t, 0), ..., getitem(t, n - 1))` is `t`, a tuple of `n >= 2`
+    items of those types (the tuple rebuilt from all its items, in order: an `if`
+    statement's variables returned as they are). A tuple of one item is left to
+    `opt.unwrap`, which takes it off where one item is live (grad of grad of a program
+    whose closure returns from an `if` crashed when both applied)."""
+    if len(nodes) < 2 or not all(_is_node_apply(x, getitem) for x in nodes):
         return None
     whole = nodes[0].inputs[1]
     t = getattr(whole, "abstract", None)
