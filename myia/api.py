@@ -28,7 +28,7 @@ from myia.binding import bind
 from myia.boundary import at_boundary
 from myia.direct import DirectFunction, direct_argnums, is_numpy_function
 from myia.errors import Location, MyiaError, MyiaNestingError, MyiaTypeError
-from myia.infer.steering import pinned_value, steering_params
+from myia.infer.steering import pinned_values, steering_params
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
 from myia.ir.printer import SourceView
@@ -225,9 +225,7 @@ class Compiled:
     def key(self, args: tuple) -> tuple:
         sig = signature(args)
         pinned = self.pinned()
-        if not pinned:
-            return sig
-        return (sig, tuple(pinned_value(args[i]) if i < len(args) else None for i in pinned))
+        return (sig, pinned_values(args, pinned)) if pinned else sig
 
     def program(self, args: tuple) -> Graph:
         raise NotImplementedError
@@ -287,11 +285,13 @@ class Compiled:
         try:
             if self.backend == "torch":
                 return self.call_torch(args)
-            if cache.pinned == ():
-                types = tuple(map(type, args))
-                fn = cache.get(types if _PLAIN.issuperset(types) else signature(args))
-            else:
+            pinned = cache.pinned
+            if pinned is None:
                 fn = cache.get(self.key(args))  # (the first call parses: it may refuse)
+            else:  # `key`, with a quicker signature of plain numbers
+                types = tuple(map(type, args))
+                sig = types if _PLAIN.issuperset(types) else signature(args)
+                fn = cache.get((sig, pinned_values(args, pinned)) if pinned else sig)
             if fn is None or guard is not None and not guard():
                 fn = self.compiled(args)
             return run(fn, args)
@@ -716,7 +716,7 @@ def source(fn: Callable, *args: Any, backend: str | None = None) -> str:
         >>> def f(x):
         ...     return x * x
         >>> print(myia.source(myia.grad(f), 3.0))
-        import math...
+        def grad_f(x):...
     """
     try:
         with COMPILE_LOCK:

@@ -82,13 +82,14 @@ def transform_graph(compiled, plain, spec) -> Graph:
 def signature_types(args: tuple, pinned: tuple[int, ...] = ()) -> tuple:
     """What the compiled code may assume of `args`: their types, dtypes, shapes and
     structure, the values of bools and strings, and those of the pinned ints."""
-    from myia.infer.steering import pinned_value
+    from myia.infer.steering import pinned_values
 
+    known = {i for i, v in zip(pinned, pinned_values(args, pinned)) if v is not None}
     return tuple(
         function_type(a)
         if is_function_value(a)
         else abstract_of_value(a)
-        if i in pinned and pinned_value(a) is not None
+        if i in known
         else drop_values(abstract_of_value(a))
         for i, a in enumerate(args)
     )

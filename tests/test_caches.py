@@ -540,3 +540,19 @@ def test_clear_caches_drops_every_compiled_program(load):
     assert myia.ir(m.f) is not parsed
     assert jf(1.0) == 3.0
     assert jf.compilations == 2
+
+
+def rec_pow(x, n):
+    if n == 0:
+        return 1.0
+    return x * rec_pow(x, n - 1)
+
+
+def test_a_steering_int_is_in_the_key_while_small():
+    g = myia.grad(rec_pow)
+    for n, runs in [(3, 1), (20, 2), (3, 2), (100, 3), (120, 3), (20, 3), (True, 4)]:
+        got = g(1.01, n)
+        assert np.isclose(got, n * 1.01 ** (n - 1), rtol=1e-12), (n, got)
+        assert g.compilations == runs, (n, g.compilations)
+    assert g.key((1.01, 3)) == (signature((1.01, 3)), (3,))
+    assert g.key((1.01, 100)) == (signature((1.01, 100)), (None,))

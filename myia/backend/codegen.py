@@ -34,7 +34,17 @@ from myia.backend.constants import box_result, box_spec, constant_name, describe
 from myia.backend.layout import Layout, use_order
 from myia.backend.loops import loop_statement
 from myia.backend.nesting import taken_apart, written_inside
-from myia.backend.source import Block, Line, assign, comment_line, identifier, name, render
+from myia.backend.source import (
+    Block,
+    Line,
+    assign,
+    comment_line,
+    identifier,
+    name,
+    names_read,
+    render,
+    used_imports,
+)
 from myia.backend.targets import NUMPY, Target
 from myia.branches import unshare_branches
 from myia.infer.abstract import ADict, AList, AResidual, AScalar, ATuple
@@ -47,6 +57,7 @@ from myia.prim.structures import ZERO
 _SWITCH = REGISTRY.lookup("switch")
 _GETITEM = REGISTRY.lookup("getitem")
 _MAKE_TUPLE = REGISTRY.lookup("make_tuple")
+_CAST = REGISTRY.lookup("cast")
 _RESERVED = set(keyword.kwlist) | set(dir(builtins))
 
 
@@ -290,21 +301,30 @@ class Codegen:
 
     def moves_across_lines(self, node: Apply, prim: Primitive, user: Apply) -> bool:
         """Whether `node` may be written in a user from another line: a read of a tuple
-        item, or (in fast code) an elementwise value given to the next iteration of a loop.
-        Neither raises an error that a line would be reported for (fast code that raises a
-        float error runs again as exact code, where each value keeps its line)."""
+        item, or (in fast code) an elementwise value given to the next iteration of a loop
+        or returned as an item of its graph's result (the variables a branch of an `if`
+        statement hands on). Neither raises an error that a line would be reported for
+        (fast code that raises a float error runs again as exact code, where each value
+        keeps its line)."""
         if prim is _GETITEM:
             return isinstance(type_of(node.inputs[1]), (ATuple, AResidual))
-        return self.fast and self.next_iteration(user) and self.quiet(node)
+        hands_on = self.next_iteration(user) or (
+            user.is_apply(_MAKE_TUPLE) and user is user.graph.output
+        )
+        return self.fast and hands_on and self.quiet(node)
 
     def quiet(self, node: Apply) -> bool:
-        """Whether the expression of `node` is elementwise arithmetic on values or on reads
-        of tuple items, all the way down (it raises no error but float errors)."""
+        """Whether the expression of `node` is elementwise arithmetic on values, reads of
+        tuple items or boxes of floats (`np.float64(x)` of a float), all the way down (it
+        raises no error but float errors)."""
         stack = [node]
         while stack:
             n = stack.pop()
             prim = _prim_of(n)
             if prim is _GETITEM and isinstance(type_of(n.inputs[1]), (ATuple, AResidual)):
+                continue
+            if prim is _CAST and _float_box(n):
+                stack.extend(x for x in n.inputs[1:2] if isinstance(x, Apply) and self.inlined(x))
                 continue
             if prim is None or not prim.elementwise:
                 return False
@@ -534,7 +554,7 @@ class Codegen:
                 and len(value.inputs) == 1
                 and self.layout.inline_switch(f)
             ):
-                self.if_block(f, finish, loc, out)
+                self.if_block(f, finish, value.loc or loc, out)
                 return
             if finish.loop is not None and isinstance(f, Constant) and f.value is finish.loop:
                 params = [self.var(p) for p in finish.loop.parameters]
@@ -698,18 +718,20 @@ class Codegen:
                     and not self.layout.inline_loop_of(h)
                 ):
                     pending.append(h)
-        lines = list(self.target.prelude)
-        lines += sorted(set(self.imports.values()))
-        lines.append("")
+        body: list[str] = [""]
         if self.definitions:
-            lines.append("")
+            body.append("")
             for d in self.definitions:
-                lines.append(d if isinstance(d, str) else ast.unparse(d))
-            lines.append("")
-        line_map: dict = {}
+                body.append(d if isinstance(d, str) else ast.unparse(d))
+            body.append("")
+        body_map: dict = {}
         for block in reversed(blocks):
-            lines.append("")
-            render([block], lines, line_map, self.origin)
+            body.append("")
+            render([block], body, body_map, self.origin)
+        imports = [*self.target.prelude, *sorted(set(self.imports.values()))]
+        head = used_imports(imports, names_read([*self.definitions, *blocks]))
+        lines = head + body if head else body[2:]
+        line_map = {k + len(lines) - len(body): loc for k, loc in body_map.items()}
         text = "\n".join(lines) + "\n"
         return Module(text, entry, self.namespace, line_map)
 
@@ -721,6 +743,12 @@ def _same_line(a: Node, b: Node) -> bool:
     if lb is None or b is b.graph.return_:
         return True
     return la is not None and la.filename == lb.filename and la.lineno == lb.lineno
+
+
+def _float_box(n: Apply) -> bool:
+    """Whether `n` is a cast of a float scalar to a float scalar type (a box only)."""
+    a, t = type_of(n.inputs[1]), n.abstract
+    return isinstance(a, AScalar) and isinstance(t, AScalar) and a.kind is float and t.kind is float
 
 
 def _needs_box(t) -> bool:

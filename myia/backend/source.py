@@ -109,6 +109,61 @@ def render(
             render(item.orelse, lines, line_map, origin, depth + 1)
 
 
+def names_read(items: list) -> set[str]:
+    """The names read by `items`: `Line`s and `Block`s (their bodies too), `ast` statements
+    and comments (strings, which read nothing). A walk without recursion: the code may nest
+    deeper than Python would parse (it is refused when compiled, with a `MyiaError`).
+
+    Example:
+        >>> sorted(names_read([Line(assign(["y"], ast.parse("np.sin(x)").body[0].value))]))
+        ['np', 'x']
+    """
+    out: set[str] = set()
+    stack = list(items)
+    while stack:
+        item = stack.pop()
+        nodes: list = []
+        if isinstance(item, Line):
+            nodes = [item.stmt]
+        elif isinstance(item, Block):
+            stack.extend(item.body or ())
+            stack.extend(item.orelse or ())
+            head = item.head
+            if isinstance(head, str):
+                nodes = [ast.parse(f"def {head}: pass")]
+            elif isinstance(head, tuple):
+                nodes = list(head)
+            elif isinstance(head, ast.AST):
+                nodes = [head]
+        elif isinstance(item, ast.AST):
+            nodes = [item]
+        for n in nodes:
+            out.update(x.id for x in ast.walk(n) if isinstance(x, ast.Name))
+    return out
+
+
+def used_imports(imports: list[str], read: set[str]) -> list[str]:
+    """The lines of `imports` (import statements, and blank lines between groups) that bind
+    a name of `read` (`names_read` of the module): a module imports only what it uses.
+
+    Example:
+        >>> used_imports(["import math", "", "import numpy as np"], {"np", "x"})
+        ['import numpy as np']
+    """
+    out: list[str] = []
+    for line in imports:
+        if not line.strip():
+            if out and out[-1]:
+                out.append("")
+            continue
+        (stmt,) = ast.parse(line).body
+        if any((a.asname or a.name).split(".")[0] in read for a in stmt.names):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
 def name(n: str) -> ast.Name:
     return ast.Name(n, ast.Load())
 

@@ -1,7 +1,7 @@
 """What the code generator needs to know of the library it writes code for: a `Target`.
 
 One code generator (`codegen.py`) writes every backend's module; a target supplies what
-differs: the imports at the top of the module and the names they bind, the emitter of each
+differs: the imports the module may start with and the names they bind, the emitter of each
 primitive application, and how a constant array is written. `NUMPY` is the NumPy backend;
 the PyTorch backend's target is made by `myia.backend.torch.target` for a device.
 
@@ -24,8 +24,9 @@ from myia.backend.constants import definition
 class Target:
     """The NumPy backend's description; a subclass overrides what its library changes.
 
-    `prelude`: the first lines of the module; `namespace`: the values of the names those
-    lines bind (the module is run in it, not imported); `reserved`: those names."""
+    `prelude`: the imports the module starts with (those of them whose names its text
+    reads: `source.used_imports`); `namespace`: the values of the names those lines bind
+    (the module is run in it, not imported); `reserved`: those names."""
 
     name = "numpy"
 

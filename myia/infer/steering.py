@@ -9,7 +9,7 @@ up to `engine.UNROLL_DEPTH` calls deep: a deeper recursion is one recursive func
 
 `steering_params(graph)` lists the int parameters of a recursive function that a test
 reads; a compiled function's cache key holds their values when they are small
-(`pinned_value`), and only then are they known to the specializer.
+(`pinned_values`), and only then are they known to the specializer.
 
 Example:
     >>> steering_params(parse(recursive_pow))      # doctest: +SKIP
@@ -43,10 +43,21 @@ def steering_params(graph: Graph) -> tuple[int, ...]:
     return found
 
 
-def pinned_value(v):
-    """The value of an argument at a steering position that compiled code is specialized
-    on (a small int), or None."""
-    return v if type(v) is int and -UNROLL_MAX <= v <= UNROLL_MAX else None
+def pinned_values(args: tuple, positions: tuple[int, ...]) -> tuple:
+    """The values of the arguments at the steering `positions` that compiled code is
+    specialized on (small ints), None for the others (and for positions past `args`).
+    A plain loop: it is part of the cache key of every call.
+
+    Example:
+        >>> pinned_values((1.5, 3, 1000), (1, 2, 3))
+        (3, None, None)
+    """
+    n = len(args)
+    out = []
+    for i in positions:
+        v = args[i] if i < n else None
+        out.append(v if type(v) is int and -UNROLL_MAX <= v <= UNROLL_MAX else None)
+    return tuple(out)
 
 
 def steers(mng: Manager, p: Node) -> bool:

@@ -26,6 +26,7 @@ from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.effects import RaiseCheck
 from myia.opt.invariants import hoist_invariants
 from myia.opt.patterns import RULES, RuleTable, implied_operand
+from myia.opt.propagate import propagate_constants
 from myia.opt.prune import prune_parameters, prune_results
 from myia.opt.tapes import flatten_tapes
 from myia.opt.unwrap import unwrap_results
@@ -198,10 +199,12 @@ class Optimizer:
     # Across graphs ----------------------------------------------------------------------------
 
     def prune_across(self) -> None:
-        """Dead tuple items of calls, then dead parameters (`myia.opt.prune`), on adjoints
-        flat tapes (`myia.opt.tapes`), then results of one live item (`myia.opt.unwrap`)."""
+        """Dead tuple items of calls, constant parameters (`myia.opt.propagate`), then dead
+        parameters (`myia.opt.prune`), on adjoints flat tapes (`myia.opt.tapes`), then
+        results of one live item (`myia.opt.unwrap`)."""
         steps = [
             ("dead result", prune_results),
+            ("constant parameter", propagate_constants),
             ("dead parameter", prune_parameters),
             ("loop invariant", hoist_invariants),
         ]

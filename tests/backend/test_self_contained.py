@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import math
 import subprocess
 import sys
 import textwrap
@@ -48,6 +49,18 @@ def undefined_names(text: str) -> set[str]:
     }
 
 
+def unused_imports(text: str) -> set[str]:
+    """The names the imports of `text` bind that it never reads."""
+    tree = ast.parse(text)
+    bound = {
+        (a.asname or a.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for a in node.names
+    }
+    return bound - {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
 def _programs():
     out = []
     for case in CASES:
@@ -75,6 +88,7 @@ def test_the_text_alone_computes_the_result(fn, args):
         if line.startswith("# ") and line.endswith("bound when the module is loaded")
     }
     assert undefined_names(module.text) <= bound, module.text
+    assert not unused_imports(module.text), module.text
     if bound:
         return
     namespace: dict = {}
@@ -104,6 +118,23 @@ def test_a_fresh_interpreter_runs_the_gradient_text(tmp_path):
     proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert float(proc.stdout) == pytest.approx(myia.grad(with_constants)(x), rel=1e-15)
+
+
+def float_only(x):
+    return x * x + 1.0
+
+
+def with_math(x):
+    return math.sin(x) * x
+
+
+def test_the_module_imports_what_it_uses():
+    assert myia.source(myia.grad(float_only), 0.7).startswith("def grad_float_only(x):")
+    text = myia.source(myia.grad(with_math), 0.7)
+    assert text.startswith("import math\n\n\ndef grad_with_math(x):"), text
+    text = myia.source(myia.grad(with_constants), 0.7)
+    imports = [line for line in text.splitlines() if line.startswith(("import", "from"))]
+    assert imports == ["import numpy as np"], text
 
 
 def scaled_big(x):
