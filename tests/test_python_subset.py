@@ -334,6 +334,16 @@ def partial_of_numpy(x):
     return functools.partial(np.multiply, 2.0)(x)
 
 
+def partial_of_numpy_keywords(x):
+    total = functools.partial(np.sum, axis=0)
+    clipped = functools.partial(np.clip, a_min=-0.5, a_max=0.5)
+    return np.sum(total(x * x) ** 2) + np.sum(clipped(x) * x)
+
+
+def partial_of_math(x):
+    return functools.partial(math.pow, 2.0)(x) + functools.partial(np.multiply, 2.0)(x)
+
+
 def test_functools_partial():
     check_jit(partial_keyword, 2.0)
     check_jit(partial_positional, 2.0, 3.0)
@@ -342,8 +352,16 @@ def test_functools_partial():
     check_grad(partial_positional, (2.0, 3.0), argnums=(0, 1))
     check_grad(partials_in_a_list, (2.0,))
     check_second(partial_keyword, 2.0)
-    with pytest.raises(MyiaSyntaxError, match="write a lambda instead"):
-        myia.jit(partial_of_numpy)(2.0)
+
+
+def test_functools_partial_of_numpy_and_math_functions():
+    x = np.array([[0.1, 0.7], [0.3, -0.2]])
+    check_jit(partial_of_numpy, 2.0)
+    check_jit(partial_of_numpy_keywords, x)
+    check_jit(partial_of_math, 0.3)
+    check_grads(partial_of_numpy_keywords, (x,), order=2)
+    check_grads(partial_of_math, (0.3,), order=2)
+    assert myia.grad(partial_of_numpy)(2.0) == 2.0
 
 
 def partial_and_direct_call(x, y):

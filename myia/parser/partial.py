@@ -33,12 +33,10 @@ def _callee_graph(lowerer, region, expr: ast.Call, loc) -> tuple[Constant, Graph
         raise MyiaTypeError("functools.partial needs the function as its first argument", loc)
     node = lowerer.lower_expr(region, expr.args[0])
     value = node.value if isinstance(node, Constant) else None
-    if isinstance(value, Primitive):
-        raise MyiaSyntaxError(
-            f"functools.partial of the NumPy/math function `{ast.unparse(expr.args[0])}` is "
-            "not supported; write a lambda instead: `lambda v: np.multiply(2.0, v)`",
-            loc,
-        )
+    if isinstance(value, Primitive):  # a NumPy or math function: its parameters' graph
+        from myia.parser import primitive_graph
+
+        return node, primitive_graph(value)
     if not isinstance(value, Graph) or "argnames" not in value.flags:
         raise MyiaSyntaxError(
             f"functools.partial of `{ast.unparse(expr.args[0])}`: the function must be known "
