@@ -4,8 +4,8 @@ The parser lowers the call to a graph that takes the parameters of `f` that `arg
 (their names and defaults kept), calls `f` with `args` first, and gives the parameters
 named in `kwargs` those values as defaults computed at the call of `partial` (a later
 call may still pass them, as Python allows). `f` must be known when compiling: a function
-of the program, a nested function or lambda (a NumPy/math function is refused: write a
-lambda).
+of the program, a nested function or lambda, or a NumPy/math function (the parameters of
+its primitive's graph, `parser.primitive_graph`).
 
 Example:
     >>> import functools, myia
