@@ -433,8 +433,11 @@ def jit(
     """
     if fn is None:
         return lambda f: jit(f, backend=backend, optimize=optimize, device=device, source=source)
-    if isinstance(fn, Compiled) and not isinstance(fn, JitFunction):
-        # A gradient, a vmap...: compiled already (its own program, not its function's).
+    if (isinstance(fn, Compiled) and not isinstance(fn, JitFunction)) or getattr(
+        fn, "__myia_compiled__", False
+    ):
+        # A gradient, a vmap, a Jacobian...: compiled already (its own program, not its
+        # function's).
         if backend is None and optimize is None and device is None and source is None:
             return fn
         raise ValueError(

@@ -207,6 +207,7 @@ def _jacobian(mode: str, fn: Callable, argnums, has_aux: bool, backend, optimize
         jac = lay(_unwind(stack), out, xs[0] if isinstance(argnums, int) else tuple(xs))
         return (jac, value[1]) if has_aux else jac
 
+    jacobian.__myia_compiled__ = True  # `myia.jit(myia.hessian(f))` is this function
     return jacobian
 
 

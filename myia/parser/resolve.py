@@ -149,6 +149,16 @@ def classify(obj: Any, loc: Location | None, what: str) -> tuple[str, Any]:
         return "macro", PARTIAL
     if hasattr(obj, "__myia_node__") or hasattr(obj, "__myia_graph__"):
         return "graph", obj
+    if isinstance(obj, types.FunctionType) and _is_myia_api(obj):
+        named = f"`myia.{obj.__name__}`" + (
+            "" if what == f"myia.{obj.__name__}" else f" (`{what}`)"
+        )
+        raise MyiaNameError(
+            f"{named} cannot be called inside compiled code (`myia.grad`, "
+            "`myia.value_and_grad`, `myia.jvp` and `myia.vmap` can); call it outside the "
+            "compiled function (`myia.jit(myia.hessian(f))` compiles a whole Hessian)",
+            loc,
+        )
     if isinstance(obj, types.FunctionType):
         if _is_library_code(obj):
             raise MyiaNameError(
@@ -225,3 +235,10 @@ def _is_library_module(module: types.ModuleType) -> bool:
         return True
     filename = _real(filename)
     return filename.startswith(_library_dirs()) or filename.startswith(_myia_dir())
+
+
+def _is_myia_api(obj) -> bool:
+    """`obj` is a function of myia's public API (`myia.hessian`), not a macro."""
+    import myia
+
+    return obj.__module__.startswith("myia") and getattr(myia, obj.__name__, None) is obj

@@ -393,3 +393,30 @@ def test_a_program_with_gradients_inside_is_optimized_as_a_gradient():
     t, s = np.tanh(x), 1.0 - np.tanh(x) ** 2
     want = (4.0 * t * s + (2.0 * s * s - 4.0 * t * t * s) * x) * v  # the closed form
     np.testing.assert_allclose(myia.jit(hvp_inside)(x, v), want, rtol=1e-12)
+
+
+def cube_sum(x):
+    return np.sum(np.sin(x) * x**2)
+
+
+def test_jit_of_a_jacobian_or_a_hessian_is_that_function():
+    # `jacfwd`, `jacrev` and `hessian` return compiled functions: `myia.jit` of one is it
+    # (it parsed the function's source and refused its keyword-only parameters).
+    x = np.array([0.3, -0.7, 1.1])
+    for make in (myia.jacfwd, myia.jacrev, myia.hessian):
+        j = make(cube_sum)
+        assert myia.jit(j) is j
+    h = myia.jit(myia.hessian(cube_sum))(x)
+    closed = np.diag((2.0 - x**2) * np.sin(x) + 4.0 * x * np.cos(x))
+    np.testing.assert_allclose(h, closed, rtol=1e-12, atol=1e-12)
+
+
+def hessian_inside(x):
+    return np.sum(myia.hessian(cube_sum)(x))
+
+
+def test_a_jacobian_called_inside_compiled_code_is_refused_at_the_line():
+    with pytest.raises(myia.MyiaNameError, match=r"`myia.hessian` cannot be called inside") as e:
+        myia.jit(hessian_inside)(np.ones(2))
+    assert "test_jacobians.py" in str(e.value)
+    assert "myia.jit(myia.hessian(f))" in str(e.value)
