@@ -740,9 +740,16 @@ def _same_line(a: Node, b: Node) -> bool:
     """Whether two nodes come from one line of the user's source (a value is written inside
     the expression of its user only then: each generated line stands for one user line)."""
     la, lb = a.loc, b.loc
-    if lb is None or b is b.graph.return_:
+    if lb is None or b is b.graph.return_ or _header(la) or _header(lb):
         return True
     return la is not None and la.filename == lb.filename and la.lineno == lb.lineno
+
+
+def _header(loc) -> bool:
+    """Whether `loc` is the `def` line of a function: what the compiler adds at a function's
+    parameters (the sum of the sensitivities of a parameter used twice) has no line of its
+    own, so it is written inside the expressions of the lines around it."""
+    return loc is not None and loc.line_text().startswith(("def ", "async def "))
 
 
 def _float_box(n: Apply) -> bool:

@@ -241,4 +241,5 @@ def _is_myia_api(obj) -> bool:
     """`obj` is a function of myia's public API (`myia.hessian`), not a macro."""
     import myia
 
-    return obj.__module__.startswith("myia") and getattr(myia, obj.__name__, None) is obj
+    module = obj.__module__ or ""
+    return module.startswith("myia") and getattr(myia, obj.__name__, None) is obj
