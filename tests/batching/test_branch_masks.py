@@ -139,9 +139,9 @@ def test_second_order_is_the_second_derivative_at_each_example():
 
 
 def test_np_where_written_by_the_user_keeps_numpy_semantics():
+    # (both sides' derivatives count: 0 * nan where x < 0, as in JAX and autograd)
     got = quiet(myia.grad(summed(user_where)), XS)
-    per = np.array([quiet(myia.grad(user_where), x) for x in XS])
-    assert np.all(np.isnan(got[XS < 0.0])) and np.all(np.isnan(per[XS < 0.0]))
+    assert np.all(np.isnan(got[XS < 0.0])), got
     assert_close(got[XS > 0.0], 0.5 / np.sqrt(XS[XS > 0.0]), rtol=1e-12, atol=0.0)
 
 
