@@ -12,7 +12,10 @@
   of range for them), except, where every example runs the branch (`everyone_runs`), the
   side's own indexing with an index the same for every example: the side is then
   computed only where some example takes it (`np.any` guards). Arithmetic that would give
-  nan or inf on the side not taken is fine: it is computed on arrays, and not selected.
+  nan or inf on the side not taken is fine: it is computed on arrays, and not selected;
+  a side reads the values that vary from outside it through `grad_mask` by the examples
+  taking it (`mark_taken`, `taken_read`), so that its derivatives there (0 * nan in
+  reverse mode) add nothing to the gradient.
 - A loop whose test is batched runs while the test holds for any example; the state of
   an example whose test no longer holds is frozen (`np.where(test, new, old)` on every
   loop variable at the back edge), so that the loop ends with the state each example had
@@ -174,7 +177,9 @@ def _selected(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node, which) 
         args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], g.parameters)]
         if g in bt.taken:
             mask = bt.taken[g][0]
-            args = [masked(b, v, p.abstract, bt.spec_of(p), mask) for v, p in zip(args, g.parameters)]
+            args = [
+                masked(b, v, p.abstract, bt.spec_of(p), mask) for v, p in zip(args, g.parameters)
+            ]
         out_t = bt.value_type(node.abstract, bt.out.get(g, False))
         sides[k] = b.call(typed_constant(bt.graph(g), node.loc), args, out_t)
     st, sf = (bt.out.get(g, False) for g in graphs)
