@@ -66,6 +66,17 @@ def vector_side(x):
     return np.sum(x * x)
 
 
+def in_a_loop(x):
+    s = 0.0
+    while x < 3.0:
+        if x > 0.0:
+            s = s + np.sqrt(x)
+        else:
+            s = s + x
+        x = x + 1.0
+    return s
+
+
 def user_where(x):
     return np.where(x > 0.0, np.sqrt(x), x)
 
@@ -88,7 +99,7 @@ def quiet(fn, *args):
         return fn(*args)
 
 
-@pytest.mark.parametrize("f", [sq, logged, looped, nested], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [sq, logged, looped, nested, in_a_loop], ids=lambda f: f.__name__)
 def test_grad_of_a_sum_of_vmap_is_the_derivative_at_each_example(f):
     xs = np.array([-2.5, -1.5, -0.25, 0.5, 1.5, 4.0])
     got = quiet(myia.grad(summed(f)), xs)
