@@ -12,7 +12,10 @@
   of range for them), except, where every example runs the branch (`everyone_runs`), the
   side's own indexing with an index the same for every example: the side is then
   computed only where some example takes it (`np.any` guards). Arithmetic that would give
-  nan or inf on the side not taken is fine: it is computed on arrays, and not selected.
+  nan or inf on the side not taken is fine: it is computed on arrays, and not selected;
+  a side reads the values that vary from outside it through `grad_mask` by the examples
+  taking it (`mark_taken`, `taken_read`), so that its derivatives there (0 * nan in
+  reverse mode) add nothing to the gradient.
 - A loop whose test is batched runs while the test holds for any example; the state of
   an example whose test no longer holds is frozen (`np.where(test, new, old)` on every
   loop variable at the back edge), so that the loop ends with the state each example had
@@ -28,10 +31,12 @@ Example:
 
 from __future__ import annotations
 
+import numpy as np
+
 from myia.batching import specs as S
 from myia.batching.tapes import select as select_tapes
 from myia.errors import MyiaError, MyiaTypeError
-from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AStack, ATuple
+from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AScalar, AStack, ATuple
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.walks import is_constant
 from myia.ir.manager import cyclic_graphs
@@ -48,6 +53,7 @@ _expand_dims = lookup("expand_dims")
 _and = lookup("logical_and")
 _not = lookup("logical_not")
 _RAISE = lookup("raise_")
+_grad_mask = lookup("grad_mask")
 # Indexing primitives: unsafe on a side not taken when the index is computed at run time.
 _INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
 
@@ -143,6 +149,7 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
     b = Builder(bg, node.loc)
     c = bt.value(cond)
     mask_sides(bt, b, node, graphs, c)
+    mark_taken(bt, b, node, graphs, c)
     if not guarded:
         return _selected(bt, b, node, graphs, c, (0, 1))
     fns = []
@@ -168,6 +175,11 @@ def _selected(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node, which) 
     for k in which:
         g = graphs[k]
         args = [bt.argument(b, x, p) for x, p in zip(node.inputs[1:], g.parameters)]
+        if g in bt.taken:
+            mask = bt.taken[g][0]
+            args = [
+                masked(b, v, p.abstract, bt.spec_of(p), mask) for v, p in zip(args, g.parameters)
+            ]
         out_t = bt.value_type(node.abstract, bt.out.get(g, False))
         sides[k] = b.call(typed_constant(bt.graph(g), node.loc), args, out_t)
     st, sf = (bt.out.get(g, False) for g in graphs)
@@ -320,6 +332,75 @@ def mask_sides(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> Non
             bt.masks[h] = None  # (its parameter, made with its rewritten graph)
 
 
+def mark_taken(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> None:
+    """Record, for each side of the branch `node` on the batched condition `c` that only
+    `node`'s graph refers to (and that is not rewritten yet), the examples taking it, so
+    that the values that vary it reads from outside are read through `grad_mask`
+    (`taken_read`): what it adds to their gradients is zero for the examples that do
+    not take it (where its derivatives may be nan: `np.sqrt` of a negative number).
+
+    Example:
+        >>> # if x > 0.0: np.sqrt(x)    -> np.sqrt(grad_mask(x, x > 0.0))
+    """
+    for k, g in enumerate(graphs):
+        fresh = g not in bt.graphs or g in bt.pending
+        if fresh and g not in bt.taken and _runner(bt, g) is node.graph:
+            bt.taken[g] = (c if k == 0 else b.apply(_not, c), node.graph)
+
+
+def taken_read(bt, node: Node, v: Node) -> Node:
+    """The rewritten `node` (`v`) as the graph being rewritten (`bt.reader`) reads it:
+    where that graph is in a side of a branch on a varying condition (`mark_taken`) and
+    `node` is outside the side (is not in a graph run from it), `grad_mask` of its value as the branch's graph reads it,
+    by the examples taking the side (the masks of nested sides compose); `v` elsewhere."""
+    if bt.spec_of(node) is False or bt.reader is None:
+        return v
+    h = next((x for x in _callers(bt, bt.reader) if x in bt.taken), None)
+    if h is None or h in _callers(bt, node.graph):
+        return v
+    key = (h, node)
+    if key not in bt.taken_reads:
+        mask, branch = bt.taken[h]
+        reader, bt.reader = bt.reader, branch
+        outer = bt.value(node)
+        bt.reader = reader
+        b = Builder(bt.graph(h), node.loc)
+        bt.taken_reads[key] = masked(b, outer, node.abstract, bt.spec_of(node), mask)
+    return bt.taken_reads[key]
+
+
+def _callers(bt, g: Graph) -> list[Graph]:
+    """`g`, the graph it is run from (`_runner`: a loop a side enters is run from the
+    side), that graph's, and so on (where no one graph runs it: the graph it is nested
+    in)."""
+    out = []
+    while g is not None and g not in out:
+        out.append(g)
+        g = _runner(bt, g) or bt.mng.parents.get(g)
+    return out
+
+
+def masked(b: Builder, v: Node, t, spec, mask: Node) -> Node:
+    """The batched value `v` (per-example type `t`, spec `spec`) with `grad_mask` by
+    `mask` on its parts of float or complex numbers that vary; `v` if it has none."""
+    if spec is False:
+        return v
+    items = S.parts(t)
+    if items is not None:
+        specs = spec if isinstance(spec, tuple) else (spec,) * len(items)
+        keys = t.keys if isinstance(t, ADict) else range(len(items))
+        old = [b.apply(_getitem, v, k) for k in keys]
+        new = [masked(b, x, u, s, mask) for x, u, s in zip(old, items, specs)]
+        return v if new == old else S.rebuild(b, t, new)
+    if isinstance(t, AArray):
+        dtype = t.dtype
+    else:
+        dtype = np.dtype(t.kind) if isinstance(t, AScalar) else S.number_dtype(t)
+    if dtype is None or not np.issubdtype(dtype, np.inexact):
+        return v
+    return b.apply(_grad_mask, v, mask)
+
+
 def running(bt, g: Graph) -> Node | None:
     """The batched mask of the examples that really run `g` where `g` is run only from a
     side of a branch on a varying condition that enters a loop (`mask_sides`), None where
@@ -390,6 +471,7 @@ def arguments_of(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, ta
         return b.call(b.apply(_switch, c, *fns), [], out_t)
     _check_sides(bt, node, graphs, target)
     mask_sides(bt, b, node, graphs, c)
+    mark_taken(bt, b, node, graphs, c)
     sides = [b.call(f, [], out_t) for f in fns]
     return where_parts(bt, b, c, ptypes, sides[0], sides[1], spec, spec, spec, tapes=True)
 

@@ -39,6 +39,12 @@ def same(r):
     return r.apply(r.prim, *[r.x(i) for i in range(r.nargs)])
 
 
+def _grad_mask(r):
+    """`grad_mask(x, taken)`: both with the batch axis first (`taken` stays the leading
+    part of the shape of `x`)."""
+    return r.apply(r.prim, r.moved(0), r.moved(1))
+
+
 def as_array(name: str, to_int: bool = False):
     """The rule of a function of a Python number (`math.sin`): the NumPy primitive `name`
     on the batched numbers (cast to int64 where the function returns an int)."""
@@ -163,6 +169,7 @@ def register() -> None:
     lookup("truth").defbatch(_truth)
     lookup("not_").defbatch(_not)
     lookup("item").defbatch(_item)
+    lookup("grad_mask").defbatch(_grad_mask)
     for name in (
         "astype",
         "asarray",

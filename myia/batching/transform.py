@@ -161,6 +161,11 @@ class Batcher:
         self.alive: dict[Graph, Node] = {}
         self.left_at: dict[Graph, tuple] = {}
         self.exits: dict[Graph, Graph] = {}
+        # A side of a branch on a varying condition -> (the examples taking it, the graph
+        # of the branch); (side, node) -> the value of `node` read in it (`control.taken_read`)
+        self.taken: dict[Graph, tuple[Node, Graph]] = {}
+        self.taken_reads: dict[tuple[Graph, Node], Node] = {}
+        self.reader: Graph | None = None  # the graph whose node is being rewritten
 
     # Analysis ---------------------------------------------------------------------------------
 
@@ -342,6 +347,7 @@ class Batcher:
             self.fill(self.pending.popleft())
 
     def fill(self, g: Graph) -> None:
+        self.reader = g
         bg = self.graphs[g]
         target = self.returns_args.get(g)
         out = g.output
@@ -349,6 +355,7 @@ class Batcher:
             if node not in self.values:  # (unless made early: `ready`)
                 self.transform(node, bg)
         b = Builder(bg, g.return_.loc or g.loc)
+        self.reader = None  # (a side's output read as it is adds no derivative of its own)
         if target is not None:
             bg.output = self.arguments(b, out, bg, target)
         else:
@@ -400,6 +407,10 @@ class Batcher:
             if node.graph not in self.inside:  # captured from around the mapped closure
                 return node
             raise MyiaError(f"internal error: no batched value for {node!r}")
+        if self.taken:
+            from myia.batching.control import taken_read
+
+            return taken_read(self, node, out)
         return out
 
     def input(self, b: Builder, app: Apply, i: int) -> Node:
@@ -513,6 +524,11 @@ class Batcher:
         return not _is_prim(node)
 
     def transform(self, node: Apply, bg: Graph) -> None:
+        reader, self.reader = self.reader, node.graph
+        self._transform(node, bg)
+        self.reader = reader
+
+    def _transform(self, node: Apply, bg: Graph) -> None:
         from myia.batching.control import select_values
 
         if self.is_call(node):

@@ -14,6 +14,7 @@ from myia.prim import (  # noqa: F401
     eig,
     elementwise,
     gathering,
+    grad_mask,
     guards,
     joining,
     keywords,

@@ -462,6 +462,7 @@ for _name in (
     "is_",
     "is_not",
     "stop_gradient",
+    "grad_mask",
     "raise_",
     "unpack_seq",
     "seq_fill",
