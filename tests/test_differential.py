@@ -22,7 +22,9 @@ aliasing rule), 101 were refused clearly as expected (a closure reading a variab
 again after it), 17% of the vmap checks were refused clearly (a branch or a loop on a
 varying condition, a list of run-time length of varying items). Seeds 3000 to 9999 of the
 rich stream have not been run. The extended generator's seeds 0 to 2999 (`rich=False`)
-were all checked before.
+were all checked before. Fixed since (their seeds left the dict): the 12 crashes of the
+`getitem` rule (a branch's value slot unbound on one side;
+tests/batching/test_random_reductions.py).
 """
 
 from __future__ import annotations
@@ -44,9 +46,7 @@ SLOW_COUNT = 10_000
 KNOWN_FAILING_SEEDS: dict[int, str] = {
     350: "vmap: KeyError in batching/breaks.py (a return from an inner loop beside a closure "
     "over an outer loop's item; test_vmap_of_a_return_in_nested_loops_beside_a_closure)",
-    406: "vmap: internal error, the batching rule of `getitem` made a float, not an array",
     654: "vmap: 'None is not subscriptable' in nested while loops with a break and a return",
-    710: "vmap: internal error, the batching rule of `getitem` made a float, not an array",
     807: "grad of grad: the generated code indexes a float (a tuple unpacked in a branch not "
     "taken; test_second_order_of_a_tuple_unpacked_in_a_branch_not_taken)",
 }
@@ -54,14 +54,11 @@ _ALIASING = (
     "the aliasing rule refuses `xs[i] = v` beside `xs.append(...)` in nested loops "
     "('`xs` holds `xs`'; test_store_into_a_list_beside_appends_in_nested_loops)"
 )
-_GETITEM = "vmap: internal error, the batching rule of `getitem` made a float, not an array"
 _WHILE_MASK = "vmap: KeyError Graph<f_random:while> in batching/breaks.py (as seed 350)"
 _NONE_ITEM = "vmap: 'None is not subscriptable' (as seed 654)"
 KNOWN_FAILING_SEEDS.update({s: _ALIASING for s in (1002, 1030, 1262)})
-KNOWN_FAILING_SEEDS.update({s: _GETITEM for s in (1130, 1230, 1410, 1534, 1566, 1954)})
 KNOWN_FAILING_SEEDS.update({s: _WHILE_MASK for s in (1506, 1650)})
 KNOWN_FAILING_SEEDS.update({s: _NONE_ITEM for s in (1034, 1074, 2102, 2846)})
-KNOWN_FAILING_SEEDS.update({s: _GETITEM for s in (2122, 2234, 2502, 2646)})
 KNOWN_FAILING_SEEDS.update({s: _WHILE_MASK for s in (2690,)})
 KNOWN_FAILING_SEEDS[2158] = "vmap: the generated code multiplies a float by `Zero`"
 KNOWN_FAILING_SEEDS[2822] = "vmap: IndexError (list index out of range) while batching"

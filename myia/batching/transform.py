@@ -181,7 +181,9 @@ class Batcher:
 
     def _raise_out(self, g: Graph, spec) -> None:
         old = self.out.get(g, False)
-        new = S.fit(S.join(old, spec), g.output.abstract)
+        # fitted to the type its callers see: a part unbound in `g` (an early return's
+        # slot) may vary where another graph they call sets it (see `bound`)
+        new = S.fit(S.join(old, spec), self.seen_as.get(g, g.output.abstract))
         if new != old:
             self.out[g] = new
             self._changed = True

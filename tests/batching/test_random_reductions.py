@@ -1,0 +1,36 @@
+"""myia.vmap on programs reduced by hand from seeds of the random-program stream
+(tests/random_programs.py) that vmap crashed on (tests/test_differential.py), each against
+a Python loop over the examples and, where it is differentiable, its per-example gradients
+against central finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import assume, given
+
+import myia
+from tests.batching.test_control_gradients import SETTINGS, close, per_example_fd, rows, stacked
+
+
+def return_in_an_elif(x0, x1, w):
+    # (seeds 406, 710, 1130, ...) the `if` on x0 is the same for every example, the
+    # `elif` on w varies and returns: the slot of the returned value, unbound on the
+    # first side, varies on the second
+    v0 = x0
+    if x0 > 0.0:
+        v0 = x1 * v0
+    elif np.sum(w) > 0.1:
+        return x1 * np.sum(np.sin(w))
+    return np.sum(np.sin(w + v0))
+
+
+@SETTINGS
+@given(ws=rows(5, 3))
+def test_vmap_of_a_return_in_an_elif_under_a_shared_condition(ws):
+    assume(np.all(np.abs(np.sum(ws, axis=1) - 0.1) > 1e-3))
+    for x0 in (-1.0, 1.0):
+        args, axes = (x0, 2.0, ws), (None, None, 0)
+        f = myia.vmap(return_in_an_elif, in_axes=axes)
+        close(f(*args), stacked(return_in_an_elif, args, axes), rtol=1e-12, atol=0.0)
+        g = myia.vmap(myia.grad(return_in_an_elif, argnums=2), in_axes=axes)
+        close(g(*args), per_example_fd(return_in_an_elif, args, axes, 2), rtol=1e-5, atol=1e-6)
