@@ -23,8 +23,9 @@ again after it), 17% of the vmap checks were refused clearly (a branch or a loop
 varying condition, a list of run-time length of varying items). Seeds 3000 to 9999 of the
 rich stream have not been run. The extended generator's seeds 0 to 2999 (`rich=False`)
 were all checked before. Fixed since (their seeds left the dict): the 12 crashes of the
-`getitem` rule (a branch's value slot unbound on one side;
-tests/batching/test_random_reductions.py).
+`getitem` rule (a branch's value slot unbound on one side) and the 5 of 'None is not
+subscriptable' (a dict in a loop examples leave), reduced in
+tests/batching/test_random_reductions.py.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ SLOW_COUNT = 10_000
 KNOWN_FAILING_SEEDS: dict[int, str] = {
     350: "vmap: KeyError in batching/breaks.py (a return from an inner loop beside a closure "
     "over an outer loop's item; test_vmap_of_a_return_in_nested_loops_beside_a_closure)",
-    654: "vmap: 'None is not subscriptable' in nested while loops with a break and a return",
     807: "grad of grad: the generated code indexes a float (a tuple unpacked in a branch not "
     "taken; test_second_order_of_a_tuple_unpacked_in_a_branch_not_taken)",
 }
@@ -55,10 +55,8 @@ _ALIASING = (
     "('`xs` holds `xs`'; test_store_into_a_list_beside_appends_in_nested_loops)"
 )
 _WHILE_MASK = "vmap: KeyError Graph<f_random:while> in batching/breaks.py (as seed 350)"
-_NONE_ITEM = "vmap: 'None is not subscriptable' (as seed 654)"
 KNOWN_FAILING_SEEDS.update({s: _ALIASING for s in (1002, 1030, 1262)})
 KNOWN_FAILING_SEEDS.update({s: _WHILE_MASK for s in (1506, 1650)})
-KNOWN_FAILING_SEEDS.update({s: _NONE_ITEM for s in (1034, 1074, 2102, 2846)})
 KNOWN_FAILING_SEEDS.update({s: _WHILE_MASK for s in (2690,)})
 KNOWN_FAILING_SEEDS[2158] = "vmap: the generated code multiplies a float by `Zero`"
 KNOWN_FAILING_SEEDS[2822] = "vmap: IndexError (list index out of range) while batching"

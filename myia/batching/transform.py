@@ -445,7 +445,7 @@ class Batcher:
         """Zeros of the per-example type `t` (numbers, arrays of known shape and structures
         of them), standing for the unbound variable `v`; `v` itself for other types."""
         items = S.parts(t)
-        if items is not None and not isinstance(t, ADict):
+        if items is not None:
             return S.rebuild(b, t, [self.zeros(b, x, v) for x in items])
         if isinstance(t, AScalar):
             return typed_constant(t.kind(0), v.loc)

@@ -34,3 +34,29 @@ def test_vmap_of_a_return_in_an_elif_under_a_shared_condition(ws):
         close(f(*args), stacked(return_in_an_elif, args, axes), rtol=1e-12, atol=0.0)
         g = myia.vmap(myia.grad(return_in_an_elif, argnums=2), in_axes=axes)
         close(g(*args), per_example_fd(return_in_an_elif, args, axes, 2), rtol=1e-5, atol=1e-6)
+
+
+def dict_in_a_loop_left_by_break(x0, w, n):
+    # (seeds 654, 1034, 1074, 2102, 2846) a dict updated in a loop that examples leave:
+    # the value kept for the examples that left starts as zeros of the dict's type
+    d = {"a": x0, "b": 0.5}
+    j = 0
+    while j < n:
+        j += 1
+        if np.sum(w) < -0.5 * j:
+            break
+        d["b"] = np.sum(np.sin(w)) * d["b"] + d["a"]
+    return d["b"] * x0
+
+
+@SETTINGS
+@given(ws=rows(5, 3))
+def test_vmap_of_a_dict_in_a_loop_examples_leave(ws):
+    assume(np.all(np.abs(np.sum(ws, axis=1)[:, None] + 0.5 * np.arange(1, 4)) > 1e-3))
+    for n in (0, 1, 3):
+        args, axes = (1.5, ws, n), (None, 0, None)
+        f = myia.vmap(dict_in_a_loop_left_by_break, in_axes=axes)
+        close(f(*args), stacked(dict_in_a_loop_left_by_break, args, axes), rtol=1e-12, atol=0)
+        g = myia.vmap(myia.grad(dict_in_a_loop_left_by_break, argnums=1), in_axes=axes)
+        want = per_example_fd(dict_in_a_loop_left_by_break, args, axes, 1)
+        close(g(*args), want, rtol=1e-5, atol=1e-6)
