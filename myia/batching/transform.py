@@ -323,6 +323,7 @@ class Batcher:
         if parent in self.inside:  # filled first: a closure reads the values of its parent
             self.graph(parent)
         bg = self.graphs[g] = g.derive("vmap")
+        self.pending.append(g)  # (before the graphs its parameters' types ask for)
         bg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
         for p in g.parameters:
             q = bg.add_parameter(p.name, p.loc)
@@ -335,7 +336,6 @@ class Batcher:
         if g in self.masks and g.flags.get("loop"):  # (`control.mask_sides`)
             mask = self.masks[g] = bg.add_parameter("mask", g.loc)
             mask.abstract = AArray(np.dtype(bool), (self.size,))
-        self.pending.append(g)
         return bg
 
     def run(self) -> None:

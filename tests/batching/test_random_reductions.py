@@ -5,7 +5,10 @@ against central finite differences."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pytest
 from hypothesis import assume, given
 
 import myia
@@ -60,3 +63,50 @@ def test_vmap_of_a_dict_in_a_loop_examples_leave(ws):
         g = myia.vmap(myia.grad(dict_in_a_loop_left_by_break, argnums=1), in_axes=axes)
         want = per_example_fd(dict_in_a_loop_left_by_break, args, axes, 1)
         close(g(*args), want, rtol=1e-5, atol=1e-6)
+
+
+def closure_over_an_item_beside_a_return_in_nested_loops(x0, x1, n):
+    # (seeds 350, 1506, 1650, 2690) a return from an inner loop leaves the while loop
+    # around it; the closure's type made the while loop's body rewritten before its header
+    v0 = x0 * 0.5
+    for e in [x0]:
+        j = 0
+        while j < n:
+            j += 1
+
+            def h(a):
+                if e < x1:
+                    return a
+                return math.tanh(x0)
+
+            v0 = h(math.sin(x0)) + v0 * 0.5
+            for _k in range(1, n):
+                if v0 < x1:
+                    return math.sin(v0)
+                if x0 < v0:
+                    break
+    return v0
+
+
+def test_vmap_of_a_return_in_nested_loops_beside_a_closure():
+    fn = closure_over_an_item_beside_a_return_in_nested_loops
+    xs = np.array([0.1, -0.9, 0.5, 1.3, -0.2])
+    for n in (0, 1, 4):
+        args, axes = (xs, 0.2, n), (0, None, None)
+        close(myia.vmap(fn, in_axes=axes)(*args), stacked(fn, args, axes), rtol=1e-12, atol=0)
+        g = myia.grad(lambda a, b, c: np.sum(myia.vmap(fn, in_axes=axes)(a, b, c)))(*args)
+        close(g, per_example_fd(fn, args, axes, 0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=myia.MyiaTypeError,
+    reason="myia bug: vmap of grad of a return from an inner loop beside a closure refuses "
+    "the tape of the while loop ('cannot give a batch axis to a value of type "
+    "AStack(AResidual(...:while))')",
+)
+def test_vmap_of_grad_of_a_return_in_nested_loops_beside_a_closure():
+    fn = closure_over_an_item_beside_a_return_in_nested_loops
+    args, axes = (np.array([0.1, -0.9, 0.5]), 0.2, 4), (0, None, None)
+    g = myia.vmap(myia.grad(fn), in_axes=axes)(*args)
+    close(g, per_example_fd(fn, args, axes, 0), rtol=1e-5, atol=1e-6)
