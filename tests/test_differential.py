@@ -17,12 +17,16 @@ others with `-m differential`), so a fix shows up as an XPASS.
 
 Run of 2026-12-03 (rich generator, 2 workers on 2 cores shared with other jobs, load 6 to
 15): seeds 0 to 2999 checked, 0.8 programs a second; 27 fail (`KNOWN_FAILING_SEEDS`, each
-with its reason: 23 vmap crashes, one second-order crash, three over-refusals of the
+with its reason: 21 vmap crashes, three second-order crashes, three over-refusals of the
 aliasing rule), 101 were refused clearly as expected (a closure reading a variable assigned
 again after it), 17% of the vmap checks were refused clearly (a branch or a loop on a
 varying condition, a list of run-time length of varying items). Seeds 3000 to 9999 of the
 rich stream have not been run. The extended generator's seeds 0 to 2999 (`rich=False`)
-were all checked before.
+were all checked before. Fixed since (their seeds left the dict): the 12 crashes of the
+`getitem` rule (a branch's value slot unbound on one side) and the 5 of 'None is not
+subscriptable' (a dict in a loop examples leave) and the 4 of a KeyError in
+batching/breaks.py (a loop's body rewritten before its header), reduced in
+tests/batching/test_random_reductions.py.
 """
 
 from __future__ import annotations
@@ -42,11 +46,6 @@ SLOW_COUNT = 10_000
 
 # Seed -> the myia bug its program meets (one line).
 KNOWN_FAILING_SEEDS: dict[int, str] = {
-    350: "vmap: KeyError in batching/breaks.py (a return from an inner loop beside a closure "
-    "over an outer loop's item; test_vmap_of_a_return_in_nested_loops_beside_a_closure)",
-    406: "vmap: internal error, the batching rule of `getitem` made a float, not an array",
-    654: "vmap: 'None is not subscriptable' in nested while loops with a break and a return",
-    710: "vmap: internal error, the batching rule of `getitem` made a float, not an array",
     807: "grad of grad: the generated code indexes a float (a tuple unpacked in a branch not "
     "taken; test_second_order_of_a_tuple_unpacked_in_a_branch_not_taken)",
 }
@@ -54,17 +53,15 @@ _ALIASING = (
     "the aliasing rule refuses `xs[i] = v` beside `xs.append(...)` in nested loops "
     "('`xs` holds `xs`'; test_store_into_a_list_beside_appends_in_nested_loops)"
 )
-_GETITEM = "vmap: internal error, the batching rule of `getitem` made a float, not an array"
-_WHILE_MASK = "vmap: KeyError Graph<f_random:while> in batching/breaks.py (as seed 350)"
-_NONE_ITEM = "vmap: 'None is not subscriptable' (as seed 654)"
 KNOWN_FAILING_SEEDS.update({s: _ALIASING for s in (1002, 1030, 1262)})
-KNOWN_FAILING_SEEDS.update({s: _GETITEM for s in (1130, 1230, 1410, 1534, 1566, 1954)})
-KNOWN_FAILING_SEEDS.update({s: _WHILE_MASK for s in (1506, 1650)})
-KNOWN_FAILING_SEEDS.update({s: _NONE_ITEM for s in (1034, 1074, 2102, 2846)})
-KNOWN_FAILING_SEEDS.update({s: _GETITEM for s in (2122, 2234, 2502, 2646)})
-KNOWN_FAILING_SEEDS.update({s: _WHILE_MASK for s in (2690,)})
-KNOWN_FAILING_SEEDS[2158] = "vmap: the generated code multiplies a float by `Zero`"
-KNOWN_FAILING_SEEDS[2822] = "vmap: IndexError (list index out of range) while batching"
+KNOWN_FAILING_SEEDS[2158] = (
+    "grad of grad: the generated code multiplies a float by `Zero` (`np.tanh(pt.u * e2)`, "
+    "e2 an item of a loop over a list)"
+)
+KNOWN_FAILING_SEEDS[2822] = (
+    "grad of grad: the generated code indexes past the end of the sensitivity of a list "
+    "(IndexError, `d_xs[i:][0]` beside `xs.append(...)` in a while loop)"
+)
 
 # Seeds of 0..2999 of the extended generator (`rich=False`) whose second order met 'cyclic
 # graph nesting' (an `if` or a loop entered from two places made two forward regions of
@@ -431,41 +428,6 @@ def test_second_order_of_a_closure_made_by_a_function_called_in_a_loop(x, n):
     d2 = myia.grad(myia.grad(closure_made_by_a_function_called_in_a_loop))(x, n)
     assert d2 == pytest.approx((n + 1) * n * x ** (n - 1) if n else 0.0, rel=1e-12)
     check_grads(closure_made_by_a_function_called_in_a_loop, (x, n), order=2)
-
-
-def closure_over_an_item_beside_a_return_in_nested_loops(x0, x1, n):
-    v0 = x0 * 0.5
-    for e in [x0]:
-        j = 0
-        while j < n:
-            j += 1
-
-            def h(a):
-                if e < x1:
-                    return a
-                return math.tanh(x0)
-
-            v0 = h(math.sin(x0)) + v0 * 0.5
-            for _k in range(1, n):
-                if v0 < x1:
-                    return math.sin(v0)
-                if x0 < v0:
-                    break
-    return v0
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="myia bug (seed 350): vmap of a return from an inner loop, in a while loop "
-    "that defines a closure over the item of an outer loop, finds no mask of the while "
-    "loop (KeyError: Graph<...:while> in batching/breaks.py, state_at)",
-)
-def test_vmap_of_a_return_in_nested_loops_beside_a_closure():
-    fn = closure_over_an_item_beside_a_return_in_nested_loops
-    xs = np.array([0.1, -0.9, 0.5])
-    got = myia.vmap(fn, in_axes=(0, None, None))(xs, 0.2, 4)
-    np.testing.assert_allclose(got, [fn(x, 0.2, 4) for x in xs.tolist()], rtol=1e-12)
 
 
 def clipped_product(p, q):

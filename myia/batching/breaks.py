@@ -33,6 +33,7 @@ import numpy as np
 
 from myia.batching import specs as S
 from myia.batching.tapes import entry_type
+from myia.errors import MyiaTypeError
 from myia.infer.abstract import AArray, AStack, ATuple
 from myia.infer.build import Builder, typed_constant
 from myia.ir.nodes import Apply, Constant, Graph, Node
@@ -168,9 +169,27 @@ def extra_parameters(bt, g: Graph, bg: Graph) -> None:
 def initial(bt, b: Builder, g: Graph) -> list[Node]:
     """`done` and `res` where the loop `g` starts: no example has left it (zeros)."""
     t = kept_type(bt, g.output.abstract)
+    if _holds_varying_tape(bt, t):
+        raise MyiaTypeError(
+            "vmap cannot batch the gradient of this loop: examples leave it at different "
+            "runs (a break or a return on a condition that varies), and the residual of a "
+            "run holds the tape of an inner loop, which cannot be kept for each example; "
+            "differentiate the sum of the mapped function instead (myia.grad of np.sum of "
+            "myia.vmap), or loop over the examples",
+            b.loc,
+        )
     none = typed_constant(None)
     res = bt.broadcast(b, bt.zeros(b, t, none), t, False, S.fit(True, t))
     return [typed_constant(np.zeros(bt.size, dtype=bool)), res]
+
+
+def _holds_varying_tape(bt, t) -> bool:
+    """Whether a value of type `t` holds a tape whose entries vary from example to
+    example (or are masked)."""
+    if isinstance(t, AStack):
+        return t in bt.masked or S.fit(True, t.elem) is not False
+    items = S.parts(t)
+    return items is not None and any(_holds_varying_tape(bt, x) for x in items)
 
 
 def go(bt, b: Builder, header: Graph, test: Node, batched: bool, mask=None) -> Node:

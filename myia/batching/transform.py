@@ -186,7 +186,9 @@ class Batcher:
 
     def _raise_out(self, g: Graph, spec) -> None:
         old = self.out.get(g, False)
-        new = S.fit(S.join(old, spec), g.output.abstract)
+        # fitted to the type its callers see: a part unbound in `g` (an early return's
+        # slot) may vary where another graph they call sets it (see `bound`)
+        new = S.fit(S.join(old, spec), self.seen_as.get(g, g.output.abstract))
         if new != old:
             self.out[g] = new
             self._changed = True
@@ -326,6 +328,7 @@ class Batcher:
         if parent in self.inside:  # filled first: a closure reads the values of its parent
             self.graph(parent)
         bg = self.graphs[g] = g.derive("vmap")
+        self.pending.append(g)  # (before the graphs its parameters' types ask for)
         bg.flags.update({k: v for k, v in g.flags.items() if k in ("loop", "branch")})
         for p in g.parameters:
             q = bg.add_parameter(p.name, p.loc)
@@ -338,7 +341,6 @@ class Batcher:
         if g in self.masks and g.flags.get("loop"):  # (`control.mask_sides`)
             mask = self.masks[g] = bg.add_parameter("mask", g.loc)
             mask.abstract = AArray(np.dtype(bool), (self.size,))
-        self.pending.append(g)
         return bg
 
     def run(self) -> None:
@@ -454,7 +456,7 @@ class Batcher:
         """Zeros of the per-example type `t` (numbers, arrays of known shape and structures
         of them), standing for the unbound variable `v`; `v` itself for other types."""
         items = S.parts(t)
-        if items is not None and not isinstance(t, ADict):
+        if items is not None:
             return S.rebuild(b, t, [self.zeros(b, x, v) for x in items])
         if isinstance(t, AScalar):
             return typed_constant(t.kind(0), v.loc)
