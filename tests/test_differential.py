@@ -50,14 +50,9 @@ KNOWN_FAILING_SEEDS: dict[int, str] = {
     807: "grad of grad: the generated code indexes a float (a tuple unpacked in a branch not "
     "taken; test_second_order_of_a_tuple_unpacked_in_a_branch_not_taken)",
 }
-_ALIASING = (
-    "the aliasing rule refuses `xs[i] = v` beside `xs.append(...)` in nested loops "
-    "('`xs` holds `xs`'; test_store_into_a_list_beside_appends_in_nested_loops)"
-)
 _GETITEM = "vmap: internal error, the batching rule of `getitem` made a float, not an array"
 _WHILE_MASK = "vmap: KeyError Graph<f_random:while> in batching/breaks.py (as seed 350)"
 _NONE_ITEM = "vmap: 'None is not subscriptable' (as seed 654)"
-KNOWN_FAILING_SEEDS.update({s: _ALIASING for s in (1002, 1030, 1262)})
 KNOWN_FAILING_SEEDS.update({s: _GETITEM for s in (1130, 1230, 1410, 1534, 1566, 1954)})
 KNOWN_FAILING_SEEDS.update({s: _WHILE_MASK for s in (1506, 1650)})
 KNOWN_FAILING_SEEDS.update({s: _NONE_ITEM for s in (1034, 1074, 2102, 2846)})
@@ -524,14 +519,10 @@ def store_into_a_list_beside_appends(x0, n):
     return xs[-1] + xs[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=myia.MyiaSyntaxError,
-    reason="myia bug (seeds 1002, 1030, 1262, reduced): the aliasing rule takes "
-    "`xs.append(v)` (`xs = xs + [v]`) after the inner loop for a container holding `xs` "
-    "itself and refuses `xs[-1] = ...` ('`xs` holds `xs`'), though the list holds floats",
-)
 def test_store_into_a_list_beside_appends_in_nested_loops():
+    # Seeds 1002, 1030, 1262 (reduced): `xs.append(v)` (`xs = xs + [v]`) after the inner
+    # loop holds the floats of `xs`, not `xs`, so `xs[-1] = ...` is accepted.
     fn = store_into_a_list_beside_appends
     for n in (0, 1, 2):
         assert myia.jit(fn)(0.3, n) == fn(0.3, n)
+        check_grads(fn, (0.3, n), order=2, argnums=0)
