@@ -293,6 +293,68 @@ def list_rebound_to_a_fresh_one(x):
     return np.sum(w * xs[0])
 
 
+# Joins (`ys = xs + [w]`, also what `xs.append(w)` becomes) hold the elements of `xs` ----------
+
+
+def joined_then_slot_updated(x):  # `ys` holds the arrays of `xs`, not `xs`
+    xs = [x * 1.0, x * 2.0]
+    ys = xs + [x * 3.0]
+    xs[0] = np.zeros(3)
+    return np.sum(ys[0]) + 2.0 * np.sum(xs[0]) + 5.0 * np.sum(ys[2])
+
+
+def joined_then_extended(x):
+    xs = [x * 1.0]
+    ys = xs + [x * 2.0]
+    xs += [x * 3.0]
+    return np.sum(ys[-1]) + 2.0 * np.sum(xs[-1]) + 5.0 * np.sum(xs[0])
+
+
+def appends_beside_stores_in_nested_loops(x):  # seeds 1002, 1030, 1262 of the differential run
+    xs = [x * 1.0]
+    for _i in range(2):
+        for k in range(2):
+            xs.append(x * float(k))
+            xs[-1] = np.tanh(x * float(k + 1))
+        xs.append(x * 0.25)
+    return np.sum(xs[-1]) + 2.0 * np.sum(xs[2]) + 5.0 * np.sum(xs[0])
+
+
+def joined_then_element_updated(x):  # `ys[0]` is the array `xs[0]`
+    xs = [x * 1.0]
+    ys = xs + [x * 2.0]
+    xs[0][1] = 5.0
+    return np.sum(ys[0])
+
+
+def joined_then_its_element_updated(x):
+    xs = [x * 1.0]
+    ys = xs + [x * 2.0]
+    ys[0][1] = 5.0
+    return np.sum(xs[0])
+
+
+def joined_with_itself(x):  # `ys[1]` is `xs`
+    xs = [x * 1.0]
+    ys = xs + [xs]
+    xs[0] = np.zeros(3)
+    return np.sum(ys[1][0])
+
+
+def joined_in_one_branch(x):  # the other branch makes `ys` another name for `xs`
+    xs = [x * 1.0]
+    ys = xs + [x] if np.sum(x) > 100.0 else xs
+    xs[0] = np.zeros(3)
+    return np.sum(ys[0])
+
+
+def joined_in_a_display_then_extended(x):  # `ys[0]` is `xs`
+    xs = [x * 1.0]
+    ys = [xs] + [x * 2.0]
+    xs += [x * 3.0]
+    return np.sum(ys[0][-1])
+
+
 ACCEPTED = [
     (rebound_to_fresh, 1),
     (rebound_in_one_branch, 1),
@@ -305,6 +367,9 @@ ACCEPTED = [
     (comprehension_read_before_the_update, 1),
     (stored_float, 1),
     (list_rebound_to_a_fresh_one, 1),
+    (joined_then_slot_updated, 1),
+    (joined_then_extended, 1),
+    (appends_beside_stores_in_nested_loops, 1),
 ]
 WITH_A_FLOAT = [
     comprehension_of_numbers,
@@ -360,6 +425,13 @@ def test_real_aliases_stay_refused():
     assert_refused(appended_then_updated, (x,), "w[0] = 5.0", "`xs` holds `w`")
     assert_refused(appended_then_updated_in_the_list, (x,), "xs[0] += 1.0", "`xs` holds `w`")
     assert_refused(appended_then_added_to, (x,), "w += 1.0", "shares its object with `xs`")
+    assert_refused(joined_then_element_updated, (x,), "xs[0][1] = 5.0", "`ys` holds `xs`")
+    assert_refused(joined_then_its_element_updated, (x,), "ys[0][1] = 5.0", "`ys` holds `xs`")
+    assert_refused(joined_with_itself, (x,), "xs[0] = np.zeros(3)", "`ys` holds `xs`")
+    assert_refused(joined_in_one_branch, (x,), "xs[0] = np.zeros(3)", "`ys = xs + [x]")
+    assert_refused(
+        joined_in_a_display_then_extended, (x,), "xs += [x * 3.0]", "shares its object with `ys`"
+    )
 
 
 # Random programs of names, swaps, updates and lists -----------------------------------------

@@ -18,8 +18,9 @@ others with `-m differential`), so a fix shows up as an XPASS.
 Run of 2026-12-03 (rich generator, 2 workers on 2 cores shared with other jobs, load 6 to
 15): seeds 0 to 2999 checked, 0.8 programs a second; 27 fail (`KNOWN_FAILING_SEEDS`, each
 with its reason: 21 vmap crashes, three second-order crashes, three over-refusals of the
-aliasing rule), 101 were refused clearly as expected (a closure reading a variable assigned
-again after it), 17% of the vmap checks were refused clearly (a branch or a loop on a
+aliasing rule; the vmap crashes and seeds 807, 1002, 1030 and 1262 pass since), 101 were
+refused clearly as expected (a closure reading a variable assigned again after it), 17% of
+the vmap checks were refused clearly (a branch or a loop on a
 varying condition, a list of run-time length of varying items). Seeds 3000 to 9999 of the
 rich stream have not been run. The extended generator's seeds 0 to 2999 (`rich=False`)
 were all checked before. Fixed since (their seeds left the dict): the 12 crashes of the
@@ -45,15 +46,7 @@ SLICE = range(50)
 SLOW_COUNT = 10_000
 
 # Seed -> the myia bug its program meets (one line).
-KNOWN_FAILING_SEEDS: dict[int, str] = {
-    807: "grad of grad: the generated code indexes a float (a tuple unpacked in a branch not "
-    "taken; test_second_order_of_a_tuple_unpacked_in_a_branch_not_taken)",
-}
-_ALIASING = (
-    "the aliasing rule refuses `xs[i] = v` beside `xs.append(...)` in nested loops "
-    "('`xs` holds `xs`'; test_store_into_a_list_beside_appends_in_nested_loops)"
-)
-KNOWN_FAILING_SEEDS.update({s: _ALIASING for s in (1002, 1030, 1262)})
+KNOWN_FAILING_SEEDS: dict[int, str] = {}
 KNOWN_FAILING_SEEDS[2158] = (
     "grad of grad: the generated code multiplies a float by `Zero` (`np.tanh(pt.u * e2)`, "
     "e2 an item of a loop over a list)"
@@ -460,18 +453,15 @@ def tuple_unpacked_in_a_branch_not_taken(x0, x1, w, pt):
     return clipped_product(v0 - pt["s"], x1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="myia bug (seed 807, reduced): grad of grad runs generated code that unpacks a "
-    "float ('cannot unpack non-iterable float object'); first order is right",
-)
 def test_second_order_of_a_tuple_unpacked_in_a_branch_not_taken():
+    # Seed 807 (reduced): the optimizer unwrapped the backward `if`'s result through a
+    # call that other branches read items of (tests/opt/test_unwrap.py).
     # The value is 2 x1 (x0 / 2 - s), linear in x0: its derivative is x1, the second 0.
     args = (1.5646, -0.0011, np.array([-0.315677, 0.821306, -0.063587]))
     args += ({"s": -1.666999, "u": np.array([-0.533283, 0.493313, -0.750473])},)
     assert myia.grad(tuple_unpacked_in_a_branch_not_taken)(*args) == pytest.approx(args[1])
     assert myia.grad(myia.grad(tuple_unpacked_in_a_branch_not_taken))(*args) == 0.0
+    check_grads(tuple_unpacked_in_a_branch_not_taken, args, order=2, argnums=(0, 1))
 
 
 def store_into_a_list_beside_appends(x0, n):
@@ -486,14 +476,10 @@ def store_into_a_list_beside_appends(x0, n):
     return xs[-1] + xs[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=myia.MyiaSyntaxError,
-    reason="myia bug (seeds 1002, 1030, 1262, reduced): the aliasing rule takes "
-    "`xs.append(v)` (`xs = xs + [v]`) after the inner loop for a container holding `xs` "
-    "itself and refuses `xs[-1] = ...` ('`xs` holds `xs`'), though the list holds floats",
-)
 def test_store_into_a_list_beside_appends_in_nested_loops():
+    # Seeds 1002, 1030, 1262 (reduced): `xs.append(v)` (`xs = xs + [v]`) after the inner
+    # loop holds the floats of `xs`, not `xs`, so `xs[-1] = ...` is accepted.
     fn = store_into_a_list_beside_appends
     for n in (0, 1, 2):
         assert myia.jit(fn)(0.3, n) == fn(0.3, n)
+        check_grads(fn, (0.3, n), order=2, argnums=0)

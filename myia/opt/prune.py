@@ -226,6 +226,7 @@ def _leaves(mng: Manager, out, g: Graph | None):
     leaves: list[Apply] = []
     path: set[Apply] = set()
     stack = [out]
+    caller = out if g is None else None
     while stack:
         n = stack.pop()
         if not isinstance(n, Apply):
@@ -233,6 +234,8 @@ def _leaves(mng: Manager, out, g: Graph | None):
         if n.is_apply(_MAKE_TUPLE):
             leaves.append(n)
             path.add(n)
+        elif n is not caller and not tail_only(mng, n):
+            return None, None
         elif g is not None and _calls(n, g):
             path.add(n)
         elif _is_switch_call(n):
@@ -247,6 +250,12 @@ def _leaves(mng: Manager, out, g: Graph | None):
     if not leaves or len({len(leaf.inputs) for leaf in leaves}) != 1:
         return None, None
     return leaves, path
+
+
+def tail_only(mng: Manager, n: Apply) -> bool:
+    """Whether the value of `n` is only what its graph returns (a call in tail position):
+    a call on the way to the leaves takes their new type, which no other user expects."""
+    return all(u is n.graph.return_ and i == 1 for u, i in mng.uses.get(n, ()))
 
 
 def _is_switch_call(n: Apply) -> bool:

@@ -11,7 +11,7 @@ its callers use:
 
 Each leaf (a `make_tuple` or a constant tuple a branch returns) is rebuilt without the
 wrapper, and the call, the calls in tail position between it and the leaves (a recursion,
-a loop) and the reads take the new types. Only exact: the values read are the same nodes.
+a loop; each used only as the result of its graph) and the reads take the new types. Only exact: the values read are the same nodes.
 
 Example:
     >>> unwrap_results(manager, root)     # doctest: +SKIP
@@ -23,7 +23,7 @@ from myia.infer.abstract import ATuple
 from myia.infer.build import typed_constant
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node
-from myia.opt.prune import _calls, _is_switch_call, _item, _node_id, graph_calls
+from myia.opt.prune import _calls, _is_switch_call, _item, _node_id, graph_calls, tail_only
 from myia.prim.registry import REGISTRY
 from myia.prim.structures import Unbound
 
@@ -62,6 +62,7 @@ def _leaves(mng: Manager, out: Node, g: Graph | None):
     leaves: list[tuple[Graph, Node]] = []
     path: set[Apply] = set()
     stack = [(out.graph, out)]
+    caller = out if g is None else None
     while stack:
         h, n = stack.pop()
         if isinstance(n, Constant) and isinstance(n.value, tuple):
@@ -70,6 +71,8 @@ def _leaves(mng: Manager, out: Node, g: Graph | None):
             return None
         elif n.is_apply(_MAKE_TUPLE):
             leaves.append((h, n))
+        elif n is not caller and not tail_only(mng, n):
+            return None  # a call on the way read elsewhere too (`[1]` of it in the branch)
         elif g is not None and _calls(n, g):
             path.add(n)
         elif _is_switch_call(n) and _called_once(mng, n.inputs[0]):

@@ -33,32 +33,24 @@ call) may return any of its arguments or captures. A finished list, set or dict
 comprehension holds what its element expression returns (`[v for v in y]` the rows of `y`,
 `[v * 2.0 for v in y]` new arrays) and reads its names where it stands; a generator
 expression, a def or a lambda holds its captures; a join of lists with a display
-(`xs + [w]`, what `xs.append(w)` becomes) holds the elements of both. Everything else (fresh arrays from
+(`xs + [w]`, what `xs.append(w)` becomes) holds `w` and the elements of `xs`, not `xs`
+itself: a write into a slot of `xs` does not show through it, a write into an element does.
+What a value shares is read by `sharing.py`. Everything else (fresh arrays from
 `np.zeros`, `np.array`, `x.copy()`, arithmetic, NumPy functions, gradients) is fresh.
 """
 
 from __future__ import annotations
 
 import ast
-import functools
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from myia.parser.ast_rules import (
-    _ALL_ARGS_VIEW_FUNCS,
-    _ARRAY_MAKERS,
-    _CONTAINER_BUILTINS,
-    _ELEMENT_BUILTINS,
-    _FRESH_ATTRS,
     _LOOPS,
-    _MODULES,
     _NESTED_SCOPES,
     _OPS,
     _SKIPPED_FIELDS,
-    _VIEW_ATTRS,
-    _VIEW_FUNCS,
     _code,
     _free_reads,
     _iter_own,
@@ -67,8 +59,8 @@ from myia.parser.ast_rules import (
     _subscript_root,
     _target_names,
 )
-from myia.parser.calls import _CallSharing
 from myia.parser.children import child_nodes
+from myia.parser.sharing import _EAGER, _ValueSharing
 
 if TYPE_CHECKING:
     from myia.parser.fence import _Fence
@@ -94,6 +86,9 @@ class _Edge:
     closure: bool = False  # `target` is a def or lambda capturing `source`
     binds: bool = False  # `stmt` binds `target` (not a store into it)
     binds_source: bool = False  # `stmt` binds `source` too (`a = b = v`)
+    # `target` is a new list or tuple holding the elements of `source`, not its object
+    # (`ys = xs + [w]`): a write into a slot of `source` does not show through `target`.
+    elements: bool = False
     # The versions of the two names the edge links (`_AliasCheck.versions`), set by `run`.
     target_versions: frozenset = frozenset()
     source_versions: frozenset = frozenset()
@@ -139,19 +134,6 @@ def _own_parts(stmt: ast.stmt) -> list[ast.AST]:
 
 
 _BLOCK_ITEMS = (ast.stmt, ast.excepthandler, ast.match_case)
-# Comprehensions that run where they stand (a generator expression runs when it is consumed).
-_EAGER = (ast.ListComp, ast.SetComp, ast.DictComp)
-_SEQUENCES = (ast.List, ast.Tuple, ast.ListComp)
-
-
-def _concatenation(e: ast.AST) -> bool:
-    """Whether `e` joins or repeats lists or tuples (`xs + [v]`, `[w] * 2`): one side is
-    written as one (`xs.append(v)` is rewritten to `xs = xs + [v]`)."""
-    return (
-        isinstance(e, ast.BinOp)
-        and isinstance(e.op, (ast.Add, ast.Mult))
-        and any(isinstance(side, _SEQUENCES) for side in (e.left, e.right))
-    )
 
 
 def _late_reads(scope: ast.AST) -> set[int]:
@@ -168,7 +150,7 @@ def _late_reads(scope: ast.AST) -> set[int]:
     return out
 
 
-class _AliasCheck(_CallSharing):
+class _AliasCheck(_ValueSharing):
     """The aliasing rule of in-place updates, for one function (see the module docstring).
 
     `namespace` resolves the names the function does not bind (None: every callee is a
@@ -371,58 +353,16 @@ class _AliasCheck(_CallSharing):
             self.arrays[name.id] = self.arrays.get(name.id, True) and is_array
             self.define(name.id, stmt)
             closure = isinstance(value, ast.Lambda) and name is target
+            joined = self.joined_elements(value) if name is target else set()
             for src, direct in sources:
-                self.edges.append(
-                    _Edge(name.id, src.id, stmt, container=not direct, closure=closure, binds=True)
-                )
+                edge = _Edge(name.id, src.id, stmt, container=not direct, closure=closure)
+                edge.binds, edge.elements = True, id(src) in joined
+                self.edges.append(edge)
 
     def local_fn(self, name: str, value: ast.AST | None) -> None:
         """Record that `name` is bound to `value`: a def or lambda when it is its only binding."""
         fn = value if isinstance(value, (ast.FunctionDef, ast.Lambda)) else None
         self.local_fns[name] = fn if name not in self.local_fns else None
-
-    def pairs(self, target: ast.expr, value: ast.expr) -> Iterator[tuple[ast.Name, list]]:
-        """(name bound, sources of its value) for each name of an assignment target."""
-        if isinstance(target, ast.Name):
-            yield target, self.sources(value)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            elts = target.elts
-            if (
-                isinstance(value, (ast.Tuple, ast.List))
-                and len(value.elts) == len(elts)
-                and not any(isinstance(e, ast.Starred) for e in [*elts, *value.elts])
-            ):
-                for t, v in zip(elts, value.elts):
-                    yield from self.pairs(t, v)
-            else:  # each name is an element of the value
-                sources = [(src, True) for src, _ in self.sources(value)]
-                for name in _target_names(target):
-                    yield name, sources
-        elif isinstance(target, ast.Starred):
-            yield from self.pairs(target.value, value)
-
-    def element_pairs(self, target: ast.expr, it: ast.expr) -> Iterator[tuple[ast.Name, list]]:
-        """(name bound, names it may share data with) for each name of a loop target."""
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords:
-            fn, args = it.func.id, it.args
-            elts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else None
-            if fn == "range":
-                for name in _target_names(target):
-                    yield name, []
-                return
-            if fn == "enumerate" and len(args) == 1 and elts is not None and len(elts) == 2:
-                for name in _target_names(elts[0]):
-                    yield name, []
-                yield from self.element_pairs(elts[1], args[0])
-                return
-            if fn == "zip" and elts is not None and len(elts) == len(args):
-                if not any(isinstance(e, ast.Starred) for e in [*elts, *args]):
-                    for elt, arg in zip(elts, args):
-                        yield from self.element_pairs(elt, arg)
-                    return
-        sources = [src for src, _ in self.sources(it)]
-        for name in _target_names(target):
-            yield name, sources
 
     def subscript_update(
         self, stmt: ast.stmt, target: ast.Subscript, value: ast.expr, path: tuple
@@ -436,114 +376,9 @@ class _AliasCheck(_CallSharing):
             if src.id != root.id:
                 self.edges.append(_Edge(root.id, src.id, stmt, store=True))
 
-    def makes_array(self, value: ast.AST) -> bool:
-        """Whether `value` is a new ndarray made by NumPy (`np.zeros(3)`, `np.array(x)`) or
-        by arithmetic that lists and tuples do not support (`m * 1.0`, `a - b`, `x @ w`)."""
-        if isinstance(value, ast.BinOp):
-            if isinstance(
-                value.op, (ast.Sub, ast.Div, ast.FloorDiv, ast.Pow, ast.MatMult, ast.Mod)
-            ):
-                return True
-            if isinstance(value.op, (ast.Add, ast.Mult)):
-                return any(
-                    isinstance(side, ast.Constant) and isinstance(side.value, float)
-                    for side in (value.left, value.right)
-                )
-        return (
-            isinstance(value, ast.Call)
-            and isinstance(value.func, ast.Attribute)
-            and value.func.attr in _ARRAY_MAKERS
-            and self.is_module(value.func.value)
-            and not any(k.arg == "copy" for k in value.keywords)
-        )
-
     def copies_into(self, edge: _Edge) -> bool:
         """Whether `edge` stores into a name that is always an ndarray (a copy, not a link)."""
         return edge.store and self.arrays.get(edge.target, False)
-
-    def is_module(self, node: ast.AST) -> bool:
-        while isinstance(node, ast.Attribute):
-            node = node.value
-        return isinstance(node, ast.Name) and node.id in _MODULES and node.id not in self.visible
-
-    def sources(self, e: ast.AST) -> list[tuple[ast.Name, bool]]:
-        """The names whose object the value of `e` may be, view or (direct=False) contain."""
-        if isinstance(e, ast.Name):
-            return [(e, True)]
-        if isinstance(e, (ast.Starred, ast.NamedExpr)):
-            return self.sources(e.value)
-        if isinstance(e, ast.Subscript):  # an element, or a view by basic slicing
-            return [(n, True) for n, _ in self.sources(e.value)]
-        if isinstance(e, ast.Attribute):
-            if e.attr in _VIEW_ATTRS:
-                return [(n, True) for n, _ in self.sources(e.value)]
-            if e.attr in _FRESH_ATTRS or self.is_module(e.value):
-                return []
-            return [(n, True) for n, _ in self.sources(e.value)]
-        if isinstance(e, (ast.Tuple, ast.List, ast.Set)):
-            return [(n, False) for elt in e.elts for n, _ in self.sources(elt)]
-        if isinstance(e, ast.Dict):
-            return [(n, False) for v in e.values for n, _ in self.sources(v)]
-        if _concatenation(e):  # a new list or tuple holding the elements of both sides
-            return [(n, False) for side in (e.left, e.right) for n, _ in self.sources(side)]
-        if isinstance(e, ast.IfExp):
-            return self.sources(e.body) + self.sources(e.orelse)
-        if isinstance(e, ast.BoolOp):
-            return [s for v in e.values for s in self.sources(v)]
-        if isinstance(e, _EAGER):
-            return [(n, False) for n in self.comprehension_sources(e)]
-        if isinstance(e, (ast.GeneratorExp, ast.Lambda)):
-            return [(n, False) for n in _free_reads(e)]
-        if isinstance(e, ast.Call):
-            return self.call_sources(e)
-        return []
-
-    def comprehension_sources(self, comp: ast.ListComp | ast.SetComp | ast.DictComp) -> list:
-        """The names whose objects the elements of a finished comprehension may be, view or
-        contain: those its element expression returns, a loop variable standing for the
-        elements of its iterable (`[v for v in y]` holds views of the rows of `y`,
-        `[v * 2.0 for v in y]` new values)."""
-        elements: dict[str, list[ast.Name]] = {}  # a loop variable: what its values may share
-        expand = lambda n: elements.get(n.id, [n])
-        for gen in comp.generators:
-            for name, sources in self.element_pairs(gen.target, gen.iter):
-                elements[name.id] = [m for src in sources for m in expand(src)]
-        values = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
-        return [m for value in values for n, _ in self.sources(value) for m in expand(n)]
-
-    def call_sources(self, call: ast.Call) -> list[tuple[ast.Name, bool]]:
-        func = call.func
-        callee = self.callee(func)
-        if callee is not None:
-            return self.returned_by(call, callee)
-        if isinstance(func, ast.Attribute):
-            name, method = func.attr, not self.is_module(func.value)
-        elif isinstance(func, ast.Name):
-            name, method = func.id, False
-            if self.resolved(name) is functools.partial:  # holds its function and arguments
-                args = [*call.args, *(k.value for k in call.keywords)]
-                return [(n, False) for a in args for n, _ in self.sources(a)]
-        else:
-            return []
-        receiver = self.sources(func.value) if method else []
-        direct = lambda args: [(n, True) for a in args for n, _ in self.sources(a)]
-        no_copy = any(
-            k.arg == "copy" and isinstance(k.value, ast.Constant) and k.value.value is False
-            for k in call.keywords
-        )
-        if no_copy:  # np.array(x, copy=False), x.astype(t, copy=False)
-            return receiver + direct(call.args)
-        if name in _VIEW_FUNCS:
-            if method:  # x.reshape(3, 4): a view of the receiver
-                return receiver
-            args = call.args if name in _ALL_ARGS_VIEW_FUNCS else call.args[:1]
-            keywords = [k.value for k in call.keywords if k.arg in ("a", "arr", "ary", "m", "x")]
-            return direct([*args, *keywords])
-        if name in _CONTAINER_BUILTINS:
-            return [(n, False) for n, _ in receiver + direct(call.args)]
-        if name in _ELEMENT_BUILTINS:
-            return receiver + direct(call.args)
-        return []
 
     # Checks ------------------------------------------------------------------------------
 
@@ -684,6 +519,8 @@ class _AliasCheck(_CallSharing):
                 # closure's captures are the reads of a nested function (`check_subscript`)
             is_target = edge.target == x and not current.isdisjoint(edge.target_versions)
             is_source = edge.source == x and not current.isdisjoint(edge.source_versions)
+            if edge.elements and not u.inner:
+                continue  # `ys = x + [w]` holds what `x` holds, not `x`: `x[i] = v` rebinds a slot
             if is_source and not is_target and not self.forgotten(edge, u):
                 out.append((edge, False))  # another name, view or container holds `x`
             elif is_target and not edge.store and not edge.container:
@@ -731,6 +568,8 @@ class _AliasCheck(_CallSharing):
         links: dict[tuple, list[tuple[tuple, _Edge]]] = defaultdict(list)
         for edge in self.edges:
             if not self.may_see(self.where[id(edge.stmt)], u) or self.copies_into(edge):
+                continue
+            if edge.elements:  # `ys = x + [w]` shares the elements of `x`, not its object
                 continue
             for source in edge.source_versions:
                 for target in edge.target_versions:
