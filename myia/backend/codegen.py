@@ -43,6 +43,7 @@ from myia.backend.source import (
     name,
     names_read,
     render,
+    same_line,
     used_imports,
 )
 from myia.backend.targets import NUMPY, Target
@@ -286,7 +287,7 @@ class Codegen:
         ((user, i),) = uses
         if user.graph is not node.graph or i == 0:
             return False
-        if not (_same_line(node, user) or self.moves_across_lines(node, prim, user)):
+        if not (same_line(node, user) or self.moves_across_lines(node, prim, user)):
             return False
         if user is node.graph.return_:
             return i == 1
@@ -734,22 +735,6 @@ class Codegen:
         line_map = {k + len(lines) - len(body): loc for k, loc in body_map.items()}
         text = "\n".join(lines) + "\n"
         return Module(text, entry, self.namespace, line_map)
-
-
-def _same_line(a: Node, b: Node) -> bool:
-    """Whether two nodes come from one line of the user's source (a value is written inside
-    the expression of its user only then: each generated line stands for one user line)."""
-    la, lb = a.loc, b.loc
-    if lb is None or b is b.graph.return_ or _header(la) or _header(lb):
-        return True
-    return la is not None and la.filename == lb.filename and la.lineno == lb.lineno
-
-
-def _header(loc) -> bool:
-    """Whether `loc` is the `def` line of a function: what the compiler adds at a function's
-    parameters (the sum of the sensitivities of a parameter used twice) has no line of its
-    own, so it is written inside the expressions of the lines around it."""
-    return loc is not None and loc.line_text().startswith(("def ", "async def "))
 
 
 def _float_box(n: Apply) -> bool:

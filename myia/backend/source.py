@@ -176,3 +176,27 @@ def assign(targets: list[str], value: ast.expr) -> ast.stmt:
     if len(targets) == 1:
         return ast.Assign([store(targets[0])], value, lineno=0)
     return ast.Assign([ast.Tuple([store(t) for t in targets], ast.Store())], value, lineno=0)
+
+
+def same_line(a, b) -> bool:
+    """Whether two nodes come from one line of the user's source (a value is written inside
+    the expression of its user only then: each generated line stands for one user line).
+
+    Example: `t = v * t_2` of line 49 is written inside `return t + t_9` (the output) and
+    inside the sum of a parameter's sensitivities located at `def f(x, v):`.
+    """
+    la, lb = a.loc, b.loc
+    if lb is None or b is b.graph.return_ or is_header(la) or is_header(lb):
+        return True
+    return la is not None and la.filename == lb.filename and la.lineno == lb.lineno
+
+
+def is_header(loc) -> bool:
+    """Whether `loc` is the `def` line of a function: what the compiler adds at a function's
+    parameters (the sum of the sensitivities of a parameter used twice) has no line of its
+    own, so it is written inside the expressions of the lines around it.
+
+    Example: `is_header(Location(__file__, 1))` is False for this module, whose first line
+    is its docstring.
+    """
+    return loc is not None and loc.line_text().startswith(("def ", "async def "))
