@@ -23,3 +23,19 @@ def test_quickstart_runs_and_learns():
     assert "graph @loss(" in text  # the parsed IR
     assert "graph @grad:loss(" in text  # the gradient program
     assert "def grad_loss(" in text  # the generated source
+
+
+def test_quickstart_runs_without_the_optional_dependencies():
+    # `pip install -e .` installs numpy and networkx only: SciPy and torch are extras. Their
+    # imports fail here as they do where they are not installed.
+    blocked = (
+        "import runpy, sys\n"
+        "for name in ('scipy', 'scipy.special', 'scipy.stats', 'torch'):\n"
+        "    sys.modules[name] = None\n"
+        f"runpy.run_path({str(QUICKSTART)!r}, run_name='__main__')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", blocked], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert "def grad_loss(" in out.stdout

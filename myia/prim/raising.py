@@ -48,6 +48,7 @@ from myia.infer.abstract import (
     ATuple,
 )
 from myia.prim.registry import REGISTRY
+from myia.prim.special import scipy as _SCIPY
 
 _PY_NUMBERS = (bool, int, float, complex)
 
@@ -216,6 +217,8 @@ MATH_TOTAL = "math.tanh math.fabs math.erf math.atan2".split()
 
 def _declare(names: list[str], rule) -> None:
     for name in names:
+        if name.startswith("scipy.") and _SCIPY is None:
+            continue  # SciPy's primitives exist where SciPy is installed (prim/special.py)
         REGISTRY.lookup(name).deftotal(rule)
 
 
