@@ -333,7 +333,7 @@ class FunctionLowerer(ExpressionLowerer):
         used (`t = x / y` raises for `y == 0.0`, a call may `assert`); the optimizer drops
         the effects that cannot raise."""
         value = self.lower_expr(region, expr)
-        if not isinstance(expr, (ast.Name, ast.Constant)):
+        if not isinstance(expr, (ast.Name, ast.Constant, ast.Lambda)):  # a lambda cannot raise
             region.effects.append(value)
         return value
 
