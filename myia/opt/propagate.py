@@ -23,7 +23,7 @@ import numpy as np
 from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node, Parameter
-from myia.opt.prune import graph_calls
+from myia.opt.prune import _calls, _node_id, called_at_known_sites
 
 _NUMBERS = (bool, int, float, complex, np.bool_, np.number)
 
@@ -31,14 +31,8 @@ _NUMBERS = (bool, int, float, complex, np.bool_, np.number)
 def propagate_constants(mng: Manager, root: Graph) -> list[Apply]:
     """Replace each constant parameter by its constant (see the module); the nodes that
     read it now."""
-    calls, escaping = graph_calls(mng)
     changed: list[Apply] = []
-    for g in sorted(calls, key=_node_id):
-        sites = calls[g]
-        if g is root or g in escaping or g.return_ is None:
-            continue
-        if any(len(c.inputs) - 1 != len(g.parameters) for c in sites):
-            continue
+    for g, sites in list(called_at_known_sites(mng, root)):
         for k, p in enumerate(g.parameters):
             value = _constant_of(p, [c.inputs[k + 1] for c in sites])
             if value is None:
@@ -79,12 +73,3 @@ def _same_constant(a: Constant, b: Constant) -> bool:
     if type(x) is not type(y) or a.abstract != b.abstract:
         return False
     return x is None or (x == y and repr(x) == repr(y))
-
-
-def _calls(n: Apply, g: Graph) -> bool:
-    f = n.inputs[0]
-    return isinstance(f, Constant) and f.value is g
-
-
-def _node_id(n) -> int:
-    return n.id

@@ -43,16 +43,29 @@ def graph_calls(mng: Manager) -> tuple[dict[Graph, list[Apply]], set[Graph]]:
     return calls, escaping
 
 
-def prune_parameters(mng: Manager, root: Graph) -> list[Apply]:
-    """Drop the dead parameters (see the module); the calls changed."""
+def called_at_known_sites(mng: Manager, root: Graph):
+    """`(g, sites)` for each graph but `root` that is only called, at the calls `sites`,
+    each passing one argument per parameter (the graphs whose parameters a pass may
+    change together with their calls), in a stable order.
+
+    Example:
+        >>> for g, sites in called_at_known_sites(manager, root):  # doctest: +SKIP
+        ...     assert all(len(c.inputs) - 1 == len(g.parameters) for c in sites)
+    """
     calls, escaping = graph_calls(mng)
-    changed: list[Apply] = []
     for g in sorted(calls, key=_node_id):
         sites = calls[g]
         if g is root or g in escaping or g.return_ is None:
             continue
         if any(len(c.inputs) - 1 != len(g.parameters) for c in sites):
             continue
+        yield g, sites
+
+
+def prune_parameters(mng: Manager, root: Graph) -> list[Apply]:
+    """Drop the dead parameters (see the module); the calls changed."""
+    changed: list[Apply] = []
+    for g, sites in list(called_at_known_sites(mng, root)):
         dead = [
             k
             for k, p in enumerate(g.parameters)
