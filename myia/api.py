@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from myia.ad.macro import make_grad_macro
-from myia.backend.compiled import compile_graph
+from myia.backend.compiled import call_program, compile_graph
 from myia.binding import bind
 from myia.boundary import at_boundary
 from myia.direct import DirectFunction, direct_argnums, is_numpy_function
@@ -329,10 +329,7 @@ def run(fn, args: tuple):
     Example:
         >>> run(compiled_program, (1.0,))              # doctest: +SKIP
     """
-    try:
-        result = fn.fn(*args)
-    except Exception as e:
-        result = fn.recover(e, args)
+    result = call_program(fn, args)
     if isinstance(result, Unbound):
         result._fail()
     return result

@@ -56,10 +56,7 @@ class CompiledFunction:
         self.source = module.text
 
     def __call__(self, *args):
-        try:
-            return self.fn(*args)
-        except Exception as e:
-            return self.recover(e, args)
+        return call_program(self, args)
 
     def recover(self, exc: Exception, args: tuple):
         """The result of the call on `args` that raised `exc` in `self.fn`: that of exact
@@ -96,3 +93,17 @@ def compile_graph(graph: Graph, fast: bool = True, target: Target = NUMPY) -> Co
     text = module.text
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     return CompiledFunction(module, filename, graph if fast else None, target)
+
+
+def call_program(program, args: tuple):
+    """`program.fn(*args)`, its error handed to `program.recover` (exact code for an error
+    of Python floats, else the error naming the user's line): the call of every runnable
+    program (`CompiledProgram`, the torch backend's, a `Boundary` around either).
+
+    Example:
+        >>> call_program(compile_graph(graph), (1.0,))  # doctest: +SKIP
+    """
+    try:
+        return program.fn(*args)
+    except Exception as e:  # raised by the generated code: recovered or re-raised, never dropped
+        return program.recover(e, args)
