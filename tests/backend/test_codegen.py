@@ -492,3 +492,22 @@ def test_closure_used_in_a_loop_and_inside_another_closure_is_defined_in_scope()
     grad = myia.grad(_closure_in_loop, optimize=False)
     assert grad(0.7, 4) == pytest.approx(10.0)  # d/dx of the sum of x * i + x for i < 4
     assert grad(0.7, 4) == myia.grad(_closure_in_loop)(0.7, 4)
+
+
+def parameter_used_twice(x, v):
+    a = np.tanh(x) * v
+    b = np.sin(x) * a
+    return np.sum(a * b + x * v)
+
+
+def test_the_sum_of_a_parameters_sensitivities_is_written_inside_the_lines_around_it():
+    # Reverse mode places the sum of the sensitivities of `x` (used on three lines) at the
+    # `def` line: it has no line of its own, so its terms are written inside the return
+    # (`backend.source.same_line`) rather than as three more statements.
+    from myia.testing import check_grads
+
+    x, v = np.linspace(-1.0, 1.0, 4), np.ones(4)
+    text = myia.source(myia.grad(parameter_used_twice), x, v)
+    body = [ln for ln in text.splitlines() if ln.startswith("    ")]
+    assert len(body) == 4, text  # three statements and the return, not five and the return
+    check_grads(parameter_used_twice, (x, v), order=1)
