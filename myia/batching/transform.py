@@ -79,7 +79,7 @@ class BatchRule:
         return self.bt.input(self.b, self.node, i)
 
     def spec(self, i: int):
-        return self.bt.spec_of(self.node.inputs[1 + i])
+        return self.bt.read_specs(self.node)[i]
 
     def batched(self, i: int) -> bool:
         return self.spec(i) is not False
@@ -166,6 +166,11 @@ class Batcher:
         self.taken: dict[Graph, tuple[Node, Graph]] = {}
         self.taken_reads: dict[tuple[Graph, Node], Node] = {}
         self.reader: Graph | None = None  # the graph whose node is being rewritten
+        # The sides of the branches on a varying condition (found by the analysis): what
+        # they compute from values the same for every example is read per example
+        # (`control.shared_reads`); a side -> np.any of the examples taking it
+        self.sides: set[Graph] = set()
+        self.taken_some: dict[Graph, Node] = {}
 
     # Analysis ---------------------------------------------------------------------------------
 
@@ -173,6 +178,17 @@ class Batcher:
         if isinstance(node, Constant):
             return False
         return self.specs.get(node, False)
+
+    def read_specs(self, node: Apply) -> list:
+        """The specs of the inputs of the application `node` as it reads them: an input
+        the same for every example that a side of a branch on a varying condition
+        combines with values that vary is read batched (`control.shared_reads`)."""
+        from myia.batching.control import shared_reads
+
+        specs = [self.spec_of(x) for x in node.inputs[1:]]
+        for i in shared_reads(self, node, specs):
+            specs[i] = S.fit(True, node.inputs[1 + i].abstract)
+        return specs
 
     def _raise(self, node: Node, spec) -> None:
         old = self.specs.get(node, False)
@@ -265,7 +281,7 @@ class Batcher:
         fn = node.inputs[0]
         if isinstance(fn, Constant) and isinstance(fn.value, Primitive):
             prim = fn.value
-            specs = [self.spec_of(x) for x in node.inputs[1:]]
+            specs = self.read_specs(node)
             if not any(s is not False for s in specs):
                 return False
             if prim is _switch:
@@ -289,8 +305,10 @@ class Batcher:
             self.seen_as[g] = node.abstract
         if cond is not None and self.spec_of(cond) is not False:
             from myia.batching.breaks import leaving
+            from myia.batching.control import find_sides
 
             left = leaving(self, node, graphs)
+            find_sides(self, node, graphs, left)
             if left is not None and left[0] not in self.breaking:
                 self.breaking[left[0]] = node
                 self._changed = True
@@ -407,8 +425,9 @@ class Batcher:
                     node.loc,
                 )
             if node.graph not in self.inside:  # captured from around the mapped closure
-                return node
-            raise MyiaError(f"internal error: no batched value for {node!r}")
+                out = node
+            else:
+                raise MyiaError(f"internal error: no batched value for {node!r}")
         if self.taken:
             from myia.batching.control import taken_read
 
@@ -422,6 +441,10 @@ class Batcher:
         leaves empty (a residual's)."""
         x = app.inputs[1 + i]
         v = self.value(x)
+        if self.spec_of(x) is False and self.read_specs(app)[i] is not False:
+            from myia.batching.control import read_per_example
+
+            return read_per_example(self, b, x, v)
         structure = app.is_apply(_make_tuple) or app.is_apply(_make_list)
         if not structure:
             return v
