@@ -25,7 +25,9 @@
   an example whose test no longer holds is frozen (`np.where(test, new, old)` on every
   loop variable at the back edge), so that the loop ends with the state each example had
   when its own test failed. The body is computed for finished examples too, so it must be
-  safe in the sense above.
+  safe in the sense above; it reads what it is given through `grad_mask` by the examples
+  still running (as a side does, `mark_taken`), so that its derivatives on the frozen
+  state of the others add nothing to the gradient.
 - Anything else on a batched condition (an unsafe side, a recursion that is not a loop, a
   function value chosen by the condition and passed on) is refused with a
   `MyiaTypeError` naming the line.
@@ -343,7 +345,8 @@ def mask_sides(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> Non
 
 def mark_taken(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> None:
     """Record, for each side of the branch `node` on the batched condition `c` that only
-    `node`'s graph refers to (and that is not rewritten yet), the examples taking it, so
+    `node`'s graph refers to (and that is not rewritten yet; the body of a loop whose test
+    `c` varies is one: `loop_call`), the examples taking it, so
     that the values that vary it reads from outside are read through `grad_mask`
     (`taken_read`): what it adds to their gradients is zero for the examples that do
     not take it (where its derivatives may be nan: `np.sqrt` of a negative number).
@@ -389,10 +392,15 @@ def taken_read(bt, node: Node, v: Node) -> Node:
 def find_sides(bt, node: Apply, graphs: list[Graph], left) -> None:
     """Record (in the analysis) the sides `graphs` of the call `node` of a switch on a
     varying condition that only the graph of `node` refers to (those `mark_taken` marks):
-    not the body and the exit of a loop (`loop_test`), nor the sides of a branch leaving
-    a loop (`left`, from `breaks.leaving`)."""
-    if left is not None or loop_test(bt, node) is not None:
+    and the body of a loop whose test varies (which runs for the examples that are done
+    too: `loop_call`), not its exit, nor the sides of a branch leaving a loop (`left`,
+    from `breaks.leaving`) or the body of a loop examples leave."""
+    if left is not None:
         return
+    if loop_test(bt, node) is not None:
+        if node.graph in bt.breaking:
+            return
+        graphs = graphs[:1]
     for g in graphs:
         if g not in bt.sides and _runner(bt, g) is node.graph:
             bt.sides.add(g)
@@ -708,6 +716,8 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
         more = b.apply(_any, c, None, False)
     if batched:
         bt.loops[header] = c
+        if header not in bt.breaking:  # the body reads for the examples still running
+            mark_taken(bt, b, node, sides[:1], c)
     choice = b.apply(_switch, more, *[typed_constant(bt.graph(g), node.loc) for g in sides])
     return b.call(choice, [], bt.value_type(node.abstract, bt.out.get(header, False)))
 
@@ -717,6 +727,7 @@ def frozen_args(bt, b: Builder, header: Graph, args: list, c: Node) -> list:
     loop of one, `c` the mask it popped): the new state where `c` holds, the old one
     where it does not. The tape is the new one (every run pushes: `myia.batching.tapes`)."""
     out = []
+    reader, bt.reader = bt.reader, header  # (the state as it is, not as the body reads it)
     for new, p in zip(args, header.parameters):
         if isinstance(p.abstract, AStack):
             out.append(new)
@@ -724,4 +735,5 @@ def frozen_args(bt, b: Builder, header: Graph, args: list, c: Node) -> list:
         old = bt.value(p)
         spec = bt.spec_of(p)
         out.append(where_parts(bt, b, c, p.abstract, new, old, spec, spec, spec))
+    bt.reader = reader
     return out
