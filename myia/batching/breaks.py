@@ -15,7 +15,10 @@ leaves is computed for examples that do not take it, so it must be safe
 (`control.unsafe`); where the loop's test is the same for every example, a side whose own
 indexing uses an index the same for every example (the loop's counter) is computed only
 where some example still in the loop takes it (`_guarded`): an index valid for one
-example is valid for all.
+example is valid for all. The body reads what it is given through `grad_mask` by the
+examples alive, the side that leaves by those leaving and the side going on by the
+others (`control.mark_run`), so that the runs of the examples done add nothing to
+gradients.
 
 In a gradient program the loop's value holds its tape (`myia.batching.tapes`): `res`
 keeps of it only the entry the leaving run pushed (the residual its backward pass starts
@@ -224,6 +227,7 @@ def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: 
     whose other side goes on with it (see the module)."""
     from myia.batching.control import (
         frozen_args,
+        mark_run,
         refuse_unsafe_side,
         tail_target,
         unsafe,
@@ -245,6 +249,9 @@ def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: 
     c = bt.value(cond)
     taken = c if k == 0 else b.apply(_not, c)
     hit = b.apply(_and, alive, taken)
+    going = b.apply(_and, alive, b.apply(_not, taken))
+    mark_run(bt, node, out, hit)  # (each side read for the examples taking it)
+    mark_run(bt, node, on, going)
     t = loop.output.abstract
     spec = bt.out.get(loop, False)
     kt = kept_type(bt, t)
@@ -257,7 +264,6 @@ def leave(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node, loop, k: 
 
     kept_t = bt.value_type(kt, ks, node.loc)
     kept = _guarded(b, hit, keep, lambda _: res, kept_t) if out in guard else keep(b)
-    going = b.apply(_and, alive, b.apply(_not, taken))
     done = b.apply(_or, done, hit)
     bt.left_at[on] = (going, done, kept)
 

@@ -345,8 +345,7 @@ def mask_sides(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> Non
 
 def mark_taken(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> None:
     """Record, for each side of the branch `node` on the batched condition `c` that only
-    `node`'s graph refers to (and that is not rewritten yet; the body of a loop whose test
-    `c` varies is one: `loop_call`), the examples taking it, so
+    `node`'s graph refers to (and that is not rewritten yet), the examples taking it, so
     that the values that vary it reads from outside are read through `grad_mask`
     (`taken_read`): what it adds to their gradients is zero for the examples that do
     not take it (where its derivatives may be nan: `np.sqrt` of a negative number).
@@ -355,9 +354,17 @@ def mark_taken(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> Non
         >>> # if x > 0.0: np.sqrt(x)    -> np.sqrt(grad_mask(x, x > 0.0))
     """
     for k, g in enumerate(graphs):
-        fresh = g not in bt.graphs or g in bt.pending
-        if fresh and g not in bt.taken and _runner(bt, g) is node.graph:
-            bt.taken[g] = (c if k == 0 else b.apply(_not, c), node.graph)
+        mark_run(bt, node, g, c if k == 0 else b.apply(_not, c))
+
+
+def mark_run(bt, node: Apply, g: Graph, mask: Node) -> None:
+    """Record that the graph `g` the call `node` may make (a side of a branch, the body of
+    a loop whose test varies or that examples leave: `loop_call`, a side leaving a loop
+    or going on with it: `breaks.leave`) is run for the examples of `mask` only, where
+    only `node`'s graph refers to it and it is not rewritten yet (see `mark_taken`)."""
+    fresh = g not in bt.graphs or g in bt.pending
+    if fresh and g not in bt.taken and _runner(bt, g) is node.graph:
+        bt.taken[g] = (mask, node.graph)
 
 
 def taken_read(bt, node: Node, v: Node) -> Node:
@@ -389,17 +396,12 @@ def taken_read(bt, node: Node, v: Node) -> Node:
     return bt.taken_reads[key]
 
 
-def find_sides(bt, node: Apply, graphs: list[Graph], left) -> None:
-    """Record (in the analysis) the sides `graphs` of the call `node` of a switch on a
-    varying condition that only the graph of `node` refers to (those `mark_taken` marks):
-    and the body of a loop whose test varies (which runs for the examples that are done
-    too: `loop_call`), not its exit, nor the sides of a branch leaving a loop (`left`,
-    from `breaks.leaving`) or the body of a loop examples leave."""
-    if left is not None:
-        return
+def find_sides(bt, node: Apply, graphs: list[Graph]) -> None:
+    """Record (in the analysis) the graphs `graphs` the call `node` of a switch chooses
+    from that are run for some examples only (those `mark_run` marks): the sides of a
+    branch on a varying condition, the body (not the exit) of a loop whose test varies or
+    that examples leave, where only the graph of `node` refers to them."""
     if loop_test(bt, node) is not None:
-        if node.graph in bt.breaking:
-            return
         graphs = graphs[:1]
     for g in graphs:
         if g not in bt.sides and _runner(bt, g) is node.graph:
@@ -716,8 +718,7 @@ def loop_call(bt, node: Apply, bg: Graph, cond: Node) -> Node:
         more = b.apply(_any, c, None, False)
     if batched:
         bt.loops[header] = c
-        if header not in bt.breaking:  # the body reads for the examples still running
-            mark_taken(bt, b, node, sides[:1], c)
+    mark_run(bt, node, sides[0], bt.alive.get(header, c))  # (the examples still running)
     choice = b.apply(_switch, more, *[typed_constant(bt.graph(g), node.loc) for g in sides])
     return b.call(choice, [], bt.value_type(node.abstract, bt.out.get(header, False)))
 

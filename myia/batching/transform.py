@@ -303,12 +303,16 @@ class Batcher:
         for g in graphs:
             out = S.join(out, self.out.get(g, False))
             self.seen_as[g] = node.abstract
+        if cond is not None and node.graph in self.breaking and node is node.graph.output:
+            from myia.batching.control import find_sides
+
+            find_sides(self, node, graphs)  # (the body of a loop examples leave)
         if cond is not None and self.spec_of(cond) is not False:
             from myia.batching.breaks import leaving
             from myia.batching.control import find_sides
 
             left = leaving(self, node, graphs)
-            find_sides(self, node, graphs, left)
+            find_sides(self, node, graphs)
             if left is not None and left[0] not in self.breaking:
                 self.breaking[left[0]] = node
                 self._changed = True

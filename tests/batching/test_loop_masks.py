@@ -105,3 +105,52 @@ def test_jvp_is_the_derivative_times_the_tangent():
     assert_close(out, np.stack([climb(x) for x in xs]), rtol=1e-12, atol=1e-12)
     want = np.stack([myia.grad(climb)(x) for x in xs]) * ts
     assert_close(tangent, want, rtol=1e-9, atol=1e-12)
+
+
+def leave_early(w, x):
+    while x < 1.0:
+        if x > 0.6:
+            break
+        x = x + 0.5 + np.sqrt(0.7 - x)
+    return x
+
+
+def return_inside(w, x):
+    while x < 3.0:
+        if x > w:
+            return x * w
+        x = x + np.sqrt(w - x) + 0.1
+    return x
+
+
+def scan(w, x):
+    s = 0.0
+    for i in range(4):
+        if x[i] > w:
+            break
+        s = s + np.sqrt(w - x[i]) * x[i]
+    return s
+
+
+@SETTINGS
+@given(hnp.arrays(np.float64, 5, elements=st.floats(-3.0, 2.0, allow_nan=False)))
+def test_the_examples_that_left_a_loop_add_nothing_to_the_gradient(xs):
+    check(leave_early, 1.0, xs)
+
+
+@SETTINGS
+@given(
+    st.floats(1.5, 2.5),
+    hnp.arrays(np.float64, 4, elements=st.one_of(st.floats(-2.0, 1.4), st.floats(2.6, 4.0))),
+)
+def test_a_return_inside_a_loop_reading_a_weight(w, xs):
+    # (away from x = w, where the derivative of np.sqrt(w - x) is infinite)
+    check(return_inside, w, xs)
+
+
+@SETTINGS
+@given(
+    hnp.arrays(np.float64, (3, 4), elements=st.one_of(st.floats(-2.0, 0.95), st.floats(1.05, 2.0)))
+)
+def test_a_loop_of_a_count_the_same_for_every_example_left_early(xs):
+    check(scan, 1.0, xs)
