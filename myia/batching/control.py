@@ -11,7 +11,9 @@
   for the others), and may not index with a value computed at run time (it might be out
   of range for them), except, where every example runs the branch (`everyone_runs`), the
   side's own indexing with an index the same for every example: the side is then
-  computed only where some example takes it (`np.any` guards). Arithmetic that would give
+  computed only where some example takes it (`np.any` guards), and indexing with an int
+  index that varies, replaced by 0 for the examples that do not take the side
+  (`myia.batching.indices`). Arithmetic that would give
   nan or inf on the side not taken is fine: it is computed on arrays, and not selected;
   a side reads the values that vary from outside it through `grad_mask` by the examples
   taking it (`mark_taken`, `taken_read`), so that its derivatives there (0 * nan in
@@ -41,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 from myia.batching import specs as S
+from myia.batching.indices import unsafe_index
 from myia.batching.tapes import select as select_tapes
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AScalar, AStack, ATuple
@@ -614,7 +617,9 @@ def unsafe(
                 index = node.inputs[2:]
                 same = h in indexing and not any(bt.spec_of(x) for x in index)
                 if not same and not all(is_constant(type_of(x)) for x in index):
-                    return "indexes with a value computed when it runs", node.loc
+                    why = unsafe_index(bt, node, g)
+                    if why is not None:
+                        return why, node.loc
         for k in sorted(bt.mng.graph_constants.get(h, ()), key=lambda x: x.id):
             if k not in seen and k is not loop:
                 seen.add(k)

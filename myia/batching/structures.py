@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from myia.batching.indices import safe_index
 from myia.batching.specs import fit, parts
 from myia.infer.abstract import AArray, ADict, AList, AScalar, ATuple
 from myia.infer.build import type_of, typed_constant
@@ -93,15 +94,17 @@ def _is_int(t) -> bool:
 
 
 def _varying_index(r):
-    """`x[i]` with an index that varies (ints or an int array per example)."""
-    return r.apply(_getitem, r.moved(0), _picks(r, 1))
+    """`x[i]` with an index that varies (ints or an int array per example), 0 for the
+    examples that do not run the graph it is in (`myia.batching.indices`)."""
+    return r.apply(_getitem, r.moved(0), _picks(r, 1, safe=True))
 
 
-def _picks(r, pos: int, within=None):
+def _picks(r, pos: int, within=None, safe=False):
     """The index (input `pos`) that varies, as the index of the batch that picks each
     example's own: `(arange(size), i...)` (NumPy puts the broadcast axes of these advanced
     indices first, where the batch axis goes). With `within` (the shape of an example),
-    each int is clipped into its axis (`_index_sens`)."""
+    each int is clipped into its axis (`_index_sens`); with `safe`, it is 0 for the
+    examples that do not run the graph being rewritten (`indices.safe_index`)."""
     it = r.types[pos]
     parts_t = it.items if isinstance(it, ATuple) else None
     if parts_t is not None:
@@ -117,6 +120,8 @@ def _picks(r, pos: int, within=None):
         raise r.refuse("an index that varies must be made of ints or be one int array")
     if within is not None:
         picks = [r.apply(_clip, k, -n, n - 1) for k, n in zip(picks, within)]
+    if safe:
+        picks = [safe_index(r.bt, r.b, k, rank) for k in picks]
     batch = typed_constant(np.arange(r.size).reshape((r.size,) + (1,) * rank))
     return r.apply(_make_tuple, batch, *picks)
 

@@ -272,7 +272,7 @@ def deep(x, t):
 
 def picked(x, j):
     if x[0] > 0.0:
-        return x[j]
+        return [x[0], x[1], 2.0][j]  # (an index into a list: it could raise)
     return x[0]
 
 

@@ -426,7 +426,7 @@ def test_loop_on_a_batched_test_runs_until_every_example_is_done():
 
 def _guarded(x, i):
     if i < 3:
-        return x[i]
+        return [x[0], x[1], x[2]][i]  # (an index into a list: it could raise)
     return 0.0
 
 
@@ -447,7 +447,7 @@ def _indexing_loop(x, n):
     s = 0.0
     i = 0
     while i < n:
-        s = s + x[i]
+        s = s + [x[0], x[1], x[2]][i]
         i = i + 1
     return s
 
@@ -455,7 +455,7 @@ def _indexing_loop(x, n):
 @pytest.mark.parametrize(
     "fn,args,axes,what,line",
     [
-        (_guarded, (V, np.array([0, 1, 5, 2])), (0, 0), "indexes", "return x[i]"),
+        (_guarded, (V, np.array([0, 1, 5, 2])), (0, 0), "indexes", "return [x[0]"),
         (_raises, (V,), (0,), "raise", "assert np.all"),
         (_recursive, (V, np.array([1, 2, 3, 4])), (0, 0), "recurses", "if n <= 0"),
         (_indexing_loop, (V, np.array([1, 2, 3, 3])), (0, 0), "indexes", "while i < n"),
