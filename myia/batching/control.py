@@ -18,11 +18,10 @@
   a side reads the values that vary from outside it through `grad_mask` by the examples
   taking it (`mark_taken`, `taken_read`), so that its derivatives there (0 * nan in
   reverse mode) add nothing to the gradient. A value the same for every example that a
-  side combines with values that vary is read per example there (`shared_reads`: a
-  view of it broadcast along the batch axis, through `grad_mask`), so that the side adds
-  to its gradient the sum over the examples taking the side only; one it reads from
-  outside is read through `grad_mask` by `np.any` of them (what the side computes from it
-  alone counts where some example takes the side).
+  side combines with values that vary adds to its gradient the sum over the examples
+  taking the side only (`myia.batching.shared`); one it reads from outside is read
+  through `grad_mask` by `np.any` of them (what the side computes from it alone counts
+  where some example takes the side).
 - A loop whose test is batched runs while the test holds for any example; the state of
   an example whose test no longer holds is frozen (`np.where(test, new, old)` on every
   loop variable at the back edge), so that the loop ends with the state each example had
@@ -51,7 +50,7 @@ from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.walks import is_constant
 from myia.ir.manager import cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
-from myia.prim.registry import Primitive, lookup
+from myia.prim.registry import lookup
 from myia.prim.structures import Unbound
 
 _getitem = lookup("getitem")
@@ -64,10 +63,6 @@ _and = lookup("logical_and")
 _not = lookup("logical_not")
 _RAISE = lookup("raise_")
 _grad_mask = lookup("grad_mask")
-# Primitives that read their inputs as they are (no arithmetic on them: `shared_reads`).
-_AS_THEY_ARE = {
-    lookup(n) for n in ("switch", "make_tuple", "make_list", "make_dict", "make_record")
-}
 # Indexing primitives: unsafe on a side not taken when the index is computed at run time.
 _INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
 
@@ -410,42 +405,6 @@ def find_sides(bt, node: Apply, graphs: list[Graph]) -> None:
         if g not in bt.sides and _runner(bt, g) is node.graph:
             bt.sides.add(g)
             bt._changed = True
-
-
-def shared_reads(bt, node: Apply, specs: list) -> list[int]:
-    """The inputs of the application `node` (of specs `specs`) that are the same for every
-    example and that it combines with a value that varies, in a side of a branch on a
-    varying condition (`find_sides`), where they are numbers or arrays of floats: they
-    are read per example (`read_per_example`), so that what the side adds to their
-    gradient is that of the examples taking it only (not 0 * nan from the others).
-
-    Example:
-        >>> # if x > 0.0: np.sqrt(w - x)    -> [0]: sub reads w per example
-    """
-    if not bt.sides or all(s is False for s in specs):
-        return []
-    fn = node.inputs[0]
-    if not (isinstance(fn, Constant) and isinstance(fn.value, Primitive)):
-        return []
-    if fn.value in _AS_THEY_ARE or not any(h in bt.sides for h in _callers(bt, node.graph)):
-        return []
-    return [
-        i
-        for i, (x, s) in enumerate(zip(node.inputs[1:], specs))
-        if s is False and not isinstance(x, Constant) and _inexact(x.abstract)
-    ]
-
-
-def read_per_example(bt, b: Builder, x: Node, v: Node) -> Node:
-    """The value `v` of `x` (the same for every example) read per example in a side
-    (`shared_reads`): broadcast along the batch axis (a view), through `grad_mask` by the
-    examples taking each side the graph being rewritten is in."""
-    spec = S.fit(True, x.abstract)
-    v = bt.broadcast(b, v, x.abstract, False, spec)
-    for h in _callers(bt, bt.reader):
-        if h in bt.taken:
-            v = masked(b, v, x.abstract, spec, bt.taken[h][0])
-    return v
 
 
 def _inexact(t) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.errors import MyiaError
 from myia.infer.abstract import AArray, AScalar, ATuple
 from myia.infer.build import type_of
 from myia.ir.nodes import Apply, Graph, Node
@@ -25,7 +24,6 @@ from myia.prim.registry import lookup
 
 _getitem = lookup("getitem")
 _where = lookup("where")
-_and = lookup("logical_and")
 _expand_dims = lookup("expand_dims")
 
 
@@ -79,16 +77,9 @@ def safe_index(bt, b, k: Node, rank: int) -> Node:
     """The batched int index `k` (of per-example rank `rank`) with 0 for the examples that
     do not run the graph being rewritten (`bt.reader`): those outside the mask of each
     graph it is run from that runs for some examples only; `k` where there is none."""
-    from myia.batching.control import _callers
+    from myia.batching.shared import running_mask
 
-    mask = None
-    for h in _callers(bt, bt.reader):
-        if h not in bt.sides:
-            continue
-        if h not in bt.taken:
-            raise MyiaError(f"internal error: no mask of the examples running {h!r}")
-        m = bt.taken[h][0]
-        mask = m if mask is None else b.apply(_and, mask, m)
+    mask = running_mask(bt, b)
     if mask is None:
         return k
     if rank:

@@ -74,9 +74,15 @@ class BatchRule:
         self.types = [type_of(x) for x in node.inputs[1:]]
         self.out_type = node.abstract
         self.nargs = len(self.types)
+        self.zero: Node | None = None  # (`shared.zeroed_product`)
 
     def x(self, i: int) -> Node:
-        return self.bt.input(self.b, self.node, i)
+        v = self.bt.input(self.b, self.node, i)
+        if self.zero is not None and self.batched(i):
+            from myia.batching.shared import zeroed
+
+            return zeroed(self.b, v, self.types[i], self.zero)
+        return v
 
     def spec(self, i: int):
         return self.bt.read_specs(self.node)[i]
@@ -168,7 +174,7 @@ class Batcher:
         self.reader: Graph | None = None  # the graph whose node is being rewritten
         # The sides of the branches on a varying condition (found by the analysis): what
         # they compute from values the same for every example is read per example
-        # (`control.shared_reads`); a side -> np.any of the examples taking it
+        # (`shared.shared_reads`); a side -> np.any of the examples taking it
         self.sides: set[Graph] = set()
         self.taken_some: dict[Graph, Node] = {}
 
@@ -182,8 +188,8 @@ class Batcher:
     def read_specs(self, node: Apply) -> list:
         """The specs of the inputs of the application `node` as it reads them: an input
         the same for every example that a side of a branch on a varying condition
-        combines with values that vary is read batched (`control.shared_reads`)."""
-        from myia.batching.control import shared_reads
+        combines with values that vary is read batched (`shared.shared_reads`)."""
+        from myia.batching.shared import shared_reads
 
         specs = [self.spec_of(x) for x in node.inputs[1:]]
         for i in shared_reads(self, node, specs):
@@ -446,7 +452,7 @@ class Batcher:
         x = app.inputs[1 + i]
         v = self.value(x)
         if self.spec_of(x) is False and self.read_specs(app)[i] is not False:
-            from myia.batching.control import read_per_example
+            from myia.batching.shared import read_per_example
 
             return read_per_example(self, b, x, v)
         structure = app.is_apply(_make_tuple) or app.is_apply(_make_list)
@@ -593,8 +599,15 @@ class Batcher:
                 "it reads with in_axes=None",
                 node.loc,
             )
+        from myia.batching.control import masked
+        from myia.batching.shared import zeroed_product
+
         b = Builder(bg, node.loc)
-        out = prim.batch(BatchRule(self, node, b))
+        rule = BatchRule(self, node, b)
+        rule.zero = zeroed_product(self, b, node)
+        out = prim.batch(rule)
+        if rule.zero is not None:
+            out = masked(b, out, node.abstract, self.spec_of(node), rule.zero)
         want = self.value_type(node.abstract, self.spec_of(node), node.loc)
         if not _agree(type_of(out), want):
             raise MyiaError(

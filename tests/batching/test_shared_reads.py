@@ -1,7 +1,7 @@
 """Gradients of a value the same for every example (`in_axes=None`: a weight) read in a
 side of a branch on a condition that varies: vmap computes both sides for every example,
 and the side an example does not take may have a nan or infinite derivative there; the
-side reads the weight per example (`control.shared_reads`) and through `grad_mask`, so
+side reads the weight per example (`myia.batching.shared`) and through `grad_mask`, so
 that what it adds to the weight's gradient is the sum over the examples taking it. Each
 result is checked against a Python loop of `myia.grad` over the examples and central
 finite differences, at inputs where every example's own branch is finite."""
@@ -129,6 +129,11 @@ def test_a_matrix_read_in_a_side():
     W = rng.normal(size=(3, 3))
     xs = np.array([[1.0, 2.0, 0.5], [-1.0, 2.0, 3.0], [0.25, 4.0, 1.5], [-2.0, -1.0, 0.5]])
     check(matrix, W, xs)
+    # a product keeps the matrix as it is (one product of the batch, the examples that do
+    # not take the side zeros in it), not a copy per example
+    for fn in (myia.vmap(matrix, in_axes=(None, 0)), myia.grad(summed(matrix))):
+        text = myia.source(fn, W, xs)
+        assert "broadcast_to(W" not in text and "einsum" not in text, text
 
 
 def test_a_weight_captured_by_the_mapped_closure():
