@@ -398,11 +398,13 @@ def find_sides(bt, node: Apply, graphs: list[Graph]) -> None:
     """Record (in the analysis) the graphs `graphs` the call `node` of a switch chooses
     from that are run for some examples only (those `mark_run` marks): the sides of a
     branch on a varying condition, the body (not the exit) of a loop whose test varies or
-    that examples leave, where only the graph of `node` refers to them."""
+    that examples leave, where only the graph of `node` refers to them, and only there (a
+    graph two branches share is rewritten once: it has no one mask)."""
     if loop_test(bt, node) is not None:
         graphs = graphs[:1]
     for g in graphs:
-        if g not in bt.sides and _runner(bt, g) is node.graph:
+        one = _runner(bt, g) is node.graph and bt.mng.graph_use_count(g) == 1
+        if one and g not in bt.sides:
             bt.sides.add(g)
             bt._changed = True
 
