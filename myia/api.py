@@ -131,6 +131,8 @@ class Cache(dict):
 _CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _KEPT: dict = {}
 _ALL: weakref.WeakValueDictionary[int, Cache] = weakref.WeakValueDictionary()
+# Other caches `clear_caches` empties (`transforms.reused_tangent_function`'s).
+_CLEARED: list[weakref.WeakKeyDictionary] = []
 
 
 def _cache_for(fn, options: tuple) -> Cache:
@@ -159,7 +161,16 @@ def clear_caches() -> None:
     with COMPILE_LOCK:
         for cache in list(_ALL.values()):
             cache.reset()
+        for objects in _CLEARED:
+            objects.clear()
         clear_parse_cache()
+
+
+def cleared_cache() -> weakref.WeakKeyDictionary:
+    """A new cache by function (held weakly) that `clear_caches` empties."""
+    objects: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    _CLEARED.append(objects)
+    return objects
 
 
 def _drop_compiled() -> None:

@@ -23,6 +23,7 @@ import functools
 import inspect
 import math
 import types
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +31,7 @@ import numpy as np
 
 from myia.ad.jvp_program import zero_tangent
 from myia.ad.macro import jvp_macro
-from myia.api import Compiled, _plain, given_source, grad, run
+from myia.api import Compiled, _plain, cleared_cache, given_source, grad, run
 from myia.batching.macro import vmap_macro
 from myia.binding import bind
 from myia.direct import bind_primals, is_numpy_function
@@ -43,10 +44,21 @@ from myia.trees import is_namedtuple, tree_map
 
 
 class TangentFunction(Compiled):
-    """`(f(x), J_f(x) t)` compiled per signature of `(x..., t...)` (the program of `jvp`)."""
+    """`(f(x), J_f(x) t)` compiled per signature of `(x..., t...)` (the program of `jvp`).
+    With `weak=True` it holds its function weakly (for `reused_tangent_function`'s cache,
+    keyed by the function)."""
 
-    def __init__(self, fn: Callable, backend=None, optimize=None, device=None):
+    def __init__(self, fn: Callable, backend=None, optimize=None, device=None, weak=False):
+        self._weak = weak
         super().__init__(("jvp", fn), fn, backend, optimize, device)
+
+    @property
+    def fn(self):
+        return self._fn()
+
+    @fn.setter
+    def fn(self, fn) -> None:
+        self._fn = weakref.ref(fn) if self._weak else lambda: fn
 
     def arity(self) -> tuple[float, float]:
         """Called with primals and tangents: not bound by `fn`'s signature."""
@@ -144,7 +156,33 @@ def jvp(
     full = _with_defaults(fn, primals)  # defaults left out: their tangents are zeros
     if len(full) > len(primals):
         tangents = (*tangents, *(zero_tangent(d) for d in full[len(primals) :]))
-    return TangentFunction(fn, backend, optimize, device)(*full, *numpy_floats(tangents))
+    run_jvp = reused_tangent_function(fn, backend, optimize, device)
+    return run_jvp(*full, *numpy_floats(tangents))
+
+
+# The TangentFunctions of `jvp`, by function (held weakly; each holds its function weakly
+# too) and options.
+_TANGENT_FUNCTIONS = cleared_cache()
+
+
+def reused_tangent_function(fn, backend, optimize, device) -> TangentFunction:
+    """The TangentFunction `jvp(fn, ...)` runs with these options, made at the first call
+    and kept while `fn` lives (until `myia.clear_caches()`), so that the calls after it
+    cost the compiled call; a bound method (made anew at each `model.loss`) or a function
+    that cannot be weakly referenced gets a new one each call."""
+    if isinstance(fn, types.MethodType):
+        return TangentFunction(fn, backend, optimize, device)
+    key = (backend, optimize, device)
+    try:
+        by_options = _TANGENT_FUNCTIONS.get(fn)
+        if by_options is None:
+            by_options = _TANGENT_FUNCTIONS[fn] = {}
+    except TypeError:  # not weakly referenceable, or unhashable
+        return TangentFunction(fn, backend, optimize, device)
+    made = by_options.get(key)
+    if made is None:
+        made = by_options[key] = TangentFunction(fn, backend, optimize, device, weak=True)
+    return made
 
 
 jvp.__myia_macro__ = jvp_macro
