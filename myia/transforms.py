@@ -33,7 +33,7 @@ from myia.ad.jvp_program import zero_tangent
 from myia.ad.macro import jvp_macro
 from myia.api import Compiled, _plain, cleared_cache, given_source, grad, run
 from myia.batching.macro import vmap_macro
-from myia.binding import bind
+from myia.binding import bind, spread
 from myia.direct import bind_primals, is_numpy_function
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import ATuple
@@ -47,6 +47,8 @@ class TangentFunction(Compiled):
     """`(f(x), J_f(x) t)` compiled per signature of `(x..., t...)` (the program of `jvp`).
     With `weak=True` it holds its function weakly (for `reused_tangent_function`'s cache,
     keyed by the function)."""
+
+    spreads = True
 
     def __init__(self, fn: Callable, backend=None, optimize=None, device=None, weak=False):
         self._weak = weak
@@ -66,7 +68,8 @@ class TangentFunction(Compiled):
 
     def program(self, args: tuple) -> Graph:
         n = len(args) // 2
-        return tangent_program(self.fn, args[:n], args[n:], self.pinned(), self.optimize)
+        spread = self.spread_at is not None
+        return tangent_program(self.fn, args[:n], args[n:], self.pinned(), self.optimize, spread)
 
     def output_type(self, graph: Graph):
         """The tangent leaves with the structure of the value (a record as its class)."""
@@ -80,11 +83,14 @@ class VjpFunction(Compiled):
     once and returns the output with the function that runs the backward program alone
     on the residual it saved."""
 
+    spreads = True
+
     def __init__(self, fn: Callable, backend=None, optimize=None, device=None):
         super().__init__(("vjp", fn), fn, backend, optimize, device)
 
     def program(self, args: tuple) -> tuple[Graph, Graph]:
-        return vjp_programs_of(self.fn, args, self.pinned(), self.optimize)
+        spread = self.spread_at is not None
+        return vjp_programs_of(self.fn, args, self.pinned(), self.optimize, spread)
 
     def build(self, program: tuple[Graph, Graph], arg_types: tuple, device=None) -> _Linearized:
         fwd, bwd = program
@@ -153,10 +159,12 @@ def jvp(
                 moving[w] = t
         run_jvp = TangentFunction(spec, backend, optimize, device)
         return run_jvp(*values, *numpy_floats(tuple(moving)))
+    run_jvp = reused_tangent_function(fn, backend, optimize, device)
     full = _with_defaults(fn, primals)  # defaults left out: their tangents are zeros
+    if run_jvp.spread_at is not None:  # `*args`: one primal and tangent per argument
+        full = spread(full, run_jvp.spread_at)
     if len(full) > len(primals):
         tangents = (*tangents, *(zero_tangent(d) for d in full[len(primals) :]))
-    run_jvp = reused_tangent_function(fn, backend, optimize, device)
     return run_jvp(*full, *numpy_floats(tangents))
 
 
@@ -208,7 +216,10 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, device=None, s
         return out, lambda ct: _at(f_vjp(ct), where)
     given = len(primals)
     primals = _with_defaults(fn, primals)  # defaults left out: their cotangents are dropped
-    out, f_vjp = VjpFunction(fn, backend, optimize, device).linearize(tuple(primals))
+    run_vjp = VjpFunction(fn, backend, optimize, device)
+    if run_vjp.spread_at is not None:  # `*args`: one cotangent per argument passed
+        primals = spread(primals, run_vjp.spread_at)
+    out, f_vjp = run_vjp.linearize(tuple(primals))
     if len(primals) == given:
         return out, f_vjp
     return out, lambda ct: f_vjp(ct)[:given]
@@ -220,6 +231,8 @@ class JacobianFunction(Compiled):
     of the Jacobian's rows (or columns), all computed inside the program
     (`ad.jacobian`)."""
 
+    spreads = True
+
     def __init__(
         self, fn, mode: str, argnums: tuple, has_aux: bool, backend=None, optimize=None, device=None
     ):
@@ -230,7 +243,14 @@ class JacobianFunction(Compiled):
 
     def program(self, args: tuple) -> Graph:
         return jacobian_of(
-            self.fn, args, self.argnums, self.has_aux, self.mode, self.pinned(), self.optimize
+            self.fn,
+            args,
+            self.argnums,
+            self.has_aux,
+            self.mode,
+            self.pinned(),
+            self.optimize,
+            self.spread_at is not None,
         )
 
 
