@@ -24,7 +24,7 @@ import numpy as np
 
 from myia.ad.macro import make_grad_macro
 from myia.backend.compiled import call_program, compile_graph
-from myia.binding import bind
+from myia.binding import bind, spread, vararg_position
 from myia.boundary import at_boundary
 from myia.direct import DirectFunction, direct_argnums, is_numpy_function
 from myia.errors import Location, MyiaError, MyiaNestingError, MyiaTypeError
@@ -131,6 +131,8 @@ class Cache(dict):
 _CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _KEPT: dict = {}
 _ALL: weakref.WeakValueDictionary[int, Cache] = weakref.WeakValueDictionary()
+# Other caches `clear_caches` empties (`transforms.reused_tangent_function`'s).
+_CLEARED: list[weakref.WeakKeyDictionary] = []
 
 
 def _cache_for(fn, options: tuple) -> Cache:
@@ -159,7 +161,16 @@ def clear_caches() -> None:
     with COMPILE_LOCK:
         for cache in list(_ALL.values()):
             cache.reset()
+        for objects in _CLEARED:
+            objects.clear()
         clear_parse_cache()
+
+
+def cleared_cache() -> weakref.WeakKeyDictionary:
+    """A new cache by function (held weakly) that `clear_caches` empties."""
+    objects: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    _CLEARED.append(objects)
+    return objects
 
 
 def _drop_compiled() -> None:
@@ -176,7 +187,13 @@ class Compiled:
 
     Calls are thread-safe: compiling takes `COMPILE_LOCK` (one compile at a time, the
     others wait and then find the program in the cache); a call of compiled code takes no
-    lock."""
+    lock.
+
+    A transform that `spreads` (a gradient, a Jacobian, a vjp) of a function with a
+    `*args` parameter takes the positional arguments as the call passes them, one
+    parameter each (`binding.spread`), as JAX numbers them for `argnums`."""
+
+    spreads = False
 
     def __init__(self, key: tuple, fn, backend: str | None, optimize: bool | None, device=None):
         backend = backend or DEFAULTS["backend"]
@@ -195,6 +212,7 @@ class Compiled:
         self.device = None if device is None else str(device)
         self.optimize = DEFAULTS["optimize"] if optimize is None else optimize
         self._argc, self._argmax = self.arity()
+        self.spread_at = vararg_position(_plain(fn)) if self.spreads else None
         options = (key[0], *key[2:], backend, self.optimize, self.device)
         self.cache: Cache = _cache_for(key[1], options)
         self.compilations = 0
@@ -212,7 +230,10 @@ class Compiled:
         if pinned is None:
             with COMPILE_LOCK:
                 graph = graph_of(self.plain())
-                pinned = cache.pinned = steering_params(graph) if self.optimize else ()
+                pinned = steering_params(graph) if self.optimize else ()
+                if self.spread_at is not None:  # (the positions before `*args` stay)
+                    pinned = tuple(i for i in pinned if i < self.spread_at)
+                cache.pinned = pinned
         return pinned
 
     def plain(self):
@@ -280,6 +301,8 @@ class Compiled:
             args = (self.bound.__self__, *args)
         if kwargs or not self._argc <= len(args) <= self._argmax:
             args = self.bind(args, kwargs)
+            if self.spread_at is not None:
+                args = spread(args, self.spread_at)
         cache = self.cache
         guard = cache.guard  # read first: a program found after it is no older than it
         try:
@@ -464,6 +487,8 @@ class GradFunction(Compiled):
         6.0
     """
 
+    spreads = True
+
     def __init__(self, fn, argnums, has_aux, with_value, backend=None, optimize=None, device=None):
         nums = argnums if isinstance(argnums, int) else tuple(argnums)
         key = ("grad", fn, nums, has_aux, with_value)
@@ -475,13 +500,18 @@ class GradFunction(Compiled):
 
     def typed_gradient(self, args: tuple) -> Graph:
         """The typed program of this gradient for arguments like `args` (optimized)."""
-        return gradient_of(
-            self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned()
-        )
+        return self.program(args, optimize=True)
 
-    def program(self, args: tuple) -> Graph:
+    def program(self, args: tuple, optimize: bool | None = None) -> Graph:
         return gradient_of(
-            self.fn, args, self.argnums, self.has_aux, self.with_value, self.pinned(), self.optimize
+            self.fn,
+            args,
+            self.argnums,
+            self.has_aux,
+            self.with_value,
+            self.pinned(),
+            self.optimize if optimize is None else optimize,
+            spread=self.spread_at is not None,
         )
 
     def __myia_graph__(self) -> Graph:
@@ -553,6 +583,8 @@ grad.__doc__ = """The gradient of `fn` with respect to the arguments `argnums`.
     For a bound method `model.loss`, argument 0 is `model` (`self`): the default
     gradient is that of the model, an object of its class. `source=TEXT` gives the source
     of a function Python kept none of (see `jit`).
+    `argnums` counts the arguments as the call passes them, as JAX does (for `def f(x,
+    *rest)`, `argnums=2` is the second argument given to `rest`).
     `fn` must return a float scalar (with `has_aux=True`: a pair `(scalar, aux)`, and the
     result is `(gradient, aux)`). The gradient has the structure, shape and dtype of the
     argument; with a tuple `argnums`, a tuple of gradients. `grad` may also be called inside
@@ -700,7 +732,7 @@ def _ir(fn, args: tuple, stage: str) -> Graph:
     if stage == "grad":
         if not isinstance(c, GradFunction):
             c = GradFunction(_plain(fn), 0, False, False)
-        return gradient_of(c.fn, args, c.argnums, c.has_aux, c.with_value, c.pinned(), False)
+        return c.program(tuple(args), optimize=False)
     return c.program(tuple(args))
 
 

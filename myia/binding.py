@@ -47,6 +47,32 @@ def bind(fn: Callable, args: tuple, kwargs: dict) -> tuple:
     return tuple(bound.arguments.values())
 
 
+def vararg_position(fn) -> int | None:
+    """The position of the `*args` parameter of the Python function `fn` (the number of
+    positional parameters before it), None where it has none.
+
+    Example:
+        >>> vararg_position(lambda x, *rest: x), vararg_position(lambda x: x)
+        (1, None)
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None or not code.co_flags & inspect.CO_VARARGS:
+        return None
+    return code.co_argcount
+
+
+def spread(args: tuple, at: int) -> tuple:
+    """Bound arguments (`bind`) whose item `at`, the last, packs the extra positional
+    arguments of a `*args` parameter, as the call passed them: one positional argument
+    each (the numbering of JAX's `argnums`, and the arguments of a gradient program).
+
+    Example:
+        >>> spread((1.0, (2.0, 3.0)), 1)
+        (1.0, 2.0, 3.0)
+    """
+    return (*args[:at], *args[at])
+
+
 @dataclass(frozen=True)
 class Default:
     """A parameter the call leaves out, bound to its default `value`."""

@@ -118,10 +118,39 @@ def function_type(fn) -> AFunction:
     return AFunction([GraphFn(graph_of(fn), None)])
 
 
-def primal_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:
+def primal_program(fn, args: tuple, pinned: tuple[int, ...] = (), spread=False) -> Graph:
     """The specialized program of `fn` on arguments like `args`, its gradients taken
-    inside expanded (not optimized)."""
-    return expand_gradients(specialize(graph_of(fn), signature_types(args, pinned)))
+    inside expanded (not optimized); with `spread`, of `fn` as a function of its
+    positional arguments as they are passed (`spread_graph`: `args` spread too)."""
+    graph = graph_of(fn)
+    if spread:
+        graph = spread_graph(graph, len(args))
+    return expand_gradients(specialize(graph, signature_types(args, pinned)))
+
+
+def spread_graph(graph: Graph, count: int) -> Graph:
+    """The graph of a call of `graph`, a function with a `*args` parameter, with `count`
+    positional arguments: one parameter per argument as the call passes it (the
+    numbering of JAX's `argnums`; the gradient has one item per argument), the extra
+    ones packed into the tuple of `*args` (`binding.spread` spreads the arguments so).
+    `graph` itself for a function without `*args`.
+
+    Example:
+        >>> spread_graph(graph_of(lambda x, *rest: x * rest[1]), 3).parameters  # doctest: +SKIP
+        [x, rest_0, rest_1]
+    """
+    vararg = graph.flags.get("vararg")
+    if vararg is None:
+        return graph
+    names = graph.flags["argnames"]
+    g = Graph(graph.name, graph.loc)
+    params = [g.add_parameter(name, p.loc) for name, p in zip(names, graph.parameters)]
+    packed = graph.parameters[-1]
+    extra = [g.add_parameter(f"{vararg}_{i}", packed.loc) for i in range(count - len(names))]
+    g.output = g.apply(graph, *params, g.apply(REGISTRY.lookup("make_tuple"), *extra))
+    g.flags["argnames"] = [p.name for p in params + extra]
+    g.flags["defaults"] = {}  # (the arguments are bound, defaults included)
+    return g
 
 
 def typed_program(fn, args: tuple, pinned: tuple[int, ...] = (), optimized: bool = True) -> Graph:
@@ -136,13 +165,21 @@ def compile_jit(fn, args: tuple, pinned: tuple[int, ...] = ()):
 
 
 def gradient_of(
-    fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinned=(), optimized: bool = True
+    fn,
+    args: tuple,
+    argnums,
+    has_aux: bool,
+    with_value: bool,
+    pinned=(),
+    optimized: bool = True,
+    spread=False,
 ) -> Graph:
-    """The optimized gradient program of `fn` for arguments like `args`. `fn` may itself be
-    a gradient (`myia.grad(myia.grad(f))`): its program is differentiated again."""
+    """The optimized gradient program of `fn` for arguments like `args` (`spread`: see
+    `differentiable_program`). `fn` may itself be a gradient (`myia.grad(myia.grad(f))`):
+    its program is differentiated again."""
     from myia.ad.gradient import gradient_program
 
-    primal = differentiable_program(fn, args, pinned)
+    primal = differentiable_program(fn, args, pinned, spread=spread)
     single = isinstance(argnums, int)
     program = gradient_program(
         primal, normalize_argnums(argnums, primal), single, has_aux, with_value
@@ -158,7 +195,8 @@ def normalize_argnums(argnums, graph: Graph) -> tuple[int, ...]:
     for a in items:
         if not isinstance(a, int) or isinstance(a, bool) or not -n <= a < n:
             raise MyiaTypeError(
-                f"argnums={argnums!r} does not name a parameter of `{graph.name}`, which has {n}"
+                f"argnums={argnums!r} is out of range: `{graph.name}` is called with {n} "
+                "arguments (argnums counts them from 0, each one given to `*args` as one)"
             )
         out.append(a % n)
     return tuple(out)
@@ -169,15 +207,19 @@ def compile_grad(fn, args: tuple, argnums, has_aux: bool, with_value: bool, pinn
     return compile_graph(gradient_of(fn, args, argnums, has_aux, with_value, pinned))
 
 
-def differentiable_program(fn, args: tuple, pinned=(), optimized: bool = False) -> Graph:
+def differentiable_program(
+    fn, args: tuple, pinned=(), optimized: bool = False, spread=False
+) -> Graph:
     """The typed program of `fn` for arguments like `args`, ready to be differentiated
     again (or batched): a gradient's optimized program (with the invariants of
     `branches` made again), else the specialized program (optimized, with those
     invariants, if `optimized`), its function types naming the graphs it holds
-    (`infer.copies`)."""
+    (`infer.copies`). With `spread`, `fn` has a `*args` parameter and `args` are the
+    positional arguments as the call passes them (`spread_graph`); a gradient's program
+    takes them so already."""
     inner = getattr(fn, "typed_gradient", None)
     if inner is None and not optimized:
-        return primal_program(fn, args, pinned)
+        return primal_program(fn, args, pinned, spread)
     primal = inner(args) if inner is not None else typed_program(fn, args, pinned)
     mng = Manager(primal)
     unshare_loops(mng)
@@ -187,7 +229,9 @@ def differentiable_program(fn, args: tuple, pinned=(), optimized: bool = False) 
     return primal
 
 
-def tangent_program(fn, primals: tuple, tangents: tuple, pinned=(), optimized=True) -> Graph:
+def tangent_program(
+    fn, primals: tuple, tangents: tuple, pinned=(), optimized=True, spread=False
+) -> Graph:
     """The optimized program of `myia.jvp(fn, primals, tangents)` for arguments like
     these: the value of `fn` and its directional derivative."""
     from myia.ad.jvp_program import jvp_program
@@ -197,12 +241,14 @@ def tangent_program(fn, primals: tuple, tangents: tuple, pinned=(), optimized=Tr
             f"jvp needs one tangent per primal value: {len(primals)} primals, "
             f"{len(tangents)} tangents"
         )
-    primal = differentiable_program(fn, primals, pinned)
+    primal = differentiable_program(fn, primals, pinned, spread=spread)
     program = jvp_program(primal, list(signature_types(tangents)))
     return optimize(program, adjoint=True) if optimized else program
 
 
-def vjp_programs_of(fn, primals: tuple, pinned=(), optimized=True) -> tuple[Graph, Graph]:
+def vjp_programs_of(
+    fn, primals: tuple, pinned=(), optimized=True, spread=False
+) -> tuple[Graph, Graph]:
     """The optimized forward and backward programs of `myia.vjp(fn, *primals)` for
     arguments like these (`ad.gradient.vjp_programs`). The backward program is a total
     copy, optimized on its own: the two share no graph. Tapes keep the layout of the
@@ -210,7 +256,7 @@ def vjp_programs_of(fn, primals: tuple, pinned=(), optimized=True) -> tuple[Grap
     from myia.ad.gradient import vjp_programs
     from myia.ir.clone import clone
 
-    primal = differentiable_program(fn, primals, pinned)
+    primal = differentiable_program(fn, primals, pinned, spread=spread)
     fwd, bwd = vjp_programs(primal)
     bwd = clone(bwd, total=True)
     if optimized:
@@ -219,11 +265,13 @@ def vjp_programs_of(fn, primals: tuple, pinned=(), optimized=True) -> tuple[Grap
     return fwd, bwd
 
 
-def jacobian_of(fn, args: tuple, argnums, has_aux: bool, mode: str, pinned=(), optimized=True):
+def jacobian_of(
+    fn, args: tuple, argnums, has_aux: bool, mode: str, pinned=(), optimized=True, spread=False
+):
     """The optimized program of `myia.jacrev` (`mode="rev"`) or `myia.jacfwd`
     (`mode="fwd"`) of `fn` for arguments like `args` (`ad.jacobian.jacobian_program`)."""
     from myia.ad.jacobian import jacobian_program
 
-    primal = differentiable_program(fn, args, pinned)
+    primal = differentiable_program(fn, args, pinned, spread=spread)
     program = jacobian_program(primal, normalize_argnums(argnums, primal), has_aux, mode)
     return optimize(program, adjoint=True) if optimized else program

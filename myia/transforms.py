@@ -23,6 +23,7 @@ import functools
 import inspect
 import math
 import types
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -30,9 +31,9 @@ import numpy as np
 
 from myia.ad.jvp_program import zero_tangent
 from myia.ad.macro import jvp_macro
-from myia.api import Compiled, _plain, given_source, grad, run
+from myia.api import Compiled, _plain, cleared_cache, given_source, grad, run
 from myia.batching.macro import vmap_macro
-from myia.binding import bind
+from myia.binding import bind, spread
 from myia.direct import bind_primals, is_numpy_function
 from myia.errors import MyiaTypeError
 from myia.infer.abstract import ATuple
@@ -43,10 +44,23 @@ from myia.trees import is_namedtuple, tree_map
 
 
 class TangentFunction(Compiled):
-    """`(f(x), J_f(x) t)` compiled per signature of `(x..., t...)` (the program of `jvp`)."""
+    """`(f(x), J_f(x) t)` compiled per signature of `(x..., t...)` (the program of `jvp`).
+    With `weak=True` it holds its function weakly (for `reused_tangent_function`'s cache,
+    keyed by the function)."""
 
-    def __init__(self, fn: Callable, backend=None, optimize=None, device=None):
+    spreads = True
+
+    def __init__(self, fn: Callable, backend=None, optimize=None, device=None, weak=False):
+        self._weak = weak
         super().__init__(("jvp", fn), fn, backend, optimize, device)
+
+    @property
+    def fn(self):
+        return self._fn()
+
+    @fn.setter
+    def fn(self, fn) -> None:
+        self._fn = weakref.ref(fn) if self._weak else lambda: fn
 
     def arity(self) -> tuple[float, float]:
         """Called with primals and tangents: not bound by `fn`'s signature."""
@@ -54,7 +68,8 @@ class TangentFunction(Compiled):
 
     def program(self, args: tuple) -> Graph:
         n = len(args) // 2
-        return tangent_program(self.fn, args[:n], args[n:], self.pinned(), self.optimize)
+        spread = self.spread_at is not None
+        return tangent_program(self.fn, args[:n], args[n:], self.pinned(), self.optimize, spread)
 
     def output_type(self, graph: Graph):
         """The tangent leaves with the structure of the value (a record as its class)."""
@@ -68,11 +83,14 @@ class VjpFunction(Compiled):
     once and returns the output with the function that runs the backward program alone
     on the residual it saved."""
 
+    spreads = True
+
     def __init__(self, fn: Callable, backend=None, optimize=None, device=None):
         super().__init__(("vjp", fn), fn, backend, optimize, device)
 
     def program(self, args: tuple) -> tuple[Graph, Graph]:
-        return vjp_programs_of(self.fn, args, self.pinned(), self.optimize)
+        spread = self.spread_at is not None
+        return vjp_programs_of(self.fn, args, self.pinned(), self.optimize, spread)
 
     def build(self, program: tuple[Graph, Graph], arg_types: tuple, device=None) -> _Linearized:
         fwd, bwd = program
@@ -141,10 +159,38 @@ def jvp(
                 moving[w] = t
         run_jvp = TangentFunction(spec, backend, optimize, device)
         return run_jvp(*values, *numpy_floats(tuple(moving)))
+    run_jvp = reused_tangent_function(fn, backend, optimize, device)
     full = _with_defaults(fn, primals)  # defaults left out: their tangents are zeros
+    if run_jvp.spread_at is not None:  # `*args`: one primal and tangent per argument
+        full = spread(full, run_jvp.spread_at)
     if len(full) > len(primals):
         tangents = (*tangents, *(zero_tangent(d) for d in full[len(primals) :]))
-    return TangentFunction(fn, backend, optimize, device)(*full, *numpy_floats(tangents))
+    return run_jvp(*full, *numpy_floats(tangents))
+
+
+# The TangentFunctions of `jvp`, by function (held weakly; each holds its function weakly
+# too) and options.
+_TANGENT_FUNCTIONS = cleared_cache()
+
+
+def reused_tangent_function(fn, backend, optimize, device) -> TangentFunction:
+    """The TangentFunction `jvp(fn, ...)` runs with these options, made at the first call
+    and kept while `fn` lives (until `myia.clear_caches()`), so that the calls after it
+    cost the compiled call; a bound method (made anew at each `model.loss`) or a function
+    that cannot be weakly referenced gets a new one each call."""
+    if isinstance(fn, types.MethodType):
+        return TangentFunction(fn, backend, optimize, device)
+    key = (backend, optimize, device)
+    try:
+        by_options = _TANGENT_FUNCTIONS.get(fn)
+        if by_options is None:
+            by_options = _TANGENT_FUNCTIONS[fn] = {}
+    except TypeError:  # not weakly referenceable, or unhashable
+        return TangentFunction(fn, backend, optimize, device)
+    made = by_options.get(key)
+    if made is None:
+        made = by_options[key] = TangentFunction(fn, backend, optimize, device, weak=True)
+    return made
 
 
 jvp.__myia_macro__ = jvp_macro
@@ -170,7 +216,10 @@ def vjp(fn: Callable, *primals: Any, backend=None, optimize=None, device=None, s
         return out, lambda ct: _at(f_vjp(ct), where)
     given = len(primals)
     primals = _with_defaults(fn, primals)  # defaults left out: their cotangents are dropped
-    out, f_vjp = VjpFunction(fn, backend, optimize, device).linearize(tuple(primals))
+    run_vjp = VjpFunction(fn, backend, optimize, device)
+    if run_vjp.spread_at is not None:  # `*args`: one cotangent per argument passed
+        primals = spread(primals, run_vjp.spread_at)
+    out, f_vjp = run_vjp.linearize(tuple(primals))
     if len(primals) == given:
         return out, f_vjp
     return out, lambda ct: f_vjp(ct)[:given]
@@ -182,6 +231,8 @@ class JacobianFunction(Compiled):
     of the Jacobian's rows (or columns), all computed inside the program
     (`ad.jacobian`)."""
 
+    spreads = True
+
     def __init__(
         self, fn, mode: str, argnums: tuple, has_aux: bool, backend=None, optimize=None, device=None
     ):
@@ -192,7 +243,14 @@ class JacobianFunction(Compiled):
 
     def program(self, args: tuple) -> Graph:
         return jacobian_of(
-            self.fn, args, self.argnums, self.has_aux, self.mode, self.pinned(), self.optimize
+            self.fn,
+            args,
+            self.argnums,
+            self.has_aux,
+            self.mode,
+            self.pinned(),
+            self.optimize,
+            self.spread_at is not None,
         )
 
 

@@ -556,3 +556,32 @@ def test_a_steering_int_is_in_the_key_while_small():
         assert g.compilations == runs, (n, g.compilations)
     assert g.key((1.01, 3)) == (signature((1.01, 3)), (3,))
     assert g.key((1.01, 100)) == (signature((1.01, 100)), (None,))
+
+
+# The object `myia.jvp` runs is made once per function -----------------------------------------
+
+
+def test_jvp_reuses_its_compiled_function_holds_it_weakly_and_clear_caches_drops_it():
+    from myia.transforms import _TANGENT_FUNCTIONS
+
+    def f(x):
+        return np.sin(x) * x
+
+    for x in (0.3, 1.2, -2.0):  # the tangent of x * sin(x): sin(x) + x cos(x), times 2
+        out, t = myia.jvp(f, (x,), (2.0,))
+        assert np.isclose(out, np.sin(x) * x) and np.isclose(t, 2 * (np.sin(x) + x * np.cos(x)))
+    (made,) = _TANGENT_FUNCTIONS[f].values()
+    assert made.compilations == 1  # the three calls ran one program
+    ref = weakref.ref(f)
+    del f, made
+    gc.collect()
+    assert ref() is None  # the cache kept the function (and its object) alive
+
+    def g(x):
+        return x * x
+
+    assert myia.jvp(g, (3.0,), (1.0,)) == (9.0, 6.0)
+    assert g in _TANGENT_FUNCTIONS
+    myia.clear_caches()
+    assert g not in _TANGENT_FUNCTIONS
+    assert myia.jvp(g, (3.0,), (1.0,)) == (9.0, 6.0)

@@ -83,17 +83,49 @@ def squared_join(w, *parts):
     return np.sum(join_times(w, parts[0], parts[1]) ** 2)
 
 
-def test_gradient_with_respect_to_the_packed_tuple():
-    ga, gh = myia.grad(squared_join, argnums=1)(W, A, H)  # `parts` is one parameter: a tuple
+def test_argnums_counts_the_arguments_as_passed_as_jax_does():
+    # `grad(f, argnums=2)(w, a, h)` of `f(w, *parts)` is the gradient with respect to h
+    # (it was with respect to the tuple `parts`, one parameter, at argnums=1).
+    args = (W, A, H)
+    fd = [fd_gradient(squared_join, args, k) for k in range(3)]
+    for argnums in (0, 1, 2, (0, 2), (2, 1), -1):
+        got = myia.grad(squared_join, argnums=argnums)(*args)
+        nums = (argnums,) if isinstance(argnums, int) else argnums
+        for k, g in zip(nums, got if isinstance(argnums, tuple) else (got,)):
+            np.testing.assert_allclose(g, fd[k], rtol=1e-5, atol=1e-8)
+    value, gh = myia.value_and_grad(squared_join, argnums=2)(*args)
+    assert np.isclose(value, squared_join(*args))
+    np.testing.assert_allclose(gh, fd[2], rtol=1e-5, atol=1e-8)
 
-    def of_a(a):
-        return squared_join(W, a, H)
 
-    def of_h(h):
-        return squared_join(W, A, h)
+def cubic(x, *rest):
+    return x * rest[0] * rest[1] + rest[1] ** 3
 
-    np.testing.assert_allclose(ga, fd_gradient(of_a, (A,), 0), rtol=1e-5)
-    np.testing.assert_allclose(gh, fd_gradient(of_h, (H,), 0), rtol=1e-5)
+
+def test_every_transform_numbers_the_arguments_as_passed():
+    x, b, c = 1.5, 2.0, 3.0  # d/dc = x b + 3 c^2, d2/dc2 = 6 c, d2/dc db = x
+    assert myia.grad(cubic, argnums=2)(x, b, c) == pytest.approx(x * b + 3 * c**2)
+    assert myia.grad(myia.grad(cubic, argnums=2), argnums=1)(x, b, c) == pytest.approx(x)
+    for jac in (myia.jacfwd, myia.jacrev):
+        assert jac(cubic, argnums=(0, 2))(x, b, c) == pytest.approx((b * c, x * b + 3 * c**2))
+    hess = myia.hessian(cubic, argnums=(1, 2))(x, b, c)
+    np.testing.assert_allclose(np.array(hess, float), [[0.0, x], [x, 6 * c]], rtol=1e-12)
+    out, f_vjp = myia.vjp(cubic, x, b, c)  # one cotangent per argument passed
+    assert out == cubic(x, b, c)
+    assert f_vjp(2.0) == pytest.approx((2 * b * c, 2 * x * c, 2 * (x * b + 3 * c**2)))
+    assert myia.jvp(cubic, (x, b, c), (0.0, 0.0, 1.0)) == pytest.approx((out, x * b + 3 * c**2))
+
+    def with_int(x, *rest):
+        return x ** rest[0] * rest[1]
+
+    assert myia.grad(with_int, argnums=2)(2.0, 3, 5.0) == 8.0
+    assert myia.vjp(with_int, 2.0, 3, 5.0)[1](1.0) == (60.0, None, 8.0)
+
+
+@pytest.mark.parametrize("transform", [myia.grad, myia.jacfwd, myia.jacrev, myia.hessian])
+def test_an_argnums_past_the_arguments_is_a_type_error_naming_it(transform):
+    with pytest.raises(TypeError, match="argnums=3"):  # (myia.MyiaTypeError is one)
+        transform(cubic, argnums=3)(1.5, 2.0, 3.0)
 
 
 def test_hessian_vector_product_through_varargs():

@@ -26,7 +26,7 @@ from myia.infer.abstract import (
 from myia.infer.build import Builder, type_of, typed_constant
 from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
-from myia.ir.nodes import Graph
+from myia.ir.nodes import Apply, Constant, Graph
 from myia.prim.records import spec_of
 from myia.prim.registry import lookup
 from myia.prim.sens import zeros_of
@@ -142,7 +142,10 @@ def one_tangent_suffices(primal: Graph, argnums: tuple[int, ...]) -> bool:
     strings), it captures nothing (a closure differentiated inside compiled code captures
     values whose tangents forward mode would have to be given), and forward mode covers
     it (`ad.forward.covers`: no custom_vjp rule, a tangent rule for every primitive, no
-    function values passed around)."""
+    function values passed around), and no primitive that selects (`np.where`) is applied
+    to values with tangents: reverse mode multiplies the zero cotangent of the side not
+    taken by that side's derivative (NaN where it is inf, as JAX's grad gives, for
+    numbers as for arrays), where forward mode would drop its tangent."""
     real = [i for i, p in enumerate(primal.parameters) if tangent_type(p.abstract) is not AZero]
     if len(real) != 1 or tuple(real) != tuple(argnums):
         return False
@@ -152,7 +155,19 @@ def one_tangent_suffices(primal: Graph, argnums: tuple[int, ...]) -> bool:
     mng = Manager(primal)
     if mng.parents.get(primal) is not None or mng.free_variables_total.get(primal):
         return False
-    return covers(mng)
+    return covers(mng) and not _selects(mng)
+
+
+def _selects(mng: Manager) -> bool:
+    """Whether a graph `mng` holds applies a primitive that selects (`Primitive.selects`)
+    to values with tangents."""
+    for g in mng.graphs:
+        for node in mng.nodes[g]:
+            fn = node.inputs[0] if isinstance(node, Apply) else None
+            if isinstance(fn, Constant) and getattr(fn.value, "selects", False):
+                if tangent_type(node.abstract) is not AZero:
+                    return True
+    return False
 
 
 def forward_gradient(primal: Graph, i: int, single: bool, has_aux: bool, with_value: bool) -> Graph:

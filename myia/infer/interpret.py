@@ -134,6 +134,8 @@ def keyword_binding(fn: AbstractValue, node: Apply) -> list:
     names = node.inputs[2].value
     n = len(node.inputs) - 3 - len(names)
     keywords = ", ".join(f"`{k}=`" for k in names)
+    while isinstance(fn, AGradient) and fn.spec != ("jvp",):
+        fn = fn.fn  # `myia.grad(h)`, `myia.vmap(h)`: called with h's parameters
     if isinstance(fn, AUnion) and all(isinstance(o, AFunction) for o in fn.options):
         fn = AFunction(frozenset().union(*(o.options for o in fn.options)))
     if not isinstance(fn, AFunction) or not all(

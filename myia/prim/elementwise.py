@@ -507,7 +507,7 @@ def _jvp_logaddexp(r):
 # where, clip and the helpers of power's derivative
 
 
-@primitive("where", py=[np.where], elementwise=True, fresh=True)
+@primitive("where", py=[np.where], elementwise=True, fresh=True, selects=True)
 def where_(condition, x, y):
     """`np.where(condition, x, y)`."""
     return np.where(condition, x, y)

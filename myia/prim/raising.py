@@ -192,7 +192,7 @@ stop_gradient is_ is_not is_missing not_ len attr.T attr.dtype attr.ndim attr.sh
 record_attr record_replace dict_items dict_keys dict_values builtin.isinstance env_add
 env_get env_single sens_add sens_pop stack_add stack_push stack_pop tree_vdot zeros_like_sens
 zeros_at index_sens along_axis_sens diag_sens clear_at seq_fill seq_total seq_weighted
-seq_wsum seq_onehot seq_ties rows_stack unstack unconcat refuse_mutable""".split()
+seq_wsum seq_onehot seq_ties rows_stack unstack unconcat refuse_mutable grad_of""".split()
 
 # NumPy operations that raise only on shapes that do not fit (checked when they are known).
 NUMPY_SHAPED = """abs arccos arcsin arcsinh arctan arctan2 arctanh ceil clip cos cosh exp exp2

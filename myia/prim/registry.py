@@ -18,7 +18,10 @@ An entry holds what each stage needs to know about one operation, side by side:
 - `simplify(nodes)`: optional, a node an application to `nodes` is already equal to;
 - flags the optimizer and the backend read: `nondiff` (no input has a sensitivity),
   `elementwise`, `fresh` (the result is newly allocated memory), `effect` (never folded,
-  merged or moved), `commutative`;
+  merged or moved), `commutative`, `selects` (its tangent rule passes on one input's
+  tangent and drops another's where reverse mode multiplies that input's derivative by a
+  zero cotangent, NaN for an inf one: `np.where`, as in JAX; `ad.gradient` keeps the
+  gradients through it in reverse mode);
 - `total(args) -> bool`: whether an application to inputs of those abstract values cannot
   raise (the optimizer drops an unused statement only then); by default none is, the
   total ones are declared in `myia.prim.raising`.
@@ -63,6 +66,7 @@ class Primitive:
         self.fresh = flags.pop("fresh", False)
         self.effect = flags.pop("effect", False)
         self.commutative = flags.pop("commutative", False)
+        self.selects = flags.pop("selects", False)
         self.foldable = flags.pop("foldable", True)
         if flags:
             raise TypeError(f"unknown flags {sorted(flags)} for primitive {name}")

@@ -140,3 +140,44 @@ def loop_carrying_a_closure(x, n):
 def test_a_closure_carried_through_a_loop_stays_in_reverse_mode():
     assert not is_forward(loop_carrying_a_closure, 0.8, 2)
     check_grads(loop_carrying_a_closure, (0.8, 2), order=2, argnums=0)
+
+
+def where_sqrt(x):
+    return np.where(x > 0.0, np.sqrt(x), 0.0)
+
+
+def where_log(x):
+    return np.where(x > 0.0, np.log(x), x * x)
+
+
+def where_expected(fn, x: float) -> float:
+    """The gradient JAX's grad gives: the side taken's derivative, plus the zero cotangent
+    of the other side times its derivative (NaN where that is inf or NaN)."""
+    if fn is where_sqrt:
+        return 0.5 / math.sqrt(x) if x > 0.0 else math.nan  # sqrt' is inf at 0, NaN below
+    return 1.0 / x if x > 0.0 else 2.0 * x if x < 0.0 else math.nan  # log' is inf at 0
+
+
+@SETTINGS
+@given(x=st.sampled_from([-1.0, 0.0, 0.25, 4.0]) | st.floats(-3.0, 3.0))
+def test_np_where_of_numbers_gives_the_gradient_of_arrays_as_jax_grad_does(x):
+    # np.where computes both sides; a number went by forward mode, which dropped the
+    # tangent of the side not taken (0.0 where arrays gave NaN).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for fn in (where_sqrt, where_log):
+            assert not is_forward(fn, x)
+            want = where_expected(fn, x)
+            arrays = myia.grad(lambda v, fn=fn: np.sum(fn(v)))(np.array([x, -x]))
+            np.testing.assert_allclose(arrays, [want, where_expected(fn, -x)], rtol=1e-12)
+            for arg in (x, np.float64(x), np.array(x)):
+                np.testing.assert_allclose(myia.grad(fn)(arg), want, rtol=1e-12)
+        # forward mode keeps JAX's jvp: np.where selects the tangents
+        assert myia.jvp(where_sqrt, (0.0,), (1.0,))[1] == 0.0
+
+
+def test_np_where_with_finite_sides_against_finite_differences():
+    def fn(x):
+        return np.where(x > 0.5, x**3, np.sin(x) * x)
+
+    for x in (-0.7, 0.3, 0.9, 1.4):
+        check_grads(fn, (x,), order=2)
