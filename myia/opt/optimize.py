@@ -270,7 +270,11 @@ def _same_type(new: Node, node: Apply) -> bool:
 
 def _app_key(node: Apply, prim: Primitive | None) -> tuple:
     key = tuple(_key(x) for x in node.inputs)
-    if prim is not None and prim.commutative and all(isinstance(type_of(x), (AArray, AScalar)) for x in node.inputs[1:]):
+    if (
+        prim is not None
+        and prim.commutative
+        and all(isinstance(type_of(x), (AArray, AScalar)) for x in node.inputs[1:])
+    ):
         # Numbers and arrays commute (the concatenation of tuples and lists does not). Equal
         # operands hash alike: ordered by hash, `a * b` and `b * a` have one key (two keys
         # that differ but hash alike may keep their order: a missed CSE, never a wrong one).
