@@ -756,16 +756,36 @@ def tanh_twice_through_an_if_scaled(x0, s):
     return (h0(math.tanh(x0)) + math.tanh(h0(x0))) * s
 
 
-def test_reverse_mode_refuses_an_if_entered_from_two_places():
+def test_reverse_mode_refuses_an_if_entered_from_two_places(monkeypatch):
     # Without `unshare_branches`, the first-order program's switch shared by two calls
     # would make two forward regions of one pair of branch graphs: refused, not built.
-    # (Two float inputs: reverse mode at both orders.)
+    # (Two float inputs: reverse mode at both orders.) The optimizer makes two calls of
+    # one switch one call: it is kept from doing so here, to make such a program.
     from myia.ad.gradient import gradient_program
+    from myia.opt.optimize import Optimizer
     from myia.pipeline import gradient_of
 
+    common = Optimizer.common
+    monkeypatch.setattr(
+        Optimizer, "common", lambda opt, node, prim=None: prim and common(opt, node, prim)
+    )
     first = gradient_of(tanh_twice_through_an_if_scaled, (0.3, 1.5), 0, False, False)
     with pytest.raises(myia.MyiaError, match="in two forward regions"):
         gradient_program(first, (0,), True, False, False)
+
+
+@pytest.mark.parametrize("x0", [0.3, -1.2, 2.0])
+def test_second_order_of_an_if_called_twice_alike(x0):
+    # (tanh(x0) + tanh(tanh(x0))) * s: the two calls of `h0` are one call of its `if`.
+    s = 1.5
+    t = math.tanh(x0)
+    d1 = (1.0 - t * t) * (1.0 + (1.0 - math.tanh(t) ** 2))
+    dt = -2.0 * t * (1.0 - t * t)  # d/dx0 of 1 - tanh(x0) ** 2
+    inner = 1.0 - math.tanh(t) ** 2
+    d2 = dt * (1.0 + inner) + (1.0 - t * t) * (-2.0 * math.tanh(t) * inner * (1.0 - t * t))
+    grad = myia.grad(tanh_twice_through_an_if_scaled)
+    assert math.isclose(grad(x0, s), d1 * s, rel_tol=1e-12)
+    assert math.isclose(myia.grad(grad)(x0, s), d2 * s, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def lambdas_with_a_constant_test_in_a_loop(x0, x1, n):

@@ -138,6 +138,7 @@ class Codegen:
         self.mng = Manager(root)
         unshare_branches(self.mng)
         self.namespace: dict[str, Any] = dict(target.namespace)
+        self.function_names: dict[Any, str] = {}  # module-level function -> its name
         self.imports: dict[str, str] = {}  # helper name -> "from module import impl as name"
         self.name_counts: dict[str, int] = {}
         self.nesting: dict[Node, int] = {}  # see `nesting.written_inside`
@@ -200,10 +201,15 @@ class Codegen:
     def function(self, fn, key: str | None = None) -> str:
         """The name of the module-level function `fn` in the module (imported)."""
         key = key or f"_{fn.__name__}"
+        if key in self.namespace and self.namespace[key] is not fn:
+            # Another function of that name (NumPy's `setitem` helper and the torch
+            # runtime's, in one module): this one is imported under a name of its own.
+            key = self.function_names.get(fn) or self.fresh(key)
         if key not in self.namespace:
             self.namespace[key] = fn
             self.imports[key] = f"from {fn.__module__} import {fn.__name__} as {key}"
             self.used_names.add(key)
+            self.function_names[fn] = key
         return key
 
     # Constants --------------------------------------------------------------------------------

@@ -23,7 +23,13 @@ from myia.infer.abstract import AFunction, GraphFn
 from myia.infer.build import type_of
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node
-from myia.prim.registry import Primitive
+from myia.prim.registry import REGISTRY, Primitive
+
+_SWITCH = REGISTRY.lookup("switch")
+
+
+def _is_graph(x: Node) -> bool:
+    return isinstance(x, Constant) and isinstance(x.value, Graph)
 
 
 def _callees(fn: Node) -> tuple[list[Graph], list[Primitive]] | None:
@@ -33,6 +39,8 @@ def _callees(fn: Node) -> tuple[list[Graph], list[Primitive]] | None:
             return [fn.value], []
         if isinstance(fn.value, Primitive):
             return [], [fn.value]
+    if fn.is_apply(_SWITCH) and all(_is_graph(x) for x in fn.inputs[2:]):
+        return [x.value for x in fn.inputs[2:]], []  # (the type may name graphs since copied)
     t = fn.abstract
     if not isinstance(t, AFunction):
         return None

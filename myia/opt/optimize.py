@@ -133,11 +133,14 @@ class Optimizer:
             return self.common(node, prim)
         if isinstance(fn, Constant) and isinstance(fn.value, Graph):
             return self.inline(node, fn.value)
+        if len(node.inputs) == 1 and fn.is_apply(_SWITCH):
+            return self.common(node)  # an `if` whose two calls select alike is computed once
         return None
 
-    def common(self, node: Apply, prim: Primitive) -> Node | None:
-        """An identical application earlier in the same graph, if any (CSE)."""
-        if prim.effect:
+    def common(self, node: Apply, prim: Primitive | None = None) -> Node | None:
+        """An identical application earlier in the same graph, if any (CSE): of `prim`, or
+        (`prim` None) the call of a switch."""
+        if prim is not None and prim.effect:
             return None
         key = _app_key(node, prim)
         table = self.cse.setdefault(node.graph, {})
@@ -265,9 +268,13 @@ def _same_type(new: Node, node: Apply) -> bool:
     return a == t or same_kind(a, t)
 
 
-def _app_key(node: Apply, prim: Primitive) -> tuple:
+def _app_key(node: Apply, prim: Primitive | None) -> tuple:
     key = tuple(_key(x) for x in node.inputs)
-    if prim.commutative and all(isinstance(type_of(x), (AArray, AScalar)) for x in node.inputs[1:]):
+    if (
+        prim is not None
+        and prim.commutative
+        and all(isinstance(type_of(x), (AArray, AScalar)) for x in node.inputs[1:])
+    ):
         # Numbers and arrays commute (the concatenation of tuples and lists does not). Equal
         # operands hash alike: ordered by hash, `a * b` and `b * a` have one key (two keys
         # that differ but hash alike may keep their order: a missed CSE, never a wrong one).

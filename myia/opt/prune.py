@@ -251,7 +251,7 @@ def _leaves(mng: Manager, out, g: Graph | None):
             return None, None
         elif g is not None and _calls(n, g):
             path.add(n)
-        elif _is_switch_call(n):
+        elif _is_switch_call(n) and called_once(mng, n.inputs[0]):
             path.add(n)
             for x in n.inputs[0].inputs[2:]:
                 h = x.value
@@ -269,6 +269,12 @@ def tail_only(mng: Manager, n: Apply) -> bool:
     """Whether the value of `n` is only what its graph returns (a call in tail position):
     a call on the way to the leaves takes their new type, which no other user expects."""
     return all(u is n.graph.return_ and i == 1 for u, i in mng.uses.get(n, ()))
+
+
+def called_once(mng: Manager, switch: Apply) -> bool:
+    """Whether the switch `switch` has one user, the call whose result is rewritten (two
+    calls of one switch share its branches: what one of them does not read, the other may)."""
+    return len(mng.uses.get(switch, ())) == 1
 
 
 def _is_switch_call(n: Apply) -> bool:

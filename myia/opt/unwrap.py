@@ -23,7 +23,15 @@ from myia.infer.abstract import ATuple
 from myia.infer.build import typed_constant
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph, Node
-from myia.opt.prune import _calls, _is_switch_call, _item, _node_id, graph_calls, tail_only
+from myia.opt.prune import (
+    _calls,
+    _is_switch_call,
+    _item,
+    _node_id,
+    called_once,
+    graph_calls,
+    tail_only,
+)
 from myia.prim.registry import REGISTRY
 from myia.prim.structures import Unbound
 
@@ -47,7 +55,7 @@ def unwrap_results(mng: Manager, root: Graph) -> list[Node]:
             continue
         if node.graph.output is node or node.graph.flags.get("loop"):
             continue
-        if not _called_once(mng, node.inputs[0]):
+        if not called_once(mng, node.inputs[0]):
             continue  # (CSE gave two calls one switch: unwrapping one would break the other)
         sites = _leaves(mng, node, None)
         if sites is not None:
@@ -75,7 +83,7 @@ def _leaves(mng: Manager, out: Node, g: Graph | None):
             return None  # a call on the way read elsewhere too (`[1]` of it in the branch)
         elif g is not None and _calls(n, g):
             path.add(n)
-        elif _is_switch_call(n) and _called_once(mng, n.inputs[0]):
+        elif _is_switch_call(n) and called_once(mng, n.inputs[0]):
             path.add(n)
             for x in n.inputs[0].inputs[2:]:
                 b = x.value
@@ -87,11 +95,6 @@ def _leaves(mng: Manager, out: Node, g: Graph | None):
     if not leaves or len({_width(n) for _, n in leaves}) != 1:
         return None
     return leaves, path
-
-
-def _called_once(mng: Manager, switch: Node) -> bool:
-    """Whether the switch `switch` has one user, the call whose result is unwrapped."""
-    return len(mng.uses.get(switch, ())) == 1
 
 
 def _width(n: Node) -> int:

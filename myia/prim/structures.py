@@ -117,6 +117,28 @@ def _infer_make_tuple(*xs):
     return ATuple(xs)
 
 
+@make_tuple.defsimplify
+def _simplify_make_tuple(nodes):
+    """`make_tuple(getitem(t, 0), ..., getitem(t, n - 1))` is `t`, a tuple of `n >= 2`
+    items of those types (the tuple rebuilt from all its items, in order: an `if`
+    statement's variables returned as they are). A tuple of one item is left to
+    `opt.unwrap`, which takes it off where one item is live (grad of grad of a program
+    whose closure returns from an `if` crashed when both applied)."""
+    if len(nodes) < 2 or not all(_is_node_apply(x, getitem) for x in nodes):
+        return None
+    whole = nodes[0].inputs[1]
+    t = getattr(whole, "abstract", None)
+    if type(t) is not ATuple or len(t.items) != len(nodes):
+        return None
+    for k, x in enumerate(nodes):
+        i = x.inputs[2]
+        if x.inputs[1] is not whole or type(i).__name__ != "Constant":
+            return None
+        if type(i.value) is not int or i.value != k or x.abstract != t.items[k]:
+            return None
+    return whole
+
+
 @make_tuple.defvjp
 def _vjp_make_tuple(r):
     return [r.b.apply(getitem, r.dout, i) for i in range(r.nargs)]

@@ -566,3 +566,29 @@ def test_slices_with_steps_known_when_the_code_runs():
 
 def lambda_free_strided(x, s):
     return strided(x, s)[0]
+
+
+def stores_into_a_list_and_an_array(x, w):
+    xs = [x * 0.5]
+    xs[0] = np.tanh(x)
+    u = w.copy()
+    u[1] = xs[0] * 2.0
+    return np.sum(np.sin(u * x)) + xs[0]
+
+
+@settings(max_examples=15, deadline=None)
+@given(x=st.floats(-2.0, 2.0))
+def test_a_store_into_a_list_beside_one_into_an_array(x):
+    # Random program 4588: the list's store (NumPy's `setitem` helper) and the array's
+    # (the torch runtime's `setitem`) were one name in the module: the tensor went to
+    # NumPy's, which made it an ndarray that torch.sin refused.
+    w = np.array([0.3, -0.2, 0.7])
+    fn = stores_into_a_list_and_an_array
+    expected = fn(x, w)
+    assert_close(myia.jit(fn, backend="torch")(x, w), myia.jit(fn)(x, w))
+    assert math.isclose(myia.jit(fn, backend="torch")(x, w), expected, rel_tol=1e-12)
+    grads = myia.grad(fn, argnums=(0, 1), backend="torch")(x, w)
+    expected_grads = myia.grad(fn, argnums=(0, 1))(x, w)
+    assert math.isclose(grads[0], expected_grads[0], rel_tol=1e-9, abs_tol=1e-12)
+    assert np.allclose(grads[1], expected_grads[1], rtol=1e-9, atol=1e-12)
+    check_grads(fn, (x, w))

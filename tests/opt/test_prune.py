@@ -4,8 +4,10 @@ optimizer, and each program evaluates as before and as Python does."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import myia
@@ -131,3 +133,41 @@ def test_values_read_in_part_after_a_loop_are_pruned_inside_them(w):
     assert "unbound" not in src, src
     got = myia.grad(indexed_loop)(*args)
     assert np.isclose(got, fd_gradient(indexed_loop, args, 0), rtol=1e-5, atol=1e-6)
+
+
+def closure_called_twice_alike(x0, x1):
+    def g0(a1):
+        if x1 > x0:
+            return 2.0 * x0
+        return x1 + x0
+
+    v0 = math.tanh(x1)
+    v1, v0 = (v0, g0(x0))
+    v0, v1 = v1, x0
+    return g0(v1) / (1.0 + v0 * v0)
+
+
+def jvp_of_closure_called_twice(x0, x1, t0, t1):
+    return myia.jvp(closure_called_twice_alike, (x0, x1), (t0, t1))
+
+
+@SETTINGS
+@given(x0=st.floats(-3.0, 3.0), x1=st.floats(-3.0, 3.0), t=st.floats(-2.0, 2.0))
+def test_two_calls_of_one_if_keep_what_either_reads(x0, x1, t):
+    assume(abs(x1 - x0) > 1e-3)  # (not at the kink, for the finite differences)
+    # Random program 4173: `g0(v1)` and the dead `g0(x0)` became two calls of one `if`
+    # (its branches read only x0 and x1); the dead result pruned the tangent out of the
+    # branches for the call that does not read it, and the other call read None.
+    args = (x0, x1, t, 0.5)
+    before, after, _ = cached_pair(jvp_of_closure_called_twice, args)
+    assert_outcomes(evaluate(after, args), evaluate(before, args))
+    fn = closure_called_twice_alike
+    value, tangent = myia.jvp(fn, (x0, x1), (t, 0.5))
+    assert value == fn(x0, x1)
+    fd = t * fd_gradient(fn, (x0, x1), 0) + 0.5 * fd_gradient(fn, (x0, x1), 1)
+    assert np.isclose(tangent, fd, rtol=1e-5, atol=1e-6), (tangent, fd)
+    src = myia.source(myia.jit(jvp_of_closure_called_twice), *args)
+    # The two calls of the `if` are one (they select alike), and the dead tuple statement
+    # `(v0, g0(x0))`, which cannot raise, is gone.
+    assert [line.strip()[:3] for line in src.splitlines()].count("if ") == 1, src
+    assert "(v0," not in src, src
