@@ -18,7 +18,8 @@ others with `-m differential`), so a fix shows up as an XPASS.
 Run of 2026-12-03 (rich generator, 2 workers on 2 cores shared with other jobs, load 6 to
 15): seeds 0 to 2999 checked, 0.8 programs a second; 27 fail (`KNOWN_FAILING_SEEDS`, each
 with its reason: 21 vmap crashes, three second-order crashes, three over-refusals of the
-aliasing rule; the vmap crashes and seeds 807, 1002, 1030 and 1262 pass since), 101 were
+aliasing rule; the vmap crashes and seeds 807, 1002, 1030, 1262 and 2158 pass
+since), 101 were
 refused clearly as expected (a closure reading a variable assigned again after it), 17% of
 the vmap checks were refused clearly (a branch or a loop on a
 varying condition, a list of run-time length of varying items). Seeds 3000 to 9999 of the
@@ -47,10 +48,6 @@ SLOW_COUNT = 10_000
 
 # Seed -> the myia bug its program meets (one line).
 KNOWN_FAILING_SEEDS: dict[int, str] = {}
-KNOWN_FAILING_SEEDS[2158] = (
-    "grad of grad: the generated code multiplies a float by `Zero` (`np.tanh(pt.u * e2)`, "
-    "e2 an item of a loop over a list)"
-)
 KNOWN_FAILING_SEEDS[2822] = (
     "grad of grad: the generated code indexes past the end of the sensitivity of a list "
     "(IndexError, `d_xs[i:][0]` beside `xs.append(...)` in a while loop)"
@@ -356,6 +353,31 @@ def test_vmap_refuses_a_list_of_varying_items_grown_in_a_loop():
     with pytest.raises(myia.MyiaTypeError, match=r"list of run-time length .* vary") as e:
         myia.vmap(list_of_varying_items_grown_in_a_loop, in_axes=(0, None))(np.ones(3), 2)
     assert "test_differential.py" in str(e.value)
+
+
+def first_positive_squared(x0, x1):
+    for e in [x0, x1]:
+        if e > 0.0:
+            return e * e
+    return 1.0
+
+
+@pytest.mark.parametrize("args", [(0.5, -1.3), (-1.3, 0.5), (0.5, 1.3), (-0.5, -1.3)])
+@pytest.mark.parametrize("i", [0, 1])
+def test_second_order_of_an_early_return_from_a_loop_over_a_list(args, i):
+    # Seed 2158 (reduced): the gradient reads the list's sensitivity `[ZERO, d]` (the
+    # return reads item 1 of a one-hot list) at the loop's run-time index, typed as `d`
+    # and ZERO at index 0 ('float' * 'Zero'): `seq_onehot`'s backpropagator fills in the
+    # zeros before it reads at a run-time index. The value is e * e for the first
+    # positive e: the second derivative is 2 in that argument, 0 in the other.
+    fn = first_positive_squared
+    taken = next((k for k, e in enumerate(args) if e > 0.0), None)
+    expected = 2.0 if i == taken else 0.0
+    assert myia.grad(myia.grad(fn, argnums=i), argnums=i)(*args) == expected
+    tangents = tuple(1.0 if k == i else 0.0 for k in range(2))
+    assert myia.jvp(myia.grad(fn, argnums=i), args, tangents)[1] == expected
+    assert myia.grad(myia.grad(myia.grad(fn, argnums=i), argnums=i), argnums=i)(*args) == 0.0
+    check_grads(fn, args, order=2, argnums=(0, 1))
 
 
 # Known bugs: reduced programs, strict xfails -------------------------------------------------
