@@ -18,7 +18,7 @@ others with `-m differential`), so a fix shows up as an XPASS.
 Run of 2026-12-03 (rich generator, 2 workers on 2 cores shared with other jobs, load 6 to
 15): seeds 0 to 2999 checked, 0.8 programs a second; 27 fail (`KNOWN_FAILING_SEEDS`, each
 with its reason: 21 vmap crashes, three second-order crashes, three over-refusals of the
-aliasing rule; the vmap crashes and seeds 807, 1002, 1030, 1262 and 2158 pass
+aliasing rule; the vmap crashes and seeds 807, 1002, 1030, 1262, 2158 and 2822 pass
 since), 101 were
 refused clearly as expected (a closure reading a variable assigned again after it), 17% of
 the vmap checks were refused clearly (a branch or a loop on a
@@ -48,10 +48,6 @@ SLOW_COUNT = 10_000
 
 # Seed -> the myia bug its program meets (one line).
 KNOWN_FAILING_SEEDS: dict[int, str] = {}
-KNOWN_FAILING_SEEDS[2822] = (
-    "grad of grad: the generated code indexes past the end of the sensitivity of a list "
-    "(IndexError, `d_xs[i:][0]` beside `xs.append(...)` in a while loop)"
-)
 
 # Seeds of 0..2999 of the extended generator (`rich=False`) whose second order met 'cyclic
 # graph nesting' (an `if` or a loop entered from two places made two forward regions of
@@ -378,6 +374,40 @@ def test_second_order_of_an_early_return_from_a_loop_over_a_list(args, i):
     assert myia.jvp(myia.grad(fn, argnums=i), args, tangents)[1] == expected
     assert myia.grad(myia.grad(myia.grad(fn, argnums=i), argnums=i), argnums=i)(*args) == 0.0
     check_grads(fn, args, order=2, argnums=(0, 1))
+
+
+def store_in_an_inner_loop_then_append(x0, x1, n):
+    xs = [x0]
+    s = 0.0
+    j = 0
+    while j < n:
+        j += 1
+        for _k in range(n - 1):
+            xs[0] = math.sin(x1)
+        s = s + len(xs) * x0 + xs[-1]
+        xs.append(x0 * x1)
+    return s + sum(xs)
+
+
+@pytest.mark.parametrize("x0, x1", [(0.5, 2.6), (-0.3, 1.1)])
+@pytest.mark.parametrize("n", [0, 1, 2, 4])
+def test_list_stored_into_by_an_inner_loop_grown_by_the_outer_one(x0, x1, n):
+    # Seed 2822 (reduced): the inner loop, entered with the list of the outer loop's first
+    # iteration (one item) and then with one of run-time length, kept the type of its
+    # first result (one item): the branch graphs of its test, which read the widened
+    # argument, were not analysed again. Compiled code took `len(xs)` for 1 and `xs[-1]`
+    # for `xs[0]` (a wrong value) and the backward pass split the list's sensitivity
+    # after its first item (an IndexError in the first-order gradient).
+    fn = store_in_an_inner_loop_then_append
+    assert myia.jit(fn)(x0, x1, n) == pytest.approx(fn(x0, x1, n), rel=1e-12)
+    # In x1: sin(x1) stored at xs[0] from the first iteration on (n >= 2: read back once
+    # at xs[-1], once in the sum), x0 * x1 appended n times and read back n - 1 times.
+    stored = n >= 2
+    d1 = 2 * math.cos(x1) * stored + (2 * n - 1) * x0 * (n > 0)
+    assert myia.grad(fn, argnums=1)(x0, x1, n) == pytest.approx(d1, rel=1e-12)
+    d2 = -2 * math.sin(x1) * stored
+    assert myia.grad(myia.grad(fn, argnums=1), argnums=1)(x0, x1, n) == pytest.approx(d2)
+    check_grads(fn, (x0, x1, n), order=2, argnums=(0, 1))
 
 
 # Known bugs: reduced programs, strict xfails -------------------------------------------------

@@ -81,6 +81,7 @@ class Context:
         "graph",
         "parent",
         "args",
+        "ran_on",
         "values",
         "output",
         "state",
@@ -98,6 +99,7 @@ class Context:
         self.graph = graph
         self.parent = parent
         self.args = args
+        self.ran_on: tuple | None = None  # the arguments of its last analysis
         self.values: dict[Node, AbstractValue] = {}
         self.output: AbstractValue = BOTTOM
         self.state = NEW
