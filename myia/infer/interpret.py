@@ -54,12 +54,9 @@ def run_context(an: Analysis, ctx: Context):
             ctx.errors[node] = e
             out = BOTTOM
         ctx.values[node] = out
-    # The contexts nested in this one read its node values and its arguments (a loop
-    # version's, widened by a back edge, read by the branch graphs of its test).
-    if ctx.values != before or ctx.args != ctx.ran_on:
+    if ctx.values != before:
         for r in sorted(ctx.readers, key=_context_id):
             an.mark(r)
-    ctx.ran_on = ctx.args
 
 
 def call(an: Analysis, ctx: Context, node: Apply, fn: AbstractValue, args: list):
