@@ -432,6 +432,29 @@ def test_type_of_a_mixed_float_swapped_in_nested_loops(n):
     assert type(got) is type(expected) and got == pytest.approx(expected, rel=1e-12)
 
 
+def early_return_from_a_loop_in_a_branch(x0, w, n):
+    v0 = x0 * 0.5
+    for _ in range(1):
+        if x0 < v0:
+            j = 0
+            while j < n:
+                j += 1
+                if v0 < np.sum(w * x0):
+                    return j * 0.5 if v0 <= x0 else x0
+    return v0
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_vmap_of_an_early_return_from_a_loop_in_a_branch(n):
+    # Seed 2974 (reduced): the branch graph of the return captured `x0` and the
+    # `grad_mask` vmap puts on it (code that is the name `x0`): the nested `def` bound the
+    # name twice (`def if_true(*, x0=x0, x0=x0)`, a SyntaxError). One default per name.
+    fn = early_return_from_a_loop_in_a_branch
+    xs, w = np.array([-1.2, 0.3, -0.2, -2.5]), np.array([-0.82, -0.99, 0.66])
+    got = myia.vmap(fn, in_axes=(0, None, None))(xs, w, n)
+    np.testing.assert_allclose(got, [fn(x, w, n) for x in xs.tolist()], rtol=1e-12)
+
+
 # Known bugs: reduced programs, strict xfails -------------------------------------------------
 
 
