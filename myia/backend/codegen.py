@@ -692,10 +692,11 @@ class Codegen:
         sig = ", ".join(params)
         if nested:
             fvs = sorted(self.mng.free_variables_total.get(g, ()), key=lambda n: n.id)
-            captured = []
-            for n in fvs:
-                if isinstance(n, Parameter) or isinstance(n, Apply):
-                    captured.append(self.var(n))
+            # One default per name: a node written as another name for a value (`stack_pop`,
+            # a `grad_mask` that vmap puts on what a branch reads, the identity) shares it.
+            captured = list(
+                dict.fromkeys(self.var(n) for n in fvs if isinstance(n, (Parameter, Apply)))
+            )
             if captured:
                 sig += (", " if sig else "") + "*, " + ", ".join(f"{c}={c}" for c in captured)
         self.writing.append(g)

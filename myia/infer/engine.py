@@ -5,7 +5,9 @@ A graph is analysed once per *context*: the graph, the context its free variable
 analysis is a generator that yields the callee contexts whose results it needs; the driver
 keeps them on an explicit stack (a call to a context in progress, recursion or a loop,
 reads its current approximation), so nothing recurses in Python in proportion to the
-program. When a result grows, the contexts that read it run again, to a fixed point.
+program. When a result grows, the contexts that read it run again, to a fixed point; when
+a context's node types or arguments change (a loop version widened by a back edge), so do
+the contexts nested in it that read them as free variables (the branches of its test).
 
 Values of numbers are kept where they enter a function (so `x.shape[0]`, a pinned int of
 a recursion and the counters of small unrolled loops fold), with a cap per graph. A
@@ -255,9 +257,8 @@ class Analysis:
         widened = tuple(map(widen, c.args, args))
         if widened != c.args:
             self.widened = True
-            c.args = widened
             self.contexts.setdefault((graph, parent, widened), c)
-            self.mark(c)
+            self.set_args(c, widened)
         return c
 
     def value_context(self, graph: Graph, owner: Context | None, args: tuple, loc) -> Context:
@@ -355,8 +356,7 @@ class Analysis:
             )
         new = self._merge_closures(new)
         if new != ctx.args:
-            ctx.args = new
-            self.mark(ctx)
+            self.set_args(ctx, new)
         return ctx
 
     def _merge_closures(self, args: tuple) -> tuple:
@@ -394,9 +394,8 @@ class Analysis:
                     merged = own if merged is None else tuple(map(widen, merged, own))
             merged = tuple(sub(a) for a in merged)
             if merged != w.args:
-                w.args = merged
                 self.contexts[(w.graph, w.parent, merged)] = w
-                self.mark(w)
+                self.set_args(w, merged)
         for c, w in mapping.items():
             self.contexts[(c.graph, c.parent, c.args)] = w
             for caller in sorted(c.callers, key=lambda c: c.id):
@@ -415,6 +414,15 @@ class Analysis:
     def mark(self, ctx: Context) -> None:
         if ctx.state != NEW:
             self.dirty[ctx] = None
+
+    def set_args(self, ctx: Context, args: tuple) -> None:
+        """Widen the arguments of `ctx` to `args`: it runs again, and so do the contexts
+        nested in it that read them as free variables (the branches of a loop version's
+        test, whose values may not change when its arguments do)."""
+        ctx.args = args
+        self.mark(ctx)
+        for r in sorted(ctx.readers, key=lambda c: c.id):
+            self.mark(r)
 
     # The driver -------------------------------------------------------------------------------
 

@@ -355,7 +355,12 @@ def _infer_seq_onehot(like, i, d):
 
 @seq_onehot.defvjp
 def _vjp_seq_onehot(r):
-    return [None, None, r.b.apply(getitem, r.dout, r.x(1))]
+    from myia.prim.sens import materialize
+
+    # The sensitivity of the tuple or list made, read at a run-time index: with real zeros
+    # in its absent items, or `[ZERO, d]` read at `i` is typed as `d` and is ZERO at 0.
+    dout = r.dout if is_constant(r.types[1]) else materialize(r.b, r.dout, r.out_type, r.out)
+    return [None, None, r.b.apply(getitem, dout, r.x(1))]
 
 
 @primitive("index_sens", fresh=True)
