@@ -19,6 +19,7 @@ from myia.errors import MyiaTypeError
 from myia.infer.abstract import AFunction, GraphFn, abstract_of_value
 from myia.infer.copies import retarget_copies
 from myia.infer.monomorphize import specialize
+from myia.infer.recursion import loop_recursions
 from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
 from myia.ir.nodes import Constant, Graph
@@ -120,8 +121,9 @@ def function_type(fn) -> AFunction:
 
 def primal_program(fn, args: tuple, pinned: tuple[int, ...] = ()) -> Graph:
     """The specialized program of `fn` on arguments like `args`, its gradients taken
-    inside expanded (not optimized)."""
-    return expand_gradients(specialize(graph_of(fn), signature_types(args, pinned)))
+    inside expanded (not optimized), its linear recursions written as loops."""
+    typed = specialize(graph_of(fn), signature_types(args, pinned))
+    return expand_gradients(loop_recursions(typed))
 
 
 def typed_program(fn, args: tuple, pinned: tuple[int, ...] = (), optimized: bool = True) -> Graph:

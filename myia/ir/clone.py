@@ -99,6 +99,7 @@ def inline_clone(
     free: dict[Node, Node] | None = None,
     effects: list[Node] | None = None,
     created: list[Node] | None = None,
+    mapping: dict[Node, Node] | None = None,
 ) -> Node:
     """Copy the body of `graph` into `target` with its parameters bound to `args`.
 
@@ -110,7 +111,8 @@ def inline_clone(
     original), their free variables now pointing into `target`. With
     `free`, the free variables it maps are replaced too (in `graph` and in every graph that
     closes over them), which lambda-lifts them. With `created`, every application copied
-    into `target` is appended to it. It uses only the manager's incremental
+    into `target` is appended to it. With `mapping`, it is updated with every node copied
+    (the original to its copy). It uses only the manager's incremental
     indexes (direct free variables, graph constants), so inlining does not recompute
     nesting. Returns the copy of `graph`'s output.
     """
@@ -166,6 +168,8 @@ def inline_clone(
         effects.extend(copy(e) for e in graph.return_.inputs[2:])
     for g, ng in gmap.items():
         ng.return_ = Apply([copy(i) for i in g.return_.inputs], ng, g.return_.loc)
+    if mapping is not None:
+        mapping.update(nmap)
     return out
 
 
