@@ -194,7 +194,7 @@ def _continuation(mng: Manager, g: Graph, call: Apply, path: set):
 
 def _rewrite(mng: Manager, plan: _Plan) -> None:
     f = plan.graph
-    loc = f.loc
+    loc = plan.levels[-1][1].loc  # the loops are the self call's
     vtype = f.output.abstract
     st_type = AStack(ATuple([n.abstract for n in plan.residual])) if plan.residual else _COUNT
     pair_type = ATuple((vtype, st_type))
@@ -208,7 +208,7 @@ def _rewrite(mng: Manager, plan: _Plan) -> None:
         q.abstract = p.abstract
         down.parameters.append(q)
         qs[p] = q
-    st = down.add_parameter("stack")
+    st = down.add_parameter("stack" if plan.residual else "depth")
     st.abstract = st_type
     copies: dict[Node, Node] = {}
     top: list[Node] = []  # the copies of F's effects
@@ -216,7 +216,7 @@ def _rewrite(mng: Manager, plan: _Plan) -> None:
     if any(copies[call] is call for _, call in plan.levels):
         return  # a level closes over nothing of F's: the recursion cannot vary
     *upper, (_, site) = plan.levels
-    for i, (g, call) in enumerate(upper):
+    for i, (_, call) in enumerate(upper):
         here = copies[call]
         here.abstract = pair_type
         copied = top if i == 0 else here.graph.return_.inputs[2:]
@@ -244,7 +244,7 @@ def _rewrite(mng: Manager, plan: _Plan) -> None:
         _pre_effects(plan, len(upper), leaf.return_.inputs[2:]),
     )
 
-    up = _ascend(mng, plan, vtype, st_type)
+    up = _ascend(mng, plan, vtype, st_type, loc)
     fb = Builder(f, loc)
     pair = fb.call(down, [*varying, None if plan.residual else 0], pair_type)
     first = fb.apply(_getitem, pair, 0)
@@ -253,23 +253,23 @@ def _rewrite(mng: Manager, plan: _Plan) -> None:
     mng.set_output(f, fb.call(up, [first, stack], vtype))
 
 
-def _ascend(mng: Manager, plan: _Plan, vtype, st_type) -> Graph:
+def _ascend(mng: Manager, plan: _Plan, vtype, st_type, loc) -> Graph:
     """The loop that pops the levels and applies their continuations."""
     f = plan.graph
     up = f.derive("ascend")
     up.flags["loop"] = True
     v = up.add_parameter("v")
     v.abstract = vtype
-    st = up.add_parameter("stack")
+    st = up.add_parameter("stack" if plan.residual else "depth")
     st.abstract = st_type
-    b = Builder(up, f.loc)
+    b = Builder(up, loc)
     done = b.apply(_is, st, None) if plan.residual else b.apply(_eq, st, 0)
     exit_ = f.derive("ascend_done")
     exit_.flags["branch"] = True
     exit_.output = v
     body = f.derive("ascend_body")
     body.flags["branch"] = True
-    bb = Builder(body, f.loc)
+    bb = Builder(body, loc)
     if plan.residual:
         popped = bb.apply(_pop, st)
         res = bb.apply(_getitem, popped, 0)

@@ -175,7 +175,8 @@ def inline_clone(
 
 def _nested_graphs(graph: Graph, manager: Manager, free) -> set[Graph]:
     """The graphs nested in `graph`: reachable from it through graph constants and closing
-    over its nodes, over those of other graphs nested in it, or over the nodes `free` maps."""
+    over its nodes, over those of other graphs nested in it, or over the nodes `free` maps
+    (the graphs that own those are not nested)."""
     reachable: list[Graph] = []
     seen = {graph}
     stack = [graph]
@@ -188,11 +189,12 @@ def _nested_graphs(graph: Graph, manager: Manager, free) -> set[Graph]:
                 stack.append(h)
     nested: set[Graph] = set()
     inside = {graph}
+    owners = {n.graph for n in free}  # they hold what the copies close over: not copied
     changed = True
     while changed:
         changed = False
         for h in reachable:
-            if h in nested:
+            if h in nested or h in owners:
                 continue
             if any(n.graph in inside or n in free for n in manager.free_variables_direct[h]) or any(
                 k in nested for k in manager.graph_constants[h]
