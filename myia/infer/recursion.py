@@ -51,8 +51,9 @@ _getitem = lookup("getitem")
 _make_tuple = lookup("make_tuple")
 _push = lookup("stack_push")
 _pop = lookup("stack_pop")
-_is = lookup("is_")
-_eq = lookup("eq")
+_is_not = lookup("is_not")
+_ne = lookup("ne")
+_not = lookup("not_")
 _add = lookup("add")
 _sub = lookup("sub")
 _COUNT = drop_values(abstract_of_value(0))
@@ -201,6 +202,7 @@ def _rewrite(mng: Manager, plan: _Plan) -> None:
     varying = [p for j, p in enumerate(f.parameters) if j not in plan.unchanged]
 
     down = f.derive("descend")
+    down.loc = loc
     down.flags["loop"] = True
     qs = {}
     for p in varying:
@@ -223,6 +225,9 @@ def _rewrite(mng: Manager, plan: _Plan) -> None:
         _finish(here.graph, here, _pre_effects(plan, i, copied))
         nxt = copies[plan.levels[i + 1][1]].graph
         sw = here.inputs[0]
+        if i == 0 and sw.inputs[2].value is not nxt:  # a loop's body is its first side
+            neg = Builder(down, loc).apply(_not, sw.inputs[1])
+            sw.inputs = [sw.inputs[0], neg, sw.inputs[3], sw.inputs[2]]
         (k,) = [k for k, x in enumerate(sw.inputs) if k > 1 and x.value is not nxt]
         other = sw.inputs[k].value
         if other in mng.graphs:  # it closes over nothing of F's: shared with F, not copied
@@ -257,17 +262,20 @@ def _ascend(mng: Manager, plan: _Plan, vtype, st_type, loc) -> Graph:
     """The loop that pops the levels and applies their continuations."""
     f = plan.graph
     up = f.derive("ascend")
+    up.loc = loc
     up.flags["loop"] = True
     v = up.add_parameter("v")
     v.abstract = vtype
     st = up.add_parameter("stack" if plan.residual else "depth")
     st.abstract = st_type
     b = Builder(up, loc)
-    done = b.apply(_is, st, None) if plan.residual else b.apply(_eq, st, 0)
+    more = b.apply(_is_not, st, None) if plan.residual else b.apply(_ne, st, 0)
     exit_ = f.derive("ascend_done")
+    exit_.loc = loc
     exit_.flags["branch"] = True
     exit_.output = v
     body = f.derive("ascend_body")
+    body.loc = loc
     body.flags["branch"] = True
     bb = Builder(body, loc)
     if plan.residual:
@@ -280,8 +288,8 @@ def _ascend(mng: Manager, plan: _Plan, vtype, st_type, loc) -> Graph:
         values = {}
     value, effects = _resume(mng, plan, len(plan.levels) - 1, v, values, body)
     _finish(body, bb.call(up, [value, rest], vtype), effects)
-    options = AFunction([GraphFn(exit_, None), GraphFn(body, None)])
-    up.output = b.call(b.call(_switch, [done, exit_, body], options), [], vtype)
+    options = AFunction([GraphFn(body, None), GraphFn(exit_, None)])
+    up.output = b.call(b.call(_switch, [more, body, exit_], options), [], vtype)
     return up
 
 
