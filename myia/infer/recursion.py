@@ -140,9 +140,10 @@ def _branch_call(mng: Manager, g: Graph, scope: set) -> Apply | None:
     called once with no arguments, outside a loop), or None."""
     if g.parameters or mng.graph_use_count(g) != 1:
         return None
-    (parent,) = [h for h in sorted(scope, key=lambda h: h.id) if g in mng.graph_constants[h]]
-    if parent.flags.get("loop") or is_loop(parent):
+    users = [h for h in sorted(scope, key=lambda h: h.id) if g in mng.graph_constants[h]]
+    if len(users) != 1 or users[0].flags.get("loop") or is_loop(users[0]):
         return None
+    parent = users[0]
     for n in mng.nodes[parent]:
         if n.is_apply(_switch) and any(
             isinstance(x, Constant) and x.value is g for x in n.inputs[2:]
