@@ -19,6 +19,7 @@ from myia.errors import MyiaTypeError
 from myia.infer.abstract import AFunction, GraphFn, abstract_of_value
 from myia.infer.copies import retarget_copies
 from myia.infer.monomorphize import specialize
+from myia.infer.recursion import loop_recursions
 from myia.infer.walks import drop_values
 from myia.ir.manager import Manager
 from myia.ir.nodes import Constant, Graph
@@ -120,12 +121,14 @@ def function_type(fn) -> AFunction:
 
 def primal_program(fn, args: tuple, pinned: tuple[int, ...] = (), spread=False) -> Graph:
     """The specialized program of `fn` on arguments like `args`, its gradients taken
-    inside expanded (not optimized); with `spread`, of `fn` as a function of its
-    positional arguments as they are passed (`spread_graph`: `args` spread too)."""
+    inside expanded (not optimized), its linear recursions written as loops; with
+    `spread`, of `fn` as a function of its positional arguments as they are passed
+    (`spread_graph`: `args` spread too)."""
     graph = graph_of(fn)
     if spread:
         graph = spread_graph(graph, len(args))
-    return expand_gradients(specialize(graph, signature_types(args, pinned)))
+    typed = specialize(graph, signature_types(args, pinned))
+    return expand_gradients(loop_recursions(typed))
 
 
 def spread_graph(graph: Graph, count: int) -> Graph:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from myia.batching import specs as S
-from myia.errors import MyiaError
+from myia.errors import MyiaTypeError
 from myia.infer.abstract import AScalar, AStack, ATuple
 from myia.infer.build import Builder, typed_constant
 from myia.ir.nodes import Node, Parameter
@@ -92,7 +92,14 @@ def back_edge_mask(bt, header, node) -> Node | None:
         if isinstance(p.abstract, AStack) and p.abstract in bt.masked:
             mask = bt.pop_masks.get(p)
             if mask is None:
-                raise MyiaError(f"internal error: no mask popped before {node!r}")
+                raise MyiaTypeError(
+                    "vmap cannot batch the derivative of a loop whose number of runs varies "
+                    "from example to example when a second loop reads back what it stacked "
+                    "(a recursion, written as loops, whose depth varies); map the function "
+                    "inside the loss and differentiate that (grad of a sum of vmap), or "
+                    "make the depth the same for every example (in_axes=None)",
+                    node.loc,
+                )
             return mask
     return None
 

@@ -99,6 +99,7 @@ def inline_clone(
     free: dict[Node, Node] | None = None,
     effects: list[Node] | None = None,
     created: list[Node] | None = None,
+    mapping: dict[Node, Node] | None = None,
 ) -> Node:
     """Copy the body of `graph` into `target` with its parameters bound to `args`.
 
@@ -110,7 +111,8 @@ def inline_clone(
     original), their free variables now pointing into `target`. With
     `free`, the free variables it maps are replaced too (in `graph` and in every graph that
     closes over them), which lambda-lifts them. With `created`, every application copied
-    into `target` is appended to it. It uses only the manager's incremental
+    into `target` is appended to it. With `mapping`, it is updated with every node copied
+    (the original to its copy). It uses only the manager's incremental
     indexes (direct free variables, graph constants), so inlining does not recompute
     nesting. Returns the copy of `graph`'s output.
     """
@@ -166,12 +168,15 @@ def inline_clone(
         effects.extend(copy(e) for e in graph.return_.inputs[2:])
     for g, ng in gmap.items():
         ng.return_ = Apply([copy(i) for i in g.return_.inputs], ng, g.return_.loc)
+    if mapping is not None:
+        mapping.update(nmap)
     return out
 
 
 def _nested_graphs(graph: Graph, manager: Manager, free) -> set[Graph]:
     """The graphs nested in `graph`: reachable from it through graph constants and closing
-    over its nodes, over those of other graphs nested in it, or over the nodes `free` maps."""
+    over its nodes, over those of other graphs nested in it, or over the nodes `free` maps
+    (the graphs that own those are not nested)."""
     reachable: list[Graph] = []
     seen = {graph}
     stack = [graph]
@@ -184,11 +189,12 @@ def _nested_graphs(graph: Graph, manager: Manager, free) -> set[Graph]:
                 stack.append(h)
     nested: set[Graph] = set()
     inside = {graph}
+    owners = {n.graph for n in free}  # they hold what the copies close over: not copied
     changed = True
     while changed:
         changed = False
         for h in reachable:
-            if h in nested:
+            if h in nested or h in owners:
                 continue
             if any(n.graph in inside or n in free for n in manager.free_variables_direct[h]) or any(
                 k in nested for k in manager.graph_constants[h]

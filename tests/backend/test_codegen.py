@@ -78,10 +78,10 @@ def counting_loop(x, n):
 
 
 def recursive_closure(x, n):
-    def r(k):
-        if k == 0:
+    def r(k):  # two calls of itself, so that it stays a recursion (infer/recursion.py)
+        if k <= 0:
             return x
-        return r(k - 1) * 0.5 + x
+        return r(k - 1) * 0.5 + x + r(k - k - 1) * 0.0
 
     return r(n)
 

@@ -151,10 +151,10 @@ def test_inlining_removes_calls_of_small_functions(x, y):
     assert_outcomes(evaluate(before, (x, y)), python_outcome(uses_helpers, (x, y)))
 
 
-def power(x, n):
-    if n == 0:
+def power(x, n):  # two calls of itself, so that it stays a recursion (infer/recursion.py)
+    if n <= 0:
         return 1.0
-    return x * power(x, n - 1)
+    return x * power(x, n - 1) * power(x, n - n - 1)
 
 
 def test_recursion_is_not_inlined():

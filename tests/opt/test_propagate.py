@@ -27,10 +27,14 @@ COUNTS = st.integers(9, 20)  # from 9 on, a recursion is not unrolled when compi
 REWRITE = "constant parameter"
 
 
+# Each recursion here calls itself twice (the second call returns at once), so that it stays
+# a recursion: a linear one is written as loops (infer/recursion.py).
+
+
 def scaled_sum(x, k, n):
     if n <= 0:
         return 0.0
-    return x * k + scaled_sum(x, k, n - 1)
+    return x * k + scaled_sum(x, k, n - 1) + scaled_sum(x, k, n - n - 1)
 
 
 def same_constant(x, n):
@@ -40,7 +44,7 @@ def same_constant(x, n):
 def geometric(x, k, n):
     if n <= 0:
         return 0.0
-    return k + geometric(x, k * x, n - 1)
+    return k + geometric(x, k * x, n - 1) + geometric(x, k, n - n - 1)
 
 
 def powers(x, n):
@@ -52,10 +56,10 @@ def signed_zeros(x, n):
 
 
 def rec_pow(x, n):
-    if n == 0:
+    if n <= 0:
         r = 1.0
     else:
-        r = x * rec_pow(x, n - 1)
+        r = x * rec_pow(x, n - 1) * rec_pow(x, n - n - 1)
     return r
 
 

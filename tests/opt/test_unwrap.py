@@ -24,11 +24,15 @@ SETTINGS = settings(
 REWRITE = "one live item"
 
 
+# The recursions here call themselves twice (the second call returns at once), so that they
+# stay recursions: a linear one is written as loops (infer/recursion.py).
+
+
 def rpow(x, s, n):
-    if n == 0:
+    if n <= 0:
         r = s
     else:
-        r = x * rpow(x, s, n - 1)
+        r = x * rpow(x, s, n - 1) + 0.0 * rpow(x, s, n - n - 1)
     return r
 
 
@@ -43,7 +47,7 @@ def if_assigns_one(x, y):
 def halves(x, n):
     if n <= 0:
         return (x, n)
-    return (halves(x * 0.5, n - 1)[0] + x, n)
+    return (halves(x * 0.5, n - 1)[0] + x + halves(x, n - n - 1)[0] * 0.0, n)
 
 
 def reads_one(x, n):
