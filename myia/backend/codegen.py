@@ -696,6 +696,7 @@ class Codegen:
             for n in fvs:
                 if isinstance(n, Parameter) or isinstance(n, Apply):
                     captured.append(self.var(n))
+            captured = list(dict.fromkeys(captured))  # (a node named as another: one value)
             if captured:
                 sig += (", " if sig else "") + "*, " + ", ".join(f"{c}={c}" for c in captured)
         self.writing.append(g)
