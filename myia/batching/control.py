@@ -336,9 +336,26 @@ def mask_sides(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> Non
         bt.side_masks[g] = node
         bt.masks[g] = taken if outer is None else b.apply(_and, outer, taken)
         for h in loops:
-            if h in bt.graphs:
-                raise MyiaError(f"internal error: the loop {h!r} was rewritten before its mask")
+            if h in bt.graphs and h in bt.masks:  # (given its parameter by a side around)
+                continue
             bt.masks[h] = None  # (its parameter, made with its rewritten graph)
+            if h in bt.graphs:  # (made early: the parent of a closure a type names)
+                if _filled(bt, h, g):
+                    raise MyiaError(f"internal error: the loop {h!r} was rewritten before its mask")
+                bt.add_mask(h)
+
+
+def _filled(bt, h: Graph, g: Graph) -> bool:
+    """Whether the header `h` of a loop the side `g` enters, or a graph of its cycle or
+    one running it from `g` (the exit of a loop before it), is rewritten already (and
+    so calls it without its mask). A header is made before it is filled where a type
+    names a closure in the loop (`Batcher.value_type`: its parents are made first): it
+    takes its mask then."""
+    around, x = _cycle(bt, h), _runner(bt, h)
+    while x is not None and x is not g and x not in around:
+        around.add(x)
+        x = _runner(bt, x)
+    return any(k in bt.graphs and k not in bt.pending for k in around)
 
 
 def mark_taken(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node) -> None:

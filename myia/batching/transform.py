@@ -367,9 +367,14 @@ class Batcher:
 
             extra_parameters(self, g, bg)
         if g in self.masks and g.flags.get("loop"):  # (`control.mask_sides`)
-            mask = self.masks[g] = bg.add_parameter("mask", g.loc)
-            mask.abstract = AArray(np.dtype(bool), (self.size,))
+            self.add_mask(g)
         return bg
+
+    def add_mask(self, g: Graph) -> None:
+        """Give the rewritten header of the loop `g` the parameter of the examples that
+        run it (`control.mask_sides`), its last."""
+        mask = self.masks[g] = self.graphs[g].add_parameter("mask", g.loc)
+        mask.abstract = AArray(np.dtype(bool), (self.size,))
 
     def run(self) -> None:
         """Fill every rewritten graph asked for (parents before the closures in them)."""

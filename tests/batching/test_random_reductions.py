@@ -110,3 +110,42 @@ def test_vmap_of_grad_of_a_return_in_nested_loops_beside_a_closure_is_refused_at
     lines, first = inspect.getsourcelines(fn)
     assert lines[e.value.loc.lineno - first].strip() == "for e in [x0]:"
     assert "myia.grad of np.sum of myia.vmap" in str(e.value)
+
+
+def chained_clip(p, q):
+    return p if 2.0 < p <= q else q
+
+
+def chained_comparison_in_loops_in_sides(x, w, n):
+    # (seed 3790) sides on varying conditions enter loops whose bodies inline a chained
+    # comparison: the type of a closure that short-circuits it (in such a loop) had the
+    # loop's header made before the side gave it its mask; the lambda, in a side, reads
+    # `x` from around it twice (as itself and as the side reads it)
+    y = np.sum(w)
+    j = 0
+    while j < n:
+        if w[0] < x:
+            h = lambda a: chained_clip(float(j), x) + a  # noqa: B023  (called at once)
+            y = h(y) * w[1]
+            for _k in range(n):
+                y = y + chained_clip(x * 0.5, x)
+        elif w[1] < x:
+            for _k in range(n):
+                y = y * chained_clip(x * 0.5, x) + w[2]
+        j += 1
+    return y
+
+
+@SETTINGS
+@given(ws=rows(5, 3))
+def test_vmap_of_chained_comparisons_in_loops_in_sides(ws):
+    fn = chained_comparison_in_loops_in_sides
+    for x in (-0.7, 0.5, 1.5):
+        assume(np.all(np.abs(ws[:, :2] - x) > 1e-3))
+        for n in (0, 1, 3):
+            args, axes = (x, ws, n), (None, 0, None)
+            close(myia.vmap(fn, in_axes=axes)(*args), stacked(fn, args, axes), rtol=1e-12, atol=0)
+            g = myia.vmap(myia.grad(fn, argnums=1), in_axes=axes)(*args)
+            loop = np.stack([myia.grad(fn, argnums=1)(x, w, n) for w in ws])
+            close(g, loop, rtol=1e-12, atol=1e-12)
+            close(g, per_example_fd(fn, args, axes, 1), rtol=1e-5, atol=1e-6)
