@@ -377,9 +377,31 @@ class Batcher:
         mask.abstract = AArray(np.dtype(bool), (self.size,))
 
     def run(self) -> None:
-        """Fill every rewritten graph asked for (parents before the closures in them)."""
+        """Fill every rewritten graph asked for: parents before the closures in them, and a
+        graph run for some examples only (`control.find_sides`) after the graph it is run
+        from, which tells it which examples run it (`control.mark_run`, `mask_sides`):
+        one made early (a type names a closure in it) waits for that graph's turn."""
+        waited = 0
         while self.pending:
-            self.fill(self.pending.popleft())
+            g = self.pending.popleft()
+            if waited <= len(self.pending) and not self._due(g):
+                self.pending.append(g)
+                waited += 1
+                continue
+            waited = 0
+            self.fill(g)
+
+    def _due(self, g: Graph) -> bool:
+        """Whether the graphs `g` must be filled after (`run`) are filled or being filled."""
+        from myia.batching.control import _runner
+
+        before = [self.mng.parents.get(g)]
+        if g in self.sides:
+            before.append(_runner(self, g))
+        return all(
+            h is None or h not in self.inside or (h in self.graphs and h not in self.pending)
+            for h in before
+        )
 
     def fill(self, g: Graph) -> None:
         self.reader = g

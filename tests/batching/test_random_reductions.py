@@ -149,3 +149,39 @@ def test_vmap_of_chained_comparisons_in_loops_in_sides(ws):
             loop = np.stack([myia.grad(fn, argnums=1)(x, w, n) for w in ws])
             close(g, loop, rtol=1e-12, atol=1e-12)
             close(g, per_example_fd(fn, args, axes, 1), rtol=1e-5, atol=1e-6)
+
+
+def clipped(p, q):
+    if p < 0.0:
+        return 0.5 if q <= 1.0 else q
+    return 2.0 * p
+
+
+def closure_called_outside_and_in_a_side_of_a_loop(x0, x1, w):
+    # (seed 3846) `g` is inlined twice: outside the loop and in a side of the loop (on a
+    # varying condition). The type of the `if` of `clipped` in the first copy names the
+    # closures of the second, so the second copy of `g`'s side was made (and was filled)
+    # before the side around it told it which examples take it: its `np.dot` of the
+    # weight `w` had no mask
+    def g(a):
+        if x1 <= x0:
+            return x1 * a
+        return clipped(x1, np.dot(w, np.tanh(w + x0)))
+
+    v = g(w[-1])
+    for _e in [x0]:
+        if x0 < v:
+            return g(x0)
+    return x0
+
+
+@SETTINGS
+@given(xs=rows(1, 5, -1.5, 1.5))
+def test_vmap_of_a_closure_called_outside_and_in_a_side_of_a_loop(xs):
+    # (vmap of its gradient fails apart from this, on main too: "None is not
+    # subscriptable" at the loop, restoring the value of the loop examples leave)
+    fn = closure_called_outside_and_in_a_side_of_a_loop
+    w = np.array([-0.08, -0.82, 0.04])
+    for x1 in (-0.4, 0.7):
+        args, axes = (xs[0], x1, w), (0, None, None)
+        close(myia.vmap(fn, in_axes=axes)(*args), stacked(fn, args, axes), rtol=1e-12, atol=0)
