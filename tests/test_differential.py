@@ -28,7 +28,8 @@ internal errors (a loop header made before its mask); and, found on the branches
 3846 (a side's graph filled before the graph it is run from). Seeds 2158 and 2822 (second order; 2822 also a
 wrong `len` under jit) are fixed and reduced below. The vmap seeds checked again at the
 end (seeds 2, 6, 10, ... 9998 with the branches merged) found two internal errors the masks
-of shared reads brought (4710, 7202, 9062: `KNOWN_FAILING_SEEDS`).
+of shared reads brought (4710, 7202, 9062: a closure called in a side, nested in a graph
+outside it, filled before the side was told which examples take it), fixed since.
 About 9% of the programs meet a clear refusal: 244 of the 7,000 read a closure's variable
 assigned again after it, and 405 of the 1,681 vmap checks were refused (a branch or a loop
 on a varying condition, a list of run-time length of varying items). The extended
@@ -52,18 +53,6 @@ SLOW_COUNT = 10_000
 
 # Seed -> the myia bug its program meets (one line).
 KNOWN_FAILING_SEEDS: dict[int, str] = {}
-KNOWN_FAILING_SEEDS[4710] = (
-    "vmap: internal error 'no mask of the examples running Graph<f_random:if_true>' (the "
-    "masks of shared reads in sides, since the vmapgaps merge; passes on 9292473)"
-)
-KNOWN_FAILING_SEEDS[9062] = (
-    "vmap: internal error 'no mask of the examples running Graph<h7:ifexp_true>' (the "
-    "masks of shared reads in sides, since the vmapgaps merge; passes on 9292473)"
-)
-KNOWN_FAILING_SEEDS[7202] = (
-    "vmap: internal error 'no mask of the examples running Graph<f_random:if_false>' (the "
-    "masks of shared reads in sides, since the vmapgaps merge; passes on 9292473)"
-)
 
 # Seeds of 0..2999 of the extended generator (`rich=False`) whose second order met 'cyclic
 # graph nesting' (an `if` or a loop entered from two places made two forward regions of

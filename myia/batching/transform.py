@@ -379,8 +379,9 @@ class Batcher:
     def run(self) -> None:
         """Fill every rewritten graph asked for: parents before the closures in them, and a
         graph run for some examples only (`control.find_sides`) after the graph it is run
-        from, which tells it which examples run it (`control.mark_run`, `mask_sides`):
-        one made early (a type names a closure in it) waits for that graph's turn."""
+        from, which tells it which examples run it (`control.mark_run`, `mask_sides`), and
+        so is a graph run from one (a closure called in a side, nested in a graph outside
+        it): one made early (a type names a closure in it) waits for that graph's turn."""
         waited = 0
         while self.pending:
             g = self.pending.popleft()
@@ -393,11 +394,10 @@ class Batcher:
 
     def _due(self, g: Graph) -> bool:
         """Whether the graphs `g` must be filled after (`run`) are filled or being filled."""
-        from myia.batching.control import _runner
+        from myia.batching.control import _callers, _runner
 
         before = [self.mng.parents.get(g)]
-        if g in self.sides:
-            before.append(_runner(self, g))
+        before += [_runner(self, h) for h in _callers(self, g) if h in self.sides]
         return all(
             h is None or h not in self.inside or (h in self.graphs and h not in self.pending)
             for h in before

@@ -185,3 +185,25 @@ def test_vmap_of_a_closure_called_outside_and_in_a_side_of_a_loop(xs):
     for x1 in (-0.4, 0.7):
         args, axes = (xs[0], x1, w), (0, None, None)
         close(myia.vmap(fn, in_axes=axes)(*args), stacked(fn, args, axes), rtol=1e-12, atol=0)
+
+
+def closure_of_a_loop_called_in_a_side(x0, w):
+    # (seeds 4710, 7202, 9062) the lambda is nested in the loop's header (it reads `v0`)
+    # but called in the side of the `if` on a varying condition; the header's type of `h`
+    # names it, so it was made early and filled before the side was told which examples
+    # take it: its `np.dot` of the weight `w` had no mask
+    v0 = x0 * 0.5
+    for e in [x0]:
+        if x0 * e > 0.5:
+            h = lambda a: math.tanh(np.dot(w, np.sin(w + v0)))
+            v0 = h(v0) + e
+    return v0
+
+
+@SETTINGS
+@given(xs=rows(1, 5, -1.5, 1.5))
+def test_vmap_of_a_closure_of_a_loop_called_in_a_side(xs):
+    fn = closure_of_a_loop_called_in_a_side
+    w = np.array([0.6, -0.5, 0.7])
+    args, axes = (xs[0], w), (0, None)
+    close(myia.vmap(fn, in_axes=axes)(*args), stacked(fn, args, axes), rtol=1e-12, atol=0)
