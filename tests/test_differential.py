@@ -27,7 +27,7 @@ places), one vmap SyntaxError (a captured name bound twice, as seed 2974's) and 
 internal errors (a loop header made before its mask); and, found on the branches, seed
 3846 (a side's graph filled before the graph it is run from). Seeds 2158 and 2822 (second order; 2822 also a
 wrong `len` under jit) are fixed and reduced below. The vmap seeds checked again at the
-end (seeds 2, 6, 10, ... 9998 with the branches merged) found two internal errors the masks
+end (seeds 2, 6, 10, ... 9998 with the branches merged) found three internal errors the masks
 of shared reads brought (4710, 7202, 9062: a closure called in a side, nested in a graph
 outside it, filled before the side was told which examples take it), fixed since.
 About 9% of the programs meet a clear refusal: 244 of the 7,000 read a closure's variable
