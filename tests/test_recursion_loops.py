@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import myia
+from benchmarks.peer_workloads import rec_pow
 from myia.testing import check_grads
 
 SETTINGS = settings(
@@ -23,14 +24,6 @@ SETTINGS = settings(
 )
 floats = st.floats(0.5, 1.5)
 depths = st.integers(9, 40)  # deeper than the unrolled recursions (engine.UNROLL_DEPTH)
-
-
-def rec_pow(x, n):
-    if n == 0:
-        r = 1.0
-    else:
-        r = x * rec_pow(x, n - 1)
-    return r
 
 
 def rec_scaled(x, n):
