@@ -204,13 +204,21 @@ class Codegen:
         if key in self.namespace and self.namespace[key] is not fn:
             # Another function of that name (NumPy's `setitem` helper and the torch
             # runtime's, in one module): this one is imported under a name of its own.
-            key = self.function_names.get(fn) or self.fresh(key)
+            key = self.function_names.get(fn) or self._renamed(key)
         if key not in self.namespace:
             self.namespace[key] = fn
             self.imports[key] = f"from {fn.__module__} import {fn.__name__} as {key}"
             self.used_names.add(key)
             self.function_names[fn] = key
         return key
+
+    def _renamed(self, key: str) -> str:
+        """A module-level name for a function whose name `key` (`_setitem`) is taken: `key`
+        with a number, keeping its leading `_` (names of locals never start with one)."""
+        i = 2
+        while f"{key}_{i}" in self.namespace or f"{key}_{i}" in self.used_names:
+            i += 1
+        return f"{key}_{i}"
 
     # Constants --------------------------------------------------------------------------------
 

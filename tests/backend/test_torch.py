@@ -587,6 +587,8 @@ def test_a_store_into_a_list_beside_one_into_an_array(x):
     expected = fn(x, w)
     assert_close(myia.jit(fn, backend="torch")(x, w), myia.jit(fn)(x, w))
     assert math.isclose(myia.jit(fn, backend="torch")(x, w), expected, rel_tol=1e-12)
+    # the second helper keeps the leading `_` of the generated module's helpers
+    assert " as _setitem_2\n" in myia.source(myia.jit(fn, backend="torch"), x, w)
     grads = myia.grad(fn, argnums=(0, 1), backend="torch")(x, w)
     expected_grads = myia.grad(fn, argnums=(0, 1))(x, w)
     assert math.isclose(grads[0], expected_grads[0], rel_tol=1e-9, abs_tol=1e-12)
