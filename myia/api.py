@@ -39,6 +39,7 @@ from myia.pipeline import (
     gradient_of,
     graph_of,
     is_function_value,
+    primal_program,
     signature_types,
     tangent_program,
     transform_graph,
@@ -295,14 +296,21 @@ class Compiled:
             fn = compile_graph(program)
         return at_boundary(fn, arg_types, self.output_type(program))
 
-    def __call__(self, *args, **kwargs):
-        __tracebackhide__ = True  # noqa: F841  (pytest: the errors are the user's)
+    def call_args(self, args: tuple, kwargs: dict) -> tuple:
+        """The arguments of a call `self(*args, **kwargs)` as the program takes them: a
+        bound method's object first, keywords and defaults bound, and for a transform
+        that `spreads`, the items of `*args` as positional arguments."""
         if self.bound is not None:
             args = (self.bound.__self__, *args)
         if kwargs or not self._argc <= len(args) <= self._argmax:
             args = self.bind(args, kwargs)
             if self.spread_at is not None:
                 args = spread(args, self.spread_at)
+        return args
+
+    def __call__(self, *args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841  (pytest: the errors are the user's)
+        args = self.call_args(args, kwargs)
         cache = self.cache
         guard = cache.guard  # read first: a program found after it is no older than it
         try:
@@ -725,15 +733,15 @@ def _ir(fn, args: tuple, stage: str) -> Graph:
                 e.loc,
             ) from None
     primal = _plain(c.fn) if isinstance(c, JitFunction) else c
-    if stage == "typed":
-        return typed_program(_plain(primal), args, c.pinned(), False)
+    if stage == "typed":  # (of the positional arguments as passed, as "grad" and "jvp")
+        return primal_program(_plain(primal), args, c.pinned(), spread=True)
     if stage == "jvp":
-        return tangent_program(primal, args, args, c.pinned(), False)
+        return tangent_program(primal, args, args, c.pinned(), False, spread=True)
     if stage == "grad":
         if not isinstance(c, GradFunction):
             c = GradFunction(_plain(fn), 0, False, False)
         return c.program(tuple(args), optimize=False)
-    return c.program(tuple(args))
+    return c.program(c.call_args(tuple(args), {}))
 
 
 def source(fn: Callable, *args: Any, backend: str | None = None) -> str:
@@ -758,11 +766,11 @@ def source(fn: Callable, *args: Any, backend: str | None = None) -> str:
                 from myia.backend.pytorch.calls import placement
                 from myia.backend.pytorch.target import torch_target
 
-                args, device = placement(tuple(args), c.device)
+                args, device = placement(c.call_args(tuple(args), {}), c.device)
                 target = torch_target(device)
                 return SourceView(compile_graph(c.program(args), target=target).source)
             if backend != "numpy":
                 raise ValueError("myia.source shows generated code: backend 'numpy' or 'torch'")
-            return SourceView(compile_graph(c.program(tuple(args))).source)
+            return SourceView(compile_graph(c.program(c.call_args(tuple(args), {}))).source)
     except MyiaError as e:
         raise shortened(e)  # noqa: B904  (the same exception, its traceback shortened)

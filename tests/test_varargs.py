@@ -144,3 +144,23 @@ def test_star_call_of_a_varargs_function_is_refused_clearly():
     with pytest.raises(myia.MyiaTypeError, match="call it by its name") as info:
         myia.jit(through_value)(2.0)
     assert info.value.loc is not None and info.value.loc.filename == __file__
+
+
+@pytest.mark.parametrize("stage", ["typed", "grad", "jvp", "optimized"])
+def test_every_ir_stage_and_the_source_take_the_arguments_as_a_call_does(stage):
+    from myia.backend.vm import run_graph
+
+    x, b, c = 1.5, 2.0, 3.0
+    g = myia.ir(cubic, x, b, c, stage=stage)
+    if stage == "grad":
+        assert run_graph(g, (x, b, c)) == pytest.approx(b * c)
+    elif stage == "jvp":  # (typed and jvp: one parameter per argument as passed)
+        assert run_graph(g, (x, b, c, 0.0, 0.0, 1.0)) == pytest.approx(
+            (cubic(x, b, c), x * b + 3 * c**2)
+        )
+    elif stage == "typed":
+        assert run_graph(g, (x, b, c)) == cubic(x, b, c)
+    else:  # what `myia.jit(cubic)` runs: `*rest` as the tuple it packs
+        assert run_graph(g, (x, (b, c))) == cubic(x, b, c)
+    assert "def " in myia.source(cubic, x, b, c)
+    assert "def " in myia.source(myia.grad(cubic, argnums=2), x, b, c)
