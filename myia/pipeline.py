@@ -145,6 +145,13 @@ def spread_graph(graph: Graph, count: int) -> Graph:
     vararg = graph.flags.get("vararg")
     if vararg is None:
         return graph
+    made = graph.flags.setdefault("spread", {})  # (one graph per count: typed once)
+    if count not in made:
+        made[count] = _spread(graph, count, vararg)
+    return made[count]
+
+
+def _spread(graph: Graph, count: int, vararg: str) -> Graph:
     names = graph.flags["argnames"]
     g = Graph(graph.name, graph.loc)
     params = [g.add_parameter(name, p.loc) for name, p in zip(names, graph.parameters)]
@@ -156,9 +163,12 @@ def spread_graph(graph: Graph, count: int) -> Graph:
     return g
 
 
-def typed_program(fn, args: tuple, pinned: tuple[int, ...] = (), optimized: bool = True) -> Graph:
-    """The specialized (and optimized) program of `fn` on arguments like `args`."""
-    g = primal_program(fn, args, pinned)
+def typed_program(
+    fn, args: tuple, pinned: tuple[int, ...] = (), optimized: bool = True, spread=False
+) -> Graph:
+    """The specialized (and optimized) program of `fn` on arguments like `args` (with
+    `spread`, as `primal_program`)."""
+    g = primal_program(fn, args, pinned, spread)
     return optimize(g, adjoint=g.flags.get("gradients", False)) if optimized else g
 
 
@@ -223,7 +233,7 @@ def differentiable_program(
     inner = getattr(fn, "typed_gradient", None)
     if inner is None and not optimized:
         return primal_program(fn, args, pinned, spread)
-    primal = inner(args) if inner is not None else typed_program(fn, args, pinned)
+    primal = inner(args) if inner is not None else typed_program(fn, args, pinned, spread=spread)
     mng = Manager(primal)
     unshare_loops(mng)
     inline_known_branches(mng)  # (its copies may share the branches of an `if` they hold)

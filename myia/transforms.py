@@ -579,7 +579,7 @@ class BatchedFunction(Compiled):
         trees = argument_trees(self.in_axes, args)
         size = batch_size(args, trees)
         examples = tuple(per_example(x, t) for x, t in zip(args, trees))
-        primal = differentiable_program(self.fn, examples, optimized=True)
+        primal = differentiable_program(self.fn, examples, optimized=True, spread=True)
         program = vmap_program(primal, list(signature_types(args)), trees, self.out_axes, size)
         return optimize(program) if optimized else program
 

@@ -164,3 +164,37 @@ def test_every_ir_stage_and_the_source_take_the_arguments_as_a_call_does(stage):
         assert run_graph(g, (x, (b, c))) == cubic(x, b, c)
     assert "def " in myia.source(cubic, x, b, c)
     assert "def " in myia.source(myia.grad(cubic, argnums=2), x, b, c)
+
+
+def test_vmap_maps_each_argument_as_passed():
+    xs, bs, cs = rs.randn(4), rs.randn(4), rs.randn(4)
+    out = myia.vmap(cubic, in_axes=(0, None, 0))(xs, bs[0], cs)
+    np.testing.assert_allclose(out, [cubic(x, bs[0], c) for x, c in zip(xs, cs)], rtol=1e-13)
+
+
+def test_transforms_of_a_varargs_function_inside_compiled_code():
+    # `myia.grad(cubic)(...)` in compiled code numbers the arguments as passed, as it does
+    # called from Python
+    x, b, c = 1.5, 2.0, 3.0
+
+    def grads(x, b, c):
+        return myia.grad(cubic, argnums=(0, 2))(x, b, c)
+
+    def tangent(x, b, c):
+        return myia.jvp(cubic, (x, b, c), (0.0, 0.0, 1.0))
+
+    def mapped(xs, b, cs):
+        return myia.vmap(cubic, in_axes=(0, None, 0))(xs, b, cs)
+
+    assert myia.jit(grads)(x, b, c) == pytest.approx((b * c, x * b + 3 * c**2))
+    assert myia.jit(tangent)(x, b, c) == pytest.approx((cubic(x, b, c), x * b + 3 * c**2))
+    xs, cs = rs.randn(3), rs.randn(3)
+    np.testing.assert_allclose(
+        myia.jit(mapped)(xs, b, cs), [cubic(x, b, c) for x, c in zip(xs, cs)], rtol=1e-13
+    )
+
+    def outer(c):  # d/dc of d/dc cubic at (x, b, c) = 6 c
+        return myia.grad(cubic, argnums=2)(x, b, c)
+
+    check_grad(outer, (c,))
+    assert myia.grad(outer)(c) == pytest.approx(6 * c)

@@ -239,6 +239,13 @@ def call_gradient(an: Analysis, ctx: Context, node: Apply, fn: AGradient, args: 
         raise MyiaTypeError(f"{name} needs a function known when compiling, not {describe(fn.fn)}")
     if isinstance(opt, Primitive):
         opt = GraphFn(primitive_graph(opt), None)
+    if isinstance(opt, GraphFn) and opt.graph.flags.get("vararg") and opt.context is None:
+        # `myia.grad(h)(a, b)` of `def h(*xs)`: `h` of its arguments as passed (JAX's
+        # numbering), as `myia.grad(h)` called from Python differentiates it
+        from myia.pipeline import spread_graph
+
+        count = len(args) // 2 if fn.spec == ("jvp",) else len(args)
+        opt = GraphFn(spread_graph(opt.graph, count), None)
     if fn.spec == ("jvp",):
         return (yield from call_tangent(an, ctx, node, fn, opt, args))
     if fn.spec[0] == "vmap":
