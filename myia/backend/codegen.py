@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import itertools
 import keyword
 import math
 from typing import Any
@@ -213,12 +214,9 @@ class Codegen:
         return key
 
     def _renamed(self, key: str) -> str:
-        """A module-level name for a function whose name `key` (`_setitem`) is taken: `key`
-        with a number, keeping its leading `_` (names of locals never start with one)."""
-        i = 2
-        while f"{key}_{i}" in self.namespace or f"{key}_{i}" in self.used_names:
-            i += 1
-        return f"{key}_{i}"
+        """`key` (`_setitem`, taken) with a number: helpers keep their leading `_`."""
+        taken = self.namespace.keys() | self.used_names
+        return next(f"{key}_{i}" for i in itertools.count(2) if f"{key}_{i}" not in taken)
 
     # Constants --------------------------------------------------------------------------------
 
