@@ -509,20 +509,27 @@ def replace_operand(node: Apply, i: int, new: Node) -> Node | None:
 
 def implied_operand(node: Apply) -> Node | None:
     """An operand of an elementwise operation written more simply: `broadcast_to(x, s)`
-    whose broadcasting the operation does itself, a constant array of one element that is a
-    number (same result type and shape in both cases)."""
+    whose broadcasting the operation does itself, a constant array that repeats one number
+    (a folded `broadcast_to`, of one element or more) that number (same result type and
+    shape in both cases)."""
     for i, x in enumerate(node.inputs[1:]):
         if isinstance(x, Apply) and x.is_apply(P("broadcast_to")):
             out = replace_operand(node, i, x.inputs[1])
             if out is not None:
                 return out
-        if isinstance(x, Constant) and isinstance(x.value, np.ndarray) and x.value.size == 1:
-            v = (
-                x.value.reshape(()).item()
-                if x.value.dtype == np.float64
-                else x.value.dtype.type(x.value.reshape(()))
-            )
+        if isinstance(x, Constant) and _repeats_one_number(x.value):
+            first = x.value.reshape(-1)[0]
+            v = first.item() if x.value.dtype == np.float64 else first
             out = replace_operand(node, i, Builder(node.graph, node.loc).node(v))
             if out is not None:
                 return out
     return None
+
+
+def _repeats_one_number(v) -> bool:
+    """Whether `v` is an array of numbers all equal to its first, to the bit (a zero's sign
+    included, no NaN)."""
+    if not isinstance(v, np.ndarray) or v.size == 0 or v.dtype.kind not in "biuf":
+        return False
+    flat = v.reshape(-1)
+    return bool(np.all(flat == flat[0]) and np.all(np.signbit(flat) == np.signbit(flat[0])))

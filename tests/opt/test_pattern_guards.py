@@ -103,6 +103,22 @@ def float_times_one_element(x):
     return x * np.array([2.5])
 
 
+def times_zeros_of_both_signs(x):
+    return x * np.array([0.0, -0.0, 0.0])
+
+
+def times_nans(x):
+    return x * np.array([np.nan, np.nan, np.nan])
+
+
+def times_two_numbers(x):
+    return x * np.array([2.5, 2.5, 3.0])
+
+
+def times_repeated_row(x):
+    return x * np.array([[2.5, 2.5], [2.5, 2.5]])
+
+
 GUARDED = [
     Case("mul(X, 1) -> X", int_times_float_one, {"int": args(INT)}),
     Case("mul(X, 1) -> X", vector_times_ones_matrix, {"f64[3]": args(f64(3))}),
@@ -146,6 +162,11 @@ GUARDED = [
     Case(IMPLIED, broadcast_times_two, {"f64[3]": args(f64(3))}),
     Case(IMPLIED, f32_times_one_element64, {"f32[3]": args(f32(3))}),
     Case(IMPLIED, float_times_one_element, {"float": args(FLOATS)}),
+    # an array that does not repeat one number to the bit is not a number
+    Case(IMPLIED, times_zeros_of_both_signs, {"f64[3]": args(f64(3))}),
+    Case(IMPLIED, times_nans, {"f64[3]": args(f64(3))}),
+    Case(IMPLIED, times_two_numbers, {"f64[3]": args(f64(3))}),
+    Case(IMPLIED, times_repeated_row, {"f64[2]": args(f64(2))}),  # (the result's shape)
 ]
 
 

@@ -191,6 +191,10 @@ def mul_one_element32(x):
     return x * np.array([2.5], dtype=np.float32)
 
 
+def mul_repeated_number(x):  # (the mean's sensitivity folded: one number repeated)
+    return x * np.array([[-0.025, -0.025, -0.025], [-0.025, -0.025, -0.025]])
+
+
 def neg_broadcast(y):
     return -np.broadcast_to(y, (2, 3))
 
@@ -574,6 +578,7 @@ FIRES = [
     ),
     Case(IMPLIED, mul_one_element64, {"f64[3]": args(f64(3)), "f64[2,3]": args(f64((2, 3)))}),
     Case(IMPLIED, mul_one_element32, {"f32[2,3]": args(f32((2, 3)))}),
+    Case(IMPLIED, mul_repeated_number, {"f64[2,3]": args(f64((2, 3)))}),
 ]
 
 
