@@ -15,6 +15,9 @@ left the state: so each example's gradient is that of its own iterations.
 
 Two sides of a branch on a varying condition that both go on with the loop push their
 residuals onto the same tape: the entry pushed is the residuals selected (`select`).
+Every entry pushed has the type of the tape's entries: the slots a run leaves empty in
+its residual (those of a side of a branch it did not take, of type BOTTOM there) are
+zeros, so that the tape has one type, which `np.where` can select part by part.
 
 Example:
     >>> # while x < c: x = f(x)        (x varies)
@@ -48,9 +51,12 @@ def entry_type(t: AStack, masked) -> object:
 
 
 def push_rule(r):
-    """`stack_push(tape, residual)`: the residual given the batch axis, with the loop's
-    test where the tape is masked (see the module)."""
-    value = r.moved(1)
+    """`stack_push(tape, residual)`: the residual given the batch axis and the type of
+    the tape's entries (zeros in the slots of the residual this run leaves empty: those
+    of a side of a branch it did not take, BOTTOM in its type), with the loop's test where
+    the tape is masked (see the module)."""
+    elem = r.node.abstract.elem
+    value = r.bt.bound(r.b, r.moved(1), r.types[1], elem, S.fit(True, elem))
     if r.node.abstract in r.bt.masked:
         value = r.apply(_make_tuple, mask_of(r, r.node.inputs[1]), value)
     return r.apply(r.prim, r.moved(0), value)

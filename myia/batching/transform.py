@@ -575,6 +575,8 @@ class Batcher:
             return v  # no value (a variable not assigned on this path, an empty list)
         if isinstance(t, AStack) and t not in self.masked and S.fit(True, t.elem) is False:
             return v  # a tape of what cannot vary (empty residuals): the same batched
+        if isinstance(t, AStack) and type_of(v) == NONE:
+            return v  # an empty tape (the zeros of a tape's slot): no entry to batch
         raise MyiaTypeError(
             f"vmap cannot give a batch axis to a value of type {t!r} (the same for every "
             "example, used where the examples differ)",
