@@ -63,6 +63,7 @@ _and = lookup("logical_and")
 _not = lookup("logical_not")
 _RAISE = lookup("raise_")
 _grad_mask = lookup("grad_mask")
+_setitem = lookup("setitem")
 # Indexing primitives: unsafe on a side not taken when the index is computed at run time.
 _INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
 
@@ -592,7 +593,7 @@ def unsafe(
             if isinstance(fn, Constant) and fn.value is _RAISE:
                 return "can raise an error", node.loc
             if isinstance(fn, Constant) and fn.value in _INDEXING:
-                index = node.inputs[2:]
+                index = node.inputs[2:3] if fn.value is _setitem else node.inputs[2:]
                 same = h in indexing and not any(bt.spec_of(x) for x in index)
                 if not same and not all(is_constant(type_of(x)) for x in index):
                     why = unsafe_index(bt, node, g)
