@@ -14,7 +14,10 @@
   computed only where some example takes it (`np.any` guards), and indexing with an int
   index that varies, replaced by 0 for the examples that do not take the side
   (`myia.batching.indices`). Arithmetic that would give
-  nan or inf on the side not taken is fine: it is computed on arrays, and not selected;
+  nan or inf on the side not taken is fine: it is computed on arrays, and not selected,
+  and prints no RuntimeWarning: the inputs of the primitives NumPy warns about outside
+  their domain (`np.log`, a division, `np.exp`) are, for the examples not taking the
+  side, a value in it (`myia.batching.elementwise.quieted`);
   a side reads the values that vary from outside it through `grad_mask` by the examples
   taking it (`mark_taken`, `taken_read`), so that its derivatives there (0 * nan in
   reverse mode) add nothing to the gradient. A value the same for every example that a

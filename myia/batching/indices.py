@@ -111,16 +111,23 @@ def safe_index(bt, b, k: Node, rank: int) -> Node:
     graph it is run from that runs for some examples only, or, in the body of a backward
     loop, of each entry it popped from a masked tape (`popped_mask`); `k` where there is
     none."""
-    from myia.batching.shared import running_mask
-
-    mask = running_mask(bt, b)
-    if mask is None:
-        mask = popped_mask(bt, b, bt.reader)
+    mask = run_mask(bt, b)
     if mask is None:
         return k
     if rank:
         mask = b.apply(_expand_dims, mask, tuple(range(1, rank + 1)))
     return b.apply(_where, mask, k, 0)
+
+
+def run_mask(bt, b) -> Node | None:
+    """The examples that run the graph being rewritten (`bt.reader`), where some do not:
+    those of each graph it is run from that runs for some examples only
+    (`shared.running_mask`), or, in the body of a backward loop, of each entry it popped
+    from a masked tape (`popped_mask`); None where every example runs it."""
+    from myia.batching.shared import running_mask
+
+    mask = running_mask(bt, b)
+    return popped_mask(bt, b, bt.reader) if mask is None else mask
 
 
 def popped_mask(bt, b, g: Graph) -> Node | None:

@@ -607,13 +607,12 @@ class Batcher:
                 self.values[node] = select_values(self, node, bg)
             return
         if not any(s is not False for s in specs) or prim is _switch:
+            from myia.batching.elementwise import quieted_shared
+
             b = Builder(bg, node.loc)
-            out = Apply(
-                [node.inputs[0], *[self.input(b, node, i) for i in range(len(node.inputs) - 1)]],
-                bg,
-                node.loc,
-                node.name,
-            )
+            args = [self.input(b, node, i) for i in range(len(node.inputs) - 1)]
+            args = quieted_shared(self, b, prim, args)
+            out = Apply([node.inputs[0], *args], bg, node.loc, node.name)
             if prim is _switch:
                 b = Builder(bg, node.loc)
                 want = self.spec_of(node)
