@@ -80,8 +80,9 @@ def quieted_shared(bt, b, prim, args: list) -> list:
     """The inputs `args` of an application of `prim` that are all the same for every
     example, in a graph run for some examples only: where `prim` has a domain
     (`DOMAINS`), its value there in place of each input unless some example runs the
-    graph (`np.where(np.any(mask), u, 1.0)`, a number cast back to its kind), so that a side no example
-    takes prints no RuntimeWarning (`np.sqrt(w - 3.0)`, `w` a weight); `args` elsewhere."""
+    graph (`np.where(np.any(mask), u, 1.0)`, a number cast back to its kind), so that a
+    side no example takes prints no RuntimeWarning (`np.sqrt(w - 3.0)`, `w` a weight);
+    `args` elsewhere."""
     from myia.batching.indices import run_mask
 
     if prim.name not in DOMAINS:
@@ -97,7 +98,7 @@ def quieted_shared(bt, b, prim, args: list) -> list:
             out[i] = b.apply(_where, some, args[i], typed_constant(t.dtype.type(value)))
         elif isinstance(t, AScalar) and t.kind in (float, int):  # (a number again)
             picked = b.apply(_where, some, args[i], typed_constant(t.kind(value)))
-            out[i] = b.apply(lookup("cast"), picked, t.kind)
+            out[i] = b.apply(_cast_to, picked, t.kind)
     return out
 
 
@@ -201,6 +202,7 @@ _astype = lookup("astype")
 _where = lookup("where")
 _expand_dims = lookup("expand_dims")
 _any = lookup("any")
+_cast_to = lookup("cast")
 
 ELEMENTWISE = sorted(
     (p for p in REGISTRY.by_name.values() if p.elementwise and p.name != "add"),
