@@ -14,7 +14,10 @@
   computed only where some example takes it (`np.any` guards), and indexing with an int
   index that varies, replaced by 0 for the examples that do not take the side
   (`myia.batching.indices`). Arithmetic that would give
-  nan or inf on the side not taken is fine: it is computed on arrays, and not selected;
+  nan or inf on the side not taken is fine: it is computed on arrays, and not selected,
+  and prints no RuntimeWarning: the inputs of the primitives NumPy warns about outside
+  their domain (`np.log`, a division, `np.exp`) are, for the examples not taking the
+  side, a value in it (`myia.batching.elementwise.quieted`);
   a side reads the values that vary from outside it through `grad_mask` by the examples
   taking it (`mark_taken`, `taken_read`), so that its derivatives there (0 * nan in
   reverse mode) add nothing to the gradient. A value the same for every example that a
@@ -63,6 +66,7 @@ _and = lookup("logical_and")
 _not = lookup("logical_not")
 _RAISE = lookup("raise_")
 _grad_mask = lookup("grad_mask")
+_setitem = lookup("setitem")
 # Indexing primitives: unsafe on a side not taken when the index is computed at run time.
 _INDEXING = {lookup(n) for n in ("getitem", "take", "take_along_axis", "setitem", "item")}
 
@@ -592,7 +596,7 @@ def unsafe(
             if isinstance(fn, Constant) and fn.value is _RAISE:
                 return "can raise an error", node.loc
             if isinstance(fn, Constant) and fn.value in _INDEXING:
-                index = node.inputs[2:]
+                index = node.inputs[2:3] if fn.value is _setitem else node.inputs[2:]
                 same = h in indexing and not any(bt.spec_of(x) for x in index)
                 if not same and not all(is_constant(type_of(x)) for x in index):
                     why = unsafe_index(bt, node, g)

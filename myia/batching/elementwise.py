@@ -6,7 +6,13 @@ unbatched inputs broadcast against the trailing axes as they did per example. A
 function of Python numbers (`math.sin`, `abs`, `max(a, b)`, `round`) on a batched number
 is its NumPy elementwise form on the array of the examples' numbers (so `math.sqrt(-1.0)`
 is nan for that example, as NumPy computes it, where Python raises; `max` and `min` of
-two numbers are `np.maximum` and `np.minimum`, which propagate nan).
+two numbers are `np.maximum` and `np.minimum`, which propagate nan). In a graph run
+for some examples only (a side of a branch on a varying condition, the body of a loop
+whose test varies), the inputs of the primitives NumPy warns about outside their domain
+(`DOMAINS`: `np.log`, `np.sqrt`, a division, `np.exp`...) are, for the other examples, a
+value in it (`quieted`; `quieted_shared` for an input the same for every example, where
+no example runs the graph), so that what vmap computes for them, never selected, prints
+no RuntimeWarning.
 
 Example:
     >>> # vmap(lambda x, y: x * y, in_axes=(0, None)): mul(x[B, n], y[n]) -> (B, n)
@@ -17,17 +23,83 @@ from __future__ import annotations
 import numpy as np
 
 from myia.batching.specs import fit, parts
-from myia.infer.abstract import AArray, AConst, AList, ATuple
-from myia.infer.build import type_of
+from myia.infer.abstract import AArray, AConst, AList, AScalar, ATuple
+from myia.infer.build import type_of, typed_constant
 from myia.prim.registry import REGISTRY, lookup
 
 
 def broadcasting(r, prim=None):
     """The rule of an elementwise primitive: the batched inputs aligned to the output's
-    rank, then the primitive itself (or `prim`)."""
+    rank, then the primitive itself (or `prim`); in a graph run for some examples only,
+    the inputs outside the primitive's domain are `quieted` for the others."""
     rank = r.out_type.ndim if isinstance(r.out_type, AArray) else 0
     args = [r.aligned(i, rank) if r.batched(i) else r.x(i) for i in range(r.nargs)]
-    return r.apply(prim or r.prim, *args)
+    prim = prim or r.prim
+    if prim.name in DOMAINS and any(r.batched(i) for i in DOMAINS[prim.name]):
+        args = quieted(r, prim, args, rank)
+    return r.apply(prim, *args)
+
+
+# The inputs of the elementwise primitives that NumPy warns about outside their domain
+# (`log` of a negative number or of 0, a division by 0, `exp` overflowing), with a value
+# in it: in a graph run for some examples only (a side of a branch on a varying
+# condition, the body of a loop whose test varies), the other examples compute there on
+# that value, so that what they compute (never selected) prints no RuntimeWarning.
+DOMAINS = {
+    **dict.fromkeys(("log", "log2", "log10", "sqrt", "reciprocal", "arccosh"), {0: 1.0}),
+    **dict.fromkeys(("log1p", "arcsin", "arccos", "arctanh"), {0: 0.0}),
+    **dict.fromkeys(("exp", "exp2", "expm1", "cosh", "sinh"), {0: 0.0}),
+    **dict.fromkeys(("truediv", "np.divide", "floordiv", "mod", "np.mod"), {1: 1.0}),
+    **dict.fromkeys(("pow", "np.power", "ieee_power"), {0: 1.0}),
+    "scipy.special.logit": {0: 0.5},
+    "scipy.special.xlogy": {1: 1.0},
+}
+
+
+def quieted(r, prim, args: list, rank: int) -> list:
+    """The batched inputs `args` of `prim` (aligned to `rank`) with, for the examples that
+    do not run the graph being rewritten, the value in the primitive's domain of
+    `DOMAINS` (`np.where(mask, x, 1.0)`); the examples that run it keep theirs (NumPy
+    warns for those as it does per example). `args` where every example runs it."""
+    from myia.batching.indices import run_mask
+
+    mask = run_mask(r.bt, r.b)
+    if mask is None:
+        return args
+    if rank:
+        mask = r.apply(_expand_dims, mask, tuple(range(1, rank + 1)))
+    out = list(args)
+    for i, value in DOMAINS[prim.name].items():
+        t = type_of(args[i])
+        if r.batched(i) and isinstance(t, AArray):
+            out[i] = r.apply(_where, mask, args[i], typed_constant(t.dtype.type(value)))
+    return out
+
+
+def quieted_shared(bt, b, prim, args: list) -> list:
+    """The inputs `args` of an application of `prim` that are all the same for every
+    example, in a graph run for some examples only: where `prim` has a domain
+    (`DOMAINS`), its value there in place of each input unless some example runs the
+    graph (`np.where(np.any(mask), u, 1.0)`, a number cast back to its kind), so that a
+    side no example takes prints no RuntimeWarning (`np.sqrt(w - 3.0)`, `w` a weight);
+    `args` elsewhere."""
+    from myia.batching.indices import run_mask
+
+    if prim.name not in DOMAINS:
+        return args
+    mask = run_mask(bt, b)
+    if mask is None:
+        return args
+    some = b.apply(_any, mask, None, False)
+    out = list(args)
+    for i, value in DOMAINS[prim.name].items():
+        t = type_of(args[i])
+        if isinstance(t, AArray):
+            out[i] = b.apply(_where, some, args[i], typed_constant(t.dtype.type(value)))
+        elif isinstance(t, AScalar) and t.kind in (float, int):  # (a number again)
+            picked = b.apply(_where, some, args[i], typed_constant(t.kind(value)))
+            out[i] = b.apply(_cast_to, picked, t.kind)
+    return out
 
 
 def same(r):
@@ -127,6 +199,10 @@ def _item(r):
 
 
 _astype = lookup("astype")
+_where = lookup("where")
+_expand_dims = lookup("expand_dims")
+_any = lookup("any")
+_cast_to = lookup("cast")
 
 ELEMENTWISE = sorted(
     (p for p in REGISTRY.by_name.values() if p.elementwise and p.name != "add"),

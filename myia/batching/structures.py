@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.batching.indices import safe_index
+from myia.batching.indices import int_axes, is_int, safe_index
 from myia.batching.specs import fit, parts
-from myia.infer.abstract import AArray, ADict, AList, AScalar, ATuple
+from myia.infer.abstract import AArray, ADict, AList, ATuple
 from myia.infer.build import type_of, typed_constant
 from myia.infer.walks import constant_value, is_constant
 from myia.prim.registry import lookup
@@ -76,21 +76,13 @@ def _leading(r, index_node):
     the axes of several array indices to the front)."""
     t = type_of(index_node)
     items = t.items if isinstance(t, ATuple) else (t,)
-    picks = [it for it in items if isinstance(it, AArray) or _is_int(it)]
+    picks = [it for it in items if isinstance(it, AArray) or is_int(it)]
     if any(isinstance(it, AArray) for it in items) and len(picks) > 1:
         raise r.refuse("an index mixing several arrays or numbers with arrays")
     idx = r.bt.value(index_node)
     if isinstance(t, ATuple):
         return r.apply(_add, (_FULL,), idx)
     return r.apply(_make_tuple, _FULL, idx)
-
-
-def _is_int(t) -> bool:
-    return (
-        isinstance(t, AScalar)
-        and t.kind in (int, bool)
-        or (isinstance(t, AScalar) and np.dtype(t.kind).kind in "iu")
-    )
 
 
 def _varying_index(r):
@@ -102,26 +94,30 @@ def _varying_index(r):
 def _picks(r, pos: int, within=None, safe=False):
     """The index (input `pos`) that varies, as the index of the batch that picks each
     example's own: `(arange(size), i...)` (NumPy puts the broadcast axes of these advanced
-    indices first, where the batch axis goes). With `within` (the shape of an example),
-    each int is clipped into its axis (`_index_sens`); with `safe`, it is 0 for the
-    examples that do not run the graph being rewritten (`indices.safe_index`)."""
+    indices first, where the batch axis goes; constant slices between them are kept).
+    With `within` (the shape of an example), each int is clipped into its axis
+    (`_index_sens`); with `safe`, it is 0 for the examples that do not run the graph being
+    rewritten (`indices.safe_index`)."""
     it = r.types[pos]
     parts_t = it.items if isinstance(it, ATuple) else None
     if parts_t is not None:
         if any(isinstance(p, AArray) for p in parts_t):
             raise r.refuse("an index that varies and holds arrays")
+        if int_axes(it) is None:
+            raise r.refuse("an index that varies must be made of ints and constant slices")
         idx = r.x(pos)
         picks = [r.apply(_getitem, idx, k) for k in range(len(parts_t))]
+        ints = [is_int(p) for p in parts_t]
         rank = 0
-    elif _is_int(it) or (isinstance(it, AArray) and it.dtype.kind in "iu"):
-        picks = [r.x(pos)]
+    elif is_int(it) or (isinstance(it, AArray) and it.dtype.kind in "iu"):
+        picks, ints = [r.x(pos)], [True]
         rank = it.ndim if isinstance(it, AArray) else 0
     else:
         raise r.refuse("an index that varies must be made of ints or be one int array")
     if within is not None:
-        picks = [r.apply(_clip, k, -n, n - 1) for k, n in zip(picks, within)]
+        picks = [r.apply(_clip, k, -n, n - 1) if i else k for k, n, i in zip(picks, within, ints)]
     if safe:
-        picks = [safe_index(r.bt, r.b, k, rank) for k in picks]
+        picks = [safe_index(r.bt, r.b, k, rank) if i else k for k, i in zip(picks, ints)]
     batch = typed_constant(np.arange(r.size).reshape((r.size,) + (1,) * rank))
     return r.apply(_make_tuple, batch, *picks)
 
@@ -144,8 +140,15 @@ def _index_sens(r):
 
 
 def _clear_at(r):
-    if r.batched(1) or not isinstance(r.types[0], AArray):
-        raise r.refuse("the index cleared varies, or the value is not an array")
+    """The sensitivity of `x` from that of `x[i] = v`: that of the copy, cleared at the
+    index; an index that varies is clipped into the array, as in `_index_sens`."""
+    t = r.types[0]
+    if not isinstance(t, AArray):
+        raise r.refuse("the value is not an array")
+    if r.batched(1):
+        if not t.known_shape:
+            raise r.refuse("the index cleared varies, in an array of a shape known at run time")
+        return r.apply(r.prim, r.moved(0), _picks(r, 1, t.shape))
     return r.apply(r.prim, r.x(0), _leading(r, r.node.inputs[2]))
 
 
@@ -170,21 +173,24 @@ def _setitem_rule(r):
     from myia.prim.indexing import index_type
 
     t = r.types[0]
-    if r.batched(1):
-        raise r.refuse("the index assigned to varies from example to example")
     if not isinstance(t, AArray):
+        if r.batched(1):
+            raise r.refuse("the index of a list or dict assigned to varies from example to example")
         if parts(t) is not None and is_constant(r.types[1]) and not isinstance(t, ADict):
             return r.apply(r.prim, r.x(0), r.x(1), r.x(2))
         raise r.refuse("an assignment to a list or dict of a value that varies")
     slot = index_type(t, r.types[1])
     rank = slot.ndim if isinstance(slot, AArray) else 0
     v = r.aligned(2, rank) if r.batched(2) else r.x(2)
+    if r.batched(1):  # each example's own slot (0 for those not running it: `_picks`)
+        return r.apply(r.prim, r.moved(0), _picks(r, 1, safe=True), v)
     return r.apply(r.prim, r.moved(0), _leading(r, r.node.inputs[2]), v)
 
 
 def _along_axis_sens(r):
     """The sensitivity of `take_along_axis(x, indices, axis)`'s input: of the batch's
-    shape, the indices and the sensitivity given the batch axis."""
+    shape, the indices and the sensitivity given the batch axis. Indices that vary are
+    clipped into the axis, as in `_index_sens`."""
     from myia.batching.arrays import shift
 
     if r.batched(0) or r.batched(1) or r.batched(3):
@@ -192,9 +198,11 @@ def _along_axis_sens(r):
     shape, axis = tuple(r.const(0)), r.const(3)
     if axis is None:
         raise r.refuse("axis=None")
-    return r.apply(
-        r.prim, (r.size, *shape), r.x(1), r.moved(2), shift(axis, len(shape)), r.moved(4)
-    )
+    k = r.moved(2)
+    if r.batched(2):
+        n = shape[axis]
+        k = r.apply(_clip, k, -n, n - 1)
+    return r.apply(r.prim, (r.size, *shape), r.x(1), k, shift(axis, len(shape)), r.moved(4))
 
 
 def _per_example(r):
@@ -223,12 +231,17 @@ def _take(r):
 
 
 def _take_along(r):
+    """`np.take_along_axis(a, k, axis)` (and `permute_along_axis`): the indices of the
+    examples that do not run the graph being rewritten are 0 (`indices.safe_index`)."""
     from myia.batching.arrays import shift
 
     axis = r.const(2)
     if axis is None:
         raise r.refuse("take_along_axis with axis=None")
-    return r.apply(r.prim, r.moved(0), r.moved(1), shift(axis, r.rank(0)))
+    k = r.moved(1)
+    if r.batched(1) and r.prim.name == "take_along_axis":  # (a permutation is in range)
+        k = safe_index(r.bt, r.b, k, r.rank(1))
+    return r.apply(r.prim, r.moved(0), k, shift(axis, r.rank(0)))
 
 
 def _unpack_spec(specs, node):

@@ -15,6 +15,13 @@ left the state: so each example's gradient is that of its own iterations.
 
 Two sides of a branch on a varying condition that both go on with the loop push their
 residuals onto the same tape: the entry pushed is the residuals selected (`select`).
+Every entry pushed has the type of the tape's entries: the slots a run leaves empty in
+its residual (those of a side of a branch it did not take, of type BOTTOM there) are
+zeros, so that the tape has one type, which `np.where` can select part by part.
+
+The gradient of a stack the primal program keeps (a recursion run as two loops, whose
+sensitivity is popped by `sens_pop`) is refused where its values vary, with the
+recursion's line (`stack_sens_rule`).
 
 Example:
     >>> # while x < c: x = f(x)        (x varies)
@@ -48,9 +55,12 @@ def entry_type(t: AStack, masked) -> object:
 
 
 def push_rule(r):
-    """`stack_push(tape, residual)`: the residual given the batch axis, with the loop's
-    test where the tape is masked (see the module)."""
-    value = r.moved(1)
+    """`stack_push(tape, residual)`: the residual given the batch axis and the type of
+    the tape's entries (zeros in the slots of the residual this run leaves empty: those
+    of a side of a branch it did not take, BOTTOM in its type), with the loop's test where
+    the tape is masked (see the module)."""
+    elem = r.node.abstract.elem
+    value = r.bt.bound(r.b, r.moved(1), r.types[1], elem, S.fit(True, elem))
     if r.node.abstract in r.bt.masked:
         value = r.apply(_make_tuple, mask_of(r, r.node.inputs[1]), value)
     return r.apply(r.prim, r.moved(0), value)
@@ -118,7 +128,25 @@ def select(bt, b: Builder, c: Node, t: AStack, tv: Node, fv: Node) -> Node:
     return b.apply(_push, b.apply(_getitem, low, 1), top)
 
 
+def stack_sens_rule(r):
+    """`sens_pop`, `stack_add` (the sensitivity of a stack the primal program keeps: a
+    recursion that calls itself once, which myia runs as two loops, the second reading
+    back what the first stacked, `myia.infer.recursion`) on values that vary: refused,
+    at the line of the recursive call, with the ways round."""
+    raise MyiaTypeError(
+        "vmap cannot batch the gradient of this recursion on values that vary from example "
+        "to example (myia runs a function that calls itself once as two loops, the second "
+        "reading back what the first stacked, and the gradient of that stack is not "
+        "batched); write the recursion as a loop (a while loop carrying its state), "
+        "differentiate the sum of the mapped function instead (myia.grad of np.sum of "
+        "myia.vmap), or loop over the examples",
+        r.node.loc,
+    )
+
+
 def register() -> None:
     """Register the rules of this module."""
     _pop.defbatch(pop_rule)
     _push.defbatch(push_rule)
+    lookup("sens_pop").defbatch(stack_sens_rule)
+    lookup("stack_add").defbatch(stack_sens_rule)

@@ -575,6 +575,8 @@ class Batcher:
             return v  # no value (a variable not assigned on this path, an empty list)
         if isinstance(t, AStack) and t not in self.masked and S.fit(True, t.elem) is False:
             return v  # a tape of what cannot vary (empty residuals): the same batched
+        if isinstance(t, AStack) and type_of(v) == NONE:
+            return v  # an empty tape (the zeros of a tape's slot): no entry to batch
         raise MyiaTypeError(
             f"vmap cannot give a batch axis to a value of type {t!r} (the same for every "
             "example, used where the examples differ)",
@@ -605,13 +607,12 @@ class Batcher:
                 self.values[node] = select_values(self, node, bg)
             return
         if not any(s is not False for s in specs) or prim is _switch:
+            from myia.batching.elementwise import quieted_shared
+
             b = Builder(bg, node.loc)
-            out = Apply(
-                [node.inputs[0], *[self.input(b, node, i) for i in range(len(node.inputs) - 1)]],
-                bg,
-                node.loc,
-                node.name,
-            )
+            args = [self.input(b, node, i) for i in range(len(node.inputs) - 1)]
+            args = quieted_shared(self, b, prim, args)
+            out = Apply([node.inputs[0], *args], bg, node.loc, node.name)
             if prim is _switch:
                 b = Builder(bg, node.loc)
                 want = self.spec_of(node)

@@ -336,9 +336,42 @@ def unrolled_never(x, t):
     return np.sin(unrolled_never(x * 1.1, t - 1.0)) * x
 
 
-def test_gradient_of_a_recursion_with_varying_residuals_is_refused_at_the_line():
-    # (the recursion is two loops: the tangents it stacks vary, and are refused)
-    with pytest.raises(myia.MyiaTypeError, match="vmap") as info:
-        myia.vmap(myia.grad(unrolled_never), in_axes=(0, None))(np.array([0.5, 1.0]), 2.5)
+def unrolled_never_as_a_loop(x, t):
+    # (what the refusal below suggests: the levels counted, then their values)
+    d = 0
+    while t >= 0.0:
+        t = t - 1.0
+        d += 1
+    v = x * 1.1**d
+    while d > 0:
+        d -= 1
+        v = np.sin(v) * (x * 1.1**d)
+    return v
+
+
+@pytest.mark.parametrize("axes", [(0, None), (None, 0)])
+def test_gradient_of_a_recursion_with_varying_residuals_is_refused_at_the_line(axes):
+    # (the recursion is two loops: the values it stacks vary, and the gradient of that
+    # stack is refused, naming the recursion, its call and the ways round)
+    args = [np.array([0.5, 1.0]), 2.5] if axes[0] == 0 else [0.5, np.array([0.5, 2.5])]
+    with pytest.raises(myia.MyiaTypeError, match="gradient of this recursion") as info:
+        myia.vmap(myia.grad(unrolled_never), in_axes=axes)(*args)
     lines, first = inspect.getsourcelines(unrolled_never)
+    loc = info.value.loc
+    assert loc.filename == inspect.getsourcefile(unrolled_never)
+    assert (
+        lines[loc.lineno - first].strip() == "return np.sin(unrolled_never(x * 1.1, t - 1.0)) * x"
+    )
     assert f"test_control_gradients.py:{first + 3}" in str(info.value)
+    message = str(info.value)
+    assert "sens_pop" not in message and "write the recursion as a loop" in message
+    assert "myia.grad of np.sum of myia.vmap" in message
+    # the ways round give each example's gradient
+    examples = [(x, args[1]) for x in args[0]] if axes[0] == 0 else [(0.5, t) for t in args[1]]
+    want = np.stack([myia.grad(unrolled_never)(*ex) for ex in examples])
+    loop = myia.vmap(myia.grad(unrolled_never_as_a_loop), in_axes=axes)(*args)
+    close(loop, want, rtol=1e-12, atol=1e-12)
+    if axes[0] == 0:
+        xs, t = args
+        total = myia.grad(lambda v: np.sum(myia.vmap(unrolled_never, in_axes=axes)(v, t)))
+        close(total(xs), want, rtol=1e-12, atol=1e-12)
