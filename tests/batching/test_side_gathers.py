@@ -1,11 +1,12 @@
-"""`np.take(a, k, axis=...)`, `np.take_along_axis(a, k, axis)` and `x[k] = v` (on a copy
-of an array) with an index `k` that varies from example to example, in a side of a
-branch on a varying condition or in the body of a loop examples leave: vmap computes
-them for every example, the index of the examples that do not run them replaced by 0
-(`myia.batching.indices`), so that an index out of range for those examples does not
-raise. Each result, and each per-example gradient (`myia.vmap(myia.grad(f))`), is checked
-against a Python loop over the examples; an axis of length 0 is refused naming the
-line."""
+"""`np.take(a, k)`, `np.take(a, k, axis=...)`, `np.take_along_axis(a, k, axis)` and
+`x[k] = v` (on a copy of an array) with an index `k` that varies from example to example,
+in a side of a branch on a varying condition or in the body of a loop whose test varies
+or that examples leave: vmap computes them for every example, the index of the examples
+that do not run them replaced by 0 (`myia.batching.indices`), so that an index out of
+range for those examples does not raise. Each result, and each per-example gradient
+(`myia.vmap(myia.grad(f))`), is checked against a Python loop over the examples; an axis
+of length 0, and `np.take` along an axis with an int array per example, are refused
+naming the line."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ from tests.ad.fd import assert_close
 
 SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TABLE = np.array([[1.5, -2.0, 0.5, 3.0], [0.25, 4.0, -1.0, 2.0], [-0.5, 1.0, 2.5, -3.0]])
+
+
+def take_flat(table, x, k):
+    if x > 0.0:
+        return np.take(table, k) * x
+    return x - 1.0
 
 
 def take_columns(table, x, k):
@@ -98,6 +105,12 @@ def check(fn, xs, ks, argnums=(0, 1)):
         g = myia.vmap(grad, in_axes=(None, 0, 0))(TABLE, xs, ks)
         loop = np.stack([grad(TABLE, x, k) for x, k in zip(xs, ks)])
         assert_close(g, loop, rtol=1e-12, atol=1e-12)
+
+
+@SETTINGS
+@given(floats(6), ints(6))
+def test_take_of_the_flattened_array_in_a_side(xs, raw):
+    check(take_flat, xs, valid_where(xs > 0.0, raw, -12, 24))
 
 
 @SETTINGS
