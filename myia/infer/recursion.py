@@ -29,7 +29,10 @@ program runs in constant Python stack however deep the recursion goes (`descend`
 A recursion of another shape (two calls of itself, `fib`; a call inside a loop or a
 closure; a continuation read by a graph nested in it) is a different program and stays
 a recursion; so does mutual recursion. `loop_recursions` runs after specialization
-(`pipeline.primal_program`).
+(`pipeline.primal_program`), and ends with `induction.count_loops` on the program: a
+`descend` loop (flags["descent"]: the function's name and the self call's line) whose
+stack is a count only counts, and becomes the closed form of its depth, raising
+`MyiaRecursionError` where the recursion never reaches its base case.
 
 Example:
     >>> loop_recursions(specialize(parse(rec_pow), types))   # doctest: +SKIP
@@ -40,6 +43,7 @@ from __future__ import annotations
 from myia.branches import is_loop, switch_of_call
 from myia.infer.abstract import AFunction, AStack, ATuple, GraphFn, abstract_of_value
 from myia.infer.build import Builder
+from myia.infer.induction import count_loops
 from myia.infer.walks import drop_values, holds_function
 from myia.ir.clone import clone, inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
@@ -69,6 +73,7 @@ def loop_recursions(program: Graph) -> Graph:
             plan = _plan(mng, g)
             if plan is not None:
                 _rewrite(mng, plan)
+    count_loops(program, mng)
     return program
 
 
@@ -205,6 +210,7 @@ def _rewrite(mng: Manager, plan: _Plan) -> None:
     down = f.derive("descend")
     down.loc = loc
     down.flags["loop"] = True
+    down.flags["descent"] = (f.name, loc)
     qs = {}
     for p in varying:
         q = Parameter(down, p.loc, p.name)
