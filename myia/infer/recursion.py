@@ -56,10 +56,9 @@ _make_tuple = lookup("make_tuple")
 _push = lookup("stack_push")
 _pop = lookup("stack_pop")
 _is_not = lookup("is_not")
-_ne = lookup("ne")
 _not = lookup("not_")
 _add = lookup("add")
-_sub = lookup("sub")
+_lt = lookup("lt")
 _COUNT = drop_values(abstract_of_value(0))
 _SKIPPED_FLAGS = ("loop", "rule", "custom_bprop", "custom_bwd")
 
@@ -256,27 +255,29 @@ def _rewrite(mng: Manager, plan: _Plan) -> None:
         _pre_effects(plan, len(upper), leaf.return_.inputs[2:]),
     )
 
-    up = _ascend(mng, plan, vtype, st_type, loc)
     fb = Builder(f, loc)
     pair = fb.call(down, [*varying, None if plan.residual else 0], pair_type)
     first = fb.apply(_getitem, pair, 0)
     stack = fb.apply(_getitem, pair, 1)
+    up = _ascend(mng, plan, vtype, st_type, loc, None if plan.residual else stack)
     mng.remove_inputs(f.return_, set(range(2, len(f.return_.inputs))))  # now the loops'
-    mng.set_output(f, fb.call(up, [first, stack], vtype))
+    mng.set_output(f, fb.call(up, [first, stack if plan.residual else 0], vtype))
 
 
-def _ascend(mng: Manager, plan: _Plan, vtype, st_type, loc) -> Graph:
-    """The loop that pops the levels and applies their continuations."""
+def _ascend(mng: Manager, plan: _Plan, vtype, st_type, loc, depth: Node | None) -> Graph:
+    """The loop that pops the levels and applies their continuations; where the stack is
+    the count `depth` of the levels, it counts the levels up to it (`for _ in range(depth)`
+    in the generated code)."""
     f = plan.graph
     up = f.derive("ascend")
     up.loc = loc
     up.flags["loop"] = True
     v = up.add_parameter("v")
     v.abstract = vtype
-    st = up.add_parameter("stack" if plan.residual else "depth")
+    st = up.add_parameter("stack" if plan.residual else "level")
     st.abstract = st_type
     b = Builder(up, loc)
-    more = b.apply(_is_not, st, None) if plan.residual else b.apply(_ne, st, 0)
+    more = b.apply(_is_not, st, None) if plan.residual else b.apply(_lt, st, depth)
     exit_ = f.derive("ascend_done")
     exit_.loc = loc
     exit_.flags["branch"] = True
@@ -291,7 +292,7 @@ def _ascend(mng: Manager, plan: _Plan, vtype, st_type, loc) -> Graph:
         rest = bb.apply(_getitem, popped, 1)
         values = {n: bb.apply(_getitem, res, k) for k, n in enumerate(plan.residual)}
     else:
-        rest = bb.apply(_sub, st, 1)
+        rest = bb.apply(_add, st, 1)
         values = {}
     value, effects = _resume(mng, plan, len(plan.levels) - 1, v, values, body)
     _finish(body, bb.call(up, [value, rest], vtype), effects)
