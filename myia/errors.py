@@ -100,6 +100,12 @@ class MyiaNestingError(MyiaError, RecursionError):
     of `elif`s, say. Also a `RecursionError`, which is what Python gives for it."""
 
 
+class MyiaRecursionError(MyiaError, RecursionError):
+    """A recursion that does not end: it never reaches its base case from the arguments
+    it was given (found where its depth has a closed form, `infer/induction.py`). Also a
+    `RecursionError`, which is what Python gives for it."""
+
+
 class MyiaNameError(MyiaError, NameError):
     """A name in user code that cannot be resolved or compiled (an opaque function)."""
 

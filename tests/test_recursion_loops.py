@@ -112,6 +112,15 @@ def test_rec_pow_code_is_a_loop():
         assert _self_calls(src) == []
 
 
+def test_rec_pow_gradient_is_one_counted_loop():
+    # the descent only counts: its closed form (infer/induction.py); the ascent counts up
+    for fn in (rec_pow, myia.grad(rec_pow), myia.grad(myia.grad(rec_pow))):
+        src = myia.source(fn, 1.01, 20)
+        code = [line.split("#")[0] for line in src.splitlines()]
+        assert not any("while" in c for c in code), src
+        assert any("for " in c and "range(" in c for c in code), src
+
+
 def test_depth_beyond_python_stack():
     x, n = 1.0001, 5000
     assert n > sys.getrecursionlimit()

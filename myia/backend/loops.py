@@ -10,7 +10,9 @@ people do:
   loop, and the code after the loop does not read `i`;
 - `while <test>:` (or `while not <test>:`) otherwise;
 
-with the code that leaves the loop written after it. It declines (None) when the loop
+with the code that leaves the loop written after it; the assignments before the `if` that
+only its test reads are written into the test (`t = n == 0; u = not t; if u:` is
+`while n != 0:`). It declines (None) when the loop
 leaves from anywhere else (a `break` or `return` inside the iteration), which only
 `while True:` expresses.
 
@@ -29,6 +31,7 @@ def loop_statement(body: list, init: Line | None, ints: set[str], loc):
     """(the new assignment of the loop's variables, or None when none is left; the
     statements of the loop and of its exit) for the body of a `while True:` loop whose
     variables `init` assigns, or None when the loop keeps that form (see the module)."""
+    body = _folded_test(body)
     if len(body) != 1 or not isinstance(body[0], Block) or body[0].header != "if":
         return None
     test, then, orelse = body[0].head, body[0].body, body[0].orelse or []
@@ -46,8 +49,62 @@ def loop_statement(body: list, init: Line | None, ints: set[str], loc):
     if counted is not None:
         new_init, head, iteration = counted
         return new_init, [Block("for", head, iteration, None, loc), *after]
-    cond = _negated(test) if negate else test
+    cond = _negated(test) if negate else _simplified(test)
     return init, [Block("while", cond, iteration, None, loc), *after]
+
+
+def _folded_test(body: list) -> list:
+    """`body` with the assignments before its final `if` that only its test reads (each
+    name read once, there) written into the test: `t = n == 0; u = not t; if u:` is
+    `if n != 0:`. They run where the test does, at the start of each iteration."""
+    if not body or not isinstance(body[-1], Block) or body[-1].header != "if":
+        return body
+    *lines, last = body
+    if not all(isinstance(x, Line) and _assigned_name(x.stmt) for x in lines):
+        return body
+    test = last.head
+    for line in reversed(lines):
+        name, value = _assigned_name(line.stmt)
+        rest = [Block("if", test, last.body, last.orelse, last.loc)]
+        reads = [n for n in _nodes(rest) if isinstance(n, ast.Name) and n.id == name]
+        in_test = [n for n in ast.walk(test) if isinstance(n, ast.Name) and n.id == name]
+        if len(reads) != 1 or len(in_test) != 1 or not isinstance(in_test[0].ctx, ast.Load):
+            return body
+        test = _simplified(_Substitute(name, value).visit(test))
+    return [Block("if", test, last.body, last.orelse, last.loc)]
+
+
+def _assigned_name(stmt) -> tuple[str, ast.expr] | None:
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+        if isinstance(target, ast.Name):
+            return target.id, stmt.value
+    return None
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, name: str, value: ast.expr):
+        self.name, self.value = name, value
+
+    def visit_Name(self, node: ast.Name):
+        return self.value if node.id == self.name else node
+
+
+_INVERSE = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+
+
+def _simplified(test: ast.expr) -> ast.expr:
+    """`a != b` for `not a == b` (and `is`, `is not`: the comparisons whose negation is
+    exact; `not a < b` is not `a >= b` for a NaN)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = test.operand
+        if (
+            isinstance(inner, ast.Compare)
+            and len(inner.ops) == 1
+            and type(inner.ops[0]) in _INVERSE
+        ):
+            return ast.Compare(inner.left, [_INVERSE[type(inner.ops[0])]()], inner.comparators)
+    return test
 
 
 def _ends_with(stmts: list, kind) -> bool:

@@ -29,7 +29,10 @@ program runs in constant Python stack however deep the recursion goes (`descend`
 A recursion of another shape (two calls of itself, `fib`; a call inside a loop or a
 closure; a continuation read by a graph nested in it) is a different program and stays
 a recursion; so does mutual recursion. `loop_recursions` runs after specialization
-(`pipeline.primal_program`).
+(`pipeline.primal_program`), and ends with `induction.count_loops` on the program: a
+`descend` loop (flags["descent"]: the function's name and the self call's line) whose
+stack is a count only counts, and becomes the closed form of its depth, raising
+`MyiaRecursionError` where the recursion never reaches its base case.
 
 Example:
     >>> loop_recursions(specialize(parse(rec_pow), types))   # doctest: +SKIP
@@ -40,6 +43,7 @@ from __future__ import annotations
 from myia.branches import is_loop, switch_of_call
 from myia.infer.abstract import AFunction, AStack, ATuple, GraphFn, abstract_of_value
 from myia.infer.build import Builder
+from myia.infer.induction import count_loops
 from myia.infer.walks import drop_values, holds_function
 from myia.ir.clone import clone, inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
@@ -52,10 +56,9 @@ _make_tuple = lookup("make_tuple")
 _push = lookup("stack_push")
 _pop = lookup("stack_pop")
 _is_not = lookup("is_not")
-_ne = lookup("ne")
 _not = lookup("not_")
 _add = lookup("add")
-_sub = lookup("sub")
+_lt = lookup("lt")
 _COUNT = drop_values(abstract_of_value(0))
 _SKIPPED_FLAGS = ("loop", "rule", "custom_bprop", "custom_bwd")
 
@@ -69,6 +72,7 @@ def loop_recursions(program: Graph) -> Graph:
             plan = _plan(mng, g)
             if plan is not None:
                 _rewrite(mng, plan)
+    count_loops(program, mng)
     return program
 
 
@@ -205,6 +209,7 @@ def _rewrite(mng: Manager, plan: _Plan) -> None:
     down = f.derive("descend")
     down.loc = loc
     down.flags["loop"] = True
+    down.flags["descent"] = (f.name, loc)
     qs = {}
     for p in varying:
         q = Parameter(down, p.loc, p.name)
@@ -250,27 +255,29 @@ def _rewrite(mng: Manager, plan: _Plan) -> None:
         _pre_effects(plan, len(upper), leaf.return_.inputs[2:]),
     )
 
-    up = _ascend(mng, plan, vtype, st_type, loc)
     fb = Builder(f, loc)
     pair = fb.call(down, [*varying, None if plan.residual else 0], pair_type)
     first = fb.apply(_getitem, pair, 0)
     stack = fb.apply(_getitem, pair, 1)
+    up = _ascend(mng, plan, vtype, st_type, loc, None if plan.residual else stack)
     mng.remove_inputs(f.return_, set(range(2, len(f.return_.inputs))))  # now the loops'
-    mng.set_output(f, fb.call(up, [first, stack], vtype))
+    mng.set_output(f, fb.call(up, [first, stack if plan.residual else 0], vtype))
 
 
-def _ascend(mng: Manager, plan: _Plan, vtype, st_type, loc) -> Graph:
-    """The loop that pops the levels and applies their continuations."""
+def _ascend(mng: Manager, plan: _Plan, vtype, st_type, loc, depth: Node | None) -> Graph:
+    """The loop that pops the levels and applies their continuations; where the stack is
+    the count `depth` of the levels, it counts the levels up to it (`for _ in range(depth)`
+    in the generated code)."""
     f = plan.graph
     up = f.derive("ascend")
     up.loc = loc
     up.flags["loop"] = True
     v = up.add_parameter("v")
     v.abstract = vtype
-    st = up.add_parameter("stack" if plan.residual else "depth")
+    st = up.add_parameter("stack" if plan.residual else "level")
     st.abstract = st_type
     b = Builder(up, loc)
-    more = b.apply(_is_not, st, None) if plan.residual else b.apply(_ne, st, 0)
+    more = b.apply(_is_not, st, None) if plan.residual else b.apply(_lt, st, depth)
     exit_ = f.derive("ascend_done")
     exit_.loc = loc
     exit_.flags["branch"] = True
@@ -285,7 +292,7 @@ def _ascend(mng: Manager, plan: _Plan, vtype, st_type, loc) -> Graph:
         rest = bb.apply(_getitem, popped, 1)
         values = {n: bb.apply(_getitem, res, k) for k, n in enumerate(plan.residual)}
     else:
-        rest = bb.apply(_sub, st, 1)
+        rest = bb.apply(_add, st, 1)
         values = {}
     value, effects = _resume(mng, plan, len(plan.levels) - 1, v, values, body)
     _finish(body, bb.call(up, [value, rest], vtype), effects)

@@ -135,6 +135,13 @@ def float_counter(x, n):
     return x
 
 
+def negated_test(x, n):
+    while not n == 0:  # (from n >= 0 only: it never ends from a negative n)
+        x = x * 0.5 + 1.0
+        n = n - 1
+    return x
+
+
 def early_exit(x, n):
     i = 0
     while i < n:
@@ -175,6 +182,23 @@ def _loop_shape(body) -> str:
             "while True" if isinstance(test, ast.Constant) and test.value is True else "while test"
         )
     return "other"
+
+
+def pushing(x, n):
+    if n == 0:
+        return 1.0
+    return x * n * pushing(x * 0.5, n - 1)  # (two loops, the first testing n)
+
+
+def test_a_test_computed_for_the_loop_is_its_header():
+    for fn in (negated_test, pushing):
+        text, tree = source_tree(fn, 1.0, 30)
+        loops = [n for n in ast.walk(functions(tree)[fn.__name__]) if isinstance(n, ast.While)]
+        test = loops[0].test
+        assert isinstance(test, ast.Compare) and isinstance(test.ops[0], ast.NotEq), text
+        assert all(isinstance(s, ast.Assign) for s in loops[0].body), text
+        for n in range(0, 30):
+            assert myia.jit(fn)(1.5, n) == fn(1.5, n)
 
 
 @pytest.mark.parametrize("fn, shape", LOOP_SHAPES, ids=lambda x: getattr(x, "__name__", x))

@@ -82,9 +82,14 @@ def test_the_gradient_does_not_grow_with_the_depth():
     sizes = {n: statements(myia.source(myia.grad(rpow), 1.01, n)) for n in (10, 20, 80, 400)}
     assert len(set(sizes.values())) == 1, sizes
     src = myia.source(myia.grad(rpow), 1.01, 20)
-    code = [line.split("#", 1)[0] for line in src.splitlines()[1:]]
+    code = [
+        line.split("#", 1)[0]
+        for line in src.splitlines()
+        if not line.startswith("def ") and "_raise_(" not in line  # (the error names the line)
+    ]
     assert not any("rpow(" in c for c in code), src  # two loops (infer/recursion.py)
-    assert sum("while" in c for c in code) == 2, src
+    # the descent only counts: it is its closed form (infer/induction.py), one loop is left
+    assert sum("while" in c or "for " in c for c in code) == 1, src
 
 
 def test_a_small_known_depth_is_unrolled():
