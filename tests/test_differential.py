@@ -30,6 +30,8 @@ wrong `len` under jit) are fixed and reduced below. The vmap seeds checked again
 end (seeds 2, 6, 10, ... 9998 with the branches merged) found three internal errors the masks
 of shared reads brought (4710, 7202, 9062: a closure called in a side, nested in a graph
 outside it, filled before the side was told which examples take it), fixed since.
+On 2026-12-04 the 2,500 vmap-check seeds passed again with the vmap gaps of issue 14
+closed (side gathers, tape entry types, quieted sides).
 About 9% of the programs meet a clear refusal: 244 of the 7,000 read a closure's variable
 assigned again after it, and 405 of the 1,681 vmap checks were refused (a branch or a loop
 on a varying condition, a list of run-time length of varying items). The extended
