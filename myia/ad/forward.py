@@ -37,7 +37,7 @@ from myia.infer.abstract import (
     GraphFn,
     join,
 )
-from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.build import Builder, never_returns, type_of, typed_constant
 from myia.infer.sensitivity import sens_type
 from myia.infer.walks import holds_function, map_functions
 from myia.ir.manager import Manager
@@ -200,6 +200,8 @@ class Forward:
             jg.output = b.apply(
                 _make_tuple, self.value(out), fit(b, self.tangent(out), like, self.value(out))
             )
+            if never_returns(out):
+                jg.return_.inputs.append(self.value(out))
         jg.return_.inputs.extend(self.value(e) for e in g.return_.inputs[2:])
 
     # Types ------------------------------------------------------------------------------------

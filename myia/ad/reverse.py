@@ -28,7 +28,7 @@ from myia.ad.values import FunctionValues
 from myia.branches import branches, is_loop, switch_of_call, tail_switch
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import BOTTOM, AFunction, AResidual, ATuple, AZero, GraphFn, join
-from myia.infer.build import Builder, type_of, typed_constant
+from myia.infer.build import Builder, never_returns, type_of, typed_constant
 from myia.infer.sensitivity import sens_type
 from myia.infer.walks import drop_values
 from myia.ir.manager import Manager, cyclic_graphs
@@ -399,6 +399,8 @@ class Reverse:
                 fg.output = b.call(
                     _make_tuple, [value, restuple], ATuple((type_of(value), AResidual(region.cell)))
                 )
+                if never_returns(value):  # it raises: an effect, which the gradient keeps
+                    fg.return_.inputs.append(value)
         region.cell.items = tuple(slot_types)
         for g in reversed(region.graphs):
             fg = region.fwd_graphs[g]

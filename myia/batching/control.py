@@ -13,7 +13,10 @@
   side's own indexing with an index the same for every example: the side is then
   computed only where some example takes it (`np.any` guards), and indexing with an int
   index that varies, replaced by 0 for the examples that do not take the side
-  (`myia.batching.indices`). Arithmetic that would give
+  (`myia.batching.indices`); and, there too, the side's own `raise_` (a failing
+  `assert` at the top of the mapped function, the base case of a recursion that raises):
+  the side is computed, and raises, only where some example takes it, and then the
+  branch's value is the side's (`_selected`). Arithmetic that would give
   nan or inf on the side not taken is fine: it is computed on arrays, and not selected,
   and prints no RuntimeWarning: the inputs of the primitives NumPy warns about outside
   their domain (`np.log`, a division, `np.exp`) are, for the examples not taking the
@@ -47,6 +50,7 @@ import numpy as np
 from myia.batching import specs as S
 from myia.batching.indices import unsafe_index
 from myia.batching.tapes import select as select_tapes
+from myia.batching.transform import raises, unbound
 from myia.errors import MyiaError, MyiaTypeError
 from myia.infer.abstract import BOTTOM, AArray, ADict, AList, AScalar, AStack, ATuple
 from myia.infer.build import Builder, type_of, typed_constant
@@ -54,7 +58,6 @@ from myia.infer.walks import is_constant
 from myia.ir.manager import cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node
 from myia.prim.registry import lookup
-from myia.prim.structures import Unbound
 
 _getitem = lookup("getitem")
 _make_tuple = lookup("make_tuple")
@@ -126,19 +129,15 @@ def where_parts(
             "example to example (the lengths may differ)",
             tv.loc,
         )
-    if type_of(fv) is BOTTOM or _unbound(fv):  # unbound on that side (a return's slot)
+    if type_of(fv) is BOTTOM or unbound(fv):  # unbound on that side (a return's slot)
         return bt.broadcast(b, tv, t, st, True)
-    if type_of(tv) is BOTTOM or _unbound(tv):
+    if type_of(tv) is BOTTOM or unbound(tv):
         return bt.broadcast(b, fv, t, sf, True)
     a = bt.broadcast(b, tv, t, st, True)
     f = bt.broadcast(b, fv, t, sf, True)
     rank = t.ndim if isinstance(t, AArray) else 0
     cr = b.apply(_expand_dims, c, tuple(range(1, rank + 1))) if rank else c
     return b.apply(_where, cr, a, f)
-
-
-def _unbound(v: Node) -> bool:
-    return isinstance(v, Constant) and isinstance(v.value, Unbound)
 
 
 def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
@@ -163,15 +162,26 @@ def select(bt, node: Apply, bg: Graph, graphs: list[Graph], cond: Node) -> Node:
     c = bt.value(cond)
     mask_sides(bt, b, node, graphs, c)
     mark_taken(bt, b, node, graphs, c)
-    if not guarded:
+    raising = [k for k in (0, 1) if _raises_in(bt, graphs[k])]
+    if not guarded or len(raising) == 2:
         return _selected(bt, b, node, graphs, c, (0, 1))
+    out_t = bt.value_type(node.abstract, bt.spec_of(node), node.loc)
+    if raising:  # it raises where some example takes the side that raises, else the other
+        (k,) = raising
+        fns = []
+        for which in ((k,), (1 - k,)):
+            g = Graph(f"{bg.name}:{'tf'[which[0]]}", node.loc)
+            g.flags["branch"] = True
+            g.output = _selected(bt, b.at(g), node, graphs, c, which)
+            fns.append(typed_constant(g, node.loc))
+        some = b.apply(_any, c if k == 0 else b.apply(_not, c), None, False)
+        return b.call(b.apply(_switch, some, *fns), [], out_t)
     fns = []
     for which in ((0,), (0, 1), (1,)):
         g = Graph(f"{bg.name}:{'_'.join('tf'[k] for k in which)}", node.loc)
         g.flags["branch"] = True
         g.output = _selected(bt, b.at(g), node, graphs, c, which)
         fns.append(typed_constant(g, node.loc))
-    out_t = bt.value_type(node.abstract, bt.spec_of(node), node.loc)
     g = Graph(f"{bg.name}:t_tf", node.loc)
     g.flags["branch"] = True
     inner = b.at(g)
@@ -195,6 +205,9 @@ def _selected(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node, which) 
             ]
         out_t = bt.value_type(node.abstract, bt.out.get(g, False))
         sides[k] = b.call(typed_constant(bt.graph(g), node.loc), args, out_t)
+    raising = [k for k in which if _raises_in(bt, graphs[k])]
+    if raising:  # computed where an example takes it, which raises (see `unsafe`)
+        return sides[raising[0]]
     st, sf = (bt.out.get(g, False) for g in graphs)
     if len(which) == 1:
         (k,) = which
@@ -203,6 +216,11 @@ def _selected(bt, b: Builder, node: Apply, graphs: list[Graph], c: Node, which) 
     return where_parts(
         bt, b, c, node.abstract, sides[0], sides[1], st, sf, bt.spec_of(node), False, same
     )
+
+
+def _raises_in(bt, g: Graph) -> bool:
+    """Whether the side `g` of a branch raises (an `assert` that fails, a `raise`)."""
+    return any(raises(x) for x in bt.mng.nodes.get(g, ()))
 
 
 def shared(a, o, graphs: list[Graph]):
@@ -568,7 +586,8 @@ def unsafe(
     that varies). The graphs `indexing` are run only where some example really runs
     them (the body of a loop whose test is the same for every example, a side computed
     only where an example takes it): their own indexing with an index the same for
-    every example is safe (the examples' arrays have one shape). With
+    every example is safe (the examples' arrays have one shape), and so is their own
+    `raise_` (some example really raises; one in a graph they call is not). With
     `masked`, `g` is told which examples take it (`mask_sides`): a loop it enters
     (`loops_entered`) runs for those only, and ends for the others, so it is safe (its
     body is checked as any loop's is)."""
@@ -593,7 +612,7 @@ def unsafe(
             if not isinstance(node, Apply):
                 continue
             fn = node.inputs[0]
-            if isinstance(fn, Constant) and fn.value is _RAISE:
+            if isinstance(fn, Constant) and fn.value is _RAISE and h not in indexing:
                 return "can raise an error", node.loc
             if isinstance(fn, Constant) and fn.value in _INDEXING:
                 index = node.inputs[2:3] if fn.value is _setitem else node.inputs[2:]

@@ -54,6 +54,7 @@ _make_list = lookup("make_list")
 _switch = lookup("switch")
 _broadcast_to = lookup("broadcast_to")
 _pop = lookup("stack_pop")
+_RAISE = lookup("raise_")
 
 
 class BatchRule:
@@ -486,7 +487,9 @@ class Batcher:
         if not structure:
             return v
         item = S.parts(app.abstract)[i]
-        if _unbound(v) or type_of(x) is BOTTOM:
+        if raises(x):
+            return v
+        if unbound(v) or type_of(x) is BOTTOM:
             return self.zeros(b, item, v)
         return self.bound(b, v, type_of(x), item, self.spec_of(x))
 
@@ -495,7 +498,7 @@ class Batcher:
         unbound (BOTTOM, or the None of an empty slot of a residual) where its callers
         see numbers or arrays (`seen`), so that `np.where` can merge them with the
         examples' values (see `argument`)."""
-        if seen is None or own == seen:
+        if seen is None or own == seen or raises(v):
             return v
         empty = own is BOTTOM or own == NONE
         if empty and isinstance(seen, (AScalar, AArray, ATuple, AResidual)):
@@ -531,7 +534,7 @@ class Batcher:
         merge it with the values of the examples where it is."""
         v = self.value(node)
         t = p.abstract
-        if _unbound(v):  # zeros, made first so that a structure's parts can be taken
+        if unbound(v):  # zeros, made first so that a structure's parts can be taken
             zeros = self.zeros(b, t, v)
             if self.spec_of(p) is False:
                 return zeros
@@ -556,7 +559,7 @@ class Batcher:
                 for k, x, h, w in zip(keys, items, haves, wants)
             ]
             return S.rebuild(b, t, new)
-        if _unbound(v):
+        if unbound(v):
             # unbound on this path: zeros stand for it (see `argument`)
             if isinstance(t, AScalar) or (isinstance(t, AArray) and t.known_shape):
                 full = S.batch_type(t, True, self.size)
@@ -697,8 +700,15 @@ class Batcher:
         return self.broadcast(b, call, node.abstract, self.out.get(g, False), self.spec_of(node))
 
 
-def _unbound(v: Node) -> bool:
+def unbound(v: Node) -> bool:
+    """Whether `v` is a variable not assigned on this path (no value)."""
     return isinstance(v, Constant) and isinstance(v.value, Unbound)
+
+
+def raises(v: Node) -> bool:
+    """Whether `v` is a `raise_` (of type BOTTOM too, but an error, not an absent value:
+    it is kept where it flows, so that the batched program raises where an example does)."""
+    return isinstance(v, Apply) and v.is_apply(_RAISE)
 
 
 def _is_prim(node: Apply) -> bool:

@@ -49,6 +49,17 @@ def type_of(node: Node) -> AbstractValue:
     return a
 
 
+def never_returns(node: Node) -> bool:
+    """Whether `node` is a computation of type BOTTOM: it raises (`raise_`, a call of a
+    graph that does), so a transform that drops its value keeps it as an effect of its
+    graph, to raise as the program does (a gradient does not use the primal's value).
+
+    Example:
+        >>> # if k < 0: return raise_(...)    -> the raise_ of the side: True
+    """
+    return isinstance(node, Apply) and type_of(node) is BOTTOM
+
+
 _PRIMITIVE_TYPES: dict[Primitive, AbstractValue] = {}  # the type of each primitive, made once
 
 
