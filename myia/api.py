@@ -247,7 +247,7 @@ class Compiled:
     def key(self, args: tuple) -> tuple:
         sig = signature(args)
         pinned = self.pinned()
-        return (sig, pinned_values(args, pinned)) if pinned else sig
+        return sig + pinned_values(args, pinned) if pinned else sig
 
     def program(self, args: tuple) -> Graph:
         raise NotImplementedError
@@ -322,7 +322,7 @@ class Compiled:
             else:  # `key`, with a quicker signature of plain numbers
                 types = tuple(map(type, args))
                 sig = types if _PLAIN.issuperset(types) else signature(args)
-                fn = cache.get((sig, pinned_values(args, pinned)) if pinned else sig)
+                fn = cache.get(sig + pinned_values(args, pinned) if pinned else sig)
             if fn is None or guard is not None and not guard():
                 fn = self.compiled(args)
             return run(fn, args)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from myia.backend.constants import box_result, box_spec, constant_name, described
+from myia.backend.constants import box_result, box_spec, constant_key, constant_name, described
 from myia.backend.layout import Layout, use_order
 from myia.backend.loops import loop_statement
 from myia.backend.nesting import taken_apart, written_inside
@@ -157,7 +157,7 @@ class Codegen:
         )
         self.names: dict[Node, str] = {}
         self.graph_names: dict[Graph, str] = {}
-        self.constants: dict[int, str] = {}
+        self.constants: dict = {}  # by `constant_key`
         self.definitions: list = []  # the module-level statements (or comments) of constants
         self.functions: list = []
         self.defined: set[Graph] = set()  # the functions of the module
@@ -263,7 +263,7 @@ class Codegen:
 
     def named_constant(self, value: Any) -> str:
         """The name of a constant defined at the top of the module (`backend.constants`)."""
-        key = id(value)
+        key = constant_key(value)
         n = self.constants.get(key)
         if n is None:
             n = self.constants[key] = self.fresh(constant_name(value))

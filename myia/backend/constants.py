@@ -83,9 +83,21 @@ def _expr(value: Any):
         return ast.Call(ast.Name("Unbound", ast.Load()), args, []), imports
     if value is EMPTY_ENV:
         return ast.Name("EMPTY_ENV", ast.Load()), ["from myia.prim.structures import EMPTY_ENV"]
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.size <= LITERAL_MAX:
+    if isinstance(value, np.ndarray) and _literal(value):
         return _array(value), []
     return None, []
+
+
+def constant_key(value: Any):
+    """What names a constant of a module: its id, or for an array written as a literal (a
+    snapshot, `definition`), its value, so that equal ones are one constant."""
+    if isinstance(value, np.ndarray) and _literal(value):
+        return (value.dtype.str, value.shape, value.tobytes())
+    return id(value)
+
+
+def _literal(a: np.ndarray) -> bool:
+    return a.dtype.kind in "biuf" and a.size <= LITERAL_MAX
 
 
 def _array(a: np.ndarray) -> ast.expr:

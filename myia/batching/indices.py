@@ -1,6 +1,6 @@
 """Indexing with an index that varies from example to example (`table[k]`, `k` an int or
-an int array per example, or ints beside constant slices: `np.take(a, k, axis=1)` is
-`a[:, k]`; `x[k] = v` on a copy of an array; `np.take_along_axis(a, k, axis)`) in a graph
+an int array per example, or a tuple of ints, int arrays and constant slices:
+`np.take(a, k, axis=1)` is `a[:, k]`; `x[k] = v` on a copy of an array; `np.take_along_axis(a, k, axis)`) in a graph
 run for some examples only: a side of a branch on a varying condition, the body of a
 loop whose test varies or that examples leave (`control.find_sides`,
 `control.mark_run`). vmap computes such a graph for every example, and the index of an
@@ -39,15 +39,19 @@ _expand_dims = lookup("expand_dims")
 
 def int_axes(t) -> list | None:
     """The axes an index of type `t` picks with ints (an int or an int array: axis 0; a
-    tuple of ints and constant slices, as `np.take(a, k, axis=1)` gives: the axes of its
-    ints), None for another index."""
+    tuple of ints, int arrays and constant slices, as `np.take(a, k, axis=1)` gives: the
+    axes of its ints and arrays), None for another index."""
     if isinstance(t, ATuple):
-        if all(is_int(x) or is_slice(x) for x in t.items):
-            return [k for k, x in enumerate(t.items) if is_int(x)]
+        if all(is_int(x) or is_slice(x) or _int_array(x) for x in t.items):
+            return [k for k, x in enumerate(t.items) if not is_slice(x)]
         return None
-    if is_int(t) or (isinstance(t, AArray) and t.dtype.kind in "iu"):
+    if is_int(t) or _int_array(t):
         return [0]
     return None
+
+
+def _int_array(t) -> bool:
+    return isinstance(t, AArray) and t.dtype.kind in "iu"
 
 
 def is_int(t) -> bool:

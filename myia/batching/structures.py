@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from myia.batching.indices import int_axes, is_int, safe_index
+from myia.batching.indices import int_axes, is_int, is_slice, safe_index
 from myia.batching.specs import fit, parts
 from myia.infer.abstract import AArray, ADict, AList, ATuple
 from myia.infer.build import type_of, typed_constant
 from myia.infer.walks import constant_value, is_constant
+from myia.ir.nodes import Node
 from myia.prim.registry import lookup
 
 _make_tuple = lookup("make_tuple")
 _add = lookup("add")
 _getitem = lookup("getitem")
 _clip = lookup("clip")
+_expand_dims = lookup("expand_dims")
 _FULL = slice(None)
 
 
@@ -93,33 +95,71 @@ def _varying_index(r):
 
 def _picks(r, pos: int, within=None, safe=False):
     """The index (input `pos`) that varies, as the index of the batch that picks each
-    example's own: `(arange(size), i...)` (NumPy puts the broadcast axes of these advanced
-    indices first, where the batch axis goes; constant slices between them are kept).
+    example's own: an int or an int array `k`, `(arange(size), k)`; a tuple of ints, int
+    arrays and constant slices (as `np.take(a, k, axis=1)` gives), `_tuple_picks`.
     With `within` (the shape of an example), each int is clipped into its axis
     (`_index_sens`); with `safe`, it is 0 for the examples that do not run the graph being
     rewritten (`indices.safe_index`)."""
     it = r.types[pos]
-    parts_t = it.items if isinstance(it, ATuple) else None
-    if parts_t is not None:
-        if any(isinstance(p, AArray) for p in parts_t):
-            raise r.refuse("an index that varies and holds arrays")
-        if int_axes(it) is None:
-            raise r.refuse("an index that varies must be made of ints and constant slices")
-        idx = r.x(pos)
-        picks = [r.apply(_getitem, idx, k) for k in range(len(parts_t))]
-        ints = [is_int(p) for p in parts_t]
-        rank = 0
-    elif is_int(it) or (isinstance(it, AArray) and it.dtype.kind in "iu"):
-        picks, ints = [r.x(pos)], [True]
-        rank = it.ndim if isinstance(it, AArray) else 0
-    else:
+    if isinstance(it, ATuple):
+        return _tuple_picks(r, pos, it.items, within, safe)
+    if not (is_int(it) or (isinstance(it, AArray) and it.dtype.kind in "iu")):
         raise r.refuse("an index that varies must be made of ints or be one int array")
+    k = r.x(pos)
+    rank = it.ndim if isinstance(it, AArray) else 0
     if within is not None:
-        picks = [r.apply(_clip, k, -n, n - 1) if i else k for k, n, i in zip(picks, within, ints)]
+        k = r.apply(_clip, k, -within[0], within[0] - 1)
     if safe:
-        picks = [safe_index(r.bt, r.b, k, rank) if i else k for k, i in zip(picks, ints)]
+        k = safe_index(r.bt, r.b, k, rank)
     batch = typed_constant(np.arange(r.size).reshape((r.size,) + (1,) * rank))
-    return r.apply(_make_tuple, batch, *picks)
+    return r.apply(_make_tuple, batch, k)
+
+
+def _tuple_picks(r, pos: int, items, within, safe) -> Node:
+    """`_picks` of an index tuple of ints, int arrays and constant slices (the example's
+    advanced indices are its ints and arrays): `(arange(size), ...)`, each item that
+    varies given the axes it broadcasts with (ones after the batch axis). NumPy puts the
+    axes of broadcast advanced indices where the first of them is when they are adjacent,
+    else first. The batch's are adjacent if the example's are and start the index; where
+    the example's are adjacent after slices and have axes (`a[:, k]`, `k` an array), the
+    slices before them become aranges, advanced indices too, so that the axes come in
+    the example's order: `a[arange(size), arange(n), k]`."""
+    if int_axes(r.types[pos]) is None:
+        raise r.refuse("an index that varies must be made of ints, int arrays and constant slices")
+    spec = r.spec(pos)
+    specs = spec if isinstance(spec, tuple) else (spec,) * len(items)
+    idx = r.x(pos)
+    picks, varies, ranks = [], [], []
+    for j, t in enumerate(items):
+        k = r.apply(_getitem, idx, j)
+        rank = t.ndim if isinstance(t, AArray) else 0
+        if not is_slice(t):
+            if within is not None:
+                k = r.apply(_clip, k, -within[j], within[j] - 1)
+            if safe:
+                k, unsafe = safe_index(r.bt, r.b, k, rank), k
+                specs = specs[:j] + (specs[j] or k is not unsafe,) + specs[j + 1 :]
+        picks.append(k)
+        varies.append(specs[j] is not False and not is_slice(t))
+        ranks.append(rank)
+    advanced = [j for j, t in enumerate(items) if not is_slice(t)]
+    ndim = max(ranks)
+    adjacent = advanced == list(range(advanced[0], advanced[-1] + 1))
+    at = advanced[0] if adjacent and ndim else 0
+    shape = within if within is not None else r.types[0].shape
+    if at and (shape is None or any(n is None for n in shape[:at])):
+        raise r.refuse("an int array index after slices of axes of lengths known at run time")
+    lead = at + ndim  # the axes of an advanced index after the batch axis
+    index = [typed_constant(np.arange(r.size).reshape((r.size,) + (1,) * lead))]
+    for j in range(at):
+        picked = np.arange(shape[j])[constant_value(items[j])]
+        index.append(typed_constant(picked.reshape((1,) * (1 + j) + (-1,) + (1,) * (lead - 1 - j))))
+    for j in range(at, len(items)):
+        k = picks[j]
+        if varies[j] and lead > ranks[j]:
+            k = r.apply(_expand_dims, k, tuple(range(1, 1 + lead - ranks[j])))
+        index.append(k)
+    return r.apply(_make_tuple, *index)
 
 
 def _index_sens(r):

@@ -46,13 +46,18 @@ def steering_params(graph: Graph) -> tuple[int, ...]:
 def pinned_values(args: tuple, positions: tuple[int, ...]) -> tuple:
     """The values of the arguments at the steering `positions` that compiled code is
     specialized on (small ints), None for the others (and for positions past `args`).
-    A plain loop: it is part of the cache key of every call.
+    Part of the cache key of every call: a plain loop, and the one position of a
+    recursion steered by one int without it.
 
     Example:
         >>> pinned_values((1.5, 3, 1000), (1, 2, 3))
         (3, None, None)
     """
     n = len(args)
+    if len(positions) == 1:
+        i = positions[0]
+        v = args[i] if i < n else None
+        return (v if type(v) is int and -UNROLL_MAX <= v <= UNROLL_MAX else None,)
     out = []
     for i in positions:
         v = args[i] if i < n else None
