@@ -281,6 +281,7 @@ def product(a: str, b: str) -> Callable:
 add, sub, mul, truediv, neg = P("add"), P("sub"), P("mul"), P("truediv"), P("neg")
 cast = P("cast")
 switch, transpose, not_ = P("switch"), P("transpose"), P("not_")
+logical_not = P("logical_not")
 env_single, env_get, env_add = P("env_single"), P("env_get"), P("env_add")
 zeros_like_sens = P("zeros_like_sens")
 EMPTY = Const("EMPTY_ENV", lambda v: v is EMPTY_ENV)
@@ -400,6 +401,7 @@ RULES = [
     Rule((switch, C, X, X), X),
     Rule((transpose, (transpose, X, NONE), NONE), X, when=same_type()),
     Rule((not_, (not_, X)), X, when=same_type()),
+    Rule((logical_not, (logical_not, X)), X, when=same_type()),
     # Products of constants and a value, grouped: exact up to rounding (adjoints only).
     Rule(
         (mul, K1, (mul, K2, X)),

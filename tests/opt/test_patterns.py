@@ -155,6 +155,10 @@ def not_not(x, y):
     return not (not b)
 
 
+def logical_not_twice(x, y):
+    return np.logical_not(np.logical_not(x > y))
+
+
 def neg_const_mul(x):
     return -(3.0 * x)
 
@@ -383,6 +387,11 @@ FIRES = [
         {"f64[2,3]": args(f64((2, 3))), "f32[2,3]": args(f32((2, 3)))},
     ),
     Case("not_(not_(X)) -> X", not_not, {"float": args(FLOATS, FLOATS)}),
+    Case(
+        "logical_not(logical_not(X)) -> X",
+        logical_not_twice,
+        {"f64[3]": args(f64(3), f64(3)), "f32[2,3]": args(f32((2, 3)), f32((2, 3)))},
+    ),
     Case(
         "mul(K1, mul(K2, X)) ->",
         k_kx,
