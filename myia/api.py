@@ -20,25 +20,23 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from myia.ad.macro import make_grad_macro
 from myia.backend.compiled import call_program, compile_graph
 from myia.binding import bind, spread, vararg_position
 from myia.boundary import at_boundary
 from myia.direct import DirectFunction, direct_argnums, is_numpy_function
 from myia.errors import Location, MyiaError, MyiaNestingError, MyiaTypeError
-from myia.infer.steering import pinned_values, steering_params
+from myia.infer.steering import steering_params
 from myia.ir.clone import clone
 from myia.ir.nodes import Graph
 from myia.ir.printer import SourceView
+from myia.keys import call_key, quick_key
 from myia.parser import COMPILE_LOCK, parse
 from myia.parser import clear_cache as clear_parse_cache
 from myia.parser.source import give_source
 from myia.pipeline import (
     gradient_of,
     graph_of,
-    is_function_value,
     primal_program,
     signature_types,
     tangent_program,
@@ -50,46 +48,6 @@ from myia.tracebacks import internal, shortened, walk
 
 BACKENDS = ("numpy", "torch", "vm")
 DEFAULTS = {"backend": "numpy", "optimize": True}
-
-# Types whose cache key is the type itself (the loop below avoids a call for them).
-_PLAIN = frozenset((float, int, complex, type(None), np.float64, np.float32, np.int64))
-
-
-def signature(args: tuple) -> tuple:
-    """The cache key of an argument tuple: what the specializer is told of each argument
-    (`pipeline.signature_types`, less the pinned ints, which `Compiled.key` adds), with
-    quicker equivalents for the common cases: the type of a plain number, the dtype and
-    shape of an array, the value of a bool or str, and the structure of tuples, lists and
-    dicts. Anything else is keyed by its abstract value itself, so that the key holds
-    everything the compiled code is specialized on (a NumPy string's value, a range, the
-    shape of an array subclass).
-
-    Example:
-        >>> signature((1.0, np.zeros((2, 3))))
-        (<class 'float'>, (<class 'numpy.ndarray'>, dtype('float64'), (2, 3)))
-    """
-    out = []
-    for a in args:
-        t = type(a)
-        out.append(t if t in _PLAIN else _sig(a))
-    return tuple(out)
-
-
-def _sig(a):
-    t = type(a)
-    if t in _PLAIN:
-        return t
-    if t is np.ndarray:
-        return (t, a.dtype, a.shape)
-    if t is tuple or t is list:
-        return (t, tuple(map(_sig, a)))
-    if t is dict:
-        return (t, tuple((k, _sig(v)) for k, v in a.items()))
-    if t is bool or t is str:
-        return (t, a)
-    if is_function_value(a):
-        return (t, a)  # compiled code is specialized on the function
-    return signature_types((a,))[0]
 
 
 class Interpreted:
@@ -111,20 +69,21 @@ class Cache(dict):
     """The compiled programs of one function and options, by signature. `guard` checks
     that what they read of the program (globals, closure cells, defaults) is unchanged
     (None: nothing to check; see `parser/deps.py`); `pinned` holds the positions of the
-    steering ints (None until known)."""
+    steering ints (None until known); `quick` builds the key of a call on plain numbers
+    (`keys.quick_key`, for the number of arguments of the last program compiled)."""
 
-    __slots__ = ("guard", "pinned", "__weakref__")
+    __slots__ = ("guard", "pinned", "quick", "__weakref__")
 
     def __init__(self):
         super().__init__()
-        self.guard = None
-        self.pinned: tuple[int, ...] | None = None
+        self.reset()
 
     def reset(self) -> None:
         """Forget every compiled program."""
         self.clear()
         self.guard = None
-        self.pinned = None
+        self.pinned: tuple[int, ...] | None = None
+        self.quick: Callable[[tuple], tuple | None] | None = None
 
 
 # Caches by function, held weakly: a cache lives as long as its function, and holds it
@@ -245,9 +204,8 @@ class Compiled:
         return _plain(inner)
 
     def key(self, args: tuple) -> tuple:
-        sig = signature(args)
-        pinned = self.pinned()
-        return sig + pinned_values(args, pinned) if pinned else sig
+        """The key of the program for a call on `args` in the cache (`keys.call_key`)."""
+        return call_key(args, self.pinned())
 
     def program(self, args: tuple) -> Graph:
         raise NotImplementedError
@@ -279,6 +237,7 @@ class Compiled:
                 deps = graph_of(self.plain()).flags.get("deps")
                 cache.guard = deps.check() if deps is not None else None
                 cache[key] = fn
+                cache.quick = quick_key(len(args), self.pinned())
             return fn
 
     def build(self, program: Graph, arg_types: tuple, device: str | None = None):
@@ -310,19 +269,15 @@ class Compiled:
 
     def __call__(self, *args, **kwargs):
         __tracebackhide__ = True  # noqa: F841  (pytest: the errors are the user's)
-        args = self.call_args(args, kwargs)
+        if kwargs or self.bound is not None or not self._argc <= len(args) <= self._argmax:
+            args = self.call_args(args, kwargs)
         cache = self.cache
         guard = cache.guard  # read first: a program found after it is no older than it
         try:
             if self.backend == "torch":
                 return self.call_torch(args)
-            pinned = cache.pinned
-            if pinned is None:
-                fn = cache.get(self.key(args))  # (the first call parses: it may refuse)
-            else:  # `key`, with a quicker signature of plain numbers
-                types = tuple(map(type, args))
-                sig = types if _PLAIN.issuperset(types) else signature(args)
-                fn = cache.get(sig + pinned_values(args, pinned) if pinned else sig)
+            quick = cache.quick  # (the first call parses in `key`: it may refuse)
+            fn = cache.get((quick(args) if quick is not None else None) or self.key(args))
             if fn is None or guard is not None and not guard():
                 fn = self.compiled(args)
             return run(fn, args)

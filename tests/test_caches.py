@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import myia
-from myia.api import signature
+from myia.keys import signature
 from myia.pipeline import signature_types
 from tests.ad.fd import assert_close, fd_gradient
 

@@ -61,7 +61,7 @@ _PAIRS: dict = {}
 def cached_pair(fn, args: tuple, adjoint: bool = False):
     """`typed_pair`, made once per function and argument signature (Hypothesis draws many
     inputs of one signature)."""
-    from myia.api import signature
+    from myia.keys import signature
 
     key = (fn, adjoint, signature(tuple(args)))
     if key not in _PAIRS:
