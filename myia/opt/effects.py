@@ -49,7 +49,7 @@ def _callees(fn: Node) -> tuple[list[Graph], list[Primitive]] | None:
     return graphs, prims
 
 
-def _applies_raising(node: Apply) -> bool:
+def applies_raising(node: Apply) -> bool:
     """The application itself may raise (the graphs it calls aside)."""
     callees = _callees(node.inputs[0])
     if callees is None:
@@ -83,7 +83,7 @@ class RaiseCheck:
                 callees = _callees(n.inputs[0])
                 if callees is not None:
                     used.update(callees[0])
-                if g not in out and _applies_raising(n):
+                if g not in out and applies_raising(n):
                     out.add(g)
             uses[g] = used
         changed = True
@@ -96,7 +96,7 @@ class RaiseCheck:
         return out
 
     def _node_raises(self, n: Apply) -> bool:
-        if _applies_raising(n):
+        if applies_raising(n):
             return True
         graphs = [
             x.value for x in n.inputs if isinstance(x, Constant) and isinstance(x.value, Graph)

@@ -4,9 +4,11 @@
   variables an `if` statement assigns) that no caller takes out are not built: each leaf
   of the call (a branch's `make_tuple`) puts None there instead, and the types of the
   call, of its leaves and of the calls in between say so.
-- `prune_parameters`: a parameter that nothing reads but its own graph's calls, at its own
-  position (a loop variable carried from one iteration to the next and never used), is
-  dropped, with the arguments that fed it.
+- `prune_parameters`: a parameter whose value reaches nothing but its own graph's calls,
+  at its own position, is dropped, with the arguments that fed it: a loop variable carried
+  from one iteration to the next and never used otherwise (`count = count + k`), where
+  what computes it from itself applies primitives that cannot raise (an application that
+  may is kept, as the statement it is: `myia.opt.effects`).
 
 Both apply to graphs that are only called (not used as values), so every call is seen.
 
@@ -20,7 +22,8 @@ from myia.infer.abstract import NONE, ATuple
 from myia.infer.build import typed_constant
 from myia.ir.manager import Manager
 from myia.ir.nodes import Apply, Constant, Graph
-from myia.prim.registry import REGISTRY
+from myia.opt.effects import applies_raising
+from myia.prim.registry import REGISTRY, Primitive
 
 _SWITCH = REGISTRY.lookup("switch")
 _GETITEM = REGISTRY.lookup("getitem")
@@ -66,11 +69,7 @@ def prune_parameters(mng: Manager, root: Graph) -> list[Apply]:
     """Drop the dead parameters (see the module); the calls changed."""
     changed: list[Apply] = []
     for g, sites in list(called_at_known_sites(mng, root)):
-        dead = [
-            k
-            for k, p in enumerate(g.parameters)
-            if all(i == k + 1 and _calls(u, g) for u, i in mng.uses.get(p, ()))
-        ]
+        dead = [k for k, p in enumerate(g.parameters) if _only_carried(mng, g, k, p)]
         if not dead:
             continue
         for c in sites:
@@ -79,6 +78,34 @@ def prune_parameters(mng: Manager, root: Graph) -> list[Apply]:
             changed.append(c)
         mng.set_parameters(g, [p for k, p in enumerate(g.parameters) if k not in dead])
     return changed
+
+
+def _only_carried(mng: Manager, g: Graph, k: int, p) -> bool:
+    """Whether the value of `p`, the k-th parameter of `g`, reaches nothing but the k-th
+    argument of the calls of `g`, through applications of primitives that have no effect
+    and cannot raise."""
+    seen = {p}
+    stack = [p]
+    while stack:
+        for u, i in mng.uses.get(stack.pop(), ()):
+            if _calls(u, g):
+                if i != k + 1:
+                    return False
+            elif u not in seen:
+                if not _pure(u):
+                    return False
+                seen.add(u)
+                stack.append(u)
+    return True
+
+
+def _pure(node: Apply) -> bool:
+    """An application of a primitive that has no effect and cannot raise (not a return)."""
+    fn = node.inputs[0]
+    if node is node.graph.return_ or not isinstance(fn, Constant):
+        return False
+    prim = fn.value
+    return isinstance(prim, Primitive) and not prim.effect and not applies_raising(node)
 
 
 def prune_results(mng: Manager, root: Graph) -> list[Apply]:

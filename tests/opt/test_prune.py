@@ -83,6 +83,36 @@ def test_loop_variables_that_feed_only_themselves_are_dropped(x, n):
     assert_outcomes(python_outcome(compile_graph(after), (x, n)), expected)
 
 
+def carried_through_arithmetic(x, n):
+    count = 0
+    scale = 1.0
+    ratio = 1.0
+    total = 0.0
+    for k in range(n):
+        count = count + k * 2  # computed from itself only, on ints: dead
+        scale = scale * 0.5 + x  # the same on floats: dead
+        ratio = ratio / x  # dead, but may raise (x == 0.0): kept, as Python runs it
+        total = total + x * k
+    return total
+
+
+def _loop_parameters(g: Graph) -> int:
+    return max(v for k, v in _parameter_counts(g).items() if "while" in k)
+
+
+@SETTINGS
+@given(x=st.one_of(FLOATS, st.just(0.0)), n=st.integers(-1, 6))
+def test_loop_variables_computed_only_from_themselves_are_dropped_unless_they_may_raise(x, n):
+    before, after, _ = cached_pair(carried_through_arithmetic, (x, n))
+    assert _loop_parameters(before) == 6, str(before)  # the counter, k and the four variables
+    assert _loop_parameters(after) == 3, str(after)  # the counter, ratio and total
+    assert "truediv" in _prims(after), str(after)
+    expected = python_outcome(carried_through_arithmetic, (x, n))
+    assert_outcomes(evaluate(after, (x, n)), evaluate(before, (x, n)))
+    assert_outcomes(evaluate(after, (x, n)), expected)
+    assert_outcomes(python_outcome(compile_graph(after), (x, n)), expected)
+
+
 @SETTINGS
 @given(x=FLOATS, c=st.sampled_from([-1.0, 0.0, 2.0]))
 def test_values_an_if_assigns_that_nobody_reads_are_not_computed(x, c):
