@@ -43,7 +43,7 @@ def unwrap_results(mng: Manager, root: Graph) -> list[Node]:
     calls, escaping = graph_calls(mng)
     changed: list[Node] = []
     for g in sorted(calls, key=_node_id):
-        if g is root or g in escaping or g.return_ is None or g.flags.get("loop"):
+        if g is root or g in escaping or g.return_ is None:
             continue
         sites = _leaves(mng, g.output, g)
         if sites is not None:

@@ -120,3 +120,27 @@ def test_a_call_on_the_way_read_elsewhere_keeps_its_type(x0, x1):
     assert evaluate(before, args) == ("ok", 0.0)
     assert myia.grad(fn)(*args) == 0.0
     assert fn(*args) == pytest.approx(0.5 * x1, abs=1e-12)
+
+
+def loop_of_one_read_variable(x, n):
+    r = 0.0
+    i = 0
+    while i < n:
+        r = r + np.sin(x) * i
+        i = i + 1
+    return r
+
+
+@SETTINGS
+@given(x=st.floats(-3.0, 3.0), n=st.integers(-1, 12))
+def test_a_loop_of_which_one_variable_is_read_returns_it(x, n):
+    # The derivative's loop (forward mode: the tangent of `r` alone) returned the tuple of
+    # its variables, None where dead, and the code after it took the item out again.
+    args = (x, n)
+    before, after, opt = _gradient_pair(loop_of_one_read_variable, args)
+    assert opt.counts.get(REWRITE, 0) >= 1, opt.counts
+    assert_outcomes(evaluate(after, args), evaluate(before, args), None, 0.0, str(after))
+    assert "make_tuple" not in str(after), str(after)
+    got = myia.grad(loop_of_one_read_variable)(*args)
+    assert got == pytest.approx(math.cos(x) * sum(range(max(n, 0))), rel=1e-12, abs=1e-12)
+    assert "None" not in myia.source(myia.grad(loop_of_one_read_variable), *args)
