@@ -25,7 +25,13 @@ from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.effects import RaiseCheck
 from myia.opt.invariants import hoist_invariants
-from myia.opt.patterns import RULES, RuleTable, implied_operand
+from myia.opt.patterns import (
+    AXIS_REDUCTIONS,
+    RULES,
+    RuleTable,
+    canonical_axis,
+    implied_operand,
+)
 from myia.opt.propagate import propagate_constants
 from myia.opt.prune import prune_parameters, prune_results
 from myia.opt.tapes import flatten_tapes
@@ -121,9 +127,14 @@ class Optimizer:
                     self.count(prim.name + ".simplify")
                     return same
             for rule in self.rules.candidates(prim, node):
-                new = rule.apply(node)
+                new = rule.apply(node, self.mng)
                 if new is not None and _same_type(new, node):
                     self.count(rule.text)
+                    return new
+            if prim in AXIS_REDUCTIONS:
+                new = canonical_axis(node)
+                if new is not None:
+                    self.count("canonical axis")
                     return new
             if prim.elementwise:
                 new = implied_operand(node)

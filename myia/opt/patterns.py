@@ -95,11 +95,14 @@ class Rule:
         self.operands = tuple(_operand_kind(q) for q in before[1:])
         self.text = f"{_text(before)} -> {_text(after)}"
 
-    def apply(self, node: Apply) -> Node | None:
+    def apply(self, node: Apply, mng=None) -> Node | None:
+        """The replacement of `node`, or None where the rule does not apply (`mng`, the
+        manager of the graph, for the guards that count uses)."""
         m: dict = {}
         if not _match(self.before, node, m):
             return None
         m["node"] = node
+        m["mng"] = mng
         if self.when is not None and not self.when(m):
             return None
         return _build(self.after, m, Builder(node.graph, node.loc))
@@ -303,6 +306,7 @@ def same_tag(equal: bool) -> Callable:
 
 
 sum_, broadcast_to = P("sum"), P("broadcast_to")
+reshape, expand_dims, index_sens = P("reshape"), P("expand_dims"), P("index_sens")
 zeros, matmul = P("zeros"), P("matmul")
 A, D, S = Var("A"), Var("D"), Var("S")
 
@@ -364,6 +368,45 @@ def zero_like_node(m, b: Builder) -> Node:
 
 def is_scalar(var: str) -> Callable:
     return lambda m: isinstance(type_of(m[var]), AScalar)
+
+
+def operand_used_once(m) -> bool:
+    """The node's operand has no other user: moving the node inside it computes the
+    operand's operation once, not twice."""
+    mng = m["mng"]
+    return mng is not None and len(mng.uses.get(m["node"].inputs[1], ())) == 1
+
+
+def expands_reduced(m) -> bool:
+    """`expand_dims(sum(X, A, D, False), A2)` gives back the axes `A` the sum reduced
+    (each at its place): it is the sum with `keepdims`."""
+    t = type_of(m["X"])
+    a, a2 = m["A"], m["A2"]
+    if not (isinstance(t, AArray) and isinstance(a, Constant) and isinstance(a2, Constant)):
+        return False
+    n = t.ndim
+    reduced = range(n) if a.value is None else np.atleast_1d(a.value) % max(n, 1)
+    given = np.atleast_1d(a2.value) % max(n, 1)
+    return n > 0 and sorted(int(k) for k in reduced) == sorted(int(k) for k in given)
+
+
+def kept_sum(m, b: Builder) -> Node:
+    """`sum(X, A, D, True)`."""
+    return b.apply(sum_, m["X"], m["A"], m["D"], True)
+
+
+def full_view(var: str) -> Callable:
+    """The constant index `m[var]` takes every element once, in its place: full slices,
+    `None` and `...` only."""
+
+    def when(m):
+        i = m[var]
+        if not isinstance(i, Constant):
+            return False
+        items = i.value if isinstance(i.value, tuple) else (i.value,)
+        return all(k is None or k is Ellipsis or k == slice(None) for k in items)
+
+    return when
 
 
 def env_parts(m, b: Builder) -> Node:
@@ -486,7 +529,77 @@ RULES = [
     Rule((add, X, Z), X, when=both(zeros_("Z"), same_type()), adjoint_only=True),
     Rule((add, Z, X), X, when=both(zeros_("Z"), same_type()), adjoint_only=True),
     Rule((sub, X, Z), X, when=both(zeros_("Z"), same_type()), adjoint_only=True),
+    # A number broadcast, reshaped, given axes or transposed is that number broadcast to
+    # the new shape (a zero through the backward pass of `m[:, None]` stays a zero).
+    *(
+        Rule(
+            (shape_op, (broadcast_to, X, S), Y),
+            broadcast_like_node("X"),
+            when=both(is_scalar("X"), shape_known),
+        )
+        for shape_op in (reshape, expand_dims, transpose)
+    ),
+    Rule(
+        (index_sens, S, T, Var("I"), (broadcast_to, X, Var("S2"))),
+        broadcast_like_node("X"),
+        when=both(is_scalar("X"), full_view("I"), shape_known),
+    ),
+    # New axes go inside a product or a quotient by a number, and given back to a sum
+    # that reduced them they are its `keepdims`: the sensitivity of a sum without
+    # `keepdims`, expanded, meets the sum with it of the same array.
+    Rule(
+        (expand_dims, (mul, Y, X), A),
+        (mul, Y, (expand_dims, X, A)),
+        when=both(is_scalar("Y"), operand_used_once),
+    ),
+    Rule(
+        (expand_dims, (mul, X, Y), A),
+        (mul, (expand_dims, X, A), Y),
+        when=both(is_scalar("Y"), operand_used_once),
+    ),
+    Rule(
+        (expand_dims, (truediv, Y, X), A),
+        (truediv, Y, (expand_dims, X, A)),
+        when=both(is_scalar("Y"), operand_used_once),
+    ),
+    Rule(
+        (expand_dims, (truediv, X, Y), A),
+        (truediv, (expand_dims, X, A), Y),
+        when=both(is_scalar("Y"), operand_used_once),
+    ),
+    Rule(
+        (expand_dims, (sum_, X, A, D, FALSE), Var("A2")),
+        kept_sum,
+        when=expands_reduced,
+    ),
 ]
+
+# The reductions over an `axis` (their second operand) that may be a tuple of axes.
+AXIS_REDUCTIONS = frozenset(
+    P(n) for n in ("sum", "mean", "prod", "var", "std", "max", "min", "all", "any")
+)
+
+
+def canonical_axis(node: Apply) -> Node | None:
+    """A reduction over a constant `axis` (an int or a tuple) of an array, with the axis
+    in its canonical form when it is not: the tuple of the reduced axes, non-negative and
+    increasing (`np.sum(x, axis=-1)` of a matrix is `np.sum(x, (1,))`, so that it is the
+    sum over `(1,)` a backward pass makes, for common subexpressions). NumPy reduces over
+    the same set of axes alike, whatever order or sign they are written in."""
+    axis = node.inputs[2]
+    t = type_of(node.inputs[1])
+    if not isinstance(axis, Constant) or axis.value is None or not isinstance(t, AArray):
+        return None
+    items = axis.value if isinstance(axis.value, tuple) else (axis.value,)
+    n = t.ndim
+    if not n or not all(isinstance(a, (int, np.integer)) and -n <= a < n for a in items):
+        return None  # (an axis out of range raises where it is run)
+    canon = tuple(sorted(int(a) % n for a in items))
+    if len(set(canon)) != len(canon):
+        return None  # (so does an axis given twice)
+    if canon == axis.value and type(axis.value) is tuple:
+        return None
+    return replace_operand(node, 1, Builder(node.graph, node.loc).node(canon))
 
 
 def replace_operand(node: Apply, i: int, new: Node) -> Node | None:

@@ -43,10 +43,11 @@ def rule(text: str):
 
 
 IMPLIED = "implied operand"
+CANONICAL_AXIS = "canonical axis"  # (a reduction's axes, sorted and non-negative)
 
 
 def fired(opt: Optimizer, name: str) -> int:
-    key = name if name == IMPLIED else rule(name).text
+    key = name if name in (IMPLIED, CANONICAL_AXIS) else rule(name).text
     return opt.counts.get(key, 0)
 
 
@@ -210,6 +211,15 @@ def _env_other_type(b, x, v):
     return b.apply(P("env_get"), env, 7, b.apply(mt, v))
 
 
+def _index_sens_of_broadcast(index, shape):
+    def body(b, x):
+        # the sensitivity of `v[index]` (v of shape (3,)) for a number broadcast
+        d = b.apply(P("broadcast_to"), x, shape)
+        return b.apply(P("index_sens"), (3,), np.dtype(np.float64), index, d)
+
+    return body
+
+
 NPF = np64()
 NPV3 = f64(3)
 
@@ -224,6 +234,12 @@ env_add_empty = Hand("env_add_empty", [F, V3], _env_add_empty)
 env_empty_add = Hand("env_empty_add", [F, V3], _env_empty_add)
 env_runtime_tag = Hand("env_runtime_tag", [I, F], _env_runtime_tag)
 env_other_type = Hand("env_other_type", [F, V3], _env_other_type)
+index_of_broadcast = Hand(
+    "index_of_broadcast", [F], _index_sens_of_broadcast((slice(None), None), (3, 1))
+)
+strided_index_of_broadcast = Hand(  # (every other element: the others stay zeros)
+    "strided_index_of_broadcast", [F], _index_sens_of_broadcast(slice(None, None, 2), (2,))
+)
 
 
 class Case:

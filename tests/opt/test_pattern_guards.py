@@ -41,6 +41,7 @@ from tests.opt.rule_cases import (
     pair,
     params,
     rule,
+    strided_index_of_broadcast,
 )
 
 # Constants the programs of this file read (module numbers become constants of the graph;
@@ -119,6 +120,19 @@ def times_repeated_row(x):
     return x * np.array([[2.5, 2.5], [2.5, 2.5]])
 
 
+def product_expanded_and_used(y, x):
+    z = y * x
+    return np.expand_dims(z, 1) + z  # (z is computed anyway: one product, not two)
+
+
+def expanded_sum_other_axis(x):
+    return np.expand_dims(np.sum(x, 1), 0)
+
+
+def expanded_product_of_arrays(y, x):
+    return np.expand_dims(y * x, 1)  # (y is not a number)
+
+
 GUARDED = [
     Case("mul(X, 1) -> X", int_times_float_one, {"int": args(INT)}),
     Case("mul(X, 1) -> X", vector_times_ones_matrix, {"f64[3]": args(f64(3))}),
@@ -167,6 +181,26 @@ GUARDED = [
     Case(IMPLIED, times_nans, {"f64[3]": args(f64(3))}),
     Case(IMPLIED, times_two_numbers, {"f64[3]": args(f64(3))}),
     Case(IMPLIED, times_repeated_row, {"f64[2]": args(f64(2))}),  # (the result's shape)
+    Case(
+        "expand_dims(mul(Y, X), A) ->",
+        product_expanded_and_used,
+        {"float,f64[3]": args(FLOATS, f64(3))},
+    ),
+    Case(
+        "expand_dims(mul(Y, X), A) ->",
+        expanded_product_of_arrays,
+        {"f64[3],f64[3]": args(f64(3), f64(3))},
+    ),
+    Case(
+        "expand_dims(sum(X, A, D, False), A2) ->",
+        expanded_sum_other_axis,
+        {"f64[2,3]": args(f64((2, 3)))},
+    ),
+    Case(
+        "index_sens(S, T, I, broadcast_to(X, S2)) ->",
+        strided_index_of_broadcast,
+        {"np.float64": args(NPF)},
+    ),
 ]
 
 

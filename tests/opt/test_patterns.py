@@ -27,6 +27,7 @@ from tests.opt.oracle import assert_outcomes, evaluate, python_outcome
 from tests.opt.rule_cases import (
     ALL,
     BIG,
+    CANONICAL_AXIS,
     F32_NO_NEG_ZERO,
     FLOATS,
     FLOATS_NO_NEG_ZERO,
@@ -53,6 +54,7 @@ from tests.opt.rule_cases import (
     f64,
     fired,
     i64,
+    index_of_broadcast,
     nonzero_sum,
     np32,
     pair,
@@ -317,6 +319,42 @@ def times_zero_constant(x):
 
 def zero_constant_matmul(x):
     return np.zeros((2, 3)) @ x  # folded into a constant
+
+
+def broadcast_reshaped(x):
+    return np.broadcast_to(x, (2, 3)).reshape(3, 2)
+
+
+def broadcast_expanded(x):
+    return np.expand_dims(np.broadcast_to(x, (2, 3)), 0)
+
+
+def broadcast_transposed(x):
+    return np.broadcast_to(x, (2, 3)).T
+
+
+def expanded_product(y, x):
+    return np.expand_dims(y * x, 1)
+
+
+def expanded_product_right(y, x):
+    return np.expand_dims(x * y, 1)
+
+
+def expanded_quotient(y, x):
+    return np.expand_dims(y / x, 1)
+
+
+def expanded_quotient_right(y, x):
+    return np.expand_dims(x / y, 1)
+
+
+def expanded_sum(x):
+    return np.expand_dims(np.sum(x, 1), 1)
+
+
+def expanded_last_sum(x):
+    return np.expand_dims(x.sum(axis=-1), -1)  # (the canonical axis first: (1,) twice)
 
 
 # The table: (rule, program, signatures, options) -----------------------------------------
@@ -588,6 +626,43 @@ FIRES = [
     Case(IMPLIED, mul_one_element64, {"f64[3]": args(f64(3)), "f64[2,3]": args(f64((2, 3)))}),
     Case(IMPLIED, mul_one_element32, {"f32[2,3]": args(f32((2, 3)))}),
     Case(IMPLIED, mul_repeated_number, {"f64[2,3]": args(f64((2, 3)))}),
+    *(
+        Case(name, fn, unary_sigs("float", "np.float32"))
+        for name, fn in (
+            ("reshape(broadcast_to(X, S), Y) ->", broadcast_reshaped),
+            ("expand_dims(broadcast_to(X, S), Y) ->", broadcast_expanded),
+            ("transpose(broadcast_to(X, S), Y) ->", broadcast_transposed),
+        )
+    ),
+    Case(
+        "index_sens(S, T, I, broadcast_to(X, S2)) ->", index_of_broadcast, {"np.float64": args(NPF)}
+    ),
+    *(
+        Case(
+            name,
+            fn,
+            {
+                "float,f64[2,3]": args(FLOATS, f64((2, 3))),
+                "float,f32[3]": args(FLOATS, f32(3)),
+                "np.float32,f32[2]": args(np32(), f32(2)),
+            },
+        )
+        for name, fn in (
+            ("expand_dims(mul(Y, X), A) ->", expanded_product),
+            ("expand_dims(mul(X, Y), A) ->", expanded_product_right),
+            ("expand_dims(truediv(Y, X), A) ->", expanded_quotient),
+            ("expand_dims(truediv(X, Y), A) ->", expanded_quotient_right),
+        )
+    ),
+    *(
+        Case(
+            "expand_dims(sum(X, A, D, False), A2) ->",
+            fn,
+            {"f64[2,3]": args(f64((2, 3))), "f32[4,5]": args(f32((4, 5)))},
+        )
+        for fn in (expanded_sum, expanded_last_sum)
+    ),
+    Case(CANONICAL_AXIS, expanded_last_sum, {"f64[2,3]": args(f64((2, 3)))}),
 ]
 
 
@@ -617,7 +692,7 @@ def _rounding(rtol, sample):
 
 
 def test_every_rule_has_a_case():
-    covered = {rule(c.rule).text for c in FIRES if c.rule != IMPLIED}
+    covered = {rule(c.rule).text for c in FIRES if c.rule not in (IMPLIED, CANONICAL_AXIS)}
     missing = [r.text for r in RULES if r.text not in covered]
     assert not missing, missing
     assert any(c.rule == IMPLIED for c in FIRES)
