@@ -189,7 +189,12 @@ class Forward:
     def fill(self, g: Graph) -> None:
         jg = self.graphs[g]
         out = g.output
-        tail = isinstance(out, Apply) and out.graph is g and self.is_call(out)
+        tail = (
+            isinstance(out, Apply)
+            and out.graph is g
+            and self.is_call(out)
+            and all(u is g.return_ and i == 1 for u, i in self.mng.uses.get(out, ()))
+        )  # (a call read elsewhere too, by a closure or an effect, needs its value first)
         for node in _order(self.mng, g, skip=out if tail else None):
             self.transform(node, jg)
         b = Builder(jg, g.return_.loc or g.loc)
