@@ -31,7 +31,9 @@ end (seeds 2, 6, 10, ... 9998 with the branches merged) found three internal err
 of shared reads brought (4710, 7202, 9062: a closure called in a side, nested in a graph
 outside it, filled before the side was told which examples take it), fixed since.
 On 2026-12-04 the 2,500 vmap-check seeds passed again with the vmap gaps of issue 14
-closed (side gathers, tape entry types, quieted sides).
+closed (side gathers, tape entry types, quieted sides). On 2026-12-06 CI's full run found
+seed 4571 (`FOUND_BY_THE_FULL_RUN`, in the default run since): forward mode over a
+gradient whose loop `unwrap_results` had made a branch's result, fixed in `ad/forward.py`.
 About 9% of the programs meet a clear refusal: 244 of the 7,000 read a closure's variable
 assigned again after it, and 405 of the 1,681 vmap checks were refused (a branch or a loop
 on a varying condition, a list of run-time length of varying items). The extended
@@ -61,6 +63,13 @@ KNOWN_FAILING_SEEDS: dict[int, str] = {}
 # one graph): checked in the default run.
 CYCLIC_NESTING_SEEDS = (429, 595, 749, 821, 2251, 2409, 2613, 2849, 2919)
 
+# Seeds of the rich generator beyond the default slice that the full run found failing
+# once, and the bug each met: checked in the default run.
+FOUND_BY_THE_FULL_RUN = {
+    4571: "jvp(grad(f)): a loop's result that unwrap_results made a branch's result, "
+    "read by an `and` in the branch too, had no forward-mode value",
+}
+
 
 def _slice_params():
     for seed in SLICE:
@@ -84,6 +93,12 @@ def test_seeded_program(seed, program_dir):
 @pytest.mark.parametrize("seed", CYCLIC_NESTING_SEEDS, ids=lambda s: f"seed{s}")
 def test_seed_that_met_cyclic_graph_nesting(seed, program_dir):
     problem = check_program(seed, program_dir, rich=False)
+    assert problem is None, problem
+
+
+@pytest.mark.parametrize("seed", FOUND_BY_THE_FULL_RUN, ids=lambda s: f"seed{s}")
+def test_seed_the_full_run_found_failing(seed, program_dir):
+    problem = check_program(seed, program_dir)
     assert problem is None, problem
 
 
@@ -566,3 +581,31 @@ def test_store_into_a_list_beside_appends_in_nested_loops():
     for n in (0, 1, 2):
         assert myia.jit(fn)(0.3, n) == fn(0.3, n)
         check_grads(fn, (0.3, n), order=2, argnums=0)
+
+
+def loop_then_and_in_a_branch(x, w, n):
+    v = x * 0.5
+    if x <= 0.0:
+        for _ in range(n):
+            v *= 0.5
+        j = 0
+        while j < n:
+            j += 1
+            if x < np.sum(w) and 0.5 >= v:
+                continue
+    return np.sum(np.sin(w + v))
+
+
+@pytest.mark.parametrize("x, n", [(-0.98, 2), (0.7, 2), (-0.3, 0)])
+def test_hessian_vector_product_of_a_loop_read_by_an_and_in_a_branch(x, n):
+    # Seed 4571 (reduced): in the gradient, the first loop's call (unwrapped to return
+    # `v`) is the branch's result and the `and` in the branch reads it too; forward mode
+    # took the result for a tail call and transformed it last, after the `and` asked for
+    # its value ('no forward-mode value').
+    w, t = np.array([-0.58, -0.73, -0.96]), np.array([1.0, -0.5, 0.25])
+    g = myia.grad(loop_then_and_in_a_branch, argnums=1)
+    value, hvp = myia.jvp(g, (x, w, n), (0.0, t, None))
+    np.testing.assert_allclose(value, g(x, w, n), rtol=1e-12)
+    eps = 1e-5
+    fd = (g(x, w + eps * t, n) - g(x, w - eps * t, n)) / (2 * eps)
+    np.testing.assert_allclose(hvp, fd, rtol=1e-6, atol=1e-8)
