@@ -308,7 +308,8 @@ def same_tag(equal: bool) -> Callable:
 sum_, broadcast_to = P("sum"), P("broadcast_to")
 reshape, expand_dims, index_sens = P("reshape"), P("expand_dims"), P("index_sens")
 zeros, matmul = P("zeros"), P("matmul")
-A, D, S = Var("A"), Var("D"), Var("S")
+sens_add, seq_onehot, seq_add_at = P("sens_add"), P("seq_onehot"), P("seq_add_at")
+A, D, S, IX = Var("A"), Var("D"), Var("S"), Var("I")
 
 
 def invariant_along_sum(var: str) -> Callable:
@@ -540,7 +541,7 @@ RULES = [
         for shape_op in (reshape, expand_dims, transpose)
     ),
     Rule(
-        (index_sens, S, T, Var("I"), (broadcast_to, X, Var("S2"))),
+        (index_sens, S, T, IX, (broadcast_to, X, Var("S2"))),
         broadcast_like_node("X"),
         when=both(is_scalar("X"), full_view("I"), shape_known),
     ),
@@ -572,6 +573,10 @@ RULES = [
         kept_sum,
         when=expands_reduced,
     ),
+    # A sensitivity plus a one-hot one is `d` added at its index: one addition, not one
+    # per item (`hs[-1]` read in a loop that appends to `hs`).
+    Rule((sens_add, X, (seq_onehot, L, IX, D)), (seq_add_at, X, L, IX, D), adjoint_only=True),
+    Rule((sens_add, (seq_onehot, L, IX, D), X), (seq_add_at, X, L, IX, D), adjoint_only=True),
 ]
 
 # The reductions over an `axis` (their second operand) that may be a tuple of axes.

@@ -1,5 +1,5 @@
 """Primitives of the programs the reverse transform and the gradient API build: the
-stacks (tapes) of loop adjoints, the sum of list sensitivities, the environments of
+stacks (tapes) of loop adjoints, the sums of list sensitivities, the environments of
 function values, the markers of gradients taken inside compiled code, and `tree_vdot`
 (the directional derivative of `check_grads`); and their tangent rules, through which
 forward mode runs over reverse mode (`jvp(grad(f))`, Hessian-vector products).
@@ -171,9 +171,54 @@ def _add_sens(x, y):
     return x + y
 
 
+@primitive("seq_add_at")
+def seq_add_at(a, like, i, d):
+    """`sens_add(a, seq_onehot(like, i, d))`: the sensitivity `a` of the sequence `like`
+    with `d` added at the index (or slice) `i` only, one addition where the sum with a
+    one-hot sensitivity is one per item (the backward pass of `hs[-1]` in a loop that
+    appends to `hs`). A sensitivity with placeholders is summed with the one-hot one."""
+    return add_at(a, like, i, d, numpy_zeros)
+
+
+def add_at(a, like, i, d, array_zeros):
+    """`seq_add_at` with the zeros of `array_zeros` (those of the backend)."""
+    from myia.prim.zeros import onehot
+
+    if a is ZERO or any(v is ZERO for v in a):
+        return _add_sens(a, onehot(like, i, d, array_zeros))
+    out = list(a)
+    if isinstance(i, slice):
+        for k, j in enumerate(range(len(like))[i]):
+            out[j] = _add_sens(out[j], d[k])
+    else:
+        out[i] = _add_sens(out[i], d)
+    return tuple(out) if isinstance(a, tuple) else out
+
+
 @sens_add.definfer
 def _infer_sens_add(a, b):
     return join(a, b)
+
+
+@seq_add_at.definfer
+def _infer_seq_add_at(a, like, i, d):
+    from myia.prim.structures import seq_onehot
+
+    return join(a, seq_onehot.infer(like, i, d))
+
+
+@seq_add_at.defvjp
+def _vjp_seq_add_at(r):
+    from myia.infer.walks import is_constant
+    from myia.prim.sens import materialize
+
+    dout = r.dout if is_constant(r.types[2]) else materialize(r.b, r.dout, r.out_type, r.out)
+    return [r.dout, None, None, r.b.apply(getitem, dout, r.x(2))]
+
+
+@seq_add_at.defemit
+def _emit_seq_add_at(e, args):
+    return e.helper_call("seq_add_at", args)
 
 
 @sens_add.defvjp
@@ -440,6 +485,7 @@ def _jvp_env_get(r):
 
 stack_add.defjvp(_sum_of(stack_add))
 sens_add.defjvp(_sum_of(sens_add))
+seq_add_at.defjvp(linear(0, 3))
 env_add.defjvp(_sum_of(env_add))
 env_single.defjvp(linear(1))
 tree_vdot.defjvp(bilinear(0, 1))

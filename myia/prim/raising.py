@@ -190,7 +190,7 @@ def _always(args: list) -> bool:
 STRUCTURAL = """make_tuple make_list make_dict make_record make_slice switch return_
 stop_gradient is_ is_not is_missing not_ len attr.T attr.dtype attr.ndim attr.shape attr.size
 record_attr record_replace dict_items dict_keys dict_values builtin.isinstance env_add
-env_get env_single sens_add sens_pop stack_add stack_push stack_pop tree_vdot zeros_like_sens
+env_get env_single sens_add seq_add_at sens_pop stack_add stack_push stack_pop tree_vdot zeros_like_sens
 zeros_at index_sens along_axis_sens diag_sens clear_at seq_fill seq_total seq_weighted
 seq_wsum seq_onehot seq_ties rows_stack unstack unconcat refuse_mutable grad_of""".split()
 

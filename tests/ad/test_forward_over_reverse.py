@@ -13,6 +13,7 @@ import pytest
 import scipy.special
 
 import myia
+from myia.testing import check_grads
 from tests.ad.jvp_checks import second_by_forward, shift
 from tests.backend.test_codegen import _peer
 
@@ -188,6 +189,14 @@ def comprehension(x, n):
     return sum(xs) + max(xs) * x
 
 
+def appended_and_read_back(w, xs):
+    # the RNN of a list: each step reads the last state appended (`hs[-1]`)
+    hs = [np.zeros(2)]
+    for t in range(xs.shape[0]):
+        hs.append(np.tanh(xs[t] * w + hs[-1] * w[::-1]))
+    return np.sum(hs[-1] * hs[-1]) + np.sum(hs[1] * hs[-2])
+
+
 def closure_chosen(x, c):
     def g(y):
         return y * x
@@ -216,6 +225,18 @@ def test_closure_in_a_loop():
 
 def test_list_of_run_time_length():
     check_hvp(comprehension, (0.4, 4), (1.0, 0))
+
+
+@pytest.mark.parametrize("steps", [1, 2, 5])
+def test_list_appended_to_and_read_back(steps):
+    # The gradient adds the sensitivity of each `hs[-1]` at its index (`seq_add_at`):
+    # its tangent and its own gradient are those of that addition.
+    w = np.array([0.7, -0.4])
+    xs = RNG.standard_normal((steps, 2))
+    check_hvp(appended_and_read_back, (w, xs), (np.array([1.0, 0.5]), np.zeros((steps, 2))))
+    check_grads(appended_and_read_back, (w, xs), order=2, argnums=0)
+    if steps > 1:
+        assert "seq_add_at" in myia.source(myia.grad(appended_and_read_back), w, xs)
 
 
 @pytest.mark.parametrize("c", [1, -1])

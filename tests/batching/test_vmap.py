@@ -535,7 +535,7 @@ REFUSED = set(
     make_slice record_call
     math.erf max_masked* mean_masked* min_masked* ones outer*
     prod_masked* raise_ refuse_mutable return_ rows_stack sens_add
-    seq_onehot seq_ties seq_total seq_weighted seq_wsum sum_masked*
+    seq_add_at seq_onehot seq_ties seq_total seq_weighted seq_wsum sum_masked*
     switch tensordot* tree_vdot unconcat unstack vstack* zeros zeros_at
     """.replace("*", "").split()
 )

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from myia.infer.abstract import AArray, AScalar
+from myia.infer.abstract import AArray, AList, AScalar
 from myia.infer.build import Builder
 from myia.ir.nodes import Graph
 from myia.opt.optimize import Optimizer
@@ -220,6 +220,16 @@ def _index_sens_of_broadcast(index, shape):
     return body
 
 
+def _plus_onehot(index, onehot_first: bool):
+    def body(b, a, d):
+        # a list sensitivity plus the one-hot sensitivity of `a[index]`
+        onehot = b.apply(P("seq_onehot"), a, index, d)
+        pair = (onehot, a) if onehot_first else (a, onehot)
+        return b.apply(P("sens_add"), *pair)
+
+    return body
+
+
 NPF = np64()
 NPV3 = f64(3)
 
@@ -237,6 +247,10 @@ env_other_type = Hand("env_other_type", [F, V3], _env_other_type)
 index_of_broadcast = Hand(
     "index_of_broadcast", [F], _index_sens_of_broadcast((slice(None), None), (3, 1))
 )
+LV3 = AList(None, V3)  # a list of run-time length of arrays of 3 floats
+plus_onehot = Hand("plus_onehot", [LV3, V3], _plus_onehot(-1, False))
+onehot_plus = Hand("onehot_plus", [LV3, V3], _plus_onehot(1, True))
+plus_onehot_slice = Hand("plus_onehot_slice", [LV3, LV3], _plus_onehot(slice(1, None), False))
 strided_index_of_broadcast = Hand(  # (every other element: the others stay zeros)
     "strided_index_of_broadcast", [F], _index_sens_of_broadcast(slice(None, None, 2), (2,))
 )

@@ -57,8 +57,11 @@ from tests.opt.rule_cases import (
     index_of_broadcast,
     nonzero_sum,
     np32,
+    onehot_plus,
     pair,
     params,
+    plus_onehot,
+    plus_onehot_slice,
     rule,
     switch_false,
     switch_same,
@@ -661,6 +664,35 @@ FIRES = [
             {"f64[2,3]": args(f64((2, 3))), "f32[4,5]": args(f32((4, 5)))},
         )
         for fn in (expanded_sum, expanded_last_sum)
+    ),
+    *(
+        Case(
+            name,
+            fn,
+            {sig: args(st.lists(f64(3), min_size=3, max_size=3), d)},
+            adjoint=True,
+            rtol=1e-15,
+        )
+        for name, fn, sig, d in (
+            (
+                "sens_add(X, seq_onehot(L, I, D)) -> seq_add_at(X, L, I, D)",
+                plus_onehot,
+                "[f64[3]],f64[3]",
+                f64(3),
+            ),
+            (
+                "sens_add(seq_onehot(L, I, D), X) -> seq_add_at(X, L, I, D)",
+                onehot_plus,
+                "[f64[3]],f64[3]",
+                f64(3),
+            ),
+            (
+                "sens_add(X, seq_onehot(L, I, D)) -> seq_add_at(X, L, I, D)",
+                plus_onehot_slice,
+                "[f64[3]],[f64[3]]",
+                st.lists(f64(3), min_size=2, max_size=2),
+            ),
+        )
     ),
     Case(CANONICAL_AXIS, expanded_last_sum, {"f64[2,3]": args(f64((2, 3)))}),
 ]

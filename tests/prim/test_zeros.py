@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from myia.prim.adjoint import env_get, tree_vdot
+from myia.prim.adjoint import env_get, sens_add, seq_add_at, tree_vdot
 from myia.prim.arrays import zeros_at, zeros_like_sens
 from myia.prim.structures import EMPTY_ENV, ZERO, Env, seq_onehot
 
@@ -78,6 +78,29 @@ def test_seq_onehot_puts_the_sensitivity_at_the_index(xs, data):
     assert out == tuple(7.0 if j == i % len(xs) else 0.0 for j in range(len(xs)))
 
 
+def _add_at_cases(n, data):
+    """A list sensitivity of `n` arrays (some items the placeholder ZERO, or all of it),
+    and the indices (an int, a slice) with what is added there."""
+    items = [np.full(2, float(k)) for k in range(n)]
+    hole = data.draw(st.sampled_from(["none", "item", "all"]), label="placeholders")
+    if hole == "item":
+        items[data.draw(st.integers(0, n - 1))] = ZERO
+    a = ZERO if hole == "all" else items
+    start = data.draw(st.integers(0, n))
+    d = [np.full(2, 10.0 + k) for k in range(len(range(n)[start:]))]
+    like = [np.zeros(2)] * n
+    return a, like, [(data.draw(st.integers(-n, n - 1)), np.full(2, 9.0)), (slice(start, None), d)]
+
+
+@given(st.integers(1, 4), st.data())
+def test_seq_add_at_is_the_sum_with_the_one_hot_sensitivity(n, data):
+    a, like, cases = _add_at_cases(n, data)
+    before = a if a is ZERO else list(a)
+    for i, d in cases:
+        assert _same(seq_add_at(a, like, i, d), sens_add(a, seq_onehot(like, i, d)))
+        assert a is before or all(x is y for x, y in zip(a, before))  # (`a` is not changed)
+
+
 try:
     import torch
 
@@ -129,6 +152,15 @@ def test_torch_seq_onehot_is_the_numpy_primitive_on_tensors(n, data):
     for i, di in [(data.draw(st.integers(-n, n - 1)), np.full(2, 9.0)), (slice(start, None), d)]:
         got = runtime.seq_onehot(_to_torch(like), i, _to_torch(di))
         assert _same(_to_numpy(got), seq_onehot(like, i, di))
+
+
+@needs_torch
+@given(st.integers(1, 4), st.data())
+def test_torch_seq_add_at_is_the_numpy_primitive_on_tensors(n, data):
+    a, like, cases = _add_at_cases(n, data)
+    for i, d in cases:
+        got = runtime.seq_add_at(_to_torch(a), _to_torch(like), i, _to_torch(d))
+        assert _same(_to_numpy(got), seq_add_at(a, like, i, d))
 
 
 @needs_torch

@@ -373,6 +373,7 @@ for _fn in (
     runtime.zeros_at,
     runtime.env_get,
     runtime.seq_onehot,
+    runtime.seq_add_at,
     runtime.tree_vdot,
 ):
     TABLE[_fn.__name__] = TorchEmit(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from myia.prim.adjoint import leaf_vdot_sum
+from myia.prim.adjoint import add_at, leaf_vdot_sum
 from myia.prim.structures import ZERO
 from myia.prim.zeros import env_sens, onehot, path_zeros, structure_zeros
 
@@ -142,6 +142,11 @@ def env_get(env, tag, like):
 def seq_onehot(like, i, d):
     """The sensitivity of the sequence `like` when `like[i]` has sensitivity `d`."""
     return onehot(like, i, d, _tensor_zeros)
+
+
+def seq_add_at(a, like, i, d):
+    """The sensitivity `a` of the sequence `like` with `d` added at `i`."""
+    return add_at(a, like, i, d, _tensor_zeros)
 
 
 def pow_log(x):
