@@ -224,6 +224,20 @@ def rnn_augmented(Wx, Wh, b, xs, h0):
     return np.sum(h * h)
 
 
+def rnn_list_append(Wx, Wh, b, xs, h0):
+    hs = [h0]
+    for t in range(xs.shape[0]):
+        hs.append(np.tanh(np.dot(xs[t], Wx) + np.dot(hs[-1], Wh) + b))
+    return np.sum(hs[-1] * hs[-1])
+
+
+def rnn_list_index(Wx, Wh, b, xs, h0):
+    hs = [h0]
+    for t in range(xs.shape[0]):
+        hs = hs + [np.tanh(np.dot(xs[t], Wx) + np.dot(hs[t], Wh) + b)]
+    return np.sum(hs[len(hs) - 1] ** 2)
+
+
 # -- rec_pow: x ** n by recursion on the int n (x = 1.01, n = 20), d/dx ---------------------
 
 
@@ -442,6 +456,8 @@ SPELLINGS = {
         ("helper", "rnn_helper", "module-level rnn_cell()"),
         ("closure", "rnn_closure", "nested cell() closing over Wx, Wh, b"),
         ("augmented", "rnn_augmented", "z = x Wx; z += h Wh; z += b"),
+        ("list_append", "rnn_list_append", "hs.append(cell(hs[-1])); hs[-1] at the end"),
+        ("list_index", "rnn_list_index", "hs = hs + [cell(hs[t])]; hs[len(hs) - 1]"),
     ],
     "rec_pow": [
         ("cond_expr", "rec_pow_cond_expr", "return 1.0 if n == 0 else x * f(x, n - 1)"),
