@@ -7,6 +7,9 @@ forward mode runs over reverse mode (`jvp(grad(f))`, Hessian-vector products).
 
 from __future__ import annotations
 
+from itertools import repeat
+from operator import is_
+
 import numpy as np
 
 from myia.errors import MyiaTypeError
@@ -184,7 +187,7 @@ def add_at(a, like, i, d, array_zeros):
     """`seq_add_at` with the zeros of `array_zeros` (those of the backend)."""
     from myia.prim.zeros import onehot
 
-    if a is ZERO or any(v is ZERO for v in a):
+    if a is ZERO or any(map(is_, a, repeat(ZERO))):  # (`ZERO in a` compares arrays)
         return _add_sens(a, onehot(like, i, d, array_zeros))
     out = list(a)
     if isinstance(i, slice):
