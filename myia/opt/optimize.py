@@ -24,6 +24,7 @@ from myia.ir.clone import inline_clone
 from myia.ir.manager import Manager, cyclic_graphs
 from myia.ir.nodes import Apply, Constant, Graph, Node, toposort
 from myia.opt.effects import RaiseCheck
+from myia.opt.factors import PRODUCT_TREE, gather_constants
 from myia.opt.invariants import hoist_invariants
 from myia.opt.patterns import (
     AXIS_REDUCTIONS,
@@ -97,6 +98,7 @@ class Optimizer:
                 for n in toposort(new, lambda n, g=graph, k=known: n.graph is g and n not in k)
                 if n not in known
             ]
+            operands = [x for x in node.inputs if isinstance(x, Apply)]
             mng.replace(node, new)
             for before in getattr(self, "_pending_graphs", ()):
                 for g in sorted(set(mng.graphs) - before, key=lambda g: g.id):
@@ -107,6 +109,9 @@ class Optimizer:
             self.push(new)
             for u in users:
                 self.push(u)
+            for x in operands:  # (one user fewer: a rewrite of theirs may apply now)
+                if x in known:
+                    self.push(x)
 
     def count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -140,6 +145,11 @@ class Optimizer:
                 new = implied_operand(node)
                 if new is not None:
                     self.count("implied operand")
+                    return new
+            if self.adjoint and prim in PRODUCT_TREE:
+                new = gather_constants(node, self.mng)
+                if new is not None:
+                    self.count("gather constants")
                     return new
             return self.common(node, prim)
         if isinstance(fn, Constant) and isinstance(fn.value, Graph):

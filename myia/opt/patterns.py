@@ -72,7 +72,7 @@ class Number:
 
 
 X, Y, Z, C = Var("X"), Var("Y"), Var("Z"), Var("C")
-K1, K2 = Number("K1"), Number("K2")
+K1 = Number("K1")
 ONE = Const("1", lambda v: _scalar_equal(v, 1))
 ZERO_ = Const(
     "0", lambda v: _scalar_equal(v, 0) and not (isinstance(v, float) and str(v).startswith("-"))
@@ -228,11 +228,6 @@ def boxed(var: str) -> Callable:
     return lambda m, b: b.apply(cast, m[var], np.float64)
 
 
-def same_type_after() -> Callable:
-    """The replacement has the node's type (checked once built: used with folded constants)."""
-    return lambda m: True
-
-
 def zeros_(var: str) -> Callable:
     """The bound node is a zero (+0.0): `np.zeros(s)`, `broadcast_to(0.0, s)`, or a
     constant, an array of zeros or the float 0.0."""
@@ -274,11 +269,6 @@ def negatable(var: str = "X") -> Callable:
         return isinstance(t, AScalar) and t.kind is not bool and np.dtype(t.kind).kind in "fci"
 
     return lambda m: signed(type_of(m[var])) and signed(m["node"].abstract)
-
-
-def product(a: str, b: str) -> Callable:
-    """The constant `a * b` (folded by the builder)."""
-    return lambda m, bld: bld.apply(mul, m[a], m[b])
 
 
 add, sub, mul, truediv, neg = P("add"), P("sub"), P("mul"), P("truediv"), P("neg")
@@ -446,31 +436,6 @@ RULES = [
     Rule((transpose, (transpose, X, NONE), NONE), X, when=same_type()),
     Rule((not_, (not_, X)), X, when=same_type()),
     Rule((logical_not, (logical_not, X)), X, when=same_type()),
-    # Products of constants and a value, grouped: exact up to rounding (adjoints only).
-    Rule(
-        (mul, K1, (mul, K2, X)),
-        (mul, product("K1", "K2"), X),
-        when=same_type_after(),
-        adjoint_only=True,
-    ),
-    Rule(
-        (mul, K1, (mul, X, K2)),
-        (mul, product("K1", "K2"), X),
-        when=same_type_after(),
-        adjoint_only=True,
-    ),
-    Rule(
-        (mul, (mul, K2, X), K1),
-        (mul, X, product("K2", "K1")),
-        when=same_type_after(),
-        adjoint_only=True,
-    ),
-    Rule(
-        (mul, (mul, X, K2), K1),
-        (mul, X, product("K2", "K1")),
-        when=same_type_after(),
-        adjoint_only=True,
-    ),
     # Environments (the sensitivities of function values) of closures made where they are
     # called: read where they were made.
     Rule((env_get, (env_single, Var("K"), T), C, L), T, when=same_tag(True)),

@@ -20,7 +20,7 @@ from myia.infer.abstract import (
     AZero,
     describe,
 )
-from myia.prim.emitting import template
+from myia.prim.emitting import axes_view, template
 from myia.prim.jvp import linear
 from myia.prim.registry import REGISTRY, primitive
 from myia.prim.typing import (
@@ -634,7 +634,16 @@ def _vjp_expand_dims(r):
     return [d, None]
 
 
-expand_dims.defemit(template("np.expand_dims({0}, {1})"))
+@expand_dims.defemit
+def _emit_expand_dims(e, args):
+    ok, v = e.const(1)
+    t = e.types[0]
+    if not (ok and isinstance(t, AArray)):
+        return template("np.expand_dims({0}, {1})")(e, args)
+    items = v if isinstance(v, tuple) else (v,)
+    n = t.ndim + len(items)
+    new = {int(i) % n for i in items}
+    return axes_view(args[0], [None if j in new else 1 for j in range(n)])
 
 
 @primitive("squeeze", py=[np.squeeze])

@@ -18,7 +18,7 @@ from myia.errors import MyiaShapeError, MyiaTypeError
 from myia.infer.abstract import AArray, AScalar
 from myia.prim import arith as O
 from myia.prim.arrays import attr_shape, reshape
-from myia.prim.emitting import template
+from myia.prim.emitting import axes_view, template
 from myia.prim.jvp import linear
 from myia.prim.reductions import accumulate_dtype, array_of
 from myia.prim.registry import REGISTRY, primitive
@@ -153,7 +153,16 @@ def _vjp_reverse_cumsum(r):
     return [unbroadcast(r.b, r.b.apply(cumsum, r.dout, r.x(1), None), r.types[0]), None]
 
 
-reverse_cumsum.defemit(template("np.flip(np.cumsum(np.flip({0}, {1}), axis={1}), {1})"))
+@reverse_cumsum.defemit
+def _emit_reverse_cumsum(e, args):
+    ok, axis = e.const(1)
+    t = e.types[0]
+    if not (ok and isinstance(axis, (int, np.integer)) and isinstance(t, AArray) and t.ndim):
+        return template("np.flip(np.cumsum(np.flip({0}, {1}), axis={1}), {1})")(e, args)
+    k = int(axis) % t.ndim
+    steps = [-1 if j == k else 1 for j in range(t.ndim)]  # (x[::-1].cumsum(axis=0)[::-1])
+    keywords = [ast.keyword("axis", ast.Constant(k))]
+    return axes_view(ast.Call(ast.Attribute(axes_view(args[0], steps), "cumsum"), [], keywords), steps)
 
 
 def _scan_operand(r):

@@ -338,8 +338,15 @@ logical_and = binary("logical_and", np.logical_and, nondiff=True)
 logical_or = binary("logical_or", np.logical_or, nondiff=True)
 
 
-def _tie_weight(b, x1, x2):
-    """1 where x1 > x2, 0.5 at ties, 0 elsewhere: the share of x1 in maximum(x1, x2)."""
+def _tie_weight(b, x1, x2, out_type):
+    """1 where x1 > x2, 0.5 at ties, 0 elsewhere (NaN included): the share of x1 in
+    maximum(x1, x2). On arrays, half the count of `x1 > x2` and `x1 >= x2` (in uint8: the
+    masks are summed in a byte each, and only the half is a float, of the result's dtype)."""
+    if isinstance(out_type, AArray):
+        count = b.apply(lookup("astype"), b.apply(O.gt, x1, x2), np.dtype(np.uint8))
+        kind = out_type.dtype.type
+        half = kind(0.5) if out_type.dtype.kind == "f" and kind is not np.float64 else 0.5
+        return b.apply(O.mul, half, b.apply(O.add, count, b.apply(O.ge, x1, x2)))
     return b.apply(
         O.add,
         b.apply(O.mul, b.apply(O.gt, x1, x2), 1.0),
@@ -351,7 +358,7 @@ def _extremum_share(r, greater: bool, nan_skipping: bool = False):
     """The share of x1 in maximum(x1, x2) (`greater`) or minimum(x1, x2); for fmax and
     fmin (`nan_skipping`), all of it where x2 is NaN (none where x1 alone is)."""
     x1, x2 = r.x(0), r.x(1)
-    w = _tie_weight(r.b, x1, x2) if greater else _tie_weight(r.b, x2, x1)
+    w = _tie_weight(r.b, *((x1, x2) if greater else (x2, x1)), r.out_type)
     if nan_skipping:
         w = r.b.apply(where_, r.b.apply(isnan, x2), 1.0, w)
     return w

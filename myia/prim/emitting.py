@@ -105,3 +105,25 @@ def scalar_or_array(math_form: str, np_form: str, arg: int = 0) -> Callable:
 
     emit.repeats = fast.repeats | slow.repeats
     return emit
+
+
+def axes_view(value: ast.expr, steps: list) -> ast.expr:
+    """`value[...]` taking each axis whole (step 1: `:`) or reversed (-1: `::-1`), or
+    adding one (None), the axes it takes whole at the end left out: `x[:, None]` for
+    `np.expand_dims(x, 1)` of a vector, `x[::-1]` for `np.flip(x, 0)` (a view, as they give,
+    without a call through NumPy's Python layer).
+
+    Example:
+        >>> ast.unparse(axes_view(ast.Name("x"), [1, None]))
+        'x[:, None]'
+    """
+    while steps and steps[-1] == 1:
+        steps = steps[:-1]
+    items = [
+        ast.Constant(None)
+        if s is None
+        else ast.Slice(step=None if s == 1 else ast.UnaryOp(ast.USub(), ast.Constant(1)))
+        for s in steps
+    ]
+    index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
+    return ast.Subscript(value, index, ast.Load())

@@ -75,12 +75,16 @@ _DEFAULTS = {"keepdims": False, "ddof": 0, "kind": None}
 
 
 def _emit_reduction(fn: str, extra=()):
-    """`np.fn(x, axis=..., <extra>..., keepdims=...)`, leaving out default arguments and
-    writing the axes as NumPy users do (`axis=0`, no axis for all of them)."""
+    """`x.fn(axis=..., <extra>..., keepdims=...)` of an array (`np.fn(x, ...)` of a
+    number), leaving out default arguments and writing the axes as NumPy users do
+    (`axis=0`, no axis for all of them)."""
     names = ("axis", *extra, "keepdims")
 
     def emit(e, args):
-        call = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), fn, ast.Load()), [args[0]], [])
+        if isinstance(e.types[0], AArray):  # (the method: no call through NumPy's Python layer)
+            call = ast.Call(ast.Attribute(args[0], fn, ast.Load()), [], [])
+        else:
+            call = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), fn, ast.Load()), [args[0]], [])
         for k, name in enumerate(names, start=1):
             ok, v = e.const(k)
             arg = args[k]

@@ -31,7 +31,7 @@ from myia.infer.walks import constant_value, is_constant
 from myia.ir.nodes import Constant, Node
 from myia.prim import typing as T
 from myia.prim.arrays import attr_shape, attr_size, cast, reshape, transpose
-from myia.prim.emitting import template
+from myia.prim.emitting import axes_view, template
 from myia.prim.jvp import linear
 from myia.prim.reductions import sum_
 from myia.prim.registry import REGISTRY, primitive
@@ -511,7 +511,14 @@ def _infer_flip(m, axis):
 
 
 flip.defvjp(lambda r: [_sens(r.b, r.b.apply(flip, r.dout, r.x(1)), r.types[0]), None])
-flip.defemit(_np_call("flip", 1, axis=None))
+@flip.defemit
+def _emit_flip(e, args):
+    ok, v = e.const(1)
+    t = e.types[0]
+    if not (ok and isinstance(t, AArray) and t.ndim):
+        return _np_call("flip", 1, axis=None)(e, args)
+    axes = range(t.ndim) if v is None else {int(i) % t.ndim for i in np.atleast_1d(v)}
+    return axes_view(args[0], [-1 if j in axes else 1 for j in range(t.ndim)])
 
 # ---------------------------------------------------------------------------------------
 # Diagonals and triangles

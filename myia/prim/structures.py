@@ -264,7 +264,16 @@ def _simplify_getitem(nodes):
         items = x.inputs[1:]
         if -len(items) <= c < len(items):
             return items[c]
+    if _MAKE_DICT[0] is not None and _is_node_apply(x, _MAKE_DICT[0]):
+        keys, values = x.inputs[1:]
+        if type(i).__name__ == "Constant" and _is_node_apply(values, make_tuple):
+            for k, v in zip(getattr(keys, "value", ()), values.inputs[1:]):
+                if type(k) is type(c) and k == c:
+                    return v  # (`{'W': w, 'b': b}['W']` is w)
     return None
+
+
+_MAKE_DICT: list = [None]  # (make_dict, set by myia.prim.dicts, which imports this module)
 
 
 @getitem.defvjp

@@ -44,10 +44,11 @@ def rule(text: str):
 
 IMPLIED = "implied operand"
 CANONICAL_AXIS = "canonical axis"  # (a reduction's axes, sorted and non-negative)
+GATHER = "gather constants"  # (the number constants of a product, one factor: opt/factors.py)
 
 
 def fired(opt: Optimizer, name: str) -> int:
-    key = name if name in (IMPLIED, CANONICAL_AXIS) else rule(name).text
+    key = name if name in (IMPLIED, CANONICAL_AXIS, GATHER) else rule(name).text
     return opt.counts.get(key, 0)
 
 

@@ -22,6 +22,7 @@ from tests.opt.rule_cases import (
     BIG,
     FLOATS,
     FLOATS_NO_NEG_ZERO,
+    GATHER,
     IMPLIED,
     INT,
     NPF,
@@ -36,6 +37,7 @@ from tests.opt.rule_cases import (
     f32,
     f64,
     fired,
+    i64,
     np32,
     np64,
     pair,
@@ -201,6 +203,26 @@ GUARDED = [
         strided_index_of_broadcast,
         {"np.float64": args(NPF)},
     ),
+]
+
+
+def python_quotient_halved(x):
+    return (2.0 / x) * 0.5  # (Python's division: a leaf, it raises at 0.0 as before)
+
+
+def int_product_halved(n):
+    return (n * 2) * 0.5  # (an integer product: a leaf, not regrouped into n * 1.0)
+
+
+def shared_product_halved(x):
+    y = x * (2.0 * x)
+    return y * 0.5 + y  # (y is used twice: a leaf of y * 0.5, its 2.0 is not taken out)
+
+
+GUARDED += [
+    Case(GATHER, python_quotient_halved, {"float": args(FLOATS)}, adjoint=True),
+    Case(GATHER, int_product_halved, {"i64[3]": args(i64(3))}, adjoint=True),
+    Case(GATHER, shared_product_halved, {"f64[3]": args(f64(3))}, adjoint=True),
 ]
 
 

@@ -31,6 +31,7 @@ from tests.opt.rule_cases import (
     F32_NO_NEG_ZERO,
     FLOATS,
     FLOATS_NO_NEG_ZERO,
+    GATHER,
     IMPLIED,
     INT,
     MODERATE,
@@ -68,6 +69,11 @@ from tests.opt.rule_cases import (
     switch_true,
     unary_sigs,
 )
+
+# Numbers whose products and quotients of a few stay normal floats (a regrouped product
+# is exact up to rounding where nothing overflows or underflows).
+NORMAL = st.one_of(st.just(0.0), st.floats(1e-3, 1e3), st.floats(-1e3, -1e-3))
+NONZERO = st.one_of(st.floats(1e-3, 1e3), st.floats(-1e3, -1e-3))
 
 # The Python functions -------------------------------------------------------------------
 
@@ -186,6 +192,42 @@ def kx_k(x):
 
 def xk_k(x):
     return (x * 0.1) * 3.0
+
+
+def half_d_twice_x(d, x):
+    return 0.5 * d * (2.0 * x)  # (the backward pass of sqrt(x ** 2))
+
+
+def scaled_reciprocal(c, a):
+    return c * (1.0 / a)
+
+
+def negated_scaled_quotient(y, t):
+    return -(y * (0.25 * (1.0 / (1.0 + t)) * t))  # (a mean of log1p(exp(...)))
+
+
+def mask_times_constants(x, d):
+    return (x > 0.0) * 0.5 * (2.0 * d)
+
+
+def mask_and_count_times_half(x, d):
+    return -(0.5 * ((x > 0.0).astype(np.uint8) + (x >= 0.0))) * (2.0 * d)
+
+
+HALF32, TWO32 = np.float32(0.5), np.float32(2.0)
+
+
+def mask_and_count_times_half32(x, d):
+    return -(HALF32 * ((x > 0.0).astype(np.uint8) + (x >= 0.0))) * (TWO32 * d)
+
+
+def shared_scaling_halved(x):
+    y = 2.0 * x
+    return y * 0.5 + y  # (y is used twice: y * 0.5 is x, y stays)
+
+
+def quotient_of_constants(x):
+    return 3.0 / (0.5 * x)
 
 
 def add_broadcast(x, y):
@@ -434,22 +476,73 @@ FIRES = [
         {"f64[3]": args(f64(3), f64(3)), "f32[2,3]": args(f32((2, 3)), f32((2, 3)))},
     ),
     Case(
-        "mul(K1, mul(K2, X)) ->",
+        GATHER,
         k_kx,
         {"float": args(MODERATE), "f32[2,3]": args(f32((2, 3), MODERATE32))},
         adjoint=True,
         rtol=1e-15,
     ),
-    Case("mul(K1, mul(X, K2)) ->", k_xk, {"float": args(MODERATE)}, adjoint=True, rtol=1e-15),
+    Case(GATHER, k_xk, {"float": args(MODERATE)}, adjoint=True, rtol=1e-15),
+    Case(GATHER, kx_k, {"f64[3]": args(f64(3, MODERATE))}, adjoint=True, rtol=1e-15),
     Case(
-        "mul(mul(K2, X), K1) ->", kx_k, {"f64[3]": args(f64(3, MODERATE))}, adjoint=True, rtol=1e-15
-    ),
-    Case(
-        "mul(mul(X, K2), K1) ->",
+        GATHER,
         xk_k,
         {"float": args(MODERATE), "f32[2,3]": args(f32((2, 3), MODERATE32))},
         adjoint=True,
         rtol=1e-15,
+    ),
+    Case(
+        GATHER,
+        half_d_twice_x,
+        {
+            "f64[3],f64[3]": args(f64(3, MODERATE), f64(3, MODERATE)),
+            "f32[2,3],f32[3]": args(f32((2, 3), MODERATE32), f32(3, MODERATE32)),
+            "float,f64[2,3]": args(MODERATE, f64((2, 3), MODERATE)),
+        },
+        adjoint=True,
+        rtol=1e-15,
+    ),
+    Case(
+        GATHER,
+        scaled_reciprocal,
+        {
+            "f64[3],f64[3]": args(f64(3, NORMAL), f64(3, NONZERO)),
+            "f64[2,3],f64[3]": args(f64((2, 3), NORMAL), f64(3, NONZERO)),
+        },
+        adjoint=True,
+        rtol=1e-15,
+    ),
+    Case(
+        GATHER,
+        negated_scaled_quotient,
+        {"f64[4],f64[4]": args(f64(4, NORMAL), f64(4, NORMAL))},
+        adjoint=True,
+        rtol=1e-15,
+    ),
+    Case(
+        GATHER,
+        mask_times_constants,
+        {"f64[2,3],f64[2,3]": args(f64((2, 3), NORMAL), f64((2, 3), NORMAL))},
+        adjoint=True,
+        rtol=1e-15,
+    ),
+    Case(
+        GATHER,
+        mask_and_count_times_half,
+        {"f64[5],f64[5]": args(f64(5, NORMAL), f64(5, NORMAL))},
+        adjoint=True,
+        rtol=1e-15,
+    ),
+    Case(
+        GATHER,
+        mask_and_count_times_half32,
+        {"f32[5],f32[5]": args(f32(5, MODERATE32), f32(5, MODERATE32))},
+        adjoint=True,
+        rtol=1e-15,
+    ),
+    Case(GATHER, shared_scaling_halved, {"f64[3]": args(f64(3, NORMAL))}, adjoint=True, rtol=1e-15),
+    Case(
+        GATHER, quotient_of_constants, {"f64[3]": args(f64(3, NONZERO))}, adjoint=True, rtol=1e-15
     ),
     Case("env_get(env_single(K, T), C, L) -> T", env_same_tag, {"np.float64": args(NPF, NPF)}),
     Case(
@@ -724,7 +817,7 @@ def _rounding(rtol, sample):
 
 
 def test_every_rule_has_a_case():
-    covered = {rule(c.rule).text for c in FIRES if c.rule not in (IMPLIED, CANONICAL_AXIS)}
+    covered = {rule(c.rule).text for c in FIRES if c.rule not in (IMPLIED, CANONICAL_AXIS, GATHER)}
     missing = [r.text for r in RULES if r.text not in covered]
     assert not missing, missing
     assert any(c.rule == IMPLIED for c in FIRES)
