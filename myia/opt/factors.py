@@ -115,8 +115,10 @@ class _Tree:
 
     def is_float(self, n: Node) -> bool:
         t = type_of(n)
-        return isinstance(t, AScalar) and t.kind is float or (
-            isinstance(t, AArray) and t.dtype == getattr(self.type, "dtype", None)
+        return (
+            isinstance(t, AScalar)
+            and t.kind is float
+            or (isinstance(t, AArray) and t.dtype == getattr(self.type, "dtype", None))
         )
 
     def factor(self) -> float:
@@ -170,7 +172,11 @@ def gather_constants(node: Apply, mng) -> Node | None:
     for x in tree.den:
         out = b.apply(_DIV, out, x)
     t, want = type_of(out), node.abstract
-    same = t == want if tree.array else (isinstance(t, AScalar) and t.kind is float and t.np == want.np)
+    same = (
+        t == want
+        if tree.array
+        else (isinstance(t, AScalar) and t.kind is float and t.np == want.np)
+    )
     return out if same else None
 
 

@@ -162,7 +162,9 @@ def _emit_reverse_cumsum(e, args):
     k = int(axis) % t.ndim
     steps = [-1 if j == k else 1 for j in range(t.ndim)]  # (x[::-1].cumsum(axis=0)[::-1])
     keywords = [ast.keyword("axis", ast.Constant(k))]
-    return axes_view(ast.Call(ast.Attribute(axes_view(args[0], steps), "cumsum"), [], keywords), steps)
+    return axes_view(
+        ast.Call(ast.Attribute(axes_view(args[0], steps), "cumsum"), [], keywords), steps
+    )
 
 
 def _scan_operand(r):

@@ -84,7 +84,9 @@ def _emit_reduction(fn: str, extra=()):
         if isinstance(e.types[0], AArray):  # (the method: no call through NumPy's Python layer)
             call = ast.Call(ast.Attribute(args[0], fn, ast.Load()), [], [])
         else:
-            call = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), fn, ast.Load()), [args[0]], [])
+            call = ast.Call(
+                ast.Attribute(ast.Name("np", ast.Load()), fn, ast.Load()), [args[0]], []
+            )
         for k, name in enumerate(names, start=1):
             ok, v = e.const(k)
             arg = args[k]

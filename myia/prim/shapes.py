@@ -511,6 +511,8 @@ def _infer_flip(m, axis):
 
 
 flip.defvjp(lambda r: [_sens(r.b, r.b.apply(flip, r.dout, r.x(1)), r.types[0]), None])
+
+
 @flip.defemit
 def _emit_flip(e, args):
     ok, v = e.const(1)
@@ -519,6 +521,7 @@ def _emit_flip(e, args):
         return _np_call("flip", 1, axis=None)(e, args)
     axes = range(t.ndim) if v is None else {int(i) % t.ndim for i in np.atleast_1d(v)}
     return axes_view(args[0], [-1 if j in axes else 1 for j in range(t.ndim)])
+
 
 # ---------------------------------------------------------------------------------------
 # Diagonals and triangles

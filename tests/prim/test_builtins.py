@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import myia
 from myia.ad.gradient import gradient_program
 from myia.backend.compiled import compile_graph
 from myia.errors import MyiaShapeError, MyiaTypeError
@@ -15,6 +16,7 @@ from myia.opt.optimize import optimize
 from myia.pipeline import compile_grad, compile_jit, graph_of, signature_types, specialize
 from myia.prim.builtins import builtin_list, builtin_tuple
 from myia.prim.special import _polygamma, digamma, pentagamma, tetragamma, trigamma
+from myia.testing import check_grads
 from tests.checks import check_grad, check_jit
 
 try:
@@ -610,3 +612,36 @@ def test_second_derivatives(fn, x):
     eps = 1e-6
     fd = (d1(x + eps) - d1(x - eps)) / (2 * eps)
     assert d2(x) == pytest.approx(fd, rel=1e-6)
+
+
+def params_loss(p, X, y):
+    h = np.tanh(X @ p["W"] + p["b"])
+    return np.sum((h @ p["v"] - y) ** 2)
+
+
+def test_a_dict_of_gradients_is_built_once():
+    # `{'W': dW, 'b': ZERO, ...}['W']` of the backward pass is dW: the gradient of a dict
+    # of parameters is one dict literal, without the placeholders of the other keys.
+    rng = np.random.default_rng(1)
+    p = {"W": rng.standard_normal((4, 3)), "b": rng.standard_normal(3), "v": rng.standard_normal(3)}
+    X, y = rng.standard_normal((5, 4)), rng.standard_normal(5)
+    check_grads(params_loss, (p, X, y), order=1, argnums=0)
+    src = str(myia.source(myia.grad(params_loss), p, X, y))
+    code = "\n".join(line.split("#")[0] for line in src.splitlines())
+    assert "ZERO" not in code and code.count("{") == 1, src
+
+
+def keyed_a(d):
+    return {"a": d["x"], 1: d["y"], "c": 2.0}["a"] * 1.0
+
+
+def keyed_1(d):
+    return {"a": d["x"], 1: d["y"], "c": 2.0}[1] * 1.0
+
+
+def test_reading_a_dict_literal_by_a_constant_key():
+    d = {"x": 3.0, "y": 4.0}
+    for fn in (keyed_a, keyed_1):
+        assert myia.jit(fn)(d) == fn(d)
+    code = [line.split("#")[0] for line in str(myia.source(myia.jit(keyed_1), d)).splitlines()]
+    assert not any("{" in line for line in code), code
