@@ -177,7 +177,7 @@ def test_a_side_indexing_with_a_counter_is_computed_where_an_example_takes_it(xs
 def test_the_sides_of_an_indexing_branch_are_guarded_by_np_any():
     xs = np.array([[0.1, 0.5, 0.9], [1.5, 0.2, 0.1]])
     src = myia.source(myia.vmap(best_of), xs)
-    assert re.search(r"if np\.any\(", src), src
+    assert re.search(r"if [\w.]+\.any\(\)", src), src
 
     # every example takes the same side: the other, whose index may be out of range, is
     # not computed (a loop over the examples would not raise either)

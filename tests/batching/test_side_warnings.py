@@ -146,4 +146,4 @@ def test_no_side_no_mask():
         return np.log(x) + 1.0 / x
 
     text = myia.source(myia.vmap(f), np.array([1.0, 2.0]))
-    assert "np.where" not in text and "np.any" not in text, text
+    assert "np.where" not in text and ".any(" not in text, text
