@@ -107,8 +107,10 @@ class Optimizer:
             for n in fresh:
                 self.push(n)
             self.push(new)
-            for u in users:
+            for u in users:  # (and theirs: a pattern reads two levels down)
                 self.push(u)
+                for uu in sorted({v for v, _ in mng.uses.get(u, ())}, key=_node_id):
+                    self.push(uu)
             for x in operands:  # (one user fewer: a rewrite of theirs may apply now)
                 if x in known:
                     self.push(x)

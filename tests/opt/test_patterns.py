@@ -294,12 +294,16 @@ def sum_times_row(y, k):
     return np.sum(y * k, axis=0, keepdims=True)
 
 
-def times_reciprocal_times(x):
-    return (2.0 * (1.0 / x)) * x
+def scaled_over_itself(x):
+    return (2.0 * x) / x
 
 
-def times_times_reciprocal(x):
-    return x * (2.0 * (1.0 / x))
+def scaled_right_over_itself(x):
+    return (x * 2.0) / x
+
+
+def sum_over_row(y, k):
+    return np.sum(y / k, axis=0, keepdims=True)
 
 
 def broadcast_zero_times(x):
@@ -647,16 +651,24 @@ FIRES = [
         atol=1e-8,
     ),
     Case(
-        "mul(mul(K1, truediv(1, X)), X) ->",
-        times_reciprocal_times,
+        "sum(truediv(Y, X), A, D, C) ->",
+        sum_over_row,
+        {"f64[2,3],f64[1,3]": args(f64((2, 3), SMALL), f64((1, 3), NONZERO))},
+        adjoint=True,
+        rtol=1e-13,
+        atol=1e-8,
+    ),
+    Case(
+        "truediv(mul(K1, X), X) ->",
+        scaled_over_itself,
         {"float": args(MODERATE.filter(bool)), "f64[3]": args(f64(3, MODERATE.filter(bool)))},
         adjoint=True,
         rtol=1e-15,
     ),
     Case(
-        "mul(X, mul(K1, truediv(1, X))) ->",
-        times_times_reciprocal,
-        {"float": args(MODERATE.filter(bool))},
+        "truediv(mul(X, K1), X) ->",
+        scaled_right_over_itself,
+        {"f64[3]": args(f64(3, MODERATE.filter(bool)))},
         adjoint=True,
         rtol=1e-15,
     ),
