@@ -459,8 +459,8 @@ RULES = [
     Rule((mul, (broadcast_to, X, S), Y), (broadcast_to, (mul, X, Y), S), when=is_scalar("Y")),
     Rule((sum_, (neg, X), A, D, C), (neg, (sum_, X, A, D, C)), adjoint_only=True),
     # Linear algebra of adjoints, exact up to rounding (and to what inf and NaN would
-    # give): a factor constant along the summed axes leaves the sum; k * x / x is k; a
-    # zero times anything is a zero.
+    # give): a factor constant along the summed axes leaves the sum; k * x / x and k / x * x
+    # are k; a zero times anything is a zero.
     Rule(
         (sum_, (mul, X, Y), A, D, C),
         (mul, X, (sum_, Y, A, D, C)),
@@ -484,6 +484,12 @@ RULES = [
     ),
     Rule(
         (truediv, (mul, X, K1), X), broadcast_like_node("K1"), when=shape_known, adjoint_only=True
+    ),
+    Rule(
+        (mul, (truediv, K1, X), X), broadcast_like_node("K1"), when=shape_known, adjoint_only=True
+    ),
+    Rule(
+        (mul, X, (truediv, K1, X)), broadcast_like_node("K1"), when=shape_known, adjoint_only=True
     ),
     # A zero times anything is a zero; a zero added is nothing (adjoints: NaN and inf
     # aside, and the sign of a zero). Zeros are written `broadcast_to(0.0, s)` by the rules,

@@ -302,6 +302,14 @@ def scaled_right_over_itself(x):
     return (x * 2.0) / x
 
 
+def quotient_times_itself(x):
+    return (2.0 / x) * x
+
+
+def itself_times_quotient(x):
+    return x * (2.0 / x)
+
+
 def sum_over_row(y, k):
     return np.sum(y / k, axis=0, keepdims=True)
 
@@ -662,6 +670,20 @@ FIRES = [
         "truediv(mul(K1, X), X) ->",
         scaled_over_itself,
         {"float": args(MODERATE.filter(bool)), "f64[3]": args(f64(3, MODERATE.filter(bool)))},
+        adjoint=True,
+        rtol=1e-15,
+    ),
+    Case(
+        "mul(truediv(K1, X), X) ->",
+        quotient_times_itself,
+        {"f64[3]": args(f64(3, MODERATE.filter(bool)))},
+        adjoint=True,
+        rtol=1e-15,
+    ),
+    Case(
+        "mul(X, truediv(K1, X)) ->",
+        itself_times_quotient,
+        {"f64[2,3]": args(f64((2, 3), NONZERO))},
         adjoint=True,
         rtol=1e-15,
     ),
