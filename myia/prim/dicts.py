@@ -27,16 +27,13 @@ from myia.infer.walks import constant_value, is_constant
 from myia.prim.emitting import template
 from myia.prim.jvp import linear
 from myia.prim.registry import REGISTRY, primitive
-from myia.prim.structures import _MAKE_DICT, getitem, make_tuple, setitem
+from myia.prim.structures import getitem, make_tuple, setitem
 
 
 @primitive("make_dict")
 def make_dict(keys, values):
     """`dict(zip(keys, values))` for a tuple of constant keys."""
     return dict(zip(keys, values))
-
-
-_MAKE_DICT[0] = make_dict
 
 
 @make_dict.definfer

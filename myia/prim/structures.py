@@ -45,7 +45,7 @@ from myia.infer.walks import is_constant
 from myia.prim.emitting import template
 from myia.prim.indexing import index_type
 from myia.prim.jvp import linear, linear_all, no_tangent
-from myia.prim.registry import primitive
+from myia.prim.registry import REGISTRY, primitive
 from myia.prim.typing import const_int, union_map
 from myia.sentinels import Sentinel
 
@@ -264,16 +264,13 @@ def _simplify_getitem(nodes):
         items = x.inputs[1:]
         if -len(items) <= c < len(items):
             return items[c]
-    if _MAKE_DICT[0] is not None and _is_node_apply(x, _MAKE_DICT[0]):
+    if _is_node_apply(x, REGISTRY.lookup("make_dict")):
         keys, values = x.inputs[1:]
         if type(i).__name__ == "Constant" and _is_node_apply(values, make_tuple):
             for k, v in zip(getattr(keys, "value", ()), values.inputs[1:]):
                 if type(k) is type(c) and k == c:
                     return v  # (`{'W': w, 'b': b}['W']` is w)
     return None
-
-
-_MAKE_DICT: list = [None]  # (make_dict, set by myia.prim.dicts, which imports this module)
 
 
 @getitem.defvjp
